@@ -1,0 +1,710 @@
+"""Exact money: currencies, construction, rounding, cash rounding, allocation, formatting.
+
+o2c uses :class:`moneyed.Money` at every public boundary and :class:`~decimal.Decimal` inside.
+A float never touches an amount: :func:`money` refuses it.  o2c owns rounding: the number of
+decimals is the ISO 4217 minor unit (py-moneyed's registry), the tie rule is a :class:`Rounding`
+(half-up by default), and every split gives its remainder to a stated place so the parts always
+sum to the whole.
+
+>>> from decimal import Decimal
+>>> m = money("100.00", "EUR")
+>>> [str(p.amount) for p in allocate(m, [1, 1, 1])]
+['33.34', '33.33', '33.33']
+>>> quantize(money("2.675", "EUR")).amount
+Decimal('2.68')
+>>> quantize(money("2.675", "EUR"), rounding=Rounding.HALF_EVEN).amount
+Decimal('2.68')
+>>> quantize(money("2.665", "EUR"), rounding=Rounding.HALF_EVEN).amount
+Decimal('2.66')
+>>> cash_round(money("10.03", "CHF")).amount
+Decimal('10.05')
+>>> to_minor(money("12.345", "KWD")), from_minor(1234, "JPY").amount
+(12345, Decimal('1234'))
+>>> format_money(money("1234.5", "EUR"), "de_DE")
+'1.234,50\\xa0€'
+>>> parse_money("1.234,50\\xa0€", "EUR", "de_DE").amount
+Decimal('1234.50')
+>>> money(0.1, "EUR")
+Traceback (most recent call last):
+...
+o2c.errors.FloatNotAllowedError: amount=0.1 is a float; ...
+"""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from functools import lru_cache
+
+import attrs
+from moneyed import Currency, Money, get_currency
+
+from o2c.errors import (
+    AllocationError,
+    CurrencyMismatchError,
+    FloatNotAllowedError,
+    InvalidAmountError,
+    MoneyParseError,
+    UnknownCurrencyError,
+    ValidationError,
+)
+
+__all__ = [
+    "CashRounding",
+    "Currency",
+    "Money",
+    "RemainderPolicy",
+    "Rounding",
+    "RoundingPolicy",
+    "allocate",
+    "allocate_decimal",
+    "cash_increment",
+    "cash_round",
+    "currency",
+    "format_money",
+    "from_minor",
+    "minor_unit",
+    "minor_units",
+    "money",
+    "parse_money",
+    "quantize",
+    "quantize_decimal",
+    "require_same_currency",
+    "sum_money",
+    "to_decimal",
+    "to_minor",
+    "zero",
+]
+
+#: The arithmetic context for o2c's own Decimal operations: wide enough for any amount times
+#: any rate, with every exceptional condition trapped.
+CONTEXT = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+_ONE = Decimal(1)
+
+
+class Rounding(enum.Enum):
+    """How a value between two steps is rounded.
+
+    ``UP`` and ``DOWN`` are away from and toward zero; ``CEILING`` and ``FLOOR`` toward plus and
+    minus infinity.  Half-up rounds ties away from zero (commercial rounding).
+    """
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    UP = decimal.ROUND_UP
+    DOWN = decimal.ROUND_DOWN
+    CEILING = decimal.ROUND_CEILING
+    FLOOR = decimal.ROUND_FLOOR
+
+
+class RemainderPolicy(enum.Enum):
+    """Which part of a split receives the minor units left over by rounding."""
+
+    #: Hamilton's method: the parts with the largest fractional remainders get one unit each
+    #: (ties to the earlier part).  Every part is within one unit of its exact share.
+    LARGEST_REMAINDER = "largest_remainder"
+    #: The whole remainder goes to the first part with a non-zero weight.
+    FIRST = "first"
+    #: The whole remainder goes to the last part with a non-zero weight.
+    LAST = "last"
+
+
+# --------------------------------------------------------------------------------------------
+# Currencies
+
+
+def currency(code: str | Currency) -> Currency:
+    """The ISO 4217 currency for ``code`` (case-insensitive).
+
+    Raises:
+        UnknownCurrencyError: for anything that is not a registered ISO code.
+
+    >>> currency("eur").code
+    'EUR'
+    """
+    if isinstance(code, Currency):
+        return code
+    return _currency(code)
+
+
+@lru_cache(maxsize=512)
+def _currency(code: object) -> Currency:
+    if not isinstance(code, str):
+        raise UnknownCurrencyError(code)
+    try:
+        return get_currency(code.strip().upper())
+    except Exception as exc:  # moneyed raises its own CurrencyDoesNotExist
+        raise UnknownCurrencyError(code) from exc
+
+
+def minor_units(code: str | Currency) -> int:
+    """The number of decimals of the currency's minor unit (ISO 4217: JPY 0, EUR 2, KWD 3, CLF 4).
+
+    >>> [minor_units(c) for c in ("JPY", "EUR", "KWD", "CLF")]
+    [0, 2, 3, 4]
+    """
+    return _minor_units(currency(code).code)
+
+
+@lru_cache(maxsize=512)
+def _minor_units(code: str) -> int:
+    sub_unit = int(get_currency(code).sub_unit)
+    digits = len(str(sub_unit)) - 1
+    if sub_unit != 10**digits:  # pragma: no cover - ISO sub-units are powers of ten
+        raise UnknownCurrencyError(code)
+    return digits
+
+
+def minor_unit(code: str | Currency) -> Decimal:
+    """The currency's smallest unit as a Decimal step (EUR: ``0.01``, JPY: ``1``).
+
+    >>> minor_unit("KWD")
+    Decimal('0.001')
+    """
+    return _minor_unit(currency(code).code)
+
+
+@lru_cache(maxsize=512)
+def _minor_unit(code: str) -> Decimal:
+    return _ONE.scaleb(-_minor_units(code))
+
+
+# --------------------------------------------------------------------------------------------
+# Construction
+
+
+def to_decimal(value: object, *, field: str = "amount") -> Decimal:
+    """``value`` as a finite Decimal; ``str``, ``int`` and ``Decimal`` only.
+
+    Used for amounts, rates and percentages alike, so a float is refused everywhere.
+
+    Raises:
+        FloatNotAllowedError: for a ``float``.
+        InvalidAmountError: for NaN, infinities, malformed text, ``bool`` or other types.
+
+    >>> to_decimal(" 1.50 ")
+    Decimal('1.50')
+    >>> to_decimal("NaN")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.InvalidAmountError: amount='NaN' is not a finite number
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, float):
+        raise FloatNotAllowedError(field, value)
+    elif isinstance(value, bool):
+        raise InvalidAmountError(
+            f"{field}={value!r} is a bool, not an amount", field=field, value=value
+        )
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except decimal.InvalidOperation:
+            raise InvalidAmountError(
+                f"{field}={value!r} is not a decimal number (use '.' as the decimal point, "
+                "or parse_money for localised text)",
+                field=field,
+                value=value,
+            ) from None
+    else:
+        raise InvalidAmountError(
+            f"{field}={value!r} has type {type(value).__name__}; pass a str, int or Decimal",
+            field=field,
+            value=value,
+        )
+    if not result.is_finite():
+        raise InvalidAmountError(
+            f"{field}={value!r} is not a finite number", field=field, value=value
+        )
+    return result
+
+
+def money(amount: str | int | Decimal, currency_code: str | Currency) -> Money:
+    """A :class:`~moneyed.Money` from an exact amount; the amount is stored as given (unrounded).
+
+    >>> money("12.50", "EUR")
+    Money('12.50', 'EUR')
+
+    Raises:
+        FloatNotAllowedError: for a ``float`` amount.
+        InvalidAmountError: for NaN, infinities, malformed text.
+        UnknownCurrencyError: for an unknown currency code.
+    """
+    return Money(to_decimal(amount), currency(currency_code))
+
+
+def zero(currency_code: str | Currency) -> Money:
+    """Zero in the currency.
+
+    >>> zero("JPY")
+    Money('0', 'JPY')
+    """
+    return Money(Decimal(0), currency(currency_code))
+
+
+def require_same_currency(*amounts: Money, operation: str = "combine") -> Currency:
+    """The common currency of ``amounts``; raises :class:`CurrencyMismatchError` otherwise."""
+    if not amounts:
+        raise ValidationError("no amounts given", field="amounts", value=())
+    first = amounts[0].currency
+    for m in amounts[1:]:
+        if m.currency != first:
+            raise CurrencyMismatchError(first.code, m.currency.code, operation=operation)
+    return first
+
+
+def sum_money(amounts: Iterable[Money], currency_code: str | Currency) -> Money:
+    """The sum of ``amounts`` in ``currency_code``; zero for an empty iterable.
+
+    >>> sum_money([], "EUR")
+    Money('0', 'EUR')
+    >>> sum_money([money("1.10", "EUR"), money("2.20", "EUR")], "EUR")
+    Money('3.30', 'EUR')
+
+    Raises:
+        CurrencyMismatchError: when an amount is in another currency.
+    """
+    cur = currency(currency_code)
+    total = Decimal(0)
+    for m in amounts:
+        if m.currency != cur:
+            raise CurrencyMismatchError(cur.code, m.currency.code, operation="sum")
+        total += m.amount
+    return Money(total, cur)
+
+
+# --------------------------------------------------------------------------------------------
+# Rounding
+
+
+def _check_step(step: object) -> Decimal:
+    step = to_decimal(step, field="step")
+    if step <= 0:
+        raise ValidationError(f"step={step} must be positive", field="step", value=step)
+    return step
+
+
+def quantize_decimal(
+    amount: Decimal,
+    step: Decimal,
+    rounding: Rounding = Rounding.HALF_UP,
+) -> Decimal:
+    """Round a Decimal to a multiple of ``step`` (for hot loops; no Money built).
+
+    The result carries the step's exponent (``0.05`` → two decimals, ``1`` → none).
+
+    >>> quantize_decimal(Decimal("1.125"), Decimal("0.01"))
+    Decimal('1.13')
+    >>> quantize_decimal(Decimal("1.125"), Decimal("0.05"))
+    Decimal('1.15')
+    >>> quantize_decimal(Decimal("-7.5"), Decimal("1"), Rounding.FLOOR)
+    Decimal('-8')
+    """
+    mode = rounding.value
+    if step.as_tuple().digits == (1,):  # a power of ten: quantize directly
+        return amount.quantize(step, rounding=mode, context=CONTEXT)
+    units = (amount / step).quantize(_ONE, rounding=mode, context=CONTEXT)
+    return (units * step).quantize(step, context=CONTEXT)
+
+
+def quantize(
+    value: Money,
+    *,
+    rounding: Rounding = Rounding.HALF_UP,
+    step: Decimal | None = None,
+) -> Money:
+    """Round ``value`` to its currency's minor unit, or to an explicit ``step``.
+
+    Idempotent: quantizing a quantized amount returns it unchanged.
+
+    >>> quantize(money("1234.5", "JPY")).amount
+    Decimal('1235')
+    >>> quantize(money("-0.125", "EUR")).amount
+    Decimal('-0.13')
+    >>> quantize(money("10.12", "EUR"), step=Decimal("0.25")).amount
+    Decimal('10.00')
+    """
+    q = _minor_unit(value.currency.code) if step is None else _check_step(step)
+    return Money(quantize_decimal(value.amount, q, rounding), value.currency)
+
+
+def _optional_step(step: object) -> Decimal | None:
+    return None if step is None else _check_step(step)
+
+
+def _step_overrides(overrides: Mapping[str, object]) -> dict[str, Decimal]:
+    return {currency(code).code: _check_step(step) for code, step in overrides.items()}
+
+
+@attrs.frozen
+class RoundingPolicy:
+    """Where and how o2c rounds an amount: a tie rule and a step (the minor unit when ``None``).
+
+    The policy is recorded with every result that rounds, so a recomputation is identical.
+
+    >>> RoundingPolicy(step=Decimal("0.05")).apply(money("1.024", "CHF")).amount
+    Decimal('1.00')
+    """
+
+    rounding: Rounding = Rounding.HALF_UP
+    step: Decimal | None = attrs.field(default=None, converter=_optional_step)
+
+    def step_for(self, currency_code: str | Currency) -> Decimal:
+        """The step this policy rounds to in ``currency_code``."""
+        return minor_unit(currency_code) if self.step is None else self.step
+
+    def apply(self, value: Money) -> Money:
+        """``value`` rounded under this policy."""
+        return quantize(value, rounding=self.rounding, step=self.step)
+
+    def apply_decimal(self, amount: Decimal, currency_code: str | Currency) -> Decimal:
+        """A Decimal amount rounded under this policy for ``currency_code``."""
+        return quantize_decimal(amount, self.step_for(currency_code), self.rounding)
+
+
+# --------------------------------------------------------------------------------------------
+# Cash rounding
+
+
+@lru_cache(maxsize=512)
+def _cldr_cash_increment(code: str) -> Decimal | None:
+    from babel.core import get_global
+
+    fractions = get_global("currency_fractions")
+    if code not in fractions:
+        return None
+    _digits, _rounding, cash_digits, cash_rounding = fractions[code]
+    unit = _ONE.scaleb(-int(cash_digits))
+    return unit * int(cash_rounding) if cash_rounding else unit
+
+
+def cash_increment(
+    currency_code: str | Currency,
+    *,
+    overrides: Mapping[str, Decimal] | None = None,
+) -> Decimal:
+    """The smallest cash step of the currency: an override, else CLDR's, else the minor unit.
+
+    CLDR data via babel: CHF 0.05, DKK 0.50, SEK 1, CAD 0.05.  A CLDR step finer than the ISO
+    minor unit is never used (the minor unit wins).
+
+    >>> [str(cash_increment(c)) for c in ("CHF", "DKK", "SEK", "EUR", "KWD")]
+    ['0.05', '0.50', '1', '0.01', '0.001']
+    >>> cash_increment("EUR", overrides={"EUR": Decimal("0.05")})
+    Decimal('0.05')
+    """
+    code = currency(currency_code).code
+    if overrides and code in overrides:
+        return _check_step(overrides[code])
+    unit = _minor_unit(code)
+    cldr = _cldr_cash_increment(code)
+    if cldr is None or cldr < unit:
+        return unit
+    return cldr
+
+
+@attrs.frozen
+class CashRounding:
+    """Rounding of an amount due to the currency's cash step (CHF 0.05, SEK 1 ...).
+
+    ``overrides`` map currency codes to steps (for example Finland's EUR 0.05).
+    """
+
+    rounding: Rounding = Rounding.HALF_UP
+    overrides: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_step_overrides)
+
+    def increment(self, currency_code: str | Currency) -> Decimal:
+        """The cash step used for ``currency_code``."""
+        return cash_increment(currency_code, overrides=self.overrides)
+
+    def apply(self, value: Money) -> Money:
+        """``value`` rounded to the cash step."""
+        return cash_round(value, rounding=self.rounding, overrides=self.overrides)
+
+
+def cash_round(
+    value: Money,
+    *,
+    rounding: Rounding = Rounding.HALF_UP,
+    overrides: Mapping[str, Decimal] | None = None,
+) -> Money:
+    """``value`` rounded to the currency's cash increment (see :func:`cash_increment`).
+
+    >>> cash_round(money("10.024", "CHF")).amount
+    Decimal('10.00')
+    >>> cash_round(money("10.25", "DKK")).amount
+    Decimal('10.50')
+    >>> cash_round(money("10.49", "SEK")).amount
+    Decimal('10')
+    """
+    step = cash_increment(value.currency, overrides=overrides)
+    return Money(quantize_decimal(value.amount, step, rounding), value.currency)
+
+
+# --------------------------------------------------------------------------------------------
+# Minor units
+
+
+def to_minor(value: Money) -> int:
+    """The amount as an integer count of minor units; never truncates.
+
+    Raises:
+        InvalidAmountError: when the amount has more decimals than the currency (round first).
+
+    >>> to_minor(money("-12.30", "EUR"))
+    -1230
+    >>> to_minor(money("0.005", "EUR"))
+    Traceback (most recent call last):
+    ...
+    o2c.errors.InvalidAmountError: amount=0.005 EUR has more decimals than EUR's 2: ...
+    """
+    digits = _minor_units(value.currency.code)
+    scaled = value.amount.scaleb(digits, context=CONTEXT)
+    if scaled != scaled.to_integral_value():
+        raise InvalidAmountError(
+            f"amount={value.amount} {value.currency.code} has more decimals than "
+            f"{value.currency.code}'s {digits}: quantize it first",
+            field="amount",
+            value=value.amount,
+        )
+    return int(scaled)
+
+
+def from_minor(units: int, currency_code: str | Currency) -> Money:
+    """Money from an integer count of minor units (exact).
+
+    >>> from_minor(-1230, "EUR")
+    Money('-12.30', 'EUR')
+    """
+    if isinstance(units, bool) or not isinstance(units, int):
+        raise InvalidAmountError(f"units={units!r} must be an int", field="units", value=units)
+    cur = currency(currency_code)
+    return Money(Decimal(units).scaleb(-_minor_units(cur.code)), cur)
+
+
+# --------------------------------------------------------------------------------------------
+# Allocation
+
+
+def _integer_weights(weights: Sequence[object]) -> list[int]:
+    decimals = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
+    for i, w in enumerate(decimals):
+        if w < 0:
+            raise AllocationError(
+                f"weights[{i}]={w} is negative; weights must be zero or positive",
+                field=f"weights[{i}]",
+                value=w,
+            )
+    exponent = min((int(w.as_tuple().exponent) for w in decimals), default=0)
+    shift = -exponent if exponent < 0 else 0
+    return [int(w.scaleb(shift, context=CONTEXT)) for w in decimals]
+
+
+def _allocate_units(total: int, weights: list[int], policy: RemainderPolicy) -> list[int]:
+    """Split ``total`` (>= 0) integer units over integer ``weights`` exactly."""
+    weight_sum = sum(weights)
+    shares = []
+    remainders = []
+    for w in weights:
+        q, r = divmod(total * w, weight_sum)
+        shares.append(q)
+        remainders.append(r)
+    left = total - sum(shares)
+    if left:
+        if policy is RemainderPolicy.LARGEST_REMAINDER:
+            order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+            for i in order[:left]:
+                shares[i] += 1
+        else:
+            nonzero = [i for i, w in enumerate(weights) if w]
+            target = nonzero[0] if policy is RemainderPolicy.FIRST else nonzero[-1]
+            shares[target] += left
+    return shares
+
+
+def allocate_decimal(
+    amount: Decimal,
+    weights: Sequence[object],
+    step: Decimal,
+    *,
+    policy: RemainderPolicy = RemainderPolicy.LARGEST_REMAINDER,
+) -> list[Decimal]:
+    """Split a Decimal ``amount`` (a multiple of ``step``) over ``weights`` exactly.
+
+    The Decimal counterpart of :func:`allocate`, for code that works on Decimals inside.
+    """
+    step = _check_step(step)
+    if not weights:
+        raise AllocationError("no weights given", field="weights", value=weights)
+    int_weights = _integer_weights(weights)
+    units_dec = amount / step
+    if units_dec != units_dec.to_integral_value():
+        raise AllocationError(
+            f"amount={amount} is not a multiple of the step {step}: quantize it first",
+            field="amount",
+            value=amount,
+        )
+    units = int(units_dec)
+    if sum(int_weights) == 0:
+        if units == 0:
+            return [(Decimal(0) * step).quantize(step) for _ in weights]
+        raise AllocationError(
+            "all weights are zero: nothing to allocate the amount over",
+            field="weights",
+            value=list(weights),
+        )
+    sign = -1 if units < 0 else 1
+    parts = _allocate_units(abs(units), int_weights, policy)
+    return [(Decimal(sign * p) * step).quantize(step, context=CONTEXT) for p in parts]
+
+
+def allocate(
+    value: Money,
+    weights: Sequence[str | int | Decimal],
+    *,
+    policy: RemainderPolicy = RemainderPolicy.LARGEST_REMAINDER,
+    step: Decimal | None = None,
+) -> tuple[Money, ...]:
+    """Split ``value`` over ``weights`` (or ratios) into parts that sum exactly to it.
+
+    Each part is a multiple of ``step`` (the currency's minor unit by default).  The minor units
+    that rounding leaves over go where ``policy`` says: by largest remainder (default; ties to the
+    earlier part), or all to the first or last part with a non-zero weight.  A zero weight gets
+    zero.  A negative amount splits like its absolute value, negated.
+
+    >>> [p.amount for p in allocate(money("-10", "EUR"), [1, 2])]
+    [Decimal('-3.33'), Decimal('-6.67')]
+    >>> [p.amount for p in allocate(money("100", "JPY"), ["0.5", "0.25", "0.25"])]
+    [Decimal('50'), Decimal('25'), Decimal('25')]
+    >>> [p.amount for p in allocate(money("1.00", "EUR"), [1, 1, 1], policy=RemainderPolicy.LAST)]
+    [Decimal('0.33'), Decimal('0.33'), Decimal('0.34')]
+
+    Raises:
+        AllocationError: for no weights, a negative weight, all-zero weights with a non-zero
+            amount, or an amount that is not a multiple of the step.
+    """
+    q = _minor_unit(value.currency.code) if step is None else _check_step(step)
+    parts = allocate_decimal(value.amount, weights, q, policy=policy)
+    return tuple(Money(p, value.currency) for p in parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting and parsing
+
+
+@lru_cache(maxsize=256)
+def _currency_pattern(locale: str, digits: int) -> object:
+    from babel import Locale
+
+    loc = Locale.parse(locale)
+    pattern = copy.copy(loc.currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def format_money(
+    value: Money,
+    locale: str,
+    *,
+    rounding: Rounding = Rounding.HALF_UP,
+    step: Decimal | None = None,
+) -> str:
+    """``value`` formatted for ``locale`` (babel's CLDR patterns) after o2c's own rounding.
+
+    Always shows the ISO 4217 number of decimals (CLDR's own digits differ for some currencies).
+
+    >>> format_money(money("1234567.891", "USD"), "en_US")
+    '$1,234,567.89'
+    >>> format_money(money("1234567", "INR"), "en_IN")
+    '₹12,34,567.00'
+    >>> format_money(money("1234", "JPY"), "ja_JP")
+    '￥1,234'
+    """
+    rounded = quantize(value, rounding=rounding, step=step)
+    digits = max(0, -int(rounded.amount.as_tuple().exponent))
+    pattern = _currency_pattern(locale, digits)
+    return str(
+        pattern.apply(  # type: ignore[attr-defined]
+            rounded.amount,
+            locale,
+            currency=value.currency.code,
+            currency_digits=False,
+            decimal_quantization=True,
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _symbols(code: str, locale: str) -> tuple[str, ...]:
+    from babel.numbers import get_currency_symbol
+
+    symbols = {code, get_currency_symbol(code, locale=locale)}
+    return tuple(sorted(symbols, key=len, reverse=True))
+
+
+_SPACES = "\u00a0\u202f\u2009 "
+
+
+def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
+    """Parse ``text`` as an amount of ``currency_code`` written for ``locale``, strictly.
+
+    The currency symbol or code may appear once (before or after the number); grouping and the
+    decimal mark must be the locale's; more decimals than the currency has are refused.
+
+    >>> parse_money("CHF 1’234.55", "CHF", "de_CH").amount
+    Decimal('1234.55')
+    >>> parse_money("1,234.55", "EUR", "de_DE")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.MoneyParseError: text='1,234.55' is not an amount in de_DE: ...
+
+    Raises:
+        MoneyParseError: for text that is not strictly an amount in that locale and currency.
+    """
+    from babel.numbers import NumberFormatError, get_minus_sign_symbol, parse_decimal
+
+    cur = currency(currency_code)
+    if not isinstance(text, str):
+        raise MoneyParseError(f"text={text!r} is not a str", field="text", value=text)
+    body = text.strip(_SPACES)
+    for symbol in _symbols(cur.code, locale):
+        if symbol and symbol in body:
+            body = body.replace(symbol, "", 1)
+            break
+    body = body.strip(_SPACES)
+    negative = False
+    for minus in {get_minus_sign_symbol(locale), "-", "\u2212"}:
+        if body.startswith(minus):
+            negative = True
+            body = body[len(minus) :].strip(_SPACES)
+            break
+    try:
+        amount = parse_decimal(body, locale=locale, strict=True)
+    except NumberFormatError as exc:
+        raise MoneyParseError(
+            f"text={text!r} is not an amount in {locale}: {exc}", field="text", value=text
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise MoneyParseError(
+            f"text={text!r} is not an amount in {locale}", field="text", value=text
+        )
+    digits = max(0, -int(amount.as_tuple().exponent))
+    if digits > _minor_units(cur.code):
+        raise MoneyParseError(
+            f"text={text!r} has {digits} decimals; {cur.code} has {_minor_units(cur.code)}",
+            field="text",
+            value=text,
+        )
+    return Money(-amount if negative else amount, cur)

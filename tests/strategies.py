@@ -1,0 +1,63 @@
+"""Composable Hypothesis strategies for o2c's domain values.
+
+Areas add their strategies here (terms, invoices, payments ...), built from these.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import strategies as st
+from moneyed import Money
+
+from o2c.money import minor_units, money
+
+#: ISO currencies with 0, 2, 3 and 4 decimals.
+CURRENCIES_BY_DIGITS = {
+    0: ("JPY", "KRW", "ISK", "CLP", "VND"),
+    2: ("EUR", "USD", "GBP", "CHF", "INR", "SEK", "DKK", "CAD"),
+    3: ("KWD", "BHD", "JOD", "OMR", "TND"),
+    4: ("CLF", "UYW"),
+}
+CURRENCIES = tuple(c for codes in CURRENCIES_BY_DIGITS.values() for c in codes)
+
+currency_codes = st.sampled_from(CURRENCIES)
+
+
+@st.composite
+def amounts(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    min_units: int = -(10**12),
+    max_units: int = 10**12,
+) -> Decimal:
+    """A Decimal amount with exactly the currency's number of decimals."""
+    units = draw(st.integers(min_value=min_units, max_value=max_units))
+    return Decimal(units).scaleb(-minor_units(currency))
+
+
+@st.composite
+def moneys(
+    draw: st.DrawFn,
+    currency: str | None = None,
+    *,
+    min_units: int = -(10**12),
+    max_units: int = 10**12,
+) -> Money:
+    """Money in any ISO currency (or the given one), already at its minor unit."""
+    code = currency if currency is not None else draw(currency_codes)
+    return money(draw(amounts(code, min_units=min_units, max_units=max_units)), code)
+
+
+@st.composite
+def raw_decimals(draw: st.DrawFn, *, places: int = 8, bound: int = 10**9) -> Decimal:
+    """An unrounded Decimal with up to ``places`` decimals (for rounding properties)."""
+    units = draw(st.integers(min_value=-bound * 10**places, max_value=bound * 10**places))
+    return Decimal(units).scaleb(-places)
+
+
+weights = st.one_of(
+    st.integers(min_value=0, max_value=10**6),
+    st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False),
+)
