@@ -313,10 +313,15 @@ def quantize_decimal(
     Decimal('-8')
     """
     mode = rounding.value
-    if step.as_tuple().digits == (1,):  # a power of ten: quantize directly
+    if _is_power_of_ten(step):
         return amount.quantize(step, rounding=mode, context=CONTEXT)
     units = (amount / step).quantize(_ONE, rounding=mode, context=CONTEXT)
     return (units * step).quantize(step, context=CONTEXT)
+
+
+@lru_cache(maxsize=256)
+def _is_power_of_ten(step: Decimal) -> bool:
+    return step.as_tuple().digits == (1,)
 
 
 def quantize(
@@ -499,6 +504,16 @@ def from_minor(units: int, currency_code: str | Currency) -> Money:
 
 
 def _integer_weights(weights: Sequence[object]) -> list[int]:
+    if all(type(w) is int for w in weights):  # the common case: no conversion needed
+        ints = [w for w in weights if isinstance(w, int)]
+        for i, w in enumerate(ints):
+            if w < 0:
+                raise AllocationError(
+                    f"weights[{i}]={w} is negative; weights must be zero or positive",
+                    field=f"weights[{i}]",
+                    value=w,
+                )
+        return ints
     decimals = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
     for i, w in enumerate(decimals):
         if w < 0:
@@ -567,6 +582,9 @@ def allocate_decimal(
         )
     sign = -1 if units < 0 else 1
     parts = _allocate_units(abs(units), int_weights, policy)
+    if _is_power_of_ten(step):
+        exponent = int(step.as_tuple().exponent)
+        return [Decimal(sign * p).scaleb(exponent) for p in parts]
     return [(Decimal(sign * p) * step).quantize(step, context=CONTEXT) for p in parts]
 
 
