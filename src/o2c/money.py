@@ -503,25 +503,23 @@ def from_minor(units: int, currency_code: str | Currency) -> Money:
 # Allocation
 
 
-def _integer_weights(weights: Sequence[object]) -> list[int]:
-    if all(type(w) is int for w in weights):  # the common case: no conversion needed
-        ints = [w for w in weights if isinstance(w, int)]
-        for i, w in enumerate(ints):
-            if w < 0:
-                raise AllocationError(
-                    f"weights[{i}]={w} is negative; weights must be zero or positive",
-                    field=f"weights[{i}]",
-                    value=w,
-                )
-        return ints
-    decimals = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
-    for i, w in enumerate(decimals):
+def _check_weights_sign(weights: Sequence[int] | Sequence[Decimal]) -> None:
+    for i, w in enumerate(weights):
         if w < 0:
             raise AllocationError(
                 f"weights[{i}]={w} is negative; weights must be zero or positive",
                 field=f"weights[{i}]",
                 value=w,
             )
+
+
+def _integer_weights(weights: Sequence[object]) -> list[int]:
+    ints = [w for w in weights if type(w) is int]
+    if len(ints) == len(weights):  # the common case: no conversion needed
+        _check_weights_sign(ints)
+        return ints
+    decimals = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
+    _check_weights_sign(decimals)
     exponent = min((int(w.as_tuple().exponent) for w in decimals), default=0)
     shift = -exponent if exponent < 0 else 0
     return [int(w.scaleb(shift, context=CONTEXT)) for w in decimals]
