@@ -503,7 +503,7 @@ def from_minor(units: int, currency_code: str | Currency) -> Money:
 # Allocation
 
 
-def _check_weights_sign(weights: Sequence[int] | Sequence[Decimal]) -> None:
+def _check_weights_sign(weights: Sequence[int | Decimal]) -> None:
     for i, w in enumerate(weights):
         if w < 0:
             raise AllocationError(
