@@ -5,11 +5,13 @@ Areas add their strategies here (terms, invoices, payments ...), built from thes
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from hypothesis import strategies as st
 from moneyed import Money
 
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import minor_units, money
 
 #: ISO currencies with 0, 2, 3 and 4 decimals.
@@ -61,3 +63,44 @@ weights = st.one_of(
     st.integers(min_value=0, max_value=10**6),
     st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Aging and collections (issue 8): open items and settlements
+
+
+@st.composite
+def open_items(
+    draw: st.DrawFn,
+    *,
+    currencies: tuple[str, ...] = ("EUR", "USD", "JPY", "KWD"),
+    customers: tuple[str, ...] = ("C1", "C2", "C3"),
+    min_size: int = 0,
+    max_size: int = 12,
+) -> list[OpenItem]:
+    """A list of open items (invoices, credit memos, unapplied cash) around 2026-03-31."""
+    base = dt.date(2026, 3, 31)
+    n = draw(st.integers(min_value=min_size, max_value=max_size))
+    result = []
+    for i in range(n):
+        code = draw(st.sampled_from(currencies))
+        kind = draw(st.sampled_from(tuple(ItemKind)))
+        units = draw(st.integers(min_value=1, max_value=10**9))
+        full = Decimal(units).scaleb(-minor_units(code))
+        doc = base + dt.timedelta(days=draw(st.integers(min_value=-400, max_value=30)))
+        due = doc + dt.timedelta(days=draw(st.integers(min_value=0, max_value=90)))
+        signed = -full if kind is not ItemKind.INVOICE else full
+        result.append(
+            OpenItem(
+                item_id=ItemId(f"I{i}"),
+                customer_id=CustomerId(draw(st.sampled_from(customers))),
+                kind=kind,
+                document_number=f"D{i}",
+                document_date=doc,
+                due_date=due,
+                original_amount=money(signed, code),
+                open_amount=money(signed, code),
+                instalment=draw(st.none() | st.integers(min_value=1, max_value=4)),
+            )
+        )
+    return result
