@@ -14,6 +14,7 @@ message says what was wrong and what to do instead::
     │   ├── InvalidTermsError                     payment terms text or lines are wrong
     │   ├── InvalidTaxError                       a tax definition or tax computation is wrong
     │   ├── InvalidInvoiceError                   an invoice that cannot exist
+    │   ├── InvalidOrderError                     a sales order or its delivery/billing is wrong
     │   ├── StatementFormatError                  a bank file is malformed (line or XML path)
     │   ├── ImportRowError                        a migration row is rejected
     │   └── InvalidFactError                      a ledger fact that breaks an invariant
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidAmountError",
     "InvalidFactError",
     "InvalidInvoiceError",
+    "InvalidOrderError",
     "InvalidTaxError",
     "InvalidTermsError",
     "LedgerError",
@@ -159,6 +161,10 @@ class InvalidTaxError(ValidationError):
 
 class InvalidInvoiceError(ValidationError):
     """An invoice or credit memo that cannot exist (refused at construction)."""
+
+
+class InvalidOrderError(ValidationError):
+    """A sales order, delivery or billing that cannot exist (over-delivery, billing ahead ...)."""
 
 
 class StatementFormatError(ValidationError):
