@@ -25,7 +25,13 @@ from o2c.aging import (
     convert_report,
     open_items_as_of,
 )
-from o2c.errors import CurrencyMismatchError, OverApplicationError, ValidationError
+from o2c.errors import (
+    CurrencyMismatchError,
+    OverApplicationError,
+    RateNotFoundError,
+    ValidationError,
+)
+from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money, to_minor
 from tests.conftest import load_vectors
@@ -222,16 +228,16 @@ def test_conversion_to_a_report_currency_keeps_the_sum() -> None:
         _item("C", due=dt.date(2025, 3, 1), amount="1001", code="JPY"),
         _item("D", due=dt.date(2026, 3, 1), amount="1.00", customer="C2"),
     ]
-    calls: list[tuple[str, str, dt.date]] = []
-
-    def rate(base: str, quote: str, on: dt.date) -> Decimal:
-        calls.append((base, quote, on))
-        return {"USD": Decimal("0.92345"), "JPY": Decimal("0.0061")}[base]
-
-    converted = convert_report(age(items, as_of), "EUR", dt.date(2026, 3, 30), rate)
+    rates = InMemoryRates.from_rows(
+        [
+            (dt.date(2026, 3, 30), "USD", "EUR", Decimal("0.92345")),
+            (dt.date(2026, 3, 30), "JPY", "EUR", Decimal("0.0061")),
+        ]
+    )
+    converted = convert_report(age(items, as_of), "EUR", dt.date(2026, 3, 30), rates)
     assert converted.report_currency == "EUR"
     assert converted.rate_date == dt.date(2026, 3, 30)
-    assert {c[2] for c in calls} == {dt.date(2026, 3, 30)}
+    assert [r.base for r in converted.rates_used] == ["JPY", "USD"]
     c1 = converted.rows_for("C1")[0]
     assert c1.not_due.amount == Decimal("9.24")
     assert c1.buckets[0].amount == Decimal("9.24")
@@ -239,8 +245,8 @@ def test_conversion_to_a_report_currency_keeps_the_sum() -> None:
     total = converted.total()
     assert total.balance.amount == sum(c.amount for c in total.columns)
     assert total.balance.amount == Decimal("25.59")
-    with pytest.raises(ValidationError):
-        convert_report(age(items, as_of), "EUR", as_of, {"USD": Decimal(1)})
+    with pytest.raises(RateNotFoundError):
+        convert_report(age(items, as_of), "GBP", as_of, rates)
 
 
 def test_open_items_as_of_refuses_over_application_and_other_currencies() -> None:

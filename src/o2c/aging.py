@@ -43,14 +43,18 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, OverApplicationError, ValidationError
+from o2c.fx import Rate, RateKind
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import currency, from_minor, minor_unit, quantize_decimal, to_decimal
+from o2c.money import RoundingPolicy, currency, from_minor
+
+if TYPE_CHECKING:
+    from o2c.ports import RateProvider
 
 __all__ = [
     "AgedItem",
@@ -63,7 +67,6 @@ __all__ = [
     "DueToday",
     "ItemColumns",
     "LedgerView",
-    "RateSource",
     "Settlement",
     "age",
     "age_columns",
@@ -279,6 +282,8 @@ class AgingReport:
     known_at: dt.datetime | None = None
     report_currency: str | None = None
     rate_date: dt.date | None = None
+    #: The rates a converted report used, one per source currency.
+    rates_used: tuple[Rate, ...] = ()
 
     @property
     def column_labels(self) -> tuple[str, ...]:
@@ -648,79 +653,61 @@ def age_ledger(
     )
 
 
-class RateSource(Protocol):
-    """The conversion rate aging needs: ``Decimal`` units of ``quote`` per one ``base``."""
-
-    def __call__(self, base: str, quote: str, on: dt.date) -> Decimal:
-        """The rate for ``base``→``quote`` on ``on``."""
-        ...
-
-
 def convert_report(
     report: AgingReport,
     to: str,
     on: dt.date,
-    rate: RateSource | Mapping[str, Decimal],
+    rates: RateProvider,
+    *,
+    kind: RateKind = RateKind.SPOT,
+    rounding: RoundingPolicy | None = None,
 ) -> AgingReport:
-    """The report in currency ``to`` at the rates of ``on``: one row per customer, one total.
+    """The report in currency ``to`` at the provider's rates for ``on``: a row per customer.
 
-    Each column of each (customer, currency) row is converted and rounded half-up to the target's
-    minor unit once; the converted balance is the sum of the converted columns, so the columns
-    still sum to the balance.  ``rate`` is a callable ``(base, quote, on) -> Decimal`` (see
-    :func:`o2c.fx.convert` for a rate provider) or a mapping of base currency to rate.
+    Each column of each (customer, currency) row is converted with :func:`o2c.fx.convert` and
+    rounded once (half-up to the target's minor unit unless ``rounding`` says otherwise); a
+    customer's converted columns are the sums over its currencies, and every balance is the sum
+    of its converted columns, so the columns still sum to the balance.  The rates used are kept
+    in ``rates_used``.
 
     >>> import datetime as dt
+    >>> from o2c.fx import InMemoryRates
+    >>> rates = InMemoryRates.from_rows([(dt.date(2026, 1, 2), "EUR", "USD", Decimal("1.25"))])
     >>> row = AgingRow.from_columns(
     ...     CustomerId("C1"), [Decimal("10.00"), Decimal("0"), Decimal("0"), Decimal("0"),
     ...     Decimal("0"), Decimal("5.00"), Decimal("-1.00")], "USD")
-    >>> report = AgingReport(as_of=dt.date(2026, 1, 1), scheme=BucketScheme.standard(),
+    >>> report = AgingReport(as_of=dt.date(2026, 1, 2), scheme=BucketScheme.standard(),
     ...     basis=AgingBasis.DUE_DATE, credits=CreditPlacement.OWN_COLUMN, rows=(row,),
     ...     totals=(attrs.evolve(row, customer_id=None),))
-    >>> converted = convert_report(report, "EUR", dt.date(2026, 1, 1), {"USD": Decimal("0.9")})
+    >>> converted = convert_report(report, "EUR", dt.date(2026, 1, 2), rates)
     >>> [str(m.amount) for m in converted.total().columns], converted.total().balance
-    (['9.00', '0.00', '0.00', '0.00', '0.00', '4.50', '-0.90'], Money('12.60', 'EUR'))
+    (['8.00', '0.00', '0.00', '0.00', '0.00', '4.00', '-0.80'], Money('11.20', 'EUR'))
 
     Raises:
-        RateNotFoundError: from the rate source, for a missing rate.
-        ValidationError: for a mapping without the currency.
+        RateNotFoundError: when the provider has no rate for a currency on ``on``.
     """
+    from o2c.fx import convert
+
     target = currency(to).code
-    step = minor_unit(target)
     width = len(report.scheme.labels) + 2
-    cache: dict[str, Decimal] = {}
-
-    def rate_for(code: str) -> Decimal:
-        if code == target:
-            return Decimal(1)
-        if code not in cache:
-            if isinstance(rate, Mapping):
-                if code not in rate:
-                    raise ValidationError(
-                        f"no rate for {code}->{target} in the mapping: add it",
-                        field="rate",
-                        value=code,
-                    )
-                cache[code] = to_decimal(rate[code], field="rate")
-            else:
-                cache[code] = to_decimal(rate(code, target, on), field="rate")
-        return cache[code]
-
+    used: dict[str, Rate] = {}
     per_customer: dict[str, list[Decimal]] = {}
     counts: dict[str, int] = {}
     for row in report.rows:
-        r = rate_for(row.currency)
         key = str(row.customer_id)
         acc = per_customer.setdefault(key, [_ZERO] * width)
         for i, column in enumerate(row.columns):
-            acc[i] += quantize_decimal(column.amount * r, step)
+            conversion = convert(column, target, on, rates, kind=kind, rounding=rounding)
+            acc[i] += conversion.amount.amount
+            if row.currency != target:
+                used.setdefault(row.currency, conversion.rate)
         counts[key] = counts.get(key, 0) + row.item_count
-    sums = {(k, target): v for k, v in per_customer.items()}
     converted = _report(
         report.as_of,
         report.scheme,
         report.basis,
         report.credits,
-        sums,
+        {(k, target): v for k, v in per_customer.items()},
         {(k, target): c for k, c in counts.items()},
         items=report.items,
         known_at=report.known_at,
@@ -729,4 +716,9 @@ def convert_report(
         converted = attrs.evolve(
             converted, totals=(AgingRow.from_columns(None, [_ZERO] * width, target),)
         )
-    return attrs.evolve(converted, report_currency=target, rate_date=on)
+    return attrs.evolve(
+        converted,
+        report_currency=target,
+        rate_date=on,
+        rates_used=tuple(used[c] for c in sorted(used)),
+    )
