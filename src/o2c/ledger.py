@@ -1,56 +1,299 @@
 """The AR ledger: append-only, bitemporal facts and the pure projections over them.
 
-(Seed: the projection value types other areas consume.  The ledger area owns this module and
-extends it; these names and fields are a contract: fields may be added with defaults, not renamed.)
+:class:`Ledger` is the facade the other areas call: it checks the invariants of
+:mod:`o2c.ledger_rules` on :meth:`~Ledger.append`, stores through a
+:class:`~o2c.ports.LedgerStore` with optimistic concurrency, and answers "what was open on
+date D, as we knew it at time T" with the projections of :mod:`o2c.ledger_projection`.  The
+fact types (:mod:`o2c.ledger_facts`) and projected types (:class:`OpenItem`, :class:`ItemKind`,
+the ids) are re-exported here.
+
+>>> import datetime as dt
+>>> from o2c.money import money
+>>> from o2c.terms import Instalment
+>>> at = lambda day: dt.datetime(2026, 3, day, 9, tzinfo=dt.timezone.utc)
+>>> ledger = Ledger()                                 # in memory; see o2c.adapters.sqlite
+>>> result = ledger.append([InvoiceIssued.from_instalments(
+...     fact_id="inv-1", customer_id="C1", item_id="INV-1", document_number="INV-1",
+...     document_date=dt.date(2026, 3, 1), recorded_at=at(1),
+...     instalments=[Instalment(number=1, due_date=dt.date(2026, 3, 31),
+...                             amount=money("100.00", "EUR"))])])
+>>> [(i.item_id, i.open_amount.amount) for i in ledger.open_items(dt.date(2026, 3, 31))]
+[('INV-1', Decimal('100.00'))]
+>>> ledger.balance(dt.date(2026, 3, 31), customer_id="C1")
+{'EUR': Money('100.00', 'EUR')}
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from typing import NewType
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 
 import attrs
 from moneyed import Money
 
-from o2c.terms import DiscountOffer
+from o2c.errors import ConcurrencyError, DuplicateFactError, NotFoundError
+from o2c.ledger_facts import (
+    AllocationReversed,
+    CreditMemoIssued,
+    DisputeOpened,
+    DisputeResolved,
+    Fact,
+    FactKind,
+    InvoiceIssued,
+    PaymentAllocated,
+    PaymentReceived,
+    PromisedToPay,
+    Refunded,
+    WrittenOff,
+    instalment_item_id,
+)
+from o2c.ledger_memory import InMemoryLedgerStore
+from o2c.ledger_projection import Projection
+from o2c.ledger_projection import history as trail_of
+from o2c.ledger_rules import CustomerBook
+from o2c.ledger_types import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
+from o2c.money import currency
+from o2c.ports import LedgerStore
 
-__all__ = ["CustomerId", "ItemId", "ItemKind", "OpenItem", "PaymentId"]
-
-CustomerId = NewType("CustomerId", str)
-ItemId = NewType("ItemId", str)
-PaymentId = NewType("PaymentId", str)
-
-
-class ItemKind(enum.Enum):
-    """What an open item is."""
-
-    INVOICE = "invoice"
-    CREDIT_MEMO = "credit_memo"
-    #: A payment's unapplied remainder (money on account): a negative open item.
-    UNAPPLIED_CASH = "unapplied_cash"
+__all__ = [
+    "AllocationReversed",
+    "AppendResult",
+    "CreditMemoIssued",
+    "CustomerId",
+    "DisputeOpened",
+    "DisputeResolved",
+    "Fact",
+    "FactId",
+    "FactKind",
+    "InvoiceIssued",
+    "ItemId",
+    "ItemKind",
+    "Ledger",
+    "OpenItem",
+    "PaymentAllocated",
+    "PaymentId",
+    "PaymentReceived",
+    "PromisedToPay",
+    "Refunded",
+    "WrittenOff",
+    "instalment_item_id",
+]
 
 
 @attrs.frozen(kw_only=True)
-class OpenItem:
-    """An item as open on an effective date (a projection of the ledger's facts).
+class AppendResult:
+    """What :meth:`Ledger.append` did: the facts it stored and the ids it found already stored."""
 
-    Amounts are in the item's own currency.  ``open_amount`` is negative for credit memos and
-    unapplied cash.  An invoice with several instalments is one item per instalment
-    (``instalment`` is its 1-based number; ``None`` for a single-instalment document).
+    appended: tuple[Fact, ...]
+    #: Ids of facts already stored with the same content (re-appending them is a no-op).
+    unchanged: tuple[FactId, ...]
+    #: Each touched customer's stream version after the append.
+    versions: tuple[tuple[CustomerId, int], ...]
+
+
+class Ledger:
+    """The AR ledger over a :class:`~o2c.ports.LedgerStore` (in memory by default).
+
+    A ledger keeps one checked book per customer it has appended to and catches up with facts
+    other writers stored before each append, so several ledgers (threads, processes) can share a
+    store: when two append to the same customer at once, the loser gets
+    :class:`~o2c.errors.ConcurrencyError` and nothing of its batch is stored.
     """
 
-    item_id: ItemId
-    customer_id: CustomerId
-    kind: ItemKind
-    document_number: str
-    document_date: dt.date
-    due_date: dt.date
-    original_amount: Money
-    open_amount: Money
-    #: Structured creditor reference the document carried (ISO 11649 RF...), if any.
-    payment_reference: str | None = None
-    discounts: tuple[DiscountOffer, ...] = ()
-    instalment: int | None = None
-    #: The part of the open amount under dispute (left out of dunning).
-    disputed_amount: Money | None = None
+    def __init__(self, store: LedgerStore | None = None) -> None:
+        self.store: LedgerStore = store if store is not None else InMemoryLedgerStore()
+        self._books: dict[str, CustomerBook] = {}
+        self._lock = threading.Lock()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def append(
+        self, facts: Iterable[Fact], *, expected_versions: Mapping[str, int] | None = None
+    ) -> AppendResult:
+        """Check and store a batch of facts atomically.
+
+        Facts already stored with the same content are skipped (so retrying a batch is safe).
+        The rest is checked in order against each customer's stream, then stored all at once.
+
+        Args:
+            facts: the batch (may span customers).
+            expected_versions: the stream versions the caller based its decision on (from
+                :meth:`version`); a stream that moved on raises ``ConcurrencyError``.  Without
+                it, the versions the ledger checked the batch against are expected.
+
+        Raises:
+            InvalidFactError: a fact breaks an invariant (``OverApplicationError`` for an
+                over-application); nothing is stored.
+            DuplicateFactError: a fact id already used for other content.
+            ConcurrencyError: another writer appended to one of the streams first; reload
+                (call :meth:`version`) and decide again.
+        """
+        with self._lock:
+            fresh = self._new_facts(list(facts))
+            if not fresh[0]:
+                return AppendResult(appended=(), unchanged=tuple(fresh[1]), versions=())
+            new, unchanged = fresh
+            customers = list(dict.fromkeys(f.customer_id for f in new))
+            expected: dict[str, int] = {}
+            try:
+                for customer in customers:
+                    book = self._book(customer)
+                    if expected_versions is not None and customer in expected_versions:
+                        wanted = expected_versions[customer]
+                        if wanted != book.version:
+                            raise ConcurrencyError(customer, wanted, book.version)
+                    expected[customer] = book.version
+                for fact in new:
+                    self._books[fact.customer_id].apply(fact)
+                self.store.append(new, expected_versions=expected)
+            except BaseException:
+                for customer in customers:  # a failed batch may have half-updated the books
+                    self._books.pop(customer, None)
+                raise
+            versions = []
+            for customer in customers:
+                book = self._books[customer]
+                book.version += sum(1 for f in new if f.customer_id == customer)
+                versions.append((CustomerId(customer), book.version))
+            return AppendResult(
+                appended=tuple(new), unchanged=tuple(unchanged), versions=tuple(versions)
+            )
+
+    def _new_facts(self, batch: list[Fact]) -> tuple[list[Fact], list[FactId]]:
+        seen: dict[str, Fact] = {}
+        for fact in batch:
+            previous = seen.setdefault(fact.fact_id, fact)
+            if previous != fact:
+                raise _duplicate(fact)
+        stored = self.store.get(seen)
+        new: list[Fact] = []
+        unchanged: list[FactId] = []
+        for fact_id, fact in seen.items():
+            old = stored.get(fact_id)
+            if old is None:
+                new.append(fact)
+            elif old == fact:
+                unchanged.append(FactId(fact_id))
+            else:
+                raise _duplicate(fact)
+        return new, unchanged
+
+    def _book(self, customer_id: str) -> CustomerBook:
+        book = self._books.get(customer_id)
+        if book is None:
+            book = CustomerBook.replay(customer_id, self.store.read_customer(customer_id))
+            self._books[customer_id] = book
+        else:
+            tail = self.store.read_customer(customer_id, after_version=book.version)
+            for fact in tail:
+                book.apply(fact, check=False)
+            book.version += len(tail)
+        return book
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def version(self, customer_id: str) -> int:
+        """The customer's stream version (pass it as ``expected_versions`` to append)."""
+        return self.store.version(customer_id)
+
+    def get(self, fact_id: str) -> Fact:
+        """The fact with that id.
+
+        Raises:
+            NotFoundError: no such fact.
+        """
+        found = self.store.get([fact_id])
+        if fact_id not in found:
+            raise NotFoundError("fact", fact_id)
+        return found[fact_id]
+
+    def facts(self, customer_id: str | None = None) -> Iterator[Fact]:
+        """The customer's facts (or every fact) in stream order."""
+        if customer_id is not None:
+            return iter(self.store.read_customer(customer_id))
+        return self.store.iter_all()
+
+    def projection(
+        self,
+        as_of: dt.date | None = None,
+        *,
+        known_at: dt.datetime | None = None,
+        customer_id: str | None = None,
+    ) -> Projection:
+        """The projection of the facts effective by ``as_of`` and recorded by ``known_at``."""
+        return Projection().feed_all(self.facts(customer_id), as_of, known_at=known_at)
+
+    def open_items(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
+    ) -> list[OpenItem]:
+        """The items open on ``as_of`` as known at ``known_at`` (default: everything recorded).
+
+        One item per instalment; credit memos and unapplied cash are negative items.
+        """
+        return self.projection(as_of, known_at=known_at, customer_id=customer_id).open_items()
+
+    def balances(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None
+    ) -> dict[CustomerId, dict[str, Money]]:
+        """Per customer and currency, the net open amount on ``as_of`` as known at ``known_at``."""
+        return self.projection(as_of, known_at=known_at).balances()
+
+    def balance(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
+    ) -> dict[str, Money]:
+        """The net open amount per currency of one customer (or of all customers together)."""
+        totals: dict[str, Decimal] = {}
+        for per in (
+            self.projection(as_of, known_at=known_at, customer_id=customer_id).balances().values()
+        ):
+            for code, amount in per.items():
+                totals[code] = totals.get(code, Decimal(0)) + amount.amount
+        return {code: Money(total, currency(code)) for code, total in sorted(totals.items())}
+
+    def unapplied(
+        self,
+        payment_id: str,
+        *,
+        customer_id: str,
+        as_of: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> Money:
+        """What is left of a payment (or credit memo) to allocate or refund (positive).
+
+        Raises:
+            NotFoundError: the customer has no such payment.
+        """
+        projection = self.projection(as_of, known_at=known_at, customer_id=customer_id)
+        item = projection.items.get((customer_id, payment_id))
+        if item is None:
+            raise NotFoundError("payment", payment_id)
+        return Money(-item.open, currency(item.currency))
+
+    def promises(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
+    ) -> list[PromisedToPay]:
+        """Promises to pay recorded by ``as_of`` that fall due on or after it."""
+        projection = self.projection(as_of, known_at=known_at, customer_id=customer_id)
+        return [p for p in projection.promises if p.promised_date >= as_of]
+
+    def history(self, key: str, *, customer_id: str | None = None) -> list[Fact]:
+        """The audit trail of an item, invoice or payment: every fact that touched it, in order.
+
+        Raises:
+            NotFoundError: no fact touched ``key``.
+        """
+        trail = trail_of(self.facts(customer_id), key, customer_id=customer_id)
+        if not trail:
+            raise NotFoundError("item or payment", key)
+        return trail
+
+
+def _duplicate(fact: Fact) -> DuplicateFactError:
+    return DuplicateFactError(
+        f"fact id {fact.fact_id!r} is already used for a different fact: a correction is a new "
+        "fact with its own id (e.g. AllocationReversed)",
+        field="fact_id",
+        value=fact.fact_id,
+    )

@@ -12,11 +12,15 @@ and one contract test suite that every adapter passes.  Areas add their ports he
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from o2c.fx import Rate, RateKind
 
-__all__ = ["Calendar", "RateProvider"]
+if TYPE_CHECKING:  # the ledger's fact types, for LedgerStore's signatures
+    from o2c.ledger_facts import Fact
+
+__all__ = ["Calendar", "LedgerStore", "RateProvider"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,4 +61,48 @@ class RateProvider(Protocol):
 
     def rate(self, base: str, quote: str, on: dt.date, kind: RateKind = RateKind.SPOT) -> Rate:
         """The ``base``->``quote`` rate of ``kind`` for ``on``."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------
+# LedgerStore (ledger): append-only storage of facts with optimistic concurrency.  In-memory:
+# o2c.ledger_memory.InMemoryLedgerStore; adapters: o2c.adapters.sqlite.SQLiteLedgerStore,
+# o2c.adapters.sqlalchemy.SQLAlchemyLedgerStore.  Contract: tests/test_storage_contract.py.
+
+
+@runtime_checkable
+class LedgerStore(Protocol):
+    """Append-only storage of ledger facts, one stream (with a version) per customer.
+
+    A stream's version is the number of facts in it.  :meth:`append` stores a batch atomically
+    (all of it or nothing) if every stream it touches is still at the expected version, and
+    raises :class:`~o2c.errors.ConcurrencyError` otherwise; a fact id already stored raises
+    :class:`~o2c.errors.DuplicateFactError`.  The store does not check the ledger's invariants
+    (:class:`o2c.ledger.Ledger` does, before appending).  Readers see whole batches only.
+    """
+
+    def append(self, facts: Sequence[Fact], *, expected_versions: Mapping[str, int]) -> None:
+        """Store ``facts`` (in order) if each customer's stream is at ``expected_versions``."""
+        ...
+
+    def version(self, customer_id: str) -> int:
+        """The number of facts in the customer's stream (0 for a new customer)."""
+        ...
+
+    def read_customer(self, customer_id: str, *, after_version: int = 0) -> list[Fact]:
+        """The customer's facts after the first ``after_version`` ones, in stream order."""
+        ...
+
+    def get(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
+        """The stored facts among ``fact_ids``, by id (ids not stored are left out)."""
+        ...
+
+    def read_range(
+        self, start: dt.date, end: dt.date, *, customer_id: str | None = None
+    ) -> Iterator[Fact]:
+        """The facts effective from ``start`` to ``end`` inclusive, in stream order."""
+        ...
+
+    def iter_all(self) -> Iterator[Fact]:
+        """Every fact, each customer's in stream order (a consistent snapshot, streamed)."""
         ...

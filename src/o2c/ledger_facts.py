@@ -1,0 +1,649 @@
+"""The ledger's facts: frozen, append-only, bitemporal records of what happened to receivables.
+
+Every fact has an id (its idempotency key), a customer (its stream), an *effective* date (when it
+counts in the books) and a *recorded-at* time (when the ledger learnt it, passed in by the caller:
+the core reads no clock), plus who recorded it and why.  Nothing is ever updated in place: a
+correction is a new fact (an :class:`AllocationReversed`, a :class:`WrittenOff` ...).
+
+Amounts are ``Money`` already at the currency's minor unit (round first with
+:func:`o2c.money.quantize`); a fact that is malformed on its own is refused at construction with
+:class:`~o2c.errors.InvalidFactError`.  Invariants that need the rest of the ledger (no
+over-application, currencies agree ...) are checked when the fact is appended.
+
+>>> import datetime as dt
+>>> from o2c.money import money
+>>> from o2c.terms import Instalment
+>>> at = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+>>> inv = InvoiceIssued.from_instalments(
+...     fact_id="f-1", customer_id="C1", item_id="INV-1", document_number="INV-1",
+...     document_date=dt.date(2026, 3, 1), recorded_at=at,
+...     instalments=[Instalment(number=1, due_date=dt.date(2026, 3, 31),
+...                             amount=money("119.00", "EUR"))])
+>>> inv.total, inv.kind.value
+(Money('119.00', 'EUR'), 'invoice_issued')
+>>> fact_from_json(fact_to_json(inv)) == inv
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import types
+import typing
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+from moneyed import Money
+
+from o2c.errors import InvalidFactError
+from o2c.ledger_types import CustomerId, FactId, ItemId, PaymentId
+from o2c.money import currency, minor_unit, money
+from o2c.statement import Payment
+from o2c.terms import DiscountOffer, Instalment
+
+__all__ = [
+    "AllocationReversed",
+    "CreditMemoIssued",
+    "DisputeOpened",
+    "DisputeResolved",
+    "FACT_TYPES",
+    "Fact",
+    "FactKind",
+    "InvoiceIssued",
+    "PaymentAllocated",
+    "PaymentReceived",
+    "PromisedToPay",
+    "Refunded",
+    "WrittenOff",
+    "fact_from_dict",
+    "fact_from_json",
+    "fact_to_dict",
+    "fact_to_json",
+    "instalment_item_id",
+]
+
+
+class FactKind(enum.Enum):
+    """The kinds of ledger fact (stored with each fact)."""
+
+    INVOICE_ISSUED = "invoice_issued"
+    CREDIT_MEMO_ISSUED = "credit_memo_issued"
+    PAYMENT_RECEIVED = "payment_received"
+    PAYMENT_ALLOCATED = "payment_allocated"
+    ALLOCATION_REVERSED = "allocation_reversed"
+    REFUNDED = "refunded"
+    WRITTEN_OFF = "written_off"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    PROMISED_TO_PAY = "promised_to_pay"
+
+
+def instalment_item_id(item_id: str, number: int, count: int) -> ItemId:
+    """The open item id of instalment ``number`` of ``count`` of a document.
+
+    A single-instalment document keeps its own id; instalments are ``<id>#<number>``.
+
+    >>> instalment_item_id("INV-7", 1, 1), instalment_item_id("INV-7", 2, 3)
+    ('INV-7', 'INV-7#2')
+    """
+    return ItemId(item_id if count == 1 else f"{item_id}#{number}")
+
+
+# --------------------------------------------------------------------------------------------
+# Validators
+
+
+def _bad(attribute: attrs.Attribute[Any], value: object, what: str) -> InvalidFactError:
+    return InvalidFactError(f"{attribute.name}={value!r} {what}", field=attribute.name, value=value)
+
+
+def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(attribute, value, "must be a non-empty string")
+
+
+def _optional_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _text(_, attribute, value)
+
+
+def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _bad(attribute, value, "must be a datetime.date (not a datetime)")
+
+
+def _aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise _bad(
+            attribute,
+            value,
+            "must be a timezone-aware datetime, e.g. datetime(..., tzinfo=timezone.utc): "
+            "recording times are compared across writers",
+        )
+
+
+def _check_money(attribute: attrs.Attribute[Any], value: object, *, positive: bool) -> None:
+    if not isinstance(value, Money):
+        raise _bad(attribute, value, "must be a moneyed.Money (build it with o2c.money.money)")
+    amount = value.amount
+    if positive and amount <= 0:
+        raise _bad(attribute, value, "must be positive")
+    if not positive and amount < 0:
+        raise _bad(attribute, value, "must not be negative")
+    if amount % minor_unit(value.currency.code) != 0:
+        raise _bad(
+            attribute,
+            value,
+            "has more decimals than its currency: round it with o2c.money.quantize",
+        )
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _check_money(attribute, value, positive=True)
+
+
+def _optional_part(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _check_money(attribute, value, positive=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Facts
+
+
+@attrs.frozen(kw_only=True)
+class _FactBase:
+    """Fields every fact has."""
+
+    kind: ClassVar[FactKind]
+
+    #: The idempotency key: appending the same id with the same content is a no-op.
+    fact_id: FactId = attrs.field(validator=_text)
+    #: The customer whose stream the fact belongs to.
+    customer_id: CustomerId = attrs.field(validator=_text)
+    #: When the fact counts in the books (the "as of" axis).
+    effective: dt.date = attrs.field(validator=_date)
+    #: When the ledger learnt it (the "as known at" axis); timezone-aware.
+    recorded_at: dt.datetime = attrs.field(validator=_aware)
+    #: Who recorded it (a user, a job, a rule).
+    recorded_by: str = ""
+    #: Why (free text for the audit trail).
+    reason: str = ""
+
+
+def _check_instalments(inst: InvoiceIssued, _: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise InvalidFactError(
+            f"instalments={value!r} must be a non-empty tuple of o2c.terms.Instalment",
+            field="instalments",
+            value=value,
+        )
+    total = Decimal(0)
+    for position, item in enumerate(value, start=1):
+        if not isinstance(item, Instalment) or item.number != position:
+            raise InvalidFactError(
+                f"instalments[{position - 1}]={item!r} must be Instalment number {position}",
+                field="instalments",
+                value=item,
+            )
+        _check_money(attrs.fields(Instalment).amount, item.amount, positive=True)
+        if item.amount.currency != inst.total.currency:
+            raise InvalidFactError(
+                f"instalment {position} is in {item.amount.currency.code}, the invoice in "
+                f"{inst.total.currency.code}: one currency per document",
+                field="instalments",
+                value=item,
+            )
+        total += item.amount.amount
+    if total != inst.total.amount:
+        raise InvalidFactError(
+            f"instalments sum to {total}, not the total {inst.total.amount}: "
+            "build the fact with InvoiceIssued.from_instalments",
+            field="instalments",
+            value=value,
+        )
+
+
+def _instalment_tuple(value: Iterable[Instalment]) -> tuple[Instalment, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(_FactBase):
+    """An invoice was issued: one open item per instalment (see :func:`instalment_item_id`)."""
+
+    kind: ClassVar[FactKind] = FactKind.INVOICE_ISSUED
+
+    item_id: ItemId = attrs.field(validator=_text)
+    document_number: str = attrs.field(validator=_text)
+    document_date: dt.date = attrs.field(validator=_date)
+    total: Money = attrs.field(validator=_positive)
+    instalments: tuple[Instalment, ...] = attrs.field(
+        converter=_instalment_tuple, validator=_check_instalments
+    )
+    payment_reference: str | None = attrs.field(default=None, validator=_optional_text)
+
+    @classmethod
+    def from_instalments(
+        cls,
+        *,
+        fact_id: str,
+        customer_id: str,
+        item_id: str,
+        document_number: str,
+        document_date: dt.date,
+        instalments: Iterable[Instalment],
+        recorded_at: dt.datetime,
+        effective: dt.date | None = None,
+        payment_reference: str | None = None,
+        recorded_by: str = "",
+        reason: str = "",
+    ) -> InvoiceIssued:
+        """The fact for an invoice with the payment schedule ``instalments`` (total: their sum).
+
+        ``effective`` defaults to the document date.  An invoice built by :mod:`o2c.invoice` is
+        recorded by passing its schedule's instalments.
+
+        Raises:
+            InvalidFactError: no instalments, mixed currencies, numbers not 1..n.
+        """
+        parts = tuple(instalments)
+        if not parts:
+            raise InvalidFactError(
+                "an invoice needs at least one instalment", field="instalments", value=()
+            )
+        code = parts[0].amount.currency.code
+        total = money(sum((p.amount.amount for p in parts), Decimal(0)), code)
+        return cls(
+            fact_id=FactId(fact_id),
+            customer_id=CustomerId(customer_id),
+            effective=document_date if effective is None else effective,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+            reason=reason,
+            item_id=ItemId(item_id),
+            document_number=document_number,
+            document_date=document_date,
+            total=total,
+            instalments=parts,
+            payment_reference=payment_reference,
+        )
+
+    @property
+    def currency(self) -> str:
+        """The document's ISO currency code."""
+        return str(self.total.currency.code)
+
+
+@attrs.frozen(kw_only=True)
+class CreditMemoIssued(_FactBase):
+    """A credit memo was issued: a negative open item that can be allocated like cash."""
+
+    kind: ClassVar[FactKind] = FactKind.CREDIT_MEMO_ISSUED
+
+    item_id: ItemId = attrs.field(validator=_text)
+    document_number: str = attrs.field(validator=_text)
+    document_date: dt.date = attrs.field(validator=_date)
+    #: The credited amount (positive; the open item is its negative).
+    amount: Money = attrs.field(validator=_positive)
+    #: The invoice it credits, if any (for the audit trail; it is not applied automatically).
+    credits_item_id: ItemId | None = attrs.field(default=None, validator=_optional_text)
+    payment_reference: str | None = attrs.field(default=None, validator=_optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentReceived(_FactBase):
+    """Money was received from the customer: unapplied cash until it is allocated."""
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_RECEIVED
+
+    payment_id: PaymentId = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+    value_date: dt.date = attrs.field(validator=_date)
+    payer_name: str = ""
+    payer_account: str = ""
+    #: The reference text the payment carried.
+    reference: str = ""
+
+    @classmethod
+    def from_payment(
+        cls,
+        payment: Payment,
+        *,
+        customer_id: str,
+        recorded_at: dt.datetime,
+        fact_id: str | None = None,
+        recorded_by: str = "",
+        reason: str = "",
+    ) -> PaymentReceived:
+        """The fact for a statement's :class:`o2c.statement.Payment` (effective on its value date).
+
+        ``fact_id`` defaults to ``"payment:<payment_id>"``, so re-importing a statement is a no-op.
+        """
+        return cls(
+            fact_id=FactId(fact_id if fact_id is not None else f"payment:{payment.payment_id}"),
+            customer_id=CustomerId(customer_id),
+            effective=payment.value_date,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+            reason=reason,
+            payment_id=PaymentId(payment.payment_id),
+            amount=payment.amount,
+            value_date=payment.value_date,
+            payer_name=payment.payer_name,
+            payer_account=payment.payer_account,
+            reference=payment.reference or payment.remittance_info,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PaymentAllocated(_FactBase):
+    """Part of a payment (or of a credit memo) settles part of an item.
+
+    The item is settled by ``applied`` plus the other parts (discount taken, deduction, bank fee,
+    write-off, FX difference), all in the item's currency.  The source (a payment id, or the item
+    id of a credit memo) gives up ``applied``, or ``source_amount`` in its own currency when the
+    currencies differ, in which case ``rate`` (item currency per unit of source currency) is
+    recorded and ``source_amount * rate`` must equal ``applied`` to half a minor unit.
+    """
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_ALLOCATED
+
+    #: The payment id, or the item id of a credit memo used as credit.
+    source_id: str = attrs.field(validator=_text)
+    item_id: ItemId = attrs.field(validator=_text)
+    applied: Money = attrs.field(validator=_optional_part)
+    discount: Money | None = attrs.field(default=None, validator=_optional_part)
+    deduction: Money | None = attrs.field(default=None, validator=_optional_part)
+    deduction_reason: str = ""
+    bank_fee: Money | None = attrs.field(default=None, validator=_optional_part)
+    write_off: Money | None = attrs.field(default=None, validator=_optional_part)
+    fx_difference: Money | None = attrs.field(default=None, validator=_optional_part)
+    source_amount: Money | None = attrs.field(default=None, validator=_optional_part)
+    rate: Decimal | None = None
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.applied.currency
+        for name in ("discount", "deduction", "bank_fee", "write_off", "fx_difference"):
+            part = getattr(self, name)
+            if part is not None and part.currency != cur:
+                raise InvalidFactError(
+                    f"{name}={part!r} must be in the item's currency {cur.code}, like applied",
+                    field=name,
+                    value=part,
+                )
+        if self.deduction is not None and self.deduction.amount and not self.deduction_reason:
+            raise InvalidFactError(
+                "a deduction needs a deduction_reason (e.g. 'damaged goods')",
+                field="deduction_reason",
+                value=self.deduction_reason,
+            )
+        if self.settled <= 0:
+            raise InvalidFactError(
+                "an allocation must settle a positive amount", field="applied", value=self.applied
+            )
+        if self.source_amount is None:
+            if self.rate is not None:
+                raise InvalidFactError(
+                    "rate given without source_amount: give both for a cross-currency allocation",
+                    field="rate",
+                    value=self.rate,
+                )
+            return
+        if self.source_amount.currency == cur:
+            raise InvalidFactError(
+                "source_amount is only for a source in another currency than the item",
+                field="source_amount",
+                value=self.source_amount,
+            )
+        if not isinstance(self.rate, Decimal) or not self.rate.is_finite() or self.rate <= 0:
+            raise InvalidFactError(
+                f"rate={self.rate!r} must be a positive Decimal (item currency per source unit)",
+                field="rate",
+                value=self.rate,
+            )
+        if (
+            abs(self.source_amount.amount * self.rate - self.applied.amount)
+            > minor_unit(cur.code) / 2
+        ):
+            raise InvalidFactError(
+                f"source_amount {self.source_amount} at rate {self.rate} is not applied "
+                f"{self.applied}: record the conversion that was made",
+                field="rate",
+                value=self.rate,
+            )
+
+    @property
+    def settled(self) -> Decimal:
+        """What the item is settled by, in its currency: applied plus every other part."""
+        total = self.applied.amount
+        for part in (self.discount, self.deduction, self.bank_fee, self.write_off):
+            if part is not None:
+                total += part.amount
+        if self.fx_difference is not None:
+            total += self.fx_difference.amount
+        return total
+
+    @property
+    def consumed(self) -> Money:
+        """What the source gives up, in the source's currency."""
+        return self.applied if self.source_amount is None else self.source_amount
+
+
+@attrs.frozen(kw_only=True)
+class AllocationReversed(_FactBase):
+    """An earlier allocation is undone (the item re-opens, the source gets its money back)."""
+
+    kind: ClassVar[FactKind] = FactKind.ALLOCATION_REVERSED
+
+    allocation_id: FactId = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class Refunded(_FactBase):
+    """Money on account (a payment's remainder or a credit memo) was paid back to the customer."""
+
+    kind: ClassVar[FactKind] = FactKind.REFUNDED
+
+    source_id: str = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+
+
+@attrs.frozen(kw_only=True)
+class WrittenOff(_FactBase):
+    """Part of an item's open amount is written off (a credit balance too: it shrinks toward 0)."""
+
+    kind: ClassVar[FactKind] = FactKind.WRITTEN_OFF
+
+    item_id: ItemId = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+    reason_code: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class DisputeOpened(_FactBase):
+    """The customer disputes part of an item (it stays open but is marked disputed)."""
+
+    kind: ClassVar[FactKind] = FactKind.DISPUTE_OPENED
+
+    item_id: ItemId = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+    reason_code: str = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class DisputeResolved(_FactBase):
+    """A dispute (or part of it: ``amount``) is closed with an outcome code."""
+
+    kind: ClassVar[FactKind] = FactKind.DISPUTE_RESOLVED
+
+    dispute_id: FactId = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+    reason_code: str = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class PromisedToPay(_FactBase):
+    """The customer promised to pay ``amount`` by ``promised_date`` (for an item, or on account)."""
+
+    kind: ClassVar[FactKind] = FactKind.PROMISED_TO_PAY
+
+    amount: Money = attrs.field(validator=_positive)
+    promised_date: dt.date = attrs.field(validator=_date)
+    item_id: ItemId | None = attrs.field(default=None, validator=_optional_text)
+
+
+Fact: TypeAlias = (
+    InvoiceIssued
+    | CreditMemoIssued
+    | PaymentReceived
+    | PaymentAllocated
+    | AllocationReversed
+    | Refunded
+    | WrittenOff
+    | DisputeOpened
+    | DisputeResolved
+    | PromisedToPay
+)
+
+#: Each fact kind's class.
+FACT_TYPES: dict[FactKind, type[Fact]] = {
+    cls.kind: cls
+    for cls in (
+        InvoiceIssued,
+        CreditMemoIssued,
+        PaymentReceived,
+        PaymentAllocated,
+        AllocationReversed,
+        Refunded,
+        WrittenOff,
+        DisputeOpened,
+        DisputeResolved,
+        PromisedToPay,
+    )
+}
+
+# --------------------------------------------------------------------------------------------
+# Serialisation: a JSON-able dict per fact, directed by the attrs field types, so that a field
+# added to a fact (or to Instalment/DiscountOffer) with a supported type round-trips unchanged.
+
+_Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _codec(tp: Any) -> _Codec:
+    supertype = getattr(tp, "__supertype__", None)
+    if supertype is not None:  # a NewType
+        return _codec(supertype)
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"cannot serialise the union {tp!r}")
+        enc, dec = _codec(args[0])
+        return (
+            lambda v: None if v is None else enc(v),
+            lambda v: None if v is None else dec(v),
+        )
+    if origin is tuple:
+        item_enc, item_dec = _codec(typing.get_args(tp)[0])
+        return (
+            lambda v: [item_enc(x) for x in v],
+            lambda v: tuple(item_dec(x) for x in v),
+        )
+    if tp is Money:
+        return (
+            lambda v: [str(v.amount), v.currency.code],
+            lambda v: Money(Decimal(v[0]), currency(v[1])),
+        )
+    if tp is Decimal:
+        return (str, Decimal)
+    if tp is dt.datetime:
+        return (dt.datetime.isoformat, dt.datetime.fromisoformat)
+    if tp is dt.date:
+        return (dt.date.isoformat, dt.date.fromisoformat)
+    if tp in (str, int, bool):
+        return (_identity, _identity)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return (lambda v: v.value, tp)
+    if isinstance(tp, type) and attrs.has(tp):
+        fields = _field_codecs(tp)
+        return (
+            lambda v: {name: enc(getattr(v, name)) for name, enc, _ in fields},
+            lambda v: tp(**{name: dec(v[name]) for name, _, dec in fields if name in v}),
+        )
+    raise TypeError(f"cannot serialise values of type {tp!r}")
+
+
+_FieldCodecs = tuple[tuple[str, Callable[[Any], Any], Callable[[Any], Any]], ...]
+_FIELD_CODECS: dict[type, _FieldCodecs] = {}
+
+
+def _field_codecs(cls: type) -> _FieldCodecs:
+    found = _FIELD_CODECS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = tuple((f.name, *_codec(hints[f.name])) for f in attrs.fields(cls))
+        _FIELD_CODECS[cls] = found
+    return found
+
+
+# Resolve the nested types eagerly so that a field of an unsupported type fails at import.
+for _cls in (*FACT_TYPES.values(), Instalment, DiscountOffer):
+    _field_codecs(_cls)
+
+
+def fact_to_dict(fact: Fact) -> dict[str, Any]:
+    """The fact as a JSON-able dict (``kind`` plus every field).
+
+    >>> import datetime as dt
+    >>> from o2c.money import money
+    >>> f = Refunded(fact_id="r1", customer_id="C1", effective=dt.date(2026, 1, 5),
+    ...     recorded_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc), source_id="P1",
+    ...     amount=money("5.00", "EUR"))
+    >>> fact_to_dict(f)["amount"]
+    ['5.00', 'EUR']
+    """
+    data: dict[str, Any] = {"kind": fact.kind.value}
+    for name, enc, _ in _field_codecs(type(fact)):
+        data[name] = enc(getattr(fact, name))
+    return data
+
+
+def fact_from_dict(data: dict[str, Any]) -> Fact:
+    """The fact :func:`fact_to_dict` gave ``data`` for.
+
+    Raises:
+        InvalidFactError: for an unknown kind or content that does not make a valid fact.
+    """
+    try:
+        cls = FACT_TYPES[FactKind(data["kind"])]
+    except (KeyError, ValueError):
+        raise InvalidFactError(
+            f"unknown fact kind {data.get('kind')!r}", field="kind", value=data.get("kind")
+        ) from None
+    kwargs = {name: dec(data[name]) for name, _, dec in _field_codecs(cls) if name in data}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InvalidFactError(
+            f"stored {cls.__name__} cannot be rebuilt: {exc}", field="payload", value=data
+        ) from exc
+
+
+def fact_to_json(fact: Fact) -> str:
+    """The fact as compact JSON text (keys sorted, so equal facts give equal text)."""
+    return json.dumps(fact_to_dict(fact), sort_keys=True, separators=(",", ":"))
+
+
+def fact_from_json(text: str | bytes) -> Fact:
+    """The fact stored as :func:`fact_to_json` text."""
+    data: dict[str, Any] = json.loads(text)
+    return fact_from_dict(data)

@@ -1,0 +1,442 @@
+"""Pure projections over ledger facts: open items, balances, unapplied cash, audit trails.
+
+Every function takes an iterable of facts in stream order (the order a :class:`LedgerStore`
+returns them: per customer, in the order they were appended) and reads it once, so it works on a
+stream of any length.  ``as_of`` keeps the facts *effective* on or before that date;
+``known_at`` keeps those *recorded* at or before that time (``None``: everything recorded).
+Sums are kept as ``Decimal`` per item; ``Money`` is built only for the result.
+
+>>> import datetime as dt
+>>> from o2c.ledger_facts import InvoiceIssued, PaymentAllocated, PaymentReceived
+>>> from o2c.money import money
+>>> from o2c.terms import Instalment
+>>> t = lambda day: dt.datetime(2026, 3, day, 12, tzinfo=dt.timezone.utc)
+>>> facts = [
+...     InvoiceIssued.from_instalments(fact_id="i1", customer_id="C1", item_id="INV-1",
+...         document_number="INV-1", document_date=dt.date(2026, 3, 1), recorded_at=t(1),
+...         instalments=[Instalment(number=1, due_date=dt.date(2026, 3, 31),
+...                                 amount=money("100.00", "EUR"))]),
+...     PaymentReceived(fact_id="p1", customer_id="C1", effective=dt.date(2026, 3, 10),
+...         recorded_at=t(11), payment_id="PAY-1", amount=money("60.00", "EUR"),
+...         value_date=dt.date(2026, 3, 10)),
+...     PaymentAllocated(fact_id="a1", customer_id="C1", effective=dt.date(2026, 3, 10),
+...         recorded_at=t(11), source_id="PAY-1", item_id="INV-1",
+...         applied=money("60.00", "EUR")),
+... ]
+>>> [i.open_amount.amount for i in open_items(facts, dt.date(2026, 3, 31))]
+[Decimal('40.00')]
+>>> [i.open_amount.amount for i in open_items(facts, dt.date(2026, 3, 31), known_at=t(10))]
+[Decimal('100.00')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from moneyed import Money
+
+from o2c.errors import InvalidFactError
+from o2c.ledger_facts import (
+    AllocationReversed,
+    CreditMemoIssued,
+    DisputeOpened,
+    DisputeResolved,
+    Fact,
+    InvoiceIssued,
+    PaymentAllocated,
+    PaymentReceived,
+    PromisedToPay,
+    Refunded,
+    WrittenOff,
+    instalment_item_id,
+)
+from o2c.ledger_types import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import currency
+from o2c.terms import DiscountOffer
+
+__all__ = [
+    "Projection",
+    "balances",
+    "history",
+    "open_items",
+    "promises",
+    "select",
+    "unapplied",
+]
+
+_ZERO = Decimal(0)
+
+
+def select(
+    facts: Iterable[Fact],
+    as_of: dt.date | None = None,
+    *,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> Iterator[Fact]:
+    """The facts effective on or before ``as_of`` and recorded at or before ``known_at``."""
+    for fact in facts:
+        if as_of is not None and fact.effective > as_of:
+            continue
+        if known_at is not None and fact.recorded_at > known_at:
+            continue
+        if customer_id is not None and fact.customer_id != customer_id:
+            continue
+        yield fact
+
+
+class _Item:
+    """The running state of one open item (amounts signed: negative for credit)."""
+
+    __slots__ = (
+        "currency",
+        "customer_id",
+        "discounts",
+        "disputed",
+        "document_date",
+        "document_id",
+        "document_number",
+        "due_date",
+        "instalment",
+        "item_id",
+        "kind",
+        "open",
+        "original",
+        "reference",
+    )
+
+    def __init__(
+        self,
+        *,
+        item_id: str,
+        customer_id: str,
+        kind: ItemKind,
+        document_number: str,
+        document_date: dt.date,
+        due_date: dt.date,
+        currency: str,
+        original: Decimal,
+        reference: str | None = None,
+        discounts: tuple[DiscountOffer, ...] = (),
+        instalment: int | None = None,
+        document_id: str | None = None,
+    ) -> None:
+        self.item_id = item_id
+        self.customer_id = customer_id
+        self.kind = kind
+        self.document_number = document_number
+        self.document_date = document_date
+        self.due_date = due_date
+        self.currency = currency
+        self.original = original
+        self.open = original
+        self.disputed = _ZERO
+        self.reference = reference
+        self.discounts = discounts
+        self.instalment = instalment
+        self.document_id = document_id or item_id
+
+    def to_open_item(self) -> OpenItem:
+        cur = currency(self.currency)
+        disputed = min(self.disputed, abs(self.open))
+        return OpenItem(
+            item_id=ItemId(self.item_id),
+            customer_id=CustomerId(self.customer_id),
+            kind=self.kind,
+            document_number=self.document_number,
+            document_date=self.document_date,
+            due_date=self.due_date,
+            original_amount=Money(self.original, cur),
+            open_amount=Money(self.open, cur),
+            payment_reference=self.reference,
+            discounts=self.discounts,
+            instalment=self.instalment,
+            disputed_amount=Money(disputed, cur) if disputed > 0 else None,
+            document_id=ItemId(self.document_id),
+        )
+
+
+class Projection:
+    """A running projection: feed it facts in stream order, then read open items and balances.
+
+    Use the functions of this module unless you keep a projection up to date incrementally.
+
+    Raises (from :meth:`feed`):
+        InvalidFactError: a fact refers to an item, payment, allocation or dispute the facts
+            fed so far do not contain (the stream is not one a ledger accepted).
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], _Item] = {}
+        self._allocations: dict[str, tuple[_Item, _Item, Decimal, Decimal]] = {}
+        self._disputes: dict[str, tuple[_Item, list[Decimal]]] = {}
+        self.promises: list[PromisedToPay] = []
+        self._handlers = {
+            InvoiceIssued: self._invoice,
+            CreditMemoIssued: self._credit_memo,
+            PaymentReceived: self._payment,
+            PaymentAllocated: self._allocation,
+            AllocationReversed: self._reversal,
+            Refunded: self._refund,
+            WrittenOff: self._write_off,
+            DisputeOpened: self._dispute_opened,
+            DisputeResolved: self._dispute_resolved,
+            PromisedToPay: self.promises.append,
+        }
+
+    def feed(self, fact: Fact) -> None:
+        """Apply one fact."""
+        self._handlers[type(fact)](fact)  # type: ignore[operator]
+
+    def feed_all(
+        self,
+        facts: Iterable[Fact],
+        as_of: dt.date | None = None,
+        *,
+        known_at: dt.datetime | None = None,
+        customer_id: str | None = None,
+    ) -> Projection:
+        """Apply the facts selected as :func:`select` does; returns ``self``."""
+        handlers = self._handlers
+        for fact in facts:
+            if as_of is not None and fact.effective > as_of:
+                continue
+            if known_at is not None and fact.recorded_at > known_at:
+                continue
+            if customer_id is not None and fact.customer_id != customer_id:
+                continue
+            handlers[type(fact)](fact)  # type: ignore[operator]
+        return self
+
+    def item(self, customer_id: str, item_id: str) -> _Item:
+        """The running state of an item (or payment, as unapplied cash)."""
+        try:
+            return self.items[(customer_id, item_id)]
+        except KeyError:
+            raise InvalidFactError(
+                f"customer {customer_id!r} has no item or payment {item_id!r}",
+                field="item_id",
+                value=item_id,
+            ) from None
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    def _invoice(self, fact: InvoiceIssued) -> None:
+        count = len(fact.instalments)
+        code = fact.total.currency.code
+        for inst in fact.instalments:
+            item_id = instalment_item_id(fact.item_id, inst.number, count)
+            self.items[(fact.customer_id, item_id)] = _Item(
+                item_id=item_id,
+                customer_id=fact.customer_id,
+                kind=ItemKind.INVOICE,
+                document_number=fact.document_number,
+                document_date=fact.document_date,
+                due_date=inst.due_date,
+                currency=code,
+                original=inst.amount.amount,
+                reference=fact.payment_reference,
+                discounts=inst.discounts,
+                instalment=inst.number if count > 1 else None,
+                document_id=fact.item_id,
+            )
+
+    def _credit_memo(self, fact: CreditMemoIssued) -> None:
+        self.items[(fact.customer_id, fact.item_id)] = _Item(
+            item_id=fact.item_id,
+            customer_id=fact.customer_id,
+            kind=ItemKind.CREDIT_MEMO,
+            document_number=fact.document_number,
+            document_date=fact.document_date,
+            due_date=fact.document_date,
+            currency=fact.amount.currency.code,
+            original=-fact.amount.amount,
+            reference=fact.payment_reference,
+        )
+
+    def _payment(self, fact: PaymentReceived) -> None:
+        self.items[(fact.customer_id, fact.payment_id)] = _Item(
+            item_id=fact.payment_id,
+            customer_id=fact.customer_id,
+            kind=ItemKind.UNAPPLIED_CASH,
+            document_number=fact.reference or fact.payment_id,
+            document_date=fact.value_date,
+            due_date=fact.value_date,
+            currency=fact.amount.currency.code,
+            original=-fact.amount.amount,
+        )
+
+    def _allocation(self, fact: PaymentAllocated) -> None:
+        item = self.item(fact.customer_id, fact.item_id)
+        source = self.item(fact.customer_id, fact.source_id)
+        settled = fact.settled
+        consumed = fact.consumed.amount
+        item.open -= settled
+        source.open += consumed
+        self._allocations[fact.fact_id] = (item, source, settled, consumed)
+
+    def _reversal(self, fact: AllocationReversed) -> None:
+        try:
+            item, source, settled, consumed = self._allocations.pop(fact.allocation_id)
+        except KeyError:
+            raise InvalidFactError(
+                f"no allocation {fact.allocation_id!r} to reverse",
+                field="allocation_id",
+                value=fact.allocation_id,
+            ) from None
+        item.open += settled
+        source.open -= consumed
+
+    def _refund(self, fact: Refunded) -> None:
+        self.item(fact.customer_id, fact.source_id).open += fact.amount.amount
+
+    def _write_off(self, fact: WrittenOff) -> None:
+        item = self.item(fact.customer_id, fact.item_id)
+        if item.original > 0:
+            item.open -= fact.amount.amount
+        else:
+            item.open += fact.amount.amount
+
+    def _dispute_opened(self, fact: DisputeOpened) -> None:
+        item = self.item(fact.customer_id, fact.item_id)
+        item.disputed += fact.amount.amount
+        self._disputes[fact.fact_id] = (item, [fact.amount.amount])
+
+    def _dispute_resolved(self, fact: DisputeResolved) -> None:
+        try:
+            item, remaining = self._disputes[fact.dispute_id]
+        except KeyError:
+            raise InvalidFactError(
+                f"no dispute {fact.dispute_id!r} to resolve",
+                field="dispute_id",
+                value=fact.dispute_id,
+            ) from None
+        item.disputed -= fact.amount.amount
+        remaining[0] -= fact.amount.amount
+
+    # -- results ----------------------------------------------------------------------------
+
+    def open_items(self) -> list[OpenItem]:
+        """Items with a non-zero open amount, by customer, due date, document number and id."""
+        found = [i for i in self.items.values() if i.open]
+        found.sort(key=lambda i: (i.customer_id, i.due_date, i.document_number, i.item_id))
+        return [i.to_open_item() for i in found]
+
+    def balances(self) -> dict[CustomerId, dict[str, Money]]:
+        """Per customer, the sum of open amounts per currency (credits included)."""
+        sums: dict[str, dict[str, Decimal]] = {}
+        for item in self.items.values():
+            if item.open:
+                per = sums.setdefault(item.customer_id, {})
+                per[item.currency] = per.get(item.currency, _ZERO) + item.open
+        return {
+            CustomerId(cust): {
+                code: Money(total, currency(code)) for code, total in sorted(per.items())
+            }
+            for cust, per in sorted(sums.items())
+        }
+
+
+def open_items(
+    facts: Iterable[Fact],
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> list[OpenItem]:
+    """The items open on ``as_of`` as known at ``known_at`` (one per instalment; credits negative).
+
+    Raises:
+        InvalidFactError: the facts are not a stream a ledger accepted (a dangling reference).
+    """
+    projection = Projection().feed_all(facts, as_of, known_at=known_at, customer_id=customer_id)
+    return projection.open_items()
+
+
+def balances(
+    facts: Iterable[Fact],
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> dict[CustomerId, dict[str, Money]]:
+    """Per customer and currency, the net open amount on ``as_of`` as known at ``known_at``."""
+    projection = Projection().feed_all(facts, as_of, known_at=known_at, customer_id=customer_id)
+    return projection.balances()
+
+
+def unapplied(
+    facts: Iterable[Fact],
+    payment_id: str,
+    *,
+    customer_id: str,
+    as_of: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+) -> Money:
+    """What is left of a payment (or credit memo) to allocate or refund, as a positive amount.
+
+    Raises:
+        InvalidFactError: the customer has no such payment (in the selected facts).
+    """
+    projection = Projection().feed_all(facts, as_of, known_at=known_at, customer_id=customer_id)
+    item = projection.item(customer_id, payment_id)
+    return Money(-item.open, currency(item.currency))
+
+
+def promises(
+    facts: Iterable[Fact],
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> list[PromisedToPay]:
+    """The promises to pay recorded for ``as_of`` whose promised date is on or after it."""
+    projection = Projection().feed_all(facts, as_of, known_at=known_at, customer_id=customer_id)
+    return [p for p in projection.promises if p.promised_date >= as_of]
+
+
+def history(facts: Iterable[Fact], key: str, *, customer_id: str | None = None) -> list[Fact]:
+    """The audit trail of an item, document or payment: every fact that touched it, in order.
+
+    ``key`` is an item id, an invoice's document id (all of its instalments) or a payment id.
+    The trail holds the fact that created it, the allocations to or from it and their
+    reversals, refunds, write-offs, disputes and their resolutions, and promises to pay.
+    """
+    keys = {key}
+    related: set[str] = set()
+    trail: list[Fact] = []
+    for fact in facts:
+        if customer_id is not None and fact.customer_id != customer_id:
+            continue
+        hit = False
+        if isinstance(fact, InvoiceIssued):
+            if fact.item_id == key:
+                count = len(fact.instalments)
+                keys.update(instalment_item_id(key, i.number, count) for i in fact.instalments)
+                hit = True
+            else:
+                count = len(fact.instalments)
+                hit = any(
+                    instalment_item_id(fact.item_id, i.number, count) == key
+                    for i in fact.instalments
+                )
+        elif isinstance(fact, CreditMemoIssued | WrittenOff | DisputeOpened):
+            hit = fact.item_id in keys
+        elif isinstance(fact, PaymentReceived):
+            hit = fact.payment_id in keys
+        elif isinstance(fact, PaymentAllocated):
+            hit = fact.item_id in keys or fact.source_id in keys
+        elif isinstance(fact, AllocationReversed):
+            hit = fact.allocation_id in related
+        elif isinstance(fact, DisputeResolved):
+            hit = fact.dispute_id in related
+        elif isinstance(fact, Refunded):
+            hit = fact.source_id in keys
+        elif isinstance(fact, PromisedToPay):
+            hit = fact.item_id is not None and fact.item_id in keys
+        if hit:
+            related.add(fact.fact_id)
+            trail.append(fact)
+    return trail
