@@ -1,0 +1,672 @@
+"""ISO 20022 camt.053 (statement) and camt.054 (debit/credit notification) readers.
+
+Versions ``.001.02`` to ``.001.08`` are recognised by their namespace.  XML is parsed with
+``defusedxml`` (extra ``bank``) and a document type declaration is refused outright, so neither
+entity expansion ("billion laughs") nor external entities can happen.
+
+Each ``Ntry`` becomes one :class:`~o2c.statement.Payment`, or one per ``TxDtls`` for a batch
+booked as one entry (their amounts must add up to the entry's).  Credits are positive, debits
+negative; reversals keep the direction the bank booked and are flagged.  Structured remittance
+(``RmtInf/Strd``) becomes :class:`~o2c.statement.RemittanceDocument` values: the referred
+document's number, type (``CREN`` marks a credit note) and date, and its amounts: due
+(``DuePyblAmt``), discount applied (``DscntApldAmt``), credit note (``CdtNoteAmt``),
+adjustments with reason (``AdjstmntAmtAndRsn``) and remitted (``RmtdAmt``); creditor references
+(``CdtrRefInf``, e.g. ISO 11649 ``RF...``) are kept on the document and the payment.
+
+A malformed file raises :class:`~o2c.errors.StatementFormatError` whose ``location`` is the XML
+path (``/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt``) or, for XML that does not parse, the
+line and column.  A reader returns whole statements or raises: nothing is half imported.
+
+>>> xml = '''<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+... <BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-03-03T08:00:00</CreDtTm></GrpHdr>
+... <Stmt><Id>S1</Id><CreDtTm>2026-03-03T08:00:00</CreDtTm>
+... <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
+... <Ntry><Amt Ccy="EUR">1500.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+... <BookgDt><Dt>2026-03-02</Dt></BookgDt><ValDt><Dt>2026-03-02</Dt></ValDt>
+... <NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Acme GmbH</Nm></Dbtr></RltdPties>
+... <RmtInf><Ustrd>INV-1001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+... </Stmt></BkToCstmrStmt></Document>'''
+>>> st = read_camt053(xml)
+>>> p = st.lines[0]
+>>> p.amount, p.payer_name, p.remittance_info
+(Money('1500.00', 'EUR'), 'Acme GmbH', 'INV-1001')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import attrs
+from moneyed import Money
+
+from o2c.adapters import require
+from o2c.adapters._bank import Source, exact_money, read_raw
+from o2c.errors import StatementFormatError
+from o2c.money import zero
+from o2c.statement import (
+    Adjustment,
+    Payment,
+    RemittanceDocument,
+    Statement,
+    StatementFormat,
+)
+
+__all__ = [
+    "SUPPORTED_VERSIONS",
+    "read_camt053",
+    "read_camt053_statements",
+    "read_camt054",
+    "read_camt054_statements",
+]
+
+#: The message versions recognised (``camt.053.001.02`` ... ``camt.053.001.08``, same for 054).
+SUPPORTED_VERSIONS = (2, 3, 4, 5, 6, 7, 8)
+
+_NAMESPACE = re.compile(r"^\{urn:iso:std:iso:20022:tech:xsd:camt\.(\d{3})\.001\.(\d{2})\}Document$")
+_MESSAGES = {
+    "053": ("BkToCstmrStmt", "Stmt", StatementFormat.CAMT053),
+    "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn", StatementFormat.CAMT054),
+}
+_CREDIT_NOTE_TYPES = frozenset({"CREN", "CNFA"})
+_OPENING = ("OPBD", "PRCD")
+_CLOSING = ("CLBD",)
+
+
+def read_camt053(source: Source) -> Statement:
+    """Read a camt.053 bank-to-customer statement holding one statement.
+
+    Args:
+        source: a ``pathlib.Path``, the XML as ``bytes`` or ``str``, or an open file.
+
+    Raises:
+        StatementFormatError: for malformed XML or content, a DTD or entity declaration, another
+            message type, or a file with several statements (use
+            :func:`read_camt053_statements`).
+        MissingExtraError: when ``defusedxml`` (extra ``bank``) is not installed.
+    """
+    return _single(read_camt053_statements(source), "read_camt053_statements")
+
+
+def read_camt053_statements(source: Source) -> tuple[Statement, ...]:
+    """Read every statement (``Stmt``) of a camt.053 file, in file order."""
+    return _read(source, "053")
+
+
+def read_camt054(source: Source) -> Statement:
+    """Read a camt.054 debit/credit notification holding one notification (``Ntfctn``).
+
+    A notification has no balances; otherwise it reads like :func:`read_camt053`.
+    """
+    return _single(read_camt054_statements(source), "read_camt054_statements")
+
+
+def read_camt054_statements(source: Source) -> tuple[Statement, ...]:
+    """Read every notification (``Ntfctn``) of a camt.054 file, in file order."""
+    return _read(source, "054")
+
+
+def _single(statements: tuple[Statement, ...], plural: str) -> Statement:
+    if len(statements) != 1:
+        raise StatementFormatError(
+            f"the file holds {len(statements)} statements, not one: use {plural}()",
+            location="/Document",
+            value=len(statements),
+        )
+    return statements[0]
+
+
+# --------------------------------------------------------------------------------------------
+# XML
+
+
+def _parse_xml(source: Source) -> ET.Element:
+    dxml = require("defusedxml.ElementTree", extra="bank", feature="reading camt files safely")
+    defused = require("defusedxml", extra="bank", feature="reading camt files safely")
+    data = read_raw(source)
+    try:
+        root: ET.Element = dxml.fromstring(data, forbid_dtd=True)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise StatementFormatError(
+            f"not well-formed XML: {exc}", location=f"line {line}, column {column}"
+        ) from None
+    except defused.DefusedXmlException as exc:
+        raise StatementFormatError(
+            f"refused XML with a document type, entity or external reference ({exc}): "
+            "camt files need none",
+            location="line 1",
+        ) from None
+    return root
+
+
+@lru_cache(maxsize=1024)
+def _qualify(ns: str, path: str) -> str:
+    return "/".join(f"{{{ns}}}{part}" for part in path.split("/"))
+
+
+class _Reader:
+    """Reads one camt document; ``ns`` is its namespace, paths are built for errors only."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self.q: Callable[[str], str] = lambda path: _qualify(ns, path)
+
+    # small accessors -------------------------------------------------------------------------
+
+    def find(self, el: ET.Element, path: str) -> ET.Element | None:
+        return el.find(self.q(path))
+
+    def findall(self, el: ET.Element, path: str) -> list[ET.Element]:
+        return el.findall(self.q(path))
+
+    def text(self, el: ET.Element, path: str) -> str:
+        found = el.find(self.q(path))
+        if found is None or found.text is None:
+            return ""
+        return found.text.strip()
+
+    def first_text(self, el: ET.Element, *paths: str) -> str:
+        for path in paths:
+            value = self.text(el, path)
+            if value:
+                return value
+        return ""
+
+    def required(self, el: ET.Element, path: str, at: str) -> str:
+        value = self.text(el, path)
+        if not value:
+            raise StatementFormatError(f"{path} is missing or empty", location=f"{at}/{path}")
+        return value
+
+    # values -----------------------------------------------------------------------------------
+
+    def amount(self, el: ET.Element, at: str, field: str = "amount") -> Money:
+        ccy = el.get("Ccy", "").strip()
+        text = (el.text or "").strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value < 0 or not re.fullmatch(r"\d+(\.\d+)?", text):
+            raise StatementFormatError(
+                f"{field} {text!r} is not a non-negative decimal amount", location=at, value=text
+            )
+        if not ccy:
+            raise StatementFormatError(
+                f"{field} has no Ccy attribute", location=at, field=field, value=text
+            )
+        return exact_money(value, ccy, location=at, field=field)
+
+    def amount_at(self, el: ET.Element, path: str, at: str, field: str) -> Money | None:
+        found = self.find(el, path)
+        if found is None:
+            return None
+        # DscntApldAmt, TaxAmt ... are a bare amount before .04 and a type + Amt after.
+        inner = self.find(found, "Amt")
+        if inner is not None:
+            return self.amount(inner, f"{at}/{path}/Amt", field)
+        return self.amount(found, f"{at}/{path}", field)
+
+    def sum_amounts(self, el: ET.Element, path: str, at: str, field: str) -> Money | None:
+        total: Money | None = None
+        for i, found in enumerate(self.findall(el, path), 1):
+            inner = self.find(found, "Amt")
+            here = f"{at}/{path}[{i}]"
+            value = (
+                self.amount(inner, f"{here}/Amt", field)
+                if inner is not None
+                else self.amount(found, here, field)
+            )
+            total = value if total is None else _add(total, value, here, field)
+        return total
+
+    def date(self, el: ET.Element, path: str, at: str) -> dt.date | None:
+        found = self.find(el, path)
+        if found is None:
+            return None
+        for tag in ("Dt", "DtTm"):
+            text = self.text(found, tag)
+            if text:
+                return _date(text, f"{at}/{path}/{tag}")
+        text = (found.text or "").strip()
+        return _date(text, f"{at}/{path}") if text else None
+
+    def datetime(self, el: ET.Element, path: str, at: str) -> dt.datetime | None:
+        text = self.text(el, path)
+        if not text:
+            return None
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise StatementFormatError(
+                f"{text!r} is not an ISO date-time", location=f"{at}/{path}", value=text
+            ) from None
+
+    def debit_credit(self, el: ET.Element, at: str, default: str | None = None) -> int:
+        code = self.text(el, "CdtDbtInd") or default
+        if code == "CRDT":
+            return 1
+        if code == "DBIT":
+            return -1
+        raise StatementFormatError(
+            f"CdtDbtInd must be CRDT or DBIT, not {code!r}",
+            location=f"{at}/CdtDbtInd",
+            value=code,
+        )
+
+    def party_name(self, el: ET.Element, party: str) -> str:
+        return self.first_text(el, f"{party}/Nm", f"{party}/Pty/Nm")
+
+    def account_id(self, el: ET.Element, path: str) -> str:
+        return self.first_text(el, f"{path}/Id/IBAN", f"{path}/Id/Othr/Id")
+
+    def bank_code(self, el: ET.Element) -> str:
+        domain = self.text(el, "BkTxCd/Domn/Cd")
+        family = self.text(el, "BkTxCd/Domn/Fmly/Cd")
+        sub = self.text(el, "BkTxCd/Domn/Fmly/SubFmlyCd")
+        if domain:
+            return "/".join(part for part in (domain, family, sub) if part)
+        return self.text(el, "BkTxCd/Prtry/Cd")
+
+    # the document ------------------------------------------------------------------------------
+
+    def statements(self, root: ET.Element, kind: str) -> tuple[Statement, ...]:
+        message, item, fmt = _MESSAGES[kind]
+        body = self.find(root, message)
+        if body is None:
+            raise StatementFormatError(f"{message} is missing", location=f"/Document/{message}")
+        base = f"/Document/{message}"
+        paginated = self.text(body, "GrpHdr/MsgPgntn/LastPgInd").lower() in {"false", "0"} or (
+            self.text(body, "GrpHdr/MsgPgntn/PgNb") not in {"", "1"}
+        )
+        result = []
+        for i, stmt in enumerate(self.findall(body, item), 1):
+            result.append(self.statement(stmt, f"{base}/{item}[{i}]", fmt, paginated))
+        if not result:
+            raise StatementFormatError(f"no {item} in the file", location=f"{base}/{item}")
+        return tuple(result)
+
+    def statement(
+        self, stmt: ET.Element, at: str, fmt: StatementFormat, paginated: bool
+    ) -> Statement:
+        statement_id = self.required(stmt, "Id", at)
+        account = self.account_id(stmt, "Acct")
+        opening, closing = self.balances(stmt, at)
+        currency = self.text(stmt, "Acct/Ccy")
+        entries = self.findall(stmt, "Ntry")
+        if not currency:
+            known = opening or closing
+            if known is not None:
+                currency = known.currency.code
+            elif entries:
+                currency = entries[0].get("Ccy", "") or self.find_ccy(entries[0])
+        if not currency:
+            raise StatementFormatError(
+                "the account's currency is given nowhere (Acct/Ccy, Bal, Ntry)",
+                location=f"{at}/Acct/Ccy",
+            )
+        lines: list[Payment] = []
+        booked_total: Money | None = None
+        for n, entry in enumerate(entries, 1):
+            entry_at = f"{at}/Ntry[{n}]"
+            payments = self.entry(entry, entry_at, statement_id, n)
+            for p in payments:
+                if p.booked:
+                    booked_total = (
+                        p.amount if booked_total is None else _add(booked_total, p.amount, entry_at)
+                    )
+            lines.extend(payments)
+        if opening is not None and closing is not None:
+            moved = booked_total if booked_total is not None else zero(opening.currency)
+            if opening.currency == moved.currency and opening + moved != closing:
+                raise StatementFormatError(
+                    f"opening balance {opening.amount} plus the booked entries {moved.amount} "
+                    f"is not the closing balance {closing.amount}: the file is incomplete",
+                    location=f"{at}/Bal",
+                    value=str(closing.amount),
+                )
+        count = self.text(stmt, "TxsSummry/TtlNtries/NbOfNtries")
+        if count and not paginated and count.isdigit() and int(count) != len(entries):
+            raise StatementFormatError(
+                f"the summary counts {count} entries but the statement has {len(entries)}",
+                location=f"{at}/TxsSummry/TtlNtries/NbOfNtries",
+                value=count,
+            )
+        lines = _unique_ids(lines)
+        created = self.datetime(stmt, "CreDtTm", at)
+        from_dt = self.datetime(stmt, "FrToDt/FrDtTm", at)
+        to_dt = self.datetime(stmt, "FrToDt/ToDtTm", at)
+        return Statement(
+            statement_id=statement_id,
+            account=account,
+            currency=currency.upper(),
+            lines=tuple(lines),
+            opening_balance=opening,
+            closing_balance=closing,
+            created=created,
+            format=fmt,
+            sequence_number=self.first_text(stmt, "ElctrncSeqNb", "LglSeqNb"),
+            from_date=from_dt.date() if from_dt else None,
+            to_date=to_dt.date() if to_dt else None,
+        )
+
+    def find_ccy(self, entry: ET.Element) -> str:
+        amt = self.find(entry, "Amt")
+        return "" if amt is None else amt.get("Ccy", "")
+
+    def balances(self, stmt: ET.Element, at: str) -> tuple[Money | None, Money | None]:
+        found: dict[str, Money] = {}
+        for i, bal in enumerate(self.findall(stmt, "Bal"), 1):
+            here = f"{at}/Bal[{i}]"
+            code = self.first_text(bal, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
+            amt = self.find(bal, "Amt")
+            if amt is None:
+                raise StatementFormatError("Amt is missing", location=f"{here}/Amt")
+            value = self.amount(amt, f"{here}/Amt", "balance")
+            sign = self.debit_credit(bal, here)
+            found.setdefault(code, value if sign > 0 else -value)
+        opening = next((found[c] for c in _OPENING if c in found), None)
+        closing = next((found[c] for c in _CLOSING if c in found), None)
+        return opening, closing
+
+    def entry(self, entry: ET.Element, at: str, statement_id: str, n: int) -> list[Payment]:
+        amt_el = self.find(entry, "Amt")
+        if amt_el is None:
+            raise StatementFormatError("Amt is missing", location=f"{at}/Amt")
+        amount = self.amount(amt_el, f"{at}/Amt")
+        sign = self.debit_credit(entry, at)
+        status = self.first_text(entry, "Sts/Cd", "Sts", "Sts/Prtry")
+        booked = status in {"", "BOOK"}
+        reversal = self.text(entry, "RvslInd").lower() in {"true", "1"}
+        booking = self.date(entry, "BookgDt", at)
+        value = self.date(entry, "ValDt", at) or booking
+        if value is None:
+            raise StatementFormatError(
+                "the entry has neither a value date nor a booking date", location=f"{at}/ValDt"
+            )
+        entry_ref = self.first_text(entry, "AcctSvcrRef", "NtryRef")
+        entry_code = self.bank_code(entry)
+        entry_text = self.text(entry, "AddtlNtryInf")
+        txs: list[tuple[ET.Element, str]] = []
+        for d, details in enumerate(self.findall(entry, "NtryDtls"), 1):
+            for t, tx in enumerate(self.findall(details, "TxDtls"), 1):
+                txs.append((tx, f"{at}/NtryDtls[{d}]/TxDtls[{t}]"))
+        signed_entry = amount if sign > 0 else -amount
+        common: dict[str, Any] = {
+            "value_date": value,
+            "booking_date": booking,
+            "booked": booked,
+            "is_reversal": reversal,
+        }
+        if not txs:
+            return [
+                Payment(
+                    payment_id=entry_ref or f"{statement_id}/{n}",
+                    amount=signed_entry,
+                    remittance_info=entry_text,
+                    bank_transaction_code=entry_code,
+                    bank_reference=entry_ref,
+                    **common,
+                )
+            ]
+        amounts: list[Money] = []
+        if len(txs) == 1:
+            amounts.append(signed_entry)
+        else:
+            for tx, tx_at in txs:
+                amounts.append(self.tx_amount(tx, tx_at, sign))
+            total = amounts[0]
+            for a in amounts[1:]:
+                total = _add(total, a, at)
+            if total != signed_entry:
+                raise StatementFormatError(
+                    f"the batch's {len(txs)} transactions add up to {total.amount}, "
+                    f"not the entry's {signed_entry.amount}",
+                    location=f"{at}/Amt",
+                    value=str(signed_entry.amount),
+                )
+        payments = []
+        for k, ((tx, tx_at), tx_amount) in enumerate(zip(txs, amounts, strict=True), 1):
+            tx_ref = self.text(tx, "Refs/AcctSvcrRef")
+            if tx_ref:
+                payment_id = tx_ref
+            elif entry_ref:
+                payment_id = entry_ref if len(txs) == 1 else f"{entry_ref}/{k}"
+            else:
+                payment_id = f"{statement_id}/{n}" if len(txs) == 1 else f"{statement_id}/{n}/{k}"
+            payments.append(
+                self.transaction(
+                    tx,
+                    tx_at,
+                    payment_id=payment_id,
+                    amount=tx_amount,
+                    incoming=tx_amount.amount >= 0,
+                    bank_code=self.bank_code(tx) or entry_code,
+                    bank_reference=tx_ref or entry_ref,
+                    fallback_text=entry_text,
+                    common=common,
+                )
+            )
+        return payments
+
+    def tx_amount(self, tx: ET.Element, at: str, entry_sign: int) -> Money:
+        amt = self.find(tx, "Amt")
+        here = f"{at}/Amt"
+        if amt is None:
+            amt = self.find(tx, "AmtDtls/TxAmt/Amt")
+            here = f"{at}/AmtDtls/TxAmt/Amt"
+        if amt is None:
+            raise StatementFormatError(
+                "a transaction of a batched entry has no amount (Amt or AmtDtls/TxAmt)",
+                location=f"{at}/Amt",
+            )
+        value = self.amount(amt, here)
+        sign = self.debit_credit(tx, at, default="CRDT" if entry_sign > 0 else "DBIT")
+        return value if sign > 0 else -value
+
+    def transaction(
+        self,
+        tx: ET.Element,
+        at: str,
+        *,
+        payment_id: str,
+        amount: Money,
+        incoming: bool,
+        bank_code: str,
+        bank_reference: str,
+        fallback_text: str,
+        common: dict[str, Any],
+    ) -> Payment:
+        end_to_end = self.text(tx, "Refs/EndToEndId")
+        if end_to_end.upper() == "NOTPROVIDED":
+            end_to_end = ""
+        party, account = ("Dbtr", "DbtrAcct") if incoming else ("Cdtr", "CdtrAcct")
+        ultimate = "UltmtDbtr" if incoming else "UltmtCdtr"
+        payer = self.party_name(tx, f"RltdPties/{party}")
+        payer_account = self.account_id(tx, f"RltdPties/{account}")
+        ultimate_name = self.party_name(tx, f"RltdPties/{ultimate}")
+        texts, documents, creditor_ref = self.remittance(tx, at)
+        text = " ".join(texts) or self.text(tx, "AddtlTxInf") or fallback_text
+        instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
+        charges = self.charges(tx, at)
+        return Payment(
+            payment_id=payment_id,
+            amount=amount,
+            payer_name=payer,
+            payer_account=payer_account,
+            reference=creditor_ref or end_to_end,
+            remittance_info=text,
+            documents=documents,
+            end_to_end_id=end_to_end,
+            creditor_reference=creditor_ref,
+            bank_transaction_code=bank_code,
+            bank_reference=bank_reference,
+            instructed_amount=instructed,
+            charges=charges,
+            ultimate_payer_name=ultimate_name,
+            **common,
+        )
+
+    def charges(self, tx: ET.Element, at: str) -> Money | None:
+        total = self.amount_at(tx, "Chrgs/TtlChrgsAndTaxAmt", at, "charges")
+        if total is not None:
+            return total
+        records = self.sum_amounts(tx, "Chrgs/Rcrd", at, "charges")
+        if records is not None:
+            return records
+        return self.sum_amounts(tx, "Chrgs", at, "charges")  # .02: Chrgs repeats with Amt
+
+    def remittance(
+        self, tx: ET.Element, at: str
+    ) -> tuple[list[str], tuple[RemittanceDocument, ...], str]:
+        rmt = self.find(tx, "RmtInf")
+        if rmt is None:
+            return [], (), ""
+        rmt_at = f"{at}/RmtInf"
+        texts = [t for u in self.findall(rmt, "Ustrd") if (t := (u.text or "").strip())]
+        documents: list[RemittanceDocument] = []
+        creditor_ref = ""
+        for s, strd in enumerate(self.findall(rmt, "Strd"), 1):
+            strd_at = f"{rmt_at}/Strd[{s}]"
+            ref = self.text(strd, "CdtrRefInf/Ref")
+            creditor_ref = creditor_ref or ref
+            texts.extend(
+                t for a in self.findall(strd, "AddtlRmtInf") if (t := (a.text or "").strip())
+            )
+            block = self.remitted_amounts(strd, "RfrdDocAmt", strd_at)
+            infos = self.findall(strd, "RfrdDocInf")
+            if not infos:
+                if ref or block:
+                    documents.append(RemittanceDocument(number="", creditor_reference=ref, **block))
+                continue
+            for d, info in enumerate(infos, 1):
+                info_at = f"{strd_at}/RfrdDocInf[{d}]"
+                if len(infos) == 1:
+                    amounts = block
+                else:  # several documents in one block: per-document line amounts (.07+)
+                    lines = self.findall(info, "LineDtls")
+                    amounts = (
+                        self.remitted_amounts(lines[0], "Amt", f"{info_at}/LineDtls[1]")
+                        if len(lines) == 1
+                        else {}
+                    )
+                doc_type = self.first_text(info, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
+                documents.append(
+                    RemittanceDocument(
+                        number=self.text(info, "Nb"),
+                        document_type=doc_type,
+                        is_credit_note=doc_type.upper() in _CREDIT_NOTE_TYPES,
+                        document_date=self.date(info, "RltdDt", info_at),
+                        creditor_reference=ref,
+                        **amounts,
+                    )
+                )
+        return texts, tuple(documents), creditor_ref
+
+    def remitted_amounts(self, parent: ET.Element, path: str, at: str) -> dict[str, Any]:
+        el = self.find(parent, path)
+        if el is None:
+            return {}
+        here = f"{at}/{path}"
+        adjustments = []
+        for i, adj in enumerate(self.findall(el, "AdjstmntAmtAndRsn"), 1):
+            adj_at = f"{here}/AdjstmntAmtAndRsn[{i}]"
+            amt = self.find(adj, "Amt")
+            if amt is None:
+                raise StatementFormatError("Amt is missing", location=f"{adj_at}/Amt")
+            direction = self.text(adj, "CdtDbtInd")
+            if direction not in {"", "CRDT", "DBIT"}:
+                raise StatementFormatError(
+                    f"CdtDbtInd must be CRDT or DBIT, not {direction!r}",
+                    location=f"{adj_at}/CdtDbtInd",
+                    value=direction,
+                )
+            adjustments.append(
+                Adjustment(
+                    amount=self.amount(amt, f"{adj_at}/Amt", "adjustment"),
+                    reason=self.text(adj, "Rsn"),
+                    additional_info=self.text(adj, "AddtlInf"),
+                    increases=direction == "CRDT",
+                )
+            )
+        net: Money | None = None
+        for a in adjustments:
+            net = a.deduction if net is None else _add(net, a.deduction, here)
+        reason = next((a.reason for a in adjustments if a.reason), None)
+        values: dict[str, Any] = {
+            "amount_due": self.amount_at(el, "DuePyblAmt", here, "due amount"),
+            "discount": self.sum_amounts(el, "DscntApldAmt", here, "discount"),
+            "credit_note_amount": self.amount_at(el, "CdtNoteAmt", here, "credit note amount"),
+            "amount_paid": self.amount_at(el, "RmtdAmt", here, "remitted amount"),
+            "adjustment": net,
+            "adjustment_reason": reason,
+            "adjustments": tuple(adjustments),
+        }
+        return {k: v for k, v in values.items() if v not in (None, ())}
+
+
+def _read(source: Source, kind: str) -> tuple[Statement, ...]:
+    root = _parse_xml(source)
+    match = _NAMESPACE.match(root.tag)
+    if match is None:
+        raise StatementFormatError(
+            f"the root element {root.tag!r} is not a camt Document "
+            "(namespace urn:iso:std:iso:20022:tech:xsd:camt.05x.001.0N)",
+            location="/" + root.tag.rpartition("}")[2],
+            value=root.tag,
+        )
+    message, version = match.group(1), int(match.group(2))
+    if message != kind:
+        hint = f"; use read_camt{message}" if message in _MESSAGES else ""
+        raise StatementFormatError(
+            f"this is a camt.{message} file, not camt.{kind}{hint}",
+            location="/Document",
+            value=message,
+        )
+    if version not in SUPPORTED_VERSIONS:
+        raise StatementFormatError(
+            f"camt.{kind}.001.{version:02d} is not supported: versions .02 to .08 are",
+            location="/Document",
+            value=version,
+        )
+    ns = root.tag[1:].partition("}")[0]
+    return _Reader(ns).statements(root, kind)
+
+
+def _date(text: str, at: str) -> dt.date:
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        raise StatementFormatError(
+            f"{text!r} is not an ISO date", location=at, field="date", value=text
+        ) from None
+
+
+def _add(a: Money, b: Money, at: str, field: str = "amount") -> Money:
+    if a.currency != b.currency:
+        raise StatementFormatError(
+            f"{field}: {a.currency.code} and {b.currency.code} amounts in one total",
+            location=at,
+            field=field,
+            value=b.currency.code,
+        )
+    return a + b
+
+
+def _unique_ids(lines: Sequence[Payment]) -> list[Payment]:
+    """The lines with a repeated payment id made unique by a ``#2``, ``#3`` ... suffix."""
+    seen: dict[str, int] = {}
+    result = []
+    for p in lines:
+        count = seen.get(p.payment_id, 0) + 1
+        seen[p.payment_id] = count
+        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
+    return result

@@ -1,0 +1,436 @@
+"""SWIFT MT940 customer statement reader (with the ``:86:`` information to account owner).
+
+Each message (from ``:20:`` to ``:62F:``/``:62M:``) is one statement; each ``:61:`` statement
+line one :class:`~o2c.statement.Payment`.  The ``:61:`` line is decomposed with the pattern of
+the maintained ``mt-940`` package (extra ``bank``), which knows the banks' variants; the rest
+(signs, exact amounts, balances, ``:86:``) is read here so that every problem has its line.
+
+Signs: ``C`` credit and ``RD`` (reversal of a debit) are positive, ``D`` debit and ``RC``
+(reversal of a credit) negative; reversals are flagged.  ``:86:`` comes in three shapes, all
+recognised:
+
+* German structured (``166?00GUTSCHRIFT?20...?29?30BIC?31IBAN?32NAME``): ``?20``-``?29`` are the
+  purpose, with SEPA keywords (``EREF+``, ``KREF+``, ``MREF+``, ``SVWZ+``, ``ABWA+`` ...);
+* slash keywords (``/EREF/.../REMI/USTD//.../CNTP/IBAN/BIC/NAME/...``, ``/NAME/``, ``/IBAN/``);
+* free text.
+
+Sub-fields and ``:86:`` lines are joined without a space where the previous piece fills its
+whole width (27 and 65 characters: the bank wrapped a word), with a space otherwise.  The
+statement must balance (opening + lines = closing), so a truncated file is refused.
+
+>>> text = '''{4:
+... :20:STMT-0302
+... :25:DE89370400440532013000
+... :28C:61/1
+... :60F:C260301EUR1000,00
+... :61:2603020302C250,00NTRFNONREF//BANKREF-1
+... :86:166?00GUTSCHRIFT?20EREF+E2E-77?21SVWZ+RE 4711?32ACME GMBH
+... :62F:C260302EUR1250,00
+... -}'''
+>>> st = read_mt940(text)
+>>> p = st.lines[0]
+>>> p.amount, p.payer_name, p.remittance_info, p.end_to_end_id, p.bank_transaction_code
+(Money('250.00', 'EUR'), 'ACME GMBH', 'RE 4711', 'E2E-77', '166')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import attrs
+from moneyed import Money
+
+from o2c.adapters import require
+from o2c.adapters._bank import Source, exact_money, read_text
+from o2c.errors import StatementFormatError
+from o2c.money import zero
+from o2c.statement import Payment, Statement, StatementFormat
+
+__all__ = ["read_mt940", "read_mt940_statements"]
+
+_TAG = re.compile(r"^:(?P<tag>\d{2}[A-Z]?|NS):(?P<value>.*)$")
+_KNOWN_TAGS = frozenset(
+    {"20", "21", "25", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65", "NS"}
+    | {"13D", "34F", "90D", "90C"}
+)
+_BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d+,\d*)$")
+_AMOUNT = re.compile(r"^\d+,\d*$")
+_GERMAN = re.compile(r"^(?P<gvc>\d{3})(?=\?\d{2})")
+_SUBFIELD = re.compile(r"\?(\d{2})")
+_SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC |PURP|COAM|OAMT)\+")
+_SLASH_KEYS = (
+    "TRTP|TRCD|EREF|KREF|MARF|CSID|CNTP|REMI|PURP|ORDP|BENM|ULTC|ULTD|ULTB|IBAN|BIC|NAME|"
+    "ADDR|ID|ISDT|RTRN|PREF|BUSP|EXCH|OCMT|CHGS|SVCL"
+)
+_SLASH = re.compile(rf"/({_SLASH_KEYS})/")
+_SUBFIELD_WIDTH = 27
+_LINE_WIDTH = 65
+
+
+def read_mt940(source: Source, *, encoding: str = "utf-8") -> Statement:
+    """Read an MT940 file holding one statement (one ``:20:`` ... ``:62F:`` message).
+
+    Args:
+        source: a ``pathlib.Path``, the content as ``bytes`` or ``str``, or an open file.
+        encoding: the encoding of ``bytes`` content (MT940 files are often ``latin-1``).
+
+    Raises:
+        StatementFormatError: for a malformed or unbalanced message (at its line), or a file
+            with several statements (use :func:`read_mt940_statements`).
+        MissingExtraError: when ``mt-940`` (extra ``bank``) is not installed.
+    """
+    statements = read_mt940_statements(source, encoding=encoding)
+    if len(statements) != 1:
+        raise StatementFormatError(
+            f"the file holds {len(statements)} statements, not one: use read_mt940_statements()",
+            location="line 1",
+            value=len(statements),
+        )
+    return statements[0]
+
+
+def read_mt940_statements(source: Source, *, encoding: str = "utf-8") -> tuple[Statement, ...]:
+    """Read every statement (message) of an MT940 file, in file order."""
+    text = read_text(source, encoding)
+    messages = list(_messages(_tags(text)))
+    if not messages:
+        raise StatementFormatError("no :20: tag: this is not an MT940 file", location="line 1")
+    return tuple(_statement(m) for m in messages)
+
+
+@attrs.frozen
+class _Tag:
+    name: str
+    value: str
+    line: int
+    #: The value's lines, as written (for width-aware joining).
+    pieces: tuple[str, ...]
+
+
+def _tags(text: str) -> Iterator[_Tag]:
+    """The tags of the file with their line numbers; envelope blocks and preambles skipped."""
+    current: list[Any] | None = None  # [name, line, pieces]
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = raw.rstrip()
+        if "{4:" in line:
+            line = line.split("{4:", 1)[1]
+        stripped = line.strip()
+        if stripped in {"-}", "-"} or (stripped.startswith("{") and not stripped.startswith(":")):
+            if current is not None:
+                yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+                current = None
+            if stripped.startswith("-"):
+                yield _Tag("-", "", number, ())
+            continue
+        match = _TAG.match(line)
+        if match:
+            if current is not None:
+                yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+            tag = match.group("tag")
+            if tag not in _KNOWN_TAGS:
+                raise StatementFormatError(
+                    f"unknown MT940 tag :{tag}:", location=f"line {number}", value=tag
+                )
+            current = [tag, number, [match.group("value")]]
+        elif current is not None:
+            if stripped:
+                current[2].append(line)
+        elif stripped:
+            continue  # a bank's preamble before the first tag ("ABNANL2A", "940" ...)
+    if current is not None:
+        yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+
+
+def _messages(tags: Iterator[_Tag]) -> Iterator[list[_Tag]]:
+    message: list[_Tag] = []
+    for tag in tags:
+        if tag.name == "20" and message:
+            yield message
+            message = []
+        if tag.name == "-":
+            if message:
+                yield message
+            message = []
+            continue
+        if not message and tag.name != "20":
+            raise StatementFormatError(
+                f"tag :{tag.name}: before the message's :20:", location=f"line {tag.line}"
+            )
+        message.append(tag)
+    if message:
+        yield message
+
+
+@lru_cache(maxsize=1)
+def _statement_line_pattern() -> re.Pattern[str]:
+    tags = require("mt940.tags", extra="bank", feature="reading MT940 files", package="mt-940")
+    pattern: re.Pattern[str] = tags.Statement().re
+    return pattern
+
+
+def _one(message: list[_Tag], names: tuple[str, ...], what: str) -> _Tag:
+    found = [t for t in message if t.name in names]
+    if len(found) != 1:
+        at = found[1].line if found else message[-1].line
+        count = "no" if not found else str(len(found))
+        raise StatementFormatError(
+            f"the message has {count} {what} ({'/'.join(':' + n + ':' for n in names)}), "
+            "needs exactly one",
+            location=f"line {at}",
+        )
+    return found[0]
+
+
+def _balance(tag: _Tag) -> tuple[Money, dt.date]:
+    match = _BALANCE.match(tag.value.strip())
+    if match is None:
+        raise StatementFormatError(
+            f":{tag.name}: {tag.value!r} is not a balance (C/D, YYMMDD, currency, amount)",
+            location=f"line {tag.line}",
+            value=tag.value,
+        )
+    at = f"line {tag.line}"
+    value = exact_money(_decimal(match.group("amount")), match.group("ccy"), location=at)
+    return (value if match.group("mark") == "C" else -value), _yymmdd(match.group("date"), at)
+
+
+def _decimal(text: str) -> Decimal:
+    return Decimal(text.replace(",", "."))
+
+
+def _yymmdd(text: str, at: str) -> dt.date:
+    try:
+        return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+    except ValueError:
+        raise StatementFormatError(
+            f"{text!r} is not a date (YYMMDD)", location=at, field="date", value=text
+        ) from None
+
+
+def _statement(message: list[_Tag]) -> Statement:
+    statement_id = message[0].value.strip()
+    account_tag = _one(message, ("25",), "account")
+    sequence_tag = _one(message, ("28C", "28"), "statement number")
+    opening_tag = _one(message, ("60F", "60M"), "opening balance")
+    closing_tag = _one(message, ("62F", "62M"), "closing balance")
+    opening, opening_date = _balance(opening_tag)
+    closing, closing_date = _balance(closing_tag)
+    if opening.currency != closing.currency:
+        raise StatementFormatError(
+            f"the closing balance is in {closing.currency.code}, the opening one in "
+            f"{opening.currency.code}",
+            location=f"line {closing_tag.line}",
+        )
+    code = opening.currency.code
+    sequence = sequence_tag.value.strip()
+    lines: list[Payment] = []
+    total = zero(code)
+    index = message.index(closing_tag)
+    for position, tag in enumerate(message):
+        if tag.name != "61":
+            continue
+        if position > index:
+            raise StatementFormatError(
+                ":61: after the closing balance", location=f"line {tag.line}"
+            )
+        details = message[position + 1] if position + 1 < len(message) else None
+        info = details if details is not None and details.name == "86" else None
+        number = len(lines) + 1
+        default_id = (
+            f"{statement_id}/{sequence}/{number}" if sequence else f"{statement_id}/{number}"
+        )
+        payment = _payment(tag, info, code, opening_date, default_id)
+        total += payment.amount
+        lines.append(payment)
+    if opening + total != closing:
+        raise StatementFormatError(
+            f"opening balance {opening.amount} plus the lines {total.amount} is not the "
+            f"closing balance {closing.amount}: the statement is incomplete",
+            location=f"line {closing_tag.line}",
+            value=str(closing.amount),
+        )
+    return Statement(
+        statement_id=statement_id,
+        account=account_tag.value.strip(),
+        currency=code,
+        lines=tuple(_unique_ids(lines)),
+        opening_balance=opening,
+        closing_balance=closing,
+        format=StatementFormat.MT940,
+        sequence_number=sequence,
+        from_date=opening_date,
+        to_date=closing_date,
+    )
+
+
+def _unique_ids(lines: list[Payment]) -> list[Payment]:
+    seen: dict[str, int] = {}
+    result = []
+    for p in lines:
+        count = seen.get(p.payment_id, 0) + 1
+        seen[p.payment_id] = count
+        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
+    return result
+
+
+def _payment(tag: _Tag, info: _Tag | None, code: str, near: dt.date, default_id: str) -> Payment:
+    at = f"line {tag.line}"
+    match = _statement_line_pattern().match(tag.value)
+    if match is None:
+        raise StatementFormatError(
+            f":61: {tag.value!r} is not a statement line "
+            "(YYMMDD[MMDD]C|D|RC|RD amount type reference[//bank reference])",
+            location=at,
+            value=tag.value,
+        )
+    groups = match.groupdict()
+    mark = groups["status"].upper()
+    amount_text = groups["amount"]
+    if not _AMOUNT.match(amount_text):
+        raise StatementFormatError(
+            f":61: amount {amount_text!r} needs exactly one decimal comma",
+            location=at,
+            value=amount_text,
+        )
+    amount = exact_money(_decimal(amount_text), code, location=at)
+    negative = mark in {"D", "RC"}
+    value_date = _yymmdd(groups["year"] + groups["month"] + groups["day"], at)
+    booking = _entry_date(groups.get("entry_month"), groups.get("entry_day"), value_date, at)
+    customer_ref = (groups.get("customer_reference") or "").strip()
+    if customer_ref.upper() == "NONREF":
+        customer_ref = ""
+    bank_ref = (groups.get("bank_reference") or "").strip()
+    type_code = (groups.get("id") or "").strip()
+    fields = _details(info) if info is not None else {}
+    end_to_end = fields.get("eref", "")
+    if end_to_end.upper() == "NOTPROVIDED":
+        end_to_end = ""
+    creditor_ref = fields.get("creditor_reference", "")
+    text = fields.get("text", "")
+    extra = (groups.get("extra_details") or "").strip()
+    if not text and extra:
+        text = extra
+    return Payment(
+        payment_id=bank_ref if bank_ref and bank_ref.upper() != "NONREF" else default_id,
+        value_date=value_date,
+        booking_date=booking,
+        amount=-amount if negative else amount,
+        payer_name=fields.get("name", ""),
+        payer_account=fields.get("account", ""),
+        reference=creditor_ref or end_to_end or fields.get("kref", "") or customer_ref,
+        remittance_info=text,
+        end_to_end_id=end_to_end,
+        creditor_reference=creditor_ref,
+        bank_transaction_code=fields.get("gvc", "") or type_code,
+        bank_reference=bank_ref,
+        ultimate_payer_name=fields.get("ultimate", ""),
+        is_reversal=mark.startswith("R"),
+    )
+
+
+def _entry_date(month: str | None, day: str | None, value: dt.date, at: str) -> dt.date | None:
+    if not month or not day or not month.strip() or not day.strip():
+        return None
+    best: dt.date | None = None
+    for year in (value.year - 1, value.year, value.year + 1):
+        try:
+            candidate = dt.date(year, int(month), int(day))
+        except ValueError:
+            continue
+        if best is None or abs(candidate - value) < abs(best - value):
+            best = candidate
+    if best is None:
+        raise StatementFormatError(
+            f"entry date {month}{day} is not a date (MMDD)", location=at, value=month + day
+        )
+    return best
+
+
+def _join(pieces: list[str], width: int) -> str:
+    """Join wrapped pieces: no space after a piece that fills ``width`` (a wrapped word)."""
+    out = ""
+    for i, piece in enumerate(pieces):
+        if i and len(pieces[i - 1]) < width and out and not out.endswith(" "):
+            out += " "
+        out += piece
+    return " ".join(out.split())
+
+
+def _details(tag: _Tag) -> dict[str, str]:
+    """The fields of an ``:86:`` (German ?-subfields, slash keywords, or free text)."""
+    german = _GERMAN.match(tag.pieces[0]) if tag.pieces else None
+    if german:
+        return _german(tag)
+    joined = _join(list(tag.pieces), _LINE_WIDTH)
+    if _SLASH.search(joined):
+        return _slash(joined)
+    return {"text": joined}
+
+
+def _german(tag: _Tag) -> dict[str, str]:
+    raw = "".join(tag.pieces)  # sub-fields are self-delimiting; line breaks are wrapping
+    gvc = raw[:3]
+    parts = _SUBFIELD.split(raw[3:])
+    fields: dict[str, list[str]] = {}
+    for key, value in zip(parts[1::2], parts[2::2], strict=False):
+        fields.setdefault(key, []).append(value)
+    purpose_pieces = [v for k in (f"2{i}" for i in range(10)) for v in fields.get(k, [])]
+    purpose_pieces += [v for k in ("60", "61", "62", "63") for v in fields.get(k, [])]
+    purpose = _join(purpose_pieces, _SUBFIELD_WIDTH)
+    result: dict[str, str] = {"gvc": gvc}
+    sepa = _sepa(purpose)
+    if sepa:
+        result["text"] = sepa.get("SVWZ", "") or sepa.get("", "")
+        result["eref"] = sepa.get("EREF", "")
+        result["kref"] = sepa.get("KREF", "")
+        result["ultimate"] = sepa.get("ABWA", "")
+    else:
+        result["text"] = purpose
+    result["name"] = _join(fields.get("32", []) + fields.get("33", []), _SUBFIELD_WIDTH)
+    result["account"] = "".join(fields.get("31", [])).strip()
+    return result
+
+
+def _sepa(purpose: str) -> dict[str, str]:
+    """SEPA keywords (``EREF+``, ``SVWZ+`` ...) in a German purpose; text before them is ``''``."""
+    matches = list(_SEPA.finditer(purpose))
+    if not matches:
+        return {}
+    values: dict[str, str] = {}
+    lead = purpose[: matches[0].start()].strip()
+    if lead:
+        values[""] = lead
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(purpose)
+        values.setdefault(m.group(1).strip(), purpose[m.end() : end].strip())
+    return values
+
+
+def _slash(raw: str) -> dict[str, str]:
+    """Slash keywords (``/EREF/x/REMI/USTD//text/CNTP/IBAN/BIC/NAME/CITY/``)."""
+    matches = list(_SLASH.finditer(raw))
+    values: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(raw)
+        values.setdefault(m.group(1), raw[m.end() : end].strip().strip("/").strip())
+    result: dict[str, str] = {}
+    remi = values.get("REMI", "")
+    if remi.startswith("USTD/"):
+        remi = remi[5:].lstrip("/")
+    elif remi.startswith("STRD/"):
+        parts = [p for p in remi[5:].split("/") if p]
+        result["creditor_reference"] = parts[-1] if parts else ""
+        remi = ""
+    result["text"] = " ".join(remi.split())
+    result["eref"] = values.get("EREF", "")
+    result["kref"] = values.get("KREF", "")
+    cntp = values.get("CNTP", "").split("/")
+    result["account"] = values.get("IBAN", "") or (cntp[0] if cntp else "")
+    result["name"] = values.get("NAME", "") or (cntp[2] if len(cntp) > 2 else "")
+    result["gvc"] = values.get("TRCD", "")
+    return result
