@@ -86,6 +86,7 @@ __all__ = [
     "Zone",
     "altman_ratios",
     "altman_score",
+    "altman_zone",
     "behavioural_score",
     "check_credit",
     "compute_exposure",
@@ -949,6 +950,22 @@ class AltmanScore:
     explanation: str
 
 
+def altman_zone(
+    model: AltmanModel, value: Decimal, *, boundary: Boundary = Boundary.GREY_INCLUSIVE
+) -> Zone:
+    """The zone of a score ``value`` under ``model``'s cut-offs.
+
+    >>> [altman_zone(AltmanModel.Z, Decimal(v)).value for v in ("1.80", "1.81", "2.99", "3")]
+    ['distress', 'grey', 'grey', 'safe']
+    >>> altman_zone(AltmanModel.EM, Decimal("2.7")).value  # 1.10/2.60 are Z'' cut-offs, not EM's
+    'distress'
+    """
+    _, _, low, high = _ALTMAN[model]
+    if boundary is Boundary.GREY_INCLUSIVE:
+        return Zone.DISTRESS if value < low else Zone.SAFE if value > high else Zone.GREY
+    return Zone.DISTRESS if value <= low else Zone.SAFE if value >= high else Zone.GREY
+
+
 def altman_score(
     model: AltmanModel,
     ratios: AltmanRatios | FinancialStatements,
@@ -967,10 +984,7 @@ def altman_score(
     exact = constant + sum(
         (SCORE_CONTEXT.multiply(c, x) for c, x in zip(coefficients, xs, strict=True)), _ZERO
     )
-    if boundary is Boundary.GREY_INCLUSIVE:
-        zone = Zone.DISTRESS if exact < low else Zone.SAFE if exact > high else Zone.GREY
-    else:
-        zone = Zone.DISTRESS if exact <= low else Zone.SAFE if exact >= high else Zone.GREY
+    zone = altman_zone(model, exact, boundary=boundary)
     score = quantize_decimal(exact, _SCORE_STEP, Rounding.HALF_UP)
     meaning = {
         Zone.SAFE: "financially sound",
