@@ -104,3 +104,16 @@ def open_items(
             )
         )
     return result
+
+
+# -------------------------------------------------------------------------------------------- fx
+
+
+@st.composite
+def rate_values(draw: st.DrawFn, *, max_digits: int = 8) -> Decimal:
+    """A positive exchange-rate value as published: up to ``max_digits`` significant digits.
+
+    From 1e-14 up to about 1e8 (IDR per EUR is about 17,000; KWD per JPY about 0.002).
+    """
+    digits = draw(st.integers(min_value=1, max_value=10**max_digits - 1))
+    return Decimal(digits).scaleb(draw(st.integers(min_value=-(max_digits + 6), max_value=0)))

@@ -107,14 +107,25 @@ class FxDifferenceKind(enum.Enum):
 # Rates
 
 
+_CODES: dict[str, str] = {}
+
+
 def _code(value: object) -> str:
+    """``value`` as an upper-case three-letter code (checked once per distinct text)."""
+    try:
+        return _CODES[value]  # type: ignore[index]
+    except (KeyError, TypeError):
+        pass
     if not isinstance(value, str) or not _CODE.fullmatch(value.strip().upper()):
         raise ValidationError(
             f"currency code {value!r} is not three letters: use an ISO 4217 code such as 'EUR'",
             field="currency",
             value=value,
         )
-    return value.strip().upper()
+    code = value.strip().upper()
+    if len(_CODES) < 4096:
+        _CODES[value] = code
+    return code
 
 
 def _rate_value(value: object) -> Decimal:
