@@ -1,0 +1,473 @@
+"""BAI2 (Cash Management Balance Reporting Specification, version 2) reader.
+
+A BAI2 file holds groups (``02``) of accounts (``03``); each account becomes one
+:class:`~o2c.statement.Statement` and each transaction detail (``16``) one
+:class:`~o2c.statement.Payment`.  Continuation records (``88``) are joined to the record they
+continue; the text of a ``16`` continued over ``88`` records is joined with a space (banks put
+one remittance line per ``88``).
+
+Amounts are integers in the currency's minor unit (``150000`` USD is 1,500.00; JPY has none).
+The sign of a ``16`` comes from its type code: the type-code table of the maintained ``bai2``
+package (extra ``bank``) says credit or debit; bank-specific codes follow the ranges of the
+specification (900-919 credit, 920-999 debit).  Non-monetary details (type code 890) are not
+payments and are left out.  Account opening and closing ledger balances are the ``03`` summary
+codes 010 and 015.
+
+Every count and control total (``49``, ``98``, ``99``) is checked, so a truncated or edited
+file is refused with the line of the first record that does not add up.  The parser is this
+module's own (the ``bai2`` package's parser reports no line numbers and refuses bank-specific
+type codes).
+
+>>> text = '''01,BANKUS33,ACMECORP,260302,0800,F42,,,2/
+... 02,ACMECORP,BANKUS33,1,260302,0800,USD,2/
+... 03,0012345678,USD,010,1000000,,,015,1150000,,/
+... 16,195,150000,0,BR-1,INV-1001,ACME CORP WIRE
+... 88,INVOICE 1001 1500.00
+... 49,2300000,4/
+... 98,2300000,1,6/
+... 99,2300000,1,8/'''
+>>> st = read_bai2(text)
+>>> p = st.lines[0]
+>>> p.amount, p.reference, p.remittance_info, p.bank_transaction_code
+(Money('1500.00', 'USD'), 'INV-1001', 'ACME CORP WIRE INVOICE 1001 1500.00', '195')
+>>> st.opening_balance, st.closing_balance
+(Money('10000.00', 'USD'), Money('11500.00', 'USD'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import attrs
+from moneyed import Money
+
+from o2c.adapters import require
+from o2c.adapters._bank import Source, read_text
+from o2c.errors import StatementFormatError, UnknownCurrencyError
+from o2c.money import currency, from_minor
+from o2c.statement import Payment, Statement, StatementFormat
+
+__all__ = ["read_bai2", "read_bai2_statements"]
+
+_CODES = frozenset({"01", "02", "03", "16", "49", "88", "98", "99"})
+_INT = re.compile(r"^[+-]?\d+$")
+_OPENING_LEDGER = "010"
+_CLOSING_LEDGER = "015"
+_NON_MONETARY = "890"
+
+
+def read_bai2(source: Source, *, encoding: str = "utf-8") -> Statement:
+    """Read a BAI2 file reporting one account.
+
+    Args:
+        source: a ``pathlib.Path``, the content as ``bytes`` or ``str``, or an open file.
+        encoding: the encoding of ``bytes`` content.
+
+    Raises:
+        StatementFormatError: for a malformed file (at its line) or a file with several
+            accounts (use :func:`read_bai2_statements`).
+        MissingExtraError: when ``bai2`` (extra ``bank``) is not installed.
+    """
+    statements = read_bai2_statements(source, encoding=encoding)
+    if len(statements) != 1:
+        raise StatementFormatError(
+            f"the file reports {len(statements)} accounts, not one: use read_bai2_statements()",
+            location="line 1",
+            value=len(statements),
+        )
+    return statements[0]
+
+
+def read_bai2_statements(source: Source, *, encoding: str = "utf-8") -> tuple[Statement, ...]:
+    """Read every account (``03`` ... ``49``) of a BAI2 file as a statement, in file order."""
+    text = read_text(source, encoding)
+    return _Parser(list(_records(text))).file()
+
+
+def _records(text: str) -> Iterator[tuple[str, str, int, list[str]]]:
+    """Logical records: (code, first physical text, line, continuation texts)."""
+    current: list[Any] | None = None
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        code, _, rest = line.partition(",")
+        if code not in _CODES:
+            raise StatementFormatError(
+                f"{code!r} is not a BAI2 record code ({', '.join(sorted(_CODES))})",
+                location=f"line {number}",
+                value=code,
+            )
+        if code == "88":
+            if current is None:
+                raise StatementFormatError(
+                    "a continuation record (88) with nothing to continue",
+                    location=f"line {number}",
+                )
+            current[3].append(rest)
+            continue
+        if current is not None:
+            yield current[0], current[1], current[2], current[3]
+        current = [code, rest, number, []]
+    if current is not None:
+        yield current[0], current[1], current[2], current[3]
+
+
+def _join_fields(first: str, continuations: list[str]) -> str:
+    """Join a record's physical pieces: a piece ending in ``/`` ends a field."""
+    text = first
+    for piece in continuations:
+        text = text[:-1] + "," + piece if text.endswith("/") else text + piece
+    return text.removesuffix("/")
+
+
+def _join_detail(first: str, continuations: list[str]) -> str:
+    """Join a ``16``'s pieces: after a ``/`` a new field starts, else the text goes on."""
+    text = first
+    for piece in continuations:
+        if text.endswith("/"):
+            text = text[:-1] + "," + piece
+        else:
+            text = f"{text} {piece}" if text and piece else text + piece
+    return text
+
+
+@lru_cache(maxsize=1)
+def _type_codes() -> dict[str, Any]:
+    constants = require("bai2.constants", extra="bank", feature="reading BAI2 files")
+    codes: dict[str, Any] = constants.TypeCodes
+    return codes
+
+
+def _direction(code: str, at: str) -> int:
+    """+1 credit, -1 debit, 0 non-monetary."""
+    known = _type_codes().get(code)
+    if known is not None:
+        kind = getattr(known.transaction, "value", None)
+        level = getattr(known.level, "value", None)
+        if kind == "credit":
+            return 1
+        if kind == "debit":
+            return -1
+        if kind == "misc":
+            return 0
+        raise StatementFormatError(
+            f"type code {code} ({known.description}) is a {level} code, not a transaction",
+            location=at,
+            field="type_code",
+            value=code,
+        )
+    if code.isdigit() and len(code) == 3:
+        n = int(code)
+        if 100 <= n <= 399 or 900 <= n <= 919:
+            return 1
+        if 400 <= n <= 699 or 920 <= n <= 999:
+            return -1
+    raise StatementFormatError(
+        f"type code {code!r} is neither a known BAI2 detail code nor in a credit (100-399, "
+        "900-919) or debit (400-699, 920-999) range",
+        location=at,
+        field="type_code",
+        value=code,
+    )
+
+
+class _Parser:
+    def __init__(self, records: list[tuple[str, str, int, list[str]]]) -> None:
+        self.records = records
+        self.pos = 0
+        self.file_id = ""
+        self.statements: list[Statement] = []
+
+    # helpers --------------------------------------------------------------------------------
+
+    def peek(self) -> str | None:
+        return self.records[self.pos][0] if self.pos < len(self.records) else None
+
+    def take(self, code: str, what: str) -> tuple[list[str], int, int]:
+        if self.pos >= len(self.records):
+            last = self.records[-1][2] + len(self.records[-1][3]) if self.records else 1
+            raise StatementFormatError(
+                f"the file ends before the {what} ({code}): it is truncated",
+                location=f"line {last}",
+            )
+        got, first, line, more = self.records[self.pos]
+        if got != code:
+            raise StatementFormatError(
+                f"expected the {what} ({code}), found a {got} record",
+                location=f"line {line}",
+                value=got,
+            )
+        self.pos += 1
+        return _join_fields(first, more).split(","), line, 1 + len(more)
+
+    @staticmethod
+    def integer(text: str, at: str, field: str, *, signed: bool = False) -> int:
+        text = text.strip()
+        if not _INT.match(text) or (not signed and text[0] in "+-"):
+            raise StatementFormatError(
+                f"{field} {text!r} is not {'an' if signed else 'an unsigned'} integer",
+                location=at,
+                field=field,
+                value=text,
+            )
+        return int(text)
+
+    @staticmethod
+    def date(text: str, at: str, field: str) -> dt.date:
+        text = text.strip()
+        try:
+            if len(text) != 6 or not text.isdigit():
+                raise ValueError(text)
+            return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
+        except ValueError:
+            raise StatementFormatError(
+                f"{field} {text!r} is not a date (YYMMDD)", location=at, field=field, value=text
+            ) from None
+
+    @staticmethod
+    def currency_code(text: str, default: str, at: str) -> str:
+        code = text.strip().upper() or default
+        try:
+            return currency(code).code
+        except UnknownCurrencyError:
+            raise StatementFormatError(
+                f"unknown currency code {code!r}", location=at, field="currency", value=code
+            ) from None
+
+    def check(self, expected: int, actual: int, what: str, at: str) -> None:
+        if expected != actual:
+            raise StatementFormatError(
+                f"the {what} is {expected} but the records give {actual}: the file is "
+                "truncated or edited",
+                location=at,
+                value=expected,
+            )
+
+    # structure ------------------------------------------------------------------------------
+
+    def file(self) -> tuple[Statement, ...]:
+        if not self.records:
+            raise StatementFormatError("the file is empty", location="line 1")
+        fields, line, count = self.take("01", "file header")
+        at = f"line {line}"
+        if len(fields) < 5:
+            raise StatementFormatError("the file header has too few fields", location=at)
+        self.date(fields[2], at, "creation date")
+        self.file_id = fields[4].strip()
+        version = fields[7].strip() if len(fields) > 7 else ""
+        if version not in {"", "2"}:
+            raise StatementFormatError(
+                f"version {version!r}: only BAI2 (version 2) is read", location=at, value=version
+            )
+        records, groups, total = count, 0, 0
+        while self.peek() == "02":
+            group_total, group_records = self.group()
+            groups += 1
+            total += group_total
+            records += group_records
+        fields, line, count = self.take("99", "file trailer")
+        records += count
+        at = f"line {line}"
+        self.check(
+            self.integer(fields[0], at, "file control total", signed=True),
+            total,
+            "file control total",
+            at,
+        )
+        if len(fields) > 1 and fields[1].strip():
+            self.check(
+                self.integer(fields[1], at, "number of groups"), groups, "number of groups", at
+            )
+        if len(fields) > 2 and fields[2].strip():
+            self.check(
+                self.integer(fields[2], at, "number of records"), records, "number of records", at
+            )
+        if self.pos != len(self.records):
+            raise StatementFormatError(
+                "records after the file trailer (99)",
+                location=f"line {self.records[self.pos][2]}",
+            )
+        return tuple(self.statements)
+
+    def group(self) -> tuple[int, int]:
+        fields, line, records = self.take("02", "group header")
+        at = f"line {line}"
+        if len(fields) < 4:
+            raise StatementFormatError("the group header has too few fields", location=at)
+        as_of = self.date(fields[3], at, "as-of date")
+        code = self.currency_code(fields[5] if len(fields) > 5 else "", "USD", at)
+        accounts, total = 0, 0
+        while self.peek() == "03":
+            account_total, account_records = self.account(as_of, code)
+            accounts += 1
+            total += account_total
+            records += account_records
+        fields, line, count = self.take("98", "group trailer")
+        records += count
+        at = f"line {line}"
+        self.check(
+            self.integer(fields[0], at, "group control total", signed=True),
+            total,
+            "group control total",
+            at,
+        )
+        if len(fields) > 1 and fields[1].strip():
+            self.check(
+                self.integer(fields[1], at, "number of accounts"),
+                accounts,
+                "number of accounts",
+                at,
+            )
+        if len(fields) > 2 and fields[2].strip():
+            self.check(
+                self.integer(fields[2], at, "number of records"), records, "number of records", at
+            )
+        return total, records
+
+    def account(self, as_of: dt.date, group_currency: str) -> tuple[int, int]:
+        fields, line, records = self.take("03", "account identifier")
+        at = f"line {line}"
+        account = fields[0].strip()
+        if not account:
+            raise StatementFormatError("the account number is empty", location=at)
+        code = self.currency_code(fields[1] if len(fields) > 1 else "", group_currency, at)
+        total = 0
+        balances: dict[str, Money] = {}
+        summary = fields[2:]
+        while summary and any(s.strip() for s in summary):
+            type_code = summary[0].strip()
+            amount_text = summary[1].strip() if len(summary) > 1 else ""
+            funds = summary[3].strip().upper() if len(summary) > 3 else ""
+            summary = summary[4 + _availability_width(funds, summary[4:], at) :]
+            if not type_code:
+                continue
+            if amount_text:
+                units = self.integer(
+                    amount_text, at, f"amount of type code {type_code}", signed=True
+                )
+                total += units
+                balances.setdefault(type_code, from_minor(units, code))
+        statement_id = f"{self.file_id}/{account}/{as_of:%Y%m%d}"
+        lines: list[Payment] = []
+        while self.peek() == "16":
+            payment, units, count = self.detail(code, as_of, statement_id, len(lines) + 1)
+            total += units
+            records += count
+            if payment is not None:
+                lines.append(payment)
+        fields, line, count = self.take("49", "account trailer")
+        records += count
+        at = f"line {line}"
+        self.check(
+            self.integer(fields[0], at, "account control total", signed=True),
+            total,
+            "account control total",
+            at,
+        )
+        if len(fields) > 1 and fields[1].strip():
+            self.check(
+                self.integer(fields[1], at, "number of records"), records, "number of records", at
+            )
+        self.statements.append(
+            Statement(
+                statement_id=statement_id,
+                account=account,
+                currency=code,
+                lines=tuple(_unique_ids(lines)),
+                opening_balance=balances.get(_OPENING_LEDGER),
+                closing_balance=balances.get(_CLOSING_LEDGER),
+                format=StatementFormat.BAI2,
+                from_date=as_of,
+                to_date=as_of,
+            )
+        )
+        return total, records
+
+    def detail(
+        self, code: str, as_of: dt.date, statement_id: str, number: int
+    ) -> tuple[Payment | None, int, int]:
+        _, first, line, more = self.records[self.pos]
+        self.pos += 1
+        at = f"line {line}"
+        text = _join_detail(first, more)
+        head = text.split(",", 3)
+        if len(head) < 3:
+            raise StatementFormatError(
+                "a transaction detail needs a type code, an amount and a funds type",
+                location=at,
+            )
+        type_code = head[0].strip()
+        units = self.integer(head[1], at, "amount") if head[1].strip() else 0
+        funds = head[2].strip().upper()
+        rest = head[3] if len(head) > 3 else ""
+        value_date = as_of
+        if funds == "V":
+            parts = rest.split(",", 2)
+            if len(parts) < 2:
+                raise StatementFormatError("funds type V needs a value date and time", location=at)
+            value_date = self.date(parts[0], at, "value date")
+            rest = parts[2] if len(parts) > 2 else ""
+        elif funds in {"S", "D"}:
+            pieces = rest.split(",")
+            width = _availability_width(funds, pieces, at)
+            rest = ",".join(pieces[width:])
+        elif funds not in {"", "0", "1", "2", "Z"}:
+            raise StatementFormatError(
+                f"funds type {funds!r} is not 0, 1, 2, S, V, D or Z",
+                location=at,
+                field="funds_type",
+                value=funds,
+            )
+        refs = rest.split(",", 2)
+        bank_ref = refs[0].strip() if refs else ""
+        customer_ref = refs[1].strip() if len(refs) > 1 else ""
+        remittance = refs[2].strip() if len(refs) > 2 else ""
+        remittance = " ".join(remittance.removesuffix("/").split())
+        direction = _direction(type_code, at)
+        if direction == 0:
+            return None, units, 1 + len(more)
+        amount = from_minor(units * direction, code)
+        payment = Payment(
+            payment_id=bank_ref or f"{statement_id}/{number}",
+            value_date=value_date,
+            booking_date=as_of,
+            amount=amount,
+            reference=customer_ref,
+            remittance_info=remittance,
+            bank_transaction_code=type_code,
+            bank_reference=bank_ref,
+        )
+        return payment, units, 1 + len(more)
+
+
+def _availability_width(funds: str, rest: list[str], at: str) -> int:
+    """How many fields the availability of funds type ``funds`` takes in ``rest``."""
+    if funds == "S":
+        return 3
+    if funds == "V":
+        return 2
+    if funds == "D":
+        count = rest[0].strip() if rest else ""
+        if not count.isdigit():
+            raise StatementFormatError(
+                f"funds type D needs the number of distributions, not {count!r}",
+                location=at,
+                value=count,
+            )
+        return 1 + 2 * int(count)
+    return 0
+
+
+def _unique_ids(lines: list[Payment]) -> list[Payment]:
+    seen: dict[str, int] = {}
+    result = []
+    for p in lines:
+        count = seen.get(p.payment_id, 0) + 1
+        seen[p.payment_id] = count
+        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
+    return result
