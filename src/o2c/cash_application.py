@@ -1,0 +1,1315 @@
+"""Cash application: from incoming payments and open items to allocations, with evidence.
+
+The pipeline, per payment:
+
+1. **Candidates.**  The documents the payment names (:mod:`o2c.remittance`: structured
+   documents, creditor references, document numbers in any spelling, lists and ranges), the
+   customers the payer may be (its account seen before, its name normalised and fuzzy-matched
+   by :mod:`o2c.names`, a customer number in the text, the customers of the named documents),
+   and the open items of those customers.
+2. **Evidence.**  Each hypothesis (a set of items and an explanation of the amount) collects
+   what supports it: how the items were named, how the payer matches their customer, how the
+   amount fits (exact; earned discount; discount taken late, a deduction; bank fee within the
+   currency's band; short payment within the tolerance, with its reason; partial payment;
+   overpayment, the rest on account; another currency through the rates, with an FX
+   difference; several items by a bounded exact subset-sum), and how rare the amount is.
+3. **Decision.**  The confidence in [0, 1] of the best hypothesis and its margin over the
+   next one give the decision under a :class:`MatchPolicy`: ``AUTO`` (post it), ``SUGGEST``
+   (show it to a person) or ``LEAVE``.  Two hypotheses that are nearly as good (two subsets,
+   two equal items and no reference) are never applied automatically.
+4. **Allocations.**  Per item: the amount applied (item currency, what its open amount goes
+   down by), the cash it received (payment currency) and the residuals (discount, deduction
+   with its reason, bank fee, FX difference); the rest of the payment goes on account.  What
+   a payment allocates plus its residuals equals its amount, always.
+
+A batch (:func:`match_payments`) is deterministic: payments are decided strongest first, then by
+value date and payment id (the documented tie-break), and an item settled by one payment is not
+offered to the next (a duplicate payment goes on account).
+
+>>> import datetime as dt
+>>> from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+>>> from o2c.money import money
+>>> from o2c.statement import Payment
+>>> item = OpenItem(item_id=ItemId("I1"), customer_id=CustomerId("C1"),
+...     kind=ItemKind.INVOICE, document_number="INV-2026-100042",
+...     document_date=dt.date(2026, 3, 1), due_date=dt.date(2026, 3, 31),
+...     original_amount=money("1190.00", "EUR"), open_amount=money("1190.00", "EUR"))
+>>> pay = Payment(payment_id="P1", value_date=dt.date(2026, 3, 20),
+...     amount=money("1175.00", "EUR"), payer_name="ACME GMBH",
+...     reference="Rechnung inv 2026 100042")
+>>> [result] = match_payments([pay], [item], customers=[Customer("C1", "Acme GmbH")])
+>>> result.decision, result.confidence
+(<Decision.AUTO: 'auto'>, 0.995)
+>>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
+...   for r in a.residuals]) for a in result.allocations]
+[('I1', '1190.00', [('bank_fee', '15.00')])]
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+from moneyed import Money
+
+from o2c.errors import RateError
+from o2c.ledger import OpenItem
+from o2c.money import from_minor, minor_unit, minor_units, quantize_decimal, to_minor
+from o2c.names import NameIndex
+from o2c.remittance import (
+    DocumentIndex,
+    HitKind,
+    ReferenceHit,
+    find_references,
+    fuzzy_matches,
+    reference_strings,
+)
+from o2c.statement import Payment
+
+if TYPE_CHECKING:
+    from o2c.ports import RateProvider
+
+__all__ = [
+    "Allocation",
+    "Customer",
+    "Decision",
+    "MatchPolicy",
+    "MatchResult",
+    "Proposal",
+    "Residual",
+    "ResidualKind",
+    "learn_aliases",
+    "match_payments",
+]
+
+
+class ResidualKind(enum.Enum):
+    """Why an item's applied amount differs from the cash it received, or cash left over."""
+
+    #: An early-payment discount earned (paid within the deadline).
+    DISCOUNT = "discount"
+    #: A short payment the payer deducted (with a reason when one is known), including a
+    #: discount taken after its deadline.
+    DEDUCTION = "deduction"
+    #: Charges the banks deducted on the way.
+    BANK_FEE = "bank_fee"
+    #: The difference between the item's amount and the cash converted at the day's rate.
+    FX_DIFFERENCE = "fx_difference"
+    #: A small difference written off under the tolerance policy.
+    WRITE_OFF = "write_off"
+    #: Cash not applied to an item: kept on the customer's account.
+    ON_ACCOUNT = "on_account"
+
+
+class Decision(enum.Enum):
+    """What to do with a result: post it, show it to a person, or leave the payment alone."""
+
+    AUTO = "auto"
+    SUGGEST = "suggest"
+    LEAVE = "leave"
+
+
+@attrs.frozen
+class Customer:
+    """A customer as cash application knows it: its name, payer accounts seen, and aliases."""
+
+    customer_id: str
+    name: str
+    accounts: frozenset[str] = frozenset()
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Residual:
+    """One residual of an allocation (item currency) or of a payment (on account)."""
+
+    kind: ResidualKind
+    amount: Money
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Allocation:
+    """Cash applied to one item.
+
+    ``applied`` (item currency) is what the item's open amount goes down by; ``paid`` (payment
+    currency) is the cash it received; ``applied`` equals ``paid`` (converted at ``rate`` when
+    the currencies differ) plus the residuals.
+    """
+
+    item_id: str
+    customer_id: str
+    applied: Money
+    paid: Money
+    residuals: tuple[Residual, ...] = ()
+    rate: Decimal | None = None
+    #: True when the item stays open after this allocation (a partial payment).
+    partial: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Proposal:
+    """A hypothesis: allocations, the rest on account, its confidence and its evidence."""
+
+    allocations: tuple[Allocation, ...]
+    on_account: Money
+    confidence: float
+    explanation: tuple[str, ...]
+
+    @property
+    def item_ids(self) -> frozenset[str]:
+        """The items this proposal applies cash to."""
+        return frozenset(a.item_id for a in self.allocations)
+
+
+@attrs.frozen(kw_only=True)
+class MatchResult:
+    """The outcome for one payment: the decision, the allocations and why."""
+
+    payment: Payment
+    decision: Decision
+    confidence: float
+    allocations: tuple[Allocation, ...]
+    #: Cash kept on account (payment currency): an overpayment's rest, a duplicate payment,
+    #: or the whole payment when nothing is applied.
+    on_account: Money
+    explanation: tuple[str, ...]
+    #: The best alternatives (for a person to pick from), best first.
+    suggestions: tuple[Proposal, ...] = ()
+
+    @property
+    def payment_id(self) -> str:
+        """The payment's id."""
+        return self.payment.payment_id
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer the allocations belong to (``None`` when nothing is allocated)."""
+        return self.allocations[0].customer_id if self.allocations else None
+
+
+def _default_fee_bands() -> dict[str, Decimal]:
+    return {
+        "EUR": Decimal("40"),
+        "USD": Decimal("50"),
+        "GBP": Decimal("40"),
+        "CHF": Decimal("50"),
+        "JPY": Decimal("6000"),
+        "SEK": Decimal("400"),
+        "NOK": Decimal("400"),
+        "DKK": Decimal("300"),
+        "CAD": Decimal("60"),
+        "AUD": Decimal("60"),
+    }
+
+
+_PARTIAL_WORDS = re.compile(
+    r"\b(?:PARTIAL|PART PAYMENT|PART-PAYMENT|INSTAL+MENT|TEILZAHLUNG|RATE|ACOMPTE|A/C|"
+    r"ON ACCOUNT|ABSCHLAG|ANZAHLUNG|PAGO PARCIAL|1ST|2ND|3RD|\d+TH)\b"
+)
+_DEDUCTION_WORDS = re.compile(
+    r"\b(?:DED|DEDUCT\w*|LESS|SHORT\w*|DAMAGE\w*|DAMG|PRICE DIFF\w*|PRICING|RETURN\w*|"
+    r"DISPUTE\w*|CLAIM\w*|DEFECT\w*|MISSING|QUALITY|REBATE|ALLOWANCE|ABZUG|MINDERUNG|"
+    r"KUERZUNG|KÜRZUNG|SKONTO|DISCOUNT|CREDIT NOTE|GUTSCHRIFT|ESCOMPTE|REMISE)\b"
+)
+_NOT_INVOICE_WORDS = re.compile(
+    r"\b(?:SALARY|WAGES|PAYROLL|GEHALT|LOHN|REFUND|RUECKERSTATTUNG|ERSTATTUNG|INTEREST|ZINSEN|"
+    r"RENT|MIETE|LOAN|DARLEHEN|DIVIDEND|TAX REFUND|DEPOSIT|KAUTION|TRANSFER BETWEEN|"
+    r"OWN ACCOUNT|INTERNAL)\b"
+)
+_CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]{2,}")
+
+
+@attrs.frozen(kw_only=True)
+class MatchPolicy:
+    """Thresholds and tolerances of cash application.
+
+    ``auto_threshold``: the least confidence posted without a person; ``suggest_threshold``: the
+    least confidence shown as a suggestion; ``ambiguity_margin``: how far the best hypothesis
+    must lead the next different one to be posted.  ``deduction_tolerance``: the largest short
+    payment (fraction of the item) closed as a deduction rather than left as a partial payment;
+    ``fee_bands``: per currency, the largest difference read as bank charges (currencies not
+    listed use ``fee_fraction`` of the item).  ``fx_tolerance``: how far a payment in another
+    currency may be from the item at the day's rate.  ``max_subset_items``/``max_subset_size``
+    bound the subset-sum search.
+    """
+
+    auto_threshold: float = 0.9
+    suggest_threshold: float = 0.5
+    ambiguity_margin: float = 0.05
+    deduction_tolerance: Decimal = Decimal("0.15")
+    fee_bands: Mapping[str, Decimal] = attrs.field(factory=_default_fee_bands)
+    fee_fraction: Decimal = Decimal("0.005")
+    fx_tolerance: Decimal = Decimal("0.03")
+    max_subset_items: int = 22
+    max_subset_size: int = 16
+    max_suggestions: int = 3
+
+    def fee_limit(self, currency_code: str, open_units: int) -> int:
+        """The largest bank fee, in minor units of ``currency_code``, for an item of that size."""
+        band = self.fee_bands.get(currency_code)
+        if band is None:
+            return int(open_units * self.fee_fraction)
+        return int(band.scaleb(minor_units(currency_code)))
+
+    def decide(self, confidence: float, margin: float) -> Decision:
+        """The decision for a best hypothesis of ``confidence`` leading the next by ``margin``."""
+        if confidence >= self.auto_threshold and margin >= self.ambiguity_margin:
+            return Decision.AUTO
+        if confidence >= self.suggest_threshold:
+            return Decision.SUGGEST
+        return Decision.LEAVE
+
+
+# --------------------------------------------------------------------------------------------
+# Internal records (integer minor units in the hot paths).
+
+
+@attrs.define(slots=True)
+class _Item:
+    item: OpenItem
+    item_id: str
+    customer_id: str
+    currency: str
+    open_units: int
+    discounts: tuple[tuple[dt.date, int], ...]
+    document_number: str
+
+
+@attrs.define(slots=True)
+class _Fit:
+    """How an amount fits one item: what is applied, paid and left as residuals."""
+
+    applied: int
+    paid: int
+    residuals: list[tuple[ResidualKind, int, str]]
+    quality: float
+    note: str
+    partial: bool = False
+
+
+@attrs.define(slots=True)
+class _Hyp:
+    fits: list[tuple[_Item, _Fit]]
+    on_account: int
+    confidence: float
+    evidence: list[str]
+    rate: Decimal | None = None
+
+    @property
+    def key(self) -> frozenset[str]:
+        return frozenset(i.item_id for i, _ in self.fits)
+
+
+@attrs.define
+class _Context:
+    policy: MatchPolicy
+    items: dict[str, _Item]
+    by_customer: dict[str, list[_Item]]
+    amount_count: dict[tuple[str, int], int]
+    by_amount: dict[tuple[str, int], list[_Item]]
+    documents: DocumentIndex
+    names: NameIndex
+    customers: dict[str, Customer]
+    accounts: dict[str, str]
+    customer_keys: dict[str, str]
+    rates: RateProvider | None
+    remaining: dict[str, int]
+
+
+def _item_record(item: OpenItem) -> _Item:
+    code = item.open_amount.currency.code
+    discounts = tuple(
+        (d.deadline, to_minor(d.amount))
+        for d in item.discounts
+        if d.amount.currency.code == code and to_minor(d.amount) > 0
+    )
+    return _Item(
+        item=item,
+        item_id=str(item.item_id),
+        customer_id=str(item.customer_id),
+        currency=code,
+        open_units=to_minor(item.open_amount),
+        discounts=discounts,
+        document_number=item.document_number,
+    )
+
+
+def _build_context(
+    open_items: Iterable[OpenItem],
+    customers: Iterable[Customer],
+    rates: RateProvider | None,
+    policy: MatchPolicy,
+) -> _Context:
+    items: dict[str, _Item] = {}
+    by_customer: dict[str, list[_Item]] = defaultdict(list)
+    amount_count: dict[tuple[str, int], int] = defaultdict(int)
+    by_amount: dict[tuple[str, int], list[_Item]] = defaultdict(list)
+    for item in open_items:
+        rec = _item_record(item)
+        if rec.open_units == 0 or rec.item_id in items:
+            continue
+        items[rec.item_id] = rec
+        by_customer[rec.customer_id].append(rec)
+        amount_count[(rec.currency, rec.open_units)] += 1
+        by_amount[(rec.currency, rec.open_units)].append(rec)
+    docs = DocumentIndex.build(
+        (i.item_id, i.document_number, i.item.payment_reference, i.customer_id)
+        for i in items.values()
+    )
+    table = {c.customer_id: c for c in customers}
+    names = NameIndex.build(
+        ((c.customer_id, c.name) for c in table.values()),
+        aliases=((c.customer_id, a) for c in table.values() for a in c.aliases),
+    )
+    accounts: dict[str, str] = {}
+    for c in table.values():
+        for account in c.accounts:
+            accounts[_account_key(account)] = c.customer_id
+    customer_keys = {_NON_ALNUM.sub("", cid.upper()): cid for cid in table}
+    return _Context(
+        policy=policy,
+        items=items,
+        by_customer=dict(by_customer),
+        amount_count=dict(amount_count),
+        by_amount=dict(by_amount),
+        documents=docs,
+        names=names,
+        customers=table,
+        accounts=accounts,
+        customer_keys=customer_keys,
+        rates=rates,
+        remaining={i: rec.open_units for i, rec in items.items()},
+    )
+
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+def _account_key(account: str) -> str:
+    return _NON_ALNUM.sub("", account.upper())
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence about the payer.
+
+
+@attrs.define(slots=True)
+class _Payer:
+    scores: dict[str, float]
+    notes: dict[str, str]
+    best: str | None
+    best_score: float
+
+
+def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
+    scores: dict[str, float] = {}
+    notes: dict[str, str] = {}
+
+    def offer(cid: str, score: float, note: str) -> None:
+        if score > scores.get(cid, 0.0):
+            scores[cid] = score
+            notes[cid] = note
+
+    account = _account_key(payment.payer_account)
+    if account and account in ctx.accounts:
+        offer(ctx.accounts[account], 1.0, f"payer account {payment.payer_account} is known")
+    for name in (payment.payer_name, payment.ultimate_payer_name):
+        if not name:
+            continue
+        for m in ctx.names.lookup(name):
+            offer(
+                m.customer_id,
+                m.score,
+                f"payer {name!r} ~ {ctx.customers[m.customer_id].name!r} "
+                f"({m.kind.value}, {m.score:.2f})",
+            )
+    if ctx.customer_keys:
+        for token in _CUSTOMER_NUMBER.findall(text):
+            cid = ctx.customer_keys.get(_NON_ALNUM.sub("", token))
+            if cid is not None:
+                offer(cid, 1.0, f"customer number {token} in the text")
+    best = max(scores, key=lambda c: (scores[c], c)) if scores else None
+    return _Payer(scores, notes, best, scores[best] if best else 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Amount fits.
+
+
+def _fit_single(
+    item: _Item, amount: int, open_units: int, payment: Payment, ctx: _Context, text: str
+) -> _Fit:
+    """How ``amount`` (item currency, minor units) fits an item with ``open_units`` open."""
+    policy = ctx.policy
+    if amount == open_units:
+        return _Fit(open_units, amount, [], 1.0, "amount equals the open amount")
+    for deadline, disc in item.discounts:
+        if amount == open_units - disc and disc < open_units:
+            if payment.value_date <= deadline:
+                return _Fit(
+                    open_units,
+                    amount,
+                    [(ResidualKind.DISCOUNT, disc, "early-payment discount")],
+                    0.98,
+                    f"discount earned (paid {payment.value_date} <= {deadline})",
+                )
+            return _Fit(
+                open_units,
+                amount,
+                [(ResidualKind.DEDUCTION, disc, "discount taken after the deadline")],
+                0.92,
+                f"discount taken after its deadline {deadline}: a deduction",
+            )
+    partial_words = bool(_PARTIAL_WORDS.search(text))
+    reason_match = _DEDUCTION_WORDS.search(text)
+    if 0 < amount < open_units:
+        short = open_units - amount
+        if (
+            not reason_match
+            and not partial_words
+            and short <= policy.fee_limit(item.currency, open_units)
+        ):
+            return _Fit(
+                open_units,
+                amount,
+                [(ResidualKind.BANK_FEE, short, "bank charges")],
+                0.94,
+                "difference within the bank-fee band",
+            )
+        tolerance = int(open_units * policy.deduction_tolerance)
+        if short <= tolerance and not partial_words:
+            reason = _reason_text(text, reason_match)
+            return _Fit(
+                open_units,
+                amount,
+                [(ResidualKind.DEDUCTION, short, reason)],
+                0.92 if reason_match else 0.9,
+                f"short payment within the {policy.deduction_tolerance:%} tolerance"
+                + (f" ({reason})" if reason_match else ""),
+            )
+        return _Fit(
+            amount,
+            amount,
+            [],
+            0.9 if partial_words else 0.88,
+            "partial payment" + (" (stated)" if partial_words else ""),
+            partial=True,
+        )
+    if amount > open_units > 0:
+        return _Fit(
+            open_units,
+            open_units,
+            [],
+            0.9,
+            "overpayment: the rest goes on account",
+        )
+    return _Fit(0, 0, [], 0.0, "amount does not fit")
+
+
+def _reason_text(text: str, match: re.Match[str] | None) -> str:
+    if match is None:
+        return "short payment"
+    start = max(0, match.start())
+    return text[start : start + 40].strip().lower()
+
+
+def _convert(payment: Payment, currency_code: str, ctx: _Context) -> tuple[int, Decimal] | None:
+    """The payment's amount in ``currency_code`` (minor units) and the rate, or ``None``."""
+    pay_ccy = payment.amount.currency.code
+    if pay_ccy == currency_code:
+        return to_minor(payment.amount), Decimal(1)
+    if ctx.rates is None:
+        return None
+    try:
+        rate = ctx.rates.rate(pay_ccy, currency_code, payment.value_date).value
+    except RateError:
+        return None
+    converted = quantize_decimal(payment.amount.amount * rate, minor_unit(currency_code))
+    return int(converted.scaleb(minor_units(currency_code))), rate
+
+
+# --------------------------------------------------------------------------------------------
+# Subset sums.
+
+
+def _subset_sums(
+    values: Sequence[int], lo: int, hi: int, max_size: int, limit: int = 2
+) -> list[tuple[int, ...]]:
+    """Up to ``limit`` index subsets of ``values`` summing to [lo, hi] (meet in the middle)."""
+    n = len(values)
+    half = n // 2
+    left = _all_sums(values[:half], max_size)
+    right = _all_sums(values[half:], max_size)
+    right.sort()
+    right_sums = [s for s, _ in right]
+    found: list[tuple[int, ...]] = []
+    for s, mask in left:
+        a = bisect.bisect_left(right_sums, lo - s)
+        b = bisect.bisect_right(right_sums, hi - s)
+        for k in range(a, b):
+            rmask = right[k][1]
+            if mask == 0 and rmask == 0:
+                continue
+            idx = tuple(i for i in range(half) if mask >> i & 1) + tuple(
+                half + i for i in range(n - half) if rmask >> i & 1
+            )
+            if len(idx) > max_size:
+                continue
+            found.append(idx)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def _all_sums(values: Sequence[int], max_size: int) -> list[tuple[int, int]]:
+    sums = [(0, 0)]
+    for i, v in enumerate(values):
+        bit = 1 << i
+        sums += [(s + v, m | bit) for s, m in sums]
+    return sums
+
+
+# --------------------------------------------------------------------------------------------
+# Hypotheses for one payment.
+
+
+def _hyp_from_fit(item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: list[str]) -> _Hyp:
+    return _Hyp([(item, fit)], amount_paid - fit.paid, conf, ev)
+
+
+def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -> list[_Hyp]:
+    """Every hypothesis worth showing for ``payment``, best first."""
+    policy = ctx.policy
+    text = f"{payment.reference} {payment.remittance_info}".upper()
+    payer = _payer_evidence(payment, ctx, text)
+    hyps: list[_Hyp] = []
+    pay_units = to_minor(payment.amount)
+    pay_ccy = payment.amount.currency.code
+    if pay_units <= 0:
+        return hyps
+    not_invoice = bool(_NOT_INVOICE_WORDS.search(text)) and not hits
+
+    live_hits = [h for h in hits if ctx.remaining.get(h.item_id, 0) != 0]
+    settled = [h for h in hits if h.item_id in ctx.items and ctx.remaining.get(h.item_id) == 0]
+
+    def cust_score(cid: str) -> float:
+        return payer.scores.get(cid, 0.0)
+
+    def contradiction(cid: str) -> float:
+        """How strongly the payer looks like another customer than ``cid``."""
+        if payer.best is None or payer.best == cid or cust_score(cid) >= 0.5:
+            return 0.0
+        return payer.best_score
+
+    # --- A. Named items -------------------------------------------------------------------
+    named_by_customer: dict[str, list[ReferenceHit]] = defaultdict(list)
+    for h in live_hits:
+        named_by_customer[ctx.items[h.item_id].customer_id].append(h)
+    for cid, chits in named_by_customer.items():
+        c_score = cust_score(cid)
+        contra = contradiction(cid)
+        ref_note = "; ".join(
+            f"{h.text.strip()!r} names {h.item_id} ({h.kind.value})" for h in chits[:6]
+        )
+        # Single items.
+        for h in chits:
+            item = ctx.items[h.item_id]
+            conv = _convert(payment, item.currency, ctx)
+            if conv is None:
+                continue
+            amount, rate = conv
+            fit = _fit_fx(item, amount, rate, payment, ctx, text)
+            if fit.quality <= 0:
+                continue
+            if len(chits) > 1 and fit.quality < 0.95:
+                # Several documents named: a single one explains the amount only exactly.
+                fit.quality -= 0.1
+            conf = _ref_confidence(h.strength, fit.quality, c_score, contra)
+            ev = [
+                f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
+                _cust_note(payer, cid, ctx),
+                fit.note,
+            ]
+            hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+            hyp.rate = rate if rate != 1 else None
+            if hyp.rate is not None:
+                hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
+            hyps.append(hyp)
+        # Several named items.
+        if len(chits) > 1:
+            hyps.extend(
+                _named_subsets(payment, ctx, chits, c_score, contra, ref_note, payer, cid, text)
+            )
+
+    # --- B. Fuzzy references against the payer's customers and the amount's items ------------
+    if not any(h.confidence >= policy.auto_threshold for h in hyps):
+        hyps.extend(_fuzzy_hypotheses(payment, ctx, payer, hits, text, pay_units, pay_ccy))
+
+    # --- C. The customer's open items by amount ---------------------------------------------
+    if not any(h.confidence >= policy.auto_threshold for h in hyps):
+        for cid, score in sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
+            hyps.extend(_customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text))
+
+    # --- D. The amount alone ----------------------------------------------------------------
+    if not hyps:
+        hyps.extend(_amount_only(payment, ctx, payer, pay_units, pay_ccy))
+
+    if not_invoice:
+        for hyp in hyps:
+            hyp.confidence = min(hyp.confidence, 0.6)
+            hyp.evidence.append("the text describes another kind of payment")
+    if settled and not live_hits:
+        hyps.append(
+            _Hyp(
+                [],
+                pay_units,
+                0.55,
+                [
+                    "the documents it names ("
+                    + ", ".join(h.item_id for h in settled[:5])
+                    + ") are already settled: a duplicate payment, kept on account"
+                ],
+            )
+        )
+    hyps.sort(key=lambda h: (-h.confidence, sorted(h.key)))
+    return hyps
+
+
+def _fit_fx(
+    item: _Item, amount: int, rate: Decimal, payment: Payment, ctx: _Context, text: str
+) -> _Fit:
+    open_units = ctx.remaining.get(item.item_id, item.open_units)
+    if rate == 1:
+        return _fit_single(item, amount, open_units, payment, ctx, text)
+    diff = open_units - amount
+    tolerance = int(abs(open_units) * ctx.policy.fx_tolerance)
+    if abs(diff) <= tolerance:
+        residuals = [(ResidualKind.FX_DIFFERENCE, diff, "rate difference")] if diff else []
+        return _Fit(
+            open_units,
+            amount,
+            residuals,
+            0.93,
+            f"{payment.amount.currency.code} amount at {rate:.6f} is within "
+            f"{ctx.policy.fx_tolerance:%} of the item",
+        )
+    fit = _fit_single(item, amount, open_units, payment, ctx, text)
+    fit.quality -= 0.05
+    return fit
+
+
+def _back_convert(units: int, rate: Decimal, pay_ccy: str, item_ccy: str) -> int:
+    if units == 0:
+        return 0
+    value = Decimal(units).scaleb(-minor_units(item_ccy)) / rate
+    return int(quantize_decimal(value, minor_unit(pay_ccy)).scaleb(minor_units(pay_ccy)))
+
+
+def _cust_note(payer: _Payer, cid: str, ctx: _Context) -> str:
+    note = payer.notes.get(cid)
+    if note:
+        return note
+    if payer.best is not None:
+        return (
+            f"payer looks like {ctx.customers[payer.best].name!r} "
+            f"({payer.best_score:.2f}), not customer {cid}"
+            if payer.best_score >= 0.5
+            else f"payer not recognised as customer {cid}"
+        )
+    return f"payer not recognised as customer {cid}"
+
+
+def _ref_confidence(strength: float, quality: float, c_score: float, contra: float) -> float:
+    """Confidence for items named by references with an amount fit of ``quality``."""
+    if strength >= 0.85:
+        conf = 0.6 + 0.4 * quality - (1.0 - strength) * 0.3
+        conf += 0.02 * min(c_score, 1.0)
+        if contra >= 0.9:
+            conf -= 0.04 if quality >= 0.98 else 0.12
+        return min(conf, 0.995)
+    # Fuzzy or otherwise weak references: the amount and the customer must confirm.
+    conf = 0.35 + 0.35 * quality * quality + 0.25 * min(c_score, 1.0)
+    if quality < 0.97:
+        conf -= 0.1
+    if contra >= 0.9:
+        conf -= 0.2
+    return conf
+
+
+def _named_subsets(
+    payment: Payment,
+    ctx: _Context,
+    chits: list[ReferenceHit],
+    c_score: float,
+    contra: float,
+    ref_note: str,
+    payer: _Payer,
+    cid: str,
+    text: str,
+) -> list[_Hyp]:
+    policy = ctx.policy
+    items = [ctx.items[h.item_id] for h in chits]
+    currencies = {i.currency for i in items}
+    if len(currencies) != 1:
+        return []
+    code = currencies.pop()
+    conv = _convert(payment, code, ctx)
+    if conv is None:
+        return []
+    amount, rate = conv
+    strength = min(h.strength for h in chits)
+    opens = [ctx.remaining.get(i.item_id, i.open_units) for i in items]
+    hyps: list[_Hyp] = []
+    total = sum(opens)
+    cust = _cust_note(payer, cid, ctx)
+
+    def build(
+        chosen: Sequence[int], per_item: list[_Fit], quality: float, note: str, extra: int
+    ) -> _Hyp:
+        fits = [(items[k], per_item[k]) for k in chosen]
+        conf = _ref_confidence(strength, quality, c_score, contra)
+        if len(chosen) < len(items):
+            conf -= 0.03
+        hyp = _Hyp(fits, extra, conf, [ref_note, cust, note])
+        if rate != 1:
+            hyp.rate = rate
+            hyp.on_account = _back_convert(extra, rate, payment.amount.currency.code, code)
+        return hyp
+
+    exact = [_Fit(o, o, [], 1.0, "") for o in opens]
+    if total == amount:
+        hyps.append(build(range(len(items)), exact, 1.0, "amounts of the named items add up", 0))
+        return hyps
+    # Discounts earned on every item that offers one.
+    disc_fits = []
+    for item, o in zip(items, opens, strict=True):
+        d = next(
+            (u for deadline, u in item.discounts if payment.value_date <= deadline and u < o),
+            0,
+        )
+        res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
+        disc_fits.append(_Fit(o, o - d, res, 0.98, ""))
+    if sum(f.paid for f in disc_fits) == amount and any(f.residuals for f in disc_fits):
+        hyps.append(
+            build(range(len(items)), disc_fits, 0.98, "named items add up with discounts", 0)
+        )
+        return hyps
+    # Bank fee or deduction on the whole.
+    short = total - amount
+    if 0 < short <= policy.fee_limit(code, total) and not _DEDUCTION_WORDS.search(text):
+        fits = [_Fit(o, o, [], 1.0, "") for o in opens]
+        fits[-1] = _Fit(
+            opens[-1], opens[-1] - short, [(ResidualKind.BANK_FEE, short, "bank charges")], 0.9, ""
+        )
+        hyps.append(
+            build(range(len(items)), fits, 0.94, "named items less a bank fee within the band", 0)
+        )
+    elif 0 < short <= int(total * policy.deduction_tolerance) and not _PARTIAL_WORDS.search(text):
+        reason = _reason_text(text, _DEDUCTION_WORDS.search(text))
+        fits = [_Fit(o, o, [], 1.0, "") for o in opens]
+        fits[-1] = _Fit(
+            opens[-1], opens[-1] - short, [(ResidualKind.DEDUCTION, short, reason)], 0.88, ""
+        )
+        hyps.append(build(range(len(items)), fits, 0.88, "named items less a deduction", 0))
+    elif short < 0:
+        hyps.append(
+            build(
+                range(len(items)),
+                exact,
+                0.88,
+                "named items paid in full, the rest on account",
+                -short,
+            )
+        )
+    # A subset of the named items.
+    if len(items) <= policy.max_subset_items:
+        for fits, quality in ((exact, 1.0), (disc_fits, 0.97)):
+            subsets = _subset_sums([f.paid for f in fits], amount, amount, policy.max_subset_size)
+            if len(subsets) == 1 and len(subsets[0]) < len(items):
+                hyps.append(
+                    build(
+                        subsets[0], fits, quality - 0.02, "a subset of the named items adds up", 0
+                    )
+                )
+                break
+            if len(subsets) > 1:
+                for s in subsets:
+                    hyps.append(build(s, fits, 0.8, "one of several subsets that add up", 0))
+                break
+    return hyps
+
+
+def _fuzzy_hypotheses(
+    payment: Payment,
+    ctx: _Context,
+    payer: _Payer,
+    hits: tuple[ReferenceHit, ...],
+    text: str,
+    pay_units: int,
+    pay_ccy: str,
+) -> list[_Hyp]:
+    strings = reference_strings(f"{payment.reference} {payment.remittance_info}")
+    if not strings:
+        return []
+    pool: dict[str, _Item] = {}
+    for cid, score in payer.scores.items():
+        if score >= 0.3:
+            for item in ctx.by_customer.get(cid, ()):
+                pool[item.item_id] = item
+    for h in hits:
+        named_item = ctx.items.get(h.item_id)
+        if named_item is not None:
+            for other in ctx.by_customer.get(named_item.customer_id, ()):
+                pool[other.item_id] = other
+    for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
+        pool[item.item_id] = item
+    live = [i for i in sorted(pool) if ctx.remaining.get(i, 0) != 0]
+    named = {h.item_id for h in hits}
+    fuzzy = [h for h in fuzzy_matches(strings, live, ctx.documents) if h.item_id not in named]
+    hyps: list[_Hyp] = []
+    if not fuzzy:
+        return hyps
+    for h in fuzzy:
+        item = ctx.items[h.item_id]
+        conv = _convert(payment, item.currency, ctx)
+        if conv is None:
+            continue
+        amount, rate = conv
+        fit = _fit_fx(item, amount, rate, payment, ctx, text)
+        if fit.quality <= 0:
+            continue
+        c_score = payer.scores.get(item.customer_id, 0.0)
+        conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0)
+        if len(fuzzy) > 1:
+            conf -= 0.1
+        ev = [
+            f"{h.text!r} is one edit from {item.document_number} ({h.item_id})",
+            _cust_note(payer, item.customer_id, ctx),
+            fit.note,
+        ]
+        hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+        if rate != 1:
+            hyp.rate = rate
+            hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
+        hyps.append(hyp)
+    return hyps
+
+
+def _customer_hypotheses(
+    payment: Payment,
+    ctx: _Context,
+    cid: str,
+    score: float,
+    payer: _Payer,
+    pay_units: int,
+    text: str,
+) -> list[_Hyp]:
+    policy = ctx.policy
+    pay_ccy = payment.amount.currency.code
+    items = [
+        i
+        for i in ctx.by_customer.get(cid, ())
+        if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) > 0
+    ]
+    if not items:
+        return []
+    note = _cust_note(payer, cid, ctx)
+    hyps: list[_Hyp] = []
+    opens = {i.item_id: ctx.remaining[i.item_id] for i in items}
+    # Single items: exact, discount earned.
+    singles: list[tuple[_Item, _Fit]] = []
+    for item in items:
+        o = opens[item.item_id]
+        if o == pay_units:
+            singles.append((item, _Fit(o, o, [], 1.0, "amount equals the open amount")))
+            continue
+        for deadline, d in item.discounts:
+            if pay_units == o - d and payment.value_date <= deadline:
+                singles.append(
+                    (
+                        item,
+                        _Fit(
+                            o,
+                            pay_units,
+                            [(ResidualKind.DISCOUNT, d, "early-payment discount")],
+                            0.97,
+                            f"amount equals the open amount less the discount earned by {deadline}",
+                        ),
+                    )
+                )
+    rarity = ctx.amount_count.get((pay_ccy, pay_units), 0)
+    for item, fit in singles:
+        conf = 0.45 + 0.45 * min(score, 1.0) * fit.quality
+        if rarity <= 1 and fit.quality >= 1.0:
+            conf += 0.05
+        if len(singles) > 1:
+            conf -= 0.15
+        hyps.append(
+            _Hyp(
+                [(item, fit)],
+                pay_units - fit.paid,
+                conf,
+                [note, fit.note + " (no reference)"]
+                + ([f"{len(singles)} items fit the amount"] if len(singles) > 1 else []),
+            )
+        )
+    if singles:
+        return hyps
+    # Several items: a bounded exact subset-sum (full amounts, then with discounts earned).
+    pool = sorted(
+        items, key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id)
+    )
+    pool = [i for i in pool if opens[i.item_id] < pay_units][: policy.max_subset_items]
+    if len(pool) >= 2:
+        values = [opens[i.item_id] for i in pool]
+        variants: list[tuple[list[int], float, str]] = [(values, 1.0, "open amounts")]
+        disc_values = []
+        for i in pool:
+            d = next((u for deadline, u in i.discounts if payment.value_date <= deadline), 0)
+            disc_values.append(opens[i.item_id] - d)
+        if disc_values != values:
+            variants.append((disc_values, 0.96, "open amounts less the discounts earned"))
+        for vals, quality, label in variants:
+            subsets = _subset_sums(vals, pay_units, pay_units, policy.max_subset_size)
+            if not subsets:
+                continue
+            truncated = len(items) > len(pool)
+            # The chance that a random amount hits some subset of this many items.
+            density = (2 ** len(pool)) / max(pay_units, 1)
+            for s in subsets:
+                fits = []
+                for k in s:
+                    i = pool[k]
+                    o = opens[i.item_id]
+                    d = o - vals[k]
+                    res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
+                    fits.append((i, _Fit(o, vals[k], res, quality, "")))
+                conf = 0.42 + 0.45 * min(score, 1.0) * quality
+                if len(subsets) > 1:
+                    conf -= 0.2
+                if density > 0.02:
+                    conf -= min(0.3, density)
+                if truncated:
+                    conf -= 0.05
+                hyps.append(
+                    _Hyp(
+                        fits,
+                        0,
+                        conf,
+                        [
+                            note,
+                            f"{len(s)} of the customer's {len(items)} open items add up "
+                            f"({label}, no reference)"
+                            + ("; another subset also adds up" if len(subsets) > 1 else ""),
+                        ],
+                    )
+                )
+            break
+    if hyps:
+        return hyps
+    # Bank fee on a single item (no reference): unique item within the fee band.
+    fee_fits = [
+        i
+        for i in items
+        if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id])
+    ]
+    if len(fee_fits) == 1 and not _PARTIAL_WORDS.search(text):
+        item = fee_fits[0]
+        o = opens[item.item_id]
+        fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
+        conf = 0.35 + 0.4 * min(score, 1.0)
+        hyps.append(
+            _Hyp([(item, fit)], 0, conf, [note, "amount is the open amount less a bank fee"])
+        )
+    return hyps
+
+
+def _amount_only(
+    payment: Payment, ctx: _Context, payer: _Payer, pay_units: int, pay_ccy: str
+) -> list[_Hyp]:
+    count = ctx.amount_count.get((pay_ccy, pay_units), 0)
+    if count == 0 or count > 3:
+        return []
+    hyps = []
+    for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
+        if ctx.remaining.get(item.item_id) == pay_units:
+            fit = _Fit(pay_units, pay_units, [], 1.0, "")
+            hyps.append(
+                _Hyp(
+                    [(item, fit)],
+                    0,
+                    0.45 - 0.1 * (count - 1),
+                    [
+                        "payer not recognised",
+                        (
+                            f"amount equals the open amount of {item.item_id} "
+                            f"({count} open item(s) of this amount)"
+                        ),
+                    ],
+                )
+            )
+    return hyps
+
+
+# --------------------------------------------------------------------------------------------
+# Results.
+
+
+def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
+    pay_ccy = payment.amount.currency.code
+    allocations = []
+    for item, fit in hyp.fits:
+        code = item.currency
+        residuals = tuple(
+            Residual(kind, from_minor(units, code), reason)
+            for kind, units, reason in fit.residuals
+            if units
+        )
+        paid_units = fit.paid
+        if hyp.rate is not None:
+            paid_units = _back_convert(fit.paid, hyp.rate, pay_ccy, code)
+        allocations.append(
+            Allocation(
+                item_id=item.item_id,
+                customer_id=item.customer_id,
+                applied=from_minor(fit.applied, code),
+                paid=from_minor(paid_units, pay_ccy),
+                residuals=residuals,
+                rate=hyp.rate,
+                partial=fit.partial,
+            )
+        )
+    paid_total = sum(to_minor(a.paid) for a in allocations)
+    on_account = to_minor(payment.amount) - paid_total
+    return Proposal(
+        allocations=tuple(allocations),
+        on_account=from_minor(on_account, pay_ccy),
+        confidence=round(max(0.0, min(1.0, hyp.confidence)), 3),
+        explanation=tuple(e for e in hyp.evidence if e),
+    )
+
+
+def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchResult:
+    proposals: list[Proposal] = []
+    seen: set[frozenset[str]] = set()
+    for h in hyps:
+        if h.key in seen:
+            continue
+        seen.add(h.key)
+        proposals.append(_proposal(h, payment))
+    if not proposals:
+        return MatchResult(
+            payment=payment,
+            decision=Decision.LEAVE,
+            confidence=0.0,
+            allocations=(),
+            on_account=payment.amount,
+            explanation=("no open item, customer or reference fits this payment",),
+        )
+    best = proposals[0]
+    margin = best.confidence - proposals[1].confidence if len(proposals) > 1 else 1.0
+    decision = policy.decide(best.confidence, margin)
+    explanation = best.explanation
+    if decision is not Decision.AUTO and best.confidence >= policy.auto_threshold:
+        explanation = (
+            *explanation,
+            f"ambiguous: another hypothesis scores {proposals[1].confidence:.2f}",
+        )
+    if decision is Decision.AUTO:
+        return MatchResult(
+            payment=payment,
+            decision=decision,
+            confidence=best.confidence,
+            allocations=best.allocations,
+            on_account=best.on_account,
+            explanation=explanation,
+            suggestions=tuple(proposals[1 : 1 + policy.max_suggestions]),
+        )
+    return MatchResult(
+        payment=payment,
+        decision=decision,
+        confidence=best.confidence,
+        allocations=(),
+        on_account=payment.amount,
+        explanation=explanation,
+        suggestions=tuple(proposals[: policy.max_suggestions]),
+    )
+
+
+def _learn_accounts(
+    payments: Sequence[Payment], hits: Mapping[str, tuple[ReferenceHit, ...]], ctx: _Context
+) -> None:
+    """Payer accounts whose strong references all point to one customer become known."""
+    votes: dict[str, set[str]] = defaultdict(set)
+    for p in payments:
+        account = _account_key(p.payer_account)
+        if not account or account in ctx.accounts:
+            continue
+        strong = {
+            ctx.items[h.item_id].customer_id
+            for h in hits[p.payment_id]
+            if h.kind
+            in (HitKind.FULL, HitKind.CREDITOR_REFERENCE, HitKind.STRUCTURED, HitKind.DIGITS)
+            and h.item_id in ctx.items
+        }
+        if len(strong) == 1:
+            cid = next(iter(strong))
+            pay_units = to_minor(p.amount)
+            if (
+                any(
+                    ctx.items[h.item_id].open_units == pay_units
+                    for h in hits[p.payment_id]
+                    if h.item_id in ctx.items
+                )
+                or len(hits[p.payment_id]) > 1
+            ):
+                votes[account].add(cid)
+    for account, cids in votes.items():
+        if len(cids) == 1:
+            ctx.accounts[account] = next(iter(cids))
+
+
+def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
+    found: list[ReferenceHit] = []
+    for doc in payment.documents:
+        found.extend(ctx.documents.lookup_number(doc.number))
+        if doc.creditor_reference:
+            found.extend(ctx.documents.lookup_number(doc.creditor_reference))
+    if payment.creditor_reference:
+        found.extend(find_references(payment.creditor_reference, ctx.documents))
+    text = " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
+    found.extend(find_references(text, ctx.documents))
+    best: dict[str, ReferenceHit] = {}
+    for h in found:
+        if h.item_id not in best or h.strength > best[h.item_id].strength:
+            best[h.item_id] = h
+    return tuple(best.values())
+
+
+def match_payments(
+    payments: Iterable[Payment],
+    open_items: Iterable[OpenItem],
+    *,
+    customers: Iterable[Customer] = (),
+    rates: RateProvider | None = None,
+    policy: MatchPolicy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[MatchResult, ...]:
+    """Match a batch of payments to open items; one :class:`MatchResult` per payment, in order.
+
+    Args:
+        payments: the incoming payments (debits and reversals are left alone).
+        open_items: the open items as of the batch (credit memos and cash on account included).
+        customers: names, known payer accounts and aliases; customers of open items that are not
+            listed are known by id only.
+        rates: a rate provider for payments in another currency than the item.
+        policy: thresholds and tolerances (defaults: :class:`MatchPolicy`).
+        progress: called as ``progress(done, total)`` while the batch is evaluated.
+
+    Returns:
+        The results in the order of ``payments``.  The decisions do not depend on that order:
+        payments are decided strongest first, then by value date and payment id.
+    """
+    policy = policy or MatchPolicy()
+    batch = list(payments)
+    items = list(open_items)
+    table = {c.customer_id: c for c in customers}
+    for item in items:
+        cid = str(item.customer_id)
+        if cid not in table:
+            table[cid] = Customer(cid, "")
+    ctx = _build_context(items, table.values(), rates, policy)
+    hits = {p.payment_id: _payment_hits(p, ctx) for p in batch}
+    _learn_accounts(batch, hits, ctx)
+    first: dict[str, tuple[list[_Hyp], MatchResult]] = {}
+    total = len(batch)
+    for done, p in enumerate(batch, start=1):
+        if p.is_incoming:
+            hyps = _evaluate(p, ctx, hits[p.payment_id])
+            first[p.payment_id] = (hyps, _result(p, hyps, policy))
+        if progress is not None and (done % 100 == 0 or done == total):
+            progress(done, total)
+    rank = {Decision.AUTO: 0, Decision.SUGGEST: 1, Decision.LEAVE: 2}
+    order = sorted(
+        (p for p in batch if p.payment_id in first),
+        key=lambda p: (
+            rank[first[p.payment_id][1].decision],
+            -first[p.payment_id][1].confidence,
+            p.value_date,
+            p.payment_id,
+        ),
+    )
+    touched: set[str] = set()
+    final: dict[str, MatchResult] = {}
+    for p in order:
+        hyps, result = first[p.payment_id]
+        relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[p.payment_id]}
+        if relevant & touched:
+            hyps = _evaluate(p, ctx, hits[p.payment_id])
+            result = _result(p, hyps, policy)
+        if result.decision is Decision.AUTO:
+            for a in result.allocations:
+                units = to_minor(a.applied)
+                ctx.remaining[a.item_id] = ctx.remaining.get(a.item_id, 0) - units
+                touched.add(a.item_id)
+        final[p.payment_id] = result
+    out = []
+    for p in batch:
+        res = final.get(p.payment_id)
+        if res is None:
+            res = MatchResult(
+                payment=p,
+                decision=Decision.LEAVE,
+                confidence=0.0,
+                allocations=(),
+                on_account=p.amount,
+                explanation=("not an incoming payment (debit, reversal or not booked)",),
+            )
+        out.append(res)
+    return tuple(out)
+
+
+def learn_aliases(
+    customers: Iterable[Customer], confirmed: Iterable[MatchResult]
+) -> tuple[Customer, ...]:
+    """Customers with the payer accounts and names of ``confirmed`` results added.
+
+    A parent company paying for a subsidiary becomes known after its first confirmed payment:
+    its account and its name are remembered as the subsidiary's.
+
+    >>> import datetime as dt
+    >>> from o2c.money import money
+    >>> pay = Payment(payment_id="P1", value_date=dt.date(2026, 1, 5), amount=money("1", "EUR"),
+    ...               payer_name="Parent Holding AG", payer_account="DE02 1203 0000 0000 2020 51")
+    >>> alloc = Allocation(item_id="I1", customer_id="C1", applied=money("1", "EUR"),
+    ...                    paid=money("1", "EUR"))
+    >>> done = MatchResult(payment=pay, decision=Decision.AUTO, confidence=1.0,
+    ...                    allocations=(alloc,), on_account=money("0", "EUR"), explanation=())
+    >>> [c] = learn_aliases([Customer("C1", "Daughter GmbH")], [done])
+    >>> c.aliases, sorted(c.accounts)
+    (('Parent Holding AG',), ['DE02120300000000202051'])
+    """
+    table = {c.customer_id: c for c in customers}
+    for result in confirmed:
+        cid = result.customer_id
+        if cid is None or cid not in table:
+            continue
+        c = table[cid]
+        accounts = set(c.accounts)
+        aliases = list(c.aliases)
+        account = _account_key(result.payment.payer_account)
+        if account:
+            accounts.add(account)
+        name = result.payment.payer_name.strip()
+        if name and name not in aliases and name != c.name:
+            aliases.append(name)
+        table[cid] = Customer(c.customer_id, c.name, frozenset(accounts), tuple(aliases))
+    return tuple(table.values())

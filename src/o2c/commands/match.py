@@ -1,0 +1,324 @@
+"""``o2c match``: apply a CSV of payments to a CSV of open items (cash application).
+
+Reads and writes the CSV contract of the cash-application benchmark:
+
+- ``--open-items``: ``item_id, customer_id, customer_name, document_number, payment_reference,
+  document_date, due_date, currency, original_amount, open_amount, discount_date,
+  discount_amount`` (a negative open amount is a credit memo);
+- ``--payments``: ``payment_id, value_date, currency, amount, payer_name, payer_account,
+  reference, remittance_info``;
+- ``--rates`` (optional): ``date, base, quote, rate``;
+- ``--out`` (default: standard output): ``payment_id, item_id, applied_amount, residual_kind,
+  residual_amount, confidence, auto, explanation``, one row per allocation (a payment left
+  alone gets one row without an item).
+
+A progress bar goes to standard error for long files, and a summary at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from o2c.cash_application import Customer, Decision, MatchPolicy, MatchResult, match_payments
+from o2c.errors import ValidationError
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import money
+from o2c.statement import Payment
+from o2c.terms import DiscountOffer
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "read_open_items",
+    "read_payments",
+    "read_rates",
+    "register",
+    "result_rows",
+    "run",
+    "write_results",
+]
+
+#: The columns of the output file.
+OUTPUT_COLUMNS = (
+    "payment_id",
+    "item_id",
+    "applied_amount",
+    "residual_kind",
+    "residual_amount",
+    "confidence",
+    "auto",
+    "explanation",
+)
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            yield number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+
+
+def _date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"{field}={text!r} is not an ISO date (YYYY-MM-DD)", field=field, value=text
+        ) from None
+
+
+def read_open_items(path: Path) -> tuple[list[OpenItem], list[Customer]]:
+    """The open items and the customers (id and name) of an open-items CSV file.
+
+    Raises:
+        ValidationError: for a malformed row (the message names the file line).
+    """
+    items: list[OpenItem] = []
+    names: dict[str, str] = {}
+    for line, row in _rows(path):
+        try:
+            code = row["currency"]
+            open_amount = money(row["open_amount"], code)
+            offers: tuple[DiscountOffer, ...] = ()
+            if row.get("discount_date") and row.get("discount_amount"):
+                offers = (
+                    DiscountOffer(
+                        deadline=_date(row["discount_date"], "discount_date"),
+                        amount=money(row["discount_amount"], code),
+                    ),
+                )
+            items.append(
+                OpenItem(
+                    item_id=ItemId(row["item_id"]),
+                    customer_id=CustomerId(row["customer_id"]),
+                    kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
+                    document_number=row.get("document_number", ""),
+                    document_date=_date(row["document_date"], "document_date"),
+                    due_date=_date(row.get("due_date") or row["document_date"], "due_date"),
+                    original_amount=money(row.get("original_amount") or row["open_amount"], code),
+                    open_amount=open_amount,
+                    payment_reference=row.get("payment_reference") or None,
+                    discounts=offers,
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValidationError(
+                f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
+            ) from exc
+        if row.get("customer_name"):
+            names.setdefault(row["customer_id"], row["customer_name"])
+    customers = [Customer(cid, name) for cid, name in sorted(names.items())]
+    return items, customers
+
+
+def read_payments(path: Path) -> list[Payment]:
+    """The payments of a payments CSV file.
+
+    Raises:
+        ValidationError: for a malformed row (the message names the file line).
+    """
+    out: list[Payment] = []
+    for line, row in _rows(path):
+        try:
+            out.append(
+                Payment(
+                    payment_id=row["payment_id"],
+                    value_date=_date(row["value_date"], "value_date"),
+                    amount=money(row["amount"], row["currency"]),
+                    payer_name=row.get("payer_name", ""),
+                    payer_account=row.get("payer_account", ""),
+                    reference=row.get("reference", ""),
+                    remittance_info=row.get("remittance_info", ""),
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValidationError(
+                f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
+            ) from exc
+    return out
+
+
+def read_rates(path: Path) -> Any:
+    """An in-memory rate table (pivot EUR) from a ``date, base, quote, rate`` CSV file."""
+    from o2c.fx import InMemoryRates
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return InMemoryRates.from_rows(csv.DictReader(handle), pivot="EUR")
+
+
+def _amount(value: Any) -> str:
+    return str(value.amount)
+
+
+def result_rows(result: MatchResult) -> list[dict[str, str]]:
+    """The output rows of one result (auto allocations, or the top suggestion not posted)."""
+    pid = result.payment_id
+    explanation = "; ".join(result.explanation)
+    auto = result.decision is Decision.AUTO
+    confidence = f"{result.confidence:.3f}"
+    if auto:
+        allocations = result.allocations
+        on_account = result.on_account
+    elif result.suggestions:
+        allocations = result.suggestions[0].allocations
+        on_account = result.suggestions[0].on_account
+    else:
+        allocations = ()
+        on_account = result.on_account
+    rows: list[dict[str, str]] = []
+    for allocation in allocations:
+        kinds = [r.kind.value for r in allocation.residuals]
+        total = sum((r.amount.amount for r in allocation.residuals), Decimal(0))
+        rows.append(
+            {
+                "payment_id": pid,
+                "item_id": allocation.item_id,
+                "applied_amount": _amount(allocation.applied),
+                "residual_kind": "+".join(kinds),
+                "residual_amount": str(total) if kinds else "0",
+                "confidence": confidence,
+                "auto": "true" if auto else "false",
+                "explanation": explanation,
+            }
+        )
+    if on_account.amount != 0 or not rows:
+        kind = "on_account" if allocations or auto else "unmatched"
+        if rows and not rows[-1]["residual_kind"]:
+            rows[-1]["residual_kind"] = kind
+            rows[-1]["residual_amount"] = _amount(on_account)
+        else:
+            rows.append(
+                {
+                    "payment_id": pid,
+                    "item_id": "",
+                    "applied_amount": "0",
+                    "residual_kind": kind,
+                    "residual_amount": _amount(on_account),
+                    "confidence": confidence,
+                    "auto": "true" if auto else "false",
+                    "explanation": explanation,
+                }
+            )
+    return rows
+
+
+def write_results(results: Iterable[MatchResult], handle: IO[str]) -> int:
+    """Write the results as CSV rows to ``handle``; returns the number of rows."""
+    writer = csv.DictWriter(handle, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for result in results:
+        rows = result_rows(result)
+        writer.writerows(rows)
+        count += len(rows)
+    return count
+
+
+class _Progress:
+    """A plain-text progress bar on a stream (only for long files)."""
+
+    def __init__(self, stream: IO[str], total: int, *, enabled: bool, width: int = 30) -> None:
+        self.stream = stream
+        self.total = total
+        self.enabled = enabled and total >= 500
+        self.width = width
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total == 0:
+            return
+        step = done * 100 // total
+        if step == self.last:
+            return
+        self.last = step
+        filled = self.width * done // total
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\rmatching [{bar}] {done}/{total} payments")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
+    """Execute ``o2c match`` with parsed arguments; returns the exit status."""
+    err = stderr if stderr is not None else sys.stderr
+    started = time.perf_counter()
+    try:
+        items, customers = read_open_items(Path(args.open_items))
+        payments = read_payments(Path(args.payments))
+        rates = read_rates(Path(args.rates)) if args.rates else None
+    except (OSError, ValidationError) as exc:
+        err.write(f"o2c match: {exc}\n")
+        return 2
+    policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
+    progress = _Progress(err, len(payments), enabled=not args.quiet)
+    results = match_payments(
+        payments, items, customers=customers, rates=rates, policy=policy, progress=progress
+    )
+    if args.out:
+        with Path(args.out).open("w", newline="", encoding="utf-8") as handle:
+            write_results(results, handle)
+    else:
+        buffer = io.StringIO()
+        write_results(results, buffer)
+        sys.stdout.write(buffer.getvalue())
+    elapsed = time.perf_counter() - started
+    err.write(summary(results, elapsed) + "\n")
+    return 0
+
+
+def summary(results: Sequence[MatchResult], elapsed: float) -> str:
+    """One paragraph: how many payments were posted, suggested and left, and how fast."""
+    counts = dict.fromkeys(Decision, 0)
+    for r in results:
+        counts[r.decision] += 1
+    n = len(results)
+    rate = n / elapsed if elapsed > 0 else float("inf")
+    share = counts[Decision.AUTO] / n if n else 0.0
+    return (
+        f"o2c match: {n} payments: {counts[Decision.AUTO]} auto ({share:.1%}), "
+        f"{counts[Decision.SUGGEST]} suggested, {counts[Decision.LEAVE]} left; "
+        f"{elapsed:.2f}s ({rate:,.0f} payments/s)"
+    )
+
+
+def _threshold(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"threshold {text} must be between 0 and 1")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``match`` sub-command to the ``o2c`` parser."""
+    parser = subparsers.add_parser(
+        "match",
+        help="apply payments to open items (cash application)",
+        description="Match a CSV of payments to a CSV of open items and write the allocations.",
+    )
+    parser.add_argument("--open-items", required=True, help="open items CSV file")
+    parser.add_argument("--payments", required=True, help="payments CSV file")
+    parser.add_argument("--rates", default=None, help="exchange rates CSV (date,base,quote,rate)")
+    parser.add_argument("--out", default=None, help="output CSV file (default: standard output)")
+    parser.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=None,
+        help="least confidence posted automatically (default 0.9)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    return run(args)
+
+
+_ProgressCallback = Callable[[int, int], None]

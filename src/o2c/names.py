@@ -1,0 +1,392 @@
+"""Payer names: normalisation and fuzzy matching against customers.
+
+A bank line names its payer as the payer's bank wrote it: upper case, legal form dropped or
+abbreviated, spaces lost, accents stripped, sometimes only initials.  :func:`normalize` reduces
+a name to its distinctive words; :class:`NameIndex` finds the customers a payer name may mean,
+each with a score in [0, 1] and the kind of match that produced it.
+
+>>> normalize("Müller & Söhne GmbH & Co. KG")
+'muller and sohne'
+>>> normalize("ORION FURNITURE CO., LTD.")
+'orion furniture'
+>>> initials("Baltic Steel Inc.")
+'bs'
+>>> index = NameIndex.build([("C1", "Baltic Steel Inc."), ("C2", "Blue Sky Ltd"),
+...                         ("C3", "Harbor Textiles Co., Ltd.")])
+>>> index.lookup("HARBORTEXTILES")
+(NameMatch(customer_id='C3', score=0.97, kind=<NameMatchKind.COMPACT: 'compact'>),)
+>>> [m.customer_id for m in index.lookup("BS Inc.")]
+['C1']
+
+Fuzzy matching uses rapidfuzz (the ``match`` extra) when it is installed and falls back to the
+standard library's :mod:`difflib` otherwise; both give the same kind of similarity ratio.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import attrs
+
+__all__ = [
+    "LEGAL_FORMS",
+    "NameIndex",
+    "NameMatch",
+    "NameMatchKind",
+    "compact_name",
+    "initials",
+    "legal_form",
+    "normalize",
+    "similarity",
+]
+
+#: Legal-form words and abbreviations (after dots are removed and the text is lower-cased).
+#: Multi-word forms are written with spaces.
+LEGAL_FORMS: frozenset[str] = frozenset(
+    {
+        "ab",
+        "ag",
+        "as",
+        "asa",
+        "bhd",
+        "bv",
+        "bvba",
+        "cia",
+        "co",
+        "co kg",
+        "co ltd",
+        "company",
+        "corp",
+        "corporation",
+        "cv",
+        "eg",
+        "ev",
+        "gbr",
+        "gmbh",
+        "gmbh co kg",
+        "inc",
+        "incorporated",
+        "kft",
+        "kg",
+        "kk",
+        "lda",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "ltda",
+        "nv",
+        "ohg",
+        "oy",
+        "oyj",
+        "plc",
+        "pte",
+        "pty",
+        "sa",
+        "sarl",
+        "sas",
+        "se",
+        "sl",
+        "spa",
+        "sp zoo",
+        "sro",
+        "srl",
+        "ug",
+    }
+)
+
+#: Common abbreviations in company names, expanded before comparison.
+_ABBREVIATIONS = {
+    "intl": "international",
+    "int'l": "international",
+    "mfg": "manufacturing",
+    "svc": "services",
+    "svcs": "services",
+    "ind": "industries",
+    "inds": "industries",
+    "bros": "brothers",
+    "tech": "technologies",
+    "techn": "technologies",
+    "grp": "group",
+    "hldgs": "holdings",
+    "hldg": "holding",
+    "mgmt": "management",
+    "natl": "national",
+    "assoc": "associates",
+    "dist": "distribution",
+    "eng": "engineering",
+    "&": "and",
+    "und": "and",
+    "et": "and",
+    "y": "and",
+}
+
+_LEGAL_TOKENS = tuple(sorted((tuple(f.split()) for f in LEGAL_FORMS), key=len, reverse=True))
+_NON_ALNUM = re.compile(r"[^0-9a-z&]+")
+_AMP = re.compile(r"&")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold().replace("ß", "ss")
+
+
+@lru_cache(maxsize=65536)
+def _tokens(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The name's core words and its trailing legal-form words."""
+    text = _fold(name).replace(".", "")
+    text = _AMP.sub(" & ", text)
+    words = [w for w in _NON_ALNUM.sub(" ", text).split() if w]
+    words = [_ABBREVIATIONS.get(w, w) for w in words]
+    legal: list[str] = []
+    changed = True
+    while changed and words:
+        changed = False
+        for form in _LEGAL_TOKENS:
+            n = len(form)
+            if len(words) > n and tuple(words[-n:]) == form:
+                legal[:0] = words[-n:]
+                del words[-n:]
+                changed = True
+                break
+        while len(words) > 1 and words[-1] == "and":
+            del words[-1]
+            changed = True
+    return tuple(words), tuple(legal)
+
+
+def normalize(name: str) -> str:
+    """The name folded to lower case without accents, punctuation and trailing legal forms.
+
+    >>> normalize("  Société Générale S.A. ")
+    'societe generale'
+    >>> normalize("PRAIRIE MEDICAL OY")
+    'prairie medical'
+    """
+    return " ".join(_tokens(name)[0])
+
+
+def legal_form(name: str) -> str:
+    """The trailing legal form of ``name``, normalised (``""`` when there is none).
+
+    >>> legal_form("Pioneer Chemicals A.G."), legal_form("Orion Furniture Co., Ltd.")
+    ('ag', 'co ltd')
+    """
+    return " ".join(_tokens(name)[1])
+
+
+def compact_name(name: str) -> str:
+    """The normalised name without spaces (``"HARBORTEXTILES"`` and ``"Harbor Textiles"`` meet).
+
+    >>> compact_name("Harbor Textiles Co., Ltd.")
+    'harbortextiles'
+    """
+    return "".join(_tokens(name)[0])
+
+
+def initials(name: str) -> str:
+    """The initials of the name's core words (``"Baltic Steel Inc."`` gives ``"bs"``).
+
+    >>> initials("Pioneer Chemicals AG")
+    'pc'
+    """
+    return "".join(w[0] for w in _tokens(name)[0] if w != "and")
+
+
+def _difflib_ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@lru_cache(maxsize=1)
+def _ratio_function() -> Callable[[str, str], float]:
+    try:
+        from rapidfuzz import fuzz
+    except ImportError:  # the `match` extra is optional: fall back to the standard library
+        return _difflib_ratio
+
+    def ratio(a: str, b: str) -> float:
+        return float(fuzz.ratio(a, b)) / 100.0
+
+    return ratio
+
+
+def similarity(a: str, b: str) -> float:
+    """The similarity in [0, 1] of two names after normalisation (1 = the same words).
+
+    >>> similarity("Cedar Steel", "CEDAR STEEL SARL")
+    1.0
+    >>> round(similarity("Cedar Steel", "Cedar Steal"), 2)
+    0.9
+    """
+    na, nb = compact_name(a), compact_name(b)
+    if not na or not nb:
+        return 0.0
+    if na == nb:
+        return 1.0
+    return _ratio_function()(na, nb)
+
+
+class NameMatchKind(enum.Enum):
+    """How a payer name matched a customer (strongest first)."""
+
+    #: The same words after normalisation (case, accents, punctuation, legal form).
+    EXACT = "exact"
+    #: The same letters once spaces are removed.
+    COMPACT = "compact"
+    #: A known alias of the customer (learned from confirmed matches or given).
+    ALIAS = "alias"
+    #: Close spelling (fuzzy ratio above the cut-off).
+    FUZZY = "fuzzy"
+    #: Only the initials agree (``"BS Inc."`` for ``"Baltic Steel Inc."``): weak, often shared.
+    INITIALS = "initials"
+
+
+@attrs.frozen
+class NameMatch:
+    """A customer a payer name may mean, with a score in [0, 1]."""
+
+    customer_id: str
+    score: float
+    kind: NameMatchKind
+
+
+_KIND_SCORE = {
+    NameMatchKind.EXACT: 1.0,
+    NameMatchKind.ALIAS: 0.98,
+    NameMatchKind.COMPACT: 0.97,
+}
+
+
+@attrs.frozen
+class NameIndex:
+    """Customers' names (and aliases) indexed for payer-name lookups.
+
+    Build it with :meth:`build`; :meth:`lookup` returns the candidate customers best first.
+    """
+
+    by_exact: dict[str, tuple[str, ...]]
+    by_compact: dict[str, tuple[str, ...]]
+    by_alias: dict[str, tuple[str, ...]]
+    by_initials: dict[str, tuple[str, ...]]
+    legal: dict[str, str]
+    compact_names: tuple[tuple[str, str], ...]
+    choices: tuple[str, ...]
+    fuzzy_cutoff: float = 0.86
+
+    @classmethod
+    def build(
+        cls,
+        names: Iterable[tuple[str, str]],
+        *,
+        aliases: Iterable[tuple[str, str]] = (),
+        fuzzy_cutoff: float = 0.86,
+    ) -> NameIndex:
+        """Index ``(customer_id, name)`` pairs and ``(customer_id, alias)`` pairs."""
+        exact: dict[str, list[str]] = {}
+        compact: dict[str, list[str]] = {}
+        alias: dict[str, list[str]] = {}
+        inits: dict[str, list[str]] = {}
+        legal: dict[str, str] = {}
+        compact_names: list[tuple[str, str]] = []
+        for customer_id, name in names:
+            norm = normalize(name)
+            if not norm:
+                continue
+            _add(exact, norm, customer_id)
+            comp = norm.replace(" ", "")
+            _add(compact, comp, customer_id)
+            ini = initials(name)
+            if len(ini) >= 2:
+                _add(inits, ini, customer_id)
+            legal[customer_id] = legal_form(name)
+            compact_names.append((comp, customer_id))
+        for customer_id, name in aliases:
+            comp = compact_name(name)
+            if comp:
+                _add(alias, comp, customer_id)
+        return cls(
+            by_exact={k: tuple(v) for k, v in exact.items()},
+            by_compact={k: tuple(v) for k, v in compact.items()},
+            by_alias={k: tuple(v) for k, v in alias.items()},
+            by_initials={k: tuple(v) for k, v in inits.items()},
+            legal=legal,
+            compact_names=tuple(compact_names),
+            choices=tuple(c for c, _ in compact_names),
+            fuzzy_cutoff=fuzzy_cutoff,
+        )
+
+    def lookup(self, payer_name: str, *, limit: int = 12) -> tuple[NameMatch, ...]:
+        """The customers ``payer_name`` may mean, best first (at most ``limit``).
+
+        Exact, compact and alias matches score near 1; fuzzy matches score their ratio scaled
+        below them; initials (with a legal form that agrees when the payer gives one) score 0.5
+        divided among the customers sharing them.
+        """
+        return self._lookup(payer_name, limit)
+
+    def _lookup(self, payer_name: str, limit: int) -> tuple[NameMatch, ...]:
+        words, legal = _tokens(payer_name)
+        if not words:
+            return ()
+        norm = " ".join(words)
+        comp = "".join(words)
+        found: dict[str, NameMatch] = {}
+
+        def offer(customer_id: str, score: float, kind: NameMatchKind) -> None:
+            old = found.get(customer_id)
+            if old is None or old.score < score:
+                found[customer_id] = NameMatch(customer_id, round(score, 4), kind)
+
+        for cid in self.by_exact.get(norm, ()):
+            offer(cid, _KIND_SCORE[NameMatchKind.EXACT], NameMatchKind.EXACT)
+        for cid in self.by_alias.get(comp, ()):
+            offer(cid, _KIND_SCORE[NameMatchKind.ALIAS], NameMatchKind.ALIAS)
+        for cid in self.by_compact.get(comp, ()):
+            offer(cid, _KIND_SCORE[NameMatchKind.COMPACT], NameMatchKind.COMPACT)
+        if not found and len(comp) >= 5:
+            ratio = _ratio_function()
+            cutoff = self.fuzzy_cutoff
+            for other, cid in self._fuzzy_candidates(comp):
+                r = ratio(comp, other)
+                if r >= cutoff:
+                    offer(cid, 0.6 + 0.35 * (r - cutoff) / (1.0 - cutoff), NameMatchKind.FUZZY)
+        if len(words) == 1 and 2 <= len(comp) <= 4:
+            legal_text = " ".join(legal)
+            shared = [
+                cid
+                for cid in self.by_initials.get(comp, ())
+                if not legal_text or _legal_compatible(legal_text, self.legal.get(cid, ""))
+            ]
+            if shared:
+                score = 0.5 / len(shared) ** 0.5
+                for cid in shared:
+                    offer(cid, score, NameMatchKind.INITIALS)
+        ranked = sorted(found.values(), key=lambda m: (-m.score, m.customer_id))
+        return tuple(ranked[:limit])
+
+    def _fuzzy_candidates(self, comp: str) -> Iterable[tuple[str, str]]:
+        try:
+            from rapidfuzz import process
+        except ImportError:  # pure-Python fallback: compare with every name
+            return self.compact_names
+        hits = process.extract(comp, self.choices, limit=8, score_cutoff=self.fuzzy_cutoff * 100)
+        return [self.compact_names[i] for _, _, i in hits]
+
+
+def _legal_compatible(payer_form: str, customer_form: str) -> bool:
+    if not customer_form:
+        return False
+    return payer_form == customer_form or payer_form in customer_form.split()
+
+
+def _add(table: dict[str, list[str]], key: str, value: str) -> None:
+    bucket = table.setdefault(key, [])
+    if value not in bucket:
+        bucket.append(value)

@@ -1,0 +1,522 @@
+"""References in remittance text: which open documents a payment names, and how surely.
+
+A payer writes an invoice number the way its own system prints it: with or without the prefix,
+in any case, with spaces, dashes or slashes, with leading zeros dropped, in lists
+(``"INV-1, -2, -3"``, ``"123/124/130"``) and ranges (``"100-104"``).  :class:`DocumentIndex`
+holds the open documents under several keys; :func:`find_references` scans a text for them.
+
+Only numbers that exist as open documents can match, and numbers that only look like references
+are masked first: dates, amounts, IBANs and the number after words such as ``ORDER`` or ``PO``.
+
+>>> index = DocumentIndex.build([
+...     ("I1", "INV-2026-100673", None, "C1"),
+...     ("I2", "INV-2026-100674", None, "C1"),
+...     ("I3", "INV-2026-100675", None, "C1"),
+...     ("I4", "0104593", "RF5700033100005", "C2"),
+... ])
+>>> [(h.item_id, h.kind.value) for h in find_references("inv 2026 100673, -674 & -675", index)]
+[('I1', 'full'), ('I2', 'list'), ('I3', 'list')]
+>>> [(h.item_id, h.kind.value) for h in find_references("Zahlung 104593 order 4711", index)]
+[('I4', 'full')]
+>>> [h.item_id for h in find_references("RF57 0003 3100 005", index)]
+['I4']
+>>> find_references("ORDER 0104593 of 10/2026, EUR 1.045,93", index)
+()
+
+Fuzzy matching (:func:`fuzzy_matches`) compares the reference-like strings of a text with a
+given set of documents (for example those of the payer's customer) and accepts one edit: a
+substitution, a transposition, a dropped or added character, or an OCR confusion.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from o2c import creditor_reference
+
+__all__ = [
+    "DocumentIndex",
+    "HitKind",
+    "ReferenceHit",
+    "document_key",
+    "find_references",
+    "fuzzy_matches",
+    "reference_strings",
+    "within_one_edit",
+]
+
+
+class HitKind(enum.Enum):
+    """How a document was found in a text (strongest first)."""
+
+    #: A structured document number (camt ``RfrdDocInf``) equal to the document's number.
+    STRUCTURED = "structured"
+    #: A valid ISO 11649 creditor reference the document carries.
+    CREDITOR_REFERENCE = "creditor_reference"
+    #: The document number, ignoring case, separators and leading zeros.
+    FULL = "full"
+    #: The digits of the document number without its letters (``2026100673``).
+    DIGITS = "digits"
+    #: The document number after an OCR repair of letters among digits (``1I7519``).
+    OCR = "ocr"
+    #: A creditor reference repaired by one edit, the only repair naming an open document.
+    REPAIRED_REFERENCE = "repaired_reference"
+    #: Only the last group of digits (``100673`` for ``INV-2026-100673``).
+    TAIL = "tail"
+    #: Expanded from a list (``INV-100673, -674``).
+    LIST = "list"
+    #: Expanded from a range (``100673-100676``).
+    RANGE = "range"
+    #: One edit away from the document number (accept only when confirmed).
+    FUZZY = "fuzzy"
+
+
+#: How much each kind of hit is worth on its own, in [0, 1].
+HIT_STRENGTH: dict[HitKind, float] = {
+    HitKind.STRUCTURED: 1.0,
+    HitKind.CREDITOR_REFERENCE: 1.0,
+    HitKind.FULL: 1.0,
+    HitKind.DIGITS: 0.95,
+    HitKind.OCR: 0.9,
+    HitKind.REPAIRED_REFERENCE: 0.9,
+    HitKind.TAIL: 0.85,
+    HitKind.LIST: 0.9,
+    HitKind.RANGE: 0.85,
+    HitKind.FUZZY: 0.6,
+}
+
+
+@attrs.frozen
+class ReferenceHit:
+    """A document named by a text: the item, how it was found and the text that named it."""
+
+    item_id: str
+    kind: HitKind
+    text: str
+
+    @property
+    def strength(self) -> float:
+        """The hit's weight in [0, 1] (see :data:`HIT_STRENGTH`)."""
+        return HIT_STRENGTH[self.kind]
+
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_DIGIT_GROUPS = re.compile(r"[0-9]+")
+
+
+def document_key(text: str) -> str:
+    """The comparison key of a document number: upper-case letters and digits, no leading zeros.
+
+    >>> document_key("inv-2026-0042"), document_key("0100010"), document_key("26/124014")
+    ('INV20260042', '100010', '26124014')
+    """
+    return _NON_ALNUM.sub("", text.upper()).lstrip("0")
+
+
+def _digits_key(text: str) -> str:
+    return "".join(_DIGIT_GROUPS.findall(text)).lstrip("0")
+
+
+def _tail_key(text: str) -> str:
+    groups = _DIGIT_GROUPS.findall(text)
+    return groups[-1].lstrip("0") if groups else ""
+
+
+def _add(table: dict[str, tuple[str, ...]], key: str, item_id: str) -> None:
+    if not key:
+        return
+    old = table.get(key, ())
+    if item_id not in old:
+        table[key] = (*old, item_id)
+
+
+@attrs.frozen
+class DocumentIndex:
+    """Open documents under their comparison keys (see :meth:`build`)."""
+
+    full: dict[str, tuple[str, ...]]
+    digits: dict[str, tuple[str, ...]]
+    tail: dict[str, tuple[str, ...]]
+    creditor: dict[str, tuple[str, ...]]
+    customer_of: dict[str, str]
+    keys_of: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def build(
+        cls, entries: Iterable[tuple[str, str, str | None, str]], *, min_tail: int = 5
+    ) -> DocumentIndex:
+        """Index ``(item_id, document_number, creditor_reference, customer_id)`` entries.
+
+        Each document is found by its full key, by its digits alone (when it has letters), by its
+        last group of digits (when it has at least ``min_tail`` digits) and by its creditor
+        reference.
+        """
+        full: dict[str, tuple[str, ...]] = {}
+        digits: dict[str, tuple[str, ...]] = {}
+        tail: dict[str, tuple[str, ...]] = {}
+        creditor: dict[str, tuple[str, ...]] = {}
+        customer_of: dict[str, str] = {}
+        keys_of: dict[str, tuple[str, ...]] = {}
+        for item_id, number, reference, customer_id in entries:
+            customer_of[item_id] = customer_id
+            key = document_key(number)
+            keys = [key] if key else []
+            _add(full, key, item_id)
+            dkey = _digits_key(number)
+            if dkey and dkey != key:
+                _add(digits, dkey, item_id)
+                keys.append(dkey)
+            tkey = _tail_key(number)
+            if len(tkey) >= min_tail and tkey not in (key, dkey):
+                _add(tail, tkey, item_id)
+                keys.append(tkey)
+            if reference:
+                rf = creditor_reference.compact(reference)
+                _add(creditor, rf, item_id)
+            keys_of[item_id] = tuple(keys)
+        return cls(
+            full=full,
+            digits=digits,
+            tail=tail,
+            creditor=creditor,
+            customer_of=customer_of,
+            keys_of=keys_of,
+        )
+
+    def lookup_number(self, number: str) -> tuple[ReferenceHit, ...]:
+        """The documents a structured document number names (exact key, then digits)."""
+        key = document_key(number)
+        found = self.full.get(key) or self.creditor.get(creditor_reference.compact(number))
+        if not found and key.isdigit():
+            found = self.digits.get(key)
+        return tuple(ReferenceHit(i, HitKind.STRUCTURED, number) for i in found or ())
+
+
+# --------------------------------------------------------------------------------------------
+# Masks: what only looks like a reference.
+
+_MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|MRZ|MAI|OKT|DEZ)[A-Z]*\.?"
+_MASKS = (
+    # ISO dates, day-month-year and month/year.
+    re.compile(r"(?<![0-9A-Z])\d{4}-\d{1,2}-\d{1,2}(?![0-9A-Z])"),
+    re.compile(r"(?<![0-9A-Z/.-])\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?![0-9A-Z/.-]*\d)"),
+    re.compile(r"(?<![0-9A-Z/.-])(?:0?[1-9]|1[0-2])[./-](?:19|20)\d{2}(?![0-9A-Z])"),
+    re.compile(rf"(?<![0-9A-Z]){_MONTHS}\s*(?:\d{{1,2}},?\s*)?(?:19|20)\d{{2}}(?![0-9A-Z])"),
+    re.compile(rf"(?<![0-9A-Z])\d{{1,2}}\.?\s*{_MONTHS}\s*(?:19|20)?\d{{2}}(?![0-9A-Z])"),
+    # Amounts with decimals (1,234.56 / 1.234,56 / 1234.56) and amounts after a currency.
+    re.compile(r"(?<![0-9A-Z.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![0-9A-Z]|[.,]\d)"),
+    re.compile(r"(?<![0-9A-Z.,])\d+[.,]\d{1,2}(?![0-9A-Z]|[.,]\d)"),
+    re.compile(r"(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|€|\$|£|¥)\s?[0-9][0-9.,' ]*"),
+    # IBANs (not RF creditor references).
+    re.compile(r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"),
+    # The number after words that introduce other kinds of numbers.
+    re.compile(
+        r"(?<![0-9A-Z])(?:ORDER|ORDERNO|PO|P\.O\.|PURCHASE ORDER|BESTELLUNG|BESTELLNR|AUFTRAG"
+        r"|AUFTRAGSNR|COMMANDE|PEDIDO|ORDINE|CUST|CUSTOMER|KUNDE|KUNDENNR|KD-NR|KDNR|ACCOUNT"
+        r"|ACCT|TEL|PHONE|FAX|VAT|UST-ID|CONTRACT|VERTRAG|TICKET|CASE)"
+        r"(?:\s*(?:NO|NR|NUM|NUMBER|ID|#)\.?)?[\s:#.-]*[0-9A-Z-]*\d[0-9A-Z-]*"
+    ),
+)
+
+_RF = re.compile(r"RF\d{2}(?:[ ]?[0-9A-Z]){1,21}")
+_TOKEN = re.compile(r"[0-9A-Z]+")
+_OCR = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
+)
+_RANGE_SEPARATORS = frozenset({"-", " - ", "..", " TO ", " BIS ", " A ", "–"})
+_LIST_SEPARATOR = re.compile(r"^\s*(?:[,;/&+]|-|AND|UND|ET|Y|\s)\s*-?\s*$")
+
+
+def _mask(text: str) -> str:
+    for pattern in _MASKS:
+        if pattern.search(text):
+            text = pattern.sub(lambda m: "|" * len(m.group(0)), text)
+    return text
+
+
+def _ocr_fix(token: str) -> str:
+    """Letters read instead of digits, in a token that is mostly digits."""
+    digits = sum(ch.isdigit() for ch in token)
+    if digits == 0 or digits == len(token) or digits * 2 < len(token):
+        return token
+    return token.translate(_OCR)
+
+
+def _creditor_hits(text: str, index: DocumentIndex) -> tuple[list[ReferenceHit], str]:
+    hits: list[ReferenceHit] = []
+    for match in list(_RF.finditer(text)):
+        raw = match.group(0)
+        compact = raw.replace(" ", "")
+        found: str | None = None
+        # The longest valid, known prefix ("RF29...164THX" ends before "THX").
+        for end in range(len(compact), 4, -1):
+            candidate = compact[:end]
+            if candidate in index.creditor and creditor_reference.is_valid(candidate):
+                found = candidate
+                break
+        kind = HitKind.CREDITOR_REFERENCE
+        if found is None:
+            found = _repair_creditor(compact, index)
+            kind = HitKind.REPAIRED_REFERENCE
+        if found is None:
+            continue
+        hits.extend(ReferenceHit(i, kind, raw) for i in index.creditor[found])
+        text = text[: match.start()] + "|" * len(raw) + text[match.end() :]
+    return hits, text
+
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _repair_creditor(compact: str, index: DocumentIndex) -> str | None:
+    """The unique known, valid reference one edit away from ``compact`` (or a prefix of it)."""
+    repairs: set[str] = set()
+    for end in range(len(compact), max(len(compact) - 4, 5), -1):
+        text = compact[:end]
+        for candidate in _one_edit_variants(text):
+            if candidate in index.creditor and creditor_reference.is_valid(candidate):
+                repairs.add(candidate)
+        if repairs:
+            break
+    return next(iter(repairs)) if len(repairs) == 1 else None
+
+
+def _one_edit_variants(text: str) -> Iterable[str]:
+    n = len(text)
+    for i in range(2, n):
+        for ch in _ALNUM:
+            if ch != text[i]:
+                yield text[:i] + ch + text[i + 1 :]
+        yield text[:i] + text[i + 1 :]
+        if i + 1 < n:
+            yield text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    for i in range(2, n + 1):
+        for ch in _ALNUM:
+            yield text[:i] + ch + text[i:]
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _segments(text: str) -> Iterable[list[tuple[str, int, int]]]:
+    """Runs of tokens not interrupted by a masked span."""
+    for part in re.finditer(r"[^|\n]+", text):
+        tokens = [(t, s + part.start(), e + part.start()) for t, s, e in _tokens(part.group(0))]
+        if tokens:
+            yield tokens
+
+
+def _lookup(key: str, index: DocumentIndex, single: bool) -> tuple[HitKind, tuple[str, ...]]:
+    found = index.full.get(key)
+    if found:
+        return HitKind.FULL, found
+    if key.isdigit():
+        found = index.digits.get(key)
+        if found:
+            return HitKind.DIGITS, found
+        if single:
+            found = index.tail.get(key)
+            if found:
+                return HitKind.TAIL, found
+    return HitKind.FUZZY, ()
+
+
+def find_references(
+    text: str, index: DocumentIndex, *, max_window: int = 4
+) -> tuple[ReferenceHit, ...]:
+    """The open documents ``text`` names, in the order they appear (strongest hit per item).
+
+    Args:
+        text: free remittance text, a reference field, or both joined.
+        index: the open documents.
+        max_window: how many consecutive tokens may form one number (``INV 2026 100673`` is 3).
+    """
+    upper = text.upper()
+    hits, upper = _creditor_hits(upper, index)
+    masked = _mask(upper)
+    for tokens in _segments(masked):
+        hits.extend(_scan(tokens, masked, index, max_window))
+    best: dict[str, ReferenceHit] = {}
+    order: list[str] = []
+    for hit in hits:
+        old = best.get(hit.item_id)
+        if old is None:
+            order.append(hit.item_id)
+            best[hit.item_id] = hit
+        elif hit.strength > old.strength:
+            best[hit.item_id] = hit
+    return tuple(best[i] for i in order)
+
+
+def _scan(
+    tokens: list[tuple[str, int, int]], text: str, index: DocumentIndex, max_window: int
+) -> list[ReferenceHit]:
+    hits: list[ReferenceHit] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        matched = False
+        for w in range(min(max_window, n - i), 0, -1):
+            window = tokens[i : i + w]
+            if not any(ch.isdigit() for t, _, _ in window for ch in t):
+                continue
+            joined = "".join(t for t, _, _ in window)
+            if len(joined) > 30:
+                continue
+            kind, found = _lookup(joined.lstrip("0"), index, w == 1)
+            if not found:
+                fixed = "".join(_ocr_fix(t) for t, _, _ in window)
+                if fixed != joined:
+                    kind, found = _lookup(fixed.lstrip("0"), index, w == 1)
+                    if found:
+                        kind = HitKind.OCR
+            if not found:
+                continue
+            raw = text[window[0][1] : window[-1][2]]
+            hits.extend(ReferenceHit(item, kind, raw) for item in found)
+            end = i + w
+            hits.extend(_expand(tokens, end, window, kind, text, index, found))
+            i = end
+            matched = True
+            break
+        if not matched:
+            i += 1
+    return hits
+
+
+def _expand(
+    tokens: list[tuple[str, int, int]],
+    start: int,
+    window: list[tuple[str, int, int]],
+    kind: HitKind,
+    text: str,
+    index: DocumentIndex,
+    anchor_items: tuple[str, ...],
+) -> list[ReferenceHit]:
+    """Documents named by a list or range continuing the number that ends before ``start``."""
+    last = window[-1][0]
+    if not last.isdigit() or len(last) < 3:
+        return []
+    customers = {index.customer_of.get(i) for i in anchor_items}
+    prefix = "".join(t for t, _, _ in window[:-1])
+    hits: list[ReferenceHit] = []
+    previous_end = window[-1][2]
+    current = last
+    for token, s, e in tokens[start:]:
+        separator = text[previous_end:s]
+        if not token.isdigit() or len(token) > len(last):
+            break
+        full_number = current[: len(current) - len(token)] + token
+        is_range = separator in _RANGE_SEPARATORS and int(full_number) > int(current)
+        if not is_range and not _LIST_SEPARATOR.match(separator):
+            break
+        if len(token) == len(last) and not is_range:
+            break  # a number of its own: the window scan looks it up
+        numbers = [full_number]
+        if is_range and int(full_number) - int(current) <= 50:
+            width = len(current)
+            numbers = [str(k).zfill(width) for k in range(int(current) + 1, int(full_number) + 1)]
+        found_any = False
+        for number in numbers:
+            hit_kind, found = _lookup((prefix + number).lstrip("0"), index, not prefix)
+            for item in found:
+                if index.customer_of.get(item) in customers:
+                    found_any = True
+                    hits.append(
+                        ReferenceHit(item, HitKind.RANGE if is_range else HitKind.LIST, text[s:e])
+                    )
+            del hit_kind
+        if not found_any:
+            break
+        current = full_number
+        previous_end = e
+    return hits
+
+
+# --------------------------------------------------------------------------------------------
+# Fuzzy matching against a given set of documents.
+
+
+def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) -> tuple[str, ...]:
+    """The reference-like keys of a text (with enough digits), for fuzzy comparisons.
+
+    >>> reference_strings("2026-1I7519 order 4711")
+    ('20261I7519', '1I7519', '2026', '2026117519', '117519')
+    """
+    upper = _mask(text.upper())
+    found: list[str] = []
+    fixed: list[str] = []
+    for tokens in _segments(upper):
+        n = len(tokens)
+        for i in range(n):
+            for w in range(1, min(max_window, n - i) + 1):
+                joined = "".join(t for t, _, _ in tokens[i : i + w]).lstrip("0")
+                if sum(ch.isdigit() for ch in joined) < min_digits or len(joined) > 30:
+                    continue
+                if joined not in found:
+                    found.append(joined)
+                ocr = "".join(_ocr_fix(t) for t, _, _ in tokens[i : i + w]).lstrip("0")
+                if ocr != joined and ocr not in fixed:
+                    fixed.append(ocr)
+    found.sort(key=len, reverse=True)
+    fixed.sort(key=len, reverse=True)
+    return tuple(found + [f for f in fixed if f not in found])
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one substitution, transposition, insertion or deletion.
+
+    >>> within_one_edit("0101325", "0101352"), within_one_edit("10251", "104251")
+    (True, True)
+    >>> within_one_edit("117199", "111199"), within_one_edit("117199", "111999")
+    (True, False)
+    """
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    if abs(la - lb) != 1:
+        return False
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def fuzzy_matches(
+    strings: Sequence[str], items: Iterable[str], index: DocumentIndex, *, min_length: int = 5
+) -> tuple[ReferenceHit, ...]:
+    """The ``items`` whose document keys are one edit from one of ``strings``.
+
+    Only keys of at least ``min_length`` characters are compared, so short numbers cannot match
+    by accident.  The caller decides whether a match is unique and confirmed.
+    """
+    hits: list[ReferenceHit] = []
+    long_strings = [s for s in strings if len(s) >= min_length]
+    if not long_strings:
+        return ()
+    for item in items:
+        for key in index.keys_of.get(item, ()):
+            if len(key) < min_length:
+                continue
+            matched = next((s for s in long_strings if within_one_edit(s, key)), None)
+            if matched is not None:
+                hits.append(ReferenceHit(item, HitKind.FUZZY, matched))
+                break
+    return tuple(hits)
