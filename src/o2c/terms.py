@@ -1,18 +1,100 @@
 """Payment terms and early-payment discounts.
 
-(Seed: the schedule value types that other areas consume.  The terms area owns this module and
-extends it; these names and fields are a contract: fields may be added with defaults, not renamed.)
+:class:`PaymentTerms` turns a document date and amounts into a :class:`Schedule`: instalments
+that sum exactly to the total, each with a due date and the discount tiers it offers.  Terms are
+built from trade notation (:meth:`PaymentTerms.parse`) or from their parts; ``str(terms)`` prints
+canonical notation that parses back to equal terms.
+
+>>> import datetime as dt
+>>> from o2c.money import money
+>>> terms = PaymentTerms.parse("2/10 net 30")
+>>> s = terms.schedule(dt.date(2024, 2, 20), money("1000.00", "USD"))
+>>> [(i.due_date.isoformat(), str(i.amount.amount)) for i in s.instalments]
+[('2024-03-21', '1000.00')]
+>>> offer = s.instalments[0].discounts[0]
+>>> offer.deadline.isoformat(), offer.amount.amount, offer.amount_due.amount
+('2024-03-01', Decimal('20.00'), Decimal('980.00'))
+>>> s.discount_for(money("980.00", "USD"), on=dt.date(2024, 3, 1)).amount
+Money('20.00', 'USD')
+>>> str(PaymentTerms.parse("3% 14 days, 2% 30 days, net 45"))
+'3/14 2/30 net 45'
+>>> PaymentTerms.parse("2/10 net thirty")
+Traceback (most recent call last):
+...
+o2c.errors.InvalidTermsError: cannot read 'thirty' at position 9 of '2/10 net thirty' as a ...
+
+Due dates are composed from date steps (days, weeks, months clamped to the month's end, end of
+month, day D of a later month, allowed payment days, cut-off days, day limits, postponements),
+always counted from the original date: consecutive month steps are added to the date before
+them, never month by month, so January 31 plus 1, 2 and 3 months gives Feb 28, Mar 31, Apr 30.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import re
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from typing import Any, ClassVar
 
 import attrs
+from dateutil.relativedelta import relativedelta
 from moneyed import Money
 
-__all__ = ["DiscountOffer", "Instalment"]
+from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, roll
+from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError
+from o2c.money import (
+    CONTEXT,
+    CashRounding,
+    RemainderPolicy,
+    Rounding,
+    RoundingPolicy,
+    allocate_decimal,
+    currency,
+    minor_unit,
+    quantize_decimal,
+    to_decimal,
+)
+from o2c.ports import Calendar
+
+__all__ = [
+    "AddDays",
+    "AddMonths",
+    "AddWeeks",
+    "BaselineSource",
+    "CutOff",
+    "DateStep",
+    "DayLimit",
+    "DiscountBase",
+    "DiscountCost",
+    "DiscountEarned",
+    "DiscountOffer",
+    "DiscountScope",
+    "DiscountTier",
+    "EndOfMonth",
+    "Instalment",
+    "LineKind",
+    "MonthDay",
+    "PartialPayment",
+    "PaymentDays",
+    "PaymentTerms",
+    "Postpone",
+    "Schedule",
+    "Settlement",
+    "TermLine",
+    "apply_steps",
+    "forgone_discount_cost",
+    "parse_steps",
+    "steps_notation",
+]
+
+_HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Schedule value types (a contract with the ledger and cash application: add fields, never rename)
 
 
 @attrs.frozen(kw_only=True)
@@ -21,12 +103,20 @@ class DiscountOffer:
 
     ``deadline`` is the last day on which the discount is earned (inclusive); ``amount`` is what
     the debtor may deduct when paying in full by then; ``percent`` is the tier's rate where the
-    tier is a percentage (``Decimal("2")`` for 2%).
+    tier is a percentage (``Decimal("2")`` for 2%).  ``base`` is the amount the rate applied to,
+    ``amount_due`` what is left to pay by the deadline, and ``untaxed_part``/``tax_part`` split
+    the discount between the untaxed base and the tax (``None`` when no split was asked for).
     """
 
     deadline: dt.date
     amount: Money
     percent: Decimal | None = None
+    #: 1-based number of the tier in the terms (tiers are in the order the terms list them).
+    tier: int = 1
+    base: Money | None = None
+    amount_due: Money | None = None
+    untaxed_part: Money | None = None
+    tax_part: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -37,3 +127,1684 @@ class Instalment:
     due_date: dt.date
     amount: Money
     discounts: tuple[DiscountOffer, ...] = ()
+    #: The instalment's share of the untaxed amount and of the tax (when they were given).
+    untaxed: Money | None = None
+    tax: Money | None = None
+
+    def offer_on(self, day: dt.date) -> DiscountOffer | None:
+        """The largest discount still open on ``day`` (deadline inclusive), or ``None``."""
+        best: DiscountOffer | None = None
+        for offer in self.discounts:
+            if day <= offer.deadline and (best is None or offer.amount.amount > best.amount.amount):
+                best = offer
+        return best
+
+
+# --------------------------------------------------------------------------------------------
+# Options
+
+
+class LineKind(enum.Enum):
+    """What an instalment line is worth."""
+
+    #: A percentage of the total.
+    PERCENT = "percent"
+    #: A fixed amount.
+    FIXED = "fixed"
+    #: Whatever the other lines leave (at most one line per terms).
+    BALANCE = "balance"
+
+
+class BaselineSource(enum.Enum):
+    """The date due dates count from, before the baseline rules (EOM ...) are applied."""
+
+    DOCUMENT = "document"
+    #: Delivery / receipt of goods (``ROG``).
+    DELIVERY = "delivery"
+    #: Receipt of the invoice by the customer (``ROI``).
+    RECEIPT = "receipt"
+
+
+class DiscountBase(enum.Enum):
+    """What a percentage discount is computed on."""
+
+    #: The total including tax; the tax is not corrected (the discount reduces the base only).
+    TOTAL = "total"
+    #: The untaxed amount only.
+    UNTAXED = "untaxed"
+    #: The total including tax, with the tax share reduced too: the discount is split between
+    #: base and tax in proportion (``DiscountOffer.untaxed_part`` / ``tax_part``).
+    MIXED = "mixed"
+
+
+class DiscountScope(enum.Enum):
+    """Whether term-level discount tiers apply to the invoice as a whole or to each instalment."""
+
+    #: One discount on the whole invoice, shared over the instalments in proportion.
+    INVOICE = "invoice"
+    #: Each instalment earns the tiers on its own amount.
+    INSTALMENT = "instalment"
+
+
+class PartialPayment(enum.Enum):
+    """What a payment of less than the discounted amount earns."""
+
+    #: Nothing: the discount is earned only by paying in full by the deadline (as Odoo).
+    FULL_ONLY = "full"
+    #: The share of the discount that the payment covers.
+    PRO_RATA = "pro_rata"
+
+
+class Settlement(enum.Enum):
+    """Terms that are a settlement condition rather than a credit period."""
+
+    CREDIT = "credit"
+    ON_RECEIPT = "due on receipt"
+    #: Cash on delivery: due on the delivery date.
+    COD = "COD"
+    #: Cash in advance.
+    CIA = "CIA"
+    #: Cash with order.
+    CWO = "CWO"
+
+
+# --------------------------------------------------------------------------------------------
+# Date steps
+
+
+def _positive_day(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise InvalidTermsError(
+            f"{attribute.name}={value!r} must be a day of the month between 1 and 31",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _integer(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTermsError(
+            f"{attribute.name}={value!r} must be an int", field=attribute.name, value=value
+        )
+
+
+@attrs.frozen
+class DateStep:
+    """One step of a date rule: ``apply`` maps a date to a date; ``token`` is its notation."""
+
+    def apply(self, day: dt.date) -> dt.date:  # pragma: no cover - abstract
+        """The date this step moves ``day`` to."""
+        raise NotImplementedError
+
+    def token(self) -> str:  # pragma: no cover - abstract
+        """The step in o2c's step notation (see :func:`parse_steps`)."""
+        raise NotImplementedError
+
+
+@attrs.frozen
+class AddDays(DateStep):
+    """``n`` calendar days later (earlier when negative)."""
+
+    n: int = attrs.field(validator=_integer)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """``day`` plus ``n`` days."""
+        return day + dt.timedelta(days=self.n)
+
+    def token(self) -> str:
+        """``30d``."""
+        return f"{self.n}d"
+
+
+@attrs.frozen
+class AddWeeks(DateStep):
+    """``n`` weeks later."""
+
+    n: int = attrs.field(validator=_integer)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """``day`` plus ``n`` weeks."""
+        return day + dt.timedelta(weeks=self.n)
+
+    def token(self) -> str:
+        """``2w``."""
+        return f"{self.n}w"
+
+
+@attrs.frozen
+class AddMonths(DateStep):
+    """``n`` months later, the day clamped to the month (Jan 31 + 1 month = Feb 28/29).
+
+    Consecutive month steps are counted together from the date before them (no drift).
+    """
+
+    n: int = attrs.field(validator=_integer)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """``day`` plus ``n`` months (clamped)."""
+        return day + relativedelta(months=self.n)
+
+    def token(self) -> str:
+        """``1m``."""
+        return f"{self.n}m"
+
+
+@attrs.frozen
+class EndOfMonth(DateStep):
+    """The last day of the date's month."""
+
+    def apply(self, day: dt.date) -> dt.date:
+        """The end of ``day``'s month."""
+        return day + relativedelta(day=31)
+
+    def token(self) -> str:
+        """``eom``."""
+        return "eom"
+
+
+@attrs.frozen
+class MonthDay(DateStep):
+    """Day ``day`` of the month ``months`` after the date's month, clamped to that month.
+
+    ``MonthDay(10)`` is "10th prox" / "10 MFI"; ``MonthDay(31, months=0)`` is the end of the
+    same month; SAP's "fixed day plus additional months" is ``MonthDay(day, months)``.
+    """
+
+    day: int = attrs.field(validator=_positive_day)
+    months: int = attrs.field(default=1, validator=_integer)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """The clamped day of the target month."""
+        return day + relativedelta(months=self.months, day=self.day)
+
+    def token(self) -> str:
+        """``day10`` (next month) or ``day10m2``."""
+        return f"day{self.day}" if self.months == 1 else f"day{self.day}m{self.months}"
+
+
+def _payment_days(value: Iterable[int]) -> tuple[int, ...]:
+    days = tuple(sorted(set(value)))
+    if not days:
+        raise InvalidTermsError("payment days are empty: list at least one", field="days")
+    for d in days:
+        _positive_day(None, attrs.fields(PaymentDays).days, d)  # type: ignore[arg-type]
+    return days
+
+
+@attrs.frozen
+class PaymentDays(DateStep):
+    """Move forward to the next allowed payment day of the month (the date itself if allowed).
+
+    A day beyond the month's length means the month's last day.
+    """
+
+    days: tuple[int, ...] = attrs.field(converter=_payment_days)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """The first allowed day on or after ``day``."""
+        for months in (0, 1):
+            first = day + relativedelta(months=months, day=1)
+            for d in self.days:
+                candidate = first + relativedelta(day=d)
+                if candidate >= day:
+                    return candidate
+        raise AssertionError(
+            "unreachable: next month always has an allowed day"
+        )  # pragma: no cover
+
+    def token(self) -> str:
+        """``pay5|20``."""
+        return "pay" + "|".join(str(d) for d in self.days)
+
+
+@attrs.frozen
+class CutOff(DateStep):
+    """A date after day ``after_day`` counts as the first of the next month (the EOM 25th rule)."""
+
+    after_day: int = attrs.field(validator=_positive_day)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """The first of next month when ``day`` is after the cut-off, else ``day``."""
+        return day + relativedelta(months=1, day=1) if day.day > self.after_day else day
+
+    def token(self) -> str:
+        """``cut25``."""
+        return f"cut{self.after_day}"
+
+
+def _postponements(value: Iterable[tuple[dt.date, dt.date]]) -> tuple[tuple[dt.date, dt.date], ...]:
+    table = tuple(sorted((a, b) for a, b in value))
+    if len({a for a, _ in table}) != len(table):
+        raise InvalidTermsError("a date is postponed twice", field="table", value=table)
+    return table
+
+
+@attrs.frozen
+class Postpone(DateStep):
+    """An explicit table of dates moved to other dates (OCA's holiday postponements)."""
+
+    table: tuple[tuple[dt.date, dt.date], ...] = attrs.field(converter=_postponements)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """The postponed date, or ``day`` when it is not in the table."""
+        for original, moved in self.table:
+            if original == day:
+                return moved
+        return day
+
+    def token(self) -> str:
+        """``post2015-03-16>2015-03-17``."""
+        return "post" + "|".join(f"{a.isoformat()}>{b.isoformat()}" for a, b in self.table)
+
+
+def _limit_cases(
+    value: Iterable[tuple[int, Sequence[DateStep]]],
+) -> tuple[tuple[int, tuple[DateStep, ...]], ...]:
+    cases = tuple((limit, tuple(steps)) for limit, steps in value)
+    limits = [limit for limit, _ in cases]
+    if not cases or limits != sorted(set(limits)) or limits[-1] != 31:
+        raise InvalidTermsError(
+            f"day limits {limits} must be increasing and end with 31",
+            field="day_limits",
+            value=limits,
+        )
+    for limit in limits:
+        _positive_day(None, attrs.fields(DayLimit).cases, limit)  # type: ignore[arg-type]
+    return cases
+
+
+@attrs.frozen
+class DayLimit(DateStep):
+    """SAP-style day limits: the first case whose day limit is on or after the date's day applies.
+
+    ``DayLimit(((15, (MonthDay(31, 0),)), (31, (MonthDay(15, 1),))))``: dated up to the 15th,
+    due at the end of the month; after it, on the 15th of the next month.
+    """
+
+    cases: tuple[tuple[int, tuple[DateStep, ...]], ...] = attrs.field(converter=_limit_cases)
+
+    def apply(self, day: dt.date) -> dt.date:
+        """``day`` moved by the steps of the case its day of month falls in."""
+        for limit, steps in self.cases:
+            if day.day <= limit:
+                return apply_steps(steps, day)
+        raise AssertionError("unreachable: the last limit is 31")  # pragma: no cover
+
+    def token(self) -> str:
+        """``lim(15:day31m0;31:day15)``."""
+        return "lim(" + ";".join(f"{lim}:{steps_notation(s)}" for lim, s in self.cases) + ")"
+
+
+def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
+    """``start`` moved through ``steps`` in order; consecutive month steps count from one date.
+
+    >>> apply_steps((AddMonths(1), AddMonths(1)), dt.date(2023, 1, 31))
+    datetime.date(2023, 3, 31)
+    >>> apply_steps(parse_steps("1m+15d+eom+45d"), dt.date(2022, 1, 1))
+    datetime.date(2022, 4, 14)
+    """
+    anchor = day = start
+    months = 0
+    for step in steps:
+        if type(step) is AddMonths:
+            months += step.n
+            day = anchor + relativedelta(months=months)
+        else:
+            day = step.apply(day)
+            anchor = day
+            months = 0
+    return day
+
+
+def steps_notation(steps: Sequence[DateStep]) -> str:
+    """Steps in o2c's step notation, joined by ``+`` (see :func:`parse_steps`)."""
+    return "+".join(step.token() for step in steps)
+
+
+def _split_top(text: str, sep: str) -> list[tuple[str, int]]:
+    """Split at ``sep`` outside parentheses; each part with its offset."""
+    parts: list[tuple[str, int]] = []
+    depth = start = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append((text[start:i], start))
+            start = i + 1
+    parts.append((text[start:], start))
+    return parts
+
+
+_STEP_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], DateStep]], ...] = (
+    (re.compile(r"(-?\d{1,5})d?"), lambda m: AddDays(int(m[1]))),
+    (re.compile(r"(-?\d{1,4})w"), lambda m: AddWeeks(int(m[1]))),
+    (re.compile(r"(-?\d{1,4})m"), lambda m: AddMonths(int(m[1]))),
+    (re.compile(r"eom"), lambda m: EndOfMonth()),
+    (re.compile(r"day(\d{1,2})(?:m(-?\d{1,4}))?"), lambda m: MonthDay(int(m[1]), int(m[2] or 1))),
+    (re.compile(r"pay(\d{1,2}(?:\|\d{1,2})*)"), lambda m: PaymentDays(map(int, m[1].split("|")))),
+    (re.compile(r"cut(\d{1,2})"), lambda m: CutOff(int(m[1]))),
+)
+_POST = re.compile(r"(\d{4}-\d\d-\d\d)>(\d{4}-\d\d-\d\d)")
+
+
+def _steps_error(text: str, token: str, position: int, why: str) -> InvalidTermsError:
+    return InvalidTermsError(
+        f"cannot read {token!r} at position {position} of {text!r} as a date step: {why}",
+        value=text,
+        token=token,
+        position=position,
+    )
+
+
+def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tuple[DateStep, ...]:
+    """Read o2c's step notation: steps joined by ``+``, applied left to right.
+
+    ``30`` or ``30d`` days, ``2w`` weeks, ``1m`` months, ``eom`` end of month, ``day10`` the 10th
+    of next month (``day10m0`` this month, ``day10m2`` the month after next), ``pay5|20`` the next
+    allowed payment day, ``cut25`` the 25th cut-off, ``post2015-03-16>2015-03-17`` a
+    postponement table, ``lim(15:day31m0;31:day15)`` day limits.
+
+    >>> parse_steps("-10d+eom+10")
+    (AddDays(n=-10), EndOfMonth(), AddDays(n=10))
+
+    Raises:
+        InvalidTermsError: naming the step that cannot be read and its position.
+    """
+    whole = text if _whole is None else _whole
+    steps: list[DateStep] = []
+    for part, offset in _split_top(text, "+"):
+        position = _offset + offset
+        low = part.lower()
+        if not part:
+            raise _steps_error(whole, part, position, "a step is missing around '+'")
+        if low.startswith("lim(") and low.endswith(")"):
+            cases = []
+            for case, case_offset in _split_top(part[4:-1], ";"):
+                limit, colon, body = case.partition(":")
+                if not colon or not limit.isdigit():
+                    raise _steps_error(whole, case, position + 4 + case_offset, "write DAY:STEPS")
+                inner = parse_steps(
+                    body, _offset=position + 4 + case_offset + len(limit) + 1, _whole=whole
+                )
+                cases.append((int(limit), inner))
+            try:
+                steps.append(DayLimit(cases))
+            except InvalidTermsError as exc:
+                raise _steps_error(whole, part, position, exc.message) from None
+            continue
+        if low.startswith("post"):
+            pairs = []
+            for pair in low[4:].split("|"):
+                m = _POST.fullmatch(pair)
+                if m is None:
+                    raise _steps_error(whole, part, position, "write postYYYY-MM-DD>YYYY-MM-DD")
+                try:
+                    pairs.append((dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])))
+                except ValueError as exc:
+                    raise _steps_error(whole, part, position, str(exc)) from None
+            steps.append(Postpone(pairs))
+            continue
+        for pattern, build in _STEP_PATTERNS:
+            m = pattern.fullmatch(low)
+            if m is not None:
+                try:
+                    steps.append(build(m))
+                except InvalidTermsError as exc:
+                    raise _steps_error(whole, part, position, exc.message) from None
+                break
+        else:
+            raise _steps_error(
+                whole,
+                part,
+                position,
+                "use 30 or 30d, 2w, 1m, eom, day10, pay5|20, cut25, post..., lim(...)",
+            )
+    return tuple(steps)
+
+
+def _due_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
+    steps = tuple(value)
+    for step in steps:
+        if not isinstance(step, DateStep):
+            raise InvalidTermsError(
+                f"{step!r} is not a date step (AddDays, AddMonths, EndOfMonth ...)",
+                field="due",
+                value=step,
+            )
+    return steps or (AddDays(0),)
+
+
+def _opt_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
+    steps = tuple(value)
+    return _due_steps(steps) if steps else ()
+
+
+# --------------------------------------------------------------------------------------------
+# Terms
+
+
+def _opt_percent(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, field="percent")
+
+
+def _money_or_none(value: object) -> Money | None:
+    if value is None or isinstance(value, Money):
+        return value
+    raise InvalidTermsError(f"amount={value!r} must be a Money", field="amount", value=value)
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(CONTEXT), "f")
+
+
+def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
+    tiers = tuple(value)
+    for tier in tiers:
+        if not isinstance(tier, DiscountTier):
+            raise InvalidTermsError(
+                f"{tier!r} is not a DiscountTier", field="discounts", value=tier
+            )
+    return tiers
+
+
+def _lines(value: Iterable[TermLine]) -> tuple[TermLine, ...]:
+    lines = tuple(value)
+    for line in lines:
+        if not isinstance(line, TermLine):
+            raise InvalidTermsError(f"{line!r} is not a TermLine", field="lines", value=line)
+    return lines
+
+
+@attrs.frozen(kw_only=True)
+class DiscountTier:
+    """An early-payment discount: ``percent`` (or a fixed ``amount``) if paid by ``deadline``.
+
+    The deadline is a date rule counted from the baseline date, its last day included.
+
+    >>> DiscountTier.of(percent="2", days=10)
+    DiscountTier(deadline=(AddDays(n=10),), percent=Decimal('2'), amount=None)
+    """
+
+    deadline: tuple[DateStep, ...] = attrs.field(converter=_due_steps)
+    percent: Decimal | None = attrs.field(default=None, converter=_opt_percent)
+    amount: Money | None = attrs.field(default=None, converter=_money_or_none)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidTermsError(
+                "a discount tier needs either percent= or amount=, not both or neither",
+                field="discount",
+                value=(self.percent, self.amount),
+            )
+        if self.percent is not None and not _ZERO < self.percent < _HUNDRED:
+            raise InvalidTermsError(
+                f"discount percent={self.percent} must be above 0 and below 100",
+                field="percent",
+                value=self.percent,
+            )
+        if self.amount is not None and self.amount.amount <= 0:
+            raise InvalidTermsError(
+                f"discount amount={self.amount} must be positive",
+                field="amount",
+                value=self.amount,
+            )
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        percent: str | int | Decimal | None = None,
+        amount: Money | None = None,
+        days: int | None = None,
+        deadline: Sequence[DateStep] | str | None = None,
+    ) -> DiscountTier:
+        """A tier from a percentage or amount and ``days`` or a ``deadline`` rule (or notation)."""
+        steps: Sequence[DateStep]
+        if isinstance(deadline, str):
+            steps = parse_steps(deadline)
+        elif deadline is not None:
+            steps = deadline
+        else:
+            steps = (AddDays(days or 0),)
+        return cls(deadline=tuple(steps), percent=percent, amount=amount)
+
+    def notation(self) -> str:
+        """``2/10``, ``2/eom+10d``, ``EUR5.00/10``."""
+        if len(self.deadline) == 1 and type(self.deadline[0]) is AddDays:
+            when = str(self.deadline[0].n)
+        else:
+            when = steps_notation(self.deadline)
+        if self.percent is not None:
+            return f"{_fmt(self.percent)}/{when}"
+        assert self.amount is not None
+        return f"{self.amount.currency.code}{self.amount.amount}/{when}"
+
+
+@attrs.frozen(kw_only=True)
+class TermLine:
+    """One instalment line: what share (percent, fixed or balance) is due when.
+
+    ``due`` is a date rule counted from the baseline date, or from the previous instalment's due
+    date when ``chained``.  ``discounts`` are tiers offered on this instalment alone.
+    """
+
+    kind: LineKind
+    due: tuple[DateStep, ...] = attrs.field(default=(), converter=_due_steps)
+    percent: Decimal | None = attrs.field(default=None, converter=_opt_percent)
+    amount: Money | None = attrs.field(default=None, converter=_money_or_none)
+    chained: bool = False
+    discounts: tuple[DiscountTier, ...] = attrs.field(default=(), converter=_tiers)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is LineKind.PERCENT:
+            if self.percent is None or self.amount is not None:
+                raise InvalidTermsError(
+                    "a percent line needs percent= only", field="percent", value=self.percent
+                )
+            if not _ZERO < self.percent <= _HUNDRED:
+                raise InvalidTermsError(
+                    f"line percent={self.percent} must be above 0 and at most 100",
+                    field="percent",
+                    value=self.percent,
+                )
+        elif self.kind is LineKind.FIXED:
+            if self.amount is None or self.percent is not None:
+                raise InvalidTermsError(
+                    "a fixed line needs amount= only", field="amount", value=self.amount
+                )
+            if self.amount.amount <= 0:
+                raise InvalidTermsError(
+                    f"line amount={self.amount} must be positive (a negative instalment "
+                    "cannot be due)",
+                    field="amount",
+                    value=self.amount,
+                )
+        elif self.percent is not None or self.amount is not None:
+            raise InvalidTermsError(
+                "a balance line takes whatever is left: give it no percent or amount",
+                field="kind",
+                value=self.kind,
+            )
+
+    @classmethod
+    def balance(cls, due: Sequence[DateStep] | str | int = 0, **kw: Any) -> TermLine:
+        """The rest of the total, due after ``due`` (days, steps or step notation)."""
+        return cls(kind=LineKind.BALANCE, due=_as_steps(due), **kw)
+
+    @classmethod
+    def of_percent(
+        cls, percent: str | int | Decimal, due: Sequence[DateStep] | str | int = 0, **kw: Any
+    ) -> TermLine:
+        """``percent`` of the total, due after ``due``."""
+        return cls(kind=LineKind.PERCENT, percent=percent, due=_as_steps(due), **kw)
+
+    @classmethod
+    def of_amount(
+        cls, amount: Money, due: Sequence[DateStep] | str | int = 0, **kw: Any
+    ) -> TermLine:
+        """A fixed ``amount``, due after ``due``."""
+        return cls(kind=LineKind.FIXED, amount=amount, due=_as_steps(due), **kw)
+
+    def notation(self, *, several: bool) -> str:
+        """The line in trade notation (``30% advance``, ``balance net 60``, ``10th prox``)."""
+        if self.kind is LineKind.PERCENT:
+            assert self.percent is not None
+            what = f"{_fmt(self.percent)}%"
+        elif self.kind is LineKind.FIXED:
+            assert self.amount is not None
+            what = f"{self.amount.currency.code}{self.amount.amount}"
+        else:
+            what = "balance" if several else ""
+        due = self.due
+        if self.chained:
+            when = f"then {_due_notation(due)}"
+        elif due == (AddDays(0),) and self.kind is not LineKind.BALANCE:
+            when = "advance"
+        elif len(due) == 1 and type(due[0]) is MonthDay and due[0].months == 1:
+            when = f"{_ordinal(due[0].day)} prox"
+        else:
+            when = f"net {_due_notation(due)}"
+        text = f"{what} {when}".strip()
+        if self.discounts:
+            text += " with " + " ".join(t.notation() for t in self.discounts)
+        return text
+
+
+def _as_steps(due: Sequence[DateStep] | str | int) -> tuple[DateStep, ...]:
+    if isinstance(due, int):
+        return (AddDays(due),)
+    if isinstance(due, str):
+        return parse_steps(due)
+    return tuple(due)
+
+
+def _due_notation(steps: Sequence[DateStep]) -> str:
+    if len(steps) == 1 and type(steps[0]) is AddDays:
+        return str(steps[0].n)
+    return steps_notation(steps)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_NET0 = (AddDays(0),)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentTerms:
+    """Payment terms: instalment lines, discount tiers, baseline and business-day rules.
+
+    Build them with :meth:`parse` (trade notation) or :meth:`net` / the constructor; ``str()``
+    prints canonical notation that :meth:`parse` reads back to equal terms.
+
+    >>> terms = PaymentTerms.parse("30% advance, 70% net 60")
+    >>> [(line.kind.value, str(line.percent)) for line in terms.lines]
+    [('percent', '30'), ('percent', '70')]
+    >>> str(PaymentTerms.parse("2/10 n/30 EOM"))
+    '2/10 net 30 EOM'
+    """
+
+    lines: tuple[TermLine, ...] = attrs.field(converter=_lines)
+    #: Term-level discount tiers (per invoice or per instalment, see ``discount_scope``).
+    discounts: tuple[DiscountTier, ...] = attrs.field(default=(), converter=_tiers)
+    baseline: BaselineSource = BaselineSource.DOCUMENT
+    #: Steps from the baseline source date to the baseline date (``EOM``, cut-offs, day limits).
+    baseline_rules: tuple[DateStep, ...] = attrs.field(default=(), converter=_opt_steps)
+    convention: BusinessDayConvention = BusinessDayConvention.NONE
+    discount_base: DiscountBase = DiscountBase.TOTAL
+    discount_scope: DiscountScope = DiscountScope.INVOICE
+    partial_payment: PartialPayment = PartialPayment.FULL_ONLY
+    #: Which instalment absorbs the rounding remainder when there is no balance line.
+    remainder: RemainderPolicy = RemainderPolicy.LAST
+    settlement: Settlement = Settlement.CREDIT
+
+    def __attrs_post_init__(self) -> None:
+        if not self.lines:
+            raise InvalidTermsError("terms need at least one instalment line", field="lines")
+        balances = [i for i, line in enumerate(self.lines, 1) if line.kind is LineKind.BALANCE]
+        if len(balances) > 1:
+            raise InvalidTermsError(
+                f"line {balances[1]} is a second balance line: only one line can take the rest",
+                field="lines",
+                line=balances[1],
+            )
+        cumulative = _ZERO
+        for number, line in enumerate(self.lines, 1):
+            if line.percent is not None:
+                cumulative += line.percent
+                if cumulative > _HUNDRED:
+                    raise InvalidTermsError(
+                        f"line {number} brings the percentages to {_fmt(cumulative)}%, over "
+                        "100%: lower it or make the last line the balance",
+                        field="lines",
+                        value=line.percent,
+                        line=number,
+                    )
+        fixed = any(line.kind is LineKind.FIXED for line in self.lines)
+        if not balances and not fixed and cumulative != _HUNDRED:
+            raise InvalidTermsError(
+                f"the lines' percentages sum to {_fmt(cumulative)}%, not 100%: add a balance "
+                "line or correct the percentages",
+                field="lines",
+                value=cumulative,
+                line=len(self.lines),
+            )
+        if self.lines[0].chained:
+            raise InvalidTermsError(
+                "line 1 is chained, but there is no previous instalment to count from",
+                field="lines",
+                line=1,
+            )
+        if self.discounts and any(line.discounts for line in self.lines):
+            raise InvalidTermsError(
+                "give discount tiers either on the terms or on the lines, not both",
+                field="discounts",
+            )
+        if self.settlement is not Settlement.CREDIT and (
+            self.lines != (TermLine.balance(),) or self.discounts
+        ):
+            raise InvalidTermsError(
+                f"{self.settlement.value} terms are due at once: they take no lines or discounts",
+                field="settlement",
+                value=self.settlement,
+            )
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def net(
+        cls,
+        days: int = 0,
+        *,
+        discounts: Sequence[DiscountTier] = (),
+        **options: Any,
+    ) -> PaymentTerms:
+        """Single-instalment terms due ``days`` after the baseline, with discount tiers.
+
+        >>> str(PaymentTerms.net(30, discounts=[DiscountTier.of(percent=2, days=10)]))
+        '2/10 net 30'
+        """
+        return cls(lines=(TermLine.balance(days),), discounts=tuple(discounts), **options)
+
+    @classmethod
+    def parse(cls, text: str) -> PaymentTerms:
+        """Read trade notation (and o2c's extensions of it).
+
+        Accepts ``net 30``, ``n/30``, ``2/10 net 30``, ``2/10 n/30 EOM``, ``1% 10 net 45``,
+        ``3% 14 days, 2% 30 days, net 45``, ``30% advance, 70% net 60``, ``10th prox``, ``EOM``,
+        ``21 MFI``, ``net 60 EOM``, ``due on receipt``, ``COD``, ``CIA``, ``CWO``; date rules in
+        step notation after ``net`` (``net 1m+eom``, see :func:`parse_steps`); ``then N`` for a
+        line counted from the previous due date; ``with 2/10`` for tiers of one line; ``ROG`` /
+        ``ROI`` for delivery / invoice-receipt baselines; options ``base=untaxed|mixed``,
+        ``scope=instalment``, ``partial=pro_rata``, ``roll=following|modified_following|
+        preceding|modified_preceding``, ``remainder=first|largest_remainder``,
+        ``baseline=STEPS``.
+
+        Raises:
+            InvalidTermsError: naming the token that cannot be read and its position.
+        """
+        return _Parser(text).parse()
+
+    # -- notation -----------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        """Canonical notation (parses back to equal terms)."""
+        parts: list[str] = []
+        if self.settlement is not Settlement.CREDIT:
+            parts.append(self.settlement.value)
+        elif (
+            self.lines == (TermLine.balance(),)
+            and not self.discounts
+            and self.baseline_rules == (EndOfMonth(),)
+        ):
+            parts.append("EOM")
+        else:
+            parts.extend(t.notation() for t in self.discounts)
+            several = len(self.lines) > 1
+            parts.append(", ".join(line.notation(several=several) for line in self.lines))
+            if self.baseline_rules == (EndOfMonth(),):
+                parts.append("EOM")
+            elif self.baseline_rules:
+                parts.append(f"baseline={steps_notation(self.baseline_rules)}")
+        if self.baseline is BaselineSource.DELIVERY:
+            parts.append("ROG")
+        elif self.baseline is BaselineSource.RECEIPT:
+            parts.append("ROI")
+        for key, value, default in (
+            ("base", self.discount_base, DiscountBase.TOTAL),
+            ("scope", self.discount_scope, DiscountScope.INVOICE),
+            ("partial", self.partial_payment, PartialPayment.FULL_ONLY),
+            ("roll", self.convention, BusinessDayConvention.NONE),
+            ("remainder", self.remainder, RemainderPolicy.LAST),
+        ):
+            if value is not default:
+                parts.append(f"{key}={value.value}")
+        return " ".join(parts)
+
+    # -- schedule -------------------------------------------------------------------------
+
+    def baseline_date(
+        self,
+        document_date: dt.date,
+        *,
+        baseline_date: dt.date | None = None,
+        delivery_date: dt.date | None = None,
+        receipt_date: dt.date | None = None,
+    ) -> dt.date:
+        """The date due dates and discount deadlines count from.
+
+        An explicit ``baseline_date`` is used as it is; otherwise the source date (document,
+        delivery or receipt) moved by ``baseline_rules``.
+
+        Raises:
+            InvalidTermsError: when the terms count from a delivery or receipt date not given.
+        """
+        if baseline_date is not None:
+            return baseline_date
+        if self.baseline is BaselineSource.DOCUMENT:
+            source = document_date
+        else:
+            name = f"{self.baseline.value}_date"
+            given = delivery_date if self.baseline is BaselineSource.DELIVERY else receipt_date
+            if given is None:
+                raise InvalidTermsError(
+                    f"terms {str(self)!r} count from the {self.baseline.value} date: pass "
+                    f"{name}= (or baseline_date=)",
+                    field=name,
+                )
+            source = given
+        return apply_steps(self.baseline_rules, source)
+
+    def schedule(
+        self,
+        document_date: dt.date,
+        total: Money,
+        *,
+        untaxed: Money | None = None,
+        tax: Money | None = None,
+        baseline_date: dt.date | None = None,
+        delivery_date: dt.date | None = None,
+        receipt_date: dt.date | None = None,
+        calendar: Calendar | None = None,
+        rounding: RoundingPolicy | None = None,
+        cash_rounding: CashRounding | None = None,
+    ) -> Schedule:
+        """The instalments, due dates and discounts for a document.
+
+        Args:
+            document_date: the invoice date.
+            total: the amount to schedule (including tax), at the currency's minor unit.
+            untaxed: the untaxed amount (needed for ``base=untaxed`` and ``base=mixed``; the
+                other of ``untaxed``/``tax`` is derived from the total).
+            tax: the tax amount.
+            baseline_date: an explicit baseline (the baseline rules are then not applied).
+            delivery_date: for terms counted from delivery (``ROG``).
+            receipt_date: for terms counted from the invoice's receipt (``ROI``).
+            calendar: the business-day calendar for ``convention`` (Monday to Friday without
+                holidays when not given).
+            rounding: tie rule and step for percentage instalments and discounts (half-up to
+                the minor unit by default).
+            cash_rounding: rounds non-absorbing instalments and every discounted amount due to
+                the currency's cash step.
+
+        Returns:
+            A :class:`Schedule` whose instalments sum exactly to ``total``; the balance line, or
+            else the line ``remainder`` names, absorbs the rounding remainder.
+
+        Raises:
+            InvalidTermsError: lines that exceed the total (naming the line), missing amounts the
+                discount base needs, a negative total.
+            CurrencyMismatchError: amounts or fixed lines in another currency.
+        """
+        return _build_schedule(
+            self,
+            document_date,
+            total,
+            untaxed=untaxed,
+            tax=tax,
+            baseline=self.baseline_date(
+                document_date,
+                baseline_date=baseline_date,
+                delivery_date=delivery_date,
+                receipt_date=receipt_date,
+            ),
+            calendar=calendar,
+            rounding=rounding or _DEFAULT_ROUNDING,
+            cash_rounding=cash_rounding,
+        )
+
+
+_DEFAULT_ROUNDING = RoundingPolicy()
+
+
+# --------------------------------------------------------------------------------------------
+# Schedule
+
+
+@attrs.frozen(kw_only=True)
+class DiscountEarned:
+    """What a payment earns: the discount, the gross amount it settles, the rule applied."""
+
+    amount: Money
+    #: Payment plus discount: how much of the open amount the payment clears.
+    settles: Money
+    rule: PartialPayment
+    #: The offers that were open on the payment date (one per instalment considered).
+    offers: tuple[DiscountOffer, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class DiscountCost:
+    """The annualised cost of not taking a discount (paying at the due date instead).
+
+    ``nominal`` is simple interest: ``d / (1 - d) * year_days / days``; ``effective`` compounds
+    it: ``(1 + d / (1 - d)) ** (year_days / days) - 1``.  Both are fractions (0.3724 = 37.24%).
+    """
+
+    percent: Decimal
+    #: Days of credit bought by forgoing the discount (due date minus discount deadline).
+    days: int
+    year_days: int
+    nominal: Decimal
+    effective: Decimal
+
+
+def forgone_discount_cost(
+    percent: str | int | Decimal,
+    discount_days: int,
+    net_days: int,
+    *,
+    year_days: int = 365,
+) -> DiscountCost:
+    """The annualised cost of forgoing a ``percent`` discount, with the day basis stated.
+
+    >>> c = forgone_discount_cost("2", 10, 30)
+    >>> round(c.nominal, 4), round(c.effective, 4)
+    (Decimal('0.3724'), Decimal('0.4459'))
+    >>> round(forgone_discount_cost("2", 10, 30, year_days=360).nominal, 4)
+    Decimal('0.3673')
+
+    Raises:
+        InvalidTermsError: for a percentage outside (0, 100) or no days between the dates.
+    """
+    pct = to_decimal(percent, field="percent")
+    days = net_days - discount_days
+    if not _ZERO < pct < _HUNDRED or days <= 0 or year_days <= 0:
+        raise InvalidTermsError(
+            f"cannot annualise percent={pct} over {days} days on a {year_days}-day year: the "
+            "percentage must be in (0, 100) and the net date after the discount deadline",
+            field="percent",
+            value=pct,
+        )
+    d = pct / _HUNDRED
+    rate = CONTEXT.divide(d, 1 - d)
+    periods = CONTEXT.divide(Decimal(year_days), Decimal(days))
+    nominal = CONTEXT.multiply(rate, periods)
+    effective = CONTEXT.power(1 + rate, periods) - 1
+    return DiscountCost(
+        percent=pct, days=days, year_days=year_days, nominal=nominal, effective=effective
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Schedule:
+    """A payment schedule: instalments summing exactly to ``total``, with their discounts.
+
+    Records everything that produced it (terms, baseline, rounding), so it can be explained and
+    recomputed.
+    """
+
+    terms: PaymentTerms
+    document_date: dt.date
+    baseline_date: dt.date
+    total: Money
+    instalments: tuple[Instalment, ...]
+    untaxed: Money | None = None
+    tax: Money | None = None
+    rounding: RoundingPolicy = _DEFAULT_ROUNDING
+    cash_rounding: CashRounding | None = None
+    #: Term-level discounts summed over the instalments, one offer per tier (empty for tiers
+    #: given on lines).
+    discounts: tuple[DiscountOffer, ...] = ()
+
+    @property
+    def due_date(self) -> dt.date:
+        """The last instalment's due date."""
+        return max(i.due_date for i in self.instalments)
+
+    def instalment(self, number: int) -> Instalment:
+        """The instalment with 1-based ``number``."""
+        for inst in self.instalments:
+            if inst.number == number:
+                return inst
+        raise InvalidTermsError(
+            f"instalment={number} does not exist: the schedule has {len(self.instalments)}",
+            field="instalment",
+            value=number,
+        )
+
+    def discount_for(
+        self,
+        payment: Money,
+        on: dt.date,
+        *,
+        instalment: int | None = None,
+        open_amount: Money | None = None,
+    ) -> DiscountEarned:
+        """The discount a payment of ``payment`` made on ``on`` earns.
+
+        Against one instalment, or the whole schedule when ``instalment`` is ``None``.  On each
+        instalment the largest offer whose deadline is on or after ``on`` counts.  Under
+        ``PartialPayment.FULL_ONLY`` the discount is earned only when the payment covers the
+        open amount less the discount; under ``PRO_RATA`` a smaller payment earns the share
+        ``payment * discount / (open - discount)`` (rounded under the schedule's policy).
+
+        Args:
+            payment: the amount received.
+            on: the payment date.
+            instalment: the 1-based instalment paid, or ``None`` for the whole schedule.
+            open_amount: what is still open (default: the instalment's or schedule's amount).
+
+        Raises:
+            CurrencyMismatchError: when the payment is in another currency.
+        """
+        cur = self.total.currency
+        for value in (payment, open_amount):
+            if value is not None and value.currency != cur:
+                raise CurrencyMismatchError(cur.code, value.currency.code, operation="apply")
+        targets = self.instalments if instalment is None else (self.instalment(instalment),)
+        gross = sum((i.amount.amount for i in targets), _ZERO)
+        offers = tuple(o for o in (i.offer_on(on) for i in targets) if o is not None)
+        discount = sum((o.amount.amount for o in offers), _ZERO)
+        if open_amount is not None and gross:
+            discount = self.rounding.apply_decimal(discount * open_amount.amount / gross, cur)
+            gross = open_amount.amount
+        net = gross - discount
+        rule = self.terms.partial_payment
+        if discount <= 0:
+            earned = _ZERO
+        elif payment.amount >= net:
+            earned = discount
+        elif rule is PartialPayment.PRO_RATA and payment.amount > 0:
+            earned = self.rounding.apply_decimal(payment.amount * discount / net, cur)
+            earned = min(earned, discount)
+        else:
+            earned = _ZERO
+        earned_money = Money(earned, cur)
+        return DiscountEarned(
+            amount=earned_money,
+            settles=Money(payment.amount + earned, cur),
+            rule=rule,
+            offers=offers,
+        )
+
+    def cost_of_forgoing(
+        self, *, tier: int = 1, instalment: int = 1, year_days: int = 365
+    ) -> DiscountCost:
+        """The annualised cost of paying instalment ``instalment`` at its due date instead of
+        taking discount ``tier`` (the actual days between deadline and due date)."""
+        inst = self.instalment(instalment)
+        for offer in inst.discounts:
+            if offer.tier == tier:
+                base = offer.amount.amount + (
+                    offer.amount_due.amount if offer.amount_due is not None else _ZERO
+                )
+                percent = offer.percent
+                if percent is None:
+                    percent = offer.amount.amount * _HUNDRED / base
+                days = (inst.due_date - offer.deadline).days
+                return forgone_discount_cost(percent, 0, days, year_days=year_days)
+        raise InvalidTermsError(
+            f"instalment {instalment} offers no discount tier {tier}",
+            field="tier",
+            value=tier,
+        )
+
+
+def _check_amount(value: Money, name: str, step: Decimal) -> None:
+    if (value.amount / step) != (value.amount / step).to_integral_value():
+        raise InvalidTermsError(
+            f"{name}={value.amount} {value.currency.code} has more decimals than the currency: "
+            "quantize it first (o2c.money.quantize)",
+            field=name,
+            value=value,
+        )
+
+
+def _resolve_tax(
+    terms: PaymentTerms,
+    total: Money,
+    untaxed: Money | None,
+    tax: Money | None,
+) -> tuple[Decimal | None, Decimal | None]:
+    cur = total.currency
+    for name, value in (("untaxed", untaxed), ("tax", tax)):
+        if value is not None and value.currency != cur:
+            raise CurrencyMismatchError(cur.code, value.currency.code, operation=f"schedule {name}")
+    if untaxed is None and tax is None:
+        needs_split = terms.discount_base is not DiscountBase.TOTAL and (
+            terms.discounts or any(line.discounts for line in terms.lines)
+        )
+        if needs_split:
+            raise InvalidTermsError(
+                f"discount base {terms.discount_base.value!r} needs the untaxed amount: pass "
+                "untaxed= (or tax=) to schedule()",
+                field="untaxed",
+            )
+        return None, None
+    u = untaxed.amount if untaxed is not None else total.amount - tax.amount  # type: ignore[union-attr]
+    t = tax.amount if tax is not None else total.amount - u
+    if u + t != total.amount:
+        raise InvalidTermsError(
+            f"untaxed {u} plus tax {t} is not the total {total.amount}: pass amounts that add up",
+            field="untaxed",
+            value=u,
+        )
+    return u, t
+
+
+def _build_schedule(
+    terms: PaymentTerms,
+    document_date: dt.date,
+    total: Money,
+    *,
+    untaxed: Money | None,
+    tax: Money | None,
+    baseline: dt.date,
+    calendar: Calendar | None,
+    rounding: RoundingPolicy,
+    cash_rounding: CashRounding | None,
+) -> Schedule:
+    if not isinstance(total, Money):
+        raise InvalidTermsError(f"total={total!r} must be a Money", field="total", value=total)
+    cur = total.currency
+    code = cur.code
+    unit = minor_unit(code)
+    _check_amount(total, "total", unit)
+    if total.amount < 0:
+        raise InvalidTermsError(
+            f"total={total.amount} {code} is negative: schedule the positive amount (a credit "
+            "memo is not paid in instalments)",
+            field="total",
+            value=total,
+        )
+    u_total, t_total = _resolve_tax(terms, total, untaxed, tax)
+    step = rounding.step_for(code)
+    cash_step = cash_rounding.increment(code) if cash_rounding is not None else None
+    cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
+    cal = calendar if calendar is not None else WEEKDAYS_ONLY
+    convention = terms.convention
+
+    def rolled(steps: Sequence[DateStep], start: dt.date) -> dt.date:
+        return roll(apply_steps(steps, start), convention, cal)
+
+    # Due dates.
+    due_dates: list[dt.date] = []
+    for line in terms.lines:
+        start = due_dates[-1] if line.chained else baseline
+        due_dates.append(rolled(line.due, start))
+
+    # Amounts.
+    amount = total.amount
+    lines = terms.lines
+    n = len(lines)
+    parts: list[Decimal | None] = [None] * n
+    balance_index = next((i for i, ln in enumerate(lines) if ln.kind is LineKind.BALANCE), None)
+    largest = balance_index is None and terms.remainder is RemainderPolicy.LARGEST_REMAINDER
+    for i, line in enumerate(lines):
+        if line.kind is LineKind.FIXED:
+            assert line.amount is not None
+            if line.amount.currency != cur:
+                raise CurrencyMismatchError(
+                    code, line.amount.currency.code, operation=f"schedule line {i + 1} of"
+                )
+            parts[i] = line.amount.amount
+        elif line.kind is LineKind.PERCENT and not largest:
+            assert line.percent is not None
+            value = quantize_decimal(amount * line.percent / _HUNDRED, step, rounding.rounding)
+            if cash_step is not None:
+                value = quantize_decimal(value, cash_step, cash_mode)
+            parts[i] = value
+    if largest:
+        percent_idx = [i for i, ln in enumerate(lines) if ln.kind is LineKind.PERCENT]
+        fixed_sum = sum((p for p in parts if p is not None), _ZERO)
+        rest = amount - fixed_sum
+        if rest >= 0 and percent_idx:
+            shares = allocate_decimal(
+                rest, [lines[i].percent for i in percent_idx], unit, policy=terms.remainder
+            )
+            for i, share in zip(percent_idx, shares, strict=True):
+                parts[i] = share
+    running = _ZERO
+    for i, part in enumerate(parts):
+        if part is None:
+            continue
+        running += part
+        if running > amount:
+            raise InvalidTermsError(
+                f"line {i + 1} brings the instalments to {running} {code}, over the total "
+                f"{amount} {code}: lower the line or make it the balance",
+                field="lines",
+                value=part,
+                line=i + 1,
+            )
+    if balance_index is not None:
+        parts[balance_index] = amount - running
+    elif not largest:
+        exact = sum(
+            (
+                amount * ln.percent / _HUNDRED
+                if ln.percent is not None
+                else (ln.amount.amount if ln.amount is not None else _ZERO)
+                for ln in lines
+            ),
+            _ZERO,
+        )
+        if exact != amount:
+            raise InvalidTermsError(
+                f"the lines add up to {exact} {code}, not the total {amount} {code}: add a "
+                "balance line",
+                field="lines",
+                value=exact,
+                line=n,
+            )
+        target = 0 if terms.remainder is RemainderPolicy.FIRST else n - 1
+        parts[target] = (parts[target] or _ZERO) + (amount - running)
+    amounts = [p if p is not None else _ZERO for p in parts]
+
+    # Untaxed and tax shares.
+    u_shares: list[Decimal] | None = None
+    t_shares: list[Decimal] | None = None
+    if u_total is not None and t_total is not None:
+        if amount:
+            u_shares = allocate_decimal(u_total, amounts, unit)
+        else:
+            u_shares = [_ZERO * unit for _ in amounts]
+        t_shares = [a - u for a, u in zip(amounts, u_shares, strict=True)]
+
+    def money_(value: Decimal) -> Money:
+        return Money(value, cur)
+
+    def split(discount: Decimal, i: int) -> tuple[Money | None, Money | None]:
+        if u_shares is None or t_shares is None:
+            return None, None
+        if (
+            terms.discount_base is DiscountBase.MIXED
+            and (u_shares[i] or t_shares[i])
+            and u_shares[i] >= 0
+            and t_shares[i] >= 0
+        ):
+            on_u, on_t = allocate_decimal(discount, [u_shares[i], t_shares[i]], unit)
+            return money_(on_u), money_(on_t)
+        return money_(discount), money_(_ZERO * unit)
+
+    def base_of(i: int) -> Decimal:
+        if terms.discount_base is DiscountBase.UNTAXED:
+            assert u_shares is not None
+            return u_shares[i]
+        return amounts[i]
+
+    def offer(
+        tier: DiscountTier, number: int, i: int, raw: Decimal, base: Decimal
+    ) -> DiscountOffer:
+        due_amount = amounts[i]
+        if cash_step is not None:
+            left = quantize_decimal(due_amount - raw, cash_step, cash_mode)
+            discount = due_amount - left
+        else:
+            discount = quantize_decimal(raw, step, rounding.rounding)
+        discount = max(_ZERO * unit, min(discount, base if base > 0 else _ZERO))
+        on_u, on_t = split(discount, i)
+        return DiscountOffer(
+            deadline=rolled(tier.deadline, baseline),
+            amount=money_(discount),
+            percent=tier.percent,
+            tier=number,
+            base=money_(base),
+            amount_due=money_(due_amount - discount),
+            untaxed_part=on_u,
+            tax_part=on_t,
+        )
+
+    def raw_discount(tier: DiscountTier, base: Decimal) -> Decimal:
+        if tier.percent is not None:
+            return base * tier.percent / _HUNDRED
+        assert tier.amount is not None
+        if tier.amount.currency != cur:
+            raise CurrencyMismatchError(code, tier.amount.currency.code, operation="discount")
+        return tier.amount.amount
+
+    offers: list[list[DiscountOffer]] = [[] for _ in lines]
+    invoice_offers: list[DiscountOffer] = []
+    for i, line in enumerate(lines):
+        for number, tier in enumerate(line.discounts, 1):
+            base = base_of(i)
+            offers[i].append(offer(tier, number, i, raw_discount(tier, base), base))
+    if terms.discounts and terms.discount_scope is DiscountScope.INSTALMENT:
+        for i in range(n):
+            for number, tier in enumerate(terms.discounts, 1):
+                base = base_of(i)
+                offers[i].append(offer(tier, number, i, raw_discount(tier, base), base))
+    elif terms.discounts:
+        whole_base = u_total if terms.discount_base is DiscountBase.UNTAXED else amount
+        assert whole_base is not None
+        for number, tier in enumerate(terms.discounts, 1):
+            raw = raw_discount(tier, whole_base)
+            if cash_step is not None:
+                whole = amount - quantize_decimal(amount - raw, cash_step, cash_mode)
+            else:
+                whole = quantize_decimal(raw, step, rounding.rounding)
+            whole = max(_ZERO * unit, min(whole, whole_base))
+            if n == 1:
+                shares = [whole]
+                bases = [whole_base]
+            elif amount:
+                shares = allocate_decimal(whole, amounts, unit)
+                bases = (
+                    allocate_decimal(whole_base, amounts, unit)
+                    if terms.discount_base is DiscountBase.UNTAXED
+                    else amounts
+                )
+            else:
+                shares = bases = [_ZERO * unit for _ in amounts]
+            for i in range(n):
+                tier_offer = offer(tier, number, i, shares[i], bases[i])
+                if cash_step is not None or n > 1:
+                    on_u, on_t = split(shares[i], i)
+                    tier_offer = attrs.evolve(
+                        tier_offer,
+                        amount=money_(shares[i]),
+                        amount_due=money_(amounts[i] - shares[i]),
+                        untaxed_part=on_u,
+                        tax_part=on_t,
+                    )
+                offers[i].append(tier_offer)
+            on_u_total, on_t_total = _sum_parts([offers[i][-1] for i in range(n)], cur)
+            invoice_offers.append(
+                DiscountOffer(
+                    deadline=offers[0][-1].deadline,
+                    amount=money_(whole),
+                    percent=tier.percent,
+                    tier=number,
+                    base=money_(whole_base),
+                    amount_due=money_(amount - whole),
+                    untaxed_part=on_u_total,
+                    tax_part=on_t_total,
+                )
+            )
+
+    instalments = tuple(
+        Instalment(
+            number=i + 1,
+            due_date=due_dates[i],
+            amount=money_(amounts[i]),
+            discounts=tuple(offers[i]),
+            untaxed=money_(u_shares[i]) if u_shares is not None else None,
+            tax=money_(t_shares[i]) if t_shares is not None else None,
+        )
+        for i in range(n)
+    )
+    return Schedule(
+        terms=terms,
+        document_date=document_date,
+        baseline_date=baseline,
+        total=total,
+        instalments=instalments,
+        untaxed=money_(u_total) if u_total is not None else None,
+        tax=money_(t_total) if t_total is not None else None,
+        rounding=rounding,
+        cash_rounding=cash_rounding,
+        discounts=tuple(invoice_offers),
+    )
+
+
+def _sum_parts(offers: Sequence[DiscountOffer], cur: Any) -> tuple[Money | None, Money | None]:
+    if any(o.untaxed_part is None or o.tax_part is None for o in offers):
+        return None, None
+    u = sum((o.untaxed_part.amount for o in offers if o.untaxed_part is not None), _ZERO)
+    t = sum((o.tax_part.amount for o in offers if o.tax_part is not None), _ZERO)
+    return Money(u, cur), Money(t, cur)
+
+
+# --------------------------------------------------------------------------------------------
+# Notation parser
+
+
+_TOKEN = re.compile(r"[^\s,]+")
+_PERCENT_TIER = re.compile(r"(\d{1,3}(?:\.\d+)?)/(\S+)")
+_FIXED_TIER = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)/(\S+)")
+_FIXED = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)")
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_NUMBER = re.compile(r"-?\d")
+_OPTIONS: dict[str, type[enum.Enum]] = {
+    "base": DiscountBase,
+    "scope": DiscountScope,
+    "partial": PartialPayment,
+    "roll": BusinessDayConvention,
+    "remainder": RemainderPolicy,
+}
+_OPTION_FIELDS = {
+    "base": "discount_base",
+    "scope": "discount_scope",
+    "partial": "partial_payment",
+    "roll": "convention",
+    "remainder": "remainder",
+}
+_SPECIAL = {
+    "cod": Settlement.COD,
+    "cia": Settlement.CIA,
+    "cwo": Settlement.CWO,
+}
+
+
+class _Parser:
+    """Recursive-descent reader of payment-terms notation."""
+
+    HINT: ClassVar[str] = (
+        "write terms like '2/10 net 30', '30% advance, 70% net 60', '10th prox' or 'net 1m+eom'"
+    )
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise InvalidTermsError(f"terms={text!r} must be a str", value=text)
+        self.text = text
+        self.tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
+        self.i = 0
+        self.lines: list[TermLine] = []
+        self.tiers: list[DiscountTier] = []
+        self.options: dict[str, Any] = {}
+        self.pending: tuple[LineKind, Any, int] | None = None
+
+    def error(self, token: str, position: int, why: str | None = None) -> InvalidTermsError:
+        return InvalidTermsError(
+            f"cannot read {token!r} at position {position} of {self.text!r}: {why or self.HINT}",
+            value=self.text,
+            token=token,
+            position=position,
+        )
+
+    def peek(self, ahead: int = 0) -> tuple[str, int] | None:
+        j = self.i + ahead
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def take(self, what: str) -> tuple[str, int]:
+        token = self.peek()
+        if token is None:
+            raise InvalidTermsError(
+                f"{self.text!r} ends where {what} was expected: {self.HINT}",
+                value=self.text,
+                token="",
+                position=len(self.text),
+            )
+        self.i += 1
+        return token
+
+    def steps(self, token: str, position: int) -> tuple[DateStep, ...]:
+        return parse_steps(token, _offset=position, _whole=self.text)
+
+    def skip_days(self) -> None:
+        nxt = self.peek()
+        if nxt is not None and nxt[0].lower() in ("day", "days"):
+            self.i += 1
+
+    def add_line(self, due: tuple[DateStep, ...], *, chained: bool = False) -> None:
+        kind, value, _ = self.pending or (LineKind.BALANCE, None, 0)
+        self.pending = None
+        try:
+            if kind is LineKind.PERCENT:
+                line = TermLine(kind=kind, percent=value, due=due, chained=chained)
+            elif kind is LineKind.FIXED:
+                line = TermLine(kind=kind, amount=value, due=due, chained=chained)
+            else:
+                line = TermLine(kind=kind, due=due, chained=chained)
+        except InvalidTermsError as exc:
+            token, position = self.tokens[self.i - 1]
+            raise self.error(token, position, exc.message) from None
+        self.lines.append(line)
+
+    def tier(self) -> DiscountTier | None:
+        """Read a tier (``P/STEPS``, ``CURamount/STEPS`` or ``P% N [days]``) or return None."""
+        current = self.peek()
+        if current is None:
+            return None
+        token, position = current
+        low = token.lower()
+        nxt = self.peek(1)
+        m = _PERCENT_TIER.fullmatch(low)
+        if m:
+            build: dict[str, Any] = {"percent": Decimal(m[1])}
+            steps = self.steps(m[2], position + m.start(2))
+            self.i += 1
+        elif (m := _FIXED_TIER.fullmatch(token)) is not None:
+            build = {"amount": self.money(m[1], m[2], token, position)}
+            steps = self.steps(m[3], position + m.start(3))
+            self.i += 1
+        elif (
+            (m := _PERCENT.fullmatch(low)) is not None
+            and nxt is not None
+            and _NUMBER.match(nxt[0])
+            and not _ORDINAL.fullmatch(nxt[0])
+        ):
+            build = {"percent": Decimal(m[1])}
+            steps = self.steps(*nxt)
+            self.i += 2
+            self.skip_days()
+        else:
+            return None
+        try:
+            return DiscountTier(deadline=steps, **build)
+        except InvalidTermsError as exc:
+            raise self.error(token, position, exc.message) from None
+
+    def money(self, code: str, amount: str, token: str, position: int) -> Money:
+        try:
+            return Money(Decimal(amount), currency(code))
+        except O2CError as exc:
+            raise self.error(token, position, str(exc)) from None
+
+    def parse(self) -> PaymentTerms:
+        normal = " ".join(self.text.lower().replace(",", " ").split())
+        settlement = Settlement.CREDIT
+        if normal.startswith("due on receipt"):
+            settlement = Settlement.ON_RECEIPT
+            self.i = 3
+        elif self.tokens and self.tokens[0][0].lower() in _SPECIAL:
+            settlement = _SPECIAL[self.tokens[0][0].lower()]
+            self.i = 1
+        if settlement is not Settlement.CREDIT:
+            self.lines.append(TermLine.balance())
+        baseline_rules: tuple[DateStep, ...] = ()
+        baseline = BaselineSource.DOCUMENT
+        while self.i < len(self.tokens):
+            token, position = self.tokens[self.i]
+            low = token.lower()
+            if settlement is not Settlement.CREDIT and "=" not in low:
+                raise self.error(token, position, f"{settlement.value} takes only options")
+            if low in ("net", "n"):
+                self.i += 1
+                self.add_line(self.steps(*self.take("a due date after 'net'")))
+                self.skip_days()
+                continue
+            if low.startswith("n/"):
+                self.i += 1
+                self.add_line(self.steps(token[2:], position + 2))
+                self.skip_days()
+                continue
+            if low == "then":
+                if not self.lines:
+                    raise self.error(token, position, "'then' needs a line before it")
+                self.i += 1
+                self.add_line(self.steps(*self.take("a due date after 'then'")), chained=True)
+                self.skip_days()
+                continue
+            if low == "advance":
+                self.i += 1
+                self.add_line(_NET0)
+                continue
+            nxt = self.peek(1)
+            ordinal = _ORDINAL.fullmatch(low)
+            if ordinal and nxt is not None and nxt[0].lower() == "prox":
+                self.i += 2
+                self.add_due_day(int(ordinal[1]), token, position)
+                continue
+            if low.isdigit() and nxt is not None and nxt[0].lower() == "mfi":
+                self.i += 2
+                self.add_due_day(int(low), token, position)
+                continue
+            if low == "with":
+                if not self.lines:
+                    raise self.error(token, position, "'with' needs a line before it")
+                self.i += 1
+                tiers = []
+                while (t := self.tier()) is not None:
+                    tiers.append(t)
+                if not tiers:
+                    raise self.error(token, position, "'with' needs discount tiers such as 2/10")
+                last = self.lines[-1]
+                self.lines[-1] = attrs.evolve(last, discounts=last.discounts + tuple(tiers))
+                continue
+            tier = self.tier()
+            if tier is not None:
+                if self.pending is not None:
+                    raise self.error(token, position, "a line's amount needs its due date first")
+                self.tiers.append(tier)
+                continue
+            m = _PERCENT.fullmatch(low)
+            fixed = _FIXED.fullmatch(token)
+            if m or low in ("balance", "rest") or fixed:
+                if self.pending is not None:
+                    raise self.error(token, position, "the previous amount has no due date")
+                if m:
+                    self.pending = (LineKind.PERCENT, Decimal(m[1]), position)
+                elif fixed:
+                    fixed_amount = self.money(fixed[1], fixed[2], token, position)
+                    self.pending = (LineKind.FIXED, fixed_amount, position)
+                else:
+                    self.pending = (LineKind.BALANCE, None, position)
+                self.i += 1
+                continue
+            if low == "eom":
+                baseline_rules = (EndOfMonth(),)
+                self.i += 1
+                continue
+            if low in ("rog", "roi"):
+                baseline = BaselineSource.DELIVERY if low == "rog" else BaselineSource.RECEIPT
+                self.i += 1
+                continue
+            key, eq, value = low.partition("=")
+            if eq and key == "baseline":
+                baseline_rules = self.steps(token[len(key) + 1 :], position + len(key) + 1)
+                self.i += 1
+                continue
+            if eq and key in _OPTIONS:
+                try:
+                    self.options[_OPTION_FIELDS[key]] = _OPTIONS[key](value)
+                except ValueError:
+                    choices = "|".join(str(e.value) for e in _OPTIONS[key])
+                    raise self.error(token, position, f"{key} is one of {choices}") from None
+                self.i += 1
+                continue
+            raise self.error(token, position)
+        if self.pending is not None:
+            _kind, _value, position = self.pending
+            token = self.text[position:].split()[0]
+            raise self.error(token, position, "this amount needs a due date (net N, advance ...)")
+        if not self.lines:
+            if baseline_rules and not self.tiers:
+                self.lines.append(TermLine.balance())
+            else:
+                raise InvalidTermsError(
+                    f"{self.text!r} has no net term: {self.HINT}",
+                    value=self.text,
+                    token=self.text,
+                    position=0,
+                )
+        try:
+            return PaymentTerms(
+                lines=tuple(self.lines),
+                discounts=tuple(self.tiers),
+                baseline=baseline,
+                baseline_rules=baseline_rules,
+                settlement=settlement,
+                **self.options,
+            )
+        except InvalidTermsError as exc:
+            raise InvalidTermsError(
+                f"{self.text!r}: {exc.message}",
+                value=self.text,
+                token=self.text,
+                position=0,
+                line=exc.line,
+            ) from None
+
+    def add_due_day(self, day: int, token: str, position: int) -> None:
+        try:
+            step = MonthDay(day)
+        except InvalidTermsError as exc:
+            raise self.error(token, position, exc.message) from None
+        self.add_line((step,))
