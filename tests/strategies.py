@@ -117,3 +117,89 @@ def rate_values(draw: st.DrawFn, *, max_digits: int = 8) -> Decimal:
     """
     digits = draw(st.integers(min_value=1, max_value=10**max_digits - 1))
     return Decimal(digits).scaleb(draw(st.integers(min_value=-(max_digits + 6), max_value=0)))
+
+
+# --------------------------------------------------------------------------------------------
+# Credit, orders, provisioning and forecast (issue 9)
+
+
+@st.composite
+def payment_records(
+    draw: st.DrawFn,
+    *,
+    currency: str = "EUR",
+    customers: tuple[str, ...] = ("C1", "C2", "C3"),
+    min_size: int = 0,
+    max_size: int = 30,
+) -> list[object]:
+    """Settled items (``o2c.credit.PaymentRecord``) paid between 30 days early and 200 late."""
+    from o2c.credit import PaymentRecord
+
+    base = dt.date(2025, 1, 1)
+    n = draw(st.integers(min_value=min_size, max_value=max_size))
+    result: list[object] = []
+    for i in range(n):
+        doc = base + dt.timedelta(days=draw(st.integers(min_value=0, max_value=400)))
+        due = doc + dt.timedelta(days=draw(st.sampled_from((0, 14, 30, 60))))
+        paid = due + dt.timedelta(days=draw(st.integers(min_value=-30, max_value=200)))
+        lag = draw(st.integers(min_value=0, max_value=3))
+        result.append(
+            PaymentRecord(
+                item_id=ItemId(f"P{i}"),
+                customer_id=CustomerId(draw(st.sampled_from(customers))),
+                amount=draw(moneys(currency, min_units=1, max_units=10**8)),
+                document_date=doc,
+                due_date=due,
+                paid_date=max(paid, doc),
+                disputed=draw(st.booleans()),
+                recorded_on=max(paid, doc) + dt.timedelta(days=lag),
+            )
+        )
+    return result
+
+
+@st.composite
+def disputed_open_items(
+    draw: st.DrawFn,
+    *,
+    currency: str = "EUR",
+    customers: tuple[str, ...] = ("C1", "C2"),
+    max_size: int = 10,
+) -> list[OpenItem]:
+    """Open items in one currency, invoices possibly partly paid and partly disputed."""
+    base = dt.date(2026, 3, 31)
+    result = []
+    for i in range(draw(st.integers(min_value=0, max_value=max_size))):
+        kind = draw(st.sampled_from(tuple(ItemKind)))
+        full = draw(amounts(currency, min_units=1, max_units=10**9))
+        open_part = (
+            full
+            if kind is not ItemKind.INVOICE
+            else draw(
+                amounts(currency, min_units=1, max_units=int(full.scaleb(minor_units(currency))))
+            )
+        )
+        disputed = None
+        if kind is ItemKind.INVOICE and draw(st.booleans()):
+            units = int(open_part.scaleb(minor_units(currency)))
+            disputed = money(draw(amounts(currency, min_units=0, max_units=units)), currency)
+        sign = 1 if kind is ItemKind.INVOICE else -1
+        doc = base + dt.timedelta(days=draw(st.integers(min_value=-300, max_value=0)))
+        result.append(
+            OpenItem(
+                item_id=ItemId(f"O{i}"),
+                customer_id=CustomerId(draw(st.sampled_from(customers))),
+                kind=kind,
+                document_number=f"N{i}",
+                document_date=doc,
+                due_date=doc + dt.timedelta(days=draw(st.integers(min_value=0, max_value=60))),
+                original_amount=money(sign * full, currency),
+                open_amount=money(sign * open_part, currency),
+                disputed_amount=disputed,
+            )
+        )
+    return result
+
+
+#: A loss rate: a fraction between 0 and 1 with up to 6 decimals.
+loss_rates = st.integers(min_value=0, max_value=10**6).map(lambda u: Decimal(u).scaleb(-6))
