@@ -17,6 +17,7 @@ message says what was wrong and what to do instead::
     │   ├── InvalidOrderError                     a sales order or its delivery/billing is wrong
     │   ├── StatementFormatError                  a bank file is malformed (line or XML path)
     │   ├── ImportRowError                        a migration row is rejected
+    │   ├── DisputeStateError                     a dispute cannot move to that state/outcome
     │   └── InvalidFactError                      a ledger fact that breaks an invariant
     │       ├── OverApplicationError              an item or payment would be over-applied
     │       └── DuplicateFactError                same fact id, other content
@@ -49,6 +50,7 @@ __all__ = [
     "ConcurrencyError",
     "CurrencyError",
     "CurrencyMismatchError",
+    "DisputeStateError",
     "DuplicateFactError",
     "FloatNotAllowedError",
     "ImportRowError",
@@ -193,6 +195,10 @@ class ImportRowError(ValidationError):
     ) -> None:
         super().__init__(message, field=field, value=value, row=row, **context)
         self.row = row
+
+
+class DisputeStateError(ValidationError):
+    """A dispute asked to move to a state (or outcome) its current state does not allow."""
 
 
 class InvalidFactError(ValidationError):
