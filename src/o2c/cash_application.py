@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import decimal
 import enum
 import re
 from collections import defaultdict
@@ -245,19 +246,41 @@ class MatchPolicy:
     suggest_threshold: float = 0.5
     ambiguity_margin: float = 0.05
     deduction_tolerance: Decimal = Decimal("0.15")
+    stated_deduction_tolerance: Decimal = Decimal("0.30")
+    fee_max_fraction: Decimal = Decimal("0.25")
     fee_bands: Mapping[str, Decimal] = attrs.field(factory=_default_fee_bands)
     fee_fraction: Decimal = Decimal("0.005")
     fx_tolerance: Decimal = Decimal("0.03")
     max_subset_items: int = 22
     max_subset_size: int = 16
     max_suggestions: int = 3
+    #: An amount shared by at least this many open items is "common" (round amounts): weak
+    #: evidence without a reference.
+    common_amount: int = 3
+    #: Prior odds that a payment without reference from a known customer pays a set of its
+    #: items exactly (weighs the chance that a subset sum is a coincidence).
+    subset_prior_odds: float = 2.0
 
     def fee_limit(self, currency_code: str, open_units: int) -> int:
-        """The largest bank fee, in minor units of ``currency_code``, for an item of that size."""
+        """The largest bank fee, in minor units of ``currency_code``, for an item of that size.
+
+        The band of the currency, and never more than ``fee_max_fraction`` of the item (charges
+        do not eat most of a small invoice).
+        """
+        cap = int(abs(open_units) * self.fee_max_fraction)
         band = self.fee_bands.get(currency_code)
         if band is None:
-            return int(open_units * self.fee_fraction)
-        return int(band.scaleb(minor_units(currency_code)))
+            return min(cap, int(abs(open_units) * self.fee_fraction))
+        return min(cap, int(band.scaleb(minor_units(currency_code))))
+
+    def deduction_limit(self, open_units: int, *, stated: bool) -> int:
+        """The largest short payment (minor units) closed as a deduction, rounded up.
+
+        ``stated``: the payer gave a reason (remittance code or text), which allows
+        ``stated_deduction_tolerance`` instead of ``deduction_tolerance``.
+        """
+        fraction = self.stated_deduction_tolerance if stated else self.deduction_tolerance
+        return int((abs(open_units) * fraction).to_integral_value(rounding=decimal.ROUND_CEILING))
 
     def decide(self, confidence: float, margin: float) -> Decision:
         """The decision for a best hypothesis of ``confidence`` leading the next by ``margin``."""
@@ -484,7 +507,7 @@ def _fit_single(
                 0.94,
                 "difference within the bank-fee band",
             )
-        tolerance = int(open_units * policy.deduction_tolerance)
+        tolerance = policy.deduction_limit(open_units, stated=reason_match is not None)
         if short <= tolerance and not partial_words:
             reason = _reason_text(text, reason_match)
             return _Fit(
@@ -492,7 +515,7 @@ def _fit_single(
                 amount,
                 [(ResidualKind.DEDUCTION, short, reason)],
                 0.92 if reason_match else 0.9,
-                f"short payment within the {policy.deduction_tolerance:%} tolerance"
+                "short payment within the deduction tolerance"
                 + (f" ({reason})" if reason_match else ""),
             )
         return _Fit(
@@ -567,6 +590,24 @@ def _subset_sums(
             if len(found) >= limit:
                 return found
     return found
+
+
+def _local_density(values: Sequence[int], target: int, max_size: int) -> float:
+    """Subset sums per minor unit in a window around ``target`` (excluding exact hits)."""
+    width = max(100, target // 20)
+    n = len(values)
+    half = n // 2
+    left = sorted(s for s, _ in _all_sums(values[:half], max_size))
+    right = sorted(s for s, _ in _all_sums(values[half:], max_size))
+    count = 0
+    for s in left:
+        a = bisect.bisect_left(right, target - width - s)
+        b = bisect.bisect_right(right, target + width - s)
+        count += b - a
+        c = bisect.bisect_left(right, target - s)
+        d = bisect.bisect_right(right, target - s)
+        count -= d - c
+    return count / (2 * width)
 
 
 def _all_sums(values: Sequence[int], max_size: int) -> list[tuple[int, int]]:
@@ -812,7 +853,9 @@ def _named_subsets(
         hyps.append(
             build(range(len(items)), fits, 0.94, "named items less a bank fee within the band", 0)
         )
-    elif 0 < short <= int(total * policy.deduction_tolerance) and not _PARTIAL_WORDS.search(text):
+    elif 0 < short <= policy.deduction_limit(
+        total, stated=_DEDUCTION_WORDS.search(text) is not None
+    ) and not _PARTIAL_WORDS.search(text):
         reason = _reason_text(text, _DEDUCTION_WORDS.search(text))
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
@@ -945,11 +988,17 @@ def _customer_hypotheses(
                         ),
                     )
                 )
-    rarity = ctx.amount_count.get((pay_ccy, pay_units), 0)
+    count = ctx.amount_count.get((pay_ccy, pay_units), 0)
     for item, fit in singles:
-        conf = 0.45 + 0.45 * min(score, 1.0) * fit.quality
-        if rarity <= 1 and fit.quality >= 1.0:
-            conf += 0.05
+        support = min(score, 1.0)
+        if count == 1 and fit.quality >= 1.0:
+            # The only open item of this amount anywhere: the amount itself identifies it,
+            # so weak payer evidence (initials) suffices.
+            support = min(1.0, support + 0.45)
+        conf = 0.45 + 0.5 * support * fit.quality
+        if count >= policy.common_amount:
+            # A round amount many items share says less on its own.
+            conf -= 0.03
         if len(singles) > 1:
             conf -= 0.15
         hyps.append(
@@ -982,8 +1031,10 @@ def _customer_hypotheses(
             if not subsets:
                 continue
             truncated = len(items) > len(pool)
-            # The chance that a random amount hits some subset of this many items.
-            density = (2 ** len(pool)) / max(pay_units, 1)
+            # How many subset sums fall on one minor unit near the amount: the expected
+            # number of coincidental exact hits.
+            density = _local_density(vals, pay_units, policy.max_subset_size)
+            posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
             for s in subsets:
                 fits = []
                 for k in s:
@@ -992,11 +1043,9 @@ def _customer_hypotheses(
                     d = o - vals[k]
                     res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
                     fits.append((i, _Fit(o, vals[k], res, quality, "")))
-                conf = 0.42 + 0.45 * min(score, 1.0) * quality
+                conf = posterior**3 * min(score, 1.0) * quality
                 if len(subsets) > 1:
                     conf -= 0.2
-                if density > 0.02:
-                    conf -= min(0.3, density)
                 if truncated:
                     conf -= 0.05
                 hyps.append(
@@ -1007,7 +1056,7 @@ def _customer_hypotheses(
                         [
                             note,
                             f"{len(s)} of the customer's {len(items)} open items add up "
-                            f"({label}, no reference)"
+                            f"({label}, no reference; chance of a coincidence {density:.2g})"
                             + ("; another subset also adds up" if len(subsets) > 1 else ""),
                         ],
                     )
