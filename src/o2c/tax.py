@@ -1,0 +1,1553 @@
+"""Taxes on lines and documents, right to the cent under a stated rounding policy.
+
+A :class:`Tax` is one definition (percent, fixed per unit, or division) with the flags every ERP
+uses: price-included, whether its amount joins the base of later taxes, whether its own base is
+affected by earlier ones, compound (tax on tax), withholding, and an EN 16931 VAT category with the
+exemption reason it requires.  :func:`compute` turns :class:`TaxableLine` values (and document
+allowances and charges) into a :class:`TaxResult`: line nets, amounts per tax, the VAT breakdown
+per category and rate, withholding kept apart, and totals.  The :class:`TaxPolicy` used travels
+with the result, so a recomputation from the result is always identical.
+
+The model: on a line, every tax amount is an affine function of the line's net ``N`` (``rate x
+base`` where the base is ``N`` plus the earlier taxes that feed it, or a fixed amount per unit).
+Price-included taxes are the ones contained in the priced amount ``G``, so ``N`` solves
+``G = N + sum(included taxes)``; excluded taxes are then added on top.
+
+>>> from decimal import Decimal
+>>> from o2c.money import money
+>>> vat21 = Tax.percent_of("VAT21", "21", price_included=True)
+>>> lines = [TaxableLine(quantity=Decimal("1"), unit_price=money("11.90", "EUR"), taxes=[vat21]),
+...          TaxableLine(quantity=Decimal("1"), unit_price=money("2.80", "EUR"), taxes=[vat21])]
+>>> result = compute(lines, "EUR")                       # global rounding (EN 16931)
+>>> result.untaxed.amount, result.tax_total.amount, result.total.amount
+(Decimal('12.15'), Decimal('2.55'), Decimal('14.70'))
+>>> per_line = compute(lines, "EUR", policy=TaxPolicy(method=RoundingMethod.PER_LINE))
+>>> per_line.untaxed.amount, per_line.tax_total.amount, per_line.total.amount
+(Decimal('12.14'), Decimal('2.56'), Decimal('14.70'))
+>>> result.policy.method
+<RoundingMethod.GLOBAL: 'global'>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NewType, Protocol
+
+import attrs
+from moneyed import Currency, Money
+
+from o2c.errors import CurrencyMismatchError, InvalidTaxError
+from o2c.money import (
+    CONTEXT,
+    CashRounding,
+    RoundingPolicy,
+    allocate_decimal,
+    currency,
+    minor_unit,
+    quantize_decimal,
+    to_decimal,
+)
+
+__all__ = [
+    "AllowanceCharge",
+    "AppliedExemption",
+    "ChargeKind",
+    "CompoundBase",
+    "ExemptionCertificate",
+    "GlobalBase",
+    "IncludedRounding",
+    "JurisdictionRounding",
+    "LineTaxResult",
+    "RateQuote",
+    "RestateMethod",
+    "RestatedTax",
+    "RoundingMethod",
+    "Tax",
+    "TaxAmount",
+    "TaxBreakdown",
+    "TaxCategory",
+    "TaxGroup",
+    "TaxId",
+    "TaxKind",
+    "TaxPolicy",
+    "TaxRestatement",
+    "TaxResult",
+    "TaxTotal",
+    "TaxableLine",
+    "compute",
+    "flatten",
+    "restate",
+]
+
+TaxId = NewType("TaxId", str)
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+
+
+# --------------------------------------------------------------------------------------------
+# Options
+
+
+class TaxKind(enum.Enum):
+    """How a tax amount follows from its base (every kind computes through the same verb)."""
+
+    #: ``base x percent / 100``.
+    PERCENT = "percent"
+    #: ``amount_per_unit x quantity``, with the sign of the unit price (+1 when the price is 0).
+    FIXED = "fixed"
+    #: Gross-up: ``base x r / (1 - sum of r in its batch)`` (the tax is ``r`` of the gross).
+    DIVISION = "division"
+
+
+class TaxCategory(enum.Enum):
+    """EN 16931 VAT category codes (UNCL5305 subset, BT-118/BT-151)."""
+
+    STANDARD = "S"
+    ZERO_RATED = "Z"
+    EXEMPT = "E"
+    REVERSE_CHARGE = "AE"
+    INTRA_COMMUNITY = "K"
+    EXPORT = "G"
+    OUTSIDE_SCOPE = "O"
+    CANARY_ISLANDS = "L"
+    CEUTA_MELILLA = "M"
+
+    @property
+    def needs_exemption_reason(self) -> bool:
+        """Whether EN 16931 requires an exemption reason (BR-E-10, BR-AE-10, BR-IC-10 ...)."""
+        return self in _REASON_REQUIRED
+
+    @property
+    def zero_rate_only(self) -> bool:
+        """Whether the category's rate must be 0 (BR-Z-05, BR-E-05, BR-AE-05, BR-IC-05 ...)."""
+        return self in _ZERO_ONLY
+
+
+_REASON_REQUIRED = frozenset(
+    {
+        TaxCategory.EXEMPT,
+        TaxCategory.REVERSE_CHARGE,
+        TaxCategory.INTRA_COMMUNITY,
+        TaxCategory.EXPORT,
+        TaxCategory.OUTSIDE_SCOPE,
+    }
+)
+_ZERO_ONLY = _REASON_REQUIRED | {TaxCategory.ZERO_RATED}
+
+
+class RoundingMethod(enum.Enum):
+    """Where taxes are rounded."""
+
+    #: Each line's net and each line tax are rounded; document totals are sums.
+    PER_LINE = "per_line"
+    #: EN 16931: line nets are rounded, each tax is computed once on the document's sum.
+    GLOBAL = "global"
+    #: Each unit's tax is rounded and multiplied by the quantity (US "item basis" on unit
+    #: prices: 3 x 0.99 at 8.25 % is 3 x 0.08).  Totals are sums, as per line.
+    PER_UNIT = "per_unit"
+
+
+class GlobalBase(enum.Enum):
+    """Under global rounding, what the per-tax base is the sum of."""
+
+    #: Rounded line nets (EN 16931 BT-131, the default).
+    ROUNDED_LINES = "rounded_lines"
+    #: Raw, unrounded line amounts (Odoo's ``round_globally``).
+    RAW_LINES = "raw_lines"
+
+
+class IncludedRounding(enum.Enum):
+    """How a price-included tax and the net are rounded out of a gross amount."""
+
+    #: Round each tax; the net is the gross minus the rounded taxes (Odoo 17+). Gross preserved.
+    NET_FROM_GROSS = "net_from_gross"
+    #: Round the net; the taxes are the gross minus the net (Odoo <= 16). Gross preserved; a
+    #: cent left between several included taxes goes to the last of them.
+    TAX_FROM_GROSS = "tax_from_gross"
+    #: Round net and taxes independently from the exact values; the difference to the gross is
+    #: a stated ``rounding_adjustment`` (ERPNext), so the total still equals the gross.
+    INDEPENDENT = "independent"
+
+
+class CompoundBase(enum.Enum):
+    """Under per-line rounding, whether an earlier tax enters later bases rounded or raw."""
+
+    ROUNDED = "rounded"
+    RAW = "raw"
+
+
+class JurisdictionRounding(enum.Enum):
+    """Whether taxes with a ``jurisdiction`` are rounded each on its own or as one aggregate."""
+
+    SEPARATE = "separate"
+    #: Round the sum of every jurisdiction's tax, then allocate it back by largest remainder
+    #: (ties to the higher rate) - US Streamlined Sales Tax rounding.
+    AGGREGATE = "aggregate"
+
+
+class ChargeKind(enum.Enum):
+    """A document-level allowance (BG-20, reduces the base) or charge (BG-21, adds to it)."""
+
+    ALLOWANCE = "allowance"
+    CHARGE = "charge"
+
+
+# --------------------------------------------------------------------------------------------
+# Tax definitions
+
+
+def _percent(value: object) -> Decimal:
+    return to_decimal(value, field="percent")
+
+
+def _per_unit(value: object) -> Decimal:
+    return to_decimal(value, field="amount_per_unit")
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidTaxError(
+            f"expected text, got {type(value).__name__}", field="text", value=value
+        )
+    return value.strip() or None
+
+
+@attrs.frozen(kw_only=True)
+class Tax:
+    """One tax definition.  ``percent`` is in percent (``Decimal("19")`` for 19 %).
+
+    ``affects_base_of_subsequent`` adds this tax's amount to the base of later taxes whose
+    ``base_affected_by_previous`` is true (Odoo's include_base_amount / is_base_affected);
+    ``compound`` makes this tax's base the net plus every earlier tax (tax on tax).
+    A ``withholding`` tax is usually negative and is kept apart from the tax totals.
+
+    Raises:
+        InvalidTaxError: for a rate on a zero-rate-only category (Z, E, AE, K, G, O), a
+            ``DIVISION`` rate of 100 % or more, an empty id, or an unknown kind.
+    """
+
+    id: TaxId
+    kind: TaxKind = TaxKind.PERCENT
+    percent: Decimal = attrs.field(default=_ZERO, converter=_percent)
+    amount_per_unit: Decimal = attrs.field(default=_ZERO, converter=_per_unit)
+    price_included: bool = False
+    affects_base_of_subsequent: bool = False
+    base_affected_by_previous: bool = True
+    compound: bool = False
+    sequence: int = 0
+    withholding: bool = False
+    category: TaxCategory | None = None
+    exemption_reason: str | None = attrs.field(default=None, converter=_optional_text)
+    exemption_reason_code: str | None = attrs.field(default=None, converter=_optional_text)
+    jurisdiction: str | None = None
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise InvalidTaxError(
+                f"tax id {self.id!r} must be non-empty text", field="id", value=self.id
+            )
+        if not isinstance(self.kind, TaxKind):
+            raise InvalidTaxError(
+                f"kind={self.kind!r} is not a TaxKind", field="kind", value=self.kind
+            )
+        if self.category is not None:
+            if not isinstance(self.category, TaxCategory):
+                raise InvalidTaxError(
+                    f"category={self.category!r} is not a TaxCategory (e.g. TaxCategory.STANDARD)",
+                    field="category",
+                    value=self.category,
+                )
+            if self.category.zero_rate_only and (self.percent != 0 or self.amount_per_unit != 0):
+                raise InvalidTaxError(
+                    f"tax {self.id}: category {self.category.value} is zero-rated by definition, "
+                    f"percent={self.percent} is impossible; use TaxCategory.STANDARD for a rate",
+                    field="percent",
+                    value=self.percent,
+                )
+        if self.kind is TaxKind.DIVISION and self.percent >= _HUNDRED:
+            raise InvalidTaxError(
+                f"tax {self.id}: a division tax of {self.percent}% has no finite gross-up; "
+                "use a rate below 100",
+                field="percent",
+                value=self.percent,
+            )
+
+    # -- named constructors ------------------------------------------------------------------
+
+    @classmethod
+    def percent_of(cls, tax_id: str, percent: str | int | Decimal, **options: Any) -> Tax:
+        """A percent tax (``options`` are the other fields, e.g. ``price_included=True``)."""
+        return cls(id=TaxId(tax_id), kind=TaxKind.PERCENT, percent=percent, **options)
+
+    @classmethod
+    def fixed(cls, tax_id: str, amount_per_unit: str | int | Decimal, **options: Any) -> Tax:
+        """A fixed amount per unit (eco-tax, excise); its sign follows the unit price."""
+        return cls(
+            id=TaxId(tax_id),
+            kind=TaxKind.FIXED,
+            amount_per_unit=amount_per_unit,
+            **options,
+        )
+
+    @classmethod
+    def division(cls, tax_id: str, percent: str | int | Decimal, **options: Any) -> Tax:
+        """A division (gross-up) tax: the tax is ``percent`` of the amount including it."""
+        return cls(id=TaxId(tax_id), kind=TaxKind.DIVISION, percent=percent, **options)
+
+    @classmethod
+    def vat(
+        cls,
+        tax_id: str,
+        percent: str | int | Decimal,
+        category: TaxCategory = TaxCategory.STANDARD,
+        *,
+        reason: str | None = None,
+        reason_code: str | None = None,
+        **options: Any,
+    ) -> Tax:
+        """A VAT with its EN 16931 category; exempt-like categories need a ``reason`` or code.
+
+        >>> Tax.vat("E", 0, TaxCategory.EXEMPT)
+        Traceback (most recent call last):
+        ...
+        o2c.errors.InvalidTaxError: tax E: category E needs an exemption reason text or code ...
+        """
+        if category.needs_exemption_reason and not (
+            _optional_text(reason) or _optional_text(reason_code)
+        ):
+            raise InvalidTaxError(
+                f"tax {tax_id}: category {category.value} needs an exemption reason text or code "
+                "(EN 16931 BT-120/BT-121); pass reason='...' or reason_code='VATEX-...'",
+                field="exemption_reason",
+                value=reason,
+            )
+        return cls(
+            id=TaxId(tax_id),
+            kind=TaxKind.PERCENT,
+            percent=percent,
+            category=category,
+            exemption_reason=reason,
+            exemption_reason_code=reason_code,
+            **options,
+        )
+
+    @classmethod
+    def gst(
+        cls,
+        percent: str | int | Decimal,
+        *,
+        intra_state: bool,
+        prefix: str = "",
+        **options: Any,
+    ) -> tuple[Tax, ...]:
+        """India GST: CGST + SGST at half the rate each (intra-state), or IGST at the full rate.
+
+        >>> [(t.id, t.percent) for t in Tax.gst(18, intra_state=True)]
+        [('CGST9', Decimal('9')), ('SGST9', Decimal('9'))]
+        >>> [(t.id, t.percent) for t in Tax.gst(18, intra_state=False)]
+        [('IGST18', Decimal('18'))]
+        """
+        rate = _percent(percent)
+        if not intra_state:
+            return (cls.percent_of(f"{prefix}IGST{rate.normalize():f}", rate, **options),)
+        half = rate / 2
+        label = f"{half.normalize():f}"
+        return (
+            cls.percent_of(f"{prefix}CGST{label}", half, jurisdiction="central", **options),
+            cls.percent_of(f"{prefix}SGST{label}", half, jurisdiction="state", **options),
+        )
+
+    # -- the uniform verb --------------------------------------------------------------------
+
+    def amount_on(
+        self,
+        base: Decimal,
+        *,
+        quantity: Decimal = _ONE,
+        price_sign: int = 1,
+        batch_percent: Decimal | None = None,
+    ) -> Decimal:
+        """The exact (unrounded) amount of this tax on ``base``, for every kind.
+
+        ``batch_percent`` is the sum of the division rates computed together (this tax's
+        own rate when ``None``).
+
+        >>> Tax.percent_of("T", 10).amount_on(Decimal("200"))
+        Decimal('20.0')
+        >>> Tax.division("D", 10).amount_on(Decimal("200"))
+        Decimal('22.2222...')
+        >>> Tax.fixed("F", "1.50").amount_on(Decimal("0"), quantity=Decimal(-2))
+        Decimal('-3.00')
+        """
+        with decimal.localcontext(CONTEXT):
+            factor, constant = _coefficients(self, batch_percent)
+            if self.kind is TaxKind.FIXED:
+                return constant * quantity * price_sign
+            return base * factor
+
+
+def _coefficients(tax: Tax, batch_percent: Decimal | None) -> tuple[Decimal, Decimal]:
+    """``(factor, per_unit)``: amount = factor x base, or per_unit x quantity x sign."""
+    if tax.kind is TaxKind.PERCENT:
+        return tax.percent / _HUNDRED, _ZERO
+    if tax.kind is TaxKind.DIVISION:
+        total = tax.percent if batch_percent is None else batch_percent
+        if total >= _HUNDRED:
+            raise InvalidTaxError(
+                f"division taxes computed together sum to {total}%: no finite gross-up",
+                field="percent",
+                value=total,
+            )
+        return tax.percent / (_HUNDRED - total), _ZERO
+    return _ZERO, tax.amount_per_unit
+
+
+@attrs.frozen(kw_only=True)
+class TaxGroup:
+    """Taxes applied together (e.g. CGST + SGST); flattened into its children by sequence."""
+
+    id: str
+    taxes: tuple[Tax, ...] = attrs.field(converter=tuple)
+    sequence: int = 0
+
+
+def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
+    """Taxes in evaluation order: items sorted by sequence (stable), groups expanded in place.
+
+    >>> g = TaxGroup(id="G", taxes=(Tax.percent_of("B", 1, sequence=2),
+    ...                             Tax.percent_of("A", 1, sequence=1)), sequence=5)
+    >>> [t.id for t in flatten([Tax.percent_of("Z", 1, sequence=9), g])]
+    ['A', 'B', 'Z']
+    """
+    result: list[Tax] = []
+    for item in sorted(items, key=lambda i: i.sequence):
+        if isinstance(item, TaxGroup):
+            result.extend(sorted(item.taxes, key=lambda t: t.sequence))
+        elif isinstance(item, Tax):
+            result.append(item)
+        else:
+            raise InvalidTaxError(
+                f"{item!r} is neither a Tax nor a TaxGroup", field="taxes", value=item
+            )
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------------------------
+# Policy and inputs
+
+
+def _default_included(policy: TaxPolicy) -> IncludedRounding:
+    return (
+        IncludedRounding.INDEPENDENT
+        if policy.method is RoundingMethod.GLOBAL
+        else IncludedRounding.NET_FROM_GROSS
+    )
+
+
+@attrs.frozen(kw_only=True)
+class TaxPolicy:
+    """Every choice that changes a tax cent, recorded with each :class:`TaxResult`.
+
+    Defaults: global rounding over rounded line nets (EN 16931), half-up to the currency's minor
+    unit, earlier taxes compounding rounded, jurisdictions rounded separately.  For price-included
+    taxes the default is :attr:`IncludedRounding.NET_FROM_GROSS` per line and
+    :attr:`IncludedRounding.INDEPENDENT` (with a stated rounding adjustment) under global rounding.
+    ``cash_rounding`` rounds the amount due only (a separate rounding amount; taxes never change).
+    """
+
+    method: RoundingMethod = RoundingMethod.GLOBAL
+    rounding: RoundingPolicy = attrs.field(factory=RoundingPolicy)
+    global_base: GlobalBase = GlobalBase.ROUNDED_LINES
+    included: IncludedRounding = attrs.field(
+        default=attrs.Factory(_default_included, takes_self=True)
+    )
+    compound_base: CompoundBase = CompoundBase.ROUNDED
+    jurisdictions: JurisdictionRounding = JurisdictionRounding.SEPARATE
+    cash_rounding: CashRounding | None = None
+
+    def step_for(self, currency_code: str | Currency) -> Decimal:
+        """The rounding step in ``currency_code`` (the minor unit unless the policy sets one)."""
+        return self.rounding.step_for(currency_code)
+
+
+def _quantity(value: object) -> Decimal:
+    return to_decimal(value, field="quantity")
+
+
+def _discount(value: object) -> Decimal:
+    d = to_decimal(value, field="discount_percent")
+    if d < 0 or d > _HUNDRED:
+        raise InvalidTaxError(
+            f"discount_percent={d} must be between 0 and 100", field="discount_percent", value=d
+        )
+    return d
+
+
+def _taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
+    return flatten(value)
+
+
+def _money_field(field: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: object, _attribute: object, value: object) -> None:
+        if not isinstance(value, Money):
+            raise InvalidTaxError(
+                f"{field}={value!r} must be a Money (o2c.money.money(amount, currency))",
+                field=field,
+                value=value,
+            )
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class TaxableLine:
+    """A priced line: ``quantity x unit_price``, less ``discount_percent``, with its taxes.
+
+    ``taxes`` may contain :class:`TaxGroup` values; they are flattened and sorted by sequence.
+    """
+
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit_price: Money = attrs.field(validator=_money_field("unit_price"))
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
+    discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
+
+
+@attrs.frozen(kw_only=True)
+class AllowanceCharge:
+    """A document-level allowance or charge (EN 16931 BG-20/BG-21); ``amount`` is positive.
+
+    ``taxes``: the taxes on it (price-excluded; for EN 16931 one VAT), ``()`` for none, or
+    ``None`` to apportion it over the document's tax sets pro rata to their line nets.
+    """
+
+    kind: ChargeKind
+    amount: Money = attrs.field(validator=_money_field("amount"))
+    reason: str = ""
+    reason_code: str | None = None
+    taxes: tuple[Tax, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_taxes)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount.amount < 0:
+            raise InvalidTaxError(
+                f"{self.kind.value} amount {self.amount.amount} must be positive: the kind "
+                "(allowance or charge) gives the sign",
+                field="amount",
+                value=self.amount,
+            )
+
+    @property
+    def signed(self) -> Decimal:
+        """The amount as it enters the base: negative for an allowance."""
+        return -self.amount.amount if self.kind is ChargeKind.ALLOWANCE else self.amount.amount
+
+
+@attrs.frozen(kw_only=True)
+class ExemptionCertificate:
+    """A customer's exemption certificate for some jurisdictions, valid between two dates."""
+
+    certificate_id: str
+    jurisdictions: frozenset[str] = attrs.field(converter=frozenset)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+    def covers(self, tax: Tax, on: dt.date) -> bool:
+        """Whether this certificate exempts ``tax`` on the date ``on`` (both ends inclusive)."""
+        if tax.jurisdiction is None or tax.jurisdiction not in self.jurisdictions:
+            return False
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@attrs.frozen(kw_only=True)
+class TaxAmount:
+    """One tax on one line: its base and amount."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class LineTaxResult:
+    """One line (or document allowance/charge) after tax: its net (BT-131) and its taxes.
+
+    Under global rounding a line's taxes are the document's rounded tax spread back over the
+    lines (largest remainder), so the lines always sum to the document.
+    """
+
+    index: int
+    gross: Money
+    net: Money
+    taxes: tuple[TaxAmount, ...]
+    rounding_adjustment: Money
+    charge: ChargeKind | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TaxTotal:
+    """One tax over the document: base, rounded amount, and the exact unrounded amount."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+    raw_amount: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class TaxBreakdown:
+    """One VAT breakdown group (EN 16931 BG-23): category and rate, base, amount."""
+
+    category: TaxCategory | None
+    percent: Decimal | None
+    base: Money
+    amount: Money
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = None
+    tax_ids: tuple[TaxId, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class AppliedExemption:
+    """A tax removed by an exemption certificate, with the amount that would have applied."""
+
+    certificate_id: str
+    tax_id: TaxId
+    forgone: Money
+
+
+@attrs.frozen(kw_only=True)
+class TaxResult:
+    """Taxes of a document under ``policy``; amounts are rounded, lines sum to the document.
+
+    ``total`` is ``untaxed + tax_total + withholding_total + rounding_adjustment``: what the
+    customer owes before cash rounding.  ``total_with_tax`` leaves withholding out (EN 16931
+    BT-112 plus the rounding adjustment).
+    """
+
+    currency: Currency
+    policy: TaxPolicy
+    lines: tuple[LineTaxResult, ...]
+    charges: tuple[LineTaxResult, ...]
+    taxes: tuple[TaxTotal, ...]
+    line_total: Money
+    allowance_total: Money
+    charge_total: Money
+    untaxed: Money
+    tax_total: Money
+    withholding_total: Money
+    rounding_adjustment: Money
+    total: Money
+    exempt_sales: Money
+    exemptions: tuple[AppliedExemption, ...] = ()
+    notes: tuple[str, ...] = ()
+    #: The percent of a "mixed" early-payment discount the tax bases were reduced by.
+    tax_base_discount_percent: Decimal | None = None
+
+    @property
+    def total_with_tax(self) -> Money:
+        """``untaxed + tax_total + rounding_adjustment`` (withholding left out)."""
+        return Money(
+            self.untaxed.amount + self.tax_total.amount + self.rounding_adjustment.amount,
+            self.currency,
+        )
+
+    def tax(self, tax_id: str) -> Money:
+        """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
+        for t in self.taxes:
+            if t.tax.id == tax_id:
+                return t.amount
+        return Money(_ZERO, self.currency)
+
+    @property
+    def breakdown(self) -> tuple[TaxBreakdown, ...]:
+        """The VAT breakdown: non-withholding taxes grouped by category and rate, in order."""
+        groups: dict[tuple[TaxCategory | None, Decimal | None], list[TaxTotal]] = {}
+        for t in self.taxes:
+            if t.tax.withholding:
+                continue
+            pct = None if t.tax.kind is TaxKind.FIXED else t.tax.percent.normalize()
+            groups.setdefault((t.tax.category, pct), []).append(t)
+        out = []
+        for (category, pct), members in groups.items():
+            first = members[0].tax
+            out.append(
+                TaxBreakdown(
+                    category=category,
+                    percent=pct,
+                    base=Money(sum((m.base.amount for m in members), _ZERO), self.currency),
+                    amount=Money(sum((m.amount.amount for m in members), _ZERO), self.currency),
+                    exemption_reason=first.exemption_reason,
+                    exemption_reason_code=first.exemption_reason_code,
+                    tax_ids=tuple(m.tax.id for m in members),
+                )
+            )
+        return tuple(out)
+
+    @property
+    def cash_rounding_amount(self) -> Money:
+        """What cash rounding (``policy.cash_rounding``) adds to ``total``; zero without it."""
+        return Money(self.amount_due.amount - self.total.amount, self.currency)
+
+    @property
+    def amount_due(self) -> Money:
+        """``total`` cash-rounded under ``policy.cash_rounding`` (``total`` when none)."""
+        return _cash_round(self.policy.cash_rounding, self.total)
+
+    def recompute(
+        self,
+        lines: Sequence[TaxableLine],
+        charges: Sequence[AllowanceCharge] = (),
+        **options: Any,
+    ) -> TaxResult:
+        """The same computation again under this result's policy (identical by construction)."""
+        return compute(lines, self.currency, policy=self.policy, charges=charges, **options)
+
+
+def _cash_round(cash: CashRounding | None, value: Money) -> Money:
+    """``value`` rounded to the cash step (unchanged without cash rounding)."""
+    if cash is None:
+        return value
+    step = _canonical_step(cash.increment(value.currency))
+    rounded = quantize_decimal(value.amount, step, cash.rounding)
+    return Money(quantize_decimal(rounded, minor_unit(value.currency)), value.currency)
+
+
+# --------------------------------------------------------------------------------------------
+# Plans: per tax tuple, the structure that does not depend on amounts (cached)
+
+
+@attrs.frozen
+class _Plan:
+    taxes: tuple[Tax, ...]
+    factors: tuple[Decimal, ...]
+    per_unit: tuple[Decimal, ...]
+    fixed: tuple[bool, ...]
+    included: tuple[bool, ...]
+    contrib: tuple[tuple[int, ...], ...]
+    any_included: bool
+    last_included: int
+
+
+@lru_cache(maxsize=4096)
+def _plan(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
+    n = len(taxes)
+    seen: set[str] = set()
+    for t in taxes:
+        if t.id in seen:
+            raise InvalidTaxError(
+                f"tax {t.id} appears twice on one line; give each tax once",
+                field="taxes",
+                value=t.id,
+            )
+        seen.add(t.id)
+    # Division batches: consecutive division taxes with the same inclusion, none feeding the next.
+    batch_total: list[Decimal | None] = [None] * n
+    i = 0
+    while i < n:
+        t = taxes[i]
+        if t.kind is not TaxKind.DIVISION:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and taxes[j + 1].kind is TaxKind.DIVISION
+            and taxes[j + 1].price_included == t.price_included
+            and not taxes[j].affects_base_of_subsequent
+        ):
+            j += 1
+        total = sum((taxes[k].percent for k in range(i, j + 1)), _ZERO)
+        for k in range(i, j + 1):
+            batch_total[k] = total
+        i = j + 1
+    factors = []
+    per_unit = []
+    contrib = []
+    for i, t in enumerate(taxes):
+        f, c = _coefficients(t, batch_total[i])
+        factors.append(f)
+        per_unit.append(c)
+        if t.compound:
+            contrib.append(tuple(range(i)))
+        elif t.base_affected_by_previous:
+            contrib.append(tuple(j for j in range(i) if taxes[j].affects_base_of_subsequent))
+        else:
+            contrib.append(())
+    included = tuple(t.price_included and not force_excluded for t in taxes)
+    last = max((i for i in range(n) if included[i]), default=-1)
+    return _Plan(
+        taxes=taxes,
+        factors=tuple(factors),
+        per_unit=tuple(per_unit),
+        fixed=tuple(t.kind is TaxKind.FIXED for t in taxes),
+        included=included,
+        contrib=tuple(contrib),
+        any_included=last >= 0,
+        last_included=last,
+    )
+
+
+def _solve_net(plan: _Plan, gross: Decimal, quantity: Decimal, sign: int) -> list[Decimal]:
+    """Exact amounts ``[N, A_0, A_1, ...]`` such that ``gross = N + sum(included A_i)``."""
+    n = len(plan.taxes)
+    a = [_ZERO] * n
+    c = [_ZERO] * n
+    inc_a = _ZERO
+    inc_c = _ZERO
+    for i in range(n):
+        if plan.fixed[i]:
+            c[i] = plan.per_unit[i] * quantity * sign
+        else:
+            ba = _ONE
+            bc = _ZERO
+            for j in plan.contrib[i]:
+                ba += a[j]
+                bc += c[j]
+            f = plan.factors[i]
+            a[i] = f * ba
+            c[i] = f * bc
+        if plan.included[i]:
+            inc_a += a[i]
+            inc_c += c[i]
+    denominator = _ONE + inc_a
+    if denominator == 0:
+        raise InvalidTaxError(
+            "the price-included taxes of a line sum to -100%: the net cannot be recovered",
+            field="taxes",
+            value=tuple(t.id for t in plan.taxes),
+        )
+    net = (gross - inc_c) / denominator
+    return [net, *[a[i] * net + c[i] for i in range(n)]]
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+
+@attrs.define
+class _Acc:
+    """Running per-tax sums over the document."""
+
+    tax: Tax
+    raw: Decimal = _ZERO
+    base: Decimal = _ZERO
+    amount: Decimal = _ZERO  # rounded (per-line sums)
+    extracted: bool = False
+
+
+@attrs.define
+class _Line:
+    index: int
+    charge: ChargeKind | None
+    plan: _Plan
+    gross: Decimal
+    net: Decimal
+    raw_net: Decimal
+    raw: list[Decimal]
+    bases: list[Decimal]
+    amounts: list[Decimal]
+    adjustment: Decimal = _ZERO
+
+
+class _Ctx:
+    __slots__ = (
+        "compound_raw",
+        "epd",
+        "global_rounded",
+        "method",
+        "mode",
+        "per_line",
+        "per_unit",
+        "step",
+    )
+
+    def __init__(self, policy: TaxPolicy, step: Decimal, epd: Decimal | None) -> None:
+        self.step = _canonical_step(step)
+        self.mode = policy.rounding.rounding
+        self.per_line = policy.method is not RoundingMethod.GLOBAL
+        self.per_unit = policy.method is RoundingMethod.PER_UNIT
+        self.global_rounded = policy.global_base is GlobalBase.ROUNDED_LINES
+        self.compound_raw = policy.compound_base is CompoundBase.RAW
+        self.method = policy.included
+        self.epd = None if epd is None else _ONE - epd / _HUNDRED
+
+
+def _canonical_step(step: Decimal) -> Decimal:
+    """``step`` with a canonical exponent when it is a power of ten (``1.00`` -> ``1``).
+
+    o2c.money.quantize_decimal caches "is this step a power of ten" by Decimal value, and
+    ``Decimal("1.00") == Decimal("1")``: a non-canonical power of ten could then be used as an
+    exponent template and round nothing.  Canonical steps side-step that.
+    """
+    normal = step.normalize(CONTEXT)
+    if normal.as_tuple().digits == (1,):
+        return normal
+    return step
+
+
+def _q(ctx: _Ctx, value: Decimal) -> Decimal:
+    return quantize_decimal(value, ctx.step, ctx.mode)
+
+
+def _eval_line(
+    ctx: _Ctx,
+    plan: _Plan,
+    index: int,
+    charge: ChargeKind | None,
+    gross_raw: Decimal,
+    quantity: Decimal,
+    sign: int,
+) -> _Line:
+    n = len(plan.taxes)
+    per_line = ctx.per_line
+    gross = _q(ctx, gross_raw) if (per_line or ctx.global_rounded) else gross_raw
+    adjustment = _ZERO
+    raw: list[Decimal] = [_ZERO] * n
+    amounts: list[Decimal] = [_ZERO] * n
+    fixed_ = plan.fixed
+    if plan.any_included:
+        solved = _solve_net(plan, gross, quantity, sign)
+        raw_net = solved[0]
+        included = plan.included
+        for i in range(n):
+            if included[i]:
+                raw[i] = solved[i + 1]
+        if per_line:
+            for i in range(n):
+                if included[i]:
+                    amounts[i] = _q(ctx, raw[i])
+            inc_sum = sum((amounts[i] for i in range(n) if included[i]), _ZERO)
+            if ctx.method is IncludedRounding.NET_FROM_GROSS:
+                net = gross - inc_sum
+            else:
+                net = _q(ctx, raw_net)
+                rest = gross - net - inc_sum
+                if ctx.method is IncludedRounding.TAX_FROM_GROSS:
+                    amounts[plan.last_included] += rest
+                else:
+                    adjustment = rest
+        else:
+            net = raw_net
+    else:
+        raw_net = gross
+        net = gross
+        included = plan.included
+    # Forward pass: bases of every tax, amounts of the computed (not extracted) ones.
+    bases: list[Decimal] = [_ZERO] * n
+    values: list[Decimal] = [_ZERO] * n
+    epd = ctx.epd
+    net_base = net if epd is None else net * epd
+    for i in range(n):
+        b = net_base
+        for j in plan.contrib[i]:
+            b += values[j]
+        extracted = included[i] and epd is None
+        if not extracted:
+            if fixed_[i]:
+                raw[i] = plan.per_unit[i] * quantity * sign
+            else:
+                raw[i] = plan.factors[i] * b
+            if per_line:
+                amounts[i] = _q(ctx, raw[i])
+        if per_line:
+            bases[i] = _q(ctx, b)
+            values[i] = raw[i] if (ctx.compound_raw and not extracted) else amounts[i]
+        else:
+            bases[i] = b
+            values[i] = raw[i]
+    return _Line(
+        index=index,
+        charge=charge,
+        plan=plan,
+        gross=gross,
+        net=net,
+        raw_net=raw_net,
+        raw=raw,
+        bases=bases,
+        amounts=amounts,
+        adjustment=adjustment,
+    )
+
+
+def _eval_per_unit(
+    ctx: _Ctx, plan: _Plan, index: int, amount: Decimal, quantity: Decimal, sign: int
+) -> _Line:
+    """Evaluate one unit (rounded as a line), then multiply by the quantity."""
+    unit = _eval_line(ctx, plan, index, None, amount / quantity, _ONE, sign)
+    gross = _q(ctx, amount)
+    amounts = [_q(ctx, a * quantity) for a in unit.amounts]
+    bases = [_q(ctx, b * quantity) for b in unit.bases]
+    adjustment = _q(ctx, unit.adjustment * quantity)
+    if plan.any_included:
+        net = (
+            gross
+            - adjustment
+            - sum((amounts[i] for i in range(len(amounts)) if plan.included[i]), _ZERO)
+        )
+    else:
+        net = gross
+    return _Line(
+        index=index,
+        charge=None,
+        plan=plan,
+        gross=gross,
+        net=net,
+        raw_net=unit.raw_net * quantity,
+        raw=[r * quantity for r in unit.raw],
+        bases=bases,
+        amounts=amounts,
+        adjustment=adjustment,
+    )
+
+
+def _price_sign(price: Decimal) -> int:
+    return -1 if price < 0 else 1
+
+
+def _spread(total: Decimal, raws: Sequence[Decimal], step: Decimal) -> list[Decimal]:
+    """Split ``total`` over parts near ``raws`` so they sum exactly (largest remainder).
+
+    Positive and negative raw parts are allocated separately so each part keeps its sign.
+    """
+    n = len(raws)
+    if n == 1:
+        return [total]
+    pos = [r if r > 0 else _ZERO for r in raws]
+    neg = [-r if r < 0 else _ZERO for r in raws]
+    pos_sum = sum(pos, _ZERO)
+    neg_sum = sum(neg, _ZERO)
+    if neg_sum == 0:
+        if pos_sum == 0:
+            return allocate_decimal(total, [1] * n, step)
+        return allocate_decimal(total, pos, step)
+    if pos_sum == 0:
+        return allocate_decimal(total, neg, step)
+    pos_total = quantize_decimal(pos_sum, step)
+    neg_total = total - pos_total
+    a = allocate_decimal(pos_total, pos, step)
+    b = allocate_decimal(neg_total, neg, step)
+    return [a[i] + b[i] if raws[i] >= 0 else b[i] for i in range(n)]
+
+
+def _apportion(
+    charge: AllowanceCharge, groups: dict[tuple[Tax, ...], Decimal], step: Decimal
+) -> list[tuple[tuple[Tax, ...], Decimal]]:
+    keys = [k for k, v in groups.items() if v != 0]
+    if not keys:
+        return [((), charge.signed)]
+    weights = [abs(groups[k]) for k in keys]
+    parts = allocate_decimal(charge.signed, weights, step)
+    return list(zip(keys, parts, strict=True))
+
+
+def compute(
+    lines: Sequence[TaxableLine],
+    currency_code: str | Currency,
+    *,
+    policy: TaxPolicy | None = None,
+    charges: Sequence[AllowanceCharge] = (),
+    exemptions: Sequence[ExemptionCertificate] = (),
+    on: dt.date | None = None,
+    tax_base_discount_percent: Decimal | None = None,
+) -> TaxResult:
+    """The taxes of ``lines`` and document ``charges`` in ``currency_code`` under ``policy``.
+
+    Args:
+        lines: the priced lines with their taxes.
+        currency_code: the document currency; every amount must be in it.
+        policy: the rounding policy (EN 16931 global rounding by default).
+        charges: document-level allowances and charges.
+        exemptions: customer exemption certificates; a covered tax becomes zero and the amount
+            it would have been is kept in ``exemptions`` and ``notes``.
+        on: the date certificates are checked against (required with ``exemptions``).
+        tax_base_discount_percent: a "mixed" early-payment discount (Belgium): percent and
+            division taxes are computed on the net reduced by this percentage.
+
+    Raises:
+        CurrencyMismatchError: for an amount in another currency.
+        InvalidTaxError: for impossible tax combinations (a tax twice on a line, included
+            taxes of -100 %, certificates without a date ...).
+    """
+    policy = TaxPolicy() if policy is None else policy
+    cur = currency(currency_code)
+    if exemptions:
+        if on is None:
+            raise InvalidTaxError(
+                "exemption certificates need the document date: pass on=<invoice date>",
+                field="on",
+                value=None,
+            )
+        return _compute_with_exemptions(
+            lines, cur, policy, charges, exemptions, on, tax_base_discount_percent
+        )
+    epd = None
+    if tax_base_discount_percent is not None:
+        epd = to_decimal(tax_base_discount_percent, field="tax_base_discount_percent")
+        if epd < 0 or epd > _HUNDRED:
+            raise InvalidTaxError(
+                f"tax_base_discount_percent={epd} must be between 0 and 100",
+                field="tax_base_discount_percent",
+                value=epd,
+            )
+    with decimal.localcontext(CONTEXT):
+        return _compute(lines, cur, policy, charges, epd)
+
+
+def _compute_with_exemptions(
+    lines: Sequence[TaxableLine],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    exemptions: Sequence[ExemptionCertificate],
+    on: dt.date,
+    epd: Decimal | None,
+) -> TaxResult:
+    full = compute(lines, cur, policy=policy, charges=charges, tax_base_discount_percent=epd)
+    covered: dict[TaxId, str] = {}
+    for t in full.taxes:
+        for cert in exemptions:
+            if cert.covers(t.tax, on):
+                covered[t.tax.id] = cert.certificate_id
+                break
+    if not covered:
+        return full
+
+    def strip(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+        return tuple(
+            attrs.evolve(
+                t,
+                kind=TaxKind.PERCENT,
+                percent=_ZERO,
+                amount_per_unit=_ZERO,
+                category=None,
+            )
+            if t.id in covered
+            else t
+            for t in taxes
+        )
+
+    exempt_lines = [attrs.evolve(line, taxes=strip(line.taxes)) for line in lines]
+    exempt_charges = [
+        c if c.taxes is None else attrs.evolve(c, taxes=strip(c.taxes)) for c in charges
+    ]
+    result = compute(
+        exempt_lines, cur, policy=policy, charges=exempt_charges, tax_base_discount_percent=epd
+    )
+    applied = []
+    by_cert: dict[str, Decimal] = {}
+    for t in full.taxes:
+        if t.tax.id in covered:
+            cert_id = covered[t.tax.id]
+            applied.append(
+                AppliedExemption(certificate_id=cert_id, tax_id=t.tax.id, forgone=t.amount)
+            )
+            by_cert[cert_id] = by_cert.get(cert_id, _ZERO) + t.amount.amount
+    notes = tuple(
+        f"exempt by certificate; tax that would have applied: {amount}"
+        for amount in by_cert.values()
+    )
+    # Report the original tax definitions (zero amounts), not the stripped stand-ins.
+    originals = {t.tax.id: t.tax for t in full.taxes}
+    taxes = tuple(attrs.evolve(t, tax=originals.get(t.tax.id, t.tax)) for t in result.taxes)
+    return attrs.evolve(result, taxes=taxes, exemptions=tuple(applied), notes=result.notes + notes)
+
+
+def _compute(
+    lines: Sequence[TaxableLine],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    epd: Decimal | None,
+) -> TaxResult:
+    code = cur.code
+    step = policy.step_for(code)
+    ctx = _Ctx(policy, step, epd)
+    evaluated: list[_Line] = []
+    groups: dict[tuple[Tax, ...], Decimal] = {}
+    for index, line in enumerate(lines):
+        price = line.unit_price
+        if price.currency != cur:
+            raise CurrencyMismatchError(code, price.currency.code, operation="tax a line in")
+        amount = price.amount * line.quantity
+        if line.discount_percent:
+            amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
+        plan = _plan(line.taxes)
+        sign = _price_sign(price.amount)
+        if ctx.per_unit and line.quantity != 1:
+            ev = _eval_per_unit(ctx, plan, index, amount, line.quantity, sign)
+        else:
+            ev = _eval_line(ctx, plan, index, None, amount, line.quantity, sign)
+        evaluated.append(ev)
+        groups[line.taxes] = groups.get(line.taxes, _ZERO) + ev.net
+    charge_lines: list[_Line] = []
+    for index, charge in enumerate(charges):
+        if charge.amount.currency != cur:
+            raise CurrencyMismatchError(
+                code, charge.amount.currency.code, operation="add a charge in"
+            )
+        if charge.taxes is None:
+            parts = _apportion(charge, groups, minor_unit(code))
+        else:
+            parts = [(charge.taxes, charge.signed)]
+        for taxes, part in parts:
+            plan = _plan(taxes, True)
+            charge_lines.append(_eval_line(ctx, plan, index, charge.kind, part, _ONE, 1))
+    return _finish(ctx, cur, policy, evaluated, charge_lines, charges, epd)
+
+
+def _finish(
+    ctx: _Ctx,
+    cur: Currency,
+    policy: TaxPolicy,
+    evaluated: list[_Line],
+    charge_lines: list[_Line],
+    charges: Sequence[AllowanceCharge],
+    epd: Decimal | None,
+) -> TaxResult:
+    step = ctx.step
+    all_lines = evaluated + charge_lines
+    accs: dict[TaxId, _Acc] = {}
+    for ln in all_lines:
+        taxes = ln.plan.taxes
+        for i, t in enumerate(taxes):
+            acc = accs.get(t.id)
+            if acc is None:
+                acc = accs[t.id] = _Acc(tax=t)
+            elif acc.tax is not t and acc.tax != t:
+                raise InvalidTaxError(
+                    f"two different taxes share the id {t.id}: give each definition its own id",
+                    field="taxes",
+                    value=t.id,
+                )
+            acc.raw += ln.raw[i]
+            acc.base += ln.bases[i]
+            acc.amount += ln.amounts[i]
+            if ln.plan.included[i] and epd is None:
+                acc.extracted = True
+    adjustment = _ZERO
+    if ctx.per_line:
+        if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+            for ln in all_lines:
+                _aggregate_line(ln, step)
+            for acc in accs.values():
+                acc.amount = _ZERO
+            for ln in all_lines:
+                for i, t in enumerate(ln.plan.taxes):
+                    accs[t.id].amount += ln.amounts[i]
+        adjustment = sum((ln.adjustment for ln in all_lines), _ZERO)
+    else:
+        adjustment = _round_globally(ctx, policy, evaluated, charge_lines, accs)
+    # Totals.
+    cur_code = cur
+    line_total = sum((ln.net for ln in evaluated), _ZERO)
+    allowance_total = -sum(
+        (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), _ZERO
+    )
+    charge_total = sum((ln.net for ln in charge_lines if ln.charge is ChargeKind.CHARGE), _ZERO)
+    untaxed = line_total - allowance_total + charge_total
+    tax_total = _ZERO
+    withholding = _ZERO
+    for acc in accs.values():
+        if acc.tax.withholding:
+            withholding += acc.amount
+        else:
+            tax_total += acc.amount
+    exempt_sales = sum(
+        (ln.net for ln in evaluated if not any(ln.amounts) and not _taxed(ln)), _ZERO
+    )
+
+    def m(x: Decimal) -> Money:
+        return Money(x, cur_code)
+
+    def line_result(ln: _Line) -> LineTaxResult:
+        taxes = ln.plan.taxes
+        return LineTaxResult(
+            index=ln.index,
+            gross=m(ln.gross),
+            net=m(ln.net),
+            taxes=tuple(
+                TaxAmount(tax=t, base=m(ln.bases[i]), amount=m(ln.amounts[i]))
+                for i, t in enumerate(taxes)
+            ),
+            rounding_adjustment=m(ln.adjustment),
+            charge=ln.charge,
+        )
+
+    del charges
+    return TaxResult(
+        currency=cur,
+        policy=policy,
+        lines=tuple(line_result(ln) for ln in evaluated),
+        charges=tuple(line_result(ln) for ln in charge_lines),
+        taxes=tuple(
+            TaxTotal(tax=a.tax, base=m(a.base), amount=m(a.amount), raw_amount=a.raw)
+            for a in accs.values()
+        ),
+        line_total=m(line_total),
+        allowance_total=m(allowance_total),
+        charge_total=m(charge_total),
+        untaxed=m(untaxed),
+        tax_total=m(tax_total),
+        withholding_total=m(withholding),
+        rounding_adjustment=m(adjustment),
+        total=m(untaxed + tax_total + withholding + adjustment),
+        exempt_sales=m(exempt_sales),
+        tax_base_discount_percent=epd,
+    )
+
+
+def _taxed(ln: _Line) -> bool:
+    """Whether a line carries a tax with a non-zero rate or amount."""
+    return any(
+        (t.percent != 0 if t.kind is not TaxKind.FIXED else t.amount_per_unit != 0)
+        for t in ln.plan.taxes
+    )
+
+
+def _aggregate_line(ln: _Line, step: Decimal) -> None:
+    idx = [i for i, t in enumerate(ln.plan.taxes) if t.jurisdiction is not None]
+    if len(idx) < 2:
+        return
+    total = quantize_decimal(sum((ln.raw[i] for i in idx), _ZERO), step)
+    parts = _allocate_jurisdictions(total, [(ln.plan.taxes[i], ln.raw[i]) for i in idx], step)
+    for i, part in zip(idx, parts, strict=True):
+        ln.amounts[i] = part
+
+
+def _allocate_jurisdictions(
+    total: Decimal, members: list[tuple[Tax, Decimal]], step: Decimal
+) -> list[Decimal]:
+    """Split an aggregate over jurisdictions by largest remainder, ties to the higher rate."""
+    order = sorted(range(len(members)), key=lambda k: -members[k][0].percent)
+    shares = _spread(total, [members[k][1] for k in order], step)
+    out = [_ZERO] * len(members)
+    for pos, k in enumerate(order):
+        out[k] = shares[pos]
+    return out
+
+
+def _round_globally(
+    ctx: _Ctx,
+    policy: TaxPolicy,
+    evaluated: list[_Line],
+    charge_lines: list[_Line],
+    accs: dict[TaxId, _Acc],
+) -> Decimal:
+    step = ctx.step
+    all_lines = evaluated + charge_lines
+    # 1. One rounding per tax: extracted (price-included) taxes from their exact sum; computed
+    #    percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate).
+    for acc in accs.values():
+        t = acc.tax
+        if (
+            not acc.extracted
+            and t.kind is TaxKind.PERCENT
+            and policy.global_base is GlobalBase.ROUNDED_LINES
+        ):
+            base = quantize_decimal(acc.base, step, ctx.mode)
+            acc.amount = quantize_decimal(base * t.percent / _HUNDRED, step, ctx.mode)
+        else:
+            acc.amount = quantize_decimal(acc.raw, step, ctx.mode)
+        acc.base = quantize_decimal(acc.base, step, ctx.mode)
+    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+        members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
+        if len(members) > 1:
+            total = quantize_decimal(sum((r for _, r in members), _ZERO), step, ctx.mode)
+            parts = _allocate_jurisdictions(total, members, step)
+            for (t, _), part in zip(members, parts, strict=True):
+                accs[t.id].amount = part
+    # 2. Line nets.
+    adjustment = _ZERO
+    incl_lines = [ln for ln in evaluated if ln.plan.any_included]
+    if not ctx.global_rounded:
+        plain = [ln for ln in evaluated if not ln.plan.any_included] + charge_lines
+        if plain:
+            total = quantize_decimal(sum((ln.raw_net for ln in plain), _ZERO), step, ctx.mode)
+            for ln, net in zip(
+                plain, _spread(total, [ln.raw_net for ln in plain], step), strict=True
+            ):
+                ln.net = net
+    if incl_lines:
+        raw_untaxed = sum((ln.raw_net for ln in incl_lines), _ZERO)
+        gross = sum((ln.gross for ln in incl_lines), _ZERO)
+        extracted = [a for a in accs.values() if a.extracted]
+        inc_sum = sum((a.amount for a in extracted), _ZERO)
+        method = ctx.method
+        if ctx.epd is not None:
+            untaxed = quantize_decimal(raw_untaxed, step, ctx.mode)
+        elif method is IncludedRounding.NET_FROM_GROSS:
+            untaxed = gross - inc_sum
+        else:
+            untaxed = quantize_decimal(raw_untaxed, step, ctx.mode)
+            rest = gross - untaxed - inc_sum
+            if method is IncludedRounding.TAX_FROM_GROSS and extracted:
+                extracted[-1].amount += rest
+            else:
+                adjustment = rest
+        nets = _spread(untaxed, [ln.raw_net for ln in incl_lines], step)
+        for ln, net in zip(incl_lines, nets, strict=True):
+            ln.net = net
+    # 3. Line taxes: each tax's rounded total spread back over its lines.
+    for tax_id, acc in accs.items():
+        holders = [
+            (ln, i) for ln in all_lines for i, t in enumerate(ln.plan.taxes) if t.id == tax_id
+        ]
+        amounts = _spread(acc.amount, [ln.raw[i] for ln, i in holders], step)
+        for (ln, i), amount in zip(holders, amounts, strict=True):
+            ln.amounts[i] = amount
+            ln.bases[i] = quantize_decimal(ln.bases[i], step, ctx.mode)
+    return adjustment
+
+
+# --------------------------------------------------------------------------------------------
+# Tax in another currency (EU VAT Directive Art. 230)
+
+
+class RateQuote(enum.Enum):
+    """What a conversion rate means."""
+
+    #: Units of the document currency per one unit of the company currency (ECB style:
+    #: 1 EUR = 1.0823 USD for a USD invoice of a EUR company).
+    DOCUMENT_PER_COMPANY = "document_per_company"
+    #: Units of the company currency per one unit of the document currency.
+    COMPANY_PER_DOCUMENT = "company_per_document"
+
+
+class RestateMethod(enum.Enum):
+    """How an amount of tax is restated in the company currency."""
+
+    #: Convert each stated (rounded) tax amount and round (Art. 230: the VAT on the invoice).
+    CONVERT_STATED = "convert_stated"
+    #: Convert the exact unrounded tax and round (Odoo's company-currency tax details).
+    CONVERT_RAW = "convert_raw"
+    #: Convert the base, round it, then apply the rate and round again.
+    TAX_CONVERTED_BASE = "tax_converted_base"
+
+
+class _HasValue(Protocol):
+    @property
+    def value(self) -> Decimal: ...
+
+
+@attrs.frozen(kw_only=True)
+class RestatedTax:
+    """One tax restated: base and amount in the company currency."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class TaxRestatement:
+    """The document's tax restated in another currency, with the rate and rounding rule."""
+
+    currency: Currency
+    rate: Decimal
+    quote: RateQuote
+    method: RestateMethod
+    rounding: RoundingPolicy
+    taxes: tuple[RestatedTax, ...]
+    untaxed: Money
+    tax_total: Money
+
+    @property
+    def rule(self) -> str:
+        """The rounding rule in words, for the invoice footer."""
+        return (
+            f"tax restated in {self.currency.code} at {self.rate} ({self.quote.value}), "
+            f"{self.method.value}, rounded {self.rounding.rounding.name.lower()} to "
+            f"{self.rounding.step_for(self.currency)} per tax"
+        )
+
+    def tax(self, tax_id: str) -> Money:
+        """The restated amount of the tax ``tax_id`` (zero when absent)."""
+        for t in self.taxes:
+            if t.tax.id == tax_id:
+                return t.amount
+        return Money(_ZERO, self.currency)
+
+
+def restate(
+    result: TaxResult,
+    currency_code: str | Currency,
+    rate: Decimal | _HasValue,
+    *,
+    quote: RateQuote,
+    method: RestateMethod = RestateMethod.CONVERT_STATED,
+    rounding: RoundingPolicy | None = None,
+) -> TaxRestatement:
+    """Restate the taxes of ``result`` in ``currency_code`` at ``rate`` (EU VAT Art. 230).
+
+    ``rate`` is a Decimal or an object with a Decimal ``.value`` (an o2c.fx rate); ``quote`` says
+    which way it reads.  Each tax is converted and rounded on its own; the total is their sum.
+
+    >>> from o2c.money import money
+    >>> r = compute([TaxableLine(quantity=1, unit_price=money("87.65", "USD"),
+    ...                          taxes=(Tax.percent_of("VAT19", 19),))], "USD")
+    >>> s = restate(r, "EUR", Decimal("1.0823"), quote=RateQuote.DOCUMENT_PER_COMPANY)
+    >>> s.tax_total.amount, s.untaxed.amount
+    (Decimal('15.38'), Decimal('80.98'))
+    >>> restate(r, "EUR", Decimal("1.0823"), quote=RateQuote.DOCUMENT_PER_COMPANY,
+    ...         method=RestateMethod.CONVERT_RAW).tax_total.amount
+    Decimal('15.39')
+
+    Raises:
+        InvalidTaxError: for a rate that is not positive.
+    """
+    value = rate if isinstance(rate, Decimal) else getattr(rate, "value", rate)
+    value = to_decimal(value, field="rate")
+    if value <= 0:
+        raise InvalidTaxError(f"rate={value} must be positive", field="rate", value=value)
+    if not isinstance(quote, RateQuote):
+        raise InvalidTaxError(f"quote={quote!r} must be a RateQuote", field="quote", value=quote)
+    rounding = RoundingPolicy() if rounding is None else rounding
+    target = currency(currency_code)
+    step = rounding.step_for(target)
+
+    with decimal.localcontext(CONTEXT):
+
+        def convert(amount: Decimal) -> Decimal:
+            exact = amount / value if quote is RateQuote.DOCUMENT_PER_COMPANY else amount * value
+            return quantize_decimal(exact, step, rounding.rounding)
+
+        restated = []
+        for t in result.taxes:
+            base = convert(t.base.amount)
+            if method is RestateMethod.CONVERT_STATED:
+                amount = convert(t.amount.amount)
+            elif method is RestateMethod.CONVERT_RAW:
+                amount = convert(t.raw_amount)
+            elif t.tax.kind is TaxKind.PERCENT:
+                amount = quantize_decimal(base * t.tax.percent / _HUNDRED, step, rounding.rounding)
+            else:
+                amount = convert(t.amount.amount)
+            restated.append(
+                RestatedTax(tax=t.tax, base=Money(base, target), amount=Money(amount, target))
+            )
+        tax_total = sum((r.amount.amount for r in restated if not r.tax.withholding), _ZERO)
+        return TaxRestatement(
+            currency=target,
+            rate=value,
+            quote=quote,
+            method=method,
+            rounding=rounding,
+            taxes=tuple(restated),
+            untaxed=Money(convert(result.untaxed.amount), target),
+            tax_total=Money(tax_total, target),
+        )
