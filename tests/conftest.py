@@ -33,3 +33,18 @@ def load_vectors(name: str) -> Any:
     if not path.exists():
         pytest.fail(f"vector file {path} is missing: the vectors must be beside the repository")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ PostgreSQL (ledger area)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Any:
+    """The URL of a throwaway PostgreSQL 15 server for the session (see tests/pg.py).
+
+    Skips loudly without the binaries; fails instead when ``O2C_REQUIRE_POSTGRES=1``.
+    """
+    from tests.pg import postgres_server
+
+    with postgres_server() as url:
+        yield url
