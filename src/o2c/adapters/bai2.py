@@ -58,6 +58,12 @@ _INT = re.compile(r"^[+-]?\d+$")
 _OPENING_LEDGER = "010"
 _CLOSING_LEDGER = "015"
 _NON_MONETARY = "890"
+#: Where ACH and wire texts name the originator; the name ends at the next ``KEY:`` / ``KEY=``.
+_ORIGINATOR = re.compile(
+    r"(?:ORIG CO NAME|ORIGINATOR|BY ORDER OF|B/O|ORG)\s*[:=]\s*(.+?)"
+    r"(?=\s+(?:ORIG |DESC |CO ENTRY |ENTRY |IND |SEC )?"
+    r"(?:ID|DATE|DESCR|NAME|REF|NO|TRACE|SEC|OBI|BNF|INFO|REMITTANCE)\s?[:=]|$)"
+)
 
 
 def read_bai2(source: Source, *, encoding: str = "utf-8") -> Statement:
@@ -434,6 +440,7 @@ class _Parser:
         amount = from_minor(units * direction, code)
         payment = Payment(
             payment_id=bank_ref or f"{statement_id}/{number}",
+            payer_name=_payer_name(remittance),
             value_date=value_date,
             booking_date=as_of,
             amount=amount,
@@ -443,6 +450,12 @@ class _Parser:
             bank_reference=bank_ref,
         )
         return payment, units, 1 + len(more)
+
+
+def _payer_name(text: str) -> str:
+    """The originator a bank wrote into a detail's text (``ORIG CO NAME:``, ``B/O:``, ``ORG=``)."""
+    match = _ORIGINATOR.search(text)
+    return match.group(1).strip() if match else ""
 
 
 def _availability_width(funds: str, rest: list[str], at: str) -> int:

@@ -488,11 +488,16 @@ class _Reader:
             end_to_end = ""
         party, account = ("Dbtr", "DbtrAcct") if incoming else ("Cdtr", "CdtrAcct")
         ultimate = "UltmtDbtr" if incoming else "UltmtCdtr"
-        payer = self.party_name(tx, f"RltdPties/{party}")
-        payer_account = self.account_id(tx, f"RltdPties/{account}")
+        other, other_account = ("Cdtr", "CdtrAcct") if incoming else ("Dbtr", "DbtrAcct")
+        payer = self.party_name(tx, f"RltdPties/{party}") or self.party_name(
+            tx, f"RltdPties/{other}"
+        )
+        payer_account = self.account_id(tx, f"RltdPties/{account}") or self.account_id(
+            tx, f"RltdPties/{other_account}"
+        )
         ultimate_name = self.party_name(tx, f"RltdPties/{ultimate}")
         texts, documents, creditor_ref = self.remittance(tx, at)
-        text = " ".join(texts) or self.text(tx, "AddtlTxInf") or fallback_text
+        text = " ".join(" ".join(texts).split()) or self.text(tx, "AddtlTxInf") or fallback_text
         instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
         charges = self.charges(tx, at)
         return Payment(

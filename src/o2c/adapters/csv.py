@@ -293,7 +293,7 @@ def _payment(
     end_to_end = cell(mapping.end_to_end_id)
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
-    text = " ".join(t for c in mapping.remittance_info if (t := cell(c)))
+    text = " ".join(" ".join(cell(c) for c in mapping.remittance_info).split())
     return Payment(
         payment_id=payment_id,
         value_date=value_date,

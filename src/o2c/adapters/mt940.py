@@ -120,11 +120,12 @@ def _tags(text: str) -> Iterator[_Tag]:
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
         stripped = line.strip()
-        if stripped in {"-}", "-"} or (stripped.startswith("{") and not stripped.startswith(":")):
+        ends = stripped == "-" or stripped.startswith("-}")
+        if ends or stripped.startswith("{"):
             if current is not None:
                 yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
                 current = None
-            if stripped.startswith("-"):
+            if ends:
                 yield _Tag("-", "", number, ())
             continue
         match = _TAG.match(line)
