@@ -1,0 +1,401 @@
+"""The LedgerStore contract, run on every adapter: in-memory, SQLite, PostgreSQL (SQLAlchemy).
+
+Besides the port's plain behaviour: concurrent writers (threads and processes) never
+over-apply and the loser gets ConcurrencyError; a writer killed mid-batch leaves nothing
+partial; readers running beside a writer see whole batches only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from o2c.errors import (
+    ConcurrencyError,
+    DuplicateFactError,
+    OverApplicationError,
+    StorageError,
+    ValidationError,
+)
+from o2c.ledger import Fact, Ledger
+from o2c.ledger_memory import InMemoryLedgerStore
+from o2c.ports import LedgerStore
+from tests.test_ledger import allocation, at, day, invoice, payment
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@attrs.define
+class Backend:
+    """An adapter under test: ``make()`` opens another handle on the same storage."""
+
+    name: str
+    make: Callable[[], LedgerStore]
+    #: How a child process opens the same storage (None: only in this process).
+    spec: tuple[str, str] | None
+
+
+def open_store(spec: tuple[str, str]) -> LedgerStore:
+    kind, where = spec
+    if kind == "sqlite":
+        from o2c.adapters.sqlite import SQLiteLedgerStore
+
+        return SQLiteLedgerStore(where)
+    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
+
+    return SQLAlchemyLedgerStore(where)
+
+
+def _closing(stores: list[Any]) -> None:
+    for store in stores:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+
+
+@contextlib.contextmanager
+def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    opened: list[Any] = []
+
+    def opener(spec: tuple[str, str]) -> Callable[[], LedgerStore]:
+        def make() -> LedgerStore:
+            opened.append(open_store(spec))
+            return opened[-1]  # type: ignore[no-any-return]
+
+        return make
+
+    if kind == "memory":
+        shared = InMemoryLedgerStore()
+        yield Backend("memory", lambda: shared, None)
+    elif kind == "sqlite":
+        spec = ("sqlite", str(tmp_path / "ledger.sqlite"))
+        yield Backend("sqlite", opener(spec), spec)
+    else:
+        from tests.pg import fresh_database
+
+        with fresh_database(request.getfixturevalue("postgres_url")) as url:
+            spec = ("postgres", url)
+            try:
+                yield Backend("postgres", opener(spec), spec)
+            finally:
+                _closing(opened)
+    _closing(opened)
+
+
+_POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["memory", "sqlite", _POSTGRES])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Every adapter."""
+    with _backend(request.param, request, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture(params=["sqlite", _POSTGRES])
+def persistent(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The adapters whose storage outlives the process (shared by processes, reopened)."""
+    with _backend(request.param, request, tmp_path) as found:
+        yield found
+
+
+def _seed(store: LedgerStore, payments: int = 1) -> None:
+    facts: list[Fact] = [invoice("i", "I", "100.00")]
+    facts += [payment(f"p{n}", f"P{n}", "100.00") for n in range(payments)]
+    store.append(facts, expected_versions={"C1": 0})
+
+
+# ------------------------------------------------------------------------------ the port
+
+
+def test_append_and_read_back_in_every_way(backend: Backend) -> None:
+    store = backend.make()
+    assert isinstance(store, LedgerStore)
+    first = [invoice("i1", "I1", "10.00", effective=1), payment("p1", "P1", "5.00", effective=3)]
+    other = [invoice("j1", "J1", "7.00", customer="C2", effective=2)]
+    store.append(first + other, expected_versions={"C1": 0, "C2": 0})
+    store.append(
+        [allocation("a1", "P1", "I1", "5.00", effective=4, recorded=1)],
+        expected_versions={"C1": 2},
+    )
+    reopened = backend.make()
+    assert (reopened.version("C1"), reopened.version("C2"), reopened.version("C3")) == (3, 1, 0)
+    assert [f.fact_id for f in reopened.read_customer("C1")] == ["i1", "p1", "a1"]
+    assert [f.fact_id for f in reopened.read_customer("C1", after_version=2)] == ["a1"]
+    assert reopened.read_customer("C1") == [*first, reopened.get(["a1"])["a1"]]
+    assert set(reopened.get(["i1", "j1", "zz"])) == {"i1", "j1"}
+    assert reopened.get(["j1"])["j1"] == other[0]
+    assert [f.fact_id for f in reopened.read_range(day(2), day(3))] == ["p1", "j1"]
+    assert [f.fact_id for f in reopened.read_range(day(1), day(9), customer_id="C2")] == ["j1"]
+    assert [f.fact_id for f in reopened.iter_all()] == ["i1", "p1", "j1", "a1"]
+
+
+def test_wrong_expected_version_is_a_concurrency_error_and_stores_nothing(backend: Backend) -> None:
+    store = backend.make()
+    _seed(store)
+    with pytest.raises(ConcurrencyError) as info:
+        store.append(
+            [payment("x", "X", "1.00", customer="C2"), payment("y", "Y", "1.00")],
+            expected_versions={"C2": 0, "C1": 1},
+        )
+    assert (info.value.stream, info.value.expected, info.value.actual) == ("C1", 1, 2)
+    assert (store.version("C1"), store.version("C2")) == (2, 0)
+    assert store.get(["x", "y"]) == {}
+
+
+def test_duplicate_id_and_missing_expected_version_store_nothing(backend: Backend) -> None:
+    store = backend.make()
+    _seed(store)
+    with pytest.raises(DuplicateFactError):
+        store.append(
+            [
+                payment("new", "N", "1.00", customer="C2"),
+                payment("p0", "P9", "1.00", customer="C2"),
+            ],
+            expected_versions={"C2": 0},
+        )
+    with pytest.raises(ValidationError, match="expected version"):
+        store.append([payment("z", "Z", "1.00", customer="C3")], expected_versions={})
+    assert [f.fact_id for f in store.iter_all()] == ["i", "p0"]
+
+
+def test_a_failure_in_the_middle_of_a_batch_leaves_nothing(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = backend.make()
+    _seed(store)
+    batch = [payment(f"q{n}", f"Q{n}", "1.00", recorded=n) for n in range(1200)]
+    if backend.name != "memory":
+        import o2c.adapters.sqlalchemy as sqla_module
+        import o2c.adapters.sqlite as sqlite_module
+
+        module: Any = sqlite_module if backend.name == "sqlite" else sqla_module
+        original = module.encode_row
+
+        def failing(fact: Fact, version: int) -> Any:
+            if fact.fact_id == "q1100":
+                raise OSError("disk on fire")
+            return original(fact, version)
+
+        monkeypatch.setattr(module, "encode_row", failing)
+        with pytest.raises(OSError, match="disk on fire"):
+            store.append(batch, expected_versions={"C1": 2})
+        monkeypatch.undo()
+    else:
+        batch.append(batch[0])  # a duplicate at the end
+        with pytest.raises(DuplicateFactError):
+            store.append(batch, expected_versions={"C1": 2})
+    assert backend.make().version("C1") == 2
+    assert len(list(backend.make().iter_all())) == 2
+
+
+# ------------------------------------------------------------------------------ concurrency
+
+
+def _race(ledger: Ledger, name: str, barrier: Any, expected: int) -> str:
+    fact = allocation(f"a-{name}", f"P{name}", "I", "100.00", recorded=1)
+    barrier.wait(timeout=60)
+    try:
+        ledger.append([fact], expected_versions={"C1": expected})
+    except ConcurrencyError:
+        return "conflict"
+    return "ok"
+
+
+def test_concurrent_threads_one_wins_the_rest_get_concurrency_error(backend: Backend) -> None:
+    _seed(backend.make(), payments=4)
+    ledgers = [Ledger(backend.make()) for _ in range(4)]
+    expected = ledgers[0].version("C1")
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+    threads = [
+        threading.Thread(
+            target=lambda n=n: results.append(_race(ledgers[n], str(n), barrier, expected))
+        )
+        for n in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results) == ["conflict", "conflict", "conflict", "ok"]
+    check = Ledger(backend.make())
+    assert check.version("C1") == expected + 1
+    assert [i.item_id for i in check.open_items(day(1)) if i.item_id == "I"] == []
+
+
+def test_concurrent_threads_retrying_never_over_apply(backend: Backend) -> None:
+    _seed(backend.make(), payments=4)
+    barrier = threading.Barrier(4)
+    outcome: dict[int, str] = {}
+
+    def worker(n: int) -> None:
+        ledger = Ledger(backend.make())
+        fact = allocation(f"a{n}", f"P{n}", "I", "30.00", recorded=1)
+        barrier.wait(timeout=60)
+        for _attempt in range(50):
+            try:
+                ledger.append([fact])
+            except ConcurrencyError:
+                continue
+            except OverApplicationError:
+                outcome[n] = "refused"
+                return
+            outcome[n] = "ok"
+            return
+        outcome[n] = "gave up"
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcome.values()) == ["ok", "ok", "ok", "refused"]
+    items = {i.item_id: i.open_amount.amount for i in Ledger(backend.make()).open_items(day(1))}
+    assert items["I"] == Decimal("10.00")
+
+
+def _process_race(spec: tuple[str, str], name: str, barrier: Any, queue: Any) -> None:
+    store = open_store(spec)
+    ledger = Ledger(store)
+    expected = ledger.version("C1")
+    try:
+        queue.put((name, _race(ledger, name, barrier, expected)))
+    except Exception as exc:  # reported to the parent, which fails the test
+        queue.put((name, repr(exc)))
+    finally:
+        _closing([store])
+
+
+def test_concurrent_processes_one_wins_the_rest_get_concurrency_error(persistent: Backend) -> None:
+    assert persistent.spec is not None
+    _seed(persistent.make(), payments=3)
+    barrier = _SPAWN.Barrier(3)
+    queue = _SPAWN.Queue()
+    procs = [
+        _SPAWN.Process(target=_process_race, args=(persistent.spec, str(n), barrier, queue))
+        for n in range(3)
+    ]
+    for p in procs:
+        p.start()
+    results = sorted(queue.get(timeout=120)[1] for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["conflict", "conflict", "ok"]
+    ledger = Ledger(persistent.make())
+    assert ledger.version("C1") == 5
+    assert "I" not in {i.item_id for i in ledger.open_items(day(1))}
+
+
+def _append_and_hang(spec: tuple[str, str], started: Any) -> None:
+    """Append 2,000 facts; after 1,100 rows are written inside the transaction, hang."""
+    import time
+
+    import o2c.adapters.sqlalchemy as sqla_module
+    import o2c.adapters.sqlite as sqlite_module
+
+    module: Any = sqlite_module if spec[0] == "sqlite" else sqla_module
+    original = module.encode_row
+    count = 0
+
+    def slow(fact: Fact, version: int) -> Any:
+        nonlocal count
+        count += 1
+        if count == 1100:
+            started.set()
+            time.sleep(600)
+        return original(fact, version)
+
+    module.encode_row = slow
+    store = open_store(spec)
+    batch = [payment(f"k{n}", f"K{n}", "1.00", recorded=n) for n in range(2000)]
+    store.append(batch, expected_versions={"C1": store.version("C1")})
+
+
+def test_a_writer_killed_mid_batch_leaves_nothing_partial(persistent: Backend) -> None:
+    assert persistent.spec is not None
+    _seed(persistent.make())
+    started = _SPAWN.Event()
+    proc = _SPAWN.Process(target=_append_and_hang, args=(persistent.spec, started))
+    proc.start()
+    try:
+        assert started.wait(timeout=120), "the writer never got into its batch"
+        assert proc.pid is not None
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.join(timeout=60)
+    assert proc.exitcode == -signal.SIGKILL
+    store = persistent.make()
+    assert store.version("C1") == 2
+    assert [f.fact_id for f in store.iter_all()] == ["i", "p0"]
+    # The stream is writable again (no lock left behind).
+    Ledger(store).append([allocation("a", "P0", "I", "100.00", recorded=1)])
+    assert persistent.make().version("C1") == 3
+
+
+def test_readers_beside_a_writer_see_whole_batches_only(backend: Backend) -> None:
+    size, batches = 25, 24
+    writer_store = backend.make()
+    readers = [backend.make() for _ in range(2)]
+    done = threading.Event()
+    seen: list[int] = []
+    problems: list[str] = []
+
+    def write() -> None:
+        try:
+            for b in range(batches):
+                facts = [payment(f"w{b}-{n}", f"W{b}-{n}", "1.00", recorded=b) for n in range(size)]
+                writer_store.append(facts, expected_versions={"C1": b * size})
+        finally:
+            done.set()
+
+    def read(store: LedgerStore) -> None:
+        while not done.is_set():
+            for facts in (store.read_customer("C1"), list(store.iter_all())):
+                seen.append(len(facts))
+                ids = [f.fact_id for f in facts]
+                expected = [f"w{b}-{n}" for b in range(len(ids) // size) for n in range(size)]
+                if ids != expected:
+                    problems.append(f"saw {len(ids)} facts, not whole batches in order")
+
+    threads = [threading.Thread(target=read, args=(r,)) for r in readers]
+    threads.append(threading.Thread(target=write))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert problems == []
+    assert backend.make().version("C1") == size * batches
+    assert seen, "the readers never read"
+
+
+def test_storage_failure_is_a_storage_error(tmp_path: Path) -> None:
+    from o2c.adapters.sqlite import SQLiteLedgerStore
+
+    path = tmp_path / "not-a-db.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError):
+        SQLiteLedgerStore(path)
+
+
+def test_recorded_text_sorts_like_the_times() -> None:
+    from o2c.adapters.sqlite import recorded_text
+
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    times = [
+        at(0),
+        at(0) + dt.timedelta(microseconds=1),
+        dt.datetime(2026, 1, 1, 11, tzinfo=plus_two),
+    ]
+    assert sorted(times) == sorted(times, key=recorded_text)
