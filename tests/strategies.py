@@ -203,3 +203,251 @@ def disputed_open_items(
 
 #: A loss rate: a fraction between 0 and 1 with up to 6 decimals.
 loss_rates = st.integers(min_value=0, max_value=10**6).map(lambda u: Decimal(u).scaleb(-6))
+
+
+# --------------------------------------------------------------------------------------------
+# Bank statements (issue 7, readers)
+
+#: Words a bank text is made of: letters (also non-ASCII), digits, and the characters that need
+#: escaping or quoting in XML and CSV.
+_BANK_WORD = st.text(
+    alphabet=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyzÄÖÜäöüßéñ0123456789-/.&<>'\",;"),
+    min_size=1,
+    max_size=12,
+)
+
+#: A bank text field as a reader returns it: words separated by single spaces, no edges.
+bank_texts = st.lists(_BANK_WORD, min_size=0, max_size=6).map(" ".join)
+
+
+@st.composite
+def remittance_documents(draw: st.DrawFn, currency: str) -> object:
+    """A referred document with a remitted amount (``o2c.statement.RemittanceDocument``)."""
+    from o2c.statement import RemittanceDocument
+
+    is_credit_note = draw(st.booleans())
+    number = draw(st.from_regex(r"[A-Z]{2,4}-20[0-9]{2}-[0-9]{1,6}", fullmatch=True))
+    return RemittanceDocument(
+        number=number,
+        amount_paid=draw(moneys(currency, min_units=1, max_units=10**9)),
+        is_credit_note=is_credit_note,
+        document_type="CREN" if is_credit_note else "CINV",
+    )
+
+
+@st.composite
+def statement_payments(
+    draw: st.DrawFn, currency: str, *, index: int = 0, booked_on: dt.date | None = None
+) -> object:
+    """A statement line (``o2c.statement.Payment``): a credit or debit at the minor unit."""
+    from o2c.statement import Payment
+
+    value_date = draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)))
+    sign = draw(st.sampled_from((1, 1, 1, -1)))
+    amount = draw(moneys(currency, min_units=1, max_units=10**10))
+    documents = tuple(draw(st.lists(remittance_documents(currency), max_size=3)))
+    return Payment(
+        payment_id=f"P{index}-{draw(st.integers(min_value=0, max_value=10**6))}",
+        value_date=value_date,
+        booking_date=booked_on or value_date,
+        amount=amount if sign > 0 else -amount,
+        payer_name=draw(bank_texts),
+        payer_account=draw(st.from_regex(r"([A-Z]{2}[0-9]{2}[A-Z0-9]{8,20})?", fullmatch=True)),
+        remittance_info=draw(bank_texts),
+        end_to_end_id=draw(st.from_regex(r"([A-Z0-9-]{1,20})?", fullmatch=True)),
+        documents=documents,
+    )
+
+
+@st.composite
+def statements(draw: st.DrawFn, currency: str | None = None, *, max_lines: int = 8) -> object:
+    """A bank statement (``o2c.statement.Statement``) with unique line ids and balances."""
+    from o2c.statement import Statement
+
+    code = currency if currency is not None else draw(currency_codes)
+    n = draw(st.integers(min_value=0, max_value=max_lines))
+    lines = tuple(draw(statement_payments(code, index=i)) for i in range(n))
+    opening = draw(moneys(code, min_units=-(10**10), max_units=10**10))
+    closing = opening
+    for line in lines:
+        closing = closing + line.amount  # type: ignore[attr-defined]
+    return Statement(
+        statement_id=draw(st.from_regex(r"[A-Z0-9][A-Z0-9-]{0,15}", fullmatch=True)),
+        account=draw(st.from_regex(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,20}", fullmatch=True)),
+        currency=code,
+        lines=lines,
+        opening_balance=opening,
+        closing_balance=closing,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Payment terms (issue 3, o2c.terms / o2c.calendars)
+
+
+def date_steps(*, nested: bool = True) -> st.SearchStrategy[object]:
+    """One ``o2c.terms.DateStep`` (day limits only when ``nested``)."""
+    from o2c import terms as t
+
+    days = st.integers(min_value=1, max_value=31)
+    simple = st.one_of(
+        st.builds(t.AddDays, st.integers(min_value=-40, max_value=400)),
+        st.builds(t.AddWeeks, st.integers(min_value=0, max_value=20)),
+        st.builds(t.AddMonths, st.integers(min_value=-3, max_value=24)),
+        st.just(t.EndOfMonth()),
+        st.builds(t.MonthDay, days, st.integers(min_value=0, max_value=3)),
+        st.builds(t.PaymentDays, st.lists(days, min_size=1, max_size=3)),
+        st.builds(t.CutOff, days),
+        st.builds(
+            t.Postpone,
+            st.dictionaries(
+                st.dates(min_value=_TERMS_START, max_value=_TERMS_END),
+                st.dates(min_value=_TERMS_START, max_value=_TERMS_END),
+                min_size=1,
+                max_size=2,
+            ).map(lambda d: tuple(d.items())),
+        ),
+    )
+    if not nested:
+        return simple
+    limits = st.lists(days.filter(lambda d: d < 31), max_size=2, unique=True).map(
+        lambda ls: [*sorted(ls), 31]
+    )
+    day_limit = limits.flatmap(
+        lambda ls: st.tuples(
+            *(st.tuples(st.just(lim), st.lists(simple, min_size=1, max_size=2)) for lim in ls)
+        )
+    ).map(t.DayLimit)
+    return st.one_of(simple, day_limit)
+
+
+_TERMS_START = dt.date(1999, 1, 1)
+_TERMS_END = dt.date(2031, 12, 31)
+
+#: A document date for terms properties (leap years and century leap year 2000 included).
+document_dates = st.dates(min_value=dt.date(1999, 6, 1), max_value=dt.date(2030, 12, 31))
+
+
+def step_sequences(
+    *, min_size: int = 1, max_size: int = 3
+) -> st.SearchStrategy[tuple[object, ...]]:
+    """A date rule: a tuple of steps."""
+    return st.lists(date_steps(), min_size=min_size, max_size=max_size).map(tuple)
+
+
+#: A discount or line percentage with up to three decimals, above 0 and below 50.
+term_percents = st.integers(min_value=1, max_value=49_999).map(lambda u: Decimal(u).scaleb(-3))
+
+
+@st.composite
+def discount_tiers(draw: st.DrawFn, currency: str) -> object:
+    """A percentage tier (or, rarely, a fixed amount in ``currency``) with a deadline rule."""
+    from o2c.terms import DiscountTier
+
+    deadline = draw(st.one_of(st.builds(lambda n: (n,), _days_step()), step_sequences()))
+    if draw(st.integers(min_value=0, max_value=5)) == 0:
+        amount = draw(moneys(currency, min_units=1, max_units=10**4))
+        return DiscountTier(amount=amount, deadline=deadline)
+    return DiscountTier(percent=draw(term_percents), deadline=deadline)
+
+
+def _days_step() -> st.SearchStrategy[object]:
+    from o2c.terms import AddDays
+
+    return st.builds(AddDays, st.integers(min_value=0, max_value=90))
+
+
+@st.composite
+def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
+    """Any ``o2c.terms.PaymentTerms`` (fixed amounts in ``currency``, up to 10**6 minor units).
+
+    Percent lines never exceed 90% together when a fixed line is present, so a total of at
+    least ten times the fixed amounts (see :func:`terms_with_totals`) always fits.
+    """
+    from o2c.calendars import BusinessDayConvention
+    from o2c.money import RemainderPolicy
+    from o2c.terms import (
+        BaselineSource,
+        DiscountBase,
+        DiscountScope,
+        EndOfMonth,
+        LineKind,
+        PartialPayment,
+        PaymentTerms,
+        Settlement,
+        TermLine,
+    )
+
+    if draw(st.integers(min_value=0, max_value=15)) == 0:
+        settlement = draw(st.sampled_from([s for s in Settlement if s is not Settlement.CREDIT]))
+        return PaymentTerms(lines=(TermLine.balance(),), settlement=settlement)
+    n = draw(st.integers(min_value=1, max_value=4))
+    kinds = [draw(st.sampled_from([LineKind.PERCENT, LineKind.FIXED])) for _ in range(n - 1)]
+    with_balance = LineKind.FIXED in kinds or n == 1 or draw(st.booleans())
+    per_line = draw(st.integers(min_value=0, max_value=4)) == 0
+    budget = 90_000 if LineKind.FIXED in kinds else 100_000  # thousandths of a percent
+    lines = []
+    used = 0
+    for i, kind in enumerate(kinds):
+        due = draw(step_sequences())
+        chained = i > 0 and draw(st.integers(min_value=0, max_value=4)) == 0
+        tiers = tuple(draw(st.lists(discount_tiers(currency), max_size=2))) if per_line else ()
+        if kind is LineKind.FIXED:
+            amount = draw(moneys(currency, min_units=1, max_units=10**6))
+            lines.append(TermLine.of_amount(amount, due, chained=chained, discounts=tiers))
+            continue
+        units = draw(st.integers(min_value=1, max_value=budget // n))
+        used += units
+        lines.append(
+            TermLine.of_percent(Decimal(units).scaleb(-3), due, chained=chained, discounts=tiers)
+        )
+    due = draw(step_sequences())
+    tiers = tuple(draw(st.lists(discount_tiers(currency), max_size=2))) if per_line else ()
+    chained = n > 1 and draw(st.integers(min_value=0, max_value=4)) == 0
+    if with_balance:
+        lines.append(TermLine.balance(due, chained=chained, discounts=tiers))
+    else:
+        rest = Decimal(100_000 - used).scaleb(-3)
+        lines.append(TermLine.of_percent(rest, due, chained=chained, discounts=tiers))
+    term_tiers = () if per_line else tuple(draw(st.lists(discount_tiers(currency), max_size=3)))
+    baseline_rules = draw(
+        st.one_of(st.just(()), st.just((EndOfMonth(),)), step_sequences(max_size=2))
+    )
+    return PaymentTerms(
+        lines=tuple(lines),
+        discounts=term_tiers,
+        baseline=draw(st.sampled_from(BaselineSource)),
+        baseline_rules=baseline_rules,
+        convention=draw(st.sampled_from(BusinessDayConvention)),
+        discount_base=draw(st.sampled_from(DiscountBase)),
+        discount_scope=draw(st.sampled_from(DiscountScope)),
+        partial_payment=draw(st.sampled_from(PartialPayment)),
+        remainder=draw(st.sampled_from(RemainderPolicy)),
+    )
+
+
+@st.composite
+def weekend_calendars(draw: st.DrawFn) -> object:
+    """A ``WeekendCalendar`` with 0-3 weekend days and up to 20 holidays."""
+    from o2c.calendars import Weekday, WeekendCalendar
+
+    weekend = draw(st.lists(st.sampled_from(Weekday), max_size=3, unique=True))
+    holidays = draw(st.lists(st.dates(min_value=_TERMS_START, max_value=_TERMS_END), max_size=20))
+    return WeekendCalendar(weekend=weekend, holidays=holidays)
+
+
+@st.composite
+def terms_with_totals(draw: st.DrawFn, currency: str | None = None) -> tuple[object, Money]:
+    """Terms and a total in any currency that the terms' fixed lines fit into."""
+    code = currency if currency is not None else draw(currency_codes)
+    terms = draw(payment_terms(code))
+    fixed = sum(
+        (line.amount.amount for line in terms.lines if line.amount is not None),  # type: ignore[attr-defined]
+        Decimal(0),
+    )
+    unit = Decimal(1).scaleb(-minor_units(code))
+    floor_units = int(fixed * 10 / unit) + 1
+    total = draw(
+        moneys(code, min_units=floor_units if fixed else 0, max_units=floor_units + 10**12)
+    )
+    return terms, total

@@ -316,6 +316,13 @@ class _Reader:
         for n, entry in enumerate(entries, 1):
             entry_at = f"{at}/Ntry[{n}]"
             payments = self.entry(entry, entry_at, statement_id, n)
+            entry_ccy = payments[0].amount.currency.code
+            if entry_ccy != currency.upper():
+                raise StatementFormatError(
+                    f"the entry is in {entry_ccy} but the account in {currency.upper()}",
+                    location=f"{entry_at}/Amt",
+                    value=entry_ccy,
+                )
             for p in payments:
                 if p.booked:
                     booked_total = (
