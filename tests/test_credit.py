@@ -428,7 +428,7 @@ def test_open_overdue_items_count_in_the_lateness() -> None:
     assert dirty.score < clean.score
 
 
-@given(payment_records(), disputed_open_items())
+@given(payment_records(max_size=10), disputed_open_items(max_size=5))
 def test_behavioural_score_is_the_sum_of_its_factors(
     records: list[PaymentRecord], items: list[OpenItem]
 ) -> None:
