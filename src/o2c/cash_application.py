@@ -55,6 +55,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import attrs
@@ -63,7 +64,7 @@ from moneyed import Money
 from o2c.errors import RateError
 from o2c.ledger import OpenItem
 from o2c.money import from_minor, minor_unit, minor_units, quantize_decimal, to_minor
-from o2c.names import NameIndex
+from o2c.names import NameIndex, NameMatch
 from o2c.remittance import (
     DocumentIndex,
     HitKind,
@@ -228,6 +229,18 @@ _NOT_INVOICE_WORDS = re.compile(
 _CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]{2,}")
 
 
+@lru_cache(maxsize=4096)
+def _partial_stated(text: str) -> bool:
+    """Whether the remittance text says the payment is partial (instalment, on account ...)."""
+    return _PARTIAL_WORDS.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _deduction_reason(text: str) -> re.Match[str] | None:
+    """The words of the remittance text that give a reason for a deduction, if any."""
+    return _DEDUCTION_WORDS.search(text)
+
+
 @attrs.frozen(kw_only=True)
 class MatchPolicy:
     """Thresholds and tolerances of cash application.
@@ -345,6 +358,7 @@ class _Context:
     customer_keys: dict[str, str]
     rates: RateProvider | None
     remaining: dict[str, int]
+    name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -416,6 +430,12 @@ def _build_context(
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
+@lru_cache(maxsize=65536)
+def _units(amount: Money) -> int:
+    """``to_minor`` remembered (a payment's amount is asked for many times)."""
+    return to_minor(amount)
+
+
 def _account_key(account: str) -> str:
     return _NON_ALNUM.sub("", account.upper())
 
@@ -447,7 +467,11 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
     for name in (payment.payer_name, payment.ultimate_payer_name):
         if not name:
             continue
-        for m in ctx.names.lookup(name):
+        matches = ctx.name_cache.get(name)
+        if matches is None:
+            matches = ctx.names.lookup(name)
+            ctx.name_cache[name] = matches
+        for m in matches:
             offer(
                 m.customer_id,
                 m.score,
@@ -491,8 +515,8 @@ def _fit_single(
                 0.92,
                 f"discount taken after its deadline {deadline}: a deduction",
             )
-    partial_words = bool(_PARTIAL_WORDS.search(text))
-    reason_match = _DEDUCTION_WORDS.search(text)
+    partial_words = bool(_partial_stated(text))
+    reason_match = _deduction_reason(text)
     if 0 < amount < open_units:
         short = open_units - amount
         if (
@@ -548,7 +572,7 @@ def _convert(payment: Payment, currency_code: str, ctx: _Context) -> tuple[int, 
     """The payment's amount in ``currency_code`` (minor units) and the rate, or ``None``."""
     pay_ccy = payment.amount.currency.code
     if pay_ccy == currency_code:
-        return to_minor(payment.amount), Decimal(1)
+        return _units(payment.amount), Decimal(1)
     if ctx.rates is None:
         return None
     try:
@@ -563,59 +587,84 @@ def _convert(payment: Payment, currency_code: str, ctx: _Context) -> tuple[int, 
 # Subset sums.
 
 
+def _half_sums(values: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Every subset sum of ``values`` with its bit mask (2**len entries)."""
+    sums = [0]
+    masks = [0]
+    for i, v in enumerate(values):
+        bit = 1 << i
+        sums += [s + v for s in sums]
+        masks += [m | bit for m in masks]
+    return sums, masks
+
+
 def _subset_sums(
-    values: Sequence[int], lo: int, hi: int, max_size: int, limit: int = 2
+    values: Sequence[int], target: int, max_size: int, limit: int = 2
 ) -> list[tuple[int, ...]]:
-    """Up to ``limit`` index subsets of ``values`` summing to [lo, hi] (meet in the middle)."""
+    """Up to ``limit`` non-empty index subsets of ``values`` summing exactly to ``target``.
+
+    Meet in the middle: the sums of each half are enumerated (2**(n/2) each) and joined
+    through a hash table, so 22 items cost about 4,000 sums rather than 4 million.
+    """
     n = len(values)
     half = n // 2
-    left = _all_sums(values[:half], max_size)
-    right = _all_sums(values[half:], max_size)
-    right.sort()
-    right_sums = [s for s, _ in right]
+    lsums, lmasks = _half_sums(values[:half])
+    rsums, rmasks = _half_sums(values[half:])
+    lkeys = [target - v for v in lsums]
+    rmap = dict(zip(rsums, rmasks, strict=True))
+    lmap = dict(zip(lkeys, lmasks, strict=True))
+    ldup = len(lmap) < len(lkeys)
+    rdup = len(rmap) < len(rsums)
     found: list[tuple[int, ...]] = []
-    for s, mask in left:
-        a = bisect.bisect_left(right_sums, lo - s)
-        b = bisect.bisect_right(right_sums, hi - s)
-        for k in range(a, b):
-            rmask = right[k][1]
-            if mask == 0 and rmask == 0:
-                continue
-            idx = tuple(i for i in range(half) if mask >> i & 1) + tuple(
-                half + i for i in range(n - half) if rmask >> i & 1
-            )
-            if len(idx) > max_size:
-                continue
-            found.append(idx)
-            if len(found) >= limit:
-                return found
+    for key in sorted(lmap.keys() & rmap.keys()):
+        # Equal sums within a half are rare (equal or round amounts): expand them only here.
+        lms = [m for k, m in zip(lkeys, lmasks, strict=True) if k == key] if ldup else [lmap[key]]
+        rms = [m for k, m in zip(rsums, rmasks, strict=True) if k == key] if rdup else [rmap[key]]
+        for mask in lms:
+            for rmask in rms:
+                if mask == 0 and rmask == 0:
+                    continue
+                idx = _indices(mask, rmask, half, n)
+                if len(idx) <= max_size:
+                    found.append(idx)
+                    if len(found) >= limit:
+                        return found
     return found
 
 
-def _local_density(values: Sequence[int], target: int, max_size: int) -> float:
-    """Subset sums per minor unit in a window around ``target`` (excluding exact hits)."""
+def _indices(mask: int, rmask: int, half: int, n: int) -> tuple[int, ...]:
+    return tuple(i for i in range(half) if mask >> i & 1) + tuple(
+        half + i for i in range(n - half) if rmask >> i & 1
+    )
+
+
+def _local_density(values: Sequence[int], target: int) -> float:
+    """Subset sums per minor unit in a window around ``target`` (exact hits excluded).
+
+    The expected number of subsets that would add up to an amount near ``target`` by
+    coincidence: the chance that a unique exact subset is an accident.
+    """
     width = max(100, target // 20)
     n = len(values)
     half = n // 2
-    left = sorted(s for s, _ in _all_sums(values[:half], max_size))
-    right = sorted(s for s, _ in _all_sums(values[half:], max_size))
+    left = sorted(_half_sums(values[:half])[0])
+    right = sorted(_half_sums(values[half:])[0])
+    lo, hi = target - width, target + width
+    # Two pointers over the sorted halves: for each left sum, right sums in [lo - s, hi - s].
     count = 0
+    exact = 0
+    a = b = len(right)
+    rset: dict[int, int] = {}
+    for r in right:
+        rset[r] = rset.get(r, 0) + 1
     for s in left:
-        a = bisect.bisect_left(right, target - width - s)
-        b = bisect.bisect_right(right, target + width - s)
-        count += b - a
-        c = bisect.bisect_left(right, target - s)
-        d = bisect.bisect_right(right, target - s)
-        count -= d - c
-    return count / (2 * width)
-
-
-def _all_sums(values: Sequence[int], max_size: int) -> list[tuple[int, int]]:
-    sums = [(0, 0)]
-    for i, v in enumerate(values):
-        bit = 1 << i
-        sums += [(s + v, m | bit) for s, m in sums]
-    return sums
+        while a > 0 and right[a - 1] >= lo - s:
+            a -= 1
+        while b > 0 and right[b - 1] > hi - s:
+            b -= 1
+        count += max(0, b - a)
+        exact += rset.get(target - s, 0)
+    return (count - exact) / (2 * width)
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,7 +681,7 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
     text = f"{payment.reference} {payment.remittance_info}".upper()
     payer = _payer_evidence(payment, ctx, text)
     hyps: list[_Hyp] = []
-    pay_units = to_minor(payment.amount)
+    pay_units = _units(payment.amount)
     pay_ccy = payment.amount.currency.code
     if pay_units <= 0:
         return hyps
@@ -845,7 +894,7 @@ def _named_subsets(
         return hyps
     # Bank fee or deduction on the whole.
     short = total - amount
-    if 0 < short <= policy.fee_limit(code, total) and not _DEDUCTION_WORDS.search(text):
+    if 0 < short <= policy.fee_limit(code, total) and not _deduction_reason(text):
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
             opens[-1], opens[-1] - short, [(ResidualKind.BANK_FEE, short, "bank charges")], 0.9, ""
@@ -854,9 +903,9 @@ def _named_subsets(
             build(range(len(items)), fits, 0.94, "named items less a bank fee within the band", 0)
         )
     elif 0 < short <= policy.deduction_limit(
-        total, stated=_DEDUCTION_WORDS.search(text) is not None
-    ) and not _PARTIAL_WORDS.search(text):
-        reason = _reason_text(text, _DEDUCTION_WORDS.search(text))
+        total, stated=_deduction_reason(text) is not None
+    ) and not _partial_stated(text):
+        reason = _reason_text(text, _deduction_reason(text))
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
             opens[-1], opens[-1] - short, [(ResidualKind.DEDUCTION, short, reason)], 0.88, ""
@@ -875,7 +924,7 @@ def _named_subsets(
     # A subset of the named items.
     if len(items) <= policy.max_subset_items:
         for fits, quality in ((exact, 1.0), (disc_fits, 0.97)):
-            subsets = _subset_sums([f.paid for f in fits], amount, amount, policy.max_subset_size)
+            subsets = _subset_sums([f.paid for f in fits], amount, policy.max_subset_size)
             if len(subsets) == 1 and len(subsets[0]) < len(items):
                 hyps.append(
                     build(
@@ -1027,13 +1076,13 @@ def _customer_hypotheses(
         if disc_values != values:
             variants.append((disc_values, 0.96, "open amounts less the discounts earned"))
         for vals, quality, label in variants:
-            subsets = _subset_sums(vals, pay_units, pay_units, policy.max_subset_size)
+            subsets = _subset_sums(vals, pay_units, policy.max_subset_size)
             if not subsets:
                 continue
             truncated = len(items) > len(pool)
             # How many subset sums fall on one minor unit near the amount: the expected
             # number of coincidental exact hits.
-            density = _local_density(vals, pay_units, policy.max_subset_size)
+            density = _local_density(vals, pay_units)
             posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
             for s in subsets:
                 fits = []
@@ -1070,7 +1119,7 @@ def _customer_hypotheses(
         for i in items
         if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id])
     ]
-    if len(fee_fits) == 1 and not _PARTIAL_WORDS.search(text):
+    if len(fee_fits) == 1 and not _partial_stated(text):
         item = fee_fits[0]
         o = opens[item.item_id]
         fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
@@ -1137,7 +1186,7 @@ def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
             )
         )
     paid_total = sum(to_minor(a.paid) for a in allocations)
-    on_account = to_minor(payment.amount) - paid_total
+    on_account = _units(payment.amount) - paid_total
     return Proposal(
         allocations=tuple(allocations),
         on_account=from_minor(on_account, pay_ccy),
@@ -1154,6 +1203,8 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
             continue
         seen.add(h.key)
         proposals.append(_proposal(h, payment))
+        if len(proposals) > policy.max_suggestions:
+            break
     if not proposals:
         return MatchResult(
             payment=payment,

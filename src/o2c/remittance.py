@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -238,8 +239,11 @@ def _mask(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def _ocr_fix(token: str) -> str:
     """Letters read instead of digits, in a token that is mostly digits."""
+    if token.isdigit() or token.isalpha():
+        return token
     digits = sum(ch.isdigit() for ch in token)
     if digits == 0 or digits == len(token) or digits * 2 < len(token):
         return token
@@ -363,7 +367,7 @@ def _scan(
         matched = False
         for w in range(min(max_window, n - i), 0, -1):
             window = tokens[i : i + w]
-            if not any(ch.isdigit() for t, _, _ in window for ch in t):
+            if all(t.isalpha() for t, _, _ in window):
                 continue
             joined = "".join(t for t, _, _ in window)
             if len(joined) > 30:
@@ -513,9 +517,13 @@ def fuzzy_matches(
         return ()
     for item in items:
         for key in index.keys_of.get(item, ()):
-            if len(key) < min_length:
+            n = len(key)
+            if n < min_length:
                 continue
-            matched = next((s for s in long_strings if within_one_edit(s, key)), None)
+            matched = next(
+                (s for s in long_strings if -2 < len(s) - n < 2 and within_one_edit(s, key)),
+                None,
+            )
             if matched is not None:
                 hits.append(ReferenceHit(item, HitKind.FUZZY, matched))
                 break
