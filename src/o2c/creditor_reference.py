@@ -21,7 +21,16 @@ import re
 
 from o2c.errors import ValidationError
 
-__all__ = ["MAX_BODY", "body", "check_digits", "compact", "create", "format_grouped", "is_valid"]
+__all__ = [
+    "MAX_BODY",
+    "body",
+    "check_digits",
+    "compact",
+    "create",
+    "format_grouped",
+    "from_document_number",
+    "is_valid",
+]
 
 #: At most 21 characters follow ``RF`` and the check digits.
 MAX_BODY = 21
@@ -107,3 +116,21 @@ def format_grouped(reference: str) -> str:
     """
     text = compact(reference)
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def from_document_number(number: str) -> str:
+    """An RF reference made from a document number's letters and digits.
+
+    Other characters are dropped; a number with more than 21 letters and digits keeps its last
+    21 (the distinctive end of most numbering schemes).
+
+    >>> from_document_number("INV/2026/0042")
+    'RF73INV20260042'
+    >>> from_document_number("Rechnung Nr. 2026-000000000000000123")
+    'RF68026000000000000000123'
+
+    Raises:
+        ValidationError: when the number has no letter or digit at all.
+    """
+    text = "".join(ch for ch in compact(number) if ch.isascii() and ch.isalnum())
+    return create(text[-MAX_BODY:])

@@ -1,0 +1,919 @@
+"""Invoices and credit memos: lines, taxes, totals, payment schedule, validation.
+
+:meth:`Invoice.create` takes what billing needs (number, customer with name, address and tax id,
+issue date, currency, lines, document allowances and charges, terms, delivery date, references)
+and derives the rest once: line nets, taxes per category and rate (:mod:`o2c.tax`), withholding
+kept apart, the totals of EN 16931 (BT-106 ... BT-115, with cash rounding as the separate
+rounding amount BT-114), the payment schedule from the terms (:mod:`o2c.terms`) and an ISO 11649
+RF payment reference made from the invoice number.  :func:`credit_memo` negates an invoice (or
+some of its lines and quantities) exactly, and :func:`validate` returns every violation with its
+code and field.
+
+>>> import datetime as dt
+>>> from decimal import Decimal
+>>> from o2c.money import money
+>>> from o2c.tax import Tax
+>>> from o2c.terms import PaymentTerms
+>>> vat19 = Tax.vat("S19", "19")
+>>> customer = Customer(id="C-42", name="Muster GmbH", tax_id="DE123456789",
+...                     address=Address(lines=("Hauptstr. 1",), city="Berlin",
+...                                     postal_code="10115", country="DE"))
+>>> inv = Invoice.create(
+...     number="INV-2026-0042", customer=customer, issue_date=dt.date(2026, 3, 2),
+...     currency="EUR", terms=PaymentTerms.parse("2/10 net 30"),
+...     lines=[InvoiceLine(description="Widget", quantity=3, unit_price=money("19.99", "EUR"),
+...                        taxes=[vat19])])
+>>> inv.totals.untaxed.amount, inv.totals.tax_total.amount, inv.totals.amount_due.amount
+(Decimal('59.97'), Decimal('11.39'), Decimal('71.36'))
+>>> inv.references.payment_reference
+'RF73INV20260042'
+>>> [(i.due_date.isoformat(), i.amount.amount) for i in inv.schedule.instalments]
+[('2026-04-01', Decimal('71.36'))]
+>>> validate(inv)
+()
+>>> memo = credit_memo(inv, number="CM-1", issue_date=dt.date(2026, 3, 9))
+>>> memo.totals.amount_due.amount
+Decimal('-71.36')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, NewType
+
+import attrs
+from moneyed import Currency, Money
+
+from o2c import creditor_reference
+from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
+from o2c.money import (
+    CONTEXT,
+    CashRounding,
+    Rounding,
+    currency,
+    minor_unit,
+    quantize_decimal,
+    to_decimal,
+)
+from o2c.tax import (
+    AllowanceCharge,
+    ChargeKind,
+    ExemptionCertificate,
+    Tax,
+    TaxableLine,
+    TaxCategory,
+    TaxGroup,
+    TaxKind,
+    TaxPolicy,
+    TaxResult,
+    compute,
+    flatten,
+)
+from o2c.terms import DiscountBase, PaymentTerms, Schedule
+
+__all__ = [
+    "Address",
+    "Customer",
+    "DocumentKind",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumber",
+    "InvoiceTotals",
+    "References",
+    "Violation",
+    "credit_memo",
+    "validate",
+]
+
+InvoiceNumber = NewType("InvoiceNumber", str)
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+class DocumentKind(enum.Enum):
+    """The document type (UNTDID 1001 codes, EN 16931 BT-3)."""
+
+    INVOICE = "380"
+    CREDIT_MEMO = "381"
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInvoiceError(
+            f"expected text, got {type(value).__name__}", field="text", value=value
+        )
+    return value.strip()
+
+
+def _optional(value: object) -> str | None:
+    if value is None:
+        return None
+    return _text(value) or None
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address (EN 16931 BG-8); ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    lines: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    city: str | None = attrs.field(default=None, converter=_optional)
+    postal_code: str | None = attrs.field(default=None, converter=_optional)
+    subdivision: str | None = attrs.field(default=None, converter=_optional)
+    country: str | None = attrs.field(default=None, converter=_optional)
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """The buyer with the data billing needs: name, address, tax id (EN 16931 BG-7)."""
+
+    id: str = attrs.field(converter=_text)
+    name: str = attrs.field(default="", converter=_text)
+    address: Address | None = None
+    tax_id: str | None = attrs.field(default=None, converter=_optional)
+    email: str | None = attrs.field(default=None, converter=_optional)
+
+
+@attrs.frozen(kw_only=True)
+class References:
+    """References printed on the document (EN 16931 BT-13, BT-14 alias, BT-83, BT-25)."""
+
+    #: The seller's sales order (BT-14).
+    order: str | None = attrs.field(default=None, converter=_optional)
+    #: The buyer's purchase order (BT-13).
+    customer_po: str | None = attrs.field(default=None, converter=_optional)
+    #: The remittance / structured creditor reference (BT-83), e.g. ISO 11649 ``RF...``.
+    payment_reference: str | None = attrs.field(default=None, converter=_optional)
+    #: The invoice a credit memo refers to (BT-25).
+    preceding_invoice: str | None = attrs.field(default=None, converter=_optional)
+
+
+def _quantity(value: object) -> Decimal:
+    return to_decimal(value, field="quantity")
+
+
+def _discount(value: object) -> Decimal:
+    d = to_decimal(value, field="discount_percent")
+    if d < 0 or d > _HUNDRED:
+        raise InvalidInvoiceError(
+            f"discount_percent={d} must be between 0 and 100", field="discount_percent", value=d
+        )
+    return d
+
+
+def _taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
+    return flatten(value)
+
+
+def _is_money(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise InvalidInvoiceError(
+            f"{attribute.name}={value!r} must be a Money (o2c.money.money(amount, currency))",
+            field=attribute.name,
+            value=value,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceLine:
+    """One invoice line: ``quantity x unit_price`` less ``discount_percent``, with its taxes.
+
+    ``unit_price`` is net of tax unless a tax is price-included.  A negative quantity credits.
+    """
+
+    description: str = attrs.field(converter=_text)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit_price: Money = attrs.field(validator=_is_money)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
+    discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
+    line_id: str | None = attrs.field(default=None, converter=_optional)
+    #: The seller's item id (BT-155) and the unit of measure (UN/ECE Rec 20, BT-130).
+    item_id: str | None = attrs.field(default=None, converter=_optional)
+    unit: str = "C62"
+
+    def taxable(self) -> TaxableLine:
+        """The line as the tax engine sees it."""
+        return TaxableLine(
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            taxes=self.taxes,
+            discount_percent=self.discount_percent,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceTotals:
+    """The document totals (EN 16931 BG-22) with withholding kept apart.
+
+    ``amount_due = total_with_tax - prepaid + rounding_amount + withholding_total`` where
+    ``rounding_amount`` (BT-114) is the tax engine's rounding adjustment plus cash rounding.
+    """
+
+    line_total: Money  # BT-106
+    allowance_total: Money  # BT-107
+    charge_total: Money  # BT-108
+    untaxed: Money  # BT-109
+    tax_total: Money  # BT-110
+    total_with_tax: Money  # BT-112
+    prepaid: Money  # BT-113
+    rounding_amount: Money  # BT-114
+    withholding_total: Money
+    amount_due: Money  # BT-115
+
+
+def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> InvoiceTotals:
+    cur = tax.currency
+    untaxed = tax.untaxed.amount
+    vat = tax.tax_total.amount
+    with_tax = untaxed + vat
+    adjustment = tax.rounding_adjustment.amount
+    withholding = tax.withholding_total.amount
+    before_cash = with_tax - prepaid + adjustment + withholding
+    if cash is None:
+        due = before_cash
+    else:
+        step = cash.increment(cur)
+        normal = step.normalize(CONTEXT)
+        if normal.as_tuple().digits == (1,):  # canonical power of ten (see o2c.tax)
+            step = normal
+        due = quantize_decimal(quantize_decimal(before_cash, step, cash.rounding), minor_unit(cur))
+    rounding = adjustment + (due - before_cash)
+    return InvoiceTotals(
+        line_total=tax.line_total,
+        allowance_total=tax.allowance_total,
+        charge_total=tax.charge_total,
+        untaxed=tax.untaxed,
+        tax_total=tax.tax_total,
+        total_with_tax=Money(with_tax, cur),
+        prepaid=Money(prepaid, cur),
+        rounding_amount=Money(rounding, cur),
+        withholding_total=tax.withholding_total,
+        amount_due=Money(due, cur),
+    )
+
+
+def _payment_reference(number: str) -> str | None:
+    """An RF reference from the invoice number's letters and digits (``None`` when it has none)."""
+    try:
+        return creditor_reference.from_document_number(number)
+    except O2CError:
+        return None
+
+
+def _schedule(
+    terms: PaymentTerms | None,
+    issue_date: dt.date,
+    totals: InvoiceTotals,
+    delivery_date: dt.date | None,
+    policy: TaxPolicy,
+) -> Schedule | None:
+    due = totals.amount_due
+    if terms is None or due.amount < 0:
+        return None
+    try:
+        return terms.schedule(
+            issue_date,
+            due,
+            untaxed=totals.untaxed if terms.discount_base is not DiscountBase.TOTAL else None,
+            delivery_date=delivery_date,
+            rounding=policy.rounding,
+        )
+    except InvalidTermsError:
+        # e.g. terms counting from a delivery date not given yet; validate() reports it.
+        return None
+
+
+def _tax_base_discount(terms: PaymentTerms | None) -> Decimal | None:
+    """The percent of the terms' single invoice-level percentage tier (Belgian "mixed")."""
+    if terms is None or len(terms.discounts) != 1:
+        return None
+    return terms.discounts[0].percent
+
+
+def _line_tuple(value: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
+    return tuple(value)
+
+
+def _charge_tuple(value: Iterable[AllowanceCharge]) -> tuple[AllowanceCharge, ...]:
+    return tuple(value)
+
+
+def _exemption_tuple(value: Iterable[ExemptionCertificate]) -> tuple[ExemptionCertificate, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Invoice:
+    """An invoice or credit memo with its computed taxes, totals and schedule.
+
+    Build it with :meth:`create` (or :func:`credit_memo`): the constructor only stores and
+    refuses impossible states; :func:`validate` recomputes and checks everything else.
+    """
+
+    number: InvoiceNumber = attrs.field(converter=_text)
+    kind: DocumentKind = DocumentKind.INVOICE
+    customer: Customer
+    issue_date: dt.date
+    currency: Currency = attrs.field(converter=currency)
+    lines: tuple[InvoiceLine, ...] = attrs.field(converter=_line_tuple)
+    charges: tuple[AllowanceCharge, ...] = attrs.field(default=(), converter=_charge_tuple)
+    terms: PaymentTerms | None = None
+    delivery_date: dt.date | None = None
+    references: References = attrs.field(factory=References)
+    policy: TaxPolicy = attrs.field(factory=TaxPolicy)
+    prepaid: Money | None = None
+    #: Belgian "mixed" early-payment discount: VAT is computed on the base reduced by the terms'
+    #: discount percentage, whether or not the customer pays early.
+    vat_on_discounted_base: bool = False
+    exemptions: tuple[ExemptionCertificate, ...] = attrs.field(
+        default=(), converter=_exemption_tuple
+    )
+    note: str = ""
+    # -- derived by create() --
+    tax: TaxResult
+    totals: InvoiceTotals
+    schedule: Schedule | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.number:
+            raise InvalidInvoiceError(
+                "an invoice needs a number (BT-1)", field="number", value=self.number
+            )
+        if not isinstance(self.issue_date, dt.date):
+            raise InvalidInvoiceError(
+                f"issue_date={self.issue_date!r} must be a date",
+                field="issue_date",
+                value=self.issue_date,
+            )
+        code = self.currency.code
+        for i, line in enumerate(self.lines):
+            if not isinstance(line, InvoiceLine):
+                raise InvalidInvoiceError(
+                    f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
+                )
+            if line.unit_price.currency != self.currency:
+                raise CurrencyMismatchError(
+                    code, line.unit_price.currency.code, operation=f"invoice lines[{i}] in"
+                )
+        for i, charge in enumerate(self.charges):
+            if charge.amount.currency != self.currency:
+                raise CurrencyMismatchError(
+                    code, charge.amount.currency.code, operation=f"invoice charges[{i}] in"
+                )
+        if self.prepaid is not None and self.prepaid.currency != self.currency:
+            raise CurrencyMismatchError(code, self.prepaid.currency.code, operation="prepay")
+        if self.tax.currency != self.currency or self.totals.amount_due.currency != self.currency:
+            raise CurrencyMismatchError(
+                code, self.tax.currency.code, operation="store computed amounts of"
+            )
+        ids = [line.line_id for line in self.lines if line.line_id is not None]
+        if len(set(ids)) != len(ids):
+            raise InvalidInvoiceError(
+                f"line ids {ids} repeat: give each line its own id (BT-126)",
+                field="lines",
+                value=ids,
+            )
+        if self.delivery_date is not None and not isinstance(self.delivery_date, dt.date):
+            raise InvalidInvoiceError(
+                f"delivery_date={self.delivery_date!r} must be a date",
+                field="delivery_date",
+                value=self.delivery_date,
+            )
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        number: str,
+        customer: Customer,
+        issue_date: dt.date,
+        currency: str | Currency,
+        lines: Iterable[InvoiceLine],
+        charges: Iterable[AllowanceCharge] = (),
+        terms: PaymentTerms | None = None,
+        delivery_date: dt.date | None = None,
+        references: References | None = None,
+        policy: TaxPolicy | None = None,
+        prepaid: Money | None = None,
+        vat_on_discounted_base: bool = False,
+        exemptions: Iterable[ExemptionCertificate] = (),
+        note: str = "",
+        kind: DocumentKind = DocumentKind.INVOICE,
+        payment_reference: bool = True,
+    ) -> Invoice:
+        """An invoice with its taxes, totals, schedule and (by default) an RF payment reference.
+
+        Args:
+            number: the invoice number (BT-1).
+            customer: the buyer.
+            issue_date: the invoice date (BT-2); terms count from it unless they say otherwise.
+            currency: the document currency (BT-5).
+            lines: the invoice lines (at least one for EN 16931).
+            charges: document-level allowances and charges.
+            terms: payment terms; the schedule is made from the amount due.
+            delivery_date: the delivery date (BT-72), the baseline for terms that count from
+                delivery.
+            references: order, customer PO, payment reference.
+            policy: the tax rounding policy (EN 16931 global rounding by default); its
+                ``cash_rounding`` rounds the amount due (BT-114), never the tax.
+            prepaid: an amount already paid (BT-113).
+            vat_on_discounted_base: compute VAT on the base less the terms' discount (Belgian
+                "mixed" early-payment discount; the terms need one percentage tier).
+            exemptions: customer exemption certificates, checked on the issue date.
+            note: free text.
+            kind: invoice or credit memo.
+            payment_reference: generate an ISO 11649 RF reference from the number when the
+                references carry none.
+
+        Raises:
+            CurrencyMismatchError: for an amount in another currency.
+            InvalidInvoiceError: for an invoice that cannot exist (no number ...).
+            InvalidTaxError: for impossible taxes.
+        """
+        cur = currency if isinstance(currency, Currency) else _currency(currency)
+        policy = TaxPolicy() if policy is None else policy
+        refs = References() if references is None else references
+        if payment_reference and refs.payment_reference is None:
+            generated = _payment_reference(number)
+            if generated is not None:
+                refs = attrs.evolve(refs, payment_reference=generated)
+        lines = tuple(lines)
+        charges = tuple(charges)
+        exemptions = tuple(exemptions)
+        prepaid_amount = _ZERO if prepaid is None else prepaid.amount
+        if prepaid is not None and prepaid.currency != cur:
+            raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
+        epd = _tax_base_discount(terms) if vat_on_discounted_base else None
+        tax = compute(
+            [line.taxable() for line in lines],
+            cur,
+            policy=policy,
+            charges=charges,
+            exemptions=exemptions,
+            on=issue_date if exemptions else None,
+            tax_base_discount_percent=epd,
+        )
+        totals = _totals(tax, prepaid_amount, policy.cash_rounding)
+        schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
+        return cls(
+            number=InvoiceNumber(number),
+            kind=kind,
+            customer=customer,
+            issue_date=issue_date,
+            currency=cur,
+            lines=lines,
+            charges=charges,
+            terms=terms,
+            delivery_date=delivery_date,
+            references=refs,
+            policy=policy,
+            prepaid=prepaid,
+            vat_on_discounted_base=vat_on_discounted_base,
+            exemptions=exemptions,
+            note=note,
+            tax=tax,
+            totals=totals,
+            schedule=schedule,
+        )
+
+    def recompute(self) -> Invoice:
+        """The invoice built again from its inputs (equal to ``self`` for a consistent one)."""
+        return Invoice.create(
+            number=self.number,
+            customer=self.customer,
+            issue_date=self.issue_date,
+            currency=self.currency,
+            lines=self.lines,
+            charges=self.charges,
+            terms=self.terms,
+            delivery_date=self.delivery_date,
+            references=self.references,
+            policy=self.policy,
+            prepaid=self.prepaid,
+            vat_on_discounted_base=self.vat_on_discounted_base,
+            exemptions=self.exemptions,
+            note=self.note,
+            kind=self.kind,
+            payment_reference=False,
+        )
+
+    @property
+    def payment_reference_grouped(self) -> str | None:
+        """The payment reference in groups of four when it is an RF reference (as printed)."""
+        ref = self.references.payment_reference
+        if ref is None or not creditor_reference.is_valid(ref):
+            return ref
+        return creditor_reference.format_grouped(ref)
+
+    @property
+    def due_date(self) -> dt.date | None:
+        """The last instalment's due date (``None`` without a schedule)."""
+        return None if self.schedule is None else self.schedule.due_date
+
+
+def _currency(code: str) -> Currency:
+    return currency(code)
+
+
+# --------------------------------------------------------------------------------------------
+# Credit memos
+
+
+def _mirror_rounding(rounding: Rounding) -> Rounding:
+    if rounding is Rounding.CEILING:
+        return Rounding.FLOOR
+    if rounding is Rounding.FLOOR:
+        return Rounding.CEILING
+    return rounding
+
+
+def _mirror(policy: TaxPolicy) -> TaxPolicy:
+    """The policy that rounds ``-x`` to exactly ``-round(x)`` (ceiling and floor swap)."""
+    mirrored = attrs.evolve(policy.rounding, rounding=_mirror_rounding(policy.rounding.rounding))
+    cash = policy.cash_rounding
+    if cash is not None:
+        cash = attrs.evolve(cash, rounding=_mirror_rounding(cash.rounding))
+    return attrs.evolve(policy, rounding=mirrored, cash_rounding=cash)
+
+
+def credit_memo(
+    invoice: Invoice,
+    *,
+    number: str,
+    issue_date: dt.date,
+    quantities: Mapping[int, Decimal | int | str | None] | None = None,
+    include_charges: bool | None = None,
+    note: str = "",
+) -> Invoice:
+    """A credit memo against ``invoice``: the exact negation of the whole or of some lines.
+
+    Args:
+        invoice: the invoice credited.
+        number: the credit memo's number.
+        issue_date: its date.
+        quantities: line index -> quantity to credit (``None`` for the line's whole quantity);
+            ``None`` credits every line.
+        include_charges: credit the document allowances/charges too (default: only when the
+            whole invoice is credited).
+        note: free text.
+
+    Returns:
+        An :class:`Invoice` of kind ``CREDIT_MEMO`` with negated quantities, computed under the
+        mirrored policy (ceiling and floor swap), so crediting the whole invoice negates every
+        amount exactly.  Credit memos carry no payment schedule.
+
+    Raises:
+        InvalidInvoiceError: for an unknown line index or a quantity beyond the line's.
+    """
+    whole = quantities is None
+    selected: list[InvoiceLine] = []
+    if quantities is None:
+        selected = [attrs.evolve(line, quantity=-line.quantity) for line in invoice.lines]
+    else:
+        for index, qty in quantities.items():
+            if not 0 <= index < len(invoice.lines):
+                raise InvalidInvoiceError(
+                    f"line index {index} does not exist: the invoice has {len(invoice.lines)}",
+                    field="quantities",
+                    value=index,
+                )
+            line = invoice.lines[index]
+            q = line.quantity if qty is None else to_decimal(qty, field="quantity")
+            if abs(q) > abs(line.quantity) or (q * line.quantity) < 0:
+                raise InvalidInvoiceError(
+                    f"cannot credit {q} of line {index}: it invoiced {line.quantity}",
+                    field="quantities",
+                    value=q,
+                )
+            selected.append(attrs.evolve(line, quantity=-q))
+    with_charges = whole if include_charges is None else include_charges
+    charges: tuple[AllowanceCharge, ...] = ()
+    prepaid = None
+    if with_charges:
+        # A negated allowance is a charge of the same amount and the other way round.
+        charges = tuple(
+            attrs.evolve(
+                c,
+                kind=ChargeKind.CHARGE if c.kind is ChargeKind.ALLOWANCE else ChargeKind.ALLOWANCE,
+            )
+            for c in invoice.charges
+        )
+    if whole and invoice.prepaid is not None:
+        prepaid = Money(-invoice.prepaid.amount, invoice.currency)
+    refs = References(
+        order=invoice.references.order,
+        customer_po=invoice.references.customer_po,
+        payment_reference=None,
+        preceding_invoice=invoice.number,
+    )
+    return Invoice.create(
+        number=number,
+        customer=invoice.customer,
+        issue_date=issue_date,
+        currency=invoice.currency,
+        lines=selected,
+        charges=charges,
+        terms=None,
+        delivery_date=invoice.delivery_date,
+        references=refs,
+        policy=_mirror(invoice.policy),
+        prepaid=prepaid,
+        vat_on_discounted_base=invoice.vat_on_discounted_base,
+        exemptions=invoice.exemptions,
+        note=note,
+        kind=DocumentKind.CREDIT_MEMO,
+        payment_reference=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+@attrs.frozen
+class Violation:
+    """A broken rule: its code (EN 16931 ``BR-...`` or o2c's ``O2C-...``), field and message."""
+
+    code: str
+    field: str
+    message: str
+
+
+def validate(invoice: Invoice) -> tuple[Violation, ...]:
+    """Every rule ``invoice`` breaks, in a stable order (empty when it is consistent).
+
+    Checks the EN 16931 sums (BR-CO-10 ... BR-CO-17), the standard-rate breakdown (BR-S-08),
+    categories and exemption reasons, the customer data billing needs, currency and rounding
+    settings, the early-payment discount and terms, the schedule, and that the stored amounts are
+    what the inputs compute to.
+    """
+    out: list[Violation] = []
+
+    def add(code: str, field: str, message: str) -> None:
+        out.append(Violation(code, field, message))
+
+    with decimal.localcontext(CONTEXT):
+        _check_lines_and_customer(invoice, add)
+        _check_sums(invoice, add)
+        _check_breakdown(invoice, add)
+        _check_rounding(invoice, add)
+        _check_terms(invoice, add)
+        _check_recomputation(invoice, add)
+    return tuple(out)
+
+
+def _check_lines_and_customer(invoice: Invoice, add: Any) -> None:
+    if not invoice.lines:
+        add("BR-16", "lines", "an invoice needs at least one line")
+    c = invoice.customer
+    if not c.name:
+        add("BR-07", "customer.name", "the buyer's name is missing")
+    if c.address is None:
+        add("BR-10", "customer.address", "the buyer's postal address is missing")
+    else:
+        if not c.address.country:
+            add("BR-11", "customer.address.country", "the buyer's country code is missing")
+        if not c.address.lines or not c.address.city:
+            add(
+                "O2C-ADDRESS",
+                "customer.address",
+                "the billing address needs a street line and a city",
+            )
+    categories = {
+        t.category for line in invoice.lines for t in line.taxes if t.category is not None
+    }
+    if categories & {TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY} and not c.tax_id:
+        add(
+            "BR-AE-02" if TaxCategory.REVERSE_CHARGE in categories else "BR-IC-02",
+            "customer.tax_id",
+            "reverse charge and intra-community supplies need the buyer's VAT identifier",
+        )
+    for i, line in enumerate(invoice.lines):
+        for t in line.taxes:
+            category = t.category
+            if category is None or t.withholding:
+                continue
+            if category is TaxCategory.STANDARD and t.percent <= 0:
+                add("BR-S-05", f"lines[{i}].taxes", f"standard rate {t.id} must be above 0")
+            has_reason = bool(t.exemption_reason or t.exemption_reason_code)
+            if category.needs_exemption_reason and not has_reason:
+                add(
+                    f"BR-{_rule_prefix(category)}-10",
+                    f"lines[{i}].taxes",
+                    f"{t.id}: category {category.value} needs an exemption reason",
+                )
+            elif not category.needs_exemption_reason and has_reason:
+                add(
+                    f"BR-{_rule_prefix(category)}-10",
+                    f"lines[{i}].taxes",
+                    f"{t.id}: category {category.value} must not carry an exemption reason",
+                )
+    if invoice.kind is DocumentKind.INVOICE and invoice.totals.amount_due.amount < 0:
+        add(
+            "O2C-SIGN",
+            "kind",
+            "an invoice with a negative amount due should be a credit memo",
+        )
+    if invoice.kind is DocumentKind.CREDIT_MEMO and invoice.totals.amount_due.amount > 0:
+        add("O2C-SIGN", "kind", "a credit memo with a positive amount due should be an invoice")
+
+
+def _rule_prefix(category: TaxCategory) -> str:
+    return {
+        TaxCategory.STANDARD: "S",
+        TaxCategory.ZERO_RATED: "Z",
+        TaxCategory.EXEMPT: "E",
+        TaxCategory.REVERSE_CHARGE: "AE",
+        TaxCategory.INTRA_COMMUNITY: "IC",
+        TaxCategory.EXPORT: "G",
+        TaxCategory.OUTSIDE_SCOPE: "O",
+        TaxCategory.CANARY_ISLANDS: "IG",
+        TaxCategory.CEUTA_MELILLA: "IP",
+    }[category]
+
+
+def _check_sums(invoice: Invoice, add: Any) -> None:
+    t = invoice.totals
+    tax = invoice.tax
+    nets = sum((ln.net.amount for ln in tax.lines), _ZERO)
+    if t.line_total.amount != nets:
+        add("BR-CO-10", "totals.line_total", f"BT-106 {t.line_total.amount} != sum {nets}")
+    allowances = -sum(
+        (c.net.amount for c in tax.charges if c.charge is ChargeKind.ALLOWANCE),
+        _ZERO,
+    )
+    charges = sum(
+        (c.net.amount for c in tax.charges if c.charge is ChargeKind.CHARGE),
+        _ZERO,
+    )
+    if t.allowance_total.amount != allowances:
+        add(
+            "BR-CO-11",
+            "totals.allowance_total",
+            f"BT-107 {t.allowance_total.amount} != {allowances}",
+        )
+    if t.charge_total.amount != charges:
+        add("BR-CO-12", "totals.charge_total", f"BT-108 {t.charge_total.amount} != {charges}")
+    untaxed = t.line_total.amount - t.allowance_total.amount + t.charge_total.amount
+    if t.untaxed.amount != untaxed:
+        add("BR-CO-13", "totals.untaxed", f"BT-109 {t.untaxed.amount} != {untaxed}")
+    vat = sum((b.amount.amount for b in tax.breakdown), _ZERO)
+    if t.tax_total.amount != vat:
+        add("BR-CO-14", "totals.tax_total", f"BT-110 {t.tax_total.amount} != breakdown {vat}")
+    with_tax = t.untaxed.amount + t.tax_total.amount
+    if t.total_with_tax.amount != with_tax:
+        add("BR-CO-15", "totals.total_with_tax", f"BT-112 {t.total_with_tax.amount} != {with_tax}")
+    due = (
+        t.total_with_tax.amount
+        - t.prepaid.amount
+        + t.rounding_amount.amount
+        + t.withholding_total.amount
+    )
+    if t.amount_due.amount != due:
+        add(
+            "BR-CO-16",
+            "totals.amount_due",
+            f"BT-115 {t.amount_due.amount} != BT-112 - BT-113 + BT-114 + withholding = {due}",
+        )
+
+
+def _check_breakdown(invoice: Invoice, add: Any) -> None:
+    tax = invoice.tax
+    policy = invoice.policy
+    step = policy.step_for(invoice.currency)
+    for b in tax.breakdown:
+        if b.category is None or b.percent is None:
+            continue
+        expected = quantize_decimal(
+            b.base.amount * b.percent / _HUNDRED, step, policy.rounding.rounding
+        )
+        if b.amount.amount != expected:
+            add(
+                "BR-CO-17",
+                f"breakdown[{b.category.value} {b.percent}]",
+                f"BT-117 {b.amount.amount} != BT-116 {b.base.amount} x {b.percent}% = {expected}"
+                " (per-line rounding breaks this rule; EN 16931 needs global rounding)",
+            )
+        if b.category is TaxCategory.STANDARD:
+            base = _ZERO
+            for ln in tax.lines + tax.charges:
+                for ta in ln.taxes:
+                    if (
+                        ta.tax.category is TaxCategory.STANDARD
+                        and ta.tax.percent == b.percent
+                        and ta.tax.kind is TaxKind.PERCENT
+                    ):
+                        base += ln.net.amount
+                        break
+            if b.base.amount != base:
+                add(
+                    "BR-S-08",
+                    f"breakdown[S {b.percent}]",
+                    f"BT-116 {b.base.amount} != line nets plus charges less allowances {base}",
+                )
+
+
+def _check_rounding(invoice: Invoice, add: Any) -> None:
+    unit = minor_unit(invoice.currency)
+    policy = invoice.policy
+    step = policy.rounding.step
+    if step is not None and (step < unit or (step / unit) % 1 != 0):
+        add(
+            "O2C-ROUNDING-STEP",
+            "policy.rounding.step",
+            f"step {step} is not a multiple of {invoice.currency.code}'s minor unit {unit}",
+        )
+    cash = policy.cash_rounding
+    if cash is not None:
+        increment = cash.increment(invoice.currency)
+        if (increment / unit) % 1 != 0:
+            add(
+                "O2C-CASH-STEP",
+                "policy.cash_rounding",
+                f"cash step {increment} is not a multiple of the minor unit {unit}",
+            )
+    for name, value in (
+        ("totals.amount_due", invoice.totals.amount_due.amount),
+        ("totals.untaxed", invoice.totals.untaxed.amount),
+        ("totals.tax_total", invoice.totals.tax_total.amount),
+    ):
+        if (value / unit) % 1 != 0:
+            add("O2C-PRECISION", name, f"{value} has more decimals than {invoice.currency.code}")
+
+
+def _check_terms(invoice: Invoice, add: Any) -> None:
+    terms = invoice.terms
+    due = invoice.totals.amount_due
+    if invoice.kind is DocumentKind.INVOICE and due.amount > 0 and terms is None:
+        add("BR-CO-25", "terms", "a positive amount due needs payment terms or a due date")
+    if invoice.vat_on_discounted_base:
+        if terms is None or len(terms.discounts) != 1 or terms.discounts[0].percent is None:
+            add(
+                "O2C-EPD-TERMS",
+                "terms",
+                "VAT on the discounted base needs terms with exactly one percentage discount",
+            )
+        elif terms.discount_base is not DiscountBase.UNTAXED:
+            add(
+                "O2C-EPD-BASE",
+                "terms.discount_base",
+                "with VAT already on the discounted base the discount must apply to the untaxed "
+                "amount (DiscountBase.UNTAXED), or the tax is reduced twice",
+            )
+    if terms is None or invoice.kind is DocumentKind.CREDIT_MEMO or due.amount < 0:
+        return
+    try:
+        schedule = terms.schedule(
+            invoice.issue_date,
+            due,
+            untaxed=invoice.totals.untaxed
+            if terms.discount_base is not DiscountBase.TOTAL
+            else None,
+            delivery_date=invoice.delivery_date,
+            rounding=invoice.policy.rounding,
+        )
+    except (InvalidTermsError, CurrencyMismatchError) as exc:
+        add("O2C-TERMS", getattr(exc, "field", "terms") or "terms", str(exc))
+        return
+    if invoice.schedule is None or invoice.schedule != schedule:
+        add("O2C-SCHEDULE", "schedule", "the stored schedule is not what the terms give")
+    total = sum((i.amount.amount for i in schedule.instalments), _ZERO)
+    if total != due.amount:
+        add("O2C-SCHEDULE-SUM", "schedule", f"instalments sum to {total}, not {due.amount}")
+    for inst in schedule.instalments:
+        if inst.due_date < invoice.issue_date:
+            add(
+                "O2C-DUE-DATE", "schedule", f"instalment {inst.number} is due before the issue date"
+            )
+        for offer in inst.discounts:
+            if offer.deadline > inst.due_date:
+                add(
+                    "O2C-DISCOUNT-DEADLINE",
+                    "terms.discounts",
+                    f"a discount deadline {offer.deadline} falls after the due date "
+                    f"{inst.due_date} of instalment {inst.number}",
+                )
+            if offer.amount.amount > inst.amount.amount:
+                add(
+                    "O2C-DISCOUNT-AMOUNT",
+                    "terms.discounts",
+                    f"discount {offer.amount.amount} exceeds instalment {inst.number}",
+                )
+
+
+def _check_recomputation(invoice: Invoice, add: Any) -> None:
+    try:
+        again = invoice.recompute()
+    except O2CError as exc:  # pragma: no cover - construction already computed once
+        add("O2C-RECOMPUTE", "lines", f"the inputs no longer compute: {exc}")
+        return
+    if again.tax != invoice.tax:
+        add("O2C-RECOMPUTE", "tax", "stored taxes differ from what the lines and policy give")
+    if again.totals != invoice.totals:
+        add("O2C-RECOMPUTE", "totals", "stored totals differ from what the lines give")
