@@ -98,7 +98,7 @@ _CODES = ("USD", "JPY", "GBP", "CHF")
 
 def static_rates() -> InMemoryRates:
     """The ECB excerpt above as a table (EUR pivot, derived closing and average kinds)."""
-    rows = []
+    rows: list[tuple[str, str, str, str]] = []
     for line in ECB_EXCERPT.split("\n"):
         if line:
             day, *values = line.split()
