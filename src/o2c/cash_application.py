@@ -47,7 +47,6 @@ offered to the next (a duplicate payment goes on account).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import decimal
 import enum
@@ -76,10 +75,12 @@ from o2c.remittance import (
 from o2c.statement import Payment
 
 if TYPE_CHECKING:
+    from o2c.ledger import Fact, Ledger
     from o2c.ports import RateProvider
 
 __all__ = [
     "Allocation",
+    "ApplyReport",
     "Customer",
     "Decision",
     "MatchPolicy",
@@ -87,6 +88,8 @@ __all__ = [
     "Proposal",
     "Residual",
     "ResidualKind",
+    "apply",
+    "facts_for",
     "learn_aliases",
     "match_payments",
 ]
@@ -1413,3 +1416,181 @@ def learn_aliases(
             aliases.append(name)
         table[cid] = Customer(c.customer_id, c.name, frozenset(accounts), tuple(aliases))
     return tuple(table.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Applying results to the ledger.
+
+
+@attrs.frozen(kw_only=True)
+class ApplyReport:
+    """What :func:`apply` did: facts appended, facts already there, results not applied."""
+
+    appended: int
+    unchanged: int
+    #: Payment ids of results that were not applied, with the reason.
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def facts_for(
+    result: MatchResult, *, recorded_at: dt.datetime, recorded_by: str = "cash_application"
+) -> tuple[Fact, ...]:
+    """The ledger facts of an automatic result: the payment received and its allocations.
+
+    Fact ids derive from the payment and item ids (``payment:<payment>``,
+    ``allocation:<payment>:<item>``, ``allocation:<credit memo>:<item>``), so the facts of the
+    same result are the same facts however often they are produced.  Credit memos the payer
+    netted become allocations from the credit memo to the invoices it offsets.
+
+    Raises:
+        ValidationError: the result is not ``AUTO`` or spans several customers.
+    """
+    from o2c.errors import ValidationError
+    from o2c.ledger import CustomerId, FactId, ItemId, PaymentAllocated, PaymentReceived
+    from o2c.money import quantize
+
+    customers = {a.customer_id for a in result.allocations}
+    if result.decision is not Decision.AUTO or len(customers) > 1:
+        raise ValidationError(
+            f"result for {result.payment_id} is {result.decision.value} over "
+            f"{len(customers)} customers: only automatic single-customer results are applied",
+            field="result",
+            value=result.payment_id,
+        )
+    payment = result.payment
+    pid = payment.payment_id
+    if not customers:
+        return ()
+    cid = next(iter(customers))
+    facts: list[Fact] = [
+        PaymentReceived.from_payment(
+            payment, customer_id=cid, recorded_at=recorded_at, recorded_by=recorded_by
+        )
+    ]
+    credits = [a for a in result.allocations if a.applied.amount < 0]
+    debits = [a for a in result.allocations if a.applied.amount > 0]
+    pool = [(a.item_id, -a.applied) for a in credits]
+    evidence = "; ".join(result.explanation)[:500]
+    for a in debits:
+        parts: dict[str, Money | None] = {
+            "discount": None,
+            "deduction": None,
+            "bank_fee": None,
+            "write_off": None,
+            "fx_difference": None,
+        }
+        reason = ""
+        for r in a.residuals:
+            key = r.kind.value
+            if key in parts:
+                old = parts[key]
+                parts[key] = r.amount if old is None else old + r.amount
+            if r.kind is ResidualKind.DEDUCTION:
+                reason = r.reason or "short payment"
+        cash = a.paid
+        source_amount: Money | None = None
+        rate = a.rate
+        if rate is not None and a.paid.currency != a.applied.currency:
+            source_amount = a.paid
+            cash = quantize(Money(a.paid.amount * rate, a.applied.currency))
+            fx = (
+                a.applied
+                - cash
+                - sum(
+                    (p for k, p in parts.items() if p is not None and k != "fx_difference"),
+                    Money(0, a.applied.currency),
+                )
+            )
+            parts["fx_difference"] = fx if fx.amount else None
+        else:
+            rate = None
+        # Credit memos netted by the payer settle part of this item first.
+        for k, (cm_id, available) in enumerate(pool):
+            if available.amount <= 0 or cash.amount <= 0 or source_amount is not None:
+                continue
+            take = min(available.amount, cash.amount)
+            used = Money(take, a.applied.currency)
+            facts.append(
+                PaymentAllocated(
+                    fact_id=FactId(f"allocation:{cm_id}:{a.item_id}"),
+                    customer_id=CustomerId(cid),
+                    effective=payment.value_date,
+                    recorded_at=recorded_at,
+                    recorded_by=recorded_by,
+                    reason=f"credit memo netted by payment {pid}",
+                    source_id=cm_id,
+                    item_id=ItemId(a.item_id),
+                    applied=used,
+                )
+            )
+            pool[k] = (cm_id, available - used)
+            cash = cash - used
+        facts.append(
+            PaymentAllocated(
+                fact_id=FactId(f"allocation:{pid}:{a.item_id}"),
+                customer_id=CustomerId(cid),
+                effective=payment.value_date,
+                recorded_at=recorded_at,
+                recorded_by=recorded_by,
+                reason=evidence,
+                source_id=pid,
+                item_id=ItemId(a.item_id),
+                applied=cash,
+                deduction_reason=reason,
+                source_amount=source_amount,
+                rate=rate,
+                **{k: (v if v is not None and v.amount else None) for k, v in parts.items()},
+            )
+        )
+    return tuple(f for f in facts if not _empty_allocation(f))
+
+
+def _empty_allocation(fact: Fact) -> bool:
+    from o2c.ledger import PaymentAllocated
+
+    return isinstance(fact, PaymentAllocated) and fact.settled == 0
+
+
+def apply(
+    results: Iterable[MatchResult],
+    ledger: Ledger,
+    *,
+    recorded_at: dt.datetime,
+    recorded_by: str = "cash_application",
+) -> ApplyReport:
+    """Append the facts of the automatic results to ``ledger`` in one atomic batch.
+
+    Applying the same results twice changes nothing: facts whose ids the ledger already holds
+    are left out (whatever ``recorded_at`` says), the rest goes in one
+    :meth:`~o2c.ledger.Ledger.append`, which stores all or nothing.  Results that are not
+    ``AUTO``, or span several customers, are reported in ``skipped``.
+
+    Raises:
+        InvalidFactError: the ledger refuses a fact (``OverApplicationError`` when an item was
+            settled meanwhile); nothing is stored.
+    """
+    from o2c.errors import NotFoundError
+
+    batch: list[Fact] = []
+    skipped: list[tuple[str, str]] = []
+    already = 0
+    for result in results:
+        if result.decision is not Decision.AUTO:
+            skipped.append((result.payment_id, result.decision.value))
+            continue
+        if len({a.customer_id for a in result.allocations}) > 1:
+            skipped.append((result.payment_id, "several customers"))
+            continue
+        for fact in facts_for(result, recorded_at=recorded_at, recorded_by=recorded_by):
+            try:
+                ledger.get(fact.fact_id)
+            except NotFoundError:
+                batch.append(fact)
+            else:
+                already += 1
+    appended = ledger.append(batch) if batch else None
+    return ApplyReport(
+        appended=len(appended.appended) if appended else 0,
+        unchanged=already + (len(appended.unchanged) if appended else 0),
+        skipped=tuple(skipped),
+    )

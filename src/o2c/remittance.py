@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import enum
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import attrs
 
