@@ -35,7 +35,7 @@ from o2c.fx import (
     realised_fx,
     revalue,
 )
-from o2c.money import Rounding, RoundingPolicy, minor_unit, money
+from o2c.money import Rounding, RoundingPolicy, allocate, minor_unit, money
 from o2c.ports import RateProvider
 from tests.conftest import BENCH
 from tests.strategies import currency_codes, moneys, rate_values
@@ -245,6 +245,8 @@ def test_rows_may_be_dicts_or_tuples_in_any_order_and_conflicts_are_refused() ->
         InMemoryRates.from_rows([(D, "EUR", "USD", "1.1", "weekly")])
     with pytest.raises(ValidationError, match="items"):
         InMemoryRates.from_rows([(D, "EUR", "USD")])
+    with pytest.raises(ValidationError, match="against itself"):
+        InMemoryRates.from_rows([(D, "EUR", "EUR", "1.1")])
 
 
 def test_cash_application_rates_file_loads_and_answers_every_business_day() -> None:
@@ -285,6 +287,16 @@ def test_convert_max_age_is_stricter_than_the_provider() -> None:
     assert convert(money("1", "EUR"), "USD", dt.date(2024, 1, 5), t).rate.date == D
     with pytest.raises(RateNotFoundError, match="older than 2 days"):
         convert(money("1", "EUR"), "USD", dt.date(2024, 1, 5), t, max_age=dt.timedelta(days=2))
+
+
+def test_convert_uses_a_rate_quoted_the_other_way_round_by_dividing() -> None:
+    class Reversed:
+        def rate(self, base: str, quote: str, on: dt.date, kind: RateKind = RateKind.SPOT) -> Rate:
+            return Rate(quote, base, Decimal("1.0956"), date=on)
+
+    c = convert(money("1000000.00", "USD"), "EUR", D, Reversed())
+    assert c.amount == money("912741.88", "EUR")
+    assert (c.rate.base, c.rate.quote) == ("EUR", "USD")
 
 
 def test_convert_refuses_a_provider_answering_another_pair() -> None:
@@ -438,6 +450,47 @@ def test_realised_fx_over_partial_payments_sums_to_the_carrying_amount() -> None
         convert_at(p, Rate("EUR", "USD", v, date=D)).amount.amount
         for p, v in zip(parts, rates, strict=True)
     ) - Decimal("912.74")
+
+
+@given(
+    moneys("USD", min_units=1, max_units=10**10),
+    rate_values(max_digits=5),
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=100), rate_values(max_digits=5)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_partial_settlements_add_up_to_the_item_whatever_the_rates(
+    amount: Money, booked: Decimal, parts: list[tuple[int, Decimal]], credit: bool
+) -> None:
+    sign = -1 if credit else 1
+    amount = Money(sign * amount.amount, amount.currency)
+    item = CarryingAmount.at_rate(amount, Rate("EUR", "USD", booked, date=D))
+    shares = allocate(amount, [w for w, _ in parts])
+    carried = settled = Decimal(0)
+    rest = item
+    for share, (_, value) in zip(shares, parts, strict=True):
+        if share.amount == 0:
+            continue
+        payment = CarryingAmount.at_rate(share, Rate("EUR", "USD", value, date=D))
+        fx = realised_fx(rest, payment, share)
+        assert fx.difference.amount == fx.settlement.amount - fx.carrying.amount
+        carried += fx.carrying.amount
+        settled += fx.settlement.amount
+        rest = fx.item_residual
+    assert rest.amount.amount == 0
+    assert rest.company_amount.amount == 0
+    assert carried == item.company_amount.amount
+
+
+def test_a_refunded_credit_memo_at_a_worse_rate_is_a_loss() -> None:
+    memo = CarryingAmount(money("-100.00", "USD"), money("-90.00", "EUR"))
+    refund = CarryingAmount(money("-100.00", "USD"), money("-95.00", "EUR"))
+    fx = realised_fx(memo, refund, money("-100.00", "USD"))
+    assert fx.difference == money("-5.00", "EUR")
+    assert fx.kind is FxDifferenceKind.LOSS
 
 
 def test_realised_fx_refuses_over_application_and_mixed_currencies() -> None:

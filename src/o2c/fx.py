@@ -463,6 +463,12 @@ class InMemoryRates:
                 on, base, quote, value = row[:4]
                 row_kind = _as_kind(row[4]) if len(row) == 5 else kind
             key = (_code(base), _code(quote), row_kind)
+            if key[0] == key[1]:
+                raise ValidationError(
+                    f"row {number} rates {key[0]} against itself: a currency is always 1 of itself",
+                    field=f"rows[{number}]",
+                    value=row,
+                )
             ordinal = _as_date(on, f"rows[{number}].date").toordinal()
             rate = _rate_value(value)
             days = collected.setdefault(key, {})
