@@ -37,7 +37,14 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
-from o2c.credit import SCORE_CONTEXT, PaymentRecord
+from o2c.credit import (
+    SCORE_CONTEXT,
+    CreditLedger,
+    PaymentRecord,
+    SettlementTrail,
+    payment_history,
+    settlement_trails,
+)
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import Rounding, minor_unit, quantize_decimal
@@ -51,8 +58,10 @@ __all__ = [
     "WeekError",
     "WeeklyForecast",
     "backtest",
+    "backtest_from_ledger",
     "cash_forecast",
     "fit_payment_model",
+    "forecast_from_ledger",
     "predict_payments",
 ]
 
@@ -556,4 +565,80 @@ def _as_open_item(r: PaymentRecord) -> OpenItem:
         due_date=r.due_date,
         original_amount=r.amount,
         open_amount=r.amount,
+    )
+
+
+# ============================================================================================
+# From the ledger
+
+
+def forecast_from_ledger(
+    ledger: CreditLedger,
+    *,
+    as_of: dt.date,
+    currency_code: str,
+    known_at: dt.datetime | None = None,
+    weeks: int = 13,
+    prior_strength: int = 5,
+    z: Decimal = Z_80,
+) -> tuple[tuple[Prediction, ...], WeeklyForecast]:
+    """Predictions and the weekly forecast for the ledger's open invoices on ``as_of``.
+
+    The model is fitted on the ledger's payment history known on ``as_of`` (and at ``known_at``).
+    """
+    history = payment_history(ledger.facts(), as_of=as_of, known_at=known_at)
+    model = fit_payment_model(history, as_of=as_of, prior_strength=prior_strength)
+    items = [
+        i
+        for i in ledger.open_items(as_of, known_at=known_at)
+        if i.open_amount.currency.code == currency_code
+    ]
+    predictions = predict_payments(model, items)
+    forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
+    return predictions, forecast
+
+
+def backtest_from_ledger(
+    ledger: CreditLedger,
+    cutoffs: Sequence[dt.date],
+    *,
+    currency_code: str,
+    weeks: int = 4,
+    prior_strength: int = 5,
+    z: Decimal = Z_80,
+) -> BacktestReport:
+    """:func:`backtest` over the ledger's whole history.
+
+    Settled invoices become payment records (known from the day their last allocation was
+    recorded); invoices still open today are items that never paid.  Items are tracked to their
+    final settlement (partial payments before it are not forecast separately).
+    """
+    facts = list(ledger.facts())
+    records = [r for r in payment_history(facts) if r.amount.currency.code == currency_code]
+    unpaid = [
+        _trail_item(t)
+        for t in settlement_trails(facts)
+        if not t.closed and t.amount.currency.code == currency_code
+    ]
+    return backtest(
+        records,
+        cutoffs,
+        currency_code=currency_code,
+        unpaid=unpaid,
+        weeks=weeks,
+        prior_strength=prior_strength,
+        z=z,
+    )
+
+
+def _trail_item(t: SettlementTrail) -> OpenItem:
+    return OpenItem(
+        item_id=t.item_id,
+        customer_id=t.customer_id,
+        kind=ItemKind.INVOICE,
+        document_number=t.item_id,
+        document_date=t.document_date,
+        due_date=t.due_date,
+        original_amount=t.amount,
+        open_amount=t.amount,
     )

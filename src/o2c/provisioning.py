@@ -33,7 +33,7 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
-from o2c.credit import SCORE_CONTEXT, RiskClass
+from o2c.credit import SCORE_CONTEXT, CreditLedger, RiskClass, SettlementTrail, settlement_trails
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import ItemKind, OpenItem
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
@@ -53,10 +53,12 @@ __all__ = [
     "RollRates",
     "bucket_balances",
     "cecl_allowance",
+    "cohort_items",
     "cohort_loss_rates",
     "historical_loss_rate",
     "loss_rates_from_flows",
     "pool_balances",
+    "provision_from_ledger",
     "provision_matrix",
     "roll_rates",
 ]
@@ -592,3 +594,79 @@ def pool_balances(
         if item.open_amount.amount > 0:
             totals[risk_classes.get(item.customer_id, unrated)] += item.open_amount.amount
     return {rc: Money(v, code) for rc, v in totals.items()}
+
+
+# ============================================================================================
+# From the ledger
+
+
+def cohort_items(
+    trails: Iterable[SettlementTrail],
+    *,
+    issued_from: dt.date,
+    issued_to: dt.date,
+    as_of: dt.date,
+    open_as_loss_after_days: int | None = 365,
+) -> tuple[CohortItem, ...]:
+    """The invoices issued between ``issued_from`` and ``issued_to`` (inclusive) as a cohort.
+
+    ``trails`` come from :func:`o2c.credit.settlement_trails` (facts as of ``as_of``).  A closed
+    item brings its collections (write-offs are never collected); an item still open is left
+    out while the cohort is young, and counts with its open part never collected once it is more
+    than ``open_as_loss_after_days`` past due (``None``: always left out).
+    """
+    out = []
+    for t in trails:
+        if not issued_from <= t.document_date <= issued_to:
+            continue
+        if not t.closed:
+            overdue = (as_of - t.due_date).days
+            if open_as_loss_after_days is None or overdue <= open_as_loss_after_days:
+                continue
+        code = t.amount.currency
+        out.append(
+            CohortItem(
+                amount=t.amount,
+                due_date=t.due_date,
+                payments=[
+                    (s.effective, Money(s.collected, code)) for s in t.settlements if s.collected
+                ],
+            )
+        )
+    return tuple(out)
+
+
+def provision_from_ledger(
+    ledger: CreditLedger,
+    *,
+    as_of: dt.date,
+    currency_code: str,
+    cohort_from: dt.date,
+    cohort_to: dt.date,
+    known_at: dt.datetime | None = None,
+    buckets: Sequence[AgeBucket] = DEFAULT_BUCKETS,
+    adjustment: ForwardLooking | None = None,
+    open_as_loss_after_days: int | None = 365,
+) -> tuple[CohortLossRates, ProvisionMatrix]:
+    """The provision matrix on ``as_of`` with loss rates from a historical cohort of the ledger.
+
+    Loss rates come from the invoices issued between ``cohort_from`` and ``cohort_to`` (see
+    :func:`cohort_items`); the balances are the open invoices on ``as_of`` by days past due.
+    """
+    facts = list(ledger.facts())
+    trails = settlement_trails(facts, as_of=as_of, known_at=known_at)
+    cohort = cohort_items(
+        [t for t in trails if t.amount.currency.code == currency(currency_code).code],
+        issued_from=cohort_from,
+        issued_to=cohort_to,
+        as_of=as_of,
+        open_as_loss_after_days=open_as_loss_after_days,
+    )
+    rates = cohort_loss_rates(cohort, buckets=buckets)
+    items = [
+        i
+        for i in ledger.open_items(as_of, known_at=known_at)
+        if i.open_amount.currency.code == currency(currency_code).code
+    ]
+    balances = bucket_balances(items, as_of=as_of, currency_code=currency_code, buckets=buckets)
+    return rates, provision_matrix(balances, rates.as_mapping(), adjustment=adjustment)

@@ -1,0 +1,214 @@
+"""Credit, provisioning and forecast read from a real :class:`o2c.ledger.Ledger`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from o2c.credit import (
+    CreditLimits,
+    Decision,
+    Rule,
+    check_credit_from_ledger,
+    payment_history,
+    settlement_trails,
+)
+from o2c.forecast import backtest_from_ledger, forecast_from_ledger
+from o2c.ledger import (
+    AllocationReversed,
+    DisputeOpened,
+    InvoiceIssued,
+    Ledger,
+    PaymentAllocated,
+    PaymentReceived,
+    WrittenOff,
+)
+from o2c.money import money
+from o2c.provisioning import cohort_items, provision_from_ledger
+from o2c.terms import Instalment
+
+UTC = dt.UTC
+
+
+def at(day: dt.date, hour: int = 9) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def invoice(n: str, customer: str, issued: dt.date, amount: str, days: int = 30) -> InvoiceIssued:
+    return InvoiceIssued.from_instalments(
+        fact_id=f"i-{n}",
+        customer_id=customer,
+        item_id=n,
+        document_number=n,
+        document_date=issued,
+        recorded_at=at(issued),
+        instalments=[
+            Instalment(
+                number=1, due_date=issued + dt.timedelta(days=days), amount=money(amount, "EUR")
+            )
+        ],
+    )
+
+
+def pay(n: str, customer: str, on: dt.date, amount: str, *, lag: int = 1) -> list[object]:
+    recorded = at(on + dt.timedelta(days=lag))
+    return [
+        PaymentReceived(
+            fact_id=f"p-{n}",
+            customer_id=customer,
+            effective=on,
+            recorded_at=recorded,
+            payment_id=f"PAY-{n}",
+            amount=money(amount, "EUR"),
+            value_date=on,
+        ),
+        PaymentAllocated(
+            fact_id=f"a-{n}",
+            customer_id=customer,
+            effective=on,
+            recorded_at=recorded,
+            source_id=f"PAY-{n}",
+            item_id=n,
+            applied=money(amount, "EUR"),
+        ),
+    ]
+
+
+def build_ledger() -> Ledger:
+    """Two customers, monthly invoices in 2025: C1 pays 5 days late, C2 35 days late."""
+    ledger = Ledger()
+    facts: list[object] = []
+    for month in range(1, 13):
+        issued = dt.date(2025, month, 1)
+        for customer, late in (("C1", 5), ("C2", 35)):
+            n = f"{customer}-{month:02}"
+            facts.append(invoice(n, customer, issued, "1000.00"))
+            paid = issued + dt.timedelta(days=30 + late)
+            if paid <= dt.date(2025, 12, 31):
+                facts += pay(n, customer, paid, "1000.00")
+    # C2's March invoice is disputed and written off in part after a partial payment.
+    facts.append(
+        DisputeOpened(
+            fact_id="d-1",
+            customer_id="C2",
+            effective=dt.date(2025, 11, 20),
+            recorded_at=at(dt.date(2025, 11, 20)),
+            item_id="C2-11",
+            amount=money("200.00", "EUR"),
+            reason_code="damaged",
+        )
+    )
+    facts.append(invoice("C2-X", "C2", dt.date(2025, 1, 15), "500.00"))
+    facts += pay("C2-X", "C2", dt.date(2025, 4, 1), "300.00")
+    facts.append(
+        WrittenOff(
+            fact_id="w-1",
+            customer_id="C2",
+            effective=dt.date(2025, 6, 30),
+            recorded_at=at(dt.date(2025, 6, 30)),
+            item_id="C2-X",
+            amount=money("200.00", "EUR"),
+        )
+    )
+    # A reversed allocation does not count as a payment.
+    facts.append(invoice("C1-R", "C1", dt.date(2025, 10, 1), "50.00"))
+    facts += pay("C1-R", "C1", dt.date(2025, 10, 20), "50.00")
+    facts.append(
+        AllocationReversed(
+            fact_id="r-1",
+            customer_id="C1",
+            effective=dt.date(2025, 10, 25),
+            recorded_at=at(dt.date(2025, 10, 25)),
+            allocation_id="a-C1-R",
+        )
+    )
+    facts.sort(key=lambda f: f.recorded_at)  # type: ignore[attr-defined]  # stable
+    ledger.append(facts)  # type: ignore[arg-type]
+    return ledger
+
+
+@pytest.fixture(scope="module")
+def ledger() -> Ledger:
+    return build_ledger()
+
+
+def test_payment_history_from_the_ledger(ledger: Ledger) -> None:
+    history = payment_history(ledger.facts())
+    by_id = {r.item_id: r for r in history}
+    assert by_id["C1-01"].days_late == 5
+    assert by_id["C2-01"].days_late == 35
+    assert by_id["C1-01"].recorded_on == by_id["C1-01"].paid_date + dt.timedelta(days=1)
+    assert "C2-X" not in by_id  # partly written off: a loss, not a payment
+    assert "C1-R" not in by_id  # its allocation was reversed
+    assert "C2-12" not in by_id  # still open
+    known = payment_history(ledger.facts(), known_at=at(dt.date(2025, 3, 1)))
+    assert {r.item_id for r in known} == {"C1-01"}
+
+
+def test_settlement_trails_keep_collections_and_write_offs_apart(ledger: Ledger) -> None:
+    trails = {t.item_id: t for t in settlement_trails(ledger.facts())}
+    x = trails["C2-X"]
+    assert x.closed
+    assert x.written_off == Decimal("200.00")
+    assert sum(s.collected for s in x.settlements) == Decimal("300.00")
+    assert trails["C2-11"].disputed
+    cohort = cohort_items(
+        trails.values(),
+        issued_from=dt.date(2025, 1, 1),
+        issued_to=dt.date(2025, 1, 31),
+        as_of=dt.date(2025, 12, 31),
+    )
+    assert sorted(c.amount.amount for c in cohort) == [
+        Decimal("500.00"),
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    ]
+
+
+def test_credit_check_reads_open_items_from_the_ledger(ledger: Ledger) -> None:
+    as_of = dt.date(2025, 12, 31)
+    limits = CreditLimits(default=money("5000", "EUR"))
+    check = check_credit_from_ledger(
+        ledger, "C2", as_of=as_of, amount=money("500", "EUR"), limits=limits
+    )
+    # C2 has Nov and Dec open (1000 each, 200 of November's disputed and left out).
+    assert check.exposure.total == money("1800.00", "EUR")
+    oldest = next(r for r in check.rules if r.rule is Rule.OLDEST_OPEN_ITEM)
+    assert oldest.observed == 30  # November's invoice, due December 1
+    share = next(r for r in check.rules if r.rule is Rule.OVERDUE_SHARE)
+    assert share.observed == Decimal(800) / Decimal(1800)
+    assert check.decision is Decision.WARN
+    earlier = check_credit_from_ledger(
+        ledger,
+        "C2",
+        as_of=as_of,
+        amount=money("500", "EUR"),
+        limits=limits,
+        known_at=at(dt.date(2025, 6, 1)),
+    )
+    assert earlier.exposure.total.amount > check.exposure.total.amount
+
+
+def test_provision_and_forecast_from_the_ledger(ledger: Ledger) -> None:
+    as_of = dt.date(2025, 12, 31)
+    rates, matrix = provision_from_ledger(
+        ledger,
+        as_of=as_of,
+        currency_code="EUR",
+        cohort_from=dt.date(2025, 1, 1),
+        cohort_to=dt.date(2025, 6, 30),
+    )
+    assert rates.never_collected == Decimal("200.00")
+    assert matrix.total_provision.amount <= matrix.total_gross.amount
+    assert matrix.total_gross.amount > 0
+    predictions, forecast = forecast_from_ledger(ledger, as_of=as_of, currency_code="EUR", weeks=8)
+    assert {p.customer_id for p in predictions} == {"C1", "C2"}
+    assert all(p.predicted_date > as_of for p in predictions)
+    assert forecast.total_expected.amount + forecast.beyond.amount > 0
+    report = backtest_from_ledger(
+        ledger, [dt.date(2025, 6, 30), dt.date(2025, 9, 30)], currency_code="EUR", weeks=4
+    )
+    assert report.mae_days is not None
+    assert report.mae_days <= report.baseline_mae_days  # type: ignore[operator]
