@@ -209,7 +209,7 @@ class Rate:
             top, bottom = den, num
         else:
             raise CurrencyMismatchError(
-                f"{self.base}/{self.quote} rate", currency_code, operation="convert with a"
+                f"{self.base}/{self.quote} rate", currency_code, operation="convert with the"
             )
         product = CONTEXT.multiply(amount, top)
         return product if bottom == _ONE else CONTEXT.divide(product, bottom)
@@ -221,7 +221,7 @@ class Rate:
         if currency_code == self.quote:
             return self.base
         raise CurrencyMismatchError(
-            f"{self.base}/{self.quote} rate", currency_code, operation="convert with a"
+            f"{self.base}/{self.quote} rate", currency_code, operation="convert with the"
         )
 
 
