@@ -343,6 +343,13 @@ class _Hyp:
     rate: Decimal | None = None
 
     @property
+    def exact(self) -> bool:
+        """Whether every item's fit is exact or an earned discount (no deduction, no rest)."""
+        return self.on_account == 0 and all(
+            f.quality >= 0.97 and not f.partial for _, f in self.fits
+        )
+
+    @property
     def key(self) -> frozenset[str]:
         return frozenset(i.item_id for i, _ in self.fits)
 
@@ -706,6 +713,8 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
     named_by_customer: dict[str, list[ReferenceHit]] = defaultdict(list)
     for h in live_hits:
         named_by_customer[ctx.items[h.item_id].customer_id].append(h)
+    if len(named_by_customer) > 1:
+        hyps.extend(_named_across_customers(payment, ctx, live_hits, payer))
     for cid, chits in named_by_customer.items():
         c_score = cust_score(cid)
         contra = contradiction(cid)
@@ -725,6 +734,9 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             if len(chits) > 1 and fit.quality < 0.95:
                 # Several documents named: a single one explains the amount only exactly.
                 fit.quality -= 0.1
+            if _later_instalment(item, chits, ctx):
+                # Instalments of one document: the earliest due is paid first (tie-break).
+                fit.quality -= 0.15
             conf = _ref_confidence(h.strength, fit.quality, c_score, contra)
             ev = [
                 f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
@@ -743,7 +755,8 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             )
 
     # --- B. Fuzzy references against the payer's customers and the amount's items ------------
-    if not any(h.confidence >= policy.auto_threshold for h in hyps):
+    # (also when a named item fits only approximately: a typo may name another open document)
+    if not any(h.confidence >= policy.auto_threshold and h.exact for h in hyps):
         hyps.extend(_fuzzy_hypotheses(payment, ctx, payer, hits, text, pay_units, pay_ccy))
 
     # --- C. The customer's open items by amount ---------------------------------------------
@@ -774,6 +787,45 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
         )
     hyps.sort(key=lambda h: (-h.confidence, sorted(h.key)))
     return hyps
+
+
+def _later_instalment(item: _Item, chits: list[ReferenceHit], ctx: _Context) -> bool:
+    """Whether another named item of the same document falls due before ``item``."""
+    for h in chits:
+        other = ctx.items[h.item_id]
+        if (
+            other is not item
+            and other.document_number == item.document_number
+            and (other.item.due_date, other.item_id) < (item.item.due_date, item.item_id)
+        ):
+            return True
+    return False
+
+
+def _named_across_customers(
+    payment: Payment, ctx: _Context, live_hits: list[ReferenceHit], payer: _Payer
+) -> list[_Hyp]:
+    """Documents of several customers named together whose open amounts add up exactly."""
+    items = [ctx.items[h.item_id] for h in live_hits]
+    if len({i.currency for i in items}) != 1 or items[0].currency != payment.amount.currency.code:
+        return []
+    opens = [ctx.remaining.get(i.item_id, i.open_units) for i in items]
+    if sum(opens) != _units(payment.amount):
+        return []
+    strength = min(h.strength for h in live_hits)
+    fits = [(i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)]
+    conf = _ref_confidence(strength, 1.0, payer.best_score, 0.0) - 0.03
+    return [
+        _Hyp(
+            fits,
+            0,
+            conf,
+            [
+                f"{len(items)} named documents of {len({i.customer_id for i in items})} "
+                "customers add up exactly (a group payment)"
+            ],
+        )
+    ]
 
 
 def _fit_fx(
@@ -821,12 +873,16 @@ def _cust_note(payer: _Payer, cid: str, ctx: _Context) -> str:
 
 
 def _ref_confidence(strength: float, quality: float, c_score: float, contra: float) -> float:
-    """Confidence for items named by references with an amount fit of ``quality``."""
+    """Confidence for items named by references with an amount fit of ``quality``.
+
+    ``contra`` is how strongly the payer looks like another customer than the items' one: a
+    parent paying for a subsidiary is normal with an exact amount, suspicious without.
+    """
     if strength >= 0.85:
         conf = 0.6 + 0.4 * quality - (1.0 - strength) * 0.3
         conf += 0.02 * min(c_score, 1.0)
-        if contra >= 0.9:
-            conf -= 0.04 if quality >= 0.98 else 0.12
+        if contra >= 0.45:
+            conf -= (0.04 if quality >= 0.98 else 0.14) * min(1.0, contra / 0.9)
         return min(conf, 0.995)
     # Fuzzy or otherwise weak references: the amount and the customer must confirm.
     conf = 0.35 + 0.35 * quality * quality + 0.25 * min(c_score, 1.0)
@@ -955,15 +1011,19 @@ def _fuzzy_hypotheses(
     if not strings:
         return []
     pool: dict[str, _Item] = {}
-    for cid, score in payer.scores.items():
+    # The documents of the customers the payer may be, and those of the payment's amount:
+    # a fuzzy match counts only when the customer or the amount confirms it.
+    candidates = sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    for cid, score in candidates[:4]:
         if score >= 0.3:
             for item in ctx.by_customer.get(cid, ()):
                 pool[item.item_id] = item
-    for h in hits:
-        named_item = ctx.items.get(h.item_id)
-        if named_item is not None:
-            for other in ctx.by_customer.get(named_item.customer_id, ()):
-                pool[other.item_id] = other
+    if not pool:
+        for h in hits:
+            named_item = ctx.items.get(h.item_id)
+            if named_item is not None and len(ctx.by_customer[named_item.customer_id]) <= 200:
+                for other in ctx.by_customer[named_item.customer_id]:
+                    pool[other.item_id] = other
     for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
         pool[item.item_id] = item
     live = [i for i in sorted(pool) if ctx.remaining.get(i, 0) != 0]
