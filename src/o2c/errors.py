@@ -28,6 +28,7 @@ message says what was wrong and what to do instead::
     ├── RateError
     │   ├── RateNotFoundError (LookupError)       no rate for the pair on or near the date
     │   └── RateUnavailableError (ConnectionError) a rate source could not answer
+    ├── DeliveryError (ConnectionError)           a notifier could not deliver a message
     ├── LedgerError
     │   ├── NotFoundError (LookupError)           no such fact, item or payment
     │   └── ConcurrencyError (RuntimeError)       someone else appended first; reload and retry
@@ -50,6 +51,7 @@ __all__ = [
     "ConcurrencyError",
     "CurrencyError",
     "CurrencyMismatchError",
+    "DeliveryError",
     "DisputeStateError",
     "DuplicateFactError",
     "FloatNotAllowedError",
@@ -287,6 +289,19 @@ class RateUnavailableError(RateError, ConnectionError):
             f"rate source {source!r} is unavailable: {reason}", source=source, **context
         )
         self.source = source
+        self.reason = reason
+
+
+class DeliveryError(O2CError, ConnectionError):
+    """A notifier could not deliver a message (the transport's error is chained)."""
+
+    def __init__(self, transport: str, reason: str, **context: Any) -> None:
+        super().__init__(
+            f"{transport} could not deliver the message: {reason}",
+            transport=transport,
+            **context,
+        )
+        self.transport = transport
         self.reason = reason
 
 

@@ -19,8 +19,9 @@ from o2c.fx import Rate, RateKind
 
 if TYPE_CHECKING:  # the ledger's fact types, for LedgerStore's signatures
     from o2c.ledger_facts import Fact
+    from o2c.reminders import Notification  # Notifier's message type
 
-__all__ = ["Calendar", "LedgerStore", "RateProvider"]
+__all__ = ["Calendar", "LedgerStore", "Notifier", "RateProvider"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,4 +106,24 @@ class LedgerStore(Protocol):
 
     def iter_all(self) -> Iterator[Fact]:
         """Every fact, each customer's in stream order (a consistent snapshot, streamed)."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------
+# Notifier (collections): sends a rendered message (reminder, statement of account).  In-memory:
+# o2c.reminders.InMemoryNotifier; adapter: o2c.adapters.smtp.SmtpNotifier.  Contract:
+# tests/test_smtp.py (parametrised over both).
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Sends a rendered :class:`o2c.reminders.Notification` (text, optional HTML) to recipients.
+
+    The contract: :meth:`send` hands the message over for every recipient or raises
+    :class:`~o2c.errors.DeliveryError` (an adapter wraps its transport's failure, never leaks a
+    bare socket error), and returns an id for the message that is unique per send.
+    """
+
+    def send(self, message: Notification, /) -> str:
+        """Send ``message``; returns its id (the ``Message-ID`` for e-mail)."""
         ...

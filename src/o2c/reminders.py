@@ -1,0 +1,385 @@
+"""Reminders and statements of account, rendered per locale, and the messages a Notifier sends.
+
+Templates are package data (``o2c/templates/<language>/``, Jinja2, text and HTML) and can be
+overridden per name with ``templates={"en/reminder.txt.j2": "..."}``.  Amounts are formatted with
+:func:`o2c.money.format_money` and dates with babel, both for the locale; the language of the
+locale picks the templates (English when there are none for it).  Jinja2 is the ``notify``
+extra, imported when a document is rendered.
+
+:class:`InMemoryNotifier` is the :class:`~o2c.ports.Notifier` that ships in the core; the SMTP
+adapter is :class:`o2c.adapters.smtp.SmtpNotifier`.
+
+>>> import datetime as dt
+>>> from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+>>> from o2c.money import money
+>>> item = OpenItem(item_id=ItemId("INV-7"), customer_id=CustomerId("C1"),
+...     kind=ItemKind.INVOICE, document_number="INV-7", document_date=dt.date(2026, 2, 1),
+...     due_date=dt.date(2026, 3, 3), original_amount=money("1234.50", "EUR"),
+...     open_amount=money("1234.50", "EUR"))
+>>> doc = render_statement([item], dt.date(2026, 3, 31), locale="de_DE",
+...                        customer="Muster GmbH", company="o2c Demo AG")
+>>> doc.subject
+'Kontoauszug zum 31.03.2026 – o2c Demo AG'
+>>> "1.234,50\\xa0€" in doc.text and "<table>" in doc.html
+True
+>>> sent = InMemoryNotifier()
+>>> sent.send(doc.to_notification(to=["ap@muster.example"], sender="ar@o2c.example"))
+'memory-1'
+>>> sent.outbox[0].recipients
+('ap@muster.example',)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from moneyed import Money
+
+from o2c.aging import BucketScheme, age
+from o2c.collections import DunningNotice
+from o2c.errors import DeliveryError, ValidationError
+from o2c.ledger import ItemKind, OpenItem
+from o2c.money import format_money
+
+if TYPE_CHECKING:
+    from o2c.ports import Notifier
+
+__all__ = [
+    "InMemoryNotifier",
+    "Notification",
+    "RenderedDocument",
+    "SendResult",
+    "available_languages",
+    "render_reminder",
+    "render_statement",
+    "send_reminders",
+]
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Notification:
+    """A message to send: recipients, subject, plain text and optional HTML."""
+
+    recipients: tuple[str, ...] = attrs.field(converter=_strings)
+    subject: str
+    text: str
+    html: str | None = None
+    sender: str | None = None
+    reply_to: str | None = None
+    #: Extra headers, e.g. ``(("X-O2C-Customer", "C1"),)``.
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @recipients.validator
+    def _check(self, _attribute: object, value: tuple[str, ...]) -> None:
+        if not value or any("@" not in r for r in value):
+            raise ValidationError(
+                f"recipients={value!r}: give at least one address like 'ap@example.com'",
+                field="recipients",
+                value=value,
+            )
+
+
+class InMemoryNotifier:
+    """A :class:`~o2c.ports.Notifier` that keeps what it is sent in :attr:`outbox`."""
+
+    def __init__(self) -> None:
+        self.outbox: list[Notification] = []
+        self._lock = threading.Lock()
+
+    def send(self, message: Notification, /) -> str:
+        """Keep ``message``; returns ``memory-<n>``."""
+        with self._lock:
+            self.outbox.append(message)
+            return f"memory-{len(self.outbox)}"
+
+
+@attrs.frozen(kw_only=True)
+class RenderedDocument:
+    """A rendered reminder or statement: subject, text and HTML, and the locale used."""
+
+    subject: str
+    text: str
+    html: str
+    locale: str
+
+    def to_notification(
+        self,
+        *,
+        to: Iterable[str],
+        sender: str | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> Notification:
+        """This document as a message to ``to``."""
+        return Notification(
+            recipients=tuple(to),
+            subject=self.subject,
+            text=self.text,
+            html=self.html,
+            sender=sender,
+            headers=tuple(headers),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
+    """The languages with templates in the package (``("de", "en")``)."""
+    from importlib.resources import files
+
+    root = files("o2c").joinpath("templates")
+    return tuple(sorted(p.name for p in root.iterdir() if p.is_dir()))
+
+
+def _date_format(lang: str) -> str:
+    return "dd.MM.yyyy" if lang == "de" else "medium"
+
+
+@lru_cache(maxsize=64)
+def _environment(overrides: tuple[tuple[str, str], ...], locale: str, lang: str) -> Any:
+    """A Jinja2 environment for one locale (its ``money`` and ``date`` filters)."""
+    from babel.dates import format_date
+
+    from o2c.adapters import require
+
+    jinja2 = require("jinja2", extra="notify", feature="rendering reminders", package="Jinja2")
+    loaders: list[Any] = [jinja2.PackageLoader("o2c", "templates")]
+    if overrides:
+        loaders.insert(0, jinja2.DictLoader(dict(overrides)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    date_format = _date_format(lang)
+
+    def money_filter(value: Money) -> str:
+        return format_money(value, locale)
+
+    def date_filter(value: dt.date) -> str:
+        return str(format_date(value, format=date_format, locale=locale))
+
+    env.filters["money"] = money_filter
+    env.filters["date"] = date_filter
+    return env
+
+
+def _language(locale: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(locale).language)
+    except (ValueError, TypeError, UnknownLocaleError) as exc:
+        raise ValidationError(
+            f"locale={locale!r} is not a locale: use e.g. 'en_GB' or 'de_DE'",
+            field="locale",
+            value=locale,
+        ) from exc
+
+
+def _render(
+    name: str,
+    context: Mapping[str, Any],
+    locale: str,
+    templates: Mapping[str, str] | None,
+) -> RenderedDocument:
+    overrides = tuple(sorted((templates or {}).items()))
+    lang = _language(locale)
+    if lang not in available_languages() and not any(
+        k.startswith(f"{lang}/") for k, _ in overrides
+    ):
+        lang = "en"
+    env = _environment(overrides, locale, lang)
+
+    def render(template: str, **extra: Any) -> str:
+        return str(env.get_template(f"{lang}/{template}").render(dict(context, lang=lang, **extra)))
+
+    subject = render(f"{name}_subject.txt.j2").strip()
+    return RenderedDocument(
+        subject=subject,
+        text=render(f"{name}.txt.j2"),
+        html=render(f"{name}.html.j2", subject=subject),
+        locale=locale,
+    )
+
+
+def render_reminder(
+    notice: DunningNotice,
+    *,
+    locale: str = "en_GB",
+    customer: str | None = None,
+    company: str = "",
+    address: Sequence[str] = (),
+    payment_details: str = "",
+    templates: Mapping[str, str] | None = None,
+) -> RenderedDocument:
+    """The reminder letter or e-mail for a dunning notice, in text and HTML.
+
+    The wording follows the notice's level (1: friendly, 2: second reminder, 3+: final notice);
+    the amounts are the notice's claim (overdue, interest, compensation, fee, total).
+    """
+    claim = notice.claim
+    lines = [
+        {
+            "number": ln.item.document_number,
+            "document_date": ln.item.document_date,
+            "due_date": ln.item.due_date,
+            "days": ln.days_overdue,
+            "amount": ln.amount,
+            "disputed": ln.disputed if ln.disputed.amount else None,
+        }
+        for ln in notice.lines
+    ]
+    context = {
+        "company": company,
+        "customer": customer or notice.customer_id,
+        "address": tuple(address),
+        "as_of": max((cl.debt.until for cl in claim.lines), default=None),
+        "level": notice.level.level,
+        "lines": lines,
+        "overdue": claim.principal,
+        "interest": claim.interest if claim.interest.amount else None,
+        "compensation": claim.compensation if claim.compensation.amount else None,
+        "fee": claim.fee if claim.fee.amount else None,
+        "total": claim.total,
+        "credits": notice.credits if notice.credits.amount else None,
+        "payment_details": payment_details,
+    }
+    return _render("reminder", context, locale, templates)
+
+
+_KIND_LABELS = {
+    "en": {
+        ItemKind.INVOICE: "invoice",
+        ItemKind.CREDIT_MEMO: "credit memo",
+        ItemKind.UNAPPLIED_CASH: "payment on account",
+    },
+    "de": {
+        ItemKind.INVOICE: "Rechnung",
+        ItemKind.CREDIT_MEMO: "Gutschrift",
+        ItemKind.UNAPPLIED_CASH: "Zahlung a conto",
+    },
+}
+
+
+def render_statement(
+    items: Iterable[OpenItem],
+    as_of: dt.date,
+    *,
+    locale: str = "en_GB",
+    customer: str = "",
+    company: str = "",
+    scheme: BucketScheme | None = None,
+    templates: Mapping[str, str] | None = None,
+) -> RenderedDocument:
+    """A customer's statement of account as of ``as_of``: open items and the aging summary.
+
+    ``items`` are the customer's open items on ``as_of`` (e.g. ``ledger.open_items(as_of,
+    customer_id=...)``); the summary per currency comes from :func:`o2c.aging.age`.
+    """
+    open_items = sorted(items, key=lambda i: (i.due_date, i.document_number, i.item_id))
+    report = age(open_items, as_of, scheme=scheme, detail=False)
+    lang = _language(locale)
+    kinds = _KIND_LABELS.get(lang, _KIND_LABELS["en"])
+    rows = [
+        {
+            "number": i.document_number,
+            "kind": kinds[i.kind],
+            "document_date": i.document_date,
+            "due_date": i.due_date,
+            "days": (as_of - i.due_date).days if i.kind is ItemKind.INVOICE else 0,
+            "open": i.open_amount,
+        }
+        for i in open_items
+    ]
+    totals = [
+        {
+            "currency": t.currency,
+            "columns": list(zip(report.column_labels, t.columns, strict=True)),
+            "balance": t.balance,
+        }
+        for t in report.totals
+    ]
+    context = {
+        "company": company,
+        "customer": customer or (open_items[0].customer_id if open_items else ""),
+        "as_of": as_of,
+        "items": rows,
+        "totals": totals,
+    }
+    return _render("statement", context, locale, templates)
+
+
+# --------------------------------------------------------------------------------------------
+# Sending
+
+
+@attrs.frozen(kw_only=True)
+class SendResult:
+    """What happened to one notice: sent (with the message id) or not, and why."""
+
+    customer_id: str
+    message_id: str | None
+    error: str | None = None
+
+
+def send_reminders(
+    notices: Iterable[DunningNotice],
+    notifier: Notifier,
+    *,
+    contacts: Mapping[str, Sequence[str]],
+    sender: str | None = None,
+    locale: str | Mapping[str, str] = "en_GB",
+    company: str = "",
+    customer_names: Mapping[str, str] | None = None,
+) -> tuple[SendResult, ...]:
+    """Render and send each notice; a missing contact or a failed delivery is a result, not a raise.
+
+    ``locale`` is one locale or a mapping of customer id to locale (``en_GB`` for the others).
+    """
+    results = []
+    names = customer_names or {}
+    for notice in notices:
+        to = contacts.get(notice.customer_id)
+        if not to:
+            results.append(
+                SendResult(customer_id=notice.customer_id, message_id=None, error="no contact")
+            )
+            continue
+        loc = locale if isinstance(locale, str) else locale.get(notice.customer_id, "en_GB")
+        doc = render_reminder(
+            notice, locale=loc, customer=names.get(notice.customer_id), company=company
+        )
+        message = doc.to_notification(
+            to=to,
+            sender=sender,
+            headers=(
+                ("X-O2C-Customer", notice.customer_id),
+                ("X-O2C-Dunning-Level", str(notice.level.level)),
+            ),
+        )
+        try:
+            message_id = notifier.send(message)
+        except DeliveryError as exc:
+            results.append(
+                SendResult(customer_id=notice.customer_id, message_id=None, error=str(exc))
+            )
+            continue
+        results.append(SendResult(customer_id=notice.customer_id, message_id=message_id))
+    return tuple(results)
