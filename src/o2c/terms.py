@@ -1345,19 +1345,24 @@ def _build_schedule(
             )
             for i, share in zip(percent_idx, shares, strict=True):
                 parts[i] = share
-    running = _ZERO
+    running = exact_running = _ZERO
     for i, part in enumerate(parts):
         if part is None:
             continue
-        running += part
-        if running > amount:
+        line = lines[i]
+        exact_running += amount * line.percent / _HUNDRED if line.percent is not None else part
+        if exact_running > amount:
             raise InvalidTermsError(
-                f"line {i + 1} brings the instalments to {running} {code}, over the total "
+                f"line {i + 1} brings the instalments to {exact_running} {code}, over the total "
                 f"{amount} {code}: lower the line or make it the balance",
                 field="lines",
                 value=part,
                 line=i + 1,
             )
+        if running + part > amount:
+            # Only rounding up can get here: the line that would cross the total is cut to fit.
+            part = parts[i] = amount - running
+        running += part
     if balance_index is not None:
         parts[balance_index] = amount - running
     elif not largest:

@@ -1,0 +1,652 @@
+"""Examples and properties of payment terms, schedules and discounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
+from moneyed import Money
+
+from o2c.calendars import BusinessDayConvention, WeekendCalendar
+from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError
+from o2c.money import CashRounding, RemainderPolicy, Rounding, RoundingPolicy, money, to_minor
+from o2c.terms import (
+    AddDays,
+    AddMonths,
+    BaselineSource,
+    CutOff,
+    DayLimit,
+    DiscountBase,
+    DiscountScope,
+    DiscountTier,
+    EndOfMonth,
+    LineKind,
+    MonthDay,
+    PartialPayment,
+    PaymentDays,
+    PaymentTerms,
+    Settlement,
+    TermLine,
+    apply_steps,
+    forgone_discount_cost,
+    parse_steps,
+)
+from tests.strategies import (
+    document_dates,
+    payment_terms,
+    step_sequences,
+    terms_with_totals,
+    weekend_calendars,
+)
+
+D = dt.date
+EUR = "EUR"
+
+
+def eur(amount: str) -> Money:
+    return money(amount, EUR)
+
+
+def dues(schedule: object) -> list[tuple[str, str]]:
+    return [
+        (i.due_date.isoformat(), str(i.amount.amount))
+        for i in schedule.instalments  # type: ignore[attr-defined]
+    ]
+
+
+# ------------------------------------------------------------------------------- notation
+
+#: Every example of the issue, with what it means and its canonical spelling.
+NOTATION = [
+    ("net 30", "net 30"),
+    ("n/30", "net 30"),
+    ("2/10 net 30", "2/10 net 30"),
+    ("2/10 n/30 EOM", "2/10 net 30 EOM"),
+    ("1% 10 net 45", "1/10 net 45"),
+    ("3% 14 days, 2% 30 days, net 45", "3/14 2/30 net 45"),
+    ("30% advance, 70% net 60", "30% advance, 70% net 60"),
+    ("10th prox", "10th prox"),
+    ("EOM", "EOM"),
+    ("21 MFI", "21st prox"),
+    ("net 60 EOM", "net 60 EOM"),
+    ("due on receipt", "due on receipt"),
+    ("COD", "COD"),
+    ("CIA", "CIA"),
+    ("CWO", "CWO"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), NOTATION)
+def test_issue_notation_parses_prints_canonically_and_back(text: str, canonical: str) -> None:
+    terms = PaymentTerms.parse(text)
+    assert str(terms) == canonical
+    assert PaymentTerms.parse(canonical) == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "expected"),
+    [
+        ("net 30", D(2022, 1, 31), [("2022-03-02", "1000.00")]),
+        ("n/30", D(2022, 1, 31), [("2022-03-02", "1000.00")]),
+        ("2/10 n/30 EOM", D(2024, 6, 16), [("2024-07-30", "1000.00")]),
+        ("1% 10 net 45", D(2024, 1, 1), [("2024-02-15", "1000.00")]),
+        (
+            "30% advance, 70% net 60",
+            D(2024, 1, 1),
+            [("2024-01-01", "300.00"), ("2024-03-01", "700.00")],
+        ),
+        ("10th prox", D(2024, 12, 20), [("2025-01-10", "1000.00")]),  # year roll-over
+        ("EOM", D(2024, 2, 5), [("2024-02-29", "1000.00")]),
+        ("21 MFI", D(2024, 1, 31), [("2024-02-21", "1000.00")]),
+        ("net 60 EOM", D(2024, 1, 15), [("2024-03-31", "1000.00")]),
+        ("due on receipt", D(2024, 1, 15), [("2024-01-15", "1000.00")]),
+        ("CIA", D(2024, 1, 15), [("2024-01-15", "1000.00")]),
+        ("CWO", D(2024, 1, 15), [("2024-01-15", "1000.00")]),
+    ],
+)
+def test_issue_notation_schedules(text: str, day: dt.date, expected: list[tuple[str, str]]) -> None:
+    assert dues(PaymentTerms.parse(text).schedule(day, eur("1000.00"))) == expected
+
+
+def test_notation_meaning_of_tiers_and_lines() -> None:
+    terms = PaymentTerms.parse("3% 14 days, 2% 30 days, net 45")
+    assert [(t.percent, t.deadline) for t in terms.discounts] == [
+        (Decimal("3"), (AddDays(14),)),
+        (Decimal("2"), (AddDays(30),)),
+    ]
+    assert terms.lines == (TermLine.balance(45),)
+    assert PaymentTerms.parse("2/10 n/30 EOM").baseline_rules == (EndOfMonth(),)
+    assert PaymentTerms.parse("21 MFI") == PaymentTerms.parse("21st prox")
+    assert PaymentTerms.parse("COD").settlement is Settlement.COD
+    assert PaymentTerms.parse("net 30 ROG").baseline is BaselineSource.DELIVERY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10% net 2 with 10/1, 20% net 4 with 20/3, 20% net 6, balance net 8 with 20/7",
+        "50% net 30, balance then 30",
+        "EUR100.00 advance, balance net 30 with EUR5.00/10",
+        "2/eom+10d net 1m+eom baseline=cut25+eom ROI partial=pro_rata",
+        "net lim(15:day31m0;31:day15)+pay5|20",
+        "net 2w+post2015-03-16>2015-03-17 roll=modified_preceding remainder=first",
+        "2/10 net 30 base=mixed scope=instalment",
+        "COD roll=following",
+    ],
+)
+def test_extended_notation_round_trips(text: str) -> None:
+    terms = PaymentTerms.parse(text)
+    assert str(terms) == text
+    assert PaymentTerms.parse(str(terms)) == terms
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "position"),
+    [
+        ("net thirty", "thirty", 4),
+        ("2/10 net 30 EOX", "EOX", 12),
+        ("30% advance, 70%", "70%", 13),
+        ("2/10 net 1m+xx", "xx", 12),
+        ("net 30 base=gross", "base=gross", 7),
+        ("2/0.5x net 30", "0.5x", 2),
+        ("net", "", 3),
+        ("XYZ100 net 10", "XYZ100", 0),
+        ("40th prox", "40th", 0),
+    ],
+)
+def test_unknown_text_names_token_and_position(text: str, token: str, position: int) -> None:
+    with pytest.raises(InvalidTermsError) as info:
+        PaymentTerms.parse(text)
+    assert info.value.token == token
+    assert info.value.position == position
+    assert isinstance(info.value, ValueError)
+    assert repr(text) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("60% net 10, 50% net 20", 2),  # percentages over 100
+        ("50% net 10, balance net 20, balance net 30", 3),  # two balance lines
+        ("50% net 10, 40% net 20", 2),  # no balance, sums to 90
+    ],
+)
+def test_bad_lines_are_refused_naming_the_line(text: str, line: int) -> None:
+    with pytest.raises(InvalidTermsError) as info:
+        PaymentTerms.parse(text)
+    assert info.value.line == line
+
+
+def test_parts_exceeding_the_total_are_refused_naming_the_line() -> None:
+    terms = PaymentTerms.parse("EUR600.00 net 10, EUR500.00 net 20, balance net 30")
+    with pytest.raises(InvalidTermsError) as info:
+        terms.schedule(D(2024, 1, 1), eur("1000.00"))
+    assert info.value.line == 2
+    # Odoo would make a -200 instalment of "60% + 60% + balance"; o2c refuses at construction.
+    with pytest.raises(InvalidTermsError):
+        PaymentTerms.parse("60% net 10, 60% net 20, balance net 30")
+
+
+def test_negative_or_zero_lines_are_refused() -> None:
+    with pytest.raises(InvalidTermsError):
+        TermLine.of_amount(eur("-10.00"))
+    with pytest.raises(InvalidTermsError):
+        TermLine.of_percent("0")
+    with pytest.raises(InvalidTermsError):
+        TermLine.of_percent("100.01")
+    with pytest.raises(InvalidTermsError):
+        DiscountTier.of(percent="100", days=10)
+
+
+def test_fixed_lines_without_balance_must_add_up() -> None:
+    terms = PaymentTerms(
+        lines=(TermLine.of_amount(eur("100.00")), TermLine.of_amount(eur("50.00")))
+    )
+    assert dues(terms.schedule(D(2024, 1, 1), eur("150.00"))) == [
+        ("2024-01-01", "100.00"),
+        ("2024-01-01", "50.00"),
+    ]
+    with pytest.raises(InvalidTermsError, match="add a balance line"):
+        terms.schedule(D(2024, 1, 1), eur("160.00"))
+
+
+def test_fixed_line_in_other_currency_is_refused() -> None:
+    terms = PaymentTerms.parse("USD100.00 advance, balance net 30")
+    with pytest.raises(CurrencyMismatchError):
+        terms.schedule(D(2024, 1, 1), eur("1000.00"))
+
+
+# ------------------------------------------------------------------------------ due dates
+
+
+@pytest.mark.parametrize(
+    ("steps", "start", "expected"),
+    [
+        ("30", D(2022, 1, 31), D(2022, 3, 2)),
+        ("2w", D(2015, 3, 2), D(2015, 3, 16)),
+        ("1m", D(2024, 1, 31), D(2024, 2, 29)),
+        ("1m", D(2023, 1, 31), D(2023, 2, 28)),
+        ("eom+10", D(2024, 2, 3), D(2024, 3, 10)),
+        ("eom+day31", D(2024, 10, 3), D(2024, 11, 30)),  # day 31 in November is the 30th
+        ("1m+eom", D(2025, 2, 10), D(2025, 3, 31)),  # months after end of invoice month
+        ("2m+eom", D(2024, 12, 31), D(2025, 2, 28)),
+        ("day10", D(2024, 12, 5), D(2025, 1, 10)),  # 10th prox, year roll-over
+        ("day15m2", D(2024, 1, 20), D(2024, 3, 15)),  # fixed day plus extra months
+        ("day31m0", D(2024, 4, 2), D(2024, 4, 30)),
+        ("cut25+eom+10", D(2024, 3, 26), D(2024, 5, 10)),  # EOM 25th rule
+        ("cut25+eom+10", D(2024, 3, 25), D(2024, 4, 10)),
+        ("pay5|20", D(2024, 1, 6), D(2024, 1, 20)),
+        ("pay5|20", D(2024, 1, 21), D(2024, 2, 5)),
+        ("pay5|20", D(2024, 1, 20), D(2024, 1, 20)),
+        ("pay31", D(2024, 2, 10), D(2024, 2, 29)),
+        ("lim(15:day31m0;31:day15)", D(2024, 1, 15), D(2024, 1, 31)),  # SAP day limits
+        ("lim(15:day31m0;31:day15)", D(2024, 1, 16), D(2024, 2, 15)),
+        ("post2015-03-16>2015-03-17", D(2015, 3, 16), D(2015, 3, 17)),
+        ("-10+eom+10", D(2022, 1, 10), D(2022, 1, 10)),
+    ],
+)
+def test_date_rules(steps: str, start: dt.date, expected: dt.date) -> None:
+    assert apply_steps(parse_steps(steps), start) == expected
+
+
+def test_months_count_from_the_original_date_not_month_by_month() -> None:
+    terms = PaymentTerms(
+        lines=(
+            TermLine.of_percent("33.33", "1m"),
+            TermLine.of_percent("33.33", "2m"),
+            TermLine.balance("3m"),
+        )
+    )
+    got = [i.due_date for i in terms.schedule(D(2023, 1, 31), eur("1000.00")).instalments]
+    assert got == [D(2023, 2, 28), D(2023, 3, 31), D(2023, 4, 30)]
+    # Consecutive month steps also count together (1m+1m is 2m, not Feb 28 -> Mar 28).
+    assert apply_steps((AddMonths(1), AddMonths(1)), D(2023, 1, 31)) == D(2023, 3, 31)
+
+
+def test_chained_lines_count_from_the_previous_due_date() -> None:
+    terms = PaymentTerms.parse("50% net 1m, balance then 1m")
+    got = [i.due_date for i in terms.schedule(D(2023, 1, 31), eur("100.00")).instalments]
+    assert got == [D(2023, 2, 28), D(2023, 3, 28)]
+
+
+def test_step_validation() -> None:
+    with pytest.raises(InvalidTermsError):
+        MonthDay(32)
+    with pytest.raises(InvalidTermsError):
+        PaymentDays([])
+    with pytest.raises(InvalidTermsError):
+        CutOff(0)
+    with pytest.raises(InvalidTermsError):
+        DayLimit([(15, (EndOfMonth(),))])  # must end with 31
+    with pytest.raises(InvalidTermsError):
+        AddDays(True)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------ baselines
+
+
+def test_baseline_sources() -> None:
+    rog = PaymentTerms.parse("2/10 net 30 ROG")
+    s = rog.schedule(D(2024, 1, 1), eur("100.00"), delivery_date=D(2024, 1, 11))
+    assert s.baseline_date == D(2024, 1, 11)
+    assert s.instalments[0].due_date == D(2024, 2, 10)
+    assert s.instalments[0].discounts[0].deadline == D(2024, 1, 21)
+    with pytest.raises(InvalidTermsError, match="delivery_date"):
+        rog.schedule(D(2024, 1, 1), eur("100.00"))
+    roi = PaymentTerms.parse("net 30 ROI")
+    assert roi.schedule(D(2024, 1, 1), eur("1.00"), receipt_date=D(2024, 1, 3)).due_date == D(
+        2024, 2, 2
+    )
+    cod = PaymentTerms.parse("COD")
+    assert cod.baseline is BaselineSource.DOCUMENT
+    explicit = PaymentTerms.parse("net 30 EOM").schedule(
+        D(2024, 1, 10), eur("1.00"), baseline_date=D(2024, 1, 20)
+    )
+    assert explicit.baseline_date == D(2024, 1, 20)  # explicit: baseline rules not applied
+    assert explicit.due_date == D(2024, 2, 19)
+
+
+# -------------------------------------------------------------------------- business days
+
+
+def test_business_day_conventions_on_due_dates_and_deadlines() -> None:
+    cal = WeekendCalendar(holidays=[D(2024, 9, 2)])
+    following = PaymentTerms.parse("2/30 net 30 roll=following")
+    s = following.schedule(D(2024, 8, 1), eur("100.00"), calendar=cal)
+    assert s.due_date == D(2024, 9, 3)
+    assert s.instalments[0].discounts[0].deadline == D(2024, 9, 3)  # deadlines roll too
+    modified = PaymentTerms.parse("net 30 roll=modified_following")
+    assert modified.schedule(D(2024, 8, 1), eur("1.00"), calendar=cal).due_date == D(2024, 8, 30)
+    preceding = PaymentTerms.parse("net 30 roll=preceding")
+    assert preceding.schedule(D(2024, 8, 1), eur("1.00"), calendar=cal).due_date == D(2024, 8, 30)
+    none = PaymentTerms.parse("net 30")
+    assert none.schedule(D(2024, 8, 1), eur("1.00"), calendar=cal).due_date == D(2024, 8, 31)
+    # Without a calendar, a convention rolls over Saturdays and Sundays only.
+    assert following.schedule(D(2024, 8, 1), eur("1.00")).due_date == D(2024, 9, 2)
+
+
+# -------------------------------------------------------------------------------- amounts
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (RemainderPolicy.LAST, ["0.03", "0.03", "0.04"]),
+        (RemainderPolicy.FIRST, ["0.04", "0.03", "0.03"]),
+        (RemainderPolicy.LARGEST_REMAINDER, ["0.03", "0.04", "0.03"]),
+    ],
+)
+def test_remainder_policy_without_balance_line(
+    policy: RemainderPolicy, expected: list[str]
+) -> None:
+    lines = (
+        TermLine.of_percent("33.33", 30),
+        TermLine.of_percent("33.34", 60),
+        TermLine.of_percent("33.33", 90),
+    )
+    terms = PaymentTerms(lines=lines, remainder=policy)
+    got = [str(i.amount.amount) for i in terms.schedule(D(2024, 1, 1), eur("0.10")).instalments]
+    assert got == expected
+
+
+def test_rounding_up_never_pushes_instalments_past_the_total() -> None:
+    # 25% of 0.02 is 0.005, half-up 0.01 three times: the third line is cut to fit.
+    terms = PaymentTerms.parse("25% net 10, 25% net 20, 25% net 30, balance net 40")
+    got = [str(i.amount.amount) for i in terms.schedule(D(2024, 1, 1), eur("0.02")).instalments]
+    assert got == ["0.01", "0.01", "0.00", "0.00"]
+
+
+def test_rounding_step_and_cash_rounding() -> None:
+    terms = PaymentTerms.parse("33% net 10, 33% net 20, balance net 30")
+    stepped = terms.schedule(
+        D(2024, 1, 1), money("100001", "JPY"), rounding=RoundingPolicy(step=Decimal("100"))
+    )
+    assert [str(i.amount.amount) for i in stepped.instalments] == ["33000", "33000", "34001"]
+    cash = terms.schedule(D(2024, 1, 1), money("100.00", "CHF"), cash_rounding=CashRounding())
+    assert [str(i.amount.amount) for i in cash.instalments] == ["33.00", "33.00", "34.00"]
+    cash2 = PaymentTerms.parse("2/10 net 30").schedule(
+        D(2024, 1, 1), money("10.35", "CHF"), cash_rounding=CashRounding()
+    )
+    offer = cash2.instalments[0].discounts[0]
+    assert offer.amount_due == money("10.15", "CHF")  # 10.143 to the 0.05 cash step
+    assert offer.amount == money("0.20", "CHF")
+
+
+def test_rounding_tie_rule_is_the_policy() -> None:
+    terms = PaymentTerms.parse("50% advance, balance advance")
+    half_up = terms.schedule(D(2016, 1, 1), money("0.03", "USD"))
+    half_even = terms.schedule(
+        D(2016, 1, 1), money("0.03", "USD"), rounding=RoundingPolicy(rounding=Rounding.HALF_EVEN)
+    )
+    assert [i.amount.amount for i in half_up.instalments] == [Decimal("0.02"), Decimal("0.01")]
+    assert [i.amount.amount for i in half_even.instalments] == [Decimal("0.02"), Decimal("0.01")]
+    down = terms.schedule(
+        D(2016, 1, 1), money("0.03", "USD"), rounding=RoundingPolicy(rounding=Rounding.DOWN)
+    )
+    assert [i.amount.amount for i in down.instalments] == [Decimal("0.01"), Decimal("0.02")]
+
+
+def test_total_must_be_at_the_minor_unit_and_not_negative() -> None:
+    terms = PaymentTerms.parse("net 30")
+    with pytest.raises(InvalidTermsError):
+        terms.schedule(D(2024, 1, 1), eur("10.005"))
+    with pytest.raises(InvalidTermsError):
+        terms.schedule(D(2024, 1, 1), eur("-10.00"))
+
+
+# ------------------------------------------------------------------------------ discounts
+
+
+def test_discount_bases_and_split() -> None:
+    day = D(2024, 1, 10)
+    total, untaxed = money("236.00", "INR"), money("200.00", "INR")
+    plain = PaymentTerms.parse("10/1 net 2").schedule(day, total, untaxed=untaxed)
+    offer = plain.instalments[0].discounts[0]
+    assert (offer.amount.amount, offer.untaxed_part, offer.tax_part) == (
+        Decimal("23.60"),
+        money("23.60", "INR"),
+        money("0.00", "INR"),
+    )
+    mixed = PaymentTerms.parse("10/1 net 2 base=mixed").schedule(day, total, untaxed=untaxed)
+    offer = mixed.instalments[0].discounts[0]
+    assert offer.untaxed_part == money("20.00", "INR")
+    assert offer.tax_part == money("3.60", "INR")
+    net = PaymentTerms.parse("10/1 net 2 base=untaxed").schedule(
+        day, total, tax=money("36.00", "INR")
+    )
+    offer = net.instalments[0].discounts[0]
+    assert offer.amount == money("20.00", "INR")
+    assert offer.base == untaxed
+    with pytest.raises(InvalidTermsError, match="untaxed"):
+        PaymentTerms.parse("10/1 net 2 base=untaxed").schedule(day, total)
+    with pytest.raises(InvalidTermsError):
+        PaymentTerms.parse("10/1 net 2").schedule(day, total, untaxed=untaxed, tax=untaxed)
+
+
+def test_invoice_scope_shares_one_discount_over_instalments() -> None:
+    terms = PaymentTerms.parse("2/10 30% advance, balance net 60")
+    s = terms.schedule(D(2024, 1, 1), eur("1000.01"))
+    shares = [i.discounts[0].amount.amount for i in s.instalments]
+    assert sum(shares) == Decimal("20.00") == s.discounts[0].amount.amount
+    per = PaymentTerms.parse("2/10 30% advance, balance net 60 scope=instalment")
+    s2 = per.schedule(D(2024, 1, 1), eur("1000.01"))
+    assert [i.discounts[0].amount.amount for i in s2.instalments] == [
+        Decimal("6.00"),
+        Decimal("14.00"),
+    ]
+
+
+def test_fixed_discount_tier() -> None:
+    s = PaymentTerms.parse("EUR15.00/10 net 30").schedule(D(2024, 1, 1), eur("1000.00"))
+    offer = s.instalments[0].discounts[0]
+    assert offer.amount == eur("15.00")
+    assert offer.percent is None
+    assert s.cost_of_forgoing().percent == Decimal("1.5")
+
+
+def test_discount_for_payments_full_only_and_pro_rata() -> None:
+    full = PaymentTerms.parse("3/14 2/30 net 45").schedule(D(2024, 1, 1), eur("1000.00"))
+    assert full.discount_for(eur("970.00"), D(2024, 1, 15)).amount == eur("30.00")  # inclusive
+    # A day late for 3%: 2% is open, but 970 does not settle 1000 - 20 in full.
+    assert full.discount_for(eur("970.00"), D(2024, 1, 16)).amount == eur("0")
+    assert full.discount_for(eur("980.00"), D(2024, 1, 31)).amount == eur("20.00")
+    assert full.discount_for(eur("980.00"), D(2024, 2, 1)).amount == eur("0")
+    assert full.discount_for(eur("500.00"), D(2024, 1, 2)).amount == eur("0")  # not in full
+    earned = full.discount_for(eur("1000.00"), D(2024, 1, 2))
+    assert earned.amount == eur("30.00")  # overpaying still earns it
+    assert earned.settles == eur("1030.00")
+    pro = PaymentTerms.parse("3/14 2/30 net 45 partial=pro_rata").schedule(
+        D(2024, 1, 1), eur("1000.00")
+    )
+    half = pro.discount_for(eur("485.00"), D(2024, 1, 2))
+    assert half.amount == eur("15.00")
+    assert half.rule is PartialPayment.PRO_RATA
+    assert half.settles == eur("500.00")
+    rest = pro.discount_for(eur("485.00"), D(2024, 1, 2), open_amount=eur("500.00"))
+    assert rest.amount == eur("15.00")
+    with pytest.raises(CurrencyMismatchError):
+        full.discount_for(money("970.00", "USD"), D(2024, 1, 2))
+
+
+def test_discount_for_one_instalment() -> None:
+    s = PaymentTerms.parse("10% net 2 with 10/1, balance net 8 with 20/7").schedule(
+        D(2016, 1, 1), eur("1150.00")
+    )
+    assert s.discount_for(eur("103.50"), D(2016, 1, 2), instalment=1).amount == eur("11.50")
+    assert s.discount_for(eur("103.50"), D(2016, 1, 3), instalment=1).amount == eur("0")
+    with pytest.raises(InvalidTermsError):
+        s.discount_for(eur("1.00"), D(2016, 1, 2), instalment=3)
+
+
+@pytest.mark.parametrize(
+    ("year_days", "nominal", "effective"),
+    [(360, "0.3673", "0.4386"), (365, "0.3724", "0.4459")],
+)
+def test_annualised_cost_of_forgoing(year_days: int, nominal: str, effective: str) -> None:
+    cost = forgone_discount_cost("2", 10, 30, year_days=year_days)
+    q = Decimal("0.0001")
+    assert cost.nominal.quantize(q) == Decimal(nominal)
+    assert cost.effective.quantize(q) == Decimal(effective)
+    assert cost.days == 20
+    assert cost.year_days == year_days
+    with pytest.raises(InvalidTermsError):
+        forgone_discount_cost("2", 30, 30)
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@given(terms_with_totals(), document_dates, weekend_calendars())
+def test_instalments_sum_exactly_to_the_total_in_every_currency(
+    case: tuple[PaymentTerms, Money], day: dt.date, calendar: WeekendCalendar
+) -> None:
+    terms, total = case
+    s = terms.schedule(
+        day,
+        total,
+        untaxed=total,
+        delivery_date=day,
+        receipt_date=day,
+        calendar=calendar,
+    )
+    assert sum(i.amount.amount for i in s.instalments) == total.amount
+    assert len(s.instalments) == len(terms.lines)
+    for inst in s.instalments:
+        assert inst.amount.amount >= 0
+        assert inst.amount.currency == total.currency
+        to_minor(inst.amount)  # at the minor unit (raises otherwise)
+        if terms.convention is not BusinessDayConvention.NONE:
+            assert calendar.is_business_day(inst.due_date)
+            assert all(calendar.is_business_day(o.deadline) for o in inst.discounts)
+
+
+@given(terms_with_totals(), document_dates, st.integers(min_value=0, max_value=100))
+def test_discount_never_exceeds_what_it_applies_to(
+    case: tuple[PaymentTerms, Money], day: dt.date, tax_share: int
+) -> None:
+    terms, total = case
+    untaxed = money((total.amount * (100 - tax_share) / 100).quantize(total.amount), total.currency)
+    s = terms.schedule(day, total, untaxed=untaxed, delivery_date=day, receipt_date=day)
+    for inst in s.instalments:
+        assert inst.untaxed is not None
+        assert inst.tax is not None
+        assert inst.untaxed.amount + inst.tax.amount == inst.amount.amount
+        for offer in inst.discounts:
+            assert 0 <= offer.amount.amount <= inst.amount.amount
+            assert offer.base is not None
+            assert offer.amount.amount <= max(offer.base.amount, 0)
+            if terms.discount_base is DiscountBase.UNTAXED:
+                assert offer.amount.amount <= inst.untaxed.amount
+            assert offer.amount_due is not None
+            assert offer.amount.amount + offer.amount_due.amount == inst.amount.amount
+            assert offer.untaxed_part is not None
+            assert offer.tax_part is not None
+            assert offer.untaxed_part.amount + offer.tax_part.amount == offer.amount.amount
+            assert offer.untaxed_part.amount >= 0
+            assert offer.tax_part.amount >= 0
+        # Paying the discounted amount on the deadline earns exactly the offer.
+        for offer in inst.discounts:
+            best = inst.offer_on(offer.deadline)
+            assert best is not None
+            assert offer.amount_due is not None
+            earned = s.discount_for(
+                inst.amount - best.amount, offer.deadline, instalment=inst.number
+            )
+            assert earned.amount == best.amount
+    if terms.discount_scope is DiscountScope.INVOICE:
+        for whole in s.discounts:
+            assert 0 <= whole.amount.amount <= total.amount
+
+
+@given(st.sampled_from(["EUR", "JPY", "KWD", "CLF"]).flatmap(payment_terms))
+def test_printed_terms_parse_back_equal(terms: PaymentTerms) -> None:
+    text = str(terms)
+    assert PaymentTerms.parse(text) == terms
+    assert str(PaymentTerms.parse(text)) == text
+
+
+@given(step_sequences(max_size=4), document_dates)
+def test_step_notation_round_trips_and_applies_identically(
+    steps: tuple[object, ...], day: dt.date
+) -> None:
+    from o2c.terms import steps_notation
+
+    text = steps_notation(steps)  # type: ignore[arg-type]
+    assert parse_steps(text) == steps
+    assert apply_steps(parse_steps(text), day) == apply_steps(steps, day)  # type: ignore[arg-type]
+
+
+@given(
+    document_dates,
+    st.lists(st.integers(min_value=-30, max_value=30), min_size=1, max_size=4),
+)
+def test_month_steps_never_drift(day: dt.date, months: list[int]) -> None:
+    steps = tuple(AddMonths(m) for m in months)
+    assert apply_steps(steps, day) == day + relativedelta(months=sum(months))
+
+
+def _parse_or_error(text: str) -> tuple[PaymentTerms | None, InvalidTermsError | None]:
+    """Parse, returning the error instead of raising it (any other exception propagates)."""
+    try:
+        return PaymentTerms.parse(text), None
+    except InvalidTermsError as exc:
+        return None, exc
+
+
+@given(st.text(max_size=40))
+def test_junk_text_raises_only_invalid_terms(text: str) -> None:
+    terms, exc = _parse_or_error(text)
+    if exc is not None:
+        assert exc.position is not None
+        assert 0 <= exc.position <= len(text)
+    else:
+        assert terms is not None
+        assert PaymentTerms.parse(str(terms)) == terms
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "2/10",
+                "net",
+                "30",
+                "n/30",
+                "EOM",
+                "3%",
+                "14",
+                "days",
+                "advance",
+                "10th",
+                "prox",
+                "balance",
+                "with",
+                "then",
+                "1m+eom",
+                "ROG",
+                "70%",
+                "base=mixed",
+                "21",
+                "MFI",
+                ",",
+            ]
+        ),
+        max_size=8,
+    ).map(" ".join)
+)
+def test_near_miss_notation_parses_or_raises_terms_error(text: str) -> None:
+    terms, exc = _parse_or_error(text)
+    if exc is not None:
+        assert isinstance(exc, O2CError)
+        assert exc.token is not None
+    else:
+        assert terms is not None
+        assert PaymentTerms.parse(str(terms)) == terms
+
+
+def test_line_kinds_are_an_enum() -> None:
+    assert {k.value for k in LineKind} == {"percent", "fixed", "balance"}
