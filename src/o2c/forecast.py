@@ -89,6 +89,10 @@ class PaymentModel:
     prior_strength: int = 5
     #: Days after ``as_of`` assumed for an item later than anything in the history.
     fallback_days: int = 7
+    #: Pooled distributions already computed, by (customer, days past due): a pure memo.
+    _memo: dict[tuple[str, int | None], list[tuple[int, int]]] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False, hash=False
+    )
 
     @property
     def portfolio_size(self) -> int:
@@ -102,6 +106,10 @@ class PaymentModel:
     def _pooled(self, customer_id: str, after: int | None) -> list[tuple[int, int]]:
         """Sorted ``(days late, integer weight)``: each own payment weighs the portfolio size,
         each portfolio payment ``prior_strength`` (so the portfolio totals ``k`` payments')."""
+        key = (customer_id, after)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
         own = self.customers.get(customer_id, {})
         n_p = self.portfolio_size
         weights: dict[int, int] = {}
@@ -109,7 +117,11 @@ class PaymentModel:
             weights[v] = weights.get(v, 0) + c * max(n_p, 1)
         for v, c in self.portfolio.items():
             weights[v] = weights.get(v, 0) + c * self.prior_strength
-        return sorted((v, w) for v, w in weights.items() if w > 0 and (after is None or v > after))
+        pooled = sorted(
+            (v, w) for v, w in weights.items() if w > 0 and (after is None or v > after)
+        )
+        self._memo[key] = pooled
+        return pooled
 
     def quantile_days_late(
         self, customer_id: str, q: Decimal, *, after: int | None = None
@@ -373,7 +385,7 @@ def cash_forecast(
     for i, (start, end) in enumerate(windows):
         sd = variance[i].sqrt(SCORE_CONTEXT) if variance[i] > 0 else _ZERO
         e = quantize_decimal(expected[i], step, Rounding.HALF_UP)
-        lo = max(_ZERO, quantize_decimal(expected[i] - z * sd, step, Rounding.HALF_UP))
+        lo = quantize_decimal(max(_ZERO, expected[i] - z * sd), step, Rounding.HALF_UP)
         hi = quantize_decimal(expected[i] + z * sd, step, Rounding.HALF_UP)
         out.append(
             ForecastWeek(
