@@ -196,7 +196,7 @@ class SQLAlchemyLedgerStore:
         )
         try:
             with self.engine.connect() as conn:
-                return [fact_from_json(p) for p in conn.execute(query).scalars()]
+                return [fact_from_json(p, validate=False) for p in conn.execute(query).scalars()]
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc
 
@@ -212,7 +212,7 @@ class SQLAlchemyLedgerStore:
                         t.c.fact_id.in_(ids[start : start + _CHUNK])
                     )
                     for fact_id, payload in conn.execute(query):
-                        found[fact_id] = fact_from_json(payload)
+                        found[fact_id] = fact_from_json(payload, validate=False)
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc
         return found
@@ -225,11 +225,11 @@ class SQLAlchemyLedgerStore:
         query = self._sa.select(t.c.payload).where(t.c.effective.between(start, end))
         if customer_id is not None:
             query = query.where(t.c.customer_id == customer_id)
-        return (fact_from_json(p) for p in self._stream(query.order_by(t.c.seq)))
+        return (fact_from_json(p, validate=False) for p in self._stream(query.order_by(t.c.seq)))
 
     def iter_all(self) -> Iterator[Fact]:
         """Every fact, in append order, from one consistent snapshot (streamed)."""
-        return (fact_from_json(p) for p in self.iter_payloads())
+        return (fact_from_json(p, validate=False) for p in self.iter_payloads())
 
     def iter_payloads(self) -> Iterator[str]:
         """Every fact's stored JSON, in append order (for exports and benchmarks)."""

@@ -218,7 +218,7 @@ class SQLiteLedgerStore:
                 "ORDER BY version",
                 (customer_id, after_version),
             )
-            return [fact_from_json(payload) for (payload,) in rows]
+            return [fact_from_json(payload, validate=False) for (payload,) in rows]
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
 
@@ -235,7 +235,7 @@ class SQLiteLedgerStore:
                     f"SELECT fact_id, payload FROM ledger_facts WHERE fact_id IN ({marks})",
                     chunk,
                 ):
-                    found[fact_id] = fact_from_json(payload)
+                    found[fact_id] = fact_from_json(payload, validate=False)
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
         return found
@@ -261,7 +261,7 @@ class SQLiteLedgerStore:
 
     def _stream(self, sql: str, params: tuple[str, ...]) -> Iterator[Fact]:
         for payload in self._stream_raw(sql, params):
-            yield fact_from_json(payload)
+            yield fact_from_json(payload, validate=False)
 
     def _stream_raw(self, sql: str, params: tuple[str, ...]) -> Iterator[str]:
         # Its own connection: one SELECT is one read snapshot in WAL mode, and it must not
