@@ -210,14 +210,48 @@ loss_rates = st.integers(min_value=0, max_value=10**6).map(lambda u: Decimal(u).
 
 #: Words a bank text is made of: letters (also non-ASCII), digits, and the characters that need
 #: escaping or quoting in XML and CSV.
-_BANK_WORD = st.text(
-    alphabet=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyzÄÖÜäöüßéñ0123456789-/.&<>'\",;"),
-    min_size=1,
-    max_size=12,
+_BANK_WORD = st.sampled_from(
+    (
+        "Acme",
+        "GmbH",
+        "Müller",
+        "Ørsted",
+        "Société",
+        "O'Neil",
+        '"quoted"',
+        "R&D",
+        "<b>",
+        "a,b",
+        "x;y",
+        "tab\\t",
+        "INV-1001",
+        "RE/4711",
+        "1.234,50",
+        "RF18539007547034",
+        "Zahlung",
+        "invoice",
+        "ß",
+        "#7",
+    )
 )
 
 #: A bank text field as a reader returns it: words separated by single spaces, no edges.
 bank_texts = st.lists(_BANK_WORD, min_size=0, max_size=6).map(" ".join)
+
+
+_DOC_PREFIXES = st.sampled_from(("INV", "RE", "F", "CN", "AV"))
+_DOC_NUMBERS = st.integers(min_value=1, max_value=999_999)
+_LINE_UNITS = st.integers(min_value=1, max_value=10**10)
+_BALANCE_UNITS = st.integers(min_value=-(10**10), max_value=10**10)
+_LINE_DATES = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
+_SIGNS = st.sampled_from((1, 1, 1, -1))
+_PAYER_ACCOUNTS = st.sampled_from(("", "DE02120300000000202051", "NL91ABNA0417164300"))
+_STATEMENT_ACCOUNTS = st.sampled_from(("DE89370400440532013000", "GB29NWBK60161331926819"))
+_IDS = st.integers(min_value=0, max_value=10**9)
+
+
+def _units_money(units: int, currency: str) -> Money:
+    return Money(Decimal(units).scaleb(-minor_units(currency)), currency)
 
 
 @st.composite
@@ -226,36 +260,32 @@ def remittance_documents(draw: st.DrawFn, currency: str) -> object:
     from o2c.statement import RemittanceDocument
 
     is_credit_note = draw(st.booleans())
-    prefix = draw(st.sampled_from(("INV", "RE", "F", "CN", "AV")))
-    number = f"{prefix}-20{draw(st.integers(10, 99))}-{draw(st.integers(1, 999_999))}"
+    number = f"{draw(_DOC_PREFIXES)}-2026-{draw(_DOC_NUMBERS)}"
     return RemittanceDocument(
         number=number,
-        amount_paid=draw(moneys(currency, min_units=1, max_units=10**9)),
+        amount_paid=_units_money(draw(_LINE_UNITS), currency),
         is_credit_note=is_credit_note,
         document_type="CREN" if is_credit_note else "CINV",
     )
 
 
 @st.composite
-def statement_payments(
-    draw: st.DrawFn, currency: str, *, index: int = 0, booked_on: dt.date | None = None
-) -> object:
+def statement_payments(draw: st.DrawFn, currency: str, *, index: int = 0) -> object:
     """A statement line (``o2c.statement.Payment``): a credit or debit at the minor unit."""
     from o2c.statement import Payment
 
-    value_date = draw(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)))
-    sign = draw(st.sampled_from((1, 1, 1, -1)))
-    amount = draw(moneys(currency, min_units=1, max_units=10**10))
-    documents = tuple(draw(st.lists(remittance_documents(currency), max_size=3)))
+    value_date = draw(_LINE_DATES)
+    units = draw(_LINE_UNITS) * draw(_SIGNS)
+    documents = tuple(draw(remittance_documents(currency)) for _ in range(draw(st.integers(0, 2))))
     return Payment(
-        payment_id=f"P{index}-{draw(st.integers(min_value=0, max_value=10**6))}",
+        payment_id=f"P{index}-{draw(_IDS)}",
         value_date=value_date,
-        booking_date=booked_on or value_date,
-        amount=amount if sign > 0 else -amount,
+        booking_date=value_date,
+        amount=_units_money(units, currency),
         payer_name=draw(bank_texts),
-        payer_account=draw(st.sampled_from(("", "DE02120300000000202051", "NL91ABNA0417164300"))),
+        payer_account=draw(_PAYER_ACCOUNTS),
         remittance_info=draw(bank_texts),
-        end_to_end_id=draw(st.sampled_from(("", "E2E-")).map(lambda p: p and f"E2E-{index}")),
+        end_to_end_id=f"E2E-{index}" if draw(st.booleans()) else "",
         documents=documents,
     )
 
@@ -268,13 +298,13 @@ def statements(draw: st.DrawFn, currency: str | None = None, *, max_lines: int =
     code = currency if currency is not None else draw(currency_codes)
     n = draw(st.integers(min_value=0, max_value=max_lines))
     lines = tuple(draw(statement_payments(code, index=i)) for i in range(n))
-    opening = draw(moneys(code, min_units=-(10**10), max_units=10**10))
+    opening = _units_money(draw(_BALANCE_UNITS), code)
     closing = opening
     for line in lines:
         closing = closing + line.amount  # type: ignore[attr-defined]
     return Statement(
-        statement_id=f"S-{draw(st.integers(min_value=0, max_value=10**9))}",
-        account=draw(st.sampled_from(("DE89370400440532013000", "GB29NWBK60161331926819"))),
+        statement_id=f"S-{draw(_IDS)}",
+        account=draw(_STATEMENT_ACCOUNTS),
         currency=code,
         lines=lines,
         opening_balance=opening,
@@ -452,3 +482,144 @@ def terms_with_totals(draw: st.DrawFn, currency: str | None = None) -> tuple[obj
         moneys(code, min_units=floor_units if fixed else 0, max_units=floor_units + 10**12)
     )
     return terms, total
+
+
+# ------------------------------------------------------------------------------ tax and invoices
+
+#: Tie rules that are symmetric around zero (a negated amount rounds to the negated result).
+SYMMETRIC_ROUNDINGS = ("HALF_UP", "HALF_EVEN", "HALF_DOWN", "UP", "DOWN")
+
+tax_percents = st.integers(min_value=0, max_value=30_000).map(lambda u: Decimal(u).scaleb(-3))
+
+
+@st.composite
+def quantities(draw: st.DrawFn, *, max_units: int = 1000, places: int = 3) -> Decimal:
+    """A positive quantity with up to ``places`` decimals."""
+    units = draw(st.integers(min_value=1, max_value=max_units * 10**places))
+    return Decimal(units).scaleb(-draw(st.integers(min_value=0, max_value=places)))
+
+
+@st.composite
+def percent_taxes(
+    draw: st.DrawFn, tax_id: str | None = None, *, price_included: bool | None = None
+) -> object:
+    """A percent tax (0-30 %, three decimals), price-included or not."""
+    from o2c.tax import Tax
+
+    percent = draw(tax_percents)
+    included = draw(st.booleans()) if price_included is None else price_included
+    name = tax_id if tax_id is not None else f"T{percent.normalize():f}{'i' if included else ''}"
+    return Tax.percent_of(name, percent, price_included=included)
+
+
+@st.composite
+def tax_policies(draw: st.DrawFn, *, symmetric: bool = True) -> object:
+    """A TaxPolicy: any method, global base, included rounding and (symmetric) tie rule."""
+    from o2c.money import Rounding, RoundingPolicy
+    from o2c.tax import GlobalBase, IncludedRounding, RoundingMethod, TaxPolicy
+
+    names = SYMMETRIC_ROUNDINGS if symmetric else tuple(r.name for r in Rounding)
+    return TaxPolicy(
+        method=draw(st.sampled_from(RoundingMethod)),
+        rounding=RoundingPolicy(rounding=Rounding[draw(st.sampled_from(names))]),
+        global_base=draw(st.sampled_from(GlobalBase)),
+        included=draw(st.sampled_from(IncludedRounding)),
+    )
+
+
+@st.composite
+def taxable_lines(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    taxes: list[object] | tuple[object, ...] | None = None,
+    max_price_units: int = 10**7,
+) -> object:
+    """A priced line in ``currency`` (price with up to one extra decimal) with 0-2 taxes."""
+    from o2c.tax import TaxableLine
+
+    digits = minor_units(currency) + draw(st.integers(min_value=0, max_value=1))
+    price = Decimal(draw(st.integers(min_value=0, max_value=max_price_units))).scaleb(-digits)
+    if taxes is None:
+        taxes = draw(st.lists(percent_taxes(), max_size=2, unique_by=lambda t: t.id))  # type: ignore[attr-defined]
+    return TaxableLine(
+        quantity=draw(quantities()),
+        unit_price=money(price, currency),
+        taxes=taxes,
+        discount_percent=draw(
+            st.sampled_from([Decimal(0), Decimal(0), Decimal(10), Decimal("2.5")])
+        ),
+    )
+
+
+@st.composite
+def invoice_lines(
+    draw: st.DrawFn, currency: str, *, taxes: list[object] | tuple[object, ...] = ()
+) -> object:
+    """An InvoiceLine in ``currency`` with one of ``taxes`` (or a fresh price-excluded VAT)."""
+    from o2c.invoice import InvoiceLine
+    from o2c.tax import Tax
+
+    tax = draw(st.sampled_from(list(taxes))) if taxes else Tax.vat("S19", "19")
+    line = draw(taxable_lines(currency, taxes=[tax]))
+    return InvoiceLine(
+        description=draw(st.sampled_from(["Widget", "Service", "Gadget", "Fee"])),
+        quantity=line.quantity,  # type: ignore[attr-defined]
+        unit_price=line.unit_price,  # type: ignore[attr-defined]
+        taxes=[tax],
+        discount_percent=line.discount_percent,  # type: ignore[attr-defined]
+    )
+
+
+def billing_customer() -> object:
+    """A customer with every field billing needs (name, address with country, tax id)."""
+    from o2c.invoice import Address, Customer
+
+    return Customer(
+        id="C-1",
+        name="Muster GmbH",
+        tax_id="DE123456789",
+        address=Address(lines=("Hauptstr. 1",), city="Berlin", postal_code="10115", country="DE"),
+    )
+
+
+@st.composite
+def invoices(
+    draw: st.DrawFn,
+    currency: str | None = None,
+    *,
+    max_lines: int = 6,
+    policy: object | None = None,
+) -> object:
+    """An Invoice (1-``max_lines`` lines, two VAT rates, 2/10 net 30) in any currency."""
+    from o2c.invoice import Invoice
+    from o2c.money import RoundingPolicy
+    from o2c.tax import AllowanceCharge, ChargeKind, Tax, TaxPolicy
+    from o2c.terms import PaymentTerms
+
+    code = currency if currency is not None else draw(currency_codes)
+    vat = (Tax.vat("S19", "19"), Tax.vat("S7", "7"))
+    lines = draw(st.lists(invoice_lines(code, taxes=vat), min_size=1, max_size=max_lines))
+    charges = []
+    if draw(st.booleans()):
+        unit = Decimal(1).scaleb(-minor_units(code))
+        charges.append(
+            AllowanceCharge(
+                kind=draw(st.sampled_from(ChargeKind)),
+                amount=money(unit * draw(st.integers(min_value=0, max_value=500)), code),
+                reason="shipping",
+                taxes=draw(st.sampled_from([None, (vat[0],)])),
+            )
+        )
+    if policy is None:
+        policy = TaxPolicy(rounding=RoundingPolicy())
+    return Invoice.create(
+        number=f"INV-{draw(st.integers(min_value=1, max_value=99999)):05d}",
+        customer=billing_customer(),
+        issue_date=draw(document_dates),
+        currency=code,
+        lines=lines,
+        charges=charges,
+        terms=PaymentTerms.parse("2/10 net 30"),
+        policy=policy,
+    )

@@ -429,16 +429,28 @@ def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
     >>> [t.id for t in flatten([Tax.percent_of("Z", 1, sequence=9), g])]
     ['A', 'B', 'Z']
     """
+    given = tuple(items)
+    plain = True
+    last = None
+    for item in given:
+        if type(item) is not Tax:
+            plain = False
+            if not isinstance(item, (Tax, TaxGroup)):
+                raise InvalidTaxError(
+                    f"{item!r} is neither a Tax nor a TaxGroup", field="taxes", value=item
+                )
+        elif last is not None and item.sequence < last:
+            plain = False
+        else:
+            last = item.sequence
+    if plain:  # already flat and in order (the common case)
+        return given  # type: ignore[return-value]
     result: list[Tax] = []
-    for item in sorted(items, key=lambda i: i.sequence):
+    for item in sorted(given, key=lambda i: i.sequence):
         if isinstance(item, TaxGroup):
             result.extend(sorted(item.taxes, key=lambda t: t.sequence))
-        elif isinstance(item, Tax):
-            result.append(item)
         else:
-            raise InvalidTaxError(
-                f"{item!r} is neither a Tax nor a TaxGroup", field="taxes", value=item
-            )
+            result.append(item)
     return tuple(result)
 
 
@@ -915,7 +927,8 @@ def _eval_line(
 ) -> _Line:
     n = len(plan.taxes)
     per_line = ctx.per_line
-    gross = _q(ctx, gross_raw) if (per_line or ctx.global_rounded) else gross_raw
+    # The priced amount is always a rounded amount; only a base may stay raw (RAW_LINES).
+    gross = _q(ctx, gross_raw)
     adjustment = _ZERO
     raw: list[Decimal] = [_ZERO] * n
     amounts: list[Decimal] = [_ZERO] * n
@@ -944,8 +957,8 @@ def _eval_line(
         else:
             net = raw_net
     else:
-        raw_net = gross
-        net = gross
+        raw_net = gross if (per_line or ctx.global_rounded) else gross_raw
+        net = raw_net
         included = plan.included
     # Forward pass: bases of every tax, amounts of the computed (not extracted) ones.
     bases: list[Decimal] = [_ZERO] * n
