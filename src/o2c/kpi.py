@@ -51,7 +51,19 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, ValidationError
-from o2c.ledger import ItemId, ItemKind, OpenItem
+from o2c.ledger import (
+    AllocationReversed,
+    CreditMemoIssued,
+    Fact,
+    InvoiceIssued,
+    ItemId,
+    ItemKind,
+    Ledger,
+    OpenItem,
+    PaymentAllocated,
+    WrittenOff,
+    instalment_item_id,
+)
 from o2c.money import CONTEXT, to_decimal
 
 __all__ = [
@@ -71,6 +83,8 @@ __all__ = [
     "dso_countback",
     "dso_simple",
     "kpi_summary",
+    "ledger_paid_items",
+    "ledger_period_figures",
     "paid_items",
     "share_current_percent",
     "weighted_days_late",
@@ -573,4 +587,106 @@ def kpi_summary(
                 formula="sum(amount x days late) / sum(amount)",
             ),
         ]
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------------------------
+# From the ledger
+
+
+def _in_period(fact: Fact, start: dt.date, end: dt.date, known_at: dt.datetime | None) -> bool:
+    if known_at is not None and fact.recorded_at > known_at:
+        return False
+    return start < fact.effective <= end
+
+
+def ledger_period_figures(
+    ledger: Ledger,
+    start: dt.date,
+    end: dt.date,
+    currency_code: str,
+    *,
+    known_at: dt.datetime | None = None,
+    months: int = 1,
+) -> PeriodFigures:
+    """A period's figures from the ledger, for one currency.
+
+    The period runs from the end of ``start`` to the end of ``end``: receivables are the ledger's
+    balances on ``start`` and on ``end`` (credits netted), current receivables the *not due*
+    column of the aging on ``end`` (due today is not due), credit sales the invoices effective in
+    the period less the credit memos effective in it (net credit sales), write-offs the
+    write-offs effective in it; all as known at ``known_at`` (everything recorded when ``None``).
+    """
+    from o2c.aging import age
+
+    code = currency_code.upper()
+    begin = age(ledger.open_items(start, known_at=known_at), start, detail=False)
+    ending = age(ledger.open_items(end, known_at=known_at), end, detail=False)
+    sales = _ZERO
+    write_offs = _ZERO
+    for fact in ledger.facts():
+        if not _in_period(fact, start, end, known_at):
+            continue
+        if isinstance(fact, InvoiceIssued) and fact.currency == code:
+            sales += fact.total.amount
+        elif isinstance(fact, CreditMemoIssued) and fact.amount.currency.code == code:
+            sales -= fact.amount.amount
+        elif isinstance(fact, WrittenOff) and fact.amount.currency.code == code:
+            write_offs += fact.amount.amount
+    cur = begin.total(code).balance.currency
+    return PeriodFigures.from_agings(
+        begin,
+        ending,
+        credit_sales=Money(sales, cur),
+        write_offs=Money(write_offs, cur),
+        months=months,
+    )
+
+
+def ledger_paid_items(
+    ledger: Ledger,
+    start: dt.date,
+    end: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+) -> tuple[PaidItem, ...]:
+    """The invoice items (per instalment) paid in full in the period ``(start, end]``.
+
+    An item is paid on the effective date of the allocation that brought its open amount to zero
+    (reversed allocations do not count); items closed by a write-off are not paid items.
+    """
+    facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
+    reversed_ids = {f.allocation_id for f in facts if isinstance(f, AllocationReversed)}
+    last_paid: dict[tuple[str, str], dt.date] = {}
+    for f in facts:
+        if isinstance(f, PaymentAllocated) and f.fact_id not in reversed_ids:
+            key = (f.customer_id, f.item_id)
+            if key not in last_paid or f.effective > last_paid[key]:
+                last_paid[key] = f.effective
+    written_off = {(f.customer_id, f.item_id) for f in facts if isinstance(f, WrittenOff)}
+    closed = {
+        (i.customer_id, i.item_id): i
+        for i in ledger.projection(end, known_at=known_at).items.values()
+        if i.kind is ItemKind.INVOICE and not i.open
+    }
+    result = []
+    for f in facts:
+        if not isinstance(f, InvoiceIssued):
+            continue
+        for inst in f.instalments:
+            item_id = instalment_item_id(f.item_id, inst.number, len(f.instalments))
+            key = (f.customer_id, item_id)
+            paid_on = last_paid.get(key)
+            if key not in closed or key in written_off or paid_on is None:
+                continue
+            if start < paid_on <= end:
+                result.append(
+                    PaidItem(
+                        item_id=ItemId(item_id),
+                        document_date=f.document_date,
+                        due_date=inst.due_date,
+                        paid_on=paid_on,
+                        amount=inst.amount,
+                    )
+                )
     return tuple(result)
