@@ -327,9 +327,9 @@ def _signed_amount(cell: Any, mapping: CsvMapping, code: str, at: str) -> Money:
                 value=(credit, debit),
             )
         if credit:
-            value = abs(_number(credit, mapping, credit_col, at))
+            column, value = credit_col, abs(_number(credit, mapping, credit_col, at))
         else:
-            value = -abs(_number(debit, mapping, debit_col, at))
+            column, value = debit_col, -abs(_number(debit, mapping, debit_col, at))
     else:
         column = mapping.amount or ""
         value = abs(_number(cell(column), mapping, column, at))
@@ -345,7 +345,7 @@ def _signed_amount(cell: Any, mapping: CsvMapping, code: str, at: str) -> Money:
                 field=mapping.indicator or "indicator",
                 value=marker,
             )
-    return exact_money(value, code, location=at, field=mapping.amount or "amount")
+    return exact_money(value, code, location=at, field=column)
 
 
 def _number(text: str, mapping: CsvMapping, column: str, at: str) -> Decimal:
