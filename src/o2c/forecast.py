@@ -147,12 +147,14 @@ class PaymentModel:
         self, customer_id: str, due_date: dt.date, windows: Sequence[tuple[dt.date, dt.date]]
     ) -> tuple[tuple[Decimal, ...], Decimal]:
         """The probability of payment in each window (and after the last one), for an item still
-        unpaid on ``as_of``; without applicable history everything falls after the windows."""
+        unpaid on ``as_of``; an item later than all history pays on ``as_of + fallback_days``."""
         after = (self.as_of - due_date).days
         pooled = self._pooled(customer_id, after)
         total = sum(w for _, w in pooled)
-        if total == 0 or not windows:
-            return tuple(_ZERO for _ in windows), _ONE
+        if total == 0:  # later than all history: certain on the fallback date, as predicted
+            fallback = self.as_of + dt.timedelta(days=self.fallback_days)
+            hits = tuple(_ONE if start <= fallback <= end else _ZERO for start, end in windows)
+            return hits, _ONE - sum(hits, _ZERO)
         probs = []
         for start, end in windows:
             lo, hi = (start - due_date).days, (end - due_date).days
