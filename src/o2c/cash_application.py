@@ -373,11 +373,10 @@ class _Context:
 
 def _item_record(item: OpenItem) -> _Item:
     code = item.open_amount.currency.code
-    discounts = tuple(
-        (d.deadline, to_minor(d.amount))
-        for d in item.discounts
-        if d.amount.currency.code == code and to_minor(d.amount) > 0
-    )
+    discounts: tuple[tuple[dt.date, int], ...] = ()
+    for d in item.discounts:
+        if d.amount.currency.code == code and d.amount.amount > 0:
+            discounts += ((d.deadline, to_minor(d.amount)),)
     return _Item(
         item=item,
         item_id=str(item.item_id),
@@ -731,9 +730,9 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             fit = _fit_fx(item, amount, rate, payment, ctx, text)
             if fit.quality <= 0:
                 continue
-            if len(chits) > 1 and fit.quality < 0.95:
+            if len(chits) > 1 and fit.quality < 0.97:
                 # Several documents named: a single one explains the amount only exactly.
-                fit.quality -= 0.1
+                fit.quality -= 0.25
             if _later_instalment(item, chits, ctx):
                 # Instalments of one document: the earliest due is paid first (tie-break).
                 fit.quality -= 0.15
@@ -821,8 +820,10 @@ def _named_across_customers(
             0,
             conf,
             [
-                f"{len(items)} named documents of {len({i.customer_id for i in items})} "
-                "customers add up exactly (a group payment)"
+                (
+                    f"{len(items)} named documents of {len({i.customer_id for i in items})} "
+                    "customers add up exactly (a group payment)"
+                )
             ],
         )
     ]

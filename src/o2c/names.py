@@ -373,10 +373,12 @@ class NameIndex:
 
     def _fuzzy_candidates(self, comp: str) -> Iterable[tuple[str, str]]:
         try:
-            from rapidfuzz import process
+            from rapidfuzz import fuzz, process
         except ImportError:  # pure-Python fallback: compare with every name
             return self.compact_names
-        hits = process.extract(comp, self.choices, limit=8, score_cutoff=self.fuzzy_cutoff * 100)
+        hits = process.extract(
+            comp, self.choices, scorer=fuzz.ratio, limit=8, score_cutoff=self.fuzzy_cutoff * 100
+        )
         return [self.compact_names[i] for _, _, i in hits]
 
 

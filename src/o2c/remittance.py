@@ -118,23 +118,6 @@ def document_key(text: str) -> str:
     return _NON_ALNUM.sub("", text.upper()).lstrip("0")
 
 
-def _digits_key(text: str) -> str:
-    return "".join(_DIGIT_GROUPS.findall(text)).lstrip("0")
-
-
-def _tail_key(text: str) -> str:
-    groups = _DIGIT_GROUPS.findall(text)
-    return groups[-1].lstrip("0") if groups else ""
-
-
-def _add(table: dict[str, tuple[str, ...]], key: str, item_id: str) -> None:
-    if not key:
-        return
-    old = table.get(key, ())
-    if item_id not in old:
-        table[key] = (*old, item_id)
-
-
 @attrs.frozen
 class DocumentIndex:
     """Open documents under their comparison keys (see :meth:`build`)."""
@@ -156,34 +139,38 @@ class DocumentIndex:
         last group of digits (when it has at least ``min_tail`` digits) and by its creditor
         reference.
         """
-        full: dict[str, tuple[str, ...]] = {}
-        digits: dict[str, tuple[str, ...]] = {}
-        tail: dict[str, tuple[str, ...]] = {}
-        creditor: dict[str, tuple[str, ...]] = {}
+        full: dict[str, list[str]] = {}
+        digits: dict[str, list[str]] = {}
+        tail: dict[str, list[str]] = {}
+        creditor: dict[str, list[str]] = {}
         customer_of: dict[str, str] = {}
         keys_of: dict[str, tuple[str, ...]] = {}
         for item_id, number, reference, customer_id in entries:
+            if item_id in customer_of:
+                continue
             customer_of[item_id] = customer_id
             key = document_key(number)
-            keys = [key] if key else []
-            _add(full, key, item_id)
-            dkey = _digits_key(number)
+            keys: tuple[str, ...] = ()
+            if key:
+                full.setdefault(key, []).append(item_id)
+                keys = (key,)
+            groups = _DIGIT_GROUPS.findall(number)
+            dkey = "".join(groups).lstrip("0")
             if dkey and dkey != key:
-                _add(digits, dkey, item_id)
-                keys.append(dkey)
-            tkey = _tail_key(number)
-            if len(tkey) >= min_tail and tkey not in (key, dkey):
-                _add(tail, tkey, item_id)
-                keys.append(tkey)
+                digits.setdefault(dkey, []).append(item_id)
+                keys += (dkey,)
+            tkey = groups[-1].lstrip("0") if groups else ""
+            if len(tkey) >= min_tail and tkey != key and tkey != dkey:
+                tail.setdefault(tkey, []).append(item_id)
+                keys += (tkey,)
             if reference:
-                rf = creditor_reference.compact(reference)
-                _add(creditor, rf, item_id)
-            keys_of[item_id] = tuple(keys)
+                creditor.setdefault(creditor_reference.compact(reference), []).append(item_id)
+            keys_of[item_id] = keys
         return cls(
-            full=full,
-            digits=digits,
-            tail=tail,
-            creditor=creditor,
+            full={k: tuple(v) for k, v in full.items()},
+            digits={k: tuple(v) for k, v in digits.items()},
+            tail={k: tuple(v) for k, v in tail.items()},
+            creditor={k: tuple(v) for k, v in creditor.items()},
             customer_of=customer_of,
             keys_of=keys_of,
         )
