@@ -603,10 +603,15 @@ def invoices(
     charges = []
     if draw(st.booleans()):
         unit = Decimal(1).scaleb(-minor_units(code))
+        kind = draw(st.sampled_from(ChargeKind))
+        cap = 500
+        if kind is ChargeKind.ALLOWANCE:  # at most half the lines' amount: a positive invoice
+            gross = sum((ln.quantity * ln.unit_price.amount for ln in lines), Decimal(0))  # type: ignore[attr-defined]
+            cap = min(cap, int(gross / 2 / unit))
         charges.append(
             AllowanceCharge(
-                kind=draw(st.sampled_from(ChargeKind)),
-                amount=money(unit * draw(st.integers(min_value=0, max_value=500)), code),
+                kind=kind,
+                amount=money(unit * draw(st.integers(min_value=0, max_value=cap)), code),
                 reason="shipping",
                 taxes=draw(st.sampled_from([None, (vat[0],)])),
             )

@@ -596,12 +596,8 @@ def credit_memo(
     charges: tuple[AllowanceCharge, ...] = ()
     prepaid = None
     if with_charges:
-        # A negated allowance is a charge of the same amount and the other way round.
         charges = tuple(
-            attrs.evolve(
-                c,
-                kind=ChargeKind.CHARGE if c.kind is ChargeKind.ALLOWANCE else ChargeKind.ALLOWANCE,
-            )
+            attrs.evolve(c, amount=Money(-c.amount.amount, c.amount.currency))
             for c in invoice.charges
         )
     if whole and invoice.prepaid is not None:
@@ -811,6 +807,11 @@ def _check_breakdown(invoice: Invoice, add: Any) -> None:
                     ):
                         base += ln.net.amount
                         break
+            epd = tax.tax_base_discount_percent
+            if epd is not None:  # Belgian "mixed": the VAT base is the discounted net
+                base = quantize_decimal(
+                    base * (_HUNDRED - epd) / _HUNDRED, step, policy.rounding.rounding
+                )
             if b.base.amount != base:
                 add(
                     "BR-S-08",

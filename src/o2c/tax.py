@@ -536,7 +536,9 @@ class TaxableLine:
 
 @attrs.frozen(kw_only=True)
 class AllowanceCharge:
-    """A document-level allowance or charge (EN 16931 BG-20/BG-21); ``amount`` is positive.
+    """A document-level allowance or charge (EN 16931 BG-20/BG-21).
+
+    ``amount`` is positive on an invoice; a credit memo carries it negated (same kind).
 
     ``taxes``: the taxes on it (price-excluded; for EN 16931 one VAT), ``()`` for none, or
     ``None`` to apportion it over the document's tax sets pro rata to their line nets.
@@ -551,12 +553,11 @@ class AllowanceCharge:
     )
 
     def __attrs_post_init__(self) -> None:
-        if self.amount.amount < 0:
+        if not isinstance(self.kind, ChargeKind):
             raise InvalidTaxError(
-                f"{self.kind.value} amount {self.amount.amount} must be positive: the kind "
-                "(allowance or charge) gives the sign",
-                field="amount",
-                value=self.amount,
+                f"kind={self.kind!r} must be ChargeKind.ALLOWANCE or ChargeKind.CHARGE",
+                field="kind",
+                value=self.kind,
             )
 
     @property
@@ -1050,11 +1051,18 @@ def _spread(total: Decimal, raws: Sequence[Decimal], step: Decimal) -> list[Deci
         return allocate_decimal(total, pos, step)
     if pos_sum == 0:
         return allocate_decimal(total, neg, step)
-    pos_total = quantize_decimal(pos_sum, step)
-    neg_total = total - pos_total
+    # The larger side (ties: the side of the first part) is rounded on its own, the other side
+    # takes the rest, so negating every raw part negates every result exactly.
+    first_positive = next(r for r in raws if r != 0) > 0
+    if pos_sum > neg_sum or (pos_sum == neg_sum and first_positive):
+        pos_total = quantize_decimal(pos_sum, step)
+        neg_total = total - pos_total
+    else:
+        neg_total = -quantize_decimal(neg_sum, step)
+        pos_total = total - neg_total
     a = allocate_decimal(pos_total, pos, step)
     b = allocate_decimal(neg_total, neg, step)
-    return [a[i] + b[i] if raws[i] >= 0 else b[i] for i in range(n)]
+    return [a[i] if raws[i] > 0 else b[i] for i in range(n)]
 
 
 def _apportion(
