@@ -107,6 +107,7 @@ __all__ = [
     "paydex_for_days",
     "payment_history",
     "recommend_limit",
+    "records_from_trails",
     "settlement_trails",
     "weighted_median",
 ]
@@ -127,7 +128,7 @@ _PCT_STEP = Decimal("0.01")
 
 
 def _div(a: Decimal, b: Decimal) -> Decimal:
-    return SCORE_CONTEXT.divide(a, b)
+    return _ZERO if a == 0 and b != 0 else SCORE_CONTEXT.divide(a, b)
 
 
 def _pct(ratio: Decimal) -> str:
@@ -1656,8 +1657,14 @@ def payment_history(
     >>> [(r.item_id, r.days_late, r.recorded_on) for r in payment_history(ledger.facts())]
     [('INV-1', 4, datetime.date(2026, 3, 15))]
     """
+    trails = settlement_trails(facts, as_of=as_of, known_at=known_at, customer_id=customer_id)
+    return records_from_trails(trails)
+
+
+def records_from_trails(trails: Iterable[SettlementTrail]) -> tuple[PaymentRecord, ...]:
+    """The fully collected trails as :class:`PaymentRecord` values (see :func:`payment_history`)."""
     out = []
-    for t in settlement_trails(facts, as_of=as_of, known_at=known_at, customer_id=customer_id):
+    for t in trails:
         if not t.closed or not t.settlements or t.written_off > 0:
             continue
         out.append(
