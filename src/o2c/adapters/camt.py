@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -146,27 +146,40 @@ def _parse_xml(source: Source) -> ET.Element:
 
 
 @lru_cache(maxsize=1024)
-def _qualify(ns: str, path: str) -> str:
-    return "/".join(f"{{{ns}}}{part}" for part in path.split("/"))
+def _qualify(ns: str, path: str) -> tuple[str, ...]:
+    return tuple(f"{{{ns}}}{part}" for part in path.split("/"))
 
 
 class _Reader:
-    """Reads one camt document; ``ns`` is its namespace, paths are built for errors only."""
+    """Reads one camt document; ``ns`` is its namespace, paths are built for errors only.
+
+    Paths are walked one qualified tag at a time (``Element.find`` with a single tag runs in C;
+    a multi-step path would go through the slower ``ElementPath``).
+    """
 
     def __init__(self, ns: str) -> None:
         self.ns = ns
-        self.q: Callable[[str], str] = lambda path: _qualify(ns, path)
 
     # small accessors -------------------------------------------------------------------------
 
     def find(self, el: ET.Element, path: str) -> ET.Element | None:
-        return el.find(self.q(path))
+        found = el
+        for tag in _qualify(self.ns, path):
+            step = found.find(tag)
+            if step is None:
+                return None
+            found = step
+        return found
 
     def findall(self, el: ET.Element, path: str) -> list[ET.Element]:
-        return el.findall(self.q(path))
+        *parents, last = _qualify(self.ns, path)
+        nodes = [el]
+        for tag in parents:
+            nodes = [child for node in nodes for child in node.findall(tag)]
+        return [child for node in nodes for child in node.findall(last)]
 
     def text(self, el: ET.Element, path: str) -> str:
-        found = el.find(self.q(path))
+        found = self.find(el, path)
         if found is None or found.text is None:
             return ""
         return found.text.strip()
