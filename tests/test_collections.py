@@ -496,3 +496,35 @@ def test_early_warning_signals() -> None:
         SignalKind.LATER_THAN_USUAL,
         SignalKind.THRESHOLD_CROSSED,
     ]
+
+
+def test_fixed_amounts_apply_to_notices_in_their_currency_only() -> None:
+    as_of = dt.date(2026, 3, 31)
+    items = [_item("U", due=as_of - dt.timedelta(days=40), amount="10.00", code="USD")]
+    policy = DunningPolicy(
+        levels=[
+            DunningLevel(
+                level=1,
+                days_after_due=1,
+                minimum_amount=money("500.00", "EUR"),
+                fee=money("5.00", "EUR"),
+                fee_percent=Decimal("10"),
+            )
+        ]
+    )
+    notice = propose_dunning(items, as_of, policy).notice_for("C1", "USD")
+    assert notice.claim.fee == money("1.00", "USD")  # 10 % of 10.00; no EUR fee, no EUR minimum
+
+
+def test_ledger_signals_find_a_broken_promise() -> None:
+    from o2c.collections import ledger_signals
+    from o2c.demos.aging import sample_ledger
+
+    today = dt.date(2026, 3, 31)
+    ledger, _ = sample_ledger(today)
+    signals = ledger_signals(ledger, today, since=today - dt.timedelta(days=7), thresholds=(15,))
+    kinds = sorted((s.customer_id, s.kind.value, s.item_id) for s in signals)
+    assert kinds == [
+        ("C1", "threshold_crossed", "INV-102"),
+        ("C2", "broken_promise", None),
+    ]

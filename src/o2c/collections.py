@@ -42,8 +42,16 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, RateNotFoundError, ValidationError
-from o2c.kpi import PaidItem
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.kpi import PaidItem, ledger_paid_items
+from o2c.ledger import (
+    CustomerId,
+    ItemId,
+    ItemKind,
+    Ledger,
+    OpenItem,
+    PaymentReceived,
+    PromisedToPay,
+)
 from o2c.money import CONTEXT, RoundingPolicy, currency, to_decimal
 
 __all__ = [
@@ -80,6 +88,7 @@ __all__ = [
     "interest_amount",
     "late_payment_claim",
     "later_than_usual",
+    "ledger_signals",
     "propose_dunning",
     "simple_interest",
     "threshold_crossings",
@@ -620,7 +629,9 @@ class DunningLevel:
     An item reaches the level ``days_after_due`` days in arrears (after the policy's grace days).
     The notice needs at least ``minimum_amount`` overdue; it charges ``fee`` and/or
     ``fee_percent`` (percent of the overdue amount) and interest at ``interest_rate`` (an annual
-    fraction; the policy's statutory rule when ``None`` and the level charges interest).
+    fraction; the policy's statutory rule when ``None`` and the level charges interest).  The
+    fixed amounts (minimum, fee) apply to notices in their own currency only: a notice in another
+    currency has no minimum and no fixed fee at this level.
     """
 
     level: int
@@ -855,13 +866,12 @@ def propose_dunning(
         for lv in reversed(policy.levels):
             if lv.level > top:
                 continue
-            if lv.minimum_amount is not None:
-                if lv.minimum_amount.currency != cur:
-                    raise CurrencyMismatchError(
-                        lv.minimum_amount.currency.code, code, operation="compare"
-                    )
-                if total < lv.minimum_amount.amount:
-                    continue
+            if (
+                lv.minimum_amount is not None
+                and lv.minimum_amount.currency == cur
+                and total < lv.minimum_amount.amount
+            ):
+                continue
             level = lv
             break
         if level is None:
@@ -916,9 +926,7 @@ def _claim_for(
     if compensation is not None and compensation.currency != code:
         compensation = None  # a table in another currency does not apply to this notice
     fee = _ZERO
-    if level.fee is not None:
-        if level.fee.currency.code != code:
-            raise CurrencyMismatchError(level.fee.currency.code, code, operation="charge")
+    if level.fee is not None and level.fee.currency.code == code:
         fee += level.fee.amount
     if level.fee_percent is not None:
         overdue = sum((ln.amount.amount for ln in lines), _ZERO)
@@ -1090,4 +1098,50 @@ def early_warnings(
     ]
     return tuple(
         sorted(signals, key=lambda s: (s.customer_id, s.on, s.kind.value, s.item_id or ""))
+    )
+
+
+def ledger_signals(
+    ledger: Ledger,
+    as_of: dt.date,
+    *,
+    since: dt.date,
+    thresholds: Sequence[int] = (30, 60, 90),
+    history_from: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+) -> tuple[Signal, ...]:
+    """Every early-warning signal from the ledger: its promises to pay and payments received,
+    each customer's paid items since ``history_from`` (its usual lateness) and the items open
+    on ``as_of``.
+    """
+    facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
+    promises = [
+        PromiseToPay(
+            customer_id=f.customer_id,
+            made_on=f.effective,
+            pay_by=f.promised_date,
+            amount=f.amount,
+            item_ids=(f.item_id,) if f.item_id else (),
+        )
+        for f in facts
+        if isinstance(f, PromisedToPay) and f.effective <= as_of
+    ]
+    payments = [
+        (f.customer_id, f.value_date, f.amount)
+        for f in facts
+        if isinstance(f, PaymentReceived) and f.effective <= as_of
+    ]
+    history: dict[str, list[PaidItem]] = {}
+    start = history_from or dt.date.min
+    for paid in ledger_paid_items(ledger, start, as_of, known_at=known_at):
+        if paid.customer_id is not None:
+            history.setdefault(paid.customer_id, []).append(paid)
+    return early_warnings(
+        ledger.open_items(as_of, known_at=known_at),
+        as_of,
+        since=since,
+        promises=promises,
+        payments=payments,
+        history=history,
+        thresholds=thresholds,
     )

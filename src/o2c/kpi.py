@@ -54,6 +54,7 @@ from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import (
     AllocationReversed,
     CreditMemoIssued,
+    CustomerId,
     Fact,
     InvoiceIssued,
     ItemId,
@@ -286,6 +287,7 @@ class PaidItem:
     due_date: dt.date
     paid_on: dt.date
     amount: Money
+    customer_id: CustomerId | None = None
 
     @property
     def days_to_pay(self) -> int:
@@ -326,6 +328,7 @@ def paid_items(
                     due_date=item.due_date,
                     paid_on=last[item.item_id],
                     amount=Money(full, item.original_amount.currency),
+                    customer_id=item.customer_id,
                 )
             )
     return tuple(result)
@@ -687,6 +690,7 @@ def ledger_paid_items(
                         due_date=inst.due_date,
                         paid_on=paid_on,
                         amount=inst.amount,
+                        customer_id=f.customer_id,
                     )
                 )
     return tuple(result)
