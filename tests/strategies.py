@@ -315,12 +315,27 @@ def statements(draw: st.DrawFn, currency: str | None = None, *, max_lines: int =
 # --------------------------------------------------------------------------------------------
 # Payment terms (issue 3, o2c.terms / o2c.calendars)
 
+_TERMS_START = dt.date(1999, 1, 1)
+_TERMS_END = dt.date(2031, 12, 31)
+#: Strategies built once (building them per draw makes generation slow).
+_TERMS_CACHE: dict[tuple[str, bool], st.SearchStrategy[object]] = {}
+
+#: A document date for terms properties (leap years and century leap year 2000 included).
+document_dates = st.dates(min_value=dt.date(1999, 6, 1), max_value=dt.date(2030, 12, 31))
+
+#: A discount or line percentage with up to three decimals, above 0 and below 50.
+term_percents = st.integers(min_value=1, max_value=49_999).map(lambda u: Decimal(u).scaleb(-3))
+
 
 def date_steps(*, nested: bool = True) -> st.SearchStrategy[object]:
     """One ``o2c.terms.DateStep`` (day limits only when ``nested``)."""
+    key = ("step", nested)
+    if key in _TERMS_CACHE:
+        return _TERMS_CACHE[key]
     from o2c import terms as t
 
     days = st.integers(min_value=1, max_value=31)
+    some_dates = st.dates(min_value=_TERMS_START, max_value=_TERMS_END)
     simple = st.one_of(
         st.builds(t.AddDays, st.integers(min_value=-40, max_value=400)),
         st.builds(t.AddWeeks, st.integers(min_value=0, max_value=20)),
@@ -330,33 +345,23 @@ def date_steps(*, nested: bool = True) -> st.SearchStrategy[object]:
         st.builds(t.PaymentDays, st.lists(days, min_size=1, max_size=3)),
         st.builds(t.CutOff, days),
         st.builds(
-            t.Postpone,
-            st.dictionaries(
-                st.dates(min_value=_TERMS_START, max_value=_TERMS_END),
-                st.dates(min_value=_TERMS_START, max_value=_TERMS_END),
-                min_size=1,
-                max_size=2,
-            ).map(lambda d: tuple(d.items())),
+            lambda a, b: t.Postpone(((a, b),)),
+            some_dates,
+            some_dates,
         ),
     )
-    if not nested:
-        return simple
-    limits = st.lists(days.filter(lambda d: d < 31), max_size=2, unique=True).map(
-        lambda ls: [*sorted(ls), 31]
-    )
-    day_limit = limits.flatmap(
-        lambda ls: st.tuples(
-            *(st.tuples(st.just(lim), st.lists(simple, min_size=1, max_size=2)) for lim in ls)
+    strategy: st.SearchStrategy[object] = simple
+    if nested:
+        steps = st.lists(simple, min_size=1, max_size=2).map(tuple)
+        day_limit = st.builds(
+            lambda limit, low, high: t.DayLimit(((limit, low), (31, high))),
+            st.integers(min_value=1, max_value=30),
+            steps,
+            steps,
         )
-    ).map(t.DayLimit)
-    return st.one_of(simple, day_limit)
-
-
-_TERMS_START = dt.date(1999, 1, 1)
-_TERMS_END = dt.date(2031, 12, 31)
-
-#: A document date for terms properties (leap years and century leap year 2000 included).
-document_dates = st.dates(min_value=dt.date(1999, 6, 1), max_value=dt.date(2030, 12, 31))
+        strategy = st.one_of(simple, day_limit)
+    _TERMS_CACHE[key] = strategy
+    return strategy
 
 
 def step_sequences(
@@ -366,8 +371,18 @@ def step_sequences(
     return st.lists(date_steps(), min_size=min_size, max_size=max_size).map(tuple)
 
 
-#: A discount or line percentage with up to three decimals, above 0 and below 50.
-term_percents = st.integers(min_value=1, max_value=49_999).map(lambda u: Decimal(u).scaleb(-3))
+_TERMS_DUE = step_sequences()
+_TERMS_BASELINE = step_sequences(max_size=2)
+#: Plain day counts from the baseline (most terms) or any rule.
+_TERMS_DEADLINES = st.one_of(
+    st.integers(min_value=0, max_value=90).map(lambda n: (_add_days(n),)), _TERMS_DUE
+)
+
+
+def _add_days(n: int) -> object:
+    from o2c.terms import AddDays
+
+    return AddDays(n)
 
 
 @st.composite
@@ -375,17 +390,11 @@ def discount_tiers(draw: st.DrawFn, currency: str) -> object:
     """A percentage tier (or, rarely, a fixed amount in ``currency``) with a deadline rule."""
     from o2c.terms import DiscountTier
 
-    deadline = draw(st.one_of(st.builds(lambda n: (n,), _days_step()), step_sequences()))
+    deadline = draw(_TERMS_DEADLINES)
     if draw(st.integers(min_value=0, max_value=5)) == 0:
         amount = draw(moneys(currency, min_units=1, max_units=10**4))
         return DiscountTier(amount=amount, deadline=deadline)
     return DiscountTier(percent=draw(term_percents), deadline=deadline)
-
-
-def _days_step() -> st.SearchStrategy[object]:
-    from o2c.terms import AddDays
-
-    return st.builds(AddDays, st.integers(min_value=0, max_value=90))
 
 
 @st.composite
@@ -416,13 +425,14 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
     kinds = [draw(st.sampled_from([LineKind.PERCENT, LineKind.FIXED])) for _ in range(n - 1)]
     with_balance = LineKind.FIXED in kinds or n == 1 or draw(st.booleans())
     per_line = draw(st.integers(min_value=0, max_value=4)) == 0
+    tier_lists = st.lists(discount_tiers(currency), max_size=2)
     budget = 90_000 if LineKind.FIXED in kinds else 100_000  # thousandths of a percent
     lines = []
     used = 0
     for i, kind in enumerate(kinds):
-        due = draw(step_sequences())
+        due = draw(_TERMS_DUE)
         chained = i > 0 and draw(st.integers(min_value=0, max_value=4)) == 0
-        tiers = tuple(draw(st.lists(discount_tiers(currency), max_size=2))) if per_line else ()
+        tiers = tuple(draw(tier_lists)) if per_line else ()
         if kind is LineKind.FIXED:
             amount = draw(moneys(currency, min_units=1, max_units=10**6))
             lines.append(TermLine.of_amount(amount, due, chained=chained, discounts=tiers))
@@ -432,8 +442,8 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
         lines.append(
             TermLine.of_percent(Decimal(units).scaleb(-3), due, chained=chained, discounts=tiers)
         )
-    due = draw(step_sequences())
-    tiers = tuple(draw(st.lists(discount_tiers(currency), max_size=2))) if per_line else ()
+    due = draw(_TERMS_DUE)
+    tiers = tuple(draw(tier_lists)) if per_line else ()
     chained = n > 1 and draw(st.integers(min_value=0, max_value=4)) == 0
     if with_balance:
         lines.append(TermLine.balance(due, chained=chained, discounts=tiers))
@@ -441,9 +451,7 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
         rest = Decimal(100_000 - used).scaleb(-3)
         lines.append(TermLine.of_percent(rest, due, chained=chained, discounts=tiers))
     term_tiers = () if per_line else tuple(draw(st.lists(discount_tiers(currency), max_size=3)))
-    baseline_rules = draw(
-        st.one_of(st.just(()), st.just((EndOfMonth(),)), step_sequences(max_size=2))
-    )
+    baseline_rules = draw(st.one_of(st.just(()), st.just((EndOfMonth(),)), _TERMS_BASELINE))
     return PaymentTerms(
         lines=tuple(lines),
         discounts=term_tiers,
