@@ -212,3 +212,26 @@ def test_provision_and_forecast_from_the_ledger(ledger: Ledger) -> None:
     )
     assert report.mae_days is not None
     assert report.mae_days <= report.baseline_mae_days  # type: ignore[operator]
+
+
+def test_ledger_backtest_sees_the_ledger_as_it_was_known_on_each_cutoff() -> None:
+    ledger = Ledger()
+    issued = dt.date(2025, 1, 1)
+    facts: list[object] = [
+        invoice("K-1", "C1", issued, "100.00"),
+        invoice("K-2", "C1", issued, "50.00"),
+    ]
+    # K-1 is paid on Feb 5 but the ledger learns it only on Feb 20 (lag 15 days).
+    facts += pay("K-1", "C1", dt.date(2025, 2, 5), "100.00", lag=15)
+    facts += pay("K-2", "C1", dt.date(2025, 2, 25), "50.00")
+    facts.sort(key=lambda f: f.recorded_at)  # type: ignore[attr-defined]
+    ledger.append(facts)  # type: ignore[arg-type]
+    cutoff = dt.date(2025, 2, 10)
+    report = backtest_from_ledger(ledger, [cutoff], currency_code="EUR", weeks=3)
+    (cut,) = report.cutoffs
+    assert cut.items == 2  # K-1 still looked open on Feb 10
+    assert cut.paid_items == 2
+    # K-1 was really paid before the cut-off: the forecast cannot catch that cash.
+    assert sum(w.actual.amount for w in cut.weeks) == Decimal("50.00")
+    later = backtest_from_ledger(ledger, [dt.date(2025, 2, 21)], currency_code="EUR", weeks=3)
+    assert later.cutoffs[0].items == 1

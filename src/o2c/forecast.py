@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
@@ -41,8 +41,8 @@ from o2c.credit import (
     SCORE_CONTEXT,
     CreditLedger,
     PaymentRecord,
-    SettlementTrail,
     payment_history,
+    records_from_trails,
     settlement_trails,
 )
 from o2c.errors import CurrencyMismatchError, ValidationError
@@ -497,6 +497,29 @@ def backtest(
     """
     if not cutoffs:
         raise ValidationError("no cut-off dates", field="cutoffs", value=cutoffs)
+
+    def state_at(cutoff: dt.date) -> _CutoffState:
+        model = fit_payment_model(records, as_of=cutoff, prior_strength=prior_strength)
+        open_recs = [r for r in records if r.document_date <= cutoff < r.known_on]
+        items = [_as_open_item(r) for r in open_recs]
+        items += [i for i in unpaid if i.document_date <= cutoff]
+        return model, items, {r.item_id: r.paid_date for r in open_recs}
+
+    return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
+
+
+#: What a cut-off replays: the model then, the items open then, and when each was really paid.
+_CutoffState = tuple[PaymentModel, list[OpenItem], Mapping[ItemId, dt.date]]
+
+
+def _replay(
+    cutoffs: Sequence[dt.date],
+    state_at: Callable[[dt.date], _CutoffState],
+    *,
+    currency_code: str,
+    weeks: int,
+    z: Decimal,
+) -> BacktestReport:
     step = minor_unit(currency_code)
     all_errors: list[Decimal] = []
     all_baseline: list[Decimal] = []
@@ -506,12 +529,7 @@ def backtest(
     total_weeks = 0
     results = []
     for cutoff in sorted(cutoffs):
-        model = fit_payment_model(records, as_of=cutoff, prior_strength=prior_strength)
-        open_recs = [r for r in records if r.document_date <= cutoff < r.known_on]
-        items = [_as_open_item(r) for r in open_recs] + [
-            i for i in unpaid if i.document_date <= cutoff
-        ]
-        actual_paid = {r.item_id: r.paid_date for r in open_recs}
+        model, items, actual_paid = state_at(cutoff)
         errors: list[Decimal] = []
         baseline: list[Decimal] = []
         for pred in predict_payments(model, items):
@@ -525,7 +543,14 @@ def backtest(
         week_errors = []
         for h, w in enumerate(forecast.weeks):
             actual = sum(
-                (r.amount.amount for r in open_recs if w.start <= r.paid_date <= w.end), _ZERO
+                (
+                    i.open_amount.amount
+                    for i in items
+                    if i.kind is ItemKind.INVOICE
+                    and i.open_amount.amount > 0
+                    and w.start <= actual_paid.get(i.item_id, dt.date.max) <= w.end
+                ),
+                _ZERO,
             )
             we = WeekError(
                 week=h + 1,
@@ -621,38 +646,31 @@ def backtest_from_ledger(
     prior_strength: int = 5,
     z: Decimal = Z_80,
 ) -> BacktestReport:
-    """:func:`backtest` over the ledger's whole history.
+    """Replay the ledger as of each cut-off T, exactly as it was known at the end of day T.
 
-    Settled invoices become payment records (known from the day their last allocation was
-    recorded); invoices still open today are items that never paid.  Items are tracked to their
-    final settlement (partial payments before it are not forecast separately).
+    At T the model is fitted on the payment history effective on T and recorded by the end of T,
+    and the items forecast are the ledger's open invoices on T as known then (partly paid ones
+    with their open amount).  Each is compared with its final settlement date in today's ledger;
+    items never settled count as unpaid.
     """
+    if not cutoffs:
+        raise ValidationError("no cut-off dates", field="cutoffs", value=cutoffs)
     facts = list(ledger.facts())
-    records = [r for r in payment_history(facts) if r.amount.currency.code == currency_code]
-    unpaid = [
-        _trail_item(t)
-        for t in settlement_trails(facts)
-        if not t.closed and t.amount.currency.code == currency_code
-    ]
-    return backtest(
-        records,
-        cutoffs,
-        currency_code=currency_code,
-        unpaid=unpaid,
-        weeks=weeks,
-        prior_strength=prior_strength,
-        z=z,
-    )
+    settled = {
+        r.item_id: r.paid_date
+        for r in records_from_trails(settlement_trails(facts))
+        if r.amount.currency.code == currency_code
+    }
 
+    def state_at(cutoff: dt.date) -> _CutoffState:
+        known_at = dt.datetime.combine(cutoff, dt.time.max, dt.UTC)
+        history = payment_history(facts, as_of=cutoff, known_at=known_at)
+        model = fit_payment_model(history, as_of=cutoff, prior_strength=prior_strength)
+        items = [
+            i
+            for i in ledger.open_items(cutoff, known_at=known_at)
+            if i.open_amount.currency.code == currency_code
+        ]
+        return model, items, settled
 
-def _trail_item(t: SettlementTrail) -> OpenItem:
-    return OpenItem(
-        item_id=t.item_id,
-        customer_id=t.customer_id,
-        kind=ItemKind.INVOICE,
-        document_number=t.item_id,
-        document_date=t.document_date,
-        due_date=t.due_date,
-        original_amount=t.amount,
-        open_amount=t.amount,
-    )
+    return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
