@@ -61,9 +61,6 @@ from o2c.ledger_projection import Projection, select
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
-    "LIMIT_FACTORS",
-    "PAYDEX_TABLE",
-    "SCORE_CONTEXT",
     "AltmanModel",
     "AltmanRatios",
     "AltmanScore",
@@ -79,9 +76,11 @@ __all__ = [
     "ExposureLine",
     "FinancialStatements",
     "FixedAmount",
+    "LIMIT_FACTORS",
     "LimitRecommendation",
     "LimitSource",
     "OpenReceivables",
+    "PAYDEX_TABLE",
     "Paydex",
     "PaymentInTransit",
     "PaymentRecord",
@@ -91,6 +90,7 @@ __all__ = [
     "RiskClass",
     "Rule",
     "RuleResult",
+    "SCORE_CONTEXT",
     "ScoreFactor",
     "Settlement",
     "SettlementTrail",

@@ -39,7 +39,6 @@ from o2c.ledger import ItemKind, OpenItem
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
-    "DEFAULT_BUCKETS",
     "AgeBucket",
     "AgingSnapshot",
     "CeclPool",
@@ -47,6 +46,7 @@ __all__ = [
     "CeclRow",
     "CohortItem",
     "CohortLossRates",
+    "DEFAULT_BUCKETS",
     "ForwardLooking",
     "MatrixRow",
     "ProvisionMatrix",
