@@ -636,3 +636,75 @@ def invoices(
         terms=PaymentTerms.parse("2/10 net 30"),
         policy=policy,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Cash application: a small world of customers, open items and payments against them.
+
+
+@st.composite
+def cash_application_batches(
+    draw: st.DrawFn, *, max_customers: int = 3, max_items: int = 6, max_payments: int = 8
+) -> tuple[list[object], list[object], list[object]]:
+    """``(customers, open_items, payments)``: payments that pay, part-pay, over-pay, repeat or
+    miss the items of a few customers (EUR), with or without references."""
+    import datetime as _dt
+
+    from o2c.cash_application import Customer
+    from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+    from o2c.statement import Payment
+    from o2c.terms import DiscountOffer
+
+    n_customers = draw(st.integers(min_value=1, max_value=max_customers))
+    names = ["Alpha Tools GmbH", "Beta Foods SARL", "Gamma Steel Inc.", "Delta Paper Oy"]
+    customers = [Customer(f"C{i}", names[i]) for i in range(n_customers)]
+    base = _dt.date(2026, 3, 1)
+    items = []
+    for i in range(draw(st.integers(min_value=1, max_value=max_items))):
+        cid = draw(st.sampled_from([c.customer_id for c in customers]))
+        units = draw(st.sampled_from([50_000, 100_000, 123_456, 77_777, 250_000, 99_999]))
+        credit = draw(st.booleans()) and i > 0 and draw(st.integers(0, 4)) == 0
+        amount = money(Decimal(-units // 10 if credit else units).scaleb(-2), "EUR")
+        offers = ()
+        if not credit and draw(st.booleans()):
+            offers = (
+                DiscountOffer(
+                    deadline=base + _dt.timedelta(days=10),
+                    amount=money(Decimal(units // 50).scaleb(-2), "EUR"),
+                ),
+            )
+        items.append(
+            OpenItem(
+                item_id=ItemId(f"I{i}"),
+                customer_id=CustomerId(cid),
+                kind=ItemKind.CREDIT_MEMO if credit else ItemKind.INVOICE,
+                document_number=f"INV-2026-{100100 + i}",
+                document_date=base,
+                due_date=base + _dt.timedelta(days=30),
+                original_amount=amount,
+                open_amount=amount,
+                discounts=offers,
+            )
+        )
+    payments = []
+    by_id = {c.customer_id: c for c in customers}
+    for k in range(draw(st.integers(min_value=1, max_value=max_payments))):
+        item = draw(st.sampled_from(items))
+        factor = draw(st.sampled_from(["1", "1", "0.98", "0.5", "1.1", "2", "0.999"]))
+        amount = abs(item.open_amount.amount) * Decimal(factor)
+        amount = amount.quantize(Decimal("0.01"))
+        if amount <= 0:
+            amount = Decimal("1.00")
+        with_ref = draw(st.booleans())
+        payments.append(
+            Payment(
+                payment_id=f"P{k}",
+                value_date=base + _dt.timedelta(days=draw(st.integers(0, 40))),
+                amount=money(amount, "EUR"),
+                payer_name=draw(
+                    st.sampled_from([by_id[str(item.customer_id)].name, "Unknown Payer Ltd", ""])
+                ),
+                reference=item.document_number if with_ref else "",
+            )
+        )
+    return customers, items, payments
