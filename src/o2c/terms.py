@@ -449,6 +449,8 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
     >>> apply_steps(parse_steps("1m+15d+eom+45d"), dt.date(2022, 1, 1))
     datetime.date(2022, 4, 14)
     """
+    if len(steps) == 1 and type(steps[0]) is AddDays:  # the common case, fast
+        return start + dt.timedelta(days=steps[0].n)
     anchor = day = start
     months = 0
     for step in steps:
@@ -1305,8 +1307,19 @@ def _build_schedule(
     cal = calendar if calendar is not None else WEEKDAYS_ONLY
     convention = terms.convention
 
+    no_roll = convention is BusinessDayConvention.NONE
+
     def rolled(steps: Sequence[DateStep], start: dt.date) -> dt.date:
-        return roll(apply_steps(steps, start), convention, cal)
+        day = apply_steps(steps, start)
+        return day if no_roll else roll(day, convention, cal)
+
+    deadlines: dict[tuple[DateStep, ...], dt.date] = {}
+
+    def deadline_of(tier: DiscountTier) -> dt.date:
+        found = deadlines.get(tier.deadline)
+        if found is None:
+            found = deadlines[tier.deadline] = rolled(tier.deadline, baseline)
+        return found
 
     # Due dates.
     due_dates: list[dt.date] = []
@@ -1431,7 +1444,7 @@ def _build_schedule(
         discount = max(_ZERO * unit, min(discount, base if base > 0 else _ZERO))
         on_u, on_t = split(discount, i)
         return DiscountOffer(
-            deadline=rolled(tier.deadline, baseline),
+            deadline=deadline_of(tier),
             amount=money_(discount),
             percent=tier.percent,
             tier=number,
