@@ -616,4 +616,5 @@ def recovery_percent(disputes: Iterable[Dispute]) -> Decimal:
         recovered += d.resolution.recovered.amount
     if not total:
         raise ValidationError("no resolved disputes: the rate is undefined", field="disputes")
-    return CONTEXT.divide(recovered * 100, total)
+    rate = CONTEXT.divide(recovered * 100, total)
+    return rate if rate else _ZERO  # a plain 0, not 0E+2

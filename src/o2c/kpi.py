@@ -123,7 +123,8 @@ def _positive(value: Decimal, field: str) -> Decimal:
 
 
 def _div(numerator: Decimal, denominator: Decimal) -> Decimal:
-    return CONTEXT.divide(numerator, denominator)
+    result = CONTEXT.divide(numerator, denominator)
+    return result if result else _ZERO  # a plain 0, not 0E+2
 
 
 # --------------------------------------------------------------------------------------------
