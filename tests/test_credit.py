@@ -486,3 +486,31 @@ def test_recommended_limit_follows_the_formula_and_caps() -> None:
             expected_days_late=Decimal(0),
             risk_class=RiskClass.A,
         )
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.integers(min_value=1, max_value=730),
+    st.integers(min_value=0, max_value=120),
+    st.integers(min_value=-30, max_value=200),
+    st.sampled_from(tuple(RiskClass)),
+    st.none() | st.integers(min_value=0, max_value=10**10),
+)
+def test_recommended_limit_is_a_nonnegative_step_within_the_cap(
+    sales: int, period: int, terms: int, late: int, risk: RiskClass, worth: int | None
+) -> None:
+    r = recommend_limit(
+        credit_sales=money(sales, "EUR"),
+        period_days=period,
+        terms_days=terms,
+        expected_days_late=Decimal(late),
+        risk_class=risk,
+        net_worth=None if worth is None else money(worth, "EUR"),
+    )
+    assert r.amount.amount >= 0
+    assert r.amount.amount % 100 == 0
+    assert r.amount.amount <= r.trade_need.amount * r.factor + 1
+    if r.cap is not None:
+        assert r.amount.amount <= r.cap.amount
+    if risk is RiskClass.E:
+        assert r.amount.amount == 0
