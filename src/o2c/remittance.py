@@ -216,6 +216,7 @@ _TOKEN = re.compile(r"[A-Z]{2,}(?=[0-9]{3})|[0-9A-Z]+")
 _OCR = str.maketrans(
     {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 )
+_RANGE_WORDS = re.compile(r"(?<=\d)\s+(?:TO|BIS|THRU|THROUGH|AU)\s+(?=\d)")
 _RANGE_SEPARATORS = frozenset({"-", " - ", "..", " TO ", " BIS ", " A ", "–"})
 _LIST_SEPARATOR = re.compile(r"^\s*(?:[,;/&+]|-|AND|UND|ET|Y|\s)\s*-?\s*$")
 
@@ -328,7 +329,7 @@ def find_references(
         index: the open documents.
         max_window: how many consecutive tokens may form one number (``INV 2026 100673`` is 3).
     """
-    upper = text.upper()
+    upper = _RANGE_WORDS.sub(" - ", text.upper())
     hits, upper = _creditor_hits(upper, index)
     masked = _mask(upper)
     for tokens in _segments(masked):

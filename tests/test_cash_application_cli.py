@@ -1,0 +1,132 @@
+"""``o2c match``: the CSV contract, the progress bar, the summary and the exit codes."""
+
+# ruff: noqa: E501  (CSV fixtures are kept one record per line)
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from o2c.cli import main
+from o2c.commands.match import OUTPUT_COLUMNS
+
+OPEN_ITEMS = """item_id,customer_id,customer_name,document_number,payment_reference,document_date,due_date,currency,original_amount,open_amount,discount_date,discount_amount
+I1,C1,Baltic Steel Inc.,INV-2026-100001,,2026-03-01,2026-03-31,EUR,1000.00,1000.00,2026-03-11,20.00
+I2,C1,Baltic Steel Inc.,INV-2026-100002,,2026-03-01,2026-03-31,EUR,250.00,250.00,,
+I3,C2,Orion Furniture Co. Ltd.,0100003,,2026-03-01,2026-03-31,USD,500.00,500.00,,
+I4,C2,Orion Furniture Co. Ltd.,0100004,,2026-03-01,2026-03-31,USD,500.00,500.00,,
+I5,C2,Orion Furniture Co. Ltd.,CN-7,,2026-03-01,2026-03-31,USD,-50.00,-50.00,,
+"""
+PAYMENTS = """payment_id,value_date,currency,amount,payer_name,payer_account,reference,remittance_info
+P1,2026-03-10,EUR,980.00,BALTIC STEEL,DE01,INV-2026-100001,
+P2,2026-03-10,EUR,300.00,BALTIC STEEL,DE01,INV 2026 100002,
+P3,2026-03-10,USD,500.00,Orion Furniture,US01,,
+P4,2026-03-12,EUR,12.34,Someone,XX01,REFUND,
+P5,2026-03-12,USD,450.00,Orion Furniture,US01,0100003 less CN-7,
+"""
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    items = tmp_path / "open_items.csv"
+    payments = tmp_path / "payments.csv"
+    items.write_text(OPEN_ITEMS, encoding="utf-8")
+    payments.write_text(PAYMENTS, encoding="utf-8")
+    return items, payments
+
+
+def test_match_writes_the_csv_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items, payments = _files(tmp_path)
+    out = tmp_path / "matches.csv"
+    code = main(
+        ["match", "--open-items", str(items), "--payments", str(payments), "--out", str(out)]
+    )
+    assert code == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames or ()) == OUTPUT_COLUMNS
+        rows = list(reader)
+    by_payment: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_payment.setdefault(row["payment_id"], []).append(row)
+    assert set(by_payment) == {"P1", "P2", "P3", "P4", "P5"}
+    [p1] = by_payment["P1"]
+    assert (p1["item_id"], p1["applied_amount"], p1["residual_kind"], p1["residual_amount"]) == (
+        "I1",
+        "1000.00",
+        "discount",
+        "20.00",
+    )
+    assert p1["auto"] == "true"
+    assert p1["explanation"]
+    [p2] = by_payment["P2"]
+    assert (p2["item_id"], p2["residual_kind"], p2["residual_amount"]) == (
+        "I2",
+        "on_account",
+        "50.00",
+    )
+    # Two equal open items and no reference: ambiguous on its own, but P5 (decided first,
+    # being stronger) settles I3, so P3 is left with exactly one candidate.
+    [p3] = by_payment["P3"]
+    assert (p3["item_id"], p3["auto"]) == ("I4", "true")
+    [p4] = by_payment["P4"]
+    assert (p4["item_id"], p4["residual_kind"], p4["auto"]) == ("", "unmatched", "false")
+    assert {r["item_id"]: r["applied_amount"] for r in by_payment["P5"]} == {
+        "I3": "500.00",
+        "I5": "-50.00",
+    }
+    err = capsys.readouterr().err
+    assert "5 payments" in err
+    assert "auto" in err
+
+
+def test_match_to_stdout_with_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items, payments = _files(tmp_path)
+    code = main(
+        ["match", "--open-items", str(items), "--payments", str(payments), "--threshold", "1"]
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows
+    assert all(r["auto"] == "false" for r in rows)
+
+
+def test_progress_bar_for_long_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items, _ = _files(tmp_path)
+    payments = tmp_path / "many.csv"
+    lines = [PAYMENTS.splitlines()[0]]
+    lines += [f"Q{i},2026-03-10,EUR,250.00,BALTIC STEEL,DE01,INV-2026-100002," for i in range(600)]
+    payments.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "m.csv"
+    assert (
+        main(["match", "--open-items", str(items), "--payments", str(payments), "--out", str(out)])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "matching [" in err
+    assert "600/600" in err
+    assert "600 payments: 1 auto" in err  # one payment settles the item; the rest go unposted
+
+
+def test_malformed_input_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items, payments = _files(tmp_path)
+    payments.write_text(PAYMENTS.replace("980.00", "9.8.0"), encoding="utf-8")
+    code = main(["match", "--open-items", str(items), "--payments", str(payments)])
+    assert code == 2
+    assert "payments.csv:2" in capsys.readouterr().err
+
+
+def test_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["match", "--open-items", str(tmp_path / "x.csv"), "--payments", str(tmp_path / "y.csv")]
+    )
+    assert code == 2
+    assert "o2c match:" in capsys.readouterr().err
+
+
+def test_threshold_must_be_a_fraction(tmp_path: Path) -> None:
+    items, payments = _files(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["match", "--open-items", str(items), "--payments", str(payments), "--threshold", "7"])

@@ -1,0 +1,195 @@
+"""References in remittance text: spellings, lists, ranges, masks, creditor references, fuzz."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from o2c import creditor_reference
+from o2c.remittance import (
+    DocumentIndex,
+    HitKind,
+    document_key,
+    find_references,
+    fuzzy_matches,
+    reference_strings,
+    within_one_edit,
+)
+
+DOCS = [
+    ("A1", "INV-2026-100673", None, "C1"),
+    ("A2", "INV-2026-100674", None, "C1"),
+    ("A3", "INV-2026-100675", None, "C1"),
+    ("A4", "INV-2026-100676", None, "C1"),
+    ("B1", "0104593", None, "C2"),
+    ("B2", "0104594", None, "C2"),
+    ("B3", "0104600", None, "C2"),
+    ("D1", "26/124014", None, "C3"),
+    ("D2", "26/124015", None, "C3"),
+    ("E1", "INV-2026-117519", creditor_reference.create("00516117519"), "C4"),
+]
+INDEX = DocumentIndex.build(DOCS)
+
+
+def found(text: str) -> list[str]:
+    return [h.item_id for h in find_references(text, INDEX)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("INV-2026-100673", ["A1"]),
+        ("inv-2026-100673", ["A1"]),
+        ("INV 2026 100673", ["A1"]),
+        ("/INV/INV-2026-100673/", ["A1"]),
+        ("Rechnung INV2026100673 danke", ["A1"]),
+        ("Zahlung 2026100673", ["A1"]),
+        ("INV100673", ["A1"]),
+        ("invoice #100673", ["A1"]),
+        ("0104593", ["B1"]),
+        ("104593", ["B1"]),
+        ("Payment of invoice no. 0104593 thank you", ["B1"]),
+        ("26/124014", ["D1"]),
+        ("26124014", ["D1"]),
+        ("RE 26/124014; 26/124015", ["D1", "D2"]),
+    ],
+)
+def test_spellings_of_a_document_number(text: str, expected: list[str]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("INV-2026-100673, -674, -675", ["A1", "A2", "A3"]),
+        ("INV-2026-100673/74/75", ["A1", "A2", "A3"]),
+        ("0104593/94", ["B1", "B2"]),
+        ("INV-2026-100673 - 100676", ["A1", "A2", "A3", "A4"]),
+        ("INV-2026-100673 to 100675", ["A1", "A2", "A3"]),
+        ("INV INV-2026-100673; INV-2026-100676", ["A1", "A4"]),
+    ],
+)
+def test_lists_and_ranges(text: str, expected: list[str]) -> None:
+    assert found(text) == expected
+
+
+def test_list_expansion_stays_with_the_anchors_customer() -> None:
+    index = DocumentIndex.build([*DOCS, ("X1", "INV-2026-100677", None, "C9")])
+    assert [h.item_id for h in find_references("INV-2026-100676/77", index)] == ["A4"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ORDER 0104593",
+        "PO 104593",
+        "Bestellung 104593",
+        "KD-NR 0104593",
+        "SALARY 10/2026",
+        "paid 12.03.2026",
+        "2026-10-04",
+        "EUR 1,045.93",
+        "1.045,93 EUR",
+        "USD 104593",
+        "DE89 3704 0044 0532 0130 00",
+        "GB33BUKB20201555555555",
+    ],
+)
+def test_numbers_that_only_look_like_references(text: str) -> None:
+    assert found(text) == []
+
+
+def test_creditor_reference_valid_and_glued_to_text() -> None:
+    rf = creditor_reference.create("00516117519")
+    assert found(rf) == ["E1"]
+    assert found(f"Paiement {creditor_reference.format_grouped(rf)}") == ["E1"]
+    assert found(f"Zahlung {rf}THX") == ["E1"]
+    [hit] = find_references(rf, INDEX)
+    assert hit.kind is HitKind.CREDITOR_REFERENCE
+
+
+def test_creditor_reference_single_error_repaired_when_unique() -> None:
+    rf = creditor_reference.create("00516117519")
+    broken = rf[:-1] + ("0" if rf[-1] != "0" else "1")
+    assert not creditor_reference.is_valid(broken)
+    [hit] = find_references(broken, INDEX)
+    assert hit.item_id == "E1"
+    assert hit.kind is HitKind.REPAIRED_REFERENCE
+
+
+def test_creditor_reference_repair_refused_when_not_unique() -> None:
+    body_a, body_b = "12345678", "12345679"
+    index = DocumentIndex.build(
+        [
+            ("X", "X-1", creditor_reference.create(body_a), "C1"),
+            ("Y", "Y-1", creditor_reference.create(body_b), "C1"),
+        ]
+    )
+    # A reference with both a wrong last digit and wrong check digits that one edit can turn
+    # into either known reference is ambiguous: no repair.
+    ambiguous = [
+        f"RF{cd:02d}1234567{last}"
+        for cd in range(100)
+        for last in "0123456789"
+        if not creditor_reference.is_valid(f"RF{cd:02d}1234567{last}")
+    ]
+    refused = 0
+    for text in ambiguous[:300]:
+        hits = find_references(text, index)
+        assert len(hits) <= 1
+        refused += not hits
+    assert refused > 0
+
+
+def test_ocr_confusions_are_read_as_digits() -> None:
+    [hit] = find_references("INV-2026-1I7519", INDEX)
+    assert (hit.item_id, hit.kind) == ("E1", HitKind.OCR)
+    assert found("O1O4593") == ["B1"]
+
+
+def test_document_key() -> None:
+    assert document_key(" inv-2026/000042 ") == "INV2026000042"
+    assert document_key("0000123") == "123"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("117199", "111199", True),  # substitution
+        ("101325", "101352", True),  # transposition
+        ("10251", "104251", True),  # dropped digit
+        ("2114237", "114237", True),  # added digit
+        ("123456", "654321", False),
+        ("12345", "1234567", False),
+    ],
+)
+def test_within_one_edit(a: str, b: str, expected: bool) -> None:
+    assert within_one_edit(a, b) is expected
+    assert within_one_edit(b, a) is expected
+
+
+@given(st.text(alphabet="0123456789AB", min_size=1, max_size=12))
+def test_within_one_edit_is_reflexive_and_symmetric(text: str) -> None:
+    assert within_one_edit(text, text)
+    other = text[1:] + "X"
+    assert within_one_edit(text, other) == within_one_edit(other, text)
+
+
+def test_fuzzy_matches_against_a_set_of_documents() -> None:
+    strings = reference_strings("Payment INV-2026-100763 thanks")
+    hits = fuzzy_matches(strings, ["A1", "A2", "B1"], INDEX)
+    assert [h.item_id for h in hits] == ["A1"]
+    assert hits[0].kind is HitKind.FUZZY
+    assert fuzzy_matches(reference_strings("INV-2026-999999"), ["A1", "A2"], INDEX) == ()
+
+
+def test_short_numbers_do_not_fuzzy_match() -> None:
+    index = DocumentIndex.build([("S", "4711", None, "C1")])
+    assert fuzzy_matches(reference_strings("4712"), ["S"], index) == ()
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_safe(text: str) -> None:
+    for hit in find_references(text, INDEX):
+        assert hit.item_id in {d[0] for d in DOCS}
