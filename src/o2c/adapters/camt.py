@@ -142,6 +142,10 @@ def _parse_xml(source: Source) -> ET.Element:
             "camt files need none",
             location="line 1",
         ) from None
+    except (LookupError, UnicodeError) as exc:
+        raise StatementFormatError(
+            f"the XML cannot be decoded: {exc}", location="line 1", value=str(exc)
+        ) from None
     return root
 
 
