@@ -1879,7 +1879,14 @@ def _x12_int(text: str, element: str) -> int | None:
 
 
 def _x12_decimal(text: str, element: str) -> Decimal | None:
-    return to_decimal(text, field=element) if text else None
+    if not text:
+        return None
+    try:
+        return to_decimal(text, field=element)
+    except O2CError:
+        raise InvalidTermsError(
+            f"{element}={text!r} is not a decimal number", field=element, value=text
+        ) from None
 
 
 @attrs.frozen(kw_only=True)
