@@ -148,6 +148,21 @@ def _ledger(ctx: DemoContext) -> tuple[Any, str]:
     return _sample_ledger(ctx.today), "a sample ledger (6 customers, 15 months)"
 
 
+def _dunning_levels(ledger: Any, today: dt.date) -> dict[str, int]:
+    """Each customer's level in a dunning run over the ledger (collections' 14/30/60 days)."""
+    from o2c.collections import DunningLevel, DunningPolicy, propose_dunning
+
+    policy = DunningPolicy(
+        levels=[
+            DunningLevel(level=1, days_after_due=14),
+            DunningLevel(level=2, days_after_due=30),
+            DunningLevel(level=3, days_after_due=60),
+        ]
+    )
+    run_ = propose_dunning(ledger.open_items(today), today, policy)
+    return {n.customer_id: n.level.level for n in run_.notices}
+
+
 def run(ctx: DemoContext) -> None:
     """Take an order through the credit check; print scores, the provision and a forecast."""
     today = ctx.today
@@ -221,6 +236,26 @@ def run(ctx: DemoContext) -> None:
     )
     ctx.say(f"  {next(r for r in recheck.credit_check.rules if r.rule.value == 'release').reason}")
     ctx.state["credit_check"] = check
+
+    # -- a late payer: dunning levels from collections feed the check
+    levels = _dunning_levels(ledger, today)
+    late = max(customers, key=lambda c: (levels.get(c, 0), c))
+    late_items = ledger.open_items(today, customer_id=late)
+    late_order = take_order(
+        Order.create("SO-2026-033", late, today, eur, [("spare parts", "4", "250.00")]),
+        as_of=today,
+        limits=limits,
+        open_items=late_items,
+        policy=policy,
+        dunning_level=levels.get(late, 0),
+    )
+    assert late_order.credit_check is not None
+    ctx.say(
+        f"an order from {late} (dunning level {levels.get(late, 0)} in today's dunning run): "
+        f"{late_order.credit_check.decision.value.upper()} -> {late_order.credit_status.value}"
+    )
+    for reason in late_order.credit_check.reasons:
+        ctx.say(f"  {reason}")
 
     # -- scores
     ctx.say("\nscores")
