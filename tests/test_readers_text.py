@@ -467,3 +467,23 @@ def attrs_evolve(mapping: CsvMapping, **changes: str) -> CsvMapping:
     import attrs
 
     return attrs.evolve(mapping, **changes)
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("RF18 5390 0754 7034", "RF18539007547034"),
+        ("rf18539007547034", "RF18539007547034"),
+        ("RF19539007547034", ""),  # wrong check digits: not a creditor reference
+        ("INV-2001", ""),
+    ],
+)
+def test_valid_rf_references_become_creditor_references(reference: str, expected: str) -> None:
+    csv_text = sample("payments_us.csv").replace("INV-2001", reference)
+    assert read_csv(csv_text, US).lines[0].creditor_reference == expected
+    bai = sample("bai2_two_accounts.bai").replace("BR0001,INV-2001", f"BR0001,{reference}")
+    assert read_bai2_statements(bai)[0].lines[0].creditor_reference == expected
+    mt = replaced("mt940_nl_slash.sta", "C250,00NTRFNONREF", f"C250,00NTRF{reference[:16]}")
+    mt = mt.replace("/REMI/STRD/CUR/RF18539007547034/", "/REMI/USTD//X/")
+    if " " not in reference:
+        assert read_mt940(mt).lines[1].creditor_reference == expected

@@ -15,10 +15,11 @@ from typing import IO, TypeAlias
 
 from moneyed import Money
 
+from o2c import creditor_reference as rf
 from o2c.errors import StatementFormatError, UnknownCurrencyError
 from o2c.money import currency, minor_unit, minor_units, quantize_decimal
 
-__all__ = ["Source", "content_id", "exact_money", "read_raw", "read_text"]
+__all__ = ["Source", "content_id", "creditor_reference", "exact_money", "read_raw", "read_text"]
 
 #: What every reader accepts: a path, the content as bytes or str, or an open file.
 Source: TypeAlias = "str | bytes | bytearray | os.PathLike[str] | IO[bytes] | IO[str]"
@@ -105,3 +106,15 @@ def exact_money(amount: Decimal, code: str, *, location: str, field: str = "amou
             value=str(amount),
         )
     return Money(exact, cur)
+
+
+def creditor_reference(text: str) -> str:
+    """``text`` as a compact ISO 11649 reference if it is a valid one, else ``""``.
+
+    >>> creditor_reference("rf18 5390 0754 7034"), creditor_reference("INV-1001")
+    ('RF18539007547034', '')
+    """
+    candidate = text.strip()
+    if candidate[:2].upper() != "RF" or not rf.is_valid(candidate):
+        return ""
+    return rf.compact(candidate)

@@ -46,7 +46,7 @@ import attrs
 from moneyed import Money
 
 from o2c.adapters import require
-from o2c.adapters._bank import Source, read_text
+from o2c.adapters._bank import Source, creditor_reference, read_text
 from o2c.errors import StatementFormatError, UnknownCurrencyError
 from o2c.money import currency, from_minor
 from o2c.statement import Payment, Statement, StatementFormat
@@ -445,6 +445,7 @@ class _Parser:
             booking_date=as_of,
             amount=amount,
             reference=customer_ref,
+            creditor_reference=creditor_reference(customer_ref),
             remittance_info=remittance,
             bank_transaction_code=type_code,
             bank_reference=bank_ref,

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 from moneyed import Money
 
-from o2c.adapters._bank import Source, content_id, exact_money, read_text
+from o2c.adapters._bank import Source, content_id, creditor_reference, exact_money, read_text
 from o2c.errors import StatementFormatError, ValidationError
 from o2c.money import currency as _currency
 from o2c.statement import Payment, Statement, StatementFormat
@@ -304,6 +304,7 @@ def _payment(
         reference=reference or end_to_end,
         remittance_info=text,
         end_to_end_id=end_to_end,
+        creditor_reference=creditor_reference(reference),
         bank_transaction_code=cell(mapping.bank_transaction_code),
         bank_reference=cell(mapping.bank_reference),
     )

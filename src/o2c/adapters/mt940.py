@@ -46,7 +46,7 @@ import attrs
 from moneyed import Money
 
 from o2c.adapters import require
-from o2c.adapters._bank import Source, exact_money, read_text
+from o2c.adapters._bank import Source, creditor_reference, exact_money, read_text
 from o2c.errors import StatementFormatError
 from o2c.money import zero
 from o2c.statement import Payment, Statement, StatementFormat
@@ -311,7 +311,9 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, near: dt.date, default_id:
     end_to_end = fields.get("eref", "")
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
-    creditor_ref = fields.get("creditor_reference", "")
+    creditor_ref = fields.get("creditor_reference", "") or next(
+        (r for c in (fields.get("kref", ""), customer_ref) if (r := creditor_reference(c))), ""
+    )
     text = fields.get("text", "")
     extra = (groups.get("extra_details") or "").strip()
     if not text and extra:
