@@ -235,3 +235,29 @@ def test_ledger_backtest_sees_the_ledger_as_it_was_known_on_each_cutoff() -> Non
     assert sum(w.actual.amount for w in cut.weeks) == Decimal("50.00")
     later = backtest_from_ledger(ledger, [dt.date(2025, 2, 21)], currency_code="EUR", weeks=3)
     assert later.cutoffs[0].items == 1
+
+
+def test_demo_section_takes_an_order_through_the_check(tmp_path: object) -> None:
+    import io
+    from pathlib import Path
+
+    from o2c.demos import DemoContext
+    from o2c.demos import credit as section
+    from o2c.forecast import WeeklyForecast
+    from o2c.provisioning import ProvisionMatrix
+
+    out = io.StringIO()
+    ctx = DemoContext(out=out, db_path=Path(str(tmp_path)) / "demo.sqlite")
+    ctx.state["ledger"] = object()  # not a ledger: the section falls back to its sample
+    section.run(ctx)
+    text = out.getvalue()
+    assert "credit check: APPROVE -> order released" in text
+    assert "BLOCK -> on_hold" in text
+    assert "within the 10.00% deviation" in text
+    assert "Altman em" in text
+    assert isinstance(ctx.state["provision"], ProvisionMatrix)
+    assert isinstance(ctx.state["cash_forecast"], WeeklyForecast)
+    assert ctx.state["credit_check"].decision is Decision.APPROVE
+    again = io.StringIO()
+    section.run(DemoContext(out=again, db_path=Path(str(tmp_path)) / "d2.sqlite"))
+    assert again.getvalue() == text  # deterministic
