@@ -708,18 +708,29 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             return 0.0
         return payer.best_score
 
+    # --- S. Structured remittance (camt RfrdDocInf with amounts) ---------------------------
+    if payment.documents:
+        structured = _structured_hypothesis(payment, ctx, payer)
+        if structured is not None:
+            hyps.append(structured)
+
     # --- A. Named items -------------------------------------------------------------------
     named_by_customer: dict[str, list[ReferenceHit]] = defaultdict(list)
     for h in live_hits:
         named_by_customer[ctx.items[h.item_id].customer_id].append(h)
     if len(named_by_customer) > 1:
-        hyps.extend(_named_across_customers(payment, ctx, live_hits, payer))
+        # Documents of several customers named together (a group paying for its members).
+        group_score = max(cust_score(c) for c in named_by_customer)
+        for hyp in _named_subsets(
+            payment, ctx, live_hits, group_score, 0.0, _ref_note(live_hits), payer, "", text
+        ):
+            hyp.confidence -= 0.03
+            hyp.evidence.append("the named documents belong to several customers")
+            hyps.append(hyp)
     for cid, chits in named_by_customer.items():
         c_score = cust_score(cid)
         contra = contradiction(cid)
-        ref_note = "; ".join(
-            f"{h.text.strip()!r} names {h.item_id} ({h.kind.value})" for h in chits[:6]
-        )
+        ref_note = _ref_note(chits)
         # Single items.
         for h in chits:
             item = ctx.items[h.item_id]
@@ -730,7 +741,7 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             fit = _fit_fx(item, amount, rate, payment, ctx, text)
             if fit.quality <= 0:
                 continue
-            if len(chits) > 1 and fit.quality < 0.97:
+            if len(live_hits) > 1 and fit.quality < 0.97:
                 # Several documents named: a single one explains the amount only exactly.
                 fit.quality -= 0.25
             if _later_instalment(item, chits, ctx):
@@ -788,6 +799,65 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
     return hyps
 
 
+def _structured_hypothesis(payment: Payment, ctx: _Context, payer: _Payer) -> _Hyp | None:
+    """The allocation the payer's structured remittance states, when it is complete and adds up.
+
+    Each referred document must name exactly one open item in the payment's currency; what
+    it says was paid goes to that item, its discount is a discount (a deduction after the
+    deadline) and its adjustments are deductions with their reason codes.
+    """
+    pay_ccy = payment.amount.currency.code
+    fits: list[tuple[_Item, _Fit]] = []
+    evidence = ["structured remittance:"]
+    total_paid = 0
+    for doc in payment.documents:
+        found = ctx.documents.lookup_number(doc.number) if doc.number else ()
+        if not found and doc.creditor_reference:
+            found = ctx.documents.lookup_number(doc.creditor_reference)
+        live = [h for h in found if ctx.remaining.get(h.item_id, 0) != 0]
+        if len(live) != 1:
+            return None
+        item = ctx.items[live[0].item_id]
+        if item.currency != pay_ccy:
+            return None
+        remaining = ctx.remaining[item.item_id]
+        residuals: list[tuple[ResidualKind, int, str]] = []
+        if doc.discount is not None and doc.discount.amount:
+            units = _units(doc.discount)
+            late = all(payment.value_date > deadline for deadline, _ in item.discounts)
+            if late:
+                residuals.append(
+                    (ResidualKind.DEDUCTION, units, "discount taken after the deadline")
+                )
+            else:
+                residuals.append((ResidualKind.DISCOUNT, units, "early-payment discount"))
+        if doc.adjustment is not None and doc.adjustment.amount:
+            reason = doc.adjustment_reason or "adjustment stated in the remittance"
+            residuals.append((ResidualKind.DEDUCTION, _units(doc.adjustment), reason))
+        if doc.credit_note_amount is not None and doc.credit_note_amount.amount:
+            residuals.append(
+                (ResidualKind.DEDUCTION, _units(doc.credit_note_amount), "credit note deducted")
+            )
+        extra = sum(units for _, units, _ in residuals)
+        signed = doc.signed_amount_paid
+        paid = _units(signed) if signed is not None else remaining - extra
+        applied = paid + extra
+        if abs(applied) > abs(remaining) or (remaining > 0) != (applied > 0):
+            return None
+        partial = applied != remaining
+        fits.append(
+            (item, _Fit(applied, paid, residuals, 1.0, "stated by the payer", partial=partial))
+        )
+        total_paid += paid
+        evidence.append(f"{doc.number or doc.creditor_reference} -> {item.item_id}")
+    if not fits or total_paid != _units(payment.amount):
+        return None
+    customers = {i.customer_id for i, _ in fits}
+    score = max(payer.scores.get(c, 0.0) for c in customers)
+    conf = 0.97 + 0.02 * score
+    return _Hyp(fits, 0, conf, [" ".join(evidence), "the stated amounts add up to the payment"])
+
+
 def _later_instalment(item: _Item, chits: list[ReferenceHit], ctx: _Context) -> bool:
     """Whether another named item of the same document falls due before ``item``."""
     for h in chits:
@@ -801,32 +871,8 @@ def _later_instalment(item: _Item, chits: list[ReferenceHit], ctx: _Context) -> 
     return False
 
 
-def _named_across_customers(
-    payment: Payment, ctx: _Context, live_hits: list[ReferenceHit], payer: _Payer
-) -> list[_Hyp]:
-    """Documents of several customers named together whose open amounts add up exactly."""
-    items = [ctx.items[h.item_id] for h in live_hits]
-    if len({i.currency for i in items}) != 1 or items[0].currency != payment.amount.currency.code:
-        return []
-    opens = [ctx.remaining.get(i.item_id, i.open_units) for i in items]
-    if sum(opens) != _units(payment.amount):
-        return []
-    strength = min(h.strength for h in live_hits)
-    fits = [(i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)]
-    conf = _ref_confidence(strength, 1.0, payer.best_score, 0.0) - 0.03
-    return [
-        _Hyp(
-            fits,
-            0,
-            conf,
-            [
-                (
-                    f"{len(items)} named documents of {len({i.customer_id for i in items})} "
-                    "customers add up exactly (a group payment)"
-                )
-            ],
-        )
-    ]
+def _ref_note(hits: Sequence[ReferenceHit]) -> str:
+    return "; ".join(f"{h.text.strip()!r} names {h.item_id} ({h.kind.value})" for h in hits[:6])
 
 
 def _fit_fx(
@@ -860,6 +906,8 @@ def _back_convert(units: int, rate: Decimal, pay_ccy: str, item_ccy: str) -> int
 
 
 def _cust_note(payer: _Payer, cid: str, ctx: _Context) -> str:
+    if not cid:
+        return payer.notes.get(payer.best, "payer not recognised") if payer.best else ""
     note = payer.notes.get(cid)
     if note:
         return note
