@@ -408,3 +408,23 @@ def test_columnar_fast_path_agrees_with_the_domain_path(
     )
     assert [attrs.astuple(r) for r in fast.rows] == [attrs.astuple(r) for r in slow.rows]
     assert [r.balance for r in fast.totals] == [r.balance for r in slow.totals]
+
+
+def test_columnar_path_refuses_over_application_and_handles_far_future_dates() -> None:
+    cols = ItemColumns(
+        currency="EUR",
+        customers=(CustomerId("C1"),),
+        customer=[0, 0],
+        document=[dt.date(2026, 1, 1).toordinal()] * 2,
+        due=[dt.date(2026, 1, 1).toordinal(), dt.date(9999, 12, 31).toordinal()],
+        amount=[1000, -500],
+    )
+    as_of = dt.date(2026, 3, 31)
+    ok = ApplicationColumns(item=[0, 1], on=[cols.document[0]] * 2, amount=[400, 100])
+    report = age_columns(cols, ok, as_of, credits=CreditPlacement.AGED)
+    assert report.total("EUR").buckets[2].amount == Decimal("6.00")  # 89 days
+    assert report.total("EUR").not_due.amount == Decimal("-4.00")  # due in year 9999
+    for over in ([0], [1]):
+        bad = ApplicationColumns(item=over, on=[cols.document[0]], amount=[1001])
+        with pytest.raises(OverApplicationError):
+            age_columns(cols, bad, as_of)

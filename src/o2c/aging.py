@@ -51,7 +51,7 @@ from moneyed import Money
 from o2c.errors import CurrencyMismatchError, OverApplicationError, ValidationError
 from o2c.fx import Rate, RateKind
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import RoundingPolicy, currency, from_minor
+from o2c.money import RoundingPolicy, currency, minor_units
 
 if TYPE_CHECKING:
     from o2c.ports import RateProvider
@@ -522,6 +522,14 @@ class ApplicationColumns:
     amount: Sequence[int]
 
 
+def _over_applied(amount: int, done: int) -> OverApplicationError:
+    return OverApplicationError(
+        f"a document of {amount} minor units has {done} applied: apply at most the open amount",
+        field="applications",
+        value=done,
+    )
+
+
 def age_columns(
     items: ItemColumns,
     applications: ApplicationColumns,
@@ -547,15 +555,17 @@ def age_columns(
             applied[idx] += amt
     width = len(scheme.labels) + 2
     credit_col = width - 1
-    # ages 0..limit map through a table; older ages are in the last bucket
-    limit = scheme.edges[-1] + 1
-    table = [scheme.column(a) + 1 for a in range(limit)]
     older = len(scheme.labels)
-    first = scheme.first_day
-    n_customers = len(items.customers)
-    sums = [[0] * width for _ in range(n_customers)]
-    counts = [0] * n_customers
+    limit = scheme.edges[-1] + 1
     basis_dates = items.due if basis is AgingBasis.DUE_DATE else items.document
+    # One lookup per item: tab[age - lo] is the column of every age from lo (the youngest
+    # item's age, at most 1 million days back) to the last edge; older ages are in ``older``.
+    lo = max(min(scheme.first_day, as_of_ord - max(basis_dates, default=as_of_ord)), -(10**6))
+    tab = [scheme.column(age_days) + 1 for age_days in range(lo, limit)]
+    n_tab = len(tab)
+    n_customers = len(items.customers)
+    flat = [0] * (n_customers * width)
+    counts = [0] * n_customers
     own_column = credits is CreditPlacement.OWN_COLUMN
     for cust, doc, base, amount, done in zip(
         items.customer, items.document, basis_dates, items.amount, applied, strict=True
@@ -564,46 +574,33 @@ def age_columns(
             continue
         if amount >= 0:
             left = amount - done
-            if left < 0:
-                raise OverApplicationError(
-                    f"a document of {amount} minor units has {done} applied: "
-                    "apply at most the open amount",
-                    field="applications",
-                    value=done,
-                )
+            if left <= 0:
+                if left:
+                    raise _over_applied(amount, done)
+                continue
         else:
             left = amount + done
-            if left > 0:
-                raise OverApplicationError(
-                    f"a credit of {amount} minor units has {done} applied: "
-                    "apply at most the open amount",
-                    field="applications",
-                    value=done,
-                )
-            if own_column:
+            if left >= 0:
                 if left:
-                    sums[cust][credit_col] += left
-                    counts[cust] += 1
+                    raise _over_applied(amount, done)
                 continue
-        if not left:
-            continue
-        a = as_of_ord - base
-        if a < first:
-            col = 0
-        elif a < limit:
-            col = table[a]
-        else:
-            col = older
-        sums[cust][col] += left
+            if own_column:
+                flat[cust * width + credit_col] += left
+                counts[cust] += 1
+                continue
+        i = as_of_ord - base - lo
+        flat[cust * width + (tab[i] if 0 <= i < n_tab else (older if i > 0 else 0))] += left
         counts[cust] += 1
     code = currency(items.currency).code
+    exponent = -minor_units(code)
     dec_sums: dict[tuple[str, str], list[Decimal]] = {}
     dec_counts: dict[tuple[str, str], int] = {}
-    for i, cols in enumerate(sums):
-        if counts[i]:
+    for i, count in enumerate(counts):
+        if count:
             key = (items.customers[i], code)
-            dec_sums[key] = [from_minor(u, code).amount for u in cols]
-            dec_counts[key] = counts[i]
+            start = i * width
+            dec_sums[key] = [Decimal(u).scaleb(exponent) for u in flat[start : start + width]]
+            dec_counts[key] = count
     return _report(as_of, scheme, basis, credits, dec_sums, dec_counts)
 
 
