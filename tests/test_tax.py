@@ -172,7 +172,9 @@ def test_document_allowance_without_taxes_is_apportioned_over_the_tax_sets() -> 
     assert r2.charge_total.amount == Decimal("5.00")
     assert r2.tax_total == compute(lines, EUR).tax_total
     with pytest.raises(O2CError):
-        AllowanceCharge(kind=ChargeKind.CHARGE, amount=money("-1", EUR))
+        AllowanceCharge(kind="charge", amount=money("1", EUR))  # type: ignore[arg-type]
+    with pytest.raises(O2CError):
+        AllowanceCharge(kind=ChargeKind.CHARGE, amount=Decimal("1"))  # type: ignore[arg-type]
 
 
 def test_exemption_certificate_outside_its_validity_changes_nothing() -> None:

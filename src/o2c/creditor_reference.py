@@ -48,8 +48,12 @@ def compact(text: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
+#: Letters to their ISO 7064 numbers (A=10 ... Z=35); digits stay as they are.
+_LETTERS = str.maketrans({chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)})
+
+
 def _to_digits(text: str) -> str:
-    return "".join(str(int(ch, 36)) for ch in text)
+    return text.translate(_LETTERS)
 
 
 def check_digits(reference_body: str) -> str:
@@ -132,5 +136,8 @@ def from_document_number(number: str) -> str:
     Raises:
         ValidationError: when the number has no letter or digit at all.
     """
-    text = "".join(ch for ch in compact(number) if ch.isascii() and ch.isalnum())
+    text = _NOT_BODY.sub("", number.upper())
     return create(text[-MAX_BODY:])
+
+
+_NOT_BODY = re.compile(r"[^0-9A-Z]")

@@ -211,27 +211,78 @@ class InvoiceTotals:
 
     ``amount_due = total_with_tax - prepaid + rounding_amount + withholding_total`` where
     ``rounding_amount`` (BT-114) is the tax engine's rounding adjustment plus cash rounding.
+    Exact Decimals inside, :class:`~moneyed.Money` out.
     """
 
-    line_total: Money  # BT-106
-    allowance_total: Money  # BT-107
-    charge_total: Money  # BT-108
-    untaxed: Money  # BT-109
-    tax_total: Money  # BT-110
-    total_with_tax: Money  # BT-112
-    prepaid: Money  # BT-113
-    rounding_amount: Money  # BT-114
-    withholding_total: Money
-    amount_due: Money  # BT-115
+    currency: Currency
+    _line_total: Decimal
+    _allowance_total: Decimal
+    _charge_total: Decimal
+    _untaxed: Decimal
+    _tax_total: Decimal
+    _total_with_tax: Decimal
+    _prepaid: Decimal
+    _rounding_amount: Decimal
+    _withholding_total: Decimal
+    _amount_due: Decimal
+
+    @property
+    def line_total(self) -> Money:
+        """BT-106: the sum of the line nets."""
+        return Money(self._line_total, self.currency)
+
+    @property
+    def allowance_total(self) -> Money:
+        """BT-107: the document-level allowances."""
+        return Money(self._allowance_total, self.currency)
+
+    @property
+    def charge_total(self) -> Money:
+        """BT-108: the document-level charges."""
+        return Money(self._charge_total, self.currency)
+
+    @property
+    def untaxed(self) -> Money:
+        """BT-109: the total without tax."""
+        return Money(self._untaxed, self.currency)
+
+    @property
+    def tax_total(self) -> Money:
+        """BT-110: the total tax (withholding left out)."""
+        return Money(self._tax_total, self.currency)
+
+    @property
+    def total_with_tax(self) -> Money:
+        """BT-112: ``untaxed + tax_total``."""
+        return Money(self._total_with_tax, self.currency)
+
+    @property
+    def prepaid(self) -> Money:
+        """BT-113: the amount already paid."""
+        return Money(self._prepaid, self.currency)
+
+    @property
+    def rounding_amount(self) -> Money:
+        """BT-114: included-tax rounding adjustment plus cash rounding."""
+        return Money(self._rounding_amount, self.currency)
+
+    @property
+    def withholding_total(self) -> Money:
+        """The withholding taxes (negative), outside the VAT totals."""
+        return Money(self._withholding_total, self.currency)
+
+    @property
+    def amount_due(self) -> Money:
+        """BT-115: what the customer pays."""
+        return Money(self._amount_due, self.currency)
 
 
 def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> InvoiceTotals:
     cur = tax.currency
-    untaxed = tax.untaxed.amount
-    vat = tax.tax_total.amount
-    with_tax = untaxed + vat
-    adjustment = tax.rounding_adjustment.amount
-    withholding = tax.withholding_total.amount
+    untaxed = tax._untaxed
+    with_tax = untaxed + tax._tax_total
+    adjustment = tax._rounding_adjustment
+    withholding = tax._withholding_total
     before_cash = with_tax - prepaid + adjustment + withholding
     if cash is None:
         due = before_cash
@@ -241,19 +292,22 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
         if normal.as_tuple().digits == (1,):  # canonical power of ten (see o2c.tax)
             step = normal
         due = quantize_decimal(quantize_decimal(before_cash, step, cash.rounding), minor_unit(cur))
-    rounding = adjustment + (due - before_cash)
     return InvoiceTotals(
-        line_total=tax.line_total,
-        allowance_total=tax.allowance_total,
-        charge_total=tax.charge_total,
-        untaxed=tax.untaxed,
-        tax_total=tax.tax_total,
-        total_with_tax=Money(with_tax, cur),
-        prepaid=Money(prepaid, cur),
-        rounding_amount=Money(rounding, cur),
-        withholding_total=tax.withholding_total,
-        amount_due=Money(due, cur),
+        currency=cur,
+        line_total=tax._line_total,
+        allowance_total=tax._allowance_total,
+        charge_total=tax._charge_total,
+        untaxed=untaxed,
+        tax_total=tax._tax_total,
+        total_with_tax=with_tax,
+        prepaid=prepaid,
+        rounding_amount=adjustment + (due - before_cash),
+        withholding_total=withholding,
+        amount_due=due,
     )
+
+
+_DEFAULT_POLICY = TaxPolicy()
 
 
 def _payment_reference(number: str) -> str | None:
@@ -355,7 +409,8 @@ class Invoice:
                 raise InvalidInvoiceError(
                     f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
                 )
-            if line.unit_price.currency != self.currency:
+            price_currency = line.unit_price.currency
+            if price_currency is not self.currency and price_currency != self.currency:
                 raise CurrencyMismatchError(
                     code, line.unit_price.currency.code, operation=f"invoice lines[{i}] in"
                 )
@@ -366,7 +421,7 @@ class Invoice:
                 )
         if self.prepaid is not None and self.prepaid.currency != self.currency:
             raise CurrencyMismatchError(code, self.prepaid.currency.code, operation="prepay")
-        if self.tax.currency != self.currency or self.totals.amount_due.currency != self.currency:
+        if self.tax.currency != self.currency or self.totals.currency != self.currency:
             raise CurrencyMismatchError(
                 code, self.tax.currency.code, operation="store computed amounts of"
             )
@@ -437,12 +492,17 @@ class Invoice:
             InvalidTaxError: for impossible taxes.
         """
         cur = currency if isinstance(currency, Currency) else _currency(currency)
-        policy = TaxPolicy() if policy is None else policy
+        policy = _DEFAULT_POLICY if policy is None else policy
         refs = References() if references is None else references
         if payment_reference and refs.payment_reference is None:
             generated = _payment_reference(number)
             if generated is not None:
-                refs = attrs.evolve(refs, payment_reference=generated)
+                refs = References(
+                    order=refs.order,
+                    customer_po=refs.customer_po,
+                    payment_reference=generated,
+                    preceding_invoice=refs.preceding_invoice,
+                )
         lines = tuple(lines)
         charges = tuple(charges)
         exemptions = tuple(exemptions)
@@ -451,7 +511,7 @@ class Invoice:
             raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
         epd = _tax_base_discount(terms) if vat_on_discounted_base else None
         tax = compute(
-            [line.taxable() for line in lines],
+            lines,
             cur,
             policy=policy,
             charges=charges,

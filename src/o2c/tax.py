@@ -78,6 +78,7 @@ __all__ = [
     "TaxRestatement",
     "TaxResult",
     "TaxTotal",
+    "Taxable",
     "TaxableLine",
     "compute",
     "flatten",
@@ -221,7 +222,7 @@ def _optional_text(value: object) -> str | None:
     return value.strip() or None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Tax:
     """One tax definition.  ``percent`` is in percent (``Decimal("19")`` for 19 %).
 
@@ -492,6 +493,9 @@ class TaxPolicy:
         return self.rounding.step_for(currency_code)
 
 
+_DEFAULT_POLICY = TaxPolicy()
+
+
 def _quantity(value: object) -> Decimal:
     return to_decimal(value, field="quantity")
 
@@ -532,6 +536,22 @@ class TaxableLine:
     unit_price: Money = attrs.field(validator=_money_field("unit_price"))
     taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
     discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
+
+
+class Taxable(Protocol):
+    """What :func:`compute` reads from a line (a :class:`TaxableLine` or an invoice line)."""
+
+    @property
+    def quantity(self) -> Decimal: ...
+
+    @property
+    def unit_price(self) -> Money: ...
+
+    @property
+    def taxes(self) -> tuple[Tax, ...]: ...
+
+    @property
+    def discount_percent(self) -> Decimal: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -643,70 +663,193 @@ class AppliedExemption:
     forgone: Money
 
 
+#: One computed line, compact: ``(index, charge, gross, net, adjustment, taxes, bases, raws,
+#: amounts)``; ``amounts`` is ``None`` under global rounding (spread when the lines are read).
+_Row = tuple[
+    int,
+    "ChargeKind | None",
+    Decimal,
+    Decimal,
+    Decimal,
+    "tuple[Tax, ...]",
+    "tuple[Decimal, ...]",
+    "tuple[Decimal, ...]",
+    "tuple[Decimal, ...] | None",
+]
+#: One tax over the document: ``(tax, base, amount, raw amount)``.
+_TaxRow = tuple["Tax", Decimal, Decimal, Decimal]
+
+
 @attrs.frozen(kw_only=True)
 class TaxResult:
     """Taxes of a document under ``policy``; amounts are rounded, lines sum to the document.
 
     ``total`` is ``untaxed + tax_total + withholding_total + rounding_adjustment``: what the
     customer owes before cash rounding.  ``total_with_tax`` leaves withholding out (EN 16931
-    BT-112 plus the rounding adjustment).
+    BT-112 plus the rounding adjustment).  Amounts are kept as exact Decimals inside and given
+    out as :class:`~moneyed.Money`; the per-line view (:attr:`lines`) is built when read.
     """
 
     currency: Currency
     policy: TaxPolicy
-    lines: tuple[LineTaxResult, ...]
-    charges: tuple[LineTaxResult, ...]
-    taxes: tuple[TaxTotal, ...]
-    line_total: Money
-    allowance_total: Money
-    charge_total: Money
-    untaxed: Money
-    tax_total: Money
-    withholding_total: Money
-    rounding_adjustment: Money
-    total: Money
-    exempt_sales: Money
+    _rows: tuple[_Row, ...] = attrs.field(repr=False)
+    _tax_rows: tuple[_TaxRow, ...] = attrs.field(repr=False)
+    _line_count: int = attrs.field(repr=False)
+    _line_total: Decimal
+    _allowance_total: Decimal
+    _charge_total: Decimal
+    _untaxed: Decimal
+    _tax_total: Decimal
+    _withholding_total: Decimal
+    _rounding_adjustment: Decimal
+    _exempt_sales: Decimal
     exemptions: tuple[AppliedExemption, ...] = ()
     notes: tuple[str, ...] = ()
     #: The percent of a "mixed" early-payment discount the tax bases were reduced by.
     tax_base_discount_percent: Decimal | None = None
 
+    def _m(self, amount: Decimal) -> Money:
+        return Money(amount, self.currency)
+
+    @property
+    def line_total(self) -> Money:
+        """The sum of the line nets (EN 16931 BT-106)."""
+        return self._m(self._line_total)
+
+    @property
+    def allowance_total(self) -> Money:
+        """The document-level allowances (BT-107)."""
+        return self._m(self._allowance_total)
+
+    @property
+    def charge_total(self) -> Money:
+        """The document-level charges (BT-108)."""
+        return self._m(self._charge_total)
+
+    @property
+    def untaxed(self) -> Money:
+        """``line_total - allowance_total + charge_total`` (BT-109)."""
+        return self._m(self._untaxed)
+
+    @property
+    def tax_total(self) -> Money:
+        """Every tax but withholding (BT-110)."""
+        return self._m(self._tax_total)
+
+    @property
+    def withholding_total(self) -> Money:
+        """The withholding taxes (negative), kept apart from ``tax_total``."""
+        return self._m(self._withholding_total)
+
+    @property
+    def rounding_adjustment(self) -> Money:
+        """The difference left by rounding price-included taxes and net independently."""
+        return self._m(self._rounding_adjustment)
+
+    @property
+    def total(self) -> Money:
+        """``untaxed + tax_total + withholding_total + rounding_adjustment``."""
+        return self._m(
+            self._untaxed + self._tax_total + self._withholding_total + self._rounding_adjustment
+        )
+
     @property
     def total_with_tax(self) -> Money:
         """``untaxed + tax_total + rounding_adjustment`` (withholding left out)."""
-        return Money(
-            self.untaxed.amount + self.tax_total.amount + self.rounding_adjustment.amount,
-            self.currency,
+        return self._m(self._untaxed + self._tax_total + self._rounding_adjustment)
+
+    @property
+    def exempt_sales(self) -> Money:
+        """The nets of lines that carry no tax (no taxes, or all removed by a certificate)."""
+        return self._m(self._exempt_sales)
+
+    @property
+    def taxes(self) -> tuple[TaxTotal, ...]:
+        """One :class:`TaxTotal` per tax, in the order the taxes first appear."""
+        m = self._m
+        return tuple(
+            TaxTotal(tax=t, base=m(base), amount=m(amount), raw_amount=raw)
+            for t, base, amount, raw in self._tax_rows
         )
 
     def tax(self, tax_id: str) -> Money:
         """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
-        for t in self.taxes:
-            if t.tax.id == tax_id:
-                return t.amount
-        return Money(_ZERO, self.currency)
+        for t, _base, amount, _raw in self._tax_rows:
+            if t.id == tax_id:
+                return self._m(amount)
+        return self._m(_ZERO)
+
+    @property
+    def lines(self) -> tuple[LineTaxResult, ...]:
+        """The lines after tax, in input order."""
+        return self._line_results()[: self._line_count]
+
+    @property
+    def charges(self) -> tuple[LineTaxResult, ...]:
+        """The document allowances and charges after tax (apportioned ones split by tax set)."""
+        return self._line_results()[self._line_count :]
+
+    def _line_results(self) -> tuple[LineTaxResult, ...]:
+        rows = self._rows
+        step = _canonical_step(self.policy.step_for(self.currency))
+        spread: dict[int, list[Decimal]] = {}
+        if rows and rows[0][8] is None:  # global rounding: spread each tax over its lines
+            for t, _base, amount, _raw in self._tax_rows:
+                holders = [
+                    (r, i)
+                    for r, row in enumerate(rows)
+                    for i, x in enumerate(row[5])
+                    if x.id == t.id
+                ]
+                parts = _spread(amount, [rows[r][7][i] for r, i in holders], step)
+                for (r, i), part in zip(holders, parts, strict=True):
+                    spread.setdefault(r, [_ZERO] * len(rows[r][5]))[i] = part
+        m = self._m
+        mode = self.policy.rounding.rounding
+        out = []
+        for r, (index, charge, gross, net, adjustment, taxes, bases, _raws, amounts) in enumerate(
+            rows
+        ):
+            if amounts is None:
+                amounts = tuple(spread.get(r, [_ZERO] * len(taxes)))
+                bases = tuple(quantize_decimal(b, step, mode) for b in bases)
+            out.append(
+                LineTaxResult(
+                    index=index,
+                    gross=m(gross),
+                    net=m(net),
+                    taxes=tuple(
+                        TaxAmount(tax=t, base=m(bases[i]), amount=m(amounts[i]))
+                        for i, t in enumerate(taxes)
+                    ),
+                    rounding_adjustment=m(adjustment),
+                    charge=charge,
+                )
+            )
+        return tuple(out)
 
     @property
     def breakdown(self) -> tuple[TaxBreakdown, ...]:
         """The VAT breakdown: non-withholding taxes grouped by category and rate, in order."""
-        groups: dict[tuple[TaxCategory | None, Decimal | None], list[TaxTotal]] = {}
-        for t in self.taxes:
-            if t.tax.withholding:
+        groups: dict[tuple[TaxCategory | None, Decimal | None], list[_TaxRow]] = {}
+        for row in self._tax_rows:
+            t = row[0]
+            if t.withholding:
                 continue
-            pct = None if t.tax.kind is TaxKind.FIXED else t.tax.percent.normalize()
-            groups.setdefault((t.tax.category, pct), []).append(t)
+            pct = None if t.kind is TaxKind.FIXED else t.percent.normalize()
+            groups.setdefault((t.category, pct), []).append(row)
         out = []
         for (category, pct), members in groups.items():
-            first = members[0].tax
+            first = members[0][0]
             out.append(
                 TaxBreakdown(
                     category=category,
                     percent=pct,
-                    base=Money(sum((m.base.amount for m in members), _ZERO), self.currency),
-                    amount=Money(sum((m.amount.amount for m in members), _ZERO), self.currency),
+                    base=self._m(sum((m[1] for m in members), _ZERO)),
+                    amount=self._m(sum((m[2] for m in members), _ZERO)),
                     exemption_reason=first.exemption_reason,
                     exemption_reason_code=first.exemption_reason_code,
-                    tax_ids=tuple(m.tax.id for m in members),
+                    tax_ids=tuple(m[0].id for m in members),
                 )
             )
         return tuple(out)
@@ -723,7 +866,7 @@ class TaxResult:
 
     def recompute(
         self,
-        lines: Sequence[TaxableLine],
+        lines: Sequence[Taxable],
         charges: Sequence[AllowanceCharge] = (),
         **options: Any,
     ) -> TaxResult:
@@ -754,10 +897,29 @@ class _Plan:
     contrib: tuple[tuple[int, ...], ...]
     any_included: bool
     last_included: int
+    #: Only price-excluded percent/division taxes on the net alone (the common case).
+    simple: bool
+    #: Whether a tax with a non-zero rate or amount is on the line.
+    taxed: bool
+
+
+_PLANS_BY_IDENTITY: dict[int, tuple[tuple[Tax, ...], _Plan]] = {}
+
+
+def _plan(taxes: tuple[Tax, ...]) -> _Plan:
+    """The plan of a line's taxes; the same tuple object is looked up by identity (fast)."""
+    hit = _PLANS_BY_IDENTITY.get(id(taxes))
+    if hit is not None and hit[0] is taxes:
+        return hit[1]
+    plan = _plan_of(taxes, False)
+    if len(_PLANS_BY_IDENTITY) > 4096:
+        _PLANS_BY_IDENTITY.clear()
+    _PLANS_BY_IDENTITY[id(taxes)] = (taxes, plan)
+    return plan
 
 
 @lru_cache(maxsize=4096)
-def _plan(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
+def _plan_of(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
     n = len(taxes)
     seen: set[str] = set()
     for t in taxes:
@@ -812,6 +974,11 @@ def _plan(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
         contrib=tuple(contrib),
         any_included=last >= 0,
         last_included=last,
+        simple=last < 0 and not any(contrib) and not any(t.kind is TaxKind.FIXED for t in taxes),
+        taxed=any(
+            (t.percent != 0 if t.kind is not TaxKind.FIXED else t.amount_per_unit != 0)
+            for t in taxes
+        ),
     )
 
 
@@ -930,6 +1097,20 @@ def _eval_line(
     per_line = ctx.per_line
     # The priced amount is always a rounded amount; only a base may stay raw (RAW_LINES).
     gross = _q(ctx, gross_raw)
+    if plan.simple and ctx.epd is None:  # fast path: every tax is rate x net
+        net = gross if (per_line or ctx.global_rounded) else gross_raw
+        raws = [f * net for f in plan.factors]
+        return _Line(
+            index,
+            charge,
+            plan,
+            gross,
+            net,
+            net,
+            raws,
+            [net] * n,
+            [_q(ctx, r) for r in raws] if per_line else [_ZERO] * n,
+        )
     adjustment = _ZERO
     raw: list[Decimal] = [_ZERO] * n
     amounts: list[Decimal] = [_ZERO] * n
@@ -1077,7 +1258,7 @@ def _apportion(
 
 
 def compute(
-    lines: Sequence[TaxableLine],
+    lines: Sequence[Taxable],
     currency_code: str | Currency,
     *,
     policy: TaxPolicy | None = None,
@@ -1089,7 +1270,8 @@ def compute(
     """The taxes of ``lines`` and document ``charges`` in ``currency_code`` under ``policy``.
 
     Args:
-        lines: the priced lines with their taxes.
+        lines: the priced lines with their taxes (:class:`TaxableLine`, or anything with the
+            same four attributes, such as :class:`o2c.invoice.InvoiceLine`).
         currency_code: the document currency; every amount must be in it.
         policy: the rounding policy (EN 16931 global rounding by default).
         charges: document-level allowances and charges.
@@ -1104,7 +1286,7 @@ def compute(
         InvalidTaxError: for impossible tax combinations (a tax twice on a line, included
             taxes of -100 %, certificates without a date ...).
     """
-    policy = TaxPolicy() if policy is None else policy
+    policy = _DEFAULT_POLICY if policy is None else policy
     cur = currency(currency_code)
     if exemptions:
         if on is None:
@@ -1130,7 +1312,7 @@ def compute(
 
 
 def _compute_with_exemptions(
-    lines: Sequence[TaxableLine],
+    lines: Sequence[Taxable],
     cur: Currency,
     policy: TaxPolicy,
     charges: Sequence[AllowanceCharge],
@@ -1162,7 +1344,15 @@ def _compute_with_exemptions(
             for t in taxes
         )
 
-    exempt_lines = [attrs.evolve(line, taxes=strip(line.taxes)) for line in lines]
+    exempt_lines = [
+        TaxableLine(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            taxes=strip(line.taxes),
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    ]
     exempt_charges = [
         c if c.taxes is None else attrs.evolve(c, taxes=strip(c.taxes)) for c in charges
     ]
@@ -1184,12 +1374,23 @@ def _compute_with_exemptions(
     )
     # Report the original tax definitions (zero amounts), not the stripped stand-ins.
     originals = {t.tax.id: t.tax for t in full.taxes}
-    taxes = tuple(attrs.evolve(t, tax=originals.get(t.tax.id, t.tax)) for t in result.taxes)
-    return attrs.evolve(result, taxes=taxes, exemptions=tuple(applied), notes=result.notes + notes)
+    tax_rows = tuple(
+        (originals.get(t.id, t), base, amount, raw) for t, base, amount, raw in result._tax_rows
+    )
+    rows = tuple(
+        (*row[:5], tuple(originals.get(t.id, t) for t in row[5]), *row[6:]) for row in result._rows
+    )
+    return attrs.evolve(
+        result,
+        rows=rows,
+        tax_rows=tax_rows,
+        exemptions=tuple(applied),
+        notes=result.notes + notes,
+    )
 
 
 def _compute(
-    lines: Sequence[TaxableLine],
+    lines: Sequence[Taxable],
     cur: Currency,
     policy: TaxPolicy,
     charges: Sequence[AllowanceCharge],
@@ -1199,36 +1400,65 @@ def _compute(
     step = policy.step_for(code)
     ctx = _Ctx(policy, step, epd)
     evaluated: list[_Line] = []
-    groups: dict[tuple[Tax, ...], Decimal] = {}
+    append = evaluated.append
+    per_unit = ctx.per_unit
+    per_line = ctx.per_line
+    step = ctx.step
+    mode = ctx.mode
+    fast = epd is None and not per_unit
+    net_rounded = per_line or ctx.global_rounded
     for index, line in enumerate(lines):
         price = line.unit_price
-        if price.currency != cur:
+        if price.currency is not cur and price.currency != cur:
             raise CurrencyMismatchError(code, price.currency.code, operation="tax a line in")
-        amount = price.amount * line.quantity
+        quantity = line.quantity
+        amount = price.amount * quantity
         if line.discount_percent:
             amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
         plan = _plan(line.taxes)
-        sign = _price_sign(price.amount)
-        if ctx.per_unit and line.quantity != 1:
-            ev = _eval_per_unit(ctx, plan, index, amount, line.quantity, sign)
+        if fast and plan.simple:  # inline fast path: every tax is rate x net
+            gross = quantize_decimal(amount, step, mode)
+            net = gross if net_rounded else amount
+            n = len(plan.taxes)
+            raws = [f * net for f in plan.factors]
+            append(
+                _Line(
+                    index,
+                    None,
+                    plan,
+                    gross,
+                    net,
+                    net,
+                    raws,
+                    [net] * n,
+                    [quantize_decimal(r, step, mode) for r in raws] if per_line else [_ZERO] * n,
+                )
+            )
+            continue
+        sign = -1 if price.amount < 0 else 1
+        if per_unit and quantity != 1:
+            append(_eval_per_unit(ctx, plan, index, amount, quantity, sign))
         else:
-            ev = _eval_line(ctx, plan, index, None, amount, line.quantity, sign)
-        evaluated.append(ev)
-        groups[line.taxes] = groups.get(line.taxes, _ZERO) + ev.net
+            append(_eval_line(ctx, plan, index, None, amount, quantity, sign))
     charge_lines: list[_Line] = []
+    groups: dict[tuple[Tax, ...], Decimal] | None = None
     for index, charge in enumerate(charges):
         if charge.amount.currency != cur:
             raise CurrencyMismatchError(
                 code, charge.amount.currency.code, operation="add a charge in"
             )
         if charge.taxes is None:
+            if groups is None:
+                groups = {}
+                for ln in evaluated:
+                    groups[ln.plan.taxes] = groups.get(ln.plan.taxes, _ZERO) + ln.net
             parts = _apportion(charge, groups, minor_unit(code))
         else:
             parts = [(charge.taxes, charge.signed)]
         for taxes, part in parts:
-            plan = _plan(taxes, True)
+            plan = _plan_of(taxes, True)
             charge_lines.append(_eval_line(ctx, plan, index, charge.kind, part, _ONE, 1))
-    return _finish(ctx, cur, policy, evaluated, charge_lines, charges, epd)
+    return _finish(ctx, cur, policy, evaluated, charge_lines, epd)
 
 
 def _finish(
@@ -1237,15 +1467,41 @@ def _finish(
     policy: TaxPolicy,
     evaluated: list[_Line],
     charge_lines: list[_Line],
-    charges: Sequence[AllowanceCharge],
     epd: Decimal | None,
 ) -> TaxResult:
     step = ctx.step
     all_lines = evaluated + charge_lines
     accs: dict[TaxId, _Acc] = {}
+    # Sum per plan first (lines share few tax sets), then per tax.
+    # Under global rounding a simple plan's taxes are rate x net: summing the nets is enough.
+    fast = not ctx.per_line and epd is None
+    per_plan: dict[int, list[Any]] = {}
     for ln in all_lines:
-        taxes = ln.plan.taxes
-        for i, t in enumerate(taxes):
+        plan = ln.plan
+        entry = per_plan.get(id(plan))
+        if entry is None:
+            entry = per_plan[id(plan)] = [plan, _ZERO, None]
+        if fast and plan.simple:
+            entry[1] += ln.net
+        elif entry[2] is None:
+            entry[2] = [list(ln.raw), list(ln.bases), list(ln.amounts)]
+        else:
+            for target, values in zip(entry[2], (ln.raw, ln.bases, ln.amounts), strict=True):
+                for i, v in enumerate(values):
+                    target[i] += v
+    for plan, net_sum, sums in per_plan.values():
+        n = len(plan.taxes)
+        if sums is None:
+            raws = [f * net_sum for f in plan.factors]
+            bases = [net_sum] * n
+            amounts = [_ZERO] * n
+        else:
+            raws, bases, amounts = sums
+            if net_sum:
+                for i, f in enumerate(plan.factors):
+                    raws[i] += f * net_sum
+                    bases[i] += net_sum
+        for i, t in enumerate(plan.taxes):
             acc = accs.get(t.id)
             if acc is None:
                 acc = accs[t.id] = _Acc(tax=t)
@@ -1255,10 +1511,10 @@ def _finish(
                     field="taxes",
                     value=t.id,
                 )
-            acc.raw += ln.raw[i]
-            acc.base += ln.bases[i]
-            acc.amount += ln.amounts[i]
-            if ln.plan.included[i] and epd is None:
+            acc.raw += raws[i]
+            acc.base += bases[i]
+            acc.amount += amounts[i]
+            if plan.included[i] and epd is None:
                 acc.extracted = True
     adjustment = _ZERO
     if ctx.per_line:
@@ -1274,7 +1530,6 @@ def _finish(
     else:
         adjustment = _round_globally(ctx, policy, evaluated, charge_lines, accs)
     # Totals.
-    cur_code = cur
     line_total = sum((ln.net for ln in evaluated), _ZERO)
     allowance_total = -sum(
         (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), _ZERO
@@ -1288,56 +1543,43 @@ def _finish(
             withholding += acc.amount
         else:
             tax_total += acc.amount
-    exempt_sales = sum(
-        (ln.net for ln in evaluated if not any(ln.amounts) and not _taxed(ln)), _ZERO
-    )
-
-    def m(x: Decimal) -> Money:
-        return Money(x, cur_code)
-
-    def line_result(ln: _Line) -> LineTaxResult:
-        taxes = ln.plan.taxes
-        return LineTaxResult(
-            index=ln.index,
-            gross=m(ln.gross),
-            net=m(ln.net),
-            taxes=tuple(
-                TaxAmount(tax=t, base=m(ln.bases[i]), amount=m(ln.amounts[i]))
-                for i, t in enumerate(taxes)
-            ),
-            rounding_adjustment=m(ln.adjustment),
-            charge=ln.charge,
+    exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), _ZERO)
+    per_line = ctx.per_line
+    rows = tuple(
+        (
+            ln.index,
+            ln.charge,
+            ln.gross,
+            ln.net,
+            ln.adjustment,
+            ln.plan.taxes,
+            tuple(ln.bases),
+            tuple(ln.raw),
+            tuple(ln.amounts) if per_line else None,
         )
-
-    del charges
+        for ln in all_lines
+    )
     return TaxResult(
         currency=cur,
         policy=policy,
-        lines=tuple(line_result(ln) for ln in evaluated),
-        charges=tuple(line_result(ln) for ln in charge_lines),
-        taxes=tuple(
-            TaxTotal(tax=a.tax, base=m(a.base), amount=m(a.amount), raw_amount=a.raw)
-            for a in accs.values()
-        ),
-        line_total=m(line_total),
-        allowance_total=m(allowance_total),
-        charge_total=m(charge_total),
-        untaxed=m(untaxed),
-        tax_total=m(tax_total),
-        withholding_total=m(withholding),
-        rounding_adjustment=m(adjustment),
-        total=m(untaxed + tax_total + withholding + adjustment),
-        exempt_sales=m(exempt_sales),
+        rows=rows,
+        tax_rows=tuple((a.tax, a.base, a.amount, a.raw) for a in accs.values()),
+        line_count=len(evaluated),
+        line_total=line_total,
+        allowance_total=allowance_total,
+        charge_total=charge_total,
+        untaxed=untaxed,
+        tax_total=tax_total,
+        withholding_total=withholding,
+        rounding_adjustment=adjustment,
+        exempt_sales=exempt_sales,
         tax_base_discount_percent=epd,
     )
 
 
 def _taxed(ln: _Line) -> bool:
     """Whether a line carries a tax with a non-zero rate or amount."""
-    return any(
-        (t.percent != 0 if t.kind is not TaxKind.FIXED else t.amount_per_unit != 0)
-        for t in ln.plan.taxes
-    )
+    return ln.plan.taxed
 
 
 def _aggregate_line(ln: _Line, step: Decimal) -> None:
@@ -1370,21 +1612,20 @@ def _round_globally(
     accs: dict[TaxId, _Acc],
 ) -> Decimal:
     step = ctx.step
-    all_lines = evaluated + charge_lines
     # 1. One rounding per tax: extracted (price-included) taxes from their exact sum; computed
     #    percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate).
     for acc in accs.values():
         t = acc.tax
+        base = quantize_decimal(acc.base, step, ctx.mode)
         if (
             not acc.extracted
             and t.kind is TaxKind.PERCENT
             and policy.global_base is GlobalBase.ROUNDED_LINES
         ):
-            base = quantize_decimal(acc.base, step, ctx.mode)
             acc.amount = quantize_decimal(base * t.percent / _HUNDRED, step, ctx.mode)
         else:
             acc.amount = quantize_decimal(acc.raw, step, ctx.mode)
-        acc.base = quantize_decimal(acc.base, step, ctx.mode)
+        acc.base = base
     if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
         members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
         if len(members) > 1:
@@ -1423,15 +1664,6 @@ def _round_globally(
         nets = _spread(untaxed, [ln.raw_net for ln in incl_lines], step)
         for ln, net in zip(incl_lines, nets, strict=True):
             ln.net = net
-    # 3. Line taxes: each tax's rounded total spread back over its lines.
-    for tax_id, acc in accs.items():
-        holders = [
-            (ln, i) for ln in all_lines for i, t in enumerate(ln.plan.taxes) if t.id == tax_id
-        ]
-        amounts = _spread(acc.amount, [ln.raw[i] for ln, i in holders], step)
-        for (ln, i), amount in zip(holders, amounts, strict=True):
-            ln.amounts[i] = amount
-            ln.bases[i] = quantize_decimal(ln.bases[i], step, ctx.mode)
     return adjustment
 
 

@@ -1,0 +1,114 @@
+"""Invoices per second: o2c.invoice against a minimal hand-written Decimal loop, same run.
+
+Each invoice has 10 lines alternating two VAT rates (19 % and 7 %, price-excluded), EN 16931
+global rounding (line nets rounded, one tax per rate on their sum) and "2/10 net 30" terms (due
+date, discount deadline and discount amount).  The baseline loop does exactly that arithmetic on
+Decimals and dates with nothing else: no validation, no value objects, no policy.
+
+Run: ``python benchmarks/invoice.py [--seconds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+from o2c.invoice import Address, Customer, Invoice, InvoiceLine
+from o2c.money import money
+from o2c.tax import Tax
+from o2c.terms import PaymentTerms
+
+CENT = Decimal("0.01")
+DAY = dt.date(2026, 3, 2)
+RATES = (Decimal("19"), Decimal("7"))
+ITEMS = [(Decimal(1 + i % 4), Decimal(f"{9 + i}.{(37 * i) % 100:02d}")) for i in range(10)]
+
+
+def baseline() -> tuple[Decimal, Decimal, dt.date, dt.date, Decimal]:
+    """The same arithmetic by hand: nets, one tax per rate, total, due date, discount."""
+    bases = [Decimal(0), Decimal(0)]
+    for i, (qty, price) in enumerate(ITEMS):
+        bases[i % 2] += (qty * price).quantize(CENT, ROUND_HALF_UP)
+    untaxed = bases[0] + bases[1]
+    tax = Decimal(0)
+    for base, rate in zip(bases, RATES, strict=True):
+        tax += (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    total = untaxed + tax
+    discount = (total * 2 / 100).quantize(CENT, ROUND_HALF_UP)
+    return untaxed, tax, DAY + dt.timedelta(days=30), DAY + dt.timedelta(days=10), discount
+
+
+VAT = (Tax.vat("S19", "19"), Tax.vat("S7", "7"))
+LINES = [
+    InvoiceLine(
+        description=f"item {i}", quantity=qty, unit_price=money(price, "EUR"), taxes=[VAT[i % 2]]
+    )
+    for i, (qty, price) in enumerate(ITEMS)
+]
+CUSTOMER = Customer(
+    id="C-1",
+    name="Muster GmbH",
+    tax_id="DE123456789",
+    address=Address(lines=("Hauptstr. 1",), city="Berlin", postal_code="10115", country="DE"),
+)
+TERMS = PaymentTerms.parse("2/10 net 30")
+
+
+def with_o2c() -> tuple[Decimal, Decimal, dt.date, dt.date, Decimal]:
+    """The invoice built by o2c, reduced to the same five figures."""
+    inv = Invoice.create(
+        number="INV-2026-0042",
+        customer=CUSTOMER,
+        issue_date=DAY,
+        currency="EUR",
+        lines=LINES,
+        terms=TERMS,
+    )
+    assert inv.schedule is not None
+    inst = inv.schedule.instalments[0]
+    offer = inst.discounts[0]
+    return (
+        inv.totals.untaxed.amount,
+        inv.totals.tax_total.amount,
+        inst.due_date,
+        offer.deadline,
+        offer.amount.amount,
+    )
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second of ``fn`` over about ``seconds`` (best of three rounds)."""
+    best = 0.0
+    for _ in range(3):
+        n = 0
+        start = time.perf_counter()
+        deadline = start + seconds / 3
+        while True:
+            for _ in range(50):
+                fn()
+            n += 50
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, n / (now - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    args = parser.parse_args()
+    assert with_o2c() == baseline(), (with_o2c(), baseline())
+    base = rate(baseline, args.seconds)
+    ours = rate(with_o2c, args.seconds)
+    print("10-line invoices, two VAT rates, global rounding, 2/10 net 30")
+    print(f"  hand-written Decimal loop: {base:12,.0f} invoices/s")
+    print(f"  o2c Invoice.create:        {ours:12,.0f} invoices/s")
+    print(f"  ratio (loop / o2c):        {base / ours:12.2f}x   (aim: within 3x)")
+
+
+if __name__ == "__main__":
+    main()
