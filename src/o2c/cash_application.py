@@ -224,6 +224,10 @@ _DEDUCTION_WORDS = re.compile(
     r"DISPUTE\w*|CLAIM\w*|DEFECT\w*|MISSING|QUALITY|REBATE|ALLOWANCE|ABZUG|MINDERUNG|"
     r"KUERZUNG|KÜRZUNG|SKONTO|DISCOUNT|CREDIT NOTE|GUTSCHRIFT|ESCOMPTE|REMISE)\b"
 )
+_FEE_WORDS = re.compile(
+    r"\b(?:FEES?|CHARGES?|BANK CHARGES|GEBUEHR\w*|GEBÜHR\w*|SPESEN|FRAIS|COMMISSIONS?|"
+    r"COMISION\w*|OUR|SHA)\b"
+)
 _NOT_INVOICE_WORDS = re.compile(
     r"\b(?:SALARY|WAGES|PAYROLL|GEHALT|LOHN|REFUND|RUECKERSTATTUNG|ERSTATTUNG|INTEREST|ZINSEN|"
     r"RENT|MIETE|LOAN|DARLEHEN|DIVIDEND|TAX REFUND|DEPOSIT|KAUTION|TRANSFER BETWEEN|"
@@ -240,7 +244,12 @@ def _partial_stated(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _deduction_reason(text: str) -> re.Match[str] | None:
-    """The words of the remittance text that give a reason for a deduction, if any."""
+    """The words of the remittance text that give a reason for a deduction, if any.
+
+    Charges named as such ("less 15.00 fees") are bank fees, not a deduction.
+    """
+    if _FEE_WORDS.search(text):
+        return None
     return _DEDUCTION_WORDS.search(text)
 
 
@@ -743,7 +752,7 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 continue
             if len(live_hits) > 1 and fit.quality < 0.97:
                 # Several documents named: a single one explains the amount only exactly.
-                fit.quality -= 0.25
+                fit.quality -= 0.4
             if _later_instalment(item, chits, ctx):
                 # Instalments of one document: the earliest due is paid first (tie-break).
                 fit.quality -= 0.15

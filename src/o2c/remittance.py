@@ -409,7 +409,7 @@ def _expand(
         if not is_range and not _LIST_SEPARATOR.match(separator):
             break
         if len(token) == len(last) and not is_range:
-            break  # a number of its own: the window scan looks it up
+            full_number = token  # "INV-2026-100673, -100674": the next number in full
         numbers = [full_number]
         if is_range and int(full_number) - int(current) <= 50:
             width = len(current)
