@@ -40,6 +40,11 @@ from tests.strategies import open_items
 VECTORS = {v["id"]: v for v in load_vectors("kpi.json")}
 
 
+def _params(*ids: str) -> list[Any]:
+    """The vectors ``ids`` as pytest params named by their id (every one must exist)."""
+    return [pytest.param(VECTORS[i], id=i) for i in ids]
+
+
 def _item(
     item_id: str,
     *,
@@ -65,8 +70,8 @@ def _item(
 # ------------------------------------------------------------------ vectors
 
 
-def test_vector_erpnext_bucket_edges() -> None:
-    v = VECTORS["aging_erpnext_bucket_edges"]
+@pytest.mark.parametrize("v", _params("aging_erpnext_bucket_edges"))
+def test_vector_erpnext_bucket_edges(v: dict[str, Any]) -> None:
     scheme = BucketScheme.standard(
         v["inputs"]["ranges"], due_today=DueToday.OVERDUE, older_label="121-Above"
     )
@@ -88,9 +93,9 @@ def test_vector_erpnext_bucket_edges() -> None:
     assert total.overdue.amount + total.not_due.amount == total.balance.amount
 
 
-def test_vector_as_of_ignores_a_later_payment_oca707() -> None:
-    v = VECTORS["aging_asof_payment_after_date_oca707"]["inputs"]
-    exp = VECTORS["aging_asof_payment_after_date_oca707"]["expected"]
+@pytest.mark.parametrize("vector", _params("aging_asof_payment_after_date_oca707"))
+def test_vector_as_of_ignores_a_later_payment_oca707(vector: dict[str, Any]) -> None:
+    v, exp = vector["inputs"], vector["expected"]
     day = dt.date.fromisoformat(v["invoice_and_due_date"])
     inv = _item("INV", due=day, amount=f"{Decimal(str(v['invoice_amount'])):.2f}")
     pay = Settlement(
@@ -118,8 +123,8 @@ def test_vector_as_of_ignores_a_later_payment_oca707() -> None:
     )
 
 
-def test_vector_partial_payments_odoo16235() -> None:
-    v = VECTORS["aging_partial_payments_odoo16235"]
+@pytest.mark.parametrize("v", _params("aging_partial_payments_odoo16235"))
+def test_vector_partial_payments_odoo16235(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     inv = _item(
         "INV",

@@ -46,6 +46,11 @@ from tests.conftest import load_vectors
 VECTORS = {v["id"]: v for v in load_vectors("kpi.json")}
 
 
+def _params(*ids: str) -> list[Any]:
+    """The vectors ``ids`` as pytest params named by their id (every one must exist)."""
+    return [pytest.param(VECTORS[i], id=i) for i in ids]
+
+
 def _d(value: Any) -> Decimal:
     return Decimal(str(value))
 
@@ -80,8 +85,8 @@ def _item(
 # ------------------------------------------------------------------ vectors: interest
 
 
-def test_uk_interest_vector() -> None:
-    v = VECTORS["uk_interest_danielssilverman"]
+@pytest.mark.parametrize("v", _params("uk_interest_danielssilverman"))
+def test_uk_interest_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     assert inp["day_count"] == "ACT/365"
     principal = money(f"{_d(inp['debt_incl_vat']):.2f}", "GBP")
@@ -91,8 +96,8 @@ def test_uk_interest_vector() -> None:
     assert simple_interest(principal, rate, inp["days_late"]).amount == _d(exp["interest"])
 
 
-def test_uk_interest_and_compensation_vector() -> None:
-    v = VECTORS["uk_interest_and_compensation_paidnice"]
+@pytest.mark.parametrize("v", _params("uk_interest_and_compensation_paidnice"))
+def test_uk_interest_and_compensation_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     due = dt.date(2026, 1, 1)
     debt = Debt(
@@ -112,8 +117,8 @@ def test_uk_interest_and_compensation_vector() -> None:
     assert claim.total.amount == Decimal(inp["debt"]) + _d(exp["total_exact"])
 
 
-def test_ireland_statutory_rate_vector() -> None:
-    v = VECTORS["ireland_statutory_rate"]
+@pytest.mark.parametrize("v", _params("ireland_statutory_rate"))
+def test_ireland_statutory_rate_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     ecb = ReferenceRateTable(
         name="ECB MRO",
@@ -132,8 +137,8 @@ def test_ireland_statutory_rate_vector() -> None:
     assert interest.amount == _d(exp["interest_10000_for_30_days_at_12_25_ACT365"])
 
 
-def test_germany_vector() -> None:
-    v = VECTORS["germany_bgb_288_b2b"]
+@pytest.mark.parametrize("v", _params("germany_bgb_288_b2b"))
+def test_germany_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     base = ReferenceRateTable(
         name="Basiszinssatz",
@@ -149,21 +154,21 @@ def test_germany_vector() -> None:
     assert GERMANY_COMPENSATION.amount_for(money("10000", "EUR")).amount == _d(exp["flat_fee"])
 
 
-@pytest.mark.parametrize(
-    ("vid", "table", "code"),
-    [
-        ("uk_fixed_compensation_tiers", UK_COMPENSATION, "GBP"),
-        ("ireland_fixed_compensation_tiers", IRELAND_COMPENSATION, "EUR"),
-    ],
-)
-def test_compensation_tier_vectors(vid: str, table: Any, code: str) -> None:
-    v = VECTORS[vid]
+_TABLES = {
+    "uk_fixed_compensation_tiers": (UK_COMPENSATION, "GBP"),
+    "ireland_fixed_compensation_tiers": (IRELAND_COMPENSATION, "EUR"),
+}
+
+
+@pytest.mark.parametrize("v", _params(*_TABLES))
+def test_compensation_tier_vectors(v: dict[str, Any]) -> None:
+    table, code = _TABLES[v["id"]]
     got = [table.amount_for(money(f"{_d(d):.2f}", code)).amount for d in v["inputs"]["debts"]]
     assert got == [Decimal(c) for c in v["expected"]["compensation"]]
 
 
-def test_erpnext_dunning_vector() -> None:
-    v = VECTORS["erpnext_dunning_test"]
+@pytest.mark.parametrize("v", _params("erpnext_dunning_test"))
+def test_erpnext_dunning_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     as_of = dt.date(2026, 3, 31)
     item = _item(
@@ -190,8 +195,8 @@ def test_erpnext_dunning_vector() -> None:
     assert notice.total.amount == _d(exp["grand_total_2dp"])
 
 
-def test_sap_360_vector() -> None:
-    v = VECTORS["sap_b1_dunning_daycount_360"]
+@pytest.mark.parametrize("v", _params("sap_b1_dunning_daycount_360"))
+def test_sap_360_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     assert inp["days_in_year"] == DayCount.ACT_360.year_days
     exact = interest_amount(
@@ -207,8 +212,8 @@ def test_sap_360_vector() -> None:
     assert got.amount == _d(exp["interest_2dp"])
 
 
-def test_sap_grace_days_vector() -> None:
-    v = VECTORS["sap_dunning_grace_days"]
+@pytest.mark.parametrize("v", _params("sap_dunning_grace_days"))
+def test_sap_grace_days_vector(v: dict[str, Any]) -> None:
     inp, exp = v["inputs"], v["expected"]
     issue = dt.date.fromisoformat(inp["dunning_issue_date"])
     due = dt.date.fromisoformat(inp["net_due_date"])
