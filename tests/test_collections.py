@@ -533,3 +533,25 @@ def test_ledger_signals_find_a_broken_promise() -> None:
         ("C1", "threshold_crossed", "INV-102"),
         ("C2", "broken_promise", None),
     ]
+
+
+def test_usual_lateness_is_an_exact_median() -> None:
+    def paid(n: int, late: int) -> PaidItem:
+        due = dt.date(2025, 6, 1) + dt.timedelta(days=10 * n)
+        return PaidItem(
+            item_id=ItemId(f"P{n}"),
+            document_date=due - dt.timedelta(days=30),
+            due_date=due,
+            paid_on=due + dt.timedelta(days=late),
+            amount=money("1.00", "EUR"),
+        )
+
+    as_of = dt.date(2026, 3, 31)
+    items = [
+        _item("LATE3", due=as_of - dt.timedelta(days=3), amount="5.00"),
+        _item("LATE2", due=as_of - dt.timedelta(days=2), amount="5.00"),
+    ]
+    signals = later_than_usual(
+        items, {"C1": [paid(1, 2), paid(2, 3)]}, as_of, tolerance_days=0, min_history=2
+    )
+    assert [(s.item_id, s.detail) for s in signals] == [("LATE3", "3 days late; usually 2.5 days")]

@@ -34,14 +34,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import itertools
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 from moneyed import Money
 
-from o2c.errors import CurrencyMismatchError, RateNotFoundError, ValidationError
+from o2c.errors import CurrencyMismatchError, NotFoundError, RateNotFoundError, ValidationError
 from o2c.kpi import PaidItem, ledger_paid_items
 from o2c.ledger import (
     CustomerId,
@@ -760,7 +759,7 @@ class DunningRun:
         for n in self.notices:
             if n.customer_id == customer_id and currency_code in (None, n.currency):
                 return n
-        raise LookupError(f"no notice for {customer_id!r}")
+        raise NotFoundError("dunning notice for customer", customer_id)
 
 
 def propose_dunning(
@@ -1029,7 +1028,11 @@ def later_than_usual(
     usual: dict[str, Decimal] = {}
     for customer_id, paid in history.items():
         if len(paid) >= min_history:
-            usual[customer_id] = Decimal(statistics.median(p.days_late for p in paid))
+            days = sorted(p.days_late for p in paid)
+            mid = len(days) // 2
+            usual[customer_id] = (
+                Decimal(days[mid]) if len(days) % 2 else Decimal(days[mid - 1] + days[mid]) / 2
+            )
     result = []
     for item in items:
         if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:

@@ -50,6 +50,7 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
+from o2c.aging import AgingReport, age
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import (
     AllocationReversed,
@@ -460,8 +461,8 @@ class PeriodFigures:
     @classmethod
     def from_agings(
         cls,
-        beginning: object,
-        ending: object,
+        beginning: AgingReport,
+        ending: AgingReport,
         *,
         credit_sales: Money,
         write_offs: Money,
@@ -469,13 +470,9 @@ class PeriodFigures:
     ) -> PeriodFigures:
         """Figures from the aging at the start and at the end of the period.
 
-        ``beginning`` and ending are :class:`o2c.aging.AgingReport` s; the currency is that of
-        ``credit_sales``.
+        The currency is that of ``credit_sales``; the current receivables are the ending aging's
+        *not due* column.
         """
-        from o2c.aging import AgingReport
-
-        if not isinstance(beginning, AgingReport) or not isinstance(ending, AgingReport):
-            raise ValidationError("beginning and ending must be aging reports", field="aging")
         code = credit_sales.currency.code
         start_row = beginning.total(code)
         end_row = ending.total(code)
@@ -621,8 +618,6 @@ def ledger_period_figures(
     the period less the credit memos effective in it (net credit sales), write-offs the
     write-offs effective in it; all as known at ``known_at`` (everything recorded when ``None``).
     """
-    from o2c.aging import age
-
     code = currency_code.upper()
     begin = age(ledger.open_items(start, known_at=known_at), start, detail=False)
     ending = age(ledger.open_items(end, known_at=known_at), end, detail=False)
