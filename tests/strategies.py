@@ -270,18 +270,29 @@ def remittance_documents(draw: st.DrawFn, currency: str) -> object:
 
 
 @st.composite
-def statement_payments(draw: st.DrawFn, currency: str, *, index: int = 0) -> object:
-    """A statement line (``o2c.statement.Payment``): a credit or debit at the minor unit."""
+def statement_payments(
+    draw: st.DrawFn, currency: str, *, index: int = 0, plain: bool = False
+) -> object:
+    """A statement line (``o2c.statement.Payment``): a credit or debit at the minor unit.
+
+    ``plain`` lines have no names, texts or documents (quicker, for amount-only properties).
+    """
     from o2c.statement import Payment
 
     value_date = draw(_LINE_DATES)
     units = draw(_LINE_UNITS) * draw(_SIGNS)
+    amount = _units_money(units, currency)
+    payment_id = f"P{index}-{draw(_IDS)}"
+    if plain:
+        return Payment(
+            payment_id=payment_id, value_date=value_date, booking_date=value_date, amount=amount
+        )
     documents = tuple(draw(remittance_documents(currency)) for _ in range(draw(st.integers(0, 2))))
     return Payment(
-        payment_id=f"P{index}-{draw(_IDS)}",
+        payment_id=payment_id,
         value_date=value_date,
         booking_date=value_date,
-        amount=_units_money(units, currency),
+        amount=amount,
         payer_name=draw(bank_texts),
         payer_account=draw(_PAYER_ACCOUNTS),
         remittance_info=draw(bank_texts),
@@ -291,13 +302,18 @@ def statement_payments(draw: st.DrawFn, currency: str, *, index: int = 0) -> obj
 
 
 @st.composite
-def statements(draw: st.DrawFn, currency: str | None = None, *, max_lines: int = 8) -> object:
-    """A bank statement (``o2c.statement.Statement``) with unique line ids and balances."""
+def statements(
+    draw: st.DrawFn, currency: str | None = None, *, max_lines: int = 8, plain: bool = False
+) -> object:
+    """A bank statement (``o2c.statement.Statement``) with unique line ids and balances.
+
+    ``plain`` statements have lines without names, texts or documents.
+    """
     from o2c.statement import Statement
 
     code = currency if currency is not None else draw(currency_codes)
     n = draw(st.integers(min_value=0, max_value=max_lines))
-    lines = tuple(draw(statement_payments(code, index=i)) for i in range(n))
+    lines = tuple(draw(statement_payments(code, index=i, plain=plain)) for i in range(n))
     opening = _units_money(draw(_BALANCE_UNITS), code)
     closing = opening
     for line in lines:

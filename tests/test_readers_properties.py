@@ -164,7 +164,7 @@ def _mt940_amount(value: Any) -> str:
     return _amount(value).replace(".", ",") if minor_units(value.currency) else _amount(value) + ","
 
 
-@given(statements(max_lines=12))
+@given(statements(plain=True))
 def test_mt940_round_trip_of_amounts_dates_and_references(statement: Statement) -> None:
     opening, closing = statement.opening_balance, statement.closing_balance
     assert opening is not None
@@ -193,7 +193,7 @@ def test_mt940_round_trip_of_amounts_dates_and_references(statement: Statement) 
     assert (read.opening_balance, read.closing_balance) == (opening, closing)
 
 
-@given(statements(max_lines=12))
+@given(statements(plain=True))
 def test_bai2_round_trip_of_amounts_and_value_dates(statement: Statement) -> None:
     details = []
     total = 0
