@@ -434,3 +434,74 @@ def test_amounts_are_exact_decimals_never_floats() -> None:
     for p in st.lines:
         assert isinstance(p.amount.amount, Decimal)
         assert p.amount.amount.as_tuple().exponent == -2
+
+
+# --------------------------------------------------------------------------------------------
+# Less common remittance shapes, built inline
+
+
+def _one_entry(strd: str, *, ccy_element: str = "<Ccy>EUR</Ccy>", header: str = "") -> str:
+    return (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>M</MsgId><CreDtTm>2026-03-03T06:00:00</CreDtTm>{header}</GrpHdr>"
+        "<Stmt><Id>S</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id>"
+        f"{ccy_element}</Acct>"
+        "<TxsSummry><TtlNtries><NbOfNtries>7</NbOfNtries></TtlNtries></TxsSummry>"
+        '<Ntry><Amt Ccy="EUR">900.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+        "<BookgDt><Dt>2026-03-02</Dt></BookgDt><NtryDtls><TxDtls>"
+        f"<RmtInf>{strd}</RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"
+    )
+
+
+PAGE_2 = "<MsgPgntn><PgNb>2</PgNb><LastPgInd>true</LastPgInd></MsgPgntn>"
+
+
+def test_credit_note_amount_increasing_adjustment_and_additional_text() -> None:
+    strd = (
+        "<Strd><RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-7</Nb>"
+        "<RltdDt>2026-02-01</RltdDt></RfrdDocInf><RfrdDocAmt>"
+        '<DuePyblAmt Ccy="EUR">1000.00</DuePyblAmt><CdtNoteAmt Ccy="EUR">110.00</CdtNoteAmt>'
+        '<AdjstmntAmtAndRsn><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        "<Rsn>INTR</Rsn></AdjstmntAmtAndRsn>"
+        '<AdjstmntAmtAndRsn><Amt Ccy="EUR">0.50</Amt><Rsn>ROUN</Rsn></AdjstmntAmtAndRsn>'
+        '<RmtdAmt Ccy="EUR">900.00</RmtdAmt></RfrdDocAmt>'
+        "<AddtlRmtInf>see credit note CN-3</AddtlRmtInf></Strd>"
+    )
+    # a paginated page 2: the entry count of the summary is not this page's
+    p = read_camt053(_one_entry(strd, header=PAGE_2)).lines[0]
+    (doc,) = p.documents
+    assert doc.credit_note_amount == money("110.00", "EUR")
+    increase, rounding = doc.adjustments
+    assert increase.increases
+    assert increase.deduction == money("-10.00", "EUR")
+    assert not rounding.increases  # no indicator: a deduction
+    assert doc.adjustment == money("-9.50", "EUR")  # net: the payer added 9.50
+    assert doc.adjustment_reason == "INTR"
+    assert p.remittance_info == "see credit note CN-3"
+    with pytest.raises(StatementFormatError, match="counts 7 entries"):
+        read_camt053(_one_entry(strd))  # not paginated: the count is checked
+
+
+def test_several_documents_in_one_block_take_their_line_amounts() -> None:
+    strd = (
+        "<Strd>"
+        "<RfrdDocInf><Nb>INV-1</Nb><LineDtls><Id><Nb>1</Nb></Id><Amt>"
+        '<RmtdAmt Ccy="EUR">600.00</RmtdAmt></Amt></LineDtls></RfrdDocInf>'
+        "<RfrdDocInf><Nb>INV-2</Nb><LineDtls><Id><Nb>1</Nb></Id><Amt>"
+        '<RmtdAmt Ccy="EUR">300.00</RmtdAmt></Amt></LineDtls></RfrdDocInf>'
+        '<RfrdDocAmt><RmtdAmt Ccy="EUR">900.00</RmtdAmt></RfrdDocAmt>'
+        "</Strd>"
+    )
+    p = read_camt053(_one_entry(strd, header=PAGE_2)).lines[0]
+    assert [(d.number, d.amount_paid) for d in p.documents] == [
+        ("INV-1", money("600.00", "EUR")),
+        ("INV-2", money("300.00", "EUR")),
+    ]
+    assert all(d.document_type == "" for d in p.documents)
+
+
+def test_currency_comes_from_the_entries_without_account_currency() -> None:
+    st = read_camt053(_one_entry("<Ustrd>x</Ustrd>", ccy_element="", header=PAGE_2))
+    assert st.currency == "EUR"
+    assert st.lines[0].payment_id == "S/1"
+    assert st.lines[0].value_date == dt.date(2026, 3, 2)  # the booking date, without ValDt
