@@ -401,16 +401,23 @@ def _add_days(n: int) -> object:
     return AddDays(n)
 
 
-@st.composite
-def discount_tiers(draw: st.DrawFn, currency: str) -> object:
+def discount_tiers(currency: str) -> st.SearchStrategy[object]:
     """A percentage tier (or, rarely, a fixed amount in ``currency``) with a deadline rule."""
-    from o2c.terms import DiscountTier
+    key = ("tiers:" + currency, True)
+    if key not in _TERMS_CACHE:
+        from o2c.terms import DiscountTier
 
-    deadline = draw(_TERMS_DEADLINES)
-    if draw(st.integers(min_value=0, max_value=5)) == 0:
-        amount = draw(moneys(currency, min_units=1, max_units=10**4))
-        return DiscountTier(amount=amount, deadline=deadline)
-    return DiscountTier(percent=draw(term_percents), deadline=deadline)
+        unit = Decimal(1).scaleb(-minor_units(currency))
+        percent = st.builds(
+            lambda p, d: DiscountTier(percent=p, deadline=d), term_percents, _TERMS_DEADLINES
+        )
+        fixed = st.builds(
+            lambda u, d: DiscountTier(amount=money(u * unit, currency), deadline=d),
+            st.integers(min_value=1, max_value=10**4),
+            _TERMS_DEADLINES,
+        )
+        _TERMS_CACHE[key] = st.one_of(percent, percent, percent, percent, fixed)
+    return _TERMS_CACHE[key]
 
 
 @st.composite
@@ -442,6 +449,7 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
     with_balance = LineKind.FIXED in kinds or n == 1 or draw(st.booleans())
     per_line = draw(st.integers(min_value=0, max_value=4)) == 0
     tier_lists = st.lists(discount_tiers(currency), max_size=2)
+    unit = Decimal(1).scaleb(-minor_units(currency))
     budget = 90_000 if LineKind.FIXED in kinds else 100_000  # thousandths of a percent
     lines = []
     used = 0
@@ -450,7 +458,7 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
         chained = i > 0 and draw(st.integers(min_value=0, max_value=4)) == 0
         tiers = tuple(draw(tier_lists)) if per_line else ()
         if kind is LineKind.FIXED:
-            amount = draw(moneys(currency, min_units=1, max_units=10**6))
+            amount = money(draw(st.integers(min_value=1, max_value=10**6)) * unit, currency)
             lines.append(TermLine.of_amount(amount, due, chained=chained, discounts=tiers))
             continue
         units = draw(st.integers(min_value=1, max_value=budget // n))
@@ -482,13 +490,24 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
 
 
 @st.composite
-def weekend_calendars(draw: st.DrawFn) -> object:
-    """A ``WeekendCalendar`` with 0-3 weekend days and up to 20 holidays."""
+def weekend_calendars(draw: st.DrawFn, around: dt.date | None = None) -> object:
+    """A ``WeekendCalendar`` with 0-3 weekend days and up to 8 holidays (near ``around``)."""
     from o2c.calendars import Weekday, WeekendCalendar
 
     weekend = draw(st.lists(st.sampled_from(Weekday), max_size=3, unique=True))
-    holidays = draw(st.lists(st.dates(min_value=_TERMS_START, max_value=_TERMS_END), max_size=20))
+    if around is None:
+        holidays = draw(st.lists(document_dates, max_size=8))
+    else:
+        offsets = draw(st.lists(st.integers(min_value=-40, max_value=120), max_size=8))
+        holidays = [around + dt.timedelta(days=n) for n in offsets]
     return WeekendCalendar(weekend=weekend, holidays=holidays)
+
+
+@st.composite
+def dated_calendars(draw: st.DrawFn) -> tuple[dt.date, object]:
+    """A document date and a calendar whose holidays fall within weeks of it."""
+    day = draw(document_dates)
+    return day, draw(weekend_calendars(around=day))
 
 
 @st.composite

@@ -20,7 +20,7 @@ from o2c.calendars import (
 )
 from o2c.errors import MissingExtraError, ValidationError
 from o2c.ports import Calendar
-from tests.strategies import document_dates, weekend_calendars
+from tests.strategies import dated_calendars
 
 D = dt.date
 F = BusinessDayConvention.FOLLOWING
@@ -73,10 +73,11 @@ def test_union_calendar_and_business_day_arithmetic() -> None:
     assert add_business_days(D(2024, 12, 27), 0, both) == D(2024, 12, 27)
 
 
-@given(document_dates, st.sampled_from(BusinessDayConvention), weekend_calendars())
+@given(dated_calendars(), st.sampled_from(BusinessDayConvention))
 def test_rolling_lands_on_a_business_day(
-    day: dt.date, convention: BusinessDayConvention, calendar: WeekendCalendar
+    case: tuple[dt.date, WeekendCalendar], convention: BusinessDayConvention
 ) -> None:
+    day, calendar = case
     rolled = roll(day, convention, calendar)
     if convention is NONE:
         assert rolled == day
@@ -98,10 +99,11 @@ def test_rolling_lands_on_a_business_day(
         assert not other
 
 
-@given(document_dates, st.integers(min_value=-30, max_value=30), weekend_calendars())
+@given(dated_calendars(), st.integers(min_value=-30, max_value=30))
 def test_add_business_days_counts_business_days(
-    day: dt.date, n: int, calendar: WeekendCalendar
+    case: tuple[dt.date, WeekendCalendar], n: int
 ) -> None:
+    day, calendar = case
     moved = add_business_days(day, n, calendar)
     lo, hi = sorted((day, moved))
     between = [d for d in _days(lo, hi) if calendar.is_business_day(d) and d != day]

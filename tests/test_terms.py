@@ -36,11 +36,11 @@ from o2c.terms import (
     parse_steps,
 )
 from tests.strategies import (
+    dated_calendars,
     document_dates,
     payment_terms,
     step_sequences,
     terms_with_totals,
-    weekend_calendars,
 )
 
 D = dt.date
@@ -500,11 +500,12 @@ def test_annualised_cost_of_forgoing(year_days: int, nominal: str, effective: st
 # ----------------------------------------------------------------------------- properties
 
 
-@given(terms_with_totals(), document_dates, weekend_calendars())
+@given(terms_with_totals(), dated_calendars())
 def test_instalments_sum_exactly_to_the_total_in_every_currency(
-    case: tuple[PaymentTerms, Money], day: dt.date, calendar: WeekendCalendar
+    case: tuple[PaymentTerms, Money], dated: tuple[dt.date, WeekendCalendar]
 ) -> None:
     terms, total = case
+    day, calendar = dated
     s = terms.schedule(
         day,
         total,
