@@ -279,6 +279,7 @@ class InvoiceTotals:
 
 def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> InvoiceTotals:
     cur = tax.currency
+    prepaid = prepaid + _ZERO * minor_unit(cur)  # 0.00, not 0
     untaxed = tax._untaxed
     with_tax = untaxed + tax._tax_total
     adjustment = tax._rounding_adjustment

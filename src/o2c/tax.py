@@ -1529,21 +1529,23 @@ def _finish(
         adjustment = sum((ln.adjustment for ln in all_lines), _ZERO)
     else:
         adjustment = _round_globally(ctx, policy, evaluated, charge_lines, accs)
-    # Totals.
-    line_total = sum((ln.net for ln in evaluated), _ZERO)
-    allowance_total = -sum(
-        (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), _ZERO
+    # Totals (a zero carries the step's exponent: 0.00 in EUR, never -0).
+    zero = _ZERO * step
+    adjustment += zero
+    line_total = sum((ln.net for ln in evaluated), zero)
+    allowance_total = zero - sum(
+        (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), zero
     )
-    charge_total = sum((ln.net for ln in charge_lines if ln.charge is ChargeKind.CHARGE), _ZERO)
+    charge_total = sum((ln.net for ln in charge_lines if ln.charge is ChargeKind.CHARGE), zero)
     untaxed = line_total - allowance_total + charge_total
-    tax_total = _ZERO
-    withholding = _ZERO
+    tax_total = zero
+    withholding = zero
     for acc in accs.values():
         if acc.tax.withholding:
             withholding += acc.amount
         else:
             tax_total += acc.amount
-    exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), _ZERO)
+    exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), zero)
     per_line = ctx.per_line
     rows = tuple(
         (
