@@ -121,6 +121,9 @@ def test_notation_meaning_of_tiers_and_lines() -> None:
     assert terms.lines == (TermLine.balance(45),)
     assert PaymentTerms.parse("2/10 n/30 EOM").baseline_rules == (EndOfMonth(),)
     assert PaymentTerms.parse("21 MFI") == PaymentTerms.parse("21st prox")
+    assert PaymentTerms.parse("10 prox") == PaymentTerms.parse("10th prox")
+    assert PaymentTerms.parse("2/10 N30") == PaymentTerms.parse("2/10, Net 30 Days")
+    assert PaymentTerms.parse("NET45") == PaymentTerms.net(45)
     assert PaymentTerms.parse("COD").settlement is Settlement.COD
     assert PaymentTerms.parse("net 30 ROG").baseline is BaselineSource.DELIVERY
 

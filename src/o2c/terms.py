@@ -902,14 +902,15 @@ class PaymentTerms:
     def parse(cls, text: str) -> PaymentTerms:
         """Read trade notation (and o2c's extensions of it).
 
-        Accepts ``net 30``, ``n/30``, ``2/10 net 30``, ``2/10 n/30 EOM``, ``1% 10 net 45``,
-        ``3% 14 days, 2% 30 days, net 45``, ``30% advance, 70% net 60``, ``10th prox``, ``EOM``,
-        ``21 MFI``, ``net 60 EOM``, ``due on receipt``, ``COD``, ``CIA``, ``CWO``; date rules in
-        step notation after ``net`` (``net 1m+eom``, see :func:`parse_steps`); ``then N`` for a
-        line counted from the previous due date; ``with 2/10`` for tiers of one line; ``ROG`` /
-        ``ROI`` for delivery / invoice-receipt baselines; options ``base=untaxed|mixed``,
-        ``scope=instalment``, ``partial=pro_rata``, ``roll=following|modified_following|
-        preceding|modified_preceding``, ``remainder=first|largest_remainder``,
+        Accepts ``net 30``, ``n/30``, ``N30``, ``2/10 net 30``, ``2/10 n/30 EOM``,
+        ``1% 10 net 45``, ``3% 14 days, 2% 30 days, net 45``, ``30% advance, 70% net 60``,
+        ``10th prox`` (or ``10 prox``), ``EOM``, ``21 MFI``, ``net 60 EOM``, ``due on receipt``,
+        ``COD``, ``CIA``, ``CWO``; date rules in step notation after ``net`` (``net 1m+eom``, see
+        :func:`parse_steps`); ``then N`` for a line counted from the previous due date;
+        ``with 2/10`` for tiers of one line; ``ROG`` / ``ROI`` for delivery / invoice-receipt
+        baselines; options ``base=untaxed|mixed``, ``scope=instalment``, ``partial=pro_rata``,
+        ``roll=following|modified_following|preceding|modified_preceding``,
+        ``remainder=first|largest_remainder``,
         ``baseline=STEPS``.
 
         Raises:
@@ -1564,6 +1565,7 @@ _FIXED_TIER = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)/(\S+)")
 _FIXED = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)")
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_GLUED_NET = re.compile(r"n(?:et)?(\d{1,5})")
 _NUMBER = re.compile(r"-?\d")
 _OPTIONS: dict[str, type[enum.Enum]] = {
     "base": DiscountBase,
@@ -1719,6 +1721,12 @@ class _Parser:
                 self.add_line(self.steps(token[2:], position + 2))
                 self.skip_days()
                 continue
+            glued = _GLUED_NET.fullmatch(low)
+            if glued:  # N30, NET30
+                self.i += 1
+                self.add_line(self.steps(token[glued.start(1) :], position + glued.start(1)))
+                self.skip_days()
+                continue
             if low == "then":
                 if not self.lines:
                     raise self.error(token, position, "'then' needs a line before it")
@@ -1736,7 +1744,7 @@ class _Parser:
                 self.i += 2
                 self.add_due_day(int(ordinal[1]), token, position)
                 continue
-            if low.isdigit() and nxt is not None and nxt[0].lower() == "mfi":
+            if low.isdigit() and nxt is not None and nxt[0].lower() in ("mfi", "prox"):
                 self.i += 2
                 self.add_due_day(int(low), token, position)
                 continue
