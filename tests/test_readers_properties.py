@@ -187,9 +187,11 @@ def test_mt940_round_trip_of_amounts_dates_and_references(statement: Statement) 
         + _mt940_amount(closing)
     )
     read = read_mt940("\r\n".join(lines) + "\r\n-\r\n")
-    assert [(p.payment_id, p.value_date, p.booking_date, p.amount) for p in read.lines] == [
+    assert [(p.bank_reference, p.value_date, p.booking_date, p.amount) for p in read.lines] == [
         (p.payment_id, p.value_date, p.booking_date, p.amount) for p in statement.lines
     ]
+    prefix = f"{statement.account}/20260101/"
+    assert [p.payment_id for p in read.lines] == [prefix + p.payment_id for p in statement.lines]
     assert (read.opening_balance, read.closing_balance) == (opening, closing)
 
 
@@ -212,7 +214,7 @@ def test_bai2_round_trip_of_amounts_and_value_dates(statement: Statement) -> Non
         f"99,{total},1,{len(details) + 6}/",
     ]
     read = read_bai2("\n".join(records))
-    assert [(p.payment_id, p.value_date, p.amount) for p in read.lines] == [
+    assert [(p.bank_reference, p.value_date, p.amount) for p in read.lines] == [
         (p.payment_id, p.value_date, p.amount) for p in statement.lines
     ]
     assert all(isinstance(p.amount.amount, Decimal) for p in read.lines)

@@ -54,7 +54,7 @@ def test_mt940_german_two_statements() -> None:
 def test_mt940_german_structured_details() -> None:
     first, _ = read_mt940_statements(DATA / "mt940_de_two_days.sta")
     p = first.lines[0]
-    assert p.payment_id == "8327000090031789"
+    assert p.payment_id == "37040044/0532013000/20260303/8327000090031789"
     assert p.amount == money("1190.00", "EUR")
     assert p.value_date == p.booking_date == dt.date(2026, 3, 2)
     assert p.payer_name == "MUELLER MASCHINENBAU GMBH"
@@ -65,7 +65,8 @@ def test_mt940_german_structured_details() -> None:
     fee = first.lines[1]
     assert fee.amount == money("-12.50", "EUR")
     assert fee.remittance_info == "KONTOFUEHRUNG 02/2026"
-    assert fee.payment_id == "STARTUMS/00001/001/2"
+    assert fee.bank_reference == ""
+    assert fee.payment_id == "37040044/0532013000/20260303/2"  # account, statement date, line
 
 
 def test_mt940_wrapped_purpose_keywords_and_reversal() -> None:
@@ -79,7 +80,7 @@ def test_mt940_wrapped_purpose_keywords_and_reversal() -> None:
     assert p.payer_account == "DE44500105175407324931"
     assert reversal.is_reversal
     assert reversal.amount == money("-150.00", "EUR")  # RC: reversal of a credit
-    assert [q.payment_id for q in iter_payments(second)] == ["8327000090031790"]
+    assert [q.bank_reference for q in iter_payments(second)] == ["8327000090031790"]
 
 
 def test_mt940_slash_keywords_in_a_swift_envelope() -> None:
@@ -229,7 +230,8 @@ def test_bai2_accounts_lines_and_balances() -> None:
 def test_bai2_continuation_text_references_and_value_date() -> None:
     usd, _ = read_bai2_statements(DATA / "bai2_two_accounts.bai")
     wire, lockbox, check = usd.lines
-    assert wire.payment_id == wire.bank_reference == "BR0001"
+    assert wire.bank_reference == "BR0001"
+    assert wire.payment_id == "0012345678/20260302/BR0001"
     assert wire.reference == "INV-2001"
     assert wire.payer_name == "ACME CORP"
     assert wire.remittance_info == (

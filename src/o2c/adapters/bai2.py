@@ -361,7 +361,8 @@ class _Parser:
         statement_id = f"{self.file_id}/{account}/{as_of:%Y%m%d}"
         lines: list[Payment] = []
         while self.peek() == "16":
-            payment, units, count = self.detail(code, as_of, statement_id, len(lines) + 1)
+            prefix = f"{account}/{as_of:%Y%m%d}"
+            payment, units, count = self.detail(code, as_of, prefix, len(lines) + 1)
             total += units
             records += count
             if payment is not None:
@@ -395,8 +396,9 @@ class _Parser:
         return total, records
 
     def detail(
-        self, code: str, as_of: dt.date, statement_id: str, number: int
+        self, code: str, as_of: dt.date, prefix: str, number: int
     ) -> tuple[Payment | None, int, int]:
+        """The payment of a ``16``; its id is ``<account>/<as-of date>/<bank ref or n>``."""
         _, first, line, more = self.records[self.pos]
         self.pos += 1
         at = f"line {line}"
@@ -439,7 +441,7 @@ class _Parser:
             return None, units, 1 + len(more)
         amount = from_minor(units * direction, code)
         payment = Payment(
-            payment_id=bank_ref or f"{statement_id}/{number}",
+            payment_id=f"{prefix}/{bank_ref or number}",
             payer_name=_payer_name(remittance),
             value_date=value_date,
             booking_date=as_of,

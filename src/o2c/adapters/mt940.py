@@ -229,6 +229,7 @@ def _statement(message: list[_Tag]) -> Statement:
         )
     code = opening.currency.code
     sequence = sequence_tag.value.strip()
+    account = account_tag.value.strip()
     lines: list[Payment] = []
     total = zero(code)
     index = message.index(closing_tag)
@@ -242,10 +243,7 @@ def _statement(message: list[_Tag]) -> Statement:
         details = message[position + 1] if position + 1 < len(message) else None
         info = details if details is not None and details.name == "86" else None
         number = len(lines) + 1
-        default_id = (
-            f"{statement_id}/{sequence}/{number}" if sequence else f"{statement_id}/{number}"
-        )
-        payment = _payment(tag, info, code, opening_date, default_id)
+        payment = _payment(tag, info, code, f"{account}/{closing_date:%Y%m%d}", number)
         total += payment.amount
         lines.append(payment)
     if opening + total != closing:
@@ -257,7 +255,7 @@ def _statement(message: list[_Tag]) -> Statement:
         )
     return Statement(
         statement_id=statement_id,
-        account=account_tag.value.strip(),
+        account=account,
         currency=code,
         lines=tuple(_unique_ids(lines)),
         opening_balance=opening,
@@ -279,7 +277,8 @@ def _unique_ids(lines: list[Payment]) -> list[Payment]:
     return result
 
 
-def _payment(tag: _Tag, info: _Tag | None, code: str, near: dt.date, default_id: str) -> Payment:
+def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) -> Payment:
+    """The payment of a ``:61:`` line; its id is ``<account>/<statement date>/<bank ref or n>``."""
     at = f"line {tag.line}"
     match = _statement_line_pattern().match(tag.value)
     if match is None:
@@ -319,7 +318,9 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, near: dt.date, default_id:
     if not text and extra:
         text = extra
     return Payment(
-        payment_id=bank_ref if bank_ref and bank_ref.upper() != "NONREF" else default_id,
+        payment_id=f"{prefix}/{bank_ref}"
+        if bank_ref and bank_ref.upper() != "NONREF"
+        else f"{prefix}/{number}",
         value_date=value_date,
         booking_date=booking,
         amount=-amount if negative else amount,
