@@ -116,11 +116,17 @@ def _optional(value: object) -> str | None:
     return _text(value) or None
 
 
+def _text_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    return tuple(_text(v) for v in value)
+
+
 @attrs.frozen(kw_only=True)
 class Address:
     """A postal address (EN 16931 BG-8); ``country`` is an ISO 3166-1 alpha-2 code."""
 
-    lines: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    lines: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple)
     city: str | None = attrs.field(default=None, converter=_optional)
     postal_code: str | None = attrs.field(default=None, converter=_optional)
     subdivision: str | None = attrs.field(default=None, converter=_optional)
