@@ -767,6 +767,8 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             if hyp.rate is not None:
                 hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
             hyps.append(hyp)
+            if not hyp.exact and rate == 1:
+                hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
         # Several named items.
         if len(chits) > 1:
             hyps.extend(
@@ -780,8 +782,14 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
 
     # --- C. The customer's open items by amount ---------------------------------------------
     if not any(h.confidence >= policy.auto_threshold for h in hyps):
+        named = {h.item_id for h in live_hits if h.strength >= 0.85}
         for cid, score in sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
-            hyps.extend(_customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text))
+            for hyp in _customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text):
+                if named and not named <= hyp.key:
+                    # The text names other open documents: the amount alone does not overrule.
+                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.02)
+                    hyp.evidence.append("but the text names other open documents")
+                hyps.append(hyp)
 
     # --- D. The amount alone ----------------------------------------------------------------
     if not hyps:
@@ -865,6 +873,48 @@ def _structured_hypothesis(payment: Payment, ctx: _Context, payer: _Payer) -> _H
     score = max(payer.scores.get(c, 0.0) for c in customers)
     conf = 0.97 + 0.02 * score
     return _Hyp(fits, 0, conf, [" ".join(evidence), "the stated amounts add up to the payment"])
+
+
+def _conflicting_exact_items(
+    hyp: _Hyp,
+    item: _Item,
+    amount: int,
+    payment: Payment,
+    ctx: _Context,
+    hits: tuple[ReferenceHit, ...],
+) -> list[_Hyp]:
+    """Other open items of the named item's customer that the amount fits exactly.
+
+    A reference names one invoice but the amount is exactly another one's: either the
+    reference or the amount is wrong, so neither is posted without a person.
+    """
+    named = {h.item_id for h in hits}
+    others = [
+        i
+        for i in ctx.by_amount.get((item.currency, amount), ())
+        if i.customer_id == item.customer_id
+        and i.item_id not in named
+        and ctx.remaining.get(i.item_id) == amount
+    ]
+    if not others:
+        return []
+    hyp.confidence = min(hyp.confidence - 0.15, ctx.policy.auto_threshold - 0.01)
+    hyp.evidence.append(
+        f"but {others[0].item_id} {others[0].document_number} of the same customer is open "
+        "for exactly this amount"
+    )
+    return [
+        _Hyp(
+            [(other, _Fit(amount, amount, [], 1.0, ""))],
+            0,
+            hyp.confidence - 0.01,
+            [
+                f"amount equals the open amount of {other.item_id} {other.document_number}",
+                f"although the reference names {item.item_id}",
+            ],
+        )
+        for other in others[:2]
+    ]
 
 
 def _later_instalment(item: _Item, chits: list[ReferenceHit], ctx: _Context) -> bool:
