@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,3 +89,30 @@ def test_damaged_samples_are_refused_cleanly(name: str, data: st.DataObject) -> 
             line[j] = data.draw(st.sampled_from(b"0123456789,.;:/-?<>&\"' ACDXZ\x00\xff"))
         lines[i] = bytes(line)
     _whole_or_refused(reader, b"\n".join(lines))
+
+
+def test_missing_extra_names_the_bank_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from o2c.adapters import bai2, mt940
+    from o2c.errors import MissingExtraError
+
+    for module in ("defusedxml", "defusedxml.ElementTree", "mt940", "mt940.tags", "bai2"):
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setitem(sys.modules, "bai2.constants", None)
+    mt940._statement_line_pattern.cache_clear()
+    bai2._type_codes.cache_clear()
+    try:
+        for name in ("camt053", "mt940", "bai2"):
+            reader, sample = READERS[name]
+            raised: MissingExtraError | None = None
+            try:
+                reader((DATA / sample).read_bytes())
+            except MissingExtraError as exc:
+                raised = exc
+            assert raised is not None, name
+            assert raised.extra == "bank"
+            assert 'pip install "o2c[bank]"' in str(raised)
+    finally:
+        mt940._statement_line_pattern.cache_clear()
+        bai2._type_codes.cache_clear()
