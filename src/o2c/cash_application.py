@@ -769,6 +769,8 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             hyps.append(hyp)
             if not hyp.exact and rate == 1:
                 hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
+            if hyp.on_account > 0 and rate == 1 and len(live_hits) == 1:
+                hyps.extend(_named_plus_unnamed(hyp, item, amount, payment, ctx))
         # Several named items.
         if len(chits) > 1:
             hyps.extend(
@@ -914,6 +916,43 @@ def _conflicting_exact_items(
             ],
         )
         for other in others[:2]
+    ]
+
+
+def _named_plus_unnamed(
+    hyp: _Hyp, item: _Item, amount: int, payment: Payment, ctx: _Context
+) -> list[_Hyp]:
+    """The named item plus other open items of its customer that make up the overpayment.
+
+    A payer who names one invoice and pays exactly two may have forgotten the second number:
+    as plausible as money on account, so the two hypotheses tie and neither is posted.
+    """
+    rest = hyp.on_account
+    pool = [
+        i
+        for i in ctx.by_customer.get(item.customer_id, ())
+        if i is not item and i.currency == item.currency and 0 < ctx.remaining.get(i.item_id, 0)
+    ]
+    pool.sort(key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id))
+    pool = pool[: ctx.policy.max_subset_items]
+    values = [ctx.remaining[i.item_id] for i in pool]
+    subsets = _subset_sums(values, rest, 3, limit=1)
+    if not subsets:
+        return []
+    fits = [(item, _Fit(hyp.fits[0][1].applied, hyp.fits[0][1].paid, [], 1.0, ""))]
+    fits += [(pool[k], _Fit(values[k], values[k], [], 1.0, "")) for k in subsets[0]]
+    return [
+        _Hyp(
+            fits,
+            0,
+            hyp.confidence,
+            [
+                *hyp.evidence[:2],
+                "the rest is exactly the open amount of "
+                + ", ".join(pool[k].item_id for k in subsets[0])
+                + " (not named)",
+            ],
+        )
     ]
 
 

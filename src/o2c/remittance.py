@@ -408,6 +408,8 @@ def _expand(
         is_range = separator in _RANGE_SEPARATORS and int(full_number) > int(current)
         if not is_range and not _LIST_SEPARATOR.match(separator):
             break
+        if int(full_number) <= int(current):
+            break  # lists ascend; "INV-100673/1" is an instalment, not INV-100671
         if len(token) == len(last) and not is_range:
             full_number = token  # "INV-2026-100673, -100674": the next number in full
         numbers = [full_number]
