@@ -505,3 +505,9 @@ def test_currency_comes_from_the_entries_without_account_currency() -> None:
     assert st.currency == "EUR"
     assert st.lines[0].payment_id == "S/1"
     assert st.lines[0].value_date == dt.date(2026, 3, 2)  # the booking date, without ValDt
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1190.", "1190.00"), ("+1190.0", "1190.00")])
+def test_amounts_in_any_xsd_decimal_spelling(text: str, expected: str) -> None:
+    xml = _broken('<Amt Ccy="EUR">1190.00</Amt>', f'<Amt Ccy="EUR">{text}</Amt>')
+    assert read_camt053(xml).lines[0].amount == money(expected, "EUR")

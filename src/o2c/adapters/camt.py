@@ -73,6 +73,8 @@ _MESSAGES = {
     "053": ("BkToCstmrStmt", "Stmt", StatementFormat.CAMT053),
     "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn", StatementFormat.CAMT054),
 }
+#: A non-negative xs:decimal (``1500``, ``1500.``, ``.50``, ``+12.5``); no exponent, no sign.
+_XSD_DECIMAL = re.compile(r"\+?(\d+(\.\d*)?|\.\d+)")
 _CREDIT_NOTE_TYPES = frozenset({"CREN", "CNFA"})
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD",)
@@ -210,7 +212,7 @@ class _Reader:
             value = Decimal(text)
         except InvalidOperation:
             value = Decimal("NaN")
-        if not value.is_finite() or value < 0 or not re.fullmatch(r"\d+(\.\d+)?", text):
+        if not value.is_finite() or value < 0 or not _XSD_DECIMAL.fullmatch(text):
             raise StatementFormatError(
                 f"{field} {text!r} is not a non-negative decimal amount", location=at, value=text
             )
