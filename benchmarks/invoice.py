@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from o2c.invoice import Address, Customer, Invoice, InvoiceLine
 from o2c.money import money
-from o2c.tax import Tax
+from o2c.tax import Tax, compute
 from o2c.terms import PaymentTerms
 
 CENT = Decimal("0.01")
@@ -79,6 +79,46 @@ def with_o2c() -> tuple[Decimal, Decimal, dt.date, dt.date, Decimal]:
     )
 
 
+def baseline_tax() -> tuple[Decimal, Decimal, Decimal]:
+    """The loop's tax part only: nets, one tax per rate, total."""
+    bases = [Decimal(0), Decimal(0)]
+    for i, (qty, price) in enumerate(ITEMS):
+        bases[i % 2] += (qty * price).quantize(CENT, ROUND_HALF_UP)
+    untaxed = bases[0] + bases[1]
+    tax = Decimal(0)
+    for base, rate in zip(bases, RATES, strict=True):
+        tax += (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    return untaxed, tax, untaxed + tax
+
+
+def baseline_terms() -> tuple[dt.date, dt.date, Decimal]:
+    """The loop's terms part only: due date, discount deadline, discount."""
+    total = Decimal("1234.56")
+    discount = (total * 2 / 100).quantize(CENT, ROUND_HALF_UP)
+    return DAY + dt.timedelta(days=30), DAY + dt.timedelta(days=10), discount
+
+
+def o2c_tax() -> Decimal:
+    """o2c's tax engine alone on the same lines."""
+    return compute(LINES, "EUR").total.amount
+
+
+TOTAL = money("1234.56", "EUR")
+
+
+def o2c_terms() -> object:
+    """o2c's terms schedule alone (issue 3's PaymentTerms.schedule)."""
+    return TERMS.schedule(DAY, TOTAL)
+
+
+def without_terms() -> Decimal:
+    """The invoice without terms: tax, totals, RF reference, validation of construction."""
+    inv = Invoice.create(
+        number="INV-2026-0042", customer=CUSTOMER, issue_date=DAY, currency="EUR", lines=LINES
+    )
+    return inv.totals.amount_due.amount
+
+
 def rate(fn: Callable[[], object], seconds: float) -> float:
     """Calls per second of ``fn`` over about ``seconds`` (best of three rounds)."""
     best = 0.0
@@ -108,6 +148,19 @@ def main() -> None:
     print(f"  hand-written Decimal loop: {base:12,.0f} invoices/s")
     print(f"  o2c Invoice.create:        {ours:12,.0f} invoices/s")
     print(f"  ratio (loop / o2c):        {base / ours:12.2f}x   (aim: within 3x)")
+    print("where the time goes (calls/s; ratio against the matching part of the loop):")
+    tax_loop = rate(baseline_tax, args.seconds / 2)
+    parts = [
+        ("o2c.tax.compute (tax engine)", rate(o2c_tax, args.seconds / 2), tax_loop),
+        ("Invoice.create without terms", rate(without_terms, args.seconds / 2), tax_loop),
+        (
+            "PaymentTerms.schedule (terms)",
+            rate(o2c_terms, args.seconds / 2),
+            rate(baseline_terms, args.seconds / 2),
+        ),
+    ]
+    for label, calls, loop in parts:
+        print(f"  {label:30} {calls:10,.0f}/s   loop {loop:10,.0f}/s   ratio {loop / calls:6.2f}x")
 
 
 if __name__ == "__main__":
