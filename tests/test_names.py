@@ -103,3 +103,15 @@ def test_similarity_is_symmetric_and_bounded(a: str, b: str) -> None:
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once or not once
+
+
+def test_same_words_other_legal_form_scores_lower() -> None:
+    index = NameIndex.build([("A", "Polar Foods SARL"), ("B", "Polar Foods S.p.A.")])
+    best = index.lookup("POLAR FOODS SARL")
+    assert [m.customer_id for m in best] == ["A", "B"]
+    assert best[0].score == 1.0
+    assert best[1].score == names.LEGAL_FORM_MISMATCH
+    assert {m.score for m in index.lookup("Polar Foods")} == {1.0}  # no form given: both
+    assert index.lookup("Orion Ltd")[0].score if index.lookup("Orion Ltd") else True
+    ltd = NameIndex.build([("C", "Orion Furniture Co., Ltd.")]).lookup("ORION FURNITURE LIMITED")
+    assert ltd[0].score == 1.0

@@ -35,6 +35,7 @@ import attrs
 
 __all__ = [
     "LEGAL_FORMS",
+    "LEGAL_FORM_MISMATCH",
     "NameIndex",
     "NameMatch",
     "NameMatchKind",
@@ -257,6 +258,9 @@ class NameMatch:
     kind: NameMatchKind
 
 
+#: The score factor for the same words under an incompatible legal form.
+LEGAL_FORM_MISMATCH = 0.75
+
 _KIND_SCORE = {
     NameMatchKind.EXACT: 1.0,
     NameMatchKind.ALIAS: 0.98,
@@ -344,12 +348,21 @@ class NameIndex:
             if old is None or old.score < score:
                 found[customer_id] = NameMatch(customer_id, round(score, 4), kind)
 
+        legal_text = " ".join(legal)
+
+        def form_factor(cid: str) -> float:
+            # Same words, another legal form: "Polar Foods SARL" is not "Polar Foods S.p.A.".
+            theirs = self.legal.get(cid, "")
+            if legal_text and theirs and not _legal_compatible(legal_text, theirs):
+                return LEGAL_FORM_MISMATCH
+            return 1.0
+
         for cid in self.by_exact.get(norm, ()):
-            offer(cid, _KIND_SCORE[NameMatchKind.EXACT], NameMatchKind.EXACT)
+            offer(cid, _KIND_SCORE[NameMatchKind.EXACT] * form_factor(cid), NameMatchKind.EXACT)
         for cid in self.by_alias.get(comp, ()):
             offer(cid, _KIND_SCORE[NameMatchKind.ALIAS], NameMatchKind.ALIAS)
         for cid in self.by_compact.get(comp, ()):
-            offer(cid, _KIND_SCORE[NameMatchKind.COMPACT], NameMatchKind.COMPACT)
+            offer(cid, _KIND_SCORE[NameMatchKind.COMPACT] * form_factor(cid), NameMatchKind.COMPACT)
         if not found and len(comp) >= 5:
             ratio = _ratio_function()
             cutoff = self.fuzzy_cutoff
@@ -358,7 +371,6 @@ class NameIndex:
                 if r >= cutoff:
                     offer(cid, 0.6 + 0.35 * (r - cutoff) / (1.0 - cutoff), NameMatchKind.FUZZY)
         if len(words) == 1 and 2 <= len(comp) <= 4:
-            legal_text = " ".join(legal)
             shared = [
                 cid
                 for cid in self.by_initials.get(comp, ())
@@ -382,10 +394,22 @@ class NameIndex:
         return [self.compact_names[i] for _, _, i in hits]
 
 
+_LEGAL_SYNONYMS = {
+    "limited": "ltd",
+    "corporation": "corp",
+    "incorporated": "inc",
+    "company": "co",
+    "oyj": "oy",
+}
+
+
 def _legal_compatible(payer_form: str, customer_form: str) -> bool:
+    """Whether two legal forms may be the same ("Ltd." and "Co., Ltd.", "Limited" and "Ltd")."""
     if not customer_form:
         return False
-    return payer_form == customer_form or payer_form in customer_form.split()
+    payer = [_LEGAL_SYNONYMS.get(w, w) for w in payer_form.split()]
+    theirs = [_LEGAL_SYNONYMS.get(w, w) for w in customer_form.split()]
+    return payer == theirs or all(w in theirs for w in payer) or all(w in payer for w in theirs)
 
 
 def _add(table: dict[str, list[str]], key: str, value: str) -> None:
