@@ -217,6 +217,28 @@ def test_fixed_lines_without_balance_must_add_up() -> None:
         terms.schedule(D(2024, 1, 1), eur("160.00"))
 
 
+@pytest.mark.parametrize("policy", list(RemainderPolicy))
+def test_fixed_lines_keep_their_amount_when_percent_lines_round(policy: RemainderPolicy) -> None:
+    lines = (
+        TermLine.of_percent("30", 10),
+        TermLine.of_percent("50", 20),
+        TermLine.of_amount(eur("0.03"), 30),
+    )
+    terms = PaymentTerms(lines=lines, remainder=policy)
+    # 30% and 50% of 0.15 are 0.045 and 0.075: half-up 0.05 + 0.08 + 0.03 would be 0.16.
+    got = [i.amount.amount for i in terms.schedule(D(2024, 1, 1), eur("0.15")).instalments]
+    assert sum(got) == Decimal("0.15")
+    assert got[2] == Decimal("0.03")
+    with pytest.raises(InvalidTermsError, match="add a balance line"):
+        terms.schedule(D(2024, 1, 1), eur("0.16"))  # 0.048 + 0.08 + 0.03 is not 0.16
+
+
+def test_fixed_lines_must_be_at_the_minor_unit() -> None:
+    terms = PaymentTerms.parse("EUR10.005 advance, balance net 30")
+    with pytest.raises(InvalidTermsError, match="line 1 amount"):
+        terms.schedule(D(2024, 1, 1), eur("100.00"))
+
+
 def test_fixed_line_in_other_currency_is_refused() -> None:
     terms = PaymentTerms.parse("USD100.00 advance, balance net 30")
     with pytest.raises(CurrencyMismatchError):

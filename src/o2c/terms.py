@@ -1349,56 +1349,60 @@ def _build_schedule(
             if cash_step is not None:
                 value = quantize_decimal(value, cash_step, cash_mode)
             parts[i] = value
-    if largest:
-        percent_idx = [i for i, ln in enumerate(lines) if ln.kind is LineKind.PERCENT]
-        fixed_sum = sum((p for p in parts if p is not None), _ZERO)
-        rest = amount - fixed_sum
-        if rest >= 0 and percent_idx:
-            shares = allocate_decimal(
-                rest, [lines[i].percent for i in percent_idx], unit, policy=terms.remainder
-            )
-            for i, share in zip(percent_idx, shares, strict=True):
-                parts[i] = share
-    running = exact_running = _ZERO
-    for i, part in enumerate(parts):
-        if part is None:
+    # Refuse lines that exceed the total before any rounding (naming the line that crosses).
+    exact_running = _ZERO
+    for i, line in enumerate(lines):
+        if line.kind is LineKind.BALANCE:
             continue
-        line = lines[i]
-        exact_running += amount * line.percent / _HUNDRED if line.percent is not None else part
+        if line.percent is not None:
+            exact_running += amount * line.percent / _HUNDRED
+        else:
+            assert line.amount is not None
+            _check_amount(line.amount, f"line {i + 1} amount", unit)
+            exact_running += line.amount.amount
         if exact_running > amount:
             raise InvalidTermsError(
                 f"line {i + 1} brings the instalments to {exact_running} {code}, over the total "
                 f"{amount} {code}: lower the line or make it the balance",
                 field="lines",
-                value=part,
+                value=line.percent if line.percent is not None else line.amount,
                 line=i + 1,
             )
-        if running + part > amount:
-            # Only rounding up can get here: the line that would cross the total is cut to fit.
-            part = parts[i] = amount - running
-        running += part
+    percent_idx = [i for i, ln in enumerate(lines) if ln.kind is LineKind.PERCENT]
+    if balance_index is None and exact_running != amount:
+        raise InvalidTermsError(
+            f"the lines add up to {exact_running} {code}, not the total {amount} {code}: add a "
+            "balance line",
+            field="lines",
+            value=exact_running,
+            line=n,
+        )
+    if largest and percent_idx:
+        fixed_sum = sum((p for p in parts if p is not None), _ZERO)
+        shares = allocate_decimal(
+            amount - fixed_sum,
+            [lines[i].percent for i in percent_idx],
+            unit,
+            policy=terms.remainder,
+        )
+        for i, share in zip(percent_idx, shares, strict=True):
+            parts[i] = share
+    running = sum((p for p in parts if p is not None), _ZERO)
+    order = percent_idx if terms.remainder is RemainderPolicy.FIRST else percent_idx[::-1]
+    if running > amount:
+        # Only rounding up gets here (the exact lines fit): percent lines give the excess back,
+        # the last one first (the first one first under RemainderPolicy.FIRST), never below 0.
+        excess = running - amount
+        for i in order:
+            cut = min(excess, parts[i] or _ZERO)
+            parts[i] = (parts[i] or _ZERO) - cut
+            excess -= cut
+        running = amount
     if balance_index is not None:
         parts[balance_index] = amount - running
-    elif not largest:
-        exact = sum(
-            (
-                amount * ln.percent / _HUNDRED
-                if ln.percent is not None
-                else (ln.amount.amount if ln.amount is not None else _ZERO)
-                for ln in lines
-            ),
-            _ZERO,
-        )
-        if exact != amount:
-            raise InvalidTermsError(
-                f"the lines add up to {exact} {code}, not the total {amount} {code}: add a "
-                "balance line",
-                field="lines",
-                value=exact,
-                line=n,
-            )
-        target = 0 if terms.remainder is RemainderPolicy.FIRST else n - 1
-        parts[target] = (parts[target] or _ZERO) + (amount - running)
+    elif running != amount and order:
+        # No balance line: the last (or first) percent line absorbs the rounding remainder.
+        parts[order[0]] = (parts[order[0]] or _ZERO) + (amount - running)
     amounts = [p if p is not None else _ZERO for p in parts]
 
     # Untaxed and tax shares.
