@@ -511,3 +511,13 @@ def test_currency_comes_from_the_entries_without_account_currency() -> None:
 def test_amounts_in_any_xsd_decimal_spelling(text: str, expected: str) -> None:
     xml = _broken('<Amt Ccy="EUR">1190.00</Amt>', f'<Amt Ccy="EUR">{text}</Amt>')
     assert read_camt053(xml).lines[0].amount == money(expected, "EUR")
+
+
+def test_invoicee_names_the_party_a_parent_pays_for() -> None:
+    strd = (
+        "<Strd><RfrdDocInf><Nb>INV-9</Nb></RfrdDocInf>"
+        '<RfrdDocAmt><RmtdAmt Ccy="EUR">900.00</RmtdAmt></RfrdDocAmt>'
+        "<Invcee><Nm>Gamma Services SAS</Nm></Invcee></Strd>"
+    )
+    (doc,) = read_camt053(_one_entry(strd, header=PAGE_2)).lines[0].documents
+    assert doc.invoicee_name == "Gamma Services SAS"

@@ -100,6 +100,9 @@ class RemittanceDocument:
     #: A creditor reference given in the same structured block (ISO 11649 ``RF...`` or
     #: another scheme); may be the only identification when ``number`` is empty.
     creditor_reference: str = ""
+    #: The party the document was issued to when the block names it (camt ``Invcee``): a
+    #: parent paying for a subsidiary names the subsidiary here.
+    invoicee_name: str = ""
 
     @property
     def signed_amount_paid(self) -> Money | None:

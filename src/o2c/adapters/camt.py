@@ -566,6 +566,7 @@ class _Reader:
         for s, strd in enumerate(self.findall(rmt, "Strd"), 1):
             strd_at = f"{rmt_at}/Strd[{s}]"
             ref = self.text(strd, "CdtrRefInf/Ref")
+            invoicee = self.party_name(strd, "Invcee")
             creditor_ref = creditor_ref or ref
             texts.extend(
                 t for a in self.findall(strd, "AddtlRmtInf") if (t := (a.text or "").strip())
@@ -574,7 +575,11 @@ class _Reader:
             infos = self.findall(strd, "RfrdDocInf")
             if not infos:
                 if ref or block:
-                    documents.append(RemittanceDocument(number="", creditor_reference=ref, **block))
+                    documents.append(
+                        RemittanceDocument(
+                            number="", creditor_reference=ref, invoicee_name=invoicee, **block
+                        )
+                    )
                 continue
             for d, info in enumerate(infos, 1):
                 info_at = f"{strd_at}/RfrdDocInf[{d}]"
@@ -595,6 +600,7 @@ class _Reader:
                         is_credit_note=doc_type.upper() in _CREDIT_NOTE_TYPES,
                         document_date=self.date(info, "RltdDt", info_at),
                         creditor_reference=ref,
+                        invoicee_name=invoicee,
                         **amounts,
                     )
                 )
