@@ -54,11 +54,6 @@ from o2c.ledger import (
 from o2c.money import CONTEXT, RoundingPolicy, currency, to_decimal
 
 __all__ = [
-    "EU_MINIMUM_COMPENSATION",
-    "FRANCE_COMPENSATION",
-    "GERMANY_COMPENSATION",
-    "IRELAND_COMPENSATION",
-    "UK_COMPENSATION",
     "Claim",
     "ClaimLine",
     "CompensationTable",
@@ -71,8 +66,12 @@ __all__ = [
     "DunningNotice",
     "DunningPolicy",
     "DunningRun",
+    "EU_MINIMUM_COMPENSATION",
     "Exclusion",
     "ExclusionReason",
+    "FRANCE_COMPENSATION",
+    "GERMANY_COMPENSATION",
+    "IRELAND_COMPENSATION",
     "InterestPeriod",
     "InterestRule",
     "PromiseToPay",
@@ -81,6 +80,7 @@ __all__ = [
     "ReferenceRateTable",
     "Signal",
     "SignalKind",
+    "UK_COMPENSATION",
     "broken_promises",
     "days_in_arrears",
     "early_warnings",
