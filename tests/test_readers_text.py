@@ -489,3 +489,22 @@ def test_valid_rf_references_become_creditor_references(reference: str, expected
     mt = mt.replace("/REMI/STRD/CUR/RF18539007547034/", "/REMI/USTD//X/")
     if " " not in reference:
         assert read_mt940(mt).lines[1].creditor_reference == expected
+
+
+def test_mt940_year_end_entry_dates_free_text_and_other_tags() -> None:
+    st = read_mt940(DATA / "mt940_gb_year_end.sta")
+    assert (st.statement_id, st.sequence_number, st.currency) == ("GB-YE-2025", "365", "GBP")
+    payment, refund, fee = st.lines
+    # booked on 2 January for value 31 December: the entry date is in the next year
+    assert payment.value_date == dt.date(2025, 12, 31)
+    assert payment.booking_date == dt.date(2026, 1, 2)
+    assert payment.reference == "INV-88123"  # the :61: customer reference
+    assert payment.remittance_info == (
+        "PAYMENT FROM NORTHWIND TRADING LTD INVOICES INV-88123 AND INV-88124 "
+        "LESS CREDIT NOTE CN-311"
+    )
+    assert refund.amount == money("20.00", "GBP")
+    assert refund.is_reversal  # RD: a reversed charge, not a customer payment
+    assert refund.remittance_info == "REVERSAL OF CHARGE"  # :61: supplementary details
+    assert fee.amount == money("-4.50", "GBP")
+    assert [p.reference for p in iter_payments(st)] == ["INV-88123"]
