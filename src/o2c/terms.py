@@ -1314,12 +1314,12 @@ def _build_schedule(
         day = apply_steps(steps, start)
         return day if no_roll else roll(day, convention, cal)
 
-    deadlines: dict[tuple[DateStep, ...], dt.date] = {}
+    deadlines: dict[int, dt.date] = {}  # by id(): the tiers live as long as this call
 
     def deadline_of(tier: DiscountTier) -> dt.date:
-        found = deadlines.get(tier.deadline)
+        found = deadlines.get(id(tier))
         if found is None:
-            found = deadlines[tier.deadline] = rolled(tier.deadline, baseline)
+            found = deadlines[id(tier)] = rolled(tier.deadline, baseline)
         return found
 
     # Due dates.
