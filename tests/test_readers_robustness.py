@@ -34,11 +34,26 @@ _CSV = CsvMapping(
     skip_lines=2,
 )
 
+_US = CsvMapping(
+    payment_id="id",
+    value_date="date",
+    indicator="type",
+    amount="amount",
+    currency="currency",
+    payer_name="payer",
+    remittance_info="memo",
+    sign=SignConvention.INDICATOR,
+    thousands_separator=",",
+)
+
 READERS: dict[str, tuple[Callable[[Any], object], str]] = {
     "camt053": (read_camt053_statements, "camt053_v08_structured.xml"),
     "camt054": (read_camt054_statements, "camt054_v06_notification.xml"),
     "mt940": (read_mt940_statements, "mt940_de_two_days.sta"),
     "mt940-slash": (read_mt940_statements, "mt940_nl_slash.sta"),
+    "mt940-gb": (read_mt940_statements, "mt940_gb_year_end.sta"),
+    "camt053-v02": (read_camt053_statements, "camt053_v02_single.xml"),
+    "csv-us": (lambda source: read_csv(source, _US), "payments_us.csv"),
     "bai2": (read_bai2_statements, "bai2_two_accounts.bai"),
     "csv": (lambda source: read_csv(source, _CSV), "payments_de.csv"),
 }
