@@ -451,3 +451,56 @@ def test_minor_units_survive_the_allocations() -> None:
     items = [item("J1", "C2", "0200001", "130074", currency="JPY")]
     r = one(pay("P1", "130074", currency="JPY", reference="0200001"), items)
     assert to_minor(r.allocations[0].applied) == 130074
+
+
+# -- structured remittance and conflicting evidence ------------------------------------------
+
+
+def test_structured_remittance_states_the_allocation() -> None:
+    from o2c.statement import RemittanceDocument
+
+    documents = (
+        RemittanceDocument(
+            number="INV-2026-100001",
+            amount_paid=money("980.00", "EUR"),
+            discount=money("20.00", "EUR"),
+        ),
+        RemittanceDocument(
+            number="INV-2026-100003",
+            amount_paid=money("390.00", "EUR"),
+            adjustment=money("10.00", "EUR"),
+            adjustment_reason="DAMG",
+        ),
+    )
+    p = Payment(
+        payment_id="P1",
+        value_date=DAY + dt.timedelta(days=5),
+        amount=money("1370.00", "EUR"),
+        documents=documents,
+    )
+    r = one(p)
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I1": "1000.00", "I3": "400.00"}
+    assert residuals(r) == [("discount", "20.00"), ("deduction", "10.00")]
+    assert [x.reason for a in r.allocations for x in a.residuals][1] == "DAMG"
+
+
+def test_reference_to_one_item_with_the_amount_of_another_is_not_posted() -> None:
+    # INV-2026-100003 is open for 400.00; the payer names it but pays 250.00, exactly I2.
+    r = one(pay("P1", "250.00", name="Baltic Steel Inc.", reference="INV-2026-100003"))
+    assert r.decision is Decision.SUGGEST
+    assert {s.allocations[0].item_id for s in r.suggestions} >= {"I2", "I3"}
+
+
+def test_named_item_plus_unnamed_rest_ties_with_money_on_account() -> None:
+    r = one(pay("P1", "650.00", name="Baltic Steel Inc.", reference="INV-2026-100003"))
+    assert r.decision is Decision.SUGGEST
+    keys = [sorted(a.item_id for a in s.allocations) for s in r.suggestions]
+    assert ["I2", "I3"] in keys
+    assert ["I3"] in keys
+
+
+def test_instalment_suffix_is_not_a_list() -> None:
+    r = one(pay("P1", "400.00", reference="INV-2026-100003/1"))
+    assert applied(r) == {"I3": "400.00"}
+    assert r.decision is Decision.AUTO
