@@ -497,6 +497,29 @@ def test_discount_for_payments_full_only_and_pro_rata() -> None:
         full.discount_for(money("970.00", "USD"), D(2024, 1, 2))
 
 
+def test_discount_earned_from_an_open_items_offers() -> None:
+    from o2c.terms import DiscountOffer, discount_earned
+
+    offers = (
+        DiscountOffer(deadline=D(2024, 1, 15), amount=eur("30.00"), tier=1),
+        DiscountOffer(deadline=D(2024, 1, 31), amount=eur("20.00"), tier=2),
+    )
+    total = eur("1000.00")
+    assert discount_earned(offers, eur("970.00"), D(2024, 1, 15), amount=total).amount == eur(
+        "30.00"
+    )
+    later = discount_earned(offers, eur("980.00"), D(2024, 1, 20), amount=total)
+    assert later.amount == eur("20.00")
+    assert later.offers == (offers[1],)
+    assert discount_earned(offers, eur("980.00"), D(2024, 2, 1), amount=total).offers == ()
+    rest = discount_earned(
+        offers, eur("485.00"), D(2024, 1, 2), amount=total, open_amount=eur("500.00")
+    )
+    assert rest.amount == eur("15.00")  # half is open: half the discount
+    with pytest.raises(CurrencyMismatchError):
+        discount_earned(offers, money("970.00", "USD"), D(2024, 1, 2), amount=total)
+
+
 def test_discount_for_one_instalment() -> None:
     s = PaymentTerms.parse("10% net 2 with 10/1, balance net 8 with 20/7").schedule(
         D(2016, 1, 1), eur("1150.00")
@@ -676,3 +699,33 @@ def test_near_miss_notation_parses_or_raises_terms_error(text: str) -> None:
 
 def test_line_kinds_are_an_enum() -> None:
     assert {k.value for k in LineKind} == {"percent", "fixed", "balance"}
+
+
+@given(
+    st.integers(min_value=1, max_value=4999).map(lambda u: Decimal(u).scaleb(-2)),
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=0, max_value=40),
+)
+def test_earned_discount_is_bounded_and_monotone(
+    percent: Decimal, total_units: int, paid_units: int, day: int
+) -> None:
+    from o2c.terms import discount_earned
+
+    total = money(Decimal(total_units).scaleb(-2), EUR)
+    terms = PaymentTerms.net(30, discounts=[DiscountTier.of(percent=percent, days=10)])
+    s = terms.schedule(D(2024, 1, 1), total)
+    (offer,) = s.instalments[0].discounts
+    on = D(2024, 1, 1) + dt.timedelta(days=day)
+    paid = money(Decimal(paid_units).scaleb(-2), EUR)
+    more = paid + eur("0.01")
+    results = {}
+    for rule in PartialPayment:
+        earned = discount_earned([offer], paid, on, amount=total, rule=rule).amount
+        bigger = discount_earned([offer], more, on, amount=total, rule=rule).amount
+        assert eur("0") <= earned <= offer.amount
+        assert earned <= bigger  # paying more never earns less
+        if on > offer.deadline:
+            assert earned.amount == 0
+        results[rule] = earned
+    assert results[PartialPayment.FULL_ONLY] <= results[PartialPayment.PRO_RATA]

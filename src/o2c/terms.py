@@ -86,6 +86,7 @@ __all__ = [
     "UblPaymentTerms",
     "X12Terms",
     "apply_steps",
+    "discount_earned",
     "forgone_discount_cost",
     "from_ubl",
     "from_x12",
@@ -1189,26 +1190,14 @@ class Schedule:
         gross = sum((i.amount.amount for i in targets), _ZERO)
         offers = tuple(o for o in (i.offer_on(on) for i in targets) if o is not None)
         discount = sum((o.amount.amount for o in offers), _ZERO)
-        if open_amount is not None and gross:
-            discount = self.rounding.apply_decimal(discount * open_amount.amount / gross, cur)
-            gross = open_amount.amount
-        net = gross - discount
-        rule = self.terms.partial_payment
-        if discount <= 0:
-            earned = _ZERO
-        elif payment.amount >= net:
-            earned = discount
-        elif rule is PartialPayment.PRO_RATA and payment.amount > 0:
-            earned = self.rounding.apply_decimal(payment.amount * discount / net, cur)
-            earned = min(earned, discount)
-        else:
-            earned = _ZERO
-        earned_money = Money(earned, cur)
-        return DiscountEarned(
-            amount=earned_money,
-            settles=Money(payment.amount + earned, cur),
-            rule=rule,
+        return _earn(
+            payment,
+            gross,
+            discount,
+            open_amount,
             offers=offers,
+            rule=self.terms.partial_payment,
+            rounding=self.rounding,
         )
 
     def cost_of_forgoing(
@@ -1232,6 +1221,87 @@ class Schedule:
             field="tier",
             value=tier,
         )
+
+
+def _earn(
+    payment: Money,
+    gross: Decimal,
+    discount: Decimal,
+    open_amount: Money | None,
+    *,
+    offers: tuple[DiscountOffer, ...],
+    rule: PartialPayment,
+    rounding: RoundingPolicy,
+) -> DiscountEarned:
+    cur = payment.currency
+    if open_amount is not None and gross:
+        discount = rounding.apply_decimal(discount * open_amount.amount / gross, cur)
+        gross = open_amount.amount
+    net = gross - discount
+    if discount <= 0:
+        earned = _ZERO
+    elif payment.amount >= net:
+        earned = discount
+    elif rule is PartialPayment.PRO_RATA and payment.amount > 0:
+        earned = min(rounding.apply_decimal(payment.amount * discount / net, cur), discount)
+    else:
+        earned = _ZERO
+    return DiscountEarned(
+        amount=Money(earned, cur),
+        settles=Money(payment.amount + earned, cur),
+        rule=rule,
+        offers=offers,
+    )
+
+
+def discount_earned(
+    offers: Iterable[DiscountOffer],
+    payment: Money,
+    on: dt.date,
+    *,
+    amount: Money,
+    open_amount: Money | None = None,
+    rule: PartialPayment = PartialPayment.FULL_ONLY,
+    rounding: RoundingPolicy | None = None,
+) -> DiscountEarned:
+    """The discount a payment earns against one item's offers (an instalment, an open item).
+
+    The largest offer whose deadline is on or after ``on`` counts.  ``amount`` is the item's
+    amount the offers were computed on; with ``open_amount`` (what is left after earlier
+    payments) the discount shrinks in proportion.  ``rule`` says what a payment short of the
+    discounted amount earns (see :class:`PartialPayment`).
+
+    >>> from o2c.money import money
+    >>> offer = DiscountOffer(deadline=dt.date(2024, 1, 11), amount=money("20.00", "EUR"))
+    >>> discount_earned([offer], money("980.00", "EUR"), dt.date(2024, 1, 11),
+    ...                 amount=money("1000.00", "EUR")).amount
+    Money('20.00', 'EUR')
+    >>> discount_earned([offer], money("490.00", "EUR"), dt.date(2024, 1, 11),
+    ...                 amount=money("1000.00", "EUR"), rule=PartialPayment.PRO_RATA).amount
+    Money('10.00', 'EUR')
+
+    Raises:
+        CurrencyMismatchError: for amounts or offers in different currencies.
+    """
+    cur = amount.currency
+    for value in (payment, open_amount):
+        if value is not None and value.currency != cur:
+            raise CurrencyMismatchError(cur.code, value.currency.code, operation="apply")
+    best: DiscountOffer | None = None
+    for offer in offers:
+        if offer.amount.currency != cur:
+            raise CurrencyMismatchError(cur.code, offer.amount.currency.code, operation="apply")
+        if on <= offer.deadline and (best is None or offer.amount.amount > best.amount.amount):
+            best = offer
+    return _earn(
+        payment,
+        amount.amount,
+        best.amount.amount if best is not None else _ZERO,
+        open_amount,
+        offers=(best,) if best is not None else (),
+        rule=rule,
+        rounding=rounding or _DEFAULT_ROUNDING,
+    )
 
 
 def _check_amount(value: Money, name: str, step: Decimal) -> None:
