@@ -521,3 +521,10 @@ def test_invoicee_names_the_party_a_parent_pays_for() -> None:
     )
     (doc,) = read_camt053(_one_entry(strd, header=PAGE_2)).lines[0].documents
     assert doc.invoicee_name == "Gamma Services SAS"
+
+
+def test_a_full_width_unstructured_piece_continues_without_a_space() -> None:
+    first = "A" * 134 + "INV-10"  # 140 characters: the bank cut inside a word
+    rmt = f"<Ustrd>{first}</Ustrd><Ustrd>01 and</Ustrd><Ustrd>INV-1002</Ustrd>"
+    p = read_camt053(_one_entry(rmt, header=PAGE_2)).lines[0]
+    assert p.remittance_info == f"{first}01 and INV-1002"

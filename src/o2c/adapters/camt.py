@@ -523,7 +523,7 @@ class _Reader:
         )
         ultimate_name = self.party_name(tx, f"RltdPties/{ultimate}")
         texts, documents, creditor_ref = self.remittance(tx, at)
-        text = " ".join(" ".join(texts).split()) or self.text(tx, "AddtlTxInf") or fallback_text
+        text = _join_texts(texts) or self.text(tx, "AddtlTxInf") or fallback_text
         instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
         charges = self.charges(tx, at)
         return Payment(
@@ -560,7 +560,7 @@ class _Reader:
         if rmt is None:
             return [], (), ""
         rmt_at = f"{at}/RmtInf"
-        texts = [t for u in self.findall(rmt, "Ustrd") if (t := (u.text or "").strip())]
+        texts = [t for u in self.findall(rmt, "Ustrd") if (t := u.text or "").strip()]
         documents: list[RemittanceDocument] = []
         creditor_ref = ""
         for s, strd in enumerate(self.findall(rmt, "Strd"), 1):
@@ -674,6 +674,20 @@ def _read(source: Source, kind: str) -> tuple[Statement, ...]:
         )
     ns = root.tag[1:].partition("}")[0]
     return _Reader(ns).statements(root, kind)
+
+
+#: The length of an ``Ustrd``: a piece this long was cut by the bank, maybe inside a word.
+_USTRD_WIDTH = 140
+
+
+def _join_texts(pieces: list[str]) -> str:
+    """Remittance pieces as one text: a full-width ``Ustrd`` goes on without a space."""
+    out = ""
+    for i, piece in enumerate(pieces):
+        if i and len(pieces[i - 1]) < _USTRD_WIDTH:
+            out += " "
+        out += piece
+    return " ".join(out.split())
 
 
 def _date(text: str, at: str) -> dt.date:
