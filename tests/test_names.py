@@ -114,3 +114,16 @@ def test_same_words_other_legal_form_scores_lower() -> None:
     assert {m.score for m in index.lookup("Polar Foods")} == {1.0}  # no form given: both
     ltd = NameIndex.build([("C", "Orion Furniture Co., Ltd.")]).lookup("ORION FURNITURE LIMITED")
     assert ltd[0].score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("payer", "customer", "score"),
+    [
+        ("Baltic Steel Inc. Hamburg Branch", "C1", 0.9),
+        ("BALTIC STEEL INC / ACCOUNTS PAYABLE", "C1", 0.9),
+        ("INTERNATIONAL WIDGETS MANUF", "C7", 0.85),
+    ],
+)
+def test_prefix_matches(payer: str, customer: str, score: float) -> None:
+    best = INDEX.lookup(payer)[0]
+    assert (best.customer_id, best.kind, best.score) == (customer, NameMatchKind.PREFIX, score)

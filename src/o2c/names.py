@@ -243,6 +243,9 @@ class NameMatchKind(enum.Enum):
     COMPACT = "compact"
     #: A known alias of the customer (learned from confirmed matches or given).
     ALIAS = "alias"
+    #: The customer's words begin the payer's ("Baltic Steel Inc. Hamburg Branch"), or the
+    #: payer's name is the customer's cut short by the bank ("INTERNATIONAL WIDGETS MAN").
+    PREFIX = "prefix"
     #: Close spelling (fuzzy ratio above the cut-off).
     FUZZY = "fuzzy"
     #: Only the initials agree (``"BS Inc."`` for ``"Baltic Steel Inc."``): weak, often shared.
@@ -261,7 +264,7 @@ class NameMatch:
 #: The score factor for the same words under an incompatible legal form.
 LEGAL_FORM_MISMATCH = 0.75
 
-_KIND_SCORE = {
+_KIND_SCORE: dict[NameMatchKind, float] = {
     NameMatchKind.EXACT: 1.0,
     NameMatchKind.ALIAS: 0.98,
     NameMatchKind.COMPACT: 0.97,
@@ -279,6 +282,8 @@ class NameIndex:
     by_compact: dict[str, tuple[str, ...]]
     by_alias: dict[str, tuple[str, ...]]
     by_initials: dict[str, tuple[str, ...]]
+    by_first_word: dict[str, tuple[str, ...]]
+    words_of: dict[str, tuple[str, ...]]
     legal: dict[str, str]
     compact_names: tuple[tuple[str, str], ...]
     choices: tuple[str, ...]
@@ -297,6 +302,8 @@ class NameIndex:
         compact: dict[str, list[str]] = {}
         alias: dict[str, list[str]] = {}
         inits: dict[str, list[str]] = {}
+        first: dict[str, list[str]] = {}
+        words_of: dict[str, tuple[str, ...]] = {}
         legal: dict[str, str] = {}
         compact_names: list[tuple[str, str]] = []
         for customer_id, name in names:
@@ -310,6 +317,9 @@ class NameIndex:
             if len(ini) >= 2:
                 _add(inits, ini, customer_id)
             legal[customer_id] = legal_form(name)
+            words = _tokens(name)[0]
+            words_of[customer_id] = words
+            _add(first, words[0], customer_id)
             compact_names.append((comp, customer_id))
         for customer_id, name in aliases:
             comp = compact_name(name)
@@ -320,6 +330,8 @@ class NameIndex:
             by_compact={k: tuple(v) for k, v in compact.items()},
             by_alias={k: tuple(v) for k, v in alias.items()},
             by_initials={k: tuple(v) for k, v in inits.items()},
+            by_first_word={k: tuple(v) for k, v in first.items()},
+            words_of=words_of,
             legal=legal,
             compact_names=tuple(compact_names),
             choices=tuple(c for c, _ in compact_names),
@@ -363,6 +375,19 @@ class NameIndex:
             offer(cid, _KIND_SCORE[NameMatchKind.ALIAS], NameMatchKind.ALIAS)
         for cid in self.by_compact.get(comp, ()):
             offer(cid, _KIND_SCORE[NameMatchKind.COMPACT] * form_factor(cid), NameMatchKind.COMPACT)
+        if not found and len(words) >= 2:
+            for cid in self.by_first_word.get(words[0], ()):
+                theirs = self.words_of[cid]
+                n = len(theirs)
+                if n >= 2 and len(words) > n and tuple(words[:n]) == theirs:
+                    offer(cid, 0.9 * form_factor(cid), NameMatchKind.PREFIX)
+                elif (
+                    len(comp) >= 12
+                    and len(words) <= n
+                    and tuple(words[:-1]) == theirs[: len(words) - 1]
+                    and theirs[len(words) - 1].startswith(words[-1])
+                ):
+                    offer(cid, 0.85, NameMatchKind.PREFIX)
         if not found and len(comp) >= 5:
             ratio = _ratio_function()
             cutoff = self.fuzzy_cutoff
