@@ -503,7 +503,6 @@ def test_several_documents_in_one_block_take_their_line_amounts() -> None:
 def test_currency_comes_from_the_entries_without_account_currency() -> None:
     st = read_camt053(_one_entry("<Ustrd>x</Ustrd>", ccy_element="", header=PAGE_2))
     assert st.currency == "EUR"
-    assert st.lines[0].payment_id == "S/1"
     assert st.lines[0].value_date == dt.date(2026, 3, 2)  # the booking date, without ValDt
 
 
@@ -528,3 +527,8 @@ def test_a_full_width_unstructured_piece_continues_without_a_space() -> None:
     rmt = f"<Ustrd>{first}</Ustrd><Ustrd>01 and</Ustrd><Ustrd>INV-1002</Ustrd>"
     p = read_camt053(_one_entry(rmt, header=PAGE_2)).lines[0]
     assert p.remittance_info == f"{first}01 and INV-1002"
+
+
+def test_pages_of_a_statement_give_distinct_positional_ids() -> None:
+    st = read_camt053(_one_entry("<Ustrd>x</Ustrd>", header=PAGE_2))
+    assert st.lines[0].payment_id == "S/p2/1"

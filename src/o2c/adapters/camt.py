@@ -301,20 +301,26 @@ class _Reader:
         if body is None:
             raise StatementFormatError(f"{message} is missing", location=f"/Document/{message}")
         base = f"/Document/{message}"
+        page = self.text(body, "GrpHdr/MsgPgntn/PgNb")
         paginated = self.text(body, "GrpHdr/MsgPgntn/LastPgInd").lower() in {"false", "0"} or (
-            self.text(body, "GrpHdr/MsgPgntn/PgNb") not in {"", "1"}
+            page not in {"", "1"}
         )
         result = []
         for i, stmt in enumerate(self.findall(body, item), 1):
-            result.append(self.statement(stmt, f"{base}/{item}[{i}]", fmt, paginated))
+            result.append(
+                self.statement(stmt, f"{base}/{item}[{i}]", fmt, (page or "1") if paginated else "")
+            )
         if not result:
             raise StatementFormatError(f"no {item} in the file", location=f"{base}/{item}")
         return tuple(result)
 
-    def statement(
-        self, stmt: ET.Element, at: str, fmt: StatementFormat, paginated: bool
-    ) -> Statement:
+    def statement(self, stmt: ET.Element, at: str, fmt: StatementFormat, page: str) -> Statement:
+        """One ``Stmt``/``Ntfctn``; ``page`` is the page number of a paginated message, else ''.
+
+        Lines without a bank reference get ``<Id>[/p<page>]/<entry>[/<transaction>]`` ids.
+        """
         statement_id = self.required(stmt, "Id", at)
+        positional = f"{statement_id}/p{page}" if page else statement_id
         account = self.account_id(stmt, "Acct")
         opening, closing = self.balances(stmt, at)
         currency = self.text(stmt, "Acct/Ccy")
@@ -334,7 +340,7 @@ class _Reader:
         booked_total: Money | None = None
         for n, entry in enumerate(entries, 1):
             entry_at = f"{at}/Ntry[{n}]"
-            payments = self.entry(entry, entry_at, statement_id, n)
+            payments = self.entry(entry, entry_at, positional, n)
             entry_ccy = payments[0].amount.currency.code
             if entry_ccy != currency.upper():
                 raise StatementFormatError(
@@ -358,7 +364,7 @@ class _Reader:
                     value=str(closing.amount),
                 )
         count = self.text(stmt, "TxsSummry/TtlNtries/NbOfNtries")
-        if count and not paginated and count.isdigit() and int(count) != len(entries):
+        if count and not page and count.isdigit() and int(count) != len(entries):
             raise StatementFormatError(
                 f"the summary counts {count} entries but the statement has {len(entries)}",
                 location=f"{at}/TxsSummry/TtlNtries/NbOfNtries",
