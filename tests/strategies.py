@@ -443,7 +443,12 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
 
     if draw(st.integers(min_value=0, max_value=15)) == 0:
         settlement = draw(st.sampled_from([s for s in Settlement if s is not Settlement.CREDIT]))
-        return PaymentTerms(lines=(TermLine.balance(),), settlement=settlement)
+        return PaymentTerms(
+            lines=(TermLine.balance(),),
+            settlement=settlement,
+            baseline=draw(st.sampled_from(BaselineSource)),
+            convention=draw(st.sampled_from(BusinessDayConvention)),
+        )
     n = draw(st.integers(min_value=1, max_value=4))
     kinds = [draw(st.sampled_from([LineKind.PERCENT, LineKind.FIXED])) for _ in range(n - 1)]
     with_balance = LineKind.FIXED in kinds or n == 1 or draw(st.booleans())

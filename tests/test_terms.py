@@ -139,6 +139,7 @@ def test_notation_meaning_of_tiers_and_lines() -> None:
         "net 2w+post2015-03-16>2015-03-17 roll=modified_preceding remainder=first",
         "2/10 net 30 base=mixed scope=instalment",
         "COD roll=following",
+        "COD ROG",
     ],
 )
 def test_extended_notation_round_trips(text: str) -> None:

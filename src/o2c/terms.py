@@ -1783,7 +1783,7 @@ class _Parser:
         while self.i < len(self.tokens):
             token, position = self.tokens[self.i]
             low = token.lower()
-            if settlement is not Settlement.CREDIT and "=" not in low:
+            if settlement is not Settlement.CREDIT and "=" not in low and low not in ("rog", "roi"):
                 raise self.error(token, position, f"{settlement.value} takes only options")
             if low in ("net", "n"):
                 self.i += 1
