@@ -325,14 +325,12 @@ def test_credit_memo_is_the_exact_negation_of_its_invoice(inv: Any) -> None:
 
 
 @given(
-    invoices(max_lines=4, policy=TaxPolicy(rounding=RoundingPolicy(rounding=Rounding.CEILING))),
+    invoices(max_lines=3, policy=TaxPolicy(rounding=RoundingPolicy(rounding=Rounding.CEILING))),
     st.sampled_from([RoundingMethod.GLOBAL, RoundingMethod.PER_LINE]),
 )
 def test_credit_memo_negates_even_under_ceiling_rounding(inv: Any, method: RoundingMethod) -> None:
-    inv = (
-        inv.recompute()
-        if method is RoundingMethod.GLOBAL
-        else Invoice.create(
+    if method is not RoundingMethod.GLOBAL:
+        inv = Invoice.create(
             number=inv.number,
             customer=inv.customer,
             issue_date=inv.issue_date,
@@ -341,7 +339,6 @@ def test_credit_memo_negates_even_under_ceiling_rounding(inv: Any, method: Round
             charges=inv.charges,
             policy=attrs.evolve(inv.policy, method=method),
         )
-    )
     memo = credit_memo(inv, number="CM-2", issue_date=inv.issue_date)
     assert memo.policy.rounding.rounding is Rounding.FLOOR
     assert _amounts(memo) == [-a for a in _amounts(inv)]
@@ -374,7 +371,7 @@ def test_credit_memo_negates_allowances_charges_and_prepaid() -> None:
     assert partial.totals.prepaid.amount == 0
 
 
-@given(invoices(max_lines=5))
+@given(invoices(max_lines=3))
 def test_generated_invoices_validate_clean(inv: Any) -> None:
     assert validate(inv) == ()
     assert inv.recompute() == inv
