@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 
 from o2c import creditor_reference
-from o2c.cash_application import Customer, MatchResult, match_payments
+from o2c.cash_application import CustomerProfile, MatchResult, match_payments
 from o2c.commands.match import read_open_items, read_payments, read_rates, write_results
 from o2c.ledger import OpenItem
 from o2c.statement import Payment
@@ -47,7 +47,7 @@ def _scorer(bench: Path) -> ModuleType:
 
 
 def _baseline(
-    payments: Sequence[Payment], items: Sequence[OpenItem], customers: Sequence[Customer]
+    payments: Sequence[Payment], items: Sequence[OpenItem], customers: Sequence[CustomerProfile]
 ) -> list[dict[str, str]]:
     """The plain ERP rule set: exact reference with exact amount, or exact name + one item."""
     by_doc: dict[str, list[OpenItem]] = defaultdict(list)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 
 from o2c.cash_application import (
-    Customer,
+    CustomerProfile,
     Decision,
     MatchPolicy,
     MatchResult,
@@ -33,10 +33,10 @@ DAY = dt.date(2026, 3, 1)
 AT = dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
 
 CUSTOMERS = [
-    Customer("C1", "Baltic Steel Inc."),
-    Customer("C2", "Orion Furniture Co., Ltd."),
-    Customer("C3", "Harbor Textiles GmbH"),
-    Customer("C4", "Blue Sky Ltd"),
+    CustomerProfile("C1", "Baltic Steel Inc."),
+    CustomerProfile("C2", "Orion Furniture Co., Ltd."),
+    CustomerProfile("C3", "Harbor Textiles GmbH"),
+    CustomerProfile("C4", "Blue Sky Ltd"),
 ]
 
 
@@ -267,7 +267,7 @@ def test_payment_in_another_currency_through_the_rates() -> None:
 
 
 def test_known_account_identifies_the_customer() -> None:
-    customers = [Customer("C1", "Baltic Steel Inc.", accounts=frozenset({"DE001"}))]
+    customers = [CustomerProfile("C1", "Baltic Steel Inc.", accounts=frozenset({"DE001"}))]
     [r] = match_payments([pay("P1", "400.00", account="DE 001")], ITEMS, customers=customers)
     assert r.decision is Decision.AUTO
     assert applied(r) == {"I3": "400.00"}

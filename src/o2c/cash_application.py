@@ -37,7 +37,7 @@ offered to the next (a duplicate payment goes on account).
 >>> pay = Payment(payment_id="P1", value_date=dt.date(2026, 3, 20),
 ...     amount=money("1175.00", "EUR"), payer_name="ACME GMBH",
 ...     reference="Rechnung inv 2026 100042")
->>> [result] = match_payments([pay], [item], customers=[Customer("C1", "Acme GmbH")])
+>>> [result] = match_payments([pay], [item], customers=[CustomerProfile("C1", "Acme GmbH")])
 >>> result.decision, result.confidence
 (<Decision.AUTO: 'auto'>, 0.995)
 >>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Allocation",
     "ApplyReport",
-    "Customer",
+    "CustomerProfile",
     "Decision",
     "MatchPolicy",
     "MatchResult",
@@ -122,7 +122,7 @@ class Decision(enum.Enum):
 
 
 @attrs.frozen
-class Customer:
+class CustomerProfile:
     """A customer as cash application knows it: its name, payer accounts seen, and aliases."""
 
     customer_id: str
@@ -372,7 +372,7 @@ class _Context:
     by_amount: dict[tuple[str, int], list[_Item]]
     documents: DocumentIndex
     names: NameIndex
-    customers: dict[str, Customer]
+    customers: dict[str, CustomerProfile]
     accounts: dict[str, str]
     customer_keys: dict[str, str]
     rates: RateProvider | None
@@ -399,7 +399,7 @@ def _item_record(item: OpenItem) -> _Item:
 
 def _build_context(
     open_items: Iterable[OpenItem],
-    customers: Iterable[Customer],
+    customers: Iterable[CustomerProfile],
     rates: RateProvider | None,
     policy: MatchPolicy,
 ) -> _Context:
@@ -1507,7 +1507,7 @@ def match_payments(
     payments: Iterable[Payment],
     open_items: Iterable[OpenItem],
     *,
-    customers: Iterable[Customer] = (),
+    customers: Iterable[CustomerProfile] = (),
     rates: RateProvider | None = None,
     policy: MatchPolicy | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -1534,7 +1534,7 @@ def match_payments(
     for item in items:
         cid = str(item.customer_id)
         if cid not in table:
-            table[cid] = Customer(cid, "")
+            table[cid] = CustomerProfile(cid, "")
     ctx = _build_context(items, table.values(), rates, policy)
     hits = {p.payment_id: _payment_hits(p, ctx) for p in batch}
     _learn_accounts(batch, hits, ctx)
@@ -1587,8 +1587,8 @@ def match_payments(
 
 
 def learn_aliases(
-    customers: Iterable[Customer], confirmed: Iterable[MatchResult]
-) -> tuple[Customer, ...]:
+    customers: Iterable[CustomerProfile], confirmed: Iterable[MatchResult]
+) -> tuple[CustomerProfile, ...]:
     """Customers with the payer accounts and names of ``confirmed`` results added.
 
     A parent company paying for a subsidiary becomes known after its first confirmed payment:
@@ -1602,7 +1602,7 @@ def learn_aliases(
     ...                    paid=money("1", "EUR"))
     >>> done = MatchResult(payment=pay, decision=Decision.AUTO, confidence=1.0,
     ...                    allocations=(alloc,), on_account=money("0", "EUR"), explanation=())
-    >>> [c] = learn_aliases([Customer("C1", "Daughter GmbH")], [done])
+    >>> [c] = learn_aliases([CustomerProfile("C1", "Daughter GmbH")], [done])
     >>> c.aliases, sorted(c.accounts)
     (('Parent Holding AG',), ['DE02120300000000202051'])
     """
@@ -1620,7 +1620,7 @@ def learn_aliases(
         name = result.payment.payer_name.strip()
         if name and name not in aliases and name != c.name:
             aliases.append(name)
-        table[cid] = Customer(c.customer_id, c.name, frozenset(accounts), tuple(aliases))
+        table[cid] = CustomerProfile(c.customer_id, c.name, frozenset(accounts), tuple(aliases))
     return tuple(table.values())
 
 

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from o2c.cash_application import Customer, Decision, MatchPolicy, MatchResult, match_payments
+from o2c.cash_application import CustomerProfile, Decision, MatchPolicy, MatchResult, match_payments
 from o2c.errors import ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
@@ -74,7 +74,7 @@ def _date(text: str, field: str) -> dt.date:
         ) from None
 
 
-def read_open_items(path: Path) -> tuple[list[OpenItem], list[Customer]]:
+def read_open_items(path: Path) -> tuple[list[OpenItem], list[CustomerProfile]]:
     """The open items and the customers (id and name) of an open-items CSV file.
 
     Raises:
@@ -114,7 +114,7 @@ def read_open_items(path: Path) -> tuple[list[OpenItem], list[Customer]]:
             ) from exc
         if row.get("customer_name"):
             names.setdefault(row["customer_id"], row["customer_name"])
-    customers = [Customer(cid, name) for cid, name in sorted(names.items())]
+    customers = [CustomerProfile(cid, name) for cid, name in sorted(names.items())]
     return items, customers
 
 

@@ -2,7 +2,7 @@
 
 Reads ``ctx.state["ledger"]`` (an :class:`o2c.ledger.Ledger`; a small one is built when it is
 missing or of another kind), ``ctx.state["rates"]`` (a rate provider, optional) and
-``ctx.state["customers"]`` (:class:`o2c.cash_application.Customer` values, optional).  Leaves
+``ctx.state["customers"]`` (:class:`o2c.cash_application.CustomerProfile` values, optional).  Leaves
 ``ctx.state["cash_application"]``: the tuple of :class:`~o2c.cash_application.MatchResult`, and
 ``ctx.state["ledger"]`` when it built one.
 """
@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from o2c.cash_application import Customer, Decision, apply, match_payments
+from o2c.cash_application import CustomerProfile, Decision, apply, match_payments
 from o2c.demos import DemoContext
 from o2c.ledger import InvoiceIssued, Ledger, OpenItem
 from o2c.money import money, quantize
@@ -22,8 +22,8 @@ from o2c.terms import DiscountOffer, Instalment
 __all__ = ["run", "statement_xml"]
 
 _DEMO_CUSTOMERS = (
-    Customer("DEMO-C1", "Baltic Steel Inc."),
-    Customer("DEMO-C2", "Orion Furniture GmbH"),
+    CustomerProfile("DEMO-C1", "Baltic Steel Inc."),
+    CustomerProfile("DEMO-C2", "Orion Furniture GmbH"),
 )
 
 
@@ -148,11 +148,11 @@ def run(ctx: DemoContext) -> None:
     if not isinstance(ledger, Ledger):
         ledger = _demo_ledger(ctx.today)
         ctx.state.setdefault("ledger", ledger)
-        customers: list[Customer] = list(_DEMO_CUSTOMERS)
+        customers: list[CustomerProfile] = list(_DEMO_CUSTOMERS)
         ctx.say("(no ledger from an earlier section: four demo invoices issued)")
     else:
         given = ctx.state.get("customers")
-        customers = [c for c in given if isinstance(c, Customer)] if given else []
+        customers = [c for c in given if isinstance(c, CustomerProfile)] if given else []
     rates = ctx.state.get("rates")
     if rates is not None and not hasattr(rates, "rate"):
         rates = None
