@@ -119,6 +119,19 @@ class SQLAlchemyLedgerStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _versions(self, conn: Any, customers: Sequence[str]) -> dict[str, int]:
+        """Each stream's version: one index descent per stream, whatever its length."""
+        sql = self._sa
+        if self._postgres:
+            table = self.engine.dialect.identifier_preparer.quote(self.table.name)
+            query = sql.text(
+                f"SELECT u.c, (SELECT f.version FROM {table} f WHERE f.customer_id = u.c "
+                "ORDER BY f.version DESC LIMIT 1) FROM unnest(CAST(:cs AS text[])) AS u(c)"
+            )
+            rows = conn.execute(query, {"cs": list(customers)})
+            return {c: int(v or 0) for c, v in rows}
+        return {c: int(conn.execute(self._version_query(c)).scalar_one()) for c in customers}
+
     def _version_query(self, customer_id: str) -> Any:
         sa, t = self._sa, self.table
         return sa.select(sa.func.coalesce(sa.func.max(t.c.version), 0)).where(
@@ -141,21 +154,31 @@ class SQLAlchemyLedgerStore:
         try:
             with self.engine.begin() as conn:
                 if self._postgres:
-                    for customer in sorted(customers):
-                        conn.execute(
-                            sql.text("SELECT pg_advisory_xact_lock(hashtextextended(:c, 7))"),
-                            {"c": customer},
-                        )
+                    # One lock per stream, taken in sorted order so writers never deadlock.
+                    conn.execute(
+                        sql.text(
+                            "SELECT pg_advisory_xact_lock(hashtextextended(c, 7)) FROM "
+                            "unnest(CAST(:cs AS text[])) WITH ORDINALITY AS u(c, n) ORDER BY n"
+                        ),
+                        {"cs": sorted(customers)},
+                    )
+                actual = self._versions(conn, customers)
                 for customer in customers:
-                    actual = int(conn.execute(self._version_query(customer)).scalar_one())
-                    if actual != expected_versions[customer]:
-                        raise ConcurrencyError(customer, expected_versions[customer], actual)
+                    if actual.get(customer, 0) != expected_versions[customer]:
+                        raise ConcurrencyError(
+                            customer, expected_versions[customer], actual.get(customer, 0)
+                        )
                 rows = _rows(batch, expected_versions)
                 insert = self.table.insert()
                 while chunk := list(islice(rows, _CHUNK)):
                     conn.execute(insert, chunk)
         except sql.exc.IntegrityError as exc:
             raise self._integrity(exc, batch, customers, expected_versions) from exc
+        except sql.exc.OperationalError as exc:
+            # A deadlock or serialisation failure: another writer won; retrying is safe.
+            if getattr(exc.orig, "sqlstate", None) in {"40001", "40P01"}:
+                raise self._integrity(exc, batch, customers, expected_versions) from exc
+            raise StorageError(f"appending to the ledger table failed: {exc}") from exc
         except sql.exc.SQLAlchemyError as exc:
             raise StorageError(f"appending to the ledger table failed: {exc}") from exc
 
@@ -166,7 +189,10 @@ class SQLAlchemyLedgerStore:
         customers: Sequence[str],
         expected: Mapping[str, int],
     ) -> Exception:
-        if f"{self.table.name}_fact_id_key" in str(exc) or "fact_id" in str(exc):
+        orig = getattr(exc, "orig", exc)
+        diag = getattr(orig, "diag", None)
+        constraint = getattr(diag, "constraint_name", None) or str(orig)
+        if f"{self.table.name}_fact_id_key" in constraint or ".fact_id" in constraint:
             stored = self.get(f.fact_id for f in batch)
             fact_id = next(iter(stored), None)
             return DuplicateFactError(

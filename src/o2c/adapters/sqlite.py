@@ -173,10 +173,12 @@ class SQLiteLedgerStore:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot start a transaction on {self.path}: {exc}") from exc
         try:
+            actual = self._versions(conn, customers)
             for customer in customers:
-                actual = self._version(conn, customer)
-                if actual != expected_versions[customer]:
-                    raise ConcurrencyError(customer, expected_versions[customer], actual)
+                if actual.get(customer, 0) != expected_versions[customer]:
+                    raise ConcurrencyError(
+                        customer, expected_versions[customer], actual.get(customer, 0)
+                    )
             conn.executemany(_INSERT, _rows(batch, expected_versions))
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -194,6 +196,11 @@ class SQLiteLedgerStore:
         return DuplicateFactError(
             f"fact id {fact_id!r} is already stored", field="fact_id", value=fact_id
         )
+
+    @classmethod
+    def _versions(cls, conn: sqlite3.Connection, customers: Sequence[str]) -> dict[str, int]:
+        # One indexed MAX per stream (a single seek), not a scan of the streams' facts.
+        return {c: cls._version(conn, c) for c in customers}
 
     @staticmethod
     def _version(conn: sqlite3.Connection, customer_id: str) -> int:
