@@ -155,10 +155,18 @@ def test_belgian_mixed_discount_taxes_the_discounted_base() -> None:
     assert offer.amount_due is not None
     assert offer.amount_due.amount == Decimal("118.58")  # odoo-epd-mixed-incl, end to end
     assert validate(inv) == ()
+    assert inv.tax_base_discount_percent == Decimal(2)
+    memo = credit_memo(inv, number="CM-BE", issue_date=DAY)
+    assert _amounts(memo) == [-a for a in _amounts(inv)]
+    assert validate(memo) == ()
+    other = attrs.evolve(inv, tax_base_discount_percent=Decimal(3))
+    assert "O2C-EPD-PERCENT" in codes(other)
     wrong_base = make([item("1", "121.00", vat)], vat_on_discounted_base=True)
     assert "O2C-EPD-BASE" in codes(wrong_base)
-    no_terms = make([item("1", "121.00", vat)], terms=None, vat_on_discounted_base=True)
-    assert {"O2C-EPD-TERMS", "BR-CO-25"} <= codes(no_terms)
+    with pytest.raises(InvalidInvoiceError, match="one percentage discount"):
+        make([item("1", "121.00", vat)], terms=None, vat_on_discounted_base=True)
+    explicit = make([item("1", "121.00", vat)], terms=None, tax_base_discount_percent=Decimal(2))
+    assert {"O2C-EPD-TERMS", "BR-CO-25"} <= codes(explicit)
 
 
 def test_delivery_date_is_the_baseline_when_the_terms_say_so() -> None:

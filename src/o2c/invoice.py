@@ -342,6 +342,7 @@ def _schedule(
             untaxed=totals.untaxed if terms.discount_base is not DiscountBase.TOTAL else None,
             delivery_date=delivery_date,
             rounding=policy.rounding,
+            cash_rounding=policy.cash_rounding,
         )
     except InvalidTermsError:
         # e.g. terms counting from a delivery date not given yet; validate() reports it.
@@ -387,9 +388,9 @@ class Invoice:
     references: References = attrs.field(factory=References)
     policy: TaxPolicy = attrs.field(factory=TaxPolicy)
     prepaid: Money | None = None
-    #: Belgian "mixed" early-payment discount: VAT is computed on the base reduced by the terms'
-    #: discount percentage, whether or not the customer pays early.
-    vat_on_discounted_base: bool = False
+    #: Belgian "mixed" early-payment discount: the percentage the VAT base is reduced by
+    #: (taken from the terms' discount), whether or not the customer pays early.
+    tax_base_discount_percent: Decimal | None = None
     exemptions: tuple[ExemptionCertificate, ...] = attrs.field(
         default=(), converter=_exemption_tuple
     )
@@ -468,6 +469,7 @@ class Invoice:
         note: str = "",
         kind: DocumentKind = DocumentKind.INVOICE,
         payment_reference: bool = True,
+        tax_base_discount_percent: Decimal | None = None,
     ) -> Invoice:
         """An invoice with its taxes, totals, schedule and (by default) an RF payment reference.
 
@@ -486,12 +488,15 @@ class Invoice:
                 ``cash_rounding`` rounds the amount due (BT-114), never the tax.
             prepaid: an amount already paid (BT-113).
             vat_on_discounted_base: compute VAT on the base less the terms' discount (Belgian
-                "mixed" early-payment discount; the terms need one percentage tier).
+                "mixed" early-payment discount; the terms need one percentage tier, else
+                :class:`InvalidInvoiceError`).
             exemptions: customer exemption certificates, checked on the issue date.
             note: free text.
             kind: invoice or credit memo.
             payment_reference: generate an ISO 11649 RF reference from the number when the
                 references carry none.
+            tax_base_discount_percent: the "mixed" discount percentage itself (instead of
+                taking it from the terms; credit memos carry their invoice's).
 
         Raises:
             CurrencyMismatchError: for an amount in another currency.
@@ -516,7 +521,16 @@ class Invoice:
         prepaid_amount = _ZERO if prepaid is None else prepaid.amount
         if prepaid is not None and prepaid.currency != cur:
             raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
-        epd = _tax_base_discount(terms) if vat_on_discounted_base else None
+        epd = tax_base_discount_percent
+        if epd is None and vat_on_discounted_base:
+            epd = _tax_base_discount(terms)
+            if epd is None:
+                raise InvalidInvoiceError(
+                    "vat_on_discounted_base needs terms with exactly one percentage discount "
+                    f"(got {str(terms) if terms is not None else 'no terms'!r})",
+                    field="terms",
+                    value=terms,
+                )
         tax = compute(
             lines,
             cur,
@@ -541,7 +555,7 @@ class Invoice:
             references=refs,
             policy=policy,
             prepaid=prepaid,
-            vat_on_discounted_base=vat_on_discounted_base,
+            tax_base_discount_percent=epd,
             exemptions=exemptions,
             note=note,
             tax=tax,
@@ -563,7 +577,7 @@ class Invoice:
             references=self.references,
             policy=self.policy,
             prepaid=self.prepaid,
-            vat_on_discounted_base=self.vat_on_discounted_base,
+            tax_base_discount_percent=self.tax_base_discount_percent,
             exemptions=self.exemptions,
             note=self.note,
             kind=self.kind,
@@ -687,7 +701,7 @@ def credit_memo(
         references=refs,
         policy=_mirror(invoice.policy),
         prepaid=prepaid,
-        vat_on_discounted_base=invoice.vat_on_discounted_base,
+        tax_base_discount_percent=invoice.tax_base_discount_percent,
         exemptions=invoice.exemptions,
         note=note,
         kind=DocumentKind.CREDIT_MEMO,
@@ -920,12 +934,20 @@ def _check_terms(invoice: Invoice, add: Any) -> None:
     due = invoice.totals.amount_due
     if invoice.kind is DocumentKind.INVOICE and due.amount > 0 and terms is None:
         add("BR-CO-25", "terms", "a positive amount due needs payment terms or a due date")
-    if invoice.vat_on_discounted_base:
+    epd = invoice.tax_base_discount_percent
+    if epd is not None and invoice.kind is DocumentKind.INVOICE:
         if terms is None or len(terms.discounts) != 1 or terms.discounts[0].percent is None:
             add(
                 "O2C-EPD-TERMS",
                 "terms",
                 "VAT on the discounted base needs terms with exactly one percentage discount",
+            )
+        elif terms.discounts[0].percent != epd:
+            add(
+                "O2C-EPD-PERCENT",
+                "tax_base_discount_percent",
+                f"the VAT base is reduced by {epd}% but the terms offer "
+                f"{terms.discounts[0].percent}%",
             )
         elif terms.discount_base is not DiscountBase.UNTAXED:
             add(
@@ -945,6 +967,7 @@ def _check_terms(invoice: Invoice, add: Any) -> None:
             else None,
             delivery_date=invoice.delivery_date,
             rounding=invoice.policy.rounding,
+            cash_rounding=invoice.policy.cash_rounding,
         )
     except (InvalidTermsError, CurrencyMismatchError) as exc:
         add("O2C-TERMS", getattr(exc, "field", "terms") or "terms", str(exc))
