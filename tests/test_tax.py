@@ -406,3 +406,28 @@ def test_fixed_tax_sign_follows_the_price() -> None:
     for qty, price, expected in cases:
         assert compute([line(qty, price, fix)], EUR).tax("F").amount == Decimal(expected)
     assert Tax.fixed("F", 1).kind is TaxKind.FIXED
+
+
+def test_document_fixed_tax_is_spread_pro_rata_and_negates() -> None:
+    freight = Tax.document_fixed("FREIGHT", "10.00")
+    vat = Tax.percent_of("VAT19", 19)
+    lines = [
+        line("1", "100.00", vat, freight),
+        line("2", "100.00", vat, freight),
+        line("1", "5", vat),
+    ]
+    for method in (RoundingMethod.GLOBAL, RoundingMethod.PER_LINE):
+        r = compute(lines, EUR, policy=TaxPolicy(method=method))
+        assert r.tax("FREIGHT").amount == Decimal("10.00")
+        shares = [ta.amount.amount for ln in r.lines for ta in ln.taxes if ta.tax.id == "FREIGHT"]
+        assert shares == [Decimal("3.33"), Decimal("6.67")]
+        neg = compute(
+            [attrs.evolve(x, quantity=-x.quantity) for x in lines],
+            EUR,
+            policy=TaxPolicy(method=method),
+        )
+        assert neg.tax("FREIGHT").amount == Decimal("-10.00")
+    assert [b.percent for b in r.breakdown] == [Decimal("19"), None]
+    with pytest.raises(InvalidTaxError, match="document-level"):
+        Tax.document_fixed("X", 1, price_included=True)
+    assert freight.amount_on(Decimal(0)) == Decimal("10.00")

@@ -45,6 +45,7 @@ from o2c.errors import CurrencyMismatchError, InvalidTaxError
 from o2c.money import (
     CONTEXT,
     CashRounding,
+    Rounding,
     RoundingPolicy,
     allocate_decimal,
     currency,
@@ -105,6 +106,9 @@ class TaxKind(enum.Enum):
     FIXED = "fixed"
     #: Gross-up: ``base x r / (1 - sum of r in its batch)`` (the tax is ``r`` of the gross).
     DIVISION = "division"
+    #: A fixed amount for the whole document (ERPNext "Actual"), spread over the lines that
+    #: carry it pro rata to their nets; its sign follows the sum of those nets.
+    DOCUMENT_FIXED = "document_fixed"
 
 
 class TaxCategory(enum.Enum):
@@ -275,6 +279,15 @@ class Tax:
                     field="percent",
                     value=self.percent,
                 )
+        if self.kind is TaxKind.DOCUMENT_FIXED and (
+            self.price_included or self.affects_base_of_subsequent or self.compound
+        ):
+            raise InvalidTaxError(
+                f"tax {self.id}: a document-level fixed tax is known only for the whole document, "
+                "so it cannot be price-included, compound or feed the base of a line's taxes",
+                field="kind",
+                value=self.kind,
+            )
         if self.kind is TaxKind.DIVISION and self.percent >= _HUNDRED:
             raise InvalidTaxError(
                 f"tax {self.id}: a division tax of {self.percent}% has no finite gross-up; "
@@ -298,6 +311,16 @@ class Tax:
             kind=TaxKind.FIXED,
             amount_per_unit=amount_per_unit,
             **options,
+        )
+
+    @classmethod
+    def document_fixed(cls, tax_id: str, amount: str | int | Decimal, **options: Any) -> Tax:
+        """A fixed amount for the whole document, spread over its lines pro rata to their nets.
+
+        ``amount`` is stored in ``amount_per_unit`` (per document rather than per unit).
+        """
+        return cls(
+            id=TaxId(tax_id), kind=TaxKind.DOCUMENT_FIXED, amount_per_unit=amount, **options
         )
 
     @classmethod
@@ -394,7 +417,12 @@ class Tax:
             factor, constant = _coefficients(self, batch_percent)
             if self.kind is TaxKind.FIXED:
                 return constant * quantity * price_sign
+            if self.kind is TaxKind.DOCUMENT_FIXED:
+                return self.amount_per_unit  # the document's amount, before it is spread
             return base * factor
+
+
+_AMOUNT_KINDS = frozenset({TaxKind.FIXED, TaxKind.DOCUMENT_FIXED})
 
 
 def _coefficients(tax: Tax, batch_percent: Decimal | None) -> tuple[Decimal, Decimal]:
@@ -410,6 +438,8 @@ def _coefficients(tax: Tax, batch_percent: Decimal | None) -> tuple[Decimal, Dec
                 value=total,
             )
         return tax.percent / (_HUNDRED - total), _ZERO
+    if tax.kind is TaxKind.DOCUMENT_FIXED:
+        return _ZERO, _ZERO  # nothing per line: the document amount is spread at the end
     return _ZERO, tax.amount_per_unit
 
 
@@ -836,7 +866,7 @@ class TaxResult:
             t = row[0]
             if t.withholding:
                 continue
-            pct = None if t.kind is TaxKind.FIXED else t.percent.normalize()
+            pct = None if t.kind in _AMOUNT_KINDS else t.percent.normalize()
             groups.setdefault((t.category, pct), []).append(row)
         out = []
         for (category, pct), members in groups.items():
@@ -976,7 +1006,7 @@ def _plan_of(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
         last_included=last,
         simple=last < 0 and not any(contrib) and not any(t.kind is TaxKind.FIXED for t in taxes),
         taxed=any(
-            (t.percent != 0 if t.kind is not TaxKind.FIXED else t.amount_per_unit != 0)
+            (t.amount_per_unit != 0 if t.kind in _AMOUNT_KINDS else t.percent != 0)
             for t in taxes
         ),
     )
@@ -1516,6 +1546,9 @@ def _finish(
             acc.amount += amounts[i]
             if plan.included[i] and epd is None:
                 acc.extracted = True
+    for acc in accs.values():
+        if acc.tax.kind is TaxKind.DOCUMENT_FIXED:
+            _spread_document_fixed(acc, all_lines, step, ctx.mode)
     adjustment = _ZERO
     if ctx.per_line:
         if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
@@ -1577,6 +1610,22 @@ def _finish(
         exempt_sales=exempt_sales,
         tax_base_discount_percent=epd,
     )
+
+
+def _spread_document_fixed(acc: _Acc, lines: list[_Line], step: Decimal, mode: Rounding) -> None:
+    """Give a document-level fixed tax its amount and spread it over its lines by base."""
+    holders = [
+        (ln, i) for ln in lines for i, t in enumerate(ln.plan.taxes) if t.id == acc.tax.id
+    ]
+    bases = [ln.bases[i] for ln, i in holders]
+    sign = -1 if sum(bases, _ZERO) < 0 else 1
+    amount = quantize_decimal(sign * acc.tax.amount_per_unit, step, mode)
+    parts = _spread(amount, bases, step)
+    for (ln, i), part in zip(holders, parts, strict=True):
+        ln.raw[i] = part
+        ln.amounts[i] = part
+    acc.raw = amount
+    acc.amount = amount
 
 
 def _taxed(ln: _Line) -> bool:
