@@ -465,7 +465,7 @@ def test_csv_mapping_is_checked_when_built() -> None:
         CsvMapping(value_date="d", amount="a", default_currency="EUR", thousands_separator=".")
 
 
-def attrs_evolve(mapping: CsvMapping, **changes: str) -> CsvMapping:
+def attrs_evolve(mapping: CsvMapping, **changes: object) -> CsvMapping:
     import attrs
 
     return attrs.evolve(mapping, **changes)
@@ -508,3 +508,21 @@ def test_mt940_year_end_entry_dates_free_text_and_other_tags() -> None:
     assert refund.remittance_info == "REVERSAL OF CHARGE"  # :61: supplementary details
     assert fee.amount == money("-4.50", "GBP")
     assert [p.reference for p in iter_payments(st)] == ["INV-88123"]
+
+
+@pytest.mark.parametrize(("status", "meaning"), [("2", "deletion"), ("4", "test only")])
+def test_bai2_deletion_and_test_groups_are_not_imported(status: str, meaning: str) -> None:
+    header = "02,ACMECORP,BANKUS33,"
+    text = replaced("bai2_two_accounts.bai", f"{header}1,", f"{header}{status},")
+    with pytest.raises(StatementFormatError, match=meaning) as info:
+        read_bai2_statements(text)
+    assert info.value.location == "line 2"
+
+
+def test_csv_footer_lines_are_skipped() -> None:
+    text = sample("payments_de.csv") + "\nSumme;;;;;12,50;3.640,00;EUR\n\n"
+    with pytest.raises(StatementFormatError, match="exactly one of the columns") as info:
+        read_csv(text, GERMAN)
+    assert info.value.location == "line 9"
+    st = read_csv(text, attrs_evolve(GERMAN, footer_lines=1))
+    assert len(st.lines) == 3

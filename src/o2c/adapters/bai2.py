@@ -58,6 +58,8 @@ _INT = re.compile(r"^[+-]?\d+$")
 _OPENING_LEDGER = "010"
 _CLOSING_LEDGER = "015"
 _NON_MONETARY = "890"
+#: Group statuses whose groups must not be imported as payments (1 update, 3 correction are).
+_NOT_PAYMENTS = {"2": "deletion", "4": "test only"}
 #: Where ACH and wire texts name the originator; the name ends at the next ``KEY:`` / ``KEY=``.
 _ORIGINATOR = re.compile(
     r"(?:ORIG CO NAME|ORIGINATOR|BY ORDER OF|B/O|ORG)\s*[:=]\s*(.+?)"
@@ -305,6 +307,15 @@ class _Parser:
         at = f"line {line}"
         if len(fields) < 4:
             raise StatementFormatError("the group header has too few fields", location=at)
+        status = fields[2].strip()
+        if status in _NOT_PAYMENTS:
+            raise StatementFormatError(
+                f"group status {status} ({_NOT_PAYMENTS[status]}): the group reports no payments "
+                "to import",
+                location=at,
+                field="group_status",
+                value=status,
+            )
         as_of = self.date(fields[3], at, "as-of date")
         code = self.currency_code(fields[5] if len(fields) > 5 else "", "USD", at)
         accounts, total = 0, 0

@@ -141,6 +141,8 @@ class CsvMapping:
     delimiter: str = ","
     #: Lines before the header row to skip (a bank's preamble).
     skip_lines: int = 0
+    #: Non-empty lines at the end to skip (a bank's totals row).
+    footer_lines: int = 0
     #: The encoding of ``bytes`` sources (a UTF-8 byte-order mark is dropped).
     encoding: str = "utf-8"
 
@@ -165,6 +167,7 @@ _NOT_COLUMNS = frozenset(
         "default_currency",
         "delimiter",
         "skip_lines",
+        "footer_lines",
         "encoding",
     }
 )
@@ -201,7 +204,12 @@ def read_csv(
             "the file has no header row", location=f"line {mapping.skip_lines + 1}"
         )
     header_line = mapping.skip_lines + 1
-    body = "\n".join(lines[mapping.skip_lines :])
+    kept = lines[mapping.skip_lines :]
+    footer = mapping.footer_lines
+    while footer and kept:
+        if kept.pop().strip():
+            footer -= 1
+    body = "\n".join(kept)
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=mapping.delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
