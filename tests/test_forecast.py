@@ -190,3 +190,26 @@ def test_backtest_sees_nothing_from_after_its_cutoff() -> None:
     assert forecast_before == forecast_after
     with pytest.raises(ValidationError):
         backtest(history, [], currency_code="EUR")
+
+
+@given(
+    payment_records(min_size=1, max_size=10),
+    st.lists(
+        st.tuples(st.sampled_from(("C1", "C2", "C9")), st.integers(min_value=-30, max_value=90)),
+        max_size=6,
+    ),
+    st.sampled_from((Decimal("0.1"), Decimal("0.5"), Decimal("0.9"))),
+)
+def test_open_invoices_only_ever_push_the_distribution_later(
+    records: list[PaymentRecord], opened: list[tuple[str, int]], q: Decimal
+) -> None:
+    items = [
+        open_item(f"O{n}", AS_OF - dt.timedelta(days=overdue), customer)
+        for n, (customer, overdue) in enumerate(opened)
+    ]
+    plain = fit_payment_model(records, as_of=AS_OF)
+    censored = fit_payment_model(records, as_of=AS_OF, open_items=items)
+    for customer in ("C1", "C2", "C9"):
+        before = plain.quantile_days_late(customer, q)
+        after = censored.quantile_days_late(customer, q)
+        assert after is None or (before is not None and after >= before)

@@ -4,7 +4,9 @@ The model is the empirical distribution of days late (payment date minus due dat
 payment history known on a date.  Each customer's own payments (weight 1 each) are pooled with
 the whole portfolio's, scaled to a total weight of ``prior_strength``: a customer with a long
 history is predicted from its own behaviour, a new one from the portfolio's, and in between the
-median moves smoothly from one to the other (shrinkage toward the portfolio).
+median moves smoothly from one to the other (shrinkage toward the portfolio).  Invoices still
+open on the date enter as right-censored observations (not paid by their days past due), which
+makes the distribution a Kaplan-Meier estimate and keeps recent late payers from being forgotten.
 
 - :func:`predict_payments`: for each open item the median of that pooled distribution, given
   that the item is still unpaid on ``as_of`` (an item already 40 days late is predicted from the
@@ -29,6 +31,7 @@ median moves smoothly from one to the other (shrinkage toward the portfolio).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -81,16 +84,28 @@ def _counts(value: Mapping[int, int]) -> dict[int, int]:
 
 @attrs.frozen(kw_only=True)
 class PaymentModel:
-    """Days-late distributions known on ``as_of``: per customer and for the portfolio."""
+    """Days-late distributions known on ``as_of``: per customer and for the portfolio.
+
+    ``portfolio`` and ``customers`` count the payments by days late; ``portfolio_open`` and
+    ``customers_open`` count the invoices still open on ``as_of`` by their days past due then
+    (right-censored observations: they are known to pay *later* than that).  The distribution is
+    the Kaplan-Meier estimate over the pooled, weighted observations, so slow payers whose
+    invoices are still open are not forgotten (without open invoices it is simply the weighted
+    empirical distribution of the payments).
+    """
 
     as_of: dt.date
     portfolio: Mapping[int, int] = attrs.field(converter=_counts, hash=False)
     customers: Mapping[str, Mapping[int, int]] = attrs.field(converter=_freeze_counts, hash=False)
+    portfolio_open: Mapping[int, int] = attrs.field(factory=dict, converter=_counts, hash=False)
+    customers_open: Mapping[str, Mapping[int, int]] = attrs.field(
+        factory=dict, converter=_freeze_counts, hash=False
+    )
     prior_strength: int = 5
     #: Days after ``as_of`` assumed for an item later than anything in the history.
     fallback_days: int = 7
-    #: Pooled distributions already computed, by (customer, days past due): a pure memo.
-    _memo: dict[tuple[str, int | None], list[tuple[int, int]]] = attrs.field(
+    #: Curves already computed, by customer: a pure memo.
+    _memo: dict[str, tuple[list[int], list[Decimal]]] = attrs.field(
         factory=dict, init=False, eq=False, repr=False, hash=False
     )
 
@@ -103,44 +118,71 @@ class PaymentModel:
         """The number of the customer's own payments."""
         return sum(self.customers.get(customer_id, {}).values())
 
-    def _pooled(self, customer_id: str, after: int | None) -> list[tuple[int, int]]:
-        """Sorted ``(days late, integer weight)``: each own payment weighs the portfolio size,
-        each portfolio payment ``prior_strength`` (so the portfolio totals ``k`` payments')."""
-        key = (customer_id, after)
-        found = self._memo.get(key)
+    def open_size(self, customer_id: str) -> int:
+        """The number of the customer's invoices open on ``as_of`` (censored observations)."""
+        return sum(self.customers_open.get(customer_id, {}).values())
+
+    def _curve(self, customer_id: str) -> tuple[list[int], list[Decimal]]:
+        """Event days and the cumulative probability of payment by each (Kaplan-Meier).
+
+        Weights: each own observation weighs the number of portfolio payments, each portfolio
+        observation ``prior_strength`` (so the portfolio's payments count as ``k`` of the
+        customer's own; open invoices change the hazards, never this balance).
+        """
+        found = self._memo.get(customer_id)
         if found is not None:
             return found
-        own = self.customers.get(customer_id, {})
-        n_p = self.portfolio_size
-        weights: dict[int, int] = {}
-        for v, c in own.items():
-            weights[v] = weights.get(v, 0) + c * max(n_p, 1)
-        for v, c in self.portfolio.items():
-            weights[v] = weights.get(v, 0) + c * self.prior_strength
-        pooled = sorted(
-            (v, w) for v, w in weights.items() if w > 0 and (after is None or v > after)
-        )
-        self._memo[key] = pooled
-        return pooled
+        n_p = max(1, self.portfolio_size)
+        k = self.prior_strength
+        events: dict[int, int] = {}
+        censored: dict[int, int] = {}
+        for target, own, port in (
+            (events, self.customers.get(customer_id, {}), self.portfolio),
+            (censored, self.customers_open.get(customer_id, {}), self.portfolio_open),
+        ):
+            for v, c in own.items():
+                target[v] = target.get(v, 0) + c * n_p
+            for v, c in port.items():
+                target[v] = target.get(v, 0) + c * k
+        at_risk = sum(events.values()) + sum(censored.values())
+        survival = _ONE
+        values: list[int] = []
+        cumulative: list[Decimal] = []
+        for v in sorted(set(events) | set(censored)):
+            d = events.get(v, 0)
+            if d and at_risk:
+                survival = SCORE_CONTEXT.divide(survival * (at_risk - d), Decimal(at_risk))
+                values.append(v)
+                cumulative.append(_ONE - survival)
+            at_risk -= d + censored.get(v, 0)
+        self._memo[customer_id] = (values, cumulative)
+        return values, cumulative
+
+    def _conditional(self, customer_id: str, after: int | None) -> tuple[list[int], list[Decimal]]:
+        """Event days above ``after`` and the cumulative probability of payment by each, given
+        no payment up to ``after`` (the total may stay below 1: the rest is beyond history)."""
+        values, cumulative = self._curve(customer_id)
+        idx = 0 if after is None else bisect.bisect_right(values, after)
+        if idx >= len(values):
+            return [], []
+        base = cumulative[idx - 1] if idx else _ZERO
+        alive = _ONE - base
+        if alive <= 0:
+            return [], []
+        return values[idx:], [SCORE_CONTEXT.divide(c - base, alive) for c in cumulative[idx:]]
 
     def quantile_days_late(
         self, customer_id: str, q: Decimal, *, after: int | None = None
     ) -> int | None:
-        """The ``q`` quantile (lower) of the pooled days late, optionally given ``> after``."""
-        pooled = self._pooled(customer_id, after)
-        total = sum(w for _, w in pooled)
-        if total == 0:
-            return None
-        target = q * total
-        running = 0
-        for v, w in pooled:
-            running += w
-            if running >= target:
+        """The ``q`` quantile of days late, optionally given ``> after``; ``None`` when it lies
+        beyond every payment in the history."""
+        for v, c in zip(*self._conditional(customer_id, after), strict=True):
+            if c >= q:
                 return v
-        return pooled[-1][0]
+        return None
 
     def median_days_late(self, customer_id: str, *, after: int | None = None) -> int | None:
-        """The pooled median days late (``None`` without any history)."""
+        """The median days late (``None`` without enough history)."""
         return self.quantile_days_late(customer_id, Decimal("0.5"), after=after)
 
     def week_probabilities(
@@ -148,36 +190,35 @@ class PaymentModel:
     ) -> tuple[tuple[Decimal, ...], Decimal]:
         """The probability of payment in each window (and after the last one), for an item still
         unpaid on ``as_of``; an item later than all history pays on ``as_of + fallback_days``."""
-        after = (self.as_of - due_date).days
-        pooled = self._pooled(customer_id, after)
-        total = sum(w for _, w in pooled)
-        if total == 0:  # later than all history: certain on the fallback date, as predicted
+        values, cumulative = self._conditional(customer_id, (self.as_of - due_date).days)
+        if not values:  # later than all history: certain on the fallback date, as predicted
             fallback = self.as_of + dt.timedelta(days=self.fallback_days)
             hits = tuple(_ONE if start <= fallback <= end else _ZERO for start, end in windows)
             return hits, _ONE - sum(hits, _ZERO)
         probs = []
         for start, end in windows:
-            lo, hi = (start - due_date).days, (end - due_date).days
-            mass = sum(w for v, w in pooled if lo <= v <= hi)
-            probs.append(SCORE_CONTEXT.divide(Decimal(mass), Decimal(total)))
-        last = (windows[-1][1] - due_date).days
-        beyond = SCORE_CONTEXT.divide(
-            Decimal(sum(w for v, w in pooled if v > last)), Decimal(total)
-        )
-        return tuple(probs), beyond
+            lo = bisect.bisect_left(values, (start - due_date).days)
+            hi = bisect.bisect_right(values, (end - due_date).days)
+            below = cumulative[lo - 1] if lo else _ZERO
+            probs.append(cumulative[hi - 1] - below if hi > lo else _ZERO)
+        return tuple(probs), _ONE - sum(probs, _ZERO)
 
 
 def fit_payment_model(
     records: Iterable[PaymentRecord],
     *,
     as_of: dt.date,
+    open_items: Iterable[OpenItem] = (),
     prior_strength: int = 5,
     fallback_days: int = 7,
 ) -> PaymentModel:
     """Fit the days-late distributions from the payments known on ``as_of``.
 
     Only records with ``known_on <= as_of`` are used, so a model fitted as of a past date sees
-    exactly what was known then.
+    exactly what was known then.  ``open_items`` (the invoices open on ``as_of``) enter as
+    censored observations: each is known not to have been paid by its days past due.  Leaving
+    them out biases the model toward early payment (the late payments of recent invoices are not
+    in the history yet).
 
     Raises:
         ValidationError: for a negative ``prior_strength`` or a non-positive ``fallback_days``.
@@ -202,10 +243,20 @@ def fit_payment_model(
         late = (r.paid_date - r.due_date).days
         portfolio[late] += 1
         customers.setdefault(r.customer_id, Counter())[late] += 1
+    portfolio_open: Counter[int] = Counter()
+    customers_open: dict[str, Counter[int]] = {}
+    for i in open_items:
+        if i.kind is not ItemKind.INVOICE or i.open_amount.amount <= 0 or i.document_date > as_of:
+            continue
+        overdue = (as_of - i.due_date).days
+        portfolio_open[overdue] += 1
+        customers_open.setdefault(i.customer_id, Counter())[overdue] += 1
     return PaymentModel(
         as_of=as_of,
         portfolio=portfolio,
         customers=customers,
+        portfolio_open=portfolio_open,
+        customers_open=customers_open,
         prior_strength=prior_strength,
         fallback_days=fallback_days,
     )
@@ -279,20 +330,27 @@ def _predict(
         )
     lo = model.quantile_days_late(customer_id, low, after=after)
     hi = model.quantile_days_late(customer_id, high, after=after)
-    lo = median if lo is None else lo  # the same pooled set as the median: never None
-    hi = median if hi is None else hi
+    predicted = due + dt.timedelta(days=median)
+    low_date = predicted if lo is None else due + dt.timedelta(days=lo)
+    if hi is None:  # the upper quantile lies beyond every payment in the history
+        high_date = max(predicted, as_of + dt.timedelta(days=4 * model.fallback_days))
+    else:
+        high_date = due + dt.timedelta(days=hi)
     share = SCORE_CONTEXT.divide(Decimal(n), Decimal(n + k)) if n + k else _ZERO
     cond = f" given more than {after} days late" if after >= 0 else ""
+    still_open = model.open_size(customer_id)
+    opened = f", {still_open} open" if still_open else ""
     return Prediction(
         item_id=item_id,
         customer_id=customer_id,
         amount=amount,
         due_date=due,
-        predicted_date=due + dt.timedelta(days=median),
-        low_date=due + dt.timedelta(days=lo),
-        high_date=due + dt.timedelta(days=hi),
-        basis=f"median {median} days late{cond}: {n} own payments pooled with the portfolio "
-        f"(own weight {quantize_decimal(share * 100, Decimal('0.1'))}%, prior strength {k})",
+        predicted_date=predicted,
+        low_date=low_date,
+        high_date=high_date,
+        basis=f"median {median} days late{cond}: {n} own payments{opened} pooled with the "
+        f"portfolio (own weight {quantize_decimal(share * 100, Decimal('0.1'))}%, "
+        f"prior strength {k})",
     )
 
 
@@ -452,7 +510,8 @@ class BacktestReport:
 
     ``mae_days`` is over every item paid after its cut-off; ``baseline_mae_days`` is the same for
     the naive prediction "pays on the due date (or tomorrow if already overdue)";
-    ``week_mae[h]`` is the mean absolute error of forecast week ``h + 1`` over the cut-offs,
+    ``week_mae[h]`` is the mean absolute error of forecast week ``h + 1`` over the cut-offs
+    (cash paid before a cut-off but only recorded after it counts as received in week 1),
     ``week_bias[h]`` the mean of actual minus forecast, ``coverage`` the share of weeks whose
     actual fell inside the interval.  Money averages are rounded half-up to the minor unit.
     """
@@ -499,10 +558,12 @@ def backtest(
         raise ValidationError("no cut-off dates", field="cutoffs", value=cutoffs)
 
     def state_at(cutoff: dt.date) -> _CutoffState:
-        model = fit_payment_model(records, as_of=cutoff, prior_strength=prior_strength)
         open_recs = [r for r in records if r.document_date <= cutoff < r.known_on]
         items = [_as_open_item(r) for r in open_recs]
         items += [i for i in unpaid if i.document_date <= cutoff]
+        model = fit_payment_model(
+            records, as_of=cutoff, open_items=items, prior_strength=prior_strength
+        )
         return model, items, {r.item_id: r.paid_date for r in open_recs}
 
     return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
@@ -540,6 +601,8 @@ def _replay(
             naive = max(pred.due_date, cutoff + dt.timedelta(days=1))
             baseline.append(Decimal(abs((naive - paid).days)))
         forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
+        # Cash paid before the cut-off but recorded after it reaches AR in the first week.
+        first = cutoff + dt.timedelta(days=1)
         week_errors = []
         for h, w in enumerate(forecast.weeks):
             actual = sum(
@@ -548,7 +611,7 @@ def _replay(
                     for i in items
                     if i.kind is ItemKind.INVOICE
                     and i.open_amount.amount > 0
-                    and w.start <= actual_paid.get(i.item_id, dt.date.max) <= w.end
+                    and w.start <= max(actual_paid.get(i.item_id, dt.date.max), first) <= w.end
                 ),
                 _ZERO,
             )
@@ -626,12 +689,12 @@ def forecast_from_ledger(
     The model is fitted on the ledger's payment history known on ``as_of`` (and at ``known_at``).
     """
     history = payment_history(ledger.facts(), as_of=as_of, known_at=known_at)
-    model = fit_payment_model(history, as_of=as_of, prior_strength=prior_strength)
     items = [
         i
         for i in ledger.open_items(as_of, known_at=known_at)
         if i.open_amount.currency.code == currency_code
     ]
+    model = fit_payment_model(history, as_of=as_of, open_items=items, prior_strength=prior_strength)
     predictions = predict_payments(model, items)
     forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
     return predictions, forecast
@@ -665,12 +728,14 @@ def backtest_from_ledger(
     def state_at(cutoff: dt.date) -> _CutoffState:
         known_at = dt.datetime.combine(cutoff, dt.time.max, dt.UTC)
         history = payment_history(facts, as_of=cutoff, known_at=known_at)
-        model = fit_payment_model(history, as_of=cutoff, prior_strength=prior_strength)
         items = [
             i
             for i in ledger.open_items(cutoff, known_at=known_at)
             if i.open_amount.currency.code == currency_code
         ]
+        model = fit_payment_model(
+            history, as_of=cutoff, open_items=items, prior_strength=prior_strength
+        )
         return model, items, settled
 
     return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
