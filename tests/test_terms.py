@@ -149,6 +149,23 @@ def test_extended_notation_round_trips(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "day", "due"),
+    [  # the anchors' settings as docs/terms.md maps them
+        ("net eom+30", D(2024, 1, 15), D(2024, 3, 1)),
+        ("net 1m+eom+10", D(2024, 1, 31), D(2024, 3, 10)),
+        ("net 30+day31", D(2023, 12, 12), D(2024, 2, 29)),
+        ("net 5+pay5|10", D(2020, 1, 1), D(2020, 1, 10)),
+        ("net 2w+post2015-03-16>2015-03-17", D(2015, 3, 2), D(2015, 3, 17)),
+        ("net 1m+eom", D(2025, 2, 10), D(2025, 3, 31)),
+        ("net 30 baseline=day15m1", D(2024, 1, 20), D(2024, 3, 16)),
+        ("net 30 baseline=lim(15:day31m0;31:day15)", D(2024, 1, 10), D(2024, 3, 1)),
+    ],
+)
+def test_anchor_settings_as_documented(text: str, day: dt.date, due: dt.date) -> None:
+    assert PaymentTerms.parse(text).schedule(day, eur("1.00")).due_date == due
+
+
+@pytest.mark.parametrize(
     ("text", "token", "position"),
     [
         ("net thirty", "thirty", 4),
