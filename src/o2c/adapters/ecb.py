@@ -36,6 +36,7 @@ import datetime as dt
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -64,15 +65,26 @@ _MISSING = frozenset({"", "N/A", "NA", "-"})
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 
 
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}): is it an ECB file?",
+            field="source",
+            value=name,
+        ) from None
+
+
 def _text(source: Source) -> tuple[str, str]:
     """The text of ``source`` and a name for messages."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        return path.read_bytes().decode("utf-8-sig"), path.name
+        return _decode(path.read_bytes(), path.name), path.name
     data = source.read()
     name = Path(str(getattr(source, "name", "<stream>"))).name
     if isinstance(data, bytes):
-        return data.decode("utf-8-sig"), name
+        return _decode(data, name), name
     return data.lstrip("\ufeff"), name
 
 
@@ -101,6 +113,14 @@ class _Builder:
         self._ordinals: dict[int, int] = {}
 
     def add(self, code: str, ordinal: int, cell: str, where: str) -> None:
+        if code not in self.days and not (
+            len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+        ):
+            raise ValidationError(
+                f"{where}: {code!r} is not a currency code (three capital letters)",
+                field="currency",
+                value=code,
+            )
         value = self._values.get(cell)
         if value is None:
             try:
@@ -185,20 +205,22 @@ def load_zip(
     try:
         with zipfile.ZipFile(source) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".xml"))]
-            if len(members) != 1:
-                raise ValidationError(
-                    f"the zip holds {members or 'no CSV or XML file'}: expected one ECB file",
-                    field="source",
-                    value=members,
-                )
-            member = members[0]
-            data = archive.read(member)
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(f"not a zip file: {exc}", field="source", value=str(source)) from None
+            data = archive.read(members[0]) if len(members) == 1 else b""
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        # a damaged archive, an unsupported compression method, an encrypted member
+        raise ValidationError(
+            f"not a readable zip file: {exc}", field="source", value=str(source)
+        ) from None
+    if len(members) != 1:
+        raise ValidationError(
+            f"the zip holds {members or 'no CSV or XML file'}: expected one ECB file",
+            field="source",
+            value=members,
+        )
+    member = members[0]
     if member.lower().endswith(".xml"):
         return load_xml(io.BytesIO(data), max_age=max_age, name=name)
-    text = data.decode("utf-8-sig")
-    return _load_csv_text(text, member, f"{name} {member}", max_age)
+    return _load_csv_text(_decode(data, member), member, f"{name} {member}", max_age)
 
 
 def _cubes(root: ElementTree.Element) -> Iterable[ElementTree.Element]:
