@@ -532,3 +532,10 @@ def test_a_full_width_unstructured_piece_continues_without_a_space() -> None:
 def test_pages_of_a_statement_give_distinct_positional_ids() -> None:
     st = read_camt053(_one_entry("<Ustrd>x</Ustrd>", header=PAGE_2))
     assert st.lines[0].payment_id == "S/p2/1"
+
+
+def test_entry_reference_within_the_statement_is_not_an_id() -> None:
+    xml = _broken("<AcctSvcrRef>2026030200001</AcctSvcrRef>", "")
+    p = read_camt053(xml).lines[0]
+    assert p.payment_id == "STMT-2026-061/1"  # NtryRef 1 is unique only in this statement
+    assert p.bank_reference == ""

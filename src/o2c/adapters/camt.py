@@ -422,7 +422,8 @@ class _Reader:
             raise StatementFormatError(
                 "the entry has neither a value date nor a booking date", location=f"{at}/ValDt"
             )
-        entry_ref = self.first_text(entry, "AcctSvcrRef", "NtryRef")
+        # AcctSvcrRef is unique at the bank; NtryRef only within the statement, so not an id.
+        entry_ref = self.text(entry, "AcctSvcrRef")
         entry_code = self.bank_code(entry)
         entry_text = self.text(entry, "AddtlNtryInf")
         txs: list[tuple[ET.Element, str]] = []
