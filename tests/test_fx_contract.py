@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2c.adapters import ecb
 from o2c.adapters.forex import ForexPythonRates
@@ -170,3 +173,67 @@ def test_other_kinds_are_answered_as_that_kind_or_not_found(
     assert r.date <= on
     expected = {RateKind.CLOSING: "1.0837", RateKind.MONTHLY_AVERAGE: "1.0905"}[kind]
     assert r.value.quantize(Decimal("0.0001")) == Decimal(expected)
+
+
+# ------------------------------------------------------------------------------ the wrappers
+
+
+SAMPLE_TABLE = ecb.load_csv(SAMPLE_CSV)
+CODES = ("EUR", "USD", "JPY", "GBP", "CHF", "RUB", "BRL", "XAU")
+
+
+def _answer(provider: RateProvider, base: str, quote: str, on: dt.date) -> object:
+    try:
+        return provider.rate(base, quote, on)
+    except RateNotFoundError as exc:
+        return ("not found", exc.base, exc.quote, exc.on, str(exc))
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(CODES),
+            st.sampled_from(CODES),
+            st.dates(min_value=dt.date(2007, 12, 15), max_value=dt.date(2025, 1, 10)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_cache_and_chain_answer_exactly_what_the_provider_answers(
+    requests: list[tuple[str, str, dt.date]],
+) -> None:
+    cached = CachedRates(SAMPLE_TABLE, maxsize=5)
+    chain = FallbackRates([InMemoryRates({}), SAMPLE_TABLE])
+    for base, quote, on in requests + requests[::-1]:
+        expected = _answer(SAMPLE_TABLE, base, quote, on)
+        assert _answer(cached, base, quote, on) == expected
+        chained = _answer(chain, base, quote, on)
+        if isinstance(expected, Rate):
+            assert chained == expected
+        else:
+            assert isinstance(chained, tuple)
+            assert chained[:4] == expected[:4]  # type: ignore[index]
+
+
+def test_the_cache_is_safe_to_share_between_threads() -> None:
+    cached = CachedRates(SAMPLE_TABLE, maxsize=16)
+    days = SAMPLE_TABLE.dates("EUR", "USD")
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for i in range(300):
+                on = days[(i + offset) % len(days)]
+                assert cached.rate("USD", "JPY", on) == SAMPLE_TABLE.rate("USD", "JPY", on)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert cached.hits + cached.misses == 1200
