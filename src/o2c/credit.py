@@ -1271,7 +1271,7 @@ def behavioural_score(
       no limit or exposure given: 10.
 
     Classes: A >= 80, B >= 65, C >= 50, D >= 35, E below.  Without any history the
-    lateness and tail factors score half their maximum.
+    lateness and tail factors score about half (20/40 and 8/15).
     """
     cid = CustomerId(customer_id)
     recs = [r for r in records if r.customer_id == cid and r.known_on <= as_of]
