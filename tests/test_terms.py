@@ -470,6 +470,16 @@ def test_discount_bases_and_split() -> None:
         PaymentTerms.parse("10/1 net 2").schedule(day, total, untaxed=untaxed, tax=untaxed)
 
 
+def test_discount_never_exceeds_the_amount_due_even_when_untaxed_is_larger() -> None:
+    # An invoice with a prepayment: 10.00 left to pay on an untaxed 100.00.
+    for scope in ("invoice", "instalment"):
+        terms = PaymentTerms.parse(f"50/10 net 30 base=untaxed scope={scope}")
+        s = terms.schedule(D(2024, 1, 1), eur("10.00"), untaxed=eur("100.00"))
+        offer = s.instalments[0].discounts[0]
+        assert offer.amount == eur("10.00")
+        assert offer.amount_due == eur("0.00")
+
+
 def test_invoice_scope_shares_one_discount_over_instalments() -> None:
     terms = PaymentTerms.parse("2/10 30% advance, balance net 60")
     s = terms.schedule(D(2024, 1, 1), eur("1000.01"))
@@ -591,7 +601,8 @@ def test_instalments_sum_exactly_to_the_total_in_every_currency(
             assert all(calendar.is_business_day(o.deadline) for o in inst.discounts)
 
 
-@given(terms_with_totals(), document_dates, st.integers(min_value=0, max_value=100))
+# A negative tax share stands for an amount due below the untaxed amount (a prepaid invoice).
+@given(terms_with_totals(), document_dates, st.integers(min_value=-100, max_value=100))
 def test_discount_never_exceeds_what_it_applies_to(
     case: tuple[PaymentTerms, Money], day: dt.date, tax_share: int
 ) -> None:

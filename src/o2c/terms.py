@@ -1516,7 +1516,8 @@ def _build_schedule(
             discount = due_amount - left
         else:
             discount = quantize_decimal(raw, step, rounding.rounding)
-        discount = max(_ZERO * unit, min(discount, base if base > 0 else _ZERO))
+        # Never more than the base it applies to, nor than the instalment itself.
+        discount = max(_ZERO * unit, min(discount, base if base > 0 else _ZERO, due_amount))
         on_u, on_t = split(discount, i)
         return DiscountOffer(
             deadline=deadline_of(tier),
@@ -1557,7 +1558,7 @@ def _build_schedule(
                 whole = amount - quantize_decimal(amount - raw, cash_step, cash_mode)
             else:
                 whole = quantize_decimal(raw, step, rounding.rounding)
-            whole = max(_ZERO * unit, min(whole, whole_base))
+            whole = max(_ZERO * unit, min(whole, whole_base, amount))
             if n == 1:
                 shares = [whole]
                 bases = [whole_base]
