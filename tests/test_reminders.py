@@ -187,3 +187,10 @@ def test_send_reminders_through_the_in_memory_notifier() -> None:
     assert sent.sender == "ar@demo.example"
     assert "Dear Muster GmbH," in sent.text
     assert dict(sent.headers)["X-O2C-Dunning-Level"] == "2"
+
+
+def test_html_names_the_disputed_part() -> None:
+    en = render_reminder(_notice(), locale="en_GB")
+    assert "<small>(disputed €100.00 not included)</small>" in en.html
+    de = render_reminder(_notice(), locale="de_DE")
+    assert "<small>(strittig 100,00\xa0€ nicht enthalten)</small>" in de.html

@@ -9,6 +9,7 @@ import datetime as dt
 import email
 import email.policy
 import socket
+import ssl
 from collections.abc import Iterator
 from decimal import Decimal
 from email.message import EmailMessage
@@ -251,3 +252,78 @@ def test_send_reminders_end_to_end_over_smtp(smtp_server: tuple[_Handler, int]) 
     assert rcpt == ["ap@one.example"]
     assert parsed["Subject"].startswith("Zahlungserinnerung: 1.250,19")  # 1234.50 + 15.69 interest
     assert parsed["X-O2C-Dunning-Level"] == "1"
+
+
+# ------------------------------------------------------------------ TLS on loopback
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A throw-away self-signed certificate for 127.0.0.1 (made with the openssl tool)."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+def _server_context(tls_files: tuple[str, str]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*tls_files)
+    return context
+
+
+@pytest.mark.parametrize("security", [SmtpSecurity.STARTTLS, SmtpSecurity.SSL])
+def test_smtp_over_tls(tls_files: tuple[str, str], security: SmtpSecurity) -> None:
+    handler = _Handler()
+    port = _free_port()
+    server_context = _server_context(tls_files)
+    # aiosmtpd offers AUTH under implicit TLS only when told TLS is not required: it only
+    # counts a STARTTLS upgrade as TLS
+    options: dict[str, Any] = (
+        {"tls_context": server_context, "require_starttls": True, "auth_require_tls": True}
+        if security is SmtpSecurity.STARTTLS
+        else {"ssl_context": server_context, "auth_require_tls": False}
+    )
+    controller = aiosmtpd_controller.Controller(
+        handler, hostname="127.0.0.1", port=port, authenticator=_authenticate, **options
+    )
+    controller.start()
+    try:
+        client_context = ssl.create_default_context(cafile=tls_files[0])
+        notifier = SmtpNotifier(
+            "127.0.0.1",
+            port,
+            sender="ar@o2c.example",
+            security=security,
+            ssl_context=client_context,
+            username="collector",
+            password="s3cret",
+            timeout=10,
+        )
+        notifier.send(_message())
+        assert [m[1] for m in handler.messages] == [["ap@customer.example"]]
+        # a client that does not trust the certificate is refused, as a DeliveryError
+        untrusting = SmtpNotifier(
+            "127.0.0.1", port, sender="ar@o2c.example", security=security, timeout=10
+        )
+        with pytest.raises(DeliveryError):
+            untrusting.send(_message())
+        if security is SmtpSecurity.STARTTLS:
+            plain = SmtpNotifier("127.0.0.1", port, sender="ar@o2c.example", timeout=10)
+            with pytest.raises(DeliveryError):
+                plain.send(_message())  # the server requires STARTTLS
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
