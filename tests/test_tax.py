@@ -431,3 +431,25 @@ def test_document_fixed_tax_is_spread_pro_rata_and_negates() -> None:
     with pytest.raises(InvalidTaxError, match="document-level"):
         Tax.document_fixed("X", 1, price_included=True)
     assert freight.amount_on(Decimal(0)) == Decimal("10.00")
+
+
+@given(documents(), st.sampled_from([Rounding.HALF_UP, Rounding.HALF_EVEN]))
+def test_fast_path_gives_the_general_result(
+    doc: tuple[str, list[TaxableLine]], mode: Rounding
+) -> None:
+    from o2c import tax as tax_module
+
+    code, lines = doc
+    excluded = [
+        attrs.evolve(ln, taxes=[attrs.evolve(t, price_included=False) for t in ln.taxes])
+        for ln in lines
+    ]
+    policy = TaxPolicy(rounding=RoundingPolicy(rounding=mode))
+    fast = compute(excluded, code, policy=policy)
+    tax_module._FAST_PATH = False
+    try:
+        general = compute(excluded, code, policy=policy)
+    finally:
+        tax_module._FAST_PATH = True
+    assert fast == general
+    assert fast.lines == general.lines

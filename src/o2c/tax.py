@@ -319,9 +319,7 @@ class Tax:
 
         ``amount`` is stored in ``amount_per_unit`` (per document rather than per unit).
         """
-        return cls(
-            id=TaxId(tax_id), kind=TaxKind.DOCUMENT_FIXED, amount_per_unit=amount, **options
-        )
+        return cls(id=TaxId(tax_id), kind=TaxKind.DOCUMENT_FIXED, amount_per_unit=amount, **options)
 
     @classmethod
     def division(cls, tax_id: str, percent: str | int | Decimal, **options: Any) -> Tax:
@@ -694,7 +692,9 @@ class AppliedExemption:
 
 
 #: One computed line, compact: ``(index, charge, gross, net, adjustment, taxes, bases, raws,
-#: amounts)``; ``amounts`` is ``None`` under global rounding (spread when the lines are read).
+#: amounts)``; ``amounts`` is ``None`` under global rounding (spread when the lines are read),
+#: ``bases`` and ``raws`` are ``None`` for a simple line (every base is the net, every raw
+#: amount is rate x net).
 _Row = tuple[
     int,
     "ChargeKind | None",
@@ -702,8 +702,8 @@ _Row = tuple[
     Decimal,
     Decimal,
     "tuple[Tax, ...]",
-    "tuple[Decimal, ...]",
-    "tuple[Decimal, ...]",
+    "tuple[Decimal, ...] | None",
+    "tuple[Decimal, ...] | None",
     "tuple[Decimal, ...] | None",
 ]
 #: One tax over the document: ``(tax, base, amount, raw amount)``.
@@ -831,7 +831,7 @@ class TaxResult:
                     for i, x in enumerate(row[5])
                     if x.id == t.id
                 ]
-                parts = _spread(amount, [rows[r][7][i] for r, i in holders], step)
+                parts = _spread(amount, [_row_raws(rows[r])[i] for r, i in holders], step)
                 for (r, i), part in zip(holders, parts, strict=True):
                     spread.setdefault(r, [_ZERO] * len(rows[r][5]))[i] = part
         m = self._m
@@ -840,6 +840,8 @@ class TaxResult:
         for r, (index, charge, gross, net, adjustment, taxes, bases, _raws, amounts) in enumerate(
             rows
         ):
+            if bases is None:
+                bases = (net,) * len(taxes)
             if amounts is None:
                 amounts = tuple(spread.get(r, [_ZERO] * len(taxes)))
                 bases = tuple(quantize_decimal(b, step, mode) for b in bases)
@@ -902,6 +904,15 @@ class TaxResult:
     ) -> TaxResult:
         """The same computation again under this result's policy (identical by construction)."""
         return compute(lines, self.currency, policy=self.policy, charges=charges, **options)
+
+
+def _row_raws(row: _Row) -> tuple[Decimal, ...]:
+    """The exact tax amounts of a row (a simple row stores none: they are rate x net)."""
+    raws = row[7]
+    if raws is None:
+        net = row[3]
+        return tuple(f * net for f in _plan_of(row[5], False).factors)
+    return raws
 
 
 def _cash_round(cash: CashRounding | None, value: Money) -> Money:
@@ -1004,10 +1015,9 @@ def _plan_of(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
         contrib=tuple(contrib),
         any_included=last >= 0,
         last_included=last,
-        simple=last < 0 and not any(contrib) and not any(t.kind is TaxKind.FIXED for t in taxes),
+        simple=last < 0 and not any(contrib) and not any(t.kind in _AMOUNT_KINDS for t in taxes),
         taxed=any(
-            (t.amount_per_unit != 0 if t.kind in _AMOUNT_KINDS else t.percent != 0)
-            for t in taxes
+            (t.amount_per_unit != 0 if t.kind in _AMOUNT_KINDS else t.percent != 0) for t in taxes
         ),
     )
 
@@ -1429,6 +1439,17 @@ def _compute(
     code = cur.code
     step = policy.step_for(code)
     ctx = _Ctx(policy, step, epd)
+    if (
+        _FAST_PATH
+        and not charges
+        and epd is None
+        and policy.method is RoundingMethod.GLOBAL
+        and policy.global_base is GlobalBase.ROUNDED_LINES
+        and policy.jurisdictions is JurisdictionRounding.SEPARATE
+    ):
+        quick = _compute_simple(lines, cur, policy, ctx)
+        if quick is not None:
+            return quick
     evaluated: list[_Line] = []
     append = evaluated.append
     per_unit = ctx.per_unit
@@ -1489,6 +1510,92 @@ def _compute(
             plan = _plan_of(taxes, True)
             charge_lines.append(_eval_line(ctx, plan, index, charge.kind, part, _ONE, 1))
     return _finish(ctx, cur, policy, evaluated, charge_lines, epd)
+
+
+#: Whether :func:`compute` may take the fast path for documents of simple lines (tests switch
+#: it off to check that both paths give equal results).
+_FAST_PATH = True
+
+
+def _compute_simple(
+    lines: Sequence[Taxable], cur: Currency, policy: TaxPolicy, ctx: _Ctx
+) -> TaxResult | None:
+    """EN 16931 global rounding of price-excluded percent/division lines, with no charges.
+
+    The common case, done on Decimals in one pass; ``None`` when a line needs the general path.
+    """
+    step = ctx.step
+    mode = ctx.mode
+    zero = _ZERO * step
+    rows: list[_Row] = []
+    append = rows.append
+    sums: dict[int, list[Any]] = {}
+    line_total = zero
+    exempt = zero
+    for index, line in enumerate(lines):
+        plan = _plan(line.taxes)
+        if not plan.simple:
+            return None
+        price = line.unit_price
+        if price.currency is not cur and price.currency != cur:
+            raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
+        amount = price.amount * line.quantity
+        if line.discount_percent:
+            amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
+        net = quantize_decimal(amount, step, mode)
+        line_total += net
+        entry = sums.get(id(plan))
+        if entry is None:
+            sums[id(plan)] = [plan, net]
+        else:
+            entry[1] += net
+        if not plan.taxed:
+            exempt += net
+        append((index, None, net, net, zero, plan.taxes, None, None, None))
+    accs: dict[str, list[Any]] = {}
+    for plan, net_sum in sums.values():
+        for t, f in zip(plan.taxes, plan.factors, strict=True):
+            acc = accs.get(t.id)
+            if acc is None:
+                accs[t.id] = [t, net_sum, f * net_sum]
+            elif acc[0] is not t and acc[0] != t:
+                raise InvalidTaxError(
+                    f"two different taxes share the id {t.id}: give each definition its own id",
+                    field="taxes",
+                    value=t.id,
+                )
+            else:
+                acc[1] += net_sum
+                acc[2] += f * net_sum
+    tax_rows = []
+    tax_total = zero
+    withholding = zero
+    for t, base_sum, raw in accs.values():
+        base = quantize_decimal(base_sum, step, mode)
+        if t.kind is TaxKind.PERCENT:
+            amount = quantize_decimal(base * t.percent / _HUNDRED, step, mode)
+        else:
+            amount = quantize_decimal(raw, step, mode)
+        tax_rows.append((t, base, amount, raw))
+        if t.withholding:
+            withholding += amount
+        else:
+            tax_total += amount
+    return TaxResult(
+        currency=cur,
+        policy=policy,
+        rows=tuple(rows),
+        tax_rows=tuple(tax_rows),
+        line_count=len(rows),
+        line_total=line_total,
+        allowance_total=zero,
+        charge_total=zero,
+        untaxed=line_total,
+        tax_total=tax_total,
+        withholding_total=withholding,
+        rounding_adjustment=zero,
+        exempt_sales=exempt,
+    )
 
 
 def _finish(
@@ -1580,6 +1687,7 @@ def _finish(
             tax_total += acc.amount
     exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), zero)
     per_line = ctx.per_line
+    plain = not per_line and ctx.global_rounded and epd is None
     rows = tuple(
         (
             ln.index,
@@ -1588,8 +1696,8 @@ def _finish(
             ln.net,
             ln.adjustment,
             ln.plan.taxes,
-            tuple(ln.bases),
-            tuple(ln.raw),
+            None if plain and ln.plan.simple else tuple(ln.bases),
+            None if plain and ln.plan.simple else tuple(ln.raw),
             tuple(ln.amounts) if per_line else None,
         )
         for ln in all_lines
@@ -1614,9 +1722,7 @@ def _finish(
 
 def _spread_document_fixed(acc: _Acc, lines: list[_Line], step: Decimal, mode: Rounding) -> None:
     """Give a document-level fixed tax its amount and spread it over its lines by base."""
-    holders = [
-        (ln, i) for ln in lines for i, t in enumerate(ln.plan.taxes) if t.id == acc.tax.id
-    ]
+    holders = [(ln, i) for ln in lines for i, t in enumerate(ln.plan.taxes) if t.id == acc.tax.id]
     bases = [ln.bases[i] for ln, i in holders]
     sign = -1 if sum(bases, _ZERO) < 0 else 1
     amount = quantize_decimal(sign * acc.tax.amount_per_unit, step, mode)
