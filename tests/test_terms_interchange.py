@@ -250,3 +250,27 @@ def test_skonto_lines_round_trip(tiers: list[tuple[Decimal, int]], net: int) -> 
         net, discounts=[DiscountTier(percent=p, deadline=(AddDays(d),)) for p, d in tiers]
     )
     assert from_ubl(to_ubl(terms).note) == terms
+
+
+def _refused_or_terms(call: object) -> None:
+    """Run ``call``; anything but terms or an InvalidTermsError is a bug."""
+    try:
+        result = call()  # type: ignore[operator]
+    except InvalidTermsError:
+        return
+    assert isinstance(result, PaymentTerms)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["ITD", "*", "01", "02", "04", "09", "23", "3", "2", "10", "30", "", "x"]),
+        max_size=16,
+    ).map("".join)
+)
+def test_junk_itd_segments_are_refused_as_terms_errors(text: str) -> None:
+    _refused_or_terms(lambda: from_x12([text], currency_code="USD"))
+
+
+@given(st.text(alphabet="#SKONTOTAGEPRZ=0123456789.\nnet /%", max_size=60))
+def test_junk_notes_are_refused_as_terms_errors(note: str) -> None:
+    _refused_or_terms(lambda: from_ubl(note, issue_date=D(2024, 1, 1), due_date=D(2024, 1, 31)))
