@@ -88,6 +88,10 @@ def test_rate_is_frozen_normalised_and_refuses_floats_and_non_positive_values() 
             Rate("EUR", "USD", Decimal(bad), date=D)
     with pytest.raises(ValidationError, match="three letters"):
         Rate("EURO", "USD", Decimal(1), date=D)
+    with pytest.raises(ValidationError, match="not a date"):
+        Rate("EUR", "USD", Decimal(1), date=dt.datetime(2024, 1, 2))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="not a RateKind"):
+        Rate("EUR", "USD", Decimal(1), date=D, kind="spot")  # type: ignore[arg-type]
 
 
 def test_inverse_is_an_exact_fraction_and_inverts_back() -> None:

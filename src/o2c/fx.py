@@ -149,6 +149,24 @@ def _fraction(value: object) -> tuple[Decimal, Decimal] | None:
     return (_rate_value(value[0]), _rate_value(value[1]))
 
 
+def _check_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValidationError(
+            f"{attribute.name}={value!r} is not a date: pass the datetime.date of the rate",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _check_kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, RateKind):
+        raise ValidationError(
+            f"kind={value!r} is not a RateKind ({', '.join(k.name for k in RateKind)})",
+            field="kind",
+            value=value,
+        )
+
+
 @attrs.frozen
 class Rate:
     """``1 base = value quote`` on ``date``, from ``source``, of ``kind``.
@@ -168,9 +186,9 @@ class Rate:
     base: str = attrs.field(converter=_code)
     quote: str = attrs.field(converter=_code)
     value: Decimal = attrs.field(converter=_rate_value)
-    date: dt.date = attrs.field(kw_only=True)
+    date: dt.date = attrs.field(kw_only=True, validator=_check_date)
     source: str = attrs.field(kw_only=True, default="")
-    kind: RateKind = attrs.field(kw_only=True, default=RateKind.SPOT)
+    kind: RateKind = attrs.field(kw_only=True, default=RateKind.SPOT, validator=_check_kind)
     #: The rates this one was derived from (inverse, cross, average); empty for a published rate.
     legs: tuple[Rate, ...] = attrs.field(kw_only=True, default=())
     #: ``(numerator, denominator)`` when ``value`` is a rounded quotient; ``None`` when exact.
