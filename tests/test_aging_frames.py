@@ -65,3 +65,23 @@ def test_missing_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(MissingExtraError, match=r"o2c\[frames\]"):
         aging_frame(age(_items(), dt.date(2026, 3, 31)))
+
+
+def test_kpi_frame() -> None:
+    from o2c.adapters.frames import kpi_frame
+    from o2c.kpi import PeriodFigures, kpi_summary
+
+    figures = PeriodFigures(
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 3, 31),
+        beginning_receivables=money("6200", "EUR"),
+        ending_receivables=money("6340", "EUR"),
+        ending_current_receivables=money("3590", "EUR"),
+        credit_sales=money("10890", "EUR"),
+        write_offs=money("0", "EUR"),
+    )
+    frame = kpi_frame(kpi_summary(figures))
+    assert list(frame.columns) == ["name", "value", "unit", "formula"]
+    cei = frame.set_index("name").loc["CEI", "value"]
+    assert isinstance(cei, Decimal)
+    assert round(cei, 2) == Decimal("79.63")

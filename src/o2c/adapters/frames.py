@@ -19,12 +19,14 @@ convert deliberately if a float column is really wanted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from o2c.adapters import require
 from o2c.aging import AgingReport
+from o2c.kpi import Kpi
 
-__all__ = ["aged_items_frame", "aging_frame"]
+__all__ = ["aged_items_frame", "aging_frame", "kpi_frame"]
 
 
 def _pandas() -> Any:
@@ -84,3 +86,12 @@ def aged_items_frame(report: AgingReport) -> Any:
         "column",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def kpi_frame(kpis: Iterable[Kpi]) -> Any:
+    """One row per KPI: ``name``, ``value`` (an exact ``Decimal``), ``unit``, ``formula``."""
+    pd = _pandas()
+    records = [
+        {"name": k.name, "value": k.value, "unit": k.unit, "formula": k.formula} for k in kpis
+    ]
+    return pd.DataFrame.from_records(records, columns=["name", "value", "unit", "formula"])
