@@ -1,0 +1,242 @@
+"""Demo section: the AR ledger in a SQLite file: facts, invariants, "open on D as known at T".
+
+Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
+``ctx.state["invoice"]`` (the :class:`o2c.invoice.Invoice` of the invoice section, recorded
+from its number, customer, issue date, payment reference and schedule's instalments; sample
+invoices stand in when it is missing).  Sets ``ctx.state["ledger"]``: the
+:class:`~o2c.ledger.Ledger` over :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the
+cash-application, aging and credit sections, and ``ctx.state["ledger_store"]``: that store.
+Every fact is recorded before ``ctx.today`` 12:00 UTC, so later sections can record after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from o2c.adapters.sqlite import SQLiteLedgerStore
+from o2c.demos import DemoContext
+from o2c.errors import O2CError, OverApplicationError
+from o2c.ledger import (
+    AllocationReversed,
+    CustomerId,
+    DisputeOpened,
+    Fact,
+    FactId,
+    InvoiceIssued,
+    ItemId,
+    Ledger,
+    OpenItem,
+    PaymentAllocated,
+    PaymentId,
+    PaymentReceived,
+)
+from o2c.money import format_money, money
+from o2c.terms import Instalment
+
+__all__ = ["invoice_fact", "run"]
+
+
+def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> InvoiceIssued | None:
+    """The fact recording an :class:`o2c.invoice.Invoice` (``None`` when it has no schedule).
+
+    Read through ``getattr`` so that the demo keeps working while the invoice type evolves.
+    """
+    schedule = getattr(invoice, "schedule", None)
+    instalments = tuple(getattr(schedule, "instalments", ()) or ())
+    number = getattr(invoice, "number", None)
+    customer_id = getattr(getattr(invoice, "customer", None), "id", None)
+    issued = getattr(invoice, "issue_date", None)
+    if not instalments or not number or not customer_id or not isinstance(issued, dt.date):
+        return None
+    references = getattr(invoice, "references", None)
+    return InvoiceIssued.from_instalments(
+        fact_id=f"invoice:{number}",
+        customer_id=str(customer_id),
+        item_id=str(number),
+        document_number=str(number),
+        document_date=issued,
+        instalments=instalments,
+        payment_reference=getattr(references, "payment_reference", None),
+        recorded_at=recorded_at,
+        recorded_by="billing",
+    )
+
+
+def _m(value: Any) -> str:
+    return format_money(value, "en_IE")
+
+
+def _show(ctx: DemoContext, items: list[OpenItem]) -> None:
+    for i in items:
+        part = f" (instalment {i.instalment})" if i.instalment else ""
+        disputed = f", disputed {_m(i.disputed_amount)}" if i.disputed_amount else ""
+        ctx.say(
+            f"  {i.customer_id:7} {i.item_id:18} {i.kind.value:14} due {i.due_date}{part}: "
+            f"{_m(i.open_amount)} of {_m(i.original_amount)}{disputed}"
+        )
+
+
+def _sample(today: dt.date, at: Any) -> list[Fact]:
+    issue = today - dt.timedelta(days=40)
+    eur = "EUR"
+    return [
+        InvoiceIssued.from_instalments(
+            fact_id="invoice:INV-2026-0100",
+            customer_id="C-2002",
+            item_id="INV-2026-0100",
+            document_number="INV-2026-0100",
+            document_date=issue,
+            instalments=[
+                Instalment(
+                    number=1, due_date=issue + dt.timedelta(days=30), amount=money("595.00", eur)
+                ),
+                Instalment(
+                    number=2, due_date=issue + dt.timedelta(days=60), amount=money("595.00", eur)
+                ),
+            ],
+            payment_reference="RF712026I0100",
+            recorded_at=at(-40, 9),
+            recorded_by="billing",
+        ),
+        InvoiceIssued.from_instalments(
+            fact_id="invoice:INV-2026-0101",
+            customer_id="C-3003",
+            item_id="INV-2026-0101",
+            document_number="INV-2026-0101",
+            document_date=issue + dt.timedelta(days=5),
+            instalments=[
+                Instalment(
+                    number=1, due_date=issue + dt.timedelta(days=35), amount=money("2380.00", eur)
+                )
+            ],
+            recorded_at=at(-35, 9),
+            recorded_by="billing",
+        ),
+    ]
+
+
+def run(ctx: DemoContext) -> None:
+    """Record invoices, a payment learnt late, a refused over-application; show both time axes."""
+    ctx.heading("Ledger: append-only facts in SQLite, open items as of D and as known at T")
+    today = ctx.today
+
+    def at(days: int, hour: int) -> dt.datetime:
+        return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=dt.UTC)
+
+    store = SQLiteLedgerStore(ctx.db_path)
+    ledger = Ledger(store)
+    facts = _sample(today, at)
+    recorded = invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
+    if recorded is not None:
+        facts.insert(0, recorded)
+        ctx.say(f"recording invoice {recorded.document_number} of the invoice section")
+    result = ledger.append(facts)
+    ctx.say(
+        f"{len(result.appended)} invoice fact(s) appended to {ctx.db_path.name} "
+        f"(again: {len(ledger.append(facts).appended)} - same id and content is a no-op)"
+    )
+
+    # A payment with value date 10 days ago, only learnt (recorded) 3 days ago.
+    paid_on = today - dt.timedelta(days=10)
+    late: list[Fact] = [
+        PaymentReceived(
+            fact_id=FactId("payment:BANK-7781"),
+            customer_id=CustomerId("C-2002"),
+            effective=paid_on,
+            recorded_at=at(-3, 10),
+            payment_id=PaymentId("BANK-7781"),
+            amount=money("700.00", "EUR"),
+            value_date=paid_on,
+            payer_name="Example Trading Ltd",
+            reference="INV-2026-0100",
+        ),
+        PaymentAllocated(
+            fact_id=FactId("alloc:BANK-7781:1"),
+            customer_id=CustomerId("C-2002"),
+            effective=paid_on,
+            recorded_at=at(-3, 10),
+            source_id="BANK-7781",
+            item_id=ItemId("INV-2026-0100#1"),
+            applied=money("595.00", "EUR"),
+            recorded_by="cash_application",
+            reason="reference INV-2026-0100 on the payment",
+        ),
+    ]
+    ledger.append(late)
+    ctx.say("a payment of EUR 700.00 (value date 10 days ago, recorded 3 days ago) settles")
+    ctx.say("instalment 1 of INV-2026-0100; EUR 105.00 stays on account")
+    try:
+        ledger.append(
+            [
+                PaymentAllocated(
+                    fact_id=FactId("alloc:BANK-7781:2"),
+                    customer_id=CustomerId("C-2002"),
+                    effective=today,
+                    recorded_at=at(-2, 10),
+                    source_id="BANK-7781",
+                    item_id=ItemId("INV-2026-0100#2"),
+                    applied=money("595.00", "EUR"),
+                )
+            ]
+        )
+    except OverApplicationError as exc:
+        ctx.say(f"refused: {exc}")
+    dispute: list[Fact] = [
+        DisputeOpened(
+            fact_id=FactId("dispute:INV-2026-0101"),
+            customer_id=CustomerId("C-3003"),
+            effective=today - dt.timedelta(days=2),
+            recorded_at=at(-2, 11),
+            item_id=ItemId("INV-2026-0101"),
+            amount=money("380.00", "EUR"),
+            reason_code="PRICE",
+            reason="price differs from the order",
+        )
+    ]
+    ledger.append(dispute)
+
+    ctx.say(f"open items as of {today} (everything recorded):")
+    _show(ctx, ledger.open_items(today))
+    known = at(-5, 12)
+    ctx.say(f"open items as of {today}, as known at {known:%Y-%m-%d %H:%M} UTC (before the")
+    ctx.say("payment was recorded): the same date, another answer, both reproducible")
+    _show(ctx, ledger.open_items(today, known_at=known))
+    for customer, totals in ledger.balances(today).items():
+        ctx.say(f"balance {customer}: {', '.join(_m(v) for v in totals.values())}")
+    trail = ledger.history("INV-2026-0100")
+    ctx.say(
+        "audit trail of INV-2026-0100: "
+        + "; ".join(f"{f.kind.value} ({f.effective}, by {f.recorded_by or '-'})" for f in trail)
+    )
+    # A correction is a new fact, never an update: reverse and keep the cash on account.
+    correction: list[Fact] = [
+        AllocationReversed(
+            fact_id=FactId("reverse:alloc:BANK-7781:1:demo"),
+            customer_id=CustomerId("C-2002"),
+            effective=today,
+            recorded_at=at(-1, 9),
+            allocation_id=FactId("alloc:BANK-7781:1"),
+            reason="demo: undo, then apply again",
+        ),
+        PaymentAllocated(
+            fact_id=FactId("alloc:BANK-7781:1:again"),
+            customer_id=CustomerId("C-2002"),
+            effective=today,
+            recorded_at=at(-1, 9),
+            source_id="BANK-7781",
+            item_id=ItemId("INV-2026-0100#1"),
+            applied=money("595.00", "EUR"),
+        ),
+    ]
+    try:
+        ledger.append(correction)
+        ctx.say("an allocation reversed and re-applied in one atomic batch (two new facts)")
+    except O2CError as exc:  # pragma: no cover - the demo's own data is consistent
+        ctx.say(f"correction refused: {exc}")
+    ctx.say(
+        f"stream versions: C-2002 at {ledger.version('C-2002')}, C-3003 at "
+        f"{ledger.version('C-3003')}"
+    )
+    ctx.state["ledger"] = ledger
+    ctx.state["ledger_store"] = store
