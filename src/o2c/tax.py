@@ -1250,10 +1250,6 @@ def _eval_per_unit(
     )
 
 
-def _price_sign(price: Decimal) -> int:
-    return -1 if price < 0 else 1
-
-
 def _spread(total: Decimal, raws: Sequence[Decimal], step: Decimal) -> list[Decimal]:
     """Split ``total`` over parts near ``raws`` so they sum exactly (largest remainder).
 
