@@ -382,9 +382,15 @@ def test_cache_answers_repeats_without_asking_and_keeps_misses_but_not_outages()
     first = cached.rate("USD", "EUR", D)
     assert cached.rate("USD", "EUR", D) == first
     assert inner.calls == 1
+    raised = []
     for _ in range(2):
-        with pytest.raises(RateNotFoundError, match="2023-01-01"):
+        with pytest.raises(
+            RateNotFoundError, match="2023-01-01: the EUR->USD series starts"
+        ) as info:
             cached.rate("EUR", "USD", dt.date(2023, 1, 1))
+        raised.append(info.value)
+    assert raised[0] is not raised[1]
+    assert raised[1].context["source"] == "memory"
     assert inner.calls == 2
     assert (cached.hits, cached.misses) == (2, 2)
     cached.rate("EUR", "USD", D)

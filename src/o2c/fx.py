@@ -612,6 +612,15 @@ class InMemoryRates:
 # Wrappers
 
 
+def _copy_error(exc: RateNotFoundError) -> RateNotFoundError:
+    """A fresh, never-raised copy of ``exc``: a kept error must not keep frames alive."""
+    context = {k: v for k, v in exc.context.items() if k not in ("base", "quote", "on")}
+    fresh = RateNotFoundError(exc.base, exc.quote, exc.on, **context)
+    fresh.args = exc.args
+    fresh.message = exc.message
+    return fresh
+
+
 class CachedRates:
     """A :class:`RateProvider` that remembers the answers of another one (least recently used).
 
@@ -654,13 +663,13 @@ class CachedRates:
             except RateNotFoundError as exc:
                 if not self.cache_misses:
                     raise
-                entry = exc
+                entry = _copy_error(exc)
             with self._lock:
                 self._entries[key] = entry
                 if len(self._entries) > self.maxsize:
                     self._entries.popitem(last=False)
         if isinstance(entry, RateNotFoundError):
-            raise entry.with_traceback(None)  # a fresh traceback each time it is raised again
+            raise _copy_error(entry)
         return entry
 
     def clear(self) -> None:
