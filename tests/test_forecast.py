@@ -167,6 +167,12 @@ def test_backtest_replays_history_and_beats_the_due_date_guess() -> None:
         assert c.items >= c.paid_items > 0
         for w in c.weeks:
             assert w.error.amount == w.actual.amount - w.forecast.amount
+    # Re-running with the calibrated z covers at least the target share of the weeks.
+    assert report.calibrated_z is not None
+    calibrated = backtest(history, cutoffs, currency_code="EUR", weeks=4, z=report.calibrated_z)
+    assert calibrated.coverage is not None
+    assert calibrated.coverage >= Decimal("0.8")
+    assert report.calibrated_z < Decimal("1.2816")  # the model's 80 % is wider than needed here
 
 
 def test_backtest_sees_nothing_from_after_its_cutoff() -> None:

@@ -364,6 +364,8 @@ class ForecastWeek:
     low: Money
     high: Money
     point: Money
+    #: The standard deviation of the week's cash-in under the model (unrounded).
+    sd: Decimal = _ZERO
 
 
 @attrs.frozen(kw_only=True)
@@ -455,6 +457,7 @@ def cash_forecast(
                 low=Money(lo, code),
                 high=Money(hi, code),
                 point=Money(point[i], code),
+                sd=sd,
             )
         )
     return WeeklyForecast(
@@ -480,6 +483,8 @@ class WeekError:
     actual: Money
     low: Money
     high: Money
+    #: The forecast's standard deviation for the week.
+    sd: Decimal = _ZERO
 
     @property
     def error(self) -> Money:
@@ -513,7 +518,11 @@ class BacktestReport:
     ``week_mae[h]`` is the mean absolute error of forecast week ``h + 1`` over the cut-offs
     (cash paid before a cut-off but only recorded after it counts as received in week 1),
     ``week_bias[h]`` the mean of actual minus forecast, ``coverage`` the share of weeks whose
-    actual fell inside the interval.  Money averages are rounded half-up to the minor unit.
+    actual fell inside the interval, and ``calibrated_z`` the multiple of the standard deviation
+    that would have covered ``target_coverage`` of the weeks (the empirical quantile of
+    ``|error| / sd``; pass it as ``z`` to :func:`cash_forecast` to widen the intervals for
+    errors the independent-payments model does not see, such as a common shift in timing).
+    Money averages are rounded half-up to the minor unit.
     """
 
     cutoffs: tuple[BacktestCutoff, ...]
@@ -522,6 +531,7 @@ class BacktestReport:
     week_mae: tuple[Money, ...]
     week_bias: tuple[Money, ...]
     coverage: Decimal | None
+    calibrated_z: Decimal | None = None
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:
@@ -543,6 +553,7 @@ def backtest(
     weeks: int = 4,
     prior_strength: int = 5,
     z: Decimal = Z_80,
+    target_coverage: Decimal = Decimal("0.8"),
 ) -> BacktestReport:
     """Replay the history as of each cut-off and measure the predictions against reality.
 
@@ -566,7 +577,14 @@ def backtest(
         )
         return model, items, {r.item_id: r.paid_date for r in open_recs}
 
-    return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
+    return _replay(
+        cutoffs,
+        state_at,
+        currency_code=currency_code,
+        weeks=weeks,
+        z=z,
+        target_coverage=target_coverage,
+    )
 
 
 #: What a cut-off replays: the model then, the items open then, and when each was really paid.
@@ -580,6 +598,7 @@ def _replay(
     currency_code: str,
     weeks: int,
     z: Decimal,
+    target_coverage: Decimal,
 ) -> BacktestReport:
     step = minor_unit(currency_code)
     all_errors: list[Decimal] = []
@@ -588,6 +607,7 @@ def _replay(
     per_week_err: list[list[Decimal]] = [[] for _ in range(weeks)]
     inside = 0
     total_weeks = 0
+    ratios: list[Decimal] = []
     results = []
     for cutoff in sorted(cutoffs):
         model, items, actual_paid = state_at(cutoff)
@@ -622,8 +642,11 @@ def _replay(
                 actual=Money(actual, currency_code),
                 low=w.low,
                 high=w.high,
+                sd=w.sd,
             )
             week_errors.append(we)
+            if w.sd > 0:
+                ratios.append(SCORE_CONTEXT.divide(abs(we.error.amount), w.sd))
             per_week_abs[h].append(abs(we.error.amount))
             per_week_err[h].append(we.error.amount)
             inside += we.inside
@@ -654,7 +677,18 @@ def _replay(
         coverage=(
             SCORE_CONTEXT.divide(Decimal(inside), Decimal(total_weeks)) if total_weeks else None
         ),
+        calibrated_z=_calibrated(ratios, target_coverage),
     )
+
+
+def _calibrated(ratios: list[Decimal], target: Decimal) -> Decimal | None:
+    """The smallest ratio that covers ``target`` of the ratios, rounded up to 4 decimals."""
+    if not ratios:
+        return None
+    ordered = sorted(ratios)
+    rank = int((target * len(ordered)).to_integral_value(rounding=Rounding.CEILING.value))
+    value = ordered[min(len(ordered), max(rank, 1)) - 1]
+    return quantize_decimal(value, Decimal("0.0001"), Rounding.CEILING)
 
 
 def _as_open_item(r: PaymentRecord) -> OpenItem:
@@ -708,6 +742,7 @@ def backtest_from_ledger(
     weeks: int = 4,
     prior_strength: int = 5,
     z: Decimal = Z_80,
+    target_coverage: Decimal = Decimal("0.8"),
 ) -> BacktestReport:
     """Replay the ledger as of each cut-off T, exactly as it was known at the end of day T.
 
@@ -738,4 +773,11 @@ def backtest_from_ledger(
         )
         return model, items, settled
 
-    return _replay(cutoffs, state_at, currency_code=currency_code, weeks=weeks, z=z)
+    return _replay(
+        cutoffs,
+        state_at,
+        currency_code=currency_code,
+        weeks=weeks,
+        z=z,
+        target_coverage=target_coverage,
+    )
