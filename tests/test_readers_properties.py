@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.adapters.bai2 import read_bai2
-from o2c.adapters.camt import read_camt053
+from o2c.adapters.camt import read_camt053, read_camt054
 from o2c.adapters.csv import CsvMapping, read_csv
 from o2c.adapters.mt940 import read_mt940
 from o2c.money import minor_units, to_minor
@@ -218,3 +218,69 @@ def test_bai2_round_trip_of_amounts_and_value_dates(statement: Statement) -> Non
         (p.payment_id, p.value_date, p.amount) for p in statement.lines
     ]
     assert all(isinstance(p.amount.amount, Decimal) for p in read.lines)
+
+
+def _party(p: Payment, version: int) -> str:
+    credit = p.amount.amount > 0
+    party, account = ("Dbtr", "DbtrAcct") if credit else ("Cdtr", "CdtrAcct")
+    name = escape(p.payer_name)
+    xml = (
+        f"<{party}><Pty><Nm>{name}</Nm></Pty></{party}>"
+        if version >= 8
+        else f"<{party}><Nm>{name}</Nm></{party}>"
+    )
+    if p.payer_account:
+        xml += f"<{account}><Id><IBAN>{p.payer_account}</IBAN></Id></{account}>"
+    return xml
+
+
+def camt054_batches(statement: Statement, sizes: list[int], version: int) -> str:
+    """A camt.054 notification booking the lines in batches of the given sizes."""
+    lines = list(statement.lines)
+    entries = []
+    for size in sizes:
+        batch, lines = lines[:size], lines[size:]
+        if not batch:
+            break
+        net = sum((p.amount.amount for p in batch), Decimal(0))
+        code = statement.currency
+        txs = "".join(
+            f"<TxDtls><Refs><AcctSvcrRef>{escape(p.payment_id)}</AcctSvcrRef></Refs>"
+            f"{_money('Amt', p.amount)}"
+            f"<CdtDbtInd>{'CRDT' if p.amount.amount > 0 else 'DBIT'}</CdtDbtInd>"
+            f"<RltdPties>{_party(p, version)}</RltdPties>"
+            f"<RmtInf><Ustrd>{escape(p.remittance_info)}</Ustrd></RmtInf></TxDtls>"
+            for p in batch
+        )
+        first = batch[0]
+        entries.append(
+            f'<Ntry><Amt Ccy="{code}">{abs(net):f}</Amt>'
+            f"<CdtDbtInd>{'DBIT' if net < 0 else 'CRDT'}</CdtDbtInd><Sts>BOOK</Sts>"
+            f"<BookgDt><Dt>{first.value_date.isoformat()}</Dt></BookgDt>"
+            f"<NtryDtls><Btch><NbOfTxs>{len(batch)}</NbOfTxs></Btch>{txs}</NtryDtls></Ntry>"
+        )
+    return (
+        f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.{version:02d}">'
+        "<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-01-01T00:00:00</CreDtTm>"
+        f"</GrpHdr><Ntfctn><Id>{statement.statement_id}</Id><Acct><Id><IBAN>{statement.account}"
+        f"</IBAN></Id><Ccy>{statement.currency}</Ccy></Acct>{''.join(entries)}</Ntfctn>"
+        "</BkToCstmrDbtCdtNtfctn></Document>"
+    )
+
+
+@given(
+    statements(),
+    st.lists(st.integers(min_value=2, max_value=4), min_size=4, max_size=4),
+    st.integers(min_value=2, max_value=8),
+)
+def test_camt054_batches_split_into_their_transactions(
+    statement: Statement, sizes: list[int], version: int
+) -> None:
+    read = read_camt054(camt054_batches(statement, sizes, version))
+    assert [
+        (p.payment_id, p.amount, p.payer_name, p.payer_account, p.remittance_info)
+        for p in read.lines
+    ] == [
+        (p.payment_id, p.amount, p.payer_name, p.payer_account, p.remittance_info)
+        for p in statement.lines[: sum(sizes)]
+    ]
