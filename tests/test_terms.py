@@ -312,8 +312,23 @@ def test_months_count_from_the_original_date_not_month_by_month() -> None:
 
 def test_chained_lines_count_from_the_previous_due_date() -> None:
     terms = PaymentTerms.parse("50% net 1m, balance then 1m")
-    got = [i.due_date for i in terms.schedule(D(2023, 1, 31), eur("100.00")).instalments]
-    assert got == [D(2023, 2, 28), D(2023, 3, 28)]
+    s = terms.schedule(D(2023, 1, 31), eur("100.00"))
+    assert [i.due_date for i in s.instalments] == [D(2023, 2, 28), D(2023, 3, 28)]
+    assert "#2 50.00 EUR (the balance) due 2023-03-28 = previous due date + 1m" in s.explain()
+
+
+def test_explain_names_rolls_and_rounding() -> None:
+    cal = WeekendCalendar(holidays=[D(2024, 9, 2)])
+    s = PaymentTerms.parse("40% net 30, balance net 31 roll=following").schedule(
+        D(2024, 8, 1), eur("0.05"), calendar=cal
+    )
+    assert s.explain().splitlines()[2:] == [
+        (
+            "#1 0.02 EUR (40% of 0.05, rounded HALF_UP to 0.01) due 2024-09-03 = baseline + 30d "
+            "(2024-08-31 rolled following)"
+        ),
+        "#2 0.03 EUR (the balance) due 2024-09-03 = baseline + 31d (2024-09-01 rolled following)",
+    ]
 
 
 def test_step_validation() -> None:
@@ -592,6 +607,8 @@ def test_instalments_sum_exactly_to_the_total_in_every_currency(
     )
     assert sum(i.amount.amount for i in s.instalments) == total.amount
     assert len(s.instalments) == len(terms.lines)
+    explained = s.explain()
+    assert all(f"due {i.due_date}" in explained for i in s.instalments)
     for inst in s.instalments:
         assert inst.amount.amount >= 0
         assert inst.amount.currency == total.currency

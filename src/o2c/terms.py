@@ -1200,6 +1200,70 @@ class Schedule:
             rounding=self.rounding,
         )
 
+    def explain(self) -> str:
+        """How every date and amount of the schedule was derived, in words.
+
+        >>> import datetime as dt
+        >>> from o2c.money import money
+        >>> s = PaymentTerms.parse("2/10 30% advance, balance net 1m EOM").schedule(
+        ...     dt.date(2024, 1, 10), money("1000.00", "EUR"))
+        >>> print(s.explain())
+        terms 2/10 30% advance, balance net 1m EOM
+        baseline 2024-01-31: document date 2024-01-10, then eom
+        #1 300.00 EUR (30% of 1000.00, rounded HALF_UP to 0.01) due 2024-01-31 = baseline + 0d
+           2% tier 1: 6.00 EUR off (294.00 to pay) if paid by 2024-02-10
+        #2 700.00 EUR (the balance) due 2024-02-29 = baseline + 1m
+           2% tier 1: 14.00 EUR off (686.00 to pay) if paid by 2024-02-10
+        """
+        terms = self.terms
+        code = self.total.currency.code
+        out = [f"terms {terms}"]
+        if self.baseline_date != self.document_date or terms.baseline_rules:
+            source = (
+                f"{terms.baseline.value} date"
+                if terms.baseline is not (BaselineSource.DOCUMENT)
+                else f"document date {self.document_date}"
+            )
+            rules = f", then {steps_notation(terms.baseline_rules)}" if terms.baseline_rules else ""
+            out.append(f"baseline {self.baseline_date}: {source}{rules}")
+        else:
+            out.append(f"baseline {self.baseline_date}: the document date")
+        step = self.rounding.step_for(code)
+        previous = self.baseline_date
+        for inst, line in zip(self.instalments, terms.lines, strict=True):
+            start, name = (
+                (previous, "previous due date")
+                if line.chained
+                else (
+                    self.baseline_date,
+                    "baseline",
+                )
+            )
+            raw = apply_steps(line.due, start)
+            if line.kind is LineKind.PERCENT:
+                what = (
+                    f"{_fmt(line.percent or _ZERO)}% of {self.total.amount}, rounded "
+                    f"{self.rounding.rounding.name} to {step}"
+                )
+            elif line.kind is LineKind.FIXED:
+                what = "fixed"
+            else:
+                what = "the balance"
+            rolled = "" if raw == inst.due_date else f" ({raw} rolled {terms.convention.value})"
+            out.append(
+                f"#{inst.number} {inst.amount.amount} {code} ({what}) due {inst.due_date} = "
+                f"{name} + {steps_notation(line.due)}{rolled}"
+            )
+            for offer in inst.discounts:
+                rate = f"{_fmt(offer.percent)}% " if offer.percent is not None else ""
+                left = offer.amount_due.amount if offer.amount_due is not None else None
+                out.append(
+                    f"   {rate}tier {offer.tier}: {offer.amount.amount} {code} off "
+                    f"({left} to pay) if paid by {offer.deadline}"
+                )
+            previous = inst.due_date
+        return "\n".join(out)
+
     def cost_of_forgoing(
         self, *, tier: int = 1, instalment: int = 1, year_days: int = 365
     ) -> DiscountCost:
