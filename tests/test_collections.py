@@ -555,3 +555,19 @@ def test_usual_lateness_is_an_exact_median() -> None:
         items, {"C1": [paid(1, 2), paid(2, 3)]}, as_of, tolerance_days=0, min_history=2
     )
     assert [(s.item_id, s.detail) for s in signals] == [("LATE3", "3 days late; usually 2.5 days")]
+
+
+def test_compensation_is_claimed_once_per_item() -> None:
+    as_of = dt.date(2026, 3, 31)
+    items = [
+        _item("A1", due=as_of - dt.timedelta(days=40), amount="1000.00", customer="A"),
+        _item("A2", due=as_of - dt.timedelta(days=35), amount="600.00", customer="A"),
+    ]
+    first = propose_dunning(items, as_of, _policy()).notice_for("A")
+    assert first.claim.compensation.amount == 80
+    later = propose_dunning(
+        items, as_of + dt.timedelta(days=30), _policy(), compensated={"A1"}
+    ).notice_for("A")
+    assert [ln.compensation.amount for ln in later.claim.lines] == [0, 40]
+    # interest is to date: more days, more interest
+    assert later.claim.interest.amount > first.claim.interest.amount

@@ -536,8 +536,12 @@ def late_payment_claim(
     fee: Money | None = None,
     currency_code: str | None = None,
     rounding: RoundingPolicy = _DEFAULT_ROUNDING,
+    compensated: Iterable[str] = (),
 ) -> Claim:
     """An itemised claim: interest per debt (rounded once per line), compensation, a fee.
+
+    Compensation is due once per late debt: debts whose item id is in ``compensated`` (already
+    claimed) get none.  Interest runs from the day after the due date to ``until`` inclusive.
 
     >>> import datetime as dt
     >>> from o2c.money import money
@@ -553,6 +557,7 @@ def late_payment_claim(
     """
     lines = []
     code = currency_code
+    done = frozenset(compensated)
     for debt in debts:
         if code is None:
             code = debt.principal.currency.code
@@ -567,7 +572,7 @@ def late_payment_claim(
             interest, periods = Money(_ZERO, cur), ()
         comp = (
             compensation.amount_for(debt.principal)
-            if compensation is not None and debt.until > debt.due_date
+            if compensation is not None and debt.until > debt.due_date and debt.item_id not in done
             else Money(_ZERO, cur)
         )
         lines.append(
@@ -770,6 +775,7 @@ def propose_dunning(
     blocked_customers: Iterable[str] = (),
     blocked_items: Iterable[str] = (),
     previous_levels: Mapping[str, int] | None = None,
+    compensated: Iterable[str] = (),
     rounding: RoundingPolicy = _DEFAULT_ROUNDING,
 ) -> DunningRun:
     """Propose dunning notices as of ``as_of`` from the open items.
@@ -778,10 +784,13 @@ def propose_dunning(
     amounts are dunned; disputed, blocked and small customers are listed in ``exclusions`` with
     the reason.  The customer's level is the highest level its items reach (one step above
     ``previous_levels`` at most when the policy says so) whose minimum amount the dunned total
-    meets.  The level's fee, interest (to ``as_of``) and compensation make the notice's claim.
+    meets.  The level's fee, interest and compensation make the notice's claim: interest is
+    cumulative (from the due date to ``as_of``, so each notice states the interest to date) and
+    compensation is claimed once per item (pass the items already claimed as ``compensated``).
     """
     blocked_c = frozenset(blocked_customers)
     blocked_i = frozenset(blocked_items)
+    claimed = frozenset(compensated)
     previous = previous_levels or {}
     groups: dict[tuple[CustomerId, str], list[DunningLine]] = {}
     credits: dict[tuple[CustomerId, str], Decimal] = {}
@@ -890,7 +899,7 @@ def propose_dunning(
                 level=level,
                 lines=tuple(lines),
                 credits=Money(credit, cur),
-                claim=_claim_for(lines, level, policy, as_of, rounding),
+                claim=_claim_for(lines, level, policy, as_of, rounding, claimed),
             )
         )
     return DunningRun(as_of=as_of, notices=tuple(notices), exclusions=tuple(exclusions))
@@ -902,6 +911,7 @@ def _claim_for(
     policy: DunningPolicy,
     as_of: dt.date,
     rounding: RoundingPolicy,
+    compensated: Iterable[str],
 ) -> Claim:
     code = lines[0].amount.currency.code
     debts = [
@@ -937,6 +947,7 @@ def _claim_for(
         fee=Money(fee, currency(code)),
         currency_code=code,
         rounding=rounding,
+        compensated=compensated,
     )
 
 
