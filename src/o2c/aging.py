@@ -296,7 +296,8 @@ class AgingReport:
         return tuple(r.currency for r in self.totals)
 
     def total(self, currency_code: str | None = None) -> AgingRow:
-        """The total row in ``currency_code`` (the only one when omitted).
+        """The total row in ``currency_code`` (the only one when omitted; zeros for a currency
+        the report has no items in).
 
         Raises:
             ValidationError: for no or several currencies without ``currency_code``.
@@ -449,7 +450,8 @@ def open_items_as_of(
     credit memos and unapplied cash).  A settlement counts when its effective date is on or before
     ``as_of`` and, with ``known_at``, when it was recorded at or before ``known_at``; so a payment
     dated after ``as_of`` never changes the result (OCA account-financial-reporting#707).
-    Fully settled items are left out.
+    Fully settled items are left out; settlements of items not in ``items`` are ignored (so the
+    items can be one customer's).
 
     Raises:
         CurrencyMismatchError: a settlement in another currency than its item.
