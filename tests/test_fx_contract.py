@@ -23,7 +23,7 @@ from o2c.fx import CachedRates, FallbackRates, InMemoryRates, Rate, RateKind, co
 from o2c.money import money
 from o2c.ports import RateProvider
 from tests.test_fx_ecb import SAMPLE_CSV, SAMPLE_XML, SAMPLE_ZIP, full_history
-from tests.test_fx_forex import FakeRatesServer
+from tests.test_fx_forex import FakeRatesServer, isolate_from_proxies
 
 D = dt.date(2024, 1, 2)
 SATURDAY = dt.date(2024, 6, 15)
@@ -69,8 +69,11 @@ PROVIDERS: dict[str, Callable[[], RateProvider]] = {
 
 
 @pytest.fixture(params=[*PROVIDERS, "forex-python"])
-def provider(request: pytest.FixtureRequest) -> Iterator[RateProvider]:
+def provider(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RateProvider]:
     if request.param == "forex-python":
+        isolate_from_proxies(monkeypatch)
         with FakeRatesServer() as server:
             yield ForexPythonRates(base_url=server.url, timeout=5)
     else:

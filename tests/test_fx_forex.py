@@ -134,12 +134,16 @@ def closed_port() -> str:
     return f"http://127.0.0.1:{port}/api/"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def isolate_from_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loopback requests must never be sent to a proxy from the environment."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_from_proxies(monkeypatch)
 
 
 @pytest.fixture
