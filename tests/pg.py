@@ -70,8 +70,18 @@ def postgres_server() -> Iterator[str]:
     started = False
     try:
         subprocess.run(
-            [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "o2c", "--auth=trust"]
-            + ["-E", "UTF8", "--no-sync"],
+            [
+                *prefix,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "o2c",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
             **run,  # type: ignore[call-overload]
         )
         for _attempt in range(5):
@@ -81,8 +91,20 @@ def postgres_server() -> Iterator[str]:
                 "-c synchronous_commit=off -c max_connections=60"
             )
             result = subprocess.run(
-                [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log)]
-                + ["-o", options, "-w", "-t", "60", "start"],
+                [
+                    *prefix,
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
                 check=False,
                 capture_output=True,
                 text=True,
@@ -98,8 +120,16 @@ def postgres_server() -> Iterator[str]:
     finally:
         if started:
             subprocess.run(
-                [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w"]
-                + ["stop"],
+                [
+                    *prefix,
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
                 check=False,
                 capture_output=True,
                 timeout=120,

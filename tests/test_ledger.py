@@ -616,3 +616,146 @@ def test_property_applying_the_same_batch_twice_changes_nothing(
     result = ledger.append(accepted)
     assert result.appended == ()
     assert (ledger.open_items(day(7)), ledger.version("C1"), list(ledger.facts())) == before
+
+
+# ------------------------------------------------------------------------------ more edges
+
+
+def test_get_facts_and_history_of_a_credit_memo_and_a_payment() -> None:
+    ledger = Ledger()
+    memo = CreditMemoIssued(
+        fact_id="cm",
+        customer_id="C1",
+        effective=day(1),
+        recorded_at=at(1),
+        item_id="CM-1",
+        document_number="CM-1",
+        document_date=day(1),
+        amount=money("10.00", "EUR"),
+    )
+    ledger.append([invoice("i", "I", "100.00"), payment("p", "P", "5.00")])
+    ledger.append(
+        [
+            memo,
+            allocation("a", "CM-1", "I", "4.00", effective=1, recorded=1),
+            Refunded(
+                fact_id="rf",
+                customer_id="C1",
+                effective=day(2),
+                recorded_at=at(2),
+                source_id="CM-1",
+                amount=money("6.00", "EUR"),
+            ),
+        ]
+    )
+    assert ledger.get("cm") == memo
+    with pytest.raises(NotFoundError):
+        ledger.get("nope")
+    assert [f.fact_id for f in ledger.history("CM-1")] == ["cm", "a", "rf"]
+    assert [f.fact_id for f in ledger.facts("C1")] == ["i", "p", "cm", "a", "rf"]
+    assert ledger.unapplied("CM-1", customer_id="C1").amount == 0
+    with pytest.raises(NotFoundError):
+        ledger.unapplied("nope", customer_id="C1")
+    assert open_of(ledger) == {"I": Decimal("96.00"), "P": Decimal("-5.00")}
+
+
+def test_write_off_of_a_credit_balance_shrinks_it_toward_zero() -> None:
+    ledger = Ledger()
+    ledger.append([payment("p", "P", "5.00")])
+    common = {"customer_id": "C1", "effective": day(1), "recorded_at": at(1)}
+    with pytest.raises(OverApplicationError):
+        ledger.append([WrittenOff(fact_id="w", item_id="P", amount=money("5.01", "EUR"), **common)])
+    ledger.append([WrittenOff(fact_id="w", item_id="P", amount=money("4.00", "EUR"), **common)])
+    assert open_of(ledger) == {"P": Decimal("-1.00")}
+
+
+def test_disputes_cannot_resolve_more_than_was_disputed_nor_unknown_ones() -> None:
+    ledger = Ledger()
+    ledger.append([invoice("i", "I", "100.00")])
+    common = {"customer_id": "C1", "effective": day(1), "recorded_at": at(1)}
+    with pytest.raises(InvalidFactError, match="exceeds"):
+        ledger.append(
+            [
+                DisputeOpened(
+                    fact_id="d0",
+                    item_id="I",
+                    amount=money("100.01", "EUR"),
+                    reason_code="X",
+                    **common,
+                )
+            ]
+        )
+    ledger.append(
+        [
+            DisputeOpened(
+                fact_id="d", item_id="I", amount=money("30.00", "EUR"), reason_code="X", **common
+            )
+        ]
+    )
+    with pytest.raises(InvalidFactError, match=r"has 30\.00 EUR open"):
+        ledger.append(
+            [
+                DisputeResolved(
+                    fact_id="r",
+                    dispute_id="d",
+                    amount=money("30.01", "EUR"),
+                    reason_code="CREDITED",
+                    **common,
+                )
+            ]
+        )
+    with pytest.raises(InvalidFactError, match="not a dispute"):
+        ledger.append(
+            [
+                DisputeResolved(
+                    fact_id="r",
+                    dispute_id="zz",
+                    amount=money("1.00", "EUR"),
+                    reason_code="CREDITED",
+                    **common,
+                )
+            ]
+        )
+    ledger.append(
+        [
+            DisputeResolved(
+                fact_id="r",
+                dispute_id="d",
+                amount=money("10.00", "EUR"),
+                reason_code="PARTLY",
+                **common,
+            )
+        ]
+    )
+    item = ledger.open_items(day(1))[0]
+    assert item.disputed_amount == money("20.00", "EUR")
+
+
+def test_facts_cannot_take_effect_before_what_they_refer_to() -> None:
+    ledger = Ledger()
+    ledger.append(
+        [invoice("i", "I", "100.00", effective=5), payment("p", "P", "100.00", effective=5)]
+    )
+    with pytest.raises(InvalidFactError, match="back-date it no further"):
+        ledger.append([allocation("a", "P", "I", "10.00", effective=4)])
+    ledger.append([allocation("a", "P", "I", "10.00", effective=6)])
+    with pytest.raises(InvalidFactError, match="before the allocation"):
+        ledger.append(
+            [
+                AllocationReversed(
+                    fact_id="r",
+                    customer_id="C1",
+                    effective=day(5),
+                    recorded_at=at(1),
+                    allocation_id="a",
+                )
+            ]
+        )
+
+
+def test_a_fact_for_another_customer_in_the_batch_is_checked_in_its_own_stream() -> None:
+    ledger = Ledger()
+    ledger.append([invoice("i", "I", "100.00"), payment("p", "P", "100.00", customer="C2")])
+    with pytest.raises(InvalidFactError, match="not an item of customer 'C1'"):
+        ledger.append([allocation("a", "P", "I", "100.00")])
+    assert {c: ledger.version(c) for c in ("C1", "C2")} == {"C1": 1, "C2": 1}
