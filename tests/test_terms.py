@@ -331,6 +331,17 @@ def test_explain_names_rolls_and_rounding() -> None:
     ]
 
 
+def test_dates_beyond_the_calendar_are_terms_errors() -> None:
+    far = PaymentTerms(lines=(TermLine.balance((AddMonths(9_999), AddMonths(9_999))),))
+    with pytest.raises(InvalidTermsError, match="leaves the calendar"):
+        far.schedule(D(9000, 1, 1), eur("1.00"))
+    with pytest.raises(InvalidTermsError, match="leaves the calendar"):
+        PaymentTerms.parse("net 30").schedule(D(9999, 12, 15), eur("1.00"))
+    with pytest.raises(InvalidTermsError, match="beyond"):
+        AddDays(100_000)
+    assert PaymentTerms.parse(str(far)) == far
+
+
 def test_step_validation() -> None:
     with pytest.raises(InvalidTermsError):
         MonthDay(32)

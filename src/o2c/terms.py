@@ -235,6 +235,20 @@ def _integer(_inst: object, attribute: attrs.Attribute[int], value: int) -> None
         )
 
 
+def _within(limit: int) -> Callable[[object, attrs.Attribute[int], int], None]:
+    def check(inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+        _integer(inst, attribute, value)
+        if not -limit <= value <= limit:
+            raise InvalidTermsError(
+                f"{attribute.name}={value} is beyond {limit}: payment terms count days, weeks "
+                "and months, not centuries",
+                field=attribute.name,
+                value=value,
+            )
+
+    return check
+
+
 @attrs.frozen
 class DateStep:
     """One step of a date rule: ``apply`` maps a date to a date; ``token`` is its notation."""
@@ -250,9 +264,9 @@ class DateStep:
 
 @attrs.frozen
 class AddDays(DateStep):
-    """``n`` calendar days later (earlier when negative)."""
+    """``n`` calendar days later (earlier when negative; at most 99999)."""
 
-    n: int = attrs.field(validator=_integer)
+    n: int = attrs.field(validator=_within(99_999))
 
     def apply(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` days."""
@@ -265,9 +279,9 @@ class AddDays(DateStep):
 
 @attrs.frozen
 class AddWeeks(DateStep):
-    """``n`` weeks later."""
+    """``n`` weeks later (at most 9999)."""
 
-    n: int = attrs.field(validator=_integer)
+    n: int = attrs.field(validator=_within(9_999))
 
     def apply(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` weeks."""
@@ -285,7 +299,7 @@ class AddMonths(DateStep):
     Consecutive month steps are counted together from the date before them (no drift).
     """
 
-    n: int = attrs.field(validator=_integer)
+    n: int = attrs.field(validator=_within(9_999))
 
     def apply(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` months (clamped)."""
@@ -318,7 +332,7 @@ class MonthDay(DateStep):
     """
 
     day: int = attrs.field(validator=_positive_day)
-    months: int = attrs.field(default=1, validator=_integer)
+    months: int = attrs.field(default=1, validator=_within(9_999))
 
     def apply(self, day: dt.date) -> dt.date:
         """The clamped day of the target month."""
@@ -688,7 +702,7 @@ class DiscountTier:
         if self.percent is not None:
             return f"{_fmt(self.percent)}/{when}"
         assert self.amount is not None
-        return f"{self.amount.currency.code}{self.amount.amount}/{when}"
+        return f"{self.amount.currency.code}{self.amount.amount:f}/{when}"
 
 
 @attrs.frozen(kw_only=True)
@@ -763,7 +777,7 @@ class TermLine:
             what = f"{_fmt(self.percent)}%"
         elif self.kind is LineKind.FIXED:
             assert self.amount is not None
-            what = f"{self.amount.currency.code}{self.amount.amount}"
+            what = f"{self.amount.currency.code}{self.amount.amount:f}"
         else:
             what = "balance" if several else ""
         due = self.due
@@ -1445,8 +1459,18 @@ def _build_schedule(
     no_roll = convention is BusinessDayConvention.NONE
 
     def rolled(steps: Sequence[DateStep], start: dt.date) -> dt.date:
-        day = apply_steps(steps, start)
-        return day if no_roll else roll(day, convention, cal)
+        try:
+            day = apply_steps(steps, start)
+            return day if no_roll else roll(day, convention, cal)
+        except (OverflowError, ValueError) as exc:
+            if isinstance(exc, O2CError):
+                raise
+            raise InvalidTermsError(
+                f"{steps_notation(steps)} from {start} leaves the calendar ({exc}): check the "
+                "date rule",
+                field="due",
+                value=steps,
+            ) from None
 
     deadlines: dict[int, dt.date] = {}  # by id(): the tiers live as long as this call
 
