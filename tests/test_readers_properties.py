@@ -284,3 +284,36 @@ def test_camt054_batches_split_into_their_transactions(
         (p.payment_id, p.amount, p.payer_name, p.payer_account, p.remittance_info)
         for p in statement.lines[: sum(sizes)]
     ]
+
+
+@given(statements(max_lines=4), st.integers(min_value=20, max_value=65))
+def test_mt940_wrapped_details_read_back_as_the_text(statement: Statement, width: int) -> None:
+    """``:86:`` text wrapped by the bank (at 65, inside words) or by hand reads back the same."""
+    opening = statement.opening_balance
+    closing = statement.closing_balance
+    assert opening is not None
+    assert closing is not None
+    lines = [":20:X", ":25:ACC", ":28C:1"]
+    lines.append(f":60F:{'D' if opening.amount < 0 else 'C'}260101{statement.currency}")
+    lines[-1] += _mt940_amount(opening)
+    for p in statement.lines:
+        mark = "C" if p.amount.amount > 0 else "D"
+        lines.append(f":61:{p.value_date:%y%m%d}{mark}{_mt940_amount(p.amount)}NTRFNONREF")
+        text = p.remittance_info
+        if text:
+            # the bank cuts at 65 characters; shorter lines end at a word boundary
+            pieces = [text[i : i + 65] for i in range(0, len(text), 65)] if width == 65 else []
+            if not pieces:
+                current = ""
+                for word in text.split(" "):
+                    if current and len(current) + 1 + len(word) > width:
+                        pieces.append(current)
+                        current = word
+                    else:
+                        current = f"{current} {word}" if current else word
+                pieces.append(current)
+            lines.append(":86:" + "\n".join(pieces))
+    lines.append(f":62F:{'D' if closing.amount < 0 else 'C'}260101{statement.currency}")
+    lines[-1] += _mt940_amount(closing)
+    read = read_mt940("\n".join(lines))
+    assert [p.remittance_info for p in read.lines] == [p.remittance_info for p in statement.lines]
