@@ -337,6 +337,8 @@ def test_dates_beyond_the_calendar_are_terms_errors() -> None:
         far.schedule(D(9000, 1, 1), eur("1.00"))
     with pytest.raises(InvalidTermsError, match="leaves the calendar"):
         PaymentTerms.parse("net 30").schedule(D(9999, 12, 15), eur("1.00"))
+    with pytest.raises(InvalidTermsError, match="leave the calendar"):
+        PaymentTerms.parse("net 0 baseline=1m").schedule(D(9999, 12, 15), eur("1.00"))
     with pytest.raises(InvalidTermsError, match="beyond"):
         AddDays(100_000)
     assert PaymentTerms.parse(str(far)) == far

@@ -1001,7 +1001,15 @@ class PaymentTerms:
                     field=name,
                 )
             source = given
-        return apply_steps(self.baseline_rules, source)
+        try:
+            return apply_steps(self.baseline_rules, source)
+        except (OverflowError, ValueError):
+            raise InvalidTermsError(
+                f"baseline rules {steps_notation(self.baseline_rules)} from {source} leave the "
+                "calendar: check the date",
+                field="baseline_rules",
+                value=self.baseline_rules,
+            ) from None
 
     def schedule(
         self,
