@@ -43,7 +43,6 @@ from tests.strategies import (
     quantities,
     tax_percents,
     tax_policies,
-    taxable_lines,
 )
 
 EUR = "EUR"
@@ -275,14 +274,33 @@ def _line_sums(result: TaxResult) -> tuple[Decimal, dict[str, Decimal]]:
     return nets, taxes
 
 
+_TAX_POOLS = st.lists(percent_taxes(), min_size=1, max_size=3, unique_by=lambda t: t.id)  # type: ignore[attr-defined]
+_MASKS = st.integers(min_value=0, max_value=7)
+_QUANTITIES = quantities()
+_PRICES = st.integers(min_value=0, max_value=10**7)
+_EXTRA_DIGIT = st.integers(min_value=0, max_value=1)
+_DISCOUNTS = st.sampled_from(["0", "0", "10", "2.5"])
+
+
 @st.composite
 def documents(draw: st.DrawFn, *, max_lines: int = 4) -> tuple[str, list[TaxableLine]]:
+    """Lines in one currency, each with up to two taxes from a pool of one to three."""
     code = draw(currency_codes)
-    pool = draw(st.lists(percent_taxes(), min_size=1, max_size=3, unique_by=lambda t: t.id))  # type: ignore[attr-defined]
+    pool = draw(_TAX_POOLS)
+    digits = minor_unit(code)
     lines = []
     for _ in range(draw(st.integers(min_value=1, max_value=max_lines))):
-        taxes = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True))
-        lines.append(draw(taxable_lines(code, taxes=taxes)))
+        mask = draw(_MASKS)
+        taxes = [t for i, t in enumerate(pool) if mask >> i & 1][:2]
+        price = Decimal(draw(_PRICES)) * digits / (10 ** draw(_EXTRA_DIGIT))
+        lines.append(
+            TaxableLine(
+                quantity=draw(_QUANTITIES),
+                unit_price=money(price, code),
+                taxes=taxes,
+                discount_percent=Decimal(draw(_DISCOUNTS)),
+            )
+        )
     return code, lines
 
 
