@@ -539,3 +539,14 @@ def test_entry_reference_within_the_statement_is_not_an_id() -> None:
     p = read_camt053(xml).lines[0]
     assert p.payment_id == "STMT-2026-061/1"  # NtryRef 1 is unique only in this statement
     assert p.bank_reference == ""
+
+
+def test_amount_details_and_charges_of_a_single_transaction_entry() -> None:
+    xml = _one_entry("<Ustrd>x</Ustrd>", header=PAGE_2).replace(
+        "<NtryDtls>",
+        '<AmtDtls><InstdAmt><Amt Ccy="USD">990.00</Amt></InstdAmt></AmtDtls>'
+        '<Chrgs><TtlChrgsAndTaxAmt Ccy="EUR">1.50</TtlChrgsAndTaxAmt></Chrgs><NtryDtls>',
+    )
+    p = read_camt053(xml).lines[0]
+    assert p.instructed_amount == money("990.00", "USD")
+    assert p.charges == money("1.50", "EUR")

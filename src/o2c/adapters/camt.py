@@ -484,6 +484,7 @@ class _Reader:
                     bank_reference=tx_ref or entry_ref,
                     fallback_text=entry_text,
                     common=common,
+                    entry=(entry, at) if len(txs) == 1 else None,
                 )
             )
         return payments
@@ -515,7 +516,10 @@ class _Reader:
         bank_reference: str,
         fallback_text: str,
         common: dict[str, Any],
+        entry: tuple[ET.Element, str] | None = None,
     ) -> Payment:
+        """One ``TxDtls`` as a payment; ``entry`` (a single transaction's entry and path) is
+        where amount details and charges are looked up when the transaction has none."""
         end_to_end = self.text(tx, "Refs/EndToEndId")
         if end_to_end.upper() == "NOTPROVIDED":
             end_to_end = ""
@@ -533,6 +537,14 @@ class _Reader:
         text = _join_texts(texts) or self.text(tx, "AddtlTxInf") or fallback_text
         instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
         charges = self.charges(tx, at)
+        if entry is not None:
+            entry_el, entry_at = entry
+            if instructed is None:
+                instructed = self.amount_at(
+                    entry_el, "AmtDtls/InstdAmt/Amt", entry_at, "instructed amount"
+                )
+            if charges is None:
+                charges = self.charges(entry_el, entry_at)
         return Payment(
             payment_id=payment_id,
             amount=amount,
