@@ -550,3 +550,13 @@ def test_amount_details_and_charges_of_a_single_transaction_entry() -> None:
     p = read_camt053(xml).lines[0]
     assert p.instructed_amount == money("990.00", "USD")
     assert p.charges == money("1.50", "EUR")
+
+
+def test_amount_details_of_an_entry_without_transactions() -> None:
+    xml = _broken(
+        "<AddtlNtryInf>",
+        '<AmtDtls><InstdAmt><Amt Ccy="CHF">12.00</Amt></InstdAmt></AmtDtls><AddtlNtryInf>',
+    )
+    fee = read_camt053(xml).lines[2]
+    assert fee.instructed_amount == money("12.00", "CHF")
+    assert fee.charges is None

@@ -445,6 +445,10 @@ class _Reader:
                     remittance_info=entry_text,
                     bank_transaction_code=entry_code,
                     bank_reference=entry_ref,
+                    instructed_amount=self.amount_at(
+                        entry, "AmtDtls/InstdAmt/Amt", at, "instructed amount"
+                    ),
+                    charges=self.charges(entry, at),
                     **common,
                 )
             ]
