@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -571,3 +572,64 @@ def test_compensation_is_claimed_once_per_item() -> None:
     assert [ln.compensation.amount for ln in later.claim.lines] == [0, 40]
     # interest is to date: more days, more interest
     assert later.claim.interest.amount > first.claim.interest.amount
+
+
+@st.composite
+def _dunnable(draw: st.DrawFn) -> list[OpenItem]:
+    from tests.strategies import open_items
+
+    items = draw(open_items(currencies=("EUR", "USD"), max_size=6))
+    result = []
+    for item in items:
+        if item.kind is ItemKind.INVOICE and draw(st.booleans()):
+            share = draw(st.integers(min_value=0, max_value=12))
+            disputed = (item.open_amount.amount * share / 10).quantize(item.open_amount.amount)
+            item = attrs.evolve(
+                item, disputed_amount=money(disputed, item.open_amount.currency.code)
+            )
+        result.append(item)
+    return result
+
+
+@given(_dunnable(), st.integers(min_value=0, max_value=10))
+def test_disputed_amounts_are_never_dunned(items: list[OpenItem], grace: int) -> None:
+    as_of = dt.date(2026, 3, 31)
+    policy = DunningPolicy(levels=[DunningLevel(level=1, days_after_due=1)], grace_days=grace)
+    run = propose_dunning(items, as_of, policy)
+    by_id = {i.item_id: i for i in items}
+    for notice in run.notices:
+        for line in notice.lines:
+            item = by_id[line.item.item_id]
+            assert days_in_arrears(as_of, item.due_date, grace) > 0
+            disputed = item.disputed_amount.amount if item.disputed_amount else Decimal(0)
+            assert line.disputed.amount == min(disputed, item.open_amount.amount)
+            assert line.amount.amount == item.open_amount.amount - line.disputed.amount > 0
+        assert notice.total.amount == notice.overdue.amount  # no charges at this level
+    for e in run.exclusions:
+        if e.reason is ExclusionReason.DISPUTED:
+            item = by_id[e.item_id]  # type: ignore[index]
+            assert 0 < e.amount.amount <= item.open_amount.amount
+    covered = {
+        (e.customer_id, e.amount.currency.code)
+        for e in run.exclusions
+        if e.reason is ExclusionReason.COVERED_BY_CREDITS
+    }
+    expected = {
+        i.item_id
+        for i in items
+        if i.kind is ItemKind.INVOICE
+        and i.open_amount.amount > 0
+        and days_in_arrears(as_of, i.due_date, grace) > 0
+        and (i.disputed_amount is None or i.disputed_amount.amount < i.open_amount.amount)
+        and (i.customer_id, i.open_amount.currency.code) not in covered
+    }
+    assert {ln.item.item_id for n in run.notices for ln in n.lines} == expected
+
+
+@given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=0, max_value=10**7))
+def test_compensation_never_falls_as_the_debt_grows(a: int, b: int) -> None:
+    lo, hi = sorted((a, b))
+    for table, code in ((UK_COMPENSATION, "GBP"), (IRELAND_COMPENSATION, "EUR")):
+        small = table.amount_for(money(Decimal(lo).scaleb(-2), code)).amount
+        large = table.amount_for(money(Decimal(hi).scaleb(-2), code)).amount
+        assert small <= large
