@@ -222,6 +222,9 @@ def run(ctx: DemoContext) -> None:
 
     start = ctx.today - dt.timedelta(days=90)
     figures = ledger_period_figures(ledger, start, ctx.today, "EUR")
+    if figures.credit_sales.amount <= 0 or figures.ending_receivables.amount <= 0:
+        ctx.say(f"\n(no EUR credit sales or receivables in {start} .. {ctx.today}: no KPIs)")
+        return
     paid = ledger_paid_items(ledger, start, ctx.today)
     ctx.say(f"\nKPIs for {start} .. {ctx.today} (EUR; sales {figures.credit_sales.amount}):")
     for kpi in kpi_summary(figures, paid=[p for p in paid if p.amount.currency.code == "EUR"]):

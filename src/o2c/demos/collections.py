@@ -164,7 +164,9 @@ def run(ctx: DemoContext) -> None:
         )
         ctx.state["outbox"] = outbox
 
-    customer = "C2"
+    # the statement of the customer with the highest dunning level (C2 in the sample)
+    top = max(run_.notices, key=lambda n: n.level.level, default=None)
+    customer = top.customer_id if top is not None else "C2"
     statement = render_statement(
         ledger.open_items(ctx.today, customer_id=customer),
         ctx.today,
