@@ -1,7 +1,7 @@
 """Demo section: a dunning proposal with interest and compensation, a reminder, early warnings.
 
 Reads ``ctx.today`` and ``ctx.state["collections_ledger"]`` (left by the aging section; a sample
-ledger is built when it is missing).  Sets ``ctx.state["dunning"]`` (the
+ledger is built when it is missing or has nothing to dun yet).  Sets ``ctx.state["dunning"]`` (the
 :class:`~o2c.collections.DunningRun`) and ``ctx.state["outbox"]`` (the
 :class:`~o2c.reminders.InMemoryNotifier` the reminders were "sent" to: no mail leaves the demo).
 """
@@ -86,8 +86,12 @@ def run(ctx: DemoContext) -> None:
     ctx.heading("Collections: dunning, late-payment interest, reminders, disputes")
     given: Any = ctx.state.get("collections_ledger")
     ledger = given if isinstance(given, Ledger) else sample_ledger(ctx.today)[0]
-    items = ledger.open_items(ctx.today)
-    run_ = propose_dunning(items, ctx.today, _policy())
+    run_ = propose_dunning(ledger.open_items(ctx.today), ctx.today, _policy())
+    if not run_.notices:
+        ctx.say("nothing in the ledger is late enough to dun yet; a sample ledger of four")
+        ctx.say("customers shows dunning, reminders and warnings instead")
+        ledger = sample_ledger(ctx.today)[0]
+        run_ = propose_dunning(ledger.open_items(ctx.today), ctx.today, _policy())
     ctx.say(
         f"dunning as of {ctx.today} (grace 3 days; German B2B interest: base rate + 9 points "
         "per half-year; EUR 40 flat compensation):"
