@@ -194,3 +194,12 @@ def test_html_names_the_disputed_part() -> None:
     assert "<small>(disputed €100.00 not included)</small>" in en.html
     de = render_reminder(_notice(), locale="de_DE")
     assert "<small>(strittig 100,00\xa0€ nicht enthalten)</small>" in de.html
+
+
+def test_a_partial_override_falls_back_to_english_per_template() -> None:
+    doc = render_reminder(
+        _notice(), locale="nl_NL", templates={"nl/reminder_subject.txt.j2": "Herinnering"}
+    )
+    assert doc.subject == "Herinnering"
+    assert "Dear C1," in doc.text  # English body, Dutch number formatting
+    assert "€\xa01.400,00" in doc.text

@@ -327,3 +327,11 @@ def test_smtp_over_tls(tls_files: tuple[str, str], security: SmtpSecurity) -> No
     finally:
         controller.stop()
     assert len(handler.messages) == 1
+
+
+def test_repr_never_shows_the_password() -> None:
+    notifier = SmtpNotifier(
+        "smtp.example", 587, sender="a@b.example", username="u", password="hunter2"
+    )
+    assert "hunter2" not in repr(notifier)
+    assert "hunter2" not in str(vars(notifier).get("password", ""))

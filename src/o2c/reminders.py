@@ -208,7 +208,9 @@ def _render(
     env = _environment(overrides, locale, lang)
 
     def render(template: str, **extra: Any) -> str:
-        return str(env.get_template(f"{lang}/{template}").render(dict(context, lang=lang, **extra)))
+        # the language's own template, else the English one (an override may cover only some)
+        tpl = env.get_or_select_template([f"{lang}/{template}", f"en/{template}"])
+        return str(tpl.render(dict(context, lang=lang, **extra)))
 
     subject = render(f"{name}_subject.txt.j2").strip()
     return RenderedDocument(
