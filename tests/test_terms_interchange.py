@@ -66,6 +66,14 @@ def test_x12_segments_and_back(text: str, segments: list[str]) -> None:
     assert from_x12(got) == terms
 
 
+def test_x12_description_carries_what_itd_cannot() -> None:
+    terms = PaymentTerms.parse("2/10 net 30 roll=modified_following partial=pro_rata")
+    assert from_x12([s.segment() for s in to_x12(terms)]) == terms
+    # A description that says something else than the elements is not believed.
+    assert str(from_x12(["ITD*08*3*2**10**30*****3/10 net 30~"])) == "2/10 net 30"
+    assert str(from_x12(["ITD*01*3*****30*****Net 30 days from invoice~"])) == "net 30"
+
+
 def test_x12_with_a_schedule_fills_dates_and_amounts() -> None:
     terms = PaymentTerms.parse("2/10 net 30 EOM")
     schedule = terms.schedule(D(2024, 6, 16), money("1000.00", "USD"))

@@ -2280,6 +2280,19 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
     return tuple(segments)
 
 
+def _shape(segment: X12Terms) -> tuple[object, ...]:
+    """The fields of a segment that describe terms (not the dates and amounts of one invoice)."""
+    return (
+        segment.type_code,
+        segment.basis_date_code,
+        segment.discount_percent,
+        segment.discount_days,
+        segment.net_days,
+        segment.percent_payable,
+        segment.day_of_month,
+    )
+
+
 def from_x12(
     segments: Sequence[X12Terms | str], *, currency_code: str | None = None
 ) -> PaymentTerms:
@@ -2287,16 +2300,38 @@ def from_x12(
 
     Several segments are several discount tiers of one net term, or (type 04) instalments.
     ``currency_code`` is needed when a fixed discount (ITD08 without ITD03) or a deferred amount
-    (ITD10 without ITD11) must become money.
+    (ITD10 without ITD11) must become money.  When the description (ITD12) is o2c notation that
+    describes the same terms (what :func:`to_x12` writes), it is used: it also carries what ITD
+    has no element for (business-day rolling, partial-payment rule ...).
 
     >>> str(from_x12(["ITD*02*3*2**10**30~"]))
     '2/10 net 30 EOM'
     >>> str(from_x12(["ITD*09*3*****30******10~"]))
     '10th prox'
+    >>> str(from_x12(["ITD*01*3*****30*****net 30 roll=following~"]))
+    'net 30 roll=following'
 
     Raises:
         InvalidTermsError: for segments that do not describe terms o2c can model.
     """
+    items = [s if isinstance(s, X12Terms) else X12Terms.from_segment(s) for s in segments]
+    terms = _from_x12_fields(items, currency_code=currency_code)
+    description = items[0].description if items else None
+    if description:
+        try:
+            rich = PaymentTerms.parse(description)
+            same = [_shape(x) for x in to_x12(rich)] == [_shape(x) for x in items]
+        except InvalidTermsError:
+            same = False
+        if same:
+            return rich
+    return terms
+
+
+def _from_x12_fields(
+    segments: Sequence[X12Terms | str], *, currency_code: str | None = None
+) -> PaymentTerms:
+    """Terms from the segments' elements alone (see :func:`from_x12`)."""
     items = [s if isinstance(s, X12Terms) else X12Terms.from_segment(s) for s in segments]
     if not items:
         raise InvalidTermsError("no ITD segments given", field="segments")
