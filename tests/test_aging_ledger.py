@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.aging import BucketScheme, DueToday, age_ledger
-from o2c.kpi import kpi_summary, ledger_paid_items, ledger_period_figures
+from o2c.kpi import (
+    kpi_summary,
+    ledger_monthly_sales,
+    ledger_paid_items,
+    ledger_period_figures,
+)
 from o2c.ledger import (
     CreditMemoIssued,
     InvoiceIssued,
@@ -212,7 +217,14 @@ def test_kpis_from_the_ledger_for_a_period() -> None:
         ("A", 35, 5),
         ("B", 20, 0),
     ]
-    kpis = {k.name: k.value for k in kpi_summary(figures, paid=paid)}
+    monthly = ledger_monthly_sales(ledger, dt.date(2026, 1, 31), 3, "EUR")
+    assert monthly == [
+        (money("1600.00", "EUR"), 31),  # January: B + C + D - CM
+        (money("600.00", "EUR"), 31),  # December: A
+        (money("0", "EUR"), 30),
+    ]
+    kpis = {k.name: k.value for k in kpi_summary(figures, paid=paid, monthly_sales=monthly)}
+    assert kpis["DSO (countback)"] == Decimal(300 * 31) / 1600
     assert kpis["DSO"] == Decimal(300 * 31) / 1600
     assert kpis["bad-debt ratio"] == Decimal("18.75")
     assert kpis["weighted days late"] == Decimal(600 * 5) / 1600

@@ -66,7 +66,7 @@ from o2c.ledger import (
     WrittenOff,
     instalment_item_id,
 )
-from o2c.money import CONTEXT, to_decimal
+from o2c.money import CONTEXT, currency, to_decimal
 
 __all__ = [
     "Figure",
@@ -85,6 +85,7 @@ __all__ = [
     "dso_countback",
     "dso_simple",
     "kpi_summary",
+    "ledger_monthly_sales",
     "ledger_paid_items",
     "ledger_period_figures",
     "paid_items",
@@ -493,8 +494,13 @@ def kpi_summary(
     *,
     paid: Sequence[PaidItem] = (),
     convention: SalesConvention = SalesConvention.PERIOD_TOTAL,
+    monthly_sales: Sequence[tuple[Figure, int]] = (),
 ) -> tuple[Kpi, ...]:
-    """The period's KPIs with their units and formulas (days-to-pay ones when ``paid`` given)."""
+    """The period's KPIs with their units and formulas.
+
+    The days-to-pay KPIs need ``paid``; the countback DSO needs ``monthly_sales`` (newest month
+    first, see :func:`ledger_monthly_sales`).
+    """
     f = figures
     days = f.days
     avg_balances = [f.beginning_receivables, f.ending_receivables]
@@ -567,6 +573,16 @@ def kpi_summary(
             formula="write-offs / credit sales x 100",
         ),
     ]
+    if monthly_sales:
+        result.insert(
+            2,
+            Kpi(
+                name="DSO (countback)",
+                value=dso_countback(f.ending_receivables, monthly_sales),
+                unit="days",
+                formula="whole months' days + remainder / that month's sales x its days",
+            ),
+        )
     if paid:
         result += [
             Kpi(
@@ -690,3 +706,46 @@ def ledger_paid_items(
                     )
                 )
     return tuple(result)
+
+
+def ledger_monthly_sales(
+    ledger: Ledger,
+    end: dt.date,
+    months: int,
+    currency_code: str,
+    *,
+    known_at: dt.datetime | None = None,
+) -> list[tuple[Money, int]]:
+    """Net credit sales per calendar month, newest first, for :func:`dso_countback`.
+
+    The newest month is ``end``'s month up to ``end`` (its days counted to ``end``); each pair
+    is ``(invoices less credit memos effective in the month, days in it)``.
+    """
+    code = currency_code.upper()
+    bounds: list[tuple[dt.date, dt.date]] = []
+    last = end
+    for _ in range(months):
+        first = last.replace(day=1)
+        bounds.append((first - dt.timedelta(days=1), last))
+        last = first - dt.timedelta(days=1)
+    sums = [_ZERO] * months
+    cur = None
+    for fact in ledger.facts():
+        if known_at is not None and fact.recorded_at > known_at:
+            continue
+        if isinstance(fact, InvoiceIssued) and fact.currency == code:
+            amount = fact.total
+        elif isinstance(fact, CreditMemoIssued) and fact.amount.currency.code == code:
+            amount = -fact.amount
+        else:
+            continue
+        cur = amount.currency
+        for i, (before, last_day) in enumerate(bounds):
+            if before < fact.effective <= last_day:
+                sums[i] += amount.amount
+                break
+    money_cur = cur if cur is not None else currency(code)
+    return [
+        (Money(total, money_cur), (last_day - before).days)
+        for total, (before, last_day) in zip(sums, bounds, strict=True)
+    ]

@@ -16,7 +16,12 @@ from typing import Any
 from o2c.aging import AgingReport, BucketScheme, DueToday, age_ledger, convert_report
 from o2c.demos import DemoContext
 from o2c.errors import RateError
-from o2c.kpi import kpi_summary, ledger_paid_items, ledger_period_figures
+from o2c.kpi import (
+    kpi_summary,
+    ledger_monthly_sales,
+    ledger_paid_items,
+    ledger_period_figures,
+)
 from o2c.ledger import (
     CreditMemoIssued,
     CustomerId,
@@ -227,6 +232,8 @@ def run(ctx: DemoContext) -> None:
         return
     paid = ledger_paid_items(ledger, start, ctx.today)
     ctx.say(f"\nKPIs for {start} .. {ctx.today} (EUR; sales {figures.credit_sales.amount}):")
-    for kpi in kpi_summary(figures, paid=[p for p in paid if p.amount.currency.code == "EUR"]):
+    monthly = ledger_monthly_sales(ledger, ctx.today, 3, "EUR")
+    eur_paid = [p for p in paid if p.amount.currency.code == "EUR"]
+    for kpi in kpi_summary(figures, paid=eur_paid, monthly_sales=monthly):
         value = kpi.value.quantize(Decimal("0.01"))
         ctx.say(f"  {kpi.name:24} {value!s:>9} {kpi.unit:5}  = {kpi.formula}")
