@@ -759,3 +759,14 @@ def test_a_fact_for_another_customer_in_the_batch_is_checked_in_its_own_stream()
     with pytest.raises(InvalidFactError, match="not an item of customer 'C1'"):
         ledger.append([allocation("a", "P", "I", "100.00")])
     assert {c: ledger.version(c) for c in ("C1", "C2")} == {"C1": 1, "C2": 1}
+
+
+def test_a_small_book_cache_still_checks_every_stream() -> None:
+    ledger = Ledger(cached_customers=1)
+    for c in ("C1", "C2", "C1", "C3", "C2"):
+        n = ledger.version(c)
+        ledger.append([payment(f"{c}-{n}", f"P{n}", "1.00", customer=c, recorded=n)])
+    ledger.append([invoice("i", "I", "1.00", customer="C2", recorded=9)])
+    with pytest.raises(OverApplicationError):  # C2's book is rebuilt from the store
+        ledger.append([allocation("a", "P0", "I", "2.00", customer="C2", recorded=9)])
+    assert {c: ledger.version(c) for c in ("C1", "C2", "C3")} == {"C1": 2, "C2": 3, "C3": 1}

@@ -102,9 +102,11 @@ class Ledger:
     :class:`~o2c.errors.ConcurrencyError` and nothing of its batch is stored.
     """
 
-    def __init__(self, store: LedgerStore | None = None) -> None:
+    def __init__(self, store: LedgerStore | None = None, *, cached_customers: int = 10_000) -> None:
         self.store: LedgerStore = store if store is not None else InMemoryLedgerStore()
+        #: Checked books of the customers appended to most recently (least recent evicted).
         self._books: dict[str, CustomerBook] = {}
+        self._cached = max(1, cached_customers)
         self._lock = threading.Lock()
 
     # -- writing ----------------------------------------------------------------------------
@@ -181,15 +183,17 @@ class Ledger:
         return new, unchanged
 
     def _book(self, customer_id: str) -> CustomerBook:
-        book = self._books.get(customer_id)
+        book = self._books.pop(customer_id, None)
         if book is None:
             book = CustomerBook.replay(customer_id, self.store.read_customer(customer_id))
-            self._books[customer_id] = book
-        else:
+            while len(self._books) >= self._cached:
+                del self._books[next(iter(self._books))]
+        else:  # catch up with what other writers stored since
             tail = self.store.read_customer(customer_id, after_version=book.version)
             for fact in tail:
                 book.apply(fact, check=False)
             book.version += len(tail)
+        self._books[customer_id] = book  # the most recently used last
         return book
 
     # -- reading ----------------------------------------------------------------------------

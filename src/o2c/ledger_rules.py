@@ -88,6 +88,22 @@ class _Track:
         self.last_date = max(self.last_date, when)
 
 
+class _Allocation:
+    """What a reversal needs to know of an allocation."""
+
+    __slots__ = ("consumed", "effective", "item_id", "reversed", "settled", "source_id")
+
+    def __init__(
+        self, item_id: str, source_id: str, settled: Decimal, consumed: Decimal, effective: dt.date
+    ) -> None:
+        self.item_id = item_id
+        self.source_id = source_id
+        self.settled = settled
+        self.consumed = consumed
+        self.effective = effective
+        self.reversed = False
+
+
 class CustomerBook:
     """What the ledger knows of one customer's stream, for checking new facts.
 
@@ -100,7 +116,9 @@ class CustomerBook:
         self.last_recorded_at: dt.datetime | None = None
         self.items: dict[str, _Track] = {}
         self.documents: set[str] = set()
-        self.allocations: dict[str, tuple[PaymentAllocated, bool]] = {}
+        #: Allocation id -> (item, source, settled, consumed, effective, reversed); kept
+        #: small, since a book lives as long as the ledger caches it.
+        self.allocations: dict[str, _Allocation] = {}
         self.disputes: dict[str, tuple[DisputeOpened, Decimal]] = {}
 
     @classmethod
@@ -307,7 +325,9 @@ class CustomerBook:
             item, fact.settled, fact.effective, check=check, ref=fact.item_id, what="allocation"
         )
         source.add(fact.effective, -fact.consumed.amount)
-        self.allocations[fact.fact_id] = (fact, False)
+        self.allocations[fact.fact_id] = _Allocation(
+            fact.item_id, fact.source_id, fact.settled, fact.consumed.amount, fact.effective
+        )
 
     def _reverse(self, fact: AllocationReversed, check: bool) -> None:
         found = self.allocations.get(fact.allocation_id)
@@ -319,24 +339,23 @@ class CustomerBook:
                     field="allocation_id",
                     value=fact.allocation_id,
                 )
-            if found[1]:
+            if found.reversed:
                 raise InvalidFactError(
                     f"allocation {fact.allocation_id!r} is already reversed",
                     field="allocation_id",
                     value=fact.allocation_id,
                 )
-            if fact.effective < found[0].effective:
+            if fact.effective < found.effective:
                 raise InvalidFactError(
                     f"the reversal is effective {fact.effective}, before the allocation "
-                    f"({found[0].effective})",
+                    f"({found.effective})",
                     field="effective",
                     value=fact.effective,
                 )
         assert found is not None
-        allocation = found[0]
-        self.items[allocation.item_id].add(fact.effective, allocation.settled)
-        self.items[allocation.source_id].add(fact.effective, allocation.consumed.amount)
-        self.allocations[fact.allocation_id] = (allocation, True)
+        self.items[found.item_id].add(fact.effective, found.settled)
+        self.items[found.source_id].add(fact.effective, found.consumed)
+        found.reversed = True
 
     def _resolve(self, fact: DisputeResolved, check: bool) -> None:
         found = self.disputes.get(fact.dispute_id)
