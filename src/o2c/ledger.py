@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
@@ -154,10 +155,11 @@ class Ledger:
                 for customer in customers:  # a failed batch may have half-updated the books
                     self._books.pop(customer, None)
                 raise
+            counts = Counter(f.customer_id for f in new)
             versions = []
             for customer in customers:
                 book = self._books[customer]
-                book.version += sum(1 for f in new if f.customer_id == customer)
+                book.version += counts[customer]
                 versions.append((CustomerId(customer), book.version))
             return AppendResult(
                 appended=tuple(new), unchanged=tuple(unchanged), versions=tuple(versions)
@@ -167,7 +169,7 @@ class Ledger:
         seen: dict[str, Fact] = {}
         for fact in batch:
             previous = seen.setdefault(fact.fact_id, fact)
-            if previous != fact:
+            if previous is not fact and previous != fact:
                 raise _duplicate(fact)
         stored = self.store.get(seen)
         new: list[Fact] = []
