@@ -53,7 +53,14 @@ def _free_port() -> int:
 def _prefix(tmp: Path) -> list[str]:
     if os.geteuid() != 0:
         return []
-    user = pwd.getpwnam(RUN_AS)
+    try:
+        user = pwd.getpwnam(RUN_AS)
+    except KeyError:
+        pytest.fail(
+            f"PostgreSQL refuses to run as root and there is no user {RUN_AS!r} to run it as: "
+            "create one (useradd) or set O2C_PG_USER",
+            pytrace=False,
+        )
     os.chown(tmp, user.pw_uid, user.pw_gid)
     return ["runuser", "-u", RUN_AS, "--"]
 
