@@ -626,7 +626,7 @@ def fact_to_dict(fact: Fact) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": fact.kind.value}
     for name, enc, _, default in _field_codecs(type(fact)):
         value = getattr(fact, name)
-        if default is attrs.NOTHING or value != default:
+        if default is attrs.NOTHING or (value is not default and value != default):
             data[name] = enc(value)
     return data
 
