@@ -504,3 +504,21 @@ def test_instalment_suffix_is_not_a_list() -> None:
     r = one(pay("P1", "400.00", reference="INV-2026-100003/1"))
     assert applied(r) == {"I3": "400.00"}
     assert r.decision is Decision.AUTO
+
+
+def test_apply_a_payment_in_another_currency() -> None:
+    ledger = _ledger(ITEMS)
+    rates = InMemoryRates.from_rows([(DAY, "EUR", "USD", Decimal("1.1000"))], pivot="EUR")
+    p = pay("P9", "276.00", currency="USD", reference="INV-2026-100002", day=DAY)
+    results = match_payments([p], ledger.open_items(DAY), customers=CUSTOMERS, rates=rates)
+    assert results[0].decision is Decision.AUTO
+    facts = facts_for(results[0], recorded_at=AT)
+    allocation = facts[-1]
+    # USD 276.00 is worth EUR 250.91: just enough of it settles the item, the rest stays
+    # unapplied (the ledger records no negative FX difference).
+    assert allocation.source_amount == money("275.00", "USD")  # type: ignore[union-attr]
+    assert allocation.settled == Decimal("250.00")  # type: ignore[union-attr]
+    report = apply(results, ledger, recorded_at=AT)
+    assert report.appended == 2
+    assert "I2" not in {i.item_id for i in ledger.open_items(DAY)}
+    assert ledger.unapplied("P9", customer_id="C1") == money("1.00", "USD")

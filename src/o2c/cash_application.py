@@ -594,11 +594,13 @@ def _convert(payment: Payment, currency_code: str, ctx: _Context) -> tuple[int, 
     if ctx.rates is None:
         return None
     try:
-        rate = ctx.rates.rate(pay_ccy, currency_code, payment.value_date).value
+        rate = ctx.rates.rate(pay_ccy, currency_code, payment.value_date)
     except RateError:
         return None
-    converted = quantize_decimal(payment.amount.amount * rate, minor_unit(currency_code))
-    return int(converted.scaleb(minor_units(currency_code))), rate
+    # Rate.apply converts through the exact fraction of the published figure.
+    exact = rate.apply(payment.amount.amount, pay_ccy)
+    converted = quantize_decimal(exact, minor_unit(currency_code))
+    return int(converted.scaleb(minor_units(currency_code))), rate.value
 
 
 # --------------------------------------------------------------------------------------------
@@ -1653,7 +1655,7 @@ def facts_for(
     """
     from o2c.errors import ValidationError
     from o2c.ledger import CustomerId, FactId, ItemId, PaymentAllocated, PaymentReceived
-    from o2c.money import quantize
+    from o2c.money import Rounding, quantize
 
     customers = {a.customer_id for a in result.allocations}
     if result.decision is not Decision.AUTO or len(customers) > 1:
@@ -1697,16 +1699,23 @@ def facts_for(
         source_amount: Money | None = None
         rate = a.rate
         if rate is not None and a.paid.currency != a.applied.currency:
+            others = sum(
+                (p for k, p in parts.items() if p is not None and k != "fx_difference"),
+                Money(0, a.applied.currency),
+            )
             source_amount = a.paid
             cash = quantize(Money(a.paid.amount * rate, a.applied.currency))
-            fx = (
-                a.applied
-                - cash
-                - sum(
-                    (p for k, p in parts.items() if p is not None and k != "fx_difference"),
-                    Money(0, a.applied.currency),
+            fx = a.applied - cash - others
+            if fx.amount < 0:
+                # The cash is worth more than the item: settle the item with just enough of it
+                # (rounded down, so the item is never over-applied); the rest stays unapplied.
+                code = a.paid.currency.code
+                needed = (a.applied - others).amount / rate
+                source_amount = Money(
+                    quantize_decimal(needed, minor_unit(code), Rounding.FLOOR), a.paid.currency
                 )
-            )
+                cash = quantize(Money(source_amount.amount * rate, a.applied.currency))
+                fx = a.applied - cash - others
             parts["fx_difference"] = fx if fx.amount else None
         else:
             rate = None
