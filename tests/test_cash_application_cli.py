@@ -130,3 +130,12 @@ def test_threshold_must_be_a_fraction(tmp_path: Path) -> None:
     items, payments = _files(tmp_path)
     with pytest.raises(SystemExit):
         main(["match", "--open-items", str(items), "--payments", str(payments), "--threshold", "7"])
+
+
+def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items, payments = _files(tmp_path)
+    payments.write_text(
+        PAYMENTS.replace("P4,2026-03-12,EUR", "P4,2026-03-12,XYZ"), encoding="utf-8"
+    )
+    assert main(["match", "--open-items", str(items), "--payments", str(payments)]) == 2
+    assert "payments.csv:5" in capsys.readouterr().err

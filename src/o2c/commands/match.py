@@ -108,7 +108,7 @@ def read_open_items(path: Path) -> tuple[list[OpenItem], list[CustomerProfile]]:
                     discounts=offers,
                 )
             )
-        except (KeyError, ValueError) as exc:
+        except (LookupError, ValueError) as exc:
             raise ValidationError(
                 f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
             ) from exc
@@ -138,7 +138,7 @@ def read_payments(path: Path) -> list[Payment]:
                     remittance_info=row.get("remittance_info", ""),
                 )
             )
-        except (KeyError, ValueError) as exc:
+        except (LookupError, ValueError) as exc:
             raise ValidationError(
                 f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
             ) from exc
