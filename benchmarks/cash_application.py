@@ -17,6 +17,7 @@ import csv
 import importlib.util
 import io
 import random
+import re
 import sys
 import tempfile
 import time
@@ -54,9 +55,9 @@ def _baseline(
     by_name_amount: dict[tuple[str, str, Decimal], list[OpenItem]] = defaultdict(list)
     names = {c.customer_id: c.name.casefold() for c in customers}
     for item in items:
-        by_doc[item.document_number].append(item)
+        by_doc[item.document_number.upper()].append(item)
         if item.payment_reference:
-            by_doc[item.payment_reference].append(item)
+            by_doc[item.payment_reference.upper()].append(item)
         key = (
             names.get(item.customer_id, ""),
             item.open_amount.currency.code,
@@ -65,16 +66,22 @@ def _baseline(
         by_name_amount[key].append(item)
     rows = []
     for p in payments:
-        text = f"{p.reference} {p.remittance_info}"
+        text = f"{p.reference} {p.remittance_info}".upper()
         found = None
-        for token in text.replace(",", " ").replace(";", " ").split():
+        tokens = re.split(r"[\s,;]+", text)
+        tokens += [t.strip("/") for t in tokens] + [t.replace(" ", "") for t in tokens]
+        tokens += [part for t in tokens for part in t.split("/INV/")]
+        for token in dict.fromkeys(t for t in tokens if t):
             for item in by_doc.get(token, ()):
                 if item.open_amount == p.amount:
                     found = item
+        if found is None and p.reference:
+            for item in by_doc.get(p.reference.replace(" ", "").upper(), ()):
+                if item.open_amount == p.amount:
+                    found = item
         if found is None:
-            candidates = by_name_amount.get(
-                (p.payer_name.casefold(), p.amount.currency.code, p.amount.amount), []
-            )
+            key = (p.payer_name.casefold(), p.amount.currency.code, p.amount.amount)
+            candidates = by_name_amount.get(key, [])
             if len(candidates) == 1:
                 found = candidates[0]
         if found is not None:
