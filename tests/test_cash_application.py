@@ -522,3 +522,13 @@ def test_apply_a_payment_in_another_currency() -> None:
     assert report.appended == 2
     assert "I2" not in {i.item_id for i in ledger.open_items(DAY)}
     assert ledger.unapplied("P9", customer_id="C1") == money("1.00", "USD")
+
+
+def test_small_difference_is_written_off() -> None:
+    r = one(pay("P1", "1233.90", reference="0100004"))
+    assert r.decision is Decision.AUTO
+    assert residuals(r) == [("write_off", "0.66")]
+    yen = [item("J1", "C2", "0200001", "130074", currency="JPY")]
+    assert residuals(one(pay("P2", "130000", currency="JPY", reference="0200001"), yen)) == [
+        ("write_off", "74")
+    ]

@@ -275,6 +275,11 @@ class MatchPolicy:
     fee_max_fraction: Decimal = Decimal("0.25")
     fee_bands: Mapping[str, Decimal] = attrs.field(factory=_default_fee_bands)
     fee_fraction: Decimal = Decimal("0.005")
+    #: Differences up to this (per currency, else ``write_off_default``) are written off.
+    write_off_bands: Mapping[str, Decimal] = attrs.field(
+        factory=lambda: {"JPY": Decimal("100"), "KRW": Decimal("1000")}
+    )
+    write_off_default: Decimal = Decimal("1.00")
     fx_tolerance: Decimal = Decimal("0.03")
     max_subset_items: int = 22
     max_subset_size: int = 16
@@ -297,6 +302,11 @@ class MatchPolicy:
         if band is None:
             return min(cap, int(abs(open_units) * self.fee_fraction))
         return min(cap, int(band.scaleb(minor_units(currency_code))))
+
+    def write_off_limit(self, currency_code: str) -> int:
+        """The largest difference (minor units) written off without a reason."""
+        band = self.write_off_bands.get(currency_code, self.write_off_default)
+        return int(band.scaleb(minor_units(currency_code)))
 
     def deduction_limit(self, open_units: int, *, stated: bool) -> int:
         """The largest short payment (minor units) closed as a deduction, rounded up.
@@ -537,6 +547,18 @@ def _fit_single(
     reason_match = _deduction_reason(text)
     if 0 < amount < open_units:
         short = open_units - amount
+        if (
+            not reason_match
+            and not partial_words
+            and short <= policy.write_off_limit(item.currency)
+        ):
+            return _Fit(
+                open_units,
+                amount,
+                [(ResidualKind.WRITE_OFF, short, "small difference")],
+                0.95,
+                "a small difference, written off",
+            )
         if (
             not reason_match
             and not partial_words
