@@ -329,6 +329,15 @@ def test_columns_always_sum_to_the_balance(
     report = age(items, as_of, scheme=scheme, basis=basis, credits=credits)
     for row in (*report.rows, *report.totals):
         assert sum(c.amount for c in row.columns) == row.balance.amount
+    for aged in report.items:
+        is_credit = aged.item.kind is not ItemKind.INVOICE
+        if is_credit and credits is CreditPlacement.OWN_COLUMN:
+            assert aged.column == len(scheme.labels)
+        else:
+            assert aged.column == scheme.column(aged.age_days)
+            lower, upper = (None, None) if aged.column < 0 else scheme.bucket_range(aged.column)
+            assert lower is None or aged.age_days >= lower
+            assert upper is None or aged.age_days <= upper
     for code in report.currencies:
         expected = sum(
             (i.open_amount.amount for i in items if i.open_amount.currency.code == code),
