@@ -228,3 +228,32 @@ def test_kpis_from_the_ledger_for_a_period() -> None:
     assert kpis["DSO"] == Decimal(300 * 31) / 1600
     assert kpis["bad-debt ratio"] == Decimal("18.75")
     assert kpis["weighted days late"] == Decimal(600 * 5) / 1600
+
+
+def test_paid_items_ignore_reversed_allocations_and_split_instalments() -> None:
+    from o2c.ledger import AllocationReversed
+
+    clock = _Clock()
+    ledger = Ledger()
+    ledger.append([_invoice(clock, "S", dt.date(2026, 1, 1), (30, "100.00"), (60, "50.00"))])
+    ledger.append(_pay(clock, "1", dt.date(2026, 1, 20), "100.00", "S#1"))
+    ledger.append(_pay(clock, "2", dt.date(2026, 2, 10), "50.00", "S#2"))
+    at = clock.tick()
+    ledger.append(
+        [
+            AllocationReversed(
+                fact_id="rev-2",
+                customer_id="C1",
+                effective=dt.date(2026, 2, 12),
+                recorded_at=at,
+                allocation_id="alloc-2",
+            )
+        ]
+    )
+    paid = ledger_paid_items(ledger, dt.date(2025, 12, 31), dt.date(2026, 3, 31))
+    assert [(p.item_id, p.paid_on, p.days_late) for p in paid] == [("S#1", dt.date(2026, 1, 20), 0)]
+    # known before the reversal was recorded, the second instalment was paid
+    before = ledger_paid_items(
+        ledger, dt.date(2025, 12, 31), dt.date(2026, 3, 31), known_at=at - dt.timedelta(seconds=1)
+    )
+    assert sorted(p.item_id for p in before) == ["S#1", "S#2"]
