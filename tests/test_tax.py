@@ -471,3 +471,20 @@ def test_fast_path_gives_the_general_result(
         tax_module._FAST_PATH = True
     assert fast == general
     assert fast.lines == general.lines
+
+
+def test_per_unit_rounding_with_an_included_tax_keeps_the_gross() -> None:
+    incl = Tax.percent_of("VAT21", 21, price_included=True)
+    policy = TaxPolicy(method=RoundingMethod.PER_UNIT)
+    r = compute([line("3", "1.10", incl)], EUR, policy=policy)
+    assert r.tax("VAT21").amount == Decimal("0.57")  # 3 x round(1.10 - 1.10 / 1.21) = 3 x 0.19
+    assert r.untaxed.amount + r.tax_total.amount == Decimal("3.30")
+
+
+def test_restatement_keeps_withholding_out_of_the_tax_total() -> None:
+    iva = Tax.percent_of("IVA21", 21)
+    irpf = Tax.percent_of("IRPF15", -15, withholding=True)
+    r = compute([line("1", "1000.00", iva, irpf, code="USD")], "USD")
+    s = restate(r, "EUR", Decimal("2"), quote=RateQuote.DOCUMENT_PER_COMPANY)
+    assert s.tax_total.amount == Decimal("105.00")
+    assert s.tax("IRPF15").amount == Decimal("-75.00")

@@ -315,6 +315,7 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
 
 
 _DEFAULT_POLICY = TaxPolicy()
+_NO_REFERENCES = References()
 
 
 def _payment_reference(number: str) -> str | None:
@@ -505,16 +506,17 @@ class Invoice:
         """
         cur = currency if isinstance(currency, Currency) else _currency(currency)
         policy = _DEFAULT_POLICY if policy is None else policy
-        refs = References() if references is None else references
-        if payment_reference and refs.payment_reference is None:
+        refs = references
+        if payment_reference and (refs is None or refs.payment_reference is None):
             generated = _payment_reference(number)
             if generated is not None:
-                refs = References(
-                    order=refs.order,
-                    customer_po=refs.customer_po,
-                    payment_reference=generated,
-                    preceding_invoice=refs.preceding_invoice,
+                refs = (
+                    References(payment_reference=generated)
+                    if refs is None
+                    else attrs.evolve(refs, payment_reference=generated)
                 )
+        if refs is None:
+            refs = _NO_REFERENCES
         lines = tuple(lines)
         charges = tuple(charges)
         exemptions = tuple(exemptions)
