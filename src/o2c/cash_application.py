@@ -398,8 +398,8 @@ def _item_record(item: OpenItem) -> _Item:
             discounts += ((d.deadline, to_minor(d.amount)),)
     return _Item(
         item=item,
-        item_id=str(item.item_id),
-        customer_id=str(item.customer_id),
+        item_id=item.item_id,
+        customer_id=item.customer_id,
         currency=code,
         open_units=to_minor(item.open_amount),
         discounts=discounts,

@@ -109,13 +109,26 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 _DIGIT_GROUPS = re.compile(r"[0-9]+")
 
 
+_SEPARATORS = str.maketrans("", "", " -/._#:")
+
+
 def document_key(text: str) -> str:
     """The comparison key of a document number: upper-case letters and digits, no leading zeros.
 
     >>> document_key("inv-2026-0042"), document_key("0100010"), document_key("26/124014")
     ('INV20260042', '100010', '26124014')
     """
-    return _NON_ALNUM.sub("", text.upper()).lstrip("0")
+    quick = text.upper().translate(_SEPARATORS)
+    if quick.isascii() and quick.isalnum():
+        return quick.lstrip("0")
+    return _NON_ALNUM.sub("", quick).lstrip("0")
+
+
+def _digit_groups(number: str) -> list[str]:
+    """The groups of digits of a document number ("INV-2026-0042" gives 2026 and 0042)."""
+    if number.isdigit():
+        return [number]
+    return _DIGIT_GROUPS.findall(number)
 
 
 @attrs.frozen
@@ -154,7 +167,7 @@ class DocumentIndex:
             if key:
                 full.setdefault(key, []).append(item_id)
                 keys = (key,)
-            groups = _DIGIT_GROUPS.findall(number)
+            groups = _digit_groups(number)
             dkey = "".join(groups).lstrip("0")
             if dkey and dkey != key:
                 digits.setdefault(dkey, []).append(item_id)
