@@ -157,6 +157,17 @@ def test_quantize_to_explicit_step() -> None:
     assert str(quantize(money("10.126", "EUR"), step=Decimal("0.001")).amount) == "10.126"
 
 
+def test_steps_equal_in_value_but_not_in_form_round_alike() -> None:
+    # Decimal("1") == Decimal("1.00"): a cache keyed on the value once made the second a 0.01 step.
+    for step in (Decimal("1"), Decimal("1.00"), Decimal("1.0"), Decimal("1")):
+        assert quantize(money("1088.24", "EUR"), step=step).amount == Decimal("1088")
+    assert str(quantize(money("1088.24", "EUR"), step=Decimal("1.00")).amount) == "1088.00"
+    assert allocate(money("3", "EUR"), [1, 2], step=Decimal("1.00"))[1].amount == Decimal("2")
+    sek = CashRounding(overrides={"SEK": Decimal("1.00")})
+    assert cash_round(money("10.49", "SEK")).amount == Decimal("10")
+    assert sek.apply(money("10.49", "SEK")).amount == Decimal("10")
+
+
 def test_rounding_policy_refuses_bad_step() -> None:
     with pytest.raises(O2CError):
         RoundingPolicy(step=Decimal("-0.05"))

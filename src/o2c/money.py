@@ -319,9 +319,15 @@ def quantize_decimal(
     return (units * step).quantize(step, context=CONTEXT)
 
 
-@lru_cache(maxsize=256)
 def _is_power_of_ten(step: Decimal) -> bool:
-    return step.as_tuple().digits == (1,)
+    # Keyed on the tuple, not the value: Decimal("1.00") == Decimal("1") but only "1" is a
+    # power-of-ten step that Decimal.quantize can use directly.
+    return _is_power_of_ten_tuple(step.as_tuple())
+
+
+@lru_cache(maxsize=256)
+def _is_power_of_ten_tuple(step: decimal.DecimalTuple) -> bool:
+    return step.digits == (1,)
 
 
 def quantize(
