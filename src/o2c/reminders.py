@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -43,17 +44,34 @@ from moneyed import Money
 from o2c.aging import BucketScheme, age
 from o2c.collections import DunningNotice
 from o2c.errors import DeliveryError, ValidationError
-from o2c.ledger import ItemKind, OpenItem
-from o2c.money import format_money
+from o2c.ledger import (
+    AllocationReversed,
+    CreditMemoIssued,
+    Fact,
+    InvoiceIssued,
+    ItemKind,
+    Ledger,
+    OpenItem,
+    PaymentAllocated,
+    PaymentReceived,
+    Refunded,
+    WrittenOff,
+    instalment_item_id,
+)
+from o2c.money import currency, format_money
 
 if TYPE_CHECKING:
     from o2c.ports import Notifier
 
 __all__ = [
+    "AccountActivity",
+    "ActivityKind",
+    "ActivityLine",
     "InMemoryNotifier",
     "Notification",
     "RenderedDocument",
     "SendResult",
+    "account_activity",
     "available_languages",
     "render_reminder",
     "render_statement",
@@ -266,6 +284,132 @@ def render_reminder(
     return _render("reminder", context, locale, templates)
 
 
+class ActivityKind(enum.Enum):
+    """What moved a customer's balance."""
+
+    INVOICE = "invoice"
+    CREDIT_MEMO = "credit_memo"
+    PAYMENT = "payment"
+    #: Discount, deduction, bank fee, write-off or FX difference taken in an allocation.
+    ADJUSTMENT = "adjustment"
+    REVERSAL = "reversal"
+    REFUND = "refund"
+    WRITE_OFF = "write_off"
+
+
+@attrs.frozen(kw_only=True)
+class ActivityLine:
+    """One movement of a customer's balance: positive raises what the customer owes."""
+
+    on: dt.date
+    document: str
+    kind: ActivityKind
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AccountActivity:
+    """A balance-forward account in one currency: opening balance, movements, closing balance.
+
+    ``closing`` always equals ``opening`` plus the sum of the lines.
+    """
+
+    currency: str
+    start: dt.date
+    end: dt.date
+    opening: Money
+    lines: tuple[ActivityLine, ...]
+    closing: Money
+
+
+def _movements(facts: list[Fact]) -> list[tuple[dt.date, str, ActivityKind, Money]]:
+    """Each fact's effect on the balance per currency (the ledger projection's own rules)."""
+    invoice_items = {
+        (f.customer_id, instalment_item_id(f.item_id, inst.number, len(f.instalments)))
+        for f in facts
+        if isinstance(f, InvoiceIssued)
+        for inst in f.instalments
+    }
+    allocations = {f.fact_id: f for f in facts if isinstance(f, PaymentAllocated)}
+    moves: list[tuple[dt.date, str, ActivityKind, Money]] = []
+
+    def allocation_moves(f: PaymentAllocated, sign: int, day: dt.date, what: ActivityKind) -> None:
+        settled = Money(f.settled, f.applied.currency)
+        if f.consumed.currency == settled.currency:
+            net = f.consumed - settled
+            if net.amount:
+                moves.append((day, f.item_id, what, net if sign > 0 else -net))
+        else:  # a cross-currency allocation moves both currencies' balances
+            moves.append((day, f.item_id, what, -settled if sign > 0 else settled))
+            moves.append((day, f.source_id, what, f.consumed if sign > 0 else -f.consumed))
+
+    for f in facts:
+        if isinstance(f, InvoiceIssued):
+            moves.append((f.effective, f.document_number, ActivityKind.INVOICE, f.total))
+        elif isinstance(f, CreditMemoIssued):
+            moves.append((f.effective, f.document_number, ActivityKind.CREDIT_MEMO, -f.amount))
+        elif isinstance(f, PaymentReceived):
+            moves.append(
+                (f.effective, f.reference or f.payment_id, ActivityKind.PAYMENT, -f.amount)
+            )
+        elif isinstance(f, PaymentAllocated):
+            allocation_moves(f, 1, f.effective, ActivityKind.ADJUSTMENT)
+        elif isinstance(f, AllocationReversed) and f.allocation_id in allocations:
+            allocation_moves(allocations[f.allocation_id], -1, f.effective, ActivityKind.REVERSAL)
+        elif isinstance(f, Refunded):
+            moves.append((f.effective, f.source_id, ActivityKind.REFUND, f.amount))
+        elif isinstance(f, WrittenOff):
+            debit = (f.customer_id, f.item_id) in invoice_items
+            moves.append(
+                (f.effective, f.item_id, ActivityKind.WRITE_OFF, -f.amount if debit else f.amount)
+            )
+    return moves
+
+
+def account_activity(
+    ledger: Ledger,
+    customer_id: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+) -> tuple[AccountActivity, ...]:
+    """The customer's balance-forward account per currency from the end of ``start`` to ``end``.
+
+    The opening balance is the ledger's balance on ``start``, the lines are the facts effective
+    after ``start`` up to ``end`` that move the balance (invoices, credit memos, payments,
+    refunds, write-offs, and the discount, deduction and fee parts of allocations), and the
+    closing balance is the ledger's balance on ``end``; the lines always reconcile the two.
+    """
+    facts = [
+        f
+        for f in ledger.facts(customer_id)
+        if f.effective <= end and (known_at is None or f.recorded_at <= known_at)
+    ]
+    opening = ledger.balance(start, known_at=known_at, customer_id=customer_id)
+    closing = ledger.balance(end, known_at=known_at, customer_id=customer_id)
+    lines: dict[str, list[ActivityLine]] = {}
+    for on, document, kind, amount in _movements(facts):
+        if start < on:
+            lines.setdefault(amount.currency.code, []).append(
+                ActivityLine(on=on, document=document, kind=kind, amount=amount)
+            )
+    result = []
+    for code in sorted(set(opening) | set(closing) | set(lines)):
+        zero = Money(0, currency(code))
+        result.append(
+            AccountActivity(
+                currency=code,
+                start=start,
+                end=end,
+                opening=opening.get(code, zero),
+                lines=tuple(sorted(lines.get(code, []), key=lambda ln: ln.on)),
+                closing=closing.get(code, zero),
+            )
+        )
+    return tuple(result)
+
+
 _KIND_LABELS = {
     "en": {
         ItemKind.INVOICE: "invoice",
@@ -280,6 +424,28 @@ _KIND_LABELS = {
 }
 
 
+_ACTIVITY_LABELS = {
+    "en": {
+        ActivityKind.INVOICE: "invoice",
+        ActivityKind.CREDIT_MEMO: "credit memo",
+        ActivityKind.PAYMENT: "payment",
+        ActivityKind.ADJUSTMENT: "discount/deduction/fees",
+        ActivityKind.REVERSAL: "allocation reversed",
+        ActivityKind.REFUND: "refund",
+        ActivityKind.WRITE_OFF: "write-off",
+    },
+    "de": {
+        ActivityKind.INVOICE: "Rechnung",
+        ActivityKind.CREDIT_MEMO: "Gutschrift",
+        ActivityKind.PAYMENT: "Zahlung",
+        ActivityKind.ADJUSTMENT: "Skonto/Abzug/Gebühren",
+        ActivityKind.REVERSAL: "Ausgleich storniert",
+        ActivityKind.REFUND: "Erstattung",
+        ActivityKind.WRITE_OFF: "Ausbuchung",
+    },
+}
+
+
 def render_statement(
     items: Iterable[OpenItem],
     as_of: dt.date,
@@ -289,16 +455,20 @@ def render_statement(
     company: str = "",
     scheme: BucketScheme | None = None,
     templates: Mapping[str, str] | None = None,
+    activity: Sequence[AccountActivity] = (),
 ) -> RenderedDocument:
     """A customer's statement of account as of ``as_of``: open items and the aging summary.
 
     ``items`` are the customer's open items on ``as_of`` (e.g. ``ledger.open_items(as_of,
-    customer_id=...)``); the summary per currency comes from :func:`o2c.aging.age`.
+    customer_id=...)``); the summary per currency comes from :func:`o2c.aging.age`.  With
+    ``activity`` (from :func:`account_activity`) the statement also shows the period's opening
+    balance, movements and closing balance (a balance-forward statement).
     """
     open_items = sorted(items, key=lambda i: (i.due_date, i.document_number, i.item_id))
     report = age(open_items, as_of, scheme=scheme, detail=False)
     lang = _language(locale)
     kinds = _KIND_LABELS.get(lang, _KIND_LABELS["en"])
+    activity_labels = _ACTIVITY_LABELS.get(lang, _ACTIVITY_LABELS["en"])
     rows = [
         {
             "number": i.document_number,
@@ -324,6 +494,25 @@ def render_statement(
         "as_of": as_of,
         "items": rows,
         "totals": totals,
+        "activity": [
+            {
+                "currency": a.currency,
+                "start": a.start,
+                "end": a.end,
+                "opening": a.opening,
+                "lines": [
+                    {
+                        "on": ln.on,
+                        "document": ln.document,
+                        "kind": activity_labels[ln.kind],
+                        "amount": ln.amount,
+                    }
+                    for ln in a.lines
+                ],
+                "closing": a.closing,
+            }
+            for a in activity
+        ],
     }
     return _render("statement", context, locale, templates)
 
