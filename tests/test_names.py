@@ -127,3 +127,10 @@ def test_same_words_other_legal_form_scores_lower() -> None:
 def test_prefix_matches(payer: str, customer: str, score: float) -> None:
     best = INDEX.lookup(payer)[0]
     assert (best.customer_id, best.kind, best.score) == (customer, NameMatchKind.PREFIX, score)
+
+
+def test_name_inside_other_words_and_reordered() -> None:
+    inside = INDEX.lookup("AP DEPT BALTIC STEEL INC")[0]
+    assert (inside.customer_id, inside.kind, inside.score) == ("C1", NameMatchKind.PREFIX, 0.88)
+    reordered = INDEX.lookup("Textiles Harbor")[0]
+    assert (reordered.customer_id, reordered.score) == ("C3", 0.95)

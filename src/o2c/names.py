@@ -376,6 +376,16 @@ class NameIndex:
         for cid in self.by_compact.get(comp, ()):
             offer(cid, _KIND_SCORE[NameMatchKind.COMPACT] * form_factor(cid), NameMatchKind.COMPACT)
         if not found and len(words) >= 2:
+            for start in range(1, len(words) - 1):
+                # The customer's words inside the payer's ("AP DEPT BALTIC STEEL INC").
+                for cid in self.by_first_word.get(words[start], ()):
+                    theirs = self.words_of[cid]
+                    if len(theirs) >= 2 and tuple(words[start : start + len(theirs)]) == theirs:
+                        offer(cid, 0.88 * form_factor(cid), NameMatchKind.PREFIX)
+            for cid in self.by_first_word.get(words[-1], ()):
+                # The same words in another order ("STEEL BALTIC").
+                if sorted(self.words_of[cid]) == sorted(words):
+                    offer(cid, 0.95 * form_factor(cid), NameMatchKind.FUZZY)
             for cid in self.by_first_word.get(words[0], ()):
                 theirs = self.words_of[cid]
                 n = len(theirs)
