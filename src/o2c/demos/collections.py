@@ -31,7 +31,13 @@ from o2c.demos.aging import CUSTOMERS, sample_ledger
 from o2c.disputes import disputes_from_ledger, open_disputes
 from o2c.ledger import ItemId, Ledger
 from o2c.money import format_money, money
-from o2c.reminders import InMemoryNotifier, render_reminder, render_statement, send_reminders
+from o2c.reminders import (
+    InMemoryNotifier,
+    account_activity,
+    render_reminder,
+    render_statement,
+    send_reminders,
+)
 
 __all__ = ["run"]
 
@@ -177,6 +183,7 @@ def run(ctx: DemoContext) -> None:
         locale="en_GB",
         customer=_name(customer),
         company="o2c Demo AG",
+        activity=account_activity(ledger, customer, ctx.today - dt.timedelta(days=60), ctx.today),
     )
     ctx.say(f"\nstatement of account, subject: {statement.subject}")
     for text in statement.text.rstrip().splitlines()[3:]:
