@@ -1212,6 +1212,10 @@ def _fuzzy_hypotheses(
         if fit.quality <= 0:
             continue
         c_score = payer.scores.get(item.customer_id, 0.0)
+        if fit.quality >= 0.97 and ctx.amount_count.get((item.currency, amount), 0) == 1:
+            # One edit from the only open item of exactly this amount: two independent
+            # confirmations, worth a recognised payer.
+            c_score = max(c_score, 0.9)
         conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0)
         if len(fuzzy) > 1:
             conf -= 0.1
