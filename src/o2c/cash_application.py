@@ -388,6 +388,8 @@ class _Context:
     rates: RateProvider | None
     remaining: dict[str, int]
     name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
+    #: Accounts learnt in this batch (not given in the customer profiles).
+    learned: set[str] = attrs.Factory(set)
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -491,7 +493,12 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
 
     account = _account_key(payment.payer_account)
     if account and account in ctx.accounts:
-        offer(ctx.accounts[account], 1.0, f"payer account {payment.payer_account} is known")
+        how = (
+            "paid this customer's documents by reference in this batch"
+            if account in ctx.learned
+            else "is known"
+        )
+        offer(ctx.accounts[account], 1.0, f"payer account {payment.payer_account} {how}")
     for name in (payment.payer_name, payment.ultimate_payer_name):
         if not name:
             continue
@@ -1512,6 +1519,7 @@ def _learn_accounts(
     for account, cids in votes.items():
         if len(cids) == 1:
             ctx.accounts[account] = next(iter(cids))
+            ctx.learned.add(account)
 
 
 def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
