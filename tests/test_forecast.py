@@ -219,3 +219,22 @@ def test_open_invoices_only_ever_push_the_distribution_later(
         before = plain.quantile_days_late(customer, q)
         after = censored.quantile_days_late(customer, q)
         assert after is None or (before is not None and after >= before)
+
+
+def test_recorded_timing_learns_when_the_ledger_heard_of_the_payment() -> None:
+    from o2c.forecast import Timing
+
+    lagged = [
+        attrs.evolve(paid(n, 4), recorded_on=paid(n, 4).paid_date + dt.timedelta(3))
+        for n in range(9)
+    ]
+    assert fit_payment_model(lagged, as_of=AS_OF).median_days_late("C1") == 4
+    recorded = fit_payment_model(lagged, as_of=AS_OF, timing=Timing.RECORDED)
+    assert recorded.median_days_late("C1") == 7
+    assert recorded.timing is Timing.RECORDED
+    report = backtest(
+        _history(), [dt.date(2025, 6, 30)], currency_code="EUR", timing=Timing.RECORDED
+    )
+    # _history() records every payment a day after it was made: learnt and predicted as such.
+    assert report.mae_days is not None
+    assert report.mae_days < Decimal(2)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -58,8 +59,10 @@ __all__ = [
     "ForecastWeek",
     "PaymentModel",
     "Prediction",
+    "Timing",
     "WeekError",
     "WeeklyForecast",
+    "Z_80",
     "backtest",
     "backtest_from_ledger",
     "cash_forecast",
@@ -72,6 +75,22 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 #: z for a two-sided 80 % normal interval.
 Z_80 = Decimal("1.2816")
+
+
+class Timing(enum.Enum):
+    """Which date of a payment the model learns and predicts.
+
+    ``PAID``: the payment's value date (cash in the bank).  ``RECORDED``: the day the ledger
+    learnt of it (cash as AR sees it); an invoice open on a date is then exactly one whose
+    payment was not recorded yet, so payments in transit do not bias the first forecast week.
+    """
+
+    PAID = "paid"
+    RECORDED = "recorded"
+
+    def date_of(self, record: PaymentRecord) -> dt.date:
+        """The record's date under this timing."""
+        return record.paid_date if self is Timing.PAID else record.known_on
 
 
 def _freeze_counts(value: Mapping[str, Mapping[int, int]]) -> dict[str, dict[int, int]]:
@@ -104,6 +123,8 @@ class PaymentModel:
     prior_strength: int = 5
     #: Days after ``as_of`` assumed for an item later than anything in the history.
     fallback_days: int = 7
+    #: Which payment date the distributions describe.
+    timing: Timing = Timing.PAID
     #: Curves already computed, by customer: a pure memo.
     _memo: dict[str, tuple[list[int], list[Decimal]]] = attrs.field(
         factory=dict, init=False, eq=False, repr=False, hash=False
@@ -211,6 +232,7 @@ def fit_payment_model(
     open_items: Iterable[OpenItem] = (),
     prior_strength: int = 5,
     fallback_days: int = 7,
+    timing: Timing = Timing.PAID,
 ) -> PaymentModel:
     """Fit the days-late distributions from the payments known on ``as_of``.
 
@@ -240,7 +262,7 @@ def fit_payment_model(
     for r in records:
         if r.known_on > as_of:
             continue
-        late = (r.paid_date - r.due_date).days
+        late = (timing.date_of(r) - r.due_date).days
         portfolio[late] += 1
         customers.setdefault(r.customer_id, Counter())[late] += 1
     portfolio_open: Counter[int] = Counter()
@@ -259,6 +281,7 @@ def fit_payment_model(
         customers_open=customers_open,
         prior_strength=prior_strength,
         fallback_days=fallback_days,
+        timing=timing,
     )
 
 
@@ -554,6 +577,7 @@ def backtest(
     prior_strength: int = 5,
     z: Decimal = Z_80,
     target_coverage: Decimal = Decimal("0.8"),
+    timing: Timing = Timing.PAID,
 ) -> BacktestReport:
     """Replay the history as of each cut-off and measure the predictions against reality.
 
@@ -573,9 +597,9 @@ def backtest(
         items = [_as_open_item(r) for r in open_recs]
         items += [i for i in unpaid if i.document_date <= cutoff]
         model = fit_payment_model(
-            records, as_of=cutoff, open_items=items, prior_strength=prior_strength
+            records, as_of=cutoff, open_items=items, prior_strength=prior_strength, timing=timing
         )
-        return model, items, {r.item_id: r.paid_date for r in open_recs}
+        return model, items, {r.item_id: timing.date_of(r) for r in open_recs}
 
     return _replay(
         cutoffs,
@@ -717,6 +741,7 @@ def forecast_from_ledger(
     weeks: int = 13,
     prior_strength: int = 5,
     z: Decimal = Z_80,
+    timing: Timing = Timing.PAID,
 ) -> tuple[tuple[Prediction, ...], WeeklyForecast]:
     """Predictions and the weekly forecast for the ledger's open invoices on ``as_of``.
 
@@ -728,7 +753,9 @@ def forecast_from_ledger(
         for i in ledger.open_items(as_of, known_at=known_at)
         if i.open_amount.currency.code == currency_code
     ]
-    model = fit_payment_model(history, as_of=as_of, open_items=items, prior_strength=prior_strength)
+    model = fit_payment_model(
+        history, as_of=as_of, open_items=items, prior_strength=prior_strength, timing=timing
+    )
     predictions = predict_payments(model, items)
     forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
     return predictions, forecast
@@ -743,6 +770,7 @@ def backtest_from_ledger(
     prior_strength: int = 5,
     z: Decimal = Z_80,
     target_coverage: Decimal = Decimal("0.8"),
+    timing: Timing = Timing.PAID,
 ) -> BacktestReport:
     """Replay the ledger as of each cut-off T, exactly as it was known at the end of day T.
 
@@ -755,7 +783,7 @@ def backtest_from_ledger(
         raise ValidationError("no cut-off dates", field="cutoffs", value=cutoffs)
     facts = list(ledger.facts())
     settled = {
-        r.item_id: r.paid_date
+        r.item_id: timing.date_of(r)
         for r in records_from_trails(settlement_trails(facts))
         if r.amount.currency.code == currency_code
     }
@@ -769,7 +797,7 @@ def backtest_from_ledger(
             if i.open_amount.currency.code == currency_code
         ]
         model = fit_payment_model(
-            history, as_of=cutoff, open_items=items, prior_strength=prior_strength
+            history, as_of=cutoff, open_items=items, prior_strength=prior_strength, timing=timing
         )
         return model, items, settled
 
