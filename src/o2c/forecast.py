@@ -362,7 +362,7 @@ def _predict(
     share = SCORE_CONTEXT.divide(Decimal(n), Decimal(n + k)) if n + k else _ZERO
     cond = f" given more than {after} days late" if after >= 0 else ""
     still_open = model.open_size(customer_id)
-    opened = f", {still_open} open" if still_open else ""
+    opened = f" and {still_open} open invoices" if still_open else ""
     return Prediction(
         item_id=item_id,
         customer_id=customer_id,
