@@ -770,3 +770,23 @@ def test_a_small_book_cache_still_checks_every_stream() -> None:
     with pytest.raises(OverApplicationError):  # C2's book is rebuilt from the store
         ledger.append([allocation("a", "P0", "I", "2.00", customer="C2", recorded=9)])
     assert {c: ledger.version(c) for c in ("C1", "C2", "C3")} == {"C1": 2, "C2": 3, "C3": 1}
+
+
+def test_per_customer_projection_equals_the_whole_one_and_needs_grouped_facts() -> None:
+    from o2c.ledger_projection import by_customer
+
+    ledger = Ledger()
+    for n, c in enumerate(["C2", "C1", "C3", "C1"]):
+        ledger.append(
+            [
+                invoice(f"i{n}", f"I{n}", f"{n + 1}0.00", customer=c, recorded=n),
+                payment(f"p{n}", f"P{n}", "5.00", customer=c, recorded=n),
+                allocation(f"a{n}", f"P{n}", f"I{n}", "5.00", customer=c, recorded=n),
+            ]
+        )
+    whole = ledger.projection(day(1))
+    assert ledger.open_items(day(1)) == whole.open_items()
+    assert ledger.balances(day(1)) == whole.balances()
+    assert [i.customer_id for i in ledger.open_items(day(1))] == ["C1", "C1", "C2", "C3"]
+    with pytest.raises(ValueError, match="grouped by customer"):
+        list(by_customer(ledger.facts()))

@@ -139,6 +139,7 @@ def test_append_and_read_back_in_every_way(backend: Backend) -> None:
     assert [f.fact_id for f in reopened.read_range(day(2), day(3))] == ["p1", "j1"]
     assert [f.fact_id for f in reopened.read_range(day(1), day(9), customer_id="C2")] == ["j1"]
     assert [f.fact_id for f in reopened.iter_all()] == ["i1", "p1", "j1", "a1"]
+    assert [f.fact_id for f in reopened.iter_by_customer()] == ["i1", "p1", "a1", "j1"]
 
 
 def test_wrong_expected_version_is_a_concurrency_error_and_stores_nothing(backend: Backend) -> None:
@@ -362,7 +363,12 @@ def test_readers_beside_a_writer_see_whole_batches_only(backend: Backend) -> Non
 
     def read(store: LedgerStore) -> None:
         while not done.is_set():
-            for facts in (store.read_customer("C1"), list(store.iter_all())):
+            snapshots = (
+                store.read_customer("C1"),
+                list(store.iter_all()),
+                list(store.iter_by_customer()),
+            )
+            for facts in snapshots:
                 seen.append(len(facts))
                 ids = [f.fact_id for f in facts]
                 expected = [f"w{b}-{n}" for b in range(len(ids) // size) for n in range(size)]

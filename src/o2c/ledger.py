@@ -51,7 +51,7 @@ from o2c.ledger_facts import (
     instalment_item_id,
 )
 from o2c.ledger_memory import InMemoryLedgerStore
-from o2c.ledger_projection import Projection
+from o2c.ledger_projection import Projection, by_customer
 from o2c.ledger_projection import history as trail_of
 from o2c.ledger_rules import CustomerBook
 from o2c.ledger_types import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
@@ -238,22 +238,32 @@ class Ledger:
 
         One item per instalment; credit memos and unapplied cash are negative items.
         """
-        return self.projection(as_of, known_at=known_at, customer_id=customer_id).open_items()
+        if customer_id is not None:
+            return self.projection(as_of, known_at=known_at, customer_id=customer_id).open_items()
+        grouped = by_customer(self.store.iter_by_customer(), as_of, known_at=known_at)
+        return [item for projection in grouped for item in projection.open_items()]
 
     def balances(
         self, as_of: dt.date, *, known_at: dt.datetime | None = None
     ) -> dict[CustomerId, dict[str, Money]]:
         """Per customer and currency, the net open amount on ``as_of`` as known at ``known_at``."""
-        return self.projection(as_of, known_at=known_at).balances()
+        result: dict[CustomerId, dict[str, Money]] = {}
+        for projection in by_customer(self.store.iter_by_customer(), as_of, known_at=known_at):
+            result.update(projection.balances())
+        return result
 
     def balance(
         self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
     ) -> dict[str, Money]:
         """The net open amount per currency of one customer (or of all customers together)."""
+        if customer_id is not None:
+            per_customer = self.projection(
+                as_of, known_at=known_at, customer_id=customer_id
+            ).balances()
+        else:
+            per_customer = self.balances(as_of, known_at=known_at)
         totals: dict[str, Decimal] = {}
-        for per in (
-            self.projection(as_of, known_at=known_at, customer_id=customer_id).balances().values()
-        ):
+        for per in per_customer.values():
             for code, amount in per.items():
                 totals[code] = totals.get(code, Decimal(0)) + amount.amount
         return {code: Money(total, currency(code)) for code, total in sorted(totals.items())}

@@ -107,3 +107,9 @@ class InMemoryLedgerStore:
             count = len(self._all)
         facts = self._all
         return (facts[i] for i in range(count))
+
+    def iter_by_customer(self) -> Iterator[Fact]:
+        """Every fact, customer by customer (by customer id), each stream in order."""
+        with self._lock:
+            snapshot = [(c, len(facts)) for c, facts in sorted(self._streams.items())]
+        return (fact for c, n in snapshot for fact in self._streams[c][:n])

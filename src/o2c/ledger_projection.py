@@ -59,6 +59,7 @@ from o2c.terms import DiscountOffer
 __all__ = [
     "Projection",
     "balances",
+    "by_customer",
     "history",
     "open_items",
     "promises",
@@ -337,6 +338,45 @@ class Projection:
             }
             for cust, per in sorted(sums.items())
         }
+
+
+def by_customer(
+    facts: Iterable[Fact],
+    as_of: dt.date | None = None,
+    *,
+    known_at: dt.datetime | None = None,
+) -> Iterator[Projection]:
+    """One projection per customer, for facts grouped by customer (``iter_by_customer``).
+
+    Only one customer's state is held at a time, so memory stays flat however long the ledger.
+
+    Raises:
+        ValueError: the facts are not grouped by customer.
+    """
+    done: set[str] = set()
+    current: str | None = None
+    projection = Projection()
+    feed = projection._handlers
+    for fact in facts:
+        if fact.customer_id != current:
+            if current is not None:
+                yield projection
+                done.add(current)
+            current = fact.customer_id
+            if current in done:
+                raise ValueError(
+                    f"facts of customer {current!r} come in two groups: pass them grouped by "
+                    "customer (LedgerStore.iter_by_customer)"
+                )
+            projection = Projection()
+            feed = projection._handlers
+        if as_of is not None and fact.effective > as_of:
+            continue
+        if known_at is not None and fact.recorded_at > known_at:
+            continue
+        feed[type(fact)](fact)  # type: ignore[operator]
+    if current is not None:
+        yield projection
 
 
 def open_items(

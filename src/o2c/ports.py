@@ -105,7 +105,14 @@ class LedgerStore(Protocol):
         ...
 
     def iter_all(self) -> Iterator[Fact]:
-        """Every fact, each customer's in stream order (a consistent snapshot, streamed)."""
+        """Every fact in append order (a consistent snapshot, streamed)."""
+        ...
+
+    def iter_by_customer(self) -> Iterator[Fact]:
+        """Every fact, customer by customer in customer id order, each stream in order.
+
+        A consistent snapshot, streamed: projections keep one customer's state at a time.
+        """
         ...
 
 

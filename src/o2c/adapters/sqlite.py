@@ -262,6 +262,10 @@ class SQLiteLedgerStore:
         """Every fact, in append order, from one consistent snapshot (streamed)."""
         return self._stream("SELECT payload FROM ledger_facts ORDER BY seq", ())
 
+    def iter_by_customer(self) -> Iterator[Fact]:
+        """Every fact, customer by customer (by customer id), each stream in order (streamed)."""
+        return self._stream("SELECT payload FROM ledger_facts ORDER BY customer_id, version", ())
+
     def iter_payloads(self) -> Iterator[str]:
         """Every fact's stored JSON, in append order (for exports and benchmarks)."""
         return self._stream_raw("SELECT payload FROM ledger_facts ORDER BY seq", ())
