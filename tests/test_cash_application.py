@@ -532,3 +532,17 @@ def test_small_difference_is_written_off() -> None:
     assert residuals(one(pay("P2", "130000", currency="JPY", reference="0200001"), yen)) == [
         ("write_off", "74")
     ]
+
+
+def test_unnamed_credit_memo_netted_with_a_named_invoice() -> None:
+    items = [*ITEMS, item("CM1", "C1", "CN-2026-9001", "-50.00")]
+    r = one(pay("P1", "200.00", name="Baltic Steel Inc.", reference="INV-2026-100002"), items)
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I2": "250.00", "CM1": "-50.00"}
+
+
+def test_credit_memo_in_a_subset_without_reference() -> None:
+    items = [*ITEMS, item("CM1", "C1", "CN-2026-9001", "-50.00")]
+    r = one(pay("P1", "600.00", name="Baltic Steel Inc."), items)
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I2": "250.00", "I3": "400.00", "CM1": "-50.00"}

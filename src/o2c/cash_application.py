@@ -802,6 +802,8 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
             if hyp.on_account > 0 and rate == 1 and len(live_hits) == 1:
                 hyps.extend(_named_plus_unnamed(hyp, item, amount, payment, ctx))
+            if rate == 1 and len(live_hits) == 1 and 0 < amount < ctx.remaining[item.item_id]:
+                hyps.extend(_netted_credit_memo(hyp, item, amount, ctx))
         # Several named items.
         if len(chits) > 1:
             hyps.extend(
@@ -981,6 +983,44 @@ def _named_plus_unnamed(
                 "the rest is exactly the open amount of "
                 + ", ".join(pool[k].item_id for k in subsets[0])
                 + " (not named)",
+            ],
+        )
+    ]
+
+
+def _netted_credit_memo(hyp: _Hyp, item: _Item, amount: int, ctx: _Context) -> list[_Hyp]:
+    """The named item less an open credit memo of its customer that explains the difference.
+
+    A payer often nets a credit note without naming it: when one open credit memo is exactly
+    the shortfall, that beats a deduction (which then scores lower).
+    """
+    open_units = ctx.remaining.get(item.item_id, item.open_units)
+    short = open_units - amount
+    memos = [
+        i
+        for i in ctx.by_customer.get(item.customer_id, ())
+        if i.currency == item.currency and ctx.remaining.get(i.item_id, 0) == -short
+    ]
+    if len(memos) != 1:
+        return []
+    memo = memos[0]
+    hyp.confidence -= 0.1
+    hyp.evidence.append(f"credit memo {memo.item_id} explains the difference exactly")
+    fits = [
+        (item, _Fit(open_units, open_units, [], 1.0, "")),
+        (memo, _Fit(-short, -short, [], 1.0, "")),
+    ]
+    return [
+        _Hyp(
+            fits,
+            0,
+            min(hyp.confidence + 0.08, 0.99),
+            [
+                *hyp.evidence[:2],
+                (
+                    f"the amount is {item.item_id} less the open credit memo {memo.item_id} "
+                    f"{memo.document_number} (not named)"
+                ),
             ],
         )
     ]
@@ -1306,10 +1346,19 @@ def _customer_hypotheses(
     if singles:
         return hyps
     # Several items: a bounded exact subset-sum (full amounts, then with discounts earned).
+    # Credit memos (negative) take part: a payer nets them against invoices.
+    credits = [
+        i
+        for i in ctx.by_customer.get(cid, ())
+        if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) < 0
+    ][:4]
+    for i in credits:
+        opens[i.item_id] = ctx.remaining[i.item_id]
     pool = sorted(
         items, key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id)
     )
-    pool = [i for i in pool if opens[i.item_id] < pay_units][: policy.max_subset_items]
+    pool = [i for i in pool if opens[i.item_id] < pay_units]
+    pool = credits + pool[: policy.max_subset_items - len(credits)]
     if len(pool) >= 2:
         values = [opens[i.item_id] for i in pool]
         variants: list[tuple[list[int], float, str]] = [(values, 1.0, "open amounts")]
