@@ -546,3 +546,25 @@ def test_credit_memo_in_a_subset_without_reference() -> None:
     r = one(pay("P1", "600.00", name="Baltic Steel Inc."), items)
     assert r.decision is Decision.AUTO
     assert applied(r) == {"I2": "250.00", "I3": "400.00", "CM1": "-50.00"}
+
+
+def test_no_item_is_over_applied_across_batches() -> None:
+    from o2c.errors import OverApplicationError
+
+    ledger = _ledger(ITEMS)
+    as_of = DAY + dt.timedelta(days=20)
+    first = [pay("P1", "250.00", reference="INV-2026-100002")]
+    apply(
+        match_payments(first, ledger.open_items(as_of), customers=CUSTOMERS), ledger, recorded_at=AT
+    )
+    # The next batch sees the ledger's open items: I2 is gone, the repeat goes on account.
+    second = [pay("P2", "250.00", reference="INV-2026-100002")]
+    [r] = match_payments(second, ledger.open_items(as_of), customers=CUSTOMERS)
+    assert r.allocations == ()
+    # Matching against stale open items cannot over-apply either: the ledger refuses it whole.
+    stale = match_payments(second, ITEMS, customers=CUSTOMERS)
+    assert stale[0].decision is Decision.AUTO
+    before = len(list(ledger.facts()))
+    with pytest.raises(OverApplicationError):
+        apply(stale, ledger, recorded_at=AT)
+    assert len(list(ledger.facts())) == before
