@@ -663,11 +663,12 @@ def convert_report(
 ) -> AgingReport:
     """The report in currency ``to`` at the provider's rates for ``on``: a row per customer.
 
-    Each column of each (customer, currency) row is converted with :func:`o2c.fx.convert` and
-    rounded once (half-up to the target's minor unit unless ``rounding`` says otherwise); a
-    customer's converted columns are the sums over its currencies, and every balance is the sum
-    of its converted columns, so the columns still sum to the balance.  The rates used are kept
-    in ``rates_used``.
+    Each column of each (customer, currency) row is converted at the provider's rate for its
+    currency (asked once per currency, through :func:`o2c.fx.convert`) and rounded once (half-up
+    to the target's minor unit unless ``rounding`` says otherwise); a customer's converted
+    columns are the sums over its currencies, and every balance is the sum of its converted
+    columns, so the columns still sum to the balance.  The rates used are kept in
+    ``rates_used``.
 
     >>> import datetime as dt
     >>> from o2c.fx import InMemoryRates
@@ -685,7 +686,7 @@ def convert_report(
     Raises:
         RateNotFoundError: when the provider has no rate for a currency on ``on``.
     """
-    from o2c.fx import convert
+    from o2c.fx import convert, convert_at
 
     target = currency(to).code
     width = len(report.scheme.labels) + 2
@@ -695,11 +696,15 @@ def convert_report(
     for row in report.rows:
         key = str(row.customer_id)
         acc = per_customer.setdefault(key, [_ZERO] * width)
+        code = row.currency
+        if code != target and code not in used:
+            # one rate per currency, asked once (fx.convert checks the provider's answer)
+            used[code] = convert(row.balance, target, on, rates, kind=kind).rate
         for i, column in enumerate(row.columns):
-            conversion = convert(column, target, on, rates, kind=kind, rounding=rounding)
-            acc[i] += conversion.amount.amount
-            if row.currency != target:
-                used.setdefault(row.currency, conversion.rate)
+            if code == target:
+                acc[i] += column.amount
+            else:
+                acc[i] += convert_at(column, used[code], on=on, rounding=rounding).amount.amount
         counts[key] = counts.get(key, 0) + row.item_count
     converted = _report(
         report.as_of,
