@@ -442,3 +442,25 @@ def test_columnar_path_refuses_over_application_and_handles_far_future_dates() -
         bad = ApplicationColumns(item=over, on=[cols.document[0]], amount=[1001])
         with pytest.raises(OverApplicationError):
             age_columns(cols, bad, as_of)
+
+
+def test_conversion_asks_the_provider_once_per_currency() -> None:
+    from o2c.fx import Rate, RateKind
+
+    inner = InMemoryRates.from_rows([(dt.date(2026, 3, 31), "USD", "EUR", Decimal("0.9"))])
+    asked: list[tuple[str, str]] = []
+
+    class Counting:
+        def rate(self, base: str, quote: str, on: dt.date, kind: RateKind = RateKind.SPOT) -> Rate:
+            asked.append((base, quote))
+            return inner.rate(base, quote, on, kind)
+
+    items = [
+        _item(f"I{n}", due=dt.date(2026, 3, 1), amount="10.00", code="USD", customer=f"C{n % 3}")
+        for n in range(9)
+    ]
+    converted = convert_report(
+        age(items, dt.date(2026, 3, 31)), "EUR", dt.date(2026, 3, 31), Counting()
+    )
+    assert asked == [("USD", "EUR")]
+    assert converted.total().balance == money("81.00", "EUR")
