@@ -110,12 +110,31 @@ def test_progress_bar_for_long_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "600 payments: 1 auto" in err  # one payment settles the item; the rest go unposted
 
 
-def test_malformed_input_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_rows_are_skipped_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     items, payments = _files(tmp_path)
     payments.write_text(PAYMENTS.replace("980.00", "9.8.0"), encoding="utf-8")
-    code = main(["match", "--open-items", str(items), "--payments", str(payments)])
-    assert code == 2
-    assert "payments.csv:2" in capsys.readouterr().err
+    out = tmp_path / "m.csv"
+    code = main(
+        ["match", "--open-items", str(items), "--payments", str(payments), "--out", str(out)]
+    )
+    assert code == 0
+    assert "skipped" in capsys.readouterr().err
+    with out.open(encoding="utf-8") as handle:
+        ids = {r["payment_id"] for r in csv.DictReader(handle)}
+    assert ids == {"P2", "P3", "P4", "P5"}
+
+
+def test_lenient_amounts_and_dates(tmp_path: Path) -> None:
+    from o2c.commands.match import read_payments
+
+    path = tmp_path / "p.csv"
+    path.write_text(
+        PAYMENTS.splitlines()[0] + '\nP1,10.03.2026,EUR,"1,234.50",X,,INV-1,\n', encoding="utf-8"
+    )
+    [p] = read_payments(path)
+    assert (str(p.value_date), str(p.amount.amount)) == ("2026-03-10", "1234.50")
 
 
 def test_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,5 +156,15 @@ def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixt
     payments.write_text(
         PAYMENTS.replace("P4,2026-03-12,EUR", "P4,2026-03-12,XYZ"), encoding="utf-8"
     )
-    assert main(["match", "--open-items", str(items), "--payments", str(payments)]) == 2
+    assert main(["match", "--open-items", str(items), "--payments", str(payments)]) == 0
     assert "payments.csv:5" in capsys.readouterr().err
+
+
+def test_strict_readers_raise(tmp_path: Path) -> None:
+    from o2c.commands.match import read_payments
+    from o2c.errors import ValidationError
+
+    _, payments = _files(tmp_path)
+    payments.write_text(PAYMENTS.replace("980.00", "9.8.0"), encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"payments\.csv:2"):
+        read_payments(payments)

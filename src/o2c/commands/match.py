@@ -21,12 +21,15 @@ import argparse
 import csv
 import datetime as dt
 import io
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+
+from moneyed import Money
 
 from o2c.cash_application import CustomerProfile, Decision, MatchPolicy, MatchResult, match_payments
 from o2c.errors import ValidationError
@@ -65,17 +68,50 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             yield number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
 
 
+_DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _date(text: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(
-            f"{field}={text!r} is not an ISO date (YYYY-MM-DD)", field=field, value=text
-        ) from None
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        f"{field}={text!r} is not a date (YYYY-MM-DD)", field=field, value=text
+    ) from None
 
 
-def read_open_items(path: Path) -> tuple[list[OpenItem], list[CustomerProfile]]:
+def _money(text: str, code: str) -> Money:
+    """An amount from the file: a decimal string (``1,234.56`` thousands commas tolerated)."""
+    text = text.replace(" ", "")
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    return money(text, code)
+
+
+def _fail(
+    path: Path, line: int, exc: Exception, row: dict[str, str], errors: list[ValidationError] | None
+) -> None:
+    error = ValidationError(f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row)
+    if errors is None:
+        raise error from exc
+    errors.append(error)
+
+
+def read_open_items(
+    path: Path, *, errors: list[ValidationError] | None = None
+) -> tuple[list[OpenItem], list[CustomerProfile]]:
     """The open items and the customers (id and name) of an open-items CSV file.
+
+    Args:
+        path: the file.
+        errors: when given, malformed rows are appended to it and skipped instead of raised.
 
     Raises:
         ValidationError: for a malformed row (the message names the file line).
@@ -85,41 +121,45 @@ def read_open_items(path: Path) -> tuple[list[OpenItem], list[CustomerProfile]]:
     for line, row in _rows(path):
         try:
             code = row["currency"]
-            open_amount = money(row["open_amount"], code)
+            open_amount = _money(row["open_amount"], code)
             offers: tuple[DiscountOffer, ...] = ()
             if row.get("discount_date") and row.get("discount_amount"):
                 offers = (
                     DiscountOffer(
                         deadline=_date(row["discount_date"], "discount_date"),
-                        amount=money(row["discount_amount"], code),
+                        amount=_money(row["discount_amount"], code),
                     ),
                 )
+            issued = row.get("document_date") or row.get("due_date", "")
             items.append(
                 OpenItem(
                     item_id=ItemId(row["item_id"]),
                     customer_id=CustomerId(row["customer_id"]),
                     kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
                     document_number=row.get("document_number", ""),
-                    document_date=_date(row["document_date"], "document_date"),
-                    due_date=_date(row.get("due_date") or row["document_date"], "due_date"),
-                    original_amount=money(row.get("original_amount") or row["open_amount"], code),
+                    document_date=_date(issued, "document_date"),
+                    due_date=_date(row.get("due_date") or issued, "due_date"),
+                    original_amount=_money(row.get("original_amount") or row["open_amount"], code),
                     open_amount=open_amount,
                     payment_reference=row.get("payment_reference") or None,
                     discounts=offers,
                 )
             )
         except (LookupError, ValueError) as exc:
-            raise ValidationError(
-                f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
-            ) from exc
+            _fail(path, line, exc, row, errors)
+            continue
         if row.get("customer_name"):
             names.setdefault(row["customer_id"], row["customer_name"])
     customers = [CustomerProfile(cid, name) for cid, name in sorted(names.items())]
     return items, customers
 
 
-def read_payments(path: Path) -> list[Payment]:
+def read_payments(path: Path, *, errors: list[ValidationError] | None = None) -> list[Payment]:
     """The payments of a payments CSV file.
+
+    Args:
+        path: the file.
+        errors: when given, malformed rows are appended to it and skipped instead of raised.
 
     Raises:
         ValidationError: for a malformed row (the message names the file line).
@@ -131,7 +171,7 @@ def read_payments(path: Path) -> list[Payment]:
                 Payment(
                     payment_id=row["payment_id"],
                     value_date=_date(row["value_date"], "value_date"),
-                    amount=money(row["amount"], row["currency"]),
+                    amount=_money(row["amount"], row["currency"]),
                     payer_name=row.get("payer_name", ""),
                     payer_account=row.get("payer_account", ""),
                     reference=row.get("reference", ""),
@@ -139,9 +179,7 @@ def read_payments(path: Path) -> list[Payment]:
                 )
             )
         except (LookupError, ValueError) as exc:
-            raise ValidationError(
-                f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=row
-            ) from exc
+            _fail(path, line, exc, row, errors)
     return out
 
 
@@ -250,13 +288,18 @@ def run(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
     """Execute ``o2c match`` with parsed arguments; returns the exit status."""
     err = stderr if stderr is not None else sys.stderr
     started = time.perf_counter()
+    problems: list[ValidationError] = []
     try:
-        items, customers = read_open_items(Path(args.open_items))
-        payments = read_payments(Path(args.payments))
+        items, customers = read_open_items(Path(args.open_items), errors=problems)
+        payments = read_payments(Path(args.payments), errors=problems)
         rates = read_rates(Path(args.rates)) if args.rates else None
     except (OSError, ValidationError) as exc:
         err.write(f"o2c match: {exc}\n")
         return 2
+    for problem in problems[:20]:
+        err.write(f"o2c match: skipped {problem}\n")
+    if len(problems) > 20:
+        err.write(f"o2c match: ... and {len(problems) - 20} more malformed rows skipped\n")
     policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
     progress = _Progress(err, len(payments), enabled=not args.quiet)
     results = match_payments(
