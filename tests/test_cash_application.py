@@ -568,3 +568,10 @@ def test_no_item_is_over_applied_across_batches() -> None:
     with pytest.raises(OverApplicationError):
         apply(stale, ledger, recorded_at=AT)
     assert len(list(ledger.facts())) == before
+
+
+def test_a_repeated_payment_id_is_two_payments() -> None:
+    payments = [pay("P1", "250.00", reference="INV-2026-100002")] * 2
+    first, second = match_payments(payments, ITEMS, customers=CUSTOMERS)
+    assert applied(first) == {"I2": "250.00"}
+    assert second.allocations == ()

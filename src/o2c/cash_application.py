@@ -1538,17 +1538,17 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
 
 
 def _learn_accounts(
-    payments: Sequence[Payment], hits: Mapping[str, tuple[ReferenceHit, ...]], ctx: _Context
+    batch: Sequence[tuple[Payment, tuple[ReferenceHit, ...]]], ctx: _Context
 ) -> None:
     """Payer accounts whose strong references all point to one customer become known."""
     votes: dict[str, set[str]] = defaultdict(set)
-    for p in payments:
+    for p, found in batch:
         account = _account_key(p.payer_account)
         if not account or account in ctx.accounts:
             continue
         strong = {
             ctx.items[h.item_id].customer_id
-            for h in hits[p.payment_id]
+            for h in found
             if h.kind
             in (HitKind.FULL, HitKind.CREDITOR_REFERENCE, HitKind.STRUCTURED, HitKind.DIGITS)
             and h.item_id in ctx.items
@@ -1559,10 +1559,10 @@ def _learn_accounts(
             if (
                 any(
                     ctx.items[h.item_id].open_units == pay_units
-                    for h in hits[p.payment_id]
+                    for h in found
                     if h.item_id in ctx.items
                 )
-                or len(hits[p.payment_id]) > 1
+                or len(found) > 1
             ):
                 votes[account].add(cid)
     for account, cids in votes.items():
@@ -1621,43 +1621,46 @@ def match_payments(
         if cid not in table:
             table[cid] = CustomerProfile(cid, "")
     ctx = _build_context(items, table.values(), rates, policy)
-    hits = {p.payment_id: _payment_hits(p, ctx) for p in batch}
-    _learn_accounts(batch, hits, ctx)
-    first: dict[str, tuple[list[_Hyp], MatchResult]] = {}
+    # Positions, not payment ids, key the work: a file may repeat an id.
+    hits = [_payment_hits(p, ctx) for p in batch]
+    _learn_accounts(list(zip(batch, hits, strict=True)), ctx)
+    first: dict[int, tuple[list[_Hyp], MatchResult]] = {}
     total = len(batch)
     for done, p in enumerate(batch, start=1):
         if p.is_incoming:
-            hyps = _evaluate(p, ctx, hits[p.payment_id])
-            first[p.payment_id] = (hyps, _result(p, hyps, policy))
+            hyps = _evaluate(p, ctx, hits[done - 1])
+            first[done - 1] = (hyps, _result(p, hyps, policy))
         if progress is not None and (done % 100 == 0 or done == total):
             progress(done, total)
     rank = {Decision.AUTO: 0, Decision.SUGGEST: 1, Decision.LEAVE: 2}
     order = sorted(
-        (p for p in batch if p.payment_id in first),
-        key=lambda p: (
-            rank[first[p.payment_id][1].decision],
-            -first[p.payment_id][1].confidence,
-            p.value_date,
-            p.payment_id,
+        first,
+        key=lambda k: (
+            rank[first[k][1].decision],
+            -first[k][1].confidence,
+            batch[k].value_date,
+            batch[k].payment_id,
+            k,
         ),
     )
     touched: set[str] = set()
-    final: dict[str, MatchResult] = {}
-    for p in order:
-        hyps, result = first[p.payment_id]
-        relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[p.payment_id]}
+    final: dict[int, MatchResult] = {}
+    for k in order:
+        p = batch[k]
+        hyps, result = first[k]
+        relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[k]}
         if relevant & touched:
-            hyps = _evaluate(p, ctx, hits[p.payment_id])
+            hyps = _evaluate(p, ctx, hits[k])
             result = _result(p, hyps, policy)
         if result.decision is Decision.AUTO:
             for a in result.allocations:
                 units = to_minor(a.applied)
                 ctx.remaining[a.item_id] = ctx.remaining.get(a.item_id, 0) - units
                 touched.add(a.item_id)
-        final[p.payment_id] = result
+        final[k] = result
     out = []
-    for p in batch:
-        res = final.get(p.payment_id)
+    for k, p in enumerate(batch):
+        res = final.get(k)
         if res is None:
             res = MatchResult(
                 payment=p,
