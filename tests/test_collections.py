@@ -633,3 +633,21 @@ def test_compensation_never_falls_as_the_debt_grows(a: int, b: int) -> None:
         small = table.amount_for(money(Decimal(lo).scaleb(-2), code)).amount
         large = table.amount_for(money(Decimal(hi).scaleb(-2), code)).amount
         assert small <= large
+
+
+def test_a_recent_payment_later_than_usual_is_a_signal() -> None:
+    def paid(n: int, late: int, customer: str = "C1") -> PaidItem:
+        due = dt.date(2025, 6, 1) + dt.timedelta(days=10 * n)
+        return PaidItem(
+            item_id=ItemId(f"P{n}"),
+            document_date=due - dt.timedelta(days=30),
+            due_date=due,
+            paid_on=due + dt.timedelta(days=late),
+            amount=money("1.00", "EUR"),
+            customer_id=CustomerId(customer),
+        )
+
+    history = {"C1": [paid(1, 0), paid(2, 1), paid(3, 2)]}
+    recent = [paid(10, 7), paid(11, 6), paid(12, 30, customer="C9")]
+    signals = later_than_usual([], history, dt.date(2026, 3, 31), recent=recent)
+    assert [(s.item_id, s.detail) for s in signals] == [("P10", "paid 7 days late; usually 1 days")]

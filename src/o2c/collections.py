@@ -1031,10 +1031,14 @@ def later_than_usual(
     *,
     tolerance_days: int = 5,
     min_history: int = 3,
+    recent: Iterable[PaidItem] = (),
 ) -> tuple[Signal, ...]:
-    """Open invoices already later than the customer usually pays (median days late + tolerance).
+    """Payments and open invoices later than the customer's usual pattern.
 
-    Customers with fewer than ``min_history`` paid items have no usual pattern and are skipped.
+    The usual pattern is the median days late of the customer's ``history`` of paid items; a
+    signal is raised for each ``recent`` payment made more than ``tolerance_days`` later than
+    that, and for each open invoice already that late on ``as_of``.  Customers with fewer than
+    ``min_history`` paid items have no usual pattern and are skipped.
     """
     usual: dict[str, Decimal] = {}
     for customer_id, paid in history.items():
@@ -1045,6 +1049,20 @@ def later_than_usual(
                 Decimal(days[mid]) if len(days) % 2 else Decimal(days[mid - 1] + days[mid]) / 2
             )
     result = []
+    for payment in recent:
+        who = payment.customer_id
+        norm = usual.get(who) if who is not None else None
+        if who is not None and norm is not None and payment.days_late > norm + tolerance_days:
+            result.append(
+                Signal(
+                    kind=SignalKind.LATER_THAN_USUAL,
+                    customer_id=who,
+                    on=payment.paid_on,
+                    item_id=payment.item_id,
+                    amount=payment.amount,
+                    detail=f"paid {payment.days_late} days late; usually {norm} days",
+                )
+            )
     for item in items:
         if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
             continue
@@ -1102,12 +1120,17 @@ def early_warnings(
     promises: Iterable[PromiseToPay] = (),
     payments: Iterable[tuple[str, dt.date, Money]] = (),
     history: Mapping[str, Sequence[PaidItem]] | None = None,
+    recent: Iterable[PaidItem] = (),
     thresholds: Sequence[int] = (30, 60, 90),
 ) -> tuple[Signal, ...]:
-    """Every early-warning signal since the last check, sorted by customer, date and kind."""
+    """Every early-warning signal since the last check, sorted by customer, date and kind.
+
+    ``history`` (paid items before the check window, per customer) sets each customer's usual
+    lateness; ``recent`` are the items paid since the last check.
+    """
     signals = [
         *broken_promises(promises, payments, as_of),
-        *later_than_usual(items, history or {}, as_of),
+        *later_than_usual(items, history or {}, as_of, recent=recent),
         *threshold_crossings(items, since, as_of, thresholds),
     ]
     return tuple(
@@ -1125,8 +1148,8 @@ def ledger_signals(
     known_at: dt.datetime | None = None,
 ) -> tuple[Signal, ...]:
     """Every early-warning signal from the ledger: its promises to pay and payments received,
-    each customer's paid items since ``history_from`` (its usual lateness) and the items open
-    on ``as_of``.
+    each customer's items paid from ``history_from`` to ``since`` (its usual lateness), the
+    items paid since ``since`` and the items open on ``as_of``.
     """
     facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
     promises = [
@@ -1147,7 +1170,7 @@ def ledger_signals(
     ]
     history: dict[str, list[PaidItem]] = {}
     start = history_from or dt.date.min
-    for paid in ledger_paid_items(ledger, start, as_of, known_at=known_at):
+    for paid in ledger_paid_items(ledger, start, since, known_at=known_at):
         if paid.customer_id is not None:
             history.setdefault(paid.customer_id, []).append(paid)
     return early_warnings(
@@ -1157,5 +1180,6 @@ def ledger_signals(
         promises=promises,
         payments=payments,
         history=history,
+        recent=ledger_paid_items(ledger, since, as_of, known_at=known_at),
         thresholds=thresholds,
     )
