@@ -2,8 +2,7 @@
 
 Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
 ``ctx.state["invoice"]`` (the :class:`o2c.invoice.Invoice` of the invoice section, recorded
-from its number, customer, issue date, payment reference and schedule's instalments; sample
-invoices stand in when it is missing).  Sets ``ctx.state["ledger"]``: the
+with :func:`o2c.ledger_invoice.record_invoice`; the sample invoices are recorded either way).  Sets ``ctx.state["ledger"]``: the
 :class:`~o2c.ledger.Ledger` over :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the
 cash-application, aging and credit sections, and ``ctx.state["ledger_store"]``: that store.
 Every fact is recorded before ``ctx.today`` 12:00 UTC, so later sections can record after it.
@@ -37,30 +36,14 @@ from o2c.terms import Instalment
 __all__ = ["invoice_fact", "run"]
 
 
-def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> InvoiceIssued | None:
-    """The fact recording an :class:`o2c.invoice.Invoice` (``None`` when it has no schedule).
+def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> Fact | None:
+    """The fact recording the invoice section's invoice (``None`` when there is none)."""
+    from o2c.invoice import Invoice
+    from o2c.ledger_invoice import record_invoice
 
-    Read through ``getattr`` so that the demo keeps working while the invoice type evolves.
-    """
-    schedule = getattr(invoice, "schedule", None)
-    instalments = tuple(getattr(schedule, "instalments", ()) or ())
-    number = getattr(invoice, "number", None)
-    customer_id = getattr(getattr(invoice, "customer", None), "id", None)
-    issued = getattr(invoice, "issue_date", None)
-    if not instalments or not number or not customer_id or not isinstance(issued, dt.date):
+    if not isinstance(invoice, Invoice):
         return None
-    references = getattr(invoice, "references", None)
-    return InvoiceIssued.from_instalments(
-        fact_id=f"invoice:{number}",
-        customer_id=str(customer_id),
-        item_id=str(number),
-        document_number=str(number),
-        document_date=issued,
-        instalments=instalments,
-        payment_reference=getattr(references, "payment_reference", None),
-        recorded_at=recorded_at,
-        recorded_by="billing",
-    )
+    return record_invoice(invoice, recorded_at=recorded_at)
 
 
 def _m(value: Any) -> str:
@@ -130,7 +113,7 @@ def run(ctx: DemoContext) -> None:
     recorded = invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
     if recorded is not None:
         facts.insert(0, recorded)
-        ctx.say(f"recording invoice {recorded.document_number} of the invoice section")
+        ctx.say(f"recording {recorded.fact_id} of the invoice section (o2c.ledger_invoice)")
     result = ledger.append(facts)
     ctx.say(
         f"{len(result.appended)} invoice fact(s) appended to {ctx.db_path.name} "
