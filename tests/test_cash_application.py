@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from o2c.cash_application import (
     CustomerProfile,
@@ -575,3 +576,35 @@ def test_a_repeated_payment_id_is_two_payments() -> None:
     first, second = match_payments(payments, ITEMS, customers=CUSTOMERS)
     assert applied(first) == {"I2": "250.00"}
     assert second.allocations == ()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=30),
+            st.text(max_size=60),
+            st.integers(min_value=-100_000, max_value=10_000_000),
+            st.sampled_from(["EUR", "USD", "JPY"]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_junk_payments_never_break_the_matcher(rows: list[tuple[str, str, int, str]]) -> None:
+    from o2c.money import from_minor
+
+    payments = [
+        Payment(
+            payment_id=f"J{k}",
+            value_date=DAY,
+            amount=from_minor(units, code),
+            payer_name=name,
+            reference=text,
+            remittance_info=text[::-1],
+        )
+        for k, (name, text, units, code) in enumerate(rows)
+    ]
+    for r in match_payments(payments, ITEMS, customers=CUSTOMERS):
+        total = sum((a.paid.amount for a in r.allocations), Decimal(0)) + r.on_account.amount
+        assert total == r.payment.amount.amount
+        assert 0.0 <= r.confidence <= 1.0
