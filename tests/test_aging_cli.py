@@ -58,3 +58,20 @@ def test_bad_input_is_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "o2c aging:" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["aging", "--open-items", str(missing), "--as-of", "31/03/2026"])
+
+
+def test_converted_to_a_report_currency(
+    tmp_path: Path, items_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with items_csv.open("a", encoding="utf-8") as f:
+        f.write("I4,C2,Two,INV-4,,2026-01-01,2026-03-01,USD,11.00,11.00,,\n")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("date,base,quote,rate\n2026-03-31,EUR,USD,1.1\n", encoding="utf-8")
+    argv = ["aging", "--open-items", str(items_csv), "--as-of", "2026-03-31"]
+    assert main([*argv, "--report-currency", "EUR", "--rates", str(rates)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "aging as of 2026-03-31 (due_date) in EUR at the rates of 2026-03-31"
+    assert out[-1].split() == ["TOTAL", "EUR", "100.00", "10.00", "50.00", "0.00", "0.00",
+                               "0.00", "-20.00", "140.00"]  # fmt: skip
+    assert main([*argv, "--report-currency", "EUR"]) == 2
+    assert "--rates" in capsys.readouterr().err

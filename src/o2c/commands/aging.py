@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from o2c.aging import AgingBasis, AgingReport, BucketScheme, DueToday, age
+from o2c.aging import AgingBasis, AgingReport, BucketScheme, DueToday, age, convert_report
 from o2c.errors import O2CError
 from o2c.money import Money, quantize
 
@@ -55,6 +55,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--basis", choices=[b.value for b in AgingBasis], default=AgingBasis.DUE_DATE.value
     )
+    parser.add_argument(
+        "--report-currency", default=None, help="convert to this currency (needs --rates)"
+    )
+    parser.add_argument("--rates", default=None, help="exchange rates CSV (date,base,quote,rate)")
     parser.add_argument("--csv", action="store_true", help="write CSV instead of a table")
     parser.set_defaults(func=_main)
 
@@ -65,12 +69,18 @@ def _main(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace, *, out: IO[str], err: IO[str]) -> int:
     """Run the command; returns the exit status (2 for bad input)."""
-    from o2c.commands.match import read_open_items
+    from o2c.commands.match import read_open_items, read_rates
 
     try:
         items, _customers = read_open_items(Path(args.open_items))
         scheme = BucketScheme.standard(args.buckets, due_today=DueToday(args.due_today))
         report = age(items, args.as_of, scheme=scheme, basis=AgingBasis(args.basis), detail=False)
+        if args.report_currency is not None:
+            if args.rates is None:
+                err.write("o2c aging: --report-currency needs --rates\n")
+                return 2
+            rates = read_rates(Path(args.rates))
+            report = convert_report(report, args.report_currency, args.as_of, rates)
     except (O2CError, OSError) as exc:
         err.write(f"o2c aging: {exc}\n")
         return 2
@@ -98,7 +108,12 @@ def write_table(report: AgingReport, out: IO[str]) -> None:
     header = ["customer", "cur", *report.column_labels, "balance"]
     rows = _cells(report)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    out.write(f"aging as of {report.as_of} ({report.basis.value})\n")
+    converted = (
+        f" in {report.report_currency} at the rates of {report.rate_date}"
+        if report.report_currency
+        else ""
+    )
+    out.write(f"aging as of {report.as_of} ({report.basis.value}){converted}\n")
     for r in [header, *rows]:
         cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
         cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
