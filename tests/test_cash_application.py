@@ -608,3 +608,22 @@ def test_junk_payments_never_break_the_matcher(rows: list[tuple[str, str, int, s
         total = sum((a.paid.amount for a in r.allocations), Decimal(0)) + r.on_account.amount
         assert total == r.payment.amount.amount
         assert 0.0 <= r.confidence <= 1.0
+
+
+def test_named_items_plus_an_unnamed_rest_is_not_posted_as_money_on_account() -> None:
+    # A list cut short: I1 and I2 named, the payment also covers I3 (the only subset of the
+    # known payer's items that adds up, and it contains the named ones).
+    r = one(pay("P1", "1650.00", name="Baltic Steel", text="INV-2026-100001, INV-2026-100002"))
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I1": "1000.00", "I2": "250.00", "I3": "400.00"}
+    # Without a recognised payer the rest is only suggested, never posted on account.
+    r = one(pay("P2", "1650.00", text="INV-2026-100001, INV-2026-100002"))
+    assert r.decision is Decision.SUGGEST
+    keys = [sorted(a.item_id for a in s.allocations) for s in r.suggestions]
+    assert ["I1", "I2", "I3"] in keys
+
+
+def test_numbers_glued_together_are_split() -> None:
+    r = one(pay("P1", "650.00", reference="INV-2026-100002INV-2026-100003"))
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I2": "250.00", "I3": "400.00"}

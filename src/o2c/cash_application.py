@@ -951,6 +951,26 @@ def _conflicting_exact_items(
     ]
 
 
+def _unnamed_rest(
+    named: Sequence[_Item], rest: int, payment: Payment, ctx: _Context
+) -> list[tuple[_Item, int]]:
+    """Up to three open items of the named items' customer, not named, adding up to ``rest``."""
+    customer = named[0].customer_id
+    skip = {i.item_id for i in named}
+    pool = [
+        i
+        for i in ctx.by_customer.get(customer, ())
+        if i.item_id not in skip
+        and i.currency == named[0].currency
+        and ctx.remaining.get(i.item_id, 0) > 0
+    ]
+    pool.sort(key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id))
+    pool = pool[: ctx.policy.max_subset_items]
+    values = [ctx.remaining[i.item_id] for i in pool]
+    subsets = _subset_sums(values, rest, 3, limit=1)
+    return [(pool[k], values[k]) for k in subsets[0]] if subsets else []
+
+
 def _named_plus_unnamed(
     hyp: _Hyp, item: _Item, amount: int, payment: Payment, ctx: _Context
 ) -> list[_Hyp]:
@@ -1188,15 +1208,37 @@ def _named_subsets(
         )
         hyps.append(build(range(len(items)), fits, 0.88, "named items less a deduction", 0))
     elif short < 0:
-        hyps.append(
-            build(
-                range(len(items)),
-                exact,
-                0.88,
-                "named items paid in full, the rest on account",
-                -short,
-            )
+        on_account = build(
+            range(len(items)),
+            exact,
+            0.88,
+            "named items paid in full, the rest on account",
+            -short,
         )
+        hyps.append(on_account)
+        if rate == 1 and cid:
+            # The rest may be documents the payer did not name (or a list cut short).
+            extra = _unnamed_rest(items, -short, payment, ctx)
+            if extra:
+                on_account.confidence = min(on_account.confidence, policy.auto_threshold - 0.01)
+                with_rest = [
+                    (i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)
+                ]
+                with_rest += [(i, _Fit(o, o, [], 1.0, "")) for i, o in extra]
+                hyps.append(
+                    _Hyp(
+                        with_rest,
+                        0,
+                        on_account.confidence,
+                        [
+                            ref_note,
+                            cust,
+                            "the rest is exactly the open amount of "
+                            + ", ".join(i.item_id for i, _ in extra)
+                            + " (not named)",
+                        ],
+                    )
+                )
     # A subset of the named items.
     if len(items) <= policy.max_subset_items:
         for fits, quality in ((exact, 1.0), (disc_fits, 0.97)):

@@ -224,8 +224,9 @@ _MASKS = (
 )
 
 _RF = re.compile(r"RF\d{2}(?:[ ]?[0-9A-Z]){1,21}")
-#: Letters and digits; a word of two or more letters glued to a number ("INV100673") is split.
-_TOKEN = re.compile(r"[A-Z]{2,}(?=[0-9]{3})|[0-9A-Z]+")
+#: Letters and digits; a word of two or more letters glued to a number ("INV100673",
+#: "100673INV") is split from it.
+_TOKEN = re.compile(r"[A-Z]{2,}(?=[0-9]{3})|[0-9]{3,}(?=[A-Z]{2})|[0-9A-Z]+")
 _OCR = str.maketrans(
     {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 )
