@@ -148,6 +148,51 @@ def _ledger(ctx: DemoContext) -> tuple[Any, str]:
     return _sample_ledger(ctx.today), "a sample ledger (6 customers, 15 months)"
 
 
+def _shared_ledger_check(ctx: DemoContext) -> None:
+    """An order from a customer of the earlier sections, checked against the shared ledger."""
+    ledger: Any = ctx.state.get("ledger")
+    if not hasattr(ledger, "open_items"):
+        return
+    try:
+        items = [
+            i
+            for i in ledger.open_items(ctx.today)
+            if i.kind.value == "invoice" and i.open_amount.currency.code == "EUR"
+        ]
+    except Exception:  # a foreign object: nothing to show
+        return
+    if not items:
+        return
+    customer = max(items, key=lambda i: (i.open_amount.amount, i.customer_id)).customer_id
+    level = 0
+    dunning = ctx.state.get("dunning")
+    if dunning is not None and hasattr(dunning, "notice_for"):
+        try:
+            level = int(dunning.notice_for(customer).level.level)
+        except (LookupError, AttributeError):
+            level = 0
+    order = Order.create(
+        "SO-2026-030", customer, ctx.today, "EUR", [("service kit", "3", "400.00")]
+    )
+    taken = take_order(
+        order,
+        as_of=ctx.today,
+        limits=CreditLimits(default=money("3000", "EUR")),
+        open_items=[i for i in items if i.customer_id == customer],
+        dunning_level=level,
+    )
+    check = taken.credit_check
+    assert check is not None
+    ctx.say(
+        f"order {order.order_id} from {customer} of the shared ledger "
+        f"({format_money(order.amount, 'en_IE')}, default limit €3,000, dunning level {level}): "
+        f"{check.decision.value.upper()} -> {taken.credit_status.value}"
+    )
+    for r in check.rules:
+        ctx.say(f"  [{r.outcome.value:7}] {r.rule.value:16} {r.reason}")
+    ctx.say("")
+
+
 def _dunning_levels(ledger: Any, today: dt.date) -> dict[str, int]:
     """Each customer's level in a dunning run over the ledger (collections' 14/30/60 days)."""
     from o2c.collections import DunningLevel, DunningPolicy, propose_dunning
@@ -168,8 +213,9 @@ def run(ctx: DemoContext) -> None:
     today = ctx.today
     eur = "EUR"
     ctx.heading("Credit: exposure, credit check, scores, expected loss, cash forecast")
+    _shared_ledger_check(ctx)
     ledger, source = _ledger(ctx)
-    ctx.say(f"using {source}")
+    ctx.say(f"portfolio: {source}")
     history = payment_history(ledger.facts(), as_of=today)
     customers = sorted({r.customer_id for r in history})
     customer = "ACME" if "ACME" in customers else customers[0]
