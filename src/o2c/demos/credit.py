@@ -1,8 +1,10 @@
 """Demo section: take an order through the credit check; scores, the provision, a cash forecast.
 
-Reads ``ctx.today`` and, when an earlier section left one, ``ctx.state["ledger"]`` (anything with
-``facts()`` and ``open_items()``; used when it holds enough payment history, otherwise a sample
-ledger of six customers and fifteen months is built here).  Sets ``ctx.state["credit_check"]``
+Reads ``ctx.today`` and, when earlier sections left them, ``ctx.state["ledger"]`` (anything with
+``facts()`` and ``open_items()``: an order from its largest debtor is checked against its open
+items, and it is the portfolio when it holds enough payment history; otherwise a sample ledger of
+six customers and fifteen months is built here) and ``ctx.state["dunning"]`` (the collections
+section's dunning run: that customer's dunning level).  Sets ``ctx.state["credit_check"]``
 (the order's :class:`~o2c.credit.CreditCheck`), ``ctx.state["provision"]`` (the
 :class:`~o2c.provisioning.ProvisionMatrix`) and ``ctx.state["cash_forecast"]`` (the
 :class:`~o2c.forecast.WeeklyForecast`).
