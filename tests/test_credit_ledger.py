@@ -262,3 +262,41 @@ def test_demo_section_takes_an_order_through_the_check(tmp_path: object) -> None
     again = io.StringIO()
     section.run(DemoContext(out=again, db_path=Path(str(tmp_path)) / "d2.sqlite"))
     assert again.getvalue() == text  # deterministic
+
+
+def test_instalments_are_settled_and_scored_one_by_one() -> None:
+    ledger = Ledger()
+    issued = dt.date(2025, 5, 1)
+    facts: list[object] = [
+        InvoiceIssued.from_instalments(
+            fact_id="i-S",
+            customer_id="C5",
+            item_id="S",
+            document_number="S",
+            document_date=issued,
+            recorded_at=at(issued),
+            instalments=[
+                Instalment(number=1, due_date=dt.date(2025, 5, 31), amount=money("60.00", "EUR")),
+                Instalment(number=2, due_date=dt.date(2025, 6, 30), amount=money("40.00", "EUR")),
+            ],
+        )
+    ]
+    facts += pay("S#1", "C5", dt.date(2025, 6, 3), "60.00")
+    facts.sort(key=lambda f: f.recorded_at)  # type: ignore[attr-defined]
+    ledger.append(facts)  # type: ignore[arg-type]
+    trails = {t.item_id: t for t in settlement_trails(ledger.facts())}
+    assert set(trails) == {"S#1", "S#2"}
+    assert trails["S#1"].closed
+    assert not trails["S#2"].closed
+    (record,) = payment_history(ledger.facts())
+    assert (record.item_id, record.days_late, record.amount) == ("S#1", 3, money("60.00", "EUR"))
+    check = check_credit_from_ledger(
+        ledger,
+        "C5",
+        as_of=dt.date(2025, 7, 15),
+        amount=money("1", "EUR"),
+        limits=CreditLimits(default=money("1000", "EUR")),
+    )
+    assert check.exposure.total == money("40.00", "EUR")
+    oldest = next(r for r in check.rules if r.rule is Rule.OLDEST_OPEN_ITEM)
+    assert oldest.observed == 15
