@@ -627,3 +627,16 @@ def test_numbers_glued_together_are_split() -> None:
     r = one(pay("P1", "650.00", reference="INV-2026-100002INV-2026-100003"))
     assert r.decision is Decision.AUTO
     assert applied(r) == {"I2": "250.00", "I3": "400.00"}
+
+
+def test_overpayment_beyond_twice_the_item_is_not_posted() -> None:
+    r = one(pay("P1", "800.00", name="Baltic Steel Inc.", reference="INV-2026-100002"))
+    assert r.decision is not Decision.AUTO
+
+
+def test_overpayment_with_another_unresolved_number_is_not_posted() -> None:
+    r = one(pay("P1", "260.00", reference="INV INV-2026-100002; INV-2026-1099"))
+    assert r.decision is Decision.SUGGEST
+    assert "other numbers" in " ".join(r.explanation)
+    plain = one(pay("P2", "260.00", reference="INV-2026-100002"))
+    assert plain.decision is Decision.AUTO

@@ -598,6 +598,15 @@ def _fit_single(
             partial=True,
         )
     if amount > open_units > 0:
+        if amount - open_units > open_units:
+            # More than twice the item: more likely documents not recognised than a surplus.
+            return _Fit(
+                open_units,
+                open_units,
+                [],
+                0.6,
+                "paid more than twice the open amount: other documents not recognised?",
+            )
         return _Fit(
             open_units,
             open_units,
@@ -802,6 +811,11 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
             if hyp.on_account > 0 and rate == 1 and len(live_hits) == 1:
                 hyps.extend(_named_plus_unnamed(hyp, item, amount, payment, ctx))
+                if _unresolved_numbers(text, hits):
+                    # The text names something else too (a cut-off or unknown number): the
+                    # surplus may belong to it.
+                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
+                    hyp.evidence.append("the text has other numbers that name no open item")
             if rate == 1 and len(live_hits) == 1 and 0 < amount < ctx.remaining[item.item_id]:
                 hyps.extend(_netted_credit_memo(hyp, item, amount, ctx))
         # Several named items.
@@ -949,6 +963,14 @@ def _conflicting_exact_items(
         )
         for other in others[:2]
     ]
+
+
+def _unresolved_numbers(text: str, hits: Sequence[ReferenceHit]) -> bool:
+    """Whether ``text`` (upper case) has document-like numbers besides the ones that hit."""
+    rest = text
+    for h in hits:
+        rest = rest.replace(h.text.upper(), " | ")
+    return bool(reference_strings(rest, min_digits=5))
 
 
 def _unnamed_rest(
@@ -1216,6 +1238,10 @@ def _named_subsets(
             -short,
         )
         hyps.append(on_account)
+        if -short * 100 > total:
+            # Several documents named and much more paid: a list cut short or documents not
+            # named, rather than a surplus; never posted on account without a person.
+            on_account.confidence = min(on_account.confidence, policy.auto_threshold - 0.01)
         if rate == 1 and cid:
             # The rest may be documents the payer did not name (or a list cut short).
             extra = _unnamed_rest(items, -short, payment, ctx)

@@ -46,6 +46,7 @@ __all__ = [
     "document_key",
     "find_references",
     "fuzzy_matches",
+    "mask_non_references",
     "reference_strings",
     "within_one_edit",
 ]
@@ -240,6 +241,15 @@ def _mask(text: str) -> str:
         if pattern.search(text):
             text = pattern.sub(lambda m: "|" * len(m.group(0)), text)
     return text
+
+
+def mask_non_references(text: str) -> str:
+    """``text`` (upper case) with dates, amounts, IBANs and order/customer numbers masked (``|``).
+
+    >>> mask_non_references("PO 4711 OF 01.03.2026, EUR 1.234,56 INV 100673")
+    '||||||| OF ||||||||||, EUR |||||||| INV 100673'
+    """
+    return _mask(text)
 
 
 @lru_cache(maxsize=65536)
