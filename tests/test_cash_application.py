@@ -640,3 +640,9 @@ def test_overpayment_with_another_unresolved_number_is_not_posted() -> None:
     assert "other numbers" in " ".join(r.explanation)
     plain = one(pay("P2", "260.00", reference="INV-2026-100002"))
     assert plain.decision is Decision.AUTO
+
+
+def test_reference_in_the_name_field() -> None:
+    r = one(pay("P1", "400.00", name="BALTIC STEEL INV-2026-100003"))
+    assert r.decision is Decision.AUTO
+    assert applied(r) == {"I3": "400.00"}

@@ -1649,6 +1649,9 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
         found.extend(find_references(payment.creditor_reference, ctx.documents))
     text = " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
     found.extend(find_references(text, ctx.documents))
+    if not found and sum(ch.isdigit() for ch in payment.payer_name) >= 5:
+        # Some banks put the payer's reference into the name field.
+        found.extend(find_references(payment.payer_name, ctx.documents))
     best: dict[str, ReferenceHit] = {}
     for h in found:
         if h.item_id not in best or h.strength > best[h.item_id].strength:
