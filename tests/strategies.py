@@ -758,3 +758,96 @@ def cash_application_batches(
             )
         )
     return customers, items, payments
+
+
+# ---------------------------------------------------------------------------- ledger fact streams
+
+#: The operations :func:`ledger_streams` draws from.
+LEDGER_OPERATIONS = ("invoice", "payment", "allocate", "reverse", "refund", "write_off")
+
+
+@st.composite
+def ledger_streams(
+    draw: st.DrawFn,
+    *,
+    customer: str = "C1",
+    currency: str = "EUR",
+    max_facts: int = 25,
+    days: int = 7,
+) -> list[object]:
+    """A stream of ledger facts for one customer, in recording order, NOT necessarily valid.
+
+    Invoices, payments, allocations, reversals, refunds and write-offs refer to earlier
+    documents (or to missing ones), with amounts and effective dates (over ``days`` days) that
+    often break the ledger's invariants: append them one by one and keep what is accepted.
+    """
+    from o2c.ledger import (
+        AllocationReversed,
+        InvoiceIssued,
+        PaymentAllocated,
+        PaymentReceived,
+        Refunded,
+        WrittenOff,
+    )
+    from o2c.terms import Instalment
+
+    ops = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(LEDGER_OPERATIONS),
+                st.integers(0, 5),
+                st.integers(0, 5),
+                st.integers(1, 20_000),
+            ),
+            min_size=1,
+            max_size=max_facts,
+        )
+    )
+    start = dt.date(2026, 1, 1)
+    t0 = dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
+    facts: list[object] = []
+    invoices, payments, allocations = ["I-none"], ["P-none"], ["A-none"]
+    for n, (kind, a, b, units) in enumerate(ops):
+        amount = money(Decimal(units).scaleb(-minor_units(currency)), currency)
+        common = {
+            "fact_id": f"f{n}",
+            "customer_id": customer,
+            "effective": start + dt.timedelta(days=n % days),
+            "recorded_at": t0 + dt.timedelta(minutes=n),
+        }
+        source, item = payments[a % len(payments)], invoices[b % len(invoices)]
+        if kind == "invoice":
+            invoices.append(f"I{n}")
+            facts.append(
+                InvoiceIssued.from_instalments(
+                    fact_id=f"f{n}",
+                    customer_id=customer,
+                    item_id=f"I{n}",
+                    document_number=f"I{n}",
+                    document_date=common["effective"],  # type: ignore[arg-type]
+                    recorded_at=common["recorded_at"],  # type: ignore[arg-type]
+                    instalments=[Instalment(number=1, due_date=start, amount=amount)],
+                )
+            )
+        elif kind == "payment":
+            payments.append(f"P{n}")
+            facts.append(
+                PaymentReceived(
+                    payment_id=f"P{n}",  # type: ignore[arg-type]
+                    amount=amount,
+                    value_date=common["effective"],  # type: ignore[arg-type]
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        elif kind == "allocate":
+            allocations.append(f"f{n}")
+            facts.append(PaymentAllocated(source_id=source, item_id=item, applied=amount, **common))  # type: ignore[arg-type]
+        elif kind == "reverse":
+            facts.append(
+                AllocationReversed(allocation_id=allocations[a % len(allocations)], **common)
+            )  # type: ignore[arg-type]
+        elif kind == "refund":
+            facts.append(Refunded(source_id=source, amount=amount, **common))  # type: ignore[arg-type]
+        else:
+            facts.append(WrittenOff(item_id=item, amount=amount, **common))  # type: ignore[arg-type]
+    return facts
