@@ -89,6 +89,7 @@ def test_list_expansion_stays_with_the_anchors_customer() -> None:
         "SALARY 10/2026",
         "paid 12.03.2026",
         "2026-10-04",
+        "2026/10/04",
         "EUR 1,045.93",
         "1.045,93 EUR",
         "USD 104593",

@@ -204,7 +204,7 @@ class DocumentIndex:
 _MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|MRZ|MAI|OKT|DEZ)[A-Z]*\.?"
 _MASKS = (
     # ISO dates, day-month-year and month/year.
-    re.compile(r"(?<![0-9A-Z])\d{4}-\d{1,2}-\d{1,2}(?![0-9A-Z])"),
+    re.compile(r"(?<![0-9A-Z])(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}(?![0-9A-Z])"),
     re.compile(r"(?<![0-9A-Z/.-])\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?![0-9A-Z/.-]*\d)"),
     re.compile(r"(?<![0-9A-Z/.-])(?:0?[1-9]|1[0-2])[./-](?:19|20)\d{2}(?![0-9A-Z])"),
     re.compile(rf"(?<![0-9A-Z]){_MONTHS}\s*(?:\d{{1,2}},?\s*)?(?:19|20)\d{{2}}(?![0-9A-Z])"),
