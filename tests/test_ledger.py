@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from o2c.errors import (
     ConcurrencyError,
@@ -739,3 +740,16 @@ def test_per_customer_projection_equals_the_whole_one_and_needs_grouped_facts() 
     assert [i.customer_id for i in ledger.open_items(day(1))] == ["C1", "C1", "C2", "C3"]
     with pytest.raises(ValueError, match="grouped by customer"):
         list(by_customer(ledger.facts()))
+
+
+@given(ledger_streams(), st.integers(0, 30), st.integers(0, 8))
+def test_property_known_at_is_the_ledger_as_it_was_then(
+    facts: list[Fact], minutes: int, days: int
+) -> None:
+    ledger = Ledger()
+    accepted = _apply_each(ledger, facts)
+    known_at, as_of = at(minutes), day(days)
+    then = Ledger()
+    then.append([f for f in accepted if f.recorded_at <= known_at])
+    assert ledger.open_items(as_of, known_at=known_at) == then.open_items(as_of)
+    assert ledger.balances(as_of, known_at=known_at) == then.balances(as_of)
