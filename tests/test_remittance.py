@@ -84,6 +84,7 @@ def test_list_expansion_stays_with_the_anchors_customer() -> None:
     [
         "ORDER 0104593",
         "PO 104593",
+        "Kto 2026100673",
         "Bestellung 104593",
         "KD-NR 0104593",
         "SALARY 10/2026",
