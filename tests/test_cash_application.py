@@ -646,3 +646,16 @@ def test_reference_in_the_name_field() -> None:
     r = one(pay("P1", "400.00", name="BALTIC STEEL INV-2026-100003"))
     assert r.decision is Decision.AUTO
     assert applied(r) == {"I3": "400.00"}
+
+
+def test_customer_number_in_the_text() -> None:
+    customers = [*CUSTOMERS, CustomerProfile("2026", "Numbered Customer AG")]
+    items = [*ITEMS, item("N1", "2026", "X-1", "777.70")]
+    # "2026" alone is a year, not the customer; labelled it is the customer.
+    [bare] = match_payments([pay("P1", "400.00", reference="2026")], items, customers=customers)
+    assert bare.decision is not Decision.AUTO
+    [labelled] = match_payments(
+        [pay("P2", "400.00", name="Someone", reference="CUST C1")], items, customers=customers
+    )
+    assert labelled.decision is Decision.AUTO
+    assert applied(labelled) == {"I3": "400.00"}

@@ -233,7 +233,8 @@ _NOT_INVOICE_WORDS = re.compile(
     r"RENT|MIETE|LOAN|DARLEHEN|DIVIDEND|TAX REFUND|DEPOSIT|KAUTION|TRANSFER BETWEEN|"
     r"OWN ACCOUNT|INTERNAL)\b"
 )
-_CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]{2,}")
+_CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]+")
+_CUSTOMER_LABEL = re.compile(r"(?:CUST\w*|KD|KUNDE\w*|CLIENT\w*|DEBTOR|DEBITOR)\W*(?:NO|NR)?\W*$")
 
 
 @lru_cache(maxsize=4096)
@@ -514,9 +515,15 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
                 f"({m.kind.value}, {m.score:.2f})",
             )
     if ctx.customer_keys:
-        for token in _CUSTOMER_NUMBER.findall(text):
+        for match in _CUSTOMER_NUMBER.finditer(text):
+            token = match.group(0)
             cid = ctx.customer_keys.get(_NON_ALNUM.sub("", token))
-            if cid is not None:
+            if cid is None:
+                continue
+            # A bare short number could be anything; letters, length or a label make it an id.
+            labelled = _CUSTOMER_LABEL.search(text[max(0, match.start() - 12) : match.start()])
+            mixed = len(token) >= 4 and not token.isdigit() and not token.isalpha()
+            if labelled or len(token) >= 6 or mixed:
                 offer(cid, 1.0, f"customer number {token} in the text")
     best = max(scores, key=lambda c: (scores[c], c)) if scores else None
     return _Payer(scores, notes, best, scores[best] if best else 0.0)
