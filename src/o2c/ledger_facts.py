@@ -627,7 +627,7 @@ def fact_to_dict(fact: Fact) -> dict[str, Any]:
     for name, enc, _, default in _field_codecs(type(fact)):
         value = getattr(fact, name)
         if default is attrs.NOTHING or (value is not default and value != default):
-            data[name] = enc(value)
+            data[name] = value if enc is _identity else enc(value)
     return data
 
 
@@ -673,9 +673,12 @@ def fact_from_dict(data: dict[str, Any], *, validate: bool = True) -> Fact:
         ) from exc
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def fact_to_json(fact: Fact) -> str:
     """The fact as compact JSON text (keys sorted, so equal facts give equal text)."""
-    return json.dumps(fact_to_dict(fact), sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(fact_to_dict(fact))
 
 
 def fact_from_json(text: str | bytes, *, validate: bool = True) -> Fact:

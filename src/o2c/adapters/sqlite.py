@@ -59,7 +59,7 @@ _CHUNK = 500
 
 def recorded_text(moment: dt.datetime) -> str:
     """A recording time as sortable UTC text (always with microseconds)."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def encode_row(fact: Fact, version: int) -> tuple[str, str, int, str, str, str, str]:
