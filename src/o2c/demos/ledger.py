@@ -2,9 +2,10 @@
 
 Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
 ``ctx.state["invoice"]`` (the :class:`o2c.invoice.Invoice` of the invoice section, recorded
-with :func:`o2c.ledger_invoice.record_invoice`; the sample invoices are recorded either way).  Sets ``ctx.state["ledger"]``: the
-:class:`~o2c.ledger.Ledger` over :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the
-cash-application, aging and credit sections, and ``ctx.state["ledger_store"]``: that store.
+with :func:`o2c.ledger_invoice.record_invoice`; the sample invoices are recorded either way).
+Sets ``ctx.state["ledger"]``: the :class:`~o2c.ledger.Ledger` over
+:class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the cash-application, aging and credit
+sections, and ``ctx.state["ledger_store"]``: that store.
 Every fact is recorded before ``ctx.today`` 12:00 UTC, so later sections can record after it.
 """
 
