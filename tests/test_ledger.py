@@ -753,3 +753,13 @@ def test_property_known_at_is_the_ledger_as_it_was_then(
     then.append([f for f in accepted if f.recorded_at <= known_at])
     assert ledger.open_items(as_of, known_at=known_at) == then.open_items(as_of)
     assert ledger.balances(as_of, known_at=known_at) == then.balances(as_of)
+
+
+def test_known_at_must_be_timezone_aware() -> None:
+    from o2c.errors import ValidationError
+
+    ledger = Ledger()
+    ledger.append([invoice("i", "I", "1.00")])
+    with pytest.raises(ValidationError, match="timezone-aware") as info:
+        ledger.open_items(day(1), known_at=dt.datetime(2026, 1, 2))
+    assert info.value.field == "known_at"

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from moneyed import Money
 
-from o2c.errors import InvalidFactError
+from o2c.errors import InvalidFactError, ValidationError
 from o2c.ledger_facts import (
     AllocationReversed,
     CreditMemoIssued,
@@ -70,6 +70,16 @@ __all__ = [
 _ZERO = Decimal(0)
 
 
+def _aware(known_at: dt.datetime | None) -> None:
+    if known_at is not None and (known_at.tzinfo is None or known_at.utcoffset() is None):
+        raise ValidationError(
+            f"known_at={known_at!r} must be timezone-aware (recording times are), e.g. "
+            "datetime(..., tzinfo=timezone.utc)",
+            field="known_at",
+            value=known_at,
+        )
+
+
 def select(
     facts: Iterable[Fact],
     as_of: dt.date | None = None,
@@ -78,6 +88,7 @@ def select(
     customer_id: str | None = None,
 ) -> Iterator[Fact]:
     """The facts effective on or before ``as_of`` and recorded at or before ``known_at``."""
+    _aware(known_at)
     for fact in facts:
         if as_of is not None and fact.effective > as_of:
             continue
@@ -200,6 +211,7 @@ class Projection:
         customer_id: str | None = None,
     ) -> Projection:
         """Apply the facts selected as :func:`select` does; returns ``self``."""
+        _aware(known_at)
         handlers = self._handlers
         for fact in facts:
             if as_of is not None and fact.effective > as_of:
@@ -353,6 +365,7 @@ def by_customer(
     Raises:
         ValueError: the facts are not grouped by customer.
     """
+    _aware(known_at)
     done: set[str] = set()
     current: str | None = None
     projection = Projection()
