@@ -488,3 +488,38 @@ def test_restatement_keeps_withholding_out_of_the_tax_total() -> None:
     s = restate(r, "EUR", Decimal("2"), quote=RateQuote.DOCUMENT_PER_COMPANY)
     assert s.tax_total.amount == Decimal("105.00")
     assert s.tax("IRPF15").amount == Decimal("-75.00")
+
+
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=6, min_value=-(10**9), max_value=10**9
+    ),
+    st.sampled_from(
+        [Decimal("0.01"), Decimal("1"), Decimal("0.05"), Decimal("1E+1"), Decimal("0.25")]
+    ),
+    st.sampled_from(list(Rounding)),
+)
+def test_the_engines_rounder_equals_quantize_decimal(
+    value: Decimal, step: Decimal, mode: Rounding
+) -> None:
+    from o2c.money import quantize_decimal, rounder
+
+    got = rounder(step, mode)(value)
+    want = quantize_decimal(value, step, mode)
+    assert got == want
+    assert str(got) == str(want)  # the same exponent too
+
+
+def test_a_policy_equal_to_another_but_not_the_same_gives_the_same_result() -> None:
+    # The evaluation context is cached by the policy's identity: equal policies, equal results.
+    lines = [line("3", "19.99", Tax.percent_of("VAT19", 19))]
+    a = compute(lines, EUR, policy=TaxPolicy(rounding=RoundingPolicy(step=Decimal("0.05"))))
+    b = compute(lines, EUR, policy=TaxPolicy(rounding=RoundingPolicy(step=Decimal("0.05"))))
+    c = compute(lines, EUR, policy=TaxPolicy())
+    assert a == b
+    assert a.tax_total.amount == Decimal("11.40")
+    assert c.tax_total.amount == Decimal("11.39")
+    policy = TaxPolicy()  # one policy object used in two currencies: one context per currency
+    yen = [line("3", "1999", Tax.percent_of("VAT19", 19), code="JPY")]
+    assert compute(lines, EUR, policy=policy).tax_total.amount == Decimal("11.39")
+    assert compute(yen, "JPY", policy=policy).tax_total.amount == Decimal("1139")

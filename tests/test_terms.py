@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -13,7 +14,15 @@ from moneyed import Money
 
 from o2c.calendars import BusinessDayConvention, WeekendCalendar
 from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError
-from o2c.money import CashRounding, RemainderPolicy, Rounding, RoundingPolicy, money, to_minor
+from o2c.money import (
+    CashRounding,
+    RemainderPolicy,
+    Rounding,
+    RoundingPolicy,
+    from_minor,
+    money,
+    to_minor,
+)
 from o2c.terms import (
     AddDays,
     AddMonths,
@@ -788,3 +797,111 @@ def test_earned_discount_is_bounded_and_monotone(
             assert earned.amount == 0
         results[rule] = earned
     assert results[PartialPayment.FULL_ONLY] <= results[PartialPayment.PRO_RATA]
+
+
+# --------------------------------------------------------------------------------------------
+# The fast path for simple terms equals the general path
+
+
+def _both_paths(terms: PaymentTerms, day: dt.date, total: Money, **kw: object) -> tuple[Any, Any]:
+    """The schedule (or the error) with the fast path on, then off."""
+    from o2c import terms as terms_module
+
+    def attempt() -> object:
+        try:
+            return terms.schedule(day, total, **kw)  # type: ignore[arg-type]
+        except O2CError as exc:
+            return (type(exc), str(exc))
+
+    fast = attempt()
+    terms_module._FAST_PATH = False
+    try:
+        general = attempt()
+    finally:
+        terms_module._FAST_PATH = True
+    return fast, general
+
+
+#: Terms the fast path takes (percent lines, one balance line, percentage tiers on the total).
+SIMPLE_TERMS = [
+    "net 30",
+    "2/10 net 30",
+    "3/14 2/30 net 60",
+    "3/14 2/30 30% advance, 30% net 1m, balance net 60 scope=instalment",
+    "1.5/10 33.333% net 10, 33.333% then 30, balance then 30 scope=instalment",
+    "2/eom+10d net 1m+eom",
+    "due on receipt",
+    "COD",
+]
+
+
+@pytest.mark.parametrize("text", SIMPLE_TERMS)
+def test_simple_terms_take_the_fast_path(text: str) -> None:
+    from o2c import terms as terms_module
+
+    assert terms_module._terms_plan(PaymentTerms.parse(text)) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2/10 net 30 base=untaxed",
+        "net 30 roll=following",
+        "EUR10/10 net 30",
+        "30% advance, 70% net 60",
+        "2/10 30% advance, balance net 60",
+    ],
+)
+def test_other_terms_take_the_general_path(text: str) -> None:
+    from o2c import terms as terms_module
+
+    assert terms_module._terms_plan(PaymentTerms.parse(text)) is None
+
+
+@given(
+    st.sampled_from(SIMPLE_TERMS),
+    document_dates,
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from(list(Rounding)),
+    st.sampled_from([None, Decimal("0.05"), Decimal("1")]),
+)
+def test_fast_path_gives_the_general_schedule(
+    text: str,
+    day: dt.date,
+    code: str,
+    units: int,
+    mode: Rounding,
+    step: Decimal | None,
+) -> None:
+    terms = PaymentTerms.parse(text)
+    total = from_minor(units, code)
+    fast, general = _both_paths(
+        terms, day, total, rounding=RoundingPolicy(rounding=mode, step=step)
+    )
+    assert fast == general
+    assert repr(fast) == repr(general)  # the same amounts with the same exponents
+
+
+@given(terms_with_totals(), document_dates)
+def test_fast_path_gives_the_general_schedule_for_any_terms(
+    terms_total: tuple[PaymentTerms, Money], day: dt.date
+) -> None:
+    terms, total = terms_total
+    fast, general = _both_paths(terms, day, total)
+    assert fast == general
+    assert repr(fast) == repr(general)
+
+
+@pytest.mark.parametrize("total", ["1E+3", "1000", "0", "0.01", "5.0"])
+def test_fast_path_keeps_the_total_as_written(total: str) -> None:
+    fast, general = _both_paths(PaymentTerms.parse("2/10 net 30"), D(2026, 3, 2), eur(total))
+    assert fast == general
+    assert repr(fast) == repr(general)
+
+
+def test_fast_path_leaves_calendar_errors_to_the_general_path() -> None:
+    fast, general = _both_paths(PaymentTerms.parse("2/10 net 30"), D(9999, 12, 20), eur("10"))
+    assert fast == general
+    assert isinstance(fast, tuple)
+    assert fast[0] is InvalidTermsError

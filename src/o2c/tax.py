@@ -51,6 +51,7 @@ from o2c.money import (
     currency,
     minor_unit,
     quantize_decimal,
+    rounder,
     to_decimal,
 )
 
@@ -1093,12 +1094,18 @@ class _Ctx:
         "mode",
         "per_line",
         "per_unit",
+        "q",
         "step",
+        "zero",
     )
 
     def __init__(self, policy: TaxPolicy, step: Decimal, epd: Decimal | None) -> None:
         self.step = _canonical_step(step)
         self.mode = policy.rounding.rounding
+        #: Rounds a Decimal to ``step`` under ``mode`` (the step inspected once).
+        self.q = rounder(self.step, self.mode)
+        #: Zero with the step's exponent (0.00 in EUR).
+        self.zero = _ZERO * self.step
         self.per_line = policy.method is not RoundingMethod.GLOBAL
         self.per_unit = policy.method is RoundingMethod.PER_UNIT
         self.global_rounded = policy.global_base is GlobalBase.ROUNDED_LINES
@@ -1121,7 +1128,26 @@ def _canonical_step(step: Decimal) -> Decimal:
 
 
 def _q(ctx: _Ctx, value: Decimal) -> Decimal:
-    return quantize_decimal(value, ctx.step, ctx.mode)
+    return ctx.q(value)
+
+
+#: The evaluation context of each (policy, currency) seen without a tax-base discount, by the
+#: policy's identity (policies are immutable; the entry keeps the policy alive).
+_CONTEXTS: dict[tuple[int, str], tuple[TaxPolicy, _Ctx]] = {}
+
+
+def _ctx_for(policy: TaxPolicy, code: str, epd: Decimal | None) -> _Ctx:
+    if epd is not None:
+        return _Ctx(policy, policy.step_for(code), epd)
+    key = (id(policy), code)
+    hit = _CONTEXTS.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    ctx = _Ctx(policy, policy.step_for(code), None)
+    if len(_CONTEXTS) >= 1024:
+        _CONTEXTS.clear()
+    _CONTEXTS[key] = (policy, ctx)
+    return ctx
 
 
 def _eval_line(
@@ -1433,8 +1459,7 @@ def _compute(
     epd: Decimal | None,
 ) -> TaxResult:
     code = cur.code
-    step = policy.step_for(code)
-    ctx = _Ctx(policy, step, epd)
+    ctx = _ctx_for(policy, code, epd)
     if (
         _FAST_PATH
         and not charges
@@ -1520,16 +1545,18 @@ def _compute_simple(
 
     The common case, done on Decimals in one pass; ``None`` when a line needs the general path.
     """
-    step = ctx.step
-    mode = ctx.mode
-    zero = _ZERO * step
+    q = ctx.q
+    zero = ctx.zero
     rows: list[_Row] = []
     append = rows.append
     sums: dict[int, list[Any]] = {}
     line_total = zero
     exempt = zero
+    plans = _PLANS_BY_IDENTITY
     for index, line in enumerate(lines):
-        plan = _plan(line.taxes)
+        taxes = line.taxes
+        hit = plans.get(id(taxes))  # _plan(taxes), inlined: the lookup is most of its cost
+        plan = hit[1] if hit is not None and hit[0] is taxes else _plan(taxes)
         if not plan.simple:
             return None
         price = line.unit_price
@@ -1538,7 +1565,7 @@ def _compute_simple(
         amount = price.amount * line.quantity
         if line.discount_percent:
             amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
-        net = quantize_decimal(amount, step, mode)
+        net = q(amount)
         line_total += net
         entry = sums.get(id(plan))
         if entry is None:
@@ -1567,11 +1594,8 @@ def _compute_simple(
     tax_total = zero
     withholding = zero
     for t, base_sum, raw in accs.values():
-        base = quantize_decimal(base_sum, step, mode)
-        if t.kind is TaxKind.PERCENT:
-            amount = quantize_decimal(base * t.percent / _HUNDRED, step, mode)
-        else:
-            amount = quantize_decimal(raw, step, mode)
+        base = q(base_sum)
+        amount = q(base * t.percent / _HUNDRED) if t.kind is TaxKind.PERCENT else q(raw)
         tax_rows.append((t, base, amount, raw))
         if t.withholding:
             withholding += amount

@@ -54,6 +54,7 @@ from o2c.money import (
     currency,
     minor_unit,
     quantize_decimal,
+    rounder,
     to_decimal,
 )
 from o2c.ports import Calendar
@@ -1457,6 +1458,12 @@ def _build_schedule(
             field="total",
             value=total,
         )
+    if _FAST_PATH and untaxed is None and tax is None and cash_rounding is None:
+        plan = _terms_plan(terms)
+        if plan is not None:
+            quick = _simple_schedule(terms, plan, document_date, total, baseline, rounding)
+            if quick is not None:
+                return quick
     u_total, t_total = _resolve_tax(terms, total, untaxed, tax)
     step = rounding.step_for(code)
     cash_step = cash_rounding.increment(code) if cash_rounding is not None else None
@@ -1715,6 +1722,164 @@ def _build_schedule(
         rounding=rounding,
         cash_rounding=cash_rounding,
         discounts=tuple(invoice_offers),
+    )
+
+
+#: Whether schedules may take the fast path for simple terms (tests switch it off to check that
+#: both paths give equal results).
+_FAST_PATH = True
+
+
+@attrs.frozen
+class _TermsPlan:
+    """What a schedule of simple terms needs from them, worked out once per terms object.
+
+    Simple terms: percent lines and one balance line, due after plain steps (no business-day
+    roll), percentage tiers on the terms (per instalment, or on a single instalment), the
+    discount based on the total.
+    """
+
+    #: Per line: the days after the baseline (or the previous due date when chained) as a
+    #: timedelta, or the steps when they are more than plain days.
+    due: tuple[dt.timedelta | tuple[DateStep, ...], ...]
+    chained: tuple[bool, ...]
+    #: Per line: its percent, ``None`` for the balance line.
+    percents: tuple[Decimal | None, ...]
+    balance_index: int
+    #: Per tier: its number, percent and deadline (a timedelta or steps from the baseline).
+    tiers: tuple[tuple[int, Decimal, dt.timedelta | tuple[DateStep, ...]], ...]
+
+
+_TERMS_PLANS: dict[int, tuple[PaymentTerms, _TermsPlan | None]] = {}
+
+
+def _terms_plan(terms: PaymentTerms) -> _TermsPlan | None:
+    """The plan of ``terms`` (``None`` when they are not simple); looked up by identity."""
+    hit = _TERMS_PLANS.get(id(terms))
+    if hit is not None and hit[0] is terms:
+        return hit[1]
+    plan = _make_terms_plan(terms)
+    if len(_TERMS_PLANS) >= 1024:
+        _TERMS_PLANS.clear()
+    _TERMS_PLANS[id(terms)] = (terms, plan)
+    return plan
+
+
+def _offset(steps: tuple[DateStep, ...]) -> dt.timedelta | tuple[DateStep, ...]:
+    if len(steps) == 1 and type(steps[0]) is AddDays:
+        return dt.timedelta(days=steps[0].n)
+    return steps
+
+
+def _moved(start: dt.date, offset: dt.timedelta | tuple[DateStep, ...]) -> dt.date:
+    """``start`` moved by a plan's offset (plain days, or steps)."""
+    if isinstance(offset, dt.timedelta):
+        return start + offset
+    return apply_steps(offset, start)
+
+
+def _make_terms_plan(terms: PaymentTerms) -> _TermsPlan | None:
+    lines = terms.lines
+    balances = [i for i, line in enumerate(lines) if line.kind is LineKind.BALANCE]
+    if (
+        len(balances) != 1
+        or any(line.kind is LineKind.FIXED or line.discounts for line in lines)
+        or any(tier.percent is None for tier in terms.discounts)
+        or terms.convention is not BusinessDayConvention.NONE
+        or terms.discount_base is not DiscountBase.TOTAL
+        or (terms.discount_scope is DiscountScope.INVOICE and terms.discounts and len(lines) > 1)
+    ):
+        return None
+    return _TermsPlan(
+        due=tuple(_offset(line.due) for line in lines),
+        chained=tuple(line.chained for line in lines),
+        percents=tuple(line.percent for line in lines),
+        balance_index=balances[0],
+        tiers=tuple(
+            (number, tier.percent, _offset(tier.deadline))
+            for number, tier in enumerate(terms.discounts, 1)
+            if tier.percent is not None
+        ),
+    )
+
+
+def _simple_schedule(
+    terms: PaymentTerms,
+    plan: _TermsPlan,
+    document_date: dt.date,
+    total: Money,
+    baseline: dt.date,
+    rounding: RoundingPolicy,
+) -> Schedule | None:
+    """:func:`_build_schedule` for simple terms (see :class:`_TermsPlan`), on Decimals.
+
+    ``None`` when the general path must decide: a date that leaves the calendar (it raises the
+    error), or percent lines whose rounded amounts exceed the total (it gives the excess back).
+    """
+    try:
+        due_dates: list[dt.date] = []
+        for due, chained in zip(plan.due, plan.chained, strict=True):
+            start = due_dates[-1] if chained else baseline
+            due_dates.append(_moved(start, due))
+        deadlines = [_moved(baseline, when) for _number, _percent, when in plan.tiers]
+    except (OverflowError, ValueError):
+        return None
+    cur = total.currency
+    amount = total.amount
+    to_step = rounder(rounding.step_for(cur.code), rounding.rounding)
+    amounts: list[Decimal] = []
+    running = _ZERO
+    for percent in plan.percents:
+        if percent is None:
+            amounts.append(_ZERO)  # the balance, set below
+        else:
+            part = to_step(amount * percent / _HUNDRED)
+            amounts.append(part)
+            running += part
+    if running > amount:
+        return None
+    amounts[plan.balance_index] = amount - running
+    zero = _ZERO * minor_unit(cur.code)
+    instalments = []
+    for i, part in enumerate(amounts):
+        offers = []
+        for (number, percent, _when), deadline in zip(plan.tiers, deadlines, strict=True):
+            # Never more than the instalment itself (nor below zero).
+            discount = max(zero, min(to_step(part * percent / _HUNDRED), part))
+            offers.append(
+                DiscountOffer(
+                    deadline=deadline,
+                    amount=Money(discount, cur),
+                    percent=percent,
+                    tier=number,
+                    base=Money(part, cur),
+                    amount_due=Money(part - discount, cur),
+                )
+            )
+        instalments.append(
+            Instalment(
+                number=i + 1,
+                due_date=due_dates[i],
+                amount=Money(part, cur),
+                discounts=tuple(offers),
+            )
+        )
+    invoice_offers: tuple[DiscountOffer, ...] = ()
+    if terms.discount_scope is DiscountScope.INVOICE and plan.tiers:
+        # A single instalment (see _TermsPlan) of the whole total: the invoice's offers are the
+        # instalment's.  With a step coarser than the minor unit, or a total written with
+        # another exponent, the general path decides how the two differ.
+        if rounding.step is not None or amounts[0].compare_total(amount) != 0:
+            return None
+        invoice_offers = instalments[0].discounts
+    return Schedule(
+        terms=terms,
+        document_date=document_date,
+        baseline_date=baseline,
+        total=total,
+        instalments=tuple(instalments),
+        rounding=rounding,
+        discounts=invoice_offers,
     )
 
 
