@@ -71,6 +71,7 @@ from o2c.remittance import (
     find_references,
     fuzzy_matches,
     reference_strings,
+    within_one_edit,
 )
 from o2c.statement import Payment
 
@@ -391,6 +392,8 @@ class _Context:
     name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
     #: Accounts learnt in this batch (not given in the customer profiles).
     learned: set[str] = attrs.Factory(set)
+    #: The shapes of the open documents' keys (computed when first needed).
+    document_shapes: frozenset[str] | None = None
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -845,6 +848,13 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                     # The text names other open documents: the amount alone does not overrule.
                     hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.02)
                     hyp.evidence.append("but the text names other open documents")
+                elif hyp.confidence >= policy.auto_threshold:
+                    other = _names_another_document(text, hits, settled, hyp, payment, ctx)
+                    if other:
+                        # The payer meant a document that is not open (paid already, or not
+                        # ours): an item of the same amount is a coincidence, not the answer.
+                        hyp.confidence = policy.auto_threshold - 0.02
+                        hyp.evidence.append(other)
                 hyps.append(hyp)
 
     # --- D. The amount alone ----------------------------------------------------------------
@@ -978,6 +988,69 @@ def _unresolved_numbers(text: str, hits: Sequence[ReferenceHit]) -> bool:
     for h in hits:
         rest = rest.replace(h.text.upper(), " | ")
     return bool(reference_strings(rest, min_digits=5))
+
+
+def _names_another_document(
+    text: str,
+    hits: Sequence[ReferenceHit],
+    settled: Sequence[ReferenceHit],
+    hyp: _Hyp,
+    payment: Payment,
+    ctx: _Context,
+) -> str:
+    """Why ``text`` names a document other than the items of ``hyp`` (empty when it does not).
+
+    A text that names a settled document of the payment's amount (a duplicate payment), or a
+    number shaped like the open documents' numbers (same letters, same count of digits) that
+    names no open item and is not one edit from the hypothesis' documents (a settled document
+    or one that is not open), was written for another document.
+    """
+    repeated = _repeated_payment(settled, _units(payment.amount), payment.amount.currency.code, ctx)
+    if repeated:
+        return (
+            "but the text names "
+            + ", ".join(h.item_id for h in repeated[:3])
+            + ", settled already, of this amount: a duplicate payment?"
+        )
+    rest = text
+    for h in hits:
+        if h not in settled:
+            rest = rest.replace(h.text.upper(), " | ")
+    strings = reference_strings(rest, min_digits=5)
+    if not strings:
+        return ""
+    shapes = ctx.document_shapes
+    if shapes is None:
+        shapes = frozenset(_shape(k) for keys in ctx.documents.keys_of.values() for k in keys)
+        ctx.document_shapes = shapes
+    keys = [k for i in hyp.key for k in ctx.documents.keys_of.get(i, ())]
+    for s in strings:
+        if _shape(s) in shapes and not any(within_one_edit(s, k) for k in keys):
+            return f"but the text names {s}, which is no open document"
+    return ""
+
+
+def _repeated_payment(
+    hits: Sequence[ReferenceHit], pay_units: int, pay_ccy: str, ctx: _Context
+) -> list[ReferenceHit]:
+    """The hits naming a settled document whose amount (less a discount) is the payment's."""
+    out = []
+    for h in hits:
+        item = ctx.items.get(h.item_id)
+        if item is None or ctx.remaining.get(h.item_id) != 0 or item.currency != pay_ccy:
+            continue
+        o = item.open_units
+        if pay_units == o or any(pay_units == o - d for _, d in item.discounts):
+            out.append(h)
+    return out
+
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _shape(key: str) -> str:
+    """A document key with its digits replaced by ``9`` (``INV2026100003`` -> ``INV9999999999``)."""
+    return _DIGIT.sub("9", key)
 
 
 def _unnamed_rest(
@@ -1300,6 +1373,12 @@ def _fuzzy_hypotheses(
     pay_ccy: str,
 ) -> list[_Hyp]:
     strings = reference_strings(f"{payment.reference} {payment.remittance_info}")
+    repeated = _repeated_payment(hits, pay_units, pay_ccy, ctx)
+    if repeated:
+        # A number that names exactly a settled document of the payment's amount means that
+        # document (a duplicate payment), not an open one a typo away.
+        exact = {s for h in repeated for s in reference_strings(h.text, min_digits=1)}
+        strings = tuple(s for s in strings if s not in exact)
     if not strings:
         return []
     pool: dict[str, _Item] = {}

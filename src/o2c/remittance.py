@@ -205,13 +205,18 @@ _MONTHS = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|MRZ|MAI|OKT|DEZ)[
 _MASKS = (
     # ISO dates, day-month-year and month/year.
     re.compile(r"(?<![0-9A-Z])(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}(?![0-9A-Z])"),
-    re.compile(r"(?<![0-9A-Z/.-])\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?![0-9A-Z/.-]*\d)"),
+    re.compile(
+        r"(?<![0-9A-Z/.-])\d{1,2}[./-]\d{1,2}[./-](?:(?:19|20)\d{2}|\d{2})(?![0-9A-Z/.-]*\d)"
+    ),
     re.compile(r"(?<![0-9A-Z/.-])(?:0?[1-9]|1[0-2])[./-](?:19|20)\d{2}(?![0-9A-Z])"),
     re.compile(rf"(?<![0-9A-Z]){_MONTHS}\s*(?:\d{{1,2}},?\s*)?(?:19|20)\d{{2}}(?![0-9A-Z])"),
     re.compile(rf"(?<![0-9A-Z])\d{{1,2}}\.?\s*{_MONTHS}\s*(?:19|20)?\d{{2}}(?![0-9A-Z])"),
     # Amounts with decimals (1,234.56 / 1.234,56 / 1234.56) and amounts after a currency.
-    re.compile(r"(?<![0-9A-Z.,])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![0-9A-Z]|[.,]\d)"),
-    re.compile(r"(?<![0-9A-Z.,])\d+[.,]\d{1,2}(?![0-9A-Z]|[.,]\d)"),
+    # (not glued to a prefix: "INV-2026-1209.52" is a document number with a dot in it).
+    re.compile(
+        r"(?<![0-9A-Z.,])(?<![0-9A-Z][/-])\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}(?![0-9A-Z]|[.,]\d)"
+    ),
+    re.compile(r"(?<![0-9A-Z.,])(?<![0-9A-Z][/-])\d+[.,]\d{1,2}(?![0-9A-Z]|[.,]\d)"),
     re.compile(r"(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|€|\$|£|¥)\s?[0-9][0-9.,' ]*"),
     # IBANs (not RF creditor references).
     re.compile(r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"),
@@ -226,8 +231,13 @@ _MASKS = (
 
 _RF = re.compile(r"RF\d{2}(?:[ ]?[0-9A-Z]){1,21}")
 #: Letters and digits; a word of two or more letters glued to a number ("INV100673",
-#: "100673INV") is split from it.
-_TOKEN = re.compile(r"[A-Z]{2,}(?=[0-9]{3})|[0-9]{3,}(?=[A-Z]{2})|[0-9A-Z]+")
+#: "100673INV") is split from it, unless the word is two letters OCR reads for digits
+#: ("IO7797" and "1129OS" are 107797 and 112905 misread).
+_TOKEN = re.compile(
+    r"(?![ODQILSBZG]{2}[0-9])[A-Z]{2,}(?=[0-9]{3})"
+    r"|[0-9]{3,}(?=[A-Z]{2})(?![ODQILSBZG]{2}(?![A-Z]))"
+    r"|[0-9A-Z]+"
+)
 _OCR = str.maketrans(
     {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 )

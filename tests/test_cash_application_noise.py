@@ -1,0 +1,162 @@
+"""Cash application under the noise real remittances show (regressions found with
+``tests/cashapp_noise.py`` and ``benchmarks/cash_application_noise.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from o2c.cash_application import CustomerProfile, Decision, MatchResult, match_payments
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import money
+from o2c.remittance import DocumentIndex, find_references
+from o2c.statement import Payment
+from tests import cashapp_noise
+
+DAY = dt.date(2026, 3, 1)
+CUSTOMERS = [CustomerProfile("C1", "Vega Furniture B.V."), CustomerProfile("C2", "Iron Retail Oy")]
+
+
+def item(item_id: str, customer: str, number: str, amount: str) -> OpenItem:
+    value = money(amount, "EUR")
+    return OpenItem(
+        item_id=ItemId(item_id),
+        customer_id=CustomerId(customer),
+        kind=ItemKind.INVOICE,
+        document_number=number,
+        document_date=DAY,
+        due_date=DAY + dt.timedelta(days=30),
+        original_amount=value,
+        open_amount=value,
+    )
+
+
+def pay(pid: str, amount: str, *, name: str = "", reference: str = "", day: int = 5) -> Payment:
+    return Payment(
+        payment_id=pid,
+        value_date=DAY + dt.timedelta(days=day),
+        amount=money(amount, "EUR"),
+        payer_name=name,
+        reference=reference,
+    )
+
+
+ITEMS = [
+    item("I1", "C1", "INV-2026-111118", "5000.00"),
+    item("I2", "C1", "INV-2026-108652", "5000.00"),
+    item("I3", "C1", "INV-2026-104207", "812.40"),
+    item("I4", "C2", "0100010", "2500.00"),
+    item("I5", "C2", "0100020", "2500.00"),
+]
+
+
+def decide(payments: list[Payment], items: list[OpenItem]) -> list[MatchResult]:
+    return list(match_payments(payments, items, customers=CUSTOMERS))
+
+
+def test_a_payment_for_an_invoice_no_longer_open_is_not_applied_to_its_twin() -> None:
+    # I1 was paid already (not open); the payer pays it again by reference.  The customer's
+    # other invoice of the same amount is a coincidence, not the answer.
+    open_items = [i for i in ITEMS if i.item_id != "I1"]
+    [r] = decide(
+        [pay("P1", "5000.00", name="Vega Furniture", reference="INV 2026 111118")], open_items
+    )
+    assert r.decision is not Decision.AUTO
+    assert any("no open document" in line for line in r.explanation)
+    # Without the stale reference the same payment is the twin's (the only item of the amount).
+    [r] = decide([pay("P1", "5000.00", name="Vega Furniture")], open_items)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+
+
+def test_a_stale_reference_one_edit_from_the_item_still_confirms_it() -> None:
+    # A typo of the item's own number is not "another document".
+    open_items = [i for i in ITEMS if i.item_id != "I1"]
+    [r] = decide(
+        [pay("P1", "5000.00", name="Vega Furniture", reference="INV-2026-108625")], open_items
+    )
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+
+
+def test_a_duplicate_payment_does_not_move_to_an_item_of_the_same_amount() -> None:
+    first, second = decide(
+        [
+            pay("P1", "2500.00", name="Iron Retail Oy", reference="0100010", day=3),
+            pay("P2", "2500.00", name="Iron Retail Oy", reference="0100010", day=6),
+        ],
+        ITEMS,
+    )
+    assert (first.decision, [a.item_id for a in first.allocations]) == (Decision.AUTO, ["I4"])
+    assert second.decision is not Decision.AUTO
+    assert not second.allocations
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("inv-2026-1o42o7", "I3"),  # OCR inside the digits, lower case
+        ("INV-2026-1042O7", "I3"),  # two confusable letters glued to the end
+        ("INV 2026 IO4207", "I3"),  # two confusable letters glued to the start
+        ("Rechnung 01000IO", "I4"),
+        ("INV-2026-1042.07", "I3"),  # a dot inside a number glued to its prefix
+        ("26/10.7797 Rechnung 0100020", "I5"),  # 26/10.7797 is not a date (year 7797)
+    ],
+)
+def test_ocr_and_separators_inside_numbers(text: str, expected: str) -> None:
+    index = DocumentIndex.build(
+        [(i.item_id, i.document_number, None, i.customer_id) for i in ITEMS]
+    )
+    assert [h.item_id for h in find_references(text, index)] == [expected]
+
+
+def test_words_glued_to_numbers_are_still_split() -> None:
+    # Only two OCR-like letters stay with the digits; a real word is split off.
+    index = DocumentIndex.build([("I4", "0100010", None, "C2")])
+    for text in ("INV100010", "100010INV", "BIS100010", "100010BIS"):
+        assert [h.item_id for h in find_references(text, index)] == ["I4"], text
+    # An amount standing alone is still an amount.
+    assert find_references("EUR 1000.10 and 1000.10", index) == ()
+
+
+_FORMATS = ("INV-2026-{n}", "0{n}", "26/{n}")
+
+
+@given(
+    number=st.integers(min_value=100_000, max_value=129_999),
+    form=st.sampled_from(_FORMATS),
+    noise=st.sampled_from(["prefixed", "ocr", "multilingual"]),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_a_rewritten_reference_names_its_document_and_no_neighbour(
+    number: int, form: str, noise: str, seed: int
+) -> None:
+    """Another prefix, keyword, language, case or OCR confusion: still the document, only it."""
+    docs = [form.format(n=number + k) for k in (0, 1, 10, 100)]
+    index = DocumentIndex.build([(f"I{k}", d, None, "C1") for k, d in enumerate(docs)])
+    rng = random.Random(seed)
+    if noise == "multilingual":
+        text = cashapp_noise.multilingual(docs[0], rng, DAY)
+    else:
+        text = getattr(cashapp_noise, noise)(docs[0], rng)
+    assert [h.item_id for h in find_references(text, index)] == ["I0"], text
+
+
+@given(
+    number=st.integers(min_value=100_000, max_value=129_999),
+    form=st.sampled_from(_FORMATS),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_a_separator_inside_the_digits_still_names_the_document(
+    number: int, form: str, seed: int
+) -> None:
+    docs = [form.format(n=number + k) for k in (0, 1, 10, 100)]
+    index = DocumentIndex.build([(f"I{k}", d, None, "C1") for k, d in enumerate(docs)])
+    text = cashapp_noise.separated(docs[0], random.Random(seed))
+    head, digits = cashapp_noise.core(text.replace(" ", "").replace(".", "-"))
+    found = [h.item_id for h in find_references(text, index)]
+    # "01054.05" alone reads as an amount: the one spelling that may name nothing.
+    assert found == ["I0"] or (found == [] and form == "0{n}" and "." in text), text
+    del head, digits
