@@ -412,29 +412,36 @@ class Invoice:
                 field="issue_date",
                 value=self.issue_date,
             )
-        code = self.currency.code
+        cur = self.currency
+        code = cur.code
+        ids = []
         for i, line in enumerate(self.lines):
             if not isinstance(line, InvoiceLine):
                 raise InvalidInvoiceError(
                     f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
                 )
             price_currency = line.unit_price.currency
-            if price_currency is not self.currency and price_currency != self.currency:
+            if price_currency is not cur and price_currency != cur:
                 raise CurrencyMismatchError(
                     code, line.unit_price.currency.code, operation=f"invoice lines[{i}] in"
                 )
+            if line.line_id is not None:
+                ids.append(line.line_id)
         for i, charge in enumerate(self.charges):
-            if charge.amount.currency != self.currency:
+            if charge.amount.currency != cur:
                 raise CurrencyMismatchError(
                     code, charge.amount.currency.code, operation=f"invoice charges[{i}] in"
                 )
-        if self.prepaid is not None and self.prepaid.currency != self.currency:
+        if self.prepaid is not None and self.prepaid.currency != cur:
             raise CurrencyMismatchError(code, self.prepaid.currency.code, operation="prepay")
-        if self.tax.currency != self.currency or self.totals.currency != self.currency:
+        tax_currency = self.tax.currency
+        totals_currency = self.totals.currency
+        if (tax_currency is not cur and tax_currency != cur) or (
+            totals_currency is not cur and totals_currency != cur
+        ):
             raise CurrencyMismatchError(
                 code, self.tax.currency.code, operation="store computed amounts of"
             )
-        ids = [line.line_id for line in self.lines if line.line_id is not None]
         if len(set(ids)) != len(ids):
             raise InvalidInvoiceError(
                 f"line ids {ids} repeat: give each line its own id (BT-126)",

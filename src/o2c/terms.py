@@ -1392,7 +1392,8 @@ def discount_earned(
 
 
 def _check_amount(value: Money, name: str, step: Decimal) -> None:
-    if (value.amount / step) != (value.amount / step).to_integral_value():
+    units = value.amount / step
+    if units != units.to_integral_value():
         raise InvalidTermsError(
             f"{name}={value.amount} {value.currency.code} has more decimals than the currency: "
             "quantize it first (o2c.money.quantize)",
@@ -1803,6 +1804,24 @@ def _make_terms_plan(terms: PaymentTerms) -> _TermsPlan | None:
     )
 
 
+_ROUNDERS: dict[tuple[int, str], tuple[RoundingPolicy, Callable[[Decimal], Decimal], Decimal]] = {}
+
+
+def _rounding_for(
+    rounding: RoundingPolicy, code: str
+) -> tuple[Callable[[Decimal], Decimal], Decimal]:
+    """The rounder of ``rounding`` in ``code`` and the currency's zero (``0.00``), by identity."""
+    hit = _ROUNDERS.get((id(rounding), code))
+    if hit is not None and hit[0] is rounding:
+        return hit[1], hit[2]
+    to_step = rounder(rounding.step_for(code), rounding.rounding)
+    zero = _ZERO * minor_unit(code)
+    if len(_ROUNDERS) >= 1024:
+        _ROUNDERS.clear()
+    _ROUNDERS[(id(rounding), code)] = (rounding, to_step, zero)
+    return to_step, zero
+
+
 def _simple_schedule(
     terms: PaymentTerms,
     plan: _TermsPlan,
@@ -1819,14 +1838,13 @@ def _simple_schedule(
     try:
         due_dates: list[dt.date] = []
         for due, chained in zip(plan.due, plan.chained, strict=True):
-            start = due_dates[-1] if chained else baseline
-            due_dates.append(_moved(start, due))
+            due_dates.append(_moved(due_dates[-1] if chained else baseline, due))
         deadlines = [_moved(baseline, when) for _number, _percent, when in plan.tiers]
     except (OverflowError, ValueError):
         return None
     cur = total.currency
     amount = total.amount
-    to_step = rounder(rounding.step_for(cur.code), rounding.rounding)
+    to_step, zero = _rounding_for(rounding, cur.code)
     amounts: list[Decimal] = []
     running = _ZERO
     for percent in plan.percents:
@@ -1839,7 +1857,6 @@ def _simple_schedule(
     if running > amount:
         return None
     amounts[plan.balance_index] = amount - running
-    zero = _ZERO * minor_unit(cur.code)
     instalments = []
     for i, part in enumerate(amounts):
         offers = []
