@@ -433,7 +433,10 @@ def _truncated(world: World, rng: random.Random, n: int) -> Variant:
     v = Variant("truncated")
     pool = [(p, its) for p, its in _multis(world) if len(its) >= 3]
     for p, its in rng.sample(pool, min(n, len(pool))):
-        full = "INVOICES " + " ".join(i.document_number for i in its)
+        listed = list(its)
+        if rng.random() < 0.5:  # not every payer lists in ascending order
+            rng.shuffle(listed)
+        full = "INVOICES " + " ".join(i.document_number for i in listed)
         limit = 35 if len(full) < 140 else 140
         cut = full[:limit]
         q = _copy(p, f"truncated:{p.payment_id}", reference="", remittance_info=cut)

@@ -160,3 +160,47 @@ def test_a_separator_inside_the_digits_still_names_the_document(
     # "01054.05" alone reads as an amount: the one spelling that may name nothing.
     assert found == ["I0"] or (found == [] and form == "0{n}" and "." in text), text
     del head, digits
+
+
+LIST_ITEMS = [
+    item("L1", "C1", "INV-2026-100101", "1000.00"),
+    item("L2", "C1", "INV-2026-100102", "433.17"),
+    item("L3", "C1", "INV-2026-100103", "250.05"),
+    item("L4", "C1", "INV-2026-100104", "918.62"),
+    item("L5", "C1", "INV-2026-100099", "77.10"),
+]
+
+
+def test_a_list_cut_off_in_a_number_is_completed_by_the_unique_rest() -> None:
+    # The bank cut the text at 35 characters, in the middle of the second number.
+    text = "INVOICES INV-2026-100101 INV-2026-1"
+    assert len(text) == 35
+    [r] = decide([pay("P1", "1683.22", name="Vega Furniture", reference=text)], LIST_ITEMS)
+    assert r.decision is Decision.AUTO
+    assert sorted(a.item_id for a in r.allocations) == ["L1", "L2", "L3"]
+    assert any("cut off" in line for line in r.explanation)
+
+
+def test_a_complete_text_is_not_completed_by_other_items() -> None:
+    # The same amount with a text that ends cleanly: the surplus is not read as named items.
+    [r] = decide(
+        [pay("P1", "1683.22", name="Vega Furniture", reference="INVOICES INV-2026-100101")],
+        LIST_ITEMS,
+    )
+    assert r.decision is not Decision.AUTO
+
+
+def test_a_cut_off_list_with_two_possible_rests_is_not_posted() -> None:
+    items = [*LIST_ITEMS, item("L6", "C1", "INV-2026-100105", "683.22")]
+    [r] = decide(
+        [
+            pay(
+                "P1",
+                "1683.22",
+                name="Vega Furniture",
+                reference="INVOICES INV-2026-100101 INV-2026-1",
+            )
+        ],
+        items,
+    )
+    assert r.decision is not Decision.AUTO

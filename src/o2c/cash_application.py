@@ -820,12 +820,20 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             if not hyp.exact and rate == 1:
                 hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
             if hyp.on_account > 0 and rate == 1 and len(live_hits) == 1:
-                hyps.extend(_named_plus_unnamed(hyp, item, amount, payment, ctx))
+                unnamed = _named_plus_unnamed(hyp, item, amount, payment, ctx)
+                hyps.extend(unnamed)
+                if _cut_off(payment, [item]):
+                    hyps.extend(
+                        _cut_list(ev[:2], [item], hyp.on_account, payment, ctx, h.strength, contra)
+                    )
                 if _unresolved_numbers(text, hits):
                     # The text names something else too (a cut-off or unknown number): the
                     # surplus may belong to it.
                     hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
                     hyp.evidence.append("the text has other numbers that name no open item")
+                    for other in unnamed:
+                        # Still a tie with money on account: a first subset found is no proof.
+                        other.confidence = min(other.confidence, hyp.confidence)
             if rate == 1 and len(live_hits) == 1 and 0 < amount < ctx.remaining[item.item_id]:
                 hyps.extend(_netted_credit_memo(hyp, item, amount, ctx))
         # Several named items.
@@ -849,12 +857,12 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                     hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.02)
                     hyp.evidence.append("but the text names other open documents")
                 elif hyp.confidence >= policy.auto_threshold:
-                    other = _names_another_document(text, hits, settled, hyp, payment, ctx)
-                    if other:
+                    why = _names_another_document(text, hits, settled, hyp, payment, ctx)
+                    if why:
                         # The payer meant a document that is not open (paid already, or not
                         # ours): an item of the same amount is a coincidence, not the answer.
                         hyp.confidence = policy.auto_threshold - 0.02
-                        hyp.evidence.append(other)
+                        hyp.evidence.append(why)
                 hyps.append(hyp)
 
     # --- D. The amount alone ----------------------------------------------------------------
@@ -1051,6 +1059,103 @@ _DIGIT = re.compile(r"[0-9]")
 def _shape(key: str) -> str:
     """A document key with its digits replaced by ``9`` (``INV2026100003`` -> ``INV9999999999``)."""
     return _DIGIT.sub("9", key)
+
+
+_LAST_CHUNK = re.compile(r"[0-9A-Z][0-9A-Z/.#-]*$")
+_CHAR_CLASS = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
+
+
+def _cut_off(payment: Payment, named: Sequence[_Item]) -> bool:
+    """Whether a text field ends in the start of a document number like the named ones.
+
+    Banks cut remittance text at their field length (35 or 140 characters): a list of
+    documents then ends in ``"... INV-2026-1"``, the first characters of the next number.
+    """
+    for text in (payment.reference, payment.remittance_info):
+        m = _LAST_CHUNK.search(text.rstrip().upper())
+        if m is None or len(m.group(0)) < 2:
+            continue
+        chunk = m.group(0)
+        shape = chunk.translate(_CHAR_CLASS)
+        for item in named:
+            number = item.document_number.upper()
+            if len(chunk) >= len(number):
+                continue
+            if number.translate(_CHAR_CLASS).startswith(shape) and (
+                any(ch.isdigit() for ch in chunk) or number.startswith(chunk)
+            ):
+                return True
+    return False
+
+
+def _number_order(number: str) -> tuple[int, str]:
+    """A document number's sort key: its length without separators, then the key."""
+    key = _NON_ALNUM.sub("", number.upper())
+    return len(key), key
+
+
+def _cut_list(
+    evidence: list[str],
+    named: Sequence[_Item],
+    rest: int,
+    payment: Payment,
+    ctx: _Context,
+    strength: float,
+    contra: float,
+) -> list[_Hyp]:
+    """The named items plus the unique set of the customer's other items that make up ``rest``.
+
+    Only for a text cut off in the middle of the next number (see :func:`_cut_off`): the
+    documents the payer listed last are missing from the text, not from the payment.  Posted
+    only when exactly one set adds up and a coincidence is unlikely (the density of subset
+    sums around the rest, as for payments without reference).
+    """
+    policy = ctx.policy
+    customer = named[0].customer_id
+    skip = {i.item_id for i in named}
+    pool = [
+        i
+        for i in ctx.by_customer.get(customer, ())
+        if i.item_id not in skip
+        and i.currency == named[0].currency
+        and ctx.remaining.get(i.item_id, 0) > 0
+    ]
+    # Lists mostly ascend: the documents cut off most likely come after the last one named
+    # (then the oldest first); the others are searched only as far as the bound allows.
+    last = max(_number_order(i.document_number) for i in named)
+    pool.sort(
+        key=lambda i: (_number_order(i.document_number) < last, i.item.document_date, i.item_id)
+    )
+    truncated = len(pool) > policy.max_subset_items
+    pool = pool[: policy.max_subset_items]
+    values = [ctx.remaining[i.item_id] for i in pool]
+    subsets = _subset_sums(values, rest, policy.max_subset_size, limit=2)
+    if len(subsets) != 1:
+        return []
+    density = _local_density(values, rest)
+    posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
+    conf = _ref_confidence(strength, 0.97, 1.0, contra) * posterior**3
+    if truncated:
+        conf -= 0.05
+    fits = [
+        (i, _Fit(ctx.remaining[i.item_id], ctx.remaining[i.item_id], [], 1.0, "")) for i in named
+    ]
+    fits += [(pool[k], _Fit(values[k], values[k], [], 1.0, "")) for k in subsets[0]]
+    return [
+        _Hyp(
+            fits,
+            0,
+            conf,
+            [
+                *evidence,
+                (
+                    "the text is cut off in the middle of a document number; the rest is "
+                    f"exactly {len(subsets[0])} other open item(s) of the customer "
+                    f"(chance of a coincidence {density:.2g})"
+                ),
+            ],
+        )
+    ]
 
 
 def _unnamed_rest(
@@ -1322,6 +1427,8 @@ def _named_subsets(
             # Several documents named and much more paid: a list cut short or documents not
             # named, rather than a surplus; never posted on account without a person.
             on_account.confidence = min(on_account.confidence, policy.auto_threshold - 0.01)
+        if rate == 1 and cid and _cut_off(payment, items):
+            hyps.extend(_cut_list([ref_note, cust], items, -short, payment, ctx, strength, contra))
         if rate == 1 and cid:
             # The rest may be documents the payer did not name (or a list cut short).
             extra = _unnamed_rest(items, -short, payment, ctx)
