@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -385,3 +385,55 @@ def test_generated_invoices_validate_clean(inv: Any) -> None:
     assert inv.recompute() == inv
     assert inv.schedule is not None
     assert sum(i.amount.amount for i in inv.schedule.instalments) == inv.totals.amount_due.amount
+
+
+def test_the_constructor_itself_refuses_what_create_would_not_build() -> None:
+    # Invoice(...) checks on its own (create() is not the only way in): lines, their currency,
+    # repeated line ids among lines without ids, and computed amounts in another currency.
+    inv = make([item("1", "10", S19)])
+    with pytest.raises(InvalidInvoiceError, match=r"lines\[1\]"):
+        attrs.evolve(inv, lines=(inv.lines[0], "not a line"))
+    with pytest.raises(CurrencyMismatchError, match=r"lines\[1\]"):
+        attrs.evolve(inv, lines=(inv.lines[0], item("1", "10", S19, code="USD")))
+    with pytest.raises(InvalidInvoiceError, match="line ids"):
+        attrs.evolve(
+            inv,
+            lines=(
+                item("1", "10", S19, line_id="A"),
+                item("1", "10", S19),
+                item("1", "10", S19, line_id="A"),
+            ),
+        )
+    usd = make([item("1", "10", S19, code="USD")], currency="USD")
+    with pytest.raises(CurrencyMismatchError, match="computed"):
+        attrs.evolve(inv, tax=usd.tax)
+    with pytest.raises(CurrencyMismatchError, match="computed"):
+        attrs.evolve(inv, totals=usd.totals)
+    same = attrs.evolve(inv, lines=(item("1", "10", S19, line_id="A"), item("1", "10", S19)))
+    assert same.lines[0].line_id == "A"
+
+
+def test_the_benchmark_invoice_matches_its_hand_computed_figures() -> None:
+    # The figures benchmarks/invoice.py times: 10 lines, 19 % and 7 %, 2/10 net 30.
+    CENT = Decimal("0.01")  # noqa: N806 - a constant, as in the benchmark
+    items = [(Decimal(1 + i % 4), Decimal(f"{9 + i}.{(37 * i) % 100:02d}")) for i in range(10)]
+    lines = [item(str(q), str(p), (S19, S7)[i % 2]) for i, (q, p) in enumerate(items)]
+    inv = make(lines)
+    bases = [Decimal(0), Decimal(0)]
+    for i, (q, p) in enumerate(items):
+        bases[i % 2] += (q * p).quantize(CENT, ROUND_HALF_UP)
+    tax = sum(
+        ((b * r / 100).quantize(CENT, ROUND_HALF_UP) for b, r in zip(bases, (19, 7), strict=True)),
+        Decimal(0),
+    )
+    assert inv.totals.untaxed.amount == bases[0] + bases[1]
+    assert inv.totals.tax_total.amount == tax
+    assert inv.schedule is not None
+    (inst,) = inv.schedule.instalments
+    assert inst.due_date == DAY + dt.timedelta(days=30)
+    (offer,) = inst.discounts
+    assert offer.deadline == DAY + dt.timedelta(days=10)
+    assert offer.amount.amount == ((bases[0] + bases[1] + tax) * 2 / 100).quantize(
+        CENT, ROUND_HALF_UP
+    )
+    assert inv.schedule.discounts == (offer,)
