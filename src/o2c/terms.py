@@ -1859,6 +1859,7 @@ def _simple_schedule(
     amounts[plan.balance_index] = amount - running
     instalments = []
     for i, part in enumerate(amounts):
+        whole = Money(part, cur)  # the instalment, and the base of its discounts
         offers = []
         for (number, percent, _when), deadline in zip(plan.tiers, deadlines, strict=True):
             # Never more than the instalment itself (nor below zero).
@@ -1869,7 +1870,7 @@ def _simple_schedule(
                     amount=Money(discount, cur),
                     percent=percent,
                     tier=number,
-                    base=Money(part, cur),
+                    base=whole,
                     amount_due=Money(part - discount, cur),
                 )
             )
@@ -1877,7 +1878,7 @@ def _simple_schedule(
             Instalment(
                 number=i + 1,
                 due_date=due_dates[i],
-                amount=Money(part, cur),
+                amount=whole,
                 discounts=tuple(offers),
             )
         )
