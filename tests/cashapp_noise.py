@@ -387,8 +387,162 @@ def variants(world: World, *, seed: int = 7, n: int = 150) -> list[Variant]:
     out.append(_multi_discount(world, rng, n))
     out.append(_duplicates(world, rng, n))
     out.append(_already_paid(world, rng, n))
+    out.append(_already_paid_twin(world, rng, n))
+    out.append(
+        _text_kind(
+            "mixed",
+            world,
+            rng,
+            n,
+            lambda i, p, r: {
+                "payer_name": payer_variant(names.get(i.customer_id, "X"), r),
+                "payer_account": new_account(r),
+                **_ref(
+                    distracted(
+                        multilingual(ocr(separated(i.document_number, r), r), r, p.value_date),
+                        r,
+                        core(r.choice(docs))[1],
+                        i.open_amount.amount,
+                        p.value_date,
+                    ),
+                    r,
+                ),
+            },
+        )
+    )
+    out.append(_third_party_discount(world, rng, n))
+    out.append(_list_noise(world, rng, n))
+    out.append(_ref_in_name(world, rng, n))
+    out.append(_lookalikes(world, rng, n))
+    out.append(_typo_collisions(world, rng, n))
     del items
     return out
+
+
+def _already_paid_twin(world: World, rng: random.Random, n: int) -> Variant:
+    """An invoice already settled, paid again, while the customer has another of that amount."""
+    v = Variant("already_paid_twin")
+    by_key: dict[tuple[str, object], list[OpenItem]] = defaultdict(list)
+    for i in world.items:
+        by_key[(i.customer_id, i.open_amount)].append(i)
+    pool = sorted(
+        (its for its in by_key.values() if len(its) >= 2 and its[0].open_amount.amount > 0),
+        key=lambda its: its[0].item_id,
+    )
+    names = {c.customer_id: c.name for c in world.customers}
+    for k, its in enumerate(rng.sample(pool, min(n, len(pool))), start=1):
+        gone = rng.choice(its)
+        pid = f"already_paid_twin:{k:04d}"
+        v.payments.append(
+            Payment(
+                payment_id=pid,
+                value_date=gone.due_date,
+                amount=gone.open_amount,
+                payer_name=names.get(gone.customer_id, ""),
+                payer_account=new_account(rng),
+                reference=rng.choice([gone.document_number, prefixed(gone.document_number, rng)]),
+            )
+        )
+        v.truth[pid] = {}
+        v.closed.add(gone.item_id)
+    return v
+
+
+def _third_party_discount(world: World, rng: random.Random, n: int) -> Variant:
+    """Another company pays a customer's invoice by reference, less the discount it earned."""
+    v = Variant("third_party_disc")
+    names = {c.customer_id: c.name for c in world.customers}
+    cids = sorted(names)
+    pool = [
+        i
+        for i in world.items
+        if i.discounts and i.open_amount == i.original_amount and i.open_amount.amount > 0
+    ]
+    for k, i in enumerate(rng.sample(pool, min(n, len(pool))), start=1):
+        offer = i.discounts[0]
+        pid = f"third_party_disc:{k:04d}"
+        v.payments.append(
+            Payment(
+                payment_id=pid,
+                value_date=offer.deadline - dt.timedelta(days=rng.randint(0, 5)),
+                amount=money(i.open_amount.amount - offer.amount.amount, i.open_amount.currency),
+                payer_name=names[rng.choice([c for c in cids if c != i.customer_id])],
+                payer_account=new_account(rng),
+                reference=rng.choice([i.document_number, prefixed(i.document_number, rng)]),
+            )
+        )
+        v.truth[pid] = {i.item_id: i.open_amount.amount}
+    return v
+
+
+def _list_noise(world: World, rng: random.Random, n: int) -> Variant:
+    """Several invoices listed, in lower case, with OCR confusions or one typo among them."""
+    v = Variant("list_noise")
+    for p, its in rng.sample(_multis(world), n):
+        bad = rng.randrange(len(its))
+        words = []
+        for k, i in enumerate(its):
+            number = i.document_number
+            if k == bad:
+                number = rng.choice([ocr, typo, separated])(number, rng)
+            words.append(number.lower() if rng.random() < 0.3 else number)
+        q = _copy(
+            p,
+            f"list_noise:{p.payment_id}",
+            reference="",
+            remittance_info=rng.choice(["Rechnungen ", "Factures ", "Re: ", ""])
+            + rng.choice([", ", " ", "; ", " / "]).join(words),
+        )
+        v.payments.append(q)
+        v.truth[q.payment_id] = {i.item_id: i.open_amount.amount for i in its}
+    return v
+
+
+def _ref_in_name(world: World, rng: random.Random, n: int) -> Variant:
+    """The bank put the payer's reference into the name field; no other text."""
+    return _text_kind(
+        "ref_in_name",
+        world,
+        rng,
+        n,
+        lambda i, p, r: {
+            "payer_name": r.choice(
+                [f"{i.document_number}", f"RE {i.document_number} {p.payer_name}"]
+            )[:35],
+            "payer_account": new_account(r),
+            "reference": "",
+            "remittance_info": "",
+        },
+    )
+
+
+def _lookalikes(world: World, rng: random.Random, n: int) -> Variant:
+    """Payments that are not for invoices, with numbers and amounts that look like them."""
+    v = Variant("lookalikes")
+    singles = _singles(world)
+    words = ["REFUND", "Gutschrift", "Salary", "Loan", "Rent", "Payment", "Transfer", "Deposit"]
+    taken = {core(i.document_number)[1].lstrip("0") for i in world.items}
+    for k in range(1, n + 1):
+        _, i = rng.choice(singles)
+        head, digits = core(i.document_number)
+        other = digits
+        while other.lstrip("0") in taken:  # a number no document has (open or not)
+            other = str(int(other) + rng.choice([3, 7, 11, 250, 1000])).zfill(len(digits))
+        pid = f"lookalikes:{k:04d}"
+        v.payments.append(
+            Payment(
+                payment_id=pid,
+                value_date=i.due_date,
+                amount=money(
+                    i.open_amount.amount + Decimal(rng.randint(2, 99)), i.open_amount.currency
+                ),
+                payer_name=rng.choice(["", "J. SMITH", "MUELLER HANS", "ACME HOLDING"]),
+                payer_account=new_account(rng),
+                remittance_info=f"{rng.choice(words)} {head}{other}",
+            )
+        )
+        v.truth[pid] = {}
+    return v
 
 
 def _no_ref_names(world: World, rng: random.Random, n: int) -> Variant:
@@ -560,3 +714,37 @@ def score(results: Iterable[object], truth: dict[str, Truth]) -> dict[str, int]:
 
 def payments_of(variants_: Sequence[Variant]) -> list[Payment]:
     return [p for v in variants_ for p in v.payments]
+
+
+def _typo_collisions(world: World, rng: random.Random, n: int) -> Variant:
+    """A typo that spells another open document exactly, from a payer nobody knows."""
+    v = Variant("typo_collision")
+    numbers = {i.document_number: i for i in world.items}
+    found = []
+    for p, item in _singles(world):
+        head, digits = core(item.document_number)
+        for k in range(len(digits)):
+            for d in "0123456789":
+                other = numbers.get(head + digits[:k] + d + digits[k + 1 :])
+                if (
+                    other is not None
+                    and other is not item
+                    and other.open_amount != item.open_amount
+                ):
+                    found.append((p, item, other))
+                    break
+            else:
+                continue
+            break
+    for p, item, other in rng.sample(found, min(n, len(found))):
+        q = _copy(
+            p,
+            f"typo_collision:{p.payment_id}",
+            payer_name=rng.choice(["", p.payer_name]),
+            payer_account=new_account(rng),
+            reference=other.document_number,
+            remittance_info="",
+        )
+        v.payments.append(q)
+        v.truth[q.payment_id] = {item.item_id: item.open_amount.amount}
+    return v

@@ -204,3 +204,57 @@ def test_a_cut_off_list_with_two_possible_rests_is_not_posted() -> None:
         items,
     )
     assert r.decision is not Decision.AUTO
+
+
+def test_a_number_naming_another_customers_invoice_needs_the_payer_or_the_amount() -> None:
+    # "0100020" is Iron Retail's; the payer is unknown and 2480.00 fits it only less a fee.
+    [r] = decide([pay("P1", "2480.00", reference="0100020")], ITEMS)
+    assert r.decision is not Decision.AUTO
+    assert any("fits only approximately" in line for line in r.explanation)
+    # The same with the payer recognised, or the amount exact, is posted.
+    [r] = decide([pay("P1", "2480.00", name="Iron Retail Oy", reference="0100020")], ITEMS)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I5"])
+    [r] = decide([pay("P1", "2500.00", reference="0100020")], ITEMS)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I5"])
+
+
+def test_the_instructed_amount_settles_an_item_paid_at_the_banks_rate() -> None:
+    from o2c.fx import InMemoryRates
+
+    rates = InMemoryRates.from_rows(
+        [{"date": "2026-03-06", "base": "EUR", "quote": "USD", "rate": "1.1000"}], pivot="EUR"
+    )
+    # 812.40 EUR at the bank's own rate (1.0850, not the day's 1.1000) arrives as 881.45 USD.
+    base = Payment(
+        payment_id="P1",
+        value_date=DAY + dt.timedelta(days=5),
+        amount=money("881.45", "USD"),
+        payer_name="Vega Furniture",
+        reference="INV-2026-104207",
+    )
+    import attrs
+
+    [plain] = match_payments([base], ITEMS, customers=CUSTOMERS, rates=rates)
+    with_instructed = attrs.evolve(base, instructed_amount=money("812.40", "EUR"))
+    [r] = match_payments([with_instructed], ITEMS, customers=CUSTOMERS, rates=rates)
+    assert r.decision is Decision.AUTO
+    [a] = r.allocations
+    assert (a.item_id, str(a.applied.amount)) == ("I3", "812.40")
+    assert [x.kind.value for x in a.residuals] == ["fx_difference"]
+    assert r.confidence > plain.confidence
+    assert any("instructed 812.40 EUR" in line for line in r.explanation)
+
+
+def test_charges_the_bank_states_explain_the_difference() -> None:
+    import attrs
+
+    # 60.00 short is beyond the EUR fee band: without the bank's word, a deduction.
+    base = pay("P1", "752.40", name="Vega Furniture", reference="INV-2026-104207")
+    [plain] = decide([base], ITEMS)
+    assert [x.kind.value for a in plain.allocations for x in a.residuals] == ["deduction"]
+    [r] = decide([attrs.evolve(base, charges=money("60.00", "EUR"))], ITEMS)
+    assert r.decision is Decision.AUTO
+    assert [(x.kind.value, str(x.amount.amount)) for a in r.allocations for x in a.residuals] == [
+        ("bank_fee", "60.00")
+    ]
+    assert r.confidence > plain.confidence

@@ -564,6 +564,20 @@ def _fit_single(
     reason_match = _deduction_reason(text)
     if 0 < amount < open_units:
         short = open_units - amount
+        charges = payment.charges
+        if (
+            charges is not None
+            and charges.currency.code == item.currency
+            and payment.amount.currency.code == item.currency
+            and _units(charges) == short
+        ):
+            return _Fit(
+                open_units,
+                amount,
+                [(ResidualKind.BANK_FEE, short, "bank charges")],
+                0.98,
+                "difference equals the charges the bank states",
+            )
         if (
             not reason_match
             and not partial_words
@@ -812,6 +826,11 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 _cust_note(payer, cid, ctx),
                 fit.note,
             ]
+            if fit.quality < 0.97 and c_score < 0.25:
+                # Neither the payer nor the amount confirms the number: a typo may spell
+                # another customer's document.
+                conf = min(conf, policy.auto_threshold - 0.01)
+                ev.append(_UNCONFIRMED)
             hyp = _hyp_from_fit(item, fit, amount, conf, ev)
             hyp.rate = rate if rate != 1 else None
             if hyp.rate is not None:
@@ -996,6 +1015,9 @@ def _unresolved_numbers(text: str, hits: Sequence[ReferenceHit]) -> bool:
     for h in hits:
         rest = rest.replace(h.text.upper(), " | ")
     return bool(reference_strings(rest, min_digits=5))
+
+
+_UNCONFIRMED = "nothing points to the payer and the amount fits only approximately"
 
 
 def _names_another_document(
@@ -1276,6 +1298,21 @@ def _fit_fx(
     open_units = ctx.remaining.get(item.item_id, item.open_units)
     if rate == 1:
         return _fit_single(item, amount, open_units, payment, ctx, text)
+    instructed = payment.instructed_amount
+    if instructed is not None and instructed.currency.code == item.currency:
+        # The payer instructed the item's currency: that amount is what it meant to pay, and
+        # the bank's conversion is only the FX difference.
+        fit = _fit_single(item, _units(instructed), open_units, payment, ctx, text)
+        if fit.quality >= 0.97 and not fit.partial:
+            fx = _units(instructed) - amount
+            residuals = [(ResidualKind.FX_DIFFERENCE, fx, "rate difference")] if fx else []
+            return _Fit(
+                fit.applied,
+                amount,
+                residuals + fit.residuals,
+                fit.quality,
+                f"instructed {format(instructed.amount, 'f')} {item.currency}: {fit.note}",
+            )
     diff = open_units - amount
     tolerance = int(abs(open_units) * ctx.policy.fx_tolerance)
     if abs(diff) <= tolerance:
@@ -1372,6 +1409,9 @@ def _named_subsets(
         if len(chosen) < len(items):
             conf -= 0.03
         hyp = _Hyp(fits, extra, conf, [ref_note, cust, note])
+        if quality < 0.97 and c_score < 0.25:
+            hyp.confidence = min(conf, policy.auto_threshold - 0.01)
+            hyp.evidence.append(_UNCONFIRMED)
         if rate != 1:
             hyp.rate = rate
             hyp.on_account = _back_convert(extra, rate, payment.amount.currency.code, code)
