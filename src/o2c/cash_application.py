@@ -788,6 +788,7 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
             hyps.append(structured)
 
     # --- A. Named items -------------------------------------------------------------------
+    unconfirmed: list[_Hyp] = []
     named_by_customer: dict[str, list[ReferenceHit]] = defaultdict(list)
     for h in live_hits:
         named_by_customer[ctx.items[h.item_id].customer_id].append(h)
@@ -826,12 +827,9 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 _cust_note(payer, cid, ctx),
                 fit.note,
             ]
-            if fit.quality < 0.97 and c_score < 0.25:
-                # Neither the payer nor the amount confirms the number: a typo may spell
-                # another customer's document.
-                conf = min(conf, policy.auto_threshold - 0.01)
-                ev.append(_UNCONFIRMED)
             hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+            if fit.quality < 0.97 and c_score < 0.25:
+                unconfirmed.append(hyp)
             hyp.rate = rate if rate != 1 else None
             if hyp.rate is not None:
                 hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
@@ -864,7 +862,14 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
     # --- B. Fuzzy references against the payer's customers and the amount's items ------------
     # (also when a named item fits only approximately: a typo may name another open document)
     if not any(h.confidence >= policy.auto_threshold and h.exact for h in hyps):
-        hyps.extend(_fuzzy_hypotheses(payment, ctx, payer, hits, text, pay_units, pay_ccy))
+        fuzzy = _fuzzy_hypotheses(payment, ctx, payer, hits, text, pay_units, pay_ccy)
+        if unconfirmed and any(f.exact and f.confidence >= policy.suggest_threshold for f in fuzzy):
+            # Nothing points to the payer, the named document fits only approximately and one a
+            # typo away fits exactly: the number may be a typo that spells another document.
+            for hyp in unconfirmed:
+                hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
+                hyp.evidence.append(_UNCONFIRMED)
+        hyps.extend(fuzzy)
 
     # --- C. The customer's open items by amount ---------------------------------------------
     if not any(h.confidence >= policy.auto_threshold for h in hyps):
@@ -1017,7 +1022,10 @@ def _unresolved_numbers(text: str, hits: Sequence[ReferenceHit]) -> bool:
     return bool(reference_strings(rest, min_digits=5))
 
 
-_UNCONFIRMED = "nothing points to the payer and the amount fits only approximately"
+_UNCONFIRMED = (
+    "nothing points to the payer, the amount fits only approximately, and a document one edit "
+    "away fits exactly"
+)
 
 
 def _names_another_document(
@@ -1409,9 +1417,6 @@ def _named_subsets(
         if len(chosen) < len(items):
             conf -= 0.03
         hyp = _Hyp(fits, extra, conf, [ref_note, cust, note])
-        if quality < 0.97 and c_score < 0.25:
-            hyp.confidence = min(conf, policy.auto_threshold - 0.01)
-            hyp.evidence.append(_UNCONFIRMED)
         if rate != 1:
             hyp.rate = rate
             hyp.on_account = _back_convert(extra, rate, payment.amount.currency.code, code)
