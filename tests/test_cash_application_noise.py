@@ -265,3 +265,27 @@ def test_charges_the_bank_states_explain_the_difference() -> None:
         ("bank_fee", "60.00")
     ]
     assert r.confidence > plain.confidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kunden-Nr. 100010",
+        "Kundennummer: 100010",
+        "Lieferschein 100010",
+        "Delivery note no. 100010",
+        "Client no 100010",
+        "IBAN DE89 3704 0044 0532 0130 00",
+        "GB29 NWBK 6016 1331 9268 19",
+    ],
+)
+def test_labelled_numbers_and_ibans_name_nothing(text: str) -> None:
+    index = DocumentIndex.build([("I4", "0100010", None, "C2"), ("I9", "37040044", None, "C2")])
+    assert find_references(text, index) == ()
+
+
+def test_words_that_look_like_an_iban_do_not_hide_the_label_after_them() -> None:
+    # "SB83 IHRE BEST..." once passed for an IBAN and ate the label "Bestellnr.".
+    index = DocumentIndex.build([("I4", "0117680", None, "C2")])
+    assert find_references("factuur 012/sb83 Ihre Bestellnr. 117680", index) == ()
+    assert [h.item_id for h in find_references("factuur sb83 Rechnung 117680", index)] == ["I4"]

@@ -1040,8 +1040,8 @@ def _names_another_document(
 
     A text that names a settled document of the payment's amount (a duplicate payment), or a
     number shaped like the open documents' numbers (same letters, same count of digits) that
-    names no open item and is not one edit from the hypothesis' documents (a settled document
-    or one that is not open), was written for another document.
+    names no open item and is neither part of nor one edit from the hypothesis' documents (a
+    settled document or one that is not open), was written for another document.
     """
     repeated = _repeated_payment(settled, _units(payment.amount), payment.amount.currency.code, ctx)
     if repeated:
@@ -1063,7 +1063,9 @@ def _names_another_document(
         ctx.document_shapes = shapes
     keys = [k for i in hyp.key for k in ctx.documents.keys_of.get(i, ())]
     for s in strings:
-        if _shape(s) in shapes and not any(within_one_edit(s, k) for k in keys):
+        # A garbled spelling of the hypothesis' own number (a part of it, or one edit away)
+        # is no other document.
+        if _shape(s) in shapes and not any(s in k or within_one_edit(s, k) for k in keys):
             return f"but the text names {s}, which is no open document"
     return ""
 

@@ -219,13 +219,20 @@ _MASKS = (
     re.compile(r"(?<![0-9A-Z.,])(?<![0-9A-Z][/-])\d+[.,]\d{1,2}(?![0-9A-Z]|[.,]\d)"),
     re.compile(r"(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|€|\$|£|¥)\s?[0-9][0-9.,' ]*"),
     # IBANs (not RF creditor references).
-    re.compile(r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"),
+    # (the country and check digits, at most a bank code of letters, then groups of digits:
+    # "SB83 IHRE BEST" is no IBAN).
+    re.compile(
+        r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?=(?: ?[A-Z]{4})?(?: ?\d{4}){2})"
+        r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+    ),
     # The number after words that introduce other kinds of numbers.
     re.compile(
-        r"(?<![0-9A-Z])(?:ORDER|ORDERNO|PO|P\.O\.|PURCHASE ORDER|BESTELLUNG|BESTELLNR|AUFTRAG"
-        r"|AUFTRAGSNR|COMMANDE|PEDIDO|ORDINE|CUST|CUSTOMER|KUNDE|KUNDENNR|KD-NR|KDNR|ACCOUNT"
-        r"|ACCT|KTO|KONTO|IBAN|BLZ|TEL|PHONE|FAX|VAT|UST-ID|CONTRACT|VERTRAG|TICKET|CASE)"
-        r"(?:\s*(?:NO|NR|NUM|NUMBER|ID|#)\.?)?[\s:#.-]*[0-9A-Z-]*\d[0-9A-Z-]*"
+        r"(?<![0-9A-Z])(?:ORDER|ORDERNO|PO|P\.O\.|PURCHASE ORDER|BESTELLUNG|BESTELLNR"
+        r"|BESTELLNUMMER|AUFTRAG|AUFTRAGSNR|AUFTRAGSNUMMER|COMMANDE|PEDIDO|ORDINE|CUST|CUSTOMER"
+        r"|KUNDE|KUNDEN|KUNDENNR|KUNDENNUMMER|KD-NR|KDNR|CLIENT|DEBITOR|DEBTOR|ACCOUNT|ACCT|KTO"
+        r"|KONTO|IBAN|BLZ|TEL|PHONE|FAX|VAT|UST-ID|CONTRACT|VERTRAG|TICKET|CASE|LIEFERSCHEIN"
+        r"|LIEFERSCHEINNR|DELIVERY NOTE|ALBARAN|BON DE LIVRAISON)"
+        r"(?:\s*-?\s*(?:NO|NR|NUM|NUMBER|NUMMER|ID|#|N°)\.?)?[\s:#.-]*[0-9A-Z-]*\d[0-9A-Z-]*"
     ),
 )
 
