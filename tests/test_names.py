@@ -134,3 +134,30 @@ def test_name_inside_other_words_and_reordered() -> None:
     assert (inside.customer_id, inside.kind, inside.score) == ("C1", NameMatchKind.PREFIX, 0.88)
     reordered = INDEX.lookup("Textiles Harbor")[0]
     assert (reordered.customer_id, reordered.score) == ("C3", 0.95)
+
+
+def test_abbreviated_words_find_the_one_customer_they_begin() -> None:
+    index = NameIndex.build(
+        [
+            ("C1", "Highland Steel GmbH"),
+            ("C2", "Highland Motors GmbH"),
+            ("C3", "Rhein Motors GmbH"),
+            ("C4", "Rhein Motors SARL"),
+        ]
+    )
+    [m] = index.lookup("High. Steel GmbH")
+    assert (m.customer_id, m.kind.value, m.score) == ("C1", "prefix", 0.85)
+    # The legal form picks among customers with the same words.
+    best = index.lookup("Rhei. Motors GmbH")[0]
+    assert (best.customer_id, best.score) == ("C3", 0.85)
+    # Too short to be an abbreviation, or no word in full: nothing.
+    assert index.lookup("Hi Steel") == ()
+    assert index.lookup("High. Stee.") == ()
+
+
+def test_abbreviations_shared_by_several_customers_are_weak() -> None:
+    index = NameIndex.build([("C1", "Highland Steel AG"), ("C2", "Highcliff Steel AG")])
+    assert sorted((m.customer_id, m.score) for m in index.lookup("High. Steel AG")) == [
+        ("C1", 0.4),
+        ("C2", 0.4),
+    ]

@@ -288,6 +288,8 @@ class NameIndex:
     compact_names: tuple[tuple[str, str], ...]
     choices: tuple[str, ...]
     fuzzy_cutoff: float = 0.86
+    #: Every core word, for names with abbreviated words ("HIGH. STEEL").
+    by_word: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     @classmethod
     def build(
@@ -303,6 +305,7 @@ class NameIndex:
         alias: dict[str, list[str]] = {}
         inits: dict[str, list[str]] = {}
         first: dict[str, list[str]] = {}
+        by_word: dict[str, list[str]] = {}
         words_of: dict[str, tuple[str, ...]] = {}
         legal: dict[str, str] = {}
         compact_names: list[tuple[str, str]] = []
@@ -320,6 +323,8 @@ class NameIndex:
             words = _tokens(name)[0]
             words_of[customer_id] = words
             _add(first, words[0], customer_id)
+            for word in set(words):
+                _add(by_word, word, customer_id)
             compact_names.append((comp, customer_id))
         for customer_id, name in aliases:
             comp = compact_name(name)
@@ -336,6 +341,7 @@ class NameIndex:
             compact_names=tuple(compact_names),
             choices=tuple(c for c, _ in compact_names),
             fuzzy_cutoff=fuzzy_cutoff,
+            by_word={k: tuple(v) for k, v in by_word.items()},
         )
 
     def lookup(self, payer_name: str, *, limit: int = 12) -> tuple[NameMatch, ...]:
@@ -398,6 +404,8 @@ class NameIndex:
                     and theirs[len(words) - 1].startswith(words[-1])
                 ):
                     offer(cid, 0.85, NameMatchKind.PREFIX)
+        if not found and len(words) >= 2:
+            self._abbreviated(words, offer, form_factor)
         if not found and len(comp) >= 5:
             ratio = _ratio_function()
             cutoff = self.fuzzy_cutoff
@@ -417,6 +425,31 @@ class NameIndex:
                     offer(cid, score, NameMatchKind.INITIALS)
         ranked = sorted(found.values(), key=lambda m: (-m.score, m.customer_id))
         return tuple(ranked[:limit])
+
+    def _abbreviated(
+        self,
+        words: tuple[str, ...],
+        offer: Callable[[str, float, NameMatchKind], None],
+        form_factor: Callable[[str], float],
+    ) -> None:
+        """Customers whose words the payer's words spell out or begin ("HIGH. STEEL")."""
+        anchor = max((w for w in words if len(w) >= 4 and w in self.by_word), key=len, default="")
+        if not anchor or len(self.by_word[anchor]) > 500:
+            return
+        fits = []
+        for cid in self.by_word[anchor]:
+            theirs = self.words_of[cid]
+            if len(theirs) == len(words) and all(
+                p == t or (len(p) >= 3 and t.startswith(p))
+                for p, t in zip(words, theirs, strict=True)
+            ):
+                fits.append(cid)
+        # One customer fits (under the payer's legal form, when it gives one): nearly as good as
+        # the name cut short; several share the evidence.
+        same_form = [cid for cid in fits if form_factor(cid) == 1.0]
+        score = 0.85 if len(same_form or fits) == 1 else 0.4
+        for cid in fits:
+            offer(cid, score * form_factor(cid), NameMatchKind.PREFIX)
 
     def _fuzzy_candidates(self, comp: str) -> Iterable[tuple[str, str]]:
         try:
