@@ -289,3 +289,20 @@ def test_words_that_look_like_an_iban_do_not_hide_the_label_after_them() -> None
     index = DocumentIndex.build([("I4", "0117680", None, "C2")])
     assert find_references("factuur 012/sb83 Ihre Bestellnr. 117680", index) == ()
     assert [h.item_id for h in find_references("factuur sb83 Rechnung 117680", index)] == ["I4"]
+
+
+def test_the_invoicee_a_parent_names_identifies_the_subsidiary() -> None:
+    import attrs
+
+    from o2c.statement import RemittanceDocument
+
+    # A parent (unknown) pays a subsidiary's 2500.00 without a usable number: the customer
+    # the documents were issued to, named in the structured remittance, is the evidence.
+    items = [i for i in ITEMS if i.item_id != "I2"]
+    base = pay("P1", "5000.00", name="Holding Group SE")
+    [plain] = decide([base], items)
+    doc = RemittanceDocument(number="X-1", invoicee_name="Vega Furniture B.V.")
+    [r] = decide([attrs.evolve(base, documents=(doc,))], items)
+    assert plain.decision is not Decision.AUTO
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I1"])
+    assert any("Vega Furniture B.V." in line for line in r.explanation)

@@ -503,7 +503,10 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
             else "is known"
         )
         offer(ctx.accounts[account], 1.0, f"payer account {payment.payer_account} {how}")
-    for name in (payment.payer_name, payment.ultimate_payer_name):
+    invoicees = tuple(dict.fromkeys(d.invoicee_name for d in payment.documents if d.invoicee_name))
+    for name in (payment.payer_name, payment.ultimate_payer_name, *invoicees):
+        # The payer, the party it paid for, and the parties the documents were issued to (a
+        # parent paying for its subsidiaries names them in camt ``Invcee``).
         if not name:
             continue
         matches = ctx.name_cache.get(name)
