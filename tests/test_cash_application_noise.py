@@ -306,3 +306,22 @@ def test_the_invoicee_a_parent_names_identifies_the_subsidiary() -> None:
     assert plain.decision is not Decision.AUTO
     assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I1"])
     assert any("Vega Furniture B.V." in line for line in r.explanation)
+
+
+@pytest.mark.parametrize(
+    ("text", "posted"),
+    [
+        ("Rechnungen INV-2026-100101, INV-2026-10012; INV-2026-100103", True),  # dropped digit
+        ("Rechnungen INV-2026-100101, INV-2026-100120; INV-2026-100103", True),  # transposed
+        ("Rechnungen INV-2026-100101, INV-2026-109999; INV-2026-100103", False),  # another number
+    ],
+)
+def test_a_list_with_one_misspelt_number_is_completed_by_the_amount(
+    text: str, posted: bool
+) -> None:
+    # L1 + L3 named, L2 misspelt; the rest of the payment is exactly L2.
+    [r] = decide([pay("P1", "1683.22", name="Vega Furniture", reference=text)], LIST_ITEMS)
+    assert (r.decision is Decision.AUTO) is posted
+    if posted:
+        assert sorted(a.item_id for a in r.allocations) == ["L1", "L2", "L3"]
+        assert any("is one edit from INV-2026-100102" in line for line in r.explanation)

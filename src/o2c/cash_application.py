@@ -1193,6 +1193,34 @@ def _cut_list(
     ]
 
 
+def _misspelt(
+    items: Sequence[_Item], text: str, hits: Sequence[ReferenceHit], ctx: _Context
+) -> str:
+    """How ``text`` misspells every one of ``items`` (one edit each), or ``""``.
+
+    The reference-like strings the hits do not explain are compared with the items' numbers.
+    """
+    rest = text
+    for h in hits:
+        rest = rest.replace(h.text.upper(), " | ")
+    strings = reference_strings(rest, min_digits=4)
+    notes = []
+    for item in items:
+        spelt = next(
+            (
+                s
+                for s in strings
+                for k in ctx.documents.keys_of.get(item.item_id, ())
+                if len(k) >= 5 and within_one_edit(s, k)
+            ),
+            None,
+        )
+        if spelt is None:
+            return ""
+        notes.append(f"{spelt!r} is one edit from {item.document_number}")
+    return "; ".join(notes)
+
+
 def _unnamed_rest(
     named: Sequence[_Item], rest: int, payment: Payment, ctx: _Context
 ) -> list[tuple[_Item, int]]:
@@ -1488,17 +1516,22 @@ def _named_subsets(
                     (i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)
                 ]
                 with_rest += [(i, _Fit(o, o, [], 1.0, "")) for i, o in extra]
+                typos = _misspelt([i for i, _ in extra], text, chits, ctx)
                 hyps.append(
                     _Hyp(
                         with_rest,
                         0,
-                        on_account.confidence,
+                        # The rest is the open amount of documents the text misspells: named
+                        # after all, and confirmed by the amount.
+                        _ref_confidence(strength, 0.97, c_score, contra) - 0.02
+                        if typos
+                        else on_account.confidence,
                         [
                             ref_note,
                             cust,
                             "the rest is exactly the open amount of "
                             + ", ".join(i.item_id for i, _ in extra)
-                            + " (not named)",
+                            + (f" ({typos})" if typos else " (not named)"),
                         ],
                     )
                 )
