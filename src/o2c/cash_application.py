@@ -392,8 +392,8 @@ class _Context:
     name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
     #: Accounts learnt in this batch (not given in the customer profiles).
     learned: set[str] = attrs.Factory(set)
-    #: The shapes of the open documents' keys (computed when first needed).
-    document_shapes: frozenset[str] | None = None
+    #: Per customer, the shapes of its open documents' keys (computed when first needed).
+    document_shapes: dict[str, frozenset[str]] = attrs.Factory(dict)
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -1042,7 +1042,7 @@ def _names_another_document(
     """Why ``text`` names a document other than the items of ``hyp`` (empty when it does not).
 
     A text that names a settled document of the payment's amount (a duplicate payment), or a
-    number shaped like the open documents' numbers (same letters, same count of digits) that
+    number shaped like the customer's document numbers (same letters, same count of digits) that
     names no open item and is neither part of nor one edit from the hypothesis' documents (a
     settled document or one that is not open), was written for another document.
     """
@@ -1060,10 +1060,16 @@ def _names_another_document(
     strings = reference_strings(rest, min_digits=5)
     if not strings:
         return ""
-    shapes = ctx.document_shapes
+    customer = next(iter(hyp.fits))[0].customer_id
+    shapes = ctx.document_shapes.get(customer)
     if shapes is None:
-        shapes = frozenset(_shape(k) for keys in ctx.documents.keys_of.values() for k in keys)
-        ctx.document_shapes = shapes
+        # The shapes of the customer's document numbers (one numbering scheme or a few).
+        shapes = frozenset(
+            _shape(k)
+            for i in ctx.by_customer.get(customer, ())
+            for k in ctx.documents.keys_of.get(i.item_id, ())
+        )
+        ctx.document_shapes[customer] = shapes
     keys = [k for i in hyp.key for k in ctx.documents.keys_of.get(i, ())]
     for s in strings:
         # A garbled spelling of the hypothesis' own number (a part of it, or one edit away)
