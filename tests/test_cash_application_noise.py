@@ -325,3 +325,114 @@ def test_a_list_with_one_misspelt_number_is_completed_by_the_amount(
     if posted:
         assert sorted(a.item_id for a in r.allocations) == ["L1", "L2", "L3"]
         assert any("is one edit from INV-2026-100102" in line for line in r.explanation)
+
+
+def _synthetic_world(seed: int) -> cashapp_noise.World:
+    """A small world in the public set's shape: customers, invoices, payments and truth."""
+    from decimal import Decimal
+
+    from o2c.fx import InMemoryRates
+    from o2c.terms import DiscountOffer
+
+    rng = random.Random(seed)
+    words = ["Alpen", "Baltic", "Cedar", "Falcon", "Harbor", "Iron", "Polar", "Vega"]
+    trades = ["Steel", "Foods", "Tools", "Paper", "Motors", "Optics"]
+    forms = ["GmbH", "AG", "Ltd.", "S.L.", "Oy", "B.V.", "Inc."]
+    customers = [
+        CustomerProfile(f"C{k:02d}", f"{rng.choice(words)} {rng.choice(trades)} {forms[k % 7]}")
+        for k in range(12)
+    ]
+    styles = ["INV-2026-{n}", "0{n}", "26/{n}"]
+    items: list[OpenItem] = []
+    numbers = rng.sample(range(100_000, 130_000), 120)
+    for k, n in enumerate(numbers):
+        cid = customers[k % 12].customer_id
+        code = "USD" if k % 12 == 5 else "EUR"
+        amount = Decimal(rng.choice([rng.randint(5_000, 900_000), 100_000, 250_000])).scaleb(-2)
+        value = money(amount, code)
+        offers = ()
+        if k % 4 == 0:
+            offers = (
+                DiscountOffer(
+                    deadline=DAY + dt.timedelta(days=10),
+                    amount=money((amount / 50).quantize(Decimal("0.01")), code),
+                ),
+            )
+        items.append(
+            OpenItem(
+                item_id=ItemId(f"I{k:04d}"),
+                customer_id=CustomerId(cid),
+                kind=ItemKind.INVOICE,
+                document_number=styles[k % 3].format(n=n),
+                document_date=DAY,
+                due_date=DAY + dt.timedelta(days=30),
+                original_amount=value,
+                open_amount=value,
+                discounts=offers,
+            )
+        )
+    names = {c.customer_id: c.name for c in customers}
+    payments: dict[str, Payment] = {}
+    truth: dict[str, dict[str, Decimal]] = {}
+    scenario: dict[str, str] = {}
+    by_customer: dict[str, list[OpenItem]] = {}
+    for i in items:
+        by_customer.setdefault(i.customer_id, []).append(i)
+    for k, i in enumerate(items[:60]):
+        pid = f"P{k:04d}"
+        payments[pid] = Payment(
+            payment_id=pid,
+            value_date=DAY + dt.timedelta(days=20),
+            amount=i.open_amount,
+            payer_name=names[i.customer_id],
+            payer_account=f"DE{k:020d}",
+            reference=i.document_number,
+        )
+        truth[pid] = {i.item_id: i.open_amount.amount}
+        scenario[pid] = "exact_ref"
+    for k, its in enumerate(by_customer.values()):
+        group = its[6:9]
+        pid = f"M{k:04d}"
+        total = sum((i.open_amount.amount for i in group), Decimal(0))
+        payments[pid] = Payment(
+            payment_id=pid,
+            value_date=DAY + dt.timedelta(days=20),
+            amount=money(total, group[0].open_amount.currency),
+            payer_name=names[group[0].customer_id],
+            remittance_info=", ".join(i.document_number for i in group),
+        )
+        truth[pid] = {i.item_id: i.open_amount.amount for i in group}
+        scenario[pid] = "combined_with_refs"
+    rates = InMemoryRates.from_rows(
+        [
+            {
+                "date": (DAY + dt.timedelta(days=d)).isoformat(),
+                "base": "EUR",
+                "quote": "USD",
+                "rate": "1.0850",
+            }
+            for d in range(60)
+        ],
+        pivot="EUR",
+    )
+    return cashapp_noise.World(items, customers, payments, truth, scenario, rates)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_kind_of_noise_leads_to_a_wrong_posting(seed: int) -> None:
+    """Every noise kind of the generator, on a small synthetic world: posted means right."""
+    world = _synthetic_world(seed)
+    kinds = cashapp_noise.variants(world, seed=seed, n=6)
+    assert len({v.kind for v in kinds}) >= 20
+    posted = 0
+    for v in kinds:
+        results = match_payments(
+            v.payments,
+            cashapp_noise.open_items_for(world, v),
+            customers=world.customers,
+            rates=world.rates,  # type: ignore[arg-type]
+        )
+        counts = cashapp_noise.score(results, v.truth)
+        assert counts["wrong"] == 0, v.kind
+        posted += counts["ok"]
+    assert posted > 60  # the noise is survivable, not only refused
