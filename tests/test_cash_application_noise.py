@@ -436,3 +436,14 @@ def test_no_kind_of_noise_leads_to_a_wrong_posting(seed: int) -> None:
         assert counts["wrong"] == 0, v.kind
         posted += counts["ok"]
     assert posted > 60  # the noise is survivable, not only refused
+
+
+def test_one_named_and_one_misspelt_document_are_posted_together() -> None:
+    # L1 named, L4 misspelt (transposed digits); the payment is exactly both.
+    text = "Re: INV-2026-100101 / INV-2026-100140"
+    [r] = decide([pay("P1", "1918.62", name="Vega Furniture", reference=text)], LIST_ITEMS)
+    assert (r.decision, sorted(a.item_id for a in r.allocations)) == (Decision.AUTO, ["L1", "L4"])
+    # A number two edits away is no spelling of L4: a person decides.
+    text = "Re: INV-2026-100101 / INV-2026-100410"
+    [r] = decide([pay("P1", "1918.62", name="Vega Furniture", reference=text)], LIST_ITEMS)
+    assert r.decision is not Decision.AUTO

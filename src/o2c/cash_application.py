@@ -849,11 +849,19 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 if _unresolved_numbers(text, hits):
                     # The text names something else too (a cut-off or unknown number): the
                     # surplus may belong to it.
+                    named_conf = _ref_confidence(h.strength, 0.97, c_score, contra) - 0.02
                     hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
                     hyp.evidence.append("the text has other numbers that name no open item")
                     for other in unnamed:
-                        # Still a tie with money on account: a first subset found is no proof.
-                        other.confidence = min(other.confidence, hyp.confidence)
+                        extra = [i for i, _ in other.fits if i is not item]
+                        typos = _misspelt(extra, text, hits, ctx)
+                        if typos:
+                            # The rest is documents the text misspells: named after all.
+                            other.confidence = named_conf
+                            other.evidence[-1] += f" ({typos})"
+                        else:
+                            # Still a tie with money on account: a first subset is no proof.
+                            other.confidence = min(other.confidence, hyp.confidence)
             if rate == 1 and len(live_hits) == 1 and 0 < amount < ctx.remaining[item.item_id]:
                 hyps.extend(_netted_credit_memo(hyp, item, amount, ctx))
         # Several named items.
