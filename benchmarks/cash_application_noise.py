@@ -8,7 +8,9 @@ third-party payers, other names, wrapped and truncated lists, another currency, 
 of several invoices, duplicates, invoices already paid).  Each batch is matched together with the
 public payments that do not touch its items (so payer accounts are learnt as in a real run), and
 only the derived payments are scored: the auto-match rate (right auto-applications / payments
-that should be applied), the precision of the auto-applications and the wrong ones.
+that should be applied), the precision of the auto-applications and the wrong ones (for kinds
+where nothing should be applied, ``wrong`` is the figure that counts).  ``--alone`` matches each
+kind's payments alone (no accounts learnt from the rest of the batch).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ sys.path.insert(0, str(ROOT))
 from tests.cashapp_noise import DEFAULT_BENCH, load_world, open_items_for, score, variants  # noqa: E402
 
 from o2c.cash_application import match_payments  # noqa: E402
+
+
+def _ratio(part: int, whole: int) -> str:
+    """``part / whole`` as a percentage, ``-`` when nothing was counted."""
+    return f"{part / whole:.1%}" if whole else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,11 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         c = score(mine, v.truth)
         for key in total:
             total[key] += c[key]
-        rate = c["ok"] / max(c["matchable"], 1)
-        prec = c["ok"] / max(c["auto"], 1)
         print(
             f"{v.kind:16} {c['n']:5} {c['matchable']:6} {c['ok']:5} {c['wrong']:6} "
-            f"{rate:7.1%} {prec:7.1%}"
+            f"{_ratio(c['ok'], c['matchable']):>7} {_ratio(c['ok'], c['auto']):>7}"
         )
         if args.show:
             for r in mine:
@@ -83,11 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"text={p.remittance_info!r} | {' / '.join(r.explanation)[:300]}"
                 )
     elapsed = time.perf_counter() - started
-    rate = total["ok"] / max(total["matchable"], 1)
-    prec = total["ok"] / max(total["auto"], 1)
     print(
         f"{'ALL':16} {total['n']:5} {total['matchable']:6} {total['ok']:5} {total['wrong']:6} "
-        f"{rate:7.1%} {prec:7.1%}"
+        f"{_ratio(total['ok'], total['matchable']):>7} {_ratio(total['ok'], total['auto']):>7}"
     )
     print(f"{paid} payments matched in {elapsed:.1f} s ({paid / elapsed:,.0f} payments/s)")
     return 0
