@@ -415,6 +415,15 @@ def variants(world: World, *, seed: int = 7, n: int = 150) -> list[Variant]:
     out.append(_ref_in_name(world, rng, n))
     out.append(_lookalikes(world, rng, n))
     out.append(_typo_collisions(world, rng, n))
+    out.append(
+        _text_kind(
+            "split_fields",
+            world,
+            rng,
+            n,
+            lambda i, p, r: _split(f"Payment of invoice {i.document_number} thank you", r),
+        )
+    )
     del items
     return out
 
@@ -748,3 +757,10 @@ def _typo_collisions(world: World, rng: random.Random, n: int) -> Variant:
         v.payments.append(q)
         v.truth[q.payment_id] = {item.item_id: item.open_amount.amount}
     return v
+
+
+def _split(text: str, rng: random.Random) -> dict[str, object]:
+    """The text split between the reference and the free text inside the number."""
+    digits = [k for k, ch in enumerate(text) if ch.isdigit()]
+    cut = rng.choice(digits[2:-1])
+    return {"reference": text[:cut], "remittance_info": text[cut:]}

@@ -447,3 +447,23 @@ def test_one_named_and_one_misspelt_document_are_posted_together() -> None:
     text = "Re: INV-2026-100101 / INV-2026-100410"
     [r] = decide([pay("P1", "1918.62", name="Vega Furniture", reference=text)], LIST_ITEMS)
     assert r.decision is not Decision.AUTO
+
+
+def test_a_number_split_between_the_reference_and_the_text_is_read_whole() -> None:
+    # Round amount, payer known only by initials: only a full reference posts it.
+    split = Payment(
+        payment_id="P1",
+        value_date=DAY + dt.timedelta(days=5),
+        amount=money("5000.00", "EUR"),
+        payer_name="VF",
+        reference="Payment of invoice INV-2026-108",
+        remittance_info="652 thank you",
+    )
+    [r] = decide([split], ITEMS)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+    assert "names I2" in r.explanation[0]
+    # Fields that end and start with separators are not glued.
+    import attrs
+
+    [r] = decide([attrs.evolve(split, remittance_info=" thank you 652")], ITEMS)
+    assert r.decision is not Decision.AUTO

@@ -1939,6 +1939,12 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
         found.extend(find_references(payment.creditor_reference, ctx.documents))
     text = " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
     found.extend(find_references(text, ctx.documents))
+    ref, info = payment.reference, payment.remittance_info
+    if ref[-1:].isalnum() and info[:1].isalnum():
+        # A fixed-width field may end inside a number that the next one continues
+        # ("... INV-2026-124" + "803 thank you"): read the two fields glued as well.
+        seen = {h.item_id for h in found}
+        found.extend(h for h in find_references(ref + info, ctx.documents) if h.item_id not in seen)
     if not found and sum(ch.isdigit() for ch in payment.payer_name) >= 5:
         # Some banks put the payer's reference into the name field.
         found.extend(find_references(payment.payer_name, ctx.documents))
