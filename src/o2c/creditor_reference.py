@@ -136,8 +136,23 @@ def from_document_number(number: str) -> str:
     Raises:
         ValidationError: when the number has no letter or digit at all.
     """
-    text = _NOT_BODY.sub("", number.upper())
-    return create(text[-MAX_BODY:])
+    # One pass (the same result as ``create(text[-MAX_BODY:])``): ``text`` holds only letters
+    # and digits already, so the separators ``create`` and ``check_digits`` drop are gone.
+    if number.isascii():
+        text = number.translate(_ASCII_BODY)[-MAX_BODY:]
+    else:
+        text = _NOT_BODY.sub("", number.upper())[-MAX_BODY:]
+    if not text:
+        raise ValidationError(
+            f"reference body {text!r} must be 1 to {MAX_BODY} letters or digits",
+            field="reference",
+            value=text,
+        )
+    # ``text + "RF00"`` in ISO 7064 digits: R=27, F=15.
+    return f"RF{98 - int(text.translate(_LETTERS) + '271500') % 97:02d}{text}"
 
 
 _NOT_BODY = re.compile(r"[^0-9A-Z]")
+#: For ASCII text: letters upper-cased, digits kept, everything else dropped (as ``_NOT_BODY``
+#: after ``upper()``, in one step).
+_ASCII_BODY = {c: (chr(c).upper() if chr(c).isalnum() else None) for c in range(128)}
