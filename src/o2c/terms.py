@@ -1837,7 +1837,8 @@ def _simple_schedule(
     """
     try:
         due_dates: list[dt.date] = []
-        for due, chained in zip(plan.due, plan.chained, strict=True):
+        # Plan tuples have one entry per line (no strict zip: its keyword costs more here).
+        for due, chained in zip(plan.due, plan.chained):  # noqa: B905
             due_dates.append(_moved(due_dates[-1] if chained else baseline, due))
         deadlines = [_moved(baseline, when) for _number, _percent, when in plan.tiers]
     except (OverflowError, ValueError):
@@ -1861,7 +1862,7 @@ def _simple_schedule(
     for i, part in enumerate(amounts):
         whole = Money(part, cur)  # the instalment, and the base of its discounts
         offers = []
-        for (number, percent, _when), deadline in zip(plan.tiers, deadlines, strict=True):
+        for (number, percent, _when), deadline in zip(plan.tiers, deadlines):  # noqa: B905
             # Never more than the instalment itself (nor below zero).
             discount = max(zero, min(to_step(part * percent / _HUNDRED), part))
             offers.append(
