@@ -1088,13 +1088,16 @@ class _Line:
 class _Ctx:
     __slots__ = (
         "compound_raw",
+        "decimal_mode",
         "epd",
         "global_rounded",
         "method",
         "mode",
         "per_line",
         "per_unit",
+        "pow10",
         "q",
+        "simple_global",
         "step",
         "zero",
     )
@@ -1104,11 +1107,21 @@ class _Ctx:
         self.mode = policy.rounding.rounding
         #: Rounds a Decimal to ``step`` under ``mode`` (the step inspected once).
         self.q = rounder(self.step, self.mode)
+        #: Whether ``step`` is a power of ten: ``q(x)`` is then ``x.quantize(step, decimal_mode,
+        #: CONTEXT)``, which a hot loop may call directly.
+        self.pow10 = self.step.as_tuple().digits == (1,)
+        self.decimal_mode = self.mode.value
         #: Zero with the step's exponent (0.00 in EUR).
         self.zero = _ZERO * self.step
         self.per_line = policy.method is not RoundingMethod.GLOBAL
         self.per_unit = policy.method is RoundingMethod.PER_UNIT
         self.global_rounded = policy.global_base is GlobalBase.ROUNDED_LINES
+        #: EN 16931 global rounding on rounded line nets, jurisdictions apart (the fast path's).
+        self.simple_global = (
+            policy.method is RoundingMethod.GLOBAL
+            and self.global_rounded
+            and policy.jurisdictions is JurisdictionRounding.SEPARATE
+        )
         self.compound_raw = policy.compound_base is CompoundBase.RAW
         self.method = policy.included
         self.epd = None if epd is None else _ONE - epd / _HUNDRED
@@ -1460,14 +1473,7 @@ def _compute(
 ) -> TaxResult:
     code = cur.code
     ctx = _ctx_for(policy, code, epd)
-    if (
-        _FAST_PATH
-        and not charges
-        and epd is None
-        and policy.method is RoundingMethod.GLOBAL
-        and policy.global_base is GlobalBase.ROUNDED_LINES
-        and policy.jurisdictions is JurisdictionRounding.SEPARATE
-    ):
+    if _FAST_PATH and not charges and epd is None and ctx.simple_global:
         quick = _compute_simple(lines, cur, policy, ctx)
         if quick is not None:
             return quick
@@ -1548,6 +1554,9 @@ def _compute_simple(
     The common case, done on Decimals in one pass; ``None`` when a line needs the general path.
     """
     q = ctx.q
+    # q(amount), inlined for a power-of-ten step (the usual minor unit).
+    step = ctx.step if ctx.pow10 else None
+    mode = ctx.decimal_mode
     zero = ctx.zero
     rows: list[_Row] = []
     append = rows.append
@@ -1567,7 +1576,7 @@ def _compute_simple(
         amount = price.amount * line.quantity
         if line.discount_percent:
             amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
-        net = q(amount)
+        net = q(amount) if step is None else amount.quantize(step, mode, CONTEXT)
         line_total += net
         key = id(plan)
         entry = sums.get(key)
