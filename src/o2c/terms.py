@@ -1749,6 +1749,8 @@ class _TermsPlan:
     balance_index: int
     #: Per tier: its number, percent and deadline (a timedelta or steps from the baseline).
     tiers: tuple[tuple[int, Decimal, dt.timedelta | tuple[DateStep, ...]], ...]
+    #: Whether the terms' tiers are invoice-level offers (``DiscountScope.INVOICE``, some tier).
+    invoice_offers: bool = False
 
 
 _TERMS_PLANS: dict[int, tuple[PaymentTerms, _TermsPlan | None]] = {}
@@ -1801,6 +1803,7 @@ def _make_terms_plan(terms: PaymentTerms) -> _TermsPlan | None:
             for number, tier in enumerate(terms.discounts, 1)
             if tier.percent is not None
         ),
+        invoice_offers=terms.discount_scope is DiscountScope.INVOICE and bool(terms.discounts),
     )
 
 
@@ -1863,8 +1866,12 @@ def _simple_schedule(
         whole = Money(part, cur)  # the instalment, and the base of its discounts
         offers = []
         for (number, percent, _when), deadline in zip(plan.tiers, deadlines):  # noqa: B905
-            # Never more than the instalment itself (nor below zero).
-            discount = max(zero, min(to_step(part * percent / _HUNDRED), part))
+            # Never more than the instalment itself (nor below zero): max(zero, min(d, part)).
+            discount = to_step(part * percent / _HUNDRED)
+            if discount > part:
+                discount = part
+            if discount <= zero:
+                discount = zero
             offers.append(
                 DiscountOffer(
                     deadline=deadline,
@@ -1884,7 +1891,7 @@ def _simple_schedule(
             )
         )
     invoice_offers: tuple[DiscountOffer, ...] = ()
-    if terms.discount_scope is DiscountScope.INVOICE and plan.tiers:
+    if plan.invoice_offers:
         # A single instalment (see _TermsPlan) of the whole total: the invoice's offers are the
         # instalment's.  With a step coarser than the minor unit, or a total written with
         # another exponent, the general path decides how the two differ.
