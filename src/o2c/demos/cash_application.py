@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from o2c.cash_application import CustomerProfile, Decision, apply, match_payments
 from o2c.demos import DemoContext
@@ -72,6 +73,8 @@ def _demo_ledger(today: dt.date) -> Ledger:
 
 
 def _entry(amount: str, currency: str, day: dt.date, payer: str, remittance: str) -> str:
+    """One camt.053 entry; ``remittance`` is XML, ``payer`` is text (escaped here)."""
+    payer = escape(payer)
     return (
         f'<Ntry><Amt Ccy="{currency}">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
         f"<Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>"
@@ -94,7 +97,7 @@ def statement_xml(items: list[OpenItem], names: dict[str, str], day: dt.date) ->
         paid = a.open_amount - discount
         strd = (
             f"<Strd><RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp>"
-            f"<Nb>{a.document_number}</Nb></RfrdDocInf><RfrdDocAmt>"
+            f"<Nb>{escape(a.document_number)}</Nb></RfrdDocInf><RfrdDocAmt>"
             f'<DuePyblAmt Ccy="{code}">{a.open_amount.amount}</DuePyblAmt>'
             f'<DscntApldAmt Ccy="{code}">{discount.amount}</DscntApldAmt>'
             f'<RmtdAmt Ccy="{code}">{paid.amount}</RmtdAmt></RfrdDocAmt></Strd>'
@@ -108,7 +111,7 @@ def statement_xml(items: list[OpenItem], names: dict[str, str], day: dt.date) ->
                 b.open_amount.currency.code,
                 day,
                 names.get(str(b.customer_id), "").upper(),
-                f"<Ustrd>Rechnung {b.document_number.lower()} vom 02.03.2026</Ustrd>",
+                f"<Ustrd>Rechnung {escape(b.document_number.lower())} vom 02.03.2026</Ustrd>",
             )
         )
     if len(invoices) > 3:
@@ -122,7 +125,7 @@ def statement_xml(items: list[OpenItem], names: dict[str, str], day: dt.date) ->
                     total.currency.code,
                     day,
                     names.get(str(c.customer_id), ""),
-                    f"<Ustrd>INV {c.document_number} / {d.document_number}</Ustrd>",
+                    f"<Ustrd>INV {escape(c.document_number)} / {escape(d.document_number)}</Ustrd>",
                 )
             )
     entries.append(

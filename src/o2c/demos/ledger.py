@@ -5,7 +5,8 @@ Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
 with :func:`o2c.ledger_invoice.record_invoice`; the sample invoices are recorded either way).
 Sets ``ctx.state["ledger"]``: the :class:`~o2c.ledger.Ledger` over
 :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the cash-application, aging and credit
-sections, and ``ctx.state["ledger_store"]``: that store.
+sections, ``ctx.state["ledger_store"]``: that store, and ``ctx.state["customers"]``: the
+:class:`~o2c.cash_application.CustomerProfile` of every customer in the ledger (name as billed).
 Every fact is recorded before ``ctx.today`` 12:00 UTC, so later sections can record after it.
 """
 
@@ -15,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
+from o2c.cash_application import CustomerProfile
 from o2c.demos import DemoContext
 from o2c.errors import O2CError, OverApplicationError
 from o2c.ledger import (
@@ -45,6 +47,20 @@ def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> Fact | None:
     if not isinstance(invoice, Invoice):
         return None
     return record_invoice(invoice, recorded_at=recorded_at)
+
+
+#: The names of the sample customers, as billed.
+_SAMPLE_NAMES = {"C-2002": "Example Trading Ltd", "C-3003": "Nordwind Logistik GmbH"}
+
+
+def _customers(invoice: Any) -> tuple[CustomerProfile, ...]:
+    """The customers the ledger holds, as cash application knows them."""
+    from o2c.invoice import Invoice
+
+    names = dict(_SAMPLE_NAMES)
+    if isinstance(invoice, Invoice):
+        names[invoice.customer.id] = invoice.customer.name
+    return tuple(CustomerProfile(cid, name) for cid, name in sorted(names.items()))
 
 
 def _m(value: Any) -> str:
@@ -224,3 +240,4 @@ def run(ctx: DemoContext) -> None:
     )
     ctx.state["ledger"] = ledger
     ctx.state["ledger_store"] = store
+    ctx.state["customers"] = _customers(ctx.state.get("invoice"))
