@@ -49,6 +49,7 @@ import attrs
 from moneyed import Currency, Money
 
 from o2c import creditor_reference
+from o2c._build import builder
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
 from o2c.money import (
     CONTEXT,
@@ -66,12 +67,11 @@ from o2c.tax import (
     Tax,
     TaxableLine,
     TaxCategory,
-    TaxGroup,
     TaxKind,
     TaxPolicy,
     TaxResult,
     compute,
-    flatten,
+    line_taxes,
 )
 from o2c.terms import DiscountBase, PaymentTerms, Schedule
 
@@ -171,10 +171,6 @@ def _discount(value: object) -> Decimal:
     return d
 
 
-def _taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
-    return flatten(value)
-
-
 def _is_money(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Money):
         raise InvalidInvoiceError(
@@ -194,7 +190,7 @@ class InvoiceLine:
     description: str = attrs.field(converter=_text)
     quantity: Decimal = attrs.field(converter=_quantity)
     unit_price: Money = attrs.field(validator=_is_money)
-    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=line_taxes)
     discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
     line_id: str | None = attrs.field(default=None, converter=_optional)
     #: The seller's item id (BT-155) and the unit of measure (UN/ECE Rec 20, BT-130).
@@ -299,18 +295,18 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
         if normal.as_tuple().digits == (1,):  # canonical power of ten (see o2c.tax)
             step = normal
         due = quantize_decimal(quantize_decimal(before_cash, step, cash.rounding), minor_unit(cur))
-    return InvoiceTotals(
-        currency=cur,
-        line_total=tax._line_total,
-        allowance_total=tax._allowance_total,
-        charge_total=tax._charge_total,
-        untaxed=untaxed,
-        tax_total=tax._tax_total,
-        total_with_tax=with_tax,
-        prepaid=prepaid,
-        rounding_amount=adjustment + (due - before_cash),
-        withholding_total=withholding,
-        amount_due=due,
+    return _new_totals(
+        cur,  # currency
+        tax._line_total,  # line_total
+        tax._allowance_total,  # allowance_total
+        tax._charge_total,  # charge_total
+        untaxed,  # untaxed
+        tax._tax_total,  # tax_total
+        with_tax,  # total_with_tax
+        prepaid,  # prepaid
+        adjustment + (due - before_cash),  # rounding_amount
+        withholding,  # withholding_total
+        due,  # amount_due
     )
 
 
@@ -369,6 +365,36 @@ def _exemption_tuple(value: Iterable[ExemptionCertificate]) -> tuple[ExemptionCe
     return tuple(value)
 
 
+def _check_inputs(
+    number: str, issue_date: object, lines: tuple[object, ...], delivery_date: object
+) -> None:
+    """The checks on an invoice's own inputs (currencies are checked where amounts meet)."""
+    if not number:
+        raise InvalidInvoiceError("an invoice needs a number (BT-1)", field="number", value=number)
+    if not isinstance(issue_date, dt.date):
+        raise InvalidInvoiceError(
+            f"issue_date={issue_date!r} must be a date", field="issue_date", value=issue_date
+        )
+    ids = []
+    for i, line in enumerate(lines):
+        if not isinstance(line, InvoiceLine):
+            raise InvalidInvoiceError(
+                f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
+            )
+        if line.line_id is not None:
+            ids.append(line.line_id)
+    if len(set(ids)) != len(ids):
+        raise InvalidInvoiceError(
+            f"line ids {ids} repeat: give each line its own id (BT-126)", field="lines", value=ids
+        )
+    if delivery_date is not None and not isinstance(delivery_date, dt.date):
+        raise InvalidInvoiceError(
+            f"delivery_date={delivery_date!r} must be a date",
+            field="delivery_date",
+            value=delivery_date,
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Invoice:
     """An invoice or credit memo with its computed taxes, totals and schedule.
@@ -402,31 +428,15 @@ class Invoice:
     schedule: Schedule | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not self.number:
-            raise InvalidInvoiceError(
-                "an invoice needs a number (BT-1)", field="number", value=self.number
-            )
-        if not isinstance(self.issue_date, dt.date):
-            raise InvalidInvoiceError(
-                f"issue_date={self.issue_date!r} must be a date",
-                field="issue_date",
-                value=self.issue_date,
-            )
+        _check_inputs(self.number, self.issue_date, self.lines, self.delivery_date)
         cur = self.currency
         code = cur.code
-        ids = []
         for i, line in enumerate(self.lines):
-            if not isinstance(line, InvoiceLine):
-                raise InvalidInvoiceError(
-                    f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
-                )
             price_currency = line.unit_price.currency
             if price_currency is not cur and price_currency != cur:
                 raise CurrencyMismatchError(
                     code, line.unit_price.currency.code, operation=f"invoice lines[{i}] in"
                 )
-            if line.line_id is not None:
-                ids.append(line.line_id)
         for i, charge in enumerate(self.charges):
             if charge.amount.currency != cur:
                 raise CurrencyMismatchError(
@@ -441,18 +451,6 @@ class Invoice:
         ):
             raise CurrencyMismatchError(
                 code, self.tax.currency.code, operation="store computed amounts of"
-            )
-        if len(set(ids)) != len(ids):
-            raise InvalidInvoiceError(
-                f"line ids {ids} repeat: give each line its own id (BT-126)",
-                field="lines",
-                value=ids,
-            )
-        if self.delivery_date is not None and not isinstance(self.delivery_date, dt.date):
-            raise InvalidInvoiceError(
-                f"delivery_date={self.delivery_date!r} must be a date",
-                field="delivery_date",
-                value=self.delivery_date,
             )
 
     # -- construction ------------------------------------------------------------------------
@@ -513,18 +511,21 @@ class Invoice:
         """
         cur = currency if isinstance(currency, Currency) else _currency(currency)
         policy = _DEFAULT_POLICY if policy is None else policy
+        number = _text(number)
+        lines = tuple(lines)
+        _check_inputs(number, issue_date, lines, delivery_date)
         refs = references
         if payment_reference and (refs is None or refs.payment_reference is None):
             generated = _payment_reference(number)
             if generated is not None:
                 refs = (
-                    References(payment_reference=generated)
+                    # An RF reference is already clean text: stored as it is.
+                    _new_references(None, None, generated, None)
                     if refs is None
                     else attrs.evolve(refs, payment_reference=generated)
                 )
         if refs is None:
             refs = _NO_REFERENCES
-        lines = tuple(lines)
         charges = tuple(charges)
         exemptions = tuple(exemptions)
         prepaid_amount = _ZERO if prepaid is None else prepaid.amount
@@ -551,25 +552,27 @@ class Invoice:
         )
         totals = _totals(tax, prepaid_amount, policy.cash_rounding)
         schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
-        return cls(
-            number=InvoiceNumber(number),
-            kind=kind,
-            customer=customer,
-            issue_date=issue_date,
-            currency=cur,
-            lines=lines,
-            charges=charges,
-            terms=terms,
-            delivery_date=delivery_date,
-            references=refs,
-            policy=policy,
-            prepaid=prepaid,
-            tax_base_discount_percent=epd,
-            exemptions=exemptions,
-            note=note,
-            tax=tax,
-            totals=totals,
-            schedule=schedule,
+        # Everything __init__ would convert or check has been, above and by compute() (the
+        # currency of every amount): stored as it is (see o2c._build).
+        return _new_invoice(
+            number,  # number
+            kind,  # kind
+            customer,  # customer
+            issue_date,  # issue_date
+            cur,  # currency
+            lines,  # lines
+            charges,  # charges
+            terms,  # terms
+            delivery_date,  # delivery_date
+            refs,  # references
+            policy,  # policy
+            prepaid,  # prepaid
+            epd,  # tax_base_discount_percent
+            exemptions,  # exemptions
+            note,  # note
+            tax,  # tax
+            totals,  # totals
+            schedule,  # schedule
         )
 
     def recompute(self) -> Invoice:
@@ -605,6 +608,12 @@ class Invoice:
     def due_date(self) -> dt.date | None:
         """The last instalment's due date (``None`` without a schedule)."""
         return None if self.schedule is None else self.schedule.due_date
+
+
+#: Positional, unchecked constructors for create() (see :mod:`o2c._build`).
+_new_invoice = builder(Invoice)
+_new_references = builder(References)
+_new_totals = builder(InvoiceTotals)
 
 
 def _currency(code: str) -> Currency:

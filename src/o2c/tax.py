@@ -41,6 +41,7 @@ from typing import Any, NewType, Protocol
 import attrs
 from moneyed import Currency, Money
 
+from o2c._build import builder
 from o2c.errors import CurrencyMismatchError, InvalidTaxError
 from o2c.money import (
     CONTEXT,
@@ -84,6 +85,7 @@ __all__ = [
     "TaxableLine",
     "compute",
     "flatten",
+    "line_taxes",
     "restate",
 ]
 
@@ -538,8 +540,31 @@ def _discount(value: object) -> Decimal:
     return d
 
 
-def _taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
-    return flatten(value)
+def line_taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
+    """A line's taxes: :func:`flatten`, as one shared tuple per combination of tax objects.
+
+    Lines that carry the same :class:`Tax` objects get the very same tuple, which lets the tax
+    engine group lines by identity; nothing else changes (the tuple holds the same objects).
+    Converter of ``taxes`` on :class:`TaxableLine` and :class:`o2c.invoice.InvoiceLine`.
+
+    >>> vat = Tax.vat("S19", "19")
+    >>> line_taxes([vat]) is line_taxes((vat,))
+    True
+    """
+    taxes = flatten(value)
+    # By the taxes' identities: the cached tuple keeps its taxes alive, so no other object can
+    # carry those ids while the entry exists.
+    key = tuple(map(id, taxes))
+    shared = _SHARED_TAXES.get(key)
+    if shared is not None:
+        return shared
+    if len(_SHARED_TAXES) >= 4096:
+        _SHARED_TAXES.clear()
+    _SHARED_TAXES[key] = taxes
+    return taxes
+
+
+_SHARED_TAXES: dict[tuple[int, ...], tuple[Tax, ...]] = {}
 
 
 def _money_field(field: str) -> Callable[[Any, Any, Any], None]:
@@ -563,7 +588,7 @@ class TaxableLine:
 
     quantity: Decimal = attrs.field(converter=_quantity)
     unit_price: Money = attrs.field(validator=_money_field("unit_price"))
-    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=line_taxes)
     discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
 
 
@@ -598,7 +623,7 @@ class AllowanceCharge:
     reason: str = ""
     reason_code: str | None = None
     taxes: tuple[Tax, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_taxes)
+        default=None, converter=attrs.converters.optional(line_taxes)
     )
 
     def __attrs_post_init__(self) -> None:
@@ -905,6 +930,10 @@ class TaxResult:
     ) -> TaxResult:
         """The same computation again under this result's policy (identical by construction)."""
         return compute(lines, self.currency, policy=self.policy, charges=charges, **options)
+
+
+#: ``TaxResult`` from every attribute, positionally, unchecked (see :mod:`o2c._build`).
+_new_tax_result = builder(TaxResult)
 
 
 def _row_raws(row: _Row) -> tuple[Decimal, ...]:
@@ -1560,16 +1589,11 @@ def _compute_simple(
     zero = ctx.zero
     rows: list[_Row] = []
     append = rows.append
+    # Net sums per tax tuple, by identity: lines share a few tuples (see line_taxes); equal
+    # tuples that are different objects get entries of their own and meet again per tax below.
     sums: dict[int, list[Any]] = {}
-    line_total = zero
-    exempt = zero
-    plans = _PLANS_BY_IDENTITY
     for index, line in enumerate(lines):
         taxes = line.taxes
-        hit = plans.get(id(taxes))  # _plan(taxes), inlined: the lookup is most of its cost
-        plan = hit[1] if hit is not None and hit[0] is taxes else _plan(taxes)
-        if not plan.simple:
-            return None
         price = line.unit_price
         if price.currency is not cur and price.currency != cur:
             raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
@@ -1577,18 +1601,23 @@ def _compute_simple(
         if line.discount_percent:
             amount = amount * (_HUNDRED - line.discount_percent) / _HUNDRED
         net = q(amount) if step is None else amount.quantize(step, mode, CONTEXT)
-        line_total += net
-        key = id(plan)
-        entry = sums.get(key)
+        entry = sums.get(id(taxes))
         if entry is None:
-            sums[key] = [plan, net]
+            sums[id(taxes)] = [taxes, net]
         else:
             entry[1] += net
-        if not plan.taxed:
-            exempt += net
-        append((index, None, net, net, zero, plan.taxes, None, None, None))
+        append((index, None, net, net, zero, taxes, None, None, None))
+    # Sums of rounded nets are exact (CONTEXT's precision), so the order of addition is free.
+    line_total = zero
+    exempt = zero
     accs: dict[str, list[Any]] = {}
-    for plan, net_sum in sums.values():
+    for taxes, net_sum in sums.values():
+        plan = _plan(taxes)
+        if not plan.simple:
+            return None
+        line_total += net_sum
+        if not plan.taxed:
+            exempt += net_sum
         # A plan has one factor per tax (no strict zip: its keyword costs more than the loop).
         for t, f in zip(plan.taxes, plan.factors):  # noqa: B905
             acc = accs.get(t.id)
@@ -1607,27 +1636,36 @@ def _compute_simple(
     tax_total = zero
     withholding = zero
     for t, base_sum, raw in accs.values():
-        base = q(base_sum)
-        amount = q(base * t.percent / _HUNDRED) if t.kind is _PERCENT_KIND else q(raw)
+        if step is None:
+            base = q(base_sum)
+            amount = q(base * t.percent / _HUNDRED) if t.kind is _PERCENT_KIND else q(raw)
+        else:
+            base = base_sum.quantize(step, mode, CONTEXT)
+            amount = (base * t.percent / _HUNDRED if t.kind is _PERCENT_KIND else raw).quantize(
+                step, mode, CONTEXT
+            )
         tax_rows.append((t, base, amount, raw))
         if t.withholding:
             withholding += amount
         else:
             tax_total += amount
-    return TaxResult(
-        currency=cur,
-        policy=policy,
-        rows=tuple(rows),
-        tax_rows=tuple(tax_rows),
-        line_count=len(rows),
-        line_total=line_total,
-        allowance_total=zero,
-        charge_total=zero,
-        untaxed=line_total,
-        tax_total=tax_total,
-        withholding_total=withholding,
-        rounding_adjustment=zero,
-        exempt_sales=exempt,
+    return _new_tax_result(
+        cur,  # currency
+        policy,  # policy
+        tuple(rows),  # rows
+        tuple(tax_rows),  # tax_rows
+        len(rows),  # line_count
+        line_total,  # line_total
+        zero,  # allowance_total
+        zero,  # charge_total
+        line_total,  # untaxed
+        tax_total,  # tax_total
+        withholding,  # withholding_total
+        zero,  # rounding_adjustment
+        exempt,  # exempt_sales
+        (),  # exemptions
+        (),  # notes
+        None,  # tax_base_discount_percent
     )
 
 

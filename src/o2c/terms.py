@@ -42,6 +42,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 from moneyed import Money
 
+from o2c._build import builder
 from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, roll
 from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError
 from o2c.money import (
@@ -1873,21 +1874,25 @@ def _simple_schedule(
             if discount <= zero:
                 discount = zero
             offers.append(
-                DiscountOffer(
-                    deadline=deadline,
-                    amount=Money(discount, cur),
-                    percent=percent,
-                    tier=number,
-                    base=whole,
-                    amount_due=Money(part - discount, cur),
+                _new_offer(
+                    deadline,  # deadline
+                    Money(discount, cur),  # amount
+                    percent,  # percent
+                    number,  # tier
+                    whole,  # base
+                    Money(part - discount, cur),  # amount_due
+                    None,  # untaxed_part
+                    None,  # tax_part
                 )
             )
         instalments.append(
-            Instalment(
-                number=i + 1,
-                due_date=due_dates[i],
-                amount=whole,
-                discounts=tuple(offers),
+            _new_instalment(
+                i + 1,  # number
+                due_dates[i],  # due_date
+                whole,  # amount
+                tuple(offers),  # discounts
+                None,  # untaxed
+                None,  # tax
             )
         )
     invoice_offers: tuple[DiscountOffer, ...] = ()
@@ -1898,15 +1903,24 @@ def _simple_schedule(
         if rounding.step is not None or amounts[0].compare_total(amount) != 0:
             return None
         invoice_offers = instalments[0].discounts
-    return Schedule(
-        terms=terms,
-        document_date=document_date,
-        baseline_date=baseline,
-        total=total,
-        instalments=tuple(instalments),
-        rounding=rounding,
-        discounts=invoice_offers,
+    return _new_schedule(
+        terms,  # terms
+        document_date,  # document_date
+        baseline,  # baseline_date
+        total,  # total
+        tuple(instalments),  # instalments
+        None,  # untaxed
+        None,  # tax
+        rounding,  # rounding
+        None,  # cash_rounding
+        invoice_offers,  # discounts
     )
+
+
+#: Positional, unchecked constructors for the fast path (see :mod:`o2c._build`).
+_new_offer = builder(DiscountOffer)
+_new_instalment = builder(Instalment)
+_new_schedule = builder(Schedule)
 
 
 def _sum_parts(offers: Sequence[DiscountOffer], cur: Any) -> tuple[Money | None, Money | None]:

@@ -1,0 +1,85 @@
+"""Objects from o2c's positional builders are the objects their classes' ``__init__`` makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+
+from o2c import invoice as invoice_module
+from o2c import tax as tax_module
+from o2c import terms as terms_module
+from o2c._build import builder
+from o2c.invoice import Invoice
+from tests.strategies import invoices
+
+
+@attrs.frozen
+class _Pair:
+    a: int
+    b: str = "x"
+
+
+def test_a_builder_stores_every_attribute_in_field_order() -> None:
+    new = builder(_Pair)
+    built = new(1, "y")
+    assert built == _Pair(a=1, b="y")
+    assert type(built) is _Pair
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.a = 2  # type: ignore[misc]
+
+
+def test_a_builder_refuses_classes_it_cannot_fill_completely() -> None:
+    @attrs.frozen(slots=False)
+    class NoSlots:
+        a: int
+
+    @attrs.frozen(cache_hash=True)
+    class CachedHash:
+        a: int
+
+    with pytest.raises(TypeError, match="slot"):
+        builder(NoSlots)
+    with pytest.raises(TypeError, match="slots outside"):
+        builder(CachedHash)
+
+
+def _same_as_init(value: Any) -> None:
+    """``value`` equals (and prints as) the object ``__init__`` builds from its attributes."""
+    again = attrs.evolve(value)  # runs __init__: converters, validators, post-init checks
+    assert again == value
+    assert repr(again) == repr(value)
+    for field in attrs.fields(type(value)):
+        assert getattr(again, field.name) == getattr(value, field.name), field.name
+
+
+@given(invoices(max_lines=4))
+def test_invoices_built_by_the_fast_paths_pass_their_constructors(inv: Any) -> None:
+    assert isinstance(inv, Invoice)
+    _same_as_init(inv)
+    _same_as_init(inv.tax)
+    _same_as_init(inv.totals)
+    _same_as_init(inv.references)
+    assert inv.schedule is not None
+    _same_as_init(inv.schedule)
+    for inst in inv.schedule.instalments:
+        _same_as_init(inst)
+        for offer in inst.discounts:
+            _same_as_init(offer)
+
+
+def test_the_builders_in_use_cover_their_classes() -> None:
+    # A field added to one of these classes must be passed by the fast path too: the builder's
+    # arity is the field count, so a call that forgets it fails at once.
+    for new, cls in [
+        (tax_module._new_tax_result, tax_module.TaxResult),
+        (invoice_module._new_invoice, Invoice),
+        (invoice_module._new_references, invoice_module.References),
+        (invoice_module._new_totals, invoice_module.InvoiceTotals),
+        (terms_module._new_offer, terms_module.DiscountOffer),
+        (terms_module._new_instalment, terms_module.Instalment),
+        (terms_module._new_schedule, terms_module.Schedule),
+    ]:
+        assert new.__code__.co_argcount == len(attrs.fields(cls)), cls.__name__
