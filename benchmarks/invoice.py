@@ -119,22 +119,31 @@ def without_terms() -> Decimal:
     return inv.totals.amount_due.amount
 
 
-def rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second of ``fn`` over about ``seconds`` (best of nine short rounds, so a
-    busy machine's pauses do not count)."""
-    best = 0.0
-    for _ in range(9):
-        n = 0
-        start = time.perf_counter()
-        deadline = start + seconds / 9
-        while True:
-            for _ in range(50):
-                fn()
-            n += 50
-            now = time.perf_counter()
-            if now >= deadline:
-                break
-        best = max(best, n / (now - start))
+def _round(fn: Callable[[], object], seconds: float) -> float:
+    """Calls per second of ``fn`` over one round of about ``seconds``."""
+    n = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(50):
+            fn()
+        n += 50
+        now = time.perf_counter()
+        if now >= deadline:
+            return n / (now - start)
+
+
+def rates(fns: list[Callable[[], object]], seconds: float, rounds: int = 15) -> list[float]:
+    """Calls per second of each of ``fns``, over about ``seconds`` each.
+
+    The functions take turns in short rounds and each keeps its best round, so a pause of a
+    shared machine (whose speed drifts by tens of percent from one second to the next) costs
+    every side alike instead of skewing a ratio.
+    """
+    best = [0.0] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            best[i] = max(best[i], _round(fn, seconds / rounds))
     return best
 
 
@@ -143,22 +152,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     args = parser.parse_args()
     assert with_o2c() == baseline(), (with_o2c(), baseline())
-    base = rate(baseline, args.seconds)
-    ours = rate(with_o2c, args.seconds)
+    base, ours = rates([baseline, with_o2c], args.seconds)
     print("10-line invoices, two VAT rates, global rounding, 2/10 net 30")
     print(f"  hand-written Decimal loop: {base:12,.0f} invoices/s")
     print(f"  o2c Invoice.create:        {ours:12,.0f} invoices/s")
     print(f"  ratio (loop / o2c):        {base / ours:12.2f}x   (aim: within 3x)")
     print("where the time goes (calls/s; ratio against the matching part of the loop):")
-    tax_loop = rate(baseline_tax, args.seconds / 2)
+    tax_loop, tax, without, terms_loop, terms = rates(
+        [baseline_tax, o2c_tax, without_terms, baseline_terms, o2c_terms], args.seconds / 2
+    )
     parts = [
-        ("o2c.tax.compute (tax engine)", rate(o2c_tax, args.seconds / 2), tax_loop),
-        ("Invoice.create without terms", rate(without_terms, args.seconds / 2), tax_loop),
-        (
-            "PaymentTerms.schedule (terms)",
-            rate(o2c_terms, args.seconds / 2),
-            rate(baseline_terms, args.seconds / 2),
-        ),
+        ("o2c.tax.compute (tax engine)", tax, tax_loop),
+        ("Invoice.create without terms", without, tax_loop),
+        ("PaymentTerms.schedule (terms)", terms, terms_loop),
     ]
     for label, calls, loop in parts:
         print(f"  {label:30} {calls:10,.0f}/s   loop {loop:10,.0f}/s   ratio {loop / calls:6.2f}x")

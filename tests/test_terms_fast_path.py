@@ -6,10 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from o2c.money import Rounding, RoundingPolicy, money
-from o2c.terms import PaymentTerms
-from tests.test_terms import _both_paths
+from o2c.money import Rounding, RoundingPolicy, from_minor, minor_units, money
+from o2c.terms import BaselineSource, PaymentTerms
+from tests.strategies import document_dates
+from tests.test_terms import SIMPLE_TERMS, _both_paths
 
 
 @pytest.mark.parametrize(
@@ -36,3 +39,54 @@ def test_fast_path_clamps_the_discount_like_the_general_path(
     assert fast == general
     assert repr(fast) == repr(general)
     assert str(fast.instalments[0].discounts[0].amount.amount) == discount
+
+
+@given(
+    st.sampled_from([*SIMPLE_TERMS, "net 30 baseline=eom", "2/10 net 30 ROG"]),
+    document_dates,
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+    st.integers(min_value=-5, max_value=10**9),
+    st.sampled_from([0, 1]),
+    st.sampled_from(list(Rounding)),
+    st.sampled_from([None, Decimal("0.05"), Decimal("1")]),
+)
+def test_the_invoice_entry_gives_the_schedule_or_leaves_it_to_schedule(
+    text: str,
+    day: dt.date,
+    code: str,
+    units: int,
+    extra_digit: int,
+    mode: Rounding,
+    step: Decimal | None,
+) -> None:
+    # Invoice.create asks _document_schedule first: it must answer what schedule() answers, or
+    # None (for terms not counted from the document date itself, or amounts schedule() refuses).
+    from o2c import terms as terms_module
+
+    terms = PaymentTerms.parse(text)
+    total = from_minor(units, code)
+    if extra_digit:  # one decimal more than the currency has: schedule() refuses it
+        total = money(total.amount + Decimal(1).scaleb(-minor_units(code) - 1), code)
+    rounding = RoundingPolicy(rounding=mode, step=step)
+    quick = terms_module._document_schedule(terms, day, total, rounding)
+    fast, general = _both_paths(terms, day, total, rounding=rounding)
+    assert fast == general
+    if terms.baseline is not BaselineSource.DOCUMENT or terms.baseline_rules:
+        assert quick is None
+    if units < 0 or extra_digit:
+        assert quick is None
+        assert isinstance(general, tuple)  # schedule() raises
+    if quick is not None:
+        assert quick == general
+        assert repr(quick) == repr(general)
+
+
+def test_the_invoice_entry_decides_the_common_terms() -> None:
+    from o2c import terms as terms_module
+
+    terms = PaymentTerms.parse("2/10 net 30")
+    day = dt.date(2026, 3, 2)
+    quick = terms_module._document_schedule(terms, day, money("1000.00", "EUR"), RoundingPolicy())
+    assert quick is not None
+    assert quick == terms.schedule(day, money("1000.00", "EUR"))
+    assert quick.instalments[0].discounts[0].amount == money("20.00", "EUR")

@@ -73,7 +73,7 @@ from o2c.tax import (
     compute,
     line_taxes,
 )
-from o2c.terms import DiscountBase, PaymentTerms, Schedule
+from o2c.terms import DiscountBase, PaymentTerms, Schedule, _document_schedule
 
 __all__ = [
     "Address",
@@ -329,9 +329,13 @@ def _schedule(
     delivery_date: dt.date | None,
     policy: TaxPolicy,
 ) -> Schedule | None:
-    due = totals.amount_due
-    if terms is None or due.amount < 0:
+    if terms is None or totals._amount_due < 0:
         return None
+    due = totals.amount_due
+    if policy.cash_rounding is None and terms.discount_base is DiscountBase.TOTAL:
+        quick = _document_schedule(terms, issue_date, due, policy.rounding)
+        if quick is not None:
+            return quick
     try:
         return terms.schedule(
             issue_date,

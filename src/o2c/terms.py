@@ -1752,6 +1752,8 @@ class _TermsPlan:
     tiers: tuple[tuple[int, Decimal, dt.timedelta | tuple[DateStep, ...]], ...]
     #: Whether the terms' tiers are invoice-level offers (``DiscountScope.INVOICE``, some tier).
     invoice_offers: bool = False
+    #: Whether the baseline is the document date itself (no baseline rules).
+    from_document: bool = False
 
 
 _TERMS_PLANS: dict[int, tuple[PaymentTerms, _TermsPlan | None]] = {}
@@ -1805,6 +1807,7 @@ def _make_terms_plan(terms: PaymentTerms) -> _TermsPlan | None:
             if tier.percent is not None
         ),
         invoice_offers=terms.discount_scope is DiscountScope.INVOICE and bool(terms.discounts),
+        from_document=terms.baseline is BaselineSource.DOCUMENT and not terms.baseline_rules,
     )
 
 
@@ -1824,6 +1827,27 @@ def _rounding_for(
         _ROUNDERS.clear()
     _ROUNDERS[(id(rounding), code)] = (rounding, to_step, zero)
     return to_step, zero
+
+
+def _document_schedule(
+    terms: PaymentTerms, document_date: dt.date, total: Money, rounding: RoundingPolicy
+) -> Schedule | None:
+    """``terms.schedule(document_date, total, rounding=rounding)`` when the fast path decides.
+
+    For invoices: terms counted from the document date itself, the discount on the total,
+    no cash rounding.  ``None`` when :meth:`PaymentTerms.schedule` must decide (other terms,
+    an amount it would refuse, a date it would report); the result is the one it gives.
+    """
+    if not _FAST_PATH:
+        return None
+    plan = _terms_plan(terms)
+    if plan is None or not plan.from_document:
+        return None
+    amount = total.amount
+    units = amount / minor_unit(total.currency.code)
+    if amount < 0 or units != units.to_integral_value():
+        return None
+    return _simple_schedule(terms, plan, document_date, total, document_date, rounding)
 
 
 def _simple_schedule(
