@@ -70,6 +70,7 @@ from o2c.tax import (
     TaxKind,
     TaxPolicy,
     TaxResult,
+    _computed,
     compute,
     line_taxes,
 )
@@ -545,15 +546,18 @@ class Invoice:
                     field="terms",
                     value=terms,
                 )
-        tax = compute(
-            lines,
-            cur,
-            policy=policy,
-            charges=charges,
-            exemptions=exemptions,
-            on=issue_date if exemptions else None,
-            tax_base_discount_percent=epd,
-        )
+        if exemptions or epd is not None:
+            tax = compute(
+                lines,
+                cur,
+                policy=policy,
+                charges=charges,
+                exemptions=exemptions,
+                on=issue_date if exemptions else None,
+                tax_base_discount_percent=epd,
+            )
+        else:  # compute() with nothing left for it to check
+            tax = _computed(lines, cur, policy, charges, None)
         totals = _totals(tax, prepaid_amount, policy.cash_rounding)
         schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
         # Everything __init__ would convert or check has been, above and by compute() (the

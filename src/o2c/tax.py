@@ -1411,6 +1411,17 @@ def compute(
                 field="tax_base_discount_percent",
                 value=epd,
             )
+    return _computed(lines, cur, policy, charges, epd)
+
+
+def _computed(
+    lines: Sequence[Taxable],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    epd: Decimal | None,
+) -> TaxResult:
+    """:func:`compute` once its arguments are checked (no exemption certificates)."""
     with decimal.localcontext(CONTEXT):
         return _compute(lines, cur, policy, charges, epd)
 
