@@ -65,3 +65,35 @@ def test_fast_path_rounds_line_nets_to_the_policy_step(
     fast, general = _both([line], "EUR", policy)
     assert fast == general
     assert str(fast.line_total.amount) == expected
+
+
+@given(documents())
+def test_lines_group_alike_whether_or_not_they_share_tax_objects(
+    doc: tuple[str, list[TaxableLine]],
+) -> None:
+    # Lines are grouped by the identity of their taxes tuple (line_taxes shares one per set of
+    # tax objects); equal taxes held in different objects must give the very same result.
+    code, lines = doc
+    copies = [
+        attrs.evolve(ln, taxes=[attrs.evolve(t) for t in ln.taxes]) for ln in lines
+    ]  # every line now has tax objects of its own
+    if any(ln.taxes for ln in lines):
+        assert all(
+            a.taxes is not b.taxes or not a.taxes for a, b in zip(lines, copies, strict=True)
+        )
+    shared = compute(lines, code)
+    separate = compute(copies, code)
+    assert shared == separate
+    assert repr(shared) == repr(separate)
+    assert shared.lines == separate.lines
+
+
+def test_line_taxes_shares_one_tuple_per_set_of_tax_objects() -> None:
+    from o2c.tax import Tax, line_taxes
+
+    vat, reduced = Tax.vat("S19", "19"), Tax.vat("S7", "7")
+    assert line_taxes([vat, reduced]) is line_taxes((vat, reduced))
+    assert line_taxes(line_taxes([vat])) is line_taxes([vat])  # idempotent
+    twin = Tax.vat("S19", "19")  # equal, another object
+    assert line_taxes([twin]) == line_taxes([vat])
+    assert line_taxes([twin])[0] is twin  # never swapped for an equal object
