@@ -1392,9 +1392,14 @@ def discount_earned(
     )
 
 
+def _off_step(amount: Decimal, step: Decimal) -> bool:
+    """Whether ``amount`` is not a whole number of ``step`` (more decimals than the currency)."""
+    units = amount / step
+    return units != units.to_integral_value()
+
+
 def _check_amount(value: Money, name: str, step: Decimal) -> None:
-    units = value.amount / step
-    if units != units.to_integral_value():
+    if _off_step(value.amount, step):
         raise InvalidTermsError(
             f"{name}={value.amount} {value.currency.code} has more decimals than the currency: "
             "quantize it first (o2c.money.quantize)",
@@ -1844,9 +1849,8 @@ def _document_schedule(
     if plan is None or not plan.from_document:
         return None
     amount = total.amount
-    units = amount / minor_unit(total.currency.code)
-    if amount < 0 or units != units.to_integral_value():
-        return None
+    if amount < 0 or _off_step(amount, minor_unit(total.currency.code)):
+        return None  # schedule() refuses these, with its own errors
     return _simple_schedule(terms, plan, document_date, total, document_date, rounding)
 
 
