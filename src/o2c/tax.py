@@ -545,7 +545,8 @@ def line_taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
 
     Lines that carry the same :class:`Tax` objects get the very same tuple, which lets the tax
     engine group lines by identity; nothing else changes (the tuple holds the same objects).
-    Converter of ``taxes`` on :class:`TaxableLine` and :class:`o2c.invoice.InvoiceLine`.
+    Converter of ``taxes`` on :class:`TaxableLine`, :class:`AllowanceCharge` and
+    :class:`o2c.invoice.InvoiceLine`.
 
     >>> vat = Tax.vat("S19", "19")
     >>> line_taxes([vat]) is line_taxes((vat,))
