@@ -4,20 +4,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
+# Every package the tests and the demo use, at the versions they were last tested with.  The
+# library itself keeps lower bounds only (pyproject.toml); `make lock` refreshes this file.
+LOCK := requirements-lock.txt
+PIP_VERSION := $(shell sed -n 's/^pip==//p' $(LOCK))
 
-.PHONY: test demo lint typecheck pytest bench clean
+.PHONY: test demo lint typecheck pytest bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "pip==$(PIP_VERSION)"
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(TEST_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	touch $(TEST_STAMP) $(DEMO_STAMP)
 
-$(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[demo]"
+$(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[demo]"
 	touch $(DEMO_STAMP)
+
+# Resolve the newest versions allowed by pyproject.toml in a throw-away environment and write
+# them to $(LOCK); run the tests afterwards before committing the new lock.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e ".[test,demo]"
+	.lock-venv/bin/python -m pip freeze --all --exclude-editable \
+	  | sed '/^o2c[= @]/d' | LC_ALL=C sort -f > $(LOCK)
+	rm -rf .lock-venv
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -38,4 +53,4 @@ bench: $(TEST_STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .lock-venv .pytest_cache .mypy_cache .ruff_cache .hypothesis build src/*.egg-info

@@ -312,7 +312,7 @@ def test_convert_refuses_a_provider_answering_another_pair() -> None:
         convert(money("1", "EUR"), "USD", D, Wrong())
 
 
-@given(moneys(max_units=10**15, min_units=-(10**15)), st.dates())
+@given(moneys(max_units=10**15 - 1, min_units=-(10**15 - 1)), st.dates())
 def test_same_currency_conversion_is_the_identity(amount: Money, on: dt.date) -> None:
     c = convert(amount, amount.currency.code, on, Refusing())
     assert c.amount == amount

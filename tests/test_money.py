@@ -16,6 +16,7 @@ from o2c.errors import (
     MoneyParseError,
     O2CError,
     UnknownCurrencyError,
+    ValidationError,
 )
 from o2c.money import (
     CashRounding,
@@ -339,12 +340,56 @@ LOCALES = {
         ("en_US", "USD", "-1234.5", "-$1,234.50"),
         ("en_IN", "INR", "1234567.891", "₹12,34,567.89"),
         ("ja_JP", "JPY", "1234.5", "￥1,235"),
-        ("fr_CH", "CHF", "1234.5", "1\u202f234,50\xa0CHF"),
         ("en_US", "KWD", "1.2345", "KWD1.235"),
     ],
 )
 def test_format_money_examples(locale: str, code: str, amount: str, text: str) -> None:
     assert format_money(money(amount, code), locale) == text
+
+
+@pytest.mark.parametrize("locale", ["fr_CH", "de_CH", "it_CH", "fr_FR", "de_DE", "en_US"])
+def test_format_money_groups_by_the_locales_own_marks(locale: str) -> None:
+    # Expectations come from babel's CLDR data, not from one CLDR version's output: Swiss
+    # locales group with a narrow no-break space in CLDR 46 and an apostrophe in CLDR 47.
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group, mark = get_group_symbol(locale=locale), get_decimal_symbol(locale=locale)
+    text = format_money(money("1234567.5", "CHF"), locale)
+    assert f"1{group}234{group}567{mark}50" in text
+    assert parse_money(text, "CHF", locale) == money("1234567.50", "CHF")
+
+
+@pytest.mark.parametrize("locale", ["fr_CH", "de_CH", "fr_FR"])
+@pytest.mark.parametrize("mark", ["'", "\u2019", "\u02bc", " ", "\u00a0", "\u202f"])
+def test_parse_money_reads_every_grouping_mark_people_type(locale: str, mark: str) -> None:
+    from babel.numbers import get_decimal_symbol
+
+    dec = get_decimal_symbol(locale=locale)
+    assert parse_money(f"1{mark}234{mark}567{dec}50 CHF", "CHF", locale).amount == Decimal(
+        "1234567.50"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("1'23'4.50", "de_CH"),  # marks in the wrong places
+        ("1 234.50", "en_US"),  # en_US groups with a comma only
+        ("1'234,50", "de_DE"),  # de_DE groups with a dot only
+        ("1'234'5.50", "fr_CH"),
+    ],
+)
+def test_lookalike_grouping_still_refuses_ambiguous_text(text: str, locale: str) -> None:
+    with pytest.raises(MoneyParseError):
+        parse_money(text, "CHF", locale)
+
+
+def test_unknown_locale_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_money("1.00", "EUR", "xx_NOPE")
+    assert info.value.field == "locale"
+    with pytest.raises(ValidationError):
+        format_money(money("1", "EUR"), "not a locale")
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))

@@ -20,7 +20,7 @@ from o2c.collections import (
 )
 from o2c.errors import MissingExtraError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import money
+from o2c.money import format_money, money
 from o2c.reminders import (
     InMemoryNotifier,
     available_languages,
@@ -104,7 +104,10 @@ def test_level_picks_the_wording() -> None:
 
 def test_other_locales_format_amounts_with_english_templates() -> None:
     fr = render_reminder(_notice(), locale="fr_FR")
-    assert fr.subject.startswith("Second reminder: 1\u202f466,61\xa0€")
+    # fr grouping changed between CLDR versions: expect whatever babel's data says
+    assert fr.subject.startswith(
+        "Second reminder: " + format_money(money("1466.61", "EUR"), "fr_FR")
+    )
     assert "10 janv. 2026" in fr.text
     assert available_languages() == ("de", "en")
 

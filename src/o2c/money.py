@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import decimal
 import enum
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -53,9 +54,13 @@ from o2c.errors import (
 )
 
 __all__ = [
+    "AMOUNT_FRACTION_DIGITS",
+    "AMOUNT_INTEGER_DIGITS",
     "CashRounding",
     "Currency",
     "Money",
+    "NUMBER_FRACTION_DIGITS",
+    "NUMBER_INTEGER_DIGITS",
     "RemainderPolicy",
     "Rounding",
     "RoundingPolicy",
@@ -63,6 +68,8 @@ __all__ = [
     "allocate_decimal",
     "cash_increment",
     "cash_round",
+    "check_amount",
+    "check_locale",
     "currency",
     "format_money",
     "from_minor",
@@ -89,6 +96,23 @@ CONTEXT = decimal.Context(
 )
 
 _ONE = Decimal(1)
+#: Longest text :func:`to_decimal` and :func:`parse_money` read (sign, 30 + 100 digits, marks).
+_MAX_NUMBER_TEXT = 160
+
+#: The documented limit on amounts, checked at every way in (:func:`money`, the bank-file
+#: readers, CSV and migration rows, terms interchange, the CLI): at most this many digits before
+#: the decimal point (999 trillion: ten times the largest invoice a sovereign has issued, and
+#: still exact as integer minor units of a 4-decimal currency in 64 bits) ...
+AMOUNT_INTEGER_DIGITS = 15
+#: ... and at most this many significant digits after it (trailing zeros do not count), enough
+#: for unit prices quoted in fractions of a cent.  Beyond either, :class:`InvalidAmountError`.
+AMOUNT_FRACTION_DIGITS = 10
+#: The looser bound on every other decimal o2c reads (rates, percentages, quantities, weights):
+#: digits before the point, and digits after it (room for the 60-digit precision of :data:`CONTEXT`
+#: below 1e-40, so a rate o2c computed itself passes).  It keeps every computation inside :data:`CONTEXT`, so
+#: no input can make o2c raise ``decimal.InvalidOperation`` or spend unbounded time.
+NUMBER_INTEGER_DIGITS = 30
+NUMBER_FRACTION_DIGITS = 100
 
 
 class Rounding(enum.Enum):
@@ -208,16 +232,26 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
             f"{field}={value!r} is a bool, not an amount", field=field, value=value
         )
     elif isinstance(value, int):
-        return Decimal(value)
+        if value.bit_length() > 128:
+            raise InvalidAmountError(
+                f"{field}={_shorten(value)} is out of range: o2c takes at most "
+                f"{NUMBER_INTEGER_DIGITS} digits before the decimal point",
+                field=field,
+                value=_shorten(value),
+            )
+        return _check_digits(Decimal(value), NUMBER_INTEGER_DIGITS, 0, field, value)
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            result = Decimal(value.strip().replace("_", ""))
+            if len(text) > _MAX_NUMBER_TEXT or not text.isascii():
+                raise decimal.InvalidOperation
+            result = Decimal(text.replace("_", ""))
         except decimal.InvalidOperation:
             raise InvalidAmountError(
-                f"{field}={value!r} is not a decimal number (use '.' as the decimal point, "
-                "or parse_money for localised text)",
+                f"{field}={_shorten(value)!r} is not a decimal number (use '.' as the decimal "
+                "point, or parse_money for localised text)",
                 field=field,
-                value=value,
+                value=_shorten(value),
             ) from None
     else:
         raise InvalidAmountError(
@@ -229,7 +263,65 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         raise InvalidAmountError(
             f"{field}={value!r} is not a finite number", field=field, value=value
         )
-    return result
+    return _check_digits(result, NUMBER_INTEGER_DIGITS, NUMBER_FRACTION_DIGITS, field, value)
+
+
+def _digits(value: Decimal) -> tuple[int, int]:
+    """Digits before the point and significant digits after it (trailing zeros not counted)."""
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    n = len(digits)
+    if exponent >= 0:
+        return (0 if digits == (0,) else n + exponent), 0
+    trailing = 0
+    while trailing < n and digits[n - 1 - trailing] == 0:
+        trailing += 1
+    fraction = max(0, -exponent - trailing)
+    return max(0, n + exponent), fraction
+
+
+def _check_digits(
+    value: Decimal, integer: int, fraction: int, field: str, shown: object
+) -> Decimal:
+    before, after = _digits(value)
+    if before > integer or after > fraction:
+        raise InvalidAmountError(
+            f"{field}={_shorten(shown)} is out of range: o2c takes at most {integer} digits "
+            f"before the decimal point and {fraction} after it",
+            field=field,
+            value=_shorten(shown),
+        )
+    return value
+
+
+def _shorten(value: object) -> object:
+    text = value if isinstance(value, str) else None
+    if text is not None and len(text) > 60:
+        return f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 180:
+        return f"an integer of {value.bit_length()} bits"
+    return value
+
+
+def check_amount(value: Decimal, *, field: str = "amount") -> Decimal:
+    """``value`` if it is a finite amount within the documented limit, else an error.
+
+    The limit is :data:`AMOUNT_INTEGER_DIGITS` digits before the decimal point and
+    :data:`AMOUNT_FRACTION_DIGITS` significant digits after it.
+
+    >>> check_amount(Decimal("999999999999999.99"))
+    Decimal('999999999999999.99')
+    >>> check_amount(Decimal("1E+15"), field="total")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.InvalidAmountError: total=1E+15 is out of range: o2c takes at most 15 digits ...
+
+    Raises:
+        InvalidAmountError: for NaN, infinities or an amount beyond the limit.
+    """
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return check_amount(to_decimal(value, field=field), field=field)
+    return _check_digits(value, AMOUNT_INTEGER_DIGITS, AMOUNT_FRACTION_DIGITS, field, value)
 
 
 def money(amount: str | int | Decimal, currency_code: str | Currency) -> Money:
@@ -237,13 +329,22 @@ def money(amount: str | int | Decimal, currency_code: str | Currency) -> Money:
 
     >>> money("12.50", "EUR")
     Money('12.50', 'EUR')
+    >>> money("1e20", "EUR")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.InvalidAmountError: amount=1E+20 is out of range: ...
 
     Raises:
         FloatNotAllowedError: for a ``float`` amount.
-        InvalidAmountError: for NaN, infinities, malformed text.
+        InvalidAmountError: for NaN, infinities, malformed text, or an amount beyond the limit
+            (:func:`check_amount`).
         UnknownCurrencyError: for an unknown currency code.
     """
-    return Money(to_decimal(amount), currency(currency_code))
+    value = to_decimal(amount)
+    return Money(
+        _check_digits(value, AMOUNT_INTEGER_DIGITS, AMOUNT_FRACTION_DIGITS, "amount", value),
+        currency(currency_code),
+    )
 
 
 def zero(currency_code: str | Currency) -> Money:
@@ -691,18 +792,41 @@ def format_money(
     >>> format_money(money("1234", "JPY"), "ja_JP")
     '￥1,234'
     """
+    check_locale(locale)
     rounded = quantize(value, rounding=rounding, step=step)
     digits = max(0, -int(rounded.amount.as_tuple().exponent))
     pattern = _currency_pattern(locale, digits)
-    return str(
+    group = _group_aliases(locale)[1]
+    # babel strips quoted literals ('...') from its output after grouping, so a locale that
+    # groups with an apostrophe (Swiss locales since CLDR 47) loses every pair of marks
+    # ("1'234'567" becomes "1234567").  o2c then formats without grouping and groups the
+    # integer digits itself, by the pattern's own group sizes.
+    text = str(
         pattern.apply(  # type: ignore[attr-defined]
             rounded.amount,
             locale,
             currency=value.currency.code,
             currency_digits=False,
             decimal_quantization=True,
+            group_separator="'" not in group,
         )
     )
+    if "'" in group:
+        sizes: tuple[int, int] = pattern.grouping  # type: ignore[attr-defined]
+        text = _INTEGER_DIGITS.sub(lambda m: _group_digits(m.group(), sizes, group), text, 1)
+    return text
+
+
+_INTEGER_DIGITS = re.compile(r"[0-9]+")
+
+
+def _group_digits(digits: str, sizes: tuple[int, int], mark: str) -> str:
+    """``digits`` grouped from the right: first group ``sizes[0]``, then ``sizes[1]``."""
+    size, groups = sizes[0], []
+    while len(digits) > size > 0:
+        groups.append(digits[-size:])
+        digits, size = digits[:-size], sizes[1]
+    return mark.join([digits, *reversed(groups)])
 
 
 @lru_cache(maxsize=512)
@@ -714,15 +838,88 @@ def _symbols(code: str, locale: str) -> tuple[str, ...]:
 
 
 _SPACES = "\u00a0\u202f\u2009 "
+#: Characters people type for one grouping mark: apostrophes (ASCII, right single quotation
+#: mark, modifier letter apostrophe) and spaces (regular, no-break, narrow no-break, thin).
+#: Where a locale groups with one of them, any of them is read as its grouping mark; none of
+#: them is ever a decimal mark, so accepting them makes nothing ambiguous.
+_GROUP_LOOKALIKES = "'\u2019\u02bc" + _SPACES
+
+
+@lru_cache(maxsize=256)
+def _group_aliases(locale: str) -> tuple[str, str]:
+    """(characters read as the grouping mark, the locale's own grouping mark)."""
+    from babel.numbers import get_group_symbol
+
+    group = get_group_symbol(locale=locale)
+    if group in _GROUP_LOOKALIKES:
+        return _GROUP_LOOKALIKES.replace(group, ""), group
+    return "", group
+
+
+def check_locale(locale: object) -> str:
+    """``locale`` if babel knows it (``"de_CH"``, ``"fr"``), else a :class:`ValidationError`.
+
+    >>> check_locale("xx_YY")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ValidationError: locale='xx_YY' is not a known locale: ...
+    """
+    if isinstance(locale, str) and _known_locale(locale):
+        return locale
+    raise ValidationError(
+        f"locale={_shorten(locale)!r} is not a known locale: use a CLDR identifier such as "
+        "'de_DE', 'en_US' or 'fr'",
+        field="locale",
+        value=_shorten(locale),
+    )
+
+
+@lru_cache(maxsize=256)
+def _known_locale(locale: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    if not locale or len(locale) > 40:
+        return False
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _strict_decimal(body: str, group: str, mark: str, sizes: tuple[int, int]) -> Decimal | None:
+    """``body`` as a non-negative Decimal if it is written strictly with ``group`` and ``mark``.
+
+    Integer digits are either ungrouped or grouped exactly by ``sizes`` (the last group
+    ``sizes[0]`` digits, the others ``sizes[1]``, the first 1 to ``sizes[1]``); ASCII digits only.
+    """
+    whole, sep, fraction = body.partition(mark)
+    if sep and not (fraction.isascii() and fraction.isdigit()):
+        return None
+    groups = whole.split(group) if group else [whole]
+    if not all(g.isascii() and g.isdigit() for g in groups):
+        return None
+    if len(groups) > 1:
+        first, *middle, last = groups
+        if len(last) != sizes[0] or not 0 < len(first) <= sizes[1]:
+            return None
+        if any(len(g) != sizes[1] for g in middle):
+            return None
+    return Decimal("".join(groups) + ("." + fraction if sep else ""))
 
 
 def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
     """Parse ``text`` as an amount of ``currency_code`` written for ``locale``, strictly.
 
     The currency symbol or code may appear once (before or after the number); grouping and the
-    decimal mark must be the locale's; more decimals than the currency has are refused.
+    decimal mark must be the locale's; more decimals than the currency has are refused.  Where
+    the locale groups digits with an apostrophe or a space, any apostrophe (``'``, ``’``, ``ʼ``)
+    or space (regular, no-break, narrow no-break, thin) is read as its grouping mark, since
+    people type all of them and CLDR versions differ on which one a locale uses.
 
     >>> parse_money("CHF 1’234.55", "CHF", "de_CH").amount
+    Decimal('1234.55')
+    >>> parse_money("CHF 1'234.55", "CHF", "de_CH").amount
     Decimal('1234.55')
     >>> parse_money("1,234.55", "EUR", "de_DE")
     Traceback (most recent call last):
@@ -732,11 +929,16 @@ def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
     Raises:
         MoneyParseError: for text that is not strictly an amount in that locale and currency.
     """
-    from babel.numbers import NumberFormatError, get_minus_sign_symbol, parse_decimal
+    from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
 
     cur = currency(currency_code)
+    check_locale(locale)
     if not isinstance(text, str):
         raise MoneyParseError(f"text={text!r} is not a str", field="text", value=text)
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise MoneyParseError(
+            f"text={_shorten(text)!r} is too long for an amount", field="text", value=_shorten(text)
+        )
     body = text.strip(_SPACES)
     for symbol in _symbols(cur.code, locale):
         if symbol and symbol in body:
@@ -749,15 +951,21 @@ def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
             negative = True
             body = body[len(minus) :].strip(_SPACES)
             break
-    try:
-        amount = parse_decimal(body, locale=locale, strict=True)
-    except NumberFormatError as exc:
+    aliases, group = _group_aliases(locale)
+    if aliases:
+        body = body.translate({ord(c): group for c in aliases})
+    amount = _strict_decimal(
+        body,
+        group,
+        get_decimal_symbol(locale=locale),
+        _currency_pattern(locale, 0).grouping,  # type: ignore[attr-defined]
+    )
+    if amount is None:
         raise MoneyParseError(
-            f"text={text!r} is not an amount in {locale}: {exc}", field="text", value=text
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise MoneyParseError(
-            f"text={text!r} is not an amount in {locale}", field="text", value=text
+            f"text={text!r} is not an amount in {locale}: the grouping ({group!r}) and the decimal "
+            f"mark ({get_decimal_symbol(locale=locale)!r}) must be the locale's",
+            field="text",
+            value=text,
         )
     digits = max(0, -int(amount.as_tuple().exponent))
     if digits > _minor_units(cur.code):

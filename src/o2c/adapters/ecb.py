@@ -38,14 +38,15 @@ import os
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
 from o2c.adapters import require
-from o2c.errors import ValidationError
+from o2c.errors import InvalidAmountError, ValidationError
 from o2c.fx import InMemoryRates, RateKind
+from o2c.money import to_decimal
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -124,8 +125,8 @@ class _Builder:
         value = self._values.get(cell)
         if value is None:
             try:
-                value = Decimal(cell)
-            except InvalidOperation:
+                value = to_decimal(cell, field=code)
+            except InvalidAmountError:
                 value = None
             if value is None or not value.is_finite() or value <= 0:
                 raise ValidationError(
