@@ -108,9 +108,10 @@ AMOUNT_INTEGER_DIGITS = 15
 #: for unit prices quoted in fractions of a cent.  Beyond either, :class:`InvalidAmountError`.
 AMOUNT_FRACTION_DIGITS = 10
 #: The looser bound on every other decimal o2c reads (rates, percentages, quantities, weights):
-#: digits before the point, and digits after it (room for the 60-digit precision of :data:`CONTEXT`
-#: below 1e-40, so a rate o2c computed itself passes).  It keeps every computation inside :data:`CONTEXT`, so
-#: no input can make o2c raise ``decimal.InvalidOperation`` or spend unbounded time.
+#: digits before the point, and digits after it (room for a rate of 60 significant digits, the
+#: precision of :data:`CONTEXT`, below 1e-40, so a rate o2c computed itself passes).  It keeps
+#: every computation inside :data:`CONTEXT`, so no input can make o2c raise
+#: ``decimal.InvalidOperation`` or spend unbounded time.
 NUMBER_INTEGER_DIGITS = 30
 NUMBER_FRACTION_DIGITS = 100
 
