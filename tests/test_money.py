@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.errors import (
@@ -19,6 +21,7 @@ from o2c.errors import (
     ValidationError,
 )
 from o2c.money import (
+    AMOUNT_INTEGER_DIGITS,
     CashRounding,
     RemainderPolicy,
     Rounding,
@@ -27,6 +30,7 @@ from o2c.money import (
     allocate_decimal,
     cash_increment,
     cash_round,
+    check_amount,
     currency,
     format_money,
     from_minor,
@@ -35,6 +39,9 @@ from o2c.money import (
     money,
     parse_money,
     quantize,
+    quantize_decimal,
+    require_same_currency,
+    rounder,
     sum_money,
     to_minor,
     zero,
@@ -311,9 +318,98 @@ def test_minor_unit_round_trip(m) -> None:  # type: ignore[no-untyped-def]
     assert from_minor(to_minor(m), m.currency) == m
 
 
-@given(currency_codes, st.integers(-(10**15), 10**15))
+@given(currency_codes, st.integers(-(10**15 - 1), 10**15 - 1))
 def test_from_minor_round_trip(code: str, units: int) -> None:
     assert to_minor(from_minor(units, code)) == units
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20), st.integers(0, 4))
+def test_amount_limit_is_exact_at_its_edges(units: int, places: int) -> None:
+    value = Decimal(units).scaleb(-places)
+    digits_before = len(str(abs(units) // 10**places)) if abs(units) >= 10**places else 0
+    if digits_before <= AMOUNT_INTEGER_DIGITS:
+        assert check_amount(value) == value
+        assert money(value, "EUR").amount == value
+    else:
+        with pytest.raises(InvalidAmountError) as info:
+            money(value, "EUR")
+        assert info.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        Decimal("1e999999"),
+        Decimal("-1e-999999"),
+        "1" * 5000,
+        10**5000,
+        "\u0661\u0662",  # Arabic-Indic digits
+        "²",
+        "1e-200",
+        Decimal("0.12345678901"),  # 11 significant decimals
+    ],
+    ids=lambda junk: type(junk).__name__,
+)
+def test_out_of_range_amounts_are_one_clear_error(junk: object) -> None:
+    with pytest.raises(InvalidAmountError) as info:
+        money(junk, "EUR")  # type: ignore[arg-type]
+    assert len(str(info.value)) < 400  # a huge value is shortened in the message
+
+
+_JUNK = [
+    None,
+    1.5,
+    True,
+    [],
+    "",
+    "abc",
+    "\x00",
+    "\ud800",
+    10**5000,
+    -(10**40),
+    0,
+    Decimal("NaN"),
+    Decimal("sNaN"),
+    Decimal("-Infinity"),
+    Decimal("1e999999"),
+    Decimal("1e-999999"),
+    Decimal("1e-40"),
+    Decimal("0.05"),
+    Decimal(-1),
+    "EUR",
+    "XXX",
+    "de_DE",
+]
+
+
+def _money_calls() -> dict[str, Callable[[object, object], object]]:
+    eur = money("100.00", "EUR")
+    return {
+        "money": lambda a, b: money(a, b),  # type: ignore[arg-type]
+        "quantize_step": lambda a, b: quantize(eur, step=a),  # type: ignore[arg-type]
+        "quantize_decimal": lambda a, b: quantize_decimal(a, b),  # type: ignore[arg-type]
+        "rounder": lambda a, b: rounder(a)(b),  # type: ignore[arg-type]
+        "allocate": lambda a, b: allocate(eur, [a, b]),  # type: ignore[list-item]
+        "allocate_decimal": lambda a, b: allocate_decimal(a, [1, b], Decimal("0.01")),  # type: ignore[arg-type]
+        "cash_round": lambda a, b: cash_round(money("10.03", a)),  # type: ignore[arg-type]
+        "cash_increment": lambda a, b: cash_increment(a, overrides={"EUR": b}),  # type: ignore[arg-type, dict-item]
+        "to_minor": lambda a, b: to_minor(money(a, b)),  # type: ignore[arg-type]
+        "from_minor": lambda a, b: from_minor(a, b),  # type: ignore[arg-type]
+        "format_money": lambda a, b: format_money(eur, a, step=b),  # type: ignore[arg-type]
+        "parse_money": lambda a, b: parse_money(a, "EUR", b),  # type: ignore[arg-type]
+        "sum_money": lambda a, b: sum_money([eur], a),  # type: ignore[arg-type]
+        "minor_unit": lambda a, b: minor_unit(a),  # type: ignore[arg-type]
+        "rounding_policy": lambda a, b: RoundingPolicy(step=a),  # type: ignore[arg-type]
+        "require_same_currency": lambda a, b: require_same_currency(eur, money("1", a)),  # type: ignore[arg-type]
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_money_calls()))
+@settings(max_examples=200)  # each example is a cheap call; 200 pairs cover the junk list well
+@given(a=st.sampled_from(_JUNK), b=st.sampled_from(_JUNK))
+def test_money_functions_raise_only_o2c_errors_on_junk(name: str, a: object, b: object) -> None:
+    with contextlib.suppress(O2CError):
+        _money_calls()[name](a, b)
 
 
 def test_to_minor_never_truncates() -> None:

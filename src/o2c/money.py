@@ -96,6 +96,8 @@ CONTEXT = decimal.Context(
 )
 
 _ONE = Decimal(1)
+#: Integers at or beyond this size are refused wherever a number is read (30 digits).
+_INT_BOUND = 10**30
 #: Longest text :func:`to_decimal` and :func:`parse_money` read (sign, 30 + 100 digits, marks).
 _MAX_NUMBER_TEXT = 160
 
@@ -159,6 +161,8 @@ def currency(code: str | Currency) -> Currency:
     """
     if isinstance(code, Currency):
         return code
+    if not isinstance(code, str) or len(code) > 16:
+        raise UnknownCurrencyError(_shorten(code))
     return _currency(code)
 
 
@@ -415,12 +419,34 @@ def quantize_decimal(
     >>> quantize_decimal(Decimal("-7.5"), Decimal("1"), Rounding.FLOOR)
     Decimal('-8')
     """
-    mode = _MODES.get(rounding) or rounding.value
-    # Positional arguments: Decimal.quantize parses keywords several times slower.
-    if _is_power_of_ten(step):
-        return amount.quantize(step, mode, CONTEXT)
-    units = (amount / step).quantize(_ONE, mode, CONTEXT)
-    return (units * step).quantize(step, None, CONTEXT)
+    try:
+        mode = _MODES.get(rounding) or rounding.value
+        # Positional arguments: Decimal.quantize parses keywords several times slower.
+        if _is_power_of_ten(step):
+            return amount.quantize(step, mode, CONTEXT)
+        units = (amount / step).quantize(_ONE, mode, CONTEXT)
+        return (units * step).quantize(step, None, CONTEXT)
+    except (ArithmeticError, TypeError, AttributeError, ValueError):
+        raise _not_quantizable(amount, step) from None
+
+
+def _not_quantizable(amount: object, step: object) -> ValidationError:
+    """The error for an amount that cannot be rounded to ``step`` (checks run only on failure)."""
+    for field, value in (("step", step), ("amount", amount)):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return InvalidAmountError(
+                f"{field}={_shorten(value)!r} is not a finite Decimal",
+                field=field,
+                value=_shorten(value),
+            )
+    if step <= 0:  # type: ignore[operator]
+        return InvalidAmountError(f"step={step} must be positive", field="step", value=step)
+    return InvalidAmountError(
+        f"amount={amount} cannot be rounded to a step of {step}: the result would need more "
+        f"than {CONTEXT.prec} digits",
+        field="amount",
+        value=amount,
+    )
 
 
 def rounder(step: Decimal, rounding: Rounding = Rounding.HALF_UP) -> Callable[[Decimal], Decimal]:
@@ -434,17 +460,24 @@ def rounder(step: Decimal, rounding: Rounding = Rounding.HALF_UP) -> Callable[[D
     >>> rounder(Decimal("0.05"), Rounding.DOWN)(Decimal("1.09"))
     Decimal('1.05')
     """
-    mode = _MODES.get(rounding) or rounding.value
+    step = _check_step(step)
+    mode = _MODES.get(rounding) or Rounding(rounding).value
     if _is_power_of_ten(step):
 
         def to_step(amount: Decimal) -> Decimal:
-            return amount.quantize(step, mode, CONTEXT)
+            try:
+                return amount.quantize(step, mode, CONTEXT)
+            except (ArithmeticError, TypeError, AttributeError, ValueError):
+                raise _not_quantizable(amount, step) from None
 
     else:
 
         def to_step(amount: Decimal) -> Decimal:
-            units = (amount / step).quantize(_ONE, mode, CONTEXT)
-            return (units * step).quantize(step, None, CONTEXT)
+            try:
+                units = (amount / step).quantize(_ONE, mode, CONTEXT)
+                return (units * step).quantize(step, None, CONTEXT)
+            except (ArithmeticError, TypeError, AttributeError, ValueError):
+                raise _not_quantizable(amount, step) from None
 
     return to_step
 
@@ -639,9 +672,16 @@ def from_minor(units: int, currency_code: str | Currency) -> Money:
     Money('-12.30', 'EUR')
     """
     if isinstance(units, bool) or not isinstance(units, int):
-        raise InvalidAmountError(f"units={units!r} must be an int", field="units", value=units)
+        raise InvalidAmountError(
+            f"units={_shorten(units)!r} must be an int", field="units", value=_shorten(units)
+        )
     cur = currency(currency_code)
-    return Money(Decimal(units).scaleb(-_minor_units(cur.code)), cur)
+    if not -_INT_BOUND < units < _INT_BOUND:
+        raise InvalidAmountError(
+            f"units={_shorten(units)} is out of range", field="units", value=_shorten(units)
+        )
+    value = Decimal(units).scaleb(-_minor_units(cur.code))
+    return Money(check_amount(value, field="units"), cur)
 
 
 # --------------------------------------------------------------------------------------------
@@ -659,7 +699,7 @@ def _check_weights_sign(weights: Sequence[int | Decimal]) -> None:
 
 
 def _integer_weights(weights: Sequence[object]) -> list[int]:
-    ints = [w for w in weights if type(w) is int]
+    ints = [w for w in weights if type(w) is int and -_INT_BOUND < w < _INT_BOUND]
     if len(ints) == len(weights):  # the common case: no conversion needed
         _check_weights_sign(ints)
         return ints
@@ -704,10 +744,14 @@ def allocate_decimal(
     The Decimal counterpart of :func:`allocate`, for code that works on Decimals inside.
     """
     step = _check_step(step)
+    amount = check_amount(to_decimal(amount), field="amount")
     if not weights:
         raise AllocationError("no weights given", field="weights", value=weights)
     int_weights = _integer_weights(weights)
-    units_dec = amount / step
+    try:
+        units_dec = amount.scaleb(0, CONTEXT) / step
+    except ArithmeticError:
+        raise _not_quantizable(amount, step) from None
     if units_dec != units_dec.to_integral_value():
         raise AllocationError(
             f"amount={amount} is not a multiple of the step {step}: quantize it first",
@@ -795,7 +839,14 @@ def format_money(
     """
     check_locale(locale)
     rounded = quantize(value, rounding=rounding, step=step)
+    check_amount(rounded.amount, field="amount")
     digits = max(0, -int(rounded.amount.as_tuple().exponent))
+    if digits > AMOUNT_FRACTION_DIGITS:
+        raise InvalidAmountError(
+            f"step={step} shows {digits} decimals; amounts have at most {AMOUNT_FRACTION_DIGITS}",
+            field="step",
+            value=step,
+        )
     pattern = _currency_pattern(locale, digits)
     group = _group_aliases(locale)[1]
     # babel strips quoted literals ('...') from its output after grouping, so a locale that
@@ -935,7 +986,9 @@ def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
     cur = currency(currency_code)
     check_locale(locale)
     if not isinstance(text, str):
-        raise MoneyParseError(f"text={text!r} is not a str", field="text", value=text)
+        raise MoneyParseError(
+            f"text={_shorten(text)!r} is not a str", field="text", value=_shorten(text)
+        )
     if len(text) > _MAX_NUMBER_TEXT:
         raise MoneyParseError(
             f"text={_shorten(text)!r} is too long for an amount", field="text", value=_shorten(text)
