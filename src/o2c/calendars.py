@@ -41,6 +41,9 @@ __all__ = [
 #: How far :func:`roll` searches for a business day before it gives up (a calendar without any
 #: business day would otherwise loop for ever).
 MAX_SEARCH_DAYS = 400
+#: The most business days :func:`add_business_days` counts (as :class:`o2c.terms.AddDays` takes
+#: at most 99999 calendar days): about 380 years of a five-day week, and a bound on its time.
+MAX_BUSINESS_DAYS = 99_999
 
 
 class Weekday(enum.Enum):
@@ -70,12 +73,26 @@ class BusinessDayConvention(enum.Enum):
     MODIFIED_PRECEDING = "modified_preceding"
 
 
+def _items(value: object, field: str, what: str) -> tuple[object, ...]:
+    """``value`` as a tuple, or a :class:`ValidationError` naming ``field`` when not iterable."""
+    if isinstance(value, (str, bytes)):
+        raise ValidationError(
+            f"{field}={value!r} must be a collection of {what}", field=field, value=value
+        )
+    try:
+        return tuple(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise ValidationError(
+            f"{field}={value!r} must be a collection of {what}", field=field, value=value
+        ) from None
+
+
 def _weekend(value: Iterable[Weekday | int | str]) -> frozenset[Weekday]:
     days = set()
-    for item in value:
+    for item in _items(value, "weekend", "weekdays"):
         if isinstance(item, Weekday):
             days.add(item)
-        elif isinstance(item, int) and not isinstance(item, bool):
+        elif isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
             days.add(Weekday(item))
         elif isinstance(item, str) and item[:3].upper() in Weekday.__members__:
             days.add(Weekday[item[:3].upper()])
@@ -89,13 +106,25 @@ def _weekend(value: Iterable[Weekday | int | str]) -> frozenset[Weekday]:
 
 
 def _dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
-    days = frozenset(value)
+    days = _items(value, "holidays", "datetime.date")
     for day in days:
         if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
             raise ValidationError(
                 f"holiday {day!r} is not a datetime.date", field="holidays", value=day
             )
-    return days
+    return frozenset(days)  # type: ignore[arg-type]
+
+
+def _calendars(value: Iterable[Calendar]) -> tuple[Calendar, ...]:
+    calendars = _items(value, "calendars", "calendars")
+    for calendar in calendars:
+        if not callable(getattr(calendar, "is_business_day", None)):
+            raise ValidationError(
+                f"{calendar!r} is not a calendar (it has no is_business_day method)",
+                field="calendars",
+                value=calendar,
+            )
+    return calendars  # type: ignore[return-value]
 
 
 @attrs.frozen
@@ -131,25 +160,43 @@ class UnionCalendar:
     False
     """
 
-    calendars: tuple[Calendar, ...] = attrs.field(converter=tuple)
+    calendars: tuple[Calendar, ...] = attrs.field(converter=_calendars)
 
     def is_business_day(self, day: dt.date, /) -> bool:
         """True when every calendar says ``day`` is a business day."""
         return all(c.is_business_day(day) for c in self.calendars)
 
 
-def _search(day: dt.date, step: int, calendar: Calendar) -> dt.date:
+def _search(day: dt.date, step: int, calendar: Calendar) -> dt.date | None:
+    """The first business day from ``day`` on in direction ``step``; ``None`` past the calendar."""
     one = dt.timedelta(days=step)
     for _ in range(MAX_SEARCH_DAYS):
         if calendar.is_business_day(day):
             return day
-        day += one
+        try:
+            day += one
+        except OverflowError:
+            return None  # before 0001-01-01 or after 9999-12-31
     raise ValidationError(
         f"no business day within {MAX_SEARCH_DAYS} days of {day}: the calendar has no "
         "business days; check its weekend and holidays",
         field="calendar",
         value=calendar,
     )
+
+
+def _off_calendar(day: dt.date, why: str) -> ValidationError:
+    return ValidationError(
+        f"no business day {why} {day} before the calendar ends (dates run from 0001-01-01 to "
+        "9999-12-31): use a date further from its ends",
+        field="day",
+        value=day,
+    )
+
+
+def _check_date(day: object) -> None:
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise ValidationError(f"day={day!r} is not a datetime.date", field="day", value=day)
 
 
 def roll(
@@ -159,10 +206,12 @@ def roll(
 ) -> dt.date:
     """``day`` moved onto a business day of ``calendar`` under ``convention``.
 
-    A business day is returned unchanged, whatever the convention.
+    A business day is returned unchanged, whatever the convention.  Under the modified
+    conventions the end of the calendar (9999-12-31, 0001-01-01) counts as the end of the month.
 
     Raises:
-        ValidationError: when the calendar has no business day within ``MAX_SEARCH_DAYS``.
+        ValidationError: when the calendar has no business day within ``MAX_SEARCH_DAYS``, or
+            none before the calendar ends (naming ``day``).
 
     >>> friday_31 = dt.date(2021, 12, 31)
     >>> cal = WeekendCalendar(holidays=[friday_31])
@@ -170,18 +219,26 @@ def roll(
     datetime.date(2021, 12, 30)
     >>> roll(dt.date(2022, 1, 1), BusinessDayConvention.MODIFIED_PRECEDING, cal)
     datetime.date(2022, 1, 3)
+    >>> roll(dt.date(9999, 12, 31), BusinessDayConvention.MODIFIED_FOLLOWING)
+    datetime.date(9999, 12, 31)
     """
     if convention is BusinessDayConvention.NONE or calendar.is_business_day(day):
         return day
-    if convention is BusinessDayConvention.FOLLOWING:
-        return _search(day, 1, calendar)
-    if convention is BusinessDayConvention.PRECEDING:
-        return _search(day, -1, calendar)
-    if convention is BusinessDayConvention.MODIFIED_FOLLOWING:
-        moved = _search(day, 1, calendar)
-        return moved if moved.month == day.month else _search(day, -1, calendar)
-    moved = _search(day, -1, calendar)
-    return moved if moved.month == day.month else _search(day, 1, calendar)
+    forward = convention in (
+        BusinessDayConvention.FOLLOWING,
+        BusinessDayConvention.MODIFIED_FOLLOWING,
+    )
+    moved = _search(day, 1 if forward else -1, calendar)
+    if convention in (BusinessDayConvention.FOLLOWING, BusinessDayConvention.PRECEDING):
+        if moved is None:
+            raise _off_calendar(day, "after" if forward else "before")
+        return moved
+    if moved is not None and moved.month == day.month:
+        return moved
+    back = _search(day, -1 if forward else 1, calendar)
+    if back is None:
+        raise _off_calendar(day, "around")
+    return back
 
 
 def add_business_days(day: dt.date, n: int, calendar: Calendar = WEEKDAYS_ONLY) -> dt.date:
@@ -191,8 +248,43 @@ def add_business_days(day: dt.date, n: int, calendar: Calendar = WEEKDAYS_ONLY) 
     datetime.date(2024, 9, 2)
     >>> add_business_days(dt.date(2024, 9, 2), -1)
     datetime.date(2024, 8, 30)
+
+    Raises:
+        ValidationError: for ``n`` beyond :data:`MAX_BUSINESS_DAYS` (or not an int), or a
+            result before 0001-01-01 or after 9999-12-31 (naming ``day`` and ``n``).
     """
+    _check_date(day)
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int)
+        or not -MAX_BUSINESS_DAYS <= n <= MAX_BUSINESS_DAYS
+    ):
+        raise ValidationError(
+            f"n={n!r} must be an int of at most {MAX_BUSINESS_DAYS} business days either way",
+            field="n",
+            value=n,
+        )
+    start = day
     step = 1 if n >= 0 else -1
+    edge = dt.date.max if step > 0 else dt.date.min
+    if abs(n) > abs((edge - day).days):  # each business day takes at least one calendar day
+        raise _too_far(start, n)
+    one = dt.timedelta(days=step)
     for _ in range(abs(n)):
-        day = _search(day + dt.timedelta(days=step), step, calendar)
+        if day == edge:
+            raise _too_far(start, n)
+        moved = _search(day + one, step, calendar)
+        if moved is None:
+            raise _too_far(start, n)
+        day = moved
     return day
+
+
+def _too_far(day: dt.date, n: int) -> ValidationError:
+    return ValidationError(
+        f"{n} business days from {day} leave the calendar (dates run from 0001-01-01 to "
+        "9999-12-31): count fewer days or start further from its ends",
+        field="n",
+        value=n,
+        day=day,
+    )

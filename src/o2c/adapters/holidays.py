@@ -21,10 +21,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from o2c.adapters import require
-from o2c.calendars import Weekday
+from o2c.calendars import Weekday, _weekend
 from o2c.errors import ValidationError
 
 __all__ = ["HolidaysCalendar"]
+
+
+def _text_items(values: Iterable[str]) -> list[str]:
+    try:
+        items = list(values)
+    except TypeError:
+        items = [values]  # type: ignore[list-item]
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError(
+                f"category {item!r} must be a str such as 'public'", field="categories", value=item
+            )
+    return items
 
 
 class HolidaysCalendar:
@@ -58,30 +71,40 @@ class HolidaysCalendar:
             raise ValidationError(
                 "give either country= or market=", field="country", value=(country, market)
             )
+        for name, given in (("country", country), ("subdiv", subdiv), ("market", market)):
+            if given is not None and (not isinstance(given, str) or not given.isascii()):
+                raise ValidationError(
+                    f"{name}={given!r} must be an ISO code such as 'DE' or a market such as 'NYSE'",
+                    field=name,
+                    value=given,
+                )
         options: dict[str, Any] = {"observed": observed}
         if categories is not None:
-            options["categories"] = tuple(categories)
+            if isinstance(categories, str):
+                categories = (categories,)
+            options["categories"] = tuple(_text_items(categories))
         try:
             if market is not None:
                 self._days = lib.financial_holidays(market, **options)
             else:
                 self._days = lib.country_holidays(country, subdiv=subdiv, **options)
-        except NotImplementedError as exc:
+        except (NotImplementedError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # The package says "not available" with NotImplementedError, and an unknown
+            # category with ValueError; any refusal of its inputs is a refusal of ours.
+            asked = country if market is None else market
+            where = f" subdivision {subdiv!r}" if subdiv else ""
+            if categories is not None:
+                where += f" categories {options['categories']!r}"
             raise ValidationError(
-                f"the holidays package has no calendar for {country or market!r}"
-                f"{f' subdivision {subdiv!r}' if subdiv else ''}: {exc}",
+                f"the holidays package has no calendar for {asked!r}{where}: {exc}",
                 field="country" if market is None else "market",
-                value=country or market,
+                value=asked,
             ) from None
         self.country = country
         self.subdiv = subdiv
         self.market = market
         own = getattr(self._days, "weekend", None) or {5, 6}
-        self.weekend = (
-            frozenset(weekend)
-            if weekend is not None
-            else frozenset(Weekday(int(day)) for day in own)
-        )
+        self.weekend = _weekend(weekend if weekend is not None else (int(day) for day in own))
         self._weekend_numbers = frozenset(day.value for day in self.weekend)
 
     def __repr__(self) -> str:
