@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from moneyed import Money
 
 from o2c.errors import (
     CurrencyMismatchError,
     FloatNotAllowedError,
+    InvalidAmountError,
     RateNotFoundError,
     RateUnavailableError,
     ValidationError,
@@ -35,7 +37,7 @@ from o2c.fx import (
     realised_fx,
     revalue,
 )
-from o2c.money import Rounding, RoundingPolicy, allocate, minor_unit, money
+from o2c.money import AMOUNT_INTEGER_DIGITS, Rounding, RoundingPolicy, allocate, minor_unit, money
 from o2c.ports import RateProvider
 from tests.conftest import BENCH
 from tests.strategies import currency_codes, moneys, rate_values
@@ -337,6 +339,7 @@ def test_cross_through_the_pivot_equals_the_direct_rate_of_a_consistent_table(
     )
     direct = table(("2024-01-02", x, y, str(c)))
     amount = money(Decimal(units).scaleb(-2), x)
+    assume(abs(amount.amount * c) < 10**14)  # beyond the amount limit convert refuses
     via = convert(amount, y, D, pivot_table)
     assert via.rate.value == c
     assert via.amount == convert(amount, y, D, direct).amount
@@ -355,18 +358,24 @@ def test_converted_amount_is_within_half_a_minor_unit_of_the_exact_product(
     base, quote = data.draw(st.lists(currency_codes, min_size=2, max_size=2, unique=True))
     amount = data.draw(moneys(quote if inverse else base))
     r = Rate(base, quote, value, date=D)
-    c = convert(
+    exact = (
+        Fraction(amount.amount) / Fraction(value)
+        if inverse
+        else Fraction(amount.amount) * Fraction(value)
+    )
+    convert_it = functools.partial(
+        convert,
         amount,
         base if inverse else quote,
         D,
         table(("2024-01-02", base, quote, str(value))),
         rounding=RoundingPolicy(rounding),
     )
-    exact = (
-        Fraction(amount.amount) / Fraction(value)
-        if inverse
-        else Fraction(amount.amount) * Fraction(value)
-    )
+    if abs(exact) >= 10**AMOUNT_INTEGER_DIGITS:  # beyond the amount limit: refused, not rounded
+        with pytest.raises(InvalidAmountError):
+            convert_it()
+        return
+    c = convert_it()
     assert (
         abs(Fraction(c.amount.amount) - exact) <= Fraction(minor_unit(c.amount.currency.code)) / 2
     )
@@ -475,6 +484,8 @@ def test_realised_fx_over_partial_payments_sums_to_the_carrying_amount() -> None
 def test_partial_settlements_add_up_to_the_item_whatever_the_rates(
     amount: Money, booked: Decimal, parts: list[tuple[int, Decimal]], credit: bool
 ) -> None:
+    # keep every converted amount inside the amount limit (beyond it convert refuses)
+    assume(all(abs(amount.amount) / v < 10**14 for v in [booked, *(v for _, v in parts)]))
     sign = -1 if credit else 1
     amount = Money(sign * amount.amount, amount.currency)
     item = CarryingAmount.at_rate(amount, Rate("EUR", "USD", booked, date=D))
@@ -555,3 +566,21 @@ def test_revaluation_gives_one_adjustment_per_item_and_its_reversal_day() -> Non
     )
     with pytest.raises(RateNotFoundError):
         revalue(items, on, rates, kind=RateKind.SPOT)
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "-1e20", "1e-999999"])
+@pytest.mark.parametrize("value", ["1", "1e29", "1e-30"])
+def test_conversion_of_out_of_range_amounts_is_one_clear_error(amount: str, value: str) -> None:
+    # Money built directly (bypassing money()) can hold any Decimal: convert checks it.
+    rates = table(("2024-01-02", "EUR", "USD", value))
+    try:
+        c = convert(Money(Decimal(amount), "EUR"), "USD", D, rates)
+    except InvalidAmountError as exc:
+        assert "out of range" in str(exc)
+    else:
+        assert abs(c.amount.amount) < 10**AMOUNT_INTEGER_DIGITS
+
+
+def test_rate_rows_that_are_not_rows_are_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="row 1 has no items"):
+        InMemoryRates.from_rows([Rate("EUR", "USD", Decimal("1.1"), date=D)])  # type: ignore[list-item]

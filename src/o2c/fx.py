@@ -48,7 +48,7 @@ from o2c.errors import (
     RateUnavailableError,
     ValidationError,
 )
-from o2c.money import CONTEXT, RoundingPolicy, currency, to_decimal
+from o2c.money import CONTEXT, RoundingPolicy, check_amount, currency, to_decimal
 
 if TYPE_CHECKING:
     from o2c.ports import RateProvider
@@ -472,9 +472,11 @@ class InMemoryRates:
                     ) from None
                 row_kind = _as_kind(row["kind"]) if row.get("kind") else kind
             else:
-                if len(row) not in (4, 5):
+                if not isinstance(row, tuple | list) or len(row) not in (4, 5):
+                    items = f"{len(row)} items" if isinstance(row, tuple | list) else "no items"
                     raise ValidationError(
-                        f"row {number} has {len(row)} items: (date, base, quote, rate[, kind])",
+                        f"row {number} has {items}: (date, base, quote, rate[, kind]) "
+                        "or a mapping with those keys",
                         field=f"rows[{number}]",
                         value=row,
                     )
@@ -754,9 +756,12 @@ def convert_at(
     policy = rounding or _DEFAULT_POLICY
     code = amount.currency.code
     target = rate.other(code)
-    exact = rate.apply(amount.amount, code)
+    exact = rate.apply(check_amount(amount.amount), code)
     return Conversion(
-        amount=Money(policy.apply_decimal(exact, target), currency(target)),
+        amount=Money(
+            check_amount(policy.apply_decimal(exact, target), field="converted amount"),
+            currency(target),
+        ),
         unrounded=exact,
         rate=rate,
         original=amount,
