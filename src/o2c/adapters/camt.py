@@ -37,16 +37,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import attrs
 from moneyed import Money
 
 from o2c.adapters import require
-from o2c.adapters._bank import Source, exact_money, read_raw
+from o2c.adapters._bank import (
+    Source,
+    decimal_text,
+    exact_money,
+    integer_text,
+    read_raw,
+    shown,
+    unique_ids,
+)
 from o2c.errors import StatementFormatError
 from o2c.money import zero
 from o2c.statement import (
@@ -73,8 +79,9 @@ _MESSAGES = {
     "053": ("BkToCstmrStmt", "Stmt", StatementFormat.CAMT053),
     "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn", StatementFormat.CAMT054),
 }
-#: A non-negative xs:decimal (``1500``, ``1500.``, ``.50``, ``+12.5``); no exponent, no sign.
-_XSD_DECIMAL = re.compile(r"\+?(\d+(\.\d*)?|\.\d+)")
+#: The longest namespace URI accepted (camt's are 45 characters): a parser keeps one copy of
+#: the URI per element name, so a megabyte URI would cost megabytes per name.
+_MAX_NAMESPACE = 200
 _CREDIT_NOTE_TYPES = frozenset({"CREN", "CNFA"})
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD",)
@@ -127,12 +134,45 @@ def _single(statements: tuple[Statement, ...], plural: str) -> Statement:
 # XML
 
 
+class _NamespaceTooLongError(Exception):
+    def __init__(self, uri: str, line: int, column: int) -> None:
+        super().__init__(uri)
+        self.uri, self.line, self.column = uri, line, column
+
+
 def _parse_xml(source: Source) -> ET.Element:
     dxml = require("defusedxml.ElementTree", extra="bank", feature="reading camt files safely")
     defused = require("defusedxml", extra="bank", feature="reading camt files safely")
     data = read_raw(source)
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StatementFormatError(
+                f"the text holds a lone surrogate {data[exc.start]!r}, which is no character",
+                location=f"line {data.count(chr(10), 0, exc.start) + 1}",
+                field="encoding",
+                value=repr(data[exc.start]),
+            ) from None
+    parser = dxml.DefusedXMLParser(target=ET.TreeBuilder(), forbid_dtd=True)
+    expat = parser.parser
+
+    def namespace(prefix: str | None, uri: str | None) -> None:
+        if uri is not None and len(uri) > _MAX_NAMESPACE:
+            raise _NamespaceTooLongError(uri, expat.CurrentLineNumber, expat.CurrentColumnNumber)
+
+    expat.StartNamespaceDeclHandler = namespace
     try:
-        root: ET.Element = dxml.fromstring(data, forbid_dtd=True)
+        parser.feed(data)
+        root: ET.Element = parser.close()
+    except _NamespaceTooLongError as exc:
+        raise StatementFormatError(
+            f"a namespace URI of {len(exc.uri)} characters (camt's have about 45): "
+            "this is not a camt file",
+            location=f"line {exc.line}, column {exc.column}",
+            field="namespace",
+            value=shown(exc.uri),
+        ) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise StatementFormatError(
@@ -208,19 +248,28 @@ class _Reader:
     def amount(self, el: ET.Element, at: str, field: str = "amount") -> Money:
         ccy = el.get("Ccy", "").strip()
         text = (el.text or "").strip()
+        # A non-negative xs:decimal (1500, 1500., .50, +12.5); no exponent, no minus sign.
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite() or value < 0 or not _XSD_DECIMAL.fullmatch(text):
+            value = decimal_text(text.removeprefix("+"), location=at, field=field)
+        except StatementFormatError:
             raise StatementFormatError(
-                f"{field} {text!r} is not a non-negative decimal amount", location=at, value=text
-            )
+                f"{field} {shown(text)!r} is not a non-negative decimal amount",
+                location=at,
+                field=field,
+                value=shown(text),
+            ) from None
         if not ccy:
             raise StatementFormatError(
-                f"{field} has no Ccy attribute", location=at, field=field, value=text
+                f"{field} has no Ccy attribute", location=at, field=field, value=shown(text)
             )
         return exact_money(value, ccy, location=at, field=field)
+
+    def number(self, el: ET.Element, path: str, at: str, field: str) -> Decimal | None:
+        """A plain decimal (``TxsSummry`` sums carry no currency), or None when absent."""
+        text = self.text(el, path)
+        if not text:
+            return None
+        return decimal_text(text.removeprefix("+"), location=f"{at}/{path}", field=field)
 
     def amount_at(self, el: ET.Element, path: str, at: str, field: str) -> Money | None:
         found = self.find(el, path)
@@ -261,10 +310,15 @@ class _Reader:
         if not text:
             return None
         try:
+            if len(text) > 40 or not text.isascii():
+                raise ValueError(text)
             return dt.datetime.fromisoformat(text)
         except ValueError:
             raise StatementFormatError(
-                f"{text!r} is not an ISO date-time", location=f"{at}/{path}", value=text
+                f"{shown(text)!r} is not an ISO date-time",
+                location=f"{at}/{path}",
+                field="date",
+                value=shown(text),
             ) from None
 
     def debit_credit(self, el: ET.Element, at: str, default: str | None = None) -> int:
@@ -274,9 +328,10 @@ class _Reader:
         if code == "DBIT":
             return -1
         raise StatementFormatError(
-            f"CdtDbtInd must be CRDT or DBIT, not {code!r}",
+            f"CdtDbtInd must be CRDT or DBIT, not {shown(code)!r}",
             location=f"{at}/CdtDbtInd",
-            value=code,
+            field="CdtDbtInd",
+            value=shown(code),
         )
 
     def party_name(self, el: ET.Element, party: str) -> str:
@@ -336,7 +391,17 @@ class _Reader:
                 "the account's currency is given nowhere (Acct/Ccy, Bal, Ntry)",
                 location=f"{at}/Acct/Ccy",
             )
+        for name, balance in (("opening", opening), ("closing", closing)):
+            if balance is not None and balance.currency.code != currency.upper():
+                raise StatementFormatError(
+                    f"the {name} balance is in {balance.currency.code} but the account in "
+                    f"{currency.upper()}",
+                    location=f"{at}/Bal",
+                    field="currency",
+                    value=balance.currency.code,
+                )
         lines: list[Payment] = []
+        summary = _Summary()
         booked_total: Money | None = None
         for n, entry in enumerate(entries, 1):
             entry_at = f"{at}/Ntry[{n}]"
@@ -348,6 +413,10 @@ class _Reader:
                     location=f"{entry_at}/Amt",
                     value=entry_ccy,
                 )
+            entry_total = payments[0].amount
+            for p in payments[1:]:
+                entry_total = _add(entry_total, p.amount, entry_at)
+            summary.add(entry_total.amount)
             for p in payments:
                 if p.booked:
                     booked_total = (
@@ -356,21 +425,16 @@ class _Reader:
             lines.extend(payments)
         if opening is not None and closing is not None:
             moved = booked_total if booked_total is not None else zero(opening.currency)
-            if opening.currency == moved.currency and opening + moved != closing:
+            if opening + moved != closing:
                 raise StatementFormatError(
                     f"opening balance {opening.amount} plus the booked entries {moved.amount} "
                     f"is not the closing balance {closing.amount}: the file is incomplete",
                     location=f"{at}/Bal",
                     value=str(closing.amount),
                 )
-        count = self.text(stmt, "TxsSummry/TtlNtries/NbOfNtries")
-        if count and not page and count.isdigit() and int(count) != len(entries):
-            raise StatementFormatError(
-                f"the summary counts {count} entries but the statement has {len(entries)}",
-                location=f"{at}/TxsSummry/TtlNtries/NbOfNtries",
-                value=count,
-            )
-        lines = _unique_ids(lines)
+        if not page:
+            self.check_summary(stmt, at, summary)
+        lines = unique_ids(lines)
         created = self.datetime(stmt, "CreDtTm", at)
         from_dt = self.datetime(stmt, "FrToDt/FrDtTm", at)
         to_dt = self.datetime(stmt, "FrToDt/ToDtTm", at)
@@ -387,6 +451,60 @@ class _Reader:
             from_date=from_dt.date() if from_dt else None,
             to_date=to_dt.date() if to_dt else None,
         )
+
+    def check_summary(self, stmt: ET.Element, at: str, summary: _Summary) -> None:
+        """Compare ``TxsSummry`` (counts, sums, net amount) with the entries read.
+
+        ``Sum`` is the sum of the entries' (unsigned) amounts, the net amount credits minus
+        debits; every entry counts, booked or not, as every entry is in the report.
+        """
+        root = self.find(stmt, "TxsSummry")
+        if root is None:
+            return
+        base = f"{at}/TxsSummry"
+        parts = (
+            ("TtlNtries", "entries", summary.count, summary.total),
+            ("TtlCdtNtries", "credit entries", summary.credits, summary.credit_total),
+            ("TtlDbtNtries", "debit entries", summary.debits, summary.debit_total),
+        )
+        for tag, what, count, total in parts:
+            here = f"{base}/{tag}"
+            found = self.text(root, f"{tag}/NbOfNtries")
+            if found:
+                stated = integer_text(found, location=f"{here}/NbOfNtries", field="NbOfNtries")
+                if stated != count:
+                    raise StatementFormatError(
+                        f"the summary counts {stated} {what} but the statement has {count}",
+                        location=f"{here}/NbOfNtries",
+                        field="NbOfNtries",
+                        value=found,
+                    )
+            stated_sum = self.number(root, f"{tag}/Sum", base, "Sum")
+            if stated_sum is not None and stated_sum != total:
+                raise StatementFormatError(
+                    f"the summary gives {stated_sum} as the sum of the {what} but they add up "
+                    f"to {total}",
+                    location=f"{here}/Sum",
+                    field="Sum",
+                    value=str(stated_sum),
+                )
+        net_at, net_text = "TtlNtries/TtlNetNtry/Amt", "TtlNtries/TtlNetNtry"
+        if self.find(root, net_at) is None:  # .02: TtlNetNtryAmt and CdtDbtInd in TtlNtries
+            net_at, net_text = "TtlNtries/TtlNetNtryAmt", "TtlNtries"
+        net = self.number(root, net_at, base, "TtlNetNtry")
+        if net is not None:
+            holder = self.find(root, net_text)
+            assert holder is not None
+            sign = self.debit_credit(holder, f"{base}/{net_text}", default="CRDT")
+            stated_net = net if sign > 0 else -net
+            if stated_net != summary.net:
+                raise StatementFormatError(
+                    f"the summary gives {stated_net} as the net of the entries but they add up "
+                    f"to {summary.net}",
+                    location=f"{base}/{net_at}",
+                    field="TtlNetNtry",
+                    value=str(stated_net),
+                )
 
     def find_ccy(self, entry: ET.Element) -> str:
         amt = self.find(entry, "Amt")
@@ -705,23 +823,53 @@ _USTRD_WIDTH = 140
 
 def _join_texts(pieces: list[str]) -> str:
     """Remittance pieces as one text: a full-width ``Ustrd`` goes on without a space."""
-    out = ""
+    out: list[str] = []
     for i, piece in enumerate(pieces):
         if i and len(pieces[i - 1]) < _USTRD_WIDTH:
-            out += " "
-        out += piece
-    return " ".join(out.split())
+            out.append(" ")
+        out.append(piece)
+    return " ".join("".join(out).split())
 
 
 def _date(text: str, at: str) -> dt.date:
     try:
+        if len(text) > 40 or not text.isascii():
+            raise ValueError(text)
         if len(text) == 10:
             return dt.date.fromisoformat(text)
         return dt.datetime.fromisoformat(text).date()
     except ValueError:
         raise StatementFormatError(
-            f"{text!r} is not an ISO date", location=at, field="date", value=text
+            f"{shown(text)!r} is not an ISO date", location=at, field="date", value=shown(text)
         ) from None
+
+
+class _Summary:
+    """What ``TxsSummry`` states, counted from the entries: counts, unsigned sums, the net."""
+
+    def __init__(self) -> None:
+        self.credits = self.debits = 0
+        self.credit_total = self.debit_total = Decimal(0)
+
+    def add(self, signed: Decimal) -> None:
+        if signed >= 0:
+            self.credits += 1
+            self.credit_total += signed
+        else:
+            self.debits += 1
+            self.debit_total -= signed
+
+    @property
+    def count(self) -> int:
+        return self.credits + self.debits
+
+    @property
+    def total(self) -> Decimal:
+        return self.credit_total + self.debit_total
+
+    @property
+    def net(self) -> Decimal:
+        return self.credit_total - self.debit_total
 
 
 def _add(a: Money, b: Money, at: str, field: str = "amount") -> Money:
@@ -733,14 +881,3 @@ def _add(a: Money, b: Money, at: str, field: str = "amount") -> Money:
             value=b.currency.code,
         )
     return a + b
-
-
-def _unique_ids(lines: Sequence[Payment]) -> list[Payment]:
-    """The lines with a repeated payment id made unique by a ``#2``, ``#3`` ... suffix."""
-    seen: dict[str, int] = {}
-    result = []
-    for p in lines:
-        count = seen.get(p.payment_id, 0) + 1
-        seen[p.payment_id] = count
-        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
-    return result
