@@ -2,6 +2,11 @@
 
 The input is the open-items CSV of ``o2c match`` (``item_id, customer_id, ..., document_date,
 due_date, currency, original_amount, open_amount``; a negative open amount is a credit memo).
+An aging must add up to the ledger, so a row that cannot be read (a bad date, an unknown
+currency, an amount beyond the limit or with more decimals than its currency has) stops the
+command with exit status 2 and names the first such line; ``--accept-partial`` ages the rows that
+can be read instead and counts the others on standard error.  Amounts are never rounded on the
+way in.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from o2c.aging import AgingBasis, AgingReport, BucketScheme, DueToday, age, convert_report
-from o2c.errors import O2CError
-from o2c.money import Money, quantize
+from o2c.commands import input_file, skipped_rows
+from o2c.errors import O2CError, ValidationError
+from o2c.money import Money, currency, quantize
 
 __all__ = ["register", "run", "write_csv", "write_table"]
 
@@ -29,9 +35,20 @@ def _date(text: str) -> dt.date:
 
 def _edges(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(p) for p in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 30,60,90,120") from None
+        edges = tuple(int(p) for p in text.split(","))
+        BucketScheme.standard(edges)
+    except (ValueError, O2CError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of increasing positive day counts like 30,60,90,120"
+        ) from None
+    return edges
+
+
+def _currency(text: str) -> str:
+    try:
+        return currency(text).code
+    except O2CError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +58,7 @@ def register(subparsers: Any) -> None:
         help="age open items as of a date",
         description="Age a CSV of open items (the o2c match format) as of a date.",
     )
-    parser.add_argument("--open-items", required=True, help="open items CSV file")
+    parser.add_argument("--open-items", required=True, type=input_file, help="open items CSV file")
     parser.add_argument("--as-of", required=True, type=_date, help="aging date (YYYY-MM-DD)")
     parser.add_argument(
         "--buckets", type=_edges, default=(30, 60, 90, 120), help="bucket edges (30,60,90,120)"
@@ -56,10 +73,20 @@ def register(subparsers: Any) -> None:
         "--basis", choices=[b.value for b in AgingBasis], default=AgingBasis.DUE_DATE.value
     )
     parser.add_argument(
-        "--report-currency", default=None, help="convert to this currency (needs --rates)"
+        "--report-currency",
+        default=None,
+        type=_currency,
+        help="convert to this currency (needs --rates)",
     )
-    parser.add_argument("--rates", default=None, help="exchange rates CSV (date,base,quote,rate)")
+    parser.add_argument(
+        "--rates", default=None, type=input_file, help="exchange rates CSV (date,base,quote,rate)"
+    )
     parser.add_argument("--csv", action="store_true", help="write CSV instead of a table")
+    parser.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="age the rows that can be read and count the others on standard error",
+    )
     parser.set_defaults(func=_main)
 
 
@@ -68,22 +95,37 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace, *, out: IO[str], err: IO[str]) -> int:
-    """Run the command; returns the exit status (2 for bad input)."""
+    """Run the command; returns the exit status (0).
+
+    Raises:
+        ValidationError: bad input: a file that cannot be read, a row that cannot be read
+            (unless ``--accept-partial``; then when no row can be read), ``--report-currency``
+            without ``--rates``, or no rate for a currency.
+    """
     from o2c.commands.match import read_open_items, read_rates
 
-    try:
-        items, _customers = read_open_items(Path(args.open_items))
-        scheme = BucketScheme.standard(args.buckets, due_today=DueToday(args.due_today))
-        report = age(items, args.as_of, scheme=scheme, basis=AgingBasis(args.basis), detail=False)
-        if args.report_currency is not None:
-            if args.rates is None:
-                err.write("o2c aging: --report-currency needs --rates\n")
-                return 2
-            rates = read_rates(Path(args.rates))
-            report = convert_report(report, args.report_currency, args.as_of, rates)
-    except (O2CError, OSError) as exc:
-        err.write(f"o2c aging: {exc}\n")
-        return 2
+    if args.report_currency is not None and args.rates is None:
+        raise ValidationError(
+            "--report-currency needs --rates (a date,base,quote,rate CSV file)",
+            field="--rates",
+            value=None,
+        )
+    path = Path(args.open_items)
+    problems: list[ValidationError] = []
+    items, _customers = read_open_items(path, errors=problems)
+    if problems and (not items or not getattr(args, "accept_partial", False)):
+        first = " ".join(str(problems[0]).split())
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        hint = "" if items else "; no row could be read"
+        fix = "" if not items else ": fix the rows, or pass --accept-partial to age the others"
+        raise ValidationError(f"{first}{more}{hint}{fix}", field=str(path), value=len(problems))
+    if problems:
+        err.write(skipped_rows(problems) + "\n")
+    scheme = BucketScheme.standard(args.buckets, due_today=DueToday(args.due_today))
+    report = age(items, args.as_of, scheme=scheme, basis=AgingBasis(args.basis), detail=False)
+    if args.report_currency is not None:
+        rates = read_rates(Path(args.rates))
+        report = convert_report(report, args.report_currency, args.as_of, rates)
     if args.csv:
         write_csv(report, out)
     else:

@@ -12,7 +12,11 @@ Reads and writes the CSV contract of the cash-application benchmark:
   residual_amount, confidence, auto, explanation``, one row per allocation (a payment left
   alone gets one row without an item).
 
-A progress bar goes to standard error for long files, and a summary at the end.
+A progress bar goes to standard error for long files, and a summary at the end.  Malformed rows
+are skipped and counted on standard error (``o2c: skipped N rows: ...``); a file without the
+required columns, or none of whose rows can be read, stops the command (exit status 2) before
+anything is written.  Amounts are taken as written: one with more decimals than its currency
+has (``100.005`` EUR) is refused, never rounded.
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from typing import IO, Any
 from moneyed import Money
 
 from o2c.cash_application import CustomerProfile, Decision, MatchPolicy, MatchResult, match_payments
-from o2c.errors import ValidationError
+from o2c.commands import input_file, output_file, read_csv, skipped_rows
+from o2c.errors import InvalidAmountError, O2CError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import money
+from o2c.money import check_amount, currency, minor_unit, to_decimal
 from o2c.statement import Payment
 from o2c.terms import DiscountOffer
 
@@ -63,10 +68,39 @@ OUTPUT_COLUMNS = (
 )
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            yield number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+#: The columns of the open-items file; the first four are required, and one of the dates.
+OPEN_ITEM_COLUMNS = (
+    "item_id",
+    "customer_id",
+    "currency",
+    "open_amount",
+    "customer_name",
+    "document_number",
+    "payment_reference",
+    "document_date",
+    "due_date",
+    "original_amount",
+    "discount_date",
+    "discount_amount",
+)
+#: The columns of the payments file; the first four are required.
+PAYMENT_COLUMNS = (
+    "payment_id",
+    "value_date",
+    "currency",
+    "amount",
+    "payer_name",
+    "payer_account",
+    "reference",
+    "remittance_info",
+)
+RATE_COLUMNS = ("date", "base", "quote", "rate")
+
+
+def _rows(
+    path: Path, required: Sequence[str], expected: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    return read_csv(path, required=required, expected=expected)
 
 
 _DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
@@ -88,12 +122,27 @@ def _date(text: str, field: str) -> dt.date:
     ) from None
 
 
-def _money(text: str, code: str) -> Money:
-    """An amount from the file: a decimal string (``1,234.56`` thousands commas tolerated)."""
-    text = text.replace(" ", "")
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "")
-    return money(text, code)
+def _money(text: str, code: str, field: str) -> Money:
+    """An amount from the file: a decimal string (``1,234.56`` thousands commas tolerated).
+
+    Raises:
+        InvalidAmountError: not a number, beyond the amount limit, or more decimals than the
+            currency has (amounts are never rounded on the way in).
+        UnknownCurrencyError: ``code`` is not an ISO 4217 code.
+    """
+    unit = minor_unit(code)
+    compact = text.replace(" ", "")
+    if _THOUSANDS.fullmatch(compact):
+        compact = compact.replace(",", "")
+    value = check_amount(to_decimal(compact, field=field), field=field)
+    if value % unit:
+        raise InvalidAmountError(
+            f"{field}={text!r} has more decimals than {currency(code).code} allows: o2c does not"
+            " round the amounts it reads; correct the file",
+            field=field,
+            value=text,
+        )
+    return Money(value, currency(code))
 
 
 def _fail(
@@ -119,16 +168,16 @@ def read_open_items(
     """
     items: list[OpenItem] = []
     names: dict[str, str] = {}
-    for line, row in _rows(path):
+    for line, row in _rows(path, OPEN_ITEM_COLUMNS[:4], OPEN_ITEM_COLUMNS):
         try:
             code = row["currency"]
-            open_amount = _money(row["open_amount"], code)
+            open_amount = _money(row["open_amount"], code, "open_amount")
             offers: tuple[DiscountOffer, ...] = ()
             if row.get("discount_date") and row.get("discount_amount"):
                 offers = (
                     DiscountOffer(
                         deadline=_date(row["discount_date"], "discount_date"),
-                        amount=_money(row["discount_amount"], code),
+                        amount=_money(row["discount_amount"], code, "discount_amount"),
                     ),
                 )
             issued = row.get("document_date") or row.get("due_date", "")
@@ -140,13 +189,15 @@ def read_open_items(
                     document_number=row.get("document_number", ""),
                     document_date=_date(issued, "document_date"),
                     due_date=_date(row.get("due_date") or issued, "due_date"),
-                    original_amount=_money(row.get("original_amount") or row["open_amount"], code),
+                    original_amount=_money(
+                        row.get("original_amount") or row["open_amount"], code, "original_amount"
+                    ),
                     open_amount=open_amount,
                     payment_reference=row.get("payment_reference") or None,
                     discounts=offers,
                 )
             )
-        except (LookupError, ValueError) as exc:
+        except (O2CError, LookupError, ValueError) as exc:
             _fail(path, line, exc, row, errors)
             continue
         if row.get("customer_name"):
@@ -166,30 +217,37 @@ def read_payments(path: Path, *, errors: list[ValidationError] | None = None) ->
         ValidationError: for a malformed row (the message names the file line).
     """
     out: list[Payment] = []
-    for line, row in _rows(path):
+    for line, row in _rows(path, PAYMENT_COLUMNS[:4], PAYMENT_COLUMNS):
         try:
             out.append(
                 Payment(
                     payment_id=row["payment_id"],
                     value_date=_date(row["value_date"], "value_date"),
-                    amount=_money(row["amount"], row["currency"]),
+                    amount=_money(row["amount"], row["currency"], "amount"),
                     payer_name=row.get("payer_name", ""),
                     payer_account=row.get("payer_account", ""),
                     reference=row.get("reference", ""),
                     remittance_info=row.get("remittance_info", ""),
                 )
             )
-        except (LookupError, ValueError) as exc:
+        except (O2CError, LookupError, ValueError) as exc:
             _fail(path, line, exc, row, errors)
     return out
 
 
 def read_rates(path: Path) -> Any:
-    """An in-memory rate table (pivot EUR) from a ``date, base, quote, rate`` CSV file."""
+    """An in-memory rate table (pivot EUR) from a ``date, base, quote, rate`` CSV file.
+
+    Raises:
+        ValidationError: the file cannot be read or a row is malformed (the message names it).
+    """
     from o2c.fx import InMemoryRates
 
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return InMemoryRates.from_rows(csv.DictReader(handle), pivot="EUR")
+    rows = [row for _line, row in _rows(path, RATE_COLUMNS, RATE_COLUMNS)]
+    try:
+        return InMemoryRates.from_rows(rows, pivot="EUR")
+    except O2CError as exc:
+        raise ValidationError(f"{path}: {exc}", field=str(path), value=None) from exc
 
 
 def _amount(value: Any) -> str:
@@ -286,7 +344,13 @@ class _Progress:
 
 
 def run(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
-    """Execute ``o2c match`` with parsed arguments; returns the exit status."""
+    """Execute ``o2c match`` with parsed arguments; returns the exit status (0).
+
+    Raises:
+        ValidationError: a file cannot be read, lacks a required column, or none of its rows
+            can be read (rows that cannot be read are otherwise skipped and counted on
+            ``stderr``).
+    """
     # Reading and matching allocate many short-lived objects and no cycles: the cyclic garbage
     # collector would only rescan the loaded items again and again (a third of the time).
     collecting = gc.isenabled()
@@ -298,21 +362,30 @@ def run(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
             gc.enable()
 
 
+def _none_read(path: Path, problems: Sequence[ValidationError]) -> ValidationError:
+    first = " ".join(str(problems[0]).split())
+    return ValidationError(
+        f"no row of {path} could be read ({len(problems)} skipped; the first: {first})",
+        field=str(path),
+        value=len(problems),
+    )
+
+
 def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
     err = stderr if stderr is not None else sys.stderr
     started = time.perf_counter()
-    problems: list[ValidationError] = []
-    try:
-        items, customers = read_open_items(Path(args.open_items), errors=problems)
-        payments = read_payments(Path(args.payments), errors=problems)
-        rates = read_rates(Path(args.rates)) if args.rates else None
-    except (OSError, ValidationError) as exc:
-        err.write(f"o2c match: {exc}\n")
-        return 2
-    for problem in problems[:20]:
-        err.write(f"o2c match: skipped {problem}\n")
-    if len(problems) > 20:
-        err.write(f"o2c match: ... and {len(problems) - 20} more malformed rows skipped\n")
+    item_problems: list[ValidationError] = []
+    payment_problems: list[ValidationError] = []
+    items, customers = read_open_items(Path(args.open_items), errors=item_problems)
+    if item_problems and not items:
+        raise _none_read(Path(args.open_items), item_problems)
+    payments = read_payments(Path(args.payments), errors=payment_problems)
+    if payment_problems and not payments:
+        raise _none_read(Path(args.payments), payment_problems)
+    rates = read_rates(Path(args.rates)) if args.rates else None
+    problems = item_problems + payment_problems
+    if problems:
+        err.write(skipped_rows(problems) + "\n")
     policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
     progress = _Progress(err, len(payments), enabled=not args.quiet)
     results = match_payments(
@@ -346,7 +419,10 @@ def summary(results: Sequence[MatchResult], elapsed: float) -> str:
 
 
 def _threshold(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"threshold {text} must be between 0 and 1")
     return value
@@ -359,10 +435,14 @@ def register(subparsers: Any) -> None:
         help="apply payments to open items (cash application)",
         description="Match a CSV of payments to a CSV of open items and write the allocations.",
     )
-    parser.add_argument("--open-items", required=True, help="open items CSV file")
-    parser.add_argument("--payments", required=True, help="payments CSV file")
-    parser.add_argument("--rates", default=None, help="exchange rates CSV (date,base,quote,rate)")
-    parser.add_argument("--out", default=None, help="output CSV file (default: standard output)")
+    parser.add_argument("--open-items", required=True, type=input_file, help="open items CSV file")
+    parser.add_argument("--payments", required=True, type=input_file, help="payments CSV file")
+    parser.add_argument(
+        "--rates", default=None, type=input_file, help="exchange rates CSV (date,base,quote,rate)"
+    )
+    parser.add_argument(
+        "--out", default=None, type=output_file, help="output CSV file (default: standard output)"
+    )
     parser.add_argument(
         "--threshold",
         type=_threshold,
