@@ -161,3 +161,18 @@ def test_abbreviations_shared_by_several_customers_are_weak() -> None:
         ("C1", 0.4),
         ("C2", 0.4),
     ]
+
+
+def test_huge_names_are_read_in_bounded_time() -> None:
+    import time
+
+    from o2c.names import MAX_NAME_LENGTH
+
+    small, huge = "GmbH " * (MAX_NAME_LENGTH // 5), "GmbH " * 2_000_000
+    start = time.perf_counter()
+    normalize(small)
+    t_small = time.perf_counter() - start
+    start = time.perf_counter()
+    assert normalize(huge) == normalize(small)  # only the first MAX_NAME_LENGTH characters
+    # a 10 MB name costs about what its first MAX_NAME_LENGTH characters cost (plus slicing)
+    assert time.perf_counter() - start < 50 * t_small + 0.5

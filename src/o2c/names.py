@@ -36,6 +36,7 @@ import attrs
 __all__ = [
     "LEGAL_FORMS",
     "LEGAL_FORM_MISMATCH",
+    "MAX_NAME_LENGTH",
     "NameIndex",
     "NameMatch",
     "NameMatchKind",
@@ -139,28 +140,33 @@ def _fold(text: str) -> str:
     return stripped.casefold().replace("ß", "ss")
 
 
+#: Names are read up to this many characters (SEPA allows 140, SWIFT 4 x 35): a longer "name"
+#: is junk, and reading only its start keeps time and the cache's memory bounded.
+MAX_NAME_LENGTH = 1000
+
+
 @lru_cache(maxsize=65536)
 def _tokens(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The name's core words and its trailing legal-form words."""
-    text = _fold(name).replace(".", "")
+    text = _fold(name[:MAX_NAME_LENGTH]).replace(".", "")
     text = _AMP.sub(" & ", text)
     words = [w for w in _NON_ALNUM.sub(" ", text).split() if w]
     words = [_ABBREVIATIONS.get(w, w) for w in words]
-    legal: list[str] = []
+    forms: list[tuple[str, ...]] = []  # trailing legal forms, last first
     changed = True
     while changed and words:
         changed = False
         for form in _LEGAL_TOKENS:
             n = len(form)
             if len(words) > n and tuple(words[-n:]) == form:
-                legal[:0] = words[-n:]
+                forms.append(form)
                 del words[-n:]
                 changed = True
                 break
         while len(words) > 1 and words[-1] == "and":
             del words[-1]
             changed = True
-    return tuple(words), tuple(legal)
+    return tuple(words), tuple(w for form in reversed(forms) for w in form)
 
 
 def normalize(name: str) -> str:
