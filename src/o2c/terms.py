@@ -44,7 +44,7 @@ from moneyed import Money
 
 from o2c._build import builder
 from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, roll
-from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError
+from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError, ValidationError
 from o2c.money import (
     CONTEXT,
     CashRounding,
@@ -52,8 +52,10 @@ from o2c.money import (
     Rounding,
     RoundingPolicy,
     allocate_decimal,
+    check_amount,
     currency,
     minor_unit,
+    money,
     quantize_decimal,
     rounder,
     to_decimal,
@@ -255,8 +257,17 @@ def _within(limit: int) -> Callable[[object, attrs.Attribute[int], int], None]:
 class DateStep:
     """One step of a date rule: ``apply`` maps a date to a date; ``token`` is its notation."""
 
-    def apply(self, day: dt.date) -> dt.date:  # pragma: no cover - abstract
-        """The date this step moves ``day`` to."""
+    def apply(self, day: dt.date) -> dt.date:
+        """The date this step moves ``day`` to.
+
+        Raises:
+            InvalidTermsError: when the date would leave the calendar (before 0001-01-01 or
+                after 9999-12-31), naming the step and the date.
+        """
+        return apply_steps((self,), day)
+
+    def _move(self, day: dt.date) -> dt.date:  # pragma: no cover - abstract
+        """``apply`` without the calendar check (``OverflowError``/``ValueError`` escape)."""
         raise NotImplementedError
 
     def token(self) -> str:  # pragma: no cover - abstract
@@ -270,7 +281,7 @@ class AddDays(DateStep):
 
     n: int = attrs.field(validator=_within(99_999))
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` days."""
         return day + dt.timedelta(days=self.n)
 
@@ -285,7 +296,7 @@ class AddWeeks(DateStep):
 
     n: int = attrs.field(validator=_within(9_999))
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` weeks."""
         return day + dt.timedelta(weeks=self.n)
 
@@ -303,7 +314,7 @@ class AddMonths(DateStep):
 
     n: int = attrs.field(validator=_within(9_999))
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """``day`` plus ``n`` months (clamped)."""
         return day + relativedelta(months=self.n)
 
@@ -316,7 +327,7 @@ class AddMonths(DateStep):
 class EndOfMonth(DateStep):
     """The last day of the date's month."""
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """The end of ``day``'s month."""
         return day + relativedelta(day=31)
 
@@ -336,7 +347,7 @@ class MonthDay(DateStep):
     day: int = attrs.field(validator=_positive_day)
     months: int = attrs.field(default=1, validator=_within(9_999))
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """The clamped day of the target month."""
         return day + relativedelta(months=self.months, day=self.day)
 
@@ -345,13 +356,27 @@ class MonthDay(DateStep):
         return f"day{self.day}" if self.months == 1 else f"day{self.day}m{self.months}"
 
 
+def _collection(value: object, field: str, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple, or an :class:`InvalidTermsError` naming ``field``."""
+    if isinstance(value, (str, bytes)):
+        raise InvalidTermsError(
+            f"{field}={_short(value)!r} must be a collection of {what}", field=field, value=value
+        )
+    try:
+        return tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise InvalidTermsError(
+            f"{field}={_short(value)!r} must be a collection of {what}", field=field, value=value
+        ) from None
+
+
 def _payment_days(value: Iterable[int]) -> tuple[int, ...]:
-    days = tuple(sorted(set(value)))
+    days = _collection(value, "days", "days of the month")
     if not days:
         raise InvalidTermsError("payment days are empty: list at least one", field="days")
     for d in days:
         _positive_day(None, attrs.fields(PaymentDays).days, d)  # type: ignore[arg-type]
-    return days
+    return tuple(sorted(set(days)))
 
 
 @attrs.frozen
@@ -363,7 +388,7 @@ class PaymentDays(DateStep):
 
     days: tuple[int, ...] = attrs.field(converter=_payment_days)
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """The first allowed day on or after ``day``."""
         for months in (0, 1):
             first = day + relativedelta(months=months, day=1)
@@ -386,7 +411,7 @@ class CutOff(DateStep):
 
     after_day: int = attrs.field(validator=_positive_day)
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """The first of next month when ``day`` is after the cut-off, else ``day``."""
         return day + relativedelta(months=1, day=1) if day.day > self.after_day else day
 
@@ -396,7 +421,19 @@ class CutOff(DateStep):
 
 
 def _postponements(value: Iterable[tuple[dt.date, dt.date]]) -> tuple[tuple[dt.date, dt.date], ...]:
-    table = tuple(sorted((a, b) for a, b in value))
+    pairs = []
+    for pair in _collection(value, "table", "(date, date) pairs"):
+        items = _collection(pair, "table", "(date, date) pairs")
+        if len(items) != 2 or not all(
+            isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in items
+        ):
+            raise InvalidTermsError(
+                f"postponement {_short(pair)!r} is not a (datetime.date, datetime.date) pair",
+                field="table",
+                value=pair,
+            )
+        pairs.append((items[0], items[1]))
+    table = tuple(sorted(pairs))
     if len({a for a, _ in table}) != len(table):
         raise InvalidTermsError("a date is postponed twice", field="table", value=table)
     return table
@@ -408,7 +445,7 @@ class Postpone(DateStep):
 
     table: tuple[tuple[dt.date, dt.date], ...] = attrs.field(converter=_postponements)
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """The postponed date, or ``day`` when it is not in the table."""
         for original, moved in self.table:
             if original == day:
@@ -420,10 +457,37 @@ class Postpone(DateStep):
         return "post" + "|".join(f"{a.isoformat()}>{b.isoformat()}" for a, b in self.table)
 
 
+#: How deep day limits may nest inside day limits (``lim(15:lim(...);31:...)``).
+MAX_DAY_LIMIT_NESTING = 4
+
+
+def _nesting(steps: Iterable[DateStep]) -> int:
+    """How many day limits nest in ``steps`` (0 when there is none)."""
+    return max(
+        (
+            1 + max(_nesting(inner) for _, inner in step.cases)
+            for step in steps
+            if type(step) is DayLimit
+        ),
+        default=0,
+    )
+
+
 def _limit_cases(
     value: Iterable[tuple[int, Sequence[DateStep]]],
 ) -> tuple[tuple[int, tuple[DateStep, ...]], ...]:
-    cases = tuple((limit, tuple(steps)) for limit, steps in value)
+    cases = []
+    for case in _collection(value, "cases", "(day limit, steps) pairs"):
+        items = _collection(case, "cases", "(day limit, steps) pairs")
+        if len(items) != 2:
+            raise InvalidTermsError(
+                f"day limit case {_short(case)!r} is not a (day, steps) pair",
+                field="cases",
+                value=case,
+            )
+        limit, steps = items
+        _positive_day(None, attrs.fields(DayLimit).cases, limit)  # type: ignore[arg-type]
+        cases.append((limit, _due_steps(steps)))
     limits = [limit for limit, _ in cases]
     if not cases or limits != sorted(set(limits)) or limits[-1] != 31:
         raise InvalidTermsError(
@@ -431,9 +495,13 @@ def _limit_cases(
             field="day_limits",
             value=limits,
         )
-    for limit in limits:
-        _positive_day(None, attrs.fields(DayLimit).cases, limit)  # type: ignore[arg-type]
-    return cases
+    if 1 + max(_nesting(steps) for _, steps in cases) > MAX_DAY_LIMIT_NESTING:
+        raise InvalidTermsError(
+            f"day limits nest more than {MAX_DAY_LIMIT_NESTING} deep: flatten the rule",
+            field="cases",
+            value=limits,
+        )
+    return tuple(cases)
 
 
 @attrs.frozen
@@ -446,7 +514,7 @@ class DayLimit(DateStep):
 
     cases: tuple[tuple[int, tuple[DateStep, ...]], ...] = attrs.field(converter=_limit_cases)
 
-    def apply(self, day: dt.date) -> dt.date:
+    def _move(self, day: dt.date) -> dt.date:
         """``day`` moved by the steps of the case its day of month falls in."""
         for limit, steps in self.cases:
             if day.day <= limit:
@@ -466,19 +534,43 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
     >>> apply_steps(parse_steps("1m+15d+eom+45d"), dt.date(2022, 1, 1))
     datetime.date(2022, 4, 14)
     """
-    if len(steps) == 1 and type(steps[0]) is AddDays:  # the common case, fast
-        return start + dt.timedelta(days=steps[0].n)
-    anchor = day = start
-    months = 0
-    for step in steps:
-        if type(step) is AddMonths:
-            months += step.n
-            day = anchor + relativedelta(months=months)
-        else:
-            day = step.apply(day)
-            anchor = day
-            months = 0
-    return day
+    step: object = None
+    try:
+        if len(steps) == 1 and type(steps[0]) is AddDays:  # the common case, fast
+            return start + dt.timedelta(days=steps[0].n)
+        anchor = day = start
+        months = 0
+        for step in steps:
+            if type(step) is AddMonths:
+                months += step.n
+                day = anchor + relativedelta(months=months)
+            else:
+                day = step._move(day)
+                anchor = day
+                months = 0
+        return day
+    except InvalidTermsError:
+        raise  # from a day limit's own steps
+    except (OverflowError, ValueError):
+        if len(steps) == 1:
+            step = steps[0]
+        token = step.token() if isinstance(step, DateStep) else "?"
+        raise InvalidTermsError(
+            f"{_short(steps_notation(steps))} from {start} leaves the calendar at step {token} "
+            "(dates run from 0001-01-01 to 9999-12-31): check the date rule and the date",
+            field="steps",
+            value=steps,
+            date=start,
+            step=step,
+        ) from None
+    except (TypeError, AttributeError):
+        raise InvalidTermsError(
+            f"cannot apply {_short(steps)!r} to {_short(start)!r}: pass date steps and a "
+            "datetime.date",
+            field="steps",
+            value=steps,
+            date=start,
+        ) from None
 
 
 def steps_notation(steps: Sequence[DateStep]) -> str:
@@ -502,28 +594,63 @@ def _split_top(text: str, sep: str) -> list[tuple[str, int]]:
     return parts
 
 
+#: The longest text the notation readers take (:meth:`PaymentTerms.parse`, :func:`parse_steps`,
+#: an ITD segment, a BT-20 note): real terms are a few dozen characters; the bound keeps the time
+#: and memory of reading junk small (every reader is linear in its input).
+MAX_TERMS_TEXT = 10_000
+
+# Every pattern is ASCII: digits are 0-9 only ('３０' or '²' are not numbers of the notation).
 _STEP_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], DateStep]], ...] = (
-    (re.compile(r"(-?\d{1,5})d?"), lambda m: AddDays(int(m[1]))),
-    (re.compile(r"(-?\d{1,4})w"), lambda m: AddWeeks(int(m[1]))),
-    (re.compile(r"(-?\d{1,4})m"), lambda m: AddMonths(int(m[1]))),
+    (re.compile(r"(-?\d{1,5})d?", re.ASCII), lambda m: AddDays(int(m[1]))),
+    (re.compile(r"(-?\d{1,4})w", re.ASCII), lambda m: AddWeeks(int(m[1]))),
+    (re.compile(r"(-?\d{1,4})m", re.ASCII), lambda m: AddMonths(int(m[1]))),
     (re.compile(r"eom"), lambda m: EndOfMonth()),
-    (re.compile(r"day(\d{1,2})(?:m(-?\d{1,4}))?"), lambda m: MonthDay(int(m[1]), int(m[2] or 1))),
-    (re.compile(r"pay(\d{1,2}(?:\|\d{1,2})*)"), lambda m: PaymentDays(map(int, m[1].split("|")))),
-    (re.compile(r"cut(\d{1,2})"), lambda m: CutOff(int(m[1]))),
+    (
+        re.compile(r"day(\d{1,2})(?:m(-?\d{1,4}))?", re.ASCII),
+        lambda m: MonthDay(int(m[1]), int(m[2] or 1)),
+    ),
+    (
+        re.compile(r"pay(\d{1,2}(?:\|\d{1,2})*)", re.ASCII),
+        lambda m: PaymentDays(map(int, m[1].split("|"))),
+    ),
+    (re.compile(r"cut(\d{1,2})", re.ASCII), lambda m: CutOff(int(m[1]))),
 )
-_POST = re.compile(r"(\d{4}-\d\d-\d\d)>(\d{4}-\d\d-\d\d)")
+_POST = re.compile(r"(\d{4}-\d\d-\d\d)>(\d{4}-\d\d-\d\d)", re.ASCII)
+#: A day of the month in a day limit (``lim(15:...)``) or before ``MFI``/``prox``.
+_DAY = re.compile(r"\d{1,9}", re.ASCII)
 
 
 def _steps_error(text: str, token: str, position: int, why: str) -> InvalidTermsError:
     return InvalidTermsError(
-        f"cannot read {token!r} at position {position} of {text!r} as a date step: {why}",
+        f"cannot read {_short(token)!r} at position {position} of {_short(text)!r} as a date "
+        f"step: {why}",
         value=text,
         token=token,
         position=position,
     )
 
 
-def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tuple[DateStep, ...]:
+def _check_text(text: object, field: str) -> str:
+    """``text`` if it is a str within :data:`MAX_TERMS_TEXT`, else an :class:`InvalidTermsError`."""
+    if not isinstance(text, str):
+        raise InvalidTermsError(
+            f"{field}={_short(text)!r} must be a str", field=field, value=text, position=0
+        )
+    if len(text) > MAX_TERMS_TEXT:
+        raise InvalidTermsError(
+            f"{field}={_short(text)!r} is longer than {MAX_TERMS_TEXT} characters: payment "
+            "terms are a short text",
+            field=field,
+            value=_short(text),
+            token=text[:40],
+            position=MAX_TERMS_TEXT,
+        )
+    return text
+
+
+def parse_steps(
+    text: str, *, _offset: int = 0, _whole: str | None = None, _depth: int = 0
+) -> tuple[DateStep, ...]:
     """Read o2c's step notation: steps joined by ``+``, applied left to right.
 
     ``30`` or ``30d`` days, ``2w`` weeks, ``1m`` months, ``eom`` end of month, ``day10`` the 10th
@@ -535,8 +662,11 @@ def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tu
     (AddDays(n=-10), EndOfMonth(), AddDays(n=10))
 
     Raises:
-        InvalidTermsError: naming the step that cannot be read and its position.
+        InvalidTermsError: naming the step that cannot be read and its position (also for a
+            text longer than :data:`MAX_TERMS_TEXT` or day limits nested too deep).
     """
+    if _whole is None:
+        _check_text(text, "steps")
     whole = text if _whole is None else _whole
     steps: list[DateStep] = []
     for part, offset in _split_top(text, "+"):
@@ -545,13 +675,20 @@ def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tu
         if not part:
             raise _steps_error(whole, part, position, "a step is missing around '+'")
         if low.startswith("lim(") and low.endswith(")"):
+            if _depth >= MAX_DAY_LIMIT_NESTING:
+                raise _steps_error(
+                    whole, part, position, f"day limits nest more than {MAX_DAY_LIMIT_NESTING} deep"
+                )
             cases = []
             for case, case_offset in _split_top(part[4:-1], ";"):
                 limit, colon, body = case.partition(":")
-                if not colon or not limit.isdigit():
+                if not colon or not _DAY.fullmatch(limit):
                     raise _steps_error(whole, case, position + 4 + case_offset, "write DAY:STEPS")
                 inner = parse_steps(
-                    body, _offset=position + 4 + case_offset + len(limit) + 1, _whole=whole
+                    body,
+                    _offset=position + 4 + case_offset + len(limit) + 1,
+                    _whole=whole,
+                    _depth=_depth + 1,
                 )
                 cases.append((int(limit), inner))
             try:
@@ -569,7 +706,10 @@ def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tu
                     pairs.append((dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])))
                 except ValueError as exc:
                     raise _steps_error(whole, part, position, str(exc)) from None
-            steps.append(Postpone(pairs))
+            try:
+                steps.append(Postpone(pairs))
+            except InvalidTermsError as exc:
+                raise _steps_error(whole, part, position, exc.message) from None
             continue
         for pattern, build in _STEP_PATTERNS:
             m = pattern.fullmatch(low)
@@ -590,7 +730,7 @@ def parse_steps(text: str, *, _offset: int = 0, _whole: str | None = None) -> tu
 
 
 def _due_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
-    steps = tuple(value)
+    steps = _collection(value, "due", "date steps")
     for step in steps:
         if not isinstance(step, DateStep):
             raise InvalidTermsError(
@@ -602,7 +742,7 @@ def _due_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
 
 
 def _opt_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
-    steps = tuple(value)
+    steps = _collection(value, "baseline_rules", "date steps")
     return _due_steps(steps) if steps else ()
 
 
@@ -615,17 +755,49 @@ def _opt_percent(value: object) -> Decimal | None:
 
 
 def _money_or_none(value: object) -> Money | None:
-    if value is None or isinstance(value, Money):
+    if value is None:
         return value
-    raise InvalidTermsError(f"amount={value!r} must be a Money", field="amount", value=value)
+    if isinstance(value, Money):
+        check_amount(value.amount, field="amount")
+        return value
+    raise InvalidTermsError(
+        f"amount={_short(value)!r} must be a Money", field="amount", value=value
+    )
 
 
 def _fmt(value: Decimal) -> str:
-    return format(value.normalize(CONTEXT), "f")
+    """``value`` in plain notation without trailing zeros, every digit kept (no rounding)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _short(value: object) -> object:
+    """``value`` for an error message: long text (or a long repr) cut in the middle."""
+    text = value if isinstance(value, str) else None
+    if text is None and isinstance(value, (tuple, list)) and len(value) > 8:
+        text = repr(value)
+    if text is not None and len(text) > 80:
+        return f"{text[:40]}...{text[-24:]} ({len(text)} characters)"
+    return value
+
+
+def _enum(kind: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidTermsError(
+                f"{attribute.name}={_short(value)!r} must be a {kind.__name__} "
+                f"({', '.join(m.name for m in kind)})",
+                field=attribute.name,
+                value=value,
+            )
+
+    return check
 
 
 def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
-    tiers = tuple(value)
+    tiers = _collection(value, "discounts", "DiscountTier")
     for tier in tiers:
         if not isinstance(tier, DiscountTier):
             raise InvalidTermsError(
@@ -635,7 +807,7 @@ def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
 
 
 def _lines(value: Iterable[TermLine]) -> tuple[TermLine, ...]:
-    lines = tuple(value)
+    lines = _collection(value, "lines", "TermLine")
     for line in lines:
         if not isinstance(line, TermLine):
             raise InvalidTermsError(f"{line!r} is not a TermLine", field="lines", value=line)
@@ -715,7 +887,7 @@ class TermLine:
     date when ``chained``.  ``discounts`` are tiers offered on this instalment alone.
     """
 
-    kind: LineKind
+    kind: LineKind = attrs.field(validator=_enum(LineKind))
     due: tuple[DateStep, ...] = attrs.field(default=(), converter=_due_steps)
     percent: Decimal | None = attrs.field(default=None, converter=_opt_percent)
     amount: Money | None = attrs.field(default=None, converter=_money_or_none)
@@ -802,7 +974,7 @@ def _as_steps(due: Sequence[DateStep] | str | int) -> tuple[DateStep, ...]:
         return (AddDays(due),)
     if isinstance(due, str):
         return parse_steps(due)
-    return tuple(due)
+    return _collection(due, "due", "date steps")
 
 
 def _due_notation(steps: Sequence[DateStep]) -> str:
@@ -836,16 +1008,28 @@ class PaymentTerms:
     lines: tuple[TermLine, ...] = attrs.field(converter=_lines)
     #: Term-level discount tiers (per invoice or per instalment, see ``discount_scope``).
     discounts: tuple[DiscountTier, ...] = attrs.field(default=(), converter=_tiers)
-    baseline: BaselineSource = BaselineSource.DOCUMENT
+    baseline: BaselineSource = attrs.field(
+        default=BaselineSource.DOCUMENT, validator=_enum(BaselineSource)
+    )
     #: Steps from the baseline source date to the baseline date (``EOM``, cut-offs, day limits).
     baseline_rules: tuple[DateStep, ...] = attrs.field(default=(), converter=_opt_steps)
-    convention: BusinessDayConvention = BusinessDayConvention.NONE
-    discount_base: DiscountBase = DiscountBase.TOTAL
-    discount_scope: DiscountScope = DiscountScope.INVOICE
-    partial_payment: PartialPayment = PartialPayment.FULL_ONLY
+    convention: BusinessDayConvention = attrs.field(
+        default=BusinessDayConvention.NONE, validator=_enum(BusinessDayConvention)
+    )
+    discount_base: DiscountBase = attrs.field(
+        default=DiscountBase.TOTAL, validator=_enum(DiscountBase)
+    )
+    discount_scope: DiscountScope = attrs.field(
+        default=DiscountScope.INVOICE, validator=_enum(DiscountScope)
+    )
+    partial_payment: PartialPayment = attrs.field(
+        default=PartialPayment.FULL_ONLY, validator=_enum(PartialPayment)
+    )
     #: Which instalment absorbs the rounding remainder when there is no balance line.
-    remainder: RemainderPolicy = RemainderPolicy.LAST
-    settlement: Settlement = Settlement.CREDIT
+    remainder: RemainderPolicy = attrs.field(
+        default=RemainderPolicy.LAST, validator=_enum(RemainderPolicy)
+    )
+    settlement: Settlement = attrs.field(default=Settlement.CREDIT, validator=_enum(Settlement))
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
@@ -942,6 +1126,8 @@ class PaymentTerms:
         parts: list[str] = []
         if self.settlement is not Settlement.CREDIT:
             parts.append(self.settlement.value)
+            if self.baseline_rules:  # settlement terms take options only, never a bare EOM
+                parts.append(f"baseline={steps_notation(self.baseline_rules)}")
         elif (
             self.lines == (TermLine.balance(),)
             and not self.discounts
@@ -1005,12 +1191,14 @@ class PaymentTerms:
             source = given
         try:
             return apply_steps(self.baseline_rules, source)
-        except (OverflowError, ValueError):
+        except InvalidTermsError as exc:
             raise InvalidTermsError(
-                f"baseline rules {steps_notation(self.baseline_rules)} from {source} leave the "
-                "calendar: check the date",
+                f"baseline rules {_short(steps_notation(self.baseline_rules))} from {source} "
+                f"leave the calendar at step {exc.context.get('step')!r}: check the date",
                 field="baseline_rules",
                 value=self.baseline_rules,
+                date=source,
+                step=exc.context.get("step"),
             ) from None
 
     def schedule(
@@ -1483,16 +1671,15 @@ def _build_schedule(
     def rolled(steps: Sequence[DateStep], start: dt.date) -> dt.date:
         try:
             day = apply_steps(steps, start)
-            return day if no_roll else roll(day, convention, cal)
-        except (OverflowError, ValueError) as exc:
-            if isinstance(exc, O2CError):
-                raise
+        except InvalidTermsError as exc:
             raise InvalidTermsError(
-                f"{steps_notation(steps)} from {start} leaves the calendar ({exc}): check the "
-                "date rule",
+                f"the due date or deadline {exc.message}",
                 field="due",
                 value=steps,
+                date=start,
+                step=exc.context.get("step"),
             ) from None
+        return day if no_roll else roll(day, convention, cal)
 
     deadlines: dict[int, dt.date] = {}  # by id(): the tiers live as long as this call
 
@@ -1964,13 +2151,13 @@ def _sum_parts(offers: Sequence[DiscountOffer], cur: Any) -> tuple[Money | None,
 
 
 _TOKEN = re.compile(r"[^\s,]+")
-_PERCENT_TIER = re.compile(r"(\d{1,3}(?:\.\d+)?)/(\S+)")
-_FIXED_TIER = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)/(\S+)")
-_FIXED = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)")
-_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
-_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
-_GLUED_NET = re.compile(r"n(?:et)?(\d{1,5})")
-_NUMBER = re.compile(r"-?\d")
+_PERCENT_TIER = re.compile(r"(\d{1,3}(?:\.\d+)?)/(\S+)", re.ASCII)
+_FIXED_TIER = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)/(\S+)", re.ASCII)
+_FIXED = re.compile(r"([A-Za-z]{3})(\d+(?:\.\d+)?)", re.ASCII)
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)%", re.ASCII)
+_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)", re.ASCII)
+_GLUED_NET = re.compile(r"n(?:et)?(\d{1,5})", re.ASCII)
+_NUMBER = re.compile(r"-?\d", re.ASCII)
 _OPTIONS: dict[str, type[enum.Enum]] = {
     "base": DiscountBase,
     "scope": DiscountScope,
@@ -2000,19 +2187,20 @@ class _Parser:
     )
 
     def __init__(self, text: str) -> None:
-        if not isinstance(text, str):
-            raise InvalidTermsError(f"terms={text!r} must be a str", value=text)
-        self.text = text
+        self.text = _check_text(text, "terms")
         self.tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
         self.i = 0
         self.lines: list[TermLine] = []
+        #: Tiers given with ``with`` to the line of the same index (added once, at the end).
+        self.line_tiers: dict[int, list[DiscountTier]] = {}
         self.tiers: list[DiscountTier] = []
         self.options: dict[str, Any] = {}
         self.pending: tuple[LineKind, Any, int] | None = None
 
     def error(self, token: str, position: int, why: str | None = None) -> InvalidTermsError:
         return InvalidTermsError(
-            f"cannot read {token!r} at position {position} of {self.text!r}: {why or self.HINT}",
+            f"cannot read {_short(token)!r} at position {position} of {_short(self.text)!r}: "
+            f"{why or self.HINT}",
             value=self.text,
             token=token,
             position=position,
@@ -2026,7 +2214,7 @@ class _Parser:
         token = self.peek()
         if token is None:
             raise InvalidTermsError(
-                f"{self.text!r} ends where {what} was expected: {self.HINT}",
+                f"{_short(self.text)!r} ends where {what} was expected: {self.HINT}",
                 value=self.text,
                 token="",
                 position=len(self.text),
@@ -2052,7 +2240,7 @@ class _Parser:
                 line = TermLine(kind=kind, amount=value, due=due, chained=chained)
             else:
                 line = TermLine(kind=kind, due=due, chained=chained)
-        except InvalidTermsError as exc:
+        except ValidationError as exc:
             token, position = self.tokens[self.i - 1]
             raise self.error(token, position, exc.message) from None
         self.lines.append(line)
@@ -2088,12 +2276,12 @@ class _Parser:
             return None
         try:
             return DiscountTier(deadline=steps, **build)
-        except InvalidTermsError as exc:
+        except ValidationError as exc:
             raise self.error(token, position, exc.message) from None
 
     def money(self, code: str, amount: str, token: str, position: int) -> Money:
         try:
-            return Money(Decimal(amount), currency(code))
+            return money(amount, code)  # within the documented amount limit
         except O2CError as exc:
             raise self.error(token, position, str(exc)) from None
 
@@ -2148,7 +2336,7 @@ class _Parser:
                 self.i += 2
                 self.add_due_day(int(ordinal[1]), token, position)
                 continue
-            if low.isdigit() and nxt is not None and nxt[0].lower() in ("mfi", "prox"):
+            if _DAY.fullmatch(low) and nxt is not None and nxt[0].lower() in ("mfi", "prox"):
                 self.i += 2
                 self.add_due_day(int(low), token, position)
                 continue
@@ -2161,8 +2349,7 @@ class _Parser:
                     tiers.append(t)
                 if not tiers:
                     raise self.error(token, position, "'with' needs discount tiers such as 2/10")
-                last = self.lines[-1]
-                self.lines[-1] = attrs.evolve(last, discounts=last.discounts + tuple(tiers))
+                self.line_tiers.setdefault(len(self.lines) - 1, []).extend(tiers)
                 continue
             tier = self.tier()
             if tier is not None:
@@ -2210,12 +2397,14 @@ class _Parser:
             _kind, _value, position = self.pending
             token = self.text[position:].split()[0]
             raise self.error(token, position, "this amount needs a due date (net N, advance ...)")
+        for index, tiers in self.line_tiers.items():
+            self.lines[index] = attrs.evolve(self.lines[index], discounts=tuple(tiers))
         if not self.lines:
             if baseline_rules and not self.tiers:
                 self.lines.append(TermLine.balance())
             else:
                 raise InvalidTermsError(
-                    f"{self.text!r} has no net term: {self.HINT}",
+                    f"{_short(self.text)!r} has no net term: {self.HINT}",
                     value=self.text,
                     token=self.text,
                     position=0,
@@ -2229,13 +2418,13 @@ class _Parser:
                 settlement=settlement,
                 **self.options,
             )
-        except InvalidTermsError as exc:
+        except ValidationError as exc:
             raise InvalidTermsError(
-                f"{self.text!r}: {exc.message}",
+                f"{_short(self.text)!r}: {exc.message}",
                 value=self.text,
                 token=self.text,
                 position=0,
-                line=exc.line,
+                line=exc.context.get("line"),
             ) from None
 
     def add_due_day(self, day: int, token: str, position: int) -> None:
@@ -2269,23 +2458,32 @@ _X12_BASIS_IN = {
 _N2 = Decimal("0.01")
 
 
+_X12_DATE = re.compile(r"\d{8}", re.ASCII)
+#: X12 ``N0``/``N2`` numbers: ITD05/ITD07 (days) are at most 3 digits, ITD08/ITD10 (cents) 10.
+_X12_NUMBER = re.compile(r"\d{1,15}", re.ASCII)
+
+
 def _x12_date(text: str, element: str) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.datetime.strptime(text, "%Y%m%d").date()
+        if not _X12_DATE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise InvalidTermsError(
-            f"{element}={text!r} is not a CCYYMMDD date", field=element, value=text
+            f"{element}={_short(text)!r} is not a CCYYMMDD date", field=element, value=text
         ) from None
 
 
 def _x12_int(text: str, element: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    if not _X12_NUMBER.fullmatch(text):
         raise InvalidTermsError(
-            f"{element}={text!r} is not a count of days", field=element, value=text
+            f"{element}={_short(text)!r} is not a whole number of at most 15 digits 0-9",
+            field=element,
+            value=text,
         )
     return int(text)
 
@@ -2295,9 +2493,12 @@ def _x12_decimal(text: str, element: str) -> Decimal | None:
         return None
     try:
         return to_decimal(text, field=element)
-    except O2CError:
+    except O2CError as exc:
         raise InvalidTermsError(
-            f"{element}={text!r} is not a decimal number", field=element, value=text
+            f"{element}={_short(text)!r} is not a decimal number within o2c's limits "
+            f"({exc.message})",
+            field=element,
+            value=text,
         ) from None
 
 
@@ -2371,11 +2572,14 @@ class X12Terms:
         """Read an ``ITD`` segment (the element separator is the character after ``ITD``).
 
         Raises:
-            InvalidTermsError: for a segment that is not ITD or has malformed elements.
+            InvalidTermsError: for a segment that is not ITD or has malformed elements (also for
+                a text longer than :data:`MAX_TERMS_TEXT`).
         """
-        body = text.strip().rstrip("~").rstrip("\n")
+        body = _check_text(text, "segment").strip().rstrip("~").rstrip("\n")
         if not body.upper().startswith("ITD") or len(body) < 4:
-            raise InvalidTermsError(f"{text!r} is not an ITD segment", field="segment", value=text)
+            raise InvalidTermsError(
+                f"{_short(text)!r} is not an ITD segment", field="segment", value=text
+            )
         elements = body[4:].split(body[3]) + [""] * 15
         e = elements
         return cls(
@@ -2433,6 +2637,8 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
                 type_code=_X12_SETTLEMENT[terms.settlement], basis_date_code=basis, description=text
             ),
         )
+    if not isinstance(terms, PaymentTerms):
+        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
     if any(line.discounts for line in terms.lines) or terms.discount_base is not DiscountBase.TOTAL:
         raise _not_expressible(terms, "X12 ITD", "ITD has no per-instalment or untaxed discounts")
     eom = terms.baseline_rules == (EndOfMonth(),)
@@ -2489,14 +2695,14 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
     }
     if not terms.discounts:
         return (X12Terms(**common),)
+    # The instalment's offers by tier number, read once (a search per tier would be quadratic).
+    by_tier = {o.tier: o for o in inst0.discounts} if inst0 is not None else {}
     segments = []
     for number, tier in enumerate(terms.discounts, 1):
         tier_days = _plain_days(tier.deadline)
         if tier_days is None:
             raise _not_expressible(terms, "X12 ITD", "discount deadlines must be N days")
-        offer = None
-        if inst0 is not None:
-            offer = next(o for o in inst0.discounts if o.tier == number)
+        offer = by_tier.get(number)
         segments.append(
             X12Terms(
                 discount_percent=tier.percent,
@@ -2546,8 +2752,12 @@ def from_x12(
 
     Raises:
         InvalidTermsError: for segments that do not describe terms o2c can model.
+        InvalidAmountError: for an amount (ITD08, ITD10) beyond o2c's amount limit.
     """
-    items = [s if isinstance(s, X12Terms) else X12Terms.from_segment(s) for s in segments]
+    items = [
+        s if isinstance(s, X12Terms) else X12Terms.from_segment(s)
+        for s in _collection(segments, "segments", "ITD segments (str or X12Terms)")
+    ]
     terms = _from_x12_fields(items, currency_code=currency_code)
     description = items[0].description if items else None
     if description:
@@ -2576,12 +2786,13 @@ def _from_x12_fields(
                 lines=(TermLine.balance(),), settlement=settlement, baseline=baseline
             )
 
-    def amount(cents: int) -> Money:
+    def amount(cents: int, element: str) -> Money:
         if currency_code is None:
             raise InvalidTermsError(
                 "the segment carries an amount: pass currency_code=", field="currency_code"
             )
-        return Money(Decimal(cents) * _N2, currency(currency_code))
+        value = to_decimal(cents, field=element) * _N2
+        return Money(check_amount(value, field=element), currency(currency_code))
 
     if first.type_code == "04":
         lines = []
@@ -2590,7 +2801,7 @@ def _from_x12_fields(
             if item.percent_payable is not None:
                 lines.append(TermLine.of_percent(item.percent_payable, (after,)))
             elif item.deferred_amount is not None:
-                lines.append(TermLine.of_amount(amount(item.deferred_amount), (after,)))
+                lines.append(TermLine.of_amount(amount(item.deferred_amount, "ITD10"), (after,)))
             else:
                 raise InvalidTermsError(
                     "an instalment ITD (04) needs ITD11 or ITD10", field="ITD11"
@@ -2626,7 +2837,8 @@ def _from_x12_fields(
         elif item.discount_amount is not None:
             tiers.append(
                 DiscountTier(
-                    amount=amount(item.discount_amount), deadline=(AddDays(item.discount_days),)
+                    amount=amount(item.discount_amount, "ITD08"),
+                    deadline=(AddDays(item.discount_days),),
                 )
             )
     return PaymentTerms(
@@ -2639,7 +2851,8 @@ def _from_x12_fields(
 
 _SKONTO = re.compile(
     r"#SKONTO#TAGE=(?P<days>\d+)#PROZENT=(?P<percent>\d+\.\d{2})#"
-    r"(?:BASISBETRAG=(?P<base>-?\d+\.\d{2})#)?"
+    r"(?:BASISBETRAG=(?P<base>-?\d+\.\d{2})#)?",
+    re.ASCII,
 )
 
 
@@ -2761,6 +2974,28 @@ def to_ubl(
     )
 
 
+def _skonto_tier(m: re.Match[str], line: str) -> DiscountTier:
+    """The tier of one ``#SKONTO#`` line; its numbers within o2c's limits, else an error."""
+    days = m["days"]
+    if len(days) > 5:
+        raise InvalidTermsError(
+            f"TAGE={_short(days)} in {_short(line)!r} is beyond 99999 days",
+            field="TAGE",
+            value=_short(days),
+        )
+    try:
+        percent = to_decimal(m["percent"], field="PROZENT")
+        if m["base"] is not None:  # informative only, but an amount: within the limit
+            check_amount(to_decimal(m["base"], field="BASISBETRAG"), field="BASISBETRAG")
+        return DiscountTier(percent=percent, deadline=(AddDays(int(days)),))
+    except ValidationError as exc:
+        raise InvalidTermsError(
+            f"{_short(line)!r}: {exc.message}",
+            field=exc.field if exc.field != "percent" else "PROZENT",
+            value=exc.value,
+        ) from None
+
+
 def from_ubl(
     note: str,
     *,
@@ -2778,20 +3013,26 @@ def from_ubl(
     '2/14 net 30'
 
     Raises:
-        InvalidTermsError: when neither the text nor the dates give a net term.
+        InvalidTermsError: when neither the text nor the dates give a net term, for a
+            ``#SKONTO#`` line that is malformed or out of range (naming ``TAGE``, ``PROZENT`` or
+            ``BASISBETRAG`` and its value), or a note longer than :data:`MAX_TERMS_TEXT`.
     """
+    _check_text(note, "note")
+    for name, day in (("issue_date", issue_date), ("due_date", due_date)):
+        if day is not None and (not isinstance(day, dt.date) or isinstance(day, dt.datetime)):
+            raise InvalidTermsError(
+                f"{name}={_short(day)!r} must be a datetime.date", field=name, value=day
+            )
     tiers = []
     text_lines = []
     for raw in note.splitlines():
         line = raw.strip()
         m = _SKONTO.fullmatch(line)
         if m:
-            tiers.append(
-                DiscountTier(percent=Decimal(m["percent"]), deadline=(AddDays(int(m["days"])),))
-            )
+            tiers.append(_skonto_tier(m, line))
         elif line.upper().startswith("#SKONTO#"):
             raise InvalidTermsError(
-                f"{line!r} is not XRechnung Skonto syntax: write "
+                f"{_short(line)!r} is not XRechnung Skonto syntax: write "
                 "#SKONTO#TAGE=14#PROZENT=2.00# (BASISBETRAG=100.00# optional)",
                 field="note",
                 value=line,
@@ -2808,7 +3049,8 @@ def from_ubl(
     if parsed is None:
         if issue_date is None or due_date is None:
             raise InvalidTermsError(
-                f"note {free!r} is not payment-terms notation: pass issue_date= and due_date= "
+                f"note {_short(free)!r} is not payment-terms notation: pass issue_date= and "
+                "due_date= "
                 "(BT-2, BT-9) to derive the net term",
                 field="note",
                 value=note,
