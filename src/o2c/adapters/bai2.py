@@ -4,7 +4,9 @@ A BAI2 file holds groups (``02``) of accounts (``03``); each account becomes one
 :class:`~o2c.statement.Statement` and each transaction detail (``16``) one
 :class:`~o2c.statement.Payment`.  Continuation records (``88``) are joined to the record they
 continue; the text of a ``16`` continued over ``88`` records is joined with a space (banks put
-one remittance line per ``88``).
+one remittance line per ``88``), except after a physical record that fills the physical record
+length the ``01`` header declares (e.g. ``80``): the bank cut the text there, maybe inside a
+word, so it goes on without a space.
 
 Amounts are integers in the currency's minor unit (``150000`` USD is 1,500.00; JPY has none).
 The sign of a ``16`` comes from its type code: the type-code table of the maintained ``bai2``
@@ -42,19 +44,25 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import attrs
 from moneyed import Money
 
 from o2c.adapters import require
-from o2c.adapters._bank import Source, creditor_reference, read_text
-from o2c.errors import StatementFormatError, UnknownCurrencyError
+from o2c.adapters._bank import (
+    Source,
+    creditor_reference,
+    integer_text,
+    is_digits,
+    read_text,
+    shown,
+    unique_ids,
+)
+from o2c.errors import InvalidAmountError, StatementFormatError, UnknownCurrencyError
 from o2c.money import currency, from_minor
 from o2c.statement import Payment, Statement, StatementFormat
 
 __all__ = ["read_bai2", "read_bai2_statements"]
 
 _CODES = frozenset({"01", "02", "03", "16", "49", "88", "98", "99"})
-_INT = re.compile(r"^[+-]?\d+$")
 _OPENING_LEDGER = "010"
 _CLOSING_LEDGER = "015"
 _NON_MONETARY = "890"
@@ -96,9 +104,14 @@ def read_bai2_statements(source: Source, *, encoding: str = "utf-8") -> tuple[St
     return _Parser(list(_records(text))).file()
 
 
-def _records(text: str) -> Iterator[tuple[str, str, int, list[str]]]:
-    """Logical records: (code, first physical text, line, continuation texts)."""
-    current: list[Any] | None = None
+#: A logical record: code, first physical text, line, continuation texts, and the length of
+#: each physical record (first included) as written, trailing blanks left out.
+_Record = tuple[str, str, int, list[str], list[int]]
+
+
+def _records(text: str) -> Iterator[_Record]:
+    """The logical records of the file."""
+    current: _Record | None = None
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.strip()
         if not line:
@@ -106,9 +119,10 @@ def _records(text: str) -> Iterator[tuple[str, str, int, list[str]]]:
         code, _, rest = line.partition(",")
         if code not in _CODES:
             raise StatementFormatError(
-                f"{code!r} is not a BAI2 record code ({', '.join(sorted(_CODES))})",
+                f"{shown(code)!r} is not a BAI2 record code ({', '.join(sorted(_CODES))})",
                 location=f"line {number}",
-                value=code,
+                field="record_code",
+                value=shown(code),
             )
         if code == "88":
             if current is None:
@@ -117,31 +131,45 @@ def _records(text: str) -> Iterator[tuple[str, str, int, list[str]]]:
                     location=f"line {number}",
                 )
             current[3].append(rest)
+            current[4].append(len(raw.rstrip()))
             continue
         if current is not None:
-            yield current[0], current[1], current[2], current[3]
-        current = [code, rest, number, []]
+            yield current
+        current = (code, rest, number, [], [len(raw.rstrip())])
     if current is not None:
-        yield current[0], current[1], current[2], current[3]
+        yield current
 
 
 def _join_fields(first: str, continuations: list[str]) -> str:
     """Join a record's physical pieces: a piece ending in ``/`` ends a field."""
-    text = first
+    out = [first]
     for piece in continuations:
-        text = text[:-1] + "," + piece if text.endswith("/") else text + piece
-    return text.removesuffix("/")
+        if out[-1].endswith("/"):
+            out[-1] = out[-1][:-1]
+            out.append(",")
+        out.append(piece)
+    return "".join(out).removesuffix("/")
 
 
-def _join_detail(first: str, continuations: list[str]) -> str:
-    """Join a ``16``'s pieces: after a ``/`` a new field starts, else the text goes on."""
-    text = first
-    for piece in continuations:
-        if text.endswith("/"):
-            text = text[:-1] + "," + piece
-        else:
-            text = f"{text} {piece}" if text and piece else text + piece
-    return text
+def _join_detail(
+    first: str, continuations: list[str], lengths: list[int], record_length: int | None
+) -> str:
+    """Join a ``16``'s pieces: after a ``/`` a new field starts, else the text goes on.
+
+    The text goes on with a space, or without one after a physical record as long as the
+    declared ``record_length`` (the bank cut the text at the record's end).
+    """
+    out = [first]
+    previous = first
+    for piece, length in zip(continuations, lengths, strict=False):
+        if previous.endswith("/"):
+            out[-1] = out[-1][:-1]
+            out.append(",")
+        elif previous and piece and (record_length is None or length < record_length):
+            out.append(" ")
+        out.append(piece)
+        previous = piece
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -169,26 +197,28 @@ def _direction(code: str, at: str) -> int:
             field="type_code",
             value=code,
         )
-    if code.isdigit() and len(code) == 3:
+    if is_digits(code) and len(code) == 3:
         n = int(code)
         if 100 <= n <= 399 or 900 <= n <= 919:
             return 1
         if 400 <= n <= 699 or 920 <= n <= 999:
             return -1
     raise StatementFormatError(
-        f"type code {code!r} is neither a known BAI2 detail code nor in a credit (100-399, "
-        "900-919) or debit (400-699, 920-999) range",
+        f"type code {shown(code)!r} is neither a known BAI2 detail code nor in a credit "
+        "(100-399, 900-919) or debit (400-699, 920-999) range",
         location=at,
         field="type_code",
-        value=code,
+        value=shown(code),
     )
 
 
 class _Parser:
-    def __init__(self, records: list[tuple[str, str, int, list[str]]]) -> None:
+    def __init__(self, records: list[_Record]) -> None:
         self.records = records
         self.pos = 0
         self.file_id = ""
+        #: The physical record length the file header declares (None: not declared).
+        self.record_length: int | None = None
         self.statements: list[Statement] = []
 
     # helpers --------------------------------------------------------------------------------
@@ -203,7 +233,7 @@ class _Parser:
                 f"the file ends before the {what} ({code}): it is truncated",
                 location=f"line {last}",
             )
-        got, first, line, more = self.records[self.pos]
+        got, first, line, more, _ = self.records[self.pos]
         if got != code:
             raise StatementFormatError(
                 f"expected the {what} ({code}), found a {got} record",
@@ -215,26 +245,31 @@ class _Parser:
 
     @staticmethod
     def integer(text: str, at: str, field: str, *, signed: bool = False) -> int:
-        text = text.strip()
-        if not _INT.match(text) or (not signed and text[0] in "+-"):
+        return integer_text(text.strip(), location=at, field=field, signed=signed)
+
+    @staticmethod
+    def money(units: int, code: str, at: str, field: str) -> Money:
+        """``units`` minor units of ``code``, within the documented amount limit."""
+        try:
+            return from_minor(units, code)
+        except InvalidAmountError as exc:
             raise StatementFormatError(
-                f"{field} {text!r} is not {'an' if signed else 'an unsigned'} integer",
-                location=at,
-                field=field,
-                value=text,
-            )
-        return int(text)
+                f"{field}: {exc.message}", location=at, field=field, value=str(units)
+            ) from None
 
     @staticmethod
     def date(text: str, at: str, field: str) -> dt.date:
         text = text.strip()
         try:
-            if len(text) != 6 or not text.isdigit():
+            if len(text) != 6 or not is_digits(text):
                 raise ValueError(text)
             return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
         except ValueError:
             raise StatementFormatError(
-                f"{field} {text!r} is not a date (YYMMDD)", location=at, field=field, value=text
+                f"{field} {shown(text)!r} is not a date (YYMMDD)",
+                location=at,
+                field=field,
+                value=shown(text),
             ) from None
 
     @staticmethod
@@ -244,7 +279,10 @@ class _Parser:
             return currency(code).code
         except UnknownCurrencyError:
             raise StatementFormatError(
-                f"unknown currency code {code!r}", location=at, field="currency", value=code
+                f"unknown currency code {shown(code)!r}",
+                location=at,
+                field="currency",
+                value=shown(code),
             ) from None
 
     def check(self, expected: int, actual: int, what: str, at: str) -> None:
@@ -267,6 +305,9 @@ class _Parser:
             raise StatementFormatError("the file header has too few fields", location=at)
         self.date(fields[2], at, "creation date")
         self.file_id = fields[4].strip()
+        length = fields[5].strip() if len(fields) > 5 else ""
+        if length:
+            self.record_length = self.integer(length, at, "physical record length")
         version = fields[7].strip() if len(fields) > 7 else ""
         if version not in {"", "2"}:
             raise StatementFormatError(
@@ -356,19 +397,23 @@ class _Parser:
         total = 0
         balances: dict[str, Money] = {}
         summary = fields[2:]
-        while summary and any(s.strip() for s in summary):
-            type_code = summary[0].strip()
-            amount_text = summary[1].strip() if len(summary) > 1 else ""
-            funds = summary[3].strip().upper() if len(summary) > 3 else ""
-            summary = summary[4 + _availability_width(funds, summary[4:], at) :]
+        # The last field that is not empty: trailing empty fields hold nothing.
+        end = len(summary)
+        while end and not summary[end - 1].strip():
+            end -= 1
+        i = 0
+        while i < end:
+            type_code = summary[i].strip()
+            amount_text = summary[i + 1].strip() if i + 1 < end else ""
+            funds = summary[i + 3].strip().upper() if i + 3 < end else ""
+            i += 4 + _availability_width(funds, summary[i + 4 : i + 5], at)
             if not type_code:
                 continue
             if amount_text:
-                units = self.integer(
-                    amount_text, at, f"amount of type code {type_code}", signed=True
-                )
+                field = f"amount of type code {shown(type_code)}"
+                units = self.integer(amount_text, at, field, signed=True)
                 total += units
-                balances.setdefault(type_code, from_minor(units, code))
+                balances.setdefault(type_code, self.money(units, code, at, field))
         statement_id = f"{self.file_id}/{account}/{as_of:%Y%m%d}"
         lines: list[Payment] = []
         while self.peek() == "16":
@@ -396,7 +441,7 @@ class _Parser:
                 statement_id=statement_id,
                 account=account,
                 currency=code,
-                lines=tuple(_unique_ids(lines)),
+                lines=tuple(unique_ids(lines)),
                 opening_balance=balances.get(_OPENING_LEDGER),
                 closing_balance=balances.get(_CLOSING_LEDGER),
                 format=StatementFormat.BAI2,
@@ -410,10 +455,10 @@ class _Parser:
         self, code: str, as_of: dt.date, prefix: str, number: int
     ) -> tuple[Payment | None, int, int]:
         """The payment of a ``16``; its id is ``<account>/<as-of date>/<bank ref or n>``."""
-        _, first, line, more = self.records[self.pos]
+        _, first, line, more, lengths = self.records[self.pos]
         self.pos += 1
         at = f"line {line}"
-        text = _join_detail(first, more)
+        text = _join_detail(first, more, lengths, self.record_length)
         head = text.split(",", 3)
         if len(head) < 3:
             raise StatementFormatError(
@@ -433,14 +478,14 @@ class _Parser:
             rest = parts[2] if len(parts) > 2 else ""
         elif funds in {"S", "D"}:
             pieces = rest.split(",")
-            width = _availability_width(funds, pieces, at)
+            width = _availability_width(funds, pieces[:1], at)
             rest = ",".join(pieces[width:])
         elif funds not in {"", "0", "1", "2", "Z"}:
             raise StatementFormatError(
-                f"funds type {funds!r} is not 0, 1, 2, S, V, D or Z",
+                f"funds type {shown(funds)!r} is not 0, 1, 2, S, V, D or Z",
                 location=at,
                 field="funds_type",
-                value=funds,
+                value=shown(funds),
             )
         refs = rest.split(",", 2)
         bank_ref = refs[0].strip() if refs else ""
@@ -450,7 +495,7 @@ class _Parser:
         direction = _direction(type_code, at)
         if direction == 0:
             return None, units, 1 + len(more)
-        amount = from_minor(units * direction, code)
+        amount = self.money(units * direction, code, at, "amount")
         payment = Payment(
             payment_id=f"{prefix}/{bank_ref or number}",
             payer_name=_payer_name(remittance),
@@ -473,28 +518,20 @@ def _payer_name(text: str) -> str:
 
 
 def _availability_width(funds: str, rest: list[str], at: str) -> int:
-    """How many fields the availability of funds type ``funds`` takes in ``rest``."""
+    """How many fields the availability of funds type ``funds`` takes; ``rest`` starts with
+    the first of them."""
     if funds == "S":
         return 3
     if funds == "V":
         return 2
     if funds == "D":
         count = rest[0].strip() if rest else ""
-        if not count.isdigit():
+        if not is_digits(count) or len(count) > 6:
             raise StatementFormatError(
-                f"funds type D needs the number of distributions, not {count!r}",
+                f"funds type D needs the number of distributions, not {shown(count)!r}",
                 location=at,
-                value=count,
+                field="funds_type",
+                value=shown(count),
             )
         return 1 + 2 * int(count)
     return 0
-
-
-def _unique_ids(lines: list[Payment]) -> list[Payment]:
-    seen: dict[str, int] = {}
-    result = []
-    for p in lines:
-        count = seen.get(p.payment_id, 0) + 1
-        seen[p.payment_id] = count
-        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
-    return result

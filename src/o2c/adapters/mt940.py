@@ -15,8 +15,10 @@ recognised:
 * free text.
 
 Sub-fields and ``:86:`` lines are joined without a space where the previous piece fills its
-whole width (27 and 65 characters: the bank wrapped a word), with a space otherwise.  The
-statement must balance (opening + lines = closing), so a truncated file is refused.
+whole width (27 and 65 characters: the bank wrapped a word), with a space otherwise.  The lines
+of a German ``:86:`` are positional: a blank at the end of a 65-character line is part of the
+sub-field it falls in, so trailing blanks are kept when the lines are joined.  The statement
+must balance (opening + lines = closing), so a truncated file is refused.
 
 >>> text = '''{4:
 ... :20:STMT-0302
@@ -46,22 +48,33 @@ import attrs
 from moneyed import Money
 
 from o2c.adapters import require
-from o2c.adapters._bank import Source, creditor_reference, exact_money, read_text
+from o2c.adapters._bank import (
+    Source,
+    creditor_reference,
+    decimal_text,
+    exact_money,
+    is_digits,
+    read_text,
+    shown,
+    unique_ids,
+)
 from o2c.errors import StatementFormatError
 from o2c.money import zero
 from o2c.statement import Payment, Statement, StatementFormat
 
 __all__ = ["read_mt940", "read_mt940_statements"]
 
-_TAG = re.compile(r"^:(?P<tag>\d{2}[A-Z]?|NS):(?P<value>.*)$")
+_TAG = re.compile(r"^:(?P<tag>[0-9]{2}[A-Z]?|NS):(?P<value>.*)$")
 _KNOWN_TAGS = frozenset(
     {"20", "21", "25", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65", "NS"}
     | {"13D", "34F", "90D", "90C"}
 )
-_BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d+,\d*)$")
-_AMOUNT = re.compile(r"^\d+,\d*$")
-_GERMAN = re.compile(r"^(?P<gvc>\d{3})(?=\?\d{2})")
-_SUBFIELD = re.compile(r"\?(\d{2})")
+_BALANCE = re.compile(
+    r"^(?P<mark>[CD])(?P<date>[0-9]{6})(?P<ccy>[A-Z]{3})(?P<amount>[0-9]+,[0-9]*)$"
+)
+_AMOUNT = re.compile(r"^[0-9]+,[0-9]*$")
+_GERMAN = re.compile(r"^(?P<gvc>[0-9]{3})(?=\?[0-9]{2})")
+_SUBFIELD = re.compile(r"\?([0-9]{2})")
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC |PURP|COAM|OAMT)\+")
 _SLASH_KEYS = (
     "TRTP|TRCD|EREF|KREF|MARF|CSID|CNTP|REMI|PURP|ORDP|BENM|ULTC|ULTD|ULTB|IBAN|BIC|NAME|"
@@ -70,6 +83,9 @@ _SLASH_KEYS = (
 _SLASH = re.compile(rf"/({_SLASH_KEYS})/")
 _SUBFIELD_WIDTH = 27
 _LINE_WIDTH = 65
+#: The longest ``:61:`` value read (the field is about 100 characters; some banks send long
+#: supplementary details): a longer one is refused before the statement-line pattern runs.
+_MAX_STATEMENT_LINE = 1000
 
 
 def read_mt940(source: Source, *, encoding: str = "utf-8") -> Statement:
@@ -103,27 +119,32 @@ def read_mt940_statements(source: Source, *, encoding: str = "utf-8") -> tuple[S
     return tuple(_statement(m) for m in messages)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class _Tag:
     name: str
+    #: The value's lines joined with newlines, each without its trailing blanks.
     value: str
     line: int
-    #: The value's lines, as written (for width-aware joining).
+    #: The value's lines as written, trailing blanks kept (``:86:`` lines are positional).
     pieces: tuple[str, ...]
+
+    @classmethod
+    def of(cls, name: str, line: int, pieces: list[str]) -> _Tag:
+        return cls(name, "\n".join(p.rstrip() for p in pieces), line, tuple(pieces))
 
 
 def _tags(text: str) -> Iterator[_Tag]:
     """The tags of the file with their line numbers; envelope blocks and preambles skipped."""
     current: list[Any] | None = None  # [name, line, pieces]
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = raw.rstrip()
+        line = raw
         if "{4:" in line:
             line = line.split("{4:", 1)[1]
         stripped = line.strip()
         ends = stripped == "-" or stripped.startswith("-}")
         if ends or stripped.startswith("{"):
             if current is not None:
-                yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+                yield _Tag.of(current[0], current[1], current[2])
                 current = None
             if ends:
                 yield _Tag("-", "", number, ())
@@ -131,7 +152,7 @@ def _tags(text: str) -> Iterator[_Tag]:
         match = _TAG.match(line)
         if match:
             if current is not None:
-                yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+                yield _Tag.of(current[0], current[1], current[2])
             tag = match.group("tag")
             if tag not in _KNOWN_TAGS:
                 raise StatementFormatError(
@@ -144,7 +165,7 @@ def _tags(text: str) -> Iterator[_Tag]:
         elif stripped:
             continue  # a bank's preamble before the first tag ("ABNANL2A", "940" ...)
     if current is not None:
-        yield _Tag(current[0], "\n".join(current[2]), current[1], tuple(current[2]))
+        yield _Tag.of(current[0], current[1], current[2])
 
 
 def _messages(tags: Iterator[_Tag]) -> Iterator[list[_Tag]]:
@@ -191,25 +212,33 @@ def _balance(tag: _Tag) -> tuple[Money, dt.date]:
     match = _BALANCE.match(tag.value.strip())
     if match is None:
         raise StatementFormatError(
-            f":{tag.name}: {tag.value!r} is not a balance (C/D, YYMMDD, currency, amount)",
+            f":{tag.name}: {shown(tag.value)!r} is not a balance (C/D, YYMMDD, currency, amount)",
             location=f"line {tag.line}",
-            value=tag.value,
+            field=tag.name,
+            value=shown(tag.value),
         )
     at = f"line {tag.line}"
-    value = exact_money(_decimal(match.group("amount")), match.group("ccy"), location=at)
+    amount = _decimal(match.group("amount"), at, "balance")
+    value = exact_money(amount, match.group("ccy"), location=at, field="balance")
     return (value if match.group("mark") == "C" else -value), _yymmdd(match.group("date"), at)
 
 
-def _decimal(text: str) -> Decimal:
-    return Decimal(text.replace(",", "."))
+def _decimal(text: str, at: str, field: str = "amount") -> Decimal:
+    """An MT940 amount (``1234,5``: ASCII digits, one decimal comma) within the amount limit."""
+    return decimal_text(text.replace(",", "."), location=at, field=field)
 
 
 def _yymmdd(text: str, at: str) -> dt.date:
     try:
+        if len(text) != 6 or not is_digits(text):
+            raise ValueError(text)
         return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]))
     except ValueError:
         raise StatementFormatError(
-            f"{text!r} is not a date (YYMMDD)", location=at, field="date", value=text
+            f"{shown(text)!r} is not a date (YYMMDD)",
+            location=at,
+            field="date",
+            value=shown(text),
         ) from None
 
 
@@ -232,7 +261,7 @@ def _statement(message: list[_Tag]) -> Statement:
     account = account_tag.value.strip()
     lines: list[Payment] = []
     total = zero(code)
-    index = message.index(closing_tag)
+    index = next(i for i, t in enumerate(message) if t is closing_tag)
     for position, tag in enumerate(message):
         if tag.name != "61":
             continue
@@ -257,7 +286,7 @@ def _statement(message: list[_Tag]) -> Statement:
         statement_id=statement_id,
         account=account,
         currency=code,
-        lines=tuple(_unique_ids(lines)),
+        lines=tuple(unique_ids(lines)),
         opening_balance=opening,
         closing_balance=closing,
         format=StatementFormat.MT940,
@@ -267,26 +296,21 @@ def _statement(message: list[_Tag]) -> Statement:
     )
 
 
-def _unique_ids(lines: list[Payment]) -> list[Payment]:
-    seen: dict[str, int] = {}
-    result = []
-    for p in lines:
-        count = seen.get(p.payment_id, 0) + 1
-        seen[p.payment_id] = count
-        result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
-    return result
-
-
 def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) -> Payment:
     """The payment of a ``:61:`` line; its id is ``<account>/<statement date>/<bank ref or n>``."""
     at = f"line {tag.line}"
-    match = _statement_line_pattern().match(tag.value)
-    if match is None:
+    too_long = len(tag.value) > _MAX_STATEMENT_LINE
+    match = None if too_long else _statement_line_pattern().match(tag.value)
+    if match is None or not all(
+        is_digits(match.group(g)) for g in ("year", "month", "day") if match.group(g)
+    ):
         raise StatementFormatError(
-            f":61: {tag.value!r} is not a statement line "
-            "(YYMMDD[MMDD]C|D|RC|RD amount type reference[//bank reference])",
+            f":61: {shown(tag.value)!r} is not a statement line "
+            "(YYMMDD[MMDD]C|D|RC|RD amount type reference[//bank reference])"
+            + (f" of at most {_MAX_STATEMENT_LINE} characters" if too_long else ""),
             location=at,
-            value=tag.value,
+            field="61",
+            value=shown(tag.value),
         )
     groups = match.groupdict()
     mark = groups["status"].upper()
@@ -295,9 +319,10 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
         raise StatementFormatError(
             f":61: amount {amount_text!r} needs exactly one decimal comma",
             location=at,
+            field="amount",
             value=amount_text,
         )
-    amount = exact_money(_decimal(amount_text), code, location=at)
+    amount = exact_money(_decimal(amount_text, at), code, location=at)
     negative = mark in {"D", "RC"}
     value_date = _yymmdd(groups["year"] + groups["month"] + groups["day"], at)
     booking = _entry_date(groups.get("entry_month"), groups.get("entry_day"), value_date, at)
@@ -340,6 +365,10 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
 def _entry_date(month: str | None, day: str | None, value: dt.date, at: str) -> dt.date | None:
     if not month or not day or not month.strip() or not day.strip():
         return None
+    if not is_digits(month + day):
+        raise StatementFormatError(
+            f"entry date {month}{day} is not a date (MMDD)", location=at, value=month + day
+        )
     best: dt.date | None = None
     for year in (value.year - 1, value.year, value.year + 1):
         try:
@@ -356,13 +385,16 @@ def _entry_date(month: str | None, day: str | None, value: dt.date, at: str) -> 
 
 
 def _join(pieces: list[str], width: int) -> str:
-    """Join wrapped pieces: no space after a piece that fills ``width`` (a wrapped word)."""
-    out = ""
+    """Join wrapped pieces: no space after a piece that fills ``width`` (a wrapped word).
+
+    A piece's trailing blanks count towards its width (they are part of the text).
+    """
+    out: list[str] = []
     for i, piece in enumerate(pieces):
-        if i and len(pieces[i - 1]) < width and out and not out.endswith(" "):
-            out += " "
-        out += piece
-    return " ".join(out.split())
+        if i and len(pieces[i - 1]) < width:
+            out.append(" ")
+        out.append(piece)
+    return " ".join("".join(out).split())
 
 
 def _details(tag: _Tag) -> dict[str, str]:
