@@ -405,3 +405,131 @@ def test_recorded_text_sorts_like_the_times() -> None:
         dt.datetime(2026, 1, 1, 11, tzinfo=plus_two),
     ]
     assert sorted(times) == sorted(times, key=recorded_text)
+
+
+# ------------------------------------------------------------------------------ lost races
+# A writer overtaken by another gets ConcurrencyError (retryable), never InvalidFactError or
+# DuplicateFactError: whether the other writer stored the very same facts meanwhile, or facts
+# recorded after this writer's recording time.
+
+
+class _Overtaking:
+    """A store on which a rival writer commits once, right after ``get`` or before ``append``."""
+
+    def __init__(self, store: LedgerStore, window: str, rival: Callable[[], object]) -> None:
+        self._store = store
+        self._window = window
+        self._rival: Callable[[], object] | None = rival
+
+    def _overtake(self, window: str) -> None:
+        if self._rival is not None and window == self._window:
+            rival, self._rival = self._rival, None
+            rival()
+
+    def get(self, fact_ids: Any) -> dict[str, Fact]:
+        found = self._store.get(fact_ids)
+        self._overtake("get")
+        return found
+
+    def append(self, facts: Any, *, expected_versions: Any) -> None:
+        self._overtake("append")
+        self._store.append(facts, expected_versions=expected_versions)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("window", ["get", "append"])
+def test_a_writer_overtaken_by_an_identical_batch_gets_concurrency_error(
+    backend: Backend, window: str
+) -> None:
+    _seed(backend.make())
+    batch = [
+        allocation("a", "P0", "I", "60.00", recorded=1),
+        payment("p9", "P9", "5.00", recorded=1),
+    ]
+    rival = Ledger(backend.make())
+    loser = Ledger(_Overtaking(backend.make(), window, lambda: rival.append(batch)))  # type: ignore[arg-type]
+    with pytest.raises(ConcurrencyError) as info:
+        loser.append(batch)
+    assert (info.value.stream, info.value.expected, info.value.actual) == ("C1", 2, 4)
+    check = Ledger(backend.make())
+    assert [f.fact_id for f in check.facts("C1")] == ["i", "p0", "a", "p9"]
+    # The retry finds its facts stored: a no-op.
+    again = loser.append(batch)
+    assert (again.appended, set(again.unchanged)) == ((), {"a", "p9"})
+
+
+def test_a_store_refuses_an_identical_batch_stored_meanwhile_as_a_lost_race(
+    backend: Backend,
+) -> None:
+    store = backend.make()
+    _seed(store)
+    batch = [payment("x", "X", "1.00", recorded=1)]
+    backend.make().append(batch, expected_versions={"C1": 2})
+    with pytest.raises(ConcurrencyError) as info:
+        store.append(batch, expected_versions={"C1": 2})
+    assert (info.value.expected, info.value.actual) == (2, 3)
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["ledger-had-read-it", "new-ledger"])
+def test_a_writer_whose_stream_moved_past_its_recording_time_gets_concurrency_error(
+    backend: Backend, cached: bool
+) -> None:
+    _seed(backend.make())  # recorded at minute 0
+    writer = Ledger(backend.make())
+    if cached:
+        writer.append([payment("w", "W", "1.00", recorded=1)])
+    # The writer decides at minute 5; meanwhile another writer records a fact at minute 10.
+    Ledger(backend.make()).append([payment("r", "R", "2.00", recorded=10)])
+    decided = allocation("a", "P0", "I", "50.00", recorded=5)
+    with pytest.raises(ConcurrencyError) as info:
+        writer.append([decided])
+    before = 3 if cached else 2
+    assert (info.value.expected, info.value.actual) == (before, before + 1)
+    assert "a" not in {f.fact_id for f in Ledger(backend.make()).facts("C1")}
+    # Retried with the current time, it goes in.
+    writer.append([attrs.evolve(decided, recorded_at=at(11))])
+    assert Ledger(backend.make()).version("C1") == before + 2
+
+
+def test_a_recording_time_behind_what_the_writer_saw_stays_its_own_mistake(
+    backend: Backend,
+) -> None:
+    from o2c.errors import InvalidFactError
+
+    _seed(backend.make())
+    writer = Ledger(backend.make())
+    writer.append([payment("w", "W", "1.00", recorded=10)])
+    with pytest.raises(InvalidFactError, match="recording times only move forward"):
+        writer.append([payment("x", "X", "1.00", recorded=5)])
+    seen = writer.version("C1")
+    fresh = Ledger(backend.make())
+    with pytest.raises(InvalidFactError, match="recording times only move forward"):
+        fresh.append([payment("x", "X", "1.00", recorded=5)], expected_versions={"C1": seen})
+
+
+@pytest.mark.parametrize("where", ["sqlite-url", _POSTGRES])
+def test_sqlalchemy_reports_a_race_it_did_not_lock_out_as_concurrency_error(
+    where: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Both writers passed the version check (no lock on this database, or the check raced):
+    the unique keys stop the second, and the error names the lost race, not a duplicate."""
+    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
+
+    with contextlib.ExitStack() as stack:
+        if where == "sqlite-url":
+            url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        else:
+            from tests.pg import fresh_database
+
+            url = stack.enter_context(fresh_database(request.getfixturevalue("postgres_url")))
+        winner = stack.enter_context(SQLAlchemyLedgerStore(url))
+        loser = stack.enter_context(SQLAlchemyLedgerStore(url))
+        _seed(winner)
+        batch = [payment("x", "X", "1.00", recorded=1)]
+        winner.append(batch, expected_versions={"C1": 2})
+        loser._versions = lambda conn, customers: {"C1": 2}  # type: ignore[method-assign]
+        with pytest.raises(ConcurrencyError) as info:
+            loser.append(batch, expected_versions={"C1": 2})
+        assert (info.value.expected, info.value.actual) == (2, 3)

@@ -2228,20 +2228,23 @@ def apply(
 ) -> ApplyReport:
     """Append the facts of the automatic results to ``ledger`` in one atomic batch.
 
-    Applying the same results twice changes nothing: facts whose ids the ledger already holds
-    are left out (whatever ``recorded_at`` says), the rest goes in one
-    :meth:`~o2c.ledger.Ledger.append`, which stores all or nothing.  Results that are not
-    ``AUTO``, or span several customers, are reported in ``skipped``.
+    Applying the same results twice changes nothing: :meth:`~o2c.ledger.Ledger.append` skips
+    the facts the ledger already holds with the same content (whatever ``recorded_at`` says)
+    and stores the rest all or nothing.  A fact id the ledger holds with *other* content (a
+    payment re-sent with another amount, an item settled differently) is refused with
+    ``DuplicateFactError``, never reported as unchanged.  Results that are not ``AUTO``, or
+    span several customers, are reported in ``skipped``.
 
     Raises:
+        DuplicateFactError: a fact id is already used for other content; nothing is stored.
         InvalidFactError: the ledger refuses a fact (``OverApplicationError`` when an item was
             settled meanwhile); nothing is stored.
+        ConcurrencyError: another writer appended to one of the customers first (the same
+            facts, or facts recorded after ``recorded_at``); nothing is stored: match again
+            and retry with the current time.
     """
-    from o2c.errors import NotFoundError
-
     batch: list[Fact] = []
     skipped: list[tuple[str, str]] = []
-    already = 0
     for result in results:
         if result.decision is not Decision.AUTO:
             skipped.append((result.payment_id, result.decision.value))
@@ -2249,16 +2252,10 @@ def apply(
         if len({a.customer_id for a in result.allocations}) > 1:
             skipped.append((result.payment_id, "several customers"))
             continue
-        for fact in facts_for(result, recorded_at=recorded_at, recorded_by=recorded_by):
-            try:
-                ledger.get(fact.fact_id)
-            except NotFoundError:
-                batch.append(fact)
-            else:
-                already += 1
+        batch.extend(facts_for(result, recorded_at=recorded_at, recorded_by=recorded_by))
     appended = ledger.append(batch) if batch else None
     return ApplyReport(
         appended=len(appended.appended) if appended else 0,
-        unchanged=already + (len(appended.unchanged) if appended else 0),
+        unchanged=len(appended.unchanged) if appended else 0,
         skipped=tuple(skipped),
     )

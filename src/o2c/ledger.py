@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 import attrs
@@ -49,6 +49,7 @@ from o2c.ledger_facts import (
     Refunded,
     WrittenOff,
     instalment_item_id,
+    same_content,
 )
 from o2c.ledger_memory import InMemoryLedgerStore
 from o2c.ledger_projection import Projection, by_customer
@@ -117,8 +118,11 @@ class Ledger:
     ) -> AppendResult:
         """Check and store a batch of facts atomically.
 
-        Facts already stored with the same content are skipped (so retrying a batch is safe).
-        The rest is checked in order against each customer's stream, then stored all at once.
+        A fact whose id is already stored with the same business content is skipped, whatever
+        its ``recorded_at`` (the first recording stands; see
+        :func:`~o2c.ledger_facts.same_content`), so retrying a batch or re-importing a file is a
+        no-op.  The rest is checked in order against each customer's stream, then stored all at
+        once.
 
         Args:
             facts: the batch (may span customers).
@@ -129,26 +133,44 @@ class Ledger:
         Raises:
             InvalidFactError: a fact breaks an invariant (``OverApplicationError`` for an
                 over-application); nothing is stored.
-            DuplicateFactError: a fact id already used for other content.
-            ConcurrencyError: another writer appended to one of the streams first; reload
-                (call :meth:`version`) and decide again.
+            DuplicateFactError: a fact id already used for other content (in the ledger or in
+                the batch); nothing is stored.
+            ConcurrencyError: another writer appended to one of the streams first: it stored
+                the same facts meanwhile, or facts recorded after this batch's ``recorded_at``,
+                or anything before the batch was stored.  Nothing is stored; reload (call
+                :meth:`version`), record the facts again with the current time and retry.
         """
         with self._lock:
-            fresh = self._new_facts(list(facts))
-            if not fresh[0]:
-                return AppendResult(appended=(), unchanged=tuple(fresh[1]), versions=())
-            new, unchanged = fresh
+            new, unchanged = self._new_facts(list(facts))
+            if not new:
+                return AppendResult(appended=(), unchanged=tuple(unchanged), versions=())
             customers = list(dict.fromkeys(f.customer_id for f in new))
             expected: dict[str, int] = {}
             try:
+                # Per customer: the latest recording time this ledger had seen of the stream
+                # before this append (None: it had not read the stream), and whether facts of
+                # other writers were read since.
+                baseline: dict[str, dt.datetime | None] = {}
+                moved = False
                 for customer in customers:
+                    cached = self._books.get(customer)
+                    before = (cached.version, cached.last_recorded_at) if cached else (-1, None)
                     book = self._book(customer)
+                    baseline[customer] = before[1]
+                    moved = moved or book.version != before[0]
                     if expected_versions is not None and customer in expected_versions:
                         wanted = expected_versions[customer]
                         if wanted != book.version:
                             raise ConcurrencyError(customer, wanted, book.version)
                     expected[customer] = book.version
+                if moved:
+                    self._check_not_stored_meanwhile(new)
+                stored_latest: dict[str, dt.datetime | None] = {
+                    c: self._books[c].last_recorded_at for c in customers
+                }
                 for fact in new:
+                    if self._overtaken(fact, stored_latest, baseline, expected_versions):
+                        raise self._lost_race(fact.customer_id, _recorded_by(fact.recorded_at))
                     self._books[fact.customer_id].apply(fact)
                 self.store.append(new, expected_versions=expected)
             except BaseException:
@@ -166,10 +188,15 @@ class Ledger:
             )
 
     def _new_facts(self, batch: list[Fact]) -> tuple[list[Fact], list[FactId]]:
+        """The batch's facts the store does not hold yet, and the ids of those it holds.
+
+        Raises:
+            DuplicateFactError: an id used twice with other content (stored, or in the batch).
+        """
         seen: dict[str, Fact] = {}
         for fact in batch:
             previous = seen.setdefault(fact.fact_id, fact)
-            if previous is not fact and previous != fact:
+            if previous is not fact and not same_content(previous, fact):
                 raise _duplicate(fact)
         stored = self.store.get(seen)
         new: list[Fact] = []
@@ -178,11 +205,57 @@ class Ledger:
             old = stored.get(fact_id)
             if old is None:
                 new.append(fact)
-            elif old == fact:
+            elif same_content(old, fact):
                 unchanged.append(FactId(fact_id))
             else:
                 raise _duplicate(fact)
         return new, unchanged
+
+    def _check_not_stored_meanwhile(self, new: list[Fact]) -> None:
+        """Refuse a batch whose facts another writer stored since :meth:`_new_facts` looked.
+
+        Raises:
+            ConcurrencyError: the same fact was stored meanwhile (the batch lost the race).
+            DuplicateFactError: other content was stored under one of the ids meanwhile.
+        """
+        stored = self.store.get(f.fact_id for f in new)
+        if not stored:
+            return
+        for fact in new:
+            old = stored.get(fact.fact_id)
+            if old is not None and not same_content(old, fact):
+                raise _duplicate(fact)
+        first = next(f for f in new if f.fact_id in stored)
+        raise self._lost_race(first.customer_id, lambda f: f.fact_id not in stored)
+
+    @staticmethod
+    def _overtaken(
+        fact: Fact,
+        stored_latest: Mapping[str, dt.datetime | None],
+        baseline: Mapping[str, dt.datetime | None],
+        expected_versions: Mapping[str, int] | None,
+    ) -> bool:
+        """Whether the stream moved past ``fact.recorded_at`` by facts this append only now read.
+
+        A stored fact recorded later than ``fact`` that the ledger had already seen (or that was
+        there at the ``expected_versions`` the caller gave) makes ``fact`` the caller's mistake
+        (``InvalidFactError``); one that other writers stored since is a lost race.
+        """
+        customer = fact.customer_id
+        latest = stored_latest[customer]
+        if latest is None or fact.recorded_at >= latest:
+            return False
+        if expected_versions is not None and customer in expected_versions:
+            return False
+        seen = baseline[customer]
+        return seen is None or fact.recorded_at >= seen
+
+    def _lost_race(self, customer_id: str, before: Callable[[Fact], bool]) -> ConcurrencyError:
+        """The error for a batch another writer overtook: ``expected`` is the stream's version
+        when the batch was decided (its facts for which ``before`` holds, in stream order)."""
+        stream = self.store.read_customer(customer_id)
+        decided = next((n for n, f in enumerate(stream) if not before(f)), len(stream))
+        return ConcurrencyError(customer_id, decided, len(stream))
 
     def _book(self, customer_id: str) -> CustomerBook:
         book = self._books.pop(customer_id, None)
@@ -304,6 +377,13 @@ class Ledger:
         if not trail:
             raise NotFoundError("item or payment", key)
         return trail
+
+
+def _recorded_by(moment: dt.datetime) -> Callable[[Fact], bool]:
+    def recorded_by(fact: Fact) -> bool:
+        return fact.recorded_at <= moment
+
+    return recorded_by
 
 
 def _duplicate(fact: Fact) -> DuplicateFactError:

@@ -64,6 +64,7 @@ __all__ = [
     "fact_to_dict",
     "fact_to_json",
     "instalment_item_id",
+    "same_content",
 ]
 
 
@@ -526,6 +527,44 @@ FACT_TYPES: dict[FactKind, type[Fact]] = {
         PromisedToPay,
     )
 }
+
+
+def same_content(stored: Fact, new: Fact) -> bool:
+    """Whether ``new`` records the same business content as ``stored``: a retry, not a change.
+
+    Every field counts except ``recorded_at``: re-sending or re-importing a fact later is a
+    retry (the first recording stands), while any other difference (an amount, a date, a
+    customer, the kind) is new content that needs its own fact id.  The one comparison every
+    writer uses (:meth:`o2c.ledger.Ledger.append`, and so cash application, invoice recording
+    and migration).
+
+    >>> import datetime as dt
+    >>> from o2c.money import money
+    >>> at = lambda day: dt.datetime(2026, 1, day, tzinfo=dt.timezone.utc)
+    >>> paid = lambda amount, day: PaymentReceived(fact_id="payment:P1", customer_id="C1",
+    ...     effective=dt.date(2026, 1, 5), recorded_at=at(day), payment_id="P1",
+    ...     amount=money(amount, "EUR"), value_date=dt.date(2026, 1, 5))
+    >>> same_content(paid("10.00", 5), paid("10.00", 9))     # re-sent later: a retry
+    True
+    >>> same_content(paid("10.00", 5), paid("9.00", 5))      # another amount: not the same fact
+    False
+    """
+    if type(stored) is not type(new):
+        return False
+    return all(
+        getattr(stored, name) == getattr(new, name)
+        for name in _CONTENT_FIELDS.get(type(new)) or _content_fields(type(new))
+    )
+
+
+_CONTENT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _content_fields(cls: type) -> tuple[str, ...]:
+    names = tuple(f.name for f in attrs.fields(cls) if f.name != "recorded_at")
+    _CONTENT_FIELDS[cls] = names
+    return names
+
 
 # --------------------------------------------------------------------------------------------
 # Serialisation: a JSON-able dict per fact, directed by the attrs field types, so that a field

@@ -467,13 +467,16 @@ def load(ledger: Ledger, plan: MigrationPlan, *, accept_partial: bool = False) -
     """Append the plan's facts to the ledger as one atomic batch.
 
     Facts an earlier run of the same migration stored (same id and content, whatever their
-    recording time) are left alone, so a migration can be run again after a failure.
+    recording time) are left alone, so a migration can be run again after a failure; a row
+    whose content changed since (another amount, another date) is refused with
+    ``DuplicateFactError``: a correction is a new fact, not a re-import.
 
     Args:
         accept_partial: load the accepted rows even though some were rejected.
 
     Raises:
         ValidationError: rows were rejected and ``accept_partial`` is false (nothing loaded).
+        DuplicateFactError: a row's fact id is already stored with other content.
         InvalidFactError, ConcurrencyError: the ledger refused the batch (nothing loaded).
     """
     if plan.rejected and not accept_partial:
@@ -483,14 +486,4 @@ def load(ledger: Ledger, plan: MigrationPlan, *, accept_partial: bool = False) -
             field="rejected",
             value=len(plan.rejected),
         )
-    stored = ledger.store.get(f.fact_id for f in plan.facts)
-    fresh: list[Fact] = []
-    earlier: list[FactId] = []
-    for fact in plan.facts:
-        old = stored.get(fact.fact_id)
-        if old is not None and attrs.evolve(fact, recorded_at=old.recorded_at) == old:
-            earlier.append(fact.fact_id)
-        else:
-            fresh.append(fact)
-    result = ledger.append(fresh)
-    return attrs.evolve(result, unchanged=(*earlier, *result.unchanged))
+    return ledger.append(plan.facts)

@@ -189,6 +189,12 @@ class SQLAlchemyLedgerStore:
         customers: Sequence[str],
         expected: Mapping[str, int],
     ) -> Exception:
+        # A stream that moved first: whoever won (even with the very same facts, whose ids
+        # then collide too) makes this a lost race, which the caller can retry.
+        for customer in customers:
+            actual = self.version(customer)
+            if actual != expected[customer]:
+                return ConcurrencyError(customer, expected[customer], actual)
         orig = getattr(exc, "orig", exc)
         diag = getattr(orig, "diag", None)
         constraint = getattr(diag, "constraint_name", None) or str(orig)
@@ -198,10 +204,6 @@ class SQLAlchemyLedgerStore:
             return DuplicateFactError(
                 f"fact id {fact_id!r} is already stored", field="fact_id", value=fact_id
             )
-        for customer in customers:
-            actual = self.version(customer)
-            if actual != expected[customer]:
-                return ConcurrencyError(customer, expected[customer], actual)
         return StorageError(f"appending to the ledger table failed: {exc}")
 
     def version(self, customer_id: str) -> int:
