@@ -44,11 +44,14 @@ from moneyed import Currency, Money
 from o2c._build import builder
 from o2c.errors import CurrencyMismatchError, InvalidTaxError
 from o2c.money import (
+    AMOUNT_FRACTION_DIGITS,
+    AMOUNT_INTEGER_DIGITS,
     CONTEXT,
     CashRounding,
     Rounding,
     RoundingPolicy,
     allocate_decimal,
+    check_amount,
     currency,
     minor_unit,
     quantize_decimal,
@@ -94,6 +97,19 @@ TaxId = NewType("TaxId", str)
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+
+#: Every amount o2c computes stays below this (the documented amount limit of o2c.money: at most
+#: AMOUNT_INTEGER_DIGITS digits before the decimal point); beyond it, InvalidTaxError.
+_LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
+#: The finest rounding step a policy may use: amounts carry at most AMOUNT_FRACTION_DIGITS
+#: significant decimals, so a finer step rounds nothing (and would push a rounded amount of
+#: 15 + more than 45 digits past CONTEXT's 60-digit precision).
+_MIN_STEP = Decimal(1).scaleb(-AMOUNT_FRACTION_DIGITS)
+#: The most taxes one line may carry: a compound tax's base sums every earlier tax, so a line's
+#: cost grows with the square of its taxes (no tax system stacks more than a handful).
+_MAX_TAXES = 64
+#: ``sequence`` numbers stay within a signed 64-bit integer (as in every ERP's database column).
+_MAX_SEQUENCE = 2**63
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +232,16 @@ def _percent(value: object) -> Decimal:
 
 
 def _per_unit(value: object) -> Decimal:
-    return to_decimal(value, field="amount_per_unit")
+    return check_amount(to_decimal(value, field="amount_per_unit"), field="amount_per_unit")
+
+
+def _shown(value: object) -> object:
+    """``value`` short enough for an error message (long text cut in the middle)."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    return value
 
 
 def _optional_text(value: object) -> str | None:
@@ -224,9 +249,36 @@ def _optional_text(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidTaxError(
-            f"expected text, got {type(value).__name__}", field="text", value=value
+            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
         )
     return value.strip() or None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidTaxError(
+            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
+        )
+    return value
+
+
+def _sequence(value: object) -> int:
+    if type(value) is not int or not -_MAX_SEQUENCE <= value < _MAX_SEQUENCE:
+        raise InvalidTaxError(
+            f"sequence={_shown(value)!r} must be an integer of at most 64 bits",
+            field="sequence",
+            value=_shown(value),
+        )
+    return value
+
+
+def _is_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not bool:
+        raise InvalidTaxError(
+            f"{attribute.name}={_shown(value)!r} must be True or False",
+            field=attribute.name,
+            value=_shown(value),
+        )
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -247,22 +299,24 @@ class Tax:
     kind: TaxKind = TaxKind.PERCENT
     percent: Decimal = attrs.field(default=_ZERO, converter=_percent)
     amount_per_unit: Decimal = attrs.field(default=_ZERO, converter=_per_unit)
-    price_included: bool = False
-    affects_base_of_subsequent: bool = False
-    base_affected_by_previous: bool = True
-    compound: bool = False
-    sequence: int = 0
-    withholding: bool = False
+    price_included: bool = attrs.field(default=False, validator=_is_bool)
+    affects_base_of_subsequent: bool = attrs.field(default=False, validator=_is_bool)
+    base_affected_by_previous: bool = attrs.field(default=True, validator=_is_bool)
+    compound: bool = attrs.field(default=False, validator=_is_bool)
+    sequence: int = attrs.field(default=0, converter=_sequence)
+    withholding: bool = attrs.field(default=False, validator=_is_bool)
     category: TaxCategory | None = None
     exemption_reason: str | None = attrs.field(default=None, converter=_optional_text)
     exemption_reason_code: str | None = attrs.field(default=None, converter=_optional_text)
-    jurisdiction: str | None = None
-    name: str = ""
+    jurisdiction: str | None = attrs.field(default=None, converter=_optional_text)
+    name: str = attrs.field(default="", converter=_text)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidTaxError(
-                f"tax id {self.id!r} must be non-empty text", field="id", value=self.id
+                f"tax id {_shown(self.id)!r} must be non-empty text",
+                field="id",
+                value=_shown(self.id),
             )
         if not isinstance(self.kind, TaxKind):
             raise InvalidTaxError(
@@ -347,6 +401,12 @@ class Tax:
         ...
         o2c.errors.InvalidTaxError: tax E: category E needs an exemption reason text or code ...
         """
+        if not isinstance(category, TaxCategory):
+            raise InvalidTaxError(
+                f"category={_shown(category)!r} is not a TaxCategory (e.g. TaxCategory.STANDARD)",
+                field="category",
+                value=_shown(category),
+            )
         if category.needs_exemption_reason and not (
             _optional_text(reason) or _optional_text(reason_code)
         ):
@@ -383,6 +443,7 @@ class Tax:
         [('IGST18', Decimal('18'))]
         """
         rate = _percent(percent)
+        prefix = _text(prefix)
         if not intra_state:
             return (cls.percent_of(f"{prefix}IGST{rate.normalize():f}", rate, **options),)
         half = rate / 2
@@ -414,6 +475,16 @@ class Tax:
         >>> Tax.fixed("F", "1.50").amount_on(Decimal("0"), quantity=Decimal(-2))
         Decimal('-3.00')
         """
+        base = to_decimal(base, field="base")
+        quantity = to_decimal(quantity, field="quantity")
+        if price_sign not in (1, -1) or type(price_sign) is not int:
+            raise InvalidTaxError(
+                f"price_sign={_shown(price_sign)!r} must be 1 or -1",
+                field="price_sign",
+                value=_shown(price_sign),
+            )
+        if batch_percent is not None:
+            batch_percent = to_decimal(batch_percent, field="batch_percent")
         with decimal.localcontext(CONTEXT):
             factor, constant = _coefficients(self, batch_percent)
             if self.kind is TaxKind.FIXED:
@@ -444,13 +515,34 @@ def _coefficients(tax: Tax, batch_percent: Decimal | None) -> tuple[Decimal, Dec
     return _ZERO, tax.amount_per_unit
 
 
+def _group_taxes(value: object) -> tuple[Tax, ...]:
+    taxes = _items(value, "taxes")
+    for t in taxes:
+        if not isinstance(t, Tax):
+            raise InvalidTaxError(
+                f"{_shown(t)!r} in a TaxGroup is not a Tax", field="taxes", value=_shown(t)
+            )
+    return taxes  # type: ignore[return-value]
+
+
+def _items(value: object, field: str) -> tuple[object, ...]:
+    """``value`` as a tuple: any iterable but text, bytes and mappings (a clear error otherwise)."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InvalidTaxError(
+            f"{field}={_shown(value)!r} must be a list or tuple", field=field, value=_shown(value)
+        )
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class TaxGroup:
     """Taxes applied together (e.g. CGST + SGST); flattened into its children by sequence."""
 
-    id: str
-    taxes: tuple[Tax, ...] = attrs.field(converter=tuple)
-    sequence: int = 0
+    id: str = attrs.field(converter=_text)
+    taxes: tuple[Tax, ...] = attrs.field(converter=_group_taxes)
+    sequence: int = attrs.field(default=0, converter=_sequence)
 
 
 def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
@@ -461,7 +553,13 @@ def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
     >>> [t.id for t in flatten([Tax.percent_of("Z", 1, sequence=9), g])]
     ['A', 'B', 'Z']
     """
-    given = tuple(items)
+    given: tuple[Any, ...] = _items(items, "taxes")
+    if len(given) > _MAX_TAXES:
+        raise InvalidTaxError(
+            f"{len(given)} taxes on one line: o2c takes at most {_MAX_TAXES}",
+            field="taxes",
+            value=len(given),
+        )
     plain = True
     last = None
     for item in given:
@@ -469,20 +567,28 @@ def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
             plain = False
             if not isinstance(item, (Tax, TaxGroup)):
                 raise InvalidTaxError(
-                    f"{item!r} is neither a Tax nor a TaxGroup", field="taxes", value=item
+                    f"{_shown(item)!r} is neither a Tax nor a TaxGroup",
+                    field="taxes",
+                    value=_shown(item),
                 )
         elif last is not None and item.sequence < last:
             plain = False
         else:
             last = item.sequence
     if plain:  # already flat and in order (the common case)
-        return given  # type: ignore[return-value]
+        return given
     result: list[Tax] = []
     for item in sorted(given, key=lambda i: i.sequence):
         if isinstance(item, TaxGroup):
             result.extend(sorted(item.taxes, key=lambda t: t.sequence))
         else:
             result.append(item)
+    if len(result) > _MAX_TAXES:
+        raise InvalidTaxError(
+            f"{len(result)} taxes on one line: o2c takes at most {_MAX_TAXES}",
+            field="taxes",
+            value=len(result),
+        )
     return tuple(result)
 
 
@@ -498,6 +604,52 @@ def _default_included(policy: TaxPolicy) -> IncludedRounding:
     )
 
 
+def _one_of(kind: type[enum.Enum]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidTaxError(
+                f"{attribute.name}={_shown(value)!r} must be a {kind.__name__}",
+                field=attribute.name,
+                value=_shown(value),
+            )
+
+    return check
+
+
+def _check_step(step: Decimal, field: str) -> None:
+    if not _MIN_STEP <= step < _LIMIT:
+        raise InvalidTaxError(
+            f"{field}={step} is out of range: a rounding step is between {_MIN_STEP} and "
+            f"{AMOUNT_INTEGER_DIGITS} digits",
+            field=field,
+            value=step,
+        )
+
+
+def _rounding_policy(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, RoundingPolicy) or not isinstance(value.rounding, Rounding):
+        raise InvalidTaxError(
+            f"rounding={_shown(value)!r} must be a RoundingPolicy with a Rounding",
+            field="rounding",
+            value=_shown(value),
+        )
+    if value.step is not None:
+        _check_step(value.step, "rounding.step")
+
+
+def _cash_rounding(_instance: object, _attribute: object, value: CashRounding | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, CashRounding) or not isinstance(value.rounding, Rounding):
+        raise InvalidTaxError(
+            f"cash_rounding={_shown(value)!r} must be None or a CashRounding",
+            field="cash_rounding",
+            value=_shown(value),
+        )
+    for step in value.overrides.values():
+        _check_step(step, "cash_rounding.overrides")
+
+
 @attrs.frozen(kw_only=True)
 class TaxPolicy:
     """Every choice that changes a tax cent, recorded with each :class:`TaxResult`.
@@ -509,15 +661,24 @@ class TaxPolicy:
     ``cash_rounding`` rounds the amount due only (a separate rounding amount; taxes never change).
     """
 
-    method: RoundingMethod = RoundingMethod.GLOBAL
-    rounding: RoundingPolicy = attrs.field(factory=RoundingPolicy)
-    global_base: GlobalBase = GlobalBase.ROUNDED_LINES
-    included: IncludedRounding = attrs.field(
-        default=attrs.Factory(_default_included, takes_self=True)
+    method: RoundingMethod = attrs.field(
+        default=RoundingMethod.GLOBAL, validator=_one_of(RoundingMethod)
     )
-    compound_base: CompoundBase = CompoundBase.ROUNDED
-    jurisdictions: JurisdictionRounding = JurisdictionRounding.SEPARATE
-    cash_rounding: CashRounding | None = None
+    rounding: RoundingPolicy = attrs.field(factory=RoundingPolicy, validator=_rounding_policy)
+    global_base: GlobalBase = attrs.field(
+        default=GlobalBase.ROUNDED_LINES, validator=_one_of(GlobalBase)
+    )
+    included: IncludedRounding = attrs.field(
+        default=attrs.Factory(_default_included, takes_self=True),
+        validator=_one_of(IncludedRounding),
+    )
+    compound_base: CompoundBase = attrs.field(
+        default=CompoundBase.ROUNDED, validator=_one_of(CompoundBase)
+    )
+    jurisdictions: JurisdictionRounding = attrs.field(
+        default=JurisdictionRounding.SEPARATE, validator=_one_of(JurisdictionRounding)
+    )
+    cash_rounding: CashRounding | None = attrs.field(default=None, validator=_cash_rounding)
 
     def step_for(self, currency_code: str | Currency) -> Decimal:
         """The rounding step in ``currency_code`` (the minor unit unless the policy sets one)."""
@@ -568,16 +729,39 @@ def line_taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
 _SHARED_TAXES: dict[tuple[int, ...], tuple[Tax, ...]] = {}
 
 
+#: Line classes whose constructors check every field :func:`compute` reads (o2c.invoice adds
+#: its InvoiceLine); any other object is read into a TaxableLine, which checks it.
+_CHECKED_LINES: set[type] = set()
+
+
 def _money_field(field: str) -> Callable[[Any, Any, Any], None]:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if not isinstance(value, Money):
             raise InvalidTaxError(
-                f"{field}={value!r} must be a Money (o2c.money.money(amount, currency))",
+                f"{field}={_shown(value)!r} must be a Money (o2c.money.money(amount, currency))",
                 field=field,
-                value=value,
+                value=_shown(value),
             )
+        check_amount(value.amount, field=field)
 
     return check
+
+
+def _check_line_amount(quantity: Decimal, unit_price: Money, discount_percent: Decimal) -> None:
+    """Refuse a line whose amount ``quantity x unit_price`` is beyond the amount limit.
+
+    Internal (shared with :class:`o2c.invoice.InvoiceLine`); the factors are checked already.
+    """
+    with decimal.localcontext(CONTEXT):
+        amount = quantity * unit_price.amount
+        if -_LIMIT < amount < _LIMIT:
+            return
+    raise InvalidTaxError(
+        f"quantity {quantity} x unit_price {unit_price.amount} is beyond o2c's amount limit "
+        f"({AMOUNT_INTEGER_DIGITS} digits before the decimal point); split the line",
+        field="quantity",
+        value=quantity,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -585,12 +769,22 @@ class TaxableLine:
     """A priced line: ``quantity x unit_price``, less ``discount_percent``, with its taxes.
 
     ``taxes`` may contain :class:`TaxGroup` values; they are flattened and sorted by sequence.
+
+    Raises:
+        InvalidAmountError: for a unit price beyond the amount limit.
+        InvalidTaxError: for a line amount beyond it, or inputs of the wrong kind.
     """
 
     quantity: Decimal = attrs.field(converter=_quantity)
     unit_price: Money = attrs.field(validator=_money_field("unit_price"))
     taxes: tuple[Tax, ...] = attrs.field(default=(), converter=line_taxes)
     discount_percent: Decimal = attrs.field(default=_ZERO, converter=_discount)
+
+    def __attrs_post_init__(self) -> None:
+        _check_line_amount(self.quantity, self.unit_price, self.discount_percent)
+
+
+_CHECKED_LINES.add(TaxableLine)
 
 
 class Taxable(Protocol):
@@ -621,8 +815,8 @@ class AllowanceCharge:
 
     kind: ChargeKind
     amount: Money = attrs.field(validator=_money_field("amount"))
-    reason: str = ""
-    reason_code: str | None = None
+    reason: str = attrs.field(default="", converter=_text)
+    reason_code: str | None = attrs.field(default=None, converter=_optional_text)
     taxes: tuple[Tax, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(line_taxes)
     )
@@ -630,9 +824,9 @@ class AllowanceCharge:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, ChargeKind):
             raise InvalidTaxError(
-                f"kind={self.kind!r} must be ChargeKind.ALLOWANCE or ChargeKind.CHARGE",
+                f"kind={_shown(self.kind)!r} must be ChargeKind.ALLOWANCE or ChargeKind.CHARGE",
                 field="kind",
-                value=self.kind,
+                value=_shown(self.kind),
             )
 
     @property
@@ -641,14 +835,35 @@ class AllowanceCharge:
         return -self.amount.amount if self.kind is ChargeKind.ALLOWANCE else self.amount.amount
 
 
+def _jurisdictions(value: object) -> frozenset[Any]:
+    items = _items(value, "jurisdictions") if not isinstance(value, frozenset) else value
+    for item in items:
+        _text(item)
+    return frozenset(items)
+
+
+def _is_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise InvalidTaxError(
+            f"{attribute.name}={_shown(value)!r} must be a date (not a datetime)",
+            field=attribute.name,
+            value=_shown(value),
+        )
+
+
+def _is_optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _is_date(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class ExemptionCertificate:
     """A customer's exemption certificate for some jurisdictions, valid between two dates."""
 
-    certificate_id: str
-    jurisdictions: frozenset[str] = attrs.field(converter=frozenset)
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    certificate_id: str = attrs.field(converter=_text)
+    jurisdictions: frozenset[str] = attrs.field(converter=_jurisdictions)
+    valid_from: dt.date = attrs.field(validator=_is_date)
+    valid_to: dt.date | None = attrs.field(default=None, validator=_is_optional_date)
 
     def covers(self, tax: Tax, on: dt.date) -> bool:
         """Whether this certificate exempts ``tax`` on the date ``on`` (both ends inclusive)."""
@@ -849,18 +1064,14 @@ class TaxResult:
     def _line_results(self) -> tuple[LineTaxResult, ...]:
         rows = self._rows
         step = _canonical_step(self.policy.step_for(self.currency))
-        spread: dict[int, list[Decimal]] = {}
+        spread: list[list[Decimal]] = []
         if rows and rows[0][8] is None:  # global rounding: spread each tax over its lines
-            for t, _base, amount, _raw in self._tax_rows:
-                holders = [
-                    (r, i)
-                    for r, row in enumerate(rows)
-                    for i, x in enumerate(row[5])
-                    if x.id == t.id
-                ]
-                parts = _spread(amount, [_row_raws(rows[r])[i] for r, i in holders], step)
-                for (r, i), part in zip(holders, parts, strict=True):
-                    spread.setdefault(r, [_ZERO] * len(rows[r][5]))[i] = part
+            spread = _tax_parts(
+                [(t.id, amount) for t, _base, amount, _raw in self._tax_rows],
+                [row[5] for row in rows],
+                [_row_raws(row) for row in rows],
+                step,
+            )
         m = self._m
         mode = self.policy.rounding.rounding
         out = []
@@ -870,7 +1081,7 @@ class TaxResult:
             if bases is None:
                 bases = (net,) * len(taxes)
             if amounts is None:
-                amounts = tuple(spread.get(r, [_ZERO] * len(taxes)))
+                amounts = tuple(spread[r])
                 bases = tuple(quantize_decimal(b, step, mode) for b in bases)
             out.append(
                 LineTaxResult(
@@ -969,10 +1180,16 @@ class _Plan:
     contrib: tuple[tuple[int, ...], ...]
     any_included: bool
     last_included: int
-    #: Only price-excluded percent/division taxes on the net alone (the common case).
+    #: Only price-excluded percent/division taxes on the net alone, none above 100 % (so no
+    #: line tax exceeds its net): the common case.
     simple: bool
     #: Whether a tax with a non-zero rate or amount is on the line.
     taxed: bool
+    #: Positions of document-level fixed taxes ...
+    document_fixed: tuple[int, ...] = ()
+    #: ... and whether a later tax's base includes one of them (the line is then evaluated
+    #: again once its share of the document amount is known).
+    feeds_on_document_fixed: bool = False
 
 
 _PLANS_BY_IDENTITY: dict[int, tuple[tuple[Tax, ...], _Plan]] = {}
@@ -1037,6 +1254,21 @@ def _plan_of(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
             contrib.append(())
     included = tuple(t.price_included and not force_excluded for t in taxes)
     last = max((i for i in range(n) if included[i]), default=-1)
+    # Which taxes have a document-level fixed amount in their base (directly or through an
+    # earlier tax): known only once the document amount is spread, after the line's net.
+    on_fixed = [False] * n
+    for i in range(n):
+        on_fixed[i] = any(
+            taxes[j].kind is TaxKind.DOCUMENT_FIXED or on_fixed[j] for j in contrib[i]
+        )
+        if on_fixed[i] and included[i]:
+            raise InvalidTaxError(
+                f"tax {taxes[i].id} is price-included but its base includes a document-level "
+                "fixed amount, which is known only for the whole document: the line's net "
+                "cannot be recovered from its price; make it price-excluded",
+                field="taxes",
+                value=taxes[i].id,
+            )
     return _Plan(
         taxes=taxes,
         factors=tuple(factors),
@@ -1046,10 +1278,15 @@ def _plan_of(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
         contrib=tuple(contrib),
         any_included=last >= 0,
         last_included=last,
-        simple=last < 0 and not any(contrib) and not any(t.kind in _AMOUNT_KINDS for t in taxes),
+        simple=last < 0
+        and not any(contrib)
+        and not any(t.kind in _AMOUNT_KINDS for t in taxes)
+        and all(-_ONE <= f <= _ONE for f in factors),
         taxed=any(
             (t.amount_per_unit != 0 if t.kind in _AMOUNT_KINDS else t.percent != 0) for t in taxes
         ),
+        document_fixed=tuple(i for i, t in enumerate(taxes) if t.kind is TaxKind.DOCUMENT_FIXED),
+        feeds_on_document_fixed=any(on_fixed),
     )
 
 
@@ -1113,6 +1350,23 @@ class _Line:
     bases: list[Decimal]
     amounts: list[Decimal]
     adjustment: Decimal = _ZERO
+    #: What the line was evaluated from (to evaluate it again with its document-fixed shares).
+    amount: Decimal = _ZERO
+    quantity: Decimal = _ONE
+    sign: int = 1
+    per_unit: bool = False
+
+
+def _within(value: Decimal, what: str) -> Decimal:
+    """``value`` when it is inside the amount limit, else a clear error."""
+    if -_LIMIT < value < _LIMIT:
+        return value
+    raise InvalidTaxError(
+        f"{what} comes to {value:.6E}, beyond o2c's amount limit ({AMOUNT_INTEGER_DIGITS} "
+        "digits before the decimal point): check the rates and quantities, or split the document",
+        field=what,
+        value=value,
+    )
 
 
 class _Ctx:
@@ -1201,7 +1455,13 @@ def _eval_line(
     gross_raw: Decimal,
     quantity: Decimal,
     sign: int,
+    shares: dict[int, Decimal] | None = None,
 ) -> _Line:
+    """Evaluate one line; ``shares`` are its parts of document-level fixed taxes, by position.
+
+    Checked lines and charges stay inside the amount limit; what their taxes make of them is
+    checked here before anything is rounded (so no value can outgrow CONTEXT).
+    """
     n = len(plan.taxes)
     per_line = ctx.per_line
     # The priced amount is always a rounded amount; only a base may stay raw (RAW_LINES).
@@ -1226,11 +1486,11 @@ def _eval_line(
     fixed_ = plan.fixed
     if plan.any_included:
         solved = _solve_net(plan, gross, quantity, sign)
-        raw_net = solved[0]
+        raw_net = _within(solved[0], f"the net of line {index}")
         included = plan.included
         for i in range(n):
             if included[i]:
-                raw[i] = solved[i + 1]
+                raw[i] = _within(solved[i + 1], f"tax {plan.taxes[i].id} on line {index}")
         if per_line:
             for i in range(n):
                 if included[i]:
@@ -1264,8 +1524,11 @@ def _eval_line(
         if not extracted:
             if fixed_[i]:
                 raw[i] = plan.per_unit[i] * quantity * sign
+            elif shares is not None and i in shares:
+                raw[i] = shares[i]
             else:
                 raw[i] = plan.factors[i] * b
+            _within(raw[i], f"tax {plan.taxes[i].id} on line {index}")
             if per_line:
                 amounts[i] = _q(ctx, raw[i])
         if per_line:
@@ -1285,18 +1548,35 @@ def _eval_line(
         bases=bases,
         amounts=amounts,
         adjustment=adjustment,
+        amount=gross_raw,
+        quantity=quantity,
+        sign=sign,
     )
 
 
 def _eval_per_unit(
-    ctx: _Ctx, plan: _Plan, index: int, amount: Decimal, quantity: Decimal, sign: int
+    ctx: _Ctx,
+    plan: _Plan,
+    index: int,
+    amount: Decimal,
+    quantity: Decimal,
+    sign: int,
+    shares: dict[int, Decimal] | None = None,
 ) -> _Line:
-    """Evaluate one unit (rounded as a line), then multiply by the quantity."""
-    unit = _eval_line(ctx, plan, index, None, amount / quantity, _ONE, sign)
+    """Evaluate one unit (rounded as a line), then multiply by the quantity.
+
+    A document-level fixed share is the line's, not a unit's: a unit carries its quotient.
+    """
+    unit_shares = None if shares is None else {i: v / quantity for i, v in shares.items()}
+    unit = _eval_line(ctx, plan, index, None, amount / quantity, _ONE, sign, unit_shares)
     gross = _q(ctx, amount)
-    amounts = [_q(ctx, a * quantity) for a in unit.amounts]
-    bases = [_q(ctx, b * quantity) for b in unit.bases]
+    amounts = [_q(ctx, _within(a * quantity, f"a tax on line {index}")) for a in unit.amounts]
+    bases = [_q(ctx, _within(b * quantity, f"a tax base on line {index}")) for b in unit.bases]
     adjustment = _q(ctx, unit.adjustment * quantity)
+    raws = [r * quantity for r in unit.raw]
+    if shares is not None:
+        for i, v in shares.items():
+            amounts[i] = raws[i] = v
     if plan.any_included:
         net = (
             gross
@@ -1312,10 +1592,14 @@ def _eval_per_unit(
         gross=gross,
         net=net,
         raw_net=unit.raw_net * quantity,
-        raw=[r * quantity for r in unit.raw],
+        raw=raws,
         bases=bases,
         amounts=amounts,
         adjustment=adjustment,
+        amount=amount,
+        quantity=quantity,
+        sign=sign,
+        per_unit=True,
     )
 
 
@@ -1392,13 +1676,24 @@ def compute(
             taxes of -100 %, certificates without a date ...).
     """
     policy = _DEFAULT_POLICY if policy is None else policy
-    cur = currency(currency_code)
+    if type(policy) is not TaxPolicy:
+        raise InvalidTaxError(
+            f"policy={_shown(policy)!r} must be a TaxPolicy", field="policy", value=_shown(policy)
+        )
+    cur = _document_currency(currency_code)
+    lines = _checked_lines(lines)
+    charges = _checked_all(charges, AllowanceCharge, "charges")
+    exemptions = _checked_all(exemptions, ExemptionCertificate, "exemptions")
     if exemptions:
         if on is None:
             raise InvalidTaxError(
                 "exemption certificates need the document date: pass on=<invoice date>",
                 field="on",
                 value=None,
+            )
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise InvalidTaxError(
+                f"on={_shown(on)!r} must be a date (not a datetime)", field="on", value=_shown(on)
             )
         return _compute_with_exemptions(
             lines, cur, policy, charges, exemptions, on, tax_base_discount_percent
@@ -1413,6 +1708,63 @@ def compute(
                 value=epd,
             )
     return _computed(lines, cur, policy, charges, epd)
+
+
+def _document_currency(code: object) -> Currency:
+    if isinstance(code, Currency):
+        return code
+    if not isinstance(code, str):
+        raise InvalidTaxError(
+            f"currency={_shown(code)!r} must be an ISO 4217 code or a Currency",
+            field="currency",
+            value=_shown(code),
+        )
+    return currency(code)
+
+
+def _checked_lines(lines: object) -> Sequence[Taxable]:
+    given = _items(lines, "lines")
+    checked = _CHECKED_LINES
+    for line in given:
+        if type(line) not in checked:
+            break
+    else:
+        return given  # type: ignore[return-value]
+    out: list[Any] = []
+    for i, line in enumerate(given):
+        if type(line) in checked:
+            out.append(line)
+            continue
+        try:
+            values = (line.quantity, line.unit_price, line.taxes, line.discount_percent)  # type: ignore[attr-defined]
+        except AttributeError:
+            raise InvalidTaxError(
+                f"lines[{i}]={_shown(line)!r} is not a line: it needs quantity, unit_price, "
+                "taxes and discount_percent (use TaxableLine)",
+                field=f"lines[{i}]",
+                value=_shown(line),
+            ) from None
+        out.append(
+            TaxableLine(
+                quantity=values[0],
+                unit_price=values[1],
+                taxes=values[2],
+                discount_percent=values[3],
+            )
+        )
+    return out
+
+
+def _checked_all(values: object, kind: type, field: str) -> tuple[Any, ...]:
+    given = _items(values, field)
+    for i, value in enumerate(given):
+        if not isinstance(value, kind):
+            raise InvalidTaxError(
+                f"{field}[{i}]={_shown(value)!r} must be a {kind.__name__}",
+                field=f"{field}[{i}]",
+                value=_shown(value),
+            )
+    return given
 
 
 def _computed(
@@ -1555,7 +1907,7 @@ def _compute(
             )
             continue
         sign = -1 if price.amount < 0 else 1
-        if per_unit and quantity != 1:
+        if per_unit and quantity != 1 and quantity != 0:
             append(_eval_per_unit(ctx, plan, index, amount, quantity, sign))
         else:
             append(_eval_line(ctx, plan, index, None, amount, quantity, sign))
@@ -1691,6 +2043,7 @@ def _finish(
 ) -> TaxResult:
     step = ctx.step
     all_lines = evaluated + charge_lines
+    _place_document_fixed(ctx, all_lines)
     accs: dict[TaxId, _Acc] = {}
     # Sum per plan first (lines share few tax sets), then per tax.
     # Under global rounding a simple plan's taxes are rate x net: summing the nets is enough.
@@ -1736,10 +2089,8 @@ def _finish(
             acc.amount += amounts[i]
             if plan.included[i] and epd is None:
                 acc.extracted = True
-    for acc in accs.values():
-        if acc.tax.kind is TaxKind.DOCUMENT_FIXED:
-            _spread_document_fixed(acc, all_lines, step, ctx.mode)
     adjustment = _ZERO
+    split = False
     if ctx.per_line:
         if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
             for ln in all_lines:
@@ -1751,7 +2102,7 @@ def _finish(
                     accs[t.id].amount += ln.amounts[i]
         adjustment = sum((ln.adjustment for ln in all_lines), _ZERO)
     else:
-        adjustment = _round_globally(ctx, policy, evaluated, charge_lines, accs)
+        adjustment, split = _round_globally(ctx, policy, evaluated, charge_lines, accs)
     # Totals (a zero carries the step's exponent: 0.00 in EUR, never -0).
     zero = _ZERO * step
     adjustment += zero
@@ -1771,6 +2122,7 @@ def _finish(
     exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), zero)
     per_line = ctx.per_line
     plain = not per_line and ctx.global_rounded and epd is None
+    mode = ctx.mode
     rows = tuple(
         (
             ln.index,
@@ -1779,9 +2131,17 @@ def _finish(
             ln.net,
             ln.adjustment,
             ln.plan.taxes,
-            None if plain and ln.plan.simple else tuple(ln.bases),
+            None
+            if plain and ln.plan.simple
+            else tuple(
+                # Lines split here store rounded bases, as TaxResult.lines shows them.
+                quantize_decimal(b, step, mode)
+                for b in ln.bases
+            )
+            if split
+            else tuple(ln.bases),
             None if plain and ln.plan.simple else tuple(ln.raw),
-            tuple(ln.amounts) if per_line else None,
+            tuple(ln.amounts) if per_line or split else None,
         )
         for ln in all_lines
     )
@@ -1803,18 +2163,58 @@ def _finish(
     )
 
 
-def _spread_document_fixed(acc: _Acc, lines: list[_Line], step: Decimal, mode: Rounding) -> None:
-    """Give a document-level fixed tax its amount and spread it over its lines by base."""
-    holders = [(ln, i) for ln in lines for i, t in enumerate(ln.plan.taxes) if t.id == acc.tax.id]
-    bases = [ln.bases[i] for ln, i in holders]
-    sign = -1 if sum(bases, _ZERO) < 0 else 1
-    amount = quantize_decimal(sign * acc.tax.amount_per_unit, step, mode)
-    parts = _spread(amount, bases, step)
-    for (ln, i), part in zip(holders, parts, strict=True):
-        ln.raw[i] = part
-        ln.amounts[i] = part
-    acc.raw = amount
-    acc.amount = amount
+def _place_document_fixed(ctx: _Ctx, lines: list[_Line]) -> None:
+    """Spread each document-level fixed tax over its lines by base, in the order they appear.
+
+    A line whose later taxes include it in their base (a compound tax, or one affected by an
+    earlier tax that is) is evaluated again with its share, so those bases hold the share exactly
+    as they hold a per-unit fixed amount.  The one rule for both: a tax's base is the net plus
+    the amounts its definition includes, whatever their kind.
+    """
+    first: dict[TaxId, Tax] = {}
+    for ln in lines:
+        for i in ln.plan.document_fixed:
+            t = ln.plan.taxes[i]
+            first.setdefault(t.id, t)
+    if not first:
+        return
+    step = ctx.step
+    shares: dict[int, dict[int, Decimal]] = {}
+    for tax_id, tax in first.items():
+        holders = [
+            (k, i)
+            for k, ln in enumerate(lines)
+            for i in ln.plan.document_fixed
+            if ln.plan.taxes[i].id == tax_id
+        ]
+        bases = [lines[k].bases[i] for k, i in holders]
+        sign = -1 if sum(bases, _ZERO) < 0 else 1
+        amount = quantize_decimal(sign * tax.amount_per_unit, step, ctx.mode)
+        for (k, i), part in zip(holders, _spread(amount, bases, step), strict=True):
+            shares.setdefault(k, {})[i] = part
+        for k, own in shares.items():
+            ln = lines[k]
+            if ln.plan.feeds_on_document_fixed:
+                _evaluate_again(ctx, ln, own)
+            for i, part in own.items():
+                ln.raw[i] = part
+                ln.amounts[i] = part
+
+
+def _evaluate_again(ctx: _Ctx, ln: _Line, shares: dict[int, Decimal]) -> None:
+    """Evaluate ``ln`` again from its inputs with its document-fixed ``shares`` (in place)."""
+    if ln.per_unit:
+        again = _eval_per_unit(ctx, ln.plan, ln.index, ln.amount, ln.quantity, ln.sign, shares)
+    else:
+        again = _eval_line(
+            ctx, ln.plan, ln.index, ln.charge, ln.amount, ln.quantity, ln.sign, shares
+        )
+    ln.net = again.net
+    ln.raw_net = again.raw_net
+    ln.raw = again.raw
+    ln.bases = again.bases
+    ln.amounts = again.amounts
+    ln.adjustment = again.adjustment
 
 
 def _taxed(ln: _Line) -> bool:
@@ -1850,12 +2250,16 @@ def _round_globally(
     evaluated: list[_Line],
     charge_lines: list[_Line],
     accs: dict[TaxId, _Acc],
-) -> Decimal:
+) -> tuple[Decimal, bool]:
+    """Round each tax once over the document, then the line nets; the rounding adjustment, and
+    whether the lines' taxes were split here (documents with price-included lines)."""
     step = ctx.step
     # 1. One rounding per tax: extracted (price-included) taxes from their exact sum; computed
     #    percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate).
     for acc in accs.values():
         t = acc.tax
+        _within(acc.base, f"the base of tax {t.id}")
+        _within(acc.raw, f"tax {t.id}")
         base = quantize_decimal(acc.base, step, ctx.mode)
         if (
             not acc.extracted
@@ -1884,27 +2288,107 @@ def _round_globally(
                 plain, _spread(total, [ln.raw_net for ln in plain], step), strict=True
             ):
                 ln.net = net
-    if incl_lines:
-        raw_untaxed = sum((ln.raw_net for ln in incl_lines), _ZERO)
-        gross = sum((ln.gross for ln in incl_lines), _ZERO)
-        extracted = [a for a in accs.values() if a.extracted]
-        inc_sum = sum((a.amount for a in extracted), _ZERO)
-        method = ctx.method
-        if ctx.epd is not None:
-            untaxed = quantize_decimal(raw_untaxed, step, ctx.mode)
-        elif method is IncludedRounding.NET_FROM_GROSS:
-            untaxed = gross - inc_sum
-        else:
-            untaxed = quantize_decimal(raw_untaxed, step, ctx.mode)
-            rest = gross - untaxed - inc_sum
-            if method is IncludedRounding.TAX_FROM_GROSS and extracted:
-                extracted[-1].amount += rest
-            else:
-                adjustment = rest
+    if incl_lines and ctx.epd is None:
+        return _split_included(ctx, evaluated + charge_lines, incl_lines, accs), True
+    if incl_lines:  # taxes on a discounted base: the gross does not hold them
+        untaxed = quantize_decimal(sum((ln.raw_net for ln in incl_lines), _ZERO), step, ctx.mode)
         nets = _spread(untaxed, [ln.raw_net for ln in incl_lines], step)
         for ln, net in zip(incl_lines, nets, strict=True):
             ln.net = net
-    return adjustment
+    return adjustment, False
+
+
+def _split_included(
+    ctx: _Ctx, lines: list[_Line], incl_lines: list[_Line], accs: dict[TaxId, _Acc]
+) -> Decimal:
+    """Lines with price-included taxes under global rounding: net + included taxes = gross.
+
+    The remainder rule: every tax's document amount is spread over its lines by largest
+    remainder of their exact amounts (as on every document); a line's net is its gross less its
+    included taxes.  Then, by :class:`IncludedRounding`:
+
+    - ``NET_FROM_GROSS``: that is the net; the untaxed total is their sum.
+    - ``INDEPENDENT``: the untaxed total is the exact one rounded; the difference to the sum of
+      those nets is the rounding adjustment, one step at a time to the lines whose net is
+      furthest from its exact value in its direction (ties to the earlier line); each line
+      states its part, so net + included taxes + adjustment = gross on every line.
+    - ``TAX_FROM_GROSS``: the untaxed total is the exact one rounded and spread over the lines
+      by largest remainder; what a line's gross leaves goes to its last included tax, whose
+      document amount is the sum of its lines.
+
+    Returns the document's rounding adjustment.
+    """
+    step = ctx.step
+    parts = _tax_parts(
+        [(a.tax.id, a.amount) for a in accs.values()],
+        [ln.plan.taxes for ln in lines],
+        [ln.raw for ln in lines],
+        step,
+    )
+    for ln, amounts in zip(lines, parts, strict=True):
+        ln.amounts = amounts
+    left = []
+    for ln in incl_lines:
+        included = ln.plan.included
+        left.append(
+            ln.gross - sum((a for a, inc in zip(ln.amounts, included, strict=True) if inc), _ZERO)
+        )
+    method = ctx.method
+    if method is IncludedRounding.NET_FROM_GROSS:
+        for ln, net in zip(incl_lines, left, strict=True):
+            ln.net = net
+        return _ZERO
+    raw_nets = [ln.raw_net for ln in incl_lines]
+    untaxed = quantize_decimal(sum(raw_nets, _ZERO), step, ctx.mode)
+    if method is IncludedRounding.TAX_FROM_GROSS:
+        nets = _spread(untaxed, raw_nets, step)
+        for ln, net, rest in zip(incl_lines, nets, left, strict=True):
+            ln.net = net
+            last = ln.plan.last_included
+            ln.amounts[last] += rest - net
+            accs[ln.plan.taxes[last].id].amount += rest - net
+        return _ZERO
+    rest = sum(left, _ZERO) - untaxed
+    shares = _steps(rest, [x - r for x, r in zip(left, raw_nets, strict=True)], step)
+    for ln, x, share in zip(incl_lines, left, shares, strict=True):
+        ln.net = x - share
+        ln.adjustment = share
+    return rest
+
+
+def _steps(total: Decimal, excess: list[Decimal], step: Decimal) -> list[Decimal]:
+    """``total`` (a multiple of ``step``) in steps to the parts with the largest ``excess`` in
+    its direction (ties to the earlier part); evenly first when there are more steps than parts."""
+    n = len(excess)
+    out = [_ZERO * step] * n
+    units = int(total / step)
+    if units == 0:
+        return out
+    direction = 1 if units > 0 else -1
+    each, extra = divmod(abs(units), n)
+    order = sorted(range(n), key=lambda i: (-(excess[i] * direction), i))
+    for rank, i in enumerate(order):
+        out[i] = direction * (each + (1 if rank < extra else 0)) * step
+    return out
+
+
+def _tax_parts(
+    totals: Sequence[tuple[TaxId, Decimal]],
+    taxes: Sequence[tuple[Tax, ...]],
+    raws: Sequence[Sequence[Decimal]],
+    step: Decimal,
+) -> list[list[Decimal]]:
+    """Each tax's document amount spread over the lines carrying it (largest remainder of their
+    exact amounts, see :func:`_spread`): one list of amounts per line, by tax position."""
+    out = [[_ZERO] * len(t) for t in taxes]
+    for tax_id, amount in totals:
+        holders = [
+            (r, i) for r, row in enumerate(taxes) for i, x in enumerate(row) if x.id == tax_id
+        ]
+        parts = _spread(amount, [raws[r][i] for r, i in holders], step)
+        for (r, i), part in zip(holders, parts, strict=True):
+            out[r][i] = part
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -2003,14 +2487,27 @@ def restate(
     Raises:
         InvalidTaxError: for a rate that is not positive.
     """
+    if not isinstance(result, TaxResult):
+        raise InvalidTaxError(
+            f"result={_shown(result)!r} must be a TaxResult", field="result", value=_shown(result)
+        )
     value = rate if isinstance(rate, Decimal) else getattr(rate, "value", rate)
     value = to_decimal(value, field="rate")
     if value <= 0:
         raise InvalidTaxError(f"rate={value} must be positive", field="rate", value=value)
     if not isinstance(quote, RateQuote):
-        raise InvalidTaxError(f"quote={quote!r} must be a RateQuote", field="quote", value=quote)
+        raise InvalidTaxError(
+            f"quote={_shown(quote)!r} must be a RateQuote", field="quote", value=_shown(quote)
+        )
+    if not isinstance(method, RestateMethod):
+        raise InvalidTaxError(
+            f"method={_shown(method)!r} must be a RestateMethod",
+            field="method",
+            value=_shown(method),
+        )
     rounding = RoundingPolicy() if rounding is None else rounding
-    target = currency(currency_code)
+    _rounding_policy(None, None, rounding)
+    target = _document_currency(currency_code)
     step = rounding.step_for(target)
 
     with decimal.localcontext(CONTEXT):
