@@ -15,7 +15,7 @@ Decimal('1234.50')
 >>> decimal_text("12٣.50", location="line 3")
 Traceback (most recent call last):
 ...
-o2c.errors.StatementFormatError: amount '12٣.50' is not a decimal number of ASCII digits (at line 3)
+o2c.errors.StatementFormatError: amount '12٣.50' is not a decimal number of ASCII digits ...
 """
 
 from __future__ import annotations
@@ -81,11 +81,10 @@ def shown(value: object) -> object:
     >>> shown("x" * 100)
     'xxxxxxxxxxxxxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxxxxxxxxxxxx (100 characters)'
     """
-    if isinstance(value, str | bytes) and len(value) > _SHOWN:
-        head, tail = value[:28], value[-28:]
-        if isinstance(head, bytes) and isinstance(tail, bytes):
-            return f"{head!r}...{tail!r} ({len(value)} bytes)"
-        return f"{head}...{tail} ({len(value)} characters)"
+    if isinstance(value, bytes) and len(value) > _SHOWN:
+        return f"{value[:28]!r}...{value[-28:]!r} ({len(value)} bytes)"
+    if isinstance(value, str) and len(value) > _SHOWN:
+        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
     if isinstance(value, list | tuple) and sum(len(str(v)) for v in value[:20]) > _SHOWN:
         return f"{len(value)} values starting {shown(str(value[0]))!r}" if value else value
     return value
