@@ -52,12 +52,37 @@ def test_csv_output_with_erpnext_convention(
     assert rows[-1][0] == ""
 
 
-def test_bad_input_is_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_exit_status_2(
+    tmp_path: Path, items_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "nope.csv"
     assert main(["aging", "--open-items", str(missing), "--as-of", "2026-03-31"]) == 2
-    assert "o2c aging:" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["aging", "--open-items", str(missing), "--as-of", "31/03/2026"])
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("o2c: error: aging: argument --open-items:")
+    assert "nope.csv" in line
+    assert main(["aging", "--open-items", str(items_csv), "--as-of", "31/03/2026"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("o2c: error: aging: argument --as-of: '31/03/2026'")
+
+
+def test_a_bad_row_stops_the_aging_unless_partial_is_accepted(
+    items_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with items_csv.open("a", encoding="utf-8") as f:
+        f.write("I4,C2,Two,INV-4,,2026-01-01,2026-03-01,EUR,11.005,11.005,,\n")
+    argv = ["aging", "--open-items", str(items_csv), "--as-of", "2026-03-31", "--csv"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith("o2c: error: ")
+    assert "open_items.csv:5: open_amount='11.005' has more decimals than EUR allows" in line
+    assert "--accept-partial" in line
+    assert main([*argv, "--accept-partial"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("o2c: skipped 1 row: ")
+    assert "open_items.csv:5" in captured.err
+    assert list(csv.reader(io.StringIO(captured.out)))[-1][-1] == "130.00"  # I4 left out
 
 
 def test_converted_to_a_report_currency(

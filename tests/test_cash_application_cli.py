@@ -120,7 +120,10 @@ def test_malformed_rows_are_skipped_and_reported(
         ["match", "--open-items", str(items), "--payments", str(payments), "--out", str(out)]
     )
     assert code == 0
-    assert "skipped" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "o2c: skipped 1 row: " in err
+    assert "payments.csv:2: amount='9.8.0'" in err
+    assert "o2c: error" not in err
     with out.open(encoding="utf-8") as handle:
         ids = {r["payment_id"] for r in csv.DictReader(handle)}
     assert ids == {"P2", "P3", "P4", "P5"}
@@ -142,13 +145,17 @@ def test_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
         ["match", "--open-items", str(tmp_path / "x.csv"), "--payments", str(tmp_path / "y.csv")]
     )
     assert code == 2
-    assert "o2c match:" in capsys.readouterr().err
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("o2c: error: match: argument --open-items:")
+    assert "x.csv" in line
 
 
-def test_threshold_must_be_a_fraction(tmp_path: Path) -> None:
+def test_threshold_must_be_a_fraction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     items, payments = _files(tmp_path)
-    with pytest.raises(SystemExit):
-        main(["match", "--open-items", str(items), "--payments", str(payments), "--threshold", "7"])
+    argv = ["match", "--open-items", str(items), "--payments", str(payments), "--threshold"]
+    assert main([*argv, "7"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("o2c: error: match: argument --threshold: threshold 7 must be")
 
 
 def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +164,9 @@ def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixt
         PAYMENTS.replace("P4,2026-03-12,EUR", "P4,2026-03-12,XYZ"), encoding="utf-8"
     )
     assert main(["match", "--open-items", str(items), "--payments", str(payments)]) == 0
-    assert "payments.csv:5" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "o2c: skipped 1 row: " in err
+    assert "payments.csv:5: unknown currency code 'XYZ'" in err
 
 
 def test_strict_readers_raise(tmp_path: Path) -> None:

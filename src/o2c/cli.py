@@ -165,6 +165,8 @@ def _describe(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, OSError) and exc.errno in _PATH_ERRNOS and exc.filename is not None:
         return EXIT_INPUT, f"cannot open {os.fsdecode(exc.filename)!r}: {exc.strerror}"
     if isinstance(exc, UnicodeDecodeError):
+        if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return EXIT_INPUT, "an input file is UTF-16 text: save it as UTF-8"
         return EXIT_INPUT, (
             f"an input file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
             f"{exc.start}): save it as UTF-8"
