@@ -110,21 +110,28 @@ def test_migration_loads_open_items_customers_and_payment_history(tmp_path: Path
 def test_rejected_rows_are_reported_and_nothing_is_loaded(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "ledger.sqlite"
     args = ["migrate", "--db", str(db), *_files(tmp_path, BAD_OPEN_ITEMS)]
-    assert main(args) == 1
-    out = capsys.readouterr().out
+    assert main(args) == 2  # bad input
+    captured = capsys.readouterr()
+    out = captured.out
     assert out.count("REJECTED") == 9
+    where = tmp_path / "o.csv"
     for expected in (
-        "line 3: document_date='01/03/2026' is not a date",
-        "line 4: kind='receipt'",
-        "line 5: open_amount 12.00 must be above 0 and at most",
-        "line 6: original_amount='10.001' has more decimals than EUR",
-        "line 7: unknown currency code 'XYZ'",
-        "line 8: customer_id='C7' is not in the customers file",
-        "line 9: item_id='X-1' appears more than once",
-        "line 10: document_date 2026-04-02 is after the cut-over",
-        "line 11: original_amount is missing",
+        "3: document_date='01/03/2026' is not a date",
+        "4: kind='receipt'",
+        "5: open_amount 12.00 must be above 0 and at most",
+        "6: original_amount='10.001' has more decimals than EUR",
+        "7: unknown currency code 'XYZ'",
+        "8: customer_id='C7' is not in the customers file",
+        "9: item_id='X-1' appears more than once",
+        "10: document_date 2026-04-02 is after the cut-over",
+        "11: original_amount is missing",
     ):
-        assert expected in out
+        assert f"REJECTED {where}:{expected}" in out
+    assert captured.err == (
+        f"o2c: error: 9 row(s) rejected, nothing loaded (fix them, or pass --accept-partial to "
+        f"load the accepted rows); the first: {where}:3: document_date='01/03/2026' is not a "
+        "date: write it as YYYY-MM-DD\n"
+    )
     with SQLiteLedgerStore(db) as store:
         assert list(store.iter_all()) == []
     assert main([*args, "--accept-partial"]) == 0
@@ -157,7 +164,12 @@ def test_load_refuses_a_plan_with_rejections_unless_told() -> None:
         cutover=CUTOVER,
         recorded_at=AT,
     )
-    assert dict(plan.accepted) == {"customers": 2, "open_items": 1, "payments": 0}
+    assert dict(plan.accepted) == {
+        "customers": 2,
+        "open_items": 1,
+        "payments": 0,
+        "settlements": 0,
+    }
     assert {r.error.row for r in plan.rejected} == set(range(3, 12))
     ledger = Ledger()
     with pytest.raises(ValidationError, match="nothing was loaded"):

@@ -54,6 +54,7 @@ from o2c.ledger_facts import (
     AllocationReversed,
     DisputeOpened,
     Fact,
+    InvoiceIssued,
     PaymentAllocated,
     WrittenOff,
 )
@@ -1573,16 +1574,21 @@ def settlement_trails(
     """Every invoice item of the facts with its settlements, as of ``as_of`` known at ``known_at``.
 
     Reversed allocations are dropped; write-offs (facts, or the write-off part of an
-    allocation) are kept apart from what was collected.  Pure: reads the facts once.
+    allocation) are kept apart from what was collected.  A migration's stand-in for documents
+    settled before it (``InvoiceIssued.stand_in``: its dates are not the customer's) has no
+    trail.  Pure: reads the facts once.
     """
     projection = Projection()
     events: dict[tuple[str, str], list[Settlement]] = {}
     by_allocation: dict[str, tuple[tuple[str, str], Settlement]] = {}
     disputed: set[tuple[str, str]] = set()
+    stand_ins: set[tuple[str, str]] = set()
     key: tuple[str, str]
     for fact in select(facts, as_of, known_at=known_at, customer_id=customer_id):
         projection.feed(fact)
-        if isinstance(fact, PaymentAllocated):
+        if isinstance(fact, InvoiceIssued) and fact.stand_in:
+            stand_ins.add((fact.customer_id, fact.item_id))
+        elif isinstance(fact, PaymentAllocated):
             key = (fact.customer_id, fact.item_id)
             wo = fact.write_off.amount if fact.write_off is not None else _ZERO
             ev = Settlement(
@@ -1610,7 +1616,7 @@ def settlement_trails(
             disputed.add((fact.customer_id, fact.item_id))
     trails = []
     for pkey, item in projection.items.items():
-        if item.kind is not ItemKind.INVOICE:
+        if item.kind is not ItemKind.INVOICE or (pkey[0], item.document_id) in stand_ins:
             continue
         trails.append(
             SettlementTrail(

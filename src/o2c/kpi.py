@@ -668,7 +668,8 @@ def ledger_paid_items(
     """The invoice items (per instalment) paid in full in the period ``(start, end]``.
 
     An item is paid on the effective date of the allocation that brought its open amount to zero
-    (reversed allocations do not count); items closed by a write-off are not paid items.
+    (reversed allocations do not count); items closed by a write-off are not paid items, nor
+    is a migration's stand-in for documents settled before it (``InvoiceIssued.stand_in``).
     """
     facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
     reversed_ids = {f.allocation_id for f in facts if isinstance(f, AllocationReversed)}
@@ -686,7 +687,7 @@ def ledger_paid_items(
     }
     result = []
     for f in facts:
-        if not isinstance(f, InvoiceIssued):
+        if not isinstance(f, InvoiceIssued) or f.stand_in:
             continue
         for inst in f.instalments:
             item_id = instalment_item_id(f.item_id, inst.number, len(f.instalments))

@@ -112,6 +112,11 @@ def _optional_text(_: object, attribute: attrs.Attribute[Any], value: object) ->
         _text(_, attribute, value)
 
 
+def _flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise _bad(attribute, value, "must be True or False")
+
+
 def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise _bad(attribute, value, "must be a datetime.date (not a datetime)")
@@ -227,6 +232,10 @@ class InvoiceIssued(_FactBase):
         converter=_instalment_tuple, validator=_check_instalments
     )
     payment_reference: str | None = attrs.field(default=None, validator=_optional_text)
+    #: A stand-in for documents settled before a migration whose dates the source did not give
+    #: (see :mod:`o2c.ledger_migration`): it keeps the books balanced, and readers of payment
+    #: behaviour (days late, days to pay, collection curves) leave it out.
+    stand_in: bool = attrs.field(default=False, validator=_flag)
 
     @classmethod
     def from_instalments(

@@ -26,9 +26,33 @@ not have more decimals than the currency; dates are ``YYYY-MM-DD``):
 ``payments`` (history)
     ``customer_id``, ``payment_id``, ``value_date``, ``currency``, ``amount``,
     ``unapplied_amount`` (default 0: fully applied), ``payer_name``, ``payer_account``,
-    ``reference``.  Each becomes a :class:`~o2c.ledger.PaymentReceived`; its applied part
-    settles a closed item ``<payment_id>:applied-before-migration`` (invoices closed before the
-    migration are not migrated one by one), so the unapplied part stays open on account.
+    ``reference``.  Each becomes a :class:`~o2c.ledger.PaymentReceived`; the unapplied part
+    stays open on account, the applied part settles the invoices of its ``settlements`` rows.
+``settlements`` (history, optional)
+    One row per settlement of an invoice closed before the cut-over, as an ERP's cleared-items
+    report (SAP FBL5N cleared items: document date, net due date, clearing document and date)
+    or its receipt applications (Oracle AR: receipt, transaction, apply date) gives it:
+    ``customer_id``, ``payment_id`` (the payment in the payments file that settled it),
+    ``item_id`` (the invoice), ``document_number`` (defaults to ``item_id``),
+    ``document_date``, ``due_date`` (defaults to the document date), ``currency`` (the
+    payment's), ``amount`` (what this payment settled of the invoice) and
+    ``settlement_date`` (the clearing date; defaults to the payment's value date, on or after
+    the document date and the payment's value date, not after the cut-over).  An invoice paid
+    in parts has one row per payment (their document and due dates agree); it is migrated as an
+    :class:`~o2c.ledger.InvoiceIssued` for the sum of its rows with one allocation per row on
+    its settlement date, so days late, days to pay, credit scores and forecasts computed after
+    the migration see when the customer really paid.  A separate file rather than columns on
+    the payments file, because one payment settles several invoices and one invoice can be
+    settled by several payments: the settlement is its own record in every ERP.
+
+    What a payment applied beyond its settlement rows (all of it without a settlements file)
+    settles a closed stand-in ``<payment_id>:applied-before-migration`` whose dates are not
+    known: it is marked ``stand_in`` and left out of payment behaviour, never counted as a
+    punctual payment.  Adding settlement rows later changes the stand-ins, which a ledger
+    already loaded refuses (``DuplicateFactError``): migrate into a fresh ledger instead.
+
+Every amount is checked against o2c's amount limit (:func:`o2c.money.check_amount`: at most
+15 digits before the point) and must not have more decimals than its currency.
 
 >>> import datetime as dt
 >>> plan = plan_migration(
@@ -57,7 +81,7 @@ from decimal import Decimal
 import attrs
 from moneyed import Currency, Money
 
-from o2c.errors import ImportRowError, InvalidFactError, O2CError, ValidationError
+from o2c.errors import ImportRowError, O2CError, ValidationError
 from o2c.ledger import AppendResult, Ledger
 from o2c.ledger_facts import (
     CreditMemoIssued,
@@ -67,7 +91,7 @@ from o2c.ledger_facts import (
     PaymentReceived,
 )
 from o2c.ledger_types import CustomerId, FactId, ItemId, PaymentId
-from o2c.money import currency, minor_unit, to_decimal
+from o2c.money import check_amount, currency, minor_unit, to_decimal
 from o2c.terms import Instalment
 
 __all__ = [
@@ -77,6 +101,7 @@ __all__ = [
     "OPEN_ITEM_COLUMNS",
     "PAYMENT_COLUMNS",
     "RejectedRow",
+    "SETTLEMENT_COLUMNS",
     "load",
     "plan_migration",
 ]
@@ -105,6 +130,21 @@ PAYMENT_COLUMNS = (
     "payer_account",
     "reference",
 )
+SETTLEMENT_COLUMNS = (
+    "customer_id",
+    "payment_id",
+    "item_id",
+    "document_number",
+    "document_date",
+    "due_date",
+    "currency",
+    "amount",
+    "settlement_date",
+)
+
+#: A file's rows: mappings by column name, or ``(line, mapping)`` pairs when the reader knows
+#: each row's line number (blank lines skipped); plain mappings are numbered from line 2.
+Rows = Iterable[Mapping[str, str | None] | tuple[int, Mapping[str, str | None]]]
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +218,7 @@ class _Row:
     def amount(self, name: str, code: str, *, default: str | None = None) -> Decimal:
         value = self.text(name, required=default is None) or (default or "")
         try:
-            amount = to_decimal(value, field=name)
+            amount = check_amount(to_decimal(value, field=name), field=name)
         except (ValidationError, TypeError) as exc:
             raise ImportRowError(str(exc), row=self.row, field=name, value=value) from None
         if amount % minor_unit(code) != 0:
@@ -200,17 +240,19 @@ class _Row:
 
 def plan_migration(
     *,
-    customers: Iterable[Mapping[str, str | None]],
-    open_items: Iterable[Mapping[str, str | None]],
-    payments: Iterable[Mapping[str, str | None]],
+    customers: Rows,
+    open_items: Rows,
+    payments: Rows,
     cutover: dt.date,
     recorded_at: dt.datetime,
     recorded_by: str = "migration",
+    settlements: Rows = (),
 ) -> MigrationPlan:
-    """Parse the three files' rows into facts; rejected rows are reported, not raised.
+    """Parse the files' rows into facts; rejected rows are reported, not raised.
 
     Args:
-        customers, open_items, payments: rows by column name (see the module docstring).
+        customers, open_items, payments, settlements: rows by column name (see the module
+            docstring); ``settlements`` is optional.
         cutover: the date the open amounts are as of (partial settlements take effect then).
         recorded_at: when the migration is recorded (every fact gets it).
         recorded_by: who recorded it.
@@ -219,19 +261,23 @@ def plan_migration(
     rejected: list[RejectedRow] = []
     known: dict[str, MigratedCustomer] = {}
     ids: set[str] = set()
-    accepted = {"customers": 0, "open_items": 0, "payments": 0}
+    accepted = {"customers": 0, "open_items": 0, "payments": 0, "settlements": 0}
+    #: Payment id -> its customer, currency, value date and applied part not yet settled.
+    paid: dict[str, tuple[CustomerId, str, dt.date, Decimal]] = {}
+    #: Invoice id -> (its first row's line, its fact's fields) and its settlements.
+    closed: dict[str, tuple[int, dict[str, object]]] = {}
+    settled: dict[str, list[tuple[str, Decimal, dt.date]]] = {}
     reason = f"migration (cut-over {cutover.isoformat()})"
     common = {"recorded_at": recorded_at, "recorded_by": recorded_by, "reason": reason}
 
-    def each(
-        source: str, rows: Iterable[Mapping[str, str | None]], parse: Callable[[_Row], list[Fact]]
-    ) -> None:
-        for line, data in enumerate(rows, start=2):
+    def each(source: str, rows: Rows, parse: Callable[[_Row], list[Fact]]) -> None:
+        for number, entry in enumerate(rows, start=2):
+            line, data = entry if isinstance(entry, tuple) else (number, entry)
             try:
                 new = parse(_Row(data, line))
             except ImportRowError as exc:
                 rejected.append(RejectedRow(source=source, row=line, error=exc))
-            except InvalidFactError as exc:
+            except ValidationError as exc:  # a fact's own check, the amount limit ...
                 error = ImportRowError(exc.message, row=line, field=exc.field, value=exc.value)
                 rejected.append(RejectedRow(source=source, row=line, error=error))
             else:
@@ -390,6 +436,7 @@ def plan_migration(
             )
         unique(row, "payment_id", payment_id)
         cur = currency(code)
+        paid[payment_id] = (cid, code, value_date, amount - unapplied)
         out: list[Fact] = [
             PaymentReceived(
                 fact_id=FactId(f"migration:{payment_id}"),
@@ -404,16 +451,134 @@ def plan_migration(
                 **common,  # type: ignore[arg-type]
             )
         ]
-        applied = amount - unapplied
-        if applied:
-            target = ItemId(f"{payment_id}:applied-before-migration")
-            out.append(_closed_item(target, cid, applied, cur, value_date, common))
-            out.append(_settle(payment_id, target, cid, applied, cur, value_date, common))
         return out
+
+    def parse_settlement(row: _Row) -> list[Fact]:
+        cid = customer_of(row)
+        payment_id = row.text("payment_id")
+        item_id = row.text("item_id")
+        if payment_id not in paid or paid[payment_id][0] != cid:
+            raise ImportRowError(
+                f"payment_id={payment_id!r} is not a payment of customer {cid!r} in the payments "
+                "file (or its row was rejected)",
+                row=row.row,
+                field="payment_id",
+                value=payment_id,
+            )
+        _, pay_code, value_date, left = paid[payment_id]
+        code = row.currency()
+        if code != pay_code:
+            raise ImportRowError(
+                f"currency={code!r} is not the payment's {pay_code}: settlements are in the "
+                "currency of the payment and the invoice",
+                row=row.row,
+                field="currency",
+                value=code,
+            )
+        doc_date = row.date("document_date")
+        fields: dict[str, object] = {
+            "customer_id": cid,
+            "document_number": row.text("document_number", required=False, default=item_id),
+            "document_date": doc_date,
+            "due_date": row.date("due_date", default=doc_date),
+            "currency": code,
+        }
+        amount = row.amount("amount", code)
+        when = row.date("settlement_date", default=value_date)
+        if amount <= 0:
+            raise ImportRowError(
+                f"amount {amount} must be positive", row=row.row, field="amount", value=str(amount)
+            )
+        if item_id in ids:
+            raise ImportRowError(
+                f"item_id={item_id!r} is an open item or a payment: settlements are of invoices "
+                "closed before the cut-over (an open item's settled part is original_amount "
+                "less open_amount)",
+                row=row.row,
+                field="item_id",
+                value=item_id,
+            )
+        first = closed.get(item_id)
+        if first is not None:
+            for name, value in fields.items():
+                if first[1][name] != value:
+                    raise ImportRowError(
+                        f"{name}={value!s} of invoice {item_id!r} disagrees with line "
+                        f"{first[0]} ({first[1][name]!s})",
+                        row=row.row,
+                        field=name,
+                        value=str(value),
+                    )
+            if any(p == payment_id for p, _, _ in settled[item_id]):
+                raise ImportRowError(
+                    f"invoice {item_id!r} is settled by payment {payment_id!r} twice: give one "
+                    "row per payment and invoice",
+                    row=row.row,
+                    field="item_id",
+                    value=item_id,
+                )
+        if fields["due_date"] < doc_date:  # type: ignore[operator]
+            raise ImportRowError(
+                f"due_date {fields['due_date']} is before the document_date {doc_date}",
+                row=row.row,
+                field="due_date",
+                value=str(fields["due_date"]),
+            )
+        if not max(doc_date, value_date) <= when <= cutover:
+            raise ImportRowError(
+                f"settlement_date {when} must be on or after the document date {doc_date} and "
+                f"the payment's value date {value_date}, and not after the cut-over {cutover}",
+                row=row.row,
+                field="settlement_date",
+                value=when.isoformat(),
+            )
+        if amount > left:
+            raise ImportRowError(
+                f"amount {amount} is more than payment {payment_id!r} has left to apply ({left} "
+                "of amount less unapplied_amount, after its other settlements)",
+                row=row.row,
+                field="amount",
+                value=str(amount),
+            )
+        total = sum((a for _, a, _ in settled.get(item_id, ())), amount)
+        check_amount(total, field="amount")
+        paid[payment_id] = (cid, pay_code, value_date, left - amount)
+        closed.setdefault(item_id, (row.row, fields))
+        settled.setdefault(item_id, []).append((payment_id, amount, when))
+        return []
 
     each("customers", customers, parse_customer)
     each("open_items", open_items, parse_open_item)
     each("payments", payments, parse_payment)
+    each("settlements", settlements, parse_settlement)
+    for item_id, (_line, fields) in closed.items():
+        cid, cur = CustomerId(str(fields["customer_id"])), currency(str(fields["currency"]))
+        parts = settled[item_id]
+        facts.append(
+            InvoiceIssued.from_instalments(
+                fact_id=f"migration:{item_id}",
+                customer_id=cid,
+                item_id=item_id,
+                document_number=str(fields["document_number"]),
+                document_date=fields["document_date"],  # type: ignore[arg-type]
+                instalments=[
+                    Instalment(
+                        number=1,
+                        due_date=fields["due_date"],  # type: ignore[arg-type]
+                        amount=Money(sum((a for _, a, _ in parts), Decimal(0)), cur),
+                    )
+                ],
+                **common,  # type: ignore[arg-type]
+            )
+        )
+        for payment_id, amount, when in parts:
+            facts.append(_settle(payment_id, ItemId(item_id), cid, amount, cur, when, common))
+    for payment_id, (cid, code, value_date, left) in paid.items():
+        if left:
+            cur = currency(code)
+            target = ItemId(f"{payment_id}:applied-before-migration")
+            facts.append(_closed_item(target, cid, left, cur, value_date, common))
+            facts.append(_settle(payment_id, target, cid, left, cur, value_date, common))
     return MigrationPlan(
         facts=tuple(facts),
         customers=tuple(known.values()),
@@ -430,9 +595,13 @@ def _closed_item(
     when: dt.date,
     common: Mapping[str, object],
 ) -> InvoiceIssued:
-    """A stand-in for what was settled before the migration (closed once settled)."""
+    """A stand-in for what was settled before the migration (closed once settled).
+
+    Its dates are not the customer's (the source did not give them): it is marked
+    ``stand_in``, so payment behaviour leaves it out.
+    """
     money_ = Money(amount, cur)
-    return InvoiceIssued.from_instalments(
+    stand_in = InvoiceIssued.from_instalments(
         fact_id=f"migration:{item_id}",
         customer_id=cid,
         item_id=item_id,
@@ -441,6 +610,7 @@ def _closed_item(
         instalments=[Instalment(number=1, due_date=when, amount=money_)],
         **common,  # type: ignore[arg-type]
     )
+    return attrs.evolve(stand_in, stand_in=True)
 
 
 def _settle(

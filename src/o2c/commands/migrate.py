@@ -1,39 +1,81 @@
 """``o2c migrate``: load customers, open items and payment history from CSV files into a ledger.
 
-The columns are documented in :mod:`o2c.ledger_migration` (and docs/ledger.md).  The ledger is
-a SQLite file (``--db``) or a SQLAlchemy URL (``--url``, extra ``sql``).  Every rejected row is
-reported with its file, line and reason; while any row is rejected nothing is loaded unless
+The columns are documented in :mod:`o2c.ledger_migration` (and docs/ledger.md): customers, open
+items, payments and, optionally, the settlements of invoices closed before the cut-over (so the
+customers' real lateness survives the migration).  The ledger is a SQLite file (``--db``) or a
+SQLAlchemy URL (``--url``, extra ``sql``).  Every rejected row is reported on standard output
+with its file, line and reason; while any row is rejected nothing is loaded unless
 ``--accept-partial`` is given, and the accepted rows are appended as one atomic batch.  Running
-the same files again changes nothing.
+the same files again changes nothing; a row whose content changed since is refused.
 
-Exit status: 0 loaded (or nothing new), 1 rows rejected and nothing loaded, 2 the ledger refused
-the batch.
+Errors end in one line ``o2c: error: ...`` (see :mod:`o2c.cli`): exit status 2 for rejected
+rows, unreadable files and a batch the ledger refuses (``DuplicateFactError`` ...), 1 when the
+database fails or another writer got there first (``ConcurrencyError``: run it again).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from o2c.errors import O2CError
+from o2c.commands import input_file, read_csv
+from o2c.errors import ValidationError
 from o2c.ledger import Ledger
-from o2c.ledger_migration import load, plan_migration
+from o2c.ledger_migration import (
+    CUSTOMER_COLUMNS,
+    OPEN_ITEM_COLUMNS,
+    PAYMENT_COLUMNS,
+    SETTLEMENT_COLUMNS,
+    load,
+    plan_migration,
+)
 from o2c.ports import LedgerStore
 
 __all__ = ["read_rows", "register", "run"]
 
+#: Per file: the columns every row needs (the rest are optional).
+_REQUIRED = {
+    "customers": ("customer_id",),
+    "open_items": (
+        "customer_id",
+        "item_id",
+        "kind",
+        "document_date",
+        "currency",
+        "original_amount",
+        "open_amount",
+    ),
+    "payments": ("customer_id", "payment_id", "value_date", "currency", "amount"),
+    "settlements": (
+        "customer_id",
+        "payment_id",
+        "item_id",
+        "document_date",
+        "currency",
+        "amount",
+    ),
+}
+_COLUMNS = {
+    "customers": CUSTOMER_COLUMNS,
+    "open_items": OPEN_ITEM_COLUMNS,
+    "payments": PAYMENT_COLUMNS,
+    "settlements": SETTLEMENT_COLUMNS,
+}
 
-def read_rows(path: str | None) -> Iterator[dict[str, str | None]]:
-    """The rows of a CSV file with a header (UTF-8, BOM tolerated); nothing for ``None``."""
+
+def read_rows(path: str | None, source: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of one migration file with their line numbers (nothing for ``None``).
+
+    Raises:
+        ValidationError: the file is unreadable, not UTF-8 CSV or lacks a required column
+            (the message names the file and line).
+    """
     if path is None:
-        return
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        yield from csv.DictReader(handle)
+        return []
+    return list(read_csv(Path(path), required=_REQUIRED[source], expected=_COLUMNS[source]))
 
 
 def _store(args: argparse.Namespace) -> LedgerStore:
@@ -47,33 +89,48 @@ def _store(args: argparse.Namespace) -> LedgerStore:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run the migration the parsed arguments describe; returns the exit status."""
+    """Run the migration the parsed arguments describe; returns the exit status.
+
+    Raises:
+        ValidationError: rows were rejected (each is reported on ``out`` first) and
+            ``--accept-partial`` was not given, or a file cannot be read; nothing is loaded.
+        O2CError: the ledger refused the batch (nothing is loaded).
+    """
     out = out if out is not None else sys.stdout
     recorded_at = dt.datetime.now(dt.UTC)
+    files = {
+        "customers": args.customers,
+        "open_items": args.open_items,
+        "payments": args.payments,
+        "settlements": args.settlements,
+    }
+    rows = {source: read_rows(path, source) for source, path in files.items()}
     plan = plan_migration(
-        customers=read_rows(args.customers),
-        open_items=read_rows(args.open_items),
-        payments=read_rows(args.payments),
-        cutover=dt.date.fromisoformat(args.cutover),
+        customers=rows["customers"],
+        open_items=rows["open_items"],
+        payments=rows["payments"],
+        settlements=rows["settlements"],
+        cutover=args.cutover,
         recorded_at=recorded_at,
         recorded_by=args.recorded_by,
     )
     for source, count in plan.accepted:
-        out.write(f"{source}: {count} row(s) accepted\n")
+        if files[source] is not None:
+            out.write(f"{source}: {count} row(s) accepted\n")
     for rejected in plan.rejected:
-        out.write(f"REJECTED {rejected}\n")
+        out.write(f"REJECTED {files[rejected.source]}:{rejected.row}: {rejected.error.message}\n")
     if plan.rejected and not args.accept_partial:
-        out.write(
-            f"{len(plan.rejected)} row(s) rejected: nothing loaded "
-            "(fix them, or pass --accept-partial to load the accepted rows)\n"
+        first = plan.rejected[0]
+        raise ValidationError(
+            f"{len(plan.rejected)} row(s) rejected, nothing loaded (fix them, or pass "
+            f"--accept-partial to load the accepted rows); the first: "
+            f"{files[first.source]}:{first.row}: {first.error.message}",
+            field=f"{files[first.source]}:{first.row}",
+            value=first.error.value,
         )
-        return 1
     store = _store(args)
     try:
         result = load(Ledger(store), plan, accept_partial=True)
-    except O2CError as exc:
-        out.write(f"the ledger refused the migration, nothing loaded: {exc}\n")
-        return 2
     finally:
         close: Any = getattr(store, "close", None)
         if close is not None:
@@ -83,6 +140,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         f"{len(result.unchanged)} already there\n"
     )
     return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
 
 
 def register(subparsers: Any) -> None:
@@ -95,11 +159,23 @@ def register(subparsers: Any) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--db", help="SQLite ledger file (created when missing)")
     where.add_argument("--url", help="SQLAlchemy URL of the ledger database (extra 'sql')")
-    parser.add_argument("--customers", required=True, help="customers CSV file")
-    parser.add_argument("--open-items", default=None, help="open items CSV file")
-    parser.add_argument("--payments", default=None, help="payment history CSV file")
+    parser.add_argument("--customers", required=True, type=input_file, help="customers CSV file")
+    parser.add_argument("--open-items", default=None, type=input_file, help="open items CSV file")
     parser.add_argument(
-        "--cutover", required=True, help="the date the open amounts are as of (YYYY-MM-DD)"
+        "--payments", default=None, type=input_file, help="payment history CSV file"
+    )
+    parser.add_argument(
+        "--settlements",
+        default=None,
+        type=input_file,
+        help="settlements CSV file: which payment settled which closed invoice, when "
+        "(keeps the customers' real lateness)",
+    )
+    parser.add_argument(
+        "--cutover",
+        required=True,
+        type=_date,
+        help="the date the open amounts are as of (YYYY-MM-DD)",
     )
     parser.add_argument("--recorded-by", default="migration", help="who records the migration")
     parser.add_argument(
