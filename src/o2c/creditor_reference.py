@@ -34,6 +34,26 @@ __all__ = [
 
 #: At most 21 characters follow ``RF`` and the check digits.
 MAX_BODY = 21
+#: The longest text read as a reference (spaces and separators included): anything longer is
+#: not a reference, and is refused before it is copied.
+_MAX_TEXT = 100
+
+
+def _checked_text(value: object, field: str = "reference") -> str:
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be text, got {type(value).__name__}", field=field, value=_short(value)
+        )
+    return value
+
+
+def _short(value: object) -> object:
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
+    if isinstance(value, (str, int, type(None))):
+        return value
+    return type(value).__name__
+
 
 _BODY = re.compile(r"^[0-9A-Z]{1,21}$")
 _SEPARATORS = re.compile(r"[\s\-./]")
@@ -44,7 +64,17 @@ def compact(text: str) -> str:
 
     >>> compact("rf18 5390 0754 7034")
     'RF18539007547034'
+
+    Raises:
+        ValidationError: for anything but text, or text longer than any reference.
     """
+    text = _checked_text(text)
+    if len(text) > _MAX_TEXT:
+        raise ValidationError(
+            f"{_short(text)!r} is longer than any reference ({_MAX_TEXT} characters)",
+            field="reference",
+            value=_short(text),
+        )
     return _SEPARATORS.sub("", text).upper()
 
 
@@ -66,11 +96,11 @@ def check_digits(reference_body: str) -> str:
     '18'
     """
     text = compact(reference_body)
-    if not _BODY.match(text):
+    if not _BODY.match(text) or not text.isascii():
         raise ValidationError(
-            f"reference body {reference_body!r} must be 1 to {MAX_BODY} letters or digits",
+            f"reference body {_short(reference_body)!r} must be 1 to {MAX_BODY} letters or digits",
             field="reference",
-            value=reference_body,
+            value=_short(reference_body),
         )
     return f"{98 - int(_to_digits(text + 'RF00')) % 97:02d}"
 
@@ -91,8 +121,10 @@ def is_valid(reference: str) -> bool:
     >>> is_valid("RF18 5390 0754 7034"), is_valid("RF18 5390 0754 7035"), is_valid("RF00")
     (True, False, False)
     """
+    if not isinstance(reference, str) or len(reference) > _MAX_TEXT:
+        return False
     text = compact(reference)
-    if len(text) < 5 or not text.startswith("RF") or not text[2:4].isdigit():
+    if not text.isascii() or len(text) < 5 or not text.startswith("RF") or not text[2:4].isdigit():
         return False
     if not _BODY.match(text[4:]):
         return False
@@ -107,7 +139,9 @@ def body(reference: str) -> str:
     """
     if not is_valid(reference):
         raise ValidationError(
-            f"{reference!r} is not a valid ISO 11649 reference", field="reference", value=reference
+            f"{_short(reference)!r} is not a valid ISO 11649 reference",
+            field="reference",
+            value=_short(reference),
         )
     return compact(reference)[4:]
 
@@ -138,6 +172,7 @@ def from_document_number(number: str) -> str:
     """
     # One pass (the same result as ``create(text[-MAX_BODY:])``): ``text`` holds only letters
     # and digits already, so the separators ``create`` and ``check_digits`` drop are gone.
+    _checked_text(number, "number")
     if number.isascii():
         text = number.translate(_ASCII_BODY)[-MAX_BODY:]
     else:

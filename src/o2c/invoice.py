@@ -52,15 +52,17 @@ from o2c import creditor_reference
 from o2c._build import builder
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
 from o2c.money import (
+    AMOUNT_INTEGER_DIGITS,
     CONTEXT,
     CashRounding,
     Rounding,
-    currency,
+    check_amount,
     minor_unit,
     quantize_decimal,
     to_decimal,
 )
 from o2c.tax import (
+    _CHECKED_LINES,
     AllowanceCharge,
     ChargeKind,
     ExemptionCertificate,
@@ -70,7 +72,10 @@ from o2c.tax import (
     TaxKind,
     TaxPolicy,
     TaxResult,
+    _check_line_amount,
     _computed,
+    _document_currency,
+    _shown,
     compute,
     line_taxes,
 )
@@ -94,6 +99,11 @@ InvoiceNumber = NewType("InvoiceNumber", str)
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+#: The longest invoice number o2c takes (BT-1 has no length in EN 16931; UN/EDIFACT document
+#: numbers are an..35, and no numbering scheme we know of comes near this).
+_MAX_NUMBER = 200
+#: The amount limit of o2c.money (AMOUNT_INTEGER_DIGITS digits before the point).
+_LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
 
 
 class DocumentKind(enum.Enum):
@@ -106,7 +116,7 @@ class DocumentKind(enum.Enum):
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInvoiceError(
-            f"expected text, got {type(value).__name__}", field="text", value=value
+            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
         )
     return value.strip()
 
@@ -120,7 +130,31 @@ def _optional(value: object) -> str | None:
 def _text_tuple(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
-    return tuple(_text(v) for v in value)
+    return tuple(_text(v) for v in _invoice_items(value, "lines"))
+
+
+def _invoice_items(value: object, field: str) -> tuple[Any, ...]:
+    """``value`` as a tuple (any iterable but text and mappings), else InvalidInvoiceError."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InvalidInvoiceError(
+            f"{field}={_shown(value)!r} must be a list or tuple", field=field, value=_shown(value)
+        )
+    return tuple(value)
+
+
+def _instance_of(kind: type, *, optional: bool = False) -> Any:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not (isinstance(value, kind) or (optional and value is None)):
+            raise InvalidInvoiceError(
+                f"{attribute.name}={_shown(value)!r} must be a {kind.__name__}"
+                + (" or None" if optional else ""),
+                field=attribute.name,
+                value=_shown(value),
+            )
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -140,7 +174,9 @@ class Customer:
 
     id: str = attrs.field(converter=_text)
     name: str = attrs.field(default="", converter=_text)
-    address: Address | None = None
+    address: Address | None = attrs.field(
+        default=None, validator=_instance_of(Address, optional=True)
+    )
     tax_id: str | None = attrs.field(default=None, converter=_optional)
     email: str | None = attrs.field(default=None, converter=_optional)
 
@@ -175,10 +211,12 @@ def _discount(value: object) -> Decimal:
 def _is_money(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Money):
         raise InvalidInvoiceError(
-            f"{attribute.name}={value!r} must be a Money (o2c.money.money(amount, currency))",
+            f"{attribute.name}={_shown(value)!r} must be a Money "
+            "(o2c.money.money(amount, currency))",
             field=attribute.name,
-            value=value,
+            value=_shown(value),
         )
+    check_amount(value.amount, field=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -196,7 +234,10 @@ class InvoiceLine:
     line_id: str | None = attrs.field(default=None, converter=_optional)
     #: The seller's item id (BT-155) and the unit of measure (UN/ECE Rec 20, BT-130).
     item_id: str | None = attrs.field(default=None, converter=_optional)
-    unit: str = "C62"
+    unit: str = attrs.field(default="C62", converter=_text)
+
+    def __attrs_post_init__(self) -> None:
+        _check_line_amount(self.quantity, self.unit_price, self.discount_percent)
 
     def taxable(self) -> TaxableLine:
         """The line as the tax engine sees it."""
@@ -206,6 +247,9 @@ class InvoiceLine:
             taxes=self.taxes,
             discount_percent=self.discount_percent,
         )
+
+
+_CHECKED_LINES.add(InvoiceLine)
 
 
 @attrs.frozen(kw_only=True)
@@ -296,6 +340,13 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
         if normal.as_tuple().digits == (1,):  # canonical power of ten (see o2c.tax)
             step = normal
         due = quantize_decimal(quantize_decimal(before_cash, step, cash.rounding), minor_unit(cur))
+    if not -_LIMIT < due < _LIMIT:
+        raise InvalidInvoiceError(
+            f"the amount due comes to {due}, beyond o2c's amount limit ({AMOUNT_INTEGER_DIGITS} "
+            "digits before the decimal point)",
+            field="amount_due",
+            value=due,
+        )
     return _new_totals(
         cur,  # currency
         tax._line_total,  # line_total
@@ -359,15 +410,23 @@ def _tax_base_discount(terms: PaymentTerms | None) -> Decimal | None:
 
 
 def _line_tuple(value: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
-    return tuple(value)
+    return _invoice_items(value, "lines")
 
 
 def _charge_tuple(value: Iterable[AllowanceCharge]) -> tuple[AllowanceCharge, ...]:
-    return tuple(value)
+    charges = _invoice_items(value, "charges")
+    _check_all(charges, AllowanceCharge, "charges")
+    return charges
 
 
 def _exemption_tuple(value: Iterable[ExemptionCertificate]) -> tuple[ExemptionCertificate, ...]:
-    return tuple(value)
+    exemptions = _invoice_items(value, "exemptions")
+    _check_all(exemptions, ExemptionCertificate, "exemptions")
+    return exemptions
+
+
+def _currency(code: object) -> Currency:
+    return _document_currency(code)
 
 
 def _check_inputs(
@@ -376,15 +435,25 @@ def _check_inputs(
     """The checks on an invoice's own inputs (currencies are checked where amounts meet)."""
     if not number:
         raise InvalidInvoiceError("an invoice needs a number (BT-1)", field="number", value=number)
-    if not isinstance(issue_date, dt.date):
+    if len(number) > _MAX_NUMBER:
         raise InvalidInvoiceError(
-            f"issue_date={issue_date!r} must be a date", field="issue_date", value=issue_date
+            f"number={_shown(number)!r} is longer than {_MAX_NUMBER} characters",
+            field="number",
+            value=_shown(number),
+        )
+    if not isinstance(issue_date, dt.date) or isinstance(issue_date, dt.datetime):
+        raise InvalidInvoiceError(
+            f"issue_date={_shown(issue_date)!r} must be a date (not a datetime)",
+            field="issue_date",
+            value=_shown(issue_date),
         )
     ids = []
     for i, line in enumerate(lines):
         if not isinstance(line, InvoiceLine):
             raise InvalidInvoiceError(
-                f"lines[{i}]={line!r} is not an InvoiceLine", field=f"lines[{i}]", value=line
+                f"lines[{i}]={_shown(line)!r} is not an InvoiceLine",
+                field=f"lines[{i}]",
+                value=_shown(line),
             )
         if line.line_id is not None:
             ids.append(line.line_id)
@@ -392,12 +461,35 @@ def _check_inputs(
         raise InvalidInvoiceError(
             f"line ids {ids} repeat: give each line its own id (BT-126)", field="lines", value=ids
         )
-    if delivery_date is not None and not isinstance(delivery_date, dt.date):
+    if delivery_date is not None and (
+        not isinstance(delivery_date, dt.date) or isinstance(delivery_date, dt.datetime)
+    ):
         raise InvalidInvoiceError(
-            f"delivery_date={delivery_date!r} must be a date",
+            f"delivery_date={_shown(delivery_date)!r} must be a date (not a datetime)",
             field="delivery_date",
-            value=delivery_date,
+            value=_shown(delivery_date),
         )
+
+
+def _check_kinds(**values: tuple[object, type | tuple[type, ...]]) -> None:
+    """Each keyword's value is an instance of its type(s) (``type(None)`` allows ``None``)."""
+    for name, (value, kind) in values.items():
+        if not isinstance(value, kind):
+            raise InvalidInvoiceError(
+                f"{name}={_shown(value)!r} has type {type(value).__name__}",
+                field=name,
+                value=_shown(value),
+            )
+
+
+def _check_all(values: tuple[object, ...], kind: type, field: str) -> None:
+    for i, value in enumerate(values):
+        if not isinstance(value, kind):
+            raise InvalidInvoiceError(
+                f"{field}[{i}]={_shown(value)!r} must be a {kind.__name__}",
+                field=f"{field}[{i}]",
+                value=_shown(value),
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -412,7 +504,7 @@ class Invoice:
     kind: DocumentKind = DocumentKind.INVOICE
     customer: Customer
     issue_date: dt.date
-    currency: Currency = attrs.field(converter=currency)
+    currency: Currency = attrs.field(converter=_currency)
     lines: tuple[InvoiceLine, ...] = attrs.field(converter=_line_tuple)
     charges: tuple[AllowanceCharge, ...] = attrs.field(default=(), converter=_charge_tuple)
     terms: PaymentTerms | None = None
@@ -434,6 +526,20 @@ class Invoice:
 
     def __attrs_post_init__(self) -> None:
         _check_inputs(self.number, self.issue_date, self.lines, self.delivery_date)
+        _check_kinds(
+            kind=(self.kind, DocumentKind),
+            customer=(self.customer, Customer),
+            terms=(self.terms, (PaymentTerms, type(None))),
+            references=(self.references, References),
+            policy=(self.policy, TaxPolicy),
+            prepaid=(self.prepaid, (Money, type(None))),
+            note=(self.note, str),
+            tax=(self.tax, TaxResult),
+            totals=(self.totals, InvoiceTotals),
+            schedule=(self.schedule, (Schedule, type(None))),
+        )
+        if self.tax_base_discount_percent is not None:
+            to_decimal(self.tax_base_discount_percent, field="tax_base_discount_percent")
         cur = self.currency
         code = cur.code
         for i, line in enumerate(self.lines):
@@ -517,8 +623,21 @@ class Invoice:
         cur = currency if isinstance(currency, Currency) else _currency(currency)
         policy = _DEFAULT_POLICY if policy is None else policy
         number = _text(number)
-        lines = tuple(lines)
+        lines = _invoice_items(lines, "lines")
         _check_inputs(number, issue_date, lines, delivery_date)
+        _check_kinds(
+            customer=(customer, Customer),
+            terms=(terms, (PaymentTerms, type(None))),
+            references=(references, (References, type(None))),
+            policy=(policy, TaxPolicy),
+            prepaid=(prepaid, (Money, type(None))),
+            vat_on_discounted_base=(vat_on_discounted_base, bool),
+            note=(note, str),
+            kind=(kind, DocumentKind),
+            payment_reference=(payment_reference, bool),
+        )
+        if prepaid is not None:
+            check_amount(prepaid.amount, field="prepaid")
         refs = references
         if payment_reference and (refs is None or refs.payment_reference is None):
             generated = _payment_reference(number)
@@ -531,8 +650,10 @@ class Invoice:
                 )
         if refs is None:
             refs = _NO_REFERENCES
-        charges = tuple(charges)
-        exemptions = tuple(exemptions)
+        charges = _invoice_items(charges, "charges")
+        _check_all(charges, AllowanceCharge, "charges")
+        exemptions = _invoice_items(exemptions, "exemptions")
+        _check_all(exemptions, ExemptionCertificate, "exemptions")
         prepaid_amount = _ZERO if prepaid is None else prepaid.amount
         if prepaid is not None and prepaid.currency != cur:
             raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
@@ -624,10 +745,6 @@ _new_references = builder(References)
 _new_totals = builder(InvoiceTotals)
 
 
-def _currency(code: str) -> Currency:
-    return currency(code)
-
-
 # --------------------------------------------------------------------------------------------
 # Credit memos
 
@@ -678,17 +795,23 @@ def credit_memo(
     Raises:
         InvalidInvoiceError: for an unknown line index or a quantity beyond the line's.
     """
+    _check_kinds(
+        invoice=(invoice, Invoice),
+        include_charges=(include_charges, (bool, type(None))),
+        quantities=(quantities, (Mapping, type(None))),
+    )
     whole = quantities is None
     selected: list[InvoiceLine] = []
     if quantities is None:
         selected = [attrs.evolve(line, quantity=-line.quantity) for line in invoice.lines]
     else:
         for index, qty in quantities.items():
-            if not 0 <= index < len(invoice.lines):
+            if type(index) is not int or not 0 <= index < len(invoice.lines):
                 raise InvalidInvoiceError(
-                    f"line index {index} does not exist: the invoice has {len(invoice.lines)}",
+                    f"line index {_shown(index)!r} does not exist: the invoice has "
+                    f"{len(invoice.lines)} lines",
                     field="quantities",
-                    value=index,
+                    value=_shown(index),
                 )
             line = invoice.lines[index]
             q = line.quantity if qty is None else to_decimal(qty, field="quantity")
@@ -756,6 +879,7 @@ def validate(invoice: Invoice) -> tuple[Violation, ...]:
     settings, the early-payment discount and terms, the schedule, and that the stored amounts are
     what the inputs compute to.
     """
+    _check_kinds(invoice=(invoice, Invoice))
     out: list[Violation] = []
 
     def add(code: str, field: str, message: str) -> None:

@@ -2000,6 +2000,8 @@ def _compute_simple(
     tax_total = zero
     withholding = zero
     for t, base_sum, raw in accs.values():
+        # A simple plan's taxes are at most their base (|rate| <= 100 %): the base bounds them.
+        _within(base_sum, f"the base of tax {t.id}")
         if step is None:
             base = q(base_sum)
             amount = q(base * t.percent / _HUNDRED) if t.kind is _PERCENT_KIND else q(raw)
@@ -2013,6 +2015,7 @@ def _compute_simple(
             withholding += amount
         else:
             tax_total += amount
+    _check_totals(line_total, tax_total, withholding, zero)
     return _new_tax_result(
         cur,  # currency
         policy,  # policy
@@ -2119,6 +2122,13 @@ def _finish(
             withholding += acc.amount
         else:
             tax_total += acc.amount
+    for name, value in (
+        ("line_total", line_total),
+        ("allowance_total", allowance_total),
+        ("charge_total", charge_total),
+    ):
+        _within(value, name)
+    _check_totals(untaxed, tax_total, withholding, adjustment)
     exempt_sales = sum((ln.net for ln in evaluated if not _taxed(ln)), zero)
     per_line = ctx.per_line
     plain = not per_line and ctx.global_rounded and epd is None
@@ -2161,6 +2171,16 @@ def _finish(
         exempt_sales=exempt_sales,
         tax_base_discount_percent=epd,
     )
+
+
+def _check_totals(
+    untaxed: Decimal, tax_total: Decimal, withholding: Decimal, adjustment: Decimal
+) -> None:
+    """Refuse a document whose totals are beyond the amount limit (each line may be within)."""
+    _within(untaxed, "untaxed")
+    _within(tax_total, "tax_total")
+    _within(withholding, "withholding_total")
+    _within(untaxed + tax_total + withholding + adjustment, "total")
 
 
 def _place_document_fixed(ctx: _Ctx, lines: list[_Line]) -> None:
@@ -2514,6 +2534,7 @@ def restate(
 
         def convert(amount: Decimal) -> Decimal:
             exact = amount / value if quote is RateQuote.DOCUMENT_PER_COMPANY else amount * value
+            _within(exact, f"an amount restated in {target.code}")
             return quantize_decimal(exact, step, rounding.rounding)
 
         restated = []
