@@ -358,6 +358,8 @@ class MonthDay(DateStep):
 
 def _collection(value: object, field: str, what: str) -> tuple[Any, ...]:
     """``value`` as a tuple, or an :class:`InvalidTermsError` naming ``field``."""
+    if type(value) is tuple:
+        return value
     if isinstance(value, (str, bytes)):
         raise InvalidTermsError(
             f"{field}={_short(value)!r} must be a collection of {what}", field=field, value=value
@@ -563,7 +565,7 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
             date=start,
             step=step,
         ) from None
-    except (TypeError, AttributeError):
+    except (TypeError, AttributeError, LookupError):
         raise InvalidTermsError(
             f"cannot apply {_short(steps)!r} to {_short(start)!r}: pass date steps and a "
             "datetime.date",
@@ -1097,7 +1099,7 @@ class PaymentTerms:
         >>> str(PaymentTerms.net(30, discounts=[DiscountTier.of(percent=2, days=10)]))
         '2/10 net 30'
         """
-        return cls(lines=(TermLine.balance(days),), discounts=tuple(discounts), **options)
+        return cls(lines=(TermLine.balance(days),), discounts=discounts, **options)
 
     @classmethod
     def parse(cls, text: str) -> PaymentTerms:
