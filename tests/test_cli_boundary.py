@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import io
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,25 @@ from o2c.errors import (
     UnknownCurrencyError,
     ValidationError,
 )
+from o2c.money import check_locale
 from tests.test_cli_hostile import ITEMS, item, one_error_line
+
+
+def _raised(function: Callable[..., object], *args: object) -> Exception:
+    """The error ``function(*args)`` raises (so the test uses the real message)."""
+    try:
+        function(*args)
+    except Exception as exc:
+        return exc
+    raise AssertionError(f"{function.__name__}{args} raised nothing")
+
 
 FAILURES = [
     # (what the command raised, exit status, the one line after "o2c: error: ")
     (ValidationError("open_amount='x' is bad", field="open_amount"), 2, "open_amount='x' is bad"),
     (InvalidAmountError("amount=1E+16 is out of range", field="amount"), 2, "amount=1E+16 is out"),
     (UnknownCurrencyError("XYZ"), 2, "unknown currency code 'XYZ'"),
+    (_raised(check_locale, "zz_QQ"), 2, "locale='zz_QQ' is not a known locale"),
     (RateNotFoundError("EUR", "USD", dt.date(2026, 3, 31)), 2, "no EUR->USD rate for 2026-03-31"),
     (StorageError("cannot open the ledger database x: unable to open"), 1, "cannot open the"),
     (DeliveryError("smtp", "connection refused"), 1, "smtp could not deliver the message"),
