@@ -238,3 +238,25 @@ def test_recorded_timing_learns_when_the_ledger_heard_of_the_payment() -> None:
     # _history() records every payment a day after it was made: learnt and predicted as such.
     assert report.mae_days is not None
     assert report.mae_days < Decimal(2)
+
+
+def test_a_backtest_with_nothing_to_score_reports_no_error_and_no_coverage() -> None:
+    # Every invoice was paid (and known) before the cut-offs: nothing is open to forecast.
+    history = [paid(n, 3) for n in range(10)]
+    report = backtest(history, [AS_OF, AS_OF + dt.timedelta(days=30)], currency_code="EUR")
+    assert report.nothing_to_score
+    assert (report.mae_days, report.baseline_mae_days, report.coverage) == (None, None, None)
+    assert (report.week_mae, report.week_bias, report.calibrated_z) == ((), (), None)
+    assert [(c.items, c.paid_items, c.mae_days, c.weeks) for c in report.cutoffs] == [
+        (0, 0, None, ()),
+        (0, 0, None, ()),
+    ]
+    # An empty history too.
+    assert backtest([], [AS_OF], currency_code="EUR").coverage is None
+    # One cut-off with something open is scored; the empty one beside it does not count.
+    early = history[0].document_date
+    mixed = backtest(history, [early, AS_OF], currency_code="EUR", weeks=2)
+    assert not mixed.nothing_to_score
+    assert [len(c.weeks) for c in mixed.cutoffs] == [2, 0]
+    assert len(mixed.week_mae) == 2
+    assert mixed.coverage is not None

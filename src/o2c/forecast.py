@@ -546,6 +546,11 @@ class BacktestReport:
     ``|error| / sd``; pass it as ``z`` to :func:`cash_forecast` to widen the intervals for
     errors the independent-payments model does not see, such as a common shift in timing).
     Money averages are rounded half-up to the minor unit.
+
+    Only cut-offs with open invoices to forecast are scored: a cut-off with nothing open has no
+    weeks (an empty forecast that meets an empty week proves nothing).  With nothing to score
+    (:attr:`nothing_to_score`) the errors and the coverage are ``None`` and ``week_mae`` and
+    ``week_bias`` are empty, never a perfect 0 or 100 %.
     """
 
     cutoffs: tuple[BacktestCutoff, ...]
@@ -555,6 +560,11 @@ class BacktestReport:
     week_bias: tuple[Money, ...]
     coverage: Decimal | None
     calibrated_z: Decimal | None = None
+
+    @property
+    def nothing_to_score(self) -> bool:
+        """Whether no cut-off had an open invoice to forecast (nothing was measured)."""
+        return not any(c.weeks for c in self.cutoffs)
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:
@@ -648,7 +658,8 @@ def _replay(
         # Cash paid before the cut-off but recorded after it reaches AR in the first week.
         first = cutoff + dt.timedelta(days=1)
         week_errors = []
-        for h, w in enumerate(forecast.weeks):
+        scored = any(i.kind is ItemKind.INVOICE and i.open_amount.amount > 0 for i in items)
+        for h, w in enumerate(forecast.weeks if scored else ()):
             actual = sum(
                 (
                     i.open_amount.amount
@@ -696,8 +707,8 @@ def _replay(
         cutoffs=tuple(results),
         mae_days=_mean(all_errors),
         baseline_mae_days=_mean(all_baseline),
-        week_mae=tuple(money_mean(v) for v in per_week_abs),
-        week_bias=tuple(money_mean(v) for v in per_week_err),
+        week_mae=tuple(money_mean(v) for v in per_week_abs if v),
+        week_bias=tuple(money_mean(v) for v in per_week_err if v),
         coverage=(
             SCORE_CONTEXT.divide(Decimal(inside), Decimal(total_weeks)) if total_weeks else None
         ),
