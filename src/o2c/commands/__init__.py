@@ -42,6 +42,8 @@ def input_file(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r}: cannot read it ({exc.strerror})") from None
     if stat.S_ISDIR(mode):
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # a pipe is fine; /dev/zero is not
+        raise argparse.ArgumentTypeError(f"{text!r} is a device or socket, not a file")
     if stat.S_ISREG(mode):
         try:
             with path.open("rb"):
