@@ -148,6 +148,7 @@ CASES: list[object] = [
     ('aging unknown report currency', f'{AGING} --report-currency XYZ --rates {{d}}/rates.csv', 2, "argument --report-currency: unknown currency code 'XYZ'"),
     ('aging report currency without rates', f'{AGING} --report-currency USD', 2, '--report-currency needs --rates'),
     ('aging rates wrong columns', f'{AGING} --report-currency USD --rates {{d}}/wrong.csv', 2, '{d}/wrong.csv:1: missing columns date, base, quote, rate'),
+    ('aging no rate for a currency', f'{AGING} --report-currency GBP --rates {{d}}/rates.csv', 2, '--rates {d}/rates.csv: no EUR->GBP rate for 2026-03-31'),
     # -- migrate, through the same boundary ----------------------------------------------------
     ('migrate missing file', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/missing.csv', 2, '{d}/missing.csv'),
     ('migrate directory', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/adir', 2, '{d}/adir'),

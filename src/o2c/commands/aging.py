@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from o2c.aging import AgingBasis, AgingReport, BucketScheme, DueToday, age, convert_report
 from o2c.commands import input_file, skipped_rows
-from o2c.errors import O2CError, ValidationError
+from o2c.errors import O2CError, RateNotFoundError, ValidationError
 from o2c.money import Money, currency, quantize
 
 __all__ = ["register", "run", "write_csv", "write_table"]
@@ -125,7 +125,12 @@ def run(args: argparse.Namespace, *, out: IO[str], err: IO[str]) -> int:
     report = age(items, args.as_of, scheme=scheme, basis=AgingBasis(args.basis), detail=False)
     if args.report_currency is not None:
         rates = read_rates(Path(args.rates))
-        report = convert_report(report, args.report_currency, args.as_of, rates)
+        try:
+            report = convert_report(report, args.report_currency, args.as_of, rates)
+        except RateNotFoundError as exc:
+            raise ValidationError(
+                f"--rates {args.rates}: {exc}", field="--rates", value=args.rates
+            ) from exc
     if args.csv:
         write_csv(report, out)
     else:
