@@ -116,9 +116,12 @@ def run(args: argparse.Namespace, *, out: IO[str], err: IO[str]) -> int:
     if problems and (not items or not getattr(args, "accept_partial", False)):
         first = " ".join(str(problems[0]).split())
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        hint = "" if items else "; no row could be read"
-        fix = "" if not items else ": fix the rows, or pass --accept-partial to age the others"
-        raise ValidationError(f"{first}{more}{hint}{fix}", field=str(path), value=len(problems))
+        then = (
+            ": fix the rows, or pass --accept-partial to age the others"
+            if items
+            else "; no row could be read"
+        )
+        raise ValidationError(f"{first}{more}{then}", field=str(path), value=len(problems))
     if problems:
         err.write(skipped_rows(problems) + "\n")
     scheme = BucketScheme.standard(args.buckets, due_today=DueToday(args.due_today))
