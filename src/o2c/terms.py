@@ -551,9 +551,7 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
                 anchor = day
                 months = 0
         return day
-    except InvalidTermsError:
-        raise  # from a day limit's own steps
-    except (OverflowError, ValueError):
+    except (OverflowError, ValueError):  # InvalidTermsError too, from a day limit's steps
         if len(steps) == 1:
             step = steps[0]
         token = step.token() if isinstance(step, DateStep) else "?"
