@@ -63,6 +63,120 @@ def test_a_calendar_without_business_days_is_an_error_not_a_hang() -> None:
         roll(D(2024, 1, 6), F, never)
 
 
+# --------------------------------------------------------------------------------------------
+# The calendar's ends (0001-01-01, 9999-12-31): ValidationError naming the date, never
+# OverflowError from datetime
+
+FIRST, LAST = D(1, 1, 1), D(9999, 12, 31)  # a Monday and a Friday
+NO_FRIDAY = WeekendCalendar(holidays=[LAST])
+NO_MONDAY = WeekendCalendar(holidays=[FIRST])
+
+
+@pytest.mark.parametrize(
+    ("day", "convention", "calendar", "expected"),
+    [
+        (LAST, F, WEEKDAYS_ONLY, LAST),  # a business day stays
+        (LAST, F, NO_FRIDAY, None),  # the next business day would be in year 10000
+        (LAST, MF, NO_FRIDAY, D(9999, 12, 30)),  # past the end counts as the next month
+        (LAST, P, NO_FRIDAY, D(9999, 12, 30)),
+        (LAST, MP, NO_FRIDAY, D(9999, 12, 30)),
+        (FIRST, P, NO_MONDAY, None),  # the previous business day would be in year 0
+        (FIRST, MP, NO_MONDAY, D(1, 1, 2)),
+        (FIRST, F, NO_MONDAY, D(1, 1, 2)),
+        (FIRST, MF, NO_MONDAY, D(1, 1, 2)),
+    ],
+)
+def test_rolling_at_the_calendar_ends(
+    day: dt.date, convention: BusinessDayConvention, calendar: Calendar, expected: dt.date | None
+) -> None:
+    if expected is not None:
+        assert roll(day, convention, calendar) == expected
+        return
+    with pytest.raises(ValidationError, match="no business day") as info:
+        roll(day, convention, calendar)
+    assert info.value.field == "day"
+    assert info.value.value == day
+    assert str(day) in str(info.value)
+
+
+def test_modified_rolls_with_no_business_day_left_in_the_calendar() -> None:
+    only_weekends_at_the_end = WeekendCalendar(
+        holidays=[D(9999, 12, d) for d in range(1, 32)] + [D(9999, 11, 30)]
+    )
+    assert roll(LAST, MF, only_weekends_at_the_end) == D(9999, 11, 29)
+    nothing = WeekendCalendar(weekend=list(Weekday))
+    with pytest.raises(ValidationError, match="no business day"):
+        roll(LAST, MF, nothing)
+
+
+@pytest.mark.parametrize(
+    ("day", "n"),
+    [(LAST, 1), (D(9999, 12, 30), 5), (FIRST, -1), (D(1, 1, 3), -5), (D(9990, 1, 1), 99_999)],
+)
+def test_business_days_past_the_calendar_ends_are_validation_errors(day: dt.date, n: int) -> None:
+    with pytest.raises(ValidationError, match="leave the calendar") as info:
+        add_business_days(day, n)
+    assert info.value.field == "n"
+    assert info.value.context["day"] == day
+    assert str(day) in str(info.value)
+
+
+def test_business_days_up_to_the_calendar_ends() -> None:
+    assert add_business_days(D(9999, 12, 30), 1) == LAST
+    assert add_business_days(D(1, 1, 2), -1) == FIRST
+    assert add_business_days(LAST, 0, NO_FRIDAY) == LAST
+    with pytest.raises(ValidationError):
+        add_business_days(D(9999, 12, 30), 1, NO_FRIDAY)
+
+
+@pytest.mark.parametrize("n", [100_000, -100_000, 10**18, -(10**400), True, 1.0, "3", None])
+def test_huge_or_odd_business_day_counts_are_refused_at_once(n: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        add_business_days(D(2024, 1, 1), n)  # type: ignore[arg-type]
+    assert info.value.field == "n"
+
+
+def test_the_largest_business_day_count_is_counted_not_looped_for_minutes() -> None:
+    import time
+
+    start = time.perf_counter()
+    day = add_business_days(D(2024, 1, 1), 99_999)
+    assert time.perf_counter() - start < 5.0
+    # 99,999 business days of a five-day week are 19,999 weeks and 4 days.
+    assert day == D(2024, 1, 1) + dt.timedelta(weeks=19_999, days=4)
+
+
+@given(
+    st.one_of(st.dates(max_value=D(1, 1, 31)), st.dates(min_value=D(9999, 12, 1))),
+    st.sampled_from(BusinessDayConvention),
+    st.integers(min_value=-60, max_value=60),
+    st.lists(st.sampled_from(Weekday), max_size=5, unique=True),
+)
+def test_near_the_ends_a_business_day_or_a_validation_error(
+    day: dt.date, convention: BusinessDayConvention, n: int, weekend: list[Weekday]
+) -> None:
+    cal = WeekendCalendar(weekend=weekend)
+    for call in (lambda: roll(day, convention, cal), lambda: add_business_days(day, n, cal)):
+        try:
+            moved = call()
+        except ValidationError as exc:
+            assert "business day" in str(exc)  # noqa: PT017 - either outcome is checked
+            continue
+        assert FIRST <= moved <= LAST
+
+
+def test_junk_weekends_holidays_and_calendars_are_validation_errors() -> None:
+    for junk in (7, -1, None, 1.5, "Funday", object()):
+        with pytest.raises(ValidationError):
+            WeekendCalendar(weekend=[junk])  # type: ignore[list-item]
+    for junk in (5, "2024-01-01", None, [[1]], [dt.datetime(2024, 1, 1)]):
+        with pytest.raises(ValidationError):
+            WeekendCalendar(holidays=junk)  # type: ignore[arg-type]
+    for junk in (5, None, [object()], ["cal"]):
+        with pytest.raises(ValidationError):
+            UnionCalendar(junk)  # type: ignore[arg-type]
+
+
 def test_union_calendar_and_business_day_arithmetic() -> None:
     a = WeekendCalendar(holidays=[D(2024, 12, 25)])
     b = WeekendCalendar(holidays=[D(2024, 12, 26)])
