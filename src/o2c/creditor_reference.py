@@ -50,6 +50,8 @@ def _checked_text(value: object, field: str = "reference") -> str:
 def _short(value: object) -> object:
     if isinstance(value, str) and len(value) > 60:
         return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
     if isinstance(value, (str, int, type(None))):
         return value
     return type(value).__name__

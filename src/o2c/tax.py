@@ -320,14 +320,17 @@ class Tax:
             )
         if not isinstance(self.kind, TaxKind):
             raise InvalidTaxError(
-                f"kind={self.kind!r} is not a TaxKind", field="kind", value=self.kind
+                f"kind={_shown(self.kind)!r} is not a TaxKind",
+                field="kind",
+                value=_shown(self.kind),
             )
         if self.category is not None:
             if not isinstance(self.category, TaxCategory):
                 raise InvalidTaxError(
-                    f"category={self.category!r} is not a TaxCategory (e.g. TaxCategory.STANDARD)",
+                    f"category={_shown(self.category)!r} is not a TaxCategory "
+                    "(e.g. TaxCategory.STANDARD)",
                     field="category",
-                    value=self.category,
+                    value=_shown(self.category),
                 )
             if self.category.zero_rate_only and (self.percent != 0 or self.amount_per_unit != 0):
                 raise InvalidTaxError(
@@ -477,7 +480,7 @@ class Tax:
         """
         base = to_decimal(base, field="base")
         quantity = to_decimal(quantity, field="quantity")
-        if price_sign not in (1, -1) or type(price_sign) is not int:
+        if type(price_sign) is not int or price_sign not in (1, -1):
             raise InvalidTaxError(
                 f"price_sign={_shown(price_sign)!r} must be 1 or -1",
                 field="price_sign",
