@@ -47,6 +47,8 @@ from o2c.terms import (
     from_ubl,
     from_x12,
     parse_steps,
+    to_ubl,
+    to_x12,
 )
 
 D = dt.date
@@ -303,6 +305,23 @@ JUNK: list[Any] = [
     ((31, (AddDays(1),)),),
 ]
 
+X12_BASE: dict[str, Any] = {"type_code": "08", "discount_days": 10, "net_days": 30}
+X12_FIELDS = [
+    "type_code",
+    "basis_date_code",
+    "discount_percent",
+    "discount_due_date",
+    "discount_days",
+    "net_due_date",
+    "net_days",
+    "discount_amount",
+    "deferred_due_date",
+    "deferred_amount",
+    "percent_payable",
+    "description",
+    "day_of_month",
+]
+
 #: Every public constructor of o2c.terms and o2c.calendars, taking one junk argument.
 CONSTRUCTORS: list[tuple[str, Callable[[Any], object]]] = [
     ("AddDays", AddDays),
@@ -343,6 +362,20 @@ CONSTRUCTORS: list[tuple[str, Callable[[Any], object]]] = [
     ("from_ubl dates", lambda x: from_ubl("junk", issue_date=x, due_date=x)),
     ("apply_steps steps", lambda x: apply_steps(x, D(2024, 1, 1))),
     ("apply_steps date", lambda x: apply_steps((AddMonths(1), AddDays(1)), x)),
+    *[
+        (f"X12Terms {field}", lambda x, field=field: from_x12([X12Terms(**{**X12_BASE, field: x})]))
+        for field in X12_FIELDS
+    ],
+    ("to_x12", to_x12),
+    ("to_ubl", to_ubl),
+    ("schedule date", lambda x: PaymentTerms.parse("2/10 net 30").schedule(x, money("1", "EUR"))),
+    ("schedule total", lambda x: PaymentTerms.parse("net 30").schedule(D(2024, 1, 1), x)),
+    (
+        "schedule delivery",
+        lambda x: PaymentTerms.parse("net 30 ROG").schedule(
+            D(2024, 1, 1), money("1", "EUR"), delivery_date=x
+        ),
+    ),
     ("WeekendCalendar weekend", lambda x: WeekendCalendar(weekend=x)),
     ("WeekendCalendar holidays", lambda x: WeekendCalendar(holidays=x)),
     ("UnionCalendar", UnionCalendar),

@@ -969,6 +969,14 @@ class TermLine:
         return text
 
 
+def _date(value: object, field: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise InvalidTermsError(
+        f"{field}={_short(value)!r} must be a datetime.date", field=field, value=value
+    )
+
+
 def _as_steps(due: Sequence[DateStep] | str | int) -> tuple[DateStep, ...]:
     if isinstance(due, int):
         return (AddDays(due),)
@@ -1176,9 +1184,9 @@ class PaymentTerms:
             InvalidTermsError: when the terms count from a delivery or receipt date not given.
         """
         if baseline_date is not None:
-            return baseline_date
+            return _date(baseline_date, "baseline_date")
         if self.baseline is BaselineSource.DOCUMENT:
-            source = document_date
+            source = _date(document_date, "document_date")
         else:
             name = f"{self.baseline.value}_date"
             given = delivery_date if self.baseline is BaselineSource.DELIVERY else receipt_date
@@ -1188,7 +1196,7 @@ class PaymentTerms:
                     f"{name}= (or baseline_date=)",
                     field=name,
                 )
-            source = given
+            source = _date(given, name)
         try:
             return apply_steps(self.baseline_rules, source)
         except InvalidTermsError as exc:
@@ -2060,7 +2068,7 @@ def _simple_schedule(
         for due, chained in zip(plan.due, plan.chained):  # noqa: B905
             due_dates.append(_moved(due_dates[-1] if chained else baseline, due))
         deadlines = [_moved(baseline, when) for _number, _percent, when in plan.tiers]
-    except (OverflowError, ValueError):
+    except (OverflowError, ValueError, TypeError):
         return None
     cur = total.currency
     amount = total.amount
@@ -2459,8 +2467,9 @@ _N2 = Decimal("0.01")
 
 
 _X12_DATE = re.compile(r"\d{8}", re.ASCII)
-#: X12 ``N0``/``N2`` numbers: ITD05/ITD07 (days) are at most 3 digits, ITD08/ITD10 (cents) 10.
-_X12_NUMBER = re.compile(r"\d{1,15}", re.ASCII)
+#: X12 ``N0``/``N2`` numbers: ITD05/ITD07 (days) are at most 3 digits, ITD08/ITD10 (cents) 10;
+#: o2c reads up to 17, the cents of the largest amount it takes (15 digits before the point).
+_X12_NUMBER = re.compile(r"\d{1,17}", re.ASCII)
 
 
 def _x12_date(text: str, element: str) -> dt.date | None:
@@ -2481,7 +2490,7 @@ def _x12_int(text: str, element: str) -> int | None:
         return None
     if not _X12_NUMBER.fullmatch(text):
         raise InvalidTermsError(
-            f"{element}={_short(text)!r} is not a whole number of at most 15 digits 0-9",
+            f"{element}={_short(text)!r} is not a whole number of at most 17 digits 0-9",
             field=element,
             value=text,
         )
@@ -2502,6 +2511,31 @@ def _x12_decimal(text: str, element: str) -> Decimal | None:
         ) from None
 
 
+def _x12_field(*kinds: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A validator: the element is ``None`` or of one of ``kinds`` (ints not bools, >= 0)."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and attribute.name != "type_code":
+            return
+        ok = isinstance(value, kinds) and not isinstance(value, (bool, dt.datetime))
+        if ok and isinstance(value, int) and not 0 <= value < 10**17:
+            ok = False
+        if not ok:
+            raise InvalidTermsError(
+                f"{attribute.name}={_short(value)!r} must be "
+                f"{' or '.join(k.__name__ for k in kinds)}"
+                f"{' (0 to 17 digits)' if int in kinds else ''}",
+                field=attribute.name,
+                value=value,
+            )
+
+    return check
+
+
+def _x12_percent(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, field="percent")
+
+
 @attrs.frozen(kw_only=True)
 class X12Terms:
     """The fields of one X12 ``ITD`` (terms of sale) segment.
@@ -2515,21 +2549,21 @@ class X12Terms:
     'ITD*08*3*2**10**30*****2/10 NET 30~'
     """
 
-    type_code: str
-    basis_date_code: str | None = None
-    discount_percent: Decimal | None = None
-    discount_due_date: dt.date | None = None
-    discount_days: int | None = None
-    net_due_date: dt.date | None = None
-    net_days: int | None = None
+    type_code: str = attrs.field(validator=_x12_field(str))
+    basis_date_code: str | None = attrs.field(default=None, validator=_x12_field(str))
+    discount_percent: Decimal | None = attrs.field(default=None, converter=_x12_percent)
+    discount_due_date: dt.date | None = attrs.field(default=None, validator=_x12_field(dt.date))
+    discount_days: int | None = attrs.field(default=None, validator=_x12_field(int))
+    net_due_date: dt.date | None = attrs.field(default=None, validator=_x12_field(dt.date))
+    net_days: int | None = attrs.field(default=None, validator=_x12_field(int))
     #: ITD08 in cents.
-    discount_amount: int | None = None
-    deferred_due_date: dt.date | None = None
+    discount_amount: int | None = attrs.field(default=None, validator=_x12_field(int))
+    deferred_due_date: dt.date | None = attrs.field(default=None, validator=_x12_field(dt.date))
     #: ITD10 in cents.
-    deferred_amount: int | None = None
-    percent_payable: Decimal | None = None
-    description: str | None = None
-    day_of_month: int | None = None
+    deferred_amount: int | None = attrs.field(default=None, validator=_x12_field(int))
+    percent_payable: Decimal | None = attrs.field(default=None, converter=_x12_percent)
+    description: str | None = attrs.field(default=None, validator=_x12_field(str))
+    day_of_month: int | None = attrs.field(default=None, validator=_x12_field(int))
 
     def elements(self) -> list[str]:
         """ITD01 to ITD13 as strings (empty for absent elements)."""
@@ -2629,6 +2663,8 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
         InvalidTermsError: for terms ITD cannot carry (date rules other than day counts, EOM
             and proximo; per-line discounts; options such as ``base=untaxed``).
     """
+    if not isinstance(terms, PaymentTerms):
+        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
     basis = _X12_BASIS[terms.baseline]
     text = str(terms)[:80]
     if terms.settlement is not Settlement.CREDIT:
@@ -2637,8 +2673,6 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
                 type_code=_X12_SETTLEMENT[terms.settlement], basis_date_code=basis, description=text
             ),
         )
-    if not isinstance(terms, PaymentTerms):
-        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
     if any(line.discounts for line in terms.lines) or terms.discount_base is not DiscountBase.TOTAL:
         raise _not_expressible(terms, "X12 ITD", "ITD has no per-instalment or untaxed discounts")
     eom = terms.baseline_rules == (EndOfMonth(),)
@@ -2926,6 +2960,8 @@ def to_ubl(
         InvalidTermsError: for discounts that XRechnung cannot carry (fixed amounts; per-line
             tiers without a schedule; deadlines that are not day counts without a schedule).
     """
+    if not isinstance(terms, PaymentTerms):
+        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
     lines = [str(terms)]
     inst0 = schedule.instalments[0] if schedule is not None else None
     if skonto and (terms.discounts or any(ln.discounts for ln in terms.lines)):
