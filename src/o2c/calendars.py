@@ -30,6 +30,7 @@ from o2c.ports import Calendar
 
 __all__ = [
     "BusinessDayConvention",
+    "MAX_BUSINESS_DAYS",
     "UnionCalendar",
     "WEEKDAYS_ONLY",
     "Weekday",
@@ -80,7 +81,7 @@ def _items(value: object, field: str, what: str) -> tuple[object, ...]:
             f"{field}={value!r} must be a collection of {what}", field=field, value=value
         )
     try:
-        return tuple(value)  # type: ignore[call-overload]
+        return tuple(value)  # type: ignore[arg-type]
     except TypeError:
         raise ValidationError(
             f"{field}={value!r} must be a collection of {what}", field=field, value=value

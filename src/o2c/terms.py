@@ -79,6 +79,8 @@ __all__ = [
     "EndOfMonth",
     "Instalment",
     "LineKind",
+    "MAX_DAY_LIMIT_NESTING",
+    "MAX_TERMS_TEXT",
     "MonthDay",
     "PartialPayment",
     "PaymentDays",
@@ -1120,10 +1122,13 @@ class PaymentTerms:
         baselines; options ``base=untaxed|mixed``, ``scope=instalment``, ``partial=pro_rata``,
         ``roll=following|modified_following|preceding|modified_preceding``,
         ``remainder=first|largest_remainder``,
-        ``baseline=STEPS``.
+        ``baseline=STEPS``.  Numbers are ASCII digits within each step's limit; fixed amounts
+        within o2c's amount limit (:func:`o2c.money.check_amount`).
 
         Raises:
-            InvalidTermsError: naming the token that cannot be read and its position.
+            InvalidTermsError: naming the token that cannot be read and its position (also for
+                any text that is not a str or is longer than :data:`MAX_TERMS_TEXT`): nothing
+                else escapes, whatever the text.
         """
         return _Parser(text).parse()
 
