@@ -44,6 +44,7 @@ from o2c.terms import (
     TermLine,
     X12Terms,
     apply_steps,
+    forgone_discount_cost,
     from_ubl,
     from_x12,
     parse_steps,
@@ -366,6 +367,10 @@ CONSTRUCTORS: list[tuple[str, Callable[[Any], object]]] = [
         (f"X12Terms {field}", lambda x, field=field: from_x12([X12Terms(**{**X12_BASE, field: x})]))
         for field in X12_FIELDS
     ],
+    ("forgone_discount_cost percent", lambda x: forgone_discount_cost(x, 10, 30)),
+    ("forgone_discount_cost days", lambda x: forgone_discount_cost("2", x, 30)),
+    ("forgone_discount_cost net", lambda x: forgone_discount_cost("2", 10, x)),
+    ("forgone_discount_cost year", lambda x: forgone_discount_cost("99.99", 0, 1, year_days=x)),
     ("to_x12", to_x12),
     ("to_ubl", to_ubl),
     ("schedule date", lambda x: PaymentTerms.parse("2/10 net 30").schedule(x, money("1", "EUR"))),

@@ -782,6 +782,8 @@ def _short(value: object) -> object:
         text = repr(value)
     if text is not None and len(text) > 80:
         return f"{text[:40]}...{text[-24:]} ({len(text)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length()} bits"
     return value
 
 
@@ -1308,6 +1310,12 @@ class DiscountCost:
     effective: Decimal
 
 
+#: Bounds on :func:`forgone_discount_cost`'s day counts (a step's 99999 days, twice) and year
+#: (360, 365 or 366 in practice): they keep the compounding inside :data:`o2c.money.CONTEXT`.
+_MAX_COST_DAYS = 2 * 99_999
+_MAX_YEAR_DAYS = 1_000
+
+
 def forgone_discount_cost(
     percent: str | int | Decimal,
     discount_days: int,
@@ -1324,9 +1332,21 @@ def forgone_discount_cost(
     Decimal('0.3673')
 
     Raises:
-        InvalidTermsError: for a percentage outside (0, 100) or no days between the dates.
+        InvalidTermsError: for a percentage outside (0, 100), no days between the dates, or
+            day counts that are not ints within bounds (a year of at most 1000 days).
     """
     pct = to_decimal(percent, field="percent")
+    for name, value, limit in (
+        ("discount_days", discount_days, _MAX_COST_DAYS),
+        ("net_days", net_days, _MAX_COST_DAYS),
+        ("year_days", year_days, _MAX_YEAR_DAYS),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value <= limit:
+            raise InvalidTermsError(
+                f"{name}={_short(value)!r} must be an int of at most {limit}",
+                field=name,
+                value=value,
+            )
     days = net_days - discount_days
     if not _ZERO < pct < _HUNDRED or days <= 0 or year_days <= 0:
         raise InvalidTermsError(
