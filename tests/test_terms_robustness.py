@@ -209,19 +209,20 @@ def test_hostile_numbers_raise_only_invalid_terms(number: str, template: str) ->
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("unit", "times"),
     [
-        "1" * 10_000_000,
-        "2/10 net 30 " * 900_000,
-        "a " * 5_000_000,
-        "net " + "+".join(["eom"] * 2_000_000),
-        "\x00" * 10_000_000,
-        "ITD*" + "*" * 10_000_000,
-        "#SKONTO#TAGE=14#PROZENT=2.00#\n" * 300_000,
+        ("1", 10_000_000),
+        ("2/10 net 30 ", 900_000),
+        ("a ", 5_000_000),
+        ("eom+", 2_500_000),
+        ("\x00", 10_000_000),
+        ("*", 10_000_000),
+        ("#SKONTO#TAGE=14#PROZENT=2.00#\n", 300_000),
     ],
     ids=["digits", "repeated-terms", "tokens", "steps", "nul", "x12", "skonto"],
 )
-def test_ten_megabytes_are_refused_at_once(text: str) -> None:
+def test_ten_megabytes_are_refused_at_once(unit: str, times: int) -> None:
+    text = unit * times  # built here, not at collection, so the session does not hold them
     for name, read in TEXT_READERS:
         start = time.perf_counter()
         with pytest.raises(InvalidTermsError) as info:
