@@ -305,3 +305,25 @@ def test_terms_schedule_with_a_holidays_calendar() -> None:
     terms = PaymentTerms.parse("net 30 roll=following")
     s = terms.schedule(D(2024, 8, 1), money("100.00", "USD"), calendar=HolidaysCalendar("US"))
     assert s.due_date == D(2024, 9, 3)
+
+
+@pytest.mark.parametrize("make", CALENDARS, ids=lambda f: f.__name__.strip("_"))
+def test_every_calendar_at_the_ends_gives_a_business_day_or_a_validation_error(
+    make: Callable[[], Calendar],
+) -> None:
+    cal = make()
+    for day in (FIRST, D(1, 1, 2), D(9999, 12, 25), D(9999, 12, 26), LAST):
+        for convention in BusinessDayConvention:
+            try:
+                moved = roll(day, convention, cal)
+            except ValidationError as exc:
+                assert exc.field == "day"  # noqa: PT017 - either outcome is checked
+                continue
+            assert convention is NONE or cal.is_business_day(moved)
+        for n in (-3, 3):
+            try:
+                moved = add_business_days(day, n, cal)
+            except ValidationError as exc:
+                assert exc.field == "n"  # noqa: PT017 - either outcome is checked
+                continue
+            assert cal.is_business_day(moved)
