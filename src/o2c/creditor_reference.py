@@ -18,6 +18,7 @@ MOD 97-10 (as IBAN): move the first four characters to the end, replace letters 
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from o2c.errors import ValidationError
 
@@ -174,7 +175,8 @@ def from_document_number(number: str) -> str:
     """
     # One pass (the same result as ``create(text[-MAX_BODY:])``): ``text`` holds only letters
     # and digits already, so the separators ``create`` and ``check_digits`` drop are gone.
-    _checked_text(number, "number")
+    if not isinstance(cast(object, number), str):
+        _checked_text(number, "number")
     if number.isascii():
         text = number.translate(_ASCII_BODY)[-MAX_BODY:]
     else:

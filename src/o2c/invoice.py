@@ -623,21 +623,32 @@ class Invoice:
         cur = currency if isinstance(currency, Currency) else _currency(currency)
         policy = _DEFAULT_POLICY if policy is None else policy
         number = _text(number)
-        lines = _invoice_items(lines, "lines")
+        lines = tuple(lines) if type(lines) is list else _invoice_items(lines, "lines")
         _check_inputs(number, issue_date, lines, delivery_date)
-        _check_kinds(
-            customer=(customer, Customer),
-            terms=(terms, (PaymentTerms, type(None))),
-            references=(references, (References, type(None))),
-            policy=(policy, TaxPolicy),
-            prepaid=(prepaid, (Money, type(None))),
-            vat_on_discounted_base=(vat_on_discounted_base, bool),
-            note=(note, str),
-            kind=(kind, DocumentKind),
-            payment_reference=(payment_reference, bool),
-        )
-        if prepaid is not None:
-            check_amount(prepaid.amount, field="prepaid")
+        if not (  # the usual kinds, at the cost of one expression; the details when not
+            type(customer) is Customer
+            and (terms is None or type(terms) is PaymentTerms)
+            and references is None
+            and type(policy) is TaxPolicy
+            and prepaid is None
+            and type(vat_on_discounted_base) is bool
+            and type(note) is str
+            and type(kind) is DocumentKind
+            and type(payment_reference) is bool
+        ):
+            _check_kinds(
+                customer=(customer, Customer),
+                terms=(terms, (PaymentTerms, type(None))),
+                references=(references, (References, type(None))),
+                policy=(policy, TaxPolicy),
+                prepaid=(prepaid, (Money, type(None))),
+                vat_on_discounted_base=(vat_on_discounted_base, bool),
+                note=(note, str),
+                kind=(kind, DocumentKind),
+                payment_reference=(payment_reference, bool),
+            )
+            if prepaid is not None:
+                check_amount(prepaid.amount, field="prepaid")
         refs = references
         if payment_reference and (refs is None or refs.payment_reference is None):
             generated = _payment_reference(number)
@@ -650,10 +661,12 @@ class Invoice:
                 )
         if refs is None:
             refs = _NO_REFERENCES
-        charges = _invoice_items(charges, "charges")
-        _check_all(charges, AllowanceCharge, "charges")
-        exemptions = _invoice_items(exemptions, "exemptions")
-        _check_all(exemptions, ExemptionCertificate, "exemptions")
+        if charges != ():
+            charges = _invoice_items(charges, "charges")
+            _check_all(charges, AllowanceCharge, "charges")
+        if exemptions != ():
+            exemptions = _invoice_items(exemptions, "exemptions")
+            _check_all(exemptions, ExemptionCertificate, "exemptions")
         prepaid_amount = _ZERO if prepaid is None else prepaid.amount
         if prepaid is not None and prepaid.currency != cur:
             raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
