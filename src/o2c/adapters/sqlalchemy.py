@@ -24,7 +24,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from o2c.adapters import require
-from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
+from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError, ValidationError
 from o2c.ledger_facts import Fact, fact_from_json, fact_to_json
 from o2c.ledger_memory import check_batch
 
@@ -90,6 +90,7 @@ class SQLAlchemyLedgerStore:
 
     Raises:
         MissingExtraError: SQLAlchemy is not installed (``pip install "o2c[sql]"``).
+        ValidationError: ``url`` is not a SQLAlchemy URL (or names a dialect not installed).
         StorageError: the database cannot be reached or prepared.
     """
 
@@ -99,7 +100,15 @@ class SQLAlchemyLedgerStore:
         sql = _sa()
         self._sa = sql
         self._owns_engine = isinstance(url, str)
-        self.engine: sa.Engine = sql.create_engine(url) if isinstance(url, str) else url
+        try:
+            self.engine: sa.Engine = sql.create_engine(url) if isinstance(url, str) else url
+        except sql.exc.ArgumentError as exc:  # unparsable, or a dialect that is not installed
+            raise ValidationError(
+                f"url={url!r} is not a usable SQLAlchemy database URL ({exc}): write it as "
+                "dialect+driver://user@host:port/database, e.g. postgresql+psycopg://...",
+                field="url",
+                value=url,
+            ) from None
         self._postgres = self.engine.dialect.name == "postgresql"
         self.table = _table(sql, sql.MetaData(), table_name)
         if create:
