@@ -232,7 +232,8 @@ _MASKS = (
         r"|KUNDE|KUNDEN|KUNDENNR|KUNDENNUMMER|KD-NR|KDNR|CLIENT|DEBITOR|DEBTOR|ACCOUNT|ACCT|KTO"
         r"|KONTO|IBAN|BLZ|TEL|PHONE|FAX|VAT|UST-ID|CONTRACT|VERTRAG|TICKET|CASE|LIEFERSCHEIN"
         r"|LIEFERSCHEINNR|DELIVERY NOTE|ALBARAN|BON DE LIVRAISON)"
-        r"(?:\s*-?\s*(?:NO|NR|NUM|NUMBER|NUMMER|ID|#|N°)\.?)?[\s:#.-]*[0-9A-Z-]*\d[0-9A-Z-]*"
+        # (possessive and bounded before the first digit: "ORDER-ORDER-..." stays linear).
+        r"(?:\s*-?\s*(?:NO|NR|NUM|NUMBER|NUMMER|ID|#|N°)\.?)?[\s:#.-]*+(?>[A-Z-]{0,40})[0-9][0-9A-Z-]*"
     ),
 )
 
@@ -280,9 +281,17 @@ def _ocr_fix(token: str) -> str:
     return token.translate(_OCR)
 
 
+#: How many distinct unknown ``RF`` references of one text are tried for a one-edit repair
+#: (each try builds about 2,000 variants; a remittance text names a handful of references).
+_MAX_REPAIRS = 20
+
+
 def _creditor_hits(text: str, index: DocumentIndex) -> tuple[list[ReferenceHit], str]:
     hits: list[ReferenceHit] = []
-    for match in list(_RF.finditer(text)):
+    pieces: list[str] = []
+    done = 0
+    repaired: dict[str, str | None] = {}
+    for match in _RF.finditer(text):
         raw = match.group(0)
         compact = raw.replace(" ", "")
         found: str | None = None
@@ -294,13 +303,20 @@ def _creditor_hits(text: str, index: DocumentIndex) -> tuple[list[ReferenceHit],
                 break
         kind = HitKind.CREDITOR_REFERENCE
         if found is None:
-            found = _repair_creditor(compact, index)
+            if compact not in repaired and len(repaired) < _MAX_REPAIRS:
+                repaired[compact] = _repair_creditor(compact, index)
+            found = repaired.get(compact)
             kind = HitKind.REPAIRED_REFERENCE
         if found is None:
             continue
         hits.extend(ReferenceHit(i, kind, raw) for i in index.creditor[found])
-        text = text[: match.start()] + "|" * len(raw) + text[match.end() :]
-    return hits, text
+        pieces.append(text[done : match.start()])
+        pieces.append("|" * len(raw))
+        done = match.end()
+    if not pieces:
+        return hits, text
+    pieces.append(text[done:])
+    return hits, "".join(pieces)
 
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -441,7 +457,8 @@ def _expand(
     hits: list[ReferenceHit] = []
     previous_end = window[-1][2]
     current = last
-    for token, s, e in tokens[start:]:
+    for k in range(start, len(tokens)):  # (not tokens[start:]: no copy per anchor)
+        token, s, e = tokens[k]
         separator = text[previous_end:s]
         if not token.isdigit() or len(token) > len(last):
             break
@@ -485,8 +502,8 @@ def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) ->
     ('20261I7519', '1I7519', '2026', '2026117519', '117519')
     """
     upper = _mask(text.upper())
-    found: list[str] = []
-    fixed: list[str] = []
+    found: dict[str, None] = {}  # insertion-ordered sets
+    fixed: dict[str, None] = {}
     for tokens in _segments(upper):
         n = len(tokens)
         for i in range(n):
@@ -494,14 +511,13 @@ def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) ->
                 joined = "".join(t for t, _, _ in tokens[i : i + w]).lstrip("0")
                 if sum(ch.isdigit() for ch in joined) < min_digits or len(joined) > 30:
                     continue
-                if joined not in found:
-                    found.append(joined)
+                found.setdefault(joined)
                 ocr = "".join(_ocr_fix(t) for t, _, _ in tokens[i : i + w]).lstrip("0")
-                if ocr != joined and ocr not in fixed:
-                    fixed.append(ocr)
-    found.sort(key=len, reverse=True)
-    fixed.sort(key=len, reverse=True)
-    return tuple(found + [f for f in fixed if f not in found])
+                if ocr != joined:
+                    fixed.setdefault(ocr)
+    ordered = sorted(found, key=len, reverse=True)
+    repaired = sorted(fixed, key=len, reverse=True)
+    return tuple(ordered + [f for f in repaired if f not in found])
 
 
 def within_one_edit(a: str, b: str) -> bool:
