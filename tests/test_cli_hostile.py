@@ -80,18 +80,6 @@ MATCH = "match --open-items {d}/items.csv --payments {d}/payments.csv"
 AGING = "aging --open-items {d}/items.csv --as-of 2026-03-31"
 MIGRATE = "migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/customers.csv"
 
-SQLALCHEMY_URL = (
-    "o2c.adapters.sqlalchemy lets sqlalchemy's ArgumentError for a malformed URL escape "
-    "(the boundary shows it as an internal error, exit 1)"
-)
-
-
-def _adapter_todo(case: tuple[str, str, int, str]) -> object:
-    return pytest.param(
-        *case, id=case[0], marks=pytest.mark.xfail(reason=SQLALCHEMY_URL, strict=False)
-    )
-
-
 # fmt: off
 CASES: list[object] = [
     # -- usage ------------------------------------------------------------------------------
@@ -161,7 +149,7 @@ CASES: list[object] = [
     ('migrate unreachable url', 'migrate --url sqlite:///{d}/nodir/x.db --cutover 2026-03-31 --customers {d}/customers.csv', 1, 'cannot prepare the ledger table'),
     ('migrate binary junk names the file', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/binary.csv', 2, '{d}/binary.csv'),
     ('migrate bad cutover', 'migrate --db {d}/m.sqlite --cutover 2026-13-01 --customers {d}/customers.csv', 2, '--cutover'),
-    _adapter_todo(('migrate malformed url', 'migrate --url nonsense --cutover 2026-03-31 --customers {d}/customers.csv', 2, 'nonsense')),
+    ('migrate malformed url', 'migrate --url nonsense --cutover 2026-03-31 --customers {d}/customers.csv', 2, 'nonsense'),
     ('migrate empty file', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/empty.csv', 2, '{d}/empty.csv'),
     ('migrate wrong columns', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/wrong.csv', 2, '{d}/wrong.csv'),
     ('migrate 3-decimal EUR', f'{MIGRATE} --open-items {{d}}/migrate_eur3.csv', 2, 'more decimals than EUR allows'),

@@ -394,5 +394,6 @@ def run(ctx: DemoContext) -> None:
         f"backtest over {len(cutoffs)} past cut-offs: MAE {report.mae_days} days "
         f"(due-date guess {report.baseline_mae_days}); weekly MAE "
         f"{', '.join(str(m.amount) for m in report.week_mae)}; interval coverage "
-        f"{report.coverage:.0%} (z for 80 %: {report.calibrated_z})"
+        f"{'-' if report.coverage is None else format(report.coverage, '.0%')} "
+        f"(z for 80 %: {report.calibrated_z})"
     )
