@@ -160,9 +160,14 @@ def read_text(source: Source, encoding: str) -> str:
             text = raw.decode(codec).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
+            hint = (
+                "the file looks like UTF-16 without a byte-order mark (NUL bytes): pass "
+                "encoding='utf-16-le' or 'utf-16-be'"
+                if b"\x00" in raw[:4096]
+                else "pass the file's encoding (e.g. encoding='latin-1')"
+            )
             raise StatementFormatError(
-                f"byte {raw[exc.start : exc.start + 1]!r} is not valid {encoding}: "
-                "pass the file's encoding (e.g. encoding='latin-1')",
+                f"byte {raw[exc.start : exc.start + 1]!r} is not valid {encoding}: {hint}",
                 location=f"line {line}",
                 field="encoding",
                 value=raw[exc.start : exc.start + 1],

@@ -34,6 +34,7 @@ line and column.  A reader returns whole statements or raises: nothing is half i
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
@@ -79,6 +80,9 @@ _MESSAGES = {
     "053": ("BkToCstmrStmt", "Stmt", StatementFormat.CAMT053),
     "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn", StatementFormat.CAMT054),
 }
+_WIDE_BOMS = frozenset(
+    {codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE}
+)
 #: The longest namespace URI accepted (camt's are 45 characters): a parser keeps one copy of
 #: the URI per element name, so a megabyte URI would cost megabytes per name.
 _MAX_NAMESPACE = 200
@@ -144,6 +148,18 @@ def _parse_xml(source: Source) -> ET.Element:
     dxml = require("defusedxml.ElementTree", extra="bank", feature="reading camt files safely")
     defused = require("defusedxml", extra="bank", feature="reading camt files safely")
     data = read_raw(source)
+    if isinstance(data, bytes) and (data[:4] in _WIDE_BOMS or data[:2] in _WIDE_BOMS):
+        # UTF-16/UTF-32 with a byte-order mark: the mark decides, whatever the declaration says.
+        codec = "utf-32" if data[:4] in _WIDE_BOMS else "utf-16"
+        try:
+            data = data.decode(codec) if isinstance(data, bytes) else data
+        except UnicodeDecodeError as exc:
+            raise StatementFormatError(
+                f"the bytes are not valid {codec} although they start with its byte-order mark",
+                location="line 1",
+                field="encoding",
+                value=str(exc),
+            ) from None
     if isinstance(data, str):
         try:
             data.encode("utf-8")

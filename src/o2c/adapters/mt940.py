@@ -300,7 +300,12 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
     """The payment of a ``:61:`` line; its id is ``<account>/<statement date>/<bank ref or n>``."""
     at = f"line {tag.line}"
     too_long = len(tag.value) > _MAX_STATEMENT_LINE
-    match = None if too_long else _statement_line_pattern().match(tag.value)
+    # Digits that are not ASCII ('²', '٣') would be read by the pattern's \d, or slip into
+    # the reference: the SWIFT character set has none.
+    foreign = not tag.value.isascii() and any(
+        ch.isnumeric() and not ch.isascii() for ch in tag.value
+    )
+    match = None if too_long or foreign else _statement_line_pattern().match(tag.value)
     if match is None or not all(
         is_digits(match.group(g)) for g in ("year", "month", "day") if match.group(g)
     ):
