@@ -144,8 +144,8 @@ CASES: list[object] = [
     ('migrate UTF-16', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/utf16.csv', 2, 'UTF-16 text: save it as UTF-8'),
     ('migrate huge field', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/huge.csv', 2, 'not valid CSV'),
     ('migrate db and url', f'{MIGRATE} --url sqlite://', 2, 'migrate: argument --url: not allowed with argument --db'),
-    ('migrate db is a directory', 'migrate --db {d}/adir --cutover 2026-03-31 --customers {d}/customers.csv', 1, 'cannot open the ledger database {d}/adir'),
-    ('migrate db is not SQLite', 'migrate --db {d}/not_sqlite.db --cutover 2026-03-31 --customers {d}/customers.csv', 1, '{d}/not_sqlite.db'),
+    ('migrate db is a directory', 'migrate --db {d}/adir --cutover 2026-03-31 --customers {d}/customers.csv', 2, "'{d}/adir' is a directory"),
+    ('migrate db is not SQLite', 'migrate --db {d}/not_sqlite.db --cutover 2026-03-31 --customers {d}/customers.csv', 2, "'{d}/not_sqlite.db' is not a SQLite database"),
     ('migrate unreachable url', 'migrate --url sqlite:///{d}/nodir/x.db --cutover 2026-03-31 --customers {d}/customers.csv', 1, 'cannot prepare the ledger table'),
     ('migrate binary junk names the file', 'migrate --db {d}/m.sqlite --cutover 2026-03-31 --customers {d}/binary.csv', 2, '{d}/binary.csv'),
     ('migrate bad cutover', 'migrate --db {d}/m.sqlite --cutover 2026-13-01 --customers {d}/customers.csv', 2, '--cutover'),
@@ -316,8 +316,16 @@ def _o2c(*args: str) -> subprocess.CompletedProcess[str]:
         ("match --open-items {d}/binary.csv --payments {d}/payments.csv", 2, "not UTF-8 text"),
         (
             "migrate --db {d}/adir --cutover 2026-03-31 --customers {d}/customers.csv",
+            2,
+            "is a directory",
+        ),
+        (  # nothing listens on port 1 of the loopback: an unreachable database is exit 1
+            (
+                "migrate --url postgresql+psycopg://o2c@127.0.0.1:1/none --cutover 2026-03-31 "
+                "--customers {d}/customers.csv"
+            ),
             1,
-            "cannot open the ledger database",
+            "connection failed",
         ),
         ("demo --db {d}/ledger.sqlite", 2, "holds data that the demo did not write"),
         ("aging --open-items {d}/items.csv --as-of yesterday", 2, "argument --as-of: 'yesterday'"),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from o2c.errors import ValidationError
 
-__all__ = ["input_file", "output_file", "read_csv", "skipped_rows"]
+__all__ = ["input_file", "ledger_file", "output_file", "read_csv", "skipped_rows"]
 
 #: How many skipped rows ``o2c: skipped N rows: ...`` shows (the count covers them all).
 SHOWN_SKIPPED = 3
@@ -51,6 +51,29 @@ def input_file(text: str) -> str:
         except OSError as exc:
             raise argparse.ArgumentTypeError(f"{text!r}: cannot read it ({exc.strerror})") from None
     return text
+
+
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def ledger_file(text: str) -> str:
+    """An ``argparse`` type: ``text`` names a SQLite ledger file, or a new one to create.
+
+    A directory, a missing directory, an unwritable place or an existing file that is not a
+    SQLite database is bad input (exit 2), refused before any work; a database that fails while
+    o2c works with it is a runtime failure (exit 1).
+
+    Raises:
+        argparse.ArgumentTypeError: otherwise (argparse names the option).
+    """
+    checked = output_file(text)
+    path = Path(checked)
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a SQLite database")
+    return checked
 
 
 def output_file(text: str) -> str:

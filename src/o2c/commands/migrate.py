@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from o2c.commands import input_file, read_csv
+from o2c.commands import input_file, ledger_file, read_csv
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
 from o2c.ledger_migration import (
@@ -157,7 +157,7 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--db", help="SQLite ledger file (created when missing)")
+    where.add_argument("--db", type=ledger_file, help="SQLite ledger file (created when missing)")
     where.add_argument("--url", help="SQLAlchemy URL of the ledger database (extra 'sql')")
     parser.add_argument("--customers", required=True, type=input_file, help="customers CSV file")
     parser.add_argument("--open-items", default=None, type=input_file, help="open items CSV file")
