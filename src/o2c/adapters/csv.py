@@ -506,8 +506,8 @@ def _normalised(text: str) -> str:
 
 
 def _row_id(row: list[str], index: dict[str, int], mapping: CsvMapping, account: str) -> str:
-    """A row's id from its mapped values: the same row gives the same id in any export."""
-    values = [account] + [row[index[c]].strip() for c in mapping.named_columns()]
+    """A row's id from its mapped values (blanks collapsed): the same in any re-export."""
+    values = [account] + [" ".join(row[index[c]].split()) for c in mapping.named_columns()]
     return "csv-" + content_id("\x1f".join(values))
 
 
