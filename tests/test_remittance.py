@@ -195,3 +195,15 @@ def test_short_numbers_do_not_fuzzy_match() -> None:
 def test_any_text_is_safe(text: str) -> None:
     for hit in find_references(text, INDEX):
         assert hit.item_id in {d[0] for d in DOCS}
+
+
+def test_remittance_text_is_read_up_to_its_limit() -> None:
+    import time
+
+    from o2c.remittance import MAX_REMITTANCE_TEXT
+
+    text = "INV-2026-100673 " + "x" * MAX_REMITTANCE_TEXT + " INV-2026-100676"
+    assert [h.item_id for h in find_references(text, INDEX)] == ["A1"]  # the tail is not read
+    start = time.perf_counter()
+    find_references("INV 2026 100673, -674 " * 500_000, INDEX)  # 11 MB of references
+    assert time.perf_counter() - start < 10  # about one second: only the first 100,000 chars

@@ -42,6 +42,7 @@ from o2c import creditor_reference
 __all__ = [
     "DocumentIndex",
     "HitKind",
+    "MAX_REMITTANCE_TEXT",
     "ReferenceHit",
     "document_key",
     "find_references",
@@ -376,17 +377,25 @@ def _lookup(key: str, index: DocumentIndex, single: bool) -> tuple[HitKind, tupl
     return HitKind.FUZZY, ()
 
 
+#: Remittance text is read up to this many characters (about 1,500 invoice lines; a SEPA
+#: remittance field holds 140): reading costs about 10 µs a character, so a junk 10 MB text
+#: costs what a long real one does.  Longer advices belong in structured intake.
+MAX_REMITTANCE_TEXT = 100_000
+
+
 def find_references(
     text: str, index: DocumentIndex, *, max_window: int = 4
 ) -> tuple[ReferenceHit, ...]:
     """The open documents ``text`` names, in the order they appear (strongest hit per item).
+
+    Only the first :data:`MAX_REMITTANCE_TEXT` characters are read.
 
     Args:
         text: free remittance text, a reference field, or both joined.
         index: the open documents.
         max_window: how many consecutive tokens may form one number (``INV 2026 100673`` is 3).
     """
-    upper = _RANGE_WORDS.sub(" - ", text.upper())
+    upper = _RANGE_WORDS.sub(" - ", text[:MAX_REMITTANCE_TEXT].upper())
     hits, upper = _creditor_hits(upper, index)
     masked = _mask(upper)
     for tokens in _segments(masked):
@@ -501,7 +510,7 @@ def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) ->
     >>> reference_strings("2026-1I7519 order 4711")
     ('20261I7519', '1I7519', '2026', '2026117519', '117519')
     """
-    upper = _mask(text.upper())
+    upper = _mask(text[:MAX_REMITTANCE_TEXT].upper())
     found: dict[str, None] = {}  # insertion-ordered sets
     fixed: dict[str, None] = {}
     for tokens in _segments(upper):
