@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from o2c._checks import as_tuple
 from o2c.errors import ValidationError
 from o2c.ports import Calendar
 
@@ -74,23 +75,9 @@ class BusinessDayConvention(enum.Enum):
     MODIFIED_PRECEDING = "modified_preceding"
 
 
-def _items(value: object, field: str, what: str) -> tuple[object, ...]:
-    """``value`` as a tuple, or a :class:`ValidationError` naming ``field`` when not iterable."""
-    if isinstance(value, (str, bytes)):
-        raise ValidationError(
-            f"{field}={value!r} must be a collection of {what}", field=field, value=value
-        )
-    try:
-        return tuple(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise ValidationError(
-            f"{field}={value!r} must be a collection of {what}", field=field, value=value
-        ) from None
-
-
 def _weekend(value: Iterable[Weekday | int | str]) -> frozenset[Weekday]:
     days = set()
-    for item in _items(value, "weekend", "weekdays"):
+    for item in as_tuple(value, "weekend", "weekdays"):
         if isinstance(item, Weekday):
             days.add(item)
         elif isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
@@ -107,17 +94,17 @@ def _weekend(value: Iterable[Weekday | int | str]) -> frozenset[Weekday]:
 
 
 def _dates(value: Iterable[dt.date]) -> frozenset[dt.date]:
-    days = _items(value, "holidays", "datetime.date")
+    days = as_tuple(value, "holidays", "datetime.date")
     for day in days:
         if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
             raise ValidationError(
                 f"holiday {day!r} is not a datetime.date", field="holidays", value=day
             )
-    return frozenset(days)  # type: ignore[arg-type]
+    return frozenset(days)
 
 
 def _calendars(value: Iterable[Calendar]) -> tuple[Calendar, ...]:
-    calendars = _items(value, "calendars", "calendars")
+    calendars = as_tuple(value, "calendars", "calendars")
     for calendar in calendars:
         if not callable(getattr(calendar, "is_business_day", None)):
             raise ValidationError(
@@ -125,7 +112,7 @@ def _calendars(value: Iterable[Calendar]) -> tuple[Calendar, ...]:
                 field="calendars",
                 value=calendar,
             )
-    return calendars  # type: ignore[return-value]
+    return calendars
 
 
 @attrs.frozen

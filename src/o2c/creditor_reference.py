@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import cast
 
+from o2c._checks import shown
 from o2c.errors import ValidationError
 
 __all__ = [
@@ -43,19 +44,9 @@ _MAX_TEXT = 100
 def _checked_text(value: object, field: str = "reference") -> str:
     if not isinstance(value, str):
         raise ValidationError(
-            f"{field} must be text, got {type(value).__name__}", field=field, value=_short(value)
+            f"{field} must be text, got {type(value).__name__}", field=field, value=shown(value)
         )
     return value
-
-
-def _short(value: object) -> object:
-    if isinstance(value, str) and len(value) > 60:
-        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
-    if isinstance(value, int) and value.bit_length() > 64:
-        return f"an integer of {value.bit_length()} bits"
-    if isinstance(value, (str, int, type(None))):
-        return value
-    return type(value).__name__
 
 
 _BODY = re.compile(r"^[0-9A-Z]{1,21}$")
@@ -74,9 +65,9 @@ def compact(text: str) -> str:
     text = _checked_text(text)
     if len(text) > _MAX_TEXT:
         raise ValidationError(
-            f"{_short(text)!r} is longer than any reference ({_MAX_TEXT} characters)",
+            f"{shown(text)!r} is longer than any reference ({_MAX_TEXT} characters)",
             field="reference",
-            value=_short(text),
+            value=shown(text),
         )
     return _SEPARATORS.sub("", text).upper()
 
@@ -101,9 +92,9 @@ def check_digits(reference_body: str) -> str:
     text = compact(reference_body)
     if not _BODY.match(text) or not text.isascii():
         raise ValidationError(
-            f"reference body {_short(reference_body)!r} must be 1 to {MAX_BODY} letters or digits",
+            f"reference body {shown(reference_body)!r} must be 1 to {MAX_BODY} letters or digits",
             field="reference",
-            value=_short(reference_body),
+            value=shown(reference_body),
         )
     return f"{98 - int(_to_digits(text + 'RF00')) % 97:02d}"
 
@@ -142,9 +133,9 @@ def body(reference: str) -> str:
     """
     if not is_valid(reference):
         raise ValidationError(
-            f"{_short(reference)!r} is not a valid ISO 11649 reference",
+            f"{shown(reference)!r} is not a valid ISO 11649 reference",
             field="reference",
-            value=_short(reference),
+            value=shown(reference),
         )
     return compact(reference)[4:]
 

@@ -50,6 +50,7 @@ from moneyed import Currency, Money
 
 from o2c import creditor_reference
 from o2c._build import builder
+from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
 from o2c.money import (
     AMOUNT_INTEGER_DIGITS,
@@ -75,7 +76,6 @@ from o2c.tax import (
     _check_line_amount,
     _computed,
     _document_currency,
-    _shown,
     compute,
     line_taxes,
 )
@@ -116,7 +116,7 @@ class DocumentKind(enum.Enum):
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInvoiceError(
-            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
+            f"expected text, got {type(value).__name__}", field="text", value=shown(value)
         )
     return value.strip()
 
@@ -130,28 +130,17 @@ def _optional(value: object) -> str | None:
 def _text_tuple(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
-    return tuple(_text(v) for v in _invoice_items(value, "lines"))
-
-
-def _invoice_items(value: object, field: str) -> tuple[Any, ...]:
-    """``value`` as a tuple (any iterable but text and mappings), else InvalidInvoiceError."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise InvalidInvoiceError(
-            f"{field}={_shown(value)!r} must be a list or tuple", field=field, value=_shown(value)
-        )
-    return tuple(value)
+    return tuple(_text(v) for v in as_tuple(value, "lines", "items", InvalidInvoiceError))
 
 
 def _instance_of(kind: type, *, optional: bool = False) -> Any:
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not (isinstance(value, kind) or (optional and value is None)):
             raise InvalidInvoiceError(
-                f"{attribute.name}={_shown(value)!r} must be a {kind.__name__}"
+                f"{attribute.name}={shown(value)!r} must be a {kind.__name__}"
                 + (" or None" if optional else ""),
                 field=attribute.name,
-                value=_shown(value),
+                value=shown(value),
             )
 
     return check
@@ -211,10 +200,10 @@ def _discount(value: object) -> Decimal:
 def _is_money(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Money):
         raise InvalidInvoiceError(
-            f"{attribute.name}={_shown(value)!r} must be a Money "
+            f"{attribute.name}={shown(value)!r} must be a Money "
             "(o2c.money.money(amount, currency))",
             field=attribute.name,
-            value=_shown(value),
+            value=shown(value),
         )
     check_amount(value.amount, field=attribute.name)
 
@@ -410,17 +399,17 @@ def _tax_base_discount(terms: PaymentTerms | None) -> Decimal | None:
 
 
 def _line_tuple(value: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
-    return _invoice_items(value, "lines")
+    return as_tuple(value, "lines", "items", InvalidInvoiceError)
 
 
 def _charge_tuple(value: Iterable[AllowanceCharge]) -> tuple[AllowanceCharge, ...]:
-    charges = _invoice_items(value, "charges")
+    charges = as_tuple(value, "charges", "items", InvalidInvoiceError)
     _check_all(charges, AllowanceCharge, "charges")
     return charges
 
 
 def _exemption_tuple(value: Iterable[ExemptionCertificate]) -> tuple[ExemptionCertificate, ...]:
-    exemptions = _invoice_items(value, "exemptions")
+    exemptions = as_tuple(value, "exemptions", "items", InvalidInvoiceError)
     _check_all(exemptions, ExemptionCertificate, "exemptions")
     return exemptions
 
@@ -437,23 +426,23 @@ def _check_inputs(
         raise InvalidInvoiceError("an invoice needs a number (BT-1)", field="number", value=number)
     if len(number) > _MAX_NUMBER:
         raise InvalidInvoiceError(
-            f"number={_shown(number)!r} is longer than {_MAX_NUMBER} characters",
+            f"number={shown(number)!r} is longer than {_MAX_NUMBER} characters",
             field="number",
-            value=_shown(number),
+            value=shown(number),
         )
     if not isinstance(issue_date, dt.date) or isinstance(issue_date, dt.datetime):
         raise InvalidInvoiceError(
-            f"issue_date={_shown(issue_date)!r} must be a date (not a datetime)",
+            f"issue_date={shown(issue_date)!r} must be a date (not a datetime)",
             field="issue_date",
-            value=_shown(issue_date),
+            value=shown(issue_date),
         )
     ids = []
     for i, line in enumerate(lines):
         if not isinstance(line, InvoiceLine):
             raise InvalidInvoiceError(
-                f"lines[{i}]={_shown(line)!r} is not an InvoiceLine",
+                f"lines[{i}]={shown(line)!r} is not an InvoiceLine",
                 field=f"lines[{i}]",
-                value=_shown(line),
+                value=shown(line),
             )
         if line.line_id is not None:
             ids.append(line.line_id)
@@ -465,9 +454,9 @@ def _check_inputs(
         not isinstance(delivery_date, dt.date) or isinstance(delivery_date, dt.datetime)
     ):
         raise InvalidInvoiceError(
-            f"delivery_date={_shown(delivery_date)!r} must be a date (not a datetime)",
+            f"delivery_date={shown(delivery_date)!r} must be a date (not a datetime)",
             field="delivery_date",
-            value=_shown(delivery_date),
+            value=shown(delivery_date),
         )
 
 
@@ -476,9 +465,9 @@ def _check_kinds(**values: tuple[object, type | tuple[type, ...]]) -> None:
     for name, (value, kind) in values.items():
         if not isinstance(value, kind):
             raise InvalidInvoiceError(
-                f"{name}={_shown(value)!r} has type {type(value).__name__}",
+                f"{name}={shown(value)!r} has type {type(value).__name__}",
                 field=name,
-                value=_shown(value),
+                value=shown(value),
             )
 
 
@@ -486,9 +475,9 @@ def _check_all(values: tuple[object, ...], kind: type, field: str) -> None:
     for i, value in enumerate(values):
         if not isinstance(value, kind):
             raise InvalidInvoiceError(
-                f"{field}[{i}]={_shown(value)!r} must be a {kind.__name__}",
+                f"{field}[{i}]={shown(value)!r} must be a {kind.__name__}",
                 field=f"{field}[{i}]",
-                value=_shown(value),
+                value=shown(value),
             )
 
 
@@ -623,7 +612,11 @@ class Invoice:
         cur = currency if isinstance(currency, Currency) else _currency(currency)
         policy = _DEFAULT_POLICY if policy is None else policy
         number = _text(number)
-        lines = tuple(lines) if type(lines) is list else _invoice_items(lines, "lines")
+        lines = (
+            tuple(lines)
+            if type(lines) is list
+            else as_tuple(lines, "lines", "items", InvalidInvoiceError)
+        )
         _check_inputs(number, issue_date, lines, delivery_date)
         if not (  # the usual kinds, at the cost of one expression; the details when not
             type(customer) is Customer
@@ -662,10 +655,10 @@ class Invoice:
         if refs is None:
             refs = _NO_REFERENCES
         if charges != ():
-            charges = _invoice_items(charges, "charges")
+            charges = as_tuple(charges, "charges", "items", InvalidInvoiceError)
             _check_all(charges, AllowanceCharge, "charges")
         if exemptions != ():
-            exemptions = _invoice_items(exemptions, "exemptions")
+            exemptions = as_tuple(exemptions, "exemptions", "items", InvalidInvoiceError)
             _check_all(exemptions, ExemptionCertificate, "exemptions")
         prepaid_amount = _ZERO if prepaid is None else prepaid.amount
         if prepaid is not None and prepaid.currency != cur:
@@ -821,10 +814,10 @@ def credit_memo(
         for index, qty in quantities.items():
             if type(index) is not int or not 0 <= index < len(invoice.lines):
                 raise InvalidInvoiceError(
-                    f"line index {_shown(index)!r} does not exist: the invoice has "
+                    f"line index {shown(index)!r} does not exist: the invoice has "
                     f"{len(invoice.lines)} lines",
                     field="quantities",
-                    value=_shown(index),
+                    value=shown(index),
                 )
             line = invoice.lines[index]
             q = line.quantity if qty is None else to_decimal(qty, field="quantity")

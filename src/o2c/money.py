@@ -43,6 +43,7 @@ from functools import lru_cache
 import attrs
 from moneyed import Currency, Money, get_currency
 
+from o2c._checks import shown
 from o2c.errors import (
     AllocationError,
     CurrencyMismatchError,
@@ -162,7 +163,7 @@ def currency(code: str | Currency) -> Currency:
     if isinstance(code, Currency):
         return code
     if not isinstance(code, str) or len(code) > 16:
-        raise UnknownCurrencyError(_shorten(code))
+        raise UnknownCurrencyError(shown(code))
     return _currency(code)
 
 
@@ -239,10 +240,10 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     elif isinstance(value, int):
         if value.bit_length() > 128:
             raise InvalidAmountError(
-                f"{field}={_shorten(value)} is out of range: o2c takes at most "
+                f"{field}={shown(value)} is out of range: o2c takes at most "
                 f"{NUMBER_INTEGER_DIGITS} digits before the decimal point",
                 field=field,
-                value=_shorten(value),
+                value=shown(value),
             )
         return _check_digits(Decimal(value), NUMBER_INTEGER_DIGITS, 0, field, value)
     elif isinstance(value, str):
@@ -253,10 +254,10 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
             result = Decimal(text.replace("_", ""))
         except decimal.InvalidOperation:
             raise InvalidAmountError(
-                f"{field}={_shorten(value)!r} is not a decimal number (use '.' as the decimal "
+                f"{field}={shown(value)!r} is not a decimal number (use '.' as the decimal "
                 "point, or parse_money for localised text)",
                 field=field,
-                value=_shorten(value),
+                value=shown(value),
             ) from None
     else:
         raise InvalidAmountError(
@@ -286,25 +287,16 @@ def _digits(value: Decimal) -> tuple[int, int]:
 
 
 def _check_digits(
-    value: Decimal, integer: int, fraction: int, field: str, shown: object
+    value: Decimal, integer: int, fraction: int, field: str, given: object
 ) -> Decimal:
     before, after = _digits(value)
     if before > integer or after > fraction:
         raise InvalidAmountError(
-            f"{field}={_shorten(shown)} is out of range: o2c takes at most {integer} digits "
+            f"{field}={shown(given)} is out of range: o2c takes at most {integer} digits "
             f"before the decimal point and {fraction} after it",
             field=field,
-            value=_shorten(shown),
+            value=shown(given),
         )
-    return value
-
-
-def _shorten(value: object) -> object:
-    text = value if isinstance(value, str) else None
-    if text is not None and len(text) > 60:
-        return f"{text[:28]}...{text[-28:]} ({len(text)} characters)"
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 180:
-        return f"an integer of {value.bit_length()} bits"
     return value
 
 
@@ -435,9 +427,9 @@ def _not_quantizable(amount: object, step: object) -> ValidationError:
     for field, value in (("step", step), ("amount", amount)):
         if not isinstance(value, Decimal) or not value.is_finite():
             return InvalidAmountError(
-                f"{field}={_shorten(value)!r} is not a finite Decimal",
+                f"{field}={shown(value)!r} is not a finite Decimal",
                 field=field,
-                value=_shorten(value),
+                value=shown(value),
             )
     if step <= 0:  # type: ignore[operator]
         return InvalidAmountError(f"step={step} must be positive", field="step", value=step)
@@ -673,12 +665,12 @@ def from_minor(units: int, currency_code: str | Currency) -> Money:
     """
     if isinstance(units, bool) or not isinstance(units, int):
         raise InvalidAmountError(
-            f"units={_shorten(units)!r} must be an int", field="units", value=_shorten(units)
+            f"units={shown(units)!r} must be an int", field="units", value=shown(units)
         )
     cur = currency(currency_code)
     if not -_INT_BOUND < units < _INT_BOUND:
         raise InvalidAmountError(
-            f"units={_shorten(units)} is out of range", field="units", value=_shorten(units)
+            f"units={shown(units)} is out of range", field="units", value=shown(units)
         )
     value = Decimal(units).scaleb(-_minor_units(cur.code))
     return Money(check_amount(value, field="units"), cur)
@@ -919,10 +911,10 @@ def check_locale(locale: object) -> str:
     if isinstance(locale, str) and _known_locale(locale):
         return locale
     raise ValidationError(
-        f"locale={_shorten(locale)!r} is not a known locale: use a CLDR identifier such as "
+        f"locale={shown(locale)!r} is not a known locale: use a CLDR identifier such as "
         "'de_DE', 'en_US' or 'fr'",
         field="locale",
-        value=_shorten(locale),
+        value=shown(locale),
     )
 
 
@@ -986,12 +978,10 @@ def parse_money(text: str, currency_code: str | Currency, locale: str) -> Money:
     cur = currency(currency_code)
     check_locale(locale)
     if not isinstance(text, str):
-        raise MoneyParseError(
-            f"text={_shorten(text)!r} is not a str", field="text", value=_shorten(text)
-        )
+        raise MoneyParseError(f"text={shown(text)!r} is not a str", field="text", value=shown(text))
     if len(text) > _MAX_NUMBER_TEXT:
         raise MoneyParseError(
-            f"text={_shorten(text)!r} is too long for an amount", field="text", value=_shorten(text)
+            f"text={shown(text)!r} is too long for an amount", field="text", value=shown(text)
         )
     body = text.strip(_SPACES)
     for symbol in _symbols(cur.code, locale):

@@ -42,6 +42,7 @@ import attrs
 from moneyed import Currency, Money
 
 from o2c._build import builder
+from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidTaxError
 from o2c.money import (
     AMOUNT_FRACTION_DIGITS,
@@ -235,21 +236,12 @@ def _per_unit(value: object) -> Decimal:
     return check_amount(to_decimal(value, field="amount_per_unit"), field="amount_per_unit")
 
 
-def _shown(value: object) -> object:
-    """``value`` short enough for an error message (long text cut in the middle)."""
-    if isinstance(value, str) and len(value) > 60:
-        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"an integer of {value.bit_length()} bits"
-    return value
-
-
 def _optional_text(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidTaxError(
-            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
+            f"expected text, got {type(value).__name__}", field="text", value=shown(value)
         )
     return value.strip() or None
 
@@ -257,7 +249,7 @@ def _optional_text(value: object) -> str | None:
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidTaxError(
-            f"expected text, got {type(value).__name__}", field="text", value=_shown(value)
+            f"expected text, got {type(value).__name__}", field="text", value=shown(value)
         )
     return value
 
@@ -265,9 +257,9 @@ def _text(value: object) -> str:
 def _sequence(value: object) -> int:
     if type(value) is not int or not -_MAX_SEQUENCE <= value < _MAX_SEQUENCE:
         raise InvalidTaxError(
-            f"sequence={_shown(value)!r} must be an integer of at most 64 bits",
+            f"sequence={shown(value)!r} must be an integer of at most 64 bits",
             field="sequence",
-            value=_shown(value),
+            value=shown(value),
         )
     return value
 
@@ -275,9 +267,9 @@ def _sequence(value: object) -> int:
 def _is_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if type(value) is not bool:
         raise InvalidTaxError(
-            f"{attribute.name}={_shown(value)!r} must be True or False",
+            f"{attribute.name}={shown(value)!r} must be True or False",
             field=attribute.name,
-            value=_shown(value),
+            value=shown(value),
         )
 
 
@@ -314,23 +306,23 @@ class Tax:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidTaxError(
-                f"tax id {_shown(self.id)!r} must be non-empty text",
+                f"tax id {shown(self.id)!r} must be non-empty text",
                 field="id",
-                value=_shown(self.id),
+                value=shown(self.id),
             )
         if not isinstance(self.kind, TaxKind):
             raise InvalidTaxError(
-                f"kind={_shown(self.kind)!r} is not a TaxKind",
+                f"kind={shown(self.kind)!r} is not a TaxKind",
                 field="kind",
-                value=_shown(self.kind),
+                value=shown(self.kind),
             )
         if self.category is not None:
             if not isinstance(self.category, TaxCategory):
                 raise InvalidTaxError(
-                    f"category={_shown(self.category)!r} is not a TaxCategory "
+                    f"category={shown(self.category)!r} is not a TaxCategory "
                     "(e.g. TaxCategory.STANDARD)",
                     field="category",
-                    value=_shown(self.category),
+                    value=shown(self.category),
                 )
             if self.category.zero_rate_only and (self.percent != 0 or self.amount_per_unit != 0):
                 raise InvalidTaxError(
@@ -406,9 +398,9 @@ class Tax:
         """
         if not isinstance(category, TaxCategory):
             raise InvalidTaxError(
-                f"category={_shown(category)!r} is not a TaxCategory (e.g. TaxCategory.STANDARD)",
+                f"category={shown(category)!r} is not a TaxCategory (e.g. TaxCategory.STANDARD)",
                 field="category",
-                value=_shown(category),
+                value=shown(category),
             )
         if category.needs_exemption_reason and not (
             _optional_text(reason) or _optional_text(reason_code)
@@ -482,9 +474,9 @@ class Tax:
         quantity = to_decimal(quantity, field="quantity")
         if type(price_sign) is not int or price_sign not in (1, -1):
             raise InvalidTaxError(
-                f"price_sign={_shown(price_sign)!r} must be 1 or -1",
+                f"price_sign={shown(price_sign)!r} must be 1 or -1",
                 field="price_sign",
-                value=_shown(price_sign),
+                value=shown(price_sign),
             )
         if batch_percent is not None:
             batch_percent = to_decimal(batch_percent, field="batch_percent")
@@ -519,24 +511,13 @@ def _coefficients(tax: Tax, batch_percent: Decimal | None) -> tuple[Decimal, Dec
 
 
 def _group_taxes(value: object) -> tuple[Tax, ...]:
-    taxes = _items(value, "taxes")
+    taxes = as_tuple(value, "taxes", "items", InvalidTaxError)
     for t in taxes:
         if not isinstance(t, Tax):
             raise InvalidTaxError(
-                f"{_shown(t)!r} in a TaxGroup is not a Tax", field="taxes", value=_shown(t)
+                f"{shown(t)!r} in a TaxGroup is not a Tax", field="taxes", value=shown(t)
             )
-    return taxes  # type: ignore[return-value]
-
-
-def _items(value: object, field: str) -> tuple[object, ...]:
-    """``value`` as a tuple: any iterable but text, bytes and mappings (a clear error otherwise)."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise InvalidTaxError(
-            f"{field}={_shown(value)!r} must be a list or tuple", field=field, value=_shown(value)
-        )
-    return tuple(value)
+    return taxes
 
 
 @attrs.frozen(kw_only=True)
@@ -556,7 +537,7 @@ def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
     >>> [t.id for t in flatten([Tax.percent_of("Z", 1, sequence=9), g])]
     ['A', 'B', 'Z']
     """
-    given: tuple[Any, ...] = _items(items, "taxes")
+    given: tuple[Any, ...] = as_tuple(items, "taxes", "items", InvalidTaxError)
     if len(given) > _MAX_TAXES:
         raise InvalidTaxError(
             f"{len(given)} taxes on one line: o2c takes at most {_MAX_TAXES}",
@@ -570,9 +551,9 @@ def flatten(items: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
             plain = False
             if not isinstance(item, (Tax, TaxGroup)):
                 raise InvalidTaxError(
-                    f"{_shown(item)!r} is neither a Tax nor a TaxGroup",
+                    f"{shown(item)!r} is neither a Tax nor a TaxGroup",
                     field="taxes",
-                    value=_shown(item),
+                    value=shown(item),
                 )
         elif last is not None and item.sequence < last:
             plain = False
@@ -611,9 +592,9 @@ def _one_of(kind: type[enum.Enum]) -> Callable[[Any, attrs.Attribute[Any], Any],
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
             raise InvalidTaxError(
-                f"{attribute.name}={_shown(value)!r} must be a {kind.__name__}",
+                f"{attribute.name}={shown(value)!r} must be a {kind.__name__}",
                 field=attribute.name,
-                value=_shown(value),
+                value=shown(value),
             )
 
     return check
@@ -632,9 +613,9 @@ def _check_step(step: Decimal, field: str) -> None:
 def _rounding_policy(_instance: object, _attribute: object, value: object) -> None:
     if not isinstance(value, RoundingPolicy) or not isinstance(value.rounding, Rounding):
         raise InvalidTaxError(
-            f"rounding={_shown(value)!r} must be a RoundingPolicy with a Rounding",
+            f"rounding={shown(value)!r} must be a RoundingPolicy with a Rounding",
             field="rounding",
-            value=_shown(value),
+            value=shown(value),
         )
     if value.step is not None:
         _check_step(value.step, "rounding.step")
@@ -645,9 +626,9 @@ def _cash_rounding(_instance: object, _attribute: object, value: CashRounding | 
         return
     if not isinstance(value, CashRounding) or not isinstance(value.rounding, Rounding):
         raise InvalidTaxError(
-            f"cash_rounding={_shown(value)!r} must be None or a CashRounding",
+            f"cash_rounding={shown(value)!r} must be None or a CashRounding",
             field="cash_rounding",
-            value=_shown(value),
+            value=shown(value),
         )
     for step in value.overrides.values():
         _check_step(step, "cash_rounding.overrides")
@@ -741,9 +722,9 @@ def _money_field(field: str) -> Callable[[Any, Any, Any], None]:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if not isinstance(value, Money):
             raise InvalidTaxError(
-                f"{field}={_shown(value)!r} must be a Money (o2c.money.money(amount, currency))",
+                f"{field}={shown(value)!r} must be a Money (o2c.money.money(amount, currency))",
                 field=field,
-                value=_shown(value),
+                value=shown(value),
             )
         check_amount(value.amount, field=field)
 
@@ -827,9 +808,9 @@ class AllowanceCharge:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, ChargeKind):
             raise InvalidTaxError(
-                f"kind={_shown(self.kind)!r} must be ChargeKind.ALLOWANCE or ChargeKind.CHARGE",
+                f"kind={shown(self.kind)!r} must be ChargeKind.ALLOWANCE or ChargeKind.CHARGE",
                 field="kind",
-                value=_shown(self.kind),
+                value=shown(self.kind),
             )
 
     @property
@@ -839,7 +820,11 @@ class AllowanceCharge:
 
 
 def _jurisdictions(value: object) -> frozenset[Any]:
-    items = _items(value, "jurisdictions") if not isinstance(value, frozenset) else value
+    items = (
+        as_tuple(value, "jurisdictions", "items", InvalidTaxError)
+        if not isinstance(value, frozenset)
+        else value
+    )
     for item in items:
         _text(item)
     return frozenset(items)
@@ -848,9 +833,9 @@ def _jurisdictions(value: object) -> frozenset[Any]:
 def _is_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise InvalidTaxError(
-            f"{attribute.name}={_shown(value)!r} must be a date (not a datetime)",
+            f"{attribute.name}={shown(value)!r} must be a date (not a datetime)",
             field=attribute.name,
-            value=_shown(value),
+            value=shown(value),
         )
 
 
@@ -1681,7 +1666,7 @@ def compute(
     policy = _DEFAULT_POLICY if policy is None else policy
     if type(policy) is not TaxPolicy:
         raise InvalidTaxError(
-            f"policy={_shown(policy)!r} must be a TaxPolicy", field="policy", value=_shown(policy)
+            f"policy={shown(policy)!r} must be a TaxPolicy", field="policy", value=shown(policy)
         )
     cur = _document_currency(currency_code)
     lines = _checked_lines(lines)
@@ -1698,7 +1683,7 @@ def compute(
             )
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
             raise InvalidTaxError(
-                f"on={_shown(on)!r} must be a date (not a datetime)", field="on", value=_shown(on)
+                f"on={shown(on)!r} must be a date (not a datetime)", field="on", value=shown(on)
             )
         return _compute_with_exemptions(
             lines, cur, policy, charges, exemptions, on, tax_base_discount_percent
@@ -1720,21 +1705,25 @@ def _document_currency(code: object) -> Currency:
         return code
     if not isinstance(code, str):
         raise InvalidTaxError(
-            f"currency={_shown(code)!r} must be an ISO 4217 code or a Currency",
+            f"currency={shown(code)!r} must be an ISO 4217 code or a Currency",
             field="currency",
-            value=_shown(code),
+            value=shown(code),
         )
     return currency(code)
 
 
 def _checked_lines(lines: object) -> Sequence[Taxable]:
-    given = lines if type(lines) is list or type(lines) is tuple else _items(lines, "lines")
+    given = (
+        lines
+        if type(lines) is list or type(lines) is tuple
+        else as_tuple(lines, "lines", "items", InvalidTaxError)
+    )
     checked = _CHECKED_LINES
     for line in given:
         if type(line) not in checked:
             break
     else:
-        return given  # type: ignore[return-value]
+        return given
     out: list[Any] = []
     for i, line in enumerate(given):
         if type(line) in checked:
@@ -1744,10 +1733,10 @@ def _checked_lines(lines: object) -> Sequence[Taxable]:
             values = (line.quantity, line.unit_price, line.taxes, line.discount_percent)
         except AttributeError:
             raise InvalidTaxError(
-                f"lines[{i}]={_shown(line)!r} is not a line: it needs quantity, unit_price, "
+                f"lines[{i}]={shown(line)!r} is not a line: it needs quantity, unit_price, "
                 "taxes and discount_percent (use TaxableLine)",
                 field=f"lines[{i}]",
-                value=_shown(line),
+                value=shown(line),
             ) from None
         out.append(
             TaxableLine(
@@ -1761,13 +1750,13 @@ def _checked_lines(lines: object) -> Sequence[Taxable]:
 
 
 def _checked_all(values: object, kind: type, field: str) -> tuple[Any, ...]:
-    given = _items(values, field)
+    given = as_tuple(values, field, "items", InvalidTaxError)
     for i, value in enumerate(given):
         if not isinstance(value, kind):
             raise InvalidTaxError(
-                f"{field}[{i}]={_shown(value)!r} must be a {kind.__name__}",
+                f"{field}[{i}]={shown(value)!r} must be a {kind.__name__}",
                 field=f"{field}[{i}]",
-                value=_shown(value),
+                value=shown(value),
             )
     return given
 
@@ -2516,7 +2505,7 @@ def restate(
     """
     if not isinstance(result, TaxResult):
         raise InvalidTaxError(
-            f"result={_shown(result)!r} must be a TaxResult", field="result", value=_shown(result)
+            f"result={shown(result)!r} must be a TaxResult", field="result", value=shown(result)
         )
     value = rate if isinstance(rate, Decimal) else getattr(rate, "value", rate)
     value = to_decimal(value, field="rate")
@@ -2524,13 +2513,13 @@ def restate(
         raise InvalidTaxError(f"rate={value} must be positive", field="rate", value=value)
     if not isinstance(quote, RateQuote):
         raise InvalidTaxError(
-            f"quote={_shown(quote)!r} must be a RateQuote", field="quote", value=_shown(quote)
+            f"quote={shown(quote)!r} must be a RateQuote", field="quote", value=shown(quote)
         )
     if not isinstance(method, RestateMethod):
         raise InvalidTaxError(
-            f"method={_shown(method)!r} must be a RestateMethod",
+            f"method={shown(method)!r} must be a RestateMethod",
             field="method",
-            value=_shown(method),
+            value=shown(method),
         )
     rounding = RoundingPolicy() if rounding is None else rounding
     _rounding_policy(None, None, rounding)

@@ -43,6 +43,7 @@ from dateutil.relativedelta import relativedelta
 from moneyed import Money
 
 from o2c._build import builder
+from o2c._checks import as_tuple, shown
 from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, roll
 from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError, ValidationError
 from o2c.money import (
@@ -225,6 +226,11 @@ class Settlement(enum.Enum):
 # Date steps
 
 
+def _terms_tuple(value: object, field: str, what: str) -> tuple[Any, ...]:
+    """``value`` as a tuple, or an :class:`InvalidTermsError` naming ``field``."""
+    return as_tuple(value, field, what, InvalidTermsError)
+
+
 def _positive_day(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
         raise InvalidTermsError(
@@ -358,24 +364,8 @@ class MonthDay(DateStep):
         return f"day{self.day}" if self.months == 1 else f"day{self.day}m{self.months}"
 
 
-def _collection(value: object, field: str, what: str) -> tuple[Any, ...]:
-    """``value`` as a tuple, or an :class:`InvalidTermsError` naming ``field``."""
-    if type(value) is tuple:
-        return value
-    if isinstance(value, (str, bytes)):
-        raise InvalidTermsError(
-            f"{field}={_short(value)!r} must be a collection of {what}", field=field, value=value
-        )
-    try:
-        return tuple(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise InvalidTermsError(
-            f"{field}={_short(value)!r} must be a collection of {what}", field=field, value=value
-        ) from None
-
-
 def _payment_days(value: Iterable[int]) -> tuple[int, ...]:
-    days = _collection(value, "days", "days of the month")
+    days = _terms_tuple(value, "days", "days of the month")
     if not days:
         raise InvalidTermsError("payment days are empty: list at least one", field="days")
     for d in days:
@@ -426,13 +416,13 @@ class CutOff(DateStep):
 
 def _postponements(value: Iterable[tuple[dt.date, dt.date]]) -> tuple[tuple[dt.date, dt.date], ...]:
     pairs = []
-    for pair in _collection(value, "table", "(date, date) pairs"):
-        items = _collection(pair, "table", "(date, date) pairs")
+    for pair in _terms_tuple(value, "table", "(date, date) pairs"):
+        items = _terms_tuple(pair, "table", "(date, date) pairs")
         if len(items) != 2 or not all(
             isinstance(d, dt.date) and not isinstance(d, dt.datetime) for d in items
         ):
             raise InvalidTermsError(
-                f"postponement {_short(pair)!r} is not a (datetime.date, datetime.date) pair",
+                f"postponement {shown(pair)!r} is not a (datetime.date, datetime.date) pair",
                 field="table",
                 value=pair,
             )
@@ -481,11 +471,11 @@ def _limit_cases(
     value: Iterable[tuple[int, Sequence[DateStep]]],
 ) -> tuple[tuple[int, tuple[DateStep, ...]], ...]:
     cases = []
-    for case in _collection(value, "cases", "(day limit, steps) pairs"):
-        items = _collection(case, "cases", "(day limit, steps) pairs")
+    for case in _terms_tuple(value, "cases", "(day limit, steps) pairs"):
+        items = _terms_tuple(case, "cases", "(day limit, steps) pairs")
         if len(items) != 2:
             raise InvalidTermsError(
-                f"day limit case {_short(case)!r} is not a (day, steps) pair",
+                f"day limit case {shown(case)!r} is not a (day, steps) pair",
                 field="cases",
                 value=case,
             )
@@ -558,7 +548,7 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
             step = steps[0]
         token = step.token() if isinstance(step, DateStep) else "?"
         raise InvalidTermsError(
-            f"{_short(steps_notation(steps))} from {start} leaves the calendar at step {token} "
+            f"{shown(steps_notation(steps))} from {start} leaves the calendar at step {token} "
             "(dates run from 0001-01-01 to 9999-12-31): check the date rule and the date",
             field="steps",
             value=steps,
@@ -567,7 +557,7 @@ def apply_steps(steps: Sequence[DateStep], start: dt.date) -> dt.date:
         ) from None
     except (TypeError, AttributeError, LookupError):
         raise InvalidTermsError(
-            f"cannot apply {_short(steps)!r} to {_short(start)!r}: pass date steps and a "
+            f"cannot apply {shown(steps)!r} to {shown(start)!r}: pass date steps and a "
             "datetime.date",
             field="steps",
             value=steps,
@@ -624,7 +614,7 @@ _DAY = re.compile(r"\d{1,9}", re.ASCII)
 
 def _steps_error(text: str, token: str, position: int, why: str) -> InvalidTermsError:
     return InvalidTermsError(
-        f"cannot read {_short(token)!r} at position {position} of {_short(text)!r} as a date "
+        f"cannot read {shown(token)!r} at position {position} of {shown(text)!r} as a date "
         f"step: {why}",
         value=text,
         token=token,
@@ -636,14 +626,14 @@ def _check_text(text: object, field: str) -> str:
     """``text`` if it is a str within :data:`MAX_TERMS_TEXT`, else an :class:`InvalidTermsError`."""
     if not isinstance(text, str):
         raise InvalidTermsError(
-            f"{field}={_short(text)!r} must be a str", field=field, value=text, position=0
+            f"{field}={shown(text)!r} must be a str", field=field, value=text, position=0
         )
     if len(text) > MAX_TERMS_TEXT:
         raise InvalidTermsError(
-            f"{field}={_short(text)!r} is longer than {MAX_TERMS_TEXT} characters: payment "
+            f"{field}={shown(text)!r} is longer than {MAX_TERMS_TEXT} characters: payment "
             "terms are a short text",
             field=field,
-            value=_short(text),
+            value=shown(text),
             token=text[:40],
             position=MAX_TERMS_TEXT,
         )
@@ -732,7 +722,7 @@ def parse_steps(
 
 
 def _due_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
-    steps = _collection(value, "due", "date steps")
+    steps = _terms_tuple(value, "due", "date steps")
     for step in steps:
         if not isinstance(step, DateStep):
             raise InvalidTermsError(
@@ -744,7 +734,7 @@ def _due_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
 
 
 def _opt_steps(value: Iterable[DateStep]) -> tuple[DateStep, ...]:
-    steps = _collection(value, "baseline_rules", "date steps")
+    steps = _terms_tuple(value, "baseline_rules", "date steps")
     return _due_steps(steps) if steps else ()
 
 
@@ -762,9 +752,7 @@ def _money_or_none(value: object) -> Money | None:
     if isinstance(value, Money):
         check_amount(value.amount, field="amount")
         return value
-    raise InvalidTermsError(
-        f"amount={_short(value)!r} must be a Money", field="amount", value=value
-    )
+    raise InvalidTermsError(f"amount={shown(value)!r} must be a Money", field="amount", value=value)
 
 
 def _fmt(value: Decimal) -> str:
@@ -775,23 +763,11 @@ def _fmt(value: Decimal) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _short(value: object) -> object:
-    """``value`` for an error message: long text (or a long repr) cut in the middle."""
-    text = value if isinstance(value, str) else None
-    if text is None and isinstance(value, (tuple, list)) and len(value) > 8:
-        text = repr(value)
-    if text is not None and len(text) > 80:
-        return f"{text[:40]}...{text[-24:]} ({len(text)} characters)"
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of {value.bit_length()} bits"
-    return value
-
-
 def _enum(kind: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], object], None]:
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
             raise InvalidTermsError(
-                f"{attribute.name}={_short(value)!r} must be a {kind.__name__} "
+                f"{attribute.name}={shown(value)!r} must be a {kind.__name__} "
                 f"({', '.join(m.name for m in kind)})",
                 field=attribute.name,
                 value=value,
@@ -801,7 +777,7 @@ def _enum(kind: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], obje
 
 
 def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
-    tiers = _collection(value, "discounts", "DiscountTier")
+    tiers = _terms_tuple(value, "discounts", "DiscountTier")
     for tier in tiers:
         if not isinstance(tier, DiscountTier):
             raise InvalidTermsError(
@@ -811,7 +787,7 @@ def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
 
 
 def _lines(value: Iterable[TermLine]) -> tuple[TermLine, ...]:
-    lines = _collection(value, "lines", "TermLine")
+    lines = _terms_tuple(value, "lines", "TermLine")
     for line in lines:
         if not isinstance(line, TermLine):
             raise InvalidTermsError(f"{line!r} is not a TermLine", field="lines", value=line)
@@ -977,7 +953,7 @@ def _date(value: object, field: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     raise InvalidTermsError(
-        f"{field}={_short(value)!r} must be a datetime.date", field=field, value=value
+        f"{field}={shown(value)!r} must be a datetime.date", field=field, value=value
     )
 
 
@@ -986,7 +962,7 @@ def _as_steps(due: Sequence[DateStep] | str | int) -> tuple[DateStep, ...]:
         return (AddDays(due),)
     if isinstance(due, str):
         return parse_steps(due)
-    return _collection(due, "due", "date steps")
+    return _terms_tuple(due, "due", "date steps")
 
 
 def _due_notation(steps: Sequence[DateStep]) -> str:
@@ -1208,7 +1184,7 @@ class PaymentTerms:
             return apply_steps(self.baseline_rules, source)
         except InvalidTermsError as exc:
             raise InvalidTermsError(
-                f"baseline rules {_short(steps_notation(self.baseline_rules))} from {source} "
+                f"baseline rules {shown(steps_notation(self.baseline_rules))} from {source} "
                 f"leave the calendar at step {exc.context.get('step')!r}: check the date",
                 field="baseline_rules",
                 value=self.baseline_rules,
@@ -1343,7 +1319,7 @@ def forgone_discount_cost(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value <= limit:
             raise InvalidTermsError(
-                f"{name}={_short(value)!r} must be an int of at most {limit}",
+                f"{name}={shown(value)!r} must be an int of at most {limit}",
                 field=name,
                 value=value,
             )
@@ -2232,7 +2208,7 @@ class _Parser:
 
     def error(self, token: str, position: int, why: str | None = None) -> InvalidTermsError:
         return InvalidTermsError(
-            f"cannot read {_short(token)!r} at position {position} of {_short(self.text)!r}: "
+            f"cannot read {shown(token)!r} at position {position} of {shown(self.text)!r}: "
             f"{why or self.HINT}",
             value=self.text,
             token=token,
@@ -2247,7 +2223,7 @@ class _Parser:
         token = self.peek()
         if token is None:
             raise InvalidTermsError(
-                f"{_short(self.text)!r} ends where {what} was expected: {self.HINT}",
+                f"{shown(self.text)!r} ends where {what} was expected: {self.HINT}",
                 value=self.text,
                 token="",
                 position=len(self.text),
@@ -2437,7 +2413,7 @@ class _Parser:
                 self.lines.append(TermLine.balance())
             else:
                 raise InvalidTermsError(
-                    f"{_short(self.text)!r} has no net term: {self.HINT}",
+                    f"{shown(self.text)!r} has no net term: {self.HINT}",
                     value=self.text,
                     token=self.text,
                     position=0,
@@ -2453,7 +2429,7 @@ class _Parser:
             )
         except ValidationError as exc:
             raise InvalidTermsError(
-                f"{_short(self.text)!r}: {exc.message}",
+                f"{shown(self.text)!r}: {exc.message}",
                 value=self.text,
                 token=self.text,
                 position=0,
@@ -2506,7 +2482,7 @@ def _x12_date(text: str, element: str) -> dt.date | None:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise InvalidTermsError(
-            f"{element}={_short(text)!r} is not a CCYYMMDD date", field=element, value=text
+            f"{element}={shown(text)!r} is not a CCYYMMDD date", field=element, value=text
         ) from None
 
 
@@ -2515,7 +2491,7 @@ def _x12_int(text: str, element: str) -> int | None:
         return None
     if not _X12_NUMBER.fullmatch(text):
         raise InvalidTermsError(
-            f"{element}={_short(text)!r} is not a whole number of at most 17 digits 0-9",
+            f"{element}={shown(text)!r} is not a whole number of at most 17 digits 0-9",
             field=element,
             value=text,
         )
@@ -2529,7 +2505,7 @@ def _x12_decimal(text: str, element: str) -> Decimal | None:
         return to_decimal(text, field=element)
     except O2CError as exc:
         raise InvalidTermsError(
-            f"{element}={_short(text)!r} is not a decimal number within o2c's limits "
+            f"{element}={shown(text)!r} is not a decimal number within o2c's limits "
             f"({exc.message})",
             field=element,
             value=text,
@@ -2547,7 +2523,7 @@ def _x12_field(*kinds: type) -> Callable[[object, attrs.Attribute[Any], object],
             ok = False
         if not ok:
             raise InvalidTermsError(
-                f"{attribute.name}={_short(value)!r} must be "
+                f"{attribute.name}={shown(value)!r} must be "
                 f"{' or '.join(k.__name__ for k in kinds)}"
                 f"{' (0 to 17 digits)' if int in kinds else ''}",
                 field=attribute.name,
@@ -2637,7 +2613,7 @@ class X12Terms:
         body = _check_text(text, "segment").strip().rstrip("~").rstrip("\n")
         if not body.upper().startswith("ITD") or len(body) < 4:
             raise InvalidTermsError(
-                f"{_short(text)!r} is not an ITD segment", field="segment", value=text
+                f"{shown(text)!r} is not an ITD segment", field="segment", value=text
             )
         elements = body[4:].split(body[3]) + [""] * 15
         e = elements
@@ -2689,7 +2665,7 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
             and proximo; per-line discounts; options such as ``base=untaxed``).
     """
     if not isinstance(terms, PaymentTerms):
-        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
+        raise InvalidTermsError(f"terms={shown(terms)!r} must be PaymentTerms", value=terms)
     basis = _X12_BASIS[terms.baseline]
     text = str(terms)[:80]
     if terms.settlement is not Settlement.CREDIT:
@@ -2815,7 +2791,7 @@ def from_x12(
     """
     items = [
         s if isinstance(s, X12Terms) else X12Terms.from_segment(s)
-        for s in _collection(segments, "segments", "ITD segments (str or X12Terms)")
+        for s in _terms_tuple(segments, "segments", "ITD segments (str or X12Terms)")
     ]
     terms = _from_x12_fields(items, currency_code=currency_code)
     description = items[0].description if items else None
@@ -2986,7 +2962,7 @@ def to_ubl(
             tiers without a schedule; deadlines that are not day counts without a schedule).
     """
     if not isinstance(terms, PaymentTerms):
-        raise InvalidTermsError(f"terms={_short(terms)!r} must be PaymentTerms", value=terms)
+        raise InvalidTermsError(f"terms={shown(terms)!r} must be PaymentTerms", value=terms)
     lines = [str(terms)]
     inst0 = schedule.instalments[0] if schedule is not None else None
     if skonto and (terms.discounts or any(ln.discounts for ln in terms.lines)):
@@ -3040,9 +3016,9 @@ def _skonto_tier(m: re.Match[str], line: str) -> DiscountTier:
     days = m["days"]
     if len(days) > 5:
         raise InvalidTermsError(
-            f"TAGE={_short(days)} in {_short(line)!r} is beyond 99999 days",
+            f"TAGE={shown(days)} in {shown(line)!r} is beyond 99999 days",
             field="TAGE",
-            value=_short(days),
+            value=shown(days),
         )
     try:
         percent = to_decimal(m["percent"], field="PROZENT")
@@ -3051,7 +3027,7 @@ def _skonto_tier(m: re.Match[str], line: str) -> DiscountTier:
         return DiscountTier(percent=percent, deadline=(AddDays(int(days)),))
     except ValidationError as exc:
         raise InvalidTermsError(
-            f"{_short(line)!r}: {exc.message}",
+            f"{shown(line)!r}: {exc.message}",
             field=exc.field if exc.field != "percent" else "PROZENT",
             value=exc.value,
         ) from None
@@ -3082,7 +3058,7 @@ def from_ubl(
     for name, day in (("issue_date", issue_date), ("due_date", due_date)):
         if day is not None and (not isinstance(day, dt.date) or isinstance(day, dt.datetime)):
             raise InvalidTermsError(
-                f"{name}={_short(day)!r} must be a datetime.date", field=name, value=day
+                f"{name}={shown(day)!r} must be a datetime.date", field=name, value=day
             )
     tiers = []
     text_lines = []
@@ -3093,7 +3069,7 @@ def from_ubl(
             tiers.append(_skonto_tier(m, line))
         elif line.upper().startswith("#SKONTO#"):
             raise InvalidTermsError(
-                f"{_short(line)!r} is not XRechnung Skonto syntax: write "
+                f"{shown(line)!r} is not XRechnung Skonto syntax: write "
                 "#SKONTO#TAGE=14#PROZENT=2.00# (BASISBETRAG=100.00# optional)",
                 field="note",
                 value=line,
@@ -3110,7 +3086,7 @@ def from_ubl(
     if parsed is None:
         if issue_date is None or due_date is None:
             raise InvalidTermsError(
-                f"note {_short(free)!r} is not payment-terms notation: pass issue_date= and "
+                f"note {shown(free)!r} is not payment-terms notation: pass issue_date= and "
                 "due_date= "
                 "(BT-2, BT-9) to derive the net term",
                 field="note",

@@ -32,6 +32,7 @@ import attrs
 from moneyed import Money
 
 from o2c import creditor_reference as rf
+from o2c._checks import shown
 from o2c.errors import (
     InvalidAmountError,
     StatementFormatError,
@@ -72,22 +73,6 @@ _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", re.ASCII)
 #: The longest number text read as an amount or count (the amount limit is 25 digits).
 _MAX_NUMBER = 40
 #: How much of a long value an error message shows.
-_SHOWN = 60
-
-
-def shown(value: object) -> object:
-    """``value`` shortened for an error message (a 10 MB line is not repeated in full).
-
-    >>> shown("x" * 100)
-    'xxxxxxxxxxxxxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxxxxxxxxxxxx (100 characters)'
-    """
-    if isinstance(value, bytes) and len(value) > _SHOWN:
-        return f"{value[:28]!r}...{value[-28:]!r} ({len(value)} bytes)"
-    if isinstance(value, str) and len(value) > _SHOWN:
-        return f"{value[:28]}...{value[-28:]} ({len(value)} characters)"
-    if isinstance(value, list | tuple) and sum(len(str(v)) for v in value[:20]) > _SHOWN:
-        return f"{len(value)} values starting {shown(str(value[0]))!r}" if value else value
-    return value
 
 
 def read_raw(source: Source) -> bytes | str:
