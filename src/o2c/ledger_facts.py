@@ -34,7 +34,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, Protocol, TypeAlias
 
 import attrs
 from moneyed import Money
@@ -42,11 +42,11 @@ from moneyed import Money
 from o2c.errors import InvalidFactError
 from o2c.ledger_types import CustomerId, FactId, ItemId, PaymentId
 from o2c.money import currency, minor_unit, money
-from o2c.statement import Payment
 from o2c.terms import Instalment
 
 __all__ = [
     "AllocationReversed",
+    "BankPayment",
     "CreditMemoIssued",
     "DisputeOpened",
     "DisputeResolved",
@@ -305,6 +305,29 @@ class CreditMemoIssued(_FactBase):
     payment_reference: str | None = attrs.field(default=None, validator=_optional_text)
 
 
+class BankPayment(Protocol):
+    """What :meth:`PaymentReceived.from_payment` reads of a bank line.
+
+    :class:`o2c.statement.Payment` has these attributes; the ledger names them here instead of
+    importing the statement (cash application sits above the ledger).
+    """
+
+    @property
+    def payment_id(self) -> str: ...
+    @property
+    def value_date(self) -> dt.date: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def payer_name(self) -> str: ...
+    @property
+    def payer_account(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def remittance_info(self) -> str: ...
+
+
 @attrs.frozen(kw_only=True)
 class PaymentReceived(_FactBase):
     """Money was received from the customer: unapplied cash until it is allocated."""
@@ -322,7 +345,7 @@ class PaymentReceived(_FactBase):
     @classmethod
     def from_payment(
         cls,
-        payment: Payment,
+        payment: BankPayment,
         *,
         customer_id: str,
         recorded_at: dt.datetime,
