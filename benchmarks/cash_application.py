@@ -1,42 +1,296 @@
-"""Cash application on the public benchmark set, against a plain ERP rule set in the same run.
+"""Cash application end to end on both public sets, from their files.
 
-Run: ``.venv/bin/python benchmarks/cash_application.py [--bench DIR] [--scale 10]``.
+Run: ``.venv/bin/python benchmarks/cash_application.py [--set cashapp2|cashapp|both] [--out DIR]``.
 
-Prints, for o2c's matcher and for the baseline rule set (a reference found verbatim with an exact
-amount, or the payer's exact name with one open item of that amount): the scorer's figures
-(auto-match rate, precision, wrong auto-applications), the per-scenario table, and payments per
-second (matching alone, and the whole ``o2c match`` run with CSV reading and writing).  Then the
-same with ``--scale`` times the open items: extra customers with their own documents are
-synthesised, so the truth stays valid while every index and candidate list grows.
+``cashapp2`` (``../shared/bench/cashapp2``): the bank files are read with o2c's own readers
+(camt.053/camt.054, MT940, BAI2; a folder of any mix), the master data (customers, payer
+accounts, open items with their customer PO) and nine months of confirmed history; the history
+is learnt, the lines are matched, ``matches.csv`` is written and scored by the set's own
+``score.py`` (imported, not copied).  ``cashapp`` (``../shared/bench/cashapp``): the CSV
+payments and open items of the first set, the same way.
+
+Printed per set: the scorer's figures (auto-match rate, precision, wrong postings), the table per
+scenario, a table per channel (``truth_meta.csv`` is read here, for the report only: the matcher
+never sees it), the reliability table (per confidence bin: payments, those posted, and the
+observed precision of the best proposal), and speed (payments/s matching; history learning).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
+import datetime as dt
 import gc
 import importlib.util
-import io
-import random
-import re
 import sys
-import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from o2c import creditor_reference
-from o2c.cash_application import CustomerProfile, MatchResult, match_payments
-from o2c.commands.match import read_open_items, read_payments, read_rates, write_results
-from o2c.ledger import OpenItem
-from o2c.statement import Payment
+import attrs
+from moneyed import Money
+
+from o2c.adapters.bai2 import read_bai2_statements
+from o2c.adapters.camt import read_camt053_statements, read_camt054_statements
+from o2c.adapters.mt940 import read_mt940_statements
+from o2c.cash_application import CustomerProfile, Decision, MatchResult, match_payments
+from o2c.fx import InMemoryRates
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.statement import Payment, Statement
+from o2c.terms import DiscountOffer
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BENCH = ROOT.parent / "shared" / "bench" / "cashapp"
-WORDS = ("Zeta", "Kappa", "Sigma", "Omega", "Delta", "Gamma", "Theta", "Lambda", "Rho")
+SHARED = ROOT.parent / "shared" / "bench"
+#: The upper edges of the reliability table's confidence bins.
+BINS = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 1.0001)
+
+
+@attrs.frozen
+class World:
+    """What a matcher is given: payments, open items, customers, rates (and the learning time)."""
+
+    payments: tuple[Payment, ...]
+    items: tuple[OpenItem, ...]
+    customers: tuple[CustomerProfile, ...]
+    rates: InMemoryRates | None
+    learn_seconds: float = 0.0
+    history_payments: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the files (the benchmark's own loaders: file reading stays outside the core).
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _money(text: str, code: str) -> Money:
+    return Money(Decimal(text), code)
+
+
+def read_open_items(path: Path) -> tuple[list[OpenItem], dict[str, str], dict[str, str]]:
+    """Open items, customer names by id (from the file) and customer POs by item id."""
+    items: list[OpenItem] = []
+    names: dict[str, str] = {}
+    pos: dict[str, str] = {}
+    for row in _rows(path):
+        code = row["currency"]
+        open_amount = _money(row["open_amount"], code)
+        offers: tuple[DiscountOffer, ...] = ()
+        if row.get("discount_date") and row.get("discount_amount"):
+            offers = (
+                DiscountOffer(
+                    deadline=dt.date.fromisoformat(row["discount_date"]),
+                    amount=_money(row["discount_amount"], code),
+                ),
+            )
+        items.append(
+            OpenItem(
+                item_id=ItemId(row["item_id"]),
+                customer_id=CustomerId(row["customer_id"]),
+                kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
+                document_number=row.get("document_number", ""),
+                document_date=dt.date.fromisoformat(row["document_date"]),
+                due_date=dt.date.fromisoformat(row["due_date"]),
+                original_amount=_money(row["original_amount"], code),
+                open_amount=open_amount,
+                payment_reference=row.get("payment_reference") or None,
+                discounts=offers,
+            )
+        )
+        names.setdefault(row["customer_id"], row.get("customer_name", ""))
+        if row.get("customer_po"):
+            pos[row["item_id"]] = row["customer_po"]
+    return items, names, pos
+
+
+def read_csv_payments(path: Path) -> list[Payment]:
+    """The payments of the first set's ``payments.csv``."""
+    return [
+        Payment(
+            payment_id=row["payment_id"],
+            value_date=dt.date.fromisoformat(row["value_date"]),
+            amount=_money(row["amount"], row["currency"]),
+            payer_name=row.get("payer_name", ""),
+            payer_account=row.get("payer_account", ""),
+            reference=row.get("reference", ""),
+            remittance_info=row.get("remittance_info", ""),
+        )
+        for row in _rows(path)
+    ]
+
+
+def read_bank_folder(folder: Path) -> list[Statement]:
+    """Every statement of every bank file under ``folder`` (camt, MT940, BAI2), by content."""
+    statements: list[Statement] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        head = path.read_bytes()[:4096]
+        if b"camt.053" in head:
+            statements += read_camt053_statements(path)
+        elif b"camt.054" in head:
+            statements += read_camt054_statements(path)
+        elif head.lstrip().startswith(b"01,"):
+            statements += read_bai2_statements(path)
+        elif b":20:" in head and b":61:" in path.read_bytes():
+            statements += read_mt940_statements(path)
+    return statements
+
+
+def read_rates(path: Path) -> InMemoryRates:
+    """The rates file as an in-memory rate table (pivot EUR)."""
+    return InMemoryRates.from_rows(_rows(path), pivot="EUR")
+
+
+def learn_customers(
+    names: Mapping[str, str],
+    payer_accounts: Iterable[tuple[str, str]],
+    history: Sequence[tuple[str, str, str]],
+) -> list[CustomerProfile]:
+    """Customer profiles from the master data and the history's (account, name, customer) rows.
+
+    An account the history saw for one customer only becomes that customer's, and the payer
+    names it used become aliases; an account seen for several customers (a payment service, a
+    shared-service centre) names none of them.
+    """
+    accounts: dict[str, set[str]] = collections.defaultdict(set)
+    for cid, account in payer_accounts:
+        accounts[cid].add(account.replace(" ", "").upper())
+    by_account: dict[str, set[str]] = collections.defaultdict(set)
+    names_of: dict[str, set[str]] = collections.defaultdict(set)
+    for account, payer, cid in history:
+        key = account.replace(" ", "").upper()
+        if key:
+            by_account[key].add(cid)
+        if payer:
+            names_of[payer].add(cid)
+    for key, cids in by_account.items():
+        if len(cids) == 1:
+            accounts[next(iter(cids))].add(key)
+    aliases: dict[str, list[str]] = collections.defaultdict(list)
+    for payer, cids in sorted(names_of.items()):
+        if len(cids) == 1:
+            cid = next(iter(cids))
+            if payer != names.get(cid):
+                aliases[cid].append(payer)
+    return [
+        CustomerProfile(cid, name, frozenset(accounts.get(cid, ())), tuple(aliases.get(cid, ())))
+        for cid, name in sorted(names.items())
+    ]
+
+
+def load_cashapp2(bench: Path) -> World:
+    """The second set: bank files, master data and history."""
+    statements = read_bank_folder(bench / "test")
+    # The set names each line by the bank's own reference (camt AcctSvcrRef, MT940 //, BAI2).
+    payments = tuple(
+        attrs.evolve(p, payment_id=p.bank_reference or p.payment_id)
+        for s in statements
+        for p in s.lines
+    )
+    items, item_names, _pos = read_open_items(bench / "open_items.csv")
+    names = {r["customer_id"]: r["name"] for r in _rows(bench / "customers.csv")}
+    for cid, name in item_names.items():
+        names.setdefault(cid, name)
+    payer_accounts = [(r["customer_id"], r["account"]) for r in _rows(bench / "payer_accounts.csv")]
+    started = time.perf_counter()
+    hist_payments = {r["payment_id"]: r for r in _rows(bench / "history" / "payments.csv")}
+    history = []
+    for alloc in _rows(bench / "history" / "allocations.csv"):
+        pay = hist_payments.get(alloc["payment_id"])
+        if pay is not None:
+            history.append((pay["payer_account"], pay["payer_name"], alloc["customer_id"]))
+    customers = learn_customers(names, payer_accounts, history)
+    learn_s = time.perf_counter() - started
+    return World(
+        payments=payments,
+        items=tuple(items),
+        customers=tuple(customers),
+        rates=read_rates(bench / "rates.csv"),
+        learn_seconds=learn_s,
+        history_payments=len(hist_payments),
+    )
+
+
+def load_cashapp(bench: Path) -> World:
+    """The first set: CSV payments and open items."""
+    items, names, _pos = read_open_items(bench / "open_items.csv")
+    customers = [CustomerProfile(cid, name) for cid, name in sorted(names.items())]
+    return World(
+        payments=tuple(read_csv_payments(bench / "payments.csv")),
+        items=tuple(items),
+        customers=tuple(customers),
+        rates=read_rates(bench / "rates.csv"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing and scoring.
+
+MATCH_COLUMNS = (
+    "payment_id",
+    "item_id",
+    "applied_amount",
+    "residual_kind",
+    "residual_amount",
+    "confidence",
+    "auto",
+    "explanation",
+)
+
+
+def _proposal(result: MatchResult) -> tuple[Any, ...]:
+    """The allocations of a result's best proposal (posted or suggested)."""
+    if result.decision is Decision.AUTO:
+        return result.allocations
+    if result.suggestions:
+        return result.suggestions[0].allocations
+    return ()
+
+
+def write_matches(results: Sequence[MatchResult], path: Path) -> None:
+    """``matches.csv`` as ``../cashapp/README.md`` describes it (one row per allocation)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MATCH_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for r in results:
+            if not r.payment.is_incoming:
+                continue
+            auto = "true" if r.decision is Decision.AUTO else "false"
+            common = {
+                "payment_id": r.payment_id,
+                "confidence": f"{r.confidence:.4f}",
+                "auto": auto,
+                "explanation": "; ".join(r.explanation)[:300],
+            }
+            allocations = _proposal(r)
+            for a in allocations:
+                kinds = "+".join(x.kind.value for x in a.residuals)
+                total = sum((x.amount.amount for x in a.residuals), Decimal(0))
+                writer.writerow(
+                    common
+                    | {
+                        "item_id": a.item_id,
+                        "applied_amount": str(a.applied.amount),
+                        "residual_kind": kinds,
+                        "residual_amount": str(total),
+                    }
+                )
+            if not allocations:
+                writer.writerow(
+                    common
+                    | {
+                        "item_id": "",
+                        "applied_amount": "0",
+                        "residual_kind": "unmatched",
+                        "residual_amount": str(r.payment.amount.amount),
+                    }
+                )
 
 
 def _scorer(bench: Path) -> ModuleType:
@@ -48,184 +302,112 @@ def _scorer(bench: Path) -> ModuleType:
     return module
 
 
-def _baseline(
-    payments: Sequence[Payment], items: Sequence[OpenItem], customers: Sequence[CustomerProfile]
-) -> list[dict[str, str]]:
-    """The plain ERP rule set: exact reference with exact amount, or exact name + one item."""
-    by_doc: dict[str, list[OpenItem]] = defaultdict(list)
-    by_name_amount: dict[tuple[str, str, Decimal], list[OpenItem]] = defaultdict(list)
-    names = {c.customer_id: c.name.casefold() for c in customers}
-    for item in items:
-        by_doc[item.document_number.upper()].append(item)
-        if item.payment_reference:
-            by_doc[item.payment_reference.upper()].append(item)
-        key = (
-            names.get(item.customer_id, ""),
-            item.open_amount.currency.code,
-            item.open_amount.amount,
-        )
-        by_name_amount[key].append(item)
-    rows = []
-    for p in payments:
-        text = f"{p.reference} {p.remittance_info}".upper()
-        found = None
-        tokens = re.split(r"[\s,;]+", text)
-        tokens += [t.strip("/") for t in tokens] + [t.replace(" ", "") for t in tokens]
-        tokens += [part for t in tokens for part in t.split("/INV/")]
-        for token in dict.fromkeys(t for t in tokens if t):
-            for item in by_doc.get(token, ()):
-                if item.open_amount == p.amount:
-                    found = item
-        if found is None and p.reference:
-            for item in by_doc.get(p.reference.replace(" ", "").upper(), ()):
-                if item.open_amount == p.amount:
-                    found = item
-        if found is None:
-            key = (p.payer_name.casefold(), p.amount.currency.code, p.amount.amount)
-            candidates = by_name_amount.get(key, [])
-            if len(candidates) == 1:
-                found = candidates[0]
-        if found is not None:
-            rows.append(
-                {
-                    "payment_id": p.payment_id,
-                    "item_id": found.item_id,
-                    "applied_amount": str(found.open_amount.amount),
-                    "auto": "true",
-                }
-            )
-    return rows
+def _pct(part: int, whole: int) -> str:
+    return f"{part / whole:7.2%}" if whole else "      -"
 
 
-def _score(
-    scorer: ModuleType, truth: Path, rows_csv: str
-) -> tuple[dict[str, object], dict[str, dict[str, int]]]:
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
-        handle.write(rows_csv)
-        path = handle.name
-    try:
-        out, rows = scorer.score(str(truth), path)
-    finally:
-        Path(path).unlink()
-    return out, rows
-
-
-def _rows_csv(rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["payment_id", "item_id", "applied_amount", "auto"], lineterminator="\n"
+def report(
+    results: Sequence[MatchResult], matches: Path, bench: Path, scorer: ModuleType
+) -> dict[str, Any]:
+    """Print the scorer's figures, per scenario, per channel and the reliability table."""
+    truth_path = bench / "truth.csv"
+    out, table = scorer.score(str(truth_path), str(matches))
+    print(
+        f"auto-match {out['auto_match_rate']:.2%}  precision {out['auto_precision']:.2%}  "
+        f"wrong postings {out['wrong_auto']}  suggested-right {out['suggested_ok_rate']:.2%}  "
+        f"(payments {out['payments']}, left alone rightly {out['unmatchable_left_alone']})"
     )
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _results_csv(results: Sequence[MatchResult]) -> str:
-    buffer = io.StringIO()
-    write_results(results, buffer)
-    return buffer.getvalue()
-
-
-def _scaled_open_items(source: Path, target: Path, scale: int) -> None:
-    """The open items plus ``scale - 1`` synthetic copies for new customers (new documents)."""
-    rng = random.Random(20260331)
-    with source.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    fields = list(rows[0].keys())
-    out = list(rows)
-    for k in range(1, scale):
-        word = WORDS[(k - 1) % len(WORDS)]
-        for row in rows:
-            new = dict(row)
-            new["item_id"] = f"X{k}{row['item_id']}"
-            new["customer_id"] = f"X{k}{row['customer_id']}"
-            new["customer_name"] = f"{word} {row['customer_name']}"
-            digits = "".join(ch for ch in row["document_number"] if ch.isdigit())
-            new["document_number"] = f"{word[:2].upper()}-{k}{digits}"
-            if row["payment_reference"]:
-                new["payment_reference"] = creditor_reference.create(f"X{k}{digits}")
-            factor = Decimal(rng.randint(80, 125)) / 100
-            places = Decimal(1) if row["currency"] == "JPY" else Decimal("0.01")
-            original = (Decimal(row["original_amount"]) * factor).quantize(places)
-            open_amount = (Decimal(row["open_amount"]) * factor).quantize(places)
-            new["original_amount"], new["open_amount"] = str(original), str(open_amount)
-            if row["discount_amount"]:
-                new["discount_amount"] = str(
-                    (Decimal(row["discount_amount"]) * factor).quantize(places)
-                )
-            out.append(new)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(out)
-
-
-def _run(
-    bench: Path, open_items: Path, label: str, scorer: ModuleType, with_baseline: bool
-) -> None:
-    started, cpu_started = time.perf_counter(), time.process_time()
-    items, customers = read_open_items(open_items)
-    payments = read_payments(bench / "payments.csv")
-    rates = read_rates(bench / "rates.csv")
-    read_s = time.perf_counter() - started
-    t0, c0 = time.perf_counter(), time.process_time()
-    results = match_payments(payments, items, customers=customers, rates=rates)
-    match_s, match_cpu = time.perf_counter() - t0, time.process_time() - c0
-    t1 = time.perf_counter()
-    text = _results_csv(results)
-    write_s = time.perf_counter() - t1
-    total_cpu = time.process_time() - cpu_started
-    out, table = _score(scorer, bench / "truth.csv", text)
-    total_s = read_s + match_s + write_s
-    n = len(payments)
-    print(f"\n== {label}: {len(items):,} open items, {n:,} payments ==")
-    print(f"o2c matcher: {out}")
-    print(f"{'scenario':26} {'n':>6} {'ok':>6} {'wrong':>6} {'sugg':>6}")
+    print(f"\n{'scenario':28} {'n':>5} {'ok':>5} {'wrong':>5} {'sugg':>5}")
     for scenario, c in table.items():
-        print(f"{scenario:26} {c['n']:6} {c['ok']:6} {c['wrong']:6} {c['suggested']:6}")
-    print(
-        f"matching: {match_s:.2f}s wall = {n / match_s:,.0f} payments/s "
-        f"({match_cpu:.2f}s CPU = {n / match_cpu:,.0f} payments/s)"
-    )
-    print(
-        f"whole run with CSV I/O: {total_s:.2f}s wall = {n / total_s:,.0f} payments/s "
-        f"({total_cpu:.2f}s CPU = {n / total_cpu:,.0f} payments/s; "
-        f"read {read_s:.2f}s, write {write_s:.2f}s)"
-    )
-    if with_baseline:
-        b0 = time.perf_counter()
-        rows = _baseline(payments, items, customers)
-        base_s = time.perf_counter() - b0
-        base_out, _ = _score(scorer, bench / "truth.csv", _rows_csv(rows))
-        print(f"baseline (ERP rules): {base_out}")
-        print(f"baseline speed: {n / base_s:,.0f} payments/s")
-        rate = float(str(out["auto_match_rate"]))
-        base_rate = float(str(base_out["auto_match_rate"]))
+        print(f"{scenario:28} {c['n']:5} {c['ok']:5} {c['wrong']:5} {c['suggested']:5}")
+    truth, _scen = scorer.load_truth(str(truth_path))
+    auto, _proposed = scorer.load_matches(str(matches))
+    meta_path = bench / "truth_meta.csv"
+    if meta_path.exists():
+        # For the report only: the matcher never reads truth_meta.csv.
+        channel = {r["payment_id"]: r["channel"] for r in _rows(meta_path)}
+        per: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        for pid, t in truth.items():
+            c = per[channel.get(pid, "?")]
+            a = auto.get(pid, {})
+            c["n"] += 1
+            c["matchable"] += bool(t)
+            if a:
+                c["auto"] += 1
+                c["ok" if t and scorer.same(a, t) else "wrong"] += 1
+        print(f"\n{'channel':16} {'n':>5} {'match':>5} {'ok':>5} {'wrong':>5}", end="")
+        print(f" {'rate':>7} {'prec':>7}")
+        for name, c in sorted(per.items(), key=lambda kv: -kv[1]["n"]):
+            print(
+                f"{name:16} {c['n']:5} {c['matchable']:5} {c['ok']:5} {c['wrong']:5} "
+                f"{_pct(c['ok'], c['matchable'])} {_pct(c['ok'], c['auto'])}"
+            )
+    # Reliability: per confidence bin, how often the best proposal is the truth.
+    bins: dict[float, collections.Counter[str]] = {b: collections.Counter() for b in BINS}
+    for r in results:
+        if not r.payment.is_incoming or r.payment_id not in truth:
+            continue
+        t = truth[r.payment_id]
+        got = {a.item_id: a.applied.amount for a in _proposal(r)}
+        edge = next(b for b in BINS if r.confidence < b)
+        c = bins[edge]
+        c["n"] += 1
+        right = (not got and not t) or (bool(got) and bool(t) and scorer.same(got, t))
+        c["right"] += right
+        if r.decision is Decision.AUTO:
+            c["auto"] += 1
+            c["auto_right"] += right
+    print(f"\n{'confidence':13} {'n':>5} {'right':>7} {'posted':>6} {'prec':>7}")
+    low = 0.0
+    for edge in BINS:
+        c = bins[edge]
         print(
-            f"ratio o2c/baseline: auto-match rate x{rate / base_rate:.2f}, "
-            f"wrong autos {out['wrong_auto']} vs {base_out['wrong_auto']}, "
-            f"time x{match_s / base_s:.1f}"
+            f"[{low:.3f},{min(edge, 1.0):.3f}{']' if edge > 1 else ')'} {c['n']:5} "
+            f"{_pct(c['right'], c['n'])} {c['auto']:6} {_pct(c['auto_right'], c['auto'])}"
         )
+        low = edge
+    return dict(out)
+
+
+def run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
+    """Match ``world``, write its matches, score and print everything for one set."""
+    print(f"\n=== {name}: {len(world.payments):,} lines, {len(world.items):,} open items ===")
+    if world.history_payments:
+        print(f"history: {world.history_payments:,} payments learnt in {world.learn_seconds:.2f} s")
+    gc.disable()
+    started = time.perf_counter()
+    results = match_payments(
+        world.payments, world.items, customers=world.customers, rates=world.rates
+    )
+    seconds = time.perf_counter() - started
+    gc.enable()
+    incoming = sum(p.is_incoming for p in world.payments)
+    print(f"matching: {seconds:.2f} s = {incoming / seconds:,.0f} payments/s")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    matches = out_dir / f"matches_{name}.csv"
+    write_matches(results, matches)
+    figures = report(results, matches, bench, _scorer(SHARED / "cashapp"))
+    figures["payments_per_s"] = round(incoming / seconds)
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure and print the figures."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
-    parser.add_argument("--scale", type=int, default=10)
+    """Run the chosen sets and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", choices=("cashapp2", "cashapp", "both"), default="both")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/o2c-cashapp-bench"))
     args = parser.parse_args(argv)
-    bench: Path = args.bench
-    if not (bench / "payments.csv").exists():
-        print(f"benchmark data not found in {bench}", file=sys.stderr)
+    shared: Path = args.shared
+    if not (shared / "cashapp" / "score.py").exists():
+        print(f"benchmark data not found in {shared}", file=sys.stderr)
         return 1
-    scorer = _scorer(bench)
-    gc.disable()  # as ``o2c match`` runs: no cycles, the collector would only rescan the items
-    _run(bench, bench / "open_items.csv", "public set", scorer, with_baseline=True)
-    if args.scale > 1:
-        with tempfile.TemporaryDirectory() as tmp:
-            scaled = Path(tmp) / "open_items.csv"
-            _scaled_open_items(bench / "open_items.csv", scaled, args.scale)
-            _run(bench, scaled, f"x{args.scale} open items", scorer, with_baseline=False)
+    if args.set in ("cashapp2", "both"):
+        bench = shared / "cashapp2"
+        run("cashapp2", bench, load_cashapp2(bench), args.out)
+    if args.set in ("cashapp", "both"):
+        bench = shared / "cashapp"
+        run("cashapp", bench, load_cashapp(bench), args.out)
     return 0
 
 
