@@ -1,0 +1,92 @@
+"""Cash application: from incoming payments and open items to allocations, with evidence.
+
+The package, one concept per module (each class of evidence has one home):
+
+- :mod:`~o2c.cash_application.model`: the result types (decisions, allocations, residuals);
+- :mod:`~o2c.cash_application.policy`: :class:`MatchPolicy`, the thresholds and tolerances;
+- :mod:`~o2c.cash_application.candidates`: the open items, documents and customers of a batch and
+  the references each payment names;
+- :mod:`~o2c.cash_application.payers`: who the payer may be (accounts, names, customer numbers);
+- :mod:`~o2c.cash_application.evidence`: what the words of a remittance say;
+- :mod:`~o2c.cash_application.amounts` and :mod:`~o2c.cash_application.subsets`: how an amount fits
+  one item or a set of items;
+- :mod:`~o2c.cash_application.structured`, :mod:`~o2c.cash_application.named`,
+  :mod:`~o2c.cash_application.unnamed`: the hypotheses, by what names the items;
+- :mod:`~o2c.cash_application.scoring` and :mod:`~o2c.cash_application.evaluate`: their confidence;
+- :mod:`~o2c.cash_application.decide`: the batch and its decisions;
+- :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results.
+
+The pipeline, per payment:
+
+1. **Candidates.**  The documents the payment names (:mod:`o2c.remittance`: structured
+   documents, creditor references, document numbers in any spelling, lists and ranges), the
+   customers the payer may be (its account seen before, its name normalised and fuzzy-matched
+   by :mod:`o2c.names`, a customer number in the text, the customers of the named documents),
+   and the open items of those customers.
+2. **Evidence.**  Each hypothesis (a set of items and an explanation of the amount) collects
+   what supports it: how the items were named, how the payer matches their customer, how the
+   amount fits (exact; earned discount; discount taken late, a deduction; bank fee within the
+   currency's band; short payment within the tolerance, with its reason; partial payment;
+   overpayment, the rest on account; another currency through the rates, with an FX
+   difference; several items by a bounded exact subset-sum), and how rare the amount is.
+3. **Decision.**  The confidence in [0, 1] of the best hypothesis and its margin over the
+   next one give the decision under a :class:`MatchPolicy`: ``AUTO`` (post it), ``SUGGEST``
+   (show it to a person) or ``LEAVE``.  Two hypotheses that are nearly as good (two subsets,
+   two equal items and no reference) are never applied automatically.
+4. **Allocations.**  Per item: the amount applied (item currency, what its open amount goes
+   down by), the cash it received (payment currency) and the residuals (discount, deduction
+   with its reason, bank fee, FX difference); the rest of the payment goes on account.  What
+   a payment allocates plus its residuals equals its amount, always.
+
+A batch (:func:`match_payments`) is deterministic: payments are decided strongest first, then by
+value date and payment id (the documented tie-break), and an item settled by one payment is not
+offered to the next (a duplicate payment goes on account).
+
+>>> import datetime as dt
+>>> from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+>>> from o2c.money import money
+>>> from o2c.statement import Payment
+>>> item = OpenItem(item_id=ItemId("I1"), customer_id=CustomerId("C1"),
+...     kind=ItemKind.INVOICE, document_number="INV-2026-100042",
+...     document_date=dt.date(2026, 3, 1), due_date=dt.date(2026, 3, 31),
+...     original_amount=money("1190.00", "EUR"), open_amount=money("1190.00", "EUR"))
+>>> pay = Payment(payment_id="P1", value_date=dt.date(2026, 3, 20),
+...     amount=money("1175.00", "EUR"), payer_name="ACME GMBH",
+...     reference="Rechnung inv 2026 100042")
+>>> [result] = match_payments([pay], [item], customers=[CustomerProfile("C1", "Acme GmbH")])
+>>> result.decision, result.confidence
+(<Decision.AUTO: 'auto'>, 0.995)
+>>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
+...   for r in a.residuals]) for a in result.allocations]
+[('I1', '1190.00', [('bank_fee', '15.00')])]
+"""
+
+from o2c.cash_application.decide import match_payments
+from o2c.cash_application.model import (
+    Allocation,
+    CustomerProfile,
+    Decision,
+    MatchResult,
+    Proposal,
+    Residual,
+    ResidualKind,
+)
+from o2c.cash_application.payers import learn_aliases
+from o2c.cash_application.policy import MatchPolicy
+from o2c.cash_application.posting import ApplyReport, apply, facts_for
+
+__all__ = [
+    "Allocation",
+    "ApplyReport",
+    "CustomerProfile",
+    "Decision",
+    "MatchPolicy",
+    "MatchResult",
+    "Proposal",
+    "Residual",
+    "ResidualKind",
+    "apply",
+    "facts_for",
+    "learn_aliases",
+    "match_payments",
+]

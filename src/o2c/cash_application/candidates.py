@@ -1,0 +1,167 @@
+"""The open items, documents and customers a batch is matched against, and each payment's hits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import attrs
+from moneyed import Money
+
+from o2c.ledger import OpenItem
+from o2c.money import to_minor
+from o2c.names import NameIndex, NameMatch
+from o2c.remittance import (
+    DocumentIndex,
+    ReferenceHit,
+    find_references,
+)
+from o2c.statement import Payment
+
+if TYPE_CHECKING:
+    from o2c.ports import RateProvider
+
+from o2c.cash_application.model import CustomerProfile
+from o2c.cash_application.policy import MatchPolicy
+
+__all__ = []
+
+
+@attrs.define(slots=True)
+class _Item:
+    item: OpenItem
+    item_id: str
+    customer_id: str
+    currency: str
+    open_units: int
+    discounts: tuple[tuple[dt.date, int], ...]
+    document_number: str
+
+
+@attrs.define
+class _Context:
+    policy: MatchPolicy
+    items: dict[str, _Item]
+    by_customer: dict[str, list[_Item]]
+    amount_count: dict[tuple[str, int], int]
+    by_amount: dict[tuple[str, int], list[_Item]]
+    documents: DocumentIndex
+    names: NameIndex
+    customers: dict[str, CustomerProfile]
+    accounts: dict[str, str]
+    customer_keys: dict[str, str]
+    rates: RateProvider | None
+    remaining: dict[str, int]
+    name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
+    #: Accounts learnt in this batch (not given in the customer profiles).
+    learned: set[str] = attrs.Factory(set)
+    #: Per customer, the shapes of its open documents' keys (computed when first needed).
+    document_shapes: dict[str, frozenset[str]] = attrs.Factory(dict)
+
+
+def _item_record(item: OpenItem) -> _Item:
+    code = item.open_amount.currency.code
+    discounts: tuple[tuple[dt.date, int], ...] = ()
+    for d in item.discounts:
+        if d.amount.currency.code == code and d.amount.amount > 0:
+            discounts += ((d.deadline, to_minor(d.amount)),)
+    return _Item(
+        item=item,
+        item_id=item.item_id,
+        customer_id=item.customer_id,
+        currency=code,
+        open_units=to_minor(item.open_amount),
+        discounts=discounts,
+        document_number=item.document_number,
+    )
+
+
+def _build_context(
+    open_items: Iterable[OpenItem],
+    customers: Iterable[CustomerProfile],
+    rates: RateProvider | None,
+    policy: MatchPolicy,
+) -> _Context:
+    items: dict[str, _Item] = {}
+    by_customer: dict[str, list[_Item]] = defaultdict(list)
+    amount_count: dict[tuple[str, int], int] = defaultdict(int)
+    by_amount: dict[tuple[str, int], list[_Item]] = defaultdict(list)
+    for item in open_items:
+        rec = _item_record(item)
+        if rec.open_units == 0 or rec.item_id in items:
+            continue
+        items[rec.item_id] = rec
+        by_customer[rec.customer_id].append(rec)
+        amount_count[(rec.currency, rec.open_units)] += 1
+        by_amount[(rec.currency, rec.open_units)].append(rec)
+    docs = DocumentIndex.build(
+        (i.item_id, i.document_number, i.item.payment_reference, i.customer_id)
+        for i in items.values()
+    )
+    table = {c.customer_id: c for c in customers}
+    names = NameIndex.build(
+        ((c.customer_id, c.name) for c in table.values()),
+        aliases=((c.customer_id, a) for c in table.values() for a in c.aliases),
+    )
+    accounts: dict[str, str] = {}
+    for c in table.values():
+        for account in c.accounts:
+            accounts[_account_key(account)] = c.customer_id
+    customer_keys = {_NON_ALNUM.sub("", cid.upper()): cid for cid in table}
+    return _Context(
+        policy=policy,
+        items=items,
+        by_customer=dict(by_customer),
+        amount_count=dict(amount_count),
+        by_amount=dict(by_amount),
+        documents=docs,
+        names=names,
+        customers=table,
+        accounts=accounts,
+        customer_keys=customer_keys,
+        rates=rates,
+        remaining={i: rec.open_units for i, rec in items.items()},
+    )
+
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+@lru_cache(maxsize=65536)
+def _units(amount: Money) -> int:
+    """``to_minor`` remembered (a payment's amount is asked for many times)."""
+    return to_minor(amount)
+
+
+def _account_key(account: str) -> str:
+    return _NON_ALNUM.sub("", account.upper())
+
+
+def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
+    found: list[ReferenceHit] = []
+    for doc in payment.documents:
+        found.extend(ctx.documents.lookup_number(doc.number))
+        if doc.creditor_reference:
+            found.extend(ctx.documents.lookup_number(doc.creditor_reference))
+    if payment.creditor_reference:
+        found.extend(find_references(payment.creditor_reference, ctx.documents))
+    text = " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
+    found.extend(find_references(text, ctx.documents))
+    ref, info = payment.reference, payment.remittance_info
+    if ref[-1:].isalnum() and info[:1].isalnum():
+        # A fixed-width field may end inside a number that the next one continues
+        # ("... INV-2026-124" + "803 thank you"): read the two fields glued as well.
+        seen = {h.item_id for h in found}
+        found.extend(h for h in find_references(ref + info, ctx.documents) if h.item_id not in seen)
+    if not found and sum(ch.isdigit() for ch in payment.payer_name) >= 5:
+        # Some banks put the payer's reference into the name field.
+        found.extend(find_references(payment.payer_name, ctx.documents))
+    best: dict[str, ReferenceHit] = {}
+    for h in found:
+        if h.item_id not in best or h.strength > best[h.item_id].strength:
+            best[h.item_id] = h
+    return tuple(best.values())

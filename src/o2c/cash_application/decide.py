@@ -1,0 +1,199 @@
+"""Decisions for a batch: proposals, results, the order-independent batch loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from o2c.ledger import OpenItem
+from o2c.money import from_minor, to_minor
+from o2c.statement import Payment
+
+if TYPE_CHECKING:
+    from o2c.ports import RateProvider
+
+from o2c.cash_application.amounts import _back_convert
+from o2c.cash_application.candidates import _build_context, _payment_hits, _units
+from o2c.cash_application.evaluate import _evaluate
+from o2c.cash_application.model import (
+    Allocation,
+    CustomerProfile,
+    Decision,
+    MatchResult,
+    Proposal,
+    Residual,
+)
+from o2c.cash_application.payers import _learn_accounts
+from o2c.cash_application.policy import MatchPolicy
+from o2c.cash_application.scoring import _Hyp
+
+__all__ = ["match_payments"]
+
+
+def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
+    pay_ccy = payment.amount.currency.code
+    allocations = []
+    for item, fit in hyp.fits:
+        code = item.currency
+        residuals = tuple(
+            Residual(kind, from_minor(units, code), reason)
+            for kind, units, reason in fit.residuals
+            if units
+        )
+        paid_units = fit.paid
+        if hyp.rate is not None:
+            paid_units = _back_convert(fit.paid, hyp.rate, pay_ccy, code)
+        allocations.append(
+            Allocation(
+                item_id=item.item_id,
+                customer_id=item.customer_id,
+                applied=from_minor(fit.applied, code),
+                paid=from_minor(paid_units, pay_ccy),
+                residuals=residuals,
+                rate=hyp.rate,
+                partial=fit.partial,
+            )
+        )
+    paid_total = sum(to_minor(a.paid) for a in allocations)
+    on_account = _units(payment.amount) - paid_total
+    return Proposal(
+        allocations=tuple(allocations),
+        on_account=from_minor(on_account, pay_ccy),
+        confidence=round(max(0.0, min(1.0, hyp.confidence)), 3),
+        explanation=tuple(e for e in hyp.evidence if e),
+    )
+
+
+def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchResult:
+    proposals: list[Proposal] = []
+    seen: set[frozenset[str]] = set()
+    for h in hyps:
+        if h.key in seen:
+            continue
+        seen.add(h.key)
+        proposals.append(_proposal(h, payment))
+        if len(proposals) > policy.max_suggestions:
+            break
+    if not proposals:
+        return MatchResult(
+            payment=payment,
+            decision=Decision.LEAVE,
+            confidence=0.0,
+            allocations=(),
+            on_account=payment.amount,
+            explanation=("no open item, customer or reference fits this payment",),
+        )
+    best = proposals[0]
+    margin = best.confidence - proposals[1].confidence if len(proposals) > 1 else 1.0
+    decision = policy.decide(best.confidence, margin)
+    explanation = best.explanation
+    if decision is not Decision.AUTO and best.confidence >= policy.auto_threshold:
+        explanation = (
+            *explanation,
+            f"ambiguous: another hypothesis scores {proposals[1].confidence:.2f}",
+        )
+    if decision is Decision.AUTO:
+        return MatchResult(
+            payment=payment,
+            decision=decision,
+            confidence=best.confidence,
+            allocations=best.allocations,
+            on_account=best.on_account,
+            explanation=explanation,
+            suggestions=tuple(proposals[1 : 1 + policy.max_suggestions]),
+        )
+    return MatchResult(
+        payment=payment,
+        decision=decision,
+        confidence=best.confidence,
+        allocations=(),
+        on_account=payment.amount,
+        explanation=explanation,
+        suggestions=tuple(proposals[: policy.max_suggestions]),
+    )
+
+
+def match_payments(
+    payments: Iterable[Payment],
+    open_items: Iterable[OpenItem],
+    *,
+    customers: Iterable[CustomerProfile] = (),
+    rates: RateProvider | None = None,
+    policy: MatchPolicy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[MatchResult, ...]:
+    """Match a batch of payments to open items; one :class:`MatchResult` per payment, in order.
+
+    Args:
+        payments: the incoming payments (debits and reversals are left alone).
+        open_items: the open items as of the batch (credit memos and cash on account included).
+        customers: names, known payer accounts and aliases; customers of open items that are not
+            listed are known by id only.
+        rates: a rate provider for payments in another currency than the item.
+        policy: thresholds and tolerances (defaults: :class:`MatchPolicy`).
+        progress: called as ``progress(done, total)`` while the batch is evaluated.
+
+    Returns:
+        The results in the order of ``payments``.  The decisions do not depend on that order:
+        payments are decided strongest first, then by value date and payment id.
+    """
+    policy = policy or MatchPolicy()
+    batch = list(payments)
+    items = list(open_items)
+    table = {c.customer_id: c for c in customers}
+    for item in items:
+        cid = str(item.customer_id)
+        if cid not in table:
+            table[cid] = CustomerProfile(cid, "")
+    ctx = _build_context(items, table.values(), rates, policy)
+    # Positions, not payment ids, key the work: a file may repeat an id.
+    hits = [_payment_hits(p, ctx) for p in batch]
+    _learn_accounts(list(zip(batch, hits, strict=True)), ctx)
+    first: dict[int, tuple[list[_Hyp], MatchResult]] = {}
+    total = len(batch)
+    for done, p in enumerate(batch, start=1):
+        if p.is_incoming:
+            hyps = _evaluate(p, ctx, hits[done - 1])
+            first[done - 1] = (hyps, _result(p, hyps, policy))
+        if progress is not None and (done % 100 == 0 or done == total):
+            progress(done, total)
+    rank = {Decision.AUTO: 0, Decision.SUGGEST: 1, Decision.LEAVE: 2}
+    order = sorted(
+        first,
+        key=lambda k: (
+            rank[first[k][1].decision],
+            -first[k][1].confidence,
+            batch[k].value_date,
+            batch[k].payment_id,
+            k,
+        ),
+    )
+    touched: set[str] = set()
+    final: dict[int, MatchResult] = {}
+    for k in order:
+        p = batch[k]
+        hyps, result = first[k]
+        relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[k]}
+        if relevant & touched:
+            hyps = _evaluate(p, ctx, hits[k])
+            result = _result(p, hyps, policy)
+        if result.decision is Decision.AUTO:
+            for a in result.allocations:
+                units = to_minor(a.applied)
+                ctx.remaining[a.item_id] = ctx.remaining.get(a.item_id, 0) - units
+                touched.add(a.item_id)
+        final[k] = result
+    out = []
+    for k, p in enumerate(batch):
+        res = final.get(k)
+        if res is None:
+            res = MatchResult(
+                payment=p,
+                decision=Decision.LEAVE,
+                confidence=0.0,
+                allocations=(),
+                on_account=p.amount,
+                explanation=("not an incoming payment (debit, reversal or not booked)",),
+            )
+        out.append(res)
+    return tuple(out)

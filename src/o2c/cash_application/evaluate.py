@@ -1,0 +1,203 @@
+"""Every hypothesis for one payment, best first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from o2c.remittance import (
+    ReferenceHit,
+)
+from o2c.statement import Payment
+
+if TYPE_CHECKING:
+    pass
+
+from o2c.cash_application.amounts import _back_convert, _convert, _fit_fx
+from o2c.cash_application.candidates import _Context, _units
+from o2c.cash_application.evidence import _NOT_INVOICE_WORDS
+from o2c.cash_application.named import (
+    _UNCONFIRMED,
+    _conflicting_exact_items,
+    _cut_list,
+    _cut_off,
+    _later_instalment,
+    _misspelt,
+    _named_plus_unnamed,
+    _named_subsets,
+    _names_another_document,
+    _netted_credit_memo,
+    _ref_note,
+    _unresolved_numbers,
+)
+from o2c.cash_application.payers import _cust_note, _payer_evidence
+from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
+from o2c.cash_application.structured import _structured_hypothesis
+from o2c.cash_application.unnamed import _amount_only, _customer_hypotheses, _fuzzy_hypotheses
+
+__all__ = []
+
+
+def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -> list[_Hyp]:
+    """Every hypothesis worth showing for ``payment``, best first."""
+    policy = ctx.policy
+    text = f"{payment.reference} {payment.remittance_info}".upper()
+    payer = _payer_evidence(payment, ctx, text)
+    hyps: list[_Hyp] = []
+    pay_units = _units(payment.amount)
+    pay_ccy = payment.amount.currency.code
+    if pay_units <= 0:
+        return hyps
+    not_invoice = bool(_NOT_INVOICE_WORDS.search(text)) and not hits
+
+    live_hits = [h for h in hits if ctx.remaining.get(h.item_id, 0) != 0]
+    settled = [h for h in hits if h.item_id in ctx.items and ctx.remaining.get(h.item_id) == 0]
+
+    def cust_score(cid: str) -> float:
+        return payer.scores.get(cid, 0.0)
+
+    def contradiction(cid: str) -> float:
+        """How strongly the payer looks like another customer than ``cid``."""
+        if payer.best is None or payer.best == cid or cust_score(cid) >= 0.5:
+            return 0.0
+        return payer.best_score
+
+    # --- S. Structured remittance (camt RfrdDocInf with amounts) ---------------------------
+    if payment.documents:
+        structured = _structured_hypothesis(payment, ctx, payer)
+        if structured is not None:
+            hyps.append(structured)
+
+    # --- A. Named items -------------------------------------------------------------------
+    unconfirmed: list[_Hyp] = []
+    named_by_customer: dict[str, list[ReferenceHit]] = defaultdict(list)
+    for h in live_hits:
+        named_by_customer[ctx.items[h.item_id].customer_id].append(h)
+    if len(named_by_customer) > 1:
+        # Documents of several customers named together (a group paying for its members).
+        group_score = max(cust_score(c) for c in named_by_customer)
+        for hyp in _named_subsets(
+            payment, ctx, live_hits, group_score, 0.0, _ref_note(live_hits), payer, "", text
+        ):
+            hyp.confidence -= 0.03
+            hyp.evidence.append("the named documents belong to several customers")
+            hyps.append(hyp)
+    for cid, chits in named_by_customer.items():
+        c_score = cust_score(cid)
+        contra = contradiction(cid)
+        ref_note = _ref_note(chits)
+        # Single items.
+        for h in chits:
+            item = ctx.items[h.item_id]
+            conv = _convert(payment, item.currency, ctx)
+            if conv is None:
+                continue
+            amount, rate = conv
+            fit = _fit_fx(item, amount, rate, payment, ctx, text)
+            if fit.quality <= 0:
+                continue
+            if len(live_hits) > 1 and fit.quality < 0.97:
+                # Several documents named: a single one explains the amount only exactly.
+                fit.quality -= 0.4
+            if _later_instalment(item, chits, ctx):
+                # Instalments of one document: the earliest due is paid first (tie-break).
+                fit.quality -= 0.15
+            conf = _ref_confidence(h.strength, fit.quality, c_score, contra)
+            ev = [
+                f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
+                _cust_note(payer, cid, ctx),
+                fit.note,
+            ]
+            hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+            if fit.quality < 0.97 and c_score < 0.25:
+                unconfirmed.append(hyp)
+            hyp.rate = rate if rate != 1 else None
+            if hyp.rate is not None:
+                hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
+            hyps.append(hyp)
+            if not hyp.exact and rate == 1:
+                hyps.extend(_conflicting_exact_items(hyp, item, amount, payment, ctx, hits))
+            if hyp.on_account > 0 and rate == 1 and len(live_hits) == 1:
+                unnamed = _named_plus_unnamed(hyp, item, amount, payment, ctx)
+                hyps.extend(unnamed)
+                if _cut_off(payment, [item]):
+                    hyps.extend(
+                        _cut_list(ev[:2], [item], hyp.on_account, payment, ctx, h.strength, contra)
+                    )
+                if _unresolved_numbers(text, hits):
+                    # The text names something else too (a cut-off or unknown number): the
+                    # surplus may belong to it.
+                    named_conf = _ref_confidence(h.strength, 0.97, c_score, contra) - 0.02
+                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
+                    hyp.evidence.append("the text has other numbers that name no open item")
+                    for other in unnamed:
+                        extra = [i for i, _ in other.fits if i is not item]
+                        typos = _misspelt(extra, text, hits, ctx)
+                        if typos:
+                            # The rest is documents the text misspells: named after all.
+                            other.confidence = named_conf
+                            other.evidence[-1] += f" ({typos})"
+                        else:
+                            # Still a tie with money on account: a first subset is no proof.
+                            other.confidence = min(other.confidence, hyp.confidence)
+            if rate == 1 and len(live_hits) == 1 and 0 < amount < ctx.remaining[item.item_id]:
+                hyps.extend(_netted_credit_memo(hyp, item, amount, ctx))
+        # Several named items.
+        if len(chits) > 1:
+            hyps.extend(
+                _named_subsets(payment, ctx, chits, c_score, contra, ref_note, payer, cid, text)
+            )
+
+    # --- B. Fuzzy references against the payer's customers and the amount's items ------------
+    # (also when a named item fits only approximately: a typo may name another open document)
+    if not any(h.confidence >= policy.auto_threshold and h.exact for h in hyps):
+        fuzzy = _fuzzy_hypotheses(payment, ctx, payer, hits, text, pay_units, pay_ccy)
+        if unconfirmed and any(f.exact and f.confidence >= policy.suggest_threshold for f in fuzzy):
+            # Nothing points to the payer, the named document fits only approximately and one a
+            # typo away fits exactly: the number may be a typo that spells another document.
+            for hyp in unconfirmed:
+                hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
+                hyp.evidence.append(_UNCONFIRMED)
+        hyps.extend(fuzzy)
+
+    # --- C. The customer's open items by amount ---------------------------------------------
+    if not any(h.confidence >= policy.auto_threshold for h in hyps):
+        named = {h.item_id for h in live_hits if h.strength >= 0.85}
+        for cid, score in sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
+            for hyp in _customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text):
+                if named and not named <= hyp.key:
+                    # The text names other open documents: the amount alone does not overrule.
+                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.02)
+                    hyp.evidence.append("but the text names other open documents")
+                elif hyp.confidence >= policy.auto_threshold:
+                    why = _names_another_document(text, hits, settled, hyp, payment, ctx)
+                    if why:
+                        # The payer meant a document that is not open (paid already, or not
+                        # ours): an item of the same amount is a coincidence, not the answer.
+                        hyp.confidence = policy.auto_threshold - 0.02
+                        hyp.evidence.append(why)
+                hyps.append(hyp)
+
+    # --- D. The amount alone ----------------------------------------------------------------
+    if not hyps:
+        hyps.extend(_amount_only(payment, ctx, payer, pay_units, pay_ccy))
+
+    if not_invoice:
+        for hyp in hyps:
+            hyp.confidence = min(hyp.confidence, 0.6)
+            hyp.evidence.append("the text describes another kind of payment")
+    if settled and not live_hits:
+        hyps.append(
+            _Hyp(
+                [],
+                pay_units,
+                0.55,
+                [
+                    "the documents it names ("
+                    + ", ".join(h.item_id for h in settled[:5])
+                    + ") are already settled: a duplicate payment, kept on account"
+                ],
+            )
+        )
+    hyps.sort(key=lambda h: (-h.confidence, sorted(h.key)))
+    return hyps

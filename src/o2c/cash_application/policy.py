@@ -1,0 +1,107 @@
+"""The policy of cash application: thresholds and tolerances that decide postings."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from o2c.money import minor_units
+
+if TYPE_CHECKING:
+    pass
+
+from o2c.cash_application.model import Decision
+
+__all__ = ["MatchPolicy"]
+
+
+def _default_fee_bands() -> dict[str, Decimal]:
+    return {
+        "EUR": Decimal("40"),
+        "USD": Decimal("50"),
+        "GBP": Decimal("40"),
+        "CHF": Decimal("50"),
+        "JPY": Decimal("6000"),
+        "SEK": Decimal("400"),
+        "NOK": Decimal("400"),
+        "DKK": Decimal("300"),
+        "CAD": Decimal("60"),
+        "AUD": Decimal("60"),
+    }
+
+
+@attrs.frozen(kw_only=True)
+class MatchPolicy:
+    """Thresholds and tolerances of cash application.
+
+    ``auto_threshold``: the least confidence posted without a person; ``suggest_threshold``: the
+    least confidence shown as a suggestion; ``ambiguity_margin``: how far the best hypothesis
+    must lead the next different one to be posted.  ``deduction_tolerance``: the largest short
+    payment (fraction of the item) closed as a deduction rather than left as a partial payment;
+    ``fee_bands``: per currency, the largest difference read as bank charges (currencies not
+    listed use ``fee_fraction`` of the item).  ``fx_tolerance``: how far a payment in another
+    currency may be from the item at the day's rate.  ``max_subset_items``/``max_subset_size``
+    bound the subset-sum search.
+    """
+
+    auto_threshold: float = 0.9
+    suggest_threshold: float = 0.5
+    ambiguity_margin: float = 0.05
+    deduction_tolerance: Decimal = Decimal("0.15")
+    stated_deduction_tolerance: Decimal = Decimal("0.30")
+    fee_max_fraction: Decimal = Decimal("0.25")
+    fee_bands: Mapping[str, Decimal] = attrs.field(factory=_default_fee_bands)
+    fee_fraction: Decimal = Decimal("0.005")
+    #: Differences up to this (per currency, else ``write_off_default``) are written off.
+    write_off_bands: Mapping[str, Decimal] = attrs.field(
+        factory=lambda: {"JPY": Decimal("100"), "KRW": Decimal("1000")}
+    )
+    write_off_default: Decimal = Decimal("1.00")
+    fx_tolerance: Decimal = Decimal("0.03")
+    max_subset_items: int = 22
+    max_subset_size: int = 16
+    max_suggestions: int = 3
+    #: An amount shared by at least this many open items is "common" (round amounts): weak
+    #: evidence without a reference.
+    common_amount: int = 3
+    #: Prior odds that a payment without reference from a known customer pays a set of its
+    #: items exactly (weighs the chance that a subset sum is a coincidence).
+    subset_prior_odds: float = 2.0
+
+    def fee_limit(self, currency_code: str, open_units: int) -> int:
+        """The largest bank fee, in minor units of ``currency_code``, for an item of that size.
+
+        The band of the currency, and never more than ``fee_max_fraction`` of the item (charges
+        do not eat most of a small invoice).
+        """
+        cap = int(abs(open_units) * self.fee_max_fraction)
+        band = self.fee_bands.get(currency_code)
+        if band is None:
+            return min(cap, int(abs(open_units) * self.fee_fraction))
+        return min(cap, int(band.scaleb(minor_units(currency_code))))
+
+    def write_off_limit(self, currency_code: str) -> int:
+        """The largest difference (minor units) written off without a reason."""
+        band = self.write_off_bands.get(currency_code, self.write_off_default)
+        return int(band.scaleb(minor_units(currency_code)))
+
+    def deduction_limit(self, open_units: int, *, stated: bool) -> int:
+        """The largest short payment (minor units) closed as a deduction, rounded up.
+
+        ``stated``: the payer gave a reason (remittance code or text), which allows
+        ``stated_deduction_tolerance`` instead of ``deduction_tolerance``.
+        """
+        fraction = self.stated_deduction_tolerance if stated else self.deduction_tolerance
+        return int((abs(open_units) * fraction).to_integral_value(rounding=decimal.ROUND_CEILING))
+
+    def decide(self, confidence: float, margin: float) -> Decision:
+        """The decision for a best hypothesis of ``confidence`` leading the next by ``margin``."""
+        if confidence >= self.auto_threshold and margin >= self.ambiguity_margin:
+            return Decision.AUTO
+        if confidence >= self.suggest_threshold:
+            return Decision.SUGGEST
+        return Decision.LEAVE

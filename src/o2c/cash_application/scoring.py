@@ -1,0 +1,61 @@
+"""Hypotheses and their confidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    pass
+
+from o2c.cash_application.amounts import _Fit
+from o2c.cash_application.candidates import _Item
+
+__all__ = []
+
+
+@attrs.define(slots=True)
+class _Hyp:
+    fits: list[tuple[_Item, _Fit]]
+    on_account: int
+    confidence: float
+    evidence: list[str]
+    rate: Decimal | None = None
+
+    @property
+    def exact(self) -> bool:
+        """Whether every item's fit is exact or an earned discount (no deduction, no rest)."""
+        return self.on_account == 0 and all(
+            f.quality >= 0.97 and not f.partial for _, f in self.fits
+        )
+
+    @property
+    def key(self) -> frozenset[str]:
+        return frozenset(i.item_id for i, _ in self.fits)
+
+
+def _hyp_from_fit(item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: list[str]) -> _Hyp:
+    return _Hyp([(item, fit)], amount_paid - fit.paid, conf, ev)
+
+
+def _ref_confidence(strength: float, quality: float, c_score: float, contra: float) -> float:
+    """Confidence for items named by references with an amount fit of ``quality``.
+
+    ``contra`` is how strongly the payer looks like another customer than the items' one: a
+    parent paying for a subsidiary is normal with an exact amount, suspicious without.
+    """
+    if strength >= 0.85:
+        conf = 0.6 + 0.4 * quality - (1.0 - strength) * 0.3
+        conf += 0.02 * min(c_score, 1.0)
+        if contra >= 0.45:
+            conf -= (0.04 if quality >= 0.98 else 0.14) * min(1.0, contra / 0.9)
+        return min(conf, 0.995)
+    # Fuzzy or otherwise weak references: the amount and the customer must confirm.
+    conf = 0.35 + 0.35 * quality * quality + 0.25 * min(c_score, 1.0)
+    if quality < 0.97:
+        conf -= 0.1
+    if contra >= 0.9:
+        conf -= 0.2
+    return conf

@@ -1,0 +1,270 @@
+"""Hypotheses without an exact reference.
+
+Fuzzy references, the payer's items by amount, the amount alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from o2c.remittance import (
+    ReferenceHit,
+    fuzzy_matches,
+    reference_strings,
+)
+from o2c.statement import Payment
+
+if TYPE_CHECKING:
+    pass
+
+from o2c.cash_application.amounts import _back_convert, _convert, _Fit, _fit_fx
+from o2c.cash_application.candidates import _Context, _Item
+from o2c.cash_application.evidence import _partial_stated
+from o2c.cash_application.model import ResidualKind
+from o2c.cash_application.named import _repeated_payment
+from o2c.cash_application.payers import _cust_note, _Payer
+from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
+from o2c.cash_application.subsets import _local_density, _subset_sums
+
+__all__ = []
+
+
+def _fuzzy_hypotheses(
+    payment: Payment,
+    ctx: _Context,
+    payer: _Payer,
+    hits: tuple[ReferenceHit, ...],
+    text: str,
+    pay_units: int,
+    pay_ccy: str,
+) -> list[_Hyp]:
+    strings = reference_strings(f"{payment.reference} {payment.remittance_info}")
+    repeated = _repeated_payment(hits, pay_units, pay_ccy, ctx)
+    if repeated:
+        # A number that names exactly a settled document of the payment's amount means that
+        # document (a duplicate payment), not an open one a typo away.
+        exact = {s for h in repeated for s in reference_strings(h.text, min_digits=1)}
+        strings = tuple(s for s in strings if s not in exact)
+    if not strings:
+        return []
+    pool: dict[str, _Item] = {}
+    # The documents of the customers the payer may be, and those of the payment's amount:
+    # a fuzzy match counts only when the customer or the amount confirms it.
+    candidates = sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    for cid, score in candidates[:4]:
+        if score >= 0.3:
+            for item in ctx.by_customer.get(cid, ()):
+                pool[item.item_id] = item
+    if not pool:
+        for h in hits:
+            named_item = ctx.items.get(h.item_id)
+            if named_item is not None and len(ctx.by_customer[named_item.customer_id]) <= 200:
+                for other in ctx.by_customer[named_item.customer_id]:
+                    pool[other.item_id] = other
+    for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
+        pool[item.item_id] = item
+    live = [i for i in sorted(pool) if ctx.remaining.get(i, 0) != 0]
+    named = {h.item_id for h in hits}
+    fuzzy = [h for h in fuzzy_matches(strings, live, ctx.documents) if h.item_id not in named]
+    hyps: list[_Hyp] = []
+    if not fuzzy:
+        return hyps
+    for h in fuzzy:
+        item = ctx.items[h.item_id]
+        conv = _convert(payment, item.currency, ctx)
+        if conv is None:
+            continue
+        amount, rate = conv
+        fit = _fit_fx(item, amount, rate, payment, ctx, text)
+        if fit.quality <= 0:
+            continue
+        c_score = payer.scores.get(item.customer_id, 0.0)
+        if fit.quality >= 0.97 and ctx.amount_count.get((item.currency, amount), 0) == 1:
+            # One edit from the only open item of exactly this amount: two independent
+            # confirmations, worth a recognised payer.
+            c_score = max(c_score, 0.9)
+        conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0)
+        if len(fuzzy) > 1:
+            conf -= 0.1
+        ev = [
+            f"{h.text!r} is one edit from {item.document_number} ({h.item_id})",
+            _cust_note(payer, item.customer_id, ctx),
+            fit.note,
+        ]
+        hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+        if rate != 1:
+            hyp.rate = rate
+            hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
+        hyps.append(hyp)
+    return hyps
+
+
+def _customer_hypotheses(
+    payment: Payment,
+    ctx: _Context,
+    cid: str,
+    score: float,
+    payer: _Payer,
+    pay_units: int,
+    text: str,
+) -> list[_Hyp]:
+    policy = ctx.policy
+    pay_ccy = payment.amount.currency.code
+    items = [
+        i
+        for i in ctx.by_customer.get(cid, ())
+        if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) > 0
+    ]
+    if not items:
+        return []
+    note = _cust_note(payer, cid, ctx)
+    hyps: list[_Hyp] = []
+    opens = {i.item_id: ctx.remaining[i.item_id] for i in items}
+    # Single items: exact, discount earned.
+    singles: list[tuple[_Item, _Fit]] = []
+    for item in items:
+        o = opens[item.item_id]
+        if o == pay_units:
+            singles.append((item, _Fit(o, o, [], 1.0, "amount equals the open amount")))
+            continue
+        for deadline, d in item.discounts:
+            if pay_units == o - d and payment.value_date <= deadline:
+                singles.append(
+                    (
+                        item,
+                        _Fit(
+                            o,
+                            pay_units,
+                            [(ResidualKind.DISCOUNT, d, "early-payment discount")],
+                            0.97,
+                            f"amount equals the open amount less the discount earned by {deadline}",
+                        ),
+                    )
+                )
+    count = ctx.amount_count.get((pay_ccy, pay_units), 0)
+    for item, fit in singles:
+        support = min(score, 1.0)
+        if count == 1 and fit.quality >= 1.0:
+            # The only open item of this amount anywhere: the amount itself identifies it,
+            # so weak payer evidence (initials) suffices.
+            support = min(1.0, support + 0.45)
+        conf = 0.45 + 0.5 * support * fit.quality
+        if count >= policy.common_amount:
+            # A round amount many items share says less on its own.
+            conf -= 0.03
+        if len(singles) > 1:
+            conf -= 0.15
+        hyps.append(
+            _Hyp(
+                [(item, fit)],
+                pay_units - fit.paid,
+                conf,
+                [note, fit.note + " (no reference)"]
+                + ([f"{len(singles)} items fit the amount"] if len(singles) > 1 else []),
+            )
+        )
+    if singles:
+        return hyps
+    # Several items: a bounded exact subset-sum (full amounts, then with discounts earned).
+    # Credit memos (negative) take part: a payer nets them against invoices.
+    credits = [
+        i
+        for i in ctx.by_customer.get(cid, ())
+        if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) < 0
+    ][:4]
+    for i in credits:
+        opens[i.item_id] = ctx.remaining[i.item_id]
+    pool = sorted(
+        items, key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id)
+    )
+    pool = [i for i in pool if opens[i.item_id] < pay_units]
+    pool = credits + pool[: policy.max_subset_items - len(credits)]
+    if len(pool) >= 2:
+        values = [opens[i.item_id] for i in pool]
+        variants: list[tuple[list[int], float, str]] = [(values, 1.0, "open amounts")]
+        disc_values = []
+        for i in pool:
+            d = next((u for deadline, u in i.discounts if payment.value_date <= deadline), 0)
+            disc_values.append(opens[i.item_id] - d)
+        if disc_values != values:
+            variants.append((disc_values, 0.96, "open amounts less the discounts earned"))
+        for vals, quality, label in variants:
+            subsets = _subset_sums(vals, pay_units, policy.max_subset_size)
+            if not subsets:
+                continue
+            truncated = len(items) > len(pool)
+            # How many subset sums fall on one minor unit near the amount: the expected
+            # number of coincidental exact hits.
+            density = _local_density(vals, pay_units)
+            posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
+            for s in subsets:
+                fits = []
+                for k in s:
+                    i = pool[k]
+                    o = opens[i.item_id]
+                    d = o - vals[k]
+                    res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
+                    fits.append((i, _Fit(o, vals[k], res, quality, "")))
+                conf = posterior**3 * min(score, 1.0) * quality
+                if len(subsets) > 1:
+                    conf -= 0.2
+                if truncated:
+                    conf -= 0.05
+                hyps.append(
+                    _Hyp(
+                        fits,
+                        0,
+                        conf,
+                        [
+                            note,
+                            f"{len(s)} of the customer's {len(items)} open items add up "
+                            f"({label}, no reference; chance of a coincidence {density:.2g})"
+                            + ("; another subset also adds up" if len(subsets) > 1 else ""),
+                        ],
+                    )
+                )
+            break
+    if hyps:
+        return hyps
+    # Bank fee on a single item (no reference): unique item within the fee band.
+    fee_fits = [
+        i
+        for i in items
+        if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id])
+    ]
+    if len(fee_fits) == 1 and not _partial_stated(text):
+        item = fee_fits[0]
+        o = opens[item.item_id]
+        fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
+        conf = 0.35 + 0.4 * min(score, 1.0)
+        hyps.append(
+            _Hyp([(item, fit)], 0, conf, [note, "amount is the open amount less a bank fee"])
+        )
+    return hyps
+
+
+def _amount_only(
+    payment: Payment, ctx: _Context, payer: _Payer, pay_units: int, pay_ccy: str
+) -> list[_Hyp]:
+    count = ctx.amount_count.get((pay_ccy, pay_units), 0)
+    if count == 0 or count > 3:
+        return []
+    hyps = []
+    for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
+        if ctx.remaining.get(item.item_id) == pay_units:
+            fit = _Fit(pay_units, pay_units, [], 1.0, "")
+            hyps.append(
+                _Hyp(
+                    [(item, fit)],
+                    0,
+                    0.45 - 0.1 * (count - 1),
+                    [
+                        "payer not recognised",
+                        (
+                            f"amount equals the open amount of {item.item_id} "
+                            f"({count} open item(s) of this amount)"
+                        ),
+                    ],
+                )
+            )
+    return hyps
