@@ -242,7 +242,7 @@ def _peak_kib() -> int:
 def _rebuild(path: str, n_facts: int, queue: Any) -> None:
     from o2c.adapters.sqlite import SQLiteLedgerStore
     from o2c.ledger import Ledger
-    from o2c.ledger_projection import Projection
+    from o2c.ledger.history import Projection
 
     store = SQLiteLedgerStore(path)
     ledger = Ledger(store)

@@ -34,8 +34,8 @@ from o2c.ledger import (
     Refunded,
     WrittenOff,
 )
-from o2c.ledger_facts import fact_from_json, fact_to_json
-from o2c.ledger_projection import open_items as project_open_items
+from o2c.ledger.facts import fact_from_json, fact_to_json
+from o2c.ledger.history import open_items as project_open_items
 from o2c.money import money
 from o2c.statement import Payment
 from o2c.terms import DiscountOffer, Instalment
@@ -723,7 +723,7 @@ def test_a_small_book_cache_still_checks_every_stream() -> None:
 
 
 def test_per_customer_projection_equals_the_whole_one_and_needs_grouped_facts() -> None:
-    from o2c.ledger_projection import by_customer
+    from o2c.ledger.history import by_customer
 
     ledger = Ledger()
     for n, c in enumerate(["C2", "C1", "C3", "C1"]):

@@ -1,7 +1,7 @@
 """Idempotency: a fact id is its content.  A retry is a no-op, other content is refused.
 
 Every writer (``Ledger.append``, ``cash_application.apply``, ``record_invoice``, migration)
-compares with one rule, :func:`o2c.ledger_facts.same_content`: everything but ``recorded_at``.
+compares with one rule, :func:`o2c.ledger.facts.same_content`: everything but ``recorded_at``.
 The race tests (a writer overtaken by an identical batch, or by a stream that moved past its
 recording time, gets the retryable ``ConcurrencyError``) run on every store in
 ``tests/test_storage_contract.py``.
@@ -20,9 +20,9 @@ from o2c.cash_application import CustomerProfile, apply, match_payments
 from o2c.errors import DuplicateFactError, InvalidFactError
 from o2c.invoice import Customer, Invoice, InvoiceLine
 from o2c.ledger import Fact, InvoiceIssued, Ledger, PaymentReceived
-from o2c.ledger_facts import same_content
-from o2c.ledger_invoice import record_invoice
-from o2c.ledger_migration import MigrationPlan, load, plan_migration
+from o2c.ledger.facts import same_content
+from o2c.ledger.posting import record_invoice
+from o2c.ledger.migration import MigrationPlan, load, plan_migration
 from o2c.money import money
 from o2c.statement import Payment
 from o2c.terms import Instalment, PaymentTerms

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from o2c.invoice import Customer, Invoice, InvoiceLine, credit_memo
 from o2c.ledger import CreditMemoIssued, InvoiceIssued, ItemKind, Ledger
-from o2c.ledger_invoice import record_invoice
+from o2c.ledger.posting import record_invoice
 from o2c.money import money
 from o2c.tax import Tax
 from o2c.terms import PaymentTerms

@@ -13,7 +13,7 @@ from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
 from o2c.errors import InvalidFactError, ValidationError
 from o2c.ledger import ItemKind, Ledger
-from o2c.ledger_migration import load, plan_migration
+from o2c.ledger.migration import load, plan_migration
 from tests.test_ledger import invoice
 
 CUTOVER = dt.date(2026, 3, 31)

@@ -29,7 +29,7 @@ from o2c.errors import (
     ValidationError,
 )
 from o2c.ledger import Fact, Ledger
-from o2c.ledger_memory import InMemoryLedgerStore
+from o2c.ledger.store import InMemoryLedgerStore
 from o2c.ports import LedgerStore
 from tests.test_ledger import allocation, at, day, invoice, payment
 

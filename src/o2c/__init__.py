@@ -137,7 +137,7 @@ from o2c.ledger import (
     Refunded,
     WrittenOff,
 )
-from o2c.ledger_invoice import (
+from o2c.ledger.posting import (
     record_invoice,
 )
 from o2c.money import (

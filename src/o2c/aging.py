@@ -54,7 +54,7 @@ from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import RoundingPolicy, currency, minor_units
 
 if TYPE_CHECKING:
-    from o2c.ports import RateProvider
+    from o2c.fx import RateProvider
 
 __all__ = [
     "AgedItem",

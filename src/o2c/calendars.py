@@ -22,15 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from o2c._checks import as_tuple
 from o2c.errors import ValidationError
-from o2c.ports import Calendar
 
 __all__ = [
     "BusinessDayConvention",
+    "Calendar",
     "MAX_BUSINESS_DAYS",
     "UnionCalendar",
     "WEEKDAYS_ONLY",
@@ -46,6 +47,24 @@ MAX_SEARCH_DAYS = 400
 #: The most business days :func:`add_business_days` counts (as :class:`o2c.terms.AddDays` takes
 #: at most 99999 calendar days): about 380 years of a five-day week, and a bound on its time.
 MAX_BUSINESS_DAYS = 99_999
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar (terms): which days are business days.  In-memory: o2c.calendars.WeekendCalendar;
+# adapter: o2c.adapters.holidays.HolidaysCalendar.
+
+
+@runtime_checkable
+class Calendar(Protocol):
+    """Which days are business days (weekends and holidays are not).
+
+    Business-day conventions (following, modified following ...) are applied on top of this one
+    question by :func:`o2c.calendars.roll`.
+    """
+
+    def is_business_day(self, day: dt.date, /) -> bool:
+        """True when ``day`` is a business day."""
+        ...
 
 
 class Weekday(enum.Enum):

@@ -50,7 +50,7 @@ from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.ledger_facts import (
+from o2c.ledger.facts import (
     AllocationReversed,
     DisputeOpened,
     Fact,
@@ -58,7 +58,7 @@ from o2c.ledger_facts import (
     PaymentAllocated,
     WrittenOff,
 )
-from o2c.ledger_projection import Projection, select
+from o2c.ledger.history import Projection, select
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [

@@ -36,7 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 from moneyed import Money
@@ -50,9 +50,6 @@ from o2c.errors import (
 )
 from o2c.money import CONTEXT, RoundingPolicy, check_amount, currency, to_decimal
 
-if TYPE_CHECKING:
-    from o2c.ports import RateProvider
-
 __all__ = [
     "CachedRates",
     "CarryingAmount",
@@ -62,6 +59,7 @@ __all__ = [
     "InMemoryRates",
     "Rate",
     "RateKind",
+    "RateProvider",
     "RealisedFx",
     "Revaluation",
     "average_rate",
@@ -716,6 +714,29 @@ class FallbackRates:
         raise RateUnavailableError(
             self.source, f"no provider answered ({report})", failures=tuple(failures)
         ) from failures[-1][1]
+
+
+# --------------------------------------------------------------------------------------------
+# RateProvider (fx): the exchange rate for a pair, date and kind.  In-memory:
+# o2c.fx.InMemoryRates (and the wrappers o2c.fx.CachedRates, o2c.fx.FallbackRates); adapters:
+# o2c.adapters.ecb (ECB reference rates), o2c.adapters.forex (forex-python).
+
+
+@runtime_checkable
+class RateProvider(Protocol):
+    """The exchange rate ``1 base = value quote`` for a date and a kind of rate.
+
+    The contract every provider passes (tests/test_fx_contract.py): the answer's ``base``,
+    ``quote`` and ``kind`` are the requested ones and its ``date`` is the date the rate is
+    actually from (on or before ``on``); the same currency answers 1; no rate on ``on`` nor
+    within the provider's maximum age before it raises :class:`~o2c.errors.RateNotFoundError`
+    (naming the pair and the date); a source that cannot answer raises
+    :class:`~o2c.errors.RateUnavailableError`.
+    """
+
+    def rate(self, base: str, quote: str, on: dt.date, kind: RateKind = RateKind.SPOT) -> Rate:
+        """The ``base``->``quote`` rate of ``kind`` for ``on``."""
+        ...
 
 
 # --------------------------------------------------------------------------------------------

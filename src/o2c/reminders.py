@@ -36,7 +36,7 @@ import enum
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 from moneyed import Money
@@ -60,15 +60,13 @@ from o2c.ledger import (
 )
 from o2c.money import currency, format_money
 
-if TYPE_CHECKING:
-    from o2c.ports import Notifier
-
 __all__ = [
     "AccountActivity",
     "ActivityKind",
     "ActivityLine",
     "InMemoryNotifier",
     "Notification",
+    "Notifier",
     "RenderedDocument",
     "SendResult",
     "account_activity",
@@ -77,6 +75,26 @@ __all__ = [
     "render_statement",
     "send_reminders",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Notifier (collections): sends a rendered message (reminder, statement of account).  In-memory:
+# o2c.reminders.InMemoryNotifier; adapter: o2c.adapters.smtp.SmtpNotifier.  Contract:
+# tests/test_smtp.py (parametrised over both).
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Sends a rendered :class:`o2c.reminders.Notification` (text, optional HTML) to recipients.
+
+    The contract: :meth:`send` hands the message over for every recipient or raises
+    :class:`~o2c.errors.DeliveryError` (an adapter wraps its transport's failure, never leaks a
+    bare socket error), and returns an id for the message that is unique per send.
+    """
+
+    def send(self, message: Notification, /) -> str:
+        """Send ``message``; returns its id (the ``Message-ID`` for e-mail)."""
+        ...
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from moneyed import Money
 
 from o2c._build import builder
 from o2c._checks import as_tuple, shown
-from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, roll
+from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, Calendar, roll
 from o2c.errors import CurrencyMismatchError, InvalidTermsError, O2CError, ValidationError
 from o2c.money import (
     CONTEXT,
@@ -61,7 +61,6 @@ from o2c.money import (
     rounder,
     to_decimal,
 )
-from o2c.ports import Calendar
 
 __all__ = [
     "AddDays",

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from o2c.adapters import require
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError, ValidationError
-from o2c.ledger_facts import Fact, fact_from_json, fact_to_json
-from o2c.ledger_memory import check_batch
+from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
+from o2c.ledger.store import check_batch
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

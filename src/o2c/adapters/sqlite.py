@@ -28,8 +28,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
-from o2c.ledger_facts import Fact, fact_from_json, fact_to_json
-from o2c.ledger_memory import check_batch
+from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
+from o2c.ledger.store import check_batch
 
 __all__ = ["SCHEMA", "SQLiteLedgerStore", "encode_row"]
 

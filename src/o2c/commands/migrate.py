@@ -1,6 +1,6 @@
 """``o2c migrate``: load customers, open items and payment history from CSV files into a ledger.
 
-The columns are documented in :mod:`o2c.ledger_migration` (and docs/ledger.md): customers, open
+The columns are documented in :mod:`o2c.ledger.migration` (and docs/ledger.md): customers, open
 items, payments and, optionally, the settlements of invoices closed before the cut-over (so the
 customers' real lateness survives the migration).  The ledger is a SQLite file (``--db``) or a
 SQLAlchemy URL (``--url``, extra ``sql``).  Every rejected row is reported on standard output
@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from o2c.commands import input_file, ledger_file, read_csv
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
-from o2c.ledger_migration import (
+from o2c.ledger.migration import (
     CUSTOMER_COLUMNS,
     OPEN_ITEM_COLUMNS,
     PAYMENT_COLUMNS,
@@ -32,7 +32,7 @@ from o2c.ledger_migration import (
     load,
     plan_migration,
 )
-from o2c.ports import LedgerStore
+from o2c.ledger.store import LedgerStore
 
 __all__ = ["read_rows", "register", "run"]
 

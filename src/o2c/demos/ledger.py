@@ -2,7 +2,7 @@
 
 Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
 ``ctx.state["invoice"]`` (the :class:`o2c.invoice.Invoice` of the invoice section, recorded
-with :func:`o2c.ledger_invoice.record_invoice`; the sample invoices are recorded either way).
+with :func:`o2c.ledger.posting.record_invoice`; the sample invoices are recorded either way).
 Sets ``ctx.state["ledger"]``: the :class:`~o2c.ledger.Ledger` over
 :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the cash-application, aging and credit
 sections, ``ctx.state["ledger_store"]``: that store, and ``ctx.state["customers"]``: the
@@ -42,7 +42,7 @@ __all__ = ["invoice_fact", "run"]
 def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> Fact | None:
     """The fact recording the invoice section's invoice (``None`` when there is none)."""
     from o2c.invoice import Invoice
-    from o2c.ledger_invoice import record_invoice
+    from o2c.ledger.posting import record_invoice
 
     if not isinstance(invoice, Invoice):
         return None
@@ -130,7 +130,7 @@ def run(ctx: DemoContext) -> None:
     recorded = invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
     if recorded is not None:
         facts.insert(0, recorded)
-        ctx.say(f"recording {recorded.fact_id} of the invoice section (o2c.ledger_invoice)")
+        ctx.say(f"recording {recorded.fact_id} of the invoice section (o2c.ledger.posting)")
     result = ledger.append(facts)
     ctx.say(
         f"{len(result.appended)} invoice fact(s) appended to {ctx.db_path.name} "

@@ -40,7 +40,7 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import InvalidFactError
-from o2c.ledger_types import CustomerId, FactId, ItemId, PaymentId
+from o2c.ledger.ids import CustomerId, FactId, ItemId, PaymentId
 from o2c.money import currency, minor_unit, money
 from o2c.terms import Instalment
 
@@ -233,7 +233,7 @@ class InvoiceIssued(_FactBase):
     )
     payment_reference: str | None = attrs.field(default=None, validator=_optional_text)
     #: A stand-in for documents settled before a migration whose dates the source did not give
-    #: (see :mod:`o2c.ledger_migration`): it keeps the books balanced, and readers of payment
+    #: (see :mod:`o2c.ledger.migration`): it keeps the books balanced, and readers of payment
     #: behaviour (days late, days to pay, collection curves) leave it out.
     stand_in: bool = attrs.field(default=False, validator=_flag)
 

@@ -7,7 +7,7 @@ stream of any length.  ``as_of`` keeps the facts *effective* on or before that d
 Sums are kept as ``Decimal`` per item; ``Money`` is built only for the result.
 
 >>> import datetime as dt
->>> from o2c.ledger_facts import InvoiceIssued, PaymentAllocated, PaymentReceived
+>>> from o2c.ledger.facts import InvoiceIssued, PaymentAllocated, PaymentReceived
 >>> from o2c.money import money
 >>> from o2c.terms import Instalment
 >>> t = lambda day: dt.datetime(2026, 3, day, 12, tzinfo=dt.timezone.utc)
@@ -38,7 +38,7 @@ from decimal import Decimal
 from moneyed import Money
 
 from o2c.errors import InvalidFactError, ValidationError
-from o2c.ledger_facts import (
+from o2c.ledger.facts import (
     AllocationReversed,
     CreditMemoIssued,
     DisputeOpened,
@@ -52,7 +52,7 @@ from o2c.ledger_facts import (
     WrittenOff,
     instalment_item_id,
 )
-from o2c.ledger_types import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.ledger.ids import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import currency
 from o2c.terms import DiscountOffer
 

@@ -1,13 +1,14 @@
 """The AR ledger: append-only, bitemporal facts and the pure projections over them.
 
 :class:`Ledger` is the facade the other areas call: it checks the invariants of
-:mod:`o2c.ledger_rules` on :meth:`~Ledger.append`, stores through a
-:class:`~o2c.ports.LedgerStore` with optimistic concurrency, and answers "what was open on
-date D, as we knew it at time T" with the projections of :mod:`o2c.ledger_projection`.  The
-fact types (:mod:`o2c.ledger_facts`) and projected types (:class:`OpenItem`, :class:`ItemKind`,
-the ids) are re-exported here.
+:mod:`o2c.ledger.rules` on :meth:`~Ledger.append`, stores through a
+:class:`~o2c.ledger.store.LedgerStore` with optimistic concurrency, and answers "what was open on
+date D, as we knew it at time T" with the projections of :mod:`o2c.ledger.history`.  The
+fact types (:mod:`o2c.ledger.facts`) and projected types (:class:`OpenItem`, :class:`ItemKind`,
+the ids) are re-exported by :mod:`o2c.ledger`.
 
 >>> import datetime as dt
+>>> from o2c.ledger import InvoiceIssued
 >>> from o2c.money import money
 >>> from o2c.terms import Instalment
 >>> at = lambda day: dt.datetime(2026, 3, day, 9, tzinfo=dt.timezone.utc)
@@ -35,53 +36,19 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, NotFoundError
-from o2c.ledger_facts import (
-    AllocationReversed,
-    CreditMemoIssued,
-    DisputeOpened,
-    DisputeResolved,
+from o2c.ledger.facts import (
     Fact,
-    FactKind,
-    InvoiceIssued,
-    PaymentAllocated,
-    PaymentReceived,
     PromisedToPay,
-    Refunded,
-    WrittenOff,
-    instalment_item_id,
     same_content,
 )
-from o2c.ledger_memory import InMemoryLedgerStore
-from o2c.ledger_projection import Projection, by_customer
-from o2c.ledger_projection import history as trail_of
-from o2c.ledger_rules import CustomerBook
-from o2c.ledger_types import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
+from o2c.ledger.history import Projection, by_customer
+from o2c.ledger.history import history as trail_of
+from o2c.ledger.ids import CustomerId, FactId, OpenItem
+from o2c.ledger.rules import CustomerBook
+from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
 from o2c.money import currency
-from o2c.ports import LedgerStore
 
-__all__ = [
-    "AllocationReversed",
-    "AppendResult",
-    "CreditMemoIssued",
-    "CustomerId",
-    "DisputeOpened",
-    "DisputeResolved",
-    "Fact",
-    "FactId",
-    "FactKind",
-    "InvoiceIssued",
-    "ItemId",
-    "ItemKind",
-    "Ledger",
-    "OpenItem",
-    "PaymentAllocated",
-    "PaymentId",
-    "PaymentReceived",
-    "PromisedToPay",
-    "Refunded",
-    "WrittenOff",
-    "instalment_item_id",
-]
+__all__ = ["AppendResult", "Ledger"]
 
 
 @attrs.frozen(kw_only=True)
@@ -96,7 +63,7 @@ class AppendResult:
 
 
 class Ledger:
-    """The AR ledger over a :class:`~o2c.ports.LedgerStore` (in memory by default).
+    """The AR ledger over a :class:`~o2c.ledger.store.LedgerStore` (in memory by default).
 
     A ledger keeps one checked book per customer it has appended to and catches up with facts
     other writers stored before each append, so several ledgers (threads, processes) can share a
@@ -120,7 +87,7 @@ class Ledger:
 
         A fact whose id is already stored with the same business content is skipped, whatever
         its ``recorded_at`` (the first recording stands; see
-        :func:`~o2c.ledger_facts.same_content`), so retrying a batch or re-importing a file is a
+        :func:`~o2c.ledger.facts.same_content`), so retrying a batch or re-importing a file is a
         no-op.  The rest is checked in order against each customer's stream, then stored all at
         once.
 

@@ -82,15 +82,15 @@ import attrs
 from moneyed import Currency, Money
 
 from o2c.errors import ImportRowError, O2CError, ValidationError
-from o2c.ledger import AppendResult, Ledger
-from o2c.ledger_facts import (
+from o2c.ledger.facts import (
     CreditMemoIssued,
     Fact,
     InvoiceIssued,
     PaymentAllocated,
     PaymentReceived,
 )
-from o2c.ledger_types import CustomerId, FactId, ItemId, PaymentId
+from o2c.ledger.ids import CustomerId, FactId, ItemId, PaymentId
+from o2c.ledger.ledger import AppendResult, Ledger
 from o2c.money import check_amount, currency, minor_unit, to_decimal
 from o2c.terms import Instalment
 

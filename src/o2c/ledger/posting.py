@@ -1,9 +1,9 @@
 """Recording a billed document: an :class:`o2c.invoice.Invoice` as a ledger fact.
 
-An invoice becomes an :class:`~o2c.ledger_facts.InvoiceIssued` with its schedule's instalments
+An invoice becomes an :class:`~o2c.ledger.facts.InvoiceIssued` with its schedule's instalments
 (one open item each, with their discount offers); without a schedule (no terms) it is one
 instalment of the amount due, due on the issue date.  A credit memo becomes a
-:class:`~o2c.ledger_facts.CreditMemoIssued` for its amount due (a negative open item), naming
+:class:`~o2c.ledger.facts.CreditMemoIssued` for its amount due (a negative open item), naming
 the invoice it credits.  Fact ids are ``invoice:<number>`` and ``credit_memo:<number>``, so
 recording a document twice is a no-op.
 
@@ -32,8 +32,8 @@ from __future__ import annotations
 import datetime as dt
 
 from o2c.invoice import DocumentKind, Invoice
-from o2c.ledger_facts import CreditMemoIssued, InvoiceIssued
-from o2c.ledger_types import CustomerId, FactId, ItemId
+from o2c.ledger.facts import CreditMemoIssued, InvoiceIssued
+from o2c.ledger.ids import CustomerId, FactId, ItemId
 from o2c.terms import Instalment
 
 __all__ = ["record_invoice"]

@@ -11,7 +11,7 @@ A book replays a customer's stream and checks each new fact against everything r
   "as known at" view of the stream is one that was checked).
 
 >>> import datetime as dt
->>> from o2c.ledger_facts import PaymentAllocated, PaymentReceived
+>>> from o2c.ledger.facts import PaymentAllocated, PaymentReceived
 >>> from o2c.money import money
 >>> at = dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)
 >>> book = CustomerBook("C1")
@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from o2c.errors import InvalidFactError, OverApplicationError
-from o2c.ledger_facts import (
+from o2c.ledger.facts import (
     AllocationReversed,
     CreditMemoIssued,
     DisputeOpened,
@@ -46,7 +46,7 @@ from o2c.ledger_facts import (
     WrittenOff,
     instalment_item_id,
 )
-from o2c.ledger_types import ItemKind
+from o2c.ledger.ids import ItemKind
 
 __all__ = ["CustomerBook"]
 

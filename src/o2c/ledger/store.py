@@ -1,4 +1,4 @@
-"""The in-memory :class:`~o2c.ports.LedgerStore`: for tests, examples and single-process use.
+"""The :class:`LedgerStore` port and its in-memory implementation (tests, examples, one process).
 
 >>> store = InMemoryLedgerStore()
 >>> store.version("C1")
@@ -10,11 +10,63 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, ValidationError
-from o2c.ledger_facts import Fact
+from o2c.ledger.facts import Fact
 
-__all__ = ["InMemoryLedgerStore", "check_batch"]
+__all__ = ["InMemoryLedgerStore", "LedgerStore", "check_batch"]
+
+
+# --------------------------------------------------------------------------------------------
+# LedgerStore (ledger): append-only storage of facts with optimistic concurrency.  In-memory:
+# o2c.ledger.store.InMemoryLedgerStore; adapters: o2c.adapters.sqlite.SQLiteLedgerStore,
+# o2c.adapters.sqlalchemy.SQLAlchemyLedgerStore.  Contract: tests/test_storage_contract.py.
+
+
+@runtime_checkable
+class LedgerStore(Protocol):
+    """Append-only storage of ledger facts, one stream (with a version) per customer.
+
+    A stream's version is the number of facts in it.  :meth:`append` stores a batch atomically
+    (all of it or nothing) if every stream it touches is still at the expected version, and
+    raises :class:`~o2c.errors.ConcurrencyError` otherwise; a fact id already stored raises
+    :class:`~o2c.errors.DuplicateFactError`.  The store does not check the ledger's invariants
+    (:class:`o2c.ledger.Ledger` does, before appending).  Readers see whole batches only.
+    """
+
+    def append(self, facts: Sequence[Fact], *, expected_versions: Mapping[str, int]) -> None:
+        """Store ``facts`` (in order) if each customer's stream is at ``expected_versions``."""
+        ...
+
+    def version(self, customer_id: str) -> int:
+        """The number of facts in the customer's stream (0 for a new customer)."""
+        ...
+
+    def read_customer(self, customer_id: str, *, after_version: int = 0) -> list[Fact]:
+        """The customer's facts after the first ``after_version`` ones, in stream order."""
+        ...
+
+    def get(self, fact_ids: Iterable[str]) -> dict[str, Fact]:
+        """The stored facts among ``fact_ids``, by id (ids not stored are left out)."""
+        ...
+
+    def read_range(
+        self, start: dt.date, end: dt.date, *, customer_id: str | None = None
+    ) -> Iterator[Fact]:
+        """The facts effective from ``start`` to ``end`` inclusive, in stream order."""
+        ...
+
+    def iter_all(self) -> Iterator[Fact]:
+        """Every fact in append order (a consistent snapshot, streamed)."""
+        ...
+
+    def iter_by_customer(self) -> Iterator[Fact]:
+        """Every fact, customer by customer in customer id order, each stream in order.
+
+        A consistent snapshot, streamed: projections keep one customer's state at a time.
+        """
+        ...
 
 
 def check_batch(facts: Sequence[Fact], expected_versions: Mapping[str, int]) -> list[str]:

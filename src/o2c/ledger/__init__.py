@@ -1,0 +1,59 @@
+"""The AR ledger: append-only, bitemporal facts and the one read model every reader uses.
+
+- :mod:`o2c.ledger.facts`: the fact types (invoice issued, payment received, allocated ...).
+- :mod:`o2c.ledger.ids`: identifiers and :class:`OpenItem`.
+- :mod:`o2c.ledger.rules`: the invariants a customer's book keeps on every append.
+- :mod:`o2c.ledger.store`: the :class:`LedgerStore` port and its in-memory implementation.
+- :mod:`o2c.ledger.history`: the read model (open items as of a date known at a time, balances,
+  settlement trails, promises).
+- :mod:`o2c.ledger.ledger`: the :class:`Ledger` facade that checks and appends.
+- :mod:`o2c.ledger.posting`: the facts for an :mod:`o2c.invoice` document.
+- :mod:`o2c.ledger.migration`: customers, open items and history from another system.
+"""
+
+from __future__ import annotations
+
+from o2c.ledger.facts import (
+    AllocationReversed,
+    CreditMemoIssued,
+    DisputeOpened,
+    DisputeResolved,
+    Fact,
+    FactKind,
+    InvoiceIssued,
+    PaymentAllocated,
+    PaymentReceived,
+    PromisedToPay,
+    Refunded,
+    WrittenOff,
+    instalment_item_id,
+)
+from o2c.ledger.ids import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
+from o2c.ledger.ledger import AppendResult, Ledger
+from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
+
+__all__ = [
+    "AllocationReversed",
+    "AppendResult",
+    "CreditMemoIssued",
+    "CustomerId",
+    "DisputeOpened",
+    "DisputeResolved",
+    "Fact",
+    "FactId",
+    "FactKind",
+    "InMemoryLedgerStore",
+    "InvoiceIssued",
+    "ItemId",
+    "ItemKind",
+    "Ledger",
+    "LedgerStore",
+    "OpenItem",
+    "PaymentAllocated",
+    "PaymentId",
+    "PaymentReceived",
+    "PromisedToPay",
+    "Refunded",
+    "WrittenOff",
+    "instalment_item_id",
+]
