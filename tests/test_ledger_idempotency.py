@@ -21,8 +21,8 @@ from o2c.errors import DuplicateFactError, InvalidFactError
 from o2c.invoice import Customer, Invoice, InvoiceLine
 from o2c.ledger import Fact, InvoiceIssued, Ledger, PaymentReceived
 from o2c.ledger.facts import same_content
-from o2c.ledger.posting import record_invoice
 from o2c.ledger.migration import MigrationPlan, load, plan_migration
+from o2c.ledger.posting import record_invoice
 from o2c.money import money
 from o2c.statement import Payment
 from o2c.terms import Instalment, PaymentTerms
