@@ -4,7 +4,8 @@ Three implementations of the same aging (open amount as of the date = document a
 applications dated on or before it; age by due date; not due / 1-30 / 31-60 / 61-90 / 91-120 /
 121+ / credits; sums per customer) run on the same generated data in the same run:
 
-- **o2c**: :func:`o2c.aging.age_columns` (a tight integer-minor-unit loop in pure Python) over
+- **o2c**: :func:`o2c.receivables.aging.age_columns` (a tight integer-minor-unit loop in pure
+  Python) over
   Python lists;
 - **pandas**: ``groupby`` for the applications, ``pd.cut`` for the buckets, ``groupby`` for the
   sums, over numpy columns;
@@ -12,7 +13,8 @@ applications dated on or before it; age by due date; not due / 1-30 / 31-60 / 61
 
 Each runs in a forked child so its peak memory is measured alone: the peak resident set size
 above the child's starting RSS (``/proc/self/status`` VmHWM after resetting it).  The results are
-checked to agree to the minor unit.  A last line times the domain path (:func:`o2c.aging.age`
+checked to agree to the minor unit.  A last line times the domain path
+(:func:`o2c.receivables.aging.age`
 over ``OpenItem`` objects with ``Money``) on a smaller sample, for scale.
 
 Run: ``.venv/bin/python benchmarks/aging.py [--items N] [--applications M] [--repeat R]``.
@@ -32,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from o2c.aging import (
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import from_minor, to_minor
+from o2c.receivables.aging import (
     AgingReport,
     ApplicationColumns,
     BucketScheme,
@@ -40,8 +44,6 @@ from o2c.aging import (
     age,
     age_columns,
 )
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import from_minor, to_minor
 
 AS_OF = dt.date(2026, 3, 31)
 EDGES = (30, 60, 90, 120)

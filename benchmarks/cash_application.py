@@ -25,7 +25,7 @@ import gc
 import importlib.util
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +37,14 @@ from moneyed import Money
 from o2c.adapters.bai2 import read_bai2_statements
 from o2c.adapters.camt import read_camt053_statements, read_camt054_statements
 from o2c.adapters.mt940 import read_mt940_statements
-from o2c.cash_application import CustomerProfile, Decision, MatchResult, match_payments
+from o2c.cash_application import (
+    ConfirmedPayment,
+    CustomerProfile,
+    Decision,
+    MatchResult,
+    learn_payers,
+    match_payments,
+)
 from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.statement import Payment, Statement
@@ -57,6 +64,7 @@ class World:
     items: tuple[OpenItem, ...]
     customers: tuple[CustomerProfile, ...]
     rates: InMemoryRates | None
+    shared_payers: frozenset[str] = frozenset()
     learn_seconds: float = 0.0
     history_payments: int = 0
 
@@ -147,43 +155,6 @@ def read_rates(path: Path) -> InMemoryRates:
     return InMemoryRates.from_rows(_rows(path), pivot="EUR")
 
 
-def learn_customers(
-    names: Mapping[str, str],
-    payer_accounts: Iterable[tuple[str, str]],
-    history: Sequence[tuple[str, str, str]],
-) -> list[CustomerProfile]:
-    """Customer profiles from the master data and the history's (account, name, customer) rows.
-
-    An account the history saw for one customer only becomes that customer's, and the payer
-    names it used become aliases; an account seen for several customers (a payment service, a
-    shared-service centre) names none of them.
-    """
-    accounts: dict[str, set[str]] = collections.defaultdict(set)
-    for cid, account in payer_accounts:
-        accounts[cid].add(account.replace(" ", "").upper())
-    by_account: dict[str, set[str]] = collections.defaultdict(set)
-    names_of: dict[str, set[str]] = collections.defaultdict(set)
-    for account, payer, cid in history:
-        key = account.replace(" ", "").upper()
-        if key:
-            by_account[key].add(cid)
-        if payer:
-            names_of[payer].add(cid)
-    for key, cids in by_account.items():
-        if len(cids) == 1:
-            accounts[next(iter(cids))].add(key)
-    aliases: dict[str, list[str]] = collections.defaultdict(list)
-    for payer, cids in sorted(names_of.items()):
-        if len(cids) == 1:
-            cid = next(iter(cids))
-            if payer != names.get(cid):
-                aliases[cid].append(payer)
-    return [
-        CustomerProfile(cid, name, frozenset(accounts.get(cid, ())), tuple(aliases.get(cid, ())))
-        for cid, name in sorted(names.items())
-    ]
-
-
 def load_cashapp2(bench: Path) -> World:
     """The second set: bank files, master data and history."""
     statements = read_bank_folder(bench / "test")
@@ -200,17 +171,32 @@ def load_cashapp2(bench: Path) -> World:
     payer_accounts = [(r["customer_id"], r["account"]) for r in _rows(bench / "payer_accounts.csv")]
     started = time.perf_counter()
     hist_payments = {r["payment_id"]: r for r in _rows(bench / "history" / "payments.csv")}
-    history = []
+    paid_for: dict[str, set[str]] = collections.defaultdict(set)
     for alloc in _rows(bench / "history" / "allocations.csv"):
-        pay = hist_payments.get(alloc["payment_id"])
-        if pay is not None:
-            history.append((pay["payer_account"], pay["payer_name"], alloc["customer_id"]))
-    customers = learn_customers(names, payer_accounts, history)
+        paid_for[alloc["payment_id"]].add(alloc["customer_id"])
+    history = [
+        ConfirmedPayment(
+            payer_name=row["payer_name"],
+            payer_account=row["payer_account"],
+            customer_ids=frozenset(paid_for.get(pid, ())),
+        )
+        for pid, row in hist_payments.items()
+        if paid_for.get(pid)
+    ]
+    accounts: dict[str, set[str]] = collections.defaultdict(set)
+    for cid, account in payer_accounts:
+        accounts[cid].add(account)
+    master = [
+        CustomerProfile(cid, name, frozenset(accounts.get(cid, ())))
+        for cid, name in sorted(names.items())
+    ]
+    known = learn_payers(master, history)
     learn_s = time.perf_counter() - started
     return World(
         payments=payments,
         items=tuple(items),
-        customers=tuple(customers),
+        customers=known.customers,
+        shared_payers=known.shared,
         rates=read_rates(bench / "rates.csv"),
         learn_seconds=learn_s,
         history_payments=len(hist_payments),
@@ -377,7 +363,11 @@ def run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
     gc.disable()
     started = time.perf_counter()
     results = match_payments(
-        world.payments, world.items, customers=world.customers, rates=world.rates
+        world.payments,
+        world.items,
+        customers=world.customers,
+        shared_payers=world.shared_payers,
+        rates=world.rates,
     )
     seconds = time.perf_counter() - started
     gc.enable()

@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.aging import (
+from o2c.errors import (
+    CurrencyMismatchError,
+    OverApplicationError,
+    RateNotFoundError,
+    ValidationError,
+)
+from o2c.fx import InMemoryRates
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import money, to_minor
+from o2c.receivables.aging import (
     AgingBasis,
     ApplicationColumns,
     BucketScheme,
@@ -25,15 +34,6 @@ from o2c.aging import (
     convert_report,
     open_items_as_of,
 )
-from o2c.errors import (
-    CurrencyMismatchError,
-    OverApplicationError,
-    RateNotFoundError,
-    ValidationError,
-)
-from o2c.fx import InMemoryRates
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import money, to_minor
 from tests.conftest import load_vectors
 from tests.strategies import open_items
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from o2c.adapters.frames import aged_items_frame, aging_frame
-from o2c.aging import age
 from o2c.errors import MissingExtraError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
+from o2c.receivables.aging import age
 
 
 def _items() -> list[OpenItem]:
@@ -69,7 +69,7 @@ def test_missing_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_kpi_frame() -> None:
     from o2c.adapters.frames import kpi_frame
-    from o2c.kpi import PeriodFigures, kpi_summary
+    from o2c.receivables.kpi import PeriodFigures, kpi_summary
 
     figures = PeriodFigures(
         start=dt.date(2026, 1, 1),

@@ -8,13 +8,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.aging import BucketScheme, DueToday, age_ledger
-from o2c.kpi import (
-    kpi_summary,
-    ledger_monthly_sales,
-    ledger_paid_items,
-    ledger_period_figures,
-)
 from o2c.ledger import (
     CreditMemoIssued,
     InvoiceIssued,
@@ -24,6 +17,13 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.money import money
+from o2c.receivables.aging import BucketScheme, DueToday, age_ledger
+from o2c.receivables.kpi import (
+    kpi_summary,
+    ledger_monthly_sales,
+    ledger_paid_items,
+    ledger_period_figures,
+)
 from o2c.terms import Instalment
 
 UTC = dt.UTC

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.collections import (
+from o2c.collecting import (
     EU_MINIMUM_COMPENSATION,
     GERMANY_COMPENSATION,
     IRELAND_COMPENSATION,
@@ -39,9 +39,9 @@ from o2c.collections import (
     threshold_crossings,
 )
 from o2c.errors import CurrencyMismatchError, RateNotFoundError, ValidationError
-from o2c.kpi import PaidItem
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
+from o2c.receivables.kpi import PaidItem
 from tests.conftest import load_vectors
 
 VECTORS = {v["id"]: v for v in load_vectors("kpi.json")}
@@ -523,7 +523,7 @@ def test_fixed_amounts_apply_to_notices_in_their_currency_only() -> None:
 
 
 def test_ledger_signals_find_a_broken_promise() -> None:
-    from o2c.collections import ledger_signals
+    from o2c.collecting import ledger_signals
     from o2c.demos.aging import sample_ledger
 
     today = dt.date(2026, 3, 31)

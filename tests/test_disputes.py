@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from o2c.collections import DunningLevel, DunningPolicy, ExclusionReason, propose_dunning
-from o2c.disputes import (
+from o2c.collecting import DunningLevel, DunningPolicy, ExclusionReason, propose_dunning
+from o2c.collecting.disputes import (
     DAMAGED_GOODS,
     PRICING,
     SHORT_SHIPMENT,

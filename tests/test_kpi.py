@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.aging import age
 from o2c.errors import CurrencyMismatchError, FloatNotAllowedError, ValidationError
-from o2c.kpi import (
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import money
+from o2c.receivables.aging import age
+from o2c.receivables.kpi import (
     PaidItem,
     PeriodFigures,
     SalesConvention,
@@ -32,8 +34,6 @@ from o2c.kpi import (
     weighted_days_late,
     weighted_days_to_pay,
 )
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import money
 from tests.conftest import load_vectors
 
 VECTORS = {v["id"]: v for v in load_vectors("kpi.json")}

@@ -22,9 +22,9 @@ from o2c.cli import main
 from o2c.credit import paydex, payment_history, settlement_trails
 from o2c.errors import DuplicateFactError
 from o2c.forecast import fit_payment_model
-from o2c.kpi import ledger_paid_items
 from o2c.ledger import InvoiceIssued, Ledger
 from o2c.ledger.migration import MigrationPlan, load, plan_migration
+from o2c.receivables.kpi import ledger_paid_items
 
 CUTOVER = dt.date(2026, 3, 31)
 AT = dt.datetime(2026, 4, 1, 6, tzinfo=dt.UTC)

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from o2c import reminders
-from o2c.collections import (
+from o2c.collecting import (
     GERMANY_COMPENSATION,
     DunningAction,
     DunningLevel,
@@ -17,17 +16,18 @@ from o2c.collections import (
     DunningPolicy,
     InterestRule,
     propose_dunning,
+    reminders,
 )
-from o2c.errors import MissingExtraError, ValidationError
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import format_money, money
-from o2c.reminders import (
+from o2c.collecting.reminders import (
     InMemoryNotifier,
     available_languages,
     render_reminder,
     render_statement,
     send_reminders,
 )
+from o2c.errors import MissingExtraError, ValidationError
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import format_money, money
 
 AS_OF = dt.date(2026, 3, 31)
 

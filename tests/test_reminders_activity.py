@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from o2c.collecting.reminders import ActivityKind, account_activity, render_statement
 from o2c.ledger import (
     AllocationReversed,
     CreditMemoIssued,
@@ -18,7 +19,6 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.money import money
-from o2c.reminders import ActivityKind, account_activity, render_statement
 from tests.test_aging_ledger import _Clock, _invoice, _ledgers, _pay
 
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from o2c.adapters.smtp import SmtpNotifier, SmtpSecurity
-from o2c.collections import DunningLevel, DunningPolicy, InterestRule, propose_dunning
+from o2c.collecting import DunningLevel, DunningPolicy, InterestRule, propose_dunning
+from o2c.collecting.reminders import InMemoryNotifier, Notification, send_reminders
 from o2c.errors import DeliveryError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
 from o2c.ports import Notifier
-from o2c.reminders import InMemoryNotifier, Notification, send_reminders
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")

@@ -20,14 +20,6 @@ The names below are the curated entry points; every module keeps its full API in
 
 from __future__ import annotations
 
-from o2c.aging import (
-    AgingBasis,
-    AgingReport,
-    BucketScheme,
-    DueToday,
-    age,
-    age_ledger,
-)
 from o2c.calendars import (
     BusinessDayConvention,
     WeekendCalendar,
@@ -38,12 +30,21 @@ from o2c.cash_application import (
     MatchResult,
     match_payments,
 )
-from o2c.collections import (
+from o2c.collecting import (
     DunningLevel,
     DunningPolicy,
     InterestRule,
     late_payment_claim,
     propose_dunning,
+)
+from o2c.collecting.disputes import (
+    Dispute,
+    DisputeOutcome,
+)
+from o2c.collecting.reminders import (
+    InMemoryNotifier,
+    render_reminder,
+    render_statement,
 )
 from o2c.credit import (
     AltmanModel,
@@ -56,10 +57,6 @@ from o2c.credit import (
     check_credit,
     paydex,
     recommend_limit,
-)
-from o2c.disputes import (
-    Dispute,
-    DisputeOutcome,
 )
 from o2c.errors import (
     AllocationError,
@@ -118,9 +115,6 @@ from o2c.invoice import (
 from o2c.invoice import (
     validate as validate_invoice,
 )
-from o2c.kpi import (
-    kpi_summary,
-)
 from o2c.ledger import (
     AllocationReversed,
     CreditMemoIssued,
@@ -178,10 +172,16 @@ from o2c.provisioning import (
     cohort_loss_rates,
     provision_matrix,
 )
-from o2c.reminders import (
-    InMemoryNotifier,
-    render_reminder,
-    render_statement,
+from o2c.receivables.aging import (
+    AgingBasis,
+    AgingReport,
+    BucketScheme,
+    DueToday,
+    age,
+    age_ledger,
+)
+from o2c.receivables.kpi import (
+    kpi_summary,
 )
 from o2c.statement import (
     Payment,

@@ -10,8 +10,8 @@ implement them, and one contract test suite runs over every implementation:
 - :class:`~o2c.ledger.store.LedgerStore` (ledger): append-only storage of facts with optimistic
   concurrency. In memory: :class:`o2c.ledger.store.InMemoryLedgerStore`; adapters:
   :mod:`o2c.adapters.sqlite`, :mod:`o2c.adapters.sqlalchemy`.
-- :class:`~o2c.reminders.Notifier` (collections): sends a rendered message. In memory:
-  :class:`o2c.reminders.InMemoryNotifier`; adapter: :mod:`o2c.adapters.smtp`.
+- :class:`~o2c.collecting.reminders.Notifier` (collections): sends a rendered message. In memory:
+  :class:`o2c.collecting.reminders.InMemoryNotifier`; adapter: :mod:`o2c.adapters.smtp`.
 
 This module defines nothing; no module of o2c imports it (each imports the port from its area).
 """
@@ -19,8 +19,8 @@ This module defines nothing; no module of o2c imports it (each imports the port 
 from __future__ import annotations
 
 from o2c.calendars import Calendar
+from o2c.collecting.reminders import Notifier
 from o2c.fx import RateProvider
 from o2c.ledger.store import LedgerStore
-from o2c.reminders import Notifier
 
 __all__ = ["Calendar", "LedgerStore", "Notifier", "RateProvider"]

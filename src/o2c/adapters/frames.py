@@ -4,7 +4,7 @@ Amounts stay exact: the money columns hold ``Decimal`` values (``object`` dtype)
 convert deliberately if a float column is really wanted.
 
 >>> import datetime as dt
->>> from o2c.aging import age
+>>> from o2c.receivables.aging import age
 >>> from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 >>> from o2c.money import money
 >>> item = OpenItem(item_id=ItemId("I1"), customer_id=CustomerId("C1"), kind=ItemKind.INVOICE,
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from o2c.adapters import require
-from o2c.aging import AgingReport
-from o2c.kpi import Kpi
+from o2c.receivables.aging import AgingReport
+from o2c.receivables.kpi import Kpi
 
 __all__ = ["aged_items_frame", "aging_frame", "kpi_frame"]
 

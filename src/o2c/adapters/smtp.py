@@ -18,8 +18,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from o2c.collecting.reminders import Notification
 from o2c.errors import DeliveryError, ValidationError
-from o2c.reminders import Notification
 
 __all__ = ["SmtpNotifier", "SmtpSecurity", "build_message"]
 

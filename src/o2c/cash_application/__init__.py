@@ -71,22 +71,32 @@ from o2c.cash_application.model import (
     Residual,
     ResidualKind,
 )
-from o2c.cash_application.payers import learn_aliases
+from o2c.cash_application.payers import (
+    ConfirmedPayment,
+    PayerKnowledge,
+    learn_aliases,
+    learn_payers,
+    payer_key,
+)
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.posting import ApplyReport, apply, facts_for
 
 __all__ = [
     "Allocation",
     "ApplyReport",
+    "ConfirmedPayment",
     "CustomerProfile",
     "Decision",
     "MatchPolicy",
     "MatchResult",
+    "PayerKnowledge",
     "Proposal",
     "Residual",
     "ResidualKind",
     "apply",
     "facts_for",
     "learn_aliases",
+    "learn_payers",
     "match_payments",
+    "payer_key",
 ]

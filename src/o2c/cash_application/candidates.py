@@ -59,6 +59,8 @@ class _Context:
     name_cache: dict[str, tuple[NameMatch, ...]] = attrs.Factory(dict)
     #: Accounts learnt in this batch (not given in the customer profiles).
     learned: set[str] = attrs.Factory(set)
+    #: Accounts (keys) and names (keys) of payers that pay for several customers.
+    shared: frozenset[str] = frozenset()
     #: Per customer, the shapes of its open documents' keys (computed when first needed).
     document_shapes: dict[str, frozenset[str]] = attrs.Factory(dict)
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from o2c.ports import RateProvider
 
 from o2c.cash_application.amounts import _back_convert
-from o2c.cash_application.candidates import _build_context, _payment_hits, _units
+from o2c.cash_application.candidates import _account_key, _build_context, _payment_hits, _units
 from o2c.cash_application.evaluate import _evaluate
 from o2c.cash_application.model import (
     Allocation,
@@ -23,7 +23,7 @@ from o2c.cash_application.model import (
     Proposal,
     Residual,
 )
-from o2c.cash_application.payers import _learn_accounts
+from o2c.cash_application.payers import _learn_accounts, payer_key
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _Hyp
 
@@ -118,6 +118,7 @@ def match_payments(
     open_items: Iterable[OpenItem],
     *,
     customers: Iterable[CustomerProfile] = (),
+    shared_payers: Iterable[str] = (),
     rates: RateProvider | None = None,
     policy: MatchPolicy | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -129,6 +130,9 @@ def match_payments(
         open_items: the open items as of the batch (credit memos and cash on account included).
         customers: names, known payer accounts and aliases; customers of open items that are not
             listed are known by id only.
+        shared_payers: the keys of payers that pay for several customers (payment services,
+            shared-service centres): :attr:`PayerKnowledge.shared` of
+            :func:`~o2c.cash_application.payers.learn_payers`; accounts or names.
         rates: a rate provider for payments in another currency than the item.
         policy: thresholds and tolerances (defaults: :class:`MatchPolicy`).
         progress: called as ``progress(done, total)`` while the batch is evaluated.
@@ -146,6 +150,9 @@ def match_payments(
         if cid not in table:
             table[cid] = CustomerProfile(cid, "")
     ctx = _build_context(items, table.values(), rates, policy)
+    ctx.shared = frozenset(shared_payers) | frozenset(
+        k for s in shared_payers for k in (_account_key(s), payer_key(s)) if k
+    )
     # Positions, not payment ids, key the work: a file may repeat an id.
     hits = [_payment_hits(p, ctx) for p in batch]
     _learn_accounts(list(zip(batch, hits, strict=True)), ctx)

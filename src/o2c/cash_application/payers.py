@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from o2c.money import to_minor
+from o2c.names import normalize
 from o2c.remittance import (
     HitKind,
     ReferenceHit,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 from o2c.cash_application.candidates import _NON_ALNUM, _account_key, _Context
 from o2c.cash_application.model import CustomerProfile, MatchResult
 
-__all__ = ["learn_aliases"]
+__all__ = ["ConfirmedPayment", "PayerKnowledge", "learn_aliases", "learn_payers", "payer_key"]
 
 
 _CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]+")
@@ -47,7 +48,14 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
             notes[cid] = note
 
     account = _account_key(payment.payer_account)
-    if account and account in ctx.accounts:
+    shared = bool(ctx.shared) and (
+        account in ctx.shared or payer_key(payment.payer_name) in ctx.shared
+    )
+    if shared:
+        # A payment service or shared-service centre: its account and name say nothing about
+        # which of its customers it pays for; the documents and the amount must.
+        notes[""] = f"payer {payment.payer_name!r} pays for several customers"
+    elif account and account in ctx.accounts:
         how = (
             "paid this customer's documents by reference in this batch"
             if account in ctx.learned
@@ -55,7 +63,10 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
         )
         offer(ctx.accounts[account], 1.0, f"payer account {payment.payer_account} {how}")
     invoicees = tuple(dict.fromkeys(d.invoicee_name for d in payment.documents if d.invoicee_name))
-    for name in (payment.payer_name, payment.ultimate_payer_name, *invoicees):
+    names = (payment.ultimate_payer_name, *invoicees)
+    if not shared:
+        names = (payment.payer_name, *names)
+    for name in names:
         # The payer, the party it paid for, and the parties the documents were issued to (a
         # parent paying for its subsidiaries names them in camt ``Invcee``).
         if not name:
@@ -109,7 +120,7 @@ def _learn_accounts(
     votes: dict[str, set[str]] = defaultdict(set)
     for p, found in batch:
         account = _account_key(p.payer_account)
-        if not account or account in ctx.accounts:
+        if not account or account in ctx.accounts or account in ctx.shared:
             continue
         strong = {
             ctx.items[h.item_id].customer_id
@@ -173,3 +184,103 @@ def learn_aliases(
             aliases.append(name)
         table[cid] = CustomerProfile(c.customer_id, c.name, frozenset(accounts), tuple(aliases))
     return tuple(table.values())
+
+
+_NAME_SPLIT = re.compile(r"[^0-9A-Z]+")
+
+
+def payer_key(name: str) -> str:
+    """A payer name's key: its words normalised and sorted (order, case, legal form do not count).
+
+    >>> payer_key("Services Payflow Ltd") == payer_key("PAYFLOW SERVICES LTD")
+    True
+    """
+    folded = normalize(name).upper()
+    return " ".join(sorted(w for w in _NAME_SPLIT.split(folded) if w))
+
+
+@attrs.frozen(kw_only=True)
+class ConfirmedPayment:
+    """A payment of the ledger's confirmed history: who paid, from where, for which customers."""
+
+    payer_name: str
+    payer_account: str
+    customer_ids: frozenset[str]
+
+
+@attrs.frozen(kw_only=True)
+class PayerKnowledge:
+    """What the history teaches about payers.
+
+    ``customers``: the profiles with the accounts and names each customer paid from (only those
+    that served that customer alone); ``shared``: the keys (:func:`payer_key` of names, account
+    keys) of payers that paid for several customers (payment services, shared-service centres,
+    factoring companies): pass them to :func:`~o2c.cash_application.match_payments` as
+    ``shared_payers``.
+    """
+
+    customers: tuple[CustomerProfile, ...]
+    shared: frozenset[str]
+
+
+def learn_payers(
+    customers: Iterable[CustomerProfile], history: Iterable[ConfirmedPayment]
+) -> PayerKnowledge:
+    """The payer accounts and names of ``history`` added to ``customers``; shared payers apart.
+
+    An account or a name (by :func:`payer_key`) that paid for two or more customers is shared,
+    and so is every name that paid from a shared account: it becomes nobody's alias.  A
+    customer's own name is never shared (a parent paying for its subsidiaries is still itself).
+
+    >>> hist = [ConfirmedPayment(payer_name="Payflow Ltd", payer_account="GB1", customer_ids=c)
+    ...         for c in (frozenset({"C1"}), frozenset({"C2"}))]
+    >>> hist.append(ConfirmedPayment(payer_name="ACME PARENT", payer_account="DE9",
+    ...                              customer_ids=frozenset({"C1"})))
+    >>> known = learn_payers([CustomerProfile("C1", "Acme"), CustomerProfile("C2", "Beta")], hist)
+    >>> sorted(known.shared)
+    ['GB1', 'PAYFLOW']
+    >>> [(c.customer_id, sorted(c.accounts), c.aliases) for c in known.customers]
+    [('C1', ['DE9'], ('ACME PARENT',)), ('C2', [], ())]
+    """
+    table = {c.customer_id: c for c in customers}
+    by_account: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    spelling: dict[str, dict[str, None]] = defaultdict(dict)
+    names_of_account: dict[str, set[str]] = defaultdict(set)
+    rows = list(history)
+    for row in rows:
+        account = _account_key(row.payer_account)
+        key = payer_key(row.payer_name)
+        if account:
+            by_account[account] |= row.customer_ids
+            if key:
+                names_of_account[account].add(key)
+        if key:
+            by_name[key] |= row.customer_ids
+            spelling[key][row.payer_name.strip()] = None
+    shared = {a for a, cids in by_account.items() if len(cids) > 1}
+    shared |= {k for k, cids in by_name.items() if len(cids) > 1}
+    shared |= {k for a in list(shared) for k in names_of_account.get(a, ())}
+    # A customer paying for others too (a parent for its subsidiaries) is still itself.
+    shared -= {payer_key(c.name) for c in table.values()}
+    accounts: dict[str, set[str]] = defaultdict(set)
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for account, cids in sorted(by_account.items()):
+        if account not in shared and len(cids) == 1:
+            accounts[next(iter(cids))].add(account)
+    for key, cids in sorted(by_name.items()):
+        if key in shared or len(cids) != 1:
+            continue
+        cid = next(iter(cids))
+        c = table.get(cid)
+        if c is not None:
+            aliases[cid] += [name for name in spelling[key] if name != c.name]
+    out = []
+    for cid, c in table.items():
+        extra = tuple(a for a in aliases.get(cid, ()) if a not in c.aliases)
+        out.append(
+            attrs.evolve(
+                c, accounts=c.accounts | accounts.get(cid, set()), aliases=c.aliases + extra
+            )
+        )
+    return PayerKnowledge(customers=tuple(out), shared=frozenset(shared))

@@ -18,10 +18,17 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from o2c.aging import AgingBasis, AgingReport, BucketScheme, DueToday, age, convert_report
 from o2c.commands import input_file, skipped_rows
 from o2c.errors import O2CError, RateNotFoundError, ValidationError
 from o2c.money import Money, currency, quantize
+from o2c.receivables.aging import (
+    AgingBasis,
+    AgingReport,
+    BucketScheme,
+    DueToday,
+    age,
+    convert_report,
+)
 
 __all__ = ["register", "run", "write_csv", "write_table"]
 

@@ -3,7 +3,8 @@
 Reads ``ctx.today``, ``ctx.state["ledger"]`` when an earlier section left an
 :class:`o2c.ledger.Ledger` with open items (otherwise a sample ledger of four customers is built
 here) and ``ctx.state["rates"]`` (a rate provider, to convert the aging to EUR) when present.
-Sets ``ctx.state["aging"]`` (the :class:`~o2c.aging.AgingReport` as of ``ctx.today``) and
+Sets ``ctx.state["aging"]`` (the :class:`~o2c.receivables.aging.AgingReport` as of
+``ctx.today``) and
 ``ctx.state["collections_ledger"]`` (the ledger it aged, for the collections section).
 """
 
@@ -13,15 +14,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from o2c.aging import AgingReport, BucketScheme, DueToday, age_ledger, convert_report
 from o2c.demos import DemoContext
 from o2c.errors import RateError
-from o2c.kpi import (
-    kpi_summary,
-    ledger_monthly_sales,
-    ledger_paid_items,
-    ledger_period_figures,
-)
 from o2c.ledger import (
     CreditMemoIssued,
     CustomerId,
@@ -37,6 +31,13 @@ from o2c.ledger import (
     PromisedToPay,
 )
 from o2c.money import format_money, money, quantize
+from o2c.receivables.aging import AgingReport, BucketScheme, DueToday, age_ledger, convert_report
+from o2c.receivables.kpi import (
+    kpi_summary,
+    ledger_monthly_sales,
+    ledger_paid_items,
+    ledger_period_figures,
+)
 from o2c.terms import Instalment
 
 __all__ = ["run", "sample_ledger"]

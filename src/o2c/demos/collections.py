@@ -2,8 +2,9 @@
 
 Reads ``ctx.today`` and ``ctx.state["collections_ledger"]`` (left by the aging section; a sample
 ledger is built when it is missing or has nothing to dun yet).  Sets ``ctx.state["dunning"]`` (the
-:class:`~o2c.collections.DunningRun`) and ``ctx.state["outbox"]`` (the
-:class:`~o2c.reminders.InMemoryNotifier` the reminders were "sent" to: no mail leaves the demo).
+:class:`~o2c.collecting.DunningRun`) and ``ctx.state["outbox"]`` (the
+:class:`~o2c.collecting.reminders.InMemoryNotifier` the reminders were "sent" to: no mail leaves
+the demo).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from o2c.collections import (
+from o2c.collecting import (
     GERMANY_COMPENSATION,
     UK_COMPENSATION,
     Debt,
@@ -26,18 +27,18 @@ from o2c.collections import (
     ledger_signals,
     propose_dunning,
 )
-from o2c.demos import DemoContext
-from o2c.demos.aging import CUSTOMERS, sample_ledger
-from o2c.disputes import disputes_from_ledger, open_disputes
-from o2c.ledger import ItemId, Ledger
-from o2c.money import format_money, money
-from o2c.reminders import (
+from o2c.collecting.disputes import disputes_from_ledger, open_disputes
+from o2c.collecting.reminders import (
     InMemoryNotifier,
     account_activity,
     render_reminder,
     render_statement,
     send_reminders,
 )
+from o2c.demos import DemoContext
+from o2c.demos.aging import CUSTOMERS, sample_ledger
+from o2c.ledger import ItemId, Ledger
+from o2c.money import format_money, money
 
 __all__ = ["run"]
 

@@ -197,7 +197,7 @@ def _shared_ledger_check(ctx: DemoContext) -> None:
 
 def _dunning_levels(ledger: Any, today: dt.date) -> dict[str, int]:
     """Each customer's level in a dunning run over the ledger (collections' 14/30/60 days)."""
-    from o2c.collections import DunningLevel, DunningPolicy, propose_dunning
+    from o2c.collecting import DunningLevel, DunningPolicy, propose_dunning
 
     policy = DunningPolicy(
         levels=[

@@ -50,7 +50,6 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
-from o2c.aging import AgingReport, age
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import (
     AllocationReversed,
@@ -67,6 +66,7 @@ from o2c.ledger import (
     instalment_item_id,
 )
 from o2c.money import CONTEXT, currency, to_decimal
+from o2c.receivables.aging import AgingReport, age
 
 __all__ = [
     "Figure",

@@ -41,8 +41,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 from moneyed import Money
 
-from o2c.aging import BucketScheme, age
-from o2c.collections import DunningNotice
+from o2c.collecting.dunning import DunningNotice
 from o2c.errors import DeliveryError, ValidationError
 from o2c.ledger import (
     AllocationReversed,
@@ -59,6 +58,7 @@ from o2c.ledger import (
     instalment_item_id,
 )
 from o2c.money import currency, format_money
+from o2c.receivables.aging import BucketScheme, age
 
 __all__ = [
     "AccountActivity",
@@ -79,13 +79,13 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------
 # Notifier (collections): sends a rendered message (reminder, statement of account).  In-memory:
-# o2c.reminders.InMemoryNotifier; adapter: o2c.adapters.smtp.SmtpNotifier.  Contract:
+# o2c.collecting.reminders.InMemoryNotifier; adapter: o2c.adapters.smtp.SmtpNotifier.  Contract:
 # tests/test_smtp.py (parametrised over both).
 
 
 @runtime_checkable
 class Notifier(Protocol):
-    """Sends a rendered :class:`o2c.reminders.Notification` (text, optional HTML) to recipients.
+    """Sends a rendered :class:`Notification` (text, optional HTML) to recipients.
 
     The contract: :meth:`send` hands the message over for every recipient or raises
     :class:`~o2c.errors.DeliveryError` (an adapter wraps its transport's failure, never leaks a
@@ -478,9 +478,10 @@ def render_statement(
     """A customer's statement of account as of ``as_of``: open items and the aging summary.
 
     ``items`` are the customer's open items on ``as_of`` (e.g. ``ledger.open_items(as_of,
-    customer_id=...)``); the summary per currency comes from :func:`o2c.aging.age`.  With
-    ``activity`` (from :func:`account_activity`) the statement also shows the period's opening
-    balance, movements and closing balance (a balance-forward statement).
+    customer_id=...)``); the summary per currency comes from
+    :func:`o2c.receivables.aging.age`.  With ``activity`` (from :func:`account_activity`) the
+    statement also shows the period's opening balance, movements and closing balance (a
+    balance-forward statement).
     """
     open_items = sorted(items, key=lambda i: (i.due_date, i.document_number, i.item_id))
     report = age(open_items, as_of, scheme=scheme, detail=False)
