@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     pass
 
 
-__all__ = []
+__all__ = ["NumberKind", "classify_numbers", "mask_explained_numbers"]
 
 
 _PARTIAL_WORDS = re.compile(
@@ -55,3 +56,112 @@ def _reason_text(text: str, match: re.Match[str] | None) -> str:
         return "short payment"
     start = max(0, match.start())
     return text[start : start + 40].strip().lower()
+
+
+class NumberKind(enum.Enum):
+    """What a number in a remittance text is, when its label or its shape says so."""
+
+    #: A bank's or a payment scheme's reference (ACH trace and originator ids, SEPA
+    #: end-to-end and mandate references, X12 envelope segments, the bank's own reference).
+    SCHEME_REFERENCE = "scheme_reference"
+    #: The payer's customer number with the seller (or the seller's vendor number with it).
+    CUSTOMER_NUMBER = "customer_number"
+    #: A purchase order, order or delivery note number.
+    ORDER = "order"
+    #: A payment run or advice number of the payer.
+    PAYMENT_RUN = "payment_run"
+    #: A tax or VAT number.
+    TAX_NUMBER = "tax_number"
+    #: A date.
+    DATE = "date"
+    #: An amount (digits with decimals).
+    AMOUNT = "amount"
+
+
+#: Labels that say what the number after them is (upper-case text).  Only a number that none
+#: of these explains, and that is shaped like a document number, can name another document.
+_LABELS: tuple[tuple[NumberKind, str], ...] = (
+    (
+        NumberKind.SCHEME_REFERENCE,
+        (
+            r"ORIG\s*ID|ORIG\s*CO\s*NAME|TRACE\s*#?|EED|DESC\s*DATE|IND\s*ID|ENTRY\s*DESCR|EREF\+?|"
+            r"MREF\+?|KREF\+?|CRED\+?|END\s*TO\s*END|E2E|OUR\s*REF|REF\s*\*\s*VR|TRN|BPR|SEC|"
+            r"UETR|TRANSACTION\s*ID|BANK\s*REF"
+        ),
+    ),
+    (
+        NumberKind.CUSTOMER_NUMBER,
+        (
+            r"CUSTOMER\s*NO|CUST(?:OMER)?|KD(?:-?NR)?|KUNDEN?(?:-?NR)?|CLIENT|DEBITOR|DEBTOR|"
+            r"VENDOR(?:\s*NO)?|SUPPLIER(?:\s*NO)?|LIEFERANT(?:EN)?(?:-?NR)?|N[°O]\s*CLIENT"
+        ),
+    ),
+    (
+        NumberKind.ORDER,
+        (
+            r"P\.?\s*O\.?|PO|PURCHASE\s*ORDER|YOUR\s*ORDER|ORDER|BESTELL(?:UNG|-?NR)?|AUFTRAG|"
+            r"COMMANDE|LIEFERSCHEIN|LIEF-?NR|DELIVERY(?:\s*NOTE)?|BON\s*DE\s*COMMANDE"
+        ),
+    ),
+    (
+        NumberKind.PAYMENT_RUN,
+        r"PAYRUN|PAYMENT\s*RUN|ZAHLLAUF|ZAHLUNGSNR|ZAHLUNGS-?NR|AVIS(?:-?NR)?|ADVICE(?:\s*NO)?",
+    ),
+    (NumberKind.TAX_NUMBER, r"VAT(?:\s*NO)?|UST-?ID(?:NR)?|STEUER-?NR|STEUERNUMMER|TVA|TAX\s*ID"),
+    (NumberKind.DATE, r"VOM|DD|DATED|DU|DATE"),
+)
+_LABELLED = re.compile(
+    r"\b(?:"
+    + "|".join(f"(?P<{kind.name}>{pattern})" for kind, pattern in _LABELS)
+    + r")\s*(?:NO\.?|NR\.?)?\s*[:#.]?\s*(?P<number>[A-Z]{0,3}[-/]?[0-9][0-9A-Z./-]*)"
+)
+_DATES = re.compile(
+    r"\b(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|20\d{2}-\d{2}-\d{2}|"
+    r"20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\b"
+)
+_AMOUNTS = re.compile(r"\b\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\b")
+#: X12 820 segments that carry no document (envelope, parties, dates): ``BPR*...~``.
+_X12_ENVELOPE = re.compile(r"\b(?:BPR|TRN|REF|N1|N3|N4|DTM|ST|SE|ISA|GS)\*[^~]*~?")
+
+
+def classify_numbers(text: str) -> tuple[tuple[str, NumberKind], ...]:
+    """The numbers of ``text`` that a label or their shape explains, with what they are.
+
+    >>> classify_numbers("ORIG ID:9207883730 KD-NR 265202 vom 02.03.2026 PO 4543125093")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    (('9207883730', <NumberKind.SCHEME_REFERENCE: 'scheme_reference'>),
+     ('265202', <NumberKind.CUSTOMER_NUMBER: 'customer_number'>),
+     ('02.03.2026', <NumberKind.DATE: 'date'>),
+     ('4543125093', <NumberKind.ORDER: 'order'>))
+    """
+    upper = text.upper()
+    found: list[tuple[int, str, NumberKind]] = []
+    for m in _LABELLED.finditer(upper):
+        kind = next(NumberKind[k] for k, v in m.groupdict().items() if v and k != "number")
+        found.append((m.start("number"), m.group("number"), kind))
+    for m in _DATES.finditer(upper):
+        found.append((m.start(), m.group(0), NumberKind.DATE))
+    for m in _AMOUNTS.finditer(upper):
+        found.append((m.start(), m.group(0), NumberKind.AMOUNT))
+    seen: set[int] = set()
+    out = []
+    for start, number, kind in sorted(found, key=lambda f: f[0]):
+        if start not in seen:
+            seen.add(start)
+            out.append((number, kind))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def mask_explained_numbers(text: str) -> str:
+    """``text`` (upper case) with every number :func:`classify_numbers` explains blanked out.
+
+    What is left are the numbers nothing explains: only those may name another document.
+
+    >>> mask_explained_numbers("INV 4711 ORIG ID:9207883730 TRACE#:582152638814523")
+    'INV 4711 ORIG ID:| TRACE#:|'
+    """
+    masked = _X12_ENVELOPE.sub(" | ", text)
+    masked = _LABELLED.sub(lambda m: m.group(0)[: m.start("number") - m.start()] + "|", masked)
+    masked = _DATES.sub("|", masked)
+    return _AMOUNTS.sub("|", masked)

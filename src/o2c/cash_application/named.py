@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _back_convert, _convert, _Fit
 from o2c.cash_application.candidates import _NON_ALNUM, _Context, _Item, _units
-from o2c.cash_application.evidence import _deduction_reason, _partial_stated, _reason_text
+from o2c.cash_application.evidence import (
+    _deduction_reason,
+    _partial_stated,
+    _reason_text,
+    mask_explained_numbers,
+)
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.payers import _cust_note, _Payer
 from o2c.cash_application.scoring import _Hyp, _ref_confidence
@@ -74,7 +79,7 @@ def _unresolved_numbers(text: str, hits: Sequence[ReferenceHit]) -> bool:
     rest = text
     for h in hits:
         rest = rest.replace(h.text.upper(), " | ")
-    return bool(reference_strings(rest, min_digits=5))
+    return bool(reference_strings(mask_explained_numbers(rest), min_digits=5))
 
 
 _UNCONFIRMED = (
@@ -109,7 +114,7 @@ def _names_another_document(
     for h in hits:
         if h not in settled:
             rest = rest.replace(h.text.upper(), " | ")
-    strings = reference_strings(rest, min_digits=5)
+    strings = reference_strings(mask_explained_numbers(rest), min_digits=5)
     if not strings:
         return ""
     customer = next(iter(hyp.fits))[0].customer_id
@@ -261,7 +266,7 @@ def _misspelt(
     rest = text
     for h in hits:
         rest = rest.replace(h.text.upper(), " | ")
-    strings = reference_strings(rest, min_digits=4)
+    strings = reference_strings(mask_explained_numbers(rest), min_digits=4)
     notes = []
     for item in items:
         spelt = next(

@@ -1,0 +1,175 @@
+"""Evidence classes of issue 17: structured remittance weighed, short payments, shared payers,
+numbers a label or shape explains."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from o2c.cash_application import (
+    ConfirmedPayment,
+    CustomerProfile,
+    Decision,
+    ResidualKind,
+    learn_payers,
+    match_payments,
+)
+from o2c.cash_application.evidence import NumberKind, classify_numbers, mask_explained_numbers
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import money
+from o2c.statement import Payment, RemittanceDocument
+
+DAY = dt.date(2026, 3, 10)
+
+
+def item(item_id: str, customer: str, number: str, amount: str) -> OpenItem:
+    return OpenItem(
+        item_id=ItemId(item_id),
+        customer_id=CustomerId(customer),
+        kind=ItemKind.INVOICE,
+        document_number=number,
+        document_date=dt.date(2026, 2, 1),
+        due_date=dt.date(2026, 3, 3),
+        original_amount=money(amount, "EUR"),
+        open_amount=money(amount, "EUR"),
+    )
+
+
+CUSTOMERS = [
+    CustomerProfile("C1", "Prime Haustechnik GmbH", frozenset({"DE11"})),
+    CustomerProfile("C2", "Neumann Haustechnik GmbH", frozenset({"DE22"})),
+]
+ITEMS = [
+    item("I1", "C1", "INV/2026/016979", "4147.00"),
+    item("I2", "C2", "INV/2026/016970", "56334.71"),
+    item("I3", "C1", "INV/2026/013444", "36636.15"),
+]
+
+
+def structured(pid: str, amount: str, number: str, due: str, account: str) -> Payment:
+    doc = RemittanceDocument(
+        number=number, amount_paid=money(amount, "EUR"), amount_due=money(due, "EUR")
+    )
+    return Payment(
+        payment_id=pid,
+        value_date=DAY,
+        amount=money(amount, "EUR"),
+        payer_name="PRIME HAUSTECHNIK GMBH",
+        payer_account=account,
+        documents=(doc,),
+    )
+
+
+def test_a_structured_number_of_another_customers_document_is_not_posted_there() -> None:
+    # One digit wrong: the number names C2's document, but the stated amount due and the payer
+    # are C1's; posting it to I2 as a partial payment would be wrong.
+    pay = structured("P1", "4147.00", "INV/2026/016970", "4147.00", "DE11")
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert not (result.decision is Decision.AUTO and result.allocations[0].item_id == "I2")
+    if result.decision is Decision.AUTO:
+        assert [a.item_id for a in result.allocations] == ["I1"]
+
+
+def test_a_structured_short_payment_without_reason_closes_with_a_deduction() -> None:
+    pay = structured("P2", "35866.79", "INV/2026/013444", "36636.15", "DE11")
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert result.decision is Decision.AUTO
+    [allocation] = result.allocations
+    assert allocation.applied == money("36636.15", "EUR")
+    assert [(r.kind, r.amount) for r in allocation.residuals] == [
+        (ResidualKind.DEDUCTION, money("769.36", "EUR"))
+    ]
+
+
+def test_a_structured_payment_short_beyond_the_tolerance_stays_partial() -> None:
+    pay = structured("P3", "20000.00", "INV/2026/013444", "36636.15", "DE11")
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert all(a.applied == money("20000.00", "EUR") for a in result.allocations)
+    assert all(a.partial for a in result.allocations)
+
+
+def test_learn_payers_sets_payment_services_apart() -> None:
+    history = [
+        ConfirmedPayment(payer_name="Payflow Services Ltd", payer_account="GB66", customer_ids=c)
+        for c in (frozenset({"C1"}), frozenset({"C2"}))
+    ]
+    history.append(
+        ConfirmedPayment(
+            payer_name="PRIME HT", payer_account="DE33", customer_ids=frozenset({"C1"})
+        )
+    )
+    known = learn_payers(CUSTOMERS, history)
+    assert "GB66" in known.shared
+    assert "PAYFLOW SERVICES" in known.shared
+    by_id = {c.customer_id: c for c in known.customers}
+    assert "DE33" in by_id["C1"].accounts
+    assert "GB66" not in by_id["C1"].accounts | by_id["C2"].accounts
+    assert by_id["C1"].aliases == ("PRIME HT",)
+    assert by_id["C2"].aliases == ()
+
+
+def test_a_shared_payer_is_no_customer_by_its_account() -> None:
+    # The service's account was (wrongly) given as C2's; declared shared, it names nobody, so
+    # an amount that fits C2's item exactly is not posted on the account alone.
+    customers = [CUSTOMERS[0], CustomerProfile("C2", "Neumann", frozenset({"GB66"}))]
+    pay = Payment(
+        payment_id="P4",
+        value_date=DAY,
+        amount=money("56334.71", "EUR"),
+        payer_name="Payflow Services Ltd",
+        payer_account="GB66",
+    )
+    [alone] = match_payments([pay], ITEMS, customers=customers)
+    [shared] = match_payments([pay], ITEMS, customers=customers, shared_payers={"GB66"})
+    assert "several customers" not in " ".join(alone.explanation)
+    assert shared.confidence < alone.confidence
+
+
+def test_classify_numbers_names_scheme_references_customer_numbers_orders_and_dates() -> None:
+    kinds = dict(
+        classify_numbers(
+            "ORIG ID:9207883730 TRACE#:582152638814523 KD-NR 265202 Bestell-Nr. PO-18504 "
+            "ZAHLLAUF 4067297 vom 02.03.2026 20260302 12.345,67"
+        )
+    )
+    assert kinds == {
+        "9207883730": NumberKind.SCHEME_REFERENCE,
+        "582152638814523": NumberKind.SCHEME_REFERENCE,
+        "265202": NumberKind.CUSTOMER_NUMBER,
+        "PO-18504": NumberKind.ORDER,
+        "4067297": NumberKind.PAYMENT_RUN,
+        "02.03.2026": NumberKind.DATE,
+        "20260302": NumberKind.DATE,
+        "12.345,67": NumberKind.AMOUNT,
+    }
+
+
+def test_a_scheme_reference_does_not_block_an_exact_match_of_a_known_payer() -> None:
+    pay = Payment(
+        payment_id="P5",
+        value_date=DAY,
+        amount=money("36636.15", "EUR"),
+        payer_name="PRIME HAUSTECHNIK",
+        payer_account="DE11",
+        remittance_info="ORIG CO NAME:PRIME HAUSTECH ORIG ID:9207883730 TRACE#:582152638814523",
+    )
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert result.decision is Decision.AUTO
+    assert [a.item_id for a in result.allocations] == ["I3"]
+
+
+def test_document_numbers_are_never_masked() -> None:
+    text = "INV/2026/016979 RG 2026-013444 ORIG ID:9207883730"
+    masked = mask_explained_numbers(text)
+    assert "INV/2026/016979" in masked
+    assert "2026-013444" in masked
+    assert "9207883730" not in masked
+
+
+@given(st.text(alphabet="0123456789 ./-:#ABCDEFIKNOPRSTUVZ", max_size=80))
+def test_masking_only_blanks_and_is_idempotent(text: str) -> None:
+    masked = mask_explained_numbers(text)
+    assert mask_explained_numbers(masked) == mask_explained_numbers(masked.upper())
+    assert sum(ch.isdigit() for ch in masked) <= sum(ch.isdigit() for ch in text)
