@@ -32,7 +32,7 @@ from o2c.credit import (
     records_from_trails,
     settlement_trails,
 )
-from o2c.forecast import Timing, backtest
+from o2c.credit.forecast import Timing, backtest
 from o2c.ledger import (
     CustomerId,
     DisputeOpened,

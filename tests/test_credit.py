@@ -239,7 +239,7 @@ def test_disputed_items_are_left_out_of_age_and_overdue_share() -> None:
 
 
 def test_dynamic_limit_counts_only_what_falls_within_the_horizon() -> None:
-    from o2c.orders import Order, UnbilledOrders
+    from o2c.credit.orders import Order, UnbilledOrders
 
     later = Order.create(
         "SO-9", "C1", AS_OF, "EUR", [("x", "1", "900")], delivery_date=AS_OF + dt.timedelta(60)

@@ -15,7 +15,8 @@ from o2c.credit import (
     payment_history,
     settlement_trails,
 )
-from o2c.forecast import backtest_from_ledger, forecast_from_ledger
+from o2c.credit.forecast import backtest_from_ledger, forecast_from_ledger
+from o2c.credit.provisioning import cohort_items, provision_from_ledger
 from o2c.ledger import (
     AllocationReversed,
     DisputeOpened,
@@ -26,7 +27,6 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.money import money
-from o2c.provisioning import cohort_items, provision_from_ledger
 from o2c.terms import Instalment
 
 UTC = dt.UTC
@@ -242,10 +242,10 @@ def test_demo_section_takes_an_order_through_the_check(tmp_path: object) -> None
     import io
     from pathlib import Path
 
+    from o2c.credit.forecast import WeeklyForecast
+    from o2c.credit.provisioning import ProvisionMatrix
     from o2c.demos import DemoContext
     from o2c.demos import credit as section
-    from o2c.forecast import WeeklyForecast
-    from o2c.provisioning import ProvisionMatrix
 
     out = io.StringIO()
     ctx = DemoContext(out=out, db_path=Path(str(tmp_path)) / "demo.sqlite")

@@ -20,15 +20,15 @@ from o2c.credit import (
     altman_zone,
     check_credit,
 )
-from o2c.money import money
-from o2c.orders import Order, UnbilledOrders, UninvoicedDeliveries, take_order
-from o2c.provisioning import (
+from o2c.credit.orders import Order, UnbilledOrders, UninvoicedDeliveries, take_order
+from o2c.credit.provisioning import (
     CohortItem,
     cohort_loss_rates,
     historical_loss_rate,
     loss_rates_from_flows,
     provision_matrix,
 )
+from o2c.money import money
 from tests.conftest import load_vectors
 
 VECTORS = {v["id"]: v for v in load_vectors("kpi.json")}

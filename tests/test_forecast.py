@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.credit import PaymentRecord
+from o2c.credit.forecast import backtest, cash_forecast, fit_payment_model, predict_payments
 from o2c.errors import CurrencyMismatchError, ValidationError
-from o2c.forecast import backtest, cash_forecast, fit_payment_model, predict_payments
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
 from tests.strategies import payment_records
@@ -222,7 +222,7 @@ def test_open_invoices_only_ever_push_the_distribution_later(
 
 
 def test_recorded_timing_learns_when_the_ledger_heard_of_the_payment() -> None:
-    from o2c.forecast import Timing
+    from o2c.credit.forecast import Timing
 
     lagged = [
         attrs.evolve(paid(n, 4), recorded_on=paid(n, 4).paid_date + dt.timedelta(3))

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
 from o2c.credit import paydex, payment_history, settlement_trails
+from o2c.credit.forecast import fit_payment_model
 from o2c.errors import DuplicateFactError
-from o2c.forecast import fit_payment_model
 from o2c.ledger import InvoiceIssued, Ledger
 from o2c.ledger.migration import MigrationPlan, load, plan_migration
 from o2c.receivables.kpi import ledger_paid_items

@@ -11,9 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.credit import CreditLimits, CreditPolicy, Decision, FixedAmount, Rule
-from o2c.errors import CurrencyMismatchError, InvalidOrderError
-from o2c.money import money
-from o2c.orders import (
+from o2c.credit.orders import (
     CreditStatus,
     Order,
     OrderLine,
@@ -22,6 +20,8 @@ from o2c.orders import (
     UninvoicedDeliveries,
     take_order,
 )
+from o2c.errors import CurrencyMismatchError, InvalidOrderError
+from o2c.money import money
 from tests.strategies import currency_codes
 
 DAY = dt.date(2026, 3, 2)

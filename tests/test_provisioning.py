@@ -10,10 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.credit import RiskClass
-from o2c.errors import CurrencyMismatchError, FloatNotAllowedError, ValidationError
-from o2c.ledger import OpenItem
-from o2c.money import minor_unit, money
-from o2c.provisioning import (
+from o2c.credit.provisioning import (
     DEFAULT_BUCKETS,
     AgeBucket,
     AgingSnapshot,
@@ -28,6 +25,9 @@ from o2c.provisioning import (
     provision_matrix,
     roll_rates,
 )
+from o2c.errors import CurrencyMismatchError, FloatNotAllowedError, ValidationError
+from o2c.ledger import OpenItem
+from o2c.money import minor_unit, money
 from tests.strategies import amounts, currency_codes, disputed_open_items, loss_rates
 
 AS_OF = dt.date(2026, 3, 31)

@@ -58,6 +58,21 @@ from o2c.credit import (
     paydex,
     recommend_limit,
 )
+from o2c.credit.forecast import (
+    backtest,
+    cash_forecast,
+    fit_payment_model,
+)
+from o2c.credit.orders import (
+    Order,
+    take_order,
+)
+from o2c.credit.provisioning import (
+    ForwardLooking,
+    cecl_allowance,
+    cohort_loss_rates,
+    provision_matrix,
+)
 from o2c.errors import (
     AllocationError,
     ConcurrencyError,
@@ -87,11 +102,6 @@ from o2c.errors import (
     StorageError,
     UnknownCurrencyError,
     ValidationError,
-)
-from o2c.forecast import (
-    backtest,
-    cash_forecast,
-    fit_payment_model,
 )
 from o2c.fx import (
     CachedRates,
@@ -156,21 +166,11 @@ from o2c.money import (
     to_minor,
     zero,
 )
-from o2c.orders import (
-    Order,
-    take_order,
-)
 from o2c.ports import (
     Calendar,
     LedgerStore,
     Notifier,
     RateProvider,
-)
-from o2c.provisioning import (
-    ForwardLooking,
-    cecl_allowance,
-    cohort_loss_rates,
-    provision_matrix,
 )
 from o2c.receivables.aging import (
     AgingBasis,

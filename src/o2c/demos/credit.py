@@ -6,8 +6,8 @@ items, and it is the portfolio when it holds enough payment history; otherwise a
 six customers and fifteen months is built here) and ``ctx.state["dunning"]`` (the collections
 section's dunning run: that customer's dunning level).  Sets ``ctx.state["credit_check"]``
 (the order's :class:`~o2c.credit.CreditCheck`), ``ctx.state["provision"]`` (the
-:class:`~o2c.provisioning.ProvisionMatrix`) and ``ctx.state["cash_forecast"]`` (the
-:class:`~o2c.forecast.WeeklyForecast`).
+:class:`~o2c.credit.provisioning.ProvisionMatrix`) and ``ctx.state["cash_forecast"]`` (the
+:class:`~o2c.credit.forecast.WeeklyForecast`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from o2c.credit import (
     payment_history,
     recommend_limit,
 )
+from o2c.credit.forecast import backtest_from_ledger, forecast_from_ledger
+from o2c.credit.orders import Order, take_order
+from o2c.credit.provisioning import ForwardLooking, provision_from_ledger
 from o2c.demos import DemoContext
-from o2c.forecast import backtest_from_ledger, forecast_from_ledger
 from o2c.ledger import (
     CustomerId,
     DisputeOpened,
@@ -43,8 +45,6 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.money import format_money, money
-from o2c.orders import Order, take_order
-from o2c.provisioning import ForwardLooking, provision_from_ledger
 from o2c.terms import Instalment
 
 #: Customer -> (days late on average, spread, monthly amount).

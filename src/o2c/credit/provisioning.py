@@ -33,7 +33,9 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
-from o2c.credit import SCORE_CONTEXT, CreditLedger, RiskClass, SettlementTrail, settlement_trails
+from o2c.credit.behaviour import RiskClass
+from o2c.credit.exposure import SCORE_CONTEXT
+from o2c.credit.from_ledger import CreditLedger, SettlementTrail, settlement_trails
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import ItemKind, OpenItem
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal

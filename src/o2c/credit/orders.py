@@ -37,7 +37,7 @@ from typing import NewType
 import attrs
 from moneyed import Money
 
-from o2c.credit import (
+from o2c.credit.exposure import (
     CreditCheck,
     CreditLimits,
     CreditPolicy,

@@ -41,10 +41,10 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
-from o2c.credit import (
-    SCORE_CONTEXT,
+from o2c.credit.behaviour import PaymentRecord
+from o2c.credit.exposure import SCORE_CONTEXT
+from o2c.credit.from_ledger import (
     CreditLedger,
-    PaymentRecord,
     payment_history,
     records_from_trails,
     settlement_trails,

@@ -1,0 +1,156 @@
+"""Credit management: exposure, limits, the credit check, scores and limit recommendations.
+
+Every computation here is a pure function over plain values (open items, payment records,
+financial-statement figures); the ``*_from_ledger`` helpers (:mod:`o2c.credit.from_ledger`)
+only gather those values.
+
+Modules: :mod:`~o2c.credit.exposure` (exposure, limits, the check), :mod:`~o2c.credit.scores`
+(Altman), :mod:`~o2c.credit.behaviour` (payment history, PAYDEX, behavioural score, limit
+recommendation), :mod:`~o2c.credit.provisioning` (expected loss), :mod:`~o2c.credit.forecast`
+(payment prediction, cash forecast) and :mod:`~o2c.credit.orders` (the check when taking an
+order).
+
+Exposure is the sum of pluggable :class:`ExposureComponent` values (open receivables, unbilled
+orders, uninvoiced deliveries, payments in transit, or any amount you supply); the check compares
+it with the limit resolved for the customer (customer, then group, then default) and applies the
+other rules of a :class:`CreditPolicy`.  The verdict explains itself rule by rule:
+
+>>> import datetime as dt
+>>> from decimal import Decimal
+>>> from o2c.money import money
+>>> limits = CreditLimits(customer={"C1": money("1000", "EUR")})
+>>> gl = FixedAmount("gl_balance", {"C1": money("800", "EUR")})
+>>> check = check_credit(
+...     "C1", as_of=dt.date(2026, 3, 31), amount=money("200", "EUR"),
+...     components=[gl], limits=limits,
+... )
+>>> check.decision, check.exposure.total
+(<Decision.WARN: 'warn'>, Money('800', 'EUR'))
+>>> print(check.rules[0].reason)  # doctest: +NORMALIZE_WHITESPACE
+exposure 800.00 + this document 200.00 = 1000.00 is 100.00% of the customer limit 1000.00
+(warn from 90.00%)
+
+Scores have published meaning: Altman's Z (1968), Z' (private firms), Z'' and the emerging-market
+score (Z'' + 3.25) with their zones, a PAYDEX-style payment index, and a behavioural scorecard
+whose risk classes each carry their explanation.
+
+>>> altman_score(AltmanModel.EM, AltmanRatios(
+...     x1=Decimal("0.2"), x2=Decimal("0.3"), x3=Decimal("0.1"), x4=Decimal("1"))).zone
+<Zone.SAFE: 'safe'>
+
+Rounding: ratios are computed at 28 significant digits (:data:`SCORE_CONTEXT`) and kept so;
+scores are reported rounded half-up to 4 decimals (``score``) beside the unrounded ``exact``
+value, and zones are decided on the exact value.
+"""
+
+from __future__ import annotations
+
+from o2c.credit.behaviour import (
+    LIMIT_FACTORS,
+    PAYDEX_TABLE,
+    BehaviourScore,
+    LimitRecommendation,
+    Paydex,
+    PaymentRecord,
+    RiskClass,
+    ScoreFactor,
+    behavioural_score,
+    days_late,
+    paydex,
+    paydex_for_days,
+    recommend_limit,
+    weighted_median,
+)
+from o2c.credit.exposure import (
+    SCORE_CONTEXT,
+    CreditCheck,
+    CreditLimits,
+    CreditPolicy,
+    Decision,
+    Exposure,
+    ExposureComponent,
+    ExposureLine,
+    FixedAmount,
+    LimitSource,
+    OpenReceivables,
+    PaymentInTransit,
+    PaymentsInTransit,
+    Release,
+    ResolvedLimit,
+    Rule,
+    RuleResult,
+    check_credit,
+    compute_exposure,
+)
+from o2c.credit.from_ledger import (
+    CreditLedger,
+    Settlement,
+    SettlementTrail,
+    check_credit_from_ledger,
+    payment_history,
+    records_from_trails,
+    settlement_trails,
+)
+from o2c.credit.scores import (
+    AltmanModel,
+    AltmanRatios,
+    AltmanScore,
+    Boundary,
+    FinancialStatements,
+    Zone,
+    altman_ratios,
+    altman_score,
+    altman_zone,
+)
+
+__all__ = [
+    "AltmanModel",
+    "AltmanRatios",
+    "AltmanScore",
+    "BehaviourScore",
+    "Boundary",
+    "CreditCheck",
+    "CreditLedger",
+    "CreditLimits",
+    "CreditPolicy",
+    "Decision",
+    "Exposure",
+    "ExposureComponent",
+    "ExposureLine",
+    "FinancialStatements",
+    "FixedAmount",
+    "LIMIT_FACTORS",
+    "LimitRecommendation",
+    "LimitSource",
+    "OpenReceivables",
+    "PAYDEX_TABLE",
+    "Paydex",
+    "PaymentInTransit",
+    "PaymentRecord",
+    "PaymentsInTransit",
+    "Release",
+    "ResolvedLimit",
+    "RiskClass",
+    "Rule",
+    "RuleResult",
+    "SCORE_CONTEXT",
+    "ScoreFactor",
+    "Settlement",
+    "SettlementTrail",
+    "Zone",
+    "altman_ratios",
+    "altman_score",
+    "altman_zone",
+    "behavioural_score",
+    "check_credit",
+    "check_credit_from_ledger",
+    "compute_exposure",
+    "days_late",
+    "paydex",
+    "paydex_for_days",
+    "payment_history",
+    "recommend_limit",
+    "records_from_trails",
+    "settlement_trails",
+    "weighted_median",
+]

@@ -1,0 +1,260 @@
+"""Credit figures from the ledger: settlement trails, payment history and the credit check over a
+ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+from moneyed import Money
+
+from o2c.credit.behaviour import PaymentRecord
+from o2c.credit.exposure import (
+    _ZERO,
+    CreditCheck,
+    CreditLimits,
+    CreditPolicy,
+    ExposureComponent,
+    OpenReceivables,
+    Release,
+    check_credit,
+)
+from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.ledger.facts import (
+    AllocationReversed,
+    DisputeOpened,
+    Fact,
+    InvoiceIssued,
+    PaymentAllocated,
+    WrittenOff,
+)
+from o2c.ledger.history import Projection, select
+from o2c.money import currency
+
+__all__ = [
+    "CreditLedger",
+    "Settlement",
+    "SettlementTrail",
+    "check_credit_from_ledger",
+    "payment_history",
+    "records_from_trails",
+    "settlement_trails",
+]
+
+
+class CreditLedger(Protocol):
+    """What credit needs from :class:`o2c.ledger.Ledger`: its facts and open items."""
+
+    def facts(self, customer_id: str | None = None) -> Iterator[Fact]:
+        """The customer's facts (or every fact) in stream order."""
+        ...
+
+    def open_items(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
+    ) -> list[OpenItem]:
+        """The items open on ``as_of`` as known at ``known_at``."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """One settlement of an invoice item: a (kept) allocation or a write-off.
+
+    ``collected`` is what the allocation brought in (settled less its write-off part);
+    ``written_off`` is what was given up.
+    """
+
+    effective: dt.date
+    recorded_on: dt.date
+    collected: Decimal
+    written_off: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class SettlementTrail:
+    """An invoice item (one per instalment) as issued, with its settlements and its state."""
+
+    item_id: ItemId
+    customer_id: CustomerId
+    document_date: dt.date
+    due_date: dt.date
+    amount: Money
+    open_amount: Decimal
+    disputed: bool
+    settlements: tuple[Settlement, ...]
+
+    @property
+    def closed(self) -> bool:
+        """Whether nothing is open any more."""
+        return self.open_amount <= 0
+
+    @property
+    def written_off(self) -> Decimal:
+        """The total written off."""
+        return sum((s.written_off for s in self.settlements), _ZERO)
+
+
+def settlement_trails(
+    facts: Iterable[Fact],
+    *,
+    as_of: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> tuple[SettlementTrail, ...]:
+    """Every invoice item of the facts with its settlements, as of ``as_of`` known at ``known_at``.
+
+    Reversed allocations are dropped; write-offs (facts, or the write-off part of an
+    allocation) are kept apart from what was collected.  A migration's stand-in for documents
+    settled before it (``InvoiceIssued.stand_in``: its dates are not the customer's) has no
+    trail.  Pure: reads the facts once.
+    """
+    projection = Projection()
+    events: dict[tuple[str, str], list[Settlement]] = {}
+    by_allocation: dict[str, tuple[tuple[str, str], Settlement]] = {}
+    disputed: set[tuple[str, str]] = set()
+    stand_ins: set[tuple[str, str]] = set()
+    key: tuple[str, str]
+    for fact in select(facts, as_of, known_at=known_at, customer_id=customer_id):
+        projection.feed(fact)
+        if isinstance(fact, InvoiceIssued) and fact.stand_in:
+            stand_ins.add((fact.customer_id, fact.item_id))
+        elif isinstance(fact, PaymentAllocated):
+            key = (fact.customer_id, fact.item_id)
+            wo = fact.write_off.amount if fact.write_off is not None else _ZERO
+            ev = Settlement(
+                effective=fact.effective,
+                recorded_on=fact.recorded_at.date(),
+                collected=fact.settled - wo,
+                written_off=wo,
+            )
+            events.setdefault(key, []).append(ev)
+            by_allocation[fact.fact_id] = (key, ev)
+        elif isinstance(fact, AllocationReversed):
+            key, ev = by_allocation.pop(fact.allocation_id)
+            events[key].remove(ev)
+        elif isinstance(fact, WrittenOff):
+            key = (fact.customer_id, fact.item_id)
+            events.setdefault(key, []).append(
+                Settlement(
+                    effective=fact.effective,
+                    recorded_on=fact.recorded_at.date(),
+                    collected=_ZERO,
+                    written_off=fact.amount.amount,
+                )
+            )
+        elif isinstance(fact, DisputeOpened):
+            disputed.add((fact.customer_id, fact.item_id))
+    trails = []
+    for pkey, item in projection.items.items():
+        if item.kind is not ItemKind.INVOICE or (pkey[0], item.document_id) in stand_ins:
+            continue
+        trails.append(
+            SettlementTrail(
+                item_id=ItemId(item.item_id),
+                customer_id=CustomerId(item.customer_id),
+                document_date=item.document_date,
+                due_date=item.due_date,
+                amount=Money(item.original, currency(item.currency)),
+                open_amount=item.open,
+                disputed=pkey in disputed,
+                settlements=tuple(sorted(events.get(pkey, ()), key=lambda s: s.effective)),
+            )
+        )
+    return tuple(trails)
+
+
+def payment_history(
+    facts: Iterable[Fact],
+    *,
+    as_of: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> tuple[PaymentRecord, ...]:
+    """The settled invoices of the facts as :class:`PaymentRecord` values.
+
+    An item counts once it is fully settled by collections (no write-off): its paid date is the
+    effective date of the last settlement, ``recorded_on`` the latest recording date.
+
+    >>> from o2c.ledger import Ledger, InvoiceIssued, PaymentReceived, PaymentAllocated
+    >>> from o2c.terms import Instalment
+    >>> at = lambda d: dt.datetime(2026, 3, d, 9, tzinfo=dt.timezone.utc)
+    >>> ledger = Ledger()
+    >>> _ = ledger.append([
+    ...     InvoiceIssued.from_instalments(fact_id="i1", customer_id="C1", item_id="INV-1",
+    ...         document_number="INV-1", document_date=dt.date(2026, 3, 1), recorded_at=at(1),
+    ...         instalments=[Instalment(number=1, due_date=dt.date(2026, 3, 10),
+    ...                                 amount=Money("100.00", "EUR"))]),
+    ...     PaymentReceived(fact_id="p1", customer_id="C1", effective=dt.date(2026, 3, 14),
+    ...         recorded_at=at(15), payment_id="PAY-1", amount=Money("100.00", "EUR"),
+    ...         value_date=dt.date(2026, 3, 14)),
+    ...     PaymentAllocated(fact_id="a1", customer_id="C1", effective=dt.date(2026, 3, 14),
+    ...         recorded_at=at(15), source_id="PAY-1", item_id="INV-1",
+    ...         applied=Money("100.00", "EUR"))])
+    >>> [(r.item_id, r.days_late, r.recorded_on) for r in payment_history(ledger.facts())]
+    [('INV-1', 4, datetime.date(2026, 3, 15))]
+    """
+    trails = settlement_trails(facts, as_of=as_of, known_at=known_at, customer_id=customer_id)
+    return records_from_trails(trails)
+
+
+def records_from_trails(trails: Iterable[SettlementTrail]) -> tuple[PaymentRecord, ...]:
+    """The fully collected trails as :class:`PaymentRecord` values (see :func:`payment_history`)."""
+    out = []
+    for t in trails:
+        if not t.closed or not t.settlements or t.written_off > 0:
+            continue
+        out.append(
+            PaymentRecord(
+                item_id=t.item_id,
+                customer_id=t.customer_id,
+                amount=t.amount,
+                document_date=t.document_date,
+                due_date=t.due_date,
+                paid_date=max(s.effective for s in t.settlements),
+                disputed=t.disputed,
+                recorded_on=max(s.recorded_on for s in t.settlements),
+            )
+        )
+    return tuple(out)
+
+
+def check_credit_from_ledger(
+    ledger: CreditLedger,
+    customer_id: str,
+    *,
+    as_of: dt.date,
+    amount: Money,
+    limits: CreditLimits,
+    known_at: dt.datetime | None = None,
+    extra_components: Sequence[ExposureComponent] = (),
+    policy: CreditPolicy | None = None,
+    dunning_level: int = 0,
+    release: Release | None = None,
+    delivery_date: dt.date | None = None,
+    document_id: str | None = None,
+) -> CreditCheck:
+    """:func:`check_credit` with the customer's open items read from the ledger.
+
+    Exposure = open receivables (as of ``as_of``, known at ``known_at``) + ``extra_components``
+    (orders, payments in transit ...).
+    """
+    pol = policy or CreditPolicy()
+    items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
+    components = [OpenReceivables(items, exclude_disputed=pol.exclude_disputed), *extra_components]
+    return check_credit(
+        customer_id,
+        as_of=as_of,
+        amount=amount,
+        limits=limits,
+        components=components,
+        open_items=items,
+        policy=pol,
+        dunning_level=dunning_level,
+        release=release,
+        delivery_date=delivery_date,
+        document_id=document_id,
+    )
