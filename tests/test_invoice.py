@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c import creditor_reference
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, O2CError
 from o2c.invoice import (
     Address,
@@ -23,6 +22,7 @@ from o2c.invoice import (
     credit_memo,
     validate,
 )
+from o2c.invoice import references as creditor_reference
 from o2c.money import CashRounding, Rounding, RoundingPolicy, money
 from o2c.tax import (
     AllowanceCharge,

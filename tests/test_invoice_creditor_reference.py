@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c import creditor_reference
 from o2c.errors import ValidationError
+from o2c.invoice import references as creditor_reference
 
 
 def _composed(number: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c import creditor_reference
+from o2c.invoice import references as creditor_reference
 from o2c.remittance import (
     DocumentIndex,
     HitKind,

@@ -21,7 +21,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moneyed import Money
 
-from o2c import creditor_reference
 from o2c.errors import O2CError
 from o2c.invoice import (
     Address,
@@ -32,6 +31,7 @@ from o2c.invoice import (
     credit_memo,
     validate,
 )
+from o2c.invoice import references as creditor_reference
 from o2c.money import CashRounding, Rounding, RoundingPolicy, money
 from o2c.tax import (
     AllowanceCharge,

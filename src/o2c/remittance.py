@@ -37,7 +37,7 @@ from functools import lru_cache
 
 import attrs
 
-from o2c import creditor_reference
+from o2c.invoice import references as creditor_reference
 
 __all__ = [
     "DocumentIndex",

@@ -31,7 +31,6 @@ from typing import IO, TypeAlias
 import attrs
 from moneyed import Money
 
-from o2c import creditor_reference as rf
 from o2c._checks import shown
 from o2c.errors import (
     InvalidAmountError,
@@ -39,6 +38,7 @@ from o2c.errors import (
     UnknownCurrencyError,
     ValidationError,
 )
+from o2c.invoice import references as rf
 from o2c.money import check_amount, currency, minor_unit, minor_units, quantize_decimal
 from o2c.statement import Payment
 

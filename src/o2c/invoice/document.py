@@ -1,40 +1,5 @@
-"""Invoices and credit memos: lines, taxes, totals, payment schedule, validation.
-
-:meth:`Invoice.create` takes what billing needs (number, customer with name, address and tax id,
-issue date, currency, lines, document allowances and charges, terms, delivery date, references)
-and derives the rest once: line nets, taxes per category and rate (:mod:`o2c.tax`), withholding
-kept apart, the totals of EN 16931 (BT-106 ... BT-115, with cash rounding as the separate
-rounding amount BT-114), the payment schedule from the terms (:mod:`o2c.terms`) and an ISO 11649
-RF payment reference made from the invoice number.  :func:`credit_memo` negates an invoice (or
-some of its lines and quantities) exactly, and :func:`validate` returns every violation with its
-code and field.
-
->>> import datetime as dt
->>> from decimal import Decimal
->>> from o2c.money import money
->>> from o2c.tax import Tax
->>> from o2c.terms import PaymentTerms
->>> vat19 = Tax.vat("S19", "19")
->>> customer = Customer(id="C-42", name="Muster GmbH", tax_id="DE123456789",
-...                     address=Address(lines=("Hauptstr. 1",), city="Berlin",
-...                                     postal_code="10115", country="DE"))
->>> inv = Invoice.create(
-...     number="INV-2026-0042", customer=customer, issue_date=dt.date(2026, 3, 2),
-...     currency="EUR", terms=PaymentTerms.parse("2/10 net 30"),
-...     lines=[InvoiceLine(description="Widget", quantity=3, unit_price=money("19.99", "EUR"),
-...                        taxes=[vat19])])
->>> inv.totals.untaxed.amount, inv.totals.tax_total.amount, inv.totals.amount_due.amount
-(Decimal('59.97'), Decimal('11.39'), Decimal('71.36'))
->>> inv.references.payment_reference
-'RF73INV20260042'
->>> [(i.due_date.isoformat(), i.amount.amount) for i in inv.schedule.instalments]
-[('2026-04-01', Decimal('71.36'))]
->>> validate(inv)
-()
->>> memo = credit_memo(inv, number="CM-1", issue_date=dt.date(2026, 3, 9))
->>> memo.totals.amount_due.amount
-Decimal('-71.36')
-"""
+"""The invoice document: :class:`Invoice`, its lines, parties and totals, the payment schedule
+from its terms, its RF reference, and validation (examples in :mod:`o2c.invoice`)."""
 
 from __future__ import annotations
 
@@ -48,10 +13,10 @@ from typing import Any, NewType
 import attrs
 from moneyed import Currency, Money
 
-from o2c import creditor_reference
 from o2c._build import builder
 from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
+from o2c.invoice import references as creditor_reference
 from o2c.money import (
     AMOUNT_INTEGER_DIGITS,
     CONTEXT,
