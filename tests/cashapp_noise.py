@@ -66,7 +66,7 @@ def load_world(bench: Path = DEFAULT_BENCH) -> World:
     """The public set from ``bench`` (open items, customers, payments, truth and rates)."""
     import csv
 
-    from o2c.commands.match import read_open_items, read_payments, read_rates
+    from o2c.cli.commands.match import read_open_items, read_payments, read_rates
 
     items, customers = read_open_items(bench / "open_items.csv")
     payments = {p.payment_id: p for p in read_payments(bench / "payments.csv")}

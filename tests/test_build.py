@@ -8,11 +8,11 @@ import attrs
 import pytest
 from hypothesis import given
 
-from o2c import invoice as invoice_module
 from o2c import tax as tax_module
 from o2c import terms as terms_module
 from o2c._build import builder
 from o2c.invoice import Invoice
+from o2c.invoice import document as invoice_module
 from tests.strategies import invoices
 
 

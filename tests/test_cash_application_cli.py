@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from o2c.cli import main
-from o2c.commands.match import OUTPUT_COLUMNS
+from o2c.cli.commands.match import OUTPUT_COLUMNS
 
 OPEN_ITEMS = """item_id,customer_id,customer_name,document_number,payment_reference,document_date,due_date,currency,original_amount,open_amount,discount_date,discount_amount
 I1,C1,Baltic Steel Inc.,INV-2026-100001,,2026-03-01,2026-03-31,EUR,1000.00,1000.00,2026-03-11,20.00
@@ -130,7 +130,7 @@ def test_malformed_rows_are_skipped_and_reported(
 
 
 def test_lenient_amounts_and_dates(tmp_path: Path) -> None:
-    from o2c.commands.match import read_payments
+    from o2c.cli.commands.match import read_payments
 
     path = tmp_path / "p.csv"
     path.write_text(
@@ -170,7 +170,7 @@ def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_strict_readers_raise(tmp_path: Path) -> None:
-    from o2c.commands.match import read_payments
+    from o2c.cli.commands.match import read_payments
     from o2c.errors import ValidationError
 
     _, payments = _files(tmp_path)

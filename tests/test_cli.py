@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from o2c import demos
-from o2c.cli import main
+from o2c.cli import demos, main
 
 
 def test_demo_runs_every_section_and_completes(tmp_path: Path) -> None:
@@ -46,7 +45,7 @@ def test_demo_statement_escapes_names_and_numbers() -> None:
     import datetime as dt
 
     from o2c.adapters.camt import read_camt053
-    from o2c.demos.cash_application import statement_xml
+    from o2c.cli.demos.cash_application import statement_xml
     from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
     from o2c.money import money
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 import o2c
-import o2c.commands.aging
-from o2c import demos
-from o2c.cli import main, version
+import o2c.cli.commands.aging
+from o2c.cli import demos, main, version
 from o2c.errors import (
     DeliveryError,
     InvalidAmountError,
@@ -72,7 +71,7 @@ def _aging_raises(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None
     def run(*args: object, **kwargs: object) -> int:
         raise error
 
-    monkeypatch.setattr(o2c.commands.aging, "run", run)
+    monkeypatch.setattr(o2c.cli.commands.aging, "run", run)
 
 
 @pytest.mark.parametrize(

@@ -215,7 +215,7 @@ def test_the_demo_writes_nothing_into_a_file_it_refuses(
 def test_an_unwritable_out_fails_before_any_input_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import o2c.commands.match as match
+    import o2c.cli.commands.match as match
 
     hostile_files(tmp_path)
 

@@ -523,8 +523,8 @@ def test_fixed_amounts_apply_to_notices_in_their_currency_only() -> None:
 
 
 def test_ledger_signals_find_a_broken_promise() -> None:
+    from o2c.cli.demos.aging import sample_ledger
     from o2c.collecting import ledger_signals
-    from o2c.demos.aging import sample_ledger
 
     today = dt.date(2026, 3, 31)
     ledger, _ = sample_ledger(today)

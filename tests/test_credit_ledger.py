@@ -242,10 +242,10 @@ def test_demo_section_takes_an_order_through_the_check(tmp_path: object) -> None
     import io
     from pathlib import Path
 
+    from o2c.cli.demos import DemoContext
+    from o2c.cli.demos import credit as section
     from o2c.credit.forecast import WeeklyForecast
     from o2c.credit.provisioning import ProvisionMatrix
-    from o2c.demos import DemoContext
-    from o2c.demos import credit as section
 
     out = io.StringIO()
     ctx = DemoContext(out=out, db_path=Path(str(tmp_path)) / "demo.sqlite")

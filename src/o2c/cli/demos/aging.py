@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.errors import RateError
 from o2c.ledger import (
     CreditMemoIssued,

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from o2c.commands import input_file, skipped_rows
+from o2c.cli.commands import input_file, skipped_rows
 from o2c.errors import O2CError, RateNotFoundError, ValidationError
 from o2c.money import Money, currency, quantize
 from o2c.receivables.aging import (
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, *, out: IO[str], err: IO[str]) -> int:
             (unless ``--accept-partial``; then when no row can be read), ``--report-currency``
             without ``--rates``, or no rate for a currency.
     """
-    from o2c.commands.match import read_open_items, read_rates
+    from o2c.cli.commands.match import read_open_items, read_rates
 
     if args.report_currency is not None and args.rates is None:
         raise ValidationError(

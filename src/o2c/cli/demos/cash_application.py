@@ -15,7 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from o2c.cash_application import CustomerProfile, Decision, apply, match_payments
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.ledger import InvoiceIssued, Ledger, OpenItem
 from o2c.money import money, quantize
 from o2c.terms import DiscountOffer, Instalment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.money import (
     RemainderPolicy,
     allocate,

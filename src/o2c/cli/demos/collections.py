@@ -13,6 +13,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from o2c.cli.demos import DemoContext
+from o2c.cli.demos.aging import CUSTOMERS, sample_ledger
 from o2c.collecting import (
     GERMANY_COMPENSATION,
     UK_COMPENSATION,
@@ -35,8 +37,6 @@ from o2c.collecting.reminders import (
     render_statement,
     send_reminders,
 )
-from o2c.demos import DemoContext
-from o2c.demos.aging import CUSTOMERS, sample_ledger
 from o2c.ledger import ItemId, Ledger
 from o2c.money import format_money, money
 

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from o2c.calendars import WeekendCalendar
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.money import format_money, money
 from o2c.terms import PaymentTerms, Schedule, to_ubl, to_x12
 

@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from o2c.cli.demos import DemoContext
 from o2c.credit import (
     AltmanModel,
     CreditLimits,
@@ -30,7 +31,6 @@ from o2c.credit import (
 from o2c.credit.forecast import backtest_from_ledger, forecast_from_ledger
 from o2c.credit.orders import Order, take_order
 from o2c.credit.provisioning import ForwardLooking, provision_from_ledger
-from o2c.demos import DemoContext
 from o2c.ledger import (
     CustomerId,
     DisputeOpened,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.errors import MissingExtraError
 from o2c.fx import (
     CachedRates,
@@ -106,7 +106,7 @@ def static_rates() -> InMemoryRates:
                 (day, "EUR", code, value) for code, value in zip(_CODES, values, strict=True)
             )
     return InMemoryRates.from_rows(
-        rows, pivot="EUR", derive_kinds=True, source="ECB (static excerpt in o2c.demos.fx)"
+        rows, pivot="EUR", derive_kinds=True, source="ECB (static excerpt in o2c.cli.demos.fx)"
     )
 
 

@@ -37,7 +37,7 @@ from typing import IO, Any
 from moneyed import Money
 
 from o2c.cash_application import CustomerProfile, Decision, MatchPolicy, MatchResult, match_payments
-from o2c.commands import input_file, output_file, read_csv, skipped_rows
+from o2c.cli.commands import input_file, output_file, read_csv, skipped_rows
 from o2c.errors import InvalidAmountError, O2CError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import check_amount, currency, minor_unit, to_decimal

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.invoice import Address, Customer, Invoice, InvoiceLine, References, credit_memo, validate
 from o2c.money import Money, format_money, money
 from o2c.tax import (

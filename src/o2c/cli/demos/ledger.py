@@ -17,7 +17,7 @@ from typing import Any
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cash_application import CustomerProfile
-from o2c.demos import DemoContext
+from o2c.cli.demos import DemoContext
 from o2c.errors import O2CError, OverApplicationError
 from o2c.ledger import (
     AllocationReversed,

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from o2c.commands import input_file, ledger_file, read_csv
+from o2c.cli.commands import input_file, ledger_file, read_csv
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
 from o2c.ledger.migration import (

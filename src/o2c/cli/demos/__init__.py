@@ -1,6 +1,6 @@
 """The end-to-end demo behind ``o2c demo``: one section module per area, run in cycle order.
 
-Each section is a module ``o2c.demos.<name>`` with a function ``run(ctx: DemoContext) -> None``
+Each section is a module ``o2c.cli.demos.<name>`` with a function ``run(ctx: DemoContext) -> None``
 that prints what its area does and leaves what later sections need in ``ctx.state``.  Sections
 that do not exist yet are skipped, so the demo always walks the cycle built so far.
 

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from o2c import demos
+from o2c.cli import demos
 from o2c.errors import (
     CurrencyError,
     FloatNotAllowedError,
@@ -45,7 +45,7 @@ from o2c.errors import (
 
 __all__ = ["COMMAND_MODULES", "EXIT_INPUT", "EXIT_RUNTIME", "build_parser", "main", "version"]
 
-#: Sub-commands besides ``demo``: each is a module ``o2c.commands.<name>`` with a
+#: Sub-commands besides ``demo``: each is a module ``o2c.cli.commands.<name>`` with a
 #: ``register(subparsers)`` function that adds its parser and sets ``func``.
 COMMAND_MODULES = ("match", "migrate", "aging")
 
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_cmd_demo)
     for name in COMMAND_MODULES:
-        module_name = f"o2c.commands.{name}"
+        module_name = f"o2c.cli.commands.{name}"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).register(sub)
     for subparser in sub.choices.values():
