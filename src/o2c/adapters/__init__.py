@@ -6,25 +6,6 @@ One module per technology; each imports its optional dependency lazily through
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
-from o2c.errors import MissingExtraError
+from o2c._optional import require
 
 __all__ = ["require"]
-
-
-def require(module: str, *, extra: str, feature: str, package: str | None = None) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingExtraError` naming ``extra``.
-
-    >>> require("json", extra="none", feature="JSON").__name__
-    'json'
-    >>> require("no_such_module_o2c", extra="sql", feature="the SQL store")
-    Traceback (most recent call last):
-    ...
-    o2c.errors.MissingExtraError: the SQL store needs ...: pip install "o2c[sql]"
-    """
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(extra, package or module, feature) from exc

@@ -23,7 +23,7 @@ from o2c.remittance import (
 from o2c.statement import Payment
 
 if TYPE_CHECKING:
-    from o2c.ports import RateProvider
+    from o2c.fx import RateProvider
 
 from o2c.cash_application.model import CustomerProfile
 from o2c.cash_application.policy import MatchPolicy

@@ -10,7 +10,7 @@ from o2c.money import from_minor, to_minor
 from o2c.statement import Payment
 
 if TYPE_CHECKING:
-    from o2c.ports import RateProvider
+    from o2c.fx import RateProvider
 
 from o2c.cash_application.amounts import _back_convert
 from o2c.cash_application.candidates import _account_key, _build_context, _payment_hits, _units

@@ -189,7 +189,7 @@ def _environment(overrides: tuple[tuple[str, str], ...], locale: str, lang: str)
     """A Jinja2 environment for one locale (its ``money`` and ``date`` filters)."""
     from babel.dates import format_date
 
-    from o2c.adapters import require
+    from o2c._optional import require
 
     jinja2 = require("jinja2", extra="notify", feature="rendering reminders", package="Jinja2")
     loaders: list[Any] = [jinja2.PackageLoader("o2c", "templates")]
