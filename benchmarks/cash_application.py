@@ -40,7 +40,7 @@ from o2c.adapters.mt940 import read_mt940_statements
 from o2c.cash_application import (
     ConfirmedPayment,
     CustomerProfile,
-    Decision,
+    MatchDecision,
     MatchResult,
     learn_payers,
     match_payments,
@@ -232,7 +232,7 @@ MATCH_COLUMNS = (
 
 def _proposal(result: MatchResult) -> tuple[Any, ...]:
     """The allocations of a result's best proposal (posted or suggested)."""
-    if result.decision is Decision.AUTO:
+    if result.decision is MatchDecision.AUTO:
         return result.allocations
     if result.suggestions:
         return result.suggestions[0].allocations
@@ -247,7 +247,7 @@ def write_matches(results: Sequence[MatchResult], path: Path) -> None:
         for r in results:
             if not r.payment.is_incoming:
                 continue
-            auto = "true" if r.decision is Decision.AUTO else "false"
+            auto = "true" if r.decision is MatchDecision.AUTO else "false"
             common = {
                 "payment_id": r.payment_id,
                 "confidence": f"{r.confidence:.4f}",
@@ -340,7 +340,7 @@ def report(
         c["n"] += 1
         right = (not got and not t) or (bool(got) and bool(t) and scorer.same(got, t))
         c["right"] += right
-        if r.decision is Decision.AUTO:
+        if r.decision is MatchDecision.AUTO:
             c["auto"] += 1
             c["auto_right"] += right
     print(f"\n{'confidence':13} {'n':>5} {'right':>7} {'posted':>6} {'prec':>7}")

@@ -703,7 +703,7 @@ def open_items_for(world: World, variant: Variant) -> list[OpenItem]:
 
 def score(results: Iterable[object], truth: dict[str, Truth]) -> dict[str, int]:
     """Counts: n, matchable, ok (auto and right), wrong (auto and not right), left_ok."""
-    from o2c.cash_application import Decision, MatchResult
+    from o2c.cash_application import MatchDecision, MatchResult
 
     counts = {"n": 0, "matchable": 0, "ok": 0, "wrong": 0, "auto": 0}
     for r in results:
@@ -711,7 +711,7 @@ def score(results: Iterable[object], truth: dict[str, Truth]) -> dict[str, int]:
         t = truth[r.payment_id]
         counts["n"] += 1
         counts["matchable"] += bool(t)
-        if r.decision is Decision.AUTO and r.allocations:
+        if r.decision is MatchDecision.AUTO and r.allocations:
             counts["auto"] += 1
             got = {a.item_id: a.applied.amount for a in r.allocations}
             if got.keys() == t.keys() and all(abs(got[k] - t[k]) <= Decimal("0.01") for k in t):

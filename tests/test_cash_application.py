@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from o2c.cash_application import (
     CustomerProfile,
-    Decision,
+    MatchDecision,
     MatchPolicy,
     MatchResult,
     ResidualKind,
@@ -124,7 +124,7 @@ def residuals(result: MatchResult) -> list[tuple[str, str]]:
 
 def test_exact_reference_and_amount_is_posted() -> None:
     r = one(pay("P1", "250.00", name="BALTIC STEEL", reference="Rechnung inv-2026-100002"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I2": "250.00"}
     assert residuals(r) == []
     assert r.on_account.amount == 0
@@ -134,7 +134,7 @@ def test_exact_reference_and_amount_is_posted() -> None:
 
 def test_discount_earned_within_deadline() -> None:
     r = one(pay("P1", "980.00", reference="INV-2026-100001", day=DAY + dt.timedelta(days=10)))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00"}
     assert residuals(r) == [("discount", "20.00")]
 
@@ -149,7 +149,7 @@ def test_discount_taken_after_the_deadline_is_a_deduction() -> None:
 
 def test_bank_fee_within_the_band() -> None:
     r = one(pay("P1", "1219.56", reference="0100004"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert residuals(r) == [("bank_fee", "15.00")]
 
 
@@ -169,7 +169,7 @@ def test_short_payment_with_reason_is_a_deduction() -> None:
 
 def test_stated_partial_payment_leaves_the_item_open() -> None:
     r = one(pay("P1", "1200.00", reference="0100004", text="partial payment"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I4": "1200.00"}
     assert r.allocations[0].partial
 
@@ -188,7 +188,7 @@ def test_overpayment_goes_on_account() -> None:
 
 def test_several_named_items_add_up() -> None:
     r = one(pay("P1", "1650.00", text="INV-2026-100001, -100002 and -100003"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00", "I2": "250.00", "I3": "400.00"}
 
 
@@ -199,25 +199,25 @@ def test_subset_of_named_items() -> None:
 
 def test_subset_sum_without_reference_for_a_known_payer() -> None:
     r = one(pay("P1", "1250.00", name="Baltic Steel Inc."))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00", "I2": "250.00"}
 
 
 def test_two_equal_items_without_reference_are_never_posted() -> None:
     r = one(pay("P1", "500.00", name="Orion Furniture Co., Ltd."))
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
     assert r.allocations == ()
     assert {s.allocations[0].item_id for s in r.suggestions} == {"I5", "I6"}
 
 
 def test_unrelated_payment_is_left() -> None:
     r = one(pay("P1", "777.70", name="Someone Else AG", reference="REFUND"))
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
 
 
 def test_amount_alone_is_at_most_a_suggestion() -> None:
     r = one(pay("P1", "321.09", name="Nobody Known"))
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
     assert r.suggestions
     assert r.suggestions[0].allocations[0].item_id == "I7"
 
@@ -231,21 +231,21 @@ def test_creditor_reference_and_repair() -> None:
 
 def test_fuzzy_reference_confirmed_by_amount_and_customer() -> None:
     r = one(pay("P1", "1234.56", name="Orion Furniture", reference="0100040"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I4": "1234.56"}
     assert any("one edit" in line for line in r.explanation)
 
 
 def test_numbers_that_only_look_like_references_do_not_match() -> None:
     r = one(pay("P1", "99.00", reference="ORDER 0100004 of 12.03.2026, EUR 1.234,56"))
-    assert r.decision is Decision.LEAVE
+    assert r.decision is MatchDecision.LEAVE
     assert r.allocations == ()
 
 
 def test_credit_memo_netted_with_invoice() -> None:
     items = [*ITEMS, item("CM1", "C1", "CN-2026-9001", "-50.00")]
     r = one(pay("P1", "200.00", reference="INV-2026-100002 less CN-2026-9001"), items)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I2": "250.00", "CM1": "-50.00"}
     assert sum(a.paid.amount for a in r.allocations) == Decimal("200.00")
 
@@ -256,7 +256,7 @@ def test_payment_in_another_currency_through_the_rates() -> None:
         pay("P1", "275.80", currency="USD", reference="INV-2026-100002", day=DAY),
         rates=rates,
     )
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     [a] = r.allocations
     assert str(a.applied.amount) == "250.00"
     assert a.paid == money("275.80", "USD")
@@ -270,7 +270,7 @@ def test_payment_in_another_currency_through_the_rates() -> None:
 def test_known_account_identifies_the_customer() -> None:
     customers = [CustomerProfile("C1", "Baltic Steel Inc.", accounts=frozenset({"DE001"}))]
     [r] = match_payments([pay("P1", "400.00", account="DE 001")], ITEMS, customers=customers)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I3": "400.00"}
 
 
@@ -281,19 +281,19 @@ def test_accounts_are_learned_within_a_batch_from_strong_references() -> None:
     ]
     results = match_payments(payments, ITEMS, customers=CUSTOMERS)
     assert [applied(r) for r in results] == [{"I2": "250.00"}, {"I3": "400.00"}]
-    assert all(r.decision is Decision.AUTO for r in results)
+    assert all(r.decision is MatchDecision.AUTO for r in results)
 
 
 def test_learn_aliases_makes_a_parent_known() -> None:
     first = one(pay("P1", "250.00", name="Mega Parent AG", reference="INV-2026-100002"))
-    assert first.decision is Decision.AUTO
+    assert first.decision is MatchDecision.AUTO
     customers = learn_aliases(CUSTOMERS, [first])
     [c1] = [c for c in customers if c.customer_id == "C1"]
     assert "Mega Parent AG" in c1.aliases
     [later] = match_payments(
         [pay("P2", "400.00", name="MEGA PARENT AG")], ITEMS, customers=customers
     )
-    assert later.decision is Decision.AUTO
+    assert later.decision is MatchDecision.AUTO
     assert applied(later) == {"I3": "400.00"}
 
 
@@ -306,7 +306,7 @@ def test_duplicate_payment_goes_on_account() -> None:
         pay("P1", "250.00", reference="INV-2026-100002"),
     ]
     first, second = match_payments(payments, ITEMS, customers=CUSTOMERS)
-    assert second.decision is Decision.AUTO
+    assert second.decision is MatchDecision.AUTO
     assert applied(second) == {"I2": "250.00"}
     assert first.allocations == ()
     assert first.on_account == money("250.00", "EUR")
@@ -330,13 +330,13 @@ def test_partial_payments_share_an_item_without_over_applying() -> None:
 
 def test_debits_and_reversals_are_left() -> None:
     [r] = match_payments([pay("P1", "-250.00", reference="INV-2026-100002")], ITEMS)
-    assert r.decision is Decision.LEAVE
+    assert r.decision is MatchDecision.LEAVE
 
 
 def test_threshold_policy_changes_the_decision() -> None:
     strict = MatchPolicy(auto_threshold=0.999)
     r = one(pay("P1", "1219.56", reference="0100004"), policy=strict)
-    assert r.decision is Decision.SUGGEST
+    assert r.decision is MatchDecision.SUGGEST
     assert r.suggestions[0].allocations[0].item_id == "I4"
 
 
@@ -357,7 +357,7 @@ def test_no_item_is_over_applied_in_a_batch(batch: tuple) -> None:  # type: igno
     open_by_id = {i.item_id: i.open_amount.amount for i in items}
     used: dict[str, Decimal] = defaultdict(Decimal)
     for r in match_payments(payments, items, customers=customers):
-        if r.decision is Decision.AUTO:
+        if r.decision is MatchDecision.AUTO:
             for a in r.allocations:
                 used[a.item_id] += a.applied.amount
     for item_id, total in used.items():
@@ -480,7 +480,7 @@ def test_structured_remittance_states_the_allocation() -> None:
         documents=documents,
     )
     r = one(p)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00", "I3": "400.00"}
     assert residuals(r) == [("discount", "20.00"), ("deduction", "10.00")]
     assert [x.reason for a in r.allocations for x in a.residuals][1] == "DAMG"
@@ -489,13 +489,13 @@ def test_structured_remittance_states_the_allocation() -> None:
 def test_reference_to_one_item_with_the_amount_of_another_is_not_posted() -> None:
     # INV-2026-100003 is open for 400.00; the payer names it but pays 250.00, exactly I2.
     r = one(pay("P1", "250.00", name="Baltic Steel Inc.", reference="INV-2026-100003"))
-    assert r.decision is Decision.SUGGEST
+    assert r.decision is MatchDecision.SUGGEST
     assert {s.allocations[0].item_id for s in r.suggestions} >= {"I2", "I3"}
 
 
 def test_named_item_plus_unnamed_rest_ties_with_money_on_account() -> None:
     r = one(pay("P1", "650.00", name="Baltic Steel Inc.", reference="INV-2026-100003"))
-    assert r.decision is Decision.SUGGEST
+    assert r.decision is MatchDecision.SUGGEST
     keys = [sorted(a.item_id for a in s.allocations) for s in r.suggestions]
     assert ["I2", "I3"] in keys
     assert ["I3"] in keys
@@ -504,7 +504,7 @@ def test_named_item_plus_unnamed_rest_ties_with_money_on_account() -> None:
 def test_instalment_suffix_is_not_a_list() -> None:
     r = one(pay("P1", "400.00", reference="INV-2026-100003/1"))
     assert applied(r) == {"I3": "400.00"}
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
 
 
 def test_apply_a_payment_in_another_currency() -> None:
@@ -512,7 +512,7 @@ def test_apply_a_payment_in_another_currency() -> None:
     rates = InMemoryRates.from_rows([(DAY, "EUR", "USD", Decimal("1.1000"))], pivot="EUR")
     p = pay("P9", "276.00", currency="USD", reference="INV-2026-100002", day=DAY)
     results = match_payments([p], ledger.open_items(DAY), customers=CUSTOMERS, rates=rates)
-    assert results[0].decision is Decision.AUTO
+    assert results[0].decision is MatchDecision.AUTO
     facts = facts_for(results[0], recorded_at=AT)
     allocation = facts[-1]
     # USD 276.00 is worth EUR 250.91: just enough of it settles the item, the rest stays
@@ -527,7 +527,7 @@ def test_apply_a_payment_in_another_currency() -> None:
 
 def test_small_difference_is_written_off() -> None:
     r = one(pay("P1", "1233.90", reference="0100004"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert residuals(r) == [("write_off", "0.66")]
     yen = [item("J1", "C2", "0200001", "130074", currency="JPY")]
     assert residuals(one(pay("P2", "130000", currency="JPY", reference="0200001"), yen)) == [
@@ -538,14 +538,14 @@ def test_small_difference_is_written_off() -> None:
 def test_unnamed_credit_memo_netted_with_a_named_invoice() -> None:
     items = [*ITEMS, item("CM1", "C1", "CN-2026-9001", "-50.00")]
     r = one(pay("P1", "200.00", name="Baltic Steel Inc.", reference="INV-2026-100002"), items)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I2": "250.00", "CM1": "-50.00"}
 
 
 def test_credit_memo_in_a_subset_without_reference() -> None:
     items = [*ITEMS, item("CM1", "C1", "CN-2026-9001", "-50.00")]
     r = one(pay("P1", "600.00", name="Baltic Steel Inc."), items)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I2": "250.00", "I3": "400.00", "CM1": "-50.00"}
 
 
@@ -564,7 +564,7 @@ def test_no_item_is_over_applied_across_batches() -> None:
     assert r.allocations == ()
     # Matching against stale open items cannot over-apply either: the ledger refuses it whole.
     stale = match_payments(second, ITEMS, customers=CUSTOMERS)
-    assert stale[0].decision is Decision.AUTO
+    assert stale[0].decision is MatchDecision.AUTO
     before = len(list(ledger.facts()))
     with pytest.raises(OverApplicationError):
         apply(stale, ledger, recorded_at=AT)
@@ -614,37 +614,37 @@ def test_named_items_plus_an_unnamed_rest_is_not_posted_as_money_on_account() ->
     # A list cut short: I1 and I2 named, the payment also covers I3 (the only subset of the
     # known payer's items that adds up, and it contains the named ones).
     r = one(pay("P1", "1650.00", name="Baltic Steel", text="INV-2026-100001, INV-2026-100002"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00", "I2": "250.00", "I3": "400.00"}
     # Without a recognised payer the rest is only suggested, never posted on account.
     r = one(pay("P2", "1650.00", text="INV-2026-100001, INV-2026-100002"))
-    assert r.decision is Decision.SUGGEST
+    assert r.decision is MatchDecision.SUGGEST
     keys = [sorted(a.item_id for a in s.allocations) for s in r.suggestions]
     assert ["I1", "I2", "I3"] in keys
 
 
 def test_numbers_glued_together_are_split() -> None:
     r = one(pay("P1", "650.00", reference="INV-2026-100002INV-2026-100003"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I2": "250.00", "I3": "400.00"}
 
 
 def test_overpayment_beyond_twice_the_item_is_not_posted() -> None:
     r = one(pay("P1", "800.00", name="Baltic Steel Inc.", reference="INV-2026-100002"))
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
 
 
 def test_overpayment_with_another_unresolved_number_is_not_posted() -> None:
     r = one(pay("P1", "260.00", reference="INV INV-2026-100002; INV-2026-1099"))
-    assert r.decision is Decision.SUGGEST
+    assert r.decision is MatchDecision.SUGGEST
     assert "other numbers" in " ".join(r.explanation)
     plain = one(pay("P2", "260.00", reference="INV-2026-100002"))
-    assert plain.decision is Decision.AUTO
+    assert plain.decision is MatchDecision.AUTO
 
 
 def test_reference_in_the_name_field() -> None:
     r = one(pay("P1", "400.00", name="BALTIC STEEL INV-2026-100003"))
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I3": "400.00"}
 
 
@@ -653,9 +653,9 @@ def test_customer_number_in_the_text() -> None:
     items = [*ITEMS, item("N1", "2026", "X-1", "777.70")]
     # "2026" alone is a year, not the customer; labelled it is the customer.
     [bare] = match_payments([pay("P1", "400.00", reference="2026")], items, customers=customers)
-    assert bare.decision is not Decision.AUTO
+    assert bare.decision is not MatchDecision.AUTO
     [labelled] = match_payments(
         [pay("P2", "400.00", name="Someone", reference="CUST C1")], items, customers=customers
     )
-    assert labelled.decision is Decision.AUTO
+    assert labelled.decision is MatchDecision.AUTO
     assert applied(labelled) == {"I3": "400.00"}

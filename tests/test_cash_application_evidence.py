@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from o2c.cash_application import (
     ConfirmedPayment,
     CustomerProfile,
-    Decision,
+    MatchDecision,
     ResidualKind,
     learn_payers,
     match_payments,
@@ -67,15 +67,15 @@ def test_a_structured_number_of_another_customers_document_is_not_posted_there()
     # are C1's; posting it to I2 as a partial payment would be wrong.
     pay = structured("P1", "4147.00", "INV/2026/016970", "4147.00", "DE11")
     [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
-    assert not (result.decision is Decision.AUTO and result.allocations[0].item_id == "I2")
-    if result.decision is Decision.AUTO:
+    assert not (result.decision is MatchDecision.AUTO and result.allocations[0].item_id == "I2")
+    if result.decision is MatchDecision.AUTO:
         assert [a.item_id for a in result.allocations] == ["I1"]
 
 
 def test_a_structured_short_payment_without_reason_closes_with_a_deduction() -> None:
     pay = structured("P2", "35866.79", "INV/2026/013444", "36636.15", "DE11")
     [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
-    assert result.decision is Decision.AUTO
+    assert result.decision is MatchDecision.AUTO
     [allocation] = result.allocations
     assert allocation.applied == money("36636.15", "EUR")
     assert [(r.kind, r.amount) for r in allocation.residuals] == [
@@ -156,7 +156,7 @@ def test_a_scheme_reference_does_not_block_an_exact_match_of_a_known_payer() -> 
         remittance_info="ORIG CO NAME:PRIME HAUSTECH ORIG ID:9207883730 TRACE#:582152638814523",
     )
     [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
-    assert result.decision is Decision.AUTO
+    assert result.decision is MatchDecision.AUTO
     assert [a.item_id for a in result.allocations] == ["I3"]
 
 

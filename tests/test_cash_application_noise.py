@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.cash_application import CustomerProfile, Decision, MatchResult, match_payments
+from o2c.cash_application import CustomerProfile, MatchDecision, MatchResult, match_payments
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
 from o2c.remittance import DocumentIndex, find_references
@@ -66,11 +66,11 @@ def test_a_payment_for_an_invoice_no_longer_open_is_not_applied_to_its_twin() ->
     [r] = decide(
         [pay("P1", "5000.00", name="Vega Furniture", reference="INV 2026 111118")], open_items
     )
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
     assert any("no open document" in line for line in r.explanation)
     # Without the stale reference the same payment is the twin's (the only item of the amount).
     [r] = decide([pay("P1", "5000.00", name="Vega Furniture")], open_items)
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I2"])
 
 
 def test_a_stale_reference_one_edit_from_the_item_still_confirms_it() -> None:
@@ -79,7 +79,7 @@ def test_a_stale_reference_one_edit_from_the_item_still_confirms_it() -> None:
     [r] = decide(
         [pay("P1", "5000.00", name="Vega Furniture", reference="INV-2026-108625")], open_items
     )
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I2"])
 
 
 def test_a_duplicate_payment_does_not_move_to_an_item_of_the_same_amount() -> None:
@@ -90,8 +90,8 @@ def test_a_duplicate_payment_does_not_move_to_an_item_of_the_same_amount() -> No
         ],
         ITEMS,
     )
-    assert (first.decision, [a.item_id for a in first.allocations]) == (Decision.AUTO, ["I4"])
-    assert second.decision is not Decision.AUTO
+    assert (first.decision, [a.item_id for a in first.allocations]) == (MatchDecision.AUTO, ["I4"])
+    assert second.decision is not MatchDecision.AUTO
     assert not second.allocations
 
 
@@ -179,7 +179,7 @@ def test_a_list_cut_off_in_a_number_is_completed_by_the_unique_rest() -> None:
     text = "INVOICES INV-2026-100101 INV-2026-1"
     assert len(text) == 35
     [r] = decide([pay("P1", "1683.22", name="Vega Furniture", reference=text)], LIST_ITEMS)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert sorted(a.item_id for a in r.allocations) == ["L1", "L2", "L3"]
     assert any("cut off" in line for line in r.explanation)
 
@@ -190,7 +190,7 @@ def test_a_complete_text_is_not_completed_by_other_items() -> None:
         [pay("P1", "1683.22", name="Vega Furniture", reference="INVOICES INV-2026-100101")],
         LIST_ITEMS,
     )
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
 
 
 def test_a_cut_off_list_with_two_possible_rests_is_not_posted() -> None:
@@ -206,7 +206,7 @@ def test_a_cut_off_list_with_two_possible_rests_is_not_posted() -> None:
         ],
         items,
     )
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
 
 
 def test_a_typo_that_spells_another_customers_invoice_is_not_posted_there() -> None:
@@ -215,14 +215,14 @@ def test_a_typo_that_spells_another_customers_invoice_is_not_posted_there() -> N
     t = item("T", "C1", "0107315", "812.40")
     o = item("O", "C2", "0107215", "820.00")
     [r] = decide([pay("P1", "812.40", reference="0107215")], [t, o])
-    assert r.decision is not Decision.AUTO or [a.item_id for a in r.allocations] == ["T"]
+    assert r.decision is not MatchDecision.AUTO or [a.item_id for a in r.allocations] == ["T"]
     shown = [line for p in (r, *r.suggestions) for line in p.explanation]
     assert any("one edit away fits exactly" in line for line in shown)
     # O's customer paying, or no exact neighbour: O less a bank fee, as before.
     [r] = decide([pay("P1", "812.40", name="Iron Retail Oy", reference="0107215")], [t, o])
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["O"])
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["O"])
     [r] = decide([pay("P1", "812.40", reference="0107215")], [o])
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["O"])
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["O"])
 
 
 def test_the_instructed_amount_settles_an_item_paid_at_the_banks_rate() -> None:
@@ -244,7 +244,7 @@ def test_the_instructed_amount_settles_an_item_paid_at_the_banks_rate() -> None:
     [plain] = match_payments([base], ITEMS, customers=CUSTOMERS, rates=rates)
     with_instructed = attrs.evolve(base, instructed_amount=money("812.40", "EUR"))
     [r] = match_payments([with_instructed], ITEMS, customers=CUSTOMERS, rates=rates)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     [a] = r.allocations
     assert (a.item_id, str(a.applied.amount)) == ("I3", "812.40")
     assert [x.kind.value for x in a.residuals] == ["fx_difference"]
@@ -260,7 +260,7 @@ def test_charges_the_bank_states_explain_the_difference() -> None:
     [plain] = decide([base], ITEMS)
     assert [x.kind.value for a in plain.allocations for x in a.residuals] == ["deduction"]
     [r] = decide([attrs.evolve(base, charges=money("60.00", "EUR"))], ITEMS)
-    assert r.decision is Decision.AUTO
+    assert r.decision is MatchDecision.AUTO
     assert [(x.kind.value, str(x.amount.amount)) for a in r.allocations for x in a.residuals] == [
         ("bank_fee", "60.00")
     ]
@@ -303,8 +303,8 @@ def test_the_invoicee_a_parent_names_identifies_the_subsidiary() -> None:
     [plain] = decide([base], items)
     doc = RemittanceDocument(number="X-1", invoicee_name="Vega Furniture B.V.")
     [r] = decide([attrs.evolve(base, documents=(doc,))], items)
-    assert plain.decision is not Decision.AUTO
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I1"])
+    assert plain.decision is not MatchDecision.AUTO
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I1"])
     assert any("Vega Furniture B.V." in line for line in r.explanation)
 
 
@@ -321,7 +321,7 @@ def test_a_list_with_one_misspelt_number_is_completed_by_the_amount(
 ) -> None:
     # L1 + L3 named, L2 misspelt; the rest of the payment is exactly L2.
     [r] = decide([pay("P1", "1683.22", name="Vega Furniture", reference=text)], LIST_ITEMS)
-    assert (r.decision is Decision.AUTO) is posted
+    assert (r.decision is MatchDecision.AUTO) is posted
     if posted:
         assert sorted(a.item_id for a in r.allocations) == ["L1", "L2", "L3"]
         assert any("is one edit from INV-2026-100102" in line for line in r.explanation)
@@ -442,11 +442,14 @@ def test_one_named_and_one_misspelt_document_are_posted_together() -> None:
     # L1 named, L4 misspelt (transposed digits); the payment is exactly both.
     text = "Re: INV-2026-100101 / INV-2026-100140"
     [r] = decide([pay("P1", "1918.62", name="Vega Furniture", reference=text)], LIST_ITEMS)
-    assert (r.decision, sorted(a.item_id for a in r.allocations)) == (Decision.AUTO, ["L1", "L4"])
+    assert (r.decision, sorted(a.item_id for a in r.allocations)) == (
+        MatchDecision.AUTO,
+        ["L1", "L4"],
+    )
     # A number two edits away is no spelling of L4: a person decides.
     text = "Re: INV-2026-100101 / INV-2026-100410"
     [r] = decide([pay("P1", "1918.62", name="Vega Furniture", reference=text)], LIST_ITEMS)
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO
 
 
 def test_a_number_split_between_the_reference_and_the_text_is_read_whole() -> None:
@@ -460,10 +463,10 @@ def test_a_number_split_between_the_reference_and_the_text_is_read_whole() -> No
         remittance_info="652 thank you",
     )
     [r] = decide([split], ITEMS)
-    assert (r.decision, [a.item_id for a in r.allocations]) == (Decision.AUTO, ["I2"])
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I2"])
     assert "names I2" in r.explanation[0]
     # Fields that end and start with separators are not glued.
     import attrs
 
     [r] = decide([attrs.evolve(split, remittance_info=" thank you 652")], ITEMS)
-    assert r.decision is not Decision.AUTO
+    assert r.decision is not MatchDecision.AUTO

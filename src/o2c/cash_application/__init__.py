@@ -55,7 +55,7 @@ offered to the next (a duplicate payment goes on account).
 ...     reference="Rechnung inv 2026 100042")
 >>> [result] = match_payments([pay], [item], customers=[CustomerProfile("C1", "Acme GmbH")])
 >>> result.decision, result.confidence
-(<Decision.AUTO: 'auto'>, 0.995)
+(<MatchDecision.AUTO: 'auto'>, 0.995)
 >>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
 ...   for r in a.residuals]) for a in result.allocations]
 [('I1', '1190.00', [('bank_fee', '15.00')])]
@@ -65,7 +65,7 @@ from o2c.cash_application.decide import match_payments
 from o2c.cash_application.model import (
     Allocation,
     CustomerProfile,
-    Decision,
+    MatchDecision,
     MatchResult,
     Proposal,
     Residual,
@@ -86,7 +86,7 @@ __all__ = [
     "ApplyReport",
     "ConfirmedPayment",
     "CustomerProfile",
-    "Decision",
+    "MatchDecision",
     "MatchPolicy",
     "MatchResult",
     "PayerKnowledge",

@@ -18,7 +18,7 @@ from o2c.cash_application.evaluate import _evaluate
 from o2c.cash_application.model import (
     Allocation,
     CustomerProfile,
-    Decision,
+    MatchDecision,
     MatchResult,
     Proposal,
     Residual,
@@ -77,7 +77,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
     if not proposals:
         return MatchResult(
             payment=payment,
-            decision=Decision.LEAVE,
+            decision=MatchDecision.LEAVE,
             confidence=0.0,
             allocations=(),
             on_account=payment.amount,
@@ -87,12 +87,12 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
     margin = best.confidence - proposals[1].confidence if len(proposals) > 1 else 1.0
     decision = policy.decide(best.confidence, margin)
     explanation = best.explanation
-    if decision is not Decision.AUTO and best.confidence >= policy.auto_threshold:
+    if decision is not MatchDecision.AUTO and best.confidence >= policy.auto_threshold:
         explanation = (
             *explanation,
             f"ambiguous: another hypothesis scores {proposals[1].confidence:.2f}",
         )
-    if decision is Decision.AUTO:
+    if decision is MatchDecision.AUTO:
         return MatchResult(
             payment=payment,
             decision=decision,
@@ -164,7 +164,7 @@ def match_payments(
             first[done - 1] = (hyps, _result(p, hyps, policy))
         if progress is not None and (done % 100 == 0 or done == total):
             progress(done, total)
-    rank = {Decision.AUTO: 0, Decision.SUGGEST: 1, Decision.LEAVE: 2}
+    rank = {MatchDecision.AUTO: 0, MatchDecision.SUGGEST: 1, MatchDecision.LEAVE: 2}
     order = sorted(
         first,
         key=lambda k: (
@@ -184,7 +184,7 @@ def match_payments(
         if relevant & touched:
             hyps = _evaluate(p, ctx, hits[k])
             result = _result(p, hyps, policy)
-        if result.decision is Decision.AUTO:
+        if result.decision is MatchDecision.AUTO:
             for a in result.allocations:
                 units = to_minor(a.applied)
                 ctx.remaining[a.item_id] = ctx.remaining.get(a.item_id, 0) - units
@@ -196,7 +196,7 @@ def match_payments(
         if res is None:
             res = MatchResult(
                 payment=p,
-                decision=Decision.LEAVE,
+                decision=MatchDecision.LEAVE,
                 confidence=0.0,
                 allocations=(),
                 on_account=p.amount,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Allocation",
     "CustomerProfile",
-    "Decision",
+    "MatchDecision",
     "MatchResult",
     "Proposal",
     "Residual",
@@ -44,7 +44,7 @@ class ResidualKind(enum.Enum):
     ON_ACCOUNT = "on_account"
 
 
-class Decision(enum.Enum):
+class MatchDecision(enum.Enum):
     """What to do with a result: post it, show it to a person, or leave the payment alone."""
 
     AUTO = "auto"
@@ -110,7 +110,7 @@ class MatchResult:
     """The outcome for one payment: the decision, the allocations and why."""
 
     payment: Payment
-    decision: Decision
+    decision: MatchDecision
     confidence: float
     allocations: tuple[Allocation, ...]
     #: Cash kept on account (payment currency): an overpayment's rest, a duplicate payment,

@@ -156,13 +156,13 @@ def learn_aliases(
     its account and its name are remembered as the subsidiary's.
 
     >>> import datetime as dt
-    >>> from o2c.cash_application import Allocation, Decision, MatchResult
+    >>> from o2c.cash_application import Allocation, MatchDecision, MatchResult
     >>> from o2c.money import money
     >>> pay = Payment(payment_id="P1", value_date=dt.date(2026, 1, 5), amount=money("1", "EUR"),
     ...               payer_name="Parent Holding AG", payer_account="DE02 1203 0000 0000 2020 51")
     >>> alloc = Allocation(item_id="I1", customer_id="C1", applied=money("1", "EUR"),
     ...                    paid=money("1", "EUR"))
-    >>> done = MatchResult(payment=pay, decision=Decision.AUTO, confidence=1.0,
+    >>> done = MatchResult(payment=pay, decision=MatchDecision.AUTO, confidence=1.0,
     ...                    allocations=(alloc,), on_account=money("0", "EUR"), explanation=())
     >>> [c] = learn_aliases([CustomerProfile("C1", "Daughter GmbH")], [done])
     >>> c.aliases, sorted(c.accounts)

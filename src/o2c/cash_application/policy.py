@@ -14,7 +14,7 @@ from o2c.money import minor_units
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.model import Decision
+from o2c.cash_application.model import MatchDecision
 
 __all__ = ["MatchPolicy"]
 
@@ -98,10 +98,10 @@ class MatchPolicy:
         fraction = self.stated_deduction_tolerance if stated else self.deduction_tolerance
         return int((abs(open_units) * fraction).to_integral_value(rounding=decimal.ROUND_CEILING))
 
-    def decide(self, confidence: float, margin: float) -> Decision:
+    def decide(self, confidence: float, margin: float) -> MatchDecision:
         """The decision for a best hypothesis of ``confidence`` leading the next by ``margin``."""
         if confidence >= self.auto_threshold and margin >= self.ambiguity_margin:
-            return Decision.AUTO
+            return MatchDecision.AUTO
         if confidence >= self.suggest_threshold:
-            return Decision.SUGGEST
-        return Decision.LEAVE
+            return MatchDecision.SUGGEST
+        return MatchDecision.LEAVE

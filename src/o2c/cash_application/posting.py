@@ -14,7 +14,7 @@ from o2c.money import minor_unit, quantize_decimal
 if TYPE_CHECKING:
     from o2c.ledger import Fact, Ledger
 
-from o2c.cash_application.model import Decision, MatchResult, ResidualKind
+from o2c.cash_application.model import MatchDecision, MatchResult, ResidualKind
 
 __all__ = ["ApplyReport", "apply", "facts_for"]
 
@@ -47,7 +47,7 @@ def facts_for(
     from o2c.money import Rounding, quantize
 
     customers = {a.customer_id for a in result.allocations}
-    if result.decision is not Decision.AUTO or len(customers) > 1:
+    if result.decision is not MatchDecision.AUTO or len(customers) > 1:
         raise ValidationError(
             f"result for {result.payment_id} is {result.decision.value} over "
             f"{len(customers)} customers: only automatic single-customer results are applied",
@@ -182,7 +182,7 @@ def apply(
     batch: list[Fact] = []
     skipped: list[tuple[str, str]] = []
     for result in results:
-        if result.decision is not Decision.AUTO:
+        if result.decision is not MatchDecision.AUTO:
             skipped.append((result.payment_id, result.decision.value))
             continue
         if len({a.customer_id for a in result.allocations}) > 1:

@@ -36,7 +36,13 @@ from typing import IO, Any
 
 from moneyed import Money
 
-from o2c.cash_application import CustomerProfile, Decision, MatchPolicy, MatchResult, match_payments
+from o2c.cash_application import (
+    CustomerProfile,
+    MatchDecision,
+    MatchPolicy,
+    MatchResult,
+    match_payments,
+)
 from o2c.cli.commands import input_file, output_file, read_csv, skipped_rows
 from o2c.errors import InvalidAmountError, O2CError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
@@ -258,7 +264,7 @@ def result_rows(result: MatchResult) -> list[dict[str, str]]:
     """The output rows of one result (auto allocations, or the top suggestion not posted)."""
     pid = result.payment_id
     explanation = "; ".join(result.explanation)
-    auto = result.decision is Decision.AUTO
+    auto = result.decision is MatchDecision.AUTO
     confidence = f"{result.confidence:.3f}"
     if auto:
         allocations = result.allocations
@@ -405,15 +411,15 @@ def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
 
 def summary(results: Sequence[MatchResult], elapsed: float) -> str:
     """One paragraph: how many payments were posted, suggested and left, and how fast."""
-    counts = dict.fromkeys(Decision, 0)
+    counts = dict.fromkeys(MatchDecision, 0)
     for r in results:
         counts[r.decision] += 1
     n = len(results)
     rate = n / elapsed if elapsed > 0 else float("inf")
-    share = counts[Decision.AUTO] / n if n else 0.0
+    share = counts[MatchDecision.AUTO] / n if n else 0.0
     return (
-        f"o2c match: {n} payments: {counts[Decision.AUTO]} auto ({share:.1%}), "
-        f"{counts[Decision.SUGGEST]} suggested, {counts[Decision.LEAVE]} left; "
+        f"o2c match: {n} payments: {counts[MatchDecision.AUTO]} auto ({share:.1%}), "
+        f"{counts[MatchDecision.SUGGEST]} suggested, {counts[MatchDecision.LEAVE]} left; "
         f"{elapsed:.2f}s ({rate:,.0f} payments/s)"
     )
 

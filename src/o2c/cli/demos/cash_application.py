@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from o2c.cash_application import CustomerProfile, Decision, apply, match_payments
+from o2c.cash_application import CustomerProfile, MatchDecision, apply, match_payments
 from o2c.cli.demos import DemoContext
 from o2c.ledger import InvoiceIssued, Ledger, OpenItem
 from o2c.money import money, quantize
@@ -180,7 +180,7 @@ def run(ctx: DemoContext) -> None:
             ctx.say(
                 f"    {a.item_id}: applied {a.applied.amount}" + (f" ({extra})" if extra else "")
             )
-        if r.on_account.amount and r.decision is Decision.AUTO:
+        if r.on_account.amount and r.decision is MatchDecision.AUTO:
             ctx.say(f"    on account: {r.on_account.amount}")
         for line in r.explanation[:3]:
             ctx.say(f"    because {line}")
