@@ -50,7 +50,6 @@ IO_AREAS = ("o2c.adapters", "o2c.cli", "o2c.__main__")
 #: Known violations not yet removed by the re-laying: (rule, module, detail).  Each of these
 #: modules still replays raw facts; issue 16 moves them onto ``o2c.ledger.history``.
 KNOWN: set[tuple[str, str, str]] = {
-    ("fact-type inspection", "o2c.cash_application.posting", "PaymentAllocated"),
     ("fact-type inspection", "o2c.collecting.disputes", "DisputeOpened"),
     ("fact-type inspection", "o2c.collecting.disputes", "DisputeResolved"),
     ("fact-type inspection", "o2c.collecting.disputes", "PaymentAllocated"),

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import attrs
 from moneyed import Money
 
-from o2c.money import minor_unit, quantize_decimal
+from o2c.cash_application.model import Allocation, MatchDecision, MatchResult, ResidualKind
+from o2c.money import Rounding, minor_unit, quantize, quantize_decimal
 
 if TYPE_CHECKING:
-    from o2c.ledger import Fact, Ledger
+    from decimal import Decimal
 
-from o2c.cash_application.model import MatchDecision, MatchResult, ResidualKind
+    from o2c.ledger import Fact, Ledger, PaymentAllocated
 
 __all__ = ["ApplyReport", "apply", "facts_for"]
 
@@ -37,14 +38,14 @@ def facts_for(
     Fact ids derive from the payment and item ids (``payment:<payment>``,
     ``allocation:<payment>:<item>``, ``allocation:<credit memo>:<item>``), so the facts of the
     same result are the same facts however often they are produced.  Credit memos the payer
-    netted become allocations from the credit memo to the invoices it offsets.
+    netted become allocations from the credit memo to the invoices it offsets.  An allocation
+    that would settle nothing is left out.
 
     Raises:
         ValidationError: the result is not ``AUTO`` or spans several customers.
     """
     from o2c.errors import ValidationError
-    from o2c.ledger import CustomerId, FactId, ItemId, PaymentAllocated, PaymentReceived
-    from o2c.money import Rounding, quantize
+    from o2c.ledger import PaymentReceived
 
     customers = {a.customer_id for a in result.allocations}
     if result.decision is not MatchDecision.AUTO or len(customers) > 1:
@@ -54,105 +55,142 @@ def facts_for(
             field="result",
             value=result.payment_id,
         )
-    payment = result.payment
-    pid = payment.payment_id
     if not customers:
         return ()
-    cid = next(iter(customers))
+    stamp = _Stamp(
+        customer_id=next(iter(customers)),
+        effective=result.payment.value_date,
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+    )
     facts: list[Fact] = [
         PaymentReceived.from_payment(
-            payment, customer_id=cid, recorded_at=recorded_at, recorded_by=recorded_by
+            result.payment,
+            customer_id=stamp.customer_id,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
         )
     ]
-    credits = [a for a in result.allocations if a.applied.amount < 0]
-    debits = [a for a in result.allocations if a.applied.amount > 0]
-    pool = [(a.item_id, -a.applied) for a in credits]
+    # Credit memos the payer netted: what each still has to give, in allocation order.
+    pool = [(a.item_id, -a.applied) for a in result.allocations if a.applied.amount < 0]
     evidence = "; ".join(result.explanation)[:500]
-    for a in debits:
-        parts: dict[str, Money | None] = {
-            "discount": None,
-            "deduction": None,
-            "bank_fee": None,
-            "write_off": None,
-            "fx_difference": None,
-        }
-        reason = ""
-        for r in a.residuals:
-            key = r.kind.value
-            if key in parts:
-                old = parts[key]
-                parts[key] = r.amount if old is None else old + r.amount
-            if r.kind is ResidualKind.DEDUCTION:
-                reason = r.reason or "short payment"
-        cash = a.paid
-        source_amount: Money | None = None
-        rate = a.rate
-        if rate is not None and a.paid.currency != a.applied.currency:
-            others = sum(
-                (p for k, p in parts.items() if p is not None and k != "fx_difference"),
-                Money(0, a.applied.currency),
-            )
-            source_amount = a.paid
-            cash = quantize(Money(a.paid.amount * rate, a.applied.currency))
-            fx = a.applied - cash - others
-            if fx.amount < 0:
-                # The cash is worth more than the item: settle the item with just enough of it
-                # (rounded down, so the item is never over-applied); the rest stays unapplied.
-                code = a.paid.currency.code
-                needed = (a.applied - others).amount / rate
-                source_amount = Money(
-                    quantize_decimal(needed, minor_unit(code), Rounding.FLOOR), a.paid.currency
-                )
-                cash = quantize(Money(source_amount.amount * rate, a.applied.currency))
-                fx = a.applied - cash - others
-            parts["fx_difference"] = fx if fx.amount else None
-        else:
-            rate = None
-        # Credit memos netted by the payer settle part of this item first.
-        for k, (cm_id, available) in enumerate(pool):
-            if available.amount <= 0 or cash.amount <= 0 or source_amount is not None:
-                continue
-            take = min(available.amount, cash.amount)
-            used = Money(take, a.applied.currency)
-            facts.append(
-                PaymentAllocated(
-                    fact_id=FactId(f"allocation:{cm_id}:{a.item_id}"),
-                    customer_id=CustomerId(cid),
-                    effective=payment.value_date,
-                    recorded_at=recorded_at,
-                    recorded_by=recorded_by,
-                    reason=f"credit memo netted by payment {pid}",
-                    source_id=cm_id,
-                    item_id=ItemId(a.item_id),
-                    applied=used,
-                )
-            )
-            pool[k] = (cm_id, available - used)
-            cash = cash - used
-        facts.append(
+    for a in result.allocations:
+        if a.applied.amount > 0:
+            facts.extend(_item_facts(a, pool, result.payment_id, evidence, stamp))
+    return tuple(facts)
+
+
+@attrs.frozen(kw_only=True)
+class _Stamp:
+    """What every allocation fact of one result shares: customer, dates, author."""
+
+    customer_id: str
+    effective: dt.date
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+def _residual_parts(a: Allocation) -> tuple[dict[str, Money | None], str]:
+    """The allocation's residuals summed by kind (the fact's part fields) and its reason."""
+    parts: dict[str, Money | None] = dict.fromkeys(_PARTS)
+    reason = ""
+    for r in a.residuals:
+        key = r.kind.value
+        if key in parts:
+            old = parts[key]
+            parts[key] = r.amount if old is None else old + r.amount
+        if r.kind is ResidualKind.DEDUCTION:
+            reason = r.reason or "short payment"
+    return parts, reason
+
+
+#: The residual kinds that are part fields of an allocation fact (on account is not).
+_PARTS = ("discount", "deduction", "bank_fee", "write_off", "fx_difference")
+
+
+def _converted(
+    a: Allocation, parts: dict[str, Money | None]
+) -> tuple[Money, Money | None, Decimal | None]:
+    """The cash in the item's currency, the source amount and the rate of ``a``.
+
+    Sets ``parts["fx_difference"]`` to what the item is settled by beyond cash and the other
+    parts.  Without a rate (same currency) the cash is ``a.paid`` and there is no source amount.
+    """
+    rate = a.rate
+    if rate is None or a.paid.currency == a.applied.currency:
+        return a.paid, None, None
+    others = sum(
+        (p for k, p in parts.items() if p is not None and k != "fx_difference"),
+        Money(0, a.applied.currency),
+    )
+    source_amount = a.paid
+    cash = quantize(Money(a.paid.amount * rate, a.applied.currency))
+    fx = a.applied - cash - others
+    if fx.amount < 0:
+        # The cash is worth more than the item: settle the item with just enough of it
+        # (rounded down, so the item is never over-applied); the rest stays unapplied.
+        code = a.paid.currency.code
+        needed = (a.applied - others).amount / rate
+        source_amount = Money(
+            quantize_decimal(needed, minor_unit(code), Rounding.FLOOR), a.paid.currency
+        )
+        cash = quantize(Money(source_amount.amount * rate, a.applied.currency))
+        fx = a.applied - cash - others
+    parts["fx_difference"] = fx if fx.amount else None
+    return cash, source_amount, rate
+
+
+def _item_facts(
+    a: Allocation, pool: list[tuple[str, Money]], pid: str, evidence: str, stamp: _Stamp
+) -> list[PaymentAllocated]:
+    """The allocations that settle the item of ``a``: credit memos from ``pool`` first, then cash.
+
+    ``pool`` is updated with what each credit memo has left.
+    """
+    from o2c.ledger import CustomerId, FactId, ItemId, PaymentAllocated
+
+    parts, reason = _residual_parts(a)
+    cash, source_amount, rate = _converted(a, parts)
+    customer_id, item_id = CustomerId(stamp.customer_id), ItemId(a.item_id)
+    out: list[PaymentAllocated] = []
+    # Credit memos netted by the payer settle part of this item first.
+    for k, (cm_id, available) in enumerate(pool):
+        if available.amount <= 0 or cash.amount <= 0 or source_amount is not None:
+            continue
+        used = Money(min(available.amount, cash.amount), a.applied.currency)
+        out.append(
             PaymentAllocated(
-                fact_id=FactId(f"allocation:{pid}:{a.item_id}"),
-                customer_id=CustomerId(cid),
-                effective=payment.value_date,
-                recorded_at=recorded_at,
-                recorded_by=recorded_by,
-                reason=evidence,
-                source_id=pid,
-                item_id=ItemId(a.item_id),
-                applied=cash,
-                deduction_reason=reason,
-                source_amount=source_amount,
-                rate=rate,
-                **{k: (v if v is not None and v.amount else None) for k, v in parts.items()},
+                fact_id=FactId(f"allocation:{cm_id}:{a.item_id}"),
+                reason=f"credit memo netted by payment {pid}",
+                source_id=cm_id,
+                applied=used,
+                customer_id=customer_id,
+                item_id=item_id,
+                effective=stamp.effective,
+                recorded_at=stamp.recorded_at,
+                recorded_by=stamp.recorded_by,
             )
         )
-    return tuple(f for f in facts if not _empty_allocation(f))
-
-
-def _empty_allocation(fact: Fact) -> bool:
-    from o2c.ledger import PaymentAllocated
-
-    return isinstance(fact, PaymentAllocated) and fact.settled == 0
+        pool[k] = (cm_id, available - used)
+        cash = cash - used
+    out.append(
+        PaymentAllocated(
+            fact_id=FactId(f"allocation:{pid}:{a.item_id}"),
+            reason=evidence,
+            source_id=pid,
+            applied=cash,
+            deduction_reason=reason,
+            source_amount=source_amount,
+            rate=rate,
+            customer_id=customer_id,
+            item_id=item_id,
+            effective=stamp.effective,
+            recorded_at=stamp.recorded_at,
+            recorded_by=stamp.recorded_by,
+            **{k: (v if v is not None and v.amount else None) for k, v in parts.items()},
+        )
+    )
+    return [f for f in out if f.settled != 0]
 
 
 def apply(
