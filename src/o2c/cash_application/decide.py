@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+import attrs
+
 from o2c.ledger import OpenItem
 from o2c.money import from_minor, to_minor
 from o2c.statement import Payment
@@ -26,6 +28,7 @@ from o2c.cash_application.model import (
 from o2c.cash_application.payers import _learn_accounts, payer_key
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _Hyp
+from o2c.cash_application.x12 import read_820
 
 __all__ = ["match_payments"]
 
@@ -113,6 +116,14 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
     )
 
 
+def _with_documents(payment: Payment) -> Payment:
+    """``payment`` with the documents of an X12 820 remittance in its text, when it names none."""
+    if payment.documents or "RMR*" not in payment.remittance_info:
+        return payment
+    documents = read_820(payment.remittance_info, payment.amount.currency.code)
+    return attrs.evolve(payment, documents=documents) if documents else payment
+
+
 def match_payments(
     payments: Iterable[Payment],
     open_items: Iterable[OpenItem],
@@ -153,14 +164,16 @@ def match_payments(
     ctx.shared = frozenset(shared_payers) | frozenset(
         k for s in shared_payers for k in (_account_key(s), payer_key(s)) if k
     )
-    # Positions, not payment ids, key the work: a file may repeat an id.
-    hits = [_payment_hits(p, ctx) for p in batch]
-    _learn_accounts(list(zip(batch, hits, strict=True)), ctx)
+    # Positions, not payment ids, key the work: a file may repeat an id.  The matcher reads
+    # each payment with its 820 remittance as documents; the results carry the payment as given.
+    seen = [_with_documents(p) for p in batch]
+    hits = [_payment_hits(p, ctx) for p in seen]
+    _learn_accounts(list(zip(seen, hits, strict=True)), ctx)
     first: dict[int, tuple[list[_Hyp], MatchResult]] = {}
     total = len(batch)
     for done, p in enumerate(batch, start=1):
         if p.is_incoming:
-            hyps = _evaluate(p, ctx, hits[done - 1])
+            hyps = _evaluate(seen[done - 1], ctx, hits[done - 1])
             first[done - 1] = (hyps, _result(p, hyps, policy))
         if progress is not None and (done % 100 == 0 or done == total):
             progress(done, total)
@@ -182,7 +195,7 @@ def match_payments(
         hyps, result = first[k]
         relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[k]}
         if relevant & touched:
-            hyps = _evaluate(p, ctx, hits[k])
+            hyps = _evaluate(seen[k], ctx, hits[k])
             result = _result(p, hyps, policy)
         if result.decision is MatchDecision.AUTO:
             for a in result.allocations:
