@@ -20,9 +20,9 @@ from o2c.money import money
 from o2c.receivables.aging import BucketScheme, DueToday, age_ledger
 from o2c.receivables.kpi import (
     kpi_summary,
-    ledger_monthly_sales,
-    ledger_paid_items,
-    ledger_period_figures,
+    monthly_sales_from_ledger,
+    paid_items_from_ledger,
+    period_figures_from_ledger,
 )
 from o2c.terms import Instalment
 
@@ -205,19 +205,19 @@ def test_kpis_from_the_ledger_for_a_period() -> None:
             ),
         ]
     )
-    figures = ledger_period_figures(ledger, dt.date(2025, 12, 31), dt.date(2026, 1, 31), "EUR")
+    figures = period_figures_from_ledger(ledger, dt.date(2025, 12, 31), dt.date(2026, 1, 31), "EUR")
     assert figures.days == 31
     assert figures.beginning_receivables == money("600.00", "EUR")
     assert figures.ending_receivables == money("300.00", "EUR")  # C 400 less the credit 100
     assert figures.ending_current_receivables == money("400.00", "EUR")
     assert figures.credit_sales == money("1600.00", "EUR")  # B + C + D - CM
     assert figures.write_offs == money("300.00", "EUR")
-    paid = ledger_paid_items(ledger, dt.date(2025, 12, 31), dt.date(2026, 1, 31))
+    paid = paid_items_from_ledger(ledger, dt.date(2025, 12, 31), dt.date(2026, 1, 31))
     assert sorted((p.item_id, p.days_to_pay, p.days_late) for p in paid) == [
         ("A", 35, 5),
         ("B", 20, 0),
     ]
-    monthly = ledger_monthly_sales(ledger, dt.date(2026, 1, 31), 3, "EUR")
+    monthly = monthly_sales_from_ledger(ledger, dt.date(2026, 1, 31), 3, "EUR")
     assert monthly == [
         (money("1600.00", "EUR"), 31),  # January: B + C + D - CM
         (money("600.00", "EUR"), 31),  # December: A
@@ -250,10 +250,10 @@ def test_paid_items_ignore_reversed_allocations_and_split_instalments() -> None:
             )
         ]
     )
-    paid = ledger_paid_items(ledger, dt.date(2025, 12, 31), dt.date(2026, 3, 31))
+    paid = paid_items_from_ledger(ledger, dt.date(2025, 12, 31), dt.date(2026, 3, 31))
     assert [(p.item_id, p.paid_on, p.days_late) for p in paid] == [("S#1", dt.date(2026, 1, 20), 0)]
     # known before the reversal was recorded, the second instalment was paid
-    before = ledger_paid_items(
+    before = paid_items_from_ledger(
         ledger, dt.date(2025, 12, 31), dt.date(2026, 3, 31), known_at=at - dt.timedelta(seconds=1)
     )
     assert sorted(p.item_id for p in before) == ["S#1", "S#2"]

@@ -522,13 +522,15 @@ def test_fixed_amounts_apply_to_notices_in_their_currency_only() -> None:
     assert notice.claim.fee == money("1.00", "USD")  # 10 % of 10.00; no EUR fee, no EUR minimum
 
 
-def test_ledger_signals_find_a_broken_promise() -> None:
+def test_signals_from_ledger_find_a_broken_promise() -> None:
     from o2c.cli.demos.aging import sample_ledger
-    from o2c.collecting import ledger_signals
+    from o2c.collecting import signals_from_ledger
 
     today = dt.date(2026, 3, 31)
     ledger, _ = sample_ledger(today)
-    signals = ledger_signals(ledger, today, since=today - dt.timedelta(days=7), thresholds=(15,))
+    signals = signals_from_ledger(
+        ledger, today, since=today - dt.timedelta(days=7), thresholds=(15,)
+    )
     kinds = sorted((s.customer_id, s.kind.value, s.item_id) for s in signals)
     assert kinds == [
         ("C1", "threshold_crossed", "INV-102"),

@@ -13,9 +13,9 @@ from o2c.credit import (
     AltmanModel,
     AltmanRatios,
     Boundary,
+    CreditDecision,
     CreditLimits,
     CreditPolicy,
-    Decision,
     FinancialStatements,
     FixedAmount,
     LimitSource,
@@ -152,7 +152,7 @@ def test_static_limit_blocks_only_above_the_limit_and_warns_near_it() -> None:
     limits = CreditLimits(default=money("1000", "EUR"))
     gl = FixedAmount("gl", {"C1": money("500", "EUR")})
 
-    def decide(amount: str, **kw: object) -> Decision:
+    def decide(amount: str, **kw: object) -> CreditDecision:
         pol = CreditPolicy(**kw)  # type: ignore[arg-type]
         return check_credit(
             "C1",
@@ -163,23 +163,23 @@ def test_static_limit_blocks_only_above_the_limit_and_warns_near_it() -> None:
             policy=pol,
         ).decision
 
-    assert decide("300") is Decision.APPROVE
-    assert decide("400") is Decision.WARN
-    assert decide("500") is Decision.WARN
-    assert decide("500.01") is Decision.BLOCK
-    assert decide("500", limit_strict=False) is Decision.BLOCK
-    assert decide("450", warn_utilisation=None) is Decision.APPROVE
+    assert decide("300") is CreditDecision.APPROVE
+    assert decide("400") is CreditDecision.WARN
+    assert decide("500") is CreditDecision.WARN
+    assert decide("500.01") is CreditDecision.BLOCK
+    assert decide("500", limit_strict=False) is CreditDecision.BLOCK
+    assert decide("450", warn_utilisation=None) is CreditDecision.APPROVE
 
 
 def test_no_limit_is_unlimited_unless_the_policy_says_otherwise() -> None:
     check = check_credit("C9", as_of=AS_OF, amount=money("1e9", "EUR"), limits=CreditLimits())
-    assert check.decision is Decision.APPROVE
+    assert check.decision is CreditDecision.APPROVE
     assert not rule(check, Rule.STATIC_LIMIT).applied  # type: ignore[attr-defined]
-    strict = CreditPolicy(no_limit=Decision.BLOCK)
+    strict = CreditPolicy(no_limit=CreditDecision.BLOCK)
     blocked = check_credit(
         "C9", as_of=AS_OF, amount=money("1", "EUR"), limits=CreditLimits(), policy=strict
     )
-    assert blocked.decision is Decision.BLOCK
+    assert blocked.decision is CreditDecision.BLOCK
     assert "no credit limit" in blocked.reasons[0]
 
 
@@ -204,13 +204,13 @@ def test_every_rule_reports_its_outcome_and_reason() -> None:
         Rule.RELEASE,
     ]
     oldest = rule(check, Rule.OLDEST_OPEN_ITEM)
-    assert oldest.outcome is Decision.WARN  # type: ignore[attr-defined]
+    assert oldest.outcome is CreditDecision.WARN  # type: ignore[attr-defined]
     assert oldest.observed == 45  # type: ignore[attr-defined]
-    assert rule(check, Rule.DUNNING_LEVEL).outcome is Decision.WARN  # type: ignore[attr-defined]
+    assert rule(check, Rule.DUNNING_LEVEL).outcome is CreditDecision.WARN  # type: ignore[attr-defined]
     share = rule(check, Rule.OVERDUE_SHARE)
     assert share.observed == Decimal("0.25")  # type: ignore[attr-defined]
-    assert share.outcome is Decision.WARN  # type: ignore[attr-defined]
-    assert check.decision is Decision.WARN
+    assert share.outcome is CreditDecision.WARN  # type: ignore[attr-defined]
+    assert check.decision is CreditDecision.WARN
     assert len(check.reasons) == 3
     assert "45 days past due" in check.explain()
 
@@ -224,7 +224,7 @@ def test_disputed_items_are_left_out_of_age_and_overdue_share() -> None:
     leave_out = check_credit(
         "C1", as_of=AS_OF, amount=money("1", "EUR"), limits=limits, open_items=items
     )
-    assert leave_out.decision is Decision.APPROVE
+    assert leave_out.decision is CreditDecision.APPROVE
     assert leave_out.exposure.total == money("100", "EUR")
     count = check_credit(
         "C1",
@@ -234,8 +234,8 @@ def test_disputed_items_are_left_out_of_age_and_overdue_share() -> None:
         open_items=items,
         policy=CreditPolicy(exclude_disputed=False),
     )
-    assert count.decision is Decision.BLOCK
-    assert rule(count, Rule.OLDEST_OPEN_ITEM).outcome is Decision.BLOCK  # type: ignore[attr-defined]
+    assert count.decision is CreditDecision.BLOCK
+    assert rule(count, Rule.OLDEST_OPEN_ITEM).outcome is CreditDecision.BLOCK  # type: ignore[attr-defined]
 
 
 def test_dynamic_limit_counts_only_what_falls_within_the_horizon() -> None:
@@ -254,9 +254,9 @@ def test_dynamic_limit_counts_only_what_falls_within_the_horizon() -> None:
         components=[UnbilledOrders([later])],
         policy=pol,
     )
-    assert rule(check, Rule.STATIC_LIMIT).outcome is Decision.BLOCK  # type: ignore[attr-defined]
+    assert rule(check, Rule.STATIC_LIMIT).outcome is CreditDecision.BLOCK  # type: ignore[attr-defined]
     dynamic = rule(check, Rule.DYNAMIC_LIMIT)
-    assert dynamic.outcome is Decision.APPROVE  # type: ignore[attr-defined]
+    assert dynamic.outcome is CreditDecision.APPROVE  # type: ignore[attr-defined]
     assert check.dynamic_exposure is not None
     assert check.dynamic_exposure.total == money("0", "EUR")
     assert check.dynamic_exposure.horizon == AS_OF + dt.timedelta(days=30)
@@ -270,7 +270,7 @@ def test_dynamic_limit_counts_only_what_falls_within_the_horizon() -> None:
         policy=pol,
         delivery_date=AS_OF + dt.timedelta(days=31),
     )
-    assert rule(far, Rule.DYNAMIC_LIMIT).outcome is Decision.APPROVE  # type: ignore[attr-defined]
+    assert rule(far, Rule.DYNAMIC_LIMIT).outcome is CreditDecision.APPROVE  # type: ignore[attr-defined]
 
 
 def test_a_release_holds_within_the_deviation_and_lapses_beyond_it() -> None:
@@ -285,11 +285,11 @@ def test_a_release_holds_within_the_deviation_and_lapses_beyond_it() -> None:
         )
 
     within = recheck("220")
-    assert within.decision is Decision.WARN  # type: ignore[attr-defined]
+    assert within.decision is CreditDecision.WARN  # type: ignore[attr-defined]
     assert rule(within, Rule.STATIC_LIMIT).overridden  # type: ignore[attr-defined]
     assert "within the 10.00% deviation" in rule(within, Rule.RELEASE).reason  # type: ignore[attr-defined]
-    assert recheck("220.01").decision is Decision.BLOCK  # type: ignore[attr-defined]
-    assert recheck("200", AS_OF + dt.timedelta(days=31)).decision is Decision.BLOCK  # type: ignore[attr-defined]
+    assert recheck("220.01").decision is CreditDecision.BLOCK  # type: ignore[attr-defined]
+    assert recheck("200", AS_OF + dt.timedelta(days=31)).decision is CreditDecision.BLOCK  # type: ignore[attr-defined]
 
 
 @given(

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from o2c.credit import (
+    CreditDecision,
     CreditLimits,
-    Decision,
     Rule,
     check_credit_from_ledger,
     payment_history,
@@ -179,7 +179,7 @@ def test_credit_check_reads_open_items_from_the_ledger(ledger: Ledger) -> None:
     assert oldest.observed == 30  # November's invoice, due December 1
     share = next(r for r in check.rules if r.rule is Rule.OVERDUE_SHARE)
     assert share.observed == Decimal(800) / Decimal(1800)
-    assert check.decision is Decision.WARN
+    assert check.decision is CreditDecision.WARN
     earlier = check_credit_from_ledger(
         ledger,
         "C2",
@@ -258,7 +258,7 @@ def test_demo_section_takes_an_order_through_the_check(tmp_path: object) -> None
     assert "Altman em" in text
     assert isinstance(ctx.state["provision"], ProvisionMatrix)
     assert isinstance(ctx.state["cash_forecast"], WeeklyForecast)
-    assert ctx.state["credit_check"].decision is Decision.APPROVE
+    assert ctx.state["credit_check"].decision is CreditDecision.APPROVE
     again = io.StringIO()
     section.run(DemoContext(out=again, db_path=Path(str(tmp_path)) / "d2.sqlite"))
     assert again.getvalue() == text  # deterministic

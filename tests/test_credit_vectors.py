@@ -11,8 +11,8 @@ import pytest
 from o2c.credit import (
     AltmanModel,
     AltmanRatios,
+    CreditDecision,
     CreditLimits,
-    Decision,
     FinancialStatements,
     FixedAmount,
     altman_ratios,
@@ -215,11 +215,11 @@ def test_credit_check_erpnext_strict_greater_than(v: dict[str, Any]) -> None:
             components=components,
         )
         assert check.exposure.total.amount == dec(e["exposure_before_document"])
-        assert (check.decision is Decision.BLOCK) is blocked
+        assert (check.decision is CreditDecision.BLOCK) is blocked
         # Taking a new order of that amount runs the same check.
         new = Order.create("NEW", "C1", as_of, "USD", [("more", "1", dec(amount))])
         taken = take_order(
             new, as_of=as_of, limits=limits, other_orders=orders, extra_components=[gl, dn]
         )
         assert taken.credit_check is not None
-        assert (taken.credit_check.decision is Decision.BLOCK) is blocked
+        assert (taken.credit_check.decision is CreditDecision.BLOCK) is blocked

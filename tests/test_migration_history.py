@@ -24,7 +24,7 @@ from o2c.credit.forecast import fit_payment_model
 from o2c.errors import DuplicateFactError
 from o2c.ledger import InvoiceIssued, Ledger
 from o2c.ledger.migration import MigrationPlan, load, plan_migration
-from o2c.receivables.kpi import ledger_paid_items
+from o2c.receivables.kpi import paid_items_from_ledger
 
 CUTOVER = dt.date(2026, 3, 31)
 AT = dt.datetime(2026, 4, 1, 6, tzinfo=dt.UTC)
@@ -74,7 +74,7 @@ def test_lateness_after_migration_is_the_source_rows() -> None:
     assert {r.item_id: (r.days_late, r.days_to_pay) for r in history} == SOURCE
     inv11 = next(r for r in history if r.item_id == "INV-11")
     assert (str(inv11.amount.amount), inv11.paid_date) == ("400.00", dt.date(2026, 3, 2))
-    paid = ledger_paid_items(ledger, dt.date(2025, 1, 1), CUTOVER)
+    paid = paid_items_from_ledger(ledger, dt.date(2025, 1, 1), CUTOVER)
     assert {p.item_id: (p.days_late, p.days_to_pay) for p in paid} == SOURCE
     # The history is known from the migration's recording on (the ledger is bitemporal).
     model = fit_payment_model(history, as_of=AT.date())
@@ -97,7 +97,7 @@ def test_without_settlements_the_stand_ins_are_not_punctual_history() -> None:
     ledger = Ledger()
     load(ledger, _plan(settlements=[]))
     assert payment_history(ledger.facts()) == ()
-    assert ledger_paid_items(ledger, dt.date(2025, 1, 1), CUTOVER) == ()
+    assert paid_items_from_ledger(ledger, dt.date(2025, 1, 1), CUTOVER) == ()
     assert ledger.unapplied("PAY-1", customer_id="C1").amount == 0
 
 
@@ -251,7 +251,7 @@ def test_property_migrated_lateness_equals_the_source_rows(
     load(ledger, plan)
     history = payment_history(ledger.facts())
     assert {r.item_id: (r.days_late, r.days_to_pay) for r in history} == source
-    paid = ledger_paid_items(ledger, start - dt.timedelta(days=1), dt.date(2026, 6, 30))
+    paid = paid_items_from_ledger(ledger, start - dt.timedelta(days=1), dt.date(2026, 6, 30))
     assert {p.item_id: p.days_to_pay for p in paid} == {k: v[1] for k, v in source.items()}
     assert {p.item_id: p.days_late for p in paid} == {k: max(0, v[0]) for k, v in source.items()}
 

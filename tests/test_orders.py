@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from o2c.credit import CreditLimits, CreditPolicy, Decision, FixedAmount, Rule
+from o2c.credit import CreditDecision, CreditLimits, CreditPolicy, FixedAmount, Rule
 from o2c.credit.orders import (
     CreditStatus,
     Order,
@@ -123,7 +123,7 @@ def test_taking_an_order_runs_the_check_and_holds_a_blocked_one() -> None:
     taken = take_order(order(), as_of=DAY, limits=limits, extra_components=[ar])
     assert taken.credit_status is CreditStatus.ON_HOLD
     assert taken.credit_check is not None
-    assert taken.credit_check.decision is Decision.BLOCK
+    assert taken.credit_check.decision is CreditDecision.BLOCK
     assert taken.credit_check.document_id == "SO-1"
     with pytest.raises(InvalidOrderError, match="credit hold"):
         taken.deliver({1: "1"}, on=DAY)
@@ -134,7 +134,7 @@ def test_taking_an_order_runs_the_check_and_holds_a_blocked_one() -> None:
     again = take_order(released, as_of=DAY, limits=limits, extra_components=[ar])
     assert again.credit_status is CreditStatus.RELEASED
     assert again.credit_check is not None
-    assert again.credit_check.decision is Decision.WARN
+    assert again.credit_check.decision is CreditDecision.WARN
     assert any(r.rule is Rule.RELEASE and r.applied for r in again.credit_check.rules)
     # The customer adds more than 10 %: the release lapses and the order is held again.
     bigger = Order.create("SO-1", "C1", DAY, "EUR", [("a", "12", "10.00")])
@@ -150,9 +150,9 @@ def test_other_orders_count_but_the_order_itself_does_not_twice() -> None:
     taken = take_order(second, as_of=DAY, limits=limits, other_orders=[first, second])
     assert taken.credit_check is not None
     assert taken.credit_check.exposure.total == money("101.00", "EUR")
-    assert taken.credit_check.decision is Decision.APPROVE  # 201 of 250 = 80.4 % < 90 %
+    assert taken.credit_check.decision is CreditDecision.APPROVE  # 201 of 250 = 80.4 % < 90 %
     policy = CreditPolicy(warn_utilisation=Decimal("0.8"))
     warned = take_order(second, as_of=DAY, limits=limits, other_orders=[first], policy=policy)
     assert warned.credit_check is not None
-    assert warned.credit_check.decision is Decision.WARN
+    assert warned.credit_check.decision is CreditDecision.WARN
     assert warned.credit_status is CreditStatus.RELEASED  # a warning does not hold the order

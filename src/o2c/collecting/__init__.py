@@ -91,7 +91,7 @@ from o2c.collecting.signals import (
     broken_promises,
     early_warnings,
     later_than_usual,
-    ledger_signals,
+    signals_from_ledger,
     threshold_crossings,
 )
 
@@ -159,7 +159,6 @@ __all__ = [
     "interest_amount",
     "late_payment_claim",
     "later_than_usual",
-    "ledger_signals",
     "mark_disputed",
     "open_disputes",
     "opened_fact",
@@ -169,6 +168,7 @@ __all__ = [
     "render_statement",
     "resolution_facts",
     "send_reminders",
+    "signals_from_ledger",
     "simple_interest",
     "threshold_crossings",
 ]

@@ -42,6 +42,7 @@ from o2c.ledger import (
     CreditMemoIssued,
     CustomerId,
     DisputeOpened,
+    DisputeRecord,
     DisputeResolved,
     Fact,
     FactId,
@@ -49,6 +50,7 @@ from o2c.ledger import (
     OpenItem,
     PaymentAllocated,
     WrittenOff,
+    read,
 )
 from o2c.money import CONTEXT
 
@@ -483,53 +485,47 @@ def disputes_from_ledger(
 ) -> tuple[Dispute, ...]:
     """The disputes and deductions the ledger's facts record, with their outcomes.
 
-    ``DisputeOpened`` facts give disputes, allocations with a ``deduction`` give deductions;
-    ``DisputeResolved`` facts whose ``reason_code`` is an outcome value resolve them.  Reason
-    codes not in ``catalog`` become user-defined reasons labelled by their code.
+    Read from the ledger's read model (:meth:`o2c.ledger.History.disputes`): ``DisputeOpened``
+    facts give disputes, kept allocations with a ``deduction`` give deductions (a reversed
+    allocation took none); ``DisputeResolved`` facts whose ``reason_code`` is an outcome value
+    resolve them (any other code: collect).  Reason codes not in ``catalog`` become
+    user-defined reasons labelled by their code.
+
+    Raises:
+        InvalidFactError: the facts are not a stream a ledger accepted (a dangling reference).
     """
     catalog = catalog or ReasonCatalog()
-    found: dict[str, Dispute] = {}
+    return tuple(_dispute(record, catalog) for record in read(facts).disputes())
 
-    def reason(code: str) -> ReasonCode:
+
+def _reason(catalog: ReasonCatalog, code: str) -> ReasonCode:
+    try:
+        return catalog.get(code)
+    except NotFoundError:
+        return ReasonCode(code, code)
+
+
+def _dispute(record: DisputeRecord, catalog: ReasonCatalog) -> Dispute:
+    """The dispute a ledger record tells: opened, then decided and resolved by each resolution."""
+    dispute = Dispute.open(
+        dispute_id=record.dispute_id,
+        customer_id=record.customer_id,
+        item_id=record.item_id,
+        reason=_reason(catalog, record.reason_code or OTHER.code),
+        amount=record.amount,
+        on=record.opened_on,
+        kind=DisputeKind.DEDUCTION if record.deduction else DisputeKind.DISPUTE,
+    )
+    for on, code in record.resolutions:
         try:
-            return catalog.get(code)
-        except NotFoundError:
-            return ReasonCode(code, code)
-
-    for fact in facts:
-        if isinstance(fact, DisputeOpened):
-            found[fact.fact_id] = Dispute.open(
-                dispute_id=fact.fact_id,
-                customer_id=fact.customer_id,
-                item_id=fact.item_id,
-                reason=reason(fact.reason_code),
-                amount=fact.amount,
-                on=fact.effective,
-            )
-        elif isinstance(fact, PaymentAllocated) and fact.deduction is not None:
-            if fact.deduction.amount > 0:
-                found[fact.fact_id] = Dispute.open(
-                    dispute_id=fact.fact_id,
-                    customer_id=fact.customer_id,
-                    item_id=fact.item_id,
-                    reason=reason(fact.deduction_reason or OTHER.code),
-                    amount=fact.deduction,
-                    on=fact.effective,
-                    kind=DisputeKind.DEDUCTION,
-                )
-        elif isinstance(fact, DisputeResolved) and fact.dispute_id in found:
-            d = found[fact.dispute_id]
-            try:
-                outcome = DisputeOutcome(fact.reason_code)
-            except ValueError:
-                outcome = DisputeOutcome.COLLECT
-            decided = (
-                DisputeState.INVALID if outcome is DisputeOutcome.COLLECT else (DisputeState.VALID)
-            )
-            if d.state is DisputeState.OPEN:
-                d = d.move_to(decided, fact.effective)
-            found[fact.dispute_id] = d.resolve(outcome, fact.effective)
-    return tuple(found.values())
+            outcome = DisputeOutcome(code)
+        except ValueError:
+            outcome = DisputeOutcome.COLLECT
+        decided = DisputeState.INVALID if outcome is DisputeOutcome.COLLECT else DisputeState.VALID
+        if dispute.state is DisputeState.OPEN:
+            dispute = dispute.move_to(decided, on)
+        dispute = dispute.resolve(outcome, on)
+    return dispute
 
 
 def mark_disputed(items: Iterable[OpenItem], disputes: Iterable[Dispute]) -> tuple[OpenItem, ...]:

@@ -32,7 +32,6 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -43,20 +42,7 @@ from moneyed import Money
 
 from o2c.collecting.dunning import DunningNotice
 from o2c.errors import DeliveryError, ValidationError
-from o2c.ledger import (
-    AllocationReversed,
-    CreditMemoIssued,
-    Fact,
-    InvoiceIssued,
-    ItemKind,
-    Ledger,
-    OpenItem,
-    PaymentAllocated,
-    PaymentReceived,
-    Refunded,
-    WrittenOff,
-    instalment_item_id,
-)
+from o2c.ledger import ActivityKind, ActivityLine, ItemKind, Ledger, OpenItem, read
 from o2c.money import currency, format_money
 from o2c.receivables.aging import BucketScheme, age
 
@@ -302,29 +288,6 @@ def render_reminder(
     return _render("reminder", context, locale, templates)
 
 
-class ActivityKind(enum.Enum):
-    """What moved a customer's balance."""
-
-    INVOICE = "invoice"
-    CREDIT_MEMO = "credit_memo"
-    PAYMENT = "payment"
-    #: Discount, deduction, bank fee, write-off or FX difference taken in an allocation.
-    ADJUSTMENT = "adjustment"
-    REVERSAL = "reversal"
-    REFUND = "refund"
-    WRITE_OFF = "write_off"
-
-
-@attrs.frozen(kw_only=True)
-class ActivityLine:
-    """One movement of a customer's balance: positive raises what the customer owes."""
-
-    on: dt.date
-    document: str
-    kind: ActivityKind
-    amount: Money
-
-
 @attrs.frozen(kw_only=True)
 class AccountActivity:
     """A balance-forward account in one currency: opening balance, movements, closing balance.
@@ -338,50 +301,6 @@ class AccountActivity:
     opening: Money
     lines: tuple[ActivityLine, ...]
     closing: Money
-
-
-def _movements(facts: list[Fact]) -> list[tuple[dt.date, str, ActivityKind, Money]]:
-    """Each fact's effect on the balance per currency (the ledger projection's own rules)."""
-    invoice_items = {
-        (f.customer_id, instalment_item_id(f.item_id, inst.number, len(f.instalments)))
-        for f in facts
-        if isinstance(f, InvoiceIssued)
-        for inst in f.instalments
-    }
-    allocations = {f.fact_id: f for f in facts if isinstance(f, PaymentAllocated)}
-    moves: list[tuple[dt.date, str, ActivityKind, Money]] = []
-
-    def allocation_moves(f: PaymentAllocated, sign: int, day: dt.date, what: ActivityKind) -> None:
-        settled = Money(f.settled, f.applied.currency)
-        if f.consumed.currency == settled.currency:
-            net = f.consumed - settled
-            if net.amount:
-                moves.append((day, f.item_id, what, net if sign > 0 else -net))
-        else:  # a cross-currency allocation moves both currencies' balances
-            moves.append((day, f.item_id, what, -settled if sign > 0 else settled))
-            moves.append((day, f.source_id, what, f.consumed if sign > 0 else -f.consumed))
-
-    for f in facts:
-        if isinstance(f, InvoiceIssued):
-            moves.append((f.effective, f.document_number, ActivityKind.INVOICE, f.total))
-        elif isinstance(f, CreditMemoIssued):
-            moves.append((f.effective, f.document_number, ActivityKind.CREDIT_MEMO, -f.amount))
-        elif isinstance(f, PaymentReceived):
-            moves.append(
-                (f.effective, f.reference or f.payment_id, ActivityKind.PAYMENT, -f.amount)
-            )
-        elif isinstance(f, PaymentAllocated):
-            allocation_moves(f, 1, f.effective, ActivityKind.ADJUSTMENT)
-        elif isinstance(f, AllocationReversed) and f.allocation_id in allocations:
-            allocation_moves(allocations[f.allocation_id], -1, f.effective, ActivityKind.REVERSAL)
-        elif isinstance(f, Refunded):
-            moves.append((f.effective, f.source_id, ActivityKind.REFUND, f.amount))
-        elif isinstance(f, WrittenOff):
-            debit = (f.customer_id, f.item_id) in invoice_items
-            moves.append(
-                (f.effective, f.item_id, ActivityKind.WRITE_OFF, -f.amount if debit else f.amount)
-            )
-    return moves
 
 
 def account_activity(
@@ -399,19 +318,12 @@ def account_activity(
     refunds, write-offs, and the discount, deduction and fee parts of allocations), and the
     closing balance is the ledger's balance on ``end``; the lines always reconcile the two.
     """
-    facts = [
-        f
-        for f in ledger.facts(customer_id)
-        if f.effective <= end and (known_at is None or f.recorded_at <= known_at)
-    ]
+    read_model = read(ledger.facts(customer_id), end, known_at=known_at)
     opening = ledger.balance(start, known_at=known_at, customer_id=customer_id)
     closing = ledger.balance(end, known_at=known_at, customer_id=customer_id)
     lines: dict[str, list[ActivityLine]] = {}
-    for on, document, kind, amount in _movements(facts):
-        if start < on:
-            lines.setdefault(amount.currency.code, []).append(
-                ActivityLine(on=on, document=document, kind=kind, amount=amount)
-            )
+    for line in read_model.activity(after=start):
+        lines.setdefault(line.amount.currency.code, []).append(line)
     result = []
     for code in sorted(set(opening) | set(closing) | set(lines)):
         zero = Money(0, currency(code))

@@ -19,10 +19,9 @@ from o2c.ledger import (
     ItemKind,
     Ledger,
     OpenItem,
-    PaymentReceived,
-    PromisedToPay,
+    read,
 )
-from o2c.receivables.kpi import PaidItem, ledger_paid_items
+from o2c.receivables.kpi import PaidItem, paid_items_from_ledger
 
 __all__ = [
     "PromiseToPay",
@@ -31,7 +30,7 @@ __all__ = [
     "broken_promises",
     "early_warnings",
     "later_than_usual",
-    "ledger_signals",
+    "signals_from_ledger",
     "threshold_crossings",
 ]
 
@@ -219,7 +218,7 @@ def early_warnings(
     )
 
 
-def ledger_signals(
+def signals_from_ledger(
     ledger: Ledger,
     as_of: dt.date,
     *,
@@ -232,26 +231,21 @@ def ledger_signals(
     each customer's items paid from ``history_from`` to ``since`` (its usual lateness), the
     items paid since ``since`` and the items open on ``as_of``.
     """
-    facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
+    read_model = read(ledger.facts(), as_of, known_at=known_at)
     promises = [
         PromiseToPay(
-            customer_id=f.customer_id,
-            made_on=f.effective,
-            pay_by=f.promised_date,
-            amount=f.amount,
-            item_ids=(f.item_id,) if f.item_id else (),
+            customer_id=p.customer_id,
+            made_on=p.effective,
+            pay_by=p.promised_date,
+            amount=p.amount,
+            item_ids=(p.item_id,) if p.item_id else (),
         )
-        for f in facts
-        if isinstance(f, PromisedToPay) and f.effective <= as_of
+        for p in read_model.promises
     ]
-    payments = [
-        (f.customer_id, f.value_date, f.amount)
-        for f in facts
-        if isinstance(f, PaymentReceived) and f.effective <= as_of
-    ]
+    payments = [(p.customer_id, p.value_date, p.amount) for p in read_model.payments]
     history: dict[str, list[PaidItem]] = {}
     start = history_from or dt.date.min
-    for paid in ledger_paid_items(ledger, start, since, known_at=known_at):
+    for paid in paid_items_from_ledger(ledger, start, since, known_at=known_at):
         if paid.customer_id is not None:
             history.setdefault(paid.customer_id, []).append(paid)
     return early_warnings(
@@ -261,6 +255,6 @@ def ledger_signals(
         promises=promises,
         payments=payments,
         history=history,
-        recent=ledger_paid_items(ledger, since, as_of, known_at=known_at),
+        recent=paid_items_from_ledger(ledger, since, as_of, known_at=known_at),
         thresholds=thresholds,
     )

@@ -25,7 +25,7 @@ other rules of a :class:`CreditPolicy`.  The verdict explains itself rule by rul
 ...     components=[gl], limits=limits,
 ... )
 >>> check.decision, check.exposure.total
-(<Decision.WARN: 'warn'>, Money('800', 'EUR'))
+(<CreditDecision.WARN: 'warn'>, Money('800', 'EUR'))
 >>> print(check.rules[0].reason)  # doctest: +NORMALIZE_WHITESPACE
 exposure 800.00 + this document 200.00 = 1000.00 is 100.00% of the customer limit 1000.00
 (warn from 90.00%)
@@ -64,9 +64,9 @@ from o2c.credit.behaviour import (
 from o2c.credit.exposure import (
     SCORE_CONTEXT,
     CreditCheck,
+    CreditDecision,
     CreditLimits,
     CreditPolicy,
-    Decision,
     Exposure,
     ExposureComponent,
     ExposureLine,
@@ -84,8 +84,8 @@ from o2c.credit.exposure import (
 )
 from o2c.credit.from_ledger import (
     CreditLedger,
-    Settlement,
     SettlementTrail,
+    TrailEntry,
     check_credit_from_ledger,
     payment_history,
     records_from_trails,
@@ -110,10 +110,10 @@ __all__ = [
     "BehaviourScore",
     "Boundary",
     "CreditCheck",
+    "CreditDecision",
     "CreditLedger",
     "CreditLimits",
     "CreditPolicy",
-    "Decision",
     "Exposure",
     "ExposureComponent",
     "ExposureLine",
@@ -135,8 +135,8 @@ __all__ = [
     "RuleResult",
     "SCORE_CONTEXT",
     "ScoreFactor",
-    "Settlement",
     "SettlementTrail",
+    "TrailEntry",
     "Zone",
     "altman_ratios",
     "altman_score",

@@ -24,9 +24,9 @@ from o2c.money import currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
     "CreditCheck",
+    "CreditDecision",
     "CreditLimits",
     "CreditPolicy",
-    "Decision",
     "Exposure",
     "ExposureComponent",
     "ExposureLine",
@@ -308,7 +308,7 @@ class CreditLimits:
         return ResolvedLimit(None, LimitSource.NONE, group_id)
 
 
-class Decision(enum.Enum):
+class CreditDecision(enum.Enum):
     """A credit verdict, and each rule's outcome: approve < warn < block."""
 
     APPROVE = "approve"
@@ -321,11 +321,11 @@ class Decision(enum.Enum):
         return _SEVERITY[self]
 
 
-_SEVERITY = {Decision.APPROVE: 0, Decision.WARN: 1, Decision.BLOCK: 2}
+_SEVERITY = {CreditDecision.APPROVE: 0, CreditDecision.WARN: 1, CreditDecision.BLOCK: 2}
 
 
-def _worst(outcomes: Iterable[Decision]) -> Decision:
-    return max(outcomes, key=_SEVERITY.__getitem__, default=Decision.APPROVE)
+def _worst(outcomes: Iterable[CreditDecision]) -> CreditDecision:
+    return max(outcomes, key=_SEVERITY.__getitem__, default=CreditDecision.APPROVE)
 
 
 class Rule(enum.Enum):
@@ -348,7 +348,7 @@ class RuleResult:
     """
 
     rule: Rule
-    outcome: Decision
+    outcome: CreditDecision
     reason: str
     observed: Decimal | None = None
     threshold: Decimal | None = None
@@ -415,7 +415,7 @@ class CreditPolicy:
     release_deviation: Decimal = attrs.field(default=Decimal("0.1"), converter=_fraction)
     release_valid_days: int | None = 30
     exclude_disputed: bool = True
-    no_limit: Decision = Decision.APPROVE
+    no_limit: CreditDecision = CreditDecision.APPROVE
 
 
 @attrs.frozen(kw_only=True)
@@ -425,7 +425,7 @@ class CreditCheck:
     customer_id: CustomerId
     as_of: dt.date
     amount: Money
-    decision: Decision
+    decision: CreditDecision
     rules: tuple[RuleResult, ...]
     exposure: Exposure
     limit: ResolvedLimit
@@ -436,7 +436,9 @@ class CreditCheck:
     def reasons(self) -> tuple[str, ...]:
         """The reasons of the rules that did not approve (for a hold message)."""
         return tuple(
-            f"{r.rule.value}: {r.reason}" for r in self.rules if r.outcome is not Decision.APPROVE
+            f"{r.rule.value}: {r.reason}"
+            for r in self.rules
+            if r.outcome is not CreditDecision.APPROVE
         )
 
     def explain(self) -> str:
@@ -478,7 +480,7 @@ def _limit_rule(
         op = ">" if policy.limit_strict else ">="
         return RuleResult(
             rule=rule,
-            outcome=Decision.BLOCK,
+            outcome=CreditDecision.BLOCK,
             reason=f"{head} {op} {where} {_fmt(limit.amount)}",
             observed=total,
             threshold=lim,
@@ -486,7 +488,7 @@ def _limit_rule(
     if policy.warn_utilisation is not None and lim > 0 and total >= lim * policy.warn_utilisation:
         return RuleResult(
             rule=rule,
-            outcome=Decision.WARN,
+            outcome=CreditDecision.WARN,
             reason=f"{head} {share_text} {where} {_fmt(limit.amount)} "
             f"(warn from {_pct(policy.warn_utilisation)})",
             observed=total,
@@ -494,7 +496,7 @@ def _limit_rule(
         )
     return RuleResult(
         rule=rule,
-        outcome=Decision.APPROVE,
+        outcome=CreditDecision.APPROVE,
         reason=f"{head} within the {where} {_fmt(limit.amount)}",
         observed=total,
         threshold=lim,
@@ -524,7 +526,7 @@ def _threshold_rule(
     if block is not None and observed >= block:
         return RuleResult(
             rule=rule,
-            outcome=Decision.BLOCK,
+            outcome=CreditDecision.BLOCK,
             reason=f"{describe} {shown} reaches the block threshold {show(block)}",
             observed=observed,
             threshold=block,
@@ -532,7 +534,7 @@ def _threshold_rule(
     if warn is not None and observed >= warn:
         return RuleResult(
             rule=rule,
-            outcome=Decision.WARN,
+            outcome=CreditDecision.WARN,
             reason=f"{describe} {shown} reaches the warning threshold {show(warn)}",
             observed=observed,
             threshold=warn,
@@ -540,7 +542,7 @@ def _threshold_rule(
     limit = block if block is not None else warn
     return RuleResult(
         rule=rule,
-        outcome=Decision.APPROVE,
+        outcome=CreditDecision.APPROVE,
         reason=f"{describe} {shown} is below "
         + (f"{show(limit)}" if limit is not None else "every threshold"),
         observed=observed,
@@ -673,7 +675,7 @@ def _apply_release(
         results.append(
             RuleResult(
                 rule=Rule.RELEASE,
-                outcome=Decision.APPROVE,
+                outcome=CreditDecision.APPROVE,
                 reason="no earlier release of this document",
                 applied=False,
             )
@@ -688,18 +690,18 @@ def _apply_release(
         results = [
             attrs.evolve(
                 r,
-                outcome=Decision.WARN,
+                outcome=CreditDecision.WARN,
                 overridden=True,
                 reason=f"{r.reason} (overridden by the standing release)",
             )
-            if r.outcome is Decision.BLOCK
+            if r.outcome is CreditDecision.BLOCK
             else r
             for r in results
         ]
         results.append(
             RuleResult(
                 rule=Rule.RELEASE,
-                outcome=Decision.APPROVE,
+                outcome=CreditDecision.APPROVE,
                 reason=f"{who}; value {_fmt(amount)} within the "
                 f"{_pct(pol.release_deviation)} deviation "
                 f"({_fmt(Money(ceiling, amount.currency))})",
@@ -717,7 +719,7 @@ def _apply_release(
     results.append(
         RuleResult(
             rule=Rule.RELEASE,
-            outcome=Decision.WARN,
+            outcome=CreditDecision.WARN,
             reason=f"{who}; {why}: the release lapsed and the rules apply again",
             observed=amount.amount,
             threshold=ceiling,

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from typing import Protocol
 
-import attrs
 from moneyed import Money
 
 from o2c.credit.behaviour import PaymentRecord
 from o2c.credit.exposure import (
-    _ZERO,
     CreditCheck,
     CreditLimits,
     CreditPolicy,
@@ -23,22 +20,12 @@ from o2c.credit.exposure import (
     Release,
     check_credit,
 )
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.ledger.facts import (
-    AllocationReversed,
-    DisputeOpened,
-    Fact,
-    InvoiceIssued,
-    PaymentAllocated,
-    WrittenOff,
-)
-from o2c.ledger.history import Projection, select
-from o2c.money import currency
+from o2c.ledger import Fact, OpenItem, SettlementTrail, TrailEntry, read
 
 __all__ = [
     "CreditLedger",
-    "Settlement",
     "SettlementTrail",
+    "TrailEntry",
     "check_credit_from_ledger",
     "payment_history",
     "records_from_trails",
@@ -60,44 +47,6 @@ class CreditLedger(Protocol):
         ...
 
 
-@attrs.frozen(kw_only=True)
-class Settlement:
-    """One settlement of an invoice item: a (kept) allocation or a write-off.
-
-    ``collected`` is what the allocation brought in (settled less its write-off part);
-    ``written_off`` is what was given up.
-    """
-
-    effective: dt.date
-    recorded_on: dt.date
-    collected: Decimal
-    written_off: Decimal
-
-
-@attrs.frozen(kw_only=True)
-class SettlementTrail:
-    """An invoice item (one per instalment) as issued, with its settlements and its state."""
-
-    item_id: ItemId
-    customer_id: CustomerId
-    document_date: dt.date
-    due_date: dt.date
-    amount: Money
-    open_amount: Decimal
-    disputed: bool
-    settlements: tuple[Settlement, ...]
-
-    @property
-    def closed(self) -> bool:
-        """Whether nothing is open any more."""
-        return self.open_amount <= 0
-
-    @property
-    def written_off(self) -> Decimal:
-        """The total written off."""
-        return sum((s.written_off for s in self.settlements), _ZERO)
-
-
 def settlement_trails(
     facts: Iterable[Fact],
     *,
@@ -107,64 +56,11 @@ def settlement_trails(
 ) -> tuple[SettlementTrail, ...]:
     """Every invoice item of the facts with its settlements, as of ``as_of`` known at ``known_at``.
 
-    Reversed allocations are dropped; write-offs (facts, or the write-off part of an
-    allocation) are kept apart from what was collected.  A migration's stand-in for documents
-    settled before it (``InvoiceIssued.stand_in``: its dates are not the customer's) has no
-    trail.  Pure: reads the facts once.
+    The ledger's read model (:meth:`o2c.ledger.History.settlement_trails`): reversed allocations
+    are dropped; write-offs (facts, or the write-off part of an allocation) are kept apart from
+    what was collected; a migration's stand-in for documents settled before it has no trail.
     """
-    projection = Projection()
-    events: dict[tuple[str, str], list[Settlement]] = {}
-    by_allocation: dict[str, tuple[tuple[str, str], Settlement]] = {}
-    disputed: set[tuple[str, str]] = set()
-    stand_ins: set[tuple[str, str]] = set()
-    key: tuple[str, str]
-    for fact in select(facts, as_of, known_at=known_at, customer_id=customer_id):
-        projection.feed(fact)
-        if isinstance(fact, InvoiceIssued) and fact.stand_in:
-            stand_ins.add((fact.customer_id, fact.item_id))
-        elif isinstance(fact, PaymentAllocated):
-            key = (fact.customer_id, fact.item_id)
-            wo = fact.write_off.amount if fact.write_off is not None else _ZERO
-            ev = Settlement(
-                effective=fact.effective,
-                recorded_on=fact.recorded_at.date(),
-                collected=fact.settled - wo,
-                written_off=wo,
-            )
-            events.setdefault(key, []).append(ev)
-            by_allocation[fact.fact_id] = (key, ev)
-        elif isinstance(fact, AllocationReversed):
-            key, ev = by_allocation.pop(fact.allocation_id)
-            events[key].remove(ev)
-        elif isinstance(fact, WrittenOff):
-            key = (fact.customer_id, fact.item_id)
-            events.setdefault(key, []).append(
-                Settlement(
-                    effective=fact.effective,
-                    recorded_on=fact.recorded_at.date(),
-                    collected=_ZERO,
-                    written_off=fact.amount.amount,
-                )
-            )
-        elif isinstance(fact, DisputeOpened):
-            disputed.add((fact.customer_id, fact.item_id))
-    trails = []
-    for pkey, item in projection.items.items():
-        if item.kind is not ItemKind.INVOICE or (pkey[0], item.document_id) in stand_ins:
-            continue
-        trails.append(
-            SettlementTrail(
-                item_id=ItemId(item.item_id),
-                customer_id=CustomerId(item.customer_id),
-                document_date=item.document_date,
-                due_date=item.due_date,
-                amount=Money(item.original, currency(item.currency)),
-                open_amount=item.open,
-                disputed=pkey in disputed,
-                settlements=tuple(sorted(events.get(pkey, ()), key=lambda s: s.effective)),
-            )
-        )
-    return tuple(trails)
+    return read(facts, as_of, known_at=known_at, customer_id=customer_id).settlement_trails()
 
 
 def payment_history(

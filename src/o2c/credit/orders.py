@@ -19,7 +19,7 @@ credit hold with the full :class:`~o2c.credit.CreditCheck` attached.
 >>> taken = take_order(order, as_of=dt.date(2026, 3, 2),
 ...     limits=CreditLimits(default=money("250", "EUR")))
 >>> taken.credit_status, taken.credit_check.decision
-(<CreditStatus.ON_HOLD: 'on_hold'>, <Decision.BLOCK: 'block'>)
+(<CreditStatus.ON_HOLD: 'on_hold'>, <CreditDecision.BLOCK: 'block'>)
 >>> released = taken.release(by="credit.manager", on=dt.date(2026, 3, 3))
 >>> shipped = released.deliver({1: "6"}, on=dt.date(2026, 3, 4))
 >>> shipped.status, shipped.uninvoiced_value.amount, shipped.undelivered_value().amount
@@ -39,9 +39,9 @@ from moneyed import Money
 
 from o2c.credit.exposure import (
     CreditCheck,
+    CreditDecision,
     CreditLimits,
     CreditPolicy,
-    Decision,
     ExposureComponent,
     OpenReceivables,
     Release,
@@ -434,5 +434,7 @@ def take_order(
         delivery_date=order.first_delivery_date,
         document_id=order.order_id,
     )
-    status = CreditStatus.ON_HOLD if check.decision is Decision.BLOCK else CreditStatus.RELEASED
+    status = (
+        CreditStatus.ON_HOLD if check.decision is CreditDecision.BLOCK else CreditStatus.RELEASED
+    )
     return attrs.evolve(order, credit_status=status, credit_check=check)

@@ -4,8 +4,8 @@
 - :mod:`o2c.ledger.ids`: identifiers and :class:`OpenItem`.
 - :mod:`o2c.ledger.rules`: the invariants a customer's book keeps on every append.
 - :mod:`o2c.ledger.store`: the :class:`LedgerStore` port and its in-memory implementation.
-- :mod:`o2c.ledger.history`: the read model (open items as of a date known at a time, balances,
-  settlement trails, promises).
+- :mod:`o2c.ledger.history`: the one read model (open items as of a date known at a time,
+  balances, settlement trails, account movements, disputes and deductions, promises).
 - :mod:`o2c.ledger.ledger`: the :class:`Ledger` facade that checks and appends.
 - :mod:`o2c.ledger.posting`: the facts for an :mod:`o2c.invoice` document.
 - :mod:`o2c.ledger.migration`: customers, open items and history from another system.
@@ -28,20 +28,33 @@ from o2c.ledger.facts import (
     WrittenOff,
     instalment_item_id,
 )
+from o2c.ledger.history import (
+    ActivityKind,
+    ActivityLine,
+    DisputeRecord,
+    History,
+    SettlementTrail,
+    TrailEntry,
+    read,
+)
 from o2c.ledger.ids import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
 from o2c.ledger.ledger import AppendResult, Ledger
 from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
 
 __all__ = [
+    "ActivityKind",
+    "ActivityLine",
     "AllocationReversed",
     "AppendResult",
     "CreditMemoIssued",
     "CustomerId",
     "DisputeOpened",
+    "DisputeRecord",
     "DisputeResolved",
     "Fact",
     "FactId",
     "FactKind",
+    "History",
     "InMemoryLedgerStore",
     "InvoiceIssued",
     "ItemId",
@@ -54,6 +67,9 @@ __all__ = [
     "PaymentReceived",
     "PromisedToPay",
     "Refunded",
+    "SettlementTrail",
+    "TrailEntry",
     "WrittenOff",
     "instalment_item_id",
+    "read",
 ]

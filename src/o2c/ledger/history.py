@@ -1,4 +1,11 @@
-"""Pure projections over ledger facts: open items, balances, unapplied cash, audit trails.
+"""The one read model of the ledger: open items, balances, settlement trails, account movements,
+disputes, promises, unapplied cash and audit trails, all computed by one set of rules.
+
+Every reader of the ledger (aging, KPIs, credit, forecast, dunning, reminders, disputes) goes
+through this module: the rules "known at T", "effective by D" and "reversed allocations don't
+count" are applied here and nowhere else, and a new fact kind is taught to the ledger here once.
+:class:`Projection` keeps what open items and balances need; :class:`History` (built by
+:func:`read`) keeps, in the same pass, what the other readers need.
 
 Every function takes an iterable of facts in stream order (the order a :class:`LedgerStore`
 returns them: per customer, in the order they were appended) and reads it once, so it works on a
@@ -32,9 +39,11 @@ Sums are kept as ``Decimal`` per item; ``Money`` is built only for the result.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+import attrs
 from moneyed import Money
 
 from o2c.errors import InvalidFactError, ValidationError
@@ -57,12 +66,19 @@ from o2c.money import currency
 from o2c.terms import DiscountOffer
 
 __all__ = [
+    "ActivityKind",
+    "ActivityLine",
+    "DisputeRecord",
+    "History",
     "Projection",
+    "SettlementTrail",
+    "TrailEntry",
     "balances",
     "by_customer",
     "history",
     "open_items",
     "promises",
+    "read",
     "select",
     "unapplied",
 ]
@@ -350,6 +366,298 @@ class Projection:
             }
             for cust, per in sorted(sums.items())
         }
+
+
+# -- the read model -----------------------------------------------------------------------------
+
+
+class ActivityKind(enum.Enum):
+    """What moved a customer's balance."""
+
+    INVOICE = "invoice"
+    CREDIT_MEMO = "credit_memo"
+    PAYMENT = "payment"
+    #: Discount, deduction, bank fee, write-off or FX difference taken in an allocation.
+    ADJUSTMENT = "adjustment"
+    REVERSAL = "reversal"
+    REFUND = "refund"
+    WRITE_OFF = "write_off"
+
+
+@attrs.frozen(kw_only=True)
+class ActivityLine:
+    """One movement of a customer's balance: positive raises what the customer owes."""
+
+    on: dt.date
+    document: str
+    kind: ActivityKind
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class TrailEntry:
+    """One settlement of an invoice item: a kept allocation, or a write-off.
+
+    ``collected`` is what an allocation brought in (what it settled less its write-off part);
+    ``written_off`` is what was given up.  ``discount``, ``deduction``, ``bank_fee`` and
+    ``fx_difference`` are the residuals inside ``collected`` (in the item's currency);
+    ``source_id`` is the payment or credit memo, ``None`` for a write-off of the item.
+    """
+
+    effective: dt.date
+    recorded_on: dt.date
+    collected: Decimal
+    written_off: Decimal
+    source_id: str | None = None
+    discount: Decimal = _ZERO
+    deduction: Decimal = _ZERO
+    bank_fee: Decimal = _ZERO
+    fx_difference: Decimal = _ZERO
+
+    @property
+    def allocated(self) -> bool:
+        """Whether this is an allocation (not a write-off of the item)."""
+        return self.source_id is not None
+
+
+@attrs.frozen(kw_only=True)
+class SettlementTrail:
+    """An invoice item (one per instalment) as issued, with its settlements and its state."""
+
+    item_id: ItemId
+    customer_id: CustomerId
+    document_date: dt.date
+    due_date: dt.date
+    amount: Money
+    open_amount: Decimal
+    disputed: bool
+    settlements: tuple[TrailEntry, ...]
+
+    @property
+    def closed(self) -> bool:
+        """Whether nothing is open any more."""
+        return self.open_amount <= 0
+
+    @property
+    def written_off(self) -> Decimal:
+        """The total written off (write-offs of the item and write-off parts of allocations)."""
+        return sum((s.written_off for s in self.settlements), _ZERO)
+
+    @property
+    def paid_on(self) -> dt.date | None:
+        """The effective date of the last allocation; ``None`` when no allocation settled it."""
+        return max((s.effective for s in self.settlements if s.allocated), default=None)
+
+
+@attrs.frozen(kw_only=True)
+class DisputeRecord:
+    """A dispute (``DisputeOpened``) or a deduction (the deduction part of a kept allocation).
+
+    ``resolutions`` are the ``(effective date, reason code)`` of its ``DisputeResolved`` facts
+    in stream order (the reason code of a resolution names its outcome).
+    """
+
+    dispute_id: str
+    customer_id: CustomerId
+    item_id: ItemId
+    amount: Money
+    reason_code: str
+    opened_on: dt.date
+    deduction: bool = False
+    resolutions: tuple[tuple[dt.date, str], ...] = ()
+
+
+_Key = tuple[str, str]
+
+
+class History(Projection):
+    """The read model of a stream: the projection, and in the same pass what the readers need.
+
+    Per invoice item its settlement trail, the account movements per customer (for statements),
+    disputes and deductions, promises to pay and payments received.  Build it with :func:`read`
+    (or feed it facts in stream order, like a :class:`Projection`).
+    """
+
+    def __init__(self) -> None:
+        self._stand_ins: set[_Key] = set()
+        self._entries: dict[_Key, list[TrailEntry]] = {}
+        self._kept: dict[str, tuple[PaymentAllocated, TrailEntry]] = {}
+        self._disputed: set[_Key] = set()
+        self._records: dict[str, DisputeRecord] = {}
+        #: The payments received, in stream order.
+        self.payments: list[PaymentReceived] = []
+        #: Every movement of a balance, in stream order (see :meth:`activity`).
+        self.movements: list[ActivityLine] = []
+        super().__init__()
+
+    # -- handlers: the projection's, then what the readers need ----------------------------
+
+    def _invoice(self, fact: InvoiceIssued) -> None:
+        super()._invoice(fact)
+        if fact.stand_in:
+            self._stand_ins.add((fact.customer_id, fact.item_id))
+        self._move(fact.effective, fact.document_number, ActivityKind.INVOICE, fact.total)
+
+    def _credit_memo(self, fact: CreditMemoIssued) -> None:
+        super()._credit_memo(fact)
+        self._move(fact.effective, fact.document_number, ActivityKind.CREDIT_MEMO, -fact.amount)
+
+    def _payment(self, fact: PaymentReceived) -> None:
+        super()._payment(fact)
+        self.payments.append(fact)
+        document = fact.reference or fact.payment_id
+        self._move(fact.effective, document, ActivityKind.PAYMENT, -fact.amount)
+
+    def _allocation(self, fact: PaymentAllocated) -> None:
+        super()._allocation(fact)
+        entry = _allocation_entry(fact)
+        self._entries.setdefault((fact.customer_id, fact.item_id), []).append(entry)
+        self._kept[fact.fact_id] = (fact, entry)
+        self._allocation_moves(fact, 1, fact.effective, ActivityKind.ADJUSTMENT)
+        if fact.deduction is not None and fact.deduction.amount > 0:
+            self._records[fact.fact_id] = DisputeRecord(
+                dispute_id=fact.fact_id,
+                customer_id=CustomerId(fact.customer_id),
+                item_id=ItemId(fact.item_id),
+                amount=fact.deduction,
+                reason_code=fact.deduction_reason,
+                opened_on=fact.effective,
+                deduction=True,
+            )
+
+    def _reversal(self, fact: AllocationReversed) -> None:
+        super()._reversal(fact)
+        allocated, entry = self._kept.pop(fact.allocation_id)
+        self._entries[(allocated.customer_id, allocated.item_id)].remove(entry)
+        self._records.pop(allocated.fact_id, None)  # a reversed deduction was not taken
+        self._allocation_moves(allocated, -1, fact.effective, ActivityKind.REVERSAL)
+
+    def _refund(self, fact: Refunded) -> None:
+        super()._refund(fact)
+        self._move(fact.effective, fact.source_id, ActivityKind.REFUND, fact.amount)
+
+    def _write_off(self, fact: WrittenOff) -> None:
+        super()._write_off(fact)
+        debit = self.items[(fact.customer_id, fact.item_id)].original > 0
+        amount = -fact.amount if debit else fact.amount
+        self._move(fact.effective, fact.item_id, ActivityKind.WRITE_OFF, amount)
+        self._entries.setdefault((fact.customer_id, fact.item_id), []).append(
+            TrailEntry(
+                effective=fact.effective,
+                recorded_on=fact.recorded_at.date(),
+                collected=_ZERO,
+                written_off=fact.amount.amount,
+            )
+        )
+
+    def _dispute_opened(self, fact: DisputeOpened) -> None:
+        super()._dispute_opened(fact)
+        self._disputed.add((fact.customer_id, fact.item_id))
+        self._records[fact.fact_id] = DisputeRecord(
+            dispute_id=fact.fact_id,
+            customer_id=CustomerId(fact.customer_id),
+            item_id=ItemId(fact.item_id),
+            amount=fact.amount,
+            reason_code=fact.reason_code,
+            opened_on=fact.effective,
+        )
+
+    def _dispute_resolved(self, fact: DisputeResolved) -> None:
+        super()._dispute_resolved(fact)
+        record = self._records[fact.dispute_id]
+        resolutions = (*record.resolutions, (fact.effective, fact.reason_code))
+        self._records[fact.dispute_id] = attrs.evolve(record, resolutions=resolutions)
+
+    def _move(self, on: dt.date, document: str, kind: ActivityKind, amount: Money) -> None:
+        self.movements.append(ActivityLine(on=on, document=document, kind=kind, amount=amount))
+
+    def _allocation_moves(
+        self, fact: PaymentAllocated, sign: int, on: dt.date, kind: ActivityKind
+    ) -> None:
+        """What an allocation (``sign`` 1) or its reversal (-1) moves on the balances.
+
+        In one currency only its residuals move the balance (the payment was already counted);
+        across currencies the item's and the source's balances both move.
+        """
+        settled = Money(fact.settled, fact.applied.currency)
+        consumed = fact.consumed
+        if consumed.currency == settled.currency:
+            net = consumed - settled
+            if net.amount:
+                self._move(on, fact.item_id, kind, net if sign > 0 else -net)
+        else:
+            self._move(on, fact.item_id, kind, -settled if sign > 0 else settled)
+            self._move(on, fact.source_id, kind, consumed if sign > 0 else -consumed)
+
+    # -- results ----------------------------------------------------------------------------
+
+    def settlement_trails(self) -> tuple[SettlementTrail, ...]:
+        """Every invoice item with its kept settlements (by effective date) and open amount.
+
+        A migration's stand-in for documents settled before it (``InvoiceIssued.stand_in``: its
+        dates are not the customer's) has no trail.
+        """
+        trails = []
+        for key, item in self.items.items():
+            if item.kind is not ItemKind.INVOICE or (key[0], item.document_id) in self._stand_ins:
+                continue
+            entries = sorted(self._entries.get(key, ()), key=lambda e: e.effective)
+            trails.append(
+                SettlementTrail(
+                    item_id=ItemId(item.item_id),
+                    customer_id=CustomerId(item.customer_id),
+                    document_date=item.document_date,
+                    due_date=item.due_date,
+                    amount=Money(item.original, currency(item.currency)),
+                    open_amount=item.open,
+                    disputed=key in self._disputed,
+                    settlements=tuple(entries),
+                )
+            )
+        return tuple(trails)
+
+    def disputes(self) -> tuple[DisputeRecord, ...]:
+        """The disputes and the deductions of kept allocations, in the order they were opened."""
+        return tuple(self._records.values())
+
+    def activity(self, after: dt.date | None = None) -> list[ActivityLine]:
+        """The movements effective after ``after`` (every one when ``None``), in stream order."""
+        return [m for m in self.movements if after is None or m.on > after]
+
+
+def _allocation_entry(fact: PaymentAllocated) -> TrailEntry:
+    def part(value: Money | None) -> Decimal:
+        return value.amount if value is not None else _ZERO
+
+    written_off = part(fact.write_off)
+    return TrailEntry(
+        effective=fact.effective,
+        recorded_on=fact.recorded_at.date(),
+        collected=fact.settled - written_off,
+        written_off=written_off,
+        source_id=fact.source_id,
+        discount=part(fact.discount),
+        deduction=part(fact.deduction),
+        bank_fee=part(fact.bank_fee),
+        fx_difference=part(fact.fx_difference),
+    )
+
+
+def read(
+    facts: Iterable[Fact],
+    as_of: dt.date | None = None,
+    *,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> History:
+    """The read model of the facts effective by ``as_of`` and recorded by ``known_at``.
+
+    Raises:
+        InvalidFactError: the facts are not a stream a ledger accepted (a dangling reference).
+    """
+    history_ = History()
+    history_.feed_all(facts, as_of, known_at=known_at, customer_id=customer_id)
+    return history_
 
 
 def by_customer(

@@ -52,18 +52,14 @@ from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import (
-    AllocationReversed,
-    CreditMemoIssued,
+    ActivityKind,
+    ActivityLine,
     CustomerId,
-    Fact,
-    InvoiceIssued,
     ItemId,
     ItemKind,
     Ledger,
     OpenItem,
-    PaymentAllocated,
-    WrittenOff,
-    instalment_item_id,
+    read,
 )
 from o2c.money import CONTEXT, currency, to_decimal
 from o2c.receivables.aging import AgingReport, age
@@ -85,10 +81,10 @@ __all__ = [
     "dso_countback",
     "dso_simple",
     "kpi_summary",
-    "ledger_monthly_sales",
-    "ledger_paid_items",
-    "ledger_period_figures",
+    "monthly_sales_from_ledger",
     "paid_items",
+    "paid_items_from_ledger",
+    "period_figures_from_ledger",
     "share_current_percent",
     "weighted_days_late",
     "weighted_days_to_pay",
@@ -499,7 +495,7 @@ def kpi_summary(
     """The period's KPIs with their units and formulas.
 
     The days-to-pay KPIs need ``paid``; the countback DSO needs ``monthly_sales`` (newest month
-    first, see :func:`ledger_monthly_sales`).
+    first, see :func:`monthly_sales_from_ledger`).
     """
     f = figures
     days = f.days
@@ -611,13 +607,26 @@ def kpi_summary(
 # From the ledger
 
 
-def _in_period(fact: Fact, start: dt.date, end: dt.date, known_at: dt.datetime | None) -> bool:
-    if known_at is not None and fact.recorded_at > known_at:
-        return False
-    return start < fact.effective <= end
+def _sales_and_write_offs(
+    lines: Iterable[ActivityLine], code: str
+) -> tuple[list[tuple[dt.date, Decimal]], Decimal]:
+    """The dated net credit sales (invoices, less credit memos) and the write-offs in ``code``."""
+    sales: list[tuple[dt.date, Decimal]] = []
+    write_offs = _ZERO
+    for line in lines:
+        if line.amount.currency.code != code:
+            continue
+        if line.kind in _SALES:
+            sales.append((line.on, line.amount.amount))
+        elif line.kind is ActivityKind.WRITE_OFF:
+            write_offs += abs(line.amount.amount)
+    return sales, write_offs
 
 
-def ledger_period_figures(
+_SALES = (ActivityKind.INVOICE, ActivityKind.CREDIT_MEMO)
+
+
+def period_figures_from_ledger(
     ledger: Ledger,
     start: dt.date,
     end: dt.date,
@@ -637,28 +646,19 @@ def ledger_period_figures(
     code = currency_code.upper()
     begin = age(ledger.open_items(start, known_at=known_at), start, detail=False)
     ending = age(ledger.open_items(end, known_at=known_at), end, detail=False)
-    sales = _ZERO
-    write_offs = _ZERO
-    for fact in ledger.facts():
-        if not _in_period(fact, start, end, known_at):
-            continue
-        if isinstance(fact, InvoiceIssued) and fact.currency == code:
-            sales += fact.total.amount
-        elif isinstance(fact, CreditMemoIssued) and fact.amount.currency.code == code:
-            sales -= fact.amount.amount
-        elif isinstance(fact, WrittenOff) and fact.amount.currency.code == code:
-            write_offs += fact.amount.amount
+    lines = read(ledger.facts(), end, known_at=known_at).activity(after=start)
+    sales, write_offs = _sales_and_write_offs(lines, code)
     cur = begin.total(code).balance.currency
     return PeriodFigures.from_agings(
         begin,
         ending,
-        credit_sales=Money(sales, cur),
+        credit_sales=Money(sum((amount for _, amount in sales), _ZERO), cur),
         write_offs=Money(write_offs, cur),
         months=months,
     )
 
 
-def ledger_paid_items(
+def paid_items_from_ledger(
     ledger: Ledger,
     start: dt.date,
     end: dt.date,
@@ -667,49 +667,32 @@ def ledger_paid_items(
 ) -> tuple[PaidItem, ...]:
     """The invoice items (per instalment) paid in full in the period ``(start, end]``.
 
-    An item is paid on the effective date of the allocation that brought its open amount to zero
-    (reversed allocations do not count); items closed by a write-off are not paid items, nor
-    is a migration's stand-in for documents settled before it (``InvoiceIssued.stand_in``).
+    Read from the ledger's settlement trails as of ``end``: an item is paid on the effective date
+    of its last kept allocation (reversed allocations do not count) once nothing is open; items
+    closed by a write-off are not paid items, nor is a migration's stand-in for documents settled
+    before it (``InvoiceIssued.stand_in``: it has no trail).
     """
-    facts = [f for f in ledger.facts() if known_at is None or f.recorded_at <= known_at]
-    reversed_ids = {f.allocation_id for f in facts if isinstance(f, AllocationReversed)}
-    last_paid: dict[tuple[str, str], dt.date] = {}
-    for f in facts:
-        if isinstance(f, PaymentAllocated) and f.fact_id not in reversed_ids:
-            key = (f.customer_id, f.item_id)
-            if key not in last_paid or f.effective > last_paid[key]:
-                last_paid[key] = f.effective
-    written_off = {(f.customer_id, f.item_id) for f in facts if isinstance(f, WrittenOff)}
-    closed = {
-        (i.customer_id, i.item_id): i
-        for i in ledger.projection(end, known_at=known_at).items.values()
-        if i.kind is ItemKind.INVOICE and not i.open
-    }
     result = []
-    for f in facts:
-        if not isinstance(f, InvoiceIssued) or f.stand_in:
+    for trail in read(ledger.facts(), end, known_at=known_at).settlement_trails():
+        paid_on = trail.paid_on
+        if trail.open_amount or paid_on is None or not start < paid_on <= end:
             continue
-        for inst in f.instalments:
-            item_id = instalment_item_id(f.item_id, inst.number, len(f.instalments))
-            key = (f.customer_id, item_id)
-            paid_on = last_paid.get(key)
-            if key not in closed or key in written_off or paid_on is None:
-                continue
-            if start < paid_on <= end:
-                result.append(
-                    PaidItem(
-                        item_id=ItemId(item_id),
-                        document_date=f.document_date,
-                        due_date=inst.due_date,
-                        paid_on=paid_on,
-                        amount=inst.amount,
-                        customer_id=f.customer_id,
-                    )
-                )
+        if any(not entry.allocated for entry in trail.settlements):
+            continue
+        result.append(
+            PaidItem(
+                item_id=trail.item_id,
+                document_date=trail.document_date,
+                due_date=trail.due_date,
+                paid_on=paid_on,
+                amount=trail.amount,
+                customer_id=trail.customer_id,
+            )
+        )
     return tuple(result)
 
 
-def ledger_monthly_sales(
+def monthly_sales_from_ledger(
     ledger: Ledger,
     end: dt.date,
     months: int,
@@ -729,24 +712,15 @@ def ledger_monthly_sales(
         first = last.replace(day=1)
         bounds.append((first - dt.timedelta(days=1), last))
         last = first - dt.timedelta(days=1)
+    sales, _ = _sales_and_write_offs(read(ledger.facts(), end, known_at=known_at).movements, code)
     sums = [_ZERO] * months
-    cur = None
-    for fact in ledger.facts():
-        if known_at is not None and fact.recorded_at > known_at:
-            continue
-        if isinstance(fact, InvoiceIssued) and fact.currency == code:
-            amount = fact.total
-        elif isinstance(fact, CreditMemoIssued) and fact.amount.currency.code == code:
-            amount = -fact.amount
-        else:
-            continue
-        cur = amount.currency
+    for on, amount in sales:
         for i, (before, last_day) in enumerate(bounds):
-            if before < fact.effective <= last_day:
-                sums[i] += amount.amount
+            if before < on <= last_day:
+                sums[i] += amount
                 break
-    money_cur = cur if cur is not None else currency(code)
+    cur = currency(code)
     return [
-        (Money(total, money_cur), (last_day - before).days)
+        (Money(total, cur), (last_day - before).days)
         for total, (before, last_day) in zip(sums, bounds, strict=True)
     ]

@@ -34,9 +34,9 @@ from o2c.money import format_money, money, quantize
 from o2c.receivables.aging import AgingReport, BucketScheme, DueToday, age_ledger, convert_report
 from o2c.receivables.kpi import (
     kpi_summary,
-    ledger_monthly_sales,
-    ledger_paid_items,
-    ledger_period_figures,
+    monthly_sales_from_ledger,
+    paid_items_from_ledger,
+    period_figures_from_ledger,
 )
 from o2c.terms import Instalment
 
@@ -227,13 +227,13 @@ def run(ctx: DemoContext) -> None:
     ctx.state["aging"] = report
 
     start = ctx.today - dt.timedelta(days=90)
-    figures = ledger_period_figures(ledger, start, ctx.today, "EUR")
+    figures = period_figures_from_ledger(ledger, start, ctx.today, "EUR")
     if figures.credit_sales.amount <= 0 or figures.ending_receivables.amount <= 0:
         ctx.say(f"\n(no EUR credit sales or receivables in {start} .. {ctx.today}: no KPIs)")
         return
-    paid = ledger_paid_items(ledger, start, ctx.today)
+    paid = paid_items_from_ledger(ledger, start, ctx.today)
     ctx.say(f"\nKPIs for {start} .. {ctx.today} (EUR; sales {figures.credit_sales.amount}):")
-    monthly = ledger_monthly_sales(ledger, ctx.today, 3, "EUR")
+    monthly = monthly_sales_from_ledger(ledger, ctx.today, 3, "EUR")
     eur_paid = [p for p in paid if p.amount.currency.code == "EUR"]
     for kpi in kpi_summary(figures, paid=eur_paid, monthly_sales=monthly):
         value = kpi.value.quantize(Decimal("0.01"))

@@ -26,8 +26,8 @@ from o2c.collecting import (
     ReferenceRate,
     ReferenceRateTable,
     late_payment_claim,
-    ledger_signals,
     propose_dunning,
+    signals_from_ledger,
 )
 from o2c.collecting.disputes import disputes_from_ledger, open_disputes
 from o2c.collecting.reminders import (
@@ -195,7 +195,7 @@ def run(ctx: DemoContext) -> None:
         ctx.say(
             f"\nopen disputes and deductions: {summary.count} for {summary.amount.amount} {code}"
         )
-    signals = ledger_signals(
+    signals = signals_from_ledger(
         ledger, ctx.today, since=ctx.today - dt.timedelta(days=7), thresholds=(15, 30, 60, 90)
     )
     ctx.say("early warnings since a week ago:")
