@@ -27,10 +27,10 @@ from o2c.receivables.aging import (
     CreditPlacement,
     DueToday,
     ItemColumns,
-    Settlement,
+    ItemSettlement,
     age,
     age_columns,
-    age_ledger,
+    age_from_ledger,
     convert_report,
     open_items_as_of,
 )
@@ -98,7 +98,7 @@ def test_vector_as_of_ignores_a_later_payment_oca707(vector: dict[str, Any]) -> 
     v, exp = vector["inputs"], vector["expected"]
     day = dt.date.fromisoformat(v["invoice_and_due_date"])
     inv = _item("INV", due=day, amount=f"{Decimal(str(v['invoice_amount'])):.2f}")
-    pay = Settlement(
+    pay = ItemSettlement(
         item_id=ItemId("INV"),
         on=dt.date.fromisoformat(v["payment_date"]),
         amount=money(f"{Decimal(str(v['payment_amount'])):.2f}", "EUR"),
@@ -133,7 +133,7 @@ def test_vector_partial_payments_odoo16235(v: dict[str, Any]) -> None:
         amount=str(inp["invoice_amount"]),
     )
     pays = [
-        Settlement(
+        ItemSettlement(
             item_id=ItemId("INV"),
             on=dt.date.fromisoformat(p["date"]),
             amount=money(str(p["amount"]), "EUR"),
@@ -256,17 +256,19 @@ def test_conversion_to_a_report_currency_keeps_the_sum() -> None:
 
 def test_open_items_as_of_refuses_over_application_and_other_currencies() -> None:
     inv = _item("INV", due=dt.date(2026, 1, 1), amount="10.00")
-    over = Settlement(item_id=ItemId("INV"), on=dt.date(2026, 1, 2), amount=money("10.01", "EUR"))
+    over = ItemSettlement(
+        item_id=ItemId("INV"), on=dt.date(2026, 1, 2), amount=money("10.01", "EUR")
+    )
     with pytest.raises(OverApplicationError):
         open_items_as_of([inv], [over], dt.date(2026, 2, 1))
-    usd = Settlement(item_id=ItemId("INV"), on=dt.date(2026, 1, 2), amount=money("1", "USD"))
+    usd = ItemSettlement(item_id=ItemId("INV"), on=dt.date(2026, 1, 2), amount=money("1", "USD"))
     with pytest.raises(CurrencyMismatchError):
         open_items_as_of([inv], [usd], dt.date(2026, 2, 1))
 
 
 def test_known_at_hides_facts_recorded_later() -> None:
     inv = _item("INV", due=dt.date(2026, 1, 1), amount="10.00")
-    late = Settlement(
+    late = ItemSettlement(
         item_id=ItemId("INV"),
         on=dt.date(2026, 1, 15),
         amount=money("4.00", "EUR"),
@@ -294,7 +296,7 @@ def test_age_ledger_uses_the_projection() -> None:
             return [_item("A", due=dt.date(2026, 1, 1), amount="5.00")]
 
     known = dt.datetime(2026, 3, 1, 12)
-    report = age_ledger(FakeLedger(), dt.date(2026, 2, 1), known_at=known)
+    report = age_from_ledger(FakeLedger(), dt.date(2026, 2, 1), known_at=known)
     assert seen == {"as_of": dt.date(2026, 2, 1), "known_at": known, "customer_id": None}
     assert report.known_at == known
     assert report.total("EUR").buckets[1].amount == Decimal("5.00")  # 31 days
@@ -349,7 +351,7 @@ def test_columns_always_sum_to_the_balance(
 
 
 @st.composite
-def _settled(draw: st.DrawFn) -> tuple[list[OpenItem], list[Settlement]]:
+def _settled(draw: st.DrawFn) -> tuple[list[OpenItem], list[ItemSettlement]]:
     items = draw(open_items(min_size=1))
     settlements = []
     for item in items:
@@ -359,7 +361,7 @@ def _settled(draw: st.DrawFn) -> tuple[list[OpenItem], list[Settlement]]:
             part = (full * share / 10).quantize(full, rounding=ROUND_DOWN)
             on = item.document_date + dt.timedelta(days=draw(st.integers(0, 120)))
             settlements.append(
-                Settlement(
+                ItemSettlement(
                     item_id=item.item_id,
                     on=on,
                     amount=money(part, item.original_amount.currency.code),
@@ -370,12 +372,12 @@ def _settled(draw: st.DrawFn) -> tuple[list[OpenItem], list[Settlement]]:
 
 @given(_settled(), dates, st.integers(min_value=1, max_value=400))
 def test_an_application_after_the_date_never_changes_the_aging(
-    data: tuple[list[OpenItem], list[Settlement]], as_of: dt.date, later: int
+    data: tuple[list[OpenItem], list[ItemSettlement]], as_of: dt.date, later: int
 ) -> None:
     items, settlements = data
     before = age(open_items_as_of(items, settlements, as_of), as_of)
     target = items[0]
-    extra = Settlement(
+    extra = ItemSettlement(
         item_id=target.item_id,
         on=as_of + dt.timedelta(days=later),
         amount=money(abs(target.original_amount.amount) * 2, target.original_amount.currency.code),
@@ -387,7 +389,7 @@ def test_an_application_after_the_date_never_changes_the_aging(
 
 @given(_settled(), dates, schemes, st.sampled_from(AgingBasis), st.sampled_from(CreditPlacement))
 def test_columnar_fast_path_agrees_with_the_domain_path(
-    data: tuple[list[OpenItem], list[Settlement]],
+    data: tuple[list[OpenItem], list[ItemSettlement]],
     as_of: dt.date,
     scheme: BucketScheme,
     basis: AgingBasis,

@@ -17,7 +17,7 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.money import money
-from o2c.receivables.aging import BucketScheme, DueToday, age_ledger
+from o2c.receivables.aging import BucketScheme, DueToday, age_from_ledger
 from o2c.receivables.kpi import (
     kpi_summary,
     monthly_sales_from_ledger,
@@ -89,12 +89,12 @@ def test_oca707_with_the_ledger_as_of_and_known_at() -> None:
     known_before_payment = clock.tick()
     ledger.append(_pay(clock, "1", dt.date(2020, 6, 30), "1000.00", "INV-1"))
     scheme = BucketScheme.standard(due_today=DueToday.OVERDUE)
-    as_of = age_ledger(ledger, dt.date(2020, 5, 31), scheme=scheme)
+    as_of = age_from_ledger(ledger, dt.date(2020, 5, 31), scheme=scheme)
     assert as_of.total("EUR").buckets[1] == money("1000.00", "EUR")  # 31 days: "31-60"
     assert as_of.items[0].age_days == 31
-    today = age_ledger(ledger, dt.date(2020, 7, 1))
+    today = age_from_ledger(ledger, dt.date(2020, 7, 1))
     assert today.totals == ()
-    known = age_ledger(ledger, dt.date(2020, 7, 1), known_at=known_before_payment)
+    known = age_from_ledger(ledger, dt.date(2020, 7, 1), known_at=known_before_payment)
     assert known.total("EUR").balance == money("1000.00", "EUR")
     assert known.known_at == known_before_payment
 
@@ -105,7 +105,7 @@ def test_instalments_are_aged_by_their_own_due_dates() -> None:
     ledger.append(
         [_invoice(clock, "INV-2", dt.date(2026, 1, 1), (30, "100.00"), (60, "100.00"), (90, "50"))]
     )
-    report = age_ledger(ledger, dt.date(2026, 3, 15))
+    report = age_from_ledger(ledger, dt.date(2026, 3, 15))
     total = report.total("EUR")
     assert total.not_due == money("50.00", "EUR")  # due 1 April
     assert total.buckets[0] == money("100.00", "EUR")  # due 2 March: 13 days
@@ -152,7 +152,7 @@ def test_an_application_recorded_after_the_date_never_changes_the_aging(
     data: tuple[Ledger, _Clock, list[tuple[str, Decimal]]], as_of: dt.date, later: int, pick: int
 ) -> None:
     ledger, clock, remaining = data
-    before = age_ledger(ledger, as_of)
+    before = age_from_ledger(ledger, as_of)
     for row in (*before.rows, *before.totals):
         assert sum(c.amount for c in row.columns) == row.balance.amount
     known_at = clock.tick()
@@ -160,12 +160,12 @@ def test_an_application_recorded_after_the_date_never_changes_the_aging(
     item, customer = key.split("|")
     on = max(as_of, dt.date(2026, 3, 2)) + dt.timedelta(days=later)
     ledger.append(_pay(clock, "late", on, str(left), item, customer=customer))
-    after = age_ledger(ledger, as_of)
+    after = age_from_ledger(ledger, as_of)
     assert after.rows == before.rows
     assert after.totals == before.totals
     # and the aging known at a time before the payment was recorded never changes either
-    then = age_ledger(ledger, on, known_at=known_at)
-    now = age_ledger(ledger, on)
+    then = age_from_ledger(ledger, on, known_at=known_at)
+    now = age_from_ledger(ledger, on)
     assert then.total("EUR").balance.amount - now.total("EUR").balance.amount == left
 
 

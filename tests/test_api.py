@@ -112,7 +112,7 @@ EXPECTED_TOP_LEVEL = {
     "WrittenOff",
     "__version__",
     "age",
-    "age_ledger",
+    "age_from_ledger",
     "allocate",
     "altman_score",
     "backtest",

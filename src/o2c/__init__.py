@@ -178,7 +178,7 @@ from o2c.receivables.aging import (
     BucketScheme,
     DueToday,
     age,
-    age_ledger,
+    age_from_ledger,
 )
 from o2c.receivables.kpi import (
     kpi_summary,
@@ -316,7 +316,7 @@ __all__ = [
     "WrittenOff",
     "__version__",
     "age",
-    "age_ledger",
+    "age_from_ledger",
     "allocate",
     "altman_score",
     "backtest",

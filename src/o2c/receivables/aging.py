@@ -41,9 +41,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from functools import partial
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 from moneyed import Money
@@ -66,11 +68,11 @@ __all__ = [
     "CreditPlacement",
     "DueToday",
     "ItemColumns",
+    "ItemSettlement",
     "LedgerView",
-    "Settlement",
     "age",
     "age_columns",
-    "age_ledger",
+    "age_from_ledger",
     "convert_report",
     "open_items_as_of",
 ]
@@ -360,7 +362,154 @@ def _report(
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The one implementation.  An aging's conventions are compiled into a plan (_Plan), documents
+# are replayed to their open amounts on the date (_open_amounts) and the open amounts are
+# tallied into columns (_tally).  Every entry point runs these: age() over OpenItem objects
+# (Decimal amounts), open_items_as_of() over documents and settlements, age_columns() over
+# columns of integer minor units.
+
 _CREDIT_KINDS = frozenset({ItemKind.CREDIT_MEMO, ItemKind.UNAPPLIED_CASH})
+
+_N = TypeVar("_N", int, Decimal)
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class _Plan:
+    """Which column an open amount goes to, decided once per aging.
+
+    Columns are numbered 0 (not due), 1 to ``width - 2`` (the buckets, the last open-ended)
+    and ``width - 1`` (credits).  ``table[age - first_day]`` is the bucket column of every age
+    from the scheme's first day (1, or 0 when due today is overdue) to its last edge, computed
+    by :meth:`BucketScheme.column` itself; a younger age is not due, an older one is in the
+    open-ended bucket.
+    """
+
+    as_of: int
+    by_due: bool
+    credits_apart: bool
+    first_day: int
+    table: tuple[int, ...]
+    width: int
+
+    @classmethod
+    def compile(
+        cls, as_of: dt.date, scheme: BucketScheme, basis: AgingBasis, credits: CreditPlacement
+    ) -> _Plan:
+        """The plan of an aging as of ``as_of`` under a scheme, a basis and a credit placement."""
+        first = scheme.first_day
+        return cls(
+            as_of=as_of.toordinal(),
+            by_due=basis is AgingBasis.DUE_DATE,
+            credits_apart=credits is CreditPlacement.OWN_COLUMN,
+            first_day=first,
+            table=tuple(scheme.column(a) + 1 for a in range(first, scheme.edges[-1] + 1)),
+            width=len(scheme.labels) + 2,
+        )
+
+    def basis(self, due: _T, document: _T) -> _T:
+        """What the age counts from: ``due`` (the due date) or ``document`` (the document date)."""
+        return due if self.by_due else document
+
+
+@attrs.frozen
+class _Tally:
+    """Open amounts summed per key (a customer in a currency) and column.
+
+    ``sums[key * width + column]``; ``placed`` has one ``(age, column)`` per document (``None``
+    for a zero amount, left out) when detail was asked for.
+    """
+
+    sums: list[Any]
+    counts: list[int]
+    placed: list[tuple[int, int] | None]
+
+
+def _tally(
+    plan: _Plan,
+    key: Sequence[int],
+    basis: Sequence[int],
+    credit: Sequence[bool],
+    amount: Sequence[_N],
+    n_keys: int,
+    zero: _N,
+    *,
+    detail: bool,
+) -> _Tally:
+    """Add every non-zero open amount to its key's column: the one loop of every aging.
+
+    ``key`` are indexes below ``n_keys``, ``basis`` the ordinals of the basis dates, ``credit``
+    whether each document is a credit (a credit memo or unapplied cash).
+    """
+    as_of, first, table, width = plan.as_of, plan.first_day, plan.table, plan.width
+    n_table = len(table)
+    older = width - 2
+    credit_column = width - 1 if plan.credits_apart else -1
+    sums = [zero] * (n_keys * width)
+    counts = [0] * n_keys
+    placed: list[tuple[int, int] | None] = []
+    for k, base, is_credit, value in zip(key, basis, credit, amount, strict=True):
+        if not value:
+            if detail:
+                placed.append(None)
+            continue
+        age_days = as_of - base
+        if is_credit and credit_column > 0:
+            column = credit_column
+        else:
+            i = age_days - first
+            column = table[i] if 0 <= i < n_table else (0 if i < 0 else older)
+        sums[k * width + column] += value
+        counts[k] += 1
+        if detail:
+            placed.append((age_days, column))
+    return _Tally(sums=sums, counts=counts, placed=placed)
+
+
+def _rows(
+    tally: _Tally, keys: Iterable[tuple[tuple[str, str], int]], width: int
+) -> tuple[dict[tuple[str, str], list[Any]], dict[tuple[str, str], int]]:
+    """The tally's column sums and counts by (customer, currency), for the keys with items."""
+    sums = {}
+    counts = {}
+    for name, k in keys:
+        if tally.counts[k]:
+            sums[name] = tally.sums[k * width : (k + 1) * width]
+            counts[name] = tally.counts[k]
+    return sums, counts
+
+
+def _open_amounts(
+    full: Sequence[_N],
+    applied: Sequence[_N],
+    issued: Sequence[int],
+    as_of: int,
+    zero: _N,
+    over_applied: Callable[[int], OverApplicationError],
+) -> list[_N]:
+    """What is left of each document on ``as_of``: zero if it was issued later, else its
+    signed full amount (negative for credits) less what was applied by then, toward zero.
+
+    Raises:
+        OverApplicationError: ``over_applied(n)`` for the first document ``n`` applied beyond
+            its amount.
+    """
+    left: list[_N] = []
+    for amount, done, day in zip(full, applied, issued, strict=True):
+        if day > as_of:
+            left.append(zero)
+            continue
+        if amount >= 0:
+            rest = amount - done
+            if rest < 0:
+                raise over_applied(len(left))
+        else:
+            rest = amount + done
+            if rest > 0:
+                raise over_applied(len(left))
+        left.append(rest)
+    return left
 
 
 def age(
@@ -389,33 +538,32 @@ def age(
         known_at: recorded only, to say which knowledge time the items reflect.
     """
     scheme = scheme or _default_scheme()
-    as_of_ord = as_of.toordinal()
-    width = len(scheme.labels) + 2
-    credit_col = width - 1
-    by_due = basis is AgingBasis.DUE_DATE
-    own_column = credits is CreditPlacement.OWN_COLUMN
-    sums: dict[tuple[str, str], list[Decimal]] = {}
-    counts: dict[tuple[str, str], int] = {}
-    aged: list[AgedItem] = []
-    column = scheme.column
-    for item in items:
-        amount = item.open_amount.amount
-        if not amount:
-            continue
-        age_days = as_of_ord - (item.due_date if by_due else item.document_date).toordinal()
-        col = credit_col if own_column and item.kind in _CREDIT_KINDS else column(age_days) + 1
-        key = (item.customer_id, item.open_amount.currency.code)
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = [_ZERO] * width
-            counts[key] = 0
-        acc[col] += amount
-        counts[key] += 1
-        if detail:
-            aged.append(AgedItem(item=item, age_days=age_days, column=col - 1))
-    return _report(
-        as_of, scheme, basis, credits, sums, counts, items=tuple(aged), known_at=known_at
+    plan = _Plan.compile(as_of, scheme, basis, credits)
+    items = tuple(items)
+    keys: dict[tuple[str, str], int] = {}
+    key = [keys.setdefault((i.customer_id, i.open_amount.currency.code), len(keys)) for i in items]
+    basis_date = plan.basis(attrgetter("due_date"), attrgetter("document_date"))
+    tally = _tally(
+        plan,
+        key,
+        [basis_date(i).toordinal() for i in items],
+        [i.kind in _CREDIT_KINDS for i in items],
+        [i.open_amount.amount for i in items],
+        len(keys),
+        _ZERO,
+        detail=detail,
     )
+    aged = (
+        tuple(
+            AgedItem(item=item, age_days=placed[0], column=placed[1] - 1)
+            for item, placed in zip(items, tally.placed, strict=True)
+            if placed is not None
+        )
+        if detail
+        else ()
+    )
+    sums, counts = _rows(tally, keys.items(), plan.width)
+    return _report(as_of, scheme, basis, credits, sums, counts, items=aged, known_at=known_at)
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,7 +571,7 @@ def age(
 
 
 @attrs.frozen(kw_only=True)
-class Settlement:
+class ItemSettlement:
     """Something that reduced an item's open amount on an effective date.
 
     A payment application, a credit-memo application, a write-off.  ``amount`` is positive and
@@ -437,9 +585,47 @@ class Settlement:
     recorded_at: dt.datetime | None = None
 
 
+def _settled(
+    settlements: Iterable[ItemSettlement], as_of: dt.date, known_at: dt.datetime | None
+) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """The amounts settled per item id by ``as_of`` as known at ``known_at``, and their currency.
+
+    Raises:
+        CurrencyMismatchError: two such settlements of one item in different currencies.
+    """
+    applied: dict[str, Decimal] = {}
+    currencies: dict[str, str] = {}
+    for s in settlements:
+        if s.on > as_of:
+            continue
+        if known_at is not None and s.recorded_at is not None and s.recorded_at > known_at:
+            continue
+        applied[s.item_id] = applied.get(s.item_id, _ZERO) + s.amount.amount
+        currencies.setdefault(s.item_id, s.amount.currency.code)
+        if currencies[s.item_id] != s.amount.currency.code:
+            raise CurrencyMismatchError(
+                currencies[s.item_id], s.amount.currency.code, operation="settle"
+            )
+    return applied, currencies
+
+
+def _item_over_applied(
+    items: Sequence[OpenItem], applied: Mapping[str, Decimal], as_of: dt.date, n: int
+) -> OverApplicationError:
+    item = items[n]
+    full = abs(item.original_amount.amount)
+    done = applied[item.item_id]
+    return OverApplicationError(
+        f"item {item.item_id} has {full} {item.original_amount.currency.code} but {done} was "
+        f"settled by {as_of}: settle at most the open amount",
+        field="settlements",
+        value=done,
+    )
+
+
 def open_items_as_of(
     items: Iterable[OpenItem],
-    settlements: Iterable[Settlement],
+    settlements: Iterable[ItemSettlement],
     as_of: dt.date,
     *,
     known_at: dt.datetime | None = None,
@@ -457,45 +643,32 @@ def open_items_as_of(
         CurrencyMismatchError: a settlement in another currency than its item.
         OverApplicationError: settlements exceeding an item's amount on ``as_of``.
     """
-    applied: dict[str, Decimal] = {}
-    currencies: dict[str, str] = {}
-    for s in settlements:
-        if s.on > as_of:
-            continue
-        if known_at is not None and s.recorded_at is not None and s.recorded_at > known_at:
-            continue
-        applied[s.item_id] = applied.get(s.item_id, _ZERO) + s.amount.amount
-        currencies.setdefault(s.item_id, s.amount.currency.code)
-        if currencies[s.item_id] != s.amount.currency.code:
-            raise CurrencyMismatchError(
-                currencies[s.item_id], s.amount.currency.code, operation="settle"
-            )
-    result = []
+    items = tuple(items)
+    applied, currencies = _settled(settlements, as_of, known_at)
+    full = []
     for item in items:
-        if item.document_date > as_of:
-            continue
-        full = abs(item.original_amount.amount)
-        done = applied.get(item.item_id, _ZERO)
         code = item.original_amount.currency.code
-        if item.item_id in currencies and currencies[item.item_id] != code:
+        if currencies.get(item.item_id, code) != code:
             raise CurrencyMismatchError(code, currencies[item.item_id], operation="settle")
-        if done > full:
-            raise OverApplicationError(
-                f"item {item.item_id} has {full} {code} but {done} was settled by {as_of}: "
-                "settle at most the open amount",
-                field="settlements",
-                value=done,
-            )
-        left = full - done
-        if not left:
-            continue
-        signed = -left if item.kind in _CREDIT_KINDS else left
-        result.append(attrs.evolve(item, open_amount=Money(signed, item.original_amount.currency)))
-    return tuple(result)
+        size = abs(item.original_amount.amount)
+        full.append(-size if item.kind in _CREDIT_KINDS else size)
+    left = _open_amounts(
+        full,
+        [applied.get(item.item_id, _ZERO) for item in items],
+        [item.document_date.toordinal() for item in items],
+        as_of.toordinal(),
+        _ZERO,
+        partial(_item_over_applied, items, applied, as_of),
+    )
+    return tuple(
+        attrs.evolve(item, open_amount=Money(rest, item.original_amount.currency))
+        for item, rest in zip(items, left, strict=True)
+        if rest
+    )
 
 
 # --------------------------------------------------------------------------------------------
-# Columnar fast path (integer minor units)
+# Columns of integer minor units, for millions of items
 
 
 @attrs.frozen(kw_only=True)
@@ -524,11 +697,25 @@ class ApplicationColumns:
     amount: Sequence[int]
 
 
-def _over_applied(amount: int, done: int) -> OverApplicationError:
+def _applied_by(applications: ApplicationColumns, n_items: int, as_of: int) -> list[int]:
+    """The minor units applied to each of ``n_items`` documents on or before ``as_of``."""
+    applied = [0] * n_items
+    for idx, on, amount in zip(
+        applications.item, applications.on, applications.amount, strict=True
+    ):
+        if on <= as_of:
+            applied[idx] += amount
+    return applied
+
+
+def _column_over_applied(
+    amounts: Sequence[int], applied: Sequence[int], n: int
+) -> OverApplicationError:
     return OverApplicationError(
-        f"a document of {amount} minor units has {done} applied: apply at most the open amount",
+        f"a document of {amounts[n]} minor units has {applied[n]} applied: "
+        "apply at most the open amount",
         field="applications",
-        value=done,
+        value=applied[n],
     )
 
 
@@ -543,67 +730,41 @@ def age_columns(
 ) -> AgingReport:
     """Age columnar documents and applications as of ``as_of`` (integer minor units inside).
 
-    The same aging as :func:`open_items_as_of` followed by :func:`age` (without item detail);
-    negative amounts are credits.  Applications dated after ``as_of`` are ignored.
+    The same aging as :func:`open_items_as_of` followed by :func:`age` (without item detail),
+    run by the same code; negative amounts are credits.  Applications dated after ``as_of`` are
+    ignored.
 
     Raises:
         OverApplicationError: applications exceeding a document's amount on ``as_of``.
     """
     scheme = scheme or _default_scheme()
-    as_of_ord = as_of.toordinal()
-    applied = [0] * len(items.amount)
-    for idx, on, amt in zip(applications.item, applications.on, applications.amount, strict=True):
-        if on <= as_of_ord:
-            applied[idx] += amt
-    width = len(scheme.labels) + 2
-    credit_col = width - 1
-    older = len(scheme.labels)
-    limit = scheme.edges[-1] + 1
-    basis_dates = items.due if basis is AgingBasis.DUE_DATE else items.document
-    # One lookup per item: tab[age - lo] is the column of every age from lo (the youngest
-    # item's age, at most 1 million days back) to the last edge; older ages are in ``older``.
-    lo = max(min(scheme.first_day, as_of_ord - max(basis_dates, default=as_of_ord)), -(10**6))
-    tab = [scheme.column(age_days) + 1 for age_days in range(lo, limit)]
-    n_tab = len(tab)
-    n_customers = len(items.customers)
-    flat = [0] * (n_customers * width)
-    counts = [0] * n_customers
-    own_column = credits is CreditPlacement.OWN_COLUMN
-    for cust, doc, base, amount, done in zip(
-        items.customer, items.document, basis_dates, items.amount, applied, strict=True
-    ):
-        if doc > as_of_ord:
-            continue
-        if amount >= 0:
-            left = amount - done
-            if left <= 0:
-                if left:
-                    raise _over_applied(amount, done)
-                continue
-        else:
-            left = amount + done
-            if left >= 0:
-                if left:
-                    raise _over_applied(amount, done)
-                continue
-            if own_column:
-                flat[cust * width + credit_col] += left
-                counts[cust] += 1
-                continue
-        i = as_of_ord - base - lo
-        flat[cust * width + (tab[i] if 0 <= i < n_tab else (older if i > 0 else 0))] += left
-        counts[cust] += 1
+    plan = _Plan.compile(as_of, scheme, basis, credits)
+    applied = _applied_by(applications, len(items.amount), plan.as_of)
+    left = _open_amounts(
+        items.amount,
+        applied,
+        items.document,
+        plan.as_of,
+        0,
+        partial(_column_over_applied, items.amount, applied),
+    )
+    tally = _tally(
+        plan,
+        items.customer,
+        plan.basis(items.due, items.document),
+        [amount < 0 for amount in items.amount],
+        left,
+        len(items.customers),
+        0,
+        detail=False,
+    )
     code = currency(items.currency).code
     exponent = -minor_units(code)
-    dec_sums: dict[tuple[str, str], list[Decimal]] = {}
-    dec_counts: dict[tuple[str, str], int] = {}
-    for i, count in enumerate(counts):
-        if count:
-            key = (items.customers[i], code)
-            start = i * width
-            dec_sums[key] = [Decimal(u).scaleb(exponent) for u in flat[start : start + width]]
-            dec_counts[key] = count
-    return _report(as_of, scheme, basis, credits, dec_sums, dec_counts)
+    minor, counts = _rows(
+        tally, (((c, code), k) for k, c in enumerate(items.customers)), plan.width
+    )
+    sums = {k: [Decimal(u).scaleb(exponent) for u in units] for k, units in minor.items()}
+    return _report(as_of, scheme, basis, credits, sums, counts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +785,7 @@ class LedgerView(Protocol):
         ...
 
 
-def age_ledger(
+def age_from_ledger(
     ledger: LedgerView,
     as_of: dt.date,
     *,

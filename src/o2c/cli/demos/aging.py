@@ -31,7 +31,13 @@ from o2c.ledger import (
     PromisedToPay,
 )
 from o2c.money import format_money, money, quantize
-from o2c.receivables.aging import AgingReport, BucketScheme, DueToday, age_ledger, convert_report
+from o2c.receivables.aging import (
+    AgingReport,
+    BucketScheme,
+    DueToday,
+    age_from_ledger,
+    convert_report,
+)
 from o2c.receivables.kpi import (
     kpi_summary,
     monthly_sales_from_ledger,
@@ -194,19 +200,19 @@ def run(ctx: DemoContext) -> None:
         ctx.say(f"a sample ledger of {len(CUSTOMERS)} customers (invoices, payments, a credit")
         ctx.say("memo, money on account, a dispute, a promise to pay)")
     ctx.state["collections_ledger"] = ledger
-    report = age_ledger(ledger, ctx.today)
+    report = age_from_ledger(ledger, ctx.today)
     ctx.say(f"\naging as of {ctx.today} by due date (due today = not due; Odoo's convention):")
     _table(ctx, report)
     for row in report.rows + report.totals:
         assert sum(c.amount for c in row.columns) == row.balance.amount  # always adds up
     ctx.say("  every row's columns sum to its balance; credits and cash on account are negative")
-    erp = age_ledger(
+    erp = age_from_ledger(
         ledger, ctx.today, scheme=BucketScheme.standard(due_today=DueToday.OVERDUE), detail=False
     )
     first = format_money(erp.total("EUR").buckets[0], "en_GB")
     ctx.say(f"ERPNext's convention (due today is 0-30): first bucket {first}")
     if known_before is not None:
-        earlier = age_ledger(ledger, ctx.today, known_at=known_before, detail=False)
+        earlier = age_from_ledger(ledger, ctx.today, known_at=known_before, detail=False)
         ctx.say(
             f"as known at {known_before:%Y-%m-%d %H:%M} (before a late-recorded payment): "
             f"EUR balance {earlier.total('EUR').balance.amount} vs "
