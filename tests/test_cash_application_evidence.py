@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -173,3 +174,27 @@ def test_masking_only_blanks_and_is_idempotent(text: str) -> None:
     masked = mask_explained_numbers(text)
     assert mask_explained_numbers(masked) == mask_explained_numbers(masked.upper())
     assert sum(ch.isdigit() for ch in masked) <= sum(ch.isdigit() for ch in text)
+
+
+def test_a_tax_refund_quoting_a_tax_number_is_not_posted_to_an_invoice() -> None:
+    # The tail of the tax number reads like the tail of an open invoice of the same amount.
+    tail = item("I9", "C1", "INV/2025/065768", "125.78")
+    refund = Payment(
+        payment_id="P1",
+        value_date=DAY,
+        amount=money("125.78", "EUR"),
+        payer_name="Finanzamt Hamburg-Mitte",
+        payer_account="DE48846042541056606486",
+        reference="ERSTATTUNG UST 03/2026 STNR 43/778/65768",
+    )
+    [r] = match_payments([refund], [*ITEMS, tail], customers=CUSTOMERS)
+    assert r.decision is not MatchDecision.AUTO
+    # The same tail without the tax label names the invoice.
+    paid = attrs.evolve(
+        refund,
+        payer_name="PRIME HAUSTECHNIK GMBH",
+        payer_account="DE11",
+        reference="Rechnung 65768",
+    )
+    [r] = match_payments([paid], [*ITEMS, tail], customers=CUSTOMERS)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I9"])

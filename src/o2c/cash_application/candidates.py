@@ -25,6 +25,7 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     from o2c.fx import RateProvider
 
+from o2c.cash_application.evidence import mask_tax_numbers
 from o2c.cash_application.model import CustomerProfile
 from o2c.cash_application.policy import MatchPolicy
 
@@ -151,7 +152,10 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
             found.extend(ctx.documents.lookup_number(doc.creditor_reference))
     if payment.creditor_reference:
         found.extend(find_references(payment.creditor_reference, ctx.documents))
-    text = " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
+    # A number labelled as a tax number names no document, whatever its tail looks like.
+    text = mask_tax_numbers(
+        " | ".join(t for t in (payment.reference, payment.remittance_info) if t)
+    )
     found.extend(find_references(text, ctx.documents))
     ref, info = payment.reference, payment.remittance_info
     if ref[-1:].isalnum() and info[:1].isalnum():

@@ -107,7 +107,10 @@ _LABELS: tuple[tuple[NumberKind, str], ...] = (
         NumberKind.PAYMENT_RUN,
         r"PAYRUN|PAYMENT\s*RUN|ZAHLLAUF|ZAHLUNGSNR|ZAHLUNGS-?NR|AVIS(?:-?NR)?|ADVICE(?:\s*NO)?",
     ),
-    (NumberKind.TAX_NUMBER, r"VAT(?:\s*NO)?|UST-?ID(?:NR)?|STEUER-?NR|STEUERNUMMER|TVA|TAX\s*ID"),
+    (
+        NumberKind.TAX_NUMBER,
+        r"VAT(?:\s*NO)?|UST-?ID(?:NR)?|STEUER-?NR|STEUERNUMMER|ST\.?-?NR|TVA|TAX\s*(?:ID|NO)",
+    ),
     (NumberKind.DATE, r"VOM|DD|DATED|DU|DATE"),
 )
 _LABELLED = re.compile(
@@ -115,6 +118,7 @@ _LABELLED = re.compile(
     + "|".join(f"(?P<{kind.name}>{pattern})" for kind, pattern in _LABELS)
     + r")\s*(?:NO\.?|NR\.?)?\s*[:#.]?\s*(?P<number>[A-Z]{0,3}[-/]?[0-9][0-9A-Z./-]*)"
 )
+_TAX_LABEL = re.compile(dict(_LABELS)[NumberKind.TAX_NUMBER])
 _DATES = re.compile(
     r"\b(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|20\d{2}-\d{2}-\d{2}|"
     r"20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\b"
@@ -150,6 +154,27 @@ def classify_numbers(text: str) -> tuple[tuple[str, NumberKind], ...]:
             seen.add(start)
             out.append((number, kind))
     return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def mask_tax_numbers(text: str) -> str:
+    """``text`` with the numbers labelled as tax or VAT numbers blanked out (any case).
+
+    A tax number never names a document, however its tail looks: references are sought in
+    what is left.
+
+    >>> mask_tax_numbers("Erstattung USt 03/2026 StNr 43/778/65768")
+    'Erstattung USt 03/2026 StNr |'
+    """
+    upper = text.upper()
+    if not _TAX_LABEL.search(upper):
+        return text
+    out, at = [], 0
+    for m in _LABELLED.finditer(upper):
+        if m.group(NumberKind.TAX_NUMBER.name):
+            out.append(text[at : m.start("number")] + "|")
+            at = m.end("number")
+    return "".join(out) + text[at:]
 
 
 @lru_cache(maxsize=8192)
