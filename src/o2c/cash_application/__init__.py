@@ -13,6 +13,7 @@ The package, one concept per module (each class of evidence has one home):
 - :mod:`~o2c.cash_application.structured`, :mod:`~o2c.cash_application.named`,
   :mod:`~o2c.cash_application.unnamed`: the hypotheses, by what names the items;
 - :mod:`~o2c.cash_application.scoring` and :mod:`~o2c.cash_application.evaluate`: their confidence;
+- :mod:`~o2c.cash_application.x12`: X12 820 remittance (``RMR``/``ADX``) read as documents;
 - :mod:`~o2c.cash_application.decide`: the batch and its decisions;
 - :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results.
 
