@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import pkgutil
+import typing
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,10 +18,13 @@ EXPECTED_TOP_LEVEL = {
     "Address",
     "AgingBasis",
     "AgingReport",
+    "AgingRow",
+    "Allocation",
     "AllocationError",
     "AllocationReversed",
     "AllowanceCharge",
     "AltmanModel",
+    "ApplyReport",
     "BucketScheme",
     "BusinessDayConvention",
     "CachedRates",
@@ -26,8 +34,10 @@ EXPECTED_TOP_LEVEL = {
     "ConcurrencyError",
     "Conversion",
     "CreditCheck",
+    "CreditDecision",
     "CreditLimits",
     "CreditMemoIssued",
+    "CreditPlacement",
     "CreditPolicy",
     "Currency",
     "CurrencyError",
@@ -42,6 +52,7 @@ EXPECTED_TOP_LEVEL = {
     "DisputeOutcome",
     "DisputeResolved",
     "DisputeStateError",
+    "DocumentKind",
     "DueToday",
     "DunningLevel",
     "DunningPolicy",
@@ -64,10 +75,12 @@ EXPECTED_TOP_LEVEL = {
     "Invoice",
     "InvoiceIssued",
     "InvoiceLine",
+    "InvoiceTotals",
     "ItemKind",
     "Ledger",
     "LedgerError",
     "LedgerStore",
+    "MatchDecision",
     "MatchPolicy",
     "MatchResult",
     "MissingExtraError",
@@ -94,6 +107,8 @@ EXPECTED_TOP_LEVEL = {
     "Refunded",
     "RemainderPolicy",
     "RemittanceDocument",
+    "Residual",
+    "ResidualKind",
     "RiskClass",
     "Rounding",
     "RoundingMethod",
@@ -105,9 +120,11 @@ EXPECTED_TOP_LEVEL = {
     "Tax",
     "TaxCategory",
     "TaxPolicy",
+    "TaxResult",
     "TaxableLine",
     "UnknownCurrencyError",
     "ValidationError",
+    "Violation",
     "WeekendCalendar",
     "WrittenOff",
     "__version__",
@@ -115,6 +132,7 @@ EXPECTED_TOP_LEVEL = {
     "age_from_ledger",
     "allocate",
     "altman_score",
+    "apply",
     "backtest",
     "behavioural_score",
     "cash_forecast",
@@ -203,3 +221,71 @@ def test_every_error_derives_from_the_root_and_a_builtin() -> None:
             ConnectionError,
         }
         assert any(issubclass(cls, b) for b in builtin_bases), name
+
+
+def _first_readme_example() -> str:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A first example", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    lines = [line[4:] for line in code.splitlines() if line.startswith((">>> ", "... "))]
+    return "\n".join(lines)
+
+
+def test_the_basic_tasks_need_nothing_but_import_o2c() -> None:
+    # create an invoice, match and apply a payment, age the ledger (the README's first example):
+    # every o2c name it uses is o2c.<name>; only the storage adapter, a technology chosen
+    # explicitly, comes from a submodule
+    tree = ast.parse(_first_readme_example())
+    modules = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    o2c_modules = {m for m in modules if m and (m == "o2c" or m.startswith("o2c."))}
+    assert o2c_modules == {"o2c", "o2c.adapters.sqlite"}
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "o2c"
+    }
+    assert {"Invoice", "match_payments", "apply", "age_from_ledger"} <= used
+    assert used <= set(o2c.__all__)
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        o2c.Invoice.create,
+        o2c.compute_tax,
+        o2c.match_payments,
+        o2c.apply,
+        o2c.age_from_ledger,
+        o2c.check_credit,
+    ],
+    ids=lambda f: f.__qualname__,
+)
+def test_the_types_a_basic_task_names_are_at_the_top_level(verb: Any) -> None:
+    # what a basic verb returns, and the enums and records its required arguments take
+    hints = typing.get_type_hints(verb, localns=vars(o2c))
+    required = [
+        p.name
+        for p in inspect.signature(verb).parameters.values()
+        if p.default is inspect.Parameter.empty and p.name in hints
+    ]
+    for cls in _classes([hints["return"], *(hints[n] for n in required)]):
+        protocol = getattr(cls, "_is_protocol", False)  # any object with its methods will do
+        if cls.__module__.startswith("o2c.") and not protocol:
+            assert getattr(o2c, cls.__name__, None) is cls, f"o2c.{cls.__name__}"
+
+
+def _classes(hints: list[Any]) -> list[type]:
+    """The classes in type hints, inside unions and containers too."""
+    found = []
+    for hint in hints:
+        if isinstance(hint, type):
+            found.append(hint)
+        found += _classes(list(typing.get_args(hint)))
+    return found
