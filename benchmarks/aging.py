@@ -4,9 +4,8 @@ Three implementations of the same aging (open amount as of the date = document a
 applications dated on or before it; age by due date; not due / 1-30 / 31-60 / 61-90 / 91-120 /
 121+ / credits; sums per customer) run on the same generated data in the same run:
 
-- **o2c**: :func:`o2c.receivables.aging.age_columns` (a tight integer-minor-unit loop in pure
-  Python) over
-  Python lists;
+- **o2c**: :func:`o2c.receivables.aging.age_columns` over Python lists (pure Python, integer
+  minor units; the same replay and tally loop that :func:`o2c.receivables.aging.age` runs);
 - **pandas**: ``groupby`` for the applications, ``pd.cut`` for the buckets, ``groupby`` for the
   sums, over numpy columns;
 - **DuckDB**: one SQL query over the same numpy columns (registered as DataFrames).
