@@ -451,28 +451,6 @@ def test_document_fixed_tax_is_spread_pro_rata_and_negates() -> None:
     assert freight.amount_on(Decimal(0)) == Decimal("10.00")
 
 
-@given(documents(), st.sampled_from([Rounding.HALF_UP, Rounding.HALF_EVEN]))
-def test_fast_path_gives_the_general_result(
-    doc: tuple[str, list[TaxableLine]], mode: Rounding
-) -> None:
-    from o2c import tax as tax_module
-
-    code, lines = doc
-    excluded = [
-        attrs.evolve(ln, taxes=[attrs.evolve(t, price_included=False) for t in ln.taxes])
-        for ln in lines
-    ]
-    policy = TaxPolicy(rounding=RoundingPolicy(rounding=mode))
-    fast = compute(excluded, code, policy=policy)
-    tax_module._FAST_PATH = False
-    try:
-        general = compute(excluded, code, policy=policy)
-    finally:
-        tax_module._FAST_PATH = True
-    assert fast == general
-    assert fast.lines == general.lines
-
-
 def test_per_unit_rounding_with_an_included_tax_keeps_the_gross() -> None:
     incl = Tax.percent_of("VAT21", 21, price_included=True)
     policy = TaxPolicy(method=RoundingMethod.PER_UNIT)

@@ -28,7 +28,6 @@ from o2c.money import (
     to_decimal,
 )
 from o2c.tax import (
-    _CHECKED_LINES,
     AllowanceCharge,
     ChargeKind,
     ExemptionCertificate,
@@ -38,12 +37,11 @@ from o2c.tax import (
     TaxKind,
     TaxPolicy,
     TaxResult,
-    _check_line_amount,
-    _computed,
-    _document_currency,
     compute,
     line_taxes,
 )
+from o2c.tax.engine import compute_checked
+from o2c.tax.model import check_line_amount, checked_line, document_currency
 from o2c.terms import DiscountBase, PaymentTerms, Schedule, _document_schedule
 
 __all__ = [
@@ -173,6 +171,7 @@ def _is_money(_inst: object, attribute: attrs.Attribute[Any], value: object) -> 
     check_amount(value.amount, field=attribute.name)
 
 
+@checked_line
 @attrs.frozen(kw_only=True)
 class InvoiceLine:
     """One invoice line: ``quantity x unit_price`` less ``discount_percent``, with its taxes.
@@ -191,7 +190,7 @@ class InvoiceLine:
     unit: str = attrs.field(default="C62", converter=_text)
 
     def __attrs_post_init__(self) -> None:
-        _check_line_amount(self.quantity, self.unit_price, self.discount_percent)
+        check_line_amount(self.quantity, self.unit_price)
 
     def taxable(self) -> TaxableLine:
         """The line as the tax engine sees it."""
@@ -201,9 +200,6 @@ class InvoiceLine:
             taxes=self.taxes,
             discount_percent=self.discount_percent,
         )
-
-
-_CHECKED_LINES.add(InvoiceLine)
 
 
 @attrs.frozen(kw_only=True)
@@ -380,7 +376,7 @@ def _exemption_tuple(value: Iterable[ExemptionCertificate]) -> tuple[ExemptionCe
 
 
 def _currency(code: object) -> Currency:
-    return _document_currency(code)
+    return document_currency(code)
 
 
 def _check_inputs(
@@ -649,7 +645,7 @@ class Invoice:
                 tax_base_discount_percent=epd,
             )
         else:  # compute() with nothing left for it to check
-            tax = _computed(lines, cur, policy, charges, None)
+            tax = compute_checked(lines, cur, policy, charges)
         totals = _totals(tax, prepaid_amount, policy.cash_rounding)
         schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
         # Everything __init__ would convert or check has been, above and by compute() (the

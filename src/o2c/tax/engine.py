@@ -1,0 +1,750 @@
+"""The tax engine: :func:`compute` runs each line through the plan of its tax set, sums per
+tax, rounds over the document under the compiled policy and keeps a :class:`TaxResult`.
+
+There is one implementation of every rule: a plan compiled once per tax set
+(:mod:`o2c.tax.plan`) decides what a line computes, and the document steps are the same for
+every document (:mod:`o2c.tax.rounding`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from moneyed import Currency, Money
+
+from o2c._checks import as_tuple, shown
+from o2c.errors import CurrencyMismatchError, InvalidTaxError
+from o2c.money import (
+    CONTEXT,
+    CashRounding,
+    allocate_decimal,
+    minor_unit,
+    quantize_decimal,
+    to_decimal,
+)
+from o2c.tax.line import Line, evaluate, evaluate_per_unit
+from o2c.tax.model import (
+    _AMOUNT_KINDS,
+    CHECKED_LINES,
+    HUNDRED,
+    ONE,
+    ZERO,
+    AllowanceCharge,
+    ChargeKind,
+    ExemptionCertificate,
+    JurisdictionRounding,
+    Tax,
+    Taxable,
+    TaxableLine,
+    TaxCategory,
+    TaxId,
+    TaxKind,
+    TaxPolicy,
+    document_currency,
+)
+from o2c.tax.plan import Rules, _Plan, canonical_step, plan_of, rules_for, within
+from o2c.tax.result import (
+    AppliedExemption,
+    LineRow,
+    LineTaxResult,
+    TaxAmount,
+    TaxBreakdown,
+    TaxRow,
+    TaxTotal,
+)
+from o2c.tax.rounding import Acc, aggregate_line, place_document_fixed, round_globally
+from o2c.tax.spread import tax_parts
+
+__all__ = ["TaxResult", "compute", "compute_checked"]
+
+
+@attrs.frozen(kw_only=True)
+class TaxResult:
+    """Taxes of a document under ``policy``; amounts are rounded, lines sum to the document.
+
+    ``total`` is ``untaxed + tax_total + withholding_total + rounding_adjustment``: what the
+    customer owes before cash rounding.  ``total_with_tax`` leaves withholding out (EN 16931
+    BT-112 plus the rounding adjustment).  Amounts are kept as exact Decimals inside and given
+    out as :class:`~moneyed.Money`; the per-line view (:attr:`lines`) is built when read.
+    """
+
+    currency: Currency
+    policy: TaxPolicy
+    _rows: tuple[LineRow, ...] = attrs.field(repr=False)
+    _tax_rows: tuple[TaxRow, ...] = attrs.field(repr=False)
+    _line_count: int = attrs.field(repr=False)
+    _line_total: Decimal
+    _allowance_total: Decimal
+    _charge_total: Decimal
+    _untaxed: Decimal
+    _tax_total: Decimal
+    _withholding_total: Decimal
+    _rounding_adjustment: Decimal
+    _exempt_sales: Decimal
+    exemptions: tuple[AppliedExemption, ...] = ()
+    notes: tuple[str, ...] = ()
+    #: The percent of a "mixed" early-payment discount the tax bases were reduced by.
+    tax_base_discount_percent: Decimal | None = None
+
+    def _m(self, amount: Decimal) -> Money:
+        return Money(amount, self.currency)
+
+    @property
+    def line_total(self) -> Money:
+        """The sum of the line nets (EN 16931 BT-106)."""
+        return self._m(self._line_total)
+
+    @property
+    def allowance_total(self) -> Money:
+        """The document-level allowances (BT-107)."""
+        return self._m(self._allowance_total)
+
+    @property
+    def charge_total(self) -> Money:
+        """The document-level charges (BT-108)."""
+        return self._m(self._charge_total)
+
+    @property
+    def untaxed(self) -> Money:
+        """``line_total - allowance_total + charge_total`` (BT-109)."""
+        return self._m(self._untaxed)
+
+    @property
+    def tax_total(self) -> Money:
+        """Every tax but withholding (BT-110)."""
+        return self._m(self._tax_total)
+
+    @property
+    def withholding_total(self) -> Money:
+        """The withholding taxes (negative), kept apart from ``tax_total``."""
+        return self._m(self._withholding_total)
+
+    @property
+    def rounding_adjustment(self) -> Money:
+        """The difference left by rounding price-included taxes and net independently."""
+        return self._m(self._rounding_adjustment)
+
+    @property
+    def total(self) -> Money:
+        """``untaxed + tax_total + withholding_total + rounding_adjustment``."""
+        return self._m(
+            self._untaxed + self._tax_total + self._withholding_total + self._rounding_adjustment
+        )
+
+    @property
+    def total_with_tax(self) -> Money:
+        """``untaxed + tax_total + rounding_adjustment`` (withholding left out)."""
+        return self._m(self._untaxed + self._tax_total + self._rounding_adjustment)
+
+    @property
+    def exempt_sales(self) -> Money:
+        """The nets of lines that carry no tax (no taxes, or all removed by a certificate)."""
+        return self._m(self._exempt_sales)
+
+    @property
+    def taxes(self) -> tuple[TaxTotal, ...]:
+        """One :class:`TaxTotal` per tax, in the order the taxes first appear."""
+        m = self._m
+        return tuple(
+            TaxTotal(tax=row.tax, base=m(row.base), amount=m(row.amount), raw_amount=row.raw)
+            for row in self._tax_rows
+        )
+
+    def tax(self, tax_id: str) -> Money:
+        """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
+        for row in self._tax_rows:
+            if row.tax.id == tax_id:
+                return self._m(row.amount)
+        return self._m(ZERO)
+
+    @property
+    def lines(self) -> tuple[LineTaxResult, ...]:
+        """The lines after tax, in input order."""
+        return self._line_results()[: self._line_count]
+
+    @property
+    def charges(self) -> tuple[LineTaxResult, ...]:
+        """The document allowances and charges after tax (apportioned ones split by tax set)."""
+        return self._line_results()[self._line_count :]
+
+    def _line_results(self) -> tuple[LineTaxResult, ...]:
+        rows = self._rows
+        step = canonical_step(self.policy.step_for(self.currency))
+        spread: list[list[Decimal]] = []
+        if rows and rows[0].amounts is None:  # global rounding: spread each tax over its lines
+            spread = tax_parts(
+                [(t.tax.id, t.amount) for t in self._tax_rows],
+                [row.taxes for row in rows],
+                [_row_raws(row) for row in rows],
+                step,
+            )
+        mode = self.policy.rounding.rounding
+        out = []
+        for r, row in enumerate(rows):
+            bases = (row.net,) * len(row.taxes) if row.bases is None else row.bases
+            amounts = row.amounts
+            if amounts is None:
+                amounts = tuple(spread[r])
+                bases = tuple(quantize_decimal(b, step, mode) for b in bases)
+            out.append(self._line_result(row, bases, amounts))
+        return tuple(out)
+
+    def _line_result(
+        self, row: LineRow, bases: Sequence[Decimal], amounts: Sequence[Decimal]
+    ) -> LineTaxResult:
+        m = self._m
+        return LineTaxResult(
+            index=row.line_index,
+            gross=m(row.gross),
+            net=m(row.net),
+            taxes=tuple(
+                TaxAmount(tax=t, base=m(bases[i]), amount=m(amounts[i]))
+                for i, t in enumerate(row.taxes)
+            ),
+            rounding_adjustment=m(row.adjustment),
+            charge=row.charge,
+        )
+
+    @property
+    def breakdown(self) -> tuple[TaxBreakdown, ...]:
+        """The VAT breakdown: non-withholding taxes grouped by category and rate, in order."""
+        groups: dict[tuple[TaxCategory | None, Decimal | None], list[TaxRow]] = {}
+        for row in self._tax_rows:
+            t = row.tax
+            if t.withholding:
+                continue
+            pct = None if t.kind in _AMOUNT_KINDS else t.percent.normalize()
+            groups.setdefault((t.category, pct), []).append(row)
+        out = []
+        for (category, pct), members in groups.items():
+            first = members[0].tax
+            out.append(
+                TaxBreakdown(
+                    category=category,
+                    percent=pct,
+                    base=self._m(sum((m.base for m in members), ZERO)),
+                    amount=self._m(sum((m.amount for m in members), ZERO)),
+                    exemption_reason=first.exemption_reason,
+                    exemption_reason_code=first.exemption_reason_code,
+                    tax_ids=tuple(m.tax.id for m in members),
+                )
+            )
+        return tuple(out)
+
+    @property
+    def cash_rounding_amount(self) -> Money:
+        """What cash rounding (``policy.cash_rounding``) adds to ``total``; zero without it."""
+        return Money(self.amount_due.amount - self.total.amount, self.currency)
+
+    @property
+    def amount_due(self) -> Money:
+        """``total`` cash-rounded under ``policy.cash_rounding`` (``total`` when none)."""
+        return cash_round(self.policy.cash_rounding, self.total)
+
+    def recompute(
+        self,
+        lines: Sequence[Taxable],
+        charges: Sequence[AllowanceCharge] = (),
+        **options: Any,
+    ) -> TaxResult:
+        """The same computation again under this result's policy (identical by construction)."""
+        return compute(lines, self.currency, policy=self.policy, charges=charges, **options)
+
+
+def _row_raws(row: LineRow) -> tuple[Decimal, ...]:
+    """The exact tax amounts of a row (a linear row stores none: they are factor x net)."""
+    if row.raws is None:
+        net = row.net
+        return tuple(f * net for f in plan_of(row.taxes).factors)
+    return row.raws
+
+
+def cash_round(cash: CashRounding | None, value: Money) -> Money:
+    """``value`` rounded to the cash step (unchanged without cash rounding)."""
+    if cash is None:
+        return value
+    step = canonical_step(cash.increment(value.currency))
+    rounded = quantize_decimal(value.amount, step, cash.rounding)
+    return Money(quantize_decimal(rounded, minor_unit(value.currency)), value.currency)
+
+
+def compute(
+    lines: Sequence[Taxable],
+    currency_code: str | Currency,
+    *,
+    policy: TaxPolicy | None = None,
+    charges: Sequence[AllowanceCharge] = (),
+    exemptions: Sequence[ExemptionCertificate] = (),
+    on: dt.date | None = None,
+    tax_base_discount_percent: Decimal | None = None,
+) -> TaxResult:
+    """The taxes of ``lines`` and document ``charges`` in ``currency_code`` under ``policy``.
+
+    Args:
+        lines: the priced lines with their taxes (:class:`TaxableLine`, or anything with the
+            same four attributes, such as :class:`o2c.invoice.InvoiceLine`).
+        currency_code: the document currency; every amount must be in it.
+        policy: the rounding policy (EN 16931 global rounding by default).
+        charges: document-level allowances and charges.
+        exemptions: customer exemption certificates; a covered tax becomes zero and the amount
+            it would have been is kept in ``exemptions`` and ``notes``.
+        on: the date certificates are checked against (required with ``exemptions``).
+        tax_base_discount_percent: a "mixed" early-payment discount (Belgium): percent and
+            division taxes are computed on the net reduced by this percentage.
+
+    Raises:
+        CurrencyMismatchError: for an amount in another currency.
+        InvalidTaxError: for impossible tax combinations (a tax twice on a line, included
+            taxes of -100 %, certificates without a date ...).
+    """
+    policy = _DEFAULT_POLICY if policy is None else policy
+    if type(policy) is not TaxPolicy:
+        raise InvalidTaxError(
+            f"policy={shown(policy)!r} must be a TaxPolicy", field="policy", value=shown(policy)
+        )
+    cur = document_currency(currency_code)
+    lines = _checked_lines(lines)
+    if charges != ():
+        charges = _checked_all(charges, AllowanceCharge, "charges")
+    if exemptions != ():
+        exemptions = _checked_all(exemptions, ExemptionCertificate, "exemptions")
+    epd = _tax_base_discount(tax_base_discount_percent)
+    if exemptions:
+        return _compute_with_exemptions(
+            lines, cur, policy, charges, exemptions, _document_date(on), epd
+        )
+    return compute_checked(lines, cur, policy, charges, epd)
+
+
+_DEFAULT_POLICY = TaxPolicy()
+
+
+def _document_date(on: object) -> dt.date:
+    if on is None:
+        raise InvalidTaxError(
+            "exemption certificates need the document date: pass on=<invoice date>",
+            field="on",
+            value=None,
+        )
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise InvalidTaxError(
+            f"on={shown(on)!r} must be a date (not a datetime)", field="on", value=shown(on)
+        )
+    return on
+
+
+def _tax_base_discount(percent: object) -> Decimal | None:
+    if percent is None:
+        return None
+    epd = to_decimal(percent, field="tax_base_discount_percent")
+    if epd < 0 or epd > HUNDRED:
+        raise InvalidTaxError(
+            f"tax_base_discount_percent={epd} must be between 0 and 100",
+            field="tax_base_discount_percent",
+            value=epd,
+        )
+    return epd
+
+
+def _checked_lines(lines: object) -> Sequence[Taxable]:
+    given = (
+        lines
+        if type(lines) is list or type(lines) is tuple
+        else as_tuple(lines, "lines", "items", InvalidTaxError)
+    )
+    checked = CHECKED_LINES
+    for line in given:
+        if type(line) not in checked:
+            break
+    else:
+        return given
+    return [
+        line if type(line) in checked else _taxable_line(i, line) for i, line in enumerate(given)
+    ]
+
+
+def _taxable_line(i: int, line: Any) -> TaxableLine:
+    """``line`` read into a :class:`TaxableLine` (which checks every field)."""
+    try:
+        values = (line.quantity, line.unit_price, line.taxes, line.discount_percent)
+    except AttributeError:
+        raise InvalidTaxError(
+            f"lines[{i}]={shown(line)!r} is not a line: it needs quantity, unit_price, "
+            "taxes and discount_percent (use TaxableLine)",
+            field=f"lines[{i}]",
+            value=shown(line),
+        ) from None
+    return TaxableLine(
+        quantity=values[0], unit_price=values[1], taxes=values[2], discount_percent=values[3]
+    )
+
+
+def _checked_all(values: object, kind: type, field: str) -> tuple[Any, ...]:
+    given = as_tuple(values, field, "items", InvalidTaxError)
+    for i, value in enumerate(given):
+        if not isinstance(value, kind):
+            raise InvalidTaxError(
+                f"{field}[{i}]={shown(value)!r} must be a {kind.__name__}",
+                field=f"{field}[{i}]",
+                value=shown(value),
+            )
+    return given
+
+
+def compute_checked(
+    lines: Sequence[Taxable],
+    currency: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge] = (),
+    tax_base_discount_percent: Decimal | None = None,
+) -> TaxResult:
+    """:func:`compute` for arguments checked already (no exemption certificates).
+
+    For documents whose constructors checked every input (:mod:`o2c.invoice`): ``lines`` of
+    :func:`~o2c.tax.model.checked_line` types, a :class:`~moneyed.Currency`, a
+    :class:`TaxPolicy`, a sequence of :class:`AllowanceCharge` and a Decimal discount percent.
+    """
+    with decimal.localcontext(CONTEXT):
+        return _compute(lines, currency, policy, charges, tax_base_discount_percent)
+
+
+def _compute_with_exemptions(
+    lines: Sequence[Taxable],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    exemptions: Sequence[ExemptionCertificate],
+    on: dt.date,
+    epd: Decimal | None,
+) -> TaxResult:
+    full = compute_checked(lines, cur, policy, charges, epd)
+    covered: dict[TaxId, str] = {}
+    for t in full.taxes:
+        for cert in exemptions:
+            if cert.covers(t.tax, on):
+                covered[t.tax.id] = cert.certificate_id
+                break
+    if not covered:
+        return full
+    exempt_lines = [
+        TaxableLine(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            taxes=_without(line.taxes, covered),
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    ]
+    exempt_charges = [
+        c if c.taxes is None else attrs.evolve(c, taxes=_without(c.taxes, covered)) for c in charges
+    ]
+    result = compute_checked(exempt_lines, cur, policy, exempt_charges, epd)
+    return _with_exemptions(result, full, covered)
+
+
+def _without(taxes: tuple[Tax, ...], covered: Mapping[TaxId, str]) -> tuple[Tax, ...]:
+    """``taxes`` with each ``covered`` one replaced by a zero-rate stand-in of the same id."""
+    return tuple(
+        attrs.evolve(t, kind=TaxKind.PERCENT, percent=ZERO, amount_per_unit=ZERO, category=None)
+        if t.id in covered
+        else t
+        for t in taxes
+    )
+
+
+def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId, str]) -> TaxResult:
+    """``result`` (computed without the ``covered`` taxes) with the exemptions applied, their
+    forgone amounts from ``full``, and the original tax definitions at zero amounts."""
+    applied = []
+    by_cert: dict[str, Decimal] = {}
+    for t in full.taxes:
+        if t.tax.id in covered:
+            cert_id = covered[t.tax.id]
+            applied.append(
+                AppliedExemption(certificate_id=cert_id, tax_id=t.tax.id, forgone=t.amount)
+            )
+            by_cert[cert_id] = by_cert.get(cert_id, ZERO) + t.amount.amount
+    notes = tuple(
+        f"exempt by certificate; tax that would have applied: {amount}"
+        for amount in by_cert.values()
+    )
+    # Report the original tax definitions (zero amounts), not the stripped stand-ins.
+    originals = {t.tax.id: t.tax for t in full.taxes}
+    tax_rows = tuple(
+        row._replace(tax=originals.get(row.tax.id, row.tax)) for row in result._tax_rows
+    )
+    rows = tuple(
+        row._replace(taxes=tuple(originals.get(t.id, t) for t in row.taxes)) for row in result._rows
+    )
+    return attrs.evolve(
+        result,
+        rows=rows,
+        tax_rows=tax_rows,
+        exemptions=tuple(applied),
+        notes=result.notes + notes,
+    )
+
+
+def _compute(
+    lines: Sequence[Taxable],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    epd: Decimal | None,
+) -> TaxResult:
+    rules = rules_for(policy, cur.code, epd)
+    evaluated = [_evaluated(rules, index, line, cur) for index, line in enumerate(lines)]
+    charge_lines = _charge_lines(rules, charges, evaluated, cur) if charges else []
+    return _finish(rules, cur, policy, evaluated, charge_lines, epd)
+
+
+def _evaluated(rules: Rules, index: int, line: Taxable, cur: Currency) -> Line:
+    """One line through its plan (per unit under per-unit rounding)."""
+    price = line.unit_price
+    if price.currency is not cur and price.currency != cur:
+        raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
+    quantity = line.quantity
+    amount = price.amount * quantity
+    if line.discount_percent:
+        amount = amount * (HUNDRED - line.discount_percent) / HUNDRED
+    plan = plan_of(line.taxes)
+    sign = -1 if price.amount < 0 else 1
+    if rules.per_unit and quantity != 1 and quantity != 0:
+        return evaluate_per_unit(rules, plan, index, amount, quantity, sign)
+    return evaluate(rules, plan, index, None, amount, quantity, sign)
+
+
+def _charge_lines(
+    rules: Rules, charges: Sequence[AllowanceCharge], evaluated: list[Line], cur: Currency
+) -> list[Line]:
+    """The document allowances and charges, each with its taxes or apportioned over the
+    document's tax sets pro rata to their line nets."""
+    code = cur.code
+    out: list[Line] = []
+    groups: dict[tuple[Tax, ...], Decimal] | None = None
+    for index, charge in enumerate(charges):
+        if charge.amount.currency != cur:
+            raise CurrencyMismatchError(
+                code, charge.amount.currency.code, operation="add a charge in"
+            )
+        if charge.taxes is None:
+            if groups is None:
+                groups = {}
+                for ln in evaluated:
+                    groups[ln.plan.taxes] = groups.get(ln.plan.taxes, ZERO) + ln.net
+            parts = _apportion(charge, groups, minor_unit(code))
+        else:
+            parts = [(charge.taxes, charge.signed)]
+        for taxes, part in parts:
+            plan = plan_of(taxes, True)
+            out.append(evaluate(rules, plan, index, charge.kind, part, ONE, 1))
+    return out
+
+
+def _apportion(
+    charge: AllowanceCharge, groups: dict[tuple[Tax, ...], Decimal], step: Decimal
+) -> list[tuple[tuple[Tax, ...], Decimal]]:
+    keys = [k for k, v in groups.items() if v != 0]
+    if not keys:
+        return [((), charge.signed)]
+    weights = [abs(groups[k]) for k in keys]
+    parts = allocate_decimal(charge.signed, weights, step)
+    return list(zip(keys, parts, strict=True))
+
+
+def _finish(
+    rules: Rules,
+    cur: Currency,
+    policy: TaxPolicy,
+    evaluated: list[Line],
+    charge_lines: list[Line],
+    epd: Decimal | None,
+) -> TaxResult:
+    """Sum the lines per tax, round over the document, and keep the result."""
+    all_lines = evaluated + charge_lines
+    place_document_fixed(rules, all_lines)
+    accs = _per_tax(rules, all_lines, epd)
+    split = False
+    if rules.per_line:
+        adjustment = _round_per_line(rules, policy, all_lines, accs)
+    else:
+        adjustment, split = round_globally(rules, policy, evaluated, charge_lines, accs)
+    return _result(rules, cur, policy, evaluated, charge_lines, accs, adjustment, split, epd)
+
+
+def _per_tax(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[TaxId, Acc]:
+    """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
+    appearance: first per plan (lines share few tax sets), then per tax.  Under global rounding
+    a linear plan's taxes are factor x net, so its lines' nets are all it needs."""
+    by_nets = not rules.per_line and epd is None
+    per_plan: dict[_Plan, _PlanSums] = {}
+    for ln in lines:
+        sums = per_plan.get(ln.plan)
+        if sums is None:
+            sums = per_plan[ln.plan] = _PlanSums()
+        if by_nets and ln.plan.linear:
+            sums.net += ln.net
+        else:
+            sums.add(ln)
+    accs: dict[TaxId, Acc] = {}
+    for plan, sums in per_plan.items():
+        raws, bases, amounts = sums.totals(plan)
+        for i, t in enumerate(plan.taxes):
+            acc = accs.get(t.id)
+            if acc is None:
+                acc = accs[t.id] = Acc(tax=t)
+            elif acc.tax is not t and acc.tax != t:
+                raise InvalidTaxError(
+                    f"two different taxes share the id {t.id}: give each definition its own id",
+                    field="taxes",
+                    value=t.id,
+                )
+            acc.raw += raws[i]
+            acc.base += bases[i]
+            acc.amount += amounts[i]
+            if plan.included[i] and epd is None:
+                acc.extracted = True
+    return accs
+
+
+class _PlanSums:
+    """The lines of one plan summed: the nets of those summed by net alone, and by tax
+    position the exact amounts, bases and rounded amounts of the others."""
+
+    __slots__ = ("net", "sums")
+
+    def __init__(self) -> None:
+        self.net = ZERO
+        self.sums: tuple[list[Decimal], list[Decimal], list[Decimal]] | None = None
+
+    def add(self, ln: Line) -> None:
+        if self.sums is None:
+            self.sums = (list(ln.raw), list(ln.bases), list(ln.amounts))
+            return
+        for target, values in zip(self.sums, (ln.raw, ln.bases, ln.amounts), strict=True):
+            for i, v in enumerate(values):
+                target[i] += v
+
+    def totals(self, plan: _Plan) -> tuple[list[Decimal], list[Decimal], list[Decimal]]:
+        """``(exact amounts, bases, rounded amounts)`` by tax position."""
+        net = self.net
+        n = len(plan.taxes)
+        if self.sums is None:
+            return [f * net for f in plan.factors], [net] * n, [ZERO] * n
+        raws, bases, amounts = self.sums
+        if net:
+            for i, f in enumerate(plan.factors):
+                raws[i] += f * net
+                bases[i] += net
+        return raws, bases, amounts
+
+
+def _round_per_line(
+    rules: Rules, policy: TaxPolicy, lines: list[Line], accs: dict[TaxId, Acc]
+) -> Decimal:
+    """Per-line rounding: jurisdictions aggregated when the policy says so; the rounding
+    adjustment is the lines' sum."""
+    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+        for ln in lines:
+            aggregate_line(ln, rules.step)
+        for acc in accs.values():
+            acc.amount = ZERO
+        for ln in lines:
+            for i, t in enumerate(ln.plan.taxes):
+                accs[t.id].amount += ln.amounts[i]
+    return sum((ln.adjustment for ln in lines), ZERO)
+
+
+def _result(
+    rules: Rules,
+    cur: Currency,
+    policy: TaxPolicy,
+    evaluated: list[Line],
+    charge_lines: list[Line],
+    accs: dict[TaxId, Acc],
+    adjustment: Decimal,
+    split: bool,
+    epd: Decimal | None,
+) -> TaxResult:
+    """The totals (a zero carries the step's exponent: 0.00 in EUR, never -0), checked against
+    the amount limit, and the result that keeps them with the lines' rows."""
+    zero = rules.zero
+    adjustment += zero
+    line_total = sum((ln.net for ln in evaluated), zero)
+    allowance_total = zero - sum(
+        (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), zero
+    )
+    charge_total = sum((ln.net for ln in charge_lines if ln.charge is ChargeKind.CHARGE), zero)
+    untaxed = line_total - allowance_total + charge_total
+    tax_total = zero
+    withholding = zero
+    for acc in accs.values():
+        if acc.tax.withholding:
+            withholding += acc.amount
+        else:
+            tax_total += acc.amount
+    within(line_total, "line_total")
+    within(allowance_total, "allowance_total")
+    within(charge_total, "charge_total")
+    _check_totals(untaxed, tax_total, withholding, adjustment)
+    return TaxResult(
+        currency=cur,
+        policy=policy,
+        rows=_rows(rules, evaluated + charge_lines, split, epd),
+        tax_rows=tuple(
+            TaxRow(tax=a.tax, base=a.base, amount=a.amount, raw=a.raw) for a in accs.values()
+        ),
+        line_count=len(evaluated),
+        line_total=line_total,
+        allowance_total=allowance_total,
+        charge_total=charge_total,
+        untaxed=untaxed,
+        tax_total=tax_total,
+        withholding_total=withholding,
+        rounding_adjustment=adjustment,
+        exempt_sales=sum((ln.net for ln in evaluated if not ln.plan.taxed), zero),
+        tax_base_discount_percent=epd,
+    )
+
+
+def _rows(rules: Rules, lines: list[Line], split: bool, epd: Decimal | None) -> tuple[LineRow, ...]:
+    """The rows a result keeps: under global rounding no amounts (spread when read), and for a
+    linear line with rounded nets no bases or exact amounts (the plan gives them)."""
+    keep_amounts = rules.per_line or split
+    compact = not rules.per_line and rules.global_rounded and epd is None
+    return tuple(_row(ln, compact and ln.plan.linear, keep_amounts, split, rules) for ln in lines)
+
+
+def _row(ln: Line, linear: bool, keep_amounts: bool, split: bool, rules: Rules) -> LineRow:
+    if linear:
+        bases = raws = None
+    else:
+        # Lines split by global rounding keep rounded bases, as TaxResult.lines shows them.
+        bases = tuple(rules.q(b) for b in ln.bases) if split else tuple(ln.bases)
+        raws = tuple(ln.raw)
+    return LineRow(
+        line_index=ln.index,
+        charge=ln.charge,
+        gross=ln.gross,
+        net=ln.net,
+        adjustment=ln.adjustment,
+        taxes=ln.plan.taxes,
+        bases=bases,
+        raws=raws,
+        amounts=tuple(ln.amounts) if keep_amounts else None,
+    )
+
+
+def _check_totals(
+    untaxed: Decimal, tax_total: Decimal, withholding: Decimal, adjustment: Decimal
+) -> None:
+    """Refuse a document whose totals are beyond the amount limit (each line may be within)."""
+    within(untaxed, "untaxed")
+    within(tax_total, "tax_total")
+    within(withholding, "withholding_total")
+    within(untaxed + tax_total + withholding + adjustment, "total")

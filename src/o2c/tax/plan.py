@@ -1,0 +1,268 @@
+"""Plans and rules: what a tax set and a policy compute, compiled once and run per document.
+
+A :class:`_Plan` holds, for one tuple of taxes, everything that does not depend on amounts
+(factors, per-unit amounts, inclusion, which earlier taxes feed each base, division batches);
+:class:`Rules` holds a :class:`~o2c.tax.model.TaxPolicy` compiled for a currency.  Both are
+cached by value, so a document of lines sharing a few tax sets compiles each once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+import attrs
+
+from o2c.errors import InvalidTaxError
+from o2c.money import AMOUNT_INTEGER_DIGITS, CONTEXT, rounder
+from o2c.tax.model import (
+    _AMOUNT_KINDS,
+    HUNDRED,
+    LIMIT,
+    ONE,
+    ZERO,
+    CompoundBase,
+    GlobalBase,
+    JurisdictionRounding,
+    RoundingMethod,
+    Tax,
+    TaxKind,
+    TaxPolicy,
+    _coefficients,
+)
+
+__all__ = ["Rules", "canonical_step", "plan_of", "rules_for", "solve_net", "within"]
+
+# --------------------------------------------------------------------------------------------
+# Plans: per tax tuple, the structure that does not depend on amounts
+
+
+@attrs.frozen(eq=False)
+class _Plan:
+    """What a tuple of taxes computes, independent of amounts: per tax its factor or amount per
+    unit, whether it is price-included, and which earlier taxes feed its base.
+
+    Compared by identity: :func:`plan_of` makes one plan per tax set (while it is cached), and a
+    document groups its lines by their plan.
+    """
+
+    taxes: tuple[Tax, ...]
+    factors: tuple[Decimal, ...]
+    per_unit: tuple[Decimal, ...]
+    fixed: tuple[bool, ...]
+    included: tuple[bool, ...]
+    contrib: tuple[tuple[int, ...], ...]
+    any_included: bool
+    last_included: int
+    #: Only price-excluded percent/division taxes on the net alone, none above 100 % (so no
+    #: line tax exceeds its net): the common case.  Each tax's base is then the net and its
+    #: amount ``factor x net``, so a line is evaluated and summed by its net alone.
+    linear: bool
+    #: Whether a tax with a non-zero rate or amount is on the line.
+    taxed: bool
+    #: Positions of document-level fixed taxes ...
+    document_fixed: tuple[int, ...] = ()
+    #: ... and whether a later tax's base includes one of them (the line is then evaluated
+    #: again once its share of the document amount is known).
+    feeds_on_document_fixed: bool = False
+
+
+@lru_cache(maxsize=4096)
+def plan_of(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
+    """The plan of a line's taxes, compiled once per tax set (cached by value).
+
+    ``force_excluded`` treats every tax as price-excluded (document allowances and charges).
+
+    Raises:
+        InvalidTaxError: for a tax twice on one line, or a price-included tax whose base holds a
+            document-level fixed amount.
+    """
+    n = len(taxes)
+    seen: set[str] = set()
+    for t in taxes:
+        if t.id in seen:
+            raise InvalidTaxError(
+                f"tax {t.id} appears twice on one line; give each tax once",
+                field="taxes",
+                value=t.id,
+            )
+        seen.add(t.id)
+    # Division batches: consecutive division taxes with the same inclusion, none feeding the next.
+    batch_total: list[Decimal | None] = [None] * n
+    i = 0
+    while i < n:
+        t = taxes[i]
+        if t.kind is not TaxKind.DIVISION:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and taxes[j + 1].kind is TaxKind.DIVISION
+            and taxes[j + 1].price_included == t.price_included
+            and not taxes[j].affects_base_of_subsequent
+        ):
+            j += 1
+        total = sum((taxes[k].percent for k in range(i, j + 1)), ZERO)
+        for k in range(i, j + 1):
+            batch_total[k] = total
+        i = j + 1
+    factors = []
+    per_unit = []
+    contrib = []
+    for i, t in enumerate(taxes):
+        f, c = _coefficients(t, batch_total[i])
+        factors.append(f)
+        per_unit.append(c)
+        if t.compound:
+            contrib.append(tuple(range(i)))
+        elif t.base_affected_by_previous:
+            contrib.append(tuple(j for j in range(i) if taxes[j].affects_base_of_subsequent))
+        else:
+            contrib.append(())
+    included = tuple(t.price_included and not force_excluded for t in taxes)
+    last = max((i for i in range(n) if included[i]), default=-1)
+    # Which taxes have a document-level fixed amount in their base (directly or through an
+    # earlier tax): known only once the document amount is spread, after the line's net.
+    on_fixed = [False] * n
+    for i in range(n):
+        on_fixed[i] = any(
+            taxes[j].kind is TaxKind.DOCUMENT_FIXED or on_fixed[j] for j in contrib[i]
+        )
+        if on_fixed[i] and included[i]:
+            raise InvalidTaxError(
+                f"tax {taxes[i].id} is price-included but its base includes a document-level "
+                "fixed amount, which is known only for the whole document: the line's net "
+                "cannot be recovered from its price; make it price-excluded",
+                field="taxes",
+                value=taxes[i].id,
+            )
+    return _Plan(
+        taxes=taxes,
+        factors=tuple(factors),
+        per_unit=tuple(per_unit),
+        fixed=tuple(t.kind is TaxKind.FIXED for t in taxes),
+        included=included,
+        contrib=tuple(contrib),
+        any_included=last >= 0,
+        last_included=last,
+        linear=last < 0
+        and not any(contrib)
+        and not any(t.kind in _AMOUNT_KINDS for t in taxes)
+        and all(-ONE <= f <= ONE for f in factors),
+        taxed=any(
+            (t.amount_per_unit != 0 if t.kind in _AMOUNT_KINDS else t.percent != 0) for t in taxes
+        ),
+        document_fixed=tuple(i for i, t in enumerate(taxes) if t.kind is TaxKind.DOCUMENT_FIXED),
+        feeds_on_document_fixed=any(on_fixed),
+    )
+
+
+def solve_net(plan: _Plan, gross: Decimal, quantity: Decimal, sign: int) -> list[Decimal]:
+    """Exact amounts ``[N, A_0, A_1, ...]`` such that ``gross = N + sum(included A_i)``."""
+    n = len(plan.taxes)
+    a = [ZERO] * n
+    c = [ZERO] * n
+    inc_a = ZERO
+    inc_c = ZERO
+    for i in range(n):
+        if plan.fixed[i]:
+            c[i] = plan.per_unit[i] * quantity * sign
+        else:
+            ba = ONE
+            bc = ZERO
+            for j in plan.contrib[i]:
+                ba += a[j]
+                bc += c[j]
+            f = plan.factors[i]
+            a[i] = f * ba
+            c[i] = f * bc
+        if plan.included[i]:
+            inc_a += a[i]
+            inc_c += c[i]
+    denominator = ONE + inc_a
+    if denominator == 0:
+        raise InvalidTaxError(
+            "the price-included taxes of a line sum to -100%: the net cannot be recovered",
+            field="taxes",
+            value=tuple(t.id for t in plan.taxes),
+        )
+    net = (gross - inc_c) / denominator
+    return [net, *[a[i] * net + c[i] for i in range(n)]]
+
+
+def within(value: Decimal, what: str) -> Decimal:
+    """``value`` when it is inside the amount limit, else a clear error."""
+    if -LIMIT < value < LIMIT:
+        return value
+    raise InvalidTaxError(
+        f"{what} comes to {value:.6E}, beyond o2c's amount limit ({AMOUNT_INTEGER_DIGITS} "
+        "digits before the decimal point): check the rates and quantities, or split the document",
+        field=what,
+        value=value,
+    )
+
+
+def canonical_step(step: Decimal) -> Decimal:
+    """``step`` with a canonical exponent when it is a power of ten (``1.00`` -> ``1``).
+
+    o2c.money.quantize_decimal caches "is this step a power of ten" by Decimal value, and
+    ``Decimal("1.00") == Decimal("1")``: a non-canonical power of ten could then be used as an
+    exponent template and round nothing.  Canonical steps side-step that.
+    """
+    normal = step.normalize(CONTEXT)
+    if normal.as_tuple().digits == (1,):
+        return normal
+    return step
+
+
+class Rules:
+    """A :class:`TaxPolicy` compiled for one currency (and tax-base discount): its rounding step
+    and tie rule as one rounding function, and its choices as flags the engine reads."""
+
+    __slots__ = (
+        "compound_raw",
+        "epd",
+        "global_rounded",
+        "included",
+        "mode",
+        "per_line",
+        "per_unit",
+        "q",
+        "separate_jurisdictions",
+        "step",
+        "zero",
+    )
+
+    def __init__(self, policy: TaxPolicy, step: Decimal, epd: Decimal | None) -> None:
+        self.step = canonical_step(step)
+        self.mode = policy.rounding.rounding
+        #: Rounds a Decimal to ``step`` under ``mode`` (the step inspected once).
+        self.q = rounder(self.step, self.mode)
+        #: Zero with the step's exponent (0.00 in EUR).
+        self.zero = ZERO * self.step
+        self.per_line = policy.method is not RoundingMethod.GLOBAL
+        self.per_unit = policy.method is RoundingMethod.PER_UNIT
+        self.global_rounded = policy.global_base is GlobalBase.ROUNDED_LINES
+        self.separate_jurisdictions = policy.jurisdictions is JurisdictionRounding.SEPARATE
+        self.compound_raw = policy.compound_base is CompoundBase.RAW
+        self.included = policy.included
+        #: The factor a "mixed" early-payment discount leaves of the tax base.
+        self.epd = None if epd is None else ONE - epd / HUNDRED
+
+
+def rules_for(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
+    """``policy`` compiled for the currency ``code``, once per policy value (see :class:`Rules`).
+
+    A policy that cannot be hashed (cash rounding with its overrides mapping) is compiled again
+    for each document.
+    """
+    try:
+        return _cached_rules(policy, code, epd)
+    except TypeError:  # unhashable: not cached
+        return Rules(policy, policy.step_for(code), epd)
+
+
+@lru_cache(maxsize=1024)
+def _cached_rules(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
+    return Rules(policy, policy.step_for(code), epd)

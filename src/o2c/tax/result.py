@@ -1,0 +1,119 @@
+"""The parts of a :class:`o2c.tax.TaxResult`: its lines, taxes, VAT breakdown and exemptions,
+and the compact rows it keeps them in (exact Decimals, made into Money when read)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+import attrs
+from moneyed import Money
+
+from o2c.tax.model import (
+    ChargeKind,
+    Tax,
+    TaxCategory,
+    TaxId,
+)
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = [
+    "AppliedExemption",
+    "LineRow",
+    "LineTaxResult",
+    "TaxAmount",
+    "TaxBreakdown",
+    "TaxRow",
+    "TaxTotal",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@attrs.frozen(kw_only=True)
+class TaxAmount:
+    """One tax on one line: its base and amount."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class LineTaxResult:
+    """One line (or document allowance/charge) after tax: its net (BT-131) and its taxes.
+
+    Under global rounding a line's taxes are the document's rounded tax spread back over the
+    lines (largest remainder), so the lines always sum to the document.
+    """
+
+    index: int
+    gross: Money
+    net: Money
+    taxes: tuple[TaxAmount, ...]
+    rounding_adjustment: Money
+    charge: ChargeKind | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TaxTotal:
+    """One tax over the document: base, rounded amount, and the exact unrounded amount."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+    raw_amount: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class TaxBreakdown:
+    """One VAT breakdown group (EN 16931 BG-23): category and rate, base, amount."""
+
+    category: TaxCategory | None
+    percent: Decimal | None
+    base: Money
+    amount: Money
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = None
+    tax_ids: tuple[TaxId, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class AppliedExemption:
+    """A tax removed by an exemption certificate, with the amount that would have applied."""
+
+    certificate_id: str
+    tax_id: TaxId
+    forgone: Money
+
+
+class LineRow(NamedTuple):
+    """One computed line (or allowance/charge) as a result keeps it (internal to o2c.tax).
+
+    ``amounts`` is ``None`` under global rounding (each tax's document amount is spread over its
+    lines when they are read); ``bases`` and ``raws`` are ``None`` for a line of a linear plan
+    (every base is the net, every exact amount is factor x net).
+    """
+
+    line_index: int
+    charge: ChargeKind | None
+    gross: Decimal
+    net: Decimal
+    adjustment: Decimal
+    taxes: tuple[Tax, ...]
+    bases: tuple[Decimal, ...] | None
+    raws: tuple[Decimal, ...] | None
+    amounts: tuple[Decimal, ...] | None
+
+
+class TaxRow(NamedTuple):
+    """One tax over the document as a result keeps it (internal to o2c.tax)."""
+
+    tax: Tax
+    base: Decimal
+    amount: Decimal
+    raw: Decimal

@@ -1,0 +1,226 @@
+"""Rounding over the document: document-level fixed taxes spread over their lines, jurisdictions
+rounded as one aggregate, and EN 16931 global rounding (one rounding per tax, then the line nets,
+with the remainder rule of price-included lines)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from o2c.money import quantize_decimal
+from o2c.tax.line import Line, evaluate, evaluate_per_unit
+from o2c.tax.model import (
+    HUNDRED,
+    ZERO,
+    GlobalBase,
+    IncludedRounding,
+    JurisdictionRounding,
+    Tax,
+    TaxId,
+    TaxKind,
+    TaxPolicy,
+)
+from o2c.tax.plan import Rules, within
+from o2c.tax.spread import spread, steps, tax_parts
+
+__all__ = ["Acc", "aggregate_line", "place_document_fixed", "round_globally"]
+
+
+@attrs.define
+class Acc:
+    """Running per-tax sums over the document."""
+
+    tax: Tax
+    raw: Decimal = ZERO
+    base: Decimal = ZERO
+    amount: Decimal = ZERO  # rounded (per-line sums)
+    extracted: bool = False
+
+
+def place_document_fixed(rules: Rules, lines: list[Line]) -> None:
+    """Spread each document-level fixed tax over its lines by base, in the order they appear.
+
+    A line whose later taxes include it in their base (a compound tax, or one affected by an
+    earlier tax that is) is evaluated again with its share, so those bases hold the share exactly
+    as they hold a per-unit fixed amount.  The one rule for both: a tax's base is the net plus
+    the amounts its definition includes, whatever their kind.
+    """
+    first: dict[TaxId, Tax] = {}
+    for ln in lines:
+        for i in ln.plan.document_fixed:
+            t = ln.plan.taxes[i]
+            first.setdefault(t.id, t)
+    if not first:
+        return
+    step = rules.step
+    shares: dict[int, dict[int, Decimal]] = {}
+    for tax_id, tax in first.items():
+        holders = [
+            (k, i)
+            for k, ln in enumerate(lines)
+            for i in ln.plan.document_fixed
+            if ln.plan.taxes[i].id == tax_id
+        ]
+        bases = [lines[k].bases[i] for k, i in holders]
+        sign = -1 if sum(bases, ZERO) < 0 else 1
+        amount = quantize_decimal(sign * tax.amount_per_unit, step, rules.mode)
+        for (k, i), part in zip(holders, spread(amount, bases, step), strict=True):
+            shares.setdefault(k, {})[i] = part
+        for k, own in shares.items():
+            ln = lines[k]
+            if ln.plan.feeds_on_document_fixed:
+                _evaluate_again(rules, ln, own)
+            for i, part in own.items():
+                ln.raw[i] = part
+                ln.amounts[i] = part
+
+
+def _evaluate_again(rules: Rules, ln: Line, shares: dict[int, Decimal]) -> None:
+    """Evaluate ``ln`` again from its inputs with its document-fixed ``shares`` (in place)."""
+    if ln.per_unit:
+        again = evaluate_per_unit(rules, ln.plan, ln.index, ln.amount, ln.quantity, ln.sign, shares)
+    else:
+        again = evaluate(
+            rules, ln.plan, ln.index, ln.charge, ln.amount, ln.quantity, ln.sign, shares
+        )
+    ln.net = again.net
+    ln.raw_net = again.raw_net
+    ln.raw = again.raw
+    ln.bases = again.bases
+    ln.amounts = again.amounts
+    ln.adjustment = again.adjustment
+
+
+def aggregate_line(ln: Line, step: Decimal) -> None:
+    idx = [i for i, t in enumerate(ln.plan.taxes) if t.jurisdiction is not None]
+    if len(idx) < 2:
+        return
+    total = quantize_decimal(sum((ln.raw[i] for i in idx), ZERO), step)
+    parts = _allocate_jurisdictions(total, [(ln.plan.taxes[i], ln.raw[i]) for i in idx], step)
+    for i, part in zip(idx, parts, strict=True):
+        ln.amounts[i] = part
+
+
+def _allocate_jurisdictions(
+    total: Decimal, members: list[tuple[Tax, Decimal]], step: Decimal
+) -> list[Decimal]:
+    """Split an aggregate over jurisdictions by largest remainder, ties to the higher rate."""
+    order = sorted(range(len(members)), key=lambda k: -members[k][0].percent)
+    shares = spread(total, [members[k][1] for k in order], step)
+    out = [ZERO] * len(members)
+    for pos, k in enumerate(order):
+        out[k] = shares[pos]
+    return out
+
+
+def round_globally(
+    rules: Rules,
+    policy: TaxPolicy,
+    evaluated: list[Line],
+    charge_lines: list[Line],
+    accs: dict[TaxId, Acc],
+) -> tuple[Decimal, bool]:
+    """Round each tax once over the document, then the line nets; the rounding adjustment, and
+    whether the lines' taxes were split here (documents with price-included lines)."""
+    step = rules.step
+    # 1. One rounding per tax: extracted (price-included) taxes from their exact sum; computed
+    #    percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate).
+    for acc in accs.values():
+        t = acc.tax
+        within(acc.base, f"the base of tax {t.id}")
+        within(acc.raw, f"tax {t.id}")
+        base = quantize_decimal(acc.base, step, rules.mode)
+        if (
+            not acc.extracted
+            and t.kind is TaxKind.PERCENT
+            and policy.global_base is GlobalBase.ROUNDED_LINES
+        ):
+            acc.amount = quantize_decimal(base * t.percent / HUNDRED, step, rules.mode)
+        else:
+            acc.amount = quantize_decimal(acc.raw, step, rules.mode)
+        acc.base = base
+    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+        members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
+        if len(members) > 1:
+            total = quantize_decimal(sum((r for _, r in members), ZERO), step, rules.mode)
+            parts = _allocate_jurisdictions(total, members, step)
+            for (t, _), part in zip(members, parts, strict=True):
+                accs[t.id].amount = part
+    # 2. Line nets.
+    adjustment = ZERO
+    incl_lines = [ln for ln in evaluated if ln.plan.any_included]
+    if not rules.global_rounded:
+        plain = [ln for ln in evaluated if not ln.plan.any_included] + charge_lines
+        if plain:
+            total = quantize_decimal(sum((ln.raw_net for ln in plain), ZERO), step, rules.mode)
+            for ln, net in zip(
+                plain, spread(total, [ln.raw_net for ln in plain], step), strict=True
+            ):
+                ln.net = net
+    if incl_lines and rules.epd is None:
+        return _split_included(rules, evaluated + charge_lines, incl_lines, accs), True
+    if incl_lines:  # taxes on a discounted base: the gross does not hold them
+        untaxed = quantize_decimal(sum((ln.raw_net for ln in incl_lines), ZERO), step, rules.mode)
+        nets = spread(untaxed, [ln.raw_net for ln in incl_lines], step)
+        for ln, net in zip(incl_lines, nets, strict=True):
+            ln.net = net
+    return adjustment, False
+
+
+def _split_included(
+    rules: Rules, lines: list[Line], incl_lines: list[Line], accs: dict[TaxId, Acc]
+) -> Decimal:
+    """Lines with price-included taxes under global rounding: net + included taxes = gross.
+
+    The remainder rule: every tax's document amount is spread over its lines by largest
+    remainder of their exact amounts (as on every document); a line's net is its gross less its
+    included taxes.  Then, by :class:`IncludedRounding`:
+
+    - ``NET_FROM_GROSS``: that is the net; the untaxed total is their sum.
+    - ``INDEPENDENT``: the untaxed total is the exact one rounded; the difference to the sum of
+      those nets is the rounding adjustment, one step at a time to the lines whose net is
+      furthest from its exact value in its direction (ties to the earlier line); each line
+      states its part, so net + included taxes + adjustment = gross on every line.
+    - ``TAX_FROM_GROSS``: the untaxed total is the exact one rounded and spread over the lines
+      by largest remainder; what a line's gross leaves goes to its last included tax, whose
+      document amount is the sum of its lines.
+
+    Returns the document's rounding adjustment.
+    """
+    step = rules.step
+    parts = tax_parts(
+        [(a.tax.id, a.amount) for a in accs.values()],
+        [ln.plan.taxes for ln in lines],
+        [ln.raw for ln in lines],
+        step,
+    )
+    for ln, amounts in zip(lines, parts, strict=True):
+        ln.amounts = amounts
+    left = []
+    for ln in incl_lines:
+        included = ln.plan.included
+        left.append(
+            ln.gross - sum((a for a, inc in zip(ln.amounts, included, strict=True) if inc), ZERO)
+        )
+    method = rules.included
+    if method is IncludedRounding.NET_FROM_GROSS:
+        for ln, net in zip(incl_lines, left, strict=True):
+            ln.net = net
+        return ZERO
+    raw_nets = [ln.raw_net for ln in incl_lines]
+    untaxed = quantize_decimal(sum(raw_nets, ZERO), step, rules.mode)
+    if method is IncludedRounding.TAX_FROM_GROSS:
+        nets = spread(untaxed, raw_nets, step)
+        for ln, net, rest in zip(incl_lines, nets, left, strict=True):
+            ln.net = net
+            last = ln.plan.last_included
+            ln.amounts[last] += rest - net
+            accs[ln.plan.taxes[last].id].amount += rest - net
+        return ZERO
+    rest = sum(left, ZERO) - untaxed
+    shares = steps(rest, [x - r for x, r in zip(left, raw_nets, strict=True)], step)
+    for ln, x, share in zip(incl_lines, left, shares, strict=True):
+        ln.net = x - share
+        ln.adjustment = share
+    return rest
