@@ -18,9 +18,9 @@ from o2c.cash_application import (
     MatchResult,
     ResidualKind,
     apply,
-    facts_for,
     learn_aliases,
     match_payments,
+    payment_facts,
 )
 from o2c.errors import ValidationError
 from o2c.fx import InMemoryRates
@@ -439,12 +439,12 @@ def test_apply_appends_facts_and_twice_changes_nothing() -> None:
 def test_facts_for_refuses_a_suggestion() -> None:
     r = one(pay("P1", "500.00", name="Orion Furniture"))
     with pytest.raises(ValidationError):
-        facts_for(r, recorded_at=AT)
+        payment_facts(r, recorded_at=AT)
 
 
 def test_fact_ids_derive_from_payment_and_item() -> None:
     r = one(pay("P1", "250.00", reference="INV-2026-100002"))
-    ids = [f.fact_id for f in facts_for(r, recorded_at=AT)]
+    ids = [f.fact_id for f in payment_facts(r, recorded_at=AT)]
     assert ids == ["payment:P1", "allocation:P1:I2"]
 
 
@@ -513,7 +513,7 @@ def test_apply_a_payment_in_another_currency() -> None:
     p = pay("P9", "276.00", currency="USD", reference="INV-2026-100002", day=DAY)
     results = match_payments([p], ledger.open_items(DAY), customers=CUSTOMERS, rates=rates)
     assert results[0].decision is MatchDecision.AUTO
-    facts = facts_for(results[0], recorded_at=AT)
+    facts = payment_facts(results[0], recorded_at=AT)
     allocation = facts[-1]
     # USD 276.00 is worth EUR 250.91: just enough of it settles the item, the rest stays
     # unapplied (the ledger records no negative FX difference).

@@ -1,6 +1,6 @@
 """Idempotency: a fact id is its content.  A retry is a no-op, other content is refused.
 
-Every writer (``Ledger.append``, ``cash_application.apply``, ``record_invoice``, migration)
+Every writer (``Ledger.append``, ``cash_application.apply``, ``post_invoice``, migration)
 compares with one rule, :func:`o2c.ledger.facts.same_content`: everything but ``recorded_at``.
 The race tests (a writer overtaken by an identical batch, or by a stream that moved past its
 recording time, gets the retryable ``ConcurrencyError``) run on every store in
@@ -22,7 +22,7 @@ from o2c.invoice import Customer, Invoice, InvoiceLine
 from o2c.ledger import Fact, InvoiceIssued, Ledger, PaymentReceived
 from o2c.ledger.facts import same_content
 from o2c.ledger.migration import MigrationPlan, load, plan_migration
-from o2c.ledger.posting import record_invoice
+from o2c.ledger.posting import post_invoice
 from o2c.money import money
 from o2c.statement import Payment
 from o2c.terms import Instalment, PaymentTerms
@@ -178,7 +178,7 @@ def test_apply_of_an_identical_resend_later_is_unchanged() -> None:
     assert ledger.get("payment:BANK-1").recorded_at == AT
 
 
-# ------------------------------------------------------------------------------ record_invoice
+# ------------------------------------------------------------------------------ post_invoice
 
 
 def _document(price: str) -> Invoice:
@@ -192,13 +192,13 @@ def _document(price: str) -> Invoice:
     )
 
 
-def test_record_invoice_twice_is_a_no_op_and_another_amount_is_refused() -> None:
+def test_posting_an_invoice_twice_is_a_no_op_and_another_amount_is_refused() -> None:
     ledger = Ledger()
-    ledger.append([record_invoice(_document("100.00"), recorded_at=AT)])
-    again = ledger.append([record_invoice(_document("100.00"), recorded_at=AT + LATER)])
+    post_invoice(_document("100.00"), ledger, recorded_at=AT)
+    again = post_invoice(_document("100.00"), ledger, recorded_at=AT + LATER)
     assert (again.appended, again.unchanged) == ((), ("invoice:INV-9",))
     with pytest.raises(DuplicateFactError, match="invoice:INV-9"):
-        ledger.append([record_invoice(_document("120.00"), recorded_at=AT + LATER)])
+        post_invoice(_document("120.00"), ledger, recorded_at=AT + LATER)
     stored = ledger.get("invoice:INV-9")
     assert isinstance(stored, InvoiceIssued)
     assert stored.total == money("100.00", "EUR")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from o2c.invoice import Customer, Invoice, InvoiceLine, credit_memo
 from o2c.ledger import CreditMemoIssued, InvoiceIssued, ItemKind, Ledger
-from o2c.ledger.posting import record_invoice
+from o2c.ledger.posting import invoice_fact
 from o2c.money import money
 from o2c.tax import Tax
 from o2c.terms import PaymentTerms
@@ -35,7 +35,7 @@ def _invoice(terms: str | None) -> Invoice:
 
 def test_an_invoice_with_a_schedule_is_one_item_per_instalment() -> None:
     inv = _invoice("50% net 30, 50% net 60")
-    fact = record_invoice(inv, recorded_at=AT)
+    fact = invoice_fact(inv, recorded_at=AT)
     assert isinstance(fact, InvoiceIssued)
     assert fact.total == inv.totals.amount_due
     assert fact.instalments == inv.schedule.instalments  # type: ignore[union-attr]
@@ -47,11 +47,11 @@ def test_an_invoice_with_a_schedule_is_one_item_per_instalment() -> None:
         ("INV-7#1", 1, Decimal("595.00")),
         ("INV-7#2", 2, Decimal("595.00")),
     ]
-    assert ledger.append([record_invoice(inv, recorded_at=AT)]).appended == ()
+    assert ledger.append([invoice_fact(inv, recorded_at=AT)]).appended == ()
 
 
 def test_an_invoice_without_terms_is_due_on_its_issue_date() -> None:
-    fact = record_invoice(_invoice(None), recorded_at=AT, customer_id="LEDGER-7")
+    fact = invoice_fact(_invoice(None), recorded_at=AT, customer_id="LEDGER-7")
     assert isinstance(fact, InvoiceIssued)
     assert fact.customer_id == "LEDGER-7"
     assert [(i.due_date, i.amount) for i in fact.instalments] == [
@@ -62,12 +62,12 @@ def test_an_invoice_without_terms_is_due_on_its_issue_date() -> None:
 def test_a_credit_memo_is_a_negative_item_naming_its_invoice() -> None:
     inv = _invoice("net 30")
     memo = credit_memo(inv, number="CM-7", issue_date=dt.date(2026, 3, 9))
-    fact = record_invoice(memo, recorded_at=AT)
+    fact = invoice_fact(memo, recorded_at=AT)
     assert isinstance(fact, CreditMemoIssued)
     assert fact.amount == money("1190.00", "EUR")
     assert fact.credits_item_id == "INV-7"
     ledger = Ledger()
-    ledger.append([record_invoice(inv, recorded_at=AT), fact])
+    ledger.append([invoice_fact(inv, recorded_at=AT), fact])
     kinds = {
         i.item_id: (i.kind, i.open_amount.amount) for i in ledger.open_items(dt.date(2026, 3, 9))
     }

@@ -152,7 +152,8 @@ from o2c.ledger import (
     WrittenOff,
 )
 from o2c.ledger.posting import (
-    record_invoice,
+    invoice_fact,
+    post_invoice,
 )
 from o2c.money import (
     CashRounding,
@@ -362,6 +363,7 @@ __all__ = [
     "forgone_discount_cost",
     "format_money",
     "from_minor",
+    "invoice_fact",
     "iter_payments",
     "kpi_summary",
     "late_payment_claim",
@@ -370,12 +372,12 @@ __all__ = [
     "money",
     "parse_money",
     "paydex",
+    "post_invoice",
     "propose_dunning",
     "provision_matrix",
     "quantize",
     "realised_fx",
     "recommend_limit",
-    "record_invoice",
     "render_reminder",
     "render_statement",
     "revalue",

@@ -80,7 +80,7 @@ from o2c.cash_application.payers import (
     payer_key,
 )
 from o2c.cash_application.policy import MatchPolicy
-from o2c.cash_application.posting import ApplyReport, apply, facts_for
+from o2c.cash_application.posting import ApplyReport, apply, payment_facts
 
 __all__ = [
     "Allocation",
@@ -95,9 +95,9 @@ __all__ = [
     "Residual",
     "ResidualKind",
     "apply",
-    "facts_for",
     "learn_aliases",
     "learn_payers",
     "match_payments",
     "payer_key",
+    "payment_facts",
 ]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from o2c.ledger import Fact, Ledger, PaymentAllocated
 
-__all__ = ["ApplyReport", "apply", "facts_for"]
+__all__ = ["ApplyReport", "apply", "payment_facts"]
 
 
 @attrs.frozen(kw_only=True)
@@ -30,10 +30,12 @@ class ApplyReport:
     skipped: tuple[tuple[str, str], ...] = ()
 
 
-def facts_for(
+def payment_facts(
     result: MatchResult, *, recorded_at: dt.datetime, recorded_by: str = "cash_application"
 ) -> tuple[Fact, ...]:
     """The ledger facts of an automatic result: the payment received and its allocations.
+
+    A builder: it appends nothing (:func:`apply` appends the facts of many results at once).
 
     Fact ids derive from the payment and item ids (``payment:<payment>``,
     ``allocation:<payment>:<item>``, ``allocation:<credit memo>:<item>``), so the facts of the
@@ -226,7 +228,7 @@ def apply(
         if len({a.customer_id for a in result.allocations}) > 1:
             skipped.append((result.payment_id, "several customers"))
             continue
-        batch.extend(facts_for(result, recorded_at=recorded_at, recorded_by=recorded_by))
+        batch.extend(payment_facts(result, recorded_at=recorded_at, recorded_by=recorded_by))
     appended = ledger.append(batch) if batch else None
     return ApplyReport(
         appended=len(appended.appended) if appended else 0,

@@ -7,7 +7,8 @@
 - :mod:`o2c.ledger.history`: the one read model (open items as of a date known at a time,
   balances, settlement trails, account movements, disputes and deductions, promises).
 - :mod:`o2c.ledger.ledger`: the :class:`Ledger` facade that checks and appends.
-- :mod:`o2c.ledger.posting`: the facts for an :mod:`o2c.invoice` document.
+- :mod:`o2c.ledger.posting`: an :mod:`o2c.invoice` document's fact (``invoice_fact``), or the
+  document posted (``post_invoice``).
 - :mod:`o2c.ledger.migration`: customers, open items and history from another system.
 """
 

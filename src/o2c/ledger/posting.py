@@ -1,4 +1,9 @@
-"""Recording a billed document: an :class:`o2c.invoice.Invoice` as a ledger fact.
+"""Posting a billed document: an :class:`o2c.invoice.Invoice` as a ledger fact.
+
+One verb pattern across o2c: a *builder* is named after what it returns and appends nothing
+(:func:`invoice_fact`, :func:`o2c.cash_application.payment_facts`); an *appender* is a verb that
+takes the ledger and appends (:func:`post_invoice`, :func:`o2c.cash_application.apply`).  Build
+the facts when they should go into one batch with others; post when the document stands alone.
 
 An invoice becomes an :class:`~o2c.ledger.facts.InvoiceIssued` with its schedule's instalments
 (one open item each, with their discount offers); without a schedule (no terms) it is one
@@ -21,10 +26,12 @@ recording a document twice is a no-op.
 >>> memo = credit_memo(inv, number="CM-1", issue_date=dt.date(2026, 3, 9))
 >>> at = dt.datetime(2026, 3, 9, 17, tzinfo=dt.timezone.utc)
 >>> ledger = Ledger()
->>> _ = ledger.append([record_invoice(inv, recorded_at=at), record_invoice(memo, recorded_at=at)])
+>>> _ = ledger.append([invoice_fact(inv, recorded_at=at), invoice_fact(memo, recorded_at=at)])
 >>> [(i.item_id, i.open_amount.amount, i.discounts[0].amount.amount if i.discounts else None)
 ...  for i in ledger.open_items(dt.date(2026, 3, 9))]                    # by due date
 [('CM-1', Decimal('-71.36'), None), ('INV-2026-0042', Decimal('71.36'), Decimal('1.43'))]
+>>> post_invoice(inv, ledger, recorded_at=at).unchanged                  # posted already
+('invoice:INV-2026-0042',)
 """
 
 from __future__ import annotations
@@ -34,12 +41,13 @@ import datetime as dt
 from o2c.invoice import DocumentKind, Invoice
 from o2c.ledger.facts import CreditMemoIssued, InvoiceIssued
 from o2c.ledger.ids import CustomerId, FactId, ItemId
+from o2c.ledger.ledger import AppendResult, Ledger
 from o2c.terms import Instalment
 
-__all__ = ["record_invoice"]
+__all__ = ["invoice_fact", "post_invoice"]
 
 
-def record_invoice(
+def invoice_fact(
     invoice: Invoice,
     *,
     recorded_at: dt.datetime,
@@ -48,7 +56,7 @@ def record_invoice(
     recorded_by: str = "billing",
     reason: str = "",
 ) -> InvoiceIssued | CreditMemoIssued:
-    """The fact that records ``invoice`` (or credit memo) in the ledger.
+    """The fact that records ``invoice`` (or credit memo) in the ledger; it appends nothing.
 
     Args:
         invoice: the document, as built by :meth:`o2c.invoice.Invoice.create`.
@@ -97,3 +105,32 @@ def record_invoice(
         recorded_by=recorded_by,
         reason=reason,
     )
+
+
+def post_invoice(
+    invoice: Invoice,
+    ledger: Ledger,
+    *,
+    recorded_at: dt.datetime,
+    customer_id: str | None = None,
+    effective: dt.date | None = None,
+    recorded_by: str = "billing",
+    reason: str = "",
+) -> AppendResult:
+    """Append the fact of ``invoice`` (or credit memo) to ``ledger``: :func:`invoice_fact`, posted.
+
+    Posting the same document again changes nothing (the fact is reported ``unchanged``).
+
+    Raises:
+        InvalidFactError: as :func:`invoice_fact`, or the ledger refuses the fact.
+        DuplicateFactError: a document of the same number is posted with other content.
+    """
+    fact = invoice_fact(
+        invoice,
+        recorded_at=recorded_at,
+        customer_id=customer_id,
+        effective=effective,
+        recorded_by=recorded_by,
+        reason=reason,
+    )
+    return ledger.append([fact])

@@ -2,7 +2,7 @@
 
 Reads ``ctx.db_path`` (the SQLite file the ledger is kept in), ``ctx.today`` and
 ``ctx.state["invoice"]`` (the :class:`o2c.invoice.Invoice` of the invoice section, recorded
-with :func:`o2c.ledger.posting.record_invoice`; the sample invoices are recorded either way).
+with :func:`o2c.ledger.posting.invoice_fact`; the sample invoices are recorded either way).
 Sets ``ctx.state["ledger"]``: the :class:`~o2c.ledger.Ledger` over
 :class:`~o2c.adapters.sqlite.SQLiteLedgerStore` for the cash-application, aging and credit
 sections, ``ctx.state["ledger_store"]``: that store, and ``ctx.state["customers"]``: the
@@ -36,17 +36,17 @@ from o2c.ledger import (
 from o2c.money import format_money, money
 from o2c.terms import Instalment
 
-__all__ = ["invoice_fact", "run"]
+__all__ = ["run", "section_invoice_fact"]
 
 
-def invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> Fact | None:
+def section_invoice_fact(invoice: Any, *, recorded_at: dt.datetime) -> Fact | None:
     """The fact recording the invoice section's invoice (``None`` when there is none)."""
     from o2c.invoice import Invoice
-    from o2c.ledger.posting import record_invoice
+    from o2c.ledger.posting import invoice_fact
 
     if not isinstance(invoice, Invoice):
         return None
-    return record_invoice(invoice, recorded_at=recorded_at)
+    return invoice_fact(invoice, recorded_at=recorded_at)
 
 
 #: The names of the sample customers, as billed.
@@ -127,7 +127,7 @@ def run(ctx: DemoContext) -> None:
     store = SQLiteLedgerStore(ctx.db_path)
     ledger = Ledger(store)
     facts = _sample(today, at)
-    recorded = invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
+    recorded = section_invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
     if recorded is not None:
         facts.insert(0, recorded)
         ctx.say(f"recording {recorded.fact_id} of the invoice section (o2c.ledger.posting)")
