@@ -257,36 +257,102 @@ def plan_migration(
         recorded_at: when the migration is recorded (every fact gets it).
         recorded_by: who recorded it.
     """
-    facts: list[Fact] = []
-    rejected: list[RejectedRow] = []
-    known: dict[str, MigratedCustomer] = {}
-    ids: set[str] = set()
-    accepted = {"customers": 0, "open_items": 0, "payments": 0, "settlements": 0}
-    #: Payment id -> its customer, currency, value date and applied part not yet settled.
-    paid: dict[str, tuple[CustomerId, str, dt.date, Decimal]] = {}
-    #: Invoice id -> (its first row's line, its fact's fields) and its settlements.
-    closed: dict[str, tuple[int, dict[str, object]]] = {}
-    settled: dict[str, list[tuple[str, Decimal, dt.date]]] = {}
     reason = f"migration (cut-over {cutover.isoformat()})"
     common = {"recorded_at": recorded_at, "recorded_by": recorded_by, "reason": reason}
+    planner = _Planner(cutover=cutover, common=common)
+    planner.read("customers", customers, planner.customer)
+    planner.read("open_items", open_items, planner.open_item)
+    planner.read("payments", payments, planner.payment)
+    planner.read("settlements", settlements, planner.settlement)
+    return planner.plan()
 
-    def each(source: str, rows: Rows, parse: Callable[[_Row], list[Fact]]) -> None:
+
+@attrs.frozen(kw_only=True)
+class _ClosedInvoice:
+    """What every settlement row of an invoice closed before the cut-over must agree on."""
+
+    customer_id: CustomerId
+    document_number: str
+    document_date: dt.date
+    due_date: dt.date
+    currency: str
+
+
+@attrs.frozen(kw_only=True)
+class _Settlement:
+    """One settlement row: what ``payment_id`` settled of an invoice, and when."""
+
+    payment_id: str
+    amount: Decimal
+    when: dt.date
+
+
+@attrs.define(kw_only=True)
+class _Paid:
+    """A payment of the payments file and the applied part its settlement rows have not used."""
+
+    customer_id: CustomerId
+    code: str
+    value_date: dt.date
+    left: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class _OpenItemRow:
+    """An accepted row of the open items file."""
+
+    customer_id: CustomerId
+    item_id: ItemId
+    document_number: str
+    document_date: dt.date
+    due_date: dt.date
+    currency: Currency
+    original: Decimal
+    #: What was settled before the cut-over (original less open amount).
+    settled: Decimal
+    payment_reference: str | None
+
+
+class _Planner:
+    """One migration's parse: the files are read in order, each row checked against the rows
+    accepted before it (customers before their items, payments before their settlements)."""
+
+    def __init__(self, *, cutover: dt.date, common: Mapping[str, object]) -> None:
+        self.cutover = cutover
+        #: The fields every fact gets (recorded at, by, and the reason).
+        self.common = common
+        self.facts: list[Fact] = []
+        self.rejected: list[RejectedRow] = []
+        self.accepted = {"customers": 0, "open_items": 0, "payments": 0, "settlements": 0}
+        self.known: dict[str, MigratedCustomer] = {}
+        #: Item and payment ids seen (unique across the open items and payments files).
+        self.ids: set[str] = set()
+        #: Payment id -> its customer, currency, value date and applied part not yet settled.
+        self.paid: dict[str, _Paid] = {}
+        #: Invoice id -> (its first row's line, what its rows agree on) and its settlements.
+        self.closed: dict[str, tuple[int, _ClosedInvoice]] = {}
+        self.settled: dict[str, list[_Settlement]] = {}
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(self, source: str, rows: Rows, parse: Callable[[_Row], list[Fact]]) -> None:
+        """Parse each row of one file, keeping its facts or the reason it was rejected."""
         for number, entry in enumerate(rows, start=2):
             line, data = entry if isinstance(entry, tuple) else (number, entry)
             try:
                 new = parse(_Row(data, line))
             except ImportRowError as exc:
-                rejected.append(RejectedRow(source=source, row=line, error=exc))
+                self.rejected.append(RejectedRow(source=source, row=line, error=exc))
             except ValidationError as exc:  # a fact's own check, the amount limit ...
                 error = ImportRowError(exc.message, row=line, field=exc.field, value=exc.value)
-                rejected.append(RejectedRow(source=source, row=line, error=error))
+                self.rejected.append(RejectedRow(source=source, row=line, error=error))
             else:
-                facts.extend(new)
-                accepted[source] += 1
+                self.facts.extend(new)
+                self.accepted[source] += 1
 
-    def customer_of(row: _Row) -> CustomerId:
+    def customer_of(self, row: _Row) -> CustomerId:
         cid = row.text("customer_id")
-        if cid not in known:
+        if cid not in self.known:
             raise ImportRowError(
                 f"customer_id={cid!r} is not in the customers file (or its row was rejected)",
                 row=row.row,
@@ -295,16 +361,27 @@ def plan_migration(
             )
         return CustomerId(cid)
 
-    def unique(row: _Row, name: str, value: str) -> None:
-        if value in ids:
+    def unique(self, row: _Row, name: str, value: str) -> None:
+        if value in self.ids:
             raise ImportRowError(
                 f"{name}={value!r} appears more than once", row=row.row, field=name, value=value
             )
-        ids.add(value)
+        self.ids.add(value)
 
-    def parse_customer(row: _Row) -> list[Fact]:
+    def not_after_cutover(self, row: _Row, name: str, value: dt.date) -> None:
+        if value > self.cutover:
+            raise ImportRowError(
+                f"{name} {value} is after the cut-over {self.cutover}",
+                row=row.row,
+                field=name,
+                value=value.isoformat(),
+            )
+
+    # -- one parser per file ------------------------------------------------------------------
+
+    def customer(self, row: _Row) -> list[Fact]:
         cid = row.text("customer_id")
-        if cid in known:
+        if cid in self.known:
             raise ImportRowError(
                 f"customer_id={cid!r} appears more than once",
                 row=row.row,
@@ -319,7 +396,7 @@ def plan_migration(
                     "credit_limit needs a currency", row=row.row, field="currency", value=""
                 )
             limit = Money(row.amount("credit_limit", code), currency(code))
-        known[cid] = MigratedCustomer(
+        self.known[cid] = MigratedCustomer(
             customer_id=CustomerId(cid),
             name=row.text("name", required=False),
             currency=code,
@@ -328,8 +405,8 @@ def plan_migration(
         )
         return []
 
-    def parse_open_item(row: _Row) -> list[Fact]:
-        cid = customer_of(row)
+    def open_item(self, row: _Row) -> list[Fact]:
+        cid = self.customer_of(row)
         item_id = row.text("item_id")
         kind = row.text("kind")
         if kind not in ("invoice", "credit_memo"):
@@ -352,69 +429,87 @@ def plan_migration(
                 field="open_amount",
                 value=str(open_amount),
             )
-        if doc_date > cutover:
-            raise ImportRowError(
-                f"document_date {doc_date} is after the cut-over {cutover}",
-                row=row.row,
-                field="document_date",
-                value=doc_date.isoformat(),
-            )
-        unique(row, "item_id", item_id)
-        cur = currency(code)
-        number = row.text("document_number", required=False, default=item_id)
-        reference = row.text("payment_reference", required=False) or None
-        out: list[Fact] = []
-        settled = original - open_amount
+        self.not_after_cutover(row, "document_date", doc_date)
+        self.unique(row, "item_id", item_id)
+        item = _OpenItemRow(
+            customer_id=cid,
+            item_id=ItemId(item_id),
+            document_number=row.text("document_number", required=False, default=item_id),
+            document_date=doc_date,
+            due_date=due,
+            currency=currency(code),
+            original=original,
+            settled=original - open_amount,
+            payment_reference=row.text("payment_reference", required=False) or None,
+        )
         if kind == "invoice":
+            return self.open_invoice(item)
+        return self.open_credit_memo(item)
+
+    def open_invoice(self, item: _OpenItemRow) -> list[Fact]:
+        """The invoice for its original amount; a settled part is paid on the cut-over date."""
+        cid, cur = item.customer_id, item.currency
+        out: list[Fact] = [
+            InvoiceIssued.from_instalments(
+                fact_id=f"migration:{item.item_id}",
+                customer_id=cid,
+                item_id=item.item_id,
+                document_number=item.document_number,
+                document_date=item.document_date,
+                instalments=[
+                    Instalment(number=1, due_date=item.due_date, amount=Money(item.original, cur))
+                ],
+                payment_reference=item.payment_reference,
+                **self.common,  # type: ignore[arg-type]
+            )
+        ]
+        if item.settled:
+            source = PaymentId(f"{item.item_id}:settled-before-migration")
             out.append(
-                InvoiceIssued.from_instalments(
-                    fact_id=f"migration:{item_id}",
+                PaymentReceived(
+                    fact_id=FactId(f"migration:{source}"),
                     customer_id=cid,
-                    item_id=item_id,
-                    document_number=number,
-                    document_date=doc_date,
-                    instalments=[Instalment(number=1, due_date=due, amount=Money(original, cur))],
-                    payment_reference=reference,
-                    **common,  # type: ignore[arg-type]
+                    effective=self.cutover,
+                    payment_id=source,
+                    amount=Money(item.settled, cur),
+                    value_date=self.cutover,
+                    payer_name="(settled before migration)",
+                    **self.common,  # type: ignore[arg-type]
                 )
             )
-            if settled:
-                source = PaymentId(f"{item_id}:settled-before-migration")
-                out.append(
-                    PaymentReceived(
-                        fact_id=FactId(f"migration:{source}"),
-                        customer_id=cid,
-                        effective=cutover,
-                        payment_id=source,
-                        amount=Money(settled, cur),
-                        value_date=cutover,
-                        payer_name="(settled before migration)",
-                        **common,  # type: ignore[arg-type]
-                    )
-                )
-                out.append(_settle(source, ItemId(item_id), cid, settled, cur, cutover, common))
-        else:
             out.append(
-                CreditMemoIssued(
-                    fact_id=FactId(f"migration:{item_id}"),
-                    customer_id=cid,
-                    effective=doc_date,
-                    item_id=ItemId(item_id),
-                    document_number=number,
-                    document_date=doc_date,
-                    amount=Money(original, cur),
-                    payment_reference=reference,
-                    **common,  # type: ignore[arg-type]
-                )
+                _settle(source, item.item_id, cid, item.settled, cur, self.cutover, self.common)
             )
-            if settled:
-                target = ItemId(f"{item_id}:used-before-migration")
-                out.append(_closed_item(target, cid, settled, cur, doc_date, common))
-                out.append(_settle(item_id, target, cid, settled, cur, cutover, common))
         return out
 
-    def parse_payment(row: _Row) -> list[Fact]:
-        cid = customer_of(row)
+    def open_credit_memo(self, item: _OpenItemRow) -> list[Fact]:
+        """The credit memo for its original amount; a used part settles a closed stand-in."""
+        cid, cur = item.customer_id, item.currency
+        out: list[Fact] = [
+            CreditMemoIssued(
+                fact_id=FactId(f"migration:{item.item_id}"),
+                customer_id=cid,
+                effective=item.document_date,
+                item_id=item.item_id,
+                document_number=item.document_number,
+                document_date=item.document_date,
+                amount=Money(item.original, cur),
+                payment_reference=item.payment_reference,
+                **self.common,  # type: ignore[arg-type]
+            )
+        ]
+        if item.settled:
+            target = ItemId(f"{item.item_id}:used-before-migration")
+            out.append(
+                _closed_item(target, cid, item.settled, cur, item.document_date, self.common)
+            )
+            out.append(
+                _settle(item.item_id, target, cid, item.settled, cur, self.cutover, self.common)
+            )
+        return out
+
+    def payment(self, row: _Row) -> list[Fact]:
+        cid = self.customer_of(row)
         payment_id = row.text("payment_id")
         code = row.currency()
         value_date = row.date("value_date")
@@ -427,37 +522,78 @@ def plan_migration(
                 field="unapplied_amount" if amount > 0 else "amount",
                 value=str(unapplied if amount > 0 else amount),
             )
-        if value_date > cutover:
-            raise ImportRowError(
-                f"value_date {value_date} is after the cut-over {cutover}",
-                row=row.row,
-                field="value_date",
-                value=value_date.isoformat(),
-            )
-        unique(row, "payment_id", payment_id)
-        cur = currency(code)
-        paid[payment_id] = (cid, code, value_date, amount - unapplied)
-        out: list[Fact] = [
+        self.not_after_cutover(row, "value_date", value_date)
+        self.unique(row, "payment_id", payment_id)
+        self.paid[payment_id] = _Paid(
+            customer_id=cid, code=code, value_date=value_date, left=amount - unapplied
+        )
+        return [
             PaymentReceived(
                 fact_id=FactId(f"migration:{payment_id}"),
                 customer_id=cid,
                 effective=value_date,
                 payment_id=PaymentId(payment_id),
-                amount=Money(amount, cur),
+                amount=Money(amount, currency(code)),
                 value_date=value_date,
                 payer_name=row.text("payer_name", required=False),
                 payer_account=row.text("payer_account", required=False),
                 reference=row.text("reference", required=False),
-                **common,  # type: ignore[arg-type]
+                **self.common,  # type: ignore[arg-type]
             )
         ]
-        return out
 
-    def parse_settlement(row: _Row) -> list[Fact]:
-        cid = customer_of(row)
+    def settlement(self, row: _Row) -> list[Fact]:
+        """Check a settlement row and keep it; its facts are made once every row is read."""
+        cid = self.customer_of(row)
         payment_id = row.text("payment_id")
         item_id = row.text("item_id")
-        if payment_id not in paid or paid[payment_id][0] != cid:
+        paid = self.paying(row, cid, payment_id)
+        code = row.currency()
+        if code != paid.code:
+            raise ImportRowError(
+                f"currency={code!r} is not the payment's {paid.code}: settlements are in the "
+                "currency of the payment and the invoice",
+                row=row.row,
+                field="currency",
+                value=code,
+            )
+        doc_date = row.date("document_date")
+        invoice = _ClosedInvoice(
+            customer_id=cid,
+            document_number=row.text("document_number", required=False, default=item_id),
+            document_date=doc_date,
+            due_date=row.date("due_date", default=doc_date),
+            currency=code,
+        )
+        amount = row.amount("amount", code)
+        when = row.date("settlement_date", default=paid.value_date)
+        if amount <= 0:
+            raise ImportRowError(
+                f"amount {amount} must be positive", row=row.row, field="amount", value=str(amount)
+            )
+        self.check_closed(row, item_id, payment_id, invoice)
+        self.check_settlement_dates(row, invoice, paid.value_date, when)
+        if amount > paid.left:
+            raise ImportRowError(
+                f"amount {amount} is more than payment {payment_id!r} has left to apply "
+                f"({paid.left} of amount less unapplied_amount, after its other settlements)",
+                row=row.row,
+                field="amount",
+                value=str(amount),
+            )
+        total = sum((s.amount for s in self.settled.get(item_id, ())), amount)
+        check_amount(total, field="amount")
+        paid.left -= amount
+        self.closed.setdefault(item_id, (row.row, invoice))
+        self.settled.setdefault(item_id, []).append(
+            _Settlement(payment_id=payment_id, amount=amount, when=when)
+        )
+        return []
+
+    def paying(self, row: _Row, cid: CustomerId, payment_id: str) -> _Paid:
+        """The payment a settlement row names, which must be one of its customer's."""
+        paid = self.paid.get(payment_id)
+        if paid is None or paid.customer_id != cid:
             raise ImportRowError(
                 f"payment_id={payment_id!r} is not a payment of customer {cid!r} in the payments "
                 "file (or its row was rejected)",
@@ -465,31 +601,13 @@ def plan_migration(
                 field="payment_id",
                 value=payment_id,
             )
-        _, pay_code, value_date, left = paid[payment_id]
-        code = row.currency()
-        if code != pay_code:
-            raise ImportRowError(
-                f"currency={code!r} is not the payment's {pay_code}: settlements are in the "
-                "currency of the payment and the invoice",
-                row=row.row,
-                field="currency",
-                value=code,
-            )
-        doc_date = row.date("document_date")
-        fields: dict[str, object] = {
-            "customer_id": cid,
-            "document_number": row.text("document_number", required=False, default=item_id),
-            "document_date": doc_date,
-            "due_date": row.date("due_date", default=doc_date),
-            "currency": code,
-        }
-        amount = row.amount("amount", code)
-        when = row.date("settlement_date", default=value_date)
-        if amount <= 0:
-            raise ImportRowError(
-                f"amount {amount} must be positive", row=row.row, field="amount", value=str(amount)
-            )
-        if item_id in ids:
+        return paid
+
+    def check_closed(
+        self, row: _Row, item_id: str, payment_id: str, invoice: _ClosedInvoice
+    ) -> None:
+        """The invoice is not an open item or a payment, and agrees with its earlier rows."""
+        if item_id in self.ids:
             raise ImportRowError(
                 f"item_id={item_id!r} is an open item or a payment: settlements are of invoices "
                 "closed before the cut-over (an open item's settled part is original_amount "
@@ -498,93 +616,98 @@ def plan_migration(
                 field="item_id",
                 value=item_id,
             )
-        first = closed.get(item_id)
-        if first is not None:
-            for name, value in fields.items():
-                if first[1][name] != value:
-                    raise ImportRowError(
-                        f"{name}={value!s} of invoice {item_id!r} disagrees with line "
-                        f"{first[0]} ({first[1][name]!s})",
-                        row=row.row,
-                        field=name,
-                        value=str(value),
-                    )
-            if any(p == payment_id for p, _, _ in settled[item_id]):
+        first = self.closed.get(item_id)
+        if first is None:
+            return
+        line, earlier = first
+        for field in attrs.fields(_ClosedInvoice):
+            value, before = getattr(invoice, field.name), getattr(earlier, field.name)
+            if before != value:
                 raise ImportRowError(
-                    f"invoice {item_id!r} is settled by payment {payment_id!r} twice: give one "
-                    "row per payment and invoice",
+                    f"{field.name}={value!s} of invoice {item_id!r} disagrees with line "
+                    f"{line} ({before!s})",
                     row=row.row,
-                    field="item_id",
-                    value=item_id,
+                    field=field.name,
+                    value=str(value),
                 )
-        if fields["due_date"] < doc_date:  # type: ignore[operator]
+        if any(s.payment_id == payment_id for s in self.settled[item_id]):
             raise ImportRowError(
-                f"due_date {fields['due_date']} is before the document_date {doc_date}",
+                f"invoice {item_id!r} is settled by payment {payment_id!r} twice: give one "
+                "row per payment and invoice",
+                row=row.row,
+                field="item_id",
+                value=item_id,
+            )
+
+    def check_settlement_dates(
+        self, row: _Row, invoice: _ClosedInvoice, value_date: dt.date, when: dt.date
+    ) -> None:
+        """Due on or after the document date; settled after both it and the payment."""
+        doc_date = invoice.document_date
+        if invoice.due_date < doc_date:
+            raise ImportRowError(
+                f"due_date {invoice.due_date} is before the document_date {doc_date}",
                 row=row.row,
                 field="due_date",
-                value=str(fields["due_date"]),
+                value=str(invoice.due_date),
             )
-        if not max(doc_date, value_date) <= when <= cutover:
+        if not max(doc_date, value_date) <= when <= self.cutover:
             raise ImportRowError(
                 f"settlement_date {when} must be on or after the document date {doc_date} and "
-                f"the payment's value date {value_date}, and not after the cut-over {cutover}",
+                f"the payment's value date {value_date}, and not after the cut-over "
+                f"{self.cutover}",
                 row=row.row,
                 field="settlement_date",
                 value=when.isoformat(),
             )
-        if amount > left:
-            raise ImportRowError(
-                f"amount {amount} is more than payment {payment_id!r} has left to apply ({left} "
-                "of amount less unapplied_amount, after its other settlements)",
-                row=row.row,
-                field="amount",
-                value=str(amount),
-            )
-        total = sum((a for _, a, _ in settled.get(item_id, ())), amount)
-        check_amount(total, field="amount")
-        paid[payment_id] = (cid, pay_code, value_date, left - amount)
-        closed.setdefault(item_id, (row.row, fields))
-        settled.setdefault(item_id, []).append((payment_id, amount, when))
-        return []
 
-    each("customers", customers, parse_customer)
-    each("open_items", open_items, parse_open_item)
-    each("payments", payments, parse_payment)
-    each("settlements", settlements, parse_settlement)
-    for item_id, (_line, fields) in closed.items():
-        cid, cur = CustomerId(str(fields["customer_id"])), currency(str(fields["currency"]))
-        parts = settled[item_id]
-        facts.append(
-            InvoiceIssued.from_instalments(
-                fact_id=f"migration:{item_id}",
-                customer_id=cid,
-                item_id=item_id,
-                document_number=str(fields["document_number"]),
-                document_date=fields["document_date"],  # type: ignore[arg-type]
-                instalments=[
-                    Instalment(
-                        number=1,
-                        due_date=fields["due_date"],  # type: ignore[arg-type]
-                        amount=Money(sum((a for _, a, _ in parts), Decimal(0)), cur),
-                    )
-                ],
-                **common,  # type: ignore[arg-type]
+    # -- after every file ---------------------------------------------------------------------
+
+    def closed_invoices(self) -> list[Fact]:
+        """Each invoice of the settlements file, for the sum of its rows, and their allocations."""
+        out: list[Fact] = []
+        for item_id, (_line, invoice) in self.closed.items():
+            cid, cur = invoice.customer_id, currency(invoice.currency)
+            parts = self.settled[item_id]
+            total = sum((s.amount for s in parts), Decimal(0))
+            out.append(
+                InvoiceIssued.from_instalments(
+                    fact_id=f"migration:{item_id}",
+                    customer_id=cid,
+                    item_id=item_id,
+                    document_number=invoice.document_number,
+                    document_date=invoice.document_date,
+                    instalments=[
+                        Instalment(number=1, due_date=invoice.due_date, amount=Money(total, cur))
+                    ],
+                    **self.common,  # type: ignore[arg-type]
+                )
             )
+            out += [
+                _settle(s.payment_id, ItemId(item_id), cid, s.amount, cur, s.when, self.common)
+                for s in parts
+            ]
+        return out
+
+    def stand_ins(self) -> list[Fact]:
+        """What each payment applied beyond its settlement rows settles a closed stand-in."""
+        out: list[Fact] = []
+        for payment_id, paid in self.paid.items():
+            if paid.left:
+                cur = currency(paid.code)
+                target = ItemId(f"{payment_id}:applied-before-migration")
+                cid, left, on = paid.customer_id, paid.left, paid.value_date
+                out.append(_closed_item(target, cid, left, cur, on, self.common))
+                out.append(_settle(payment_id, target, cid, left, cur, on, self.common))
+        return out
+
+    def plan(self) -> MigrationPlan:
+        return MigrationPlan(
+            facts=(*self.facts, *self.closed_invoices(), *self.stand_ins()),
+            customers=tuple(self.known.values()),
+            rejected=tuple(self.rejected),
+            accepted=tuple(self.accepted.items()),
         )
-        for payment_id, amount, when in parts:
-            facts.append(_settle(payment_id, ItemId(item_id), cid, amount, cur, when, common))
-    for payment_id, (cid, code, value_date, left) in paid.items():
-        if left:
-            cur = currency(code)
-            target = ItemId(f"{payment_id}:applied-before-migration")
-            facts.append(_closed_item(target, cid, left, cur, value_date, common))
-            facts.append(_settle(payment_id, target, cid, left, cur, value_date, common))
-    return MigrationPlan(
-        facts=tuple(facts),
-        customers=tuple(known.values()),
-        rejected=tuple(rejected),
-        accepted=tuple(accepted.items()),
-    )
 
 
 def _closed_item(
