@@ -437,12 +437,14 @@ def payment_terms(draw: st.DrawFn, currency: str = "EUR") -> object:
         LineKind,
         PartialPayment,
         PaymentTerms,
-        Settlement,
+        SettlementCondition,
         TermLine,
     )
 
     if draw(st.integers(min_value=0, max_value=15)) == 0:
-        settlement = draw(st.sampled_from([s for s in Settlement if s is not Settlement.CREDIT]))
+        settlement = draw(
+            st.sampled_from([s for s in SettlementCondition if s is not SettlementCondition.CREDIT])
+        )
         return PaymentTerms(
             lines=(TermLine.balance(),),
             settlement=settlement,

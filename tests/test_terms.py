@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import given
@@ -38,7 +39,7 @@ from o2c.terms import (
     PartialPayment,
     PaymentDays,
     PaymentTerms,
-    Settlement,
+    SettlementCondition,
     TermLine,
     apply_steps,
     forgone_discount_cost,
@@ -133,7 +134,7 @@ def test_notation_meaning_of_tiers_and_lines() -> None:
     assert PaymentTerms.parse("10 prox") == PaymentTerms.parse("10th prox")
     assert PaymentTerms.parse("2/10 N30") == PaymentTerms.parse("2/10, Net 30 Days")
     assert PaymentTerms.parse("NET45") == PaymentTerms.net(45)
-    assert PaymentTerms.parse("COD").settlement is Settlement.COD
+    assert PaymentTerms.parse("COD").settlement is SettlementCondition.COD
     assert PaymentTerms.parse("net 30 ROG").baseline is BaselineSource.DELIVERY
 
 
@@ -800,29 +801,54 @@ def test_earned_discount_is_bounded_and_monotone(
 
 
 # --------------------------------------------------------------------------------------------
-# The fast path for simple terms equals the general path
+# Month steps: o2c's month arithmetic is relativedelta's
 
 
-def _both_paths(terms: PaymentTerms, day: dt.date, total: Money, **kw: object) -> tuple[Any, Any]:
-    """The schedule (or the error) with the fast path on, then off."""
-    from o2c import terms as terms_module
+@given(
+    st.dates(),
+    st.one_of(st.integers(min_value=-30, max_value=30), st.integers(-120_000, 120_000)),
+)
+def test_month_steps_add_months_as_relativedelta_does(day: dt.date, months: int) -> None:
+    from o2c.terms.steps import _add_months
 
-    def attempt() -> object:
-        try:
-            return terms.schedule(day, total, **kw)  # type: ignore[arg-type]
-        except O2CError as exc:
-            return (type(exc), str(exc))
-
-    fast = attempt()
-    terms_module._FAST_PATH = False
     try:
-        general = attempt()
-    finally:
-        terms_module._FAST_PATH = True
-    return fast, general
+        expected: object = day + relativedelta(months=months)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _add_months(day, months)
+    except ValueError:
+        got = ValueError
+    assert got == expected
 
 
-#: Terms the fast path takes (percent lines, one balance line, percentage tiers on the total).
+# --------------------------------------------------------------------------------------------
+# One path: a plan compiled once per terms, run for every document
+
+
+def _attempt(terms: PaymentTerms, day: dt.date, total: Money, **kw: object) -> Any:
+    """The schedule, or the error as (type, message)."""
+    try:
+        return terms.schedule(day, total, **kw)  # type: ignore[arg-type]
+    except O2CError as exc:
+        return (type(exc), str(exc))
+
+
+def _fresh(terms: PaymentTerms) -> PaymentTerms:
+    """Equal terms that have not compiled their plan yet."""
+    return attrs.evolve(terms)
+
+
+def _check_offers(schedule: Any) -> None:
+    """Every offer is at most its instalment and at least zero; the rest is what is left."""
+    for inst in schedule.instalments:
+        for offer in inst.discounts:
+            assert 0 <= offer.amount.amount <= inst.amount.amount
+            assert offer.amount_due is not None
+            assert offer.amount_due.amount == inst.amount.amount - offer.amount.amount
+
+
+#: Common terms (percent lines, one balance line, percentage tiers on the total).
 SIMPLE_TERMS = [
     "net 30",
     "2/10 net 30",
@@ -835,16 +861,10 @@ SIMPLE_TERMS = [
 ]
 
 
-@pytest.mark.parametrize("text", SIMPLE_TERMS)
-def test_simple_terms_take_the_fast_path(text: str) -> None:
-    from o2c import terms as terms_module
-
-    assert terms_module._terms_plan(PaymentTerms.parse(text)) is not None
-
-
 @pytest.mark.parametrize(
     "text",
     [
+        *SIMPLE_TERMS,
         "2/10 net 30 base=untaxed",
         "net 30 roll=following",
         "EUR10/10 net 30",
@@ -852,10 +872,25 @@ def test_simple_terms_take_the_fast_path(text: str) -> None:
         "2/10 30% advance, balance net 60",
     ],
 )
-def test_other_terms_take_the_general_path(text: str) -> None:
-    from o2c import terms as terms_module
+def test_the_plan_is_compiled_once_and_is_not_part_of_the_terms_value(text: str) -> None:
+    terms = PaymentTerms.parse(text)
+    again = PaymentTerms.parse(text)
+    assert terms._plan is terms._plan  # compiled once, kept on the terms
+    assert terms._plan is not again._plan
+    assert terms._plan == again._plan  # the same terms compile to the same plan
+    assert terms == again
+    assert hash(terms) == hash(again)
+    assert repr(terms) == repr(again)
+    assert "_plan" not in {f.name for f in attrs.fields(PaymentTerms)}
 
-    assert terms_module._terms_plan(PaymentTerms.parse(text)) is None
+
+def test_there_is_no_second_path_to_switch() -> None:
+    from o2c import terms as terms_module
+    from o2c.terms import schedule as schedule_module
+
+    for module in (terms_module, schedule_module):
+        assert not hasattr(module, "_FAST_PATH")
+        assert not hasattr(module, "_TERMS_PLANS")
 
 
 @given(
@@ -866,7 +901,7 @@ def test_other_terms_take_the_general_path(text: str) -> None:
     st.sampled_from(list(Rounding)),
     st.sampled_from([None, Decimal("0.05"), Decimal("1")]),
 )
-def test_fast_path_gives_the_general_schedule(
+def test_a_kept_plan_gives_the_schedule_of_a_fresh_one(
     text: str,
     day: dt.date,
     code: str,
@@ -876,32 +911,41 @@ def test_fast_path_gives_the_general_schedule(
 ) -> None:
     terms = PaymentTerms.parse(text)
     total = from_minor(units, code)
-    fast, general = _both_paths(
-        terms, day, total, rounding=RoundingPolicy(rounding=mode, step=step)
-    )
-    assert fast == general
-    assert repr(fast) == repr(general)  # the same amounts with the same exponents
+    rounding = RoundingPolicy(rounding=mode, step=step)
+    terms.schedule(D(2024, 1, 1), from_minor(1, code), rounding=rounding)  # compiles the plan
+    kept = _attempt(terms, day, total, rounding=rounding)
+    fresh = _attempt(_fresh(terms), day, total, rounding=rounding)
+    assert kept == fresh
+    assert repr(kept) == repr(fresh)  # the same amounts with the same exponents
+    if not isinstance(kept, tuple):
+        assert sum(i.amount.amount for i in kept.instalments) == total.amount
+        _check_offers(kept)
 
 
 @given(terms_with_totals(), document_dates)
-def test_fast_path_gives_the_general_schedule_for_any_terms(
+def test_a_kept_plan_gives_the_schedule_of_a_fresh_one_for_any_terms(
     terms_total: tuple[PaymentTerms, Money], day: dt.date
 ) -> None:
     terms, total = terms_total
-    fast, general = _both_paths(terms, day, total)
-    assert fast == general
-    assert repr(fast) == repr(general)
+    first = _attempt(terms, day, total)
+    again = _attempt(terms, day, total)
+    fresh = _attempt(_fresh(terms), day, total)
+    assert first == again == fresh
+    assert repr(first) == repr(fresh)
 
 
 @pytest.mark.parametrize("total", ["1E+3", "1000", "0", "0.01", "5.0"])
-def test_fast_path_keeps_the_total_as_written(total: str) -> None:
-    fast, general = _both_paths(PaymentTerms.parse("2/10 net 30"), D(2026, 3, 2), eur(total))
-    assert fast == general
-    assert repr(fast) == repr(general)
+def test_the_schedule_keeps_the_total_as_written(total: str) -> None:
+    s = PaymentTerms.parse("2/10 net 30").schedule(D(2026, 3, 2), eur(total))
+    assert repr(s.total) == repr(eur(total))
+    assert sum(i.amount.amount for i in s.instalments) == eur(total).amount
+    (offer,) = s.discounts
+    assert offer == s.instalments[0].discounts[0]
+    _check_offers(s)
 
 
-def test_fast_path_leaves_calendar_errors_to_the_general_path() -> None:
-    fast, general = _both_paths(PaymentTerms.parse("2/10 net 30"), D(9999, 12, 20), eur("10"))
-    assert fast == general
-    assert isinstance(fast, tuple)
-    assert fast[0] is InvalidTermsError
+def test_a_date_beyond_the_calendar_is_reported() -> None:
+    got = _attempt(PaymentTerms.parse("2/10 net 30"), D(9999, 12, 20), eur("10"))
+    assert isinstance(got, tuple)
+    assert got[0] is InvalidTermsError
+    assert "leaves the calendar" in got[1]

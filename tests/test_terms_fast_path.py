@@ -1,4 +1,8 @@
-"""The terms fast path clamps a discount to the instalment and to zero as the general path."""
+"""Schedules clamp a discount to the instalment and to zero, and the invoice's entry agrees.
+
+These examples and properties compared a fast path with the general one; there is one path now
+(a plan compiled once per terms), and they hold for it.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.money import Rounding, RoundingPolicy, from_minor, minor_units, money
-from o2c.terms import BaselineSource, PaymentTerms
+from o2c.terms import BaselineSource, PaymentTerms, _document_schedule
 from tests.strategies import document_dates
-from tests.test_terms import SIMPLE_TERMS, _both_paths
+from tests.test_terms import SIMPLE_TERMS, _attempt
 
 
 @pytest.mark.parametrize(
@@ -26,19 +30,16 @@ from tests.test_terms import SIMPLE_TERMS, _both_paths
         ("100.00", Rounding.HALF_UP, None, "2.00"),
     ],
 )
-def test_fast_path_clamps_the_discount_like_the_general_path(
+def test_the_discount_is_clamped_to_the_instalment_and_to_zero(
     total: str, mode: Rounding, step: Decimal | None, discount: str
 ) -> None:
-    # Per-instalment offers: the fast path decides even with a step coarser than the cent.
+    # Per-instalment offers, with a step coarser than the cent.
     terms = PaymentTerms.parse("2/10 net 30 scope=instalment")
-    from o2c import terms as terms_module
-
-    assert terms_module._terms_plan(terms) is not None
     rounding = RoundingPolicy(rounding=mode, step=step)
-    fast, general = _both_paths(terms, dt.date(2026, 3, 2), money(total, "EUR"), rounding=rounding)
-    assert fast == general
-    assert repr(fast) == repr(general)
-    assert str(fast.instalments[0].discounts[0].amount.amount) == discount
+    s = terms.schedule(dt.date(2026, 3, 2), money(total, "EUR"), rounding=rounding)
+    (offer,) = s.instalments[0].discounts
+    assert str(offer.amount.amount) == discount
+    assert offer.amount_due == money(total, "EUR") - offer.amount
 
 
 @given(
@@ -61,16 +62,13 @@ def test_the_invoice_entry_gives_the_schedule_or_leaves_it_to_schedule(
 ) -> None:
     # Invoice.create asks _document_schedule first: it must answer what schedule() answers, or
     # None (for terms not counted from the document date itself, or amounts schedule() refuses).
-    from o2c import terms as terms_module
-
     terms = PaymentTerms.parse(text)
     total = from_minor(units, code)
     if extra_digit:  # one decimal more than the currency has: schedule() refuses it
         total = money(total.amount + Decimal(1).scaleb(-minor_units(code) - 1), code)
     rounding = RoundingPolicy(rounding=mode, step=step)
-    quick = terms_module._document_schedule(terms, day, total, rounding)
-    fast, general = _both_paths(terms, day, total, rounding=rounding)
-    assert fast == general
+    quick = _document_schedule(terms, day, total, rounding)
+    general = _attempt(terms, day, total, rounding=rounding)
     if terms.baseline is not BaselineSource.DOCUMENT or terms.baseline_rules:
         assert quick is None
     if units < 0 or extra_digit:
@@ -82,11 +80,9 @@ def test_the_invoice_entry_gives_the_schedule_or_leaves_it_to_schedule(
 
 
 def test_the_invoice_entry_decides_the_common_terms() -> None:
-    from o2c import terms as terms_module
-
     terms = PaymentTerms.parse("2/10 net 30")
     day = dt.date(2026, 3, 2)
-    quick = terms_module._document_schedule(terms, day, money("1000.00", "EUR"), RoundingPolicy())
+    quick = _document_schedule(terms, day, money("1000.00", "EUR"), RoundingPolicy())
     assert quick is not None
     assert quick == terms.schedule(day, money("1000.00", "EUR"))
     assert quick.instalments[0].discounts[0].amount == money("20.00", "EUR")

@@ -15,7 +15,7 @@ from o2c.terms import (
     AddDays,
     DiscountTier,
     PaymentTerms,
-    Settlement,
+    SettlementCondition,
     TermLine,
     X12Terms,
     from_ubl,
@@ -111,7 +111,7 @@ def test_x12_other_separators_and_terms_types() -> None:
     assert str(from_x12(["ITD|01|3|||||30~"])) == "net 30"
     assert str(from_x12(["ITD*12*3~"])) == "net 10 EOM"  # 10 days after end of month
     assert str(from_x12(["ITD*33*3***********21~"])) == "21st prox"  # net MFI
-    assert from_x12(["ITD*23~"]).settlement is Settlement.ON_RECEIPT
+    assert from_x12(["ITD*23~"]).settlement is SettlementCondition.ON_RECEIPT
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from o2c.terms import (
     PaymentTerms,
     Postpone,
     Schedule,
-    Settlement,
+    SettlementCondition,
     TermLine,
     apply_steps,
     from_x12,
@@ -115,7 +115,9 @@ _AMOUNTS = {code: amounts(code) for code in CODES}
 _TIER_LISTS = {code: st.lists(tiers(code), max_size=2) for code in CODES}
 _TERM_TIER_LISTS = {code: st.lists(tiers(code), max_size=3) for code in CODES}
 _RULES = st.one_of(st.just(()), st.just((EndOfMonth(),)), any_rules)
-_SETTLEMENTS = st.sampled_from([s for s in Settlement if s is not Settlement.CREDIT])
+_SETTLEMENTS = st.sampled_from(
+    [s for s in SettlementCondition if s is not SettlementCondition.CREDIT]
+)
 _KINDS = st.sampled_from([LineKind.PERCENT, LineKind.FIXED])
 _OPTIONS = st.fixed_dictionaries(
     {
@@ -186,11 +188,13 @@ def test_every_step_sequence_prints_notation_that_parses_back_equal(
     "terms",
     [
         PaymentTerms(
-            lines=(TermLine.balance(),), settlement=Settlement.CWO, baseline_rules=(EndOfMonth(),)
+            lines=(TermLine.balance(),),
+            settlement=SettlementCondition.CWO,
+            baseline_rules=(EndOfMonth(),),
         ),
         PaymentTerms(
             lines=(TermLine.balance(),),
-            settlement=Settlement.COD,
+            settlement=SettlementCondition.COD,
             baseline_rules=(AddMonths(1), CutOff(25)),
             baseline=BaselineSource.DELIVERY,
         ),
