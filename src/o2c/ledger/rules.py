@@ -214,94 +214,101 @@ class CustomerBook:
             InvalidFactError: any other broken invariant (unknown reference, currency, order).
         """
         if check:
-            if fact.customer_id != self.customer_id:
-                raise InvalidFactError(
-                    f"fact {fact.fact_id!r} belongs to {fact.customer_id!r}, "
-                    f"not {self.customer_id!r}",
-                    field="customer_id",
-                    value=fact.customer_id,
-                )
-            if self.last_recorded_at is not None and fact.recorded_at < self.last_recorded_at:
-                raise InvalidFactError(
-                    f"fact {fact.fact_id!r} is recorded at {fact.recorded_at.isoformat()}, before "
-                    f"the stream's latest fact ({self.last_recorded_at.isoformat()}): recording "
-                    "times only move forward; pass the current time",
-                    field="recorded_at",
-                    value=fact.recorded_at,
-                )
+            self._check_stream(fact)
         self.last_recorded_at = fact.recorded_at
-        if isinstance(fact, InvoiceIssued):
-            count = len(fact.instalments)
-            if count > 1:
-                self._new_id(fact.item_id, check)
-                self.documents.add(fact.item_id)
-            for inst in fact.instalments:
-                item_id = instalment_item_id(fact.item_id, inst.number, count)
-                self._new_id(item_id, check)
-                self.items[item_id] = _Track(
-                    ItemKind.INVOICE, fact.currency, fact.effective, inst.amount.amount
+        match fact:
+            case InvoiceIssued():
+                self._issue_invoice(fact, check)
+            case CreditMemoIssued():
+                self._new_source(fact.item_id, ItemKind.CREDIT_MEMO, fact, check)
+            case PaymentReceived():
+                self._new_source(fact.payment_id, ItemKind.UNAPPLIED_CASH, fact, check)
+            case PaymentAllocated():
+                self._allocate(fact, check)
+            case AllocationReversed():
+                self._reverse(fact, check)
+            case Refunded():
+                self._take_from(fact.source_id, "source_id", _SOURCES, fact, check, what="refund")
+            case WrittenOff():
+                self._take_from(
+                    fact.item_id, "item_id", tuple(ItemKind), fact, check, what="write-off"
                 )
-        elif isinstance(fact, CreditMemoIssued):
+            case DisputeOpened():
+                self._open_dispute(fact, check)
+            case DisputeResolved():
+                self._resolve(fact, check)
+            case PromisedToPay() if check and fact.item_id is not None:
+                track = self._track(fact.item_id, "item_id", tuple(ItemKind))
+                self._same_currency(track, fact.amount.currency.code, "amount", fact.item_id)
+
+    def _check_stream(self, fact: Fact) -> None:
+        """The fact is of this customer, and recorded no earlier than the stream's latest."""
+        if fact.customer_id != self.customer_id:
+            raise InvalidFactError(
+                f"fact {fact.fact_id!r} belongs to {fact.customer_id!r}, not {self.customer_id!r}",
+                field="customer_id",
+                value=fact.customer_id,
+            )
+        if self.last_recorded_at is not None and fact.recorded_at < self.last_recorded_at:
+            raise InvalidFactError(
+                f"fact {fact.fact_id!r} is recorded at {fact.recorded_at.isoformat()}, before "
+                f"the stream's latest fact ({self.last_recorded_at.isoformat()}): recording "
+                "times only move forward; pass the current time",
+                field="recorded_at",
+                value=fact.recorded_at,
+            )
+
+    def _issue_invoice(self, fact: InvoiceIssued, check: bool) -> None:
+        count = len(fact.instalments)
+        if count > 1:
             self._new_id(fact.item_id, check)
-            self.items[fact.item_id] = _Track(
-                ItemKind.CREDIT_MEMO, fact.amount.currency.code, fact.effective, fact.amount.amount
+            self.documents.add(fact.item_id)
+        for inst in fact.instalments:
+            item_id = instalment_item_id(fact.item_id, inst.number, count)
+            self._new_id(item_id, check)
+            self.items[item_id] = _Track(
+                ItemKind.INVOICE, fact.currency, fact.effective, inst.amount.amount
             )
-        elif isinstance(fact, PaymentReceived):
-            self._new_id(fact.payment_id, check)
-            self.items[fact.payment_id] = _Track(
-                ItemKind.UNAPPLIED_CASH,
-                fact.amount.currency.code,
-                fact.effective,
-                fact.amount.amount,
-            )
-        elif isinstance(fact, PaymentAllocated):
-            self._allocate(fact, check)
-        elif isinstance(fact, AllocationReversed):
-            self._reverse(fact, check)
-        elif isinstance(fact, Refunded):
-            track = self._track(fact.source_id, "source_id", _SOURCES)
-            if check:
-                self._not_before(track, fact, "source_id", fact.source_id)
-                self._same_currency(track, fact.amount.currency.code, "amount", fact.source_id)
-            self._take(
-                track,
-                fact.amount.amount,
-                fact.effective,
-                check=check,
-                ref=fact.source_id,
-                what="refund",
-            )
-        elif isinstance(fact, WrittenOff):
-            track = self._track(fact.item_id, "item_id", tuple(ItemKind))
-            if check:
-                self._not_before(track, fact, "item_id", fact.item_id)
-                self._same_currency(track, fact.amount.currency.code, "amount", fact.item_id)
-            self._take(
-                track,
-                fact.amount.amount,
-                fact.effective,
-                check=check,
-                ref=fact.item_id,
-                what="write-off",
-            )
-        elif isinstance(fact, DisputeOpened):
-            track = self._track(fact.item_id, "item_id", (ItemKind.INVOICE,))
-            if check:
-                self._not_before(track, fact, "item_id", fact.item_id)
-                self._same_currency(track, fact.amount.currency.code, "amount", fact.item_id)
-                if fact.amount.amount > track.events[0][1]:
-                    raise InvalidFactError(
-                        f"dispute of {fact.amount} exceeds the item {fact.item_id!r} "
-                        f"({track.events[0][1]} {track.currency})",
-                        field="amount",
-                        value=fact.amount,
-                    )
-            self.disputes[fact.fact_id] = (fact, fact.amount.amount)
-        elif isinstance(fact, DisputeResolved):
-            self._resolve(fact, check)
-        elif isinstance(fact, PromisedToPay) and check and fact.item_id is not None:
-            track = self._track(fact.item_id, "item_id", tuple(ItemKind))
+
+    def _new_source(
+        self, item_id: str, kind: ItemKind, fact: CreditMemoIssued | PaymentReceived, check: bool
+    ) -> None:
+        """A credit memo or a payment: a source of its whole amount from its effective date."""
+        self._new_id(item_id, check)
+        self.items[item_id] = _Track(
+            kind, fact.amount.currency.code, fact.effective, fact.amount.amount
+        )
+
+    def _take_from(
+        self,
+        ref: str,
+        field: str,
+        kinds: tuple[ItemKind, ...],
+        fact: Refunded | WrittenOff,
+        check: bool,
+        *,
+        what: str,
+    ) -> None:
+        """A refund or write-off takes its amount from the item (or source) ``ref``."""
+        track = self._track(ref, field, kinds)
+        if check:
+            self._not_before(track, fact, field, ref)
+            self._same_currency(track, fact.amount.currency.code, "amount", ref)
+        self._take(track, fact.amount.amount, fact.effective, check=check, ref=ref, what=what)
+
+    def _open_dispute(self, fact: DisputeOpened, check: bool) -> None:
+        track = self._track(fact.item_id, "item_id", (ItemKind.INVOICE,))
+        if check:
+            self._not_before(track, fact, "item_id", fact.item_id)
             self._same_currency(track, fact.amount.currency.code, "amount", fact.item_id)
+            if fact.amount.amount > track.events[0][1]:
+                raise InvalidFactError(
+                    f"dispute of {fact.amount} exceeds the item {fact.item_id!r} "
+                    f"({track.events[0][1]} {track.currency})",
+                    field="amount",
+                    value=fact.amount,
+                )
+        self.disputes[fact.fact_id] = (fact, fact.amount.amount)
 
     def _allocate(self, fact: PaymentAllocated, check: bool) -> None:
         item = self._track(fact.item_id, "item_id", (ItemKind.INVOICE,))
