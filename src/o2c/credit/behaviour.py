@@ -254,11 +254,70 @@ class BehaviourScore:
         return "; ".join(parts)
 
 
-def _band(value: Decimal, bands: Sequence[tuple[Decimal, int]], otherwise: int) -> int:
-    for upper, points in bands:
-        if value <= upper:
-            return points
-    return otherwise
+@attrs.frozen(kw_only=True)
+class _Factor:
+    """One row of the behavioural scorecard: its points per band, and without its data."""
+
+    name: str
+    max_points: int
+    #: ``(upper bound, points)``, best first: a value up to the bound (inclusive) scores the
+    #: points; above the last bound it scores 0.
+    bands: tuple[tuple[Decimal, int], ...]
+    #: The points when the factor's data is missing (about half the maximum: neutral).
+    neutral: int
+
+    def scored(self, value: Decimal, explanation: str) -> ScoreFactor:
+        """The factor for ``value``, in the first band whose bound it does not exceed."""
+        points = next((p for upper, p in self.bands if value <= upper), 0)
+        return ScoreFactor(
+            name=self.name,
+            value=value,
+            points=points,
+            max_points=self.max_points,
+            explanation=explanation,
+        )
+
+    def without_data(self, explanation: str) -> ScoreFactor:
+        """The factor when its data is missing: neutral points."""
+        return ScoreFactor(
+            name=self.name,
+            value=None,
+            points=self.neutral,
+            max_points=self.max_points,
+            explanation=explanation,
+        )
+
+
+#: The behavioural scorecard, o2c's own calibration (the table in :func:`behavioural_score`'s
+#: docstring): lateness in days, tail, disputes and utilisation as fractions, trend in days.
+_LATENESS = _Factor(
+    name="lateness",
+    max_points=40,
+    bands=((_ZERO, 40), (Decimal(7), 32), (Decimal(15), 24), (Decimal(30), 14), (Decimal(60), 6)),
+    neutral=20,
+)
+_TAIL = _Factor(
+    name="tail",
+    max_points=15,
+    bands=((Decimal("0.05"), 15), (Decimal("0.15"), 10), (Decimal("0.30"), 5)),
+    neutral=8,
+)
+_TREND = _Factor(name="trend", max_points=15, bands=((Decimal(3), 15), (Decimal(10), 8)), neutral=8)
+#: Without any amount the disputed share is 0, which scores the full 10.
+_DISPUTES = _Factor(
+    name="disputes",
+    max_points=10,
+    bands=((_ZERO, 10), (Decimal("0.05"), 6), (Decimal("0.15"), 3)),
+    neutral=10,
+)
+_UTILISATION = _Factor(
+    name="utilisation",
+    max_points=20,
+    bands=((Decimal("0.5"), 20), (Decimal("0.8"), 14), (_ONE, 7)),
+    neutral=10,
+)
+#: Days late beyond which an amount counts in the tail.
+_TAIL_DAYS = 30
 
 
 def behavioural_score(
@@ -292,132 +351,12 @@ def behavioural_score(
     cid = CustomerId(customer_id)
     recs = [r for r in records if r.customer_id == cid and r.known_on <= as_of]
     items = [i for i in open_items if i.customer_id == cid and i.kind is ItemKind.INVOICE]
-    observations: list[tuple[Decimal, Decimal]] = [
-        (Decimal(r.days_late), abs(r.amount.amount)) for r in recs
-    ]
-    observations += [
-        (Decimal((as_of - i.due_date).days), i.open_amount.amount)
-        for i in items
-        if i.due_date < as_of and i.open_amount.amount > 0
-    ]
-    factors: list[ScoreFactor] = []
-    median = weighted_median(observations)
-    if median is None:
-        factors.append(
-            ScoreFactor(
-                name="lateness",
-                value=None,
-                points=20,
-                max_points=40,
-                explanation="no payment history: neutral",
-            )
-        )
-        factors.append(
-            ScoreFactor(
-                name="tail",
-                value=None,
-                points=8,
-                max_points=15,
-                explanation="no payment history: neutral",
-            )
-        )
-    else:
-        pts = _band(
-            median,
-            [(_ZERO, 40), (Decimal(7), 32), (Decimal(15), 24), (Decimal(30), 14), (Decimal(60), 6)],
-            0,
-        )
-        factors.append(
-            ScoreFactor(
-                name="lateness",
-                value=median,
-                points=pts,
-                max_points=40,
-                explanation=f"median {median} days beyond terms over {len(observations)} items",
-            )
-        )
-        total = sum((w for _, w in observations), _ZERO)
-        late = sum((w for v, w in observations if v > 30), _ZERO)
-        tail = _div(late, total) if total > 0 else _ZERO
-        pts = _band(tail, [(Decimal("0.05"), 15), (Decimal("0.15"), 10), (Decimal("0.30"), 5)], 0)
-        factors.append(
-            ScoreFactor(
-                name="tail",
-                value=tail,
-                points=pts,
-                max_points=15,
-                explanation=f"{_pct(tail)} of the amount paid or open more than 30 days late",
-            )
-        )
-    ordered = sorted(recs, key=lambda r: (r.paid_date, r.item_id))
-    if len(ordered) >= 2 * trend_window:
-        recent = ordered[-trend_window:]
-        before = ordered[-2 * trend_window : -trend_window]
-        m_recent = weighted_median((Decimal(r.days_late), _ONE) for r in recent) or _ZERO
-        m_before = weighted_median((Decimal(r.days_late), _ONE) for r in before) or _ZERO
-        change = m_recent - m_before
-        pts = _band(change, [(Decimal(3), 15), (Decimal(10), 8)], 0)
-        word = "worse" if change > 0 else "better" if change < 0 else "unchanged"
-        factors.append(
-            ScoreFactor(
-                name="trend",
-                value=change,
-                points=pts,
-                max_points=15,
-                explanation=f"last {trend_window} payments median {m_recent} vs {m_before} days "
-                f"late before ({word})",
-            )
-        )
-    else:
-        factors.append(
-            ScoreFactor(
-                name="trend",
-                value=None,
-                points=8,
-                max_points=15,
-                explanation=f"{len(ordered)} payments: too few for a trend "
-                f"(need {2 * trend_window})",
-            )
-        )
-    amount_all = sum((abs(r.amount.amount) for r in recs), _ZERO) + sum(
-        (i.original_amount.amount for i in items), _ZERO
+    factors = (
+        *_lateness_and_tail(_lateness_observations(recs, items, as_of)),
+        _trend(recs, trend_window),
+        _disputes(recs, items),
+        _utilisation(exposure, limit),
     )
-    disputed = sum((abs(r.amount.amount) for r in recs if r.disputed), _ZERO) + sum(
-        (i.disputed_amount.amount for i in items if i.disputed_amount is not None), _ZERO
-    )
-    dshare = _div(disputed, amount_all) if amount_all > 0 else _ZERO
-    pts = _band(dshare, [(_ZERO, 10), (Decimal("0.05"), 6), (Decimal("0.15"), 3)], 0)
-    factors.append(
-        ScoreFactor(
-            name="disputes",
-            value=dshare,
-            points=pts,
-            max_points=10,
-            explanation=f"{_pct(dshare)} of the amount disputed",
-        )
-    )
-    if exposure is None or limit is None or limit.amount <= 0:
-        factors.append(
-            ScoreFactor(
-                name="utilisation",
-                value=None,
-                points=10,
-                max_points=20,
-                explanation="no limit or exposure: neutral",
-            )
-        )
-    else:
-        util = _div(exposure.amount, limit.amount)
-        pts = _band(util, [(Decimal("0.5"), 20), (Decimal("0.8"), 14), (_ONE, 7)], 0)
-        factors.append(
-            ScoreFactor(
-                name="utilisation",
-                value=util,
-                points=pts,
-                max_points=20,
-                explanation=f"exposure is {_pct(util)} of the limit",
-            )
-        )
     score = sum(f.points for f in factors)
     risk = next(rc for rc in RiskClass if score >= rc.floor)
     return BehaviourScore(
@@ -425,9 +364,84 @@ def behavioural_score(
         as_of=as_of,
         score=score,
         risk_class=risk,
-        factors=tuple(factors),
+        factors=factors,
         records=len(recs),
     )
+
+
+def _lateness_observations(
+    recs: Sequence[PaymentRecord], items: Sequence[OpenItem], as_of: dt.date
+) -> list[tuple[Decimal, Decimal]]:
+    """``(days late, amount)`` of each payment and of each open overdue item so far."""
+    observations = [(Decimal(r.days_late), abs(r.amount.amount)) for r in recs]
+    observations += [
+        (Decimal((as_of - i.due_date).days), i.open_amount.amount)
+        for i in items
+        if i.due_date < as_of and i.open_amount.amount > 0
+    ]
+    return observations
+
+
+def _lateness_and_tail(
+    observations: Sequence[tuple[Decimal, Decimal]],
+) -> tuple[ScoreFactor, ScoreFactor]:
+    """The weighted median days late, and the share of the amount in the tail."""
+    median = weighted_median(observations)
+    if median is None:
+        return (
+            _LATENESS.without_data("no payment history: neutral"),
+            _TAIL.without_data("no payment history: neutral"),
+        )
+    total = sum((w for _, w in observations), _ZERO)
+    late = sum((w for v, w in observations if v > _TAIL_DAYS), _ZERO)
+    tail = _div(late, total) if total > 0 else _ZERO
+    return (
+        _LATENESS.scored(
+            median, f"median {median} days beyond terms over {len(observations)} items"
+        ),
+        _TAIL.scored(
+            tail, f"{_pct(tail)} of the amount paid or open more than {_TAIL_DAYS} days late"
+        ),
+    )
+
+
+def _trend(recs: Sequence[PaymentRecord], window: int) -> ScoreFactor:
+    """The change in median days late between the last ``window`` payments and those before."""
+    ordered = sorted(recs, key=lambda r: (r.paid_date, r.item_id))
+    if len(ordered) < 2 * window:
+        return _TREND.without_data(
+            f"{len(ordered)} payments: too few for a trend (need {2 * window})"
+        )
+    recent = ordered[-window:]
+    before = ordered[-2 * window : -window]
+    m_recent = weighted_median((Decimal(r.days_late), _ONE) for r in recent) or _ZERO
+    m_before = weighted_median((Decimal(r.days_late), _ONE) for r in before) or _ZERO
+    change = m_recent - m_before
+    word = "worse" if change > 0 else "better" if change < 0 else "unchanged"
+    return _TREND.scored(
+        change,
+        f"last {window} payments median {m_recent} vs {m_before} days late before ({word})",
+    )
+
+
+def _disputes(recs: Sequence[PaymentRecord], items: Sequence[OpenItem]) -> ScoreFactor:
+    """The disputed share of the amount, paid and open."""
+    amount_all = sum((abs(r.amount.amount) for r in recs), _ZERO) + sum(
+        (i.original_amount.amount for i in items), _ZERO
+    )
+    disputed = sum((abs(r.amount.amount) for r in recs if r.disputed), _ZERO) + sum(
+        (i.disputed_amount.amount for i in items if i.disputed_amount is not None), _ZERO
+    )
+    share = _div(disputed, amount_all) if amount_all > 0 else _ZERO
+    return _DISPUTES.scored(share, f"{_pct(share)} of the amount disputed")
+
+
+def _utilisation(exposure: Money | None, limit: Money | None) -> ScoreFactor:
+    """Exposure as a share of the limit."""
+    if exposure is None or limit is None or limit.amount <= 0:
+        return _UTILISATION.without_data("no limit or exposure: neutral")
+    util = _div(exposure.amount, limit.amount)
+    return _UTILISATION.scored(util, f"exposure is {_pct(util)} of the limit")
 
 
 #: Multiplier of the trade need per risk class in :func:`recommend_limit`.
