@@ -57,7 +57,13 @@ from o2c.tax.result import (
     TaxRow,
     TaxTotal,
 )
-from o2c.tax.rounding import Acc, aggregate_line, place_document_fixed, round_globally
+from o2c.tax.rounding import (
+    Acc,
+    aggregate_line,
+    place_document_fixed,
+    round_globally,
+    round_taxes,
+)
 from o2c.tax.spread import tax_parts
 
 __all__ = ["TaxResult", "compute", "compute_checked"]
@@ -498,22 +504,65 @@ def _compute(
     epd: Decimal | None,
 ) -> TaxResult:
     rules = rules_for(policy, cur.code, epd)
-    evaluated = [_evaluated(rules, index, line, cur) for index, line in enumerate(lines)]
+    plans = [plan_of(line.taxes) for line in lines]
+    if rules.by_nets and epd is None and not charges and all(p.linear for p in plans):
+        return _linear_document(rules, cur, policy, lines, plans)
+    evaluated = [
+        _evaluated(rules, index, line, plan, cur)
+        for index, (line, plan) in enumerate(zip(lines, plans, strict=True))
+    ]
     charge_lines = _charge_lines(rules, charges, evaluated, cur) if charges else []
     return _finish(rules, cur, policy, evaluated, charge_lines, epd)
 
 
-def _evaluated(rules: Rules, index: int, line: Taxable, cur: Currency) -> Line:
-    """One line through its plan (per unit under per-unit rounding)."""
+def _linear_document(
+    rules: Rules,
+    cur: Currency,
+    policy: TaxPolicy,
+    lines: Sequence[Taxable],
+    plans: list[_Plan],
+) -> TaxResult:
+    """The document compiled for lines of linear plans under global rounding of rounded nets
+    (the common case): a line is its rounded net (:func:`o2c.tax.line.evaluate` of a linear
+    plan gives nothing else that the document needs), summed per plan; the document steps are
+    the same as for every document (:func:`_sum_per_tax`, :func:`round_taxes`, :func:`_result`).
+    """
+    q = rules.q
+    zero = rules.zero
+    rows: list[LineRow] = []
+    per_plan: dict[_Plan, _PlanSums] = {}
+    exempt = zero
+    for index, (line, plan) in enumerate(zip(lines, plans, strict=True)):
+        net = q(_line_amount(line, cur))
+        # The row of a linear line (see _linear_row), in LineRow's field order.
+        rows.append(LineRow(index, None, net, net, zero, plan.taxes, None, None, None))
+        sums = per_plan.get(plan)
+        if sums is None:
+            sums = per_plan[plan] = _PlanSums()
+        sums.net += net
+        if not plan.taxed:
+            exempt += net
+    accs = _sum_per_tax(per_plan, None)
+    round_taxes(rules, policy, accs)
+    return _result(rules, cur, policy, tuple(rows), len(rows), accs, rules.zero, exempt, None)
+
+
+def _line_amount(line: Taxable, cur: Currency) -> Decimal:
+    """``quantity x unit_price`` less the line's discount, exact."""
     price = line.unit_price
     if price.currency is not cur and price.currency != cur:
         raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
-    quantity = line.quantity
-    amount = price.amount * quantity
+    amount = price.amount * line.quantity
     if line.discount_percent:
         amount = amount * (HUNDRED - line.discount_percent) / HUNDRED
-    plan = plan_of(line.taxes)
-    sign = -1 if price.amount < 0 else 1
+    return amount
+
+
+def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, cur: Currency) -> Line:
+    """One line through its plan (per unit under per-unit rounding)."""
+    amount = _line_amount(line, cur)
+    quantity = line.quantity
+    sign = -1 if line.unit_price.amount < 0 else 1
     if rules.per_unit and quantity != 1 and quantity != 0:
         return evaluate_per_unit(rules, plan, index, amount, quantity, sign)
     return evaluate(rules, plan, index, None, amount, quantity, sign)
@@ -568,20 +617,21 @@ def _finish(
     """Sum the lines per tax, round over the document, and keep the result."""
     all_lines = evaluated + charge_lines
     place_document_fixed(rules, all_lines)
-    accs = _per_tax(rules, all_lines, epd)
+    accs = _sum_per_tax(_per_plan(rules, all_lines, epd), epd)
     split = False
     if rules.per_line:
         adjustment = _round_per_line(rules, policy, all_lines, accs)
     else:
         adjustment, split = round_globally(rules, policy, evaluated, charge_lines, accs)
-    return _result(rules, cur, policy, evaluated, charge_lines, accs, adjustment, split, epd)
+    exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
+    rows = _rows(rules, all_lines, split, epd)
+    return _result(rules, cur, policy, rows, len(evaluated), accs, adjustment, exempt, epd)
 
 
-def _per_tax(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[TaxId, Acc]:
-    """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
-    appearance: first per plan (lines share few tax sets), then per tax.  Under global rounding
-    a linear plan's taxes are factor x net, so its lines' nets are all it needs."""
-    by_nets = not rules.per_line and epd is None
+def _per_plan(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[_Plan, _PlanSums]:
+    """The lines summed per plan (lines share few tax sets).  Under global rounding a linear
+    plan's taxes are factor x net, so its lines' nets are all it needs."""
+    by_nets = rules.by_nets and epd is None
     per_plan: dict[_Plan, _PlanSums] = {}
     for ln in lines:
         sums = per_plan.get(ln.plan)
@@ -591,6 +641,12 @@ def _per_tax(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[TaxId
             sums.net += ln.net
         else:
             sums.add(ln)
+    return per_plan
+
+
+def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[TaxId, Acc]:
+    """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
+    appearance."""
     accs: dict[TaxId, Acc] = {}
     for plan, sums in per_plan.items():
         raws, bases, amounts = sums.totals(plan)
@@ -664,25 +720,26 @@ def _result(
     rules: Rules,
     cur: Currency,
     policy: TaxPolicy,
-    evaluated: list[Line],
-    charge_lines: list[Line],
+    rows: tuple[LineRow, ...],
+    line_count: int,
     accs: dict[TaxId, Acc],
     adjustment: Decimal,
-    split: bool,
+    exempt: Decimal,
     epd: Decimal | None,
 ) -> TaxResult:
     """The totals (a zero carries the step's exponent: 0.00 in EUR, never -0), checked against
-    the amount limit, and the result that keeps them with the lines' rows."""
+    the amount limit, and the result that keeps them with the rows (lines, then charges)."""
     zero = rules.zero
     adjustment += zero
-    line_total = sum((ln.net for ln in evaluated), zero)
-    allowance_total = zero - sum(
-        (ln.net for ln in charge_lines if ln.charge is ChargeKind.ALLOWANCE), zero
-    )
-    charge_total = sum((ln.net for ln in charge_lines if ln.charge is ChargeKind.CHARGE), zero)
+    line_total = sum((row.net for row in rows[:line_count]), zero)
+    allowance_total = charge_total = zero
+    for row in rows[line_count:]:
+        if row.charge is ChargeKind.ALLOWANCE:
+            allowance_total -= row.net
+        else:
+            charge_total += row.net
     untaxed = line_total - allowance_total + charge_total
-    tax_total = zero
-    withholding = zero
+    tax_total = withholding = zero
     for acc in accs.values():
         if acc.tax.withholding:
             withholding += acc.amount
@@ -695,11 +752,11 @@ def _result(
     return TaxResult(
         currency=cur,
         policy=policy,
-        rows=_rows(rules, evaluated + charge_lines, split, epd),
+        rows=rows,
         tax_rows=tuple(
             TaxRow(tax=a.tax, base=a.base, amount=a.amount, raw=a.raw) for a in accs.values()
         ),
-        line_count=len(evaluated),
+        line_count=line_count,
         line_total=line_total,
         allowance_total=allowance_total,
         charge_total=charge_total,
@@ -707,7 +764,7 @@ def _result(
         tax_total=tax_total,
         withholding_total=withholding,
         rounding_adjustment=adjustment,
-        exempt_sales=sum((ln.net for ln in evaluated if not ln.plan.taxed), zero),
+        exempt_sales=exempt,
         tax_base_discount_percent=epd,
     )
 
@@ -715,18 +772,24 @@ def _result(
 def _rows(rules: Rules, lines: list[Line], split: bool, epd: Decimal | None) -> tuple[LineRow, ...]:
     """The rows a result keeps: under global rounding no amounts (spread when read), and for a
     linear line with rounded nets no bases or exact amounts (the plan gives them)."""
+    compact = rules.by_nets and epd is None and not split
+    return tuple(
+        _linear_row(ln.index, ln.net, ln.plan.taxes, rules)
+        if compact and ln.plan.linear and ln.charge is None
+        else _row(ln, split, rules)
+        for ln in lines
+    )
+
+
+def _linear_row(index: int, net: Decimal, taxes: tuple[Tax, ...], rules: Rules) -> LineRow:
+    """The row of a line of a linear plan under global rounding of rounded nets: its gross is
+    its net, its bases and exact amounts follow from the plan, its amounts from the document's."""
+    # Positional, in LineRow's field order: the hot loop's one record per line.
+    return LineRow(index, None, net, net, rules.zero, taxes, None, None, None)
+
+
+def _row(ln: Line, split: bool, rules: Rules) -> LineRow:
     keep_amounts = rules.per_line or split
-    compact = not rules.per_line and rules.global_rounded and epd is None
-    return tuple(_row(ln, compact and ln.plan.linear, keep_amounts, split, rules) for ln in lines)
-
-
-def _row(ln: Line, linear: bool, keep_amounts: bool, split: bool, rules: Rules) -> LineRow:
-    if linear:
-        bases = raws = None
-    else:
-        # Lines split by global rounding keep rounded bases, as TaxResult.lines shows them.
-        bases = tuple(rules.q(b) for b in ln.bases) if split else tuple(ln.bases)
-        raws = tuple(ln.raw)
     return LineRow(
         line_index=ln.index,
         charge=ln.charge,
@@ -734,8 +797,9 @@ def _row(ln: Line, linear: bool, keep_amounts: bool, split: bool, rules: Rules) 
         net=ln.net,
         adjustment=ln.adjustment,
         taxes=ln.plan.taxes,
-        bases=bases,
-        raws=raws,
+        # Lines split by global rounding keep rounded bases, as TaxResult.lines shows them.
+        bases=tuple(rules.q(b) for b in ln.bases) if split else tuple(ln.bases),
+        raws=tuple(ln.raw),
         amounts=tuple(ln.amounts) if keep_amounts else None,
     )
 

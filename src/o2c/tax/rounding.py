@@ -24,7 +24,7 @@ from o2c.tax.model import (
 from o2c.tax.plan import Rules, within
 from o2c.tax.spread import spread, steps, tax_parts
 
-__all__ = ["Acc", "aggregate_line", "place_document_fixed", "round_globally"]
+__all__ = ["Acc", "aggregate_line", "place_document_fixed", "round_globally", "round_taxes"]
 
 
 @attrs.define
@@ -114,6 +114,34 @@ def _allocate_jurisdictions(
     return out
 
 
+def round_taxes(rules: Rules, policy: TaxPolicy, accs: dict[TaxId, Acc]) -> None:
+    """Global rounding, step 1: one rounding per tax (in place).  Extracted (price-included)
+    taxes are rounded from their exact sum, computed percent taxes as rate x rounded base
+    (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy says so."""
+    q = rules.q
+    for acc in accs.values():
+        t = acc.tax
+        within(acc.base, f"the base of tax {t.id}")
+        within(acc.raw, f"tax {t.id}")
+        base = q(acc.base)
+        if (
+            not acc.extracted
+            and t.kind is TaxKind.PERCENT
+            and policy.global_base is GlobalBase.ROUNDED_LINES
+        ):
+            acc.amount = q(base * t.percent / HUNDRED)
+        else:
+            acc.amount = q(acc.raw)
+        acc.base = base
+    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+        members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
+        if len(members) > 1:
+            total = q(sum((r for _, r in members), ZERO))
+            parts = _allocate_jurisdictions(total, members, rules.step)
+            for (t, _), part in zip(members, parts, strict=True):
+                accs[t.id].amount = part
+
+
 def round_globally(
     rules: Rules,
     policy: TaxPolicy,
@@ -123,30 +151,8 @@ def round_globally(
 ) -> tuple[Decimal, bool]:
     """Round each tax once over the document, then the line nets; the rounding adjustment, and
     whether the lines' taxes were split here (documents with price-included lines)."""
+    round_taxes(rules, policy, accs)
     step = rules.step
-    # 1. One rounding per tax: extracted (price-included) taxes from their exact sum; computed
-    #    percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate).
-    for acc in accs.values():
-        t = acc.tax
-        within(acc.base, f"the base of tax {t.id}")
-        within(acc.raw, f"tax {t.id}")
-        base = quantize_decimal(acc.base, step, rules.mode)
-        if (
-            not acc.extracted
-            and t.kind is TaxKind.PERCENT
-            and policy.global_base is GlobalBase.ROUNDED_LINES
-        ):
-            acc.amount = quantize_decimal(base * t.percent / HUNDRED, step, rules.mode)
-        else:
-            acc.amount = quantize_decimal(acc.raw, step, rules.mode)
-        acc.base = base
-    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
-        members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
-        if len(members) > 1:
-            total = quantize_decimal(sum((r for _, r in members), ZERO), step, rules.mode)
-            parts = _allocate_jurisdictions(total, members, step)
-            for (t, _), part in zip(members, parts, strict=True):
-                accs[t.id].amount = part
     # 2. Line nets.
     adjustment = ZERO
     incl_lines = [ln for ln in evaluated if ln.plan.any_included]
