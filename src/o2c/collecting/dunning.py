@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
-from moneyed import Money
+from moneyed import Currency, Money
 
 from o2c.collecting.interest import (
     _DEFAULT_ROUNDING,
@@ -229,8 +229,7 @@ def propose_dunning(
     cumulative (from the due date to ``as_of``, so each notice states the interest to date) and
     compensation is claimed once per item (pass the items already claimed as ``compensated``).
     """
-    blocked_c = frozenset(blocked_customers)
-    blocked_i = frozenset(blocked_items)
+    blocked = (frozenset(blocked_customers), frozenset(blocked_items))
     claimed = frozenset(compensated)
     previous = previous_levels or {}
     groups: dict[tuple[CustomerId, str], list[DunningLine]] = {}
@@ -238,112 +237,129 @@ def propose_dunning(
     exclusions: list[Exclusion] = []
     for item in items:
         key = (item.customer_id, item.open_amount.currency.code)
-        cur = item.open_amount.currency
         if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
             credits[key] = credits.get(key, _ZERO) + min(item.open_amount.amount, _ZERO)
             continue
-        arrears = days_in_arrears(as_of, item.due_date, policy.grace_days)
-        level = policy.level_for(arrears)
-        if level is None:
-            continue
-        if item.customer_id in blocked_c:
-            exclusions.append(
-                Exclusion(
-                    customer_id=item.customer_id,
-                    item_id=item.item_id,
-                    reason=ExclusionReason.CUSTOMER_BLOCKED,
-                    amount=item.open_amount,
-                )
-            )
-            continue
-        if item.item_id in blocked_i:
-            exclusions.append(
-                Exclusion(
-                    customer_id=item.customer_id,
-                    item_id=item.item_id,
-                    reason=ExclusionReason.ITEM_BLOCKED,
-                    amount=item.open_amount,
-                )
-            )
-            continue
-        disputed = item.disputed_amount.amount if item.disputed_amount is not None else _ZERO
-        disputed = min(max(disputed, _ZERO), item.open_amount.amount)
-        if disputed:
-            exclusions.append(
-                Exclusion(
-                    customer_id=item.customer_id,
-                    item_id=item.item_id,
-                    reason=ExclusionReason.DISPUTED,
-                    amount=Money(disputed, cur),
-                    detail="fully disputed" if disputed == item.open_amount.amount else "partly",
-                )
-            )
-        dunned = item.open_amount.amount - disputed
-        if not dunned:
-            continue
-        groups.setdefault(key, []).append(
-            DunningLine(
-                item=item,
-                amount=Money(dunned, cur),
-                disputed=Money(disputed, cur),
-                days_overdue=max(0, (as_of - item.due_date).days),
-                days_in_arrears=arrears,
-                level=level.level,
-            )
-        )
+        line = _dunning_line(item, as_of, policy, blocked, exclusions)
+        if line is not None:
+            groups.setdefault(key, []).append(line)
     notices = []
     for key in sorted(groups):
-        customer_id, code = key
-        cur = currency(code)
         lines = groups[key]
-        total = sum((ln.amount.amount for ln in lines), _ZERO)
         credit = credits.get(key, _ZERO)
-        if total + credit <= 0:
-            exclusions.append(
-                Exclusion(
-                    customer_id=CustomerId(customer_id),
-                    item_id=None,
-                    reason=ExclusionReason.COVERED_BY_CREDITS,
-                    amount=Money(total, cur),
-                )
-            )
-            continue
-        top = max(ln.level for ln in lines)
-        if policy.one_level_at_a_time:
-            top = min(top, previous.get(customer_id, 0) + 1)
-        level = None
-        for lv in reversed(policy.levels):
-            if lv.level > top:
-                continue
-            if (
-                lv.minimum_amount is not None
-                and lv.minimum_amount.currency == cur
-                and total < lv.minimum_amount.amount
-            ):
-                continue
-            level = lv
-            break
+        level = _notice_level(key, lines, credit, policy, previous, exclusions)
         if level is None:
-            exclusions.append(
-                Exclusion(
-                    customer_id=CustomerId(customer_id),
-                    item_id=None,
-                    reason=ExclusionReason.BELOW_MINIMUM,
-                    amount=Money(total, cur),
-                )
-            )
             continue
+        customer_id, code = key
         notices.append(
             DunningNotice(
                 customer_id=CustomerId(customer_id),
                 currency=code,
                 level=level,
                 lines=tuple(lines),
-                credits=Money(credit, cur),
+                credits=Money(credit, currency(code)),
                 claim=_claim_for(lines, level, policy, as_of, rounding, claimed),
             )
         )
     return DunningRun(as_of=as_of, notices=tuple(notices), exclusions=tuple(exclusions))
+
+
+def _dunning_line(
+    item: OpenItem,
+    as_of: dt.date,
+    policy: DunningPolicy,
+    blocked: tuple[frozenset[str], frozenset[str]],
+    exclusions: list[Exclusion],
+) -> DunningLine | None:
+    """The line dunning an overdue invoice, less its disputed part (``None``: not dunned).
+
+    A blocked item or customer, and a disputed part, are added to ``exclusions``.
+    """
+    arrears = days_in_arrears(as_of, item.due_date, policy.grace_days)
+    level = policy.level_for(arrears)
+    if level is None:
+        return None
+    blocked_customers, blocked_items = blocked
+    if item.customer_id in blocked_customers:
+        exclusions.append(_blocked(item, ExclusionReason.CUSTOMER_BLOCKED))
+        return None
+    if item.item_id in blocked_items:
+        exclusions.append(_blocked(item, ExclusionReason.ITEM_BLOCKED))
+        return None
+    cur = item.open_amount.currency
+    disputed = item.disputed_amount.amount if item.disputed_amount is not None else _ZERO
+    disputed = min(max(disputed, _ZERO), item.open_amount.amount)
+    if disputed:
+        exclusions.append(
+            Exclusion(
+                customer_id=item.customer_id,
+                item_id=item.item_id,
+                reason=ExclusionReason.DISPUTED,
+                amount=Money(disputed, cur),
+                detail="fully disputed" if disputed == item.open_amount.amount else "partly",
+            )
+        )
+    dunned = item.open_amount.amount - disputed
+    if not dunned:
+        return None
+    return DunningLine(
+        item=item,
+        amount=Money(dunned, cur),
+        disputed=Money(disputed, cur),
+        days_overdue=max(0, (as_of - item.due_date).days),
+        days_in_arrears=arrears,
+        level=level.level,
+    )
+
+
+def _notice_level(
+    key: tuple[CustomerId, str],
+    lines: Sequence[DunningLine],
+    credit: Decimal,
+    policy: DunningPolicy,
+    previous: Mapping[str, int],
+    exclusions: list[Exclusion],
+) -> DunningLevel | None:
+    """The level of one customer's notice in one currency (``None``: no notice, and why).
+
+    The highest level its lines reach (one above its previous level at most, when the policy
+    says so) whose minimum its dunned total meets; a customer whose credits cover the total,
+    or below every minimum, is added to ``exclusions``.
+    """
+    customer_id, code = key
+    cur = currency(code)
+    total = sum((ln.amount.amount for ln in lines), _ZERO)
+    if total + credit <= 0:
+        exclusions.append(
+            _whole_customer(customer_id, ExclusionReason.COVERED_BY_CREDITS, Money(total, cur))
+        )
+        return None
+    top = max(ln.level for ln in lines)
+    if policy.one_level_at_a_time:
+        top = min(top, previous.get(customer_id, 0) + 1)
+    for level in reversed(policy.levels):
+        if level.level <= top and _meets_minimum(level, total, cur):
+            return level
+    exclusions.append(
+        _whole_customer(customer_id, ExclusionReason.BELOW_MINIMUM, Money(total, cur))
+    )
+    return None
+
+
+def _meets_minimum(level: DunningLevel, total: Decimal, cur: Currency) -> bool:
+    """The dunned total meets the level's minimum (a minimum in another currency does not apply)."""
+    minimum = level.minimum_amount
+    return minimum is None or minimum.currency != cur or total >= minimum.amount
+
+
+def _blocked(item: OpenItem, reason: ExclusionReason) -> Exclusion:
+    return Exclusion(
+        customer_id=item.customer_id, item_id=item.item_id, reason=reason, amount=item.open_amount
+    )
+
+
+def _whole_customer(customer_id: str, reason: ExclusionReason, total: Money) -> Exclusion:
+    return Exclusion(customer_id=CustomerId(customer_id), item_id=None, reason=reason, amount=total)
 
 
 def _claim_for(
