@@ -83,6 +83,8 @@ class _Tier:
 
     number: int
     tier: DiscountTier
+    #: The tier's percent (``None`` for a fixed amount), read on every offer.
+    percent: Decimal | None
     deadline: _When
 
 
@@ -111,7 +113,7 @@ class _Line:
 
 
 def _tiers_of(tiers: Sequence[DiscountTier]) -> tuple[_Tier, ...]:
-    return tuple(_Tier(n, t, _When.of(t.deadline)) for n, t in enumerate(tiers, 1))
+    return tuple(_Tier(n, t, t.percent, _When.of(t.deadline)) for n, t in enumerate(tiers, 1))
 
 
 @attrs.frozen
@@ -147,6 +149,8 @@ class SchedulePlan:
     largest: bool
     #: Whether some tier needs the untaxed amount (a discount base other than the total).
     needs_untaxed: bool
+    #: Whether some line has tiers of its own.
+    line_tiers: bool
 
     @classmethod
     def compile(
@@ -177,6 +181,7 @@ class SchedulePlan:
             largest=balance is None and remainder is RemainderPolicy.LARGEST_REMAINDER,
             needs_untaxed=discount_base is not DiscountBase.TOTAL
             and bool(discounts or any(ln.discounts for ln in lines)),
+            line_tiers=any(ln.discounts for ln in lines),
         )
 
     def run(
@@ -201,7 +206,9 @@ class SchedulePlan:
         untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
         due_dates = _due_dates(self, baseline, calendar)
         doc = _Document.of(self, total, untaxed_total, rounding, cash_rounding, unit)
-        offers = _line_offers(self, doc, baseline, calendar)
+        offers: list[list[DiscountOffer]] = [[] for _ in self.lines]
+        if self.line_tiers:
+            _line_offers(self, doc, offers, baseline, calendar)
         invoice_offers: tuple[DiscountOffer, ...] = ()
         if self.tiers and self.per_instalment:
             _instalment_offers(self, doc, offers, baseline, calendar)
@@ -416,7 +423,10 @@ def _amounts(
         shares = allocate_decimal(amount - fixed, weights, unit, policy=plan.remainder)
         for i, share in zip(plan.percent_lines, shares, strict=True):
             parts[i] = share
-    running = sum((p for p in parts if p is not None), _ZERO)
+    running = _ZERO
+    for part in parts:
+        if part is not None:
+            running += part
     if running > amount:
         # Only rounding up gets here (the exact lines fit): percent lines give the excess back,
         # the last one first (the first one first under RemainderPolicy.FIRST), never below 0.
@@ -571,7 +581,7 @@ def _offer(
     return _new_offer(
         deadline,  # deadline
         Money(discount, doc.currency),  # amount
-        tier.tier.percent,  # percent
+        tier.percent,  # percent
         tier.number,  # tier
         base,  # base
         Money(doc.amounts[i] - discount, doc.currency),  # amount_due
@@ -598,10 +608,13 @@ def _instalment(
 
 
 def _line_offers(
-    plan: SchedulePlan, doc: _Document, baseline: dt.date, calendar: Calendar | None
-) -> list[list[DiscountOffer]]:
-    """Each instalment's offers from its own line's tiers (empty lists when it has none)."""
-    offers: list[list[DiscountOffer]] = [[] for _ in plan.lines]
+    plan: SchedulePlan,
+    doc: _Document,
+    offers: list[list[DiscountOffer]],
+    baseline: dt.date,
+    calendar: Calendar | None,
+) -> None:
+    """Add each line's own tiers to its instalment's offers."""
     for i, line in enumerate(plan.lines):
         for tier in line.tiers:
             _check_currency(tier, doc)
@@ -609,7 +622,6 @@ def _line_offers(
             base = doc.bases[i]
             discount = _rounded(doc, i, _raw_discount(tier.tier, base.amount), base.amount)
             offers[i].append(_offer(doc, i, tier, deadline, discount, base))
-    return offers
 
 
 def _instalment_offers(
@@ -669,7 +681,7 @@ def _invoice_offers(
             DiscountOffer(
                 deadline=deadline,
                 amount=Money(whole, cur),
-                percent=tier.tier.percent,
+                percent=tier.percent,
                 tier=tier.number,
                 base=base,
                 amount_due=Money(amount - whole, cur),
