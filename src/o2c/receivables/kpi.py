@@ -497,14 +497,18 @@ def kpi_summary(
     The days-to-pay KPIs need ``paid``; the countback DSO needs ``monthly_sales`` (newest month
     first, see :func:`monthly_sales_from_ledger`).
     """
-    f = figures
+    result = [*_dso_kpis(figures), *_collection_kpis(figures, convention)]
+    if monthly_sales:  # computed last, shown after the other two DSOs
+        result.insert(2, _countback_kpi(figures, monthly_sales))
+    if paid:
+        result += _days_to_pay_kpis(paid)
+    return tuple(result)
+
+
+def _dso_kpis(f: PeriodFigures) -> list[Kpi]:
+    """DSO, simple and on the average balance; best possible DSO; average days delinquent."""
     days = f.days
-    avg_balances = [f.beginning_receivables, f.ending_receivables]
-    average = Money(
-        _div(f.beginning_receivables.amount + f.ending_receivables.amount, Decimal(2)),
-        f.ending_receivables.currency,
-    )
-    result = [
+    return [
         Kpi(
             name="DSO",
             value=dso_simple(f.ending_receivables, f.credit_sales, days),
@@ -513,7 +517,9 @@ def kpi_summary(
         ),
         Kpi(
             name="DSO (average balance)",
-            value=dso_average_balance(avg_balances, f.credit_sales, days),
+            value=dso_average_balance(
+                [f.beginning_receivables, f.ending_receivables], f.credit_sales, days
+            ),
             unit="days",
             formula="(beginning + ending receivables) / 2 / credit sales x days",
         ),
@@ -531,6 +537,25 @@ def kpi_summary(
             unit="days",
             formula="DSO - best possible DSO",
         ),
+    ]
+
+
+def _countback_kpi(f: PeriodFigures, monthly_sales: Sequence[tuple[Figure, int]]) -> Kpi:
+    return Kpi(
+        name="DSO (countback)",
+        value=dso_countback(f.ending_receivables, monthly_sales),
+        unit="days",
+        formula="whole months' days + remainder / that month's sales x its days",
+    )
+
+
+def _collection_kpis(f: PeriodFigures, convention: SalesConvention) -> list[Kpi]:
+    """CEI, turnover and days to collect, share current and the bad-debt ratio."""
+    average = Money(
+        _div(f.beginning_receivables.amount + f.ending_receivables.amount, Decimal(2)),
+        f.ending_receivables.currency,
+    )
+    return [
         Kpi(
             name="CEI",
             value=collection_effectiveness_percent(
@@ -552,7 +577,7 @@ def kpi_summary(
         ),
         Kpi(
             name="days to collect",
-            value=days_to_collect(f.credit_sales, average, days),
+            value=days_to_collect(f.credit_sales, average, f.days),
             unit="days",
             formula="days in period / AR turnover (of the period)",
         ),
@@ -569,38 +594,30 @@ def kpi_summary(
             formula="write-offs / credit sales x 100",
         ),
     ]
-    if monthly_sales:
-        result.insert(
-            2,
-            Kpi(
-                name="DSO (countback)",
-                value=dso_countback(f.ending_receivables, monthly_sales),
-                unit="days",
-                formula="whole months' days + remainder / that month's sales x its days",
-            ),
-        )
-    if paid:
-        result += [
-            Kpi(
-                name="average days to pay",
-                value=average_days_to_pay(paid),
-                unit="days",
-                formula="mean(paid on - document date)",
-            ),
-            Kpi(
-                name="weighted days to pay",
-                value=weighted_days_to_pay(paid),
-                unit="days",
-                formula="sum(amount x days to pay) / sum(amount)",
-            ),
-            Kpi(
-                name="weighted days late",
-                value=weighted_days_late(paid),
-                unit="days",
-                formula="sum(amount x days late) / sum(amount)",
-            ),
-        ]
-    return tuple(result)
+
+
+def _days_to_pay_kpis(paid: Sequence[PaidItem]) -> list[Kpi]:
+    """Average and weighted days to pay, weighted days late, over the paid items."""
+    return [
+        Kpi(
+            name="average days to pay",
+            value=average_days_to_pay(paid),
+            unit="days",
+            formula="mean(paid on - document date)",
+        ),
+        Kpi(
+            name="weighted days to pay",
+            value=weighted_days_to_pay(paid),
+            unit="days",
+            formula="sum(amount x days to pay) / sum(amount)",
+        ),
+        Kpi(
+            name="weighted days late",
+            value=weighted_days_late(paid),
+            unit="days",
+            formula="sum(amount x days late) / sum(amount)",
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------------------------
