@@ -510,6 +510,11 @@ def _counted_open(item: OpenItem, exclude_disputed: bool) -> Decimal:
     return amount
 
 
+def _shown(value: Decimal, unit: str) -> str:
+    """A rule's figure with its unit (a fraction shown as a percentage when the unit is %)."""
+    return _pct(value) if unit == "%" else f"{value}{unit}"
+
+
 def _threshold_rule(
     rule: Rule,
     observed: Decimal,
@@ -518,16 +523,13 @@ def _threshold_rule(
     describe: str,
     unit: str = "",
 ) -> RuleResult:
-    shown = _pct(observed) if unit == "%" else f"{observed}{unit}"
-
-    def show(x: Decimal) -> str:
-        return _pct(x) if unit == "%" else f"{x}{unit}"
+    shown = _shown(observed, unit)
 
     if block is not None and observed >= block:
         return RuleResult(
             rule=rule,
             outcome=CreditDecision.BLOCK,
-            reason=f"{describe} {shown} reaches the block threshold {show(block)}",
+            reason=f"{describe} {shown} reaches the block threshold {_shown(block, unit)}",
             observed=observed,
             threshold=block,
         )
@@ -535,7 +537,7 @@ def _threshold_rule(
         return RuleResult(
             rule=rule,
             outcome=CreditDecision.WARN,
-            reason=f"{describe} {shown} reaches the warning threshold {show(warn)}",
+            reason=f"{describe} {shown} reaches the warning threshold {_shown(warn, unit)}",
             observed=observed,
             threshold=warn,
         )
@@ -544,7 +546,7 @@ def _threshold_rule(
         rule=rule,
         outcome=CreditDecision.APPROVE,
         reason=f"{describe} {shown} is below "
-        + (f"{show(limit)}" if limit is not None else "every threshold"),
+        + (_shown(limit, unit) if limit is not None else "every threshold"),
         observed=observed,
         threshold=limit,
         applied=warn is not None or block is not None,
@@ -604,51 +606,7 @@ def check_credit(
             Rule.DYNAMIC_LIMIT, dynamic, counted, limit, pol, f"exposure to horizon {horizon} "
         )
         results.append(res)
-
-    # Oldest open item (days past due of the oldest overdue, counted item).
-    overdue = [
-        i
-        for i in items
-        if i.kind is ItemKind.INVOICE
-        and i.due_date < as_of
-        and _counted_open(i, pol.exclude_disputed) > 0
-    ]
-    oldest = max(((as_of - i.due_date).days for i in overdue), default=0)
-    results.append(
-        _threshold_rule(
-            Rule.OLDEST_OPEN_ITEM,
-            Decimal(oldest),
-            _opt_dec(pol.oldest_item_warn_days),
-            _opt_dec(pol.oldest_item_block_days),
-            "oldest overdue item",
-            " days past due",
-        )
-    )
-    results.append(
-        _threshold_rule(
-            Rule.DUNNING_LEVEL,
-            Decimal(dunning_level),
-            _opt_dec(pol.dunning_warn_level),
-            _opt_dec(pol.dunning_block_level),
-            "highest dunning level",
-        )
-    )
-    open_total = sum(
-        (_counted_open(i, pol.exclude_disputed) for i in items if i.kind is ItemKind.INVOICE),
-        _ZERO,
-    )
-    overdue_total = sum((_counted_open(i, pol.exclude_disputed) for i in overdue), _ZERO)
-    share = _div(overdue_total, open_total) if open_total > 0 else _ZERO
-    results.append(
-        _threshold_rule(
-            Rule.OVERDUE_SHARE,
-            share,
-            pol.overdue_share_warn,
-            pol.overdue_share_block,
-            "overdue share of open receivables",
-            "%",
-        )
-    )
+    results += _history_rules(items, as_of, dunning_level, pol)
     results = _apply_release(results, release, amount, as_of, pol)
     decision = _worst(r.outcome for r in results)
     return CreditCheck(
@@ -662,6 +620,52 @@ def check_credit(
         dynamic_exposure=dynamic,
         document_id=document_id,
     )
+
+
+def _history_rules(
+    items: Sequence[OpenItem], as_of: dt.date, dunning_level: int, pol: CreditPolicy
+) -> list[RuleResult]:
+    """The rules on the customer's record: oldest overdue item, dunning level, overdue share."""
+    # Oldest open item (days past due of the oldest overdue, counted item).
+    overdue = [
+        i
+        for i in items
+        if i.kind is ItemKind.INVOICE
+        and i.due_date < as_of
+        and _counted_open(i, pol.exclude_disputed) > 0
+    ]
+    oldest = max(((as_of - i.due_date).days for i in overdue), default=0)
+    open_total = sum(
+        (_counted_open(i, pol.exclude_disputed) for i in items if i.kind is ItemKind.INVOICE),
+        _ZERO,
+    )
+    overdue_total = sum((_counted_open(i, pol.exclude_disputed) for i in overdue), _ZERO)
+    share = _div(overdue_total, open_total) if open_total > 0 else _ZERO
+    return [
+        _threshold_rule(
+            Rule.OLDEST_OPEN_ITEM,
+            Decimal(oldest),
+            _opt_dec(pol.oldest_item_warn_days),
+            _opt_dec(pol.oldest_item_block_days),
+            "oldest overdue item",
+            " days past due",
+        ),
+        _threshold_rule(
+            Rule.DUNNING_LEVEL,
+            Decimal(dunning_level),
+            _opt_dec(pol.dunning_warn_level),
+            _opt_dec(pol.dunning_block_level),
+            "highest dunning level",
+        ),
+        _threshold_rule(
+            Rule.OVERDUE_SHARE,
+            share,
+            pol.overdue_share_warn,
+            pol.overdue_share_block,
+            "overdue share of open receivables",
+            "%",
+        ),
+    ]
 
 
 def _apply_release(
