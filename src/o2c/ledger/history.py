@@ -625,21 +625,23 @@ class History(Projection):
         return [m for m in self.movements if after is None or m.on > after]
 
 
-def _allocation_entry(fact: PaymentAllocated) -> TrailEntry:
-    def part(value: Money | None) -> Decimal:
-        return value.amount if value is not None else _ZERO
+def _part(value: Money | None) -> Decimal:
+    """An allocation's optional part (discount, deduction ...) as an amount, 0 when absent."""
+    return value.amount if value is not None else _ZERO
 
-    written_off = part(fact.write_off)
+
+def _allocation_entry(fact: PaymentAllocated) -> TrailEntry:
+    written_off = _part(fact.write_off)
     return TrailEntry(
         effective=fact.effective,
         recorded_on=fact.recorded_at.date(),
         collected=fact.settled - written_off,
         written_off=written_off,
         source_id=fact.source_id,
-        discount=part(fact.discount),
-        deduction=part(fact.deduction),
-        bank_fee=part(fact.bank_fee),
-        fx_difference=part(fact.fx_difference),
+        discount=_part(fact.discount),
+        deduction=_part(fact.deduction),
+        bank_fee=_part(fact.bank_fee),
+        fx_difference=_part(fact.fx_difference),
     )
 
 
