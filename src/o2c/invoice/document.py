@@ -297,18 +297,18 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
             field="amount_due",
             value=due,
         )
-    return _new_totals(
-        cur,  # currency
-        tax._line_total,  # line_total
-        tax._allowance_total,  # allowance_total
-        tax._charge_total,  # charge_total
-        untaxed,  # untaxed
-        tax._tax_total,  # tax_total
-        with_tax,  # total_with_tax
-        prepaid,  # prepaid
-        adjustment + (due - before_cash),  # rounding_amount
-        withholding,  # withholding_total
-        due,  # amount_due
+    return InvoiceTotals(
+        currency=cur,
+        line_total=tax._line_total,
+        allowance_total=tax._allowance_total,
+        charge_total=tax._charge_total,
+        untaxed=untaxed,
+        tax_total=tax._tax_total,
+        total_with_tax=with_tax,
+        prepaid=prepaid,
+        rounding_amount=adjustment + (due - before_cash),
+        withholding_total=withholding,
+        amount_due=due,
     )
 
 
@@ -579,76 +579,33 @@ class Invoice:
             else as_tuple(lines, "lines", "items", InvalidInvoiceError)
         )
         _check_inputs(number, issue_date, lines, delivery_date)
-        if not (  # the usual kinds, at the cost of one expression; the details when not
-            type(customer) is Customer
-            and (terms is None or type(terms) is PaymentTerms)
-            and references is None
-            and type(policy) is TaxPolicy
-            and prepaid is None
-            and type(vat_on_discounted_base) is bool
-            and type(note) is str
-            and type(kind) is DocumentKind
-            and type(payment_reference) is bool
-        ):
-            _check_kinds(
-                customer=(customer, Customer),
-                terms=(terms, (PaymentTerms, type(None))),
-                references=(references, (References, type(None))),
-                policy=(policy, TaxPolicy),
-                prepaid=(prepaid, (Money, type(None))),
-                vat_on_discounted_base=(vat_on_discounted_base, bool),
-                note=(note, str),
-                kind=(kind, DocumentKind),
-                payment_reference=(payment_reference, bool),
-            )
-            if prepaid is not None:
-                check_amount(prepaid.amount, field="prepaid")
-        refs = references
-        if payment_reference and (refs is None or refs.payment_reference is None):
-            generated = _payment_reference(number)
-            if generated is not None:
-                refs = (
-                    # An RF reference is already clean text: stored as it is.
-                    _new_references(None, None, generated, None)
-                    if refs is None
-                    else attrs.evolve(refs, payment_reference=generated)
-                )
-        if refs is None:
-            refs = _NO_REFERENCES
+        _check_create_kinds(
+            customer,
+            terms,
+            references,
+            policy,
+            prepaid,
+            vat_on_discounted_base,
+            note,
+            kind,
+            payment_reference,
+        )
+        refs = _references(number, references, payment_reference)
         if charges != ():
             charges = as_tuple(charges, "charges", "items", InvalidInvoiceError)
             _check_all(charges, AllowanceCharge, "charges")
         if exemptions != ():
             exemptions = as_tuple(exemptions, "exemptions", "items", InvalidInvoiceError)
             _check_all(exemptions, ExemptionCertificate, "exemptions")
-        prepaid_amount = _ZERO if prepaid is None else prepaid.amount
         if prepaid is not None and prepaid.currency != cur:
             raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
         epd = tax_base_discount_percent
         if epd is None and vat_on_discounted_base:
-            epd = _tax_base_discount(terms)
-            if epd is None:
-                raise InvalidInvoiceError(
-                    "vat_on_discounted_base needs terms with exactly one percentage discount "
-                    f"(got {str(terms) if terms is not None else 'no terms'!r})",
-                    field="terms",
-                    value=terms,
-                )
-        if exemptions or epd is not None:
-            tax = compute(
-                lines,
-                cur,
-                policy=policy,
-                charges=charges,
-                exemptions=exemptions,
-                on=issue_date if exemptions else None,
-                tax_base_discount_percent=epd,
-            )
-        else:  # compute() with nothing left for it to check
-            tax = compute_checked(lines, cur, policy, charges)
-        totals = _totals(tax, prepaid_amount, policy.cash_rounding)
+            epd = _discount_of_terms(terms)
+        tax = _tax(lines, cur, policy, charges, exemptions, issue_date, epd)
+        totals = _totals(tax, _ZERO if prepaid is None else prepaid.amount, policy.cash_rounding)
         schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
-        # Everything __init__ would convert or check has been, above and by compute() (the
+        # Everything __init__ would convert or check has been, above and by the tax engine (the
         # currency of every amount): stored as it is (see o2c._build).
         return _new_invoice(
             number,  # number
@@ -706,10 +663,99 @@ class Invoice:
         return None if self.schedule is None else self.schedule.due_date
 
 
-#: Positional, unchecked constructors for create() (see :mod:`o2c._build`).
+#: Invoice from every attribute, positionally and unchecked, for create(), whose inputs are
+#: checked before the taxes are computed (see :mod:`o2c._build`): its __init__ would check them
+#: again.
 _new_invoice = builder(Invoice)
-_new_references = builder(References)
-_new_totals = builder(InvoiceTotals)
+
+
+def _check_create_kinds(
+    customer: object,
+    terms: object,
+    references: object,
+    policy: object,
+    prepaid: object,
+    vat_on_discounted_base: object,
+    note: object,
+    kind: object,
+    payment_reference: object,
+) -> None:
+    """The kinds of :meth:`Invoice.create`'s arguments: the usual ones at the cost of one
+    expression, the details when not."""
+    if (
+        type(customer) is Customer
+        and (terms is None or type(terms) is PaymentTerms)
+        and references is None
+        and type(policy) is TaxPolicy
+        and prepaid is None
+        and type(vat_on_discounted_base) is bool
+        and type(note) is str
+        and type(kind) is DocumentKind
+        and type(payment_reference) is bool
+    ):
+        return
+    _check_kinds(
+        customer=(customer, Customer),
+        terms=(terms, (PaymentTerms, type(None))),
+        references=(references, (References, type(None))),
+        policy=(policy, TaxPolicy),
+        prepaid=(prepaid, (Money, type(None))),
+        vat_on_discounted_base=(vat_on_discounted_base, bool),
+        note=(note, str),
+        kind=(kind, DocumentKind),
+        payment_reference=(payment_reference, bool),
+    )
+    if isinstance(prepaid, Money):
+        check_amount(prepaid.amount, field="prepaid")
+
+
+def _references(number: str, given: References | None, generate: bool) -> References:
+    """The references, with an RF payment reference made from ``number`` when ``generate`` and
+    none is given."""
+    if generate and (given is None or given.payment_reference is None):
+        generated = _payment_reference(number)
+        if generated is not None:
+            if given is None:
+                return References(payment_reference=generated)
+            return attrs.evolve(given, payment_reference=generated)
+    return _NO_REFERENCES if given is None else given
+
+
+def _discount_of_terms(terms: PaymentTerms | None) -> Decimal:
+    """The tax-base discount of ``vat_on_discounted_base``: the terms' one percentage tier."""
+    epd = _tax_base_discount(terms)
+    if epd is None:
+        raise InvalidInvoiceError(
+            "vat_on_discounted_base needs terms with exactly one percentage discount "
+            f"(got {str(terms) if terms is not None else 'no terms'!r})",
+            field="terms",
+            value=terms,
+        )
+    return epd
+
+
+def _tax(
+    lines: tuple[InvoiceLine, ...],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: tuple[AllowanceCharge, ...],
+    exemptions: tuple[ExemptionCertificate, ...],
+    issue_date: dt.date,
+    epd: Decimal | None,
+) -> TaxResult:
+    """The invoice's taxes: exemptions checked on the issue date."""
+    if exemptions or epd is not None:  # compute() checks the discount percent
+        return compute(
+            lines,
+            cur,
+            policy=policy,
+            charges=charges,
+            exemptions=exemptions,
+            on=issue_date if exemptions else None,
+            tax_base_discount_percent=epd,
+        )
+    # Every input is checked already (InvoiceLine is a checked line type).
+    return compute_checked(lines, cur, policy, charges, epd)
 
 
 # --------------------------------------------------------------------------------------------
@@ -768,27 +814,7 @@ def credit_memo(
         quantities=(quantities, (Mapping, type(None))),
     )
     whole = quantities is None
-    selected: list[InvoiceLine] = []
-    if quantities is None:
-        selected = [attrs.evolve(line, quantity=-line.quantity) for line in invoice.lines]
-    else:
-        for index, qty in quantities.items():
-            if type(index) is not int or not 0 <= index < len(invoice.lines):
-                raise InvalidInvoiceError(
-                    f"line index {shown(index)!r} does not exist: the invoice has "
-                    f"{len(invoice.lines)} lines",
-                    field="quantities",
-                    value=shown(index),
-                )
-            line = invoice.lines[index]
-            q = line.quantity if qty is None else to_decimal(qty, field="quantity")
-            if abs(q) > abs(line.quantity) or (q * line.quantity) < 0:
-                raise InvalidInvoiceError(
-                    f"cannot credit {q} of line {index}: it invoiced {line.quantity}",
-                    field="quantities",
-                    value=q,
-                )
-            selected.append(attrs.evolve(line, quantity=-q))
+    selected = _credited_lines(invoice, quantities)
     with_charges = whole if include_charges is None else include_charges
     charges: tuple[AllowanceCharge, ...] = ()
     prepaid = None
@@ -825,6 +851,33 @@ def credit_memo(
     )
 
 
+def _credited_lines(
+    invoice: Invoice, quantities: Mapping[int, Decimal | int | str | None] | None
+) -> list[InvoiceLine]:
+    """The lines of a credit memo: every line negated, or the chosen quantities of some."""
+    if quantities is None:
+        return [attrs.evolve(line, quantity=-line.quantity) for line in invoice.lines]
+    selected = []
+    for index, qty in quantities.items():
+        if type(index) is not int or not 0 <= index < len(invoice.lines):
+            raise InvalidInvoiceError(
+                f"line index {shown(index)!r} does not exist: the invoice has "
+                f"{len(invoice.lines)} lines",
+                field="quantities",
+                value=shown(index),
+            )
+        line = invoice.lines[index]
+        q = line.quantity if qty is None else to_decimal(qty, field="quantity")
+        if abs(q) > abs(line.quantity) or (q * line.quantity) < 0:
+            raise InvalidInvoiceError(
+                f"cannot credit {q} of line {index}: it invoiced {line.quantity}",
+                field="quantities",
+                value=q,
+            )
+        selected.append(attrs.evolve(line, quantity=-q))
+    return selected
+
+
 # --------------------------------------------------------------------------------------------
 # Validation
 
@@ -847,11 +900,8 @@ def validate(invoice: Invoice) -> tuple[Violation, ...]:
     what the inputs compute to.
     """
     _check_kinds(invoice=(invoice, Invoice))
-    out: list[Violation] = []
-
-    def add(code: str, field: str, message: str) -> None:
-        out.append(Violation(code, field, message))
-
+    found = _Found()
+    add = found.add
     with decimal.localcontext(CONTEXT):
         _check_lines_and_customer(invoice, add)
         _check_sums(invoice, add)
@@ -859,7 +909,17 @@ def validate(invoice: Invoice) -> tuple[Violation, ...]:
         _check_rounding(invoice, add)
         _check_terms(invoice, add)
         _check_recomputation(invoice, add)
-    return tuple(out)
+    return tuple(found.violations)
+
+
+class _Found:
+    """The violations :func:`validate` has found so far; each check reports through :meth:`add`."""
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def add(self, code: str, field: str, message: str) -> None:
+        self.violations.append(Violation(code, field, message))
 
 
 def _check_lines_and_customer(invoice: Invoice, add: Any) -> None:
