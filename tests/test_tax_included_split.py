@@ -1,8 +1,8 @@
 """Global rounding with price-included taxes: every line's net plus its taxes is its gross.
 
 The document rounds each tax once (EN 16931); the lines' parts of those amounts are placed by the
-remainder rule of ``o2c.tax._split_included`` so that each line adds up on its own and the lines
-add up to the document.
+remainder rule of ``o2c.tax.rounding._split_included`` so that each line adds up on its own
+and the lines add up to the document.
 """
 
 from __future__ import annotations
