@@ -934,6 +934,48 @@ def test_a_kept_plan_gives_the_schedule_of_a_fresh_one_for_any_terms(
     assert repr(first) == repr(fresh)
 
 
+@given(
+    st.sampled_from(
+        [
+            "2/10 net 30",
+            "3/14 2/30 net 60",
+            "99.99/10 net 30",
+            "2/eom+10d net 1m+eom",
+            "2/10 net 30 roll=following",
+            "EUR5/10 2/20 net 30",
+        ]
+    ),
+    document_dates,
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from(["as is", "normalized", "one more digit"]),
+    st.sampled_from(list(Rounding)),
+)
+def test_one_instalments_offer_is_the_invoices_as_if_spread(
+    text: str, day: dt.date, code: str, units: int, written: str, mode: Rounding
+) -> None:
+    # With one instalment the schedule gives the invoice the instalment's own offer when the
+    # instalment is the total as written; spreading the invoice's offer gives the same, digit
+    # for digit.
+    from unittest import mock
+
+    from o2c.terms import schedule as schedule_module
+
+    amount = from_minor(units, code).amount
+    if written == "normalized":
+        amount = amount.normalize()
+    elif written == "one more digit":
+        amount = amount.quantize(Decimal(1).scaleb(amount.as_tuple().exponent - 1))  # type: ignore[operator]
+    total = money(amount, code)
+    terms = PaymentTerms.parse(text.replace("EUR", code))
+    rounding = RoundingPolicy(rounding=mode)
+    shared = _attempt(terms, day, total, rounding=rounding)
+    with mock.patch.object(schedule_module, "_is_the_total", return_value=False):
+        spread = _attempt(_fresh(terms), day, total, rounding=rounding)
+    assert shared == spread
+    assert repr(shared) == repr(spread)
+
+
 @pytest.mark.parametrize("total", ["1E+3", "1000", "0", "0.01", "5.0"])
 def test_the_schedule_keeps_the_total_as_written(total: str) -> None:
     s = PaymentTerms.parse("2/10 net 30").schedule(D(2026, 3, 2), eur(total))

@@ -141,8 +141,10 @@ class SchedulePlan:
     remainder: RemainderPolicy
     #: The index of the balance line, if there is one.
     balance: int | None
-    #: The indexes of the percent lines.
+    #: The indexes of the percent lines, of the fixed lines, and of both in order.
     percent_lines: tuple[int, ...]
+    fixed_lines: tuple[int, ...]
+    measured_lines: tuple[int, ...]
     #: The percent lines in the order they give back a rounding excess or absorb a remainder.
     absorbing: tuple[int, ...]
     #: Whether the percent lines are shared by largest remainder (no balance line).
@@ -175,6 +177,10 @@ class SchedulePlan:
             remainder=remainder,
             balance=balance,
             percent_lines=percent_lines,
+            fixed_lines=tuple(i for i, ln in enumerate(lines) if ln.kind is LineKind.FIXED),
+            measured_lines=tuple(
+                i for i, ln in enumerate(lines) if ln.kind is not LineKind.BALANCE
+            ),
             absorbing=(
                 percent_lines if remainder is RemainderPolicy.FIRST else percent_lines[::-1]
             ),
@@ -216,12 +222,10 @@ class SchedulePlan:
             invoice_offers = _invoice_offers(self, doc, offers, baseline, calendar)
         cur = doc.currency
         return ScheduleParts(
-            instalments=tuple(
-                _instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)
-            ),
-            untaxed=Money(untaxed_total, cur) if untaxed_total is not None else None,
-            tax=Money(tax_total, cur) if tax_total is not None else None,
-            discounts=invoice_offers,
+            tuple(_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)),
+            Money(untaxed_total, cur) if untaxed_total is not None else None,  # untaxed
+            Money(tax_total, cur) if tax_total is not None else None,  # tax
+            invoice_offers,
         )
 
     def _tax_split(
@@ -338,13 +342,16 @@ class _Steps:
     to_step: Callable[[Decimal], Decimal]
     #: ``0`` with the minor unit's exponent (``0.00`` for EUR): the floor of every discount.
     zero: Decimal
+    #: Whether the step is the currency's minor unit (the policy gives no step of its own).
+    minor: bool
 
 
 @lru_cache(maxsize=256)
 def _steps(rounding: RoundingPolicy, code: str) -> _Steps:
     """The steps of ``rounding`` in ``code`` (policies are values: cached by value)."""
     step = rounding.step_for(code)
-    return _Steps(step, rounder(step, rounding.rounding), _ZERO * minor_unit(code))
+    zero = _ZERO * minor_unit(code)
+    return _Steps(step, rounder(step, rounding.rounding), zero, rounding.step is None)
 
 
 def _line_parts(
@@ -357,20 +364,23 @@ def _line_parts(
 ) -> list[Decimal | None]:
     """Fixed lines as given and percent lines rounded; ``None`` for what is shared later."""
     parts: list[Decimal | None] = [None] * len(plan.lines)
-    for i, line in enumerate(plan.lines):
-        if line.kind is LineKind.FIXED:
-            assert line.amount is not None
-            if line.amount.currency != currency:
-                raise CurrencyMismatchError(
-                    currency.code, line.amount.currency.code, operation=f"schedule line {i + 1} of"
-                )
-            parts[i] = line.amount.amount
-        elif line.kind is LineKind.PERCENT and not plan.largest:
-            assert line.percent is not None
-            value = steps.to_step(amount * line.percent / _HUNDRED)
-            if cash_step is not None:
-                value = quantize_decimal(value, cash_step, cash_mode)
-            parts[i] = value
+    for i in plan.fixed_lines:
+        fixed = plan.lines[i].amount
+        assert fixed is not None
+        if fixed.currency != currency:
+            raise CurrencyMismatchError(
+                currency.code, fixed.currency.code, operation=f"schedule line {i + 1} of"
+            )
+        parts[i] = fixed.amount
+    if plan.largest:
+        return parts  # the percent lines share what the fixed lines leave (see _amounts)
+    for i in plan.percent_lines:
+        percent = plan.lines[i].percent
+        assert percent is not None
+        value = steps.to_step(amount * percent / _HUNDRED)
+        if cash_step is not None:
+            value = quantize_decimal(value, cash_step, cash_mode)
+        parts[i] = value
     return parts
 
 
@@ -378,9 +388,8 @@ def _check_fit(plan: SchedulePlan, amount: Decimal, currency: Currency, unit: De
     """Refuse lines that exceed the total before any rounding (naming the line that crosses)."""
     code = currency.code
     exact = _ZERO
-    for i, line in enumerate(plan.lines):
-        if line.kind is LineKind.BALANCE:
-            continue
+    for i in plan.measured_lines:
+        line = plan.lines[i]
         if line.percent is not None:
             exact += amount * line.percent / _HUNDRED
         else:
@@ -456,7 +465,7 @@ def _tax_shares(
     return u_shares, [a - u for a, u in zip(amounts, u_shares, strict=True)]
 
 
-@attrs.define(kw_only=True)
+@attrs.define
 class _Document:
     """One run's amounts and rounding: what the offers of every instalment are computed from.
 
@@ -504,20 +513,22 @@ class _Document:
         if untaxed_total is not None:
             u_shares, t_shares = _tax_shares(amounts, untaxed_total, amount, unit)
         untaxed_base = plan.discount_base is DiscountBase.UNTAXED and u_shares is not None
+        bases = [Money(u, cur) for u in u_shares] if untaxed_base else moneys  # type: ignore[union-attr]
+        # The fields in order: positional arguments cost less than keywords on every schedule.
         return cls(
-            currency=cur,
-            unit=unit,
-            amount=amount,
-            steps=steps,
-            cash_step=cash_step,
-            cash_mode=cash_mode,
-            base=plan.discount_base,
-            amounts=amounts,
-            moneys=moneys,
-            bases=[Money(u, cur) for u in u_shares] if untaxed_base else moneys,  # type: ignore[union-attr]
-            untaxed_total=untaxed_total,
-            untaxed=u_shares,
-            tax=t_shares,
+            cur,
+            unit,
+            amount,
+            steps,
+            cash_step,
+            cash_mode,
+            plan.discount_base,
+            amounts,
+            moneys,
+            bases,
+            untaxed_total,
+            u_shares,
+            t_shares,
         )
 
 
@@ -553,21 +564,23 @@ def _split(doc: _Document, discount: Decimal, i: int) -> tuple[Money | None, Mon
 
 
 def _rounded(doc: _Document, i: int, raw: Decimal, base: Decimal) -> Decimal:
-    """A raw discount on instalment ``i`` rounded, never above the base or the instalment.
-
-    ``max(zero, min(discount, base or 0, due))``, compared one by one (ties keep the first).
-    """
+    """A raw discount on instalment ``i`` rounded, never above the base or the instalment."""
     due = doc.amounts[i]
     if doc.cash_step is not None:
         discount = due - quantize_decimal(due - raw, doc.cash_step, doc.cash_mode)
     else:
         discount = doc.steps.to_step(raw)
-    limit = base if base > 0 else _ZERO
-    if limit < discount:
-        discount = limit
+    return _clamp(discount, base if base > 0 else _ZERO, due, doc.steps.zero)
+
+
+def _clamp(discount: Decimal, base: Decimal, due: Decimal, zero: Decimal) -> Decimal:
+    """``max(zero, min(discount, base, due))``: a discount is never more than what it is
+    computed on nor than what is due, and never below zero (compared one by one, as ``min`` and
+    ``max`` do: a tie keeps the first)."""
+    if base < discount:
+        discount = base
     if due < discount:
         discount = due
-    zero = doc.steps.zero
     return discount if discount > zero else zero
 
 
@@ -654,10 +667,10 @@ def _invoice_offers(
 
     Adds each instalment's share to its offers and returns the invoice's offers.
     """
-    amount, n, cur = doc.amount, len(plan.lines), doc.currency
+    amount = doc.amount
     whole_base = doc.untaxed_total if doc.base is DiscountBase.UNTAXED else amount
     assert whole_base is not None
-    base = Money(whole_base, cur)
+    one = len(plan.lines) == 1 and _is_the_total(doc)
     out = []
     for tier in plan.tiers:
         _check_currency(tier, doc)
@@ -666,30 +679,64 @@ def _invoice_offers(
             whole = amount - quantize_decimal(amount - raw, doc.cash_step, doc.cash_mode)
         else:
             whole = doc.steps.to_step(raw)
-        whole = max(_ZERO * doc.unit, min(whole, whole_base, amount))
-        if n == 1:
-            # The one instalment's offer is the invoice's (rounded once more without cash).
-            shares = [whole if doc.cash_step is not None else _rounded(doc, 0, whole, whole_base)]
-            bases = [base]
+        whole = _clamp(whole, whole_base, amount, doc.steps.zero)
+        if one and tier.percent is not None:
+            # The one instalment is the invoice: its offer is the invoice's, to the digit (the
+            # percentage of an amount rounds to at most the amount, so no clamp changes it and
+            # rounding it again keeps it; tests/test_terms.py holds the two equal).
+            deadline = _date_after(tier.deadline, baseline, plan.convention, calendar)
+            offer = _offer(doc, 0, tier, deadline, whole, doc.moneys[0])
+            offers[0].append(offer)
         else:
-            shares, bases = _invoice_shares(doc, whole, whole_base)
-        deadline = _date_after(tier.deadline, baseline, plan.convention, calendar)
-        for i in range(n):
-            offers[i].append(_offer(doc, i, tier, deadline, shares[i], bases[i]))
-        on_u, on_t = _sum_parts([offers[i][-1] for i in range(n)], cur)
-        out.append(
-            DiscountOffer(
-                deadline=deadline,
-                amount=Money(whole, cur),
-                percent=tier.percent,
-                tier=tier.number,
-                base=base,
-                amount_due=Money(amount - whole, cur),
-                untaxed_part=on_u,
-                tax_part=on_t,
-            )
-        )
+            offer = _spread(plan, doc, offers, tier, whole, whole_base, baseline, calendar)
+        out.append(offer)
     return tuple(out)
+
+
+def _is_the_total(doc: _Document) -> bool:
+    """Whether the first instalment is the total as written, rounded to the minor unit, without
+    cash rounding or a tax split."""
+    return (
+        doc.cash_step is None
+        and doc.untaxed is None
+        and doc.steps.minor
+        and doc.amounts[0].compare_total(doc.amount) == 0
+    )
+
+
+def _spread(
+    plan: SchedulePlan,
+    doc: _Document,
+    offers: list[list[DiscountOffer]],
+    tier: _Tier,
+    whole: Decimal,
+    whole_base: Decimal,
+    baseline: dt.date,
+    calendar: Calendar | None,
+) -> DiscountOffer:
+    """The invoice's offer of ``whole`` for ``tier``, its shares added to the instalments'."""
+    n, cur = len(plan.lines), doc.currency
+    base = Money(whole_base, cur)
+    if n == 1:
+        # The one instalment's offer (rounded once more without cash rounding).
+        shares = [whole if doc.cash_step is not None else _rounded(doc, 0, whole, whole_base)]
+        bases = [base]
+    else:
+        shares, bases = _invoice_shares(doc, whole, whole_base)
+    deadline = _date_after(tier.deadline, baseline, plan.convention, calendar)
+    for i in range(n):
+        offers[i].append(_offer(doc, i, tier, deadline, shares[i], bases[i]))
+    on_u, on_t = _sum_parts([offers[i][-1] for i in range(n)], cur)
+    return DiscountOffer(
+        deadline=deadline,
+        amount=Money(whole, cur),
+        percent=tier.percent,
+        tier=tier.number,
+        base=base,
+        amount_due=Money(doc.amount - whole, cur),
+        untaxed_part=on_u,
+        tax_part=on_t,
+    )
 
 
 def _invoice_shares(
