@@ -222,10 +222,12 @@ class SchedulePlan:
             invoice_offers = _invoice_offers(self, doc, offers, baseline, calendar)
         cur = doc.currency
         return ScheduleParts(
-            tuple(_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)),
-            Money(untaxed_total, cur) if untaxed_total is not None else None,  # untaxed
-            Money(tax_total, cur) if tax_total is not None else None,  # tax
-            invoice_offers,
+            instalments=tuple(
+                _instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)
+            ),
+            untaxed=Money(untaxed_total, cur) if untaxed_total is not None else None,
+            tax=Money(tax_total, cur) if tax_total is not None else None,
+            discounts=invoice_offers,
         )
 
     def _tax_split(
