@@ -12,7 +12,7 @@ import datetime as dt
 import decimal
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 from moneyed import Currency, Money
@@ -32,6 +32,7 @@ from o2c.tax.model import (
     _AMOUNT_KINDS,
     CHECKED_LINES,
     HUNDRED,
+    LIMIT,
     ONE,
     ZERO,
     AllowanceCharge,
@@ -52,10 +53,12 @@ from o2c.tax.result import (
     AppliedExemption,
     LineRow,
     LineTaxResult,
+    NetLines,
     TaxAmount,
     TaxBreakdown,
     TaxRow,
     TaxTotal,
+    line_rows,
 )
 from o2c.tax.rounding import (
     Acc,
@@ -81,7 +84,8 @@ class TaxResult:
 
     currency: Currency
     policy: TaxPolicy
-    _rows: tuple[LineRow, ...] = attrs.field(repr=False)
+    #: The lines and then the charges, as rows (or, for a document of linear lines, columns).
+    _rows: tuple[LineRow, ...] | NetLines = attrs.field(repr=False, eq=line_rows)
     _tax_rows: tuple[TaxRow, ...] = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)
     _line_total: Decimal
@@ -179,7 +183,7 @@ class TaxResult:
         return self._line_results()[self._line_count :]
 
     def _line_results(self) -> tuple[LineTaxResult, ...]:
-        rows = self._rows
+        rows = line_rows(self._rows)
         step = canonical_step(self.policy.step_for(self.currency))
         spread: list[list[Decimal]] = []
         if rows and rows[0].amounts is None:  # global rounding: spread each tax over its lines
@@ -485,7 +489,8 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
         row._replace(tax=originals.get(row.tax.id, row.tax)) for row in result._tax_rows
     )
     rows = tuple(
-        row._replace(taxes=tuple(originals.get(t.id, t) for t in row.taxes)) for row in result._rows
+        row._replace(taxes=tuple(originals.get(t.id, t) for t in row.taxes))
+        for row in line_rows(result._rows)
     )
     return attrs.evolve(
         result,
@@ -504,15 +509,23 @@ def _compute(
     epd: Decimal | None,
 ) -> TaxResult:
     rules = rules_for(policy, cur.code, epd)
-    plans = [plan_of(line.taxes) for line in lines]
+    plans, of_line = _tax_sets(lines)
     if rules.by_nets and epd is None and not charges and all(p.linear for p in plans):
-        return _linear_document(rules, cur, policy, lines, plans)
+        return _linear_document(rules, cur, policy, lines, plans, of_line)
     evaluated = [
-        _evaluated(rules, index, line, plan, cur)
-        for index, (line, plan) in enumerate(zip(lines, plans, strict=True))
+        _evaluated(rules, index, line, plans[k], cur)
+        for index, (line, k) in enumerate(zip(lines, of_line, strict=True))
     ]
     charge_lines = _charge_lines(rules, charges, evaluated, cur) if charges else []
     return _finish(rules, cur, policy, evaluated, charge_lines, epd)
+
+
+def _tax_sets(lines: Sequence[Taxable]) -> tuple[list[_Plan], list[int]]:
+    """The plan of each tax set of ``lines``, in order of first appearance, and for each line
+    the position of its set: one dict lookup per line, one plan lookup per set."""
+    position: dict[tuple[Tax, ...], int] = {}
+    of_line = [position.setdefault(line.taxes, len(position)) for line in lines]
+    return [plan_of(taxes) for taxes in position], of_line
 
 
 def _linear_document(
@@ -521,30 +534,28 @@ def _linear_document(
     policy: TaxPolicy,
     lines: Sequence[Taxable],
     plans: list[_Plan],
+    of_line: list[int],
 ) -> TaxResult:
     """The document compiled for lines of linear plans under global rounding of rounded nets
     (the common case): a line is its rounded net (:func:`o2c.tax.line.evaluate` of a linear
     plan gives nothing else that the document needs), summed per plan; the document steps are
     the same as for every document (:func:`_sum_per_tax`, :func:`round_taxes`, :func:`_result`).
+    The lines are kept as columns (:class:`NetLines`), made into rows when read.
     """
     q = rules.q
     zero = rules.zero
-    rows: list[LineRow] = []
-    per_plan: dict[_Plan, _PlanSums] = {}
-    exempt = zero
-    for index, (line, plan) in enumerate(zip(lines, plans, strict=True)):
-        net = q(_line_amount(line, cur))
-        # The row of a linear line (see _linear_row), in LineRow's field order.
-        rows.append(LineRow(index, None, net, net, zero, plan.taxes, None, None, None))
-        sums = per_plan.get(plan)
-        if sums is None:
-            sums = per_plan[plan] = _PlanSums()
-        sums.net += net
-        if not plan.taxed:
-            exempt += net
+    nets = [q(_line_amount(line, cur)) for line in lines]
+    plan_nets = [zero] * len(plans)
+    for k, net in zip(of_line, nets, strict=True):
+        plan_nets[k] += net
+    per_plan = {plan: _PlanSums(net) for plan, net in zip(plans, plan_nets, strict=True)}
     accs = _sum_per_tax(per_plan, None)
     round_taxes(rules, policy, accs)
-    return _result(rules, cur, policy, tuple(rows), len(rows), accs, rules.zero, exempt, None)
+    exempt = sum((net for plan, net in zip(plans, plan_nets, strict=True) if not plan.taxed), zero)
+    taxes = tuple([plans[k].taxes for k in of_line])
+    columns = NetLines(nets=tuple(nets), taxes=taxes, zero=zero)
+    document = _DocumentNets(sum(plan_nets, zero), zero, zero)
+    return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)
 
 
 def _line_amount(line: Taxable, cur: Currency) -> Decimal:
@@ -625,7 +636,10 @@ def _finish(
         adjustment, split = round_globally(rules, policy, evaluated, charge_lines, accs)
     exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
     rows = _rows(rules, all_lines, split, epd)
-    return _result(rules, cur, policy, rows, len(evaluated), accs, adjustment, exempt, epd)
+    document = _document_nets(rows, len(evaluated), rules.zero)
+    return _result(
+        rules, cur, policy, rows, len(evaluated), document, accs, adjustment, exempt, epd
+    )
 
 
 def _per_plan(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[_Plan, _PlanSums]:
@@ -674,8 +688,8 @@ class _PlanSums:
 
     __slots__ = ("net", "sums")
 
-    def __init__(self) -> None:
-        self.net = ZERO
+    def __init__(self, net: Decimal = ZERO) -> None:
+        self.net = net
         self.sums: tuple[list[Decimal], list[Decimal], list[Decimal]] | None = None
 
     def add(self, ln: Line) -> None:
@@ -716,12 +730,33 @@ def _round_per_line(
     return sum((ln.adjustment for ln in lines), ZERO)
 
 
+class _DocumentNets(NamedTuple):
+    """The nets of a document: its lines' (BT-106), allowances' (BT-107) and charges' (BT-108)."""
+
+    line_total: Decimal
+    allowance_total: Decimal
+    charge_total: Decimal
+
+
+def _document_nets(rows: tuple[LineRow, ...], line_count: int, zero: Decimal) -> _DocumentNets:
+    """The nets of the lines (the first ``line_count`` rows) and of the charges (the others)."""
+    line_total = sum((row.net for row in rows[:line_count]), zero)
+    allowance_total = charge_total = zero
+    for row in rows[line_count:]:
+        if row.charge is ChargeKind.ALLOWANCE:
+            allowance_total -= row.net
+        else:
+            charge_total += row.net
+    return _DocumentNets(line_total, allowance_total, charge_total)
+
+
 def _result(
     rules: Rules,
     cur: Currency,
     policy: TaxPolicy,
-    rows: tuple[LineRow, ...],
+    rows: tuple[LineRow, ...] | NetLines,
     line_count: int,
+    document: _DocumentNets,
     accs: dict[TaxId, Acc],
     adjustment: Decimal,
     exempt: Decimal,
@@ -731,13 +766,7 @@ def _result(
     the amount limit, and the result that keeps them with the rows (lines, then charges)."""
     zero = rules.zero
     adjustment += zero
-    line_total = sum((row.net for row in rows[:line_count]), zero)
-    allowance_total = charge_total = zero
-    for row in rows[line_count:]:
-        if row.charge is ChargeKind.ALLOWANCE:
-            allowance_total -= row.net
-        else:
-            charge_total += row.net
+    line_total, allowance_total, charge_total = document
     untaxed = line_total - allowance_total + charge_total
     tax_total = withholding = zero
     for acc in accs.values():
@@ -745,17 +774,12 @@ def _result(
             withholding += acc.amount
         else:
             tax_total += acc.amount
-    within(line_total, "line_total")
-    within(allowance_total, "allowance_total")
-    within(charge_total, "charge_total")
-    _check_totals(untaxed, tax_total, withholding, adjustment)
+    _check_totals(document, untaxed, tax_total, withholding, adjustment)
     return TaxResult(
         currency=cur,
         policy=policy,
         rows=rows,
-        tax_rows=tuple(
-            TaxRow(tax=a.tax, base=a.base, amount=a.amount, raw=a.raw) for a in accs.values()
-        ),
+        tax_rows=tuple([TaxRow(a.tax, a.base, a.amount, a.raw) for a in accs.values()]),
         line_count=line_count,
         line_total=line_total,
         allowance_total=allowance_total,
@@ -805,10 +829,30 @@ def _row(ln: Line, split: bool, rules: Rules) -> LineRow:
 
 
 def _check_totals(
-    untaxed: Decimal, tax_total: Decimal, withholding: Decimal, adjustment: Decimal
+    document: _DocumentNets,
+    untaxed: Decimal,
+    tax_total: Decimal,
+    withholding: Decimal,
+    adjustment: Decimal,
 ) -> None:
-    """Refuse a document whose totals are beyond the amount limit (each line may be within)."""
+    """Refuse a document whose totals are beyond the amount limit (each line may be within);
+    compared inline first, so a document within the limit costs one expression."""
+    line_total, allowance_total, charge_total = document
+    total = untaxed + tax_total + withholding + adjustment
+    if (
+        -LIMIT < line_total < LIMIT
+        and -LIMIT < allowance_total < LIMIT
+        and -LIMIT < charge_total < LIMIT
+        and -LIMIT < untaxed < LIMIT
+        and -LIMIT < tax_total < LIMIT
+        and -LIMIT < withholding < LIMIT
+        and -LIMIT < total < LIMIT
+    ):
+        return
+    within(line_total, "line_total")
+    within(allowance_total, "allowance_total")
+    within(charge_total, "charge_total")
     within(untaxed, "untaxed")
     within(tax_total, "tax_total")
     within(withholding, "withholding_total")
-    within(untaxed + tax_total + withholding + adjustment, "total")
+    within(total, "total")

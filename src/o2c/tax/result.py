@@ -4,7 +4,7 @@ and the compact rows it keeps them in (exact Decimals, made into Money when read
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import attrs
 from moneyed import Money
@@ -16,17 +16,16 @@ from o2c.tax.model import (
     TaxId,
 )
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = [
     "AppliedExemption",
     "LineRow",
     "LineTaxResult",
+    "NetLines",
     "TaxAmount",
     "TaxBreakdown",
     "TaxRow",
     "TaxTotal",
+    "line_rows",
 ]
 
 
@@ -117,3 +116,41 @@ class TaxRow(NamedTuple):
     base: Decimal
     amount: Decimal
     raw: Decimal
+
+
+class NetLines(NamedTuple):
+    """The lines of a document of linear plans under global rounding of rounded nets, kept as
+    columns (internal to o2c.tax): each line is its rounded net and its taxes.
+
+    Such a line's gross is its net, every base its net, every exact amount factor x net, and its
+    amounts its share of the document's: :meth:`rows` gives the :class:`LineRow` of each line
+    when they are read, so a document that is never read line by line builds none.
+    """
+
+    nets: tuple[Decimal, ...]
+    taxes: tuple[tuple[Tax, ...], ...]
+    #: Zero with the rounding step's exponent (0.00 in EUR): each line's adjustment.
+    zero: Decimal
+
+    def rows(self) -> tuple[LineRow, ...]:
+        """The lines as :class:`LineRow` values, in input order."""
+        zero = self.zero
+        return tuple(
+            LineRow(
+                line_index=index,
+                charge=None,
+                gross=net,
+                net=net,
+                adjustment=zero,
+                taxes=taxes,
+                bases=None,
+                raws=None,
+                amounts=None,
+            )
+            for index, (net, taxes) in enumerate(zip(self.nets, self.taxes, strict=True))
+        )
+
+
+def line_rows(stored: tuple[LineRow, ...] | NetLines) -> tuple[LineRow, ...]:
+    """The rows a result keeps, whichever way it keeps them."""
+    return stored.rows() if isinstance(stored, NetLines) else stored

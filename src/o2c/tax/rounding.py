@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import attrs
-
 from o2c.money import quantize_decimal
 from o2c.tax.line import Line, evaluate, evaluate_per_unit
 from o2c.tax.model import (
     HUNDRED,
+    LIMIT,
     ZERO,
-    GlobalBase,
     IncludedRounding,
     JurisdictionRounding,
     Tax,
@@ -27,15 +25,18 @@ from o2c.tax.spread import spread, steps, tax_parts
 __all__ = ["Acc", "aggregate_line", "place_document_fixed", "round_globally", "round_taxes"]
 
 
-@attrs.define
 class Acc:
-    """Running per-tax sums over the document."""
+    """Running per-tax sums over the document: the exact amount, the base, the rounded amount
+    (per-line sums, then the document's) and whether the tax was extracted from prices."""
 
-    tax: Tax
-    raw: Decimal = ZERO
-    base: Decimal = ZERO
-    amount: Decimal = ZERO  # rounded (per-line sums)
-    extracted: bool = False
+    __slots__ = ("amount", "base", "extracted", "raw", "tax")
+
+    def __init__(self, tax: Tax) -> None:
+        self.tax = tax
+        self.raw = ZERO
+        self.base = ZERO
+        self.amount = ZERO
+        self.extracted = False
 
 
 def place_document_fixed(rules: Rules, lines: list[Line]) -> None:
@@ -119,16 +120,14 @@ def round_taxes(rules: Rules, policy: TaxPolicy, accs: dict[TaxId, Acc]) -> None
     taxes are rounded from their exact sum, computed percent taxes as rate x rounded base
     (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy says so."""
     q = rules.q
+    rounded_lines = rules.global_rounded
     for acc in accs.values():
         t = acc.tax
-        within(acc.base, f"the base of tax {t.id}")
-        within(acc.raw, f"tax {t.id}")
+        if not (-LIMIT < acc.base < LIMIT and -LIMIT < acc.raw < LIMIT):
+            within(acc.base, f"the base of tax {t.id}")
+            within(acc.raw, f"tax {t.id}")
         base = q(acc.base)
-        if (
-            not acc.extracted
-            and t.kind is TaxKind.PERCENT
-            and policy.global_base is GlobalBase.ROUNDED_LINES
-        ):
+        if not acc.extracted and t.kind is TaxKind.PERCENT and rounded_lines:
             acc.amount = q(base * t.percent / HUNDRED)
         else:
             acc.amount = q(acc.raw)
