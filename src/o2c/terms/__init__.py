@@ -64,7 +64,6 @@ from o2c.terms.model import (
     Schedule,
 )
 from o2c.terms.model import _document_schedule as _document_schedule
-from o2c.terms.model import _new_schedule as _new_schedule
 from o2c.terms.offers import (
     DiscountCost,
     DiscountEarned,
@@ -73,8 +72,6 @@ from o2c.terms.offers import (
     discount_earned,
     forgone_discount_cost,
 )
-from o2c.terms.offers import _new_instalment as _new_instalment
-from o2c.terms.offers import _new_offer as _new_offer
 from o2c.terms.steps import (
     MAX_DAY_LIMIT_NESTING,
     MAX_TERMS_TEXT,
@@ -93,9 +90,8 @@ from o2c.terms.steps import (
     steps_notation,
 )
 
-# Private names other modules still reach here: _document_schedule (o2c.invoice.document, until
-# it calls PaymentTerms.schedule directly: there is one path now) and the builders that
-# tests/test_build.py checks (they live in o2c.terms.offers and o2c.terms.model).
+# _document_schedule stays importable here for o2c.invoice.document until it calls
+# PaymentTerms.schedule directly (there is one path now; see o2c.terms.model).
 __all__ = [
     "AddDays",
     "AddMonths",

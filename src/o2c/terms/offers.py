@@ -86,7 +86,7 @@ class Instalment:
 
 
 #: Positional constructors for the schedule's hot loop (see :mod:`o2c._build`): every field in
-#: ``attrs.fields`` order, stored unchecked (tests/test_build.py holds them to ``__init__``).
+#: ``attrs.fields`` order, stored unchecked (tests/test_terms.py holds them to ``__init__``).
 _new_offer = builder(DiscountOffer)
 _new_instalment = builder(Instalment)
 
