@@ -546,15 +546,20 @@ def _linear_document(
     zero = rules.zero
     nets = [q(_line_amount(line, cur)) for line in lines]
     plan_nets = [zero] * len(plans)
-    for k, net in zip(of_line, nets, strict=True):
-        plan_nets[k] += net
-    per_plan = {plan: _PlanSums(net) for plan, net in zip(plans, plan_nets, strict=True)}
+    for index, k in enumerate(of_line):
+        plan_nets[k] += nets[index]
+    per_plan: dict[_Plan, _PlanSums] = {}
+    line_total = exempt = zero
+    for k, plan in enumerate(plans):
+        net = plan_nets[k]
+        per_plan[plan] = _PlanSums(net)
+        line_total += net
+        if not plan.taxed:
+            exempt += net
     accs = _sum_per_tax(per_plan, None)
     round_taxes(rules, policy, accs)
-    exempt = sum((net for plan, net in zip(plans, plan_nets, strict=True) if not plan.taxed), zero)
-    taxes = tuple([plans[k].taxes for k in of_line])
-    columns = NetLines(nets=tuple(nets), taxes=taxes, zero=zero)
-    document = _DocumentNets(sum(plan_nets, zero), zero, zero)
+    columns = NetLines(tuple(nets), tuple([plans[k].taxes for k in of_line]), zero)
+    document = _DocumentNets(line_total, zero, zero)
     return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)
 
 
@@ -662,24 +667,41 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
     """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
     appearance."""
     accs: dict[TaxId, Acc] = {}
+    extracting = epd is None
     for plan, sums in per_plan.items():
+        if sums.sums is None:  # summed by net alone: bases the net, exact amounts factor x net
+            net = sums.net
+            for i, t in enumerate(plan.taxes):
+                acc = _acc(accs, t)
+                acc.raw += plan.factors[i] * net
+                acc.base += net
+                acc.amount += ZERO
+                if plan.included[i] and extracting:
+                    acc.extracted = True
+            continue
         raws, bases, amounts = sums.totals(plan)
         for i, t in enumerate(plan.taxes):
-            acc = accs.get(t.id)
-            if acc is None:
-                acc = accs[t.id] = Acc(tax=t)
-            elif acc.tax is not t and acc.tax != t:
-                raise InvalidTaxError(
-                    f"two different taxes share the id {t.id}: give each definition its own id",
-                    field="taxes",
-                    value=t.id,
-                )
+            acc = _acc(accs, t)
             acc.raw += raws[i]
             acc.base += bases[i]
             acc.amount += amounts[i]
-            if plan.included[i] and epd is None:
+            if plan.included[i] and extracting:
                 acc.extracted = True
     return accs
+
+
+def _acc(accs: dict[TaxId, Acc], t: Tax) -> Acc:
+    """The running sums of ``t`` (new when ``t`` is first seen); one id, one definition."""
+    acc = accs.get(t.id)
+    if acc is None:
+        acc = accs[t.id] = Acc(t)
+    elif acc.tax is not t and acc.tax != t:
+        raise InvalidTaxError(
+            f"two different taxes share the id {t.id}: give each definition its own id",
+            field="taxes",
+            value=t.id,
+        )
+    return acc
 
 
 class _PlanSums:
