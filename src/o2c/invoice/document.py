@@ -277,10 +277,11 @@ class InvoiceTotals:
 def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> InvoiceTotals:
     cur = tax.currency
     prepaid = prepaid + _ZERO * minor_unit(cur)  # 0.00, not 0
-    untaxed = tax._untaxed
-    with_tax = untaxed + tax._tax_total
-    adjustment = tax._rounding_adjustment
-    withholding = tax._withholding_total
+    amounts = tax.amounts
+    untaxed = amounts.untaxed
+    with_tax = untaxed + amounts.tax_total
+    adjustment = amounts.rounding_adjustment
+    withholding = amounts.withholding_total
     before_cash = with_tax - prepaid + adjustment + withholding
     if cash is None:
         due = before_cash
@@ -299,11 +300,11 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
         )
     return InvoiceTotals(
         currency=cur,
-        line_total=tax._line_total,
-        allowance_total=tax._allowance_total,
-        charge_total=tax._charge_total,
+        line_total=amounts.line_total,
+        allowance_total=amounts.allowance_total,
+        charge_total=amounts.charge_total,
         untaxed=untaxed,
-        tax_total=tax._tax_total,
+        tax_total=amounts.tax_total,
         total_with_tax=with_tax,
         prepaid=prepaid,
         rounding_amount=adjustment + (due - before_cash),

@@ -57,13 +57,21 @@ from o2c.tax.model import (
     line_taxes,
 )
 from o2c.tax.restate import RateQuote, RestatedTax, RestateMethod, TaxRestatement, restate
-from o2c.tax.result import AppliedExemption, LineTaxResult, TaxAmount, TaxBreakdown, TaxTotal
+from o2c.tax.result import (
+    AppliedExemption,
+    DocumentAmounts,
+    LineTaxResult,
+    TaxAmount,
+    TaxBreakdown,
+    TaxTotal,
+)
 
 __all__ = [
     "AllowanceCharge",
     "AppliedExemption",
     "ChargeKind",
     "CompoundBase",
+    "DocumentAmounts",
     "ExemptionCertificate",
     "GlobalBase",
     "IncludedRounding",

@@ -51,6 +51,7 @@ from o2c.tax.model import (
 from o2c.tax.plan import Rules, _Plan, canonical_step, plan_of, rules_for, within
 from o2c.tax.result import (
     AppliedExemption,
+    DocumentAmounts,
     LineRow,
     LineTaxResult,
     NetLines,
@@ -88,14 +89,8 @@ class TaxResult:
     _rows: tuple[LineRow, ...] | NetLines = attrs.field(repr=False, eq=line_rows)
     _tax_rows: tuple[TaxRow, ...] = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)
-    _line_total: Decimal
-    _allowance_total: Decimal
-    _charge_total: Decimal
-    _untaxed: Decimal
-    _tax_total: Decimal
-    _withholding_total: Decimal
-    _rounding_adjustment: Decimal
-    _exempt_sales: Decimal
+    #: The amounts as exact Decimals (the properties below give them out as Money).
+    amounts: DocumentAmounts
     exemptions: tuple[AppliedExemption, ...] = ()
     notes: tuple[str, ...] = ()
     #: The percent of a "mixed" early-payment discount the tax bases were reduced by.
@@ -107,54 +102,54 @@ class TaxResult:
     @property
     def line_total(self) -> Money:
         """The sum of the line nets (EN 16931 BT-106)."""
-        return self._m(self._line_total)
+        return self._m(self.amounts.line_total)
 
     @property
     def allowance_total(self) -> Money:
         """The document-level allowances (BT-107)."""
-        return self._m(self._allowance_total)
+        return self._m(self.amounts.allowance_total)
 
     @property
     def charge_total(self) -> Money:
         """The document-level charges (BT-108)."""
-        return self._m(self._charge_total)
+        return self._m(self.amounts.charge_total)
 
     @property
     def untaxed(self) -> Money:
         """``line_total - allowance_total + charge_total`` (BT-109)."""
-        return self._m(self._untaxed)
+        return self._m(self.amounts.untaxed)
 
     @property
     def tax_total(self) -> Money:
         """Every tax but withholding (BT-110)."""
-        return self._m(self._tax_total)
+        return self._m(self.amounts.tax_total)
 
     @property
     def withholding_total(self) -> Money:
         """The withholding taxes (negative), kept apart from ``tax_total``."""
-        return self._m(self._withholding_total)
+        return self._m(self.amounts.withholding_total)
 
     @property
     def rounding_adjustment(self) -> Money:
         """The difference left by rounding price-included taxes and net independently."""
-        return self._m(self._rounding_adjustment)
+        return self._m(self.amounts.rounding_adjustment)
 
     @property
     def total(self) -> Money:
         """``untaxed + tax_total + withholding_total + rounding_adjustment``."""
-        return self._m(
-            self._untaxed + self._tax_total + self._withholding_total + self._rounding_adjustment
-        )
+        a = self.amounts
+        return self._m(a.untaxed + a.tax_total + a.withholding_total + a.rounding_adjustment)
 
     @property
     def total_with_tax(self) -> Money:
         """``untaxed + tax_total + rounding_adjustment`` (withholding left out)."""
-        return self._m(self._untaxed + self._tax_total + self._rounding_adjustment)
+        a = self.amounts
+        return self._m(a.untaxed + a.tax_total + a.rounding_adjustment)
 
     @property
     def exempt_sales(self) -> Money:
         """The nets of lines that carry no tax (no taxes, or all removed by a certificate)."""
-        return self._m(self._exempt_sales)
+        return self._m(self.amounts.exempt_sales)
 
     @property
     def taxes(self) -> tuple[TaxTotal, ...]:
@@ -803,14 +798,16 @@ def _result(
         rows=rows,
         tax_rows=tuple([TaxRow(a.tax, a.base, a.amount, a.raw) for a in accs.values()]),
         line_count=line_count,
-        line_total=line_total,
-        allowance_total=allowance_total,
-        charge_total=charge_total,
-        untaxed=untaxed,
-        tax_total=tax_total,
-        withholding_total=withholding,
-        rounding_adjustment=adjustment,
-        exempt_sales=exempt,
+        amounts=DocumentAmounts(
+            line_total=line_total,
+            allowance_total=allowance_total,
+            charge_total=charge_total,
+            untaxed=untaxed,
+            tax_total=tax_total,
+            withholding_total=withholding,
+            rounding_adjustment=adjustment,
+            exempt_sales=exempt,
+        ),
         tax_base_discount_percent=epd,
     )
 

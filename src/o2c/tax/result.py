@@ -18,6 +18,7 @@ from o2c.tax.model import (
 
 __all__ = [
     "AppliedExemption",
+    "DocumentAmounts",
     "LineRow",
     "LineTaxResult",
     "NetLines",
@@ -31,6 +32,32 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------
 # Results
+
+
+@attrs.frozen(kw_only=True)
+class DocumentAmounts:
+    """A document's amounts after tax as exact Decimals in its currency (EN 16931 BG-22).
+
+    What :class:`o2c.tax.TaxResult` gives out as :class:`~moneyed.Money`, for code that goes on
+    computing with them (an invoice's totals) without building Money first.
+    """
+
+    #: The sum of the line nets (BT-106).
+    line_total: Decimal
+    #: The document-level allowances (BT-107).
+    allowance_total: Decimal
+    #: The document-level charges (BT-108).
+    charge_total: Decimal
+    #: ``line_total - allowance_total + charge_total`` (BT-109).
+    untaxed: Decimal
+    #: Every tax but withholding (BT-110).
+    tax_total: Decimal
+    #: The withholding taxes (negative).
+    withholding_total: Decimal
+    #: The difference left by rounding price-included taxes and net independently.
+    rounding_adjustment: Decimal
+    #: The nets of lines that carry no tax.
+    exempt_sales: Decimal
 
 
 @attrs.frozen(kw_only=True)
