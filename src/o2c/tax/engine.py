@@ -552,7 +552,7 @@ def _linear_document(
         if not plan.taxed:
             exempt += net
     accs = _sum_per_tax(per_plan, None)
-    round_taxes(rules, policy, accs)
+    round_taxes(rules, accs)
     columns = NetLines(tuple(nets), tuple([plans[k].taxes for k in of_line]), zero)
     document = _DocumentNets(line_total, zero, zero)
     return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)
@@ -633,7 +633,7 @@ def _finish(
     if rules.per_line:
         adjustment = _round_per_line(rules, policy, all_lines, accs)
     else:
-        adjustment, split = round_globally(rules, policy, evaluated, charge_lines, accs)
+        adjustment, split = round_globally(rules, evaluated, charge_lines, accs)
     exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
     rows = _rows(rules, all_lines, split, epd)
     document = _document_nets(rows, len(evaluated), rules.zero)

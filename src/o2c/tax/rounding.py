@@ -13,11 +13,9 @@ from o2c.tax.model import (
     LIMIT,
     ZERO,
     IncludedRounding,
-    JurisdictionRounding,
     Tax,
     TaxId,
     TaxKind,
-    TaxPolicy,
 )
 from o2c.tax.plan import Rules, within
 from o2c.tax.spread import spread, steps, tax_parts
@@ -115,10 +113,11 @@ def _allocate_jurisdictions(
     return out
 
 
-def round_taxes(rules: Rules, policy: TaxPolicy, accs: dict[TaxId, Acc]) -> None:
+def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
     """Global rounding, step 1: one rounding per tax (in place).  Extracted (price-included)
     taxes are rounded from their exact sum, computed percent taxes as rate x rounded base
-    (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy says so."""
+    (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy (compiled in
+    ``rules``) says so."""
     q = rules.q
     rounded_lines = rules.global_rounded
     for acc in accs.values():
@@ -132,7 +131,7 @@ def round_taxes(rules: Rules, policy: TaxPolicy, accs: dict[TaxId, Acc]) -> None
         else:
             acc.amount = q(acc.raw)
         acc.base = base
-    if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
+    if not rules.separate_jurisdictions:  # JurisdictionRounding.AGGREGATE
         members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
         if len(members) > 1:
             total = q(sum((r for _, r in members), ZERO))
@@ -143,14 +142,13 @@ def round_taxes(rules: Rules, policy: TaxPolicy, accs: dict[TaxId, Acc]) -> None
 
 def round_globally(
     rules: Rules,
-    policy: TaxPolicy,
     evaluated: list[Line],
     charge_lines: list[Line],
     accs: dict[TaxId, Acc],
 ) -> tuple[Decimal, bool]:
     """Round each tax once over the document, then the line nets; the rounding adjustment, and
     whether the lines' taxes were split here (documents with price-included lines)."""
-    round_taxes(rules, policy, accs)
+    round_taxes(rules, accs)
     step = rules.step
     # 2. Line nets.
     adjustment = ZERO
