@@ -347,10 +347,11 @@ class PaymentTerms:
             delivery_date=delivery_date,
             receipt_date=receipt_date,
         )
+        rounding = rounding or _DEFAULT_ROUNDING
         parts = self._plan.run(
             total,
             baseline=baseline,
-            rounding=rounding or _DEFAULT_ROUNDING,
+            rounding=rounding,
             untaxed=untaxed,
             tax=tax,
             calendar=calendar,
@@ -364,7 +365,7 @@ class PaymentTerms:
             parts.instalments,  # instalments
             parts.untaxed,  # untaxed
             parts.tax,  # tax
-            rounding or _DEFAULT_ROUNDING,  # rounding
+            rounding,  # rounding
             cash_rounding,  # cash_rounding
             parts.discounts,  # discounts
         )

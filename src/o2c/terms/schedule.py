@@ -426,6 +426,10 @@ def _amounts(
     cash_mode: Rounding,
 ) -> list[Decimal]:
     """The instalment amounts, summing exactly to ``amount``."""
+    if plan.balance is not None and len(plan.lines) == 1:
+        # The balance line alone ("net 30"): it takes the total (as the general path computes
+        # it below: the total less nothing).
+        return [amount - _ZERO]
     parts = _line_parts(plan, amount, currency, steps, cash_step, cash_mode)
     _check_fit(plan, amount, currency, unit)
     if plan.largest and plan.percent_lines:
