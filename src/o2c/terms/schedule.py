@@ -208,10 +208,10 @@ class SchedulePlan:
                 discount base needs, a negative total, a date that leaves the calendar.
             CurrencyMismatchError: amounts, fixed lines or fixed tiers in another currency.
         """
-        unit = _check_total(total)
+        steps = _check_total(total, rounding)
         untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
         due_dates = _due_dates(self, baseline, calendar)
-        doc = _Document.of(self, total, untaxed_total, rounding, cash_rounding, unit)
+        doc = _Document.of(self, total, untaxed_total, steps, cash_rounding)
         offers: list[list[DiscountOffer]] = [[] for _ in self.lines]
         if self.line_tiers:
             _line_offers(self, doc, offers, baseline, calendar)
@@ -223,7 +223,7 @@ class SchedulePlan:
         cur = doc.currency
         return ScheduleParts(
             instalments=tuple(
-                _instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)
+                [_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]
             ),
             untaxed=Money(untaxed_total, cur) if untaxed_total is not None else None,
             tax=Money(tax_total, cur) if tax_total is not None else None,
@@ -280,13 +280,14 @@ def _check_amount(value: Money, name: str, step: Decimal) -> None:
         )
 
 
-def _check_total(total: Money) -> Decimal:
-    """The minor unit of ``total``'s currency, once the total is a positive amount of it."""
+def _check_total(total: Money, rounding: RoundingPolicy) -> _Steps:
+    """The steps of ``total``'s currency under ``rounding``, once the total is a positive amount
+    of it."""
     if not isinstance(total, Money):
         raise InvalidTermsError(f"total={total!r} must be a Money", field="total", value=total)
     code = total.currency.code
-    unit = minor_unit(code)
-    _check_amount(total, "total", unit)
+    steps = _steps(rounding, code)
+    _check_amount(total, "total", steps.unit)
     if total.amount < 0:
         raise InvalidTermsError(
             f"total={total.amount} {code} is negative: schedule the positive amount (a credit "
@@ -294,7 +295,7 @@ def _check_total(total: Money) -> Decimal:
             field="total",
             value=total,
         )
-    return unit
+    return steps
 
 
 def _date_after(
@@ -340,6 +341,8 @@ def _due_dates(plan: SchedulePlan, baseline: dt.date, calendar: Calendar | None)
 class _Steps:
     """How a currency rounds under a policy: the step, its rounder and zero at the minor unit."""
 
+    #: The currency's minor unit.
+    unit: Decimal
     step: Decimal
     to_step: Callable[[Decimal], Decimal]
     #: ``0`` with the minor unit's exponent (``0.00`` for EUR): the floor of every discount.
@@ -351,9 +354,9 @@ class _Steps:
 @lru_cache(maxsize=256)
 def _steps(rounding: RoundingPolicy, code: str) -> _Steps:
     """The steps of ``rounding`` in ``code`` (policies are values: cached by value)."""
+    unit = minor_unit(code)
     step = rounding.step_for(code)
-    zero = _ZERO * minor_unit(code)
-    return _Steps(step, rounder(step, rounding.rounding), zero, rounding.step is None)
+    return _Steps(unit, step, rounder(step, rounding.rounding), _ZERO * unit, rounding.step is None)
 
 
 def _line_parts(
@@ -503,14 +506,13 @@ class _Document:
         plan: SchedulePlan,
         total: Money,
         untaxed_total: Decimal | None,
-        rounding: RoundingPolicy,
+        steps: _Steps,
         cash_rounding: CashRounding | None,
-        unit: Decimal,
     ) -> _Document:
         """The amounts of ``total`` under ``plan`` (stage 3 and 4 of the module docstring)."""
         cur = total.currency
         amount = total.amount
-        steps = _steps(rounding, cur.code)
+        unit = steps.unit
         cash_step = cash_rounding.increment(cur.code) if cash_rounding is not None else None
         cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
         amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode)
