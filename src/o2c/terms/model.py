@@ -347,7 +347,6 @@ class PaymentTerms:
             delivery_date=delivery_date,
             receipt_date=receipt_date,
         )
-        rounding = rounding or _DEFAULT_ROUNDING
         parts = self._plan.run(
             total,
             baseline=baseline,
@@ -365,7 +364,7 @@ class PaymentTerms:
             parts.instalments,  # instalments
             parts.untaxed,  # untaxed
             parts.tax,  # tax
-            rounding,  # rounding
+            rounding or _DEFAULT_ROUNDING,  # rounding
             cash_rounding,  # cash_rounding
             parts.discounts,  # discounts
         )

@@ -49,7 +49,13 @@ from o2c.money import (
     rounder,
 )
 from o2c.terms.lines import DiscountBase, DiscountScope, DiscountTier, LineKind, TermLine
-from o2c.terms.offers import DiscountOffer, Instalment, _new_instalment, _new_offer
+from o2c.terms.offers import (
+    _DEFAULT_ROUNDING,
+    DiscountOffer,
+    Instalment,
+    _new_instalment,
+    _new_offer,
+)
 from o2c.terms.steps import AddDays, DateStep, apply_steps
 
 __all__ = ["ScheduleParts", "SchedulePlan"]
@@ -195,13 +201,14 @@ class SchedulePlan:
         total: Money,
         *,
         baseline: dt.date,
-        rounding: RoundingPolicy,
+        rounding: RoundingPolicy | None,
         untaxed: Money | None = None,
         tax: Money | None = None,
         calendar: Calendar | None = None,
         cash_rounding: CashRounding | None = None,
     ) -> ScheduleParts:
-        """The schedule of one document of ``total``, counted from ``baseline``.
+        """The schedule of one document of ``total``, counted from ``baseline`` (``rounding``
+        ``None`` is the default policy: half-up to the minor unit).
 
         Raises:
             InvalidTermsError: lines that exceed the total (naming the line), missing amounts the
@@ -280,9 +287,9 @@ def _check_amount(value: Money, name: str, step: Decimal) -> None:
         )
 
 
-def _check_total(total: Money, rounding: RoundingPolicy) -> _Steps:
-    """The steps of ``total``'s currency under ``rounding``, once the total is a positive amount
-    of it."""
+def _check_total(total: Money, rounding: RoundingPolicy | None) -> _Steps:
+    """The steps of ``total``'s currency under ``rounding`` (``None``: the default), once the
+    total is a positive amount of it."""
     if not isinstance(total, Money):
         raise InvalidTermsError(f"total={total!r} must be a Money", field="total", value=total)
     code = total.currency.code
@@ -352,8 +359,13 @@ class _Steps:
 
 
 @lru_cache(maxsize=256)
-def _steps(rounding: RoundingPolicy, code: str) -> _Steps:
-    """The steps of ``rounding`` in ``code`` (policies are values: cached by value)."""
+def _steps(rounding: RoundingPolicy | None, code: str) -> _Steps:
+    """The steps of ``rounding`` (the default policy when ``None``) in ``code``.
+
+    Policies are values: cached by value; ``None``, what most callers pass, hashes for nothing.
+    """
+    if rounding is None:
+        rounding = _DEFAULT_ROUNDING
     unit = minor_unit(code)
     step = rounding.step_for(code)
     return _Steps(unit, step, rounder(step, rounding.rounding), _ZERO * unit, rounding.step is None)
