@@ -158,6 +158,19 @@ def _convert(payment: Payment, currency_code: str, ctx: _Context) -> tuple[int, 
     return int(converted.scaleb(minor_units(currency_code))), rate.value
 
 
+def _fit_converted(
+    item: _Item, payment: Payment, ctx: _Context, text: str
+) -> tuple[_Fit, int, Decimal] | None:
+    """How the payment, converted to the item's currency, fits the item: ``(fit, amount in the
+    item's minor units, rate)``, or ``None`` when there is no rate or the amount does not fit."""
+    conv = _convert(payment, item.currency, ctx)
+    if conv is None:
+        return None
+    amount, rate = conv
+    fit = _fit_fx(item, amount, rate, payment, ctx, text)
+    return None if fit.quality <= 0 else (fit, amount, rate)
+
+
 def _fit_fx(
     item: _Item, amount: int, rate: Decimal, payment: Payment, ctx: _Context, text: str
 ) -> _Fit:

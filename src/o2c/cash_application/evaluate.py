@@ -13,7 +13,7 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.amounts import _back_convert, _convert, _fit_fx
+from o2c.cash_application.amounts import _back_convert, _fit_converted
 from o2c.cash_application.candidates import _Context, _units
 from o2c.cash_application.evidence import _NOT_INVOICE_WORDS
 from o2c.cash_application.named import (
@@ -89,13 +89,10 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
         # Single items.
         for h in chits:
             item = ctx.items[h.item_id]
-            conv = _convert(payment, item.currency, ctx)
-            if conv is None:
+            fitted = _fit_converted(item, payment, ctx, text)
+            if fitted is None:
                 continue
-            amount, rate = conv
-            fit = _fit_fx(item, amount, rate, payment, ctx, text)
-            if fit.quality <= 0:
-                continue
+            fit, amount, rate = fitted
             if len(live_hits) > 1 and fit.quality < 0.97:
                 # Several documents named: a single one explains the amount only exactly.
                 fit.quality -= 0.4

@@ -17,7 +17,7 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.amounts import _back_convert, _convert, _Fit, _fit_fx
+from o2c.cash_application.amounts import _back_convert, _Fit, _fit_converted
 from o2c.cash_application.candidates import _Context, _Item
 from o2c.cash_application.evidence import _partial_stated
 from o2c.cash_application.model import ResidualKind
@@ -71,13 +71,10 @@ def _fuzzy_hypotheses(
         return hyps
     for h in fuzzy:
         item = ctx.items[h.item_id]
-        conv = _convert(payment, item.currency, ctx)
-        if conv is None:
+        fitted = _fit_converted(item, payment, ctx, text)
+        if fitted is None:
             continue
-        amount, rate = conv
-        fit = _fit_fx(item, amount, rate, payment, ctx, text)
-        if fit.quality <= 0:
-            continue
+        fit, amount, rate = fitted
         c_score = payer.scores.get(item.customer_id, 0.0)
         if fit.quality >= 0.97 and ctx.amount_count.get((item.currency, amount), 0) == 1:
             # One edit from the only open item of exactly this amount: two independent

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import NewType
 
@@ -348,6 +348,24 @@ def _orders(value: Iterable[Order]) -> tuple[Order, ...]:
     return tuple(value)
 
 
+def _sum_orders(
+    orders: Iterable[Order],
+    customer_id: CustomerId,
+    as_of: dt.date,
+    currency: str,
+    value: Callable[[Order], Money],
+) -> Money:
+    """``value`` summed over the customer's orders dated by ``as_of``, all in ``currency``."""
+    total = _ZERO
+    for o in orders:
+        if o.customer_id != customer_id or o.order_date > as_of:
+            continue
+        if o.currency != currency:
+            raise CurrencyMismatchError(currency, o.currency, operation="add an order to")
+        total += value(o).amount
+    return Money(total, currency)
+
+
 @attrs.frozen
 class UnbilledOrders:
     """Exposure from open orders: the undelivered value of the customer's orders.
@@ -363,14 +381,9 @@ class UnbilledOrders:
         self, customer_id: CustomerId, as_of: dt.date, currency: str, horizon: dt.date | None
     ) -> Money:
         """The undelivered value of the customer's orders."""
-        total = _ZERO
-        for o in self.orders:
-            if o.customer_id != customer_id or o.order_date > as_of:
-                continue
-            if o.currency != currency:
-                raise CurrencyMismatchError(currency, o.currency, operation="add an order to")
-            total += o.undelivered_value(horizon).amount
-        return Money(total, currency)
+        return _sum_orders(
+            self.orders, customer_id, as_of, currency, lambda o: o.undelivered_value(horizon)
+        )
 
 
 @attrs.frozen
@@ -384,14 +397,7 @@ class UninvoicedDeliveries:
         self, customer_id: CustomerId, as_of: dt.date, currency: str, horizon: dt.date | None
     ) -> Money:
         """The delivered-not-invoiced value of the customer's orders."""
-        total = _ZERO
-        for o in self.orders:
-            if o.customer_id != customer_id or o.order_date > as_of:
-                continue
-            if o.currency != currency:
-                raise CurrencyMismatchError(currency, o.currency, operation="add an order to")
-            total += o.uninvoiced_value.amount
-        return Money(total, currency)
+        return _sum_orders(self.orders, customer_id, as_of, currency, lambda o: o.uninvoiced_value)
 
 
 def take_order(
