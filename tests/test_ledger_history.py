@@ -282,3 +282,38 @@ def test_a_disputed_item_stays_disputed_in_its_trail_and_a_stand_in_has_none() -
     history = read(ledger.facts())
     assert [(t.item_id, t.disputed) for t in history.settlement_trails()] == [("INV-1", True)]
     assert [d.dispute_id for d in history.disputes()] == ["d1"]
+
+
+def test_collected_on_is_the_one_rule_of_paid() -> None:
+    """Paid = nothing open, nothing written off (item or part of an allocation), at least one
+    allocation: the date of the last allocation.  KPIs and credit records read this rule."""
+    from o2c.ledger import SettlementTrail, TrailEntry
+
+    def trail(open_amount: str, *entries: TrailEntry) -> SettlementTrail:
+        return SettlementTrail(
+            item_id="I1",
+            customer_id="C1",
+            document_date=dt.date(2026, 1, 1),
+            due_date=dt.date(2026, 1, 31),
+            amount=Money("100.00", "EUR"),
+            open_amount=Decimal(open_amount),
+            disputed=False,
+            settlements=entries,
+        )
+
+    def entry(
+        day: int, collected: str, written_off: str = "0", source: str | None = "P1"
+    ) -> TrailEntry:
+        return TrailEntry(
+            effective=dt.date(2026, 2, day),
+            recorded_on=dt.date(2026, 2, day),
+            collected=Decimal(collected),
+            written_off=Decimal(written_off),
+            source_id=source,
+        )
+
+    assert trail("0", entry(3, "60"), entry(9, "40")).collected_on == dt.date(2026, 2, 9)
+    assert trail("40", entry(3, "60")).collected_on is None
+    assert trail("0", entry(3, "95", "5")).collected_on is None
+    assert trail("0", entry(3, "60"), entry(9, "0", "40", None)).collected_on is None
+    assert trail("0").collected_on is None

@@ -72,8 +72,9 @@ def payment_history(
 ) -> tuple[PaymentRecord, ...]:
     """The settled invoices of the facts as :class:`PaymentRecord` values.
 
-    An item counts once it is fully settled by collections (no write-off): its paid date is the
-    effective date of the last settlement, ``recorded_on`` the latest recording date.
+    An item counts once it is fully settled by collections (no write-off): its paid date is
+    :attr:`~o2c.ledger.SettlementTrail.collected_on` (the rule the KPIs' paid items use too),
+    ``recorded_on`` the latest recording date.
 
     >>> from o2c.ledger import Ledger, InvoiceIssued, PaymentReceived, PaymentAllocated
     >>> from o2c.terms import Instalment
@@ -101,7 +102,8 @@ def records_from_trails(trails: Iterable[SettlementTrail]) -> tuple[PaymentRecor
     """The fully collected trails as :class:`PaymentRecord` values (see :func:`payment_history`)."""
     out = []
     for t in trails:
-        if not t.closed or not t.settlements or t.written_off > 0:
+        paid_on = t.collected_on
+        if paid_on is None:
             continue
         out.append(
             PaymentRecord(
@@ -110,7 +112,7 @@ def records_from_trails(trails: Iterable[SettlementTrail]) -> tuple[PaymentRecor
                 amount=t.amount,
                 document_date=t.document_date,
                 due_date=t.due_date,
-                paid_date=max(s.effective for s in t.settlements),
+                paid_date=paid_on,
                 disputed=t.disputed,
                 recorded_on=max(s.recorded_on for s in t.settlements),
             )

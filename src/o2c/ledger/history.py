@@ -448,6 +448,19 @@ class SettlementTrail:
         """The effective date of the last allocation; ``None`` when no allocation settled it."""
         return max((s.effective for s in self.settlements if s.allocated), default=None)
 
+    @property
+    def collected_on(self) -> dt.date | None:
+        """The date the customer's payments and credits settled the item in full: the effective
+        date of its last allocation once nothing is open and nothing was written off (neither
+        the item nor a part of an allocation).  ``None`` otherwise.
+
+        The one rule of "paid" for every reader: the KPIs' paid items and the payment records
+        that credit scoring and payment prediction learn from.
+        """
+        if self.open_amount > 0 or self.written_off > 0:
+            return None
+        return self.paid_on
+
 
 @attrs.frozen(kw_only=True)
 class DisputeRecord:

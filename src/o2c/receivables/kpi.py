@@ -684,17 +684,16 @@ def paid_items_from_ledger(
 ) -> tuple[PaidItem, ...]:
     """The invoice items (per instalment) paid in full in the period ``(start, end]``.
 
-    Read from the ledger's settlement trails as of ``end``: an item is paid on the effective date
-    of its last kept allocation (reversed allocations do not count) once nothing is open; items
-    closed by a write-off are not paid items, nor is a migration's stand-in for documents settled
+    Read from the ledger's settlement trails as of ``end``: an item is paid on
+    :attr:`~o2c.ledger.SettlementTrail.collected_on` (the effective date of its last kept
+    allocation once nothing is open; reversed allocations do not count); items closed wholly or
+    partly by a write-off are not paid items, nor is a migration's stand-in for documents settled
     before it (``InvoiceIssued.stand_in``: it has no trail).
     """
     result = []
     for trail in read(ledger.facts(), end, known_at=known_at).settlement_trails():
-        paid_on = trail.paid_on
-        if trail.open_amount or paid_on is None or not start < paid_on <= end:
-            continue
-        if any(not entry.allocated for entry in trail.settlements):
+        paid_on = trail.collected_on
+        if paid_on is None or not start < paid_on <= end:
             continue
         result.append(
             PaidItem(
