@@ -21,7 +21,7 @@ from o2c.ledger import (
     OpenItem,
     read,
 )
-from o2c.receivables.kpi import PaidItem, paid_items_from_ledger
+from o2c.receivables.kpi import PaidItem, paid_items_from_trails
 
 __all__ = [
     "PromiseToPay",
@@ -245,16 +245,18 @@ def signals_from_ledger(
     payments = [(p.customer_id, p.value_date, p.amount) for p in read_model.payments]
     history: dict[str, list[PaidItem]] = {}
     start = history_from or dt.date.min
-    for paid in paid_items_from_ledger(ledger, start, since, known_at=known_at):
+    # The usual lateness is what was known as of ``since`` (a later reversal does not rewrite it).
+    before = read(ledger.facts(), since, known_at=known_at).settlement_trails()
+    for paid in paid_items_from_trails(before, start, since):
         if paid.customer_id is not None:
             history.setdefault(paid.customer_id, []).append(paid)
     return early_warnings(
-        ledger.open_items(as_of, known_at=known_at),
+        read_model.open_items(),
         as_of,
         since=since,
         promises=promises,
         payments=payments,
         history=history,
-        recent=paid_items_from_ledger(ledger, since, as_of, known_at=known_at),
+        recent=paid_items_from_trails(read_model.settlement_trails(), since, as_of),
         thresholds=thresholds,
     )

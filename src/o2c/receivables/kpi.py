@@ -59,6 +59,7 @@ from o2c.ledger import (
     ItemKind,
     Ledger,
     OpenItem,
+    SettlementTrail,
     read,
 )
 from o2c.money import CONTEXT, currency, to_decimal
@@ -84,6 +85,7 @@ __all__ = [
     "monthly_sales_from_ledger",
     "paid_items",
     "paid_items_from_ledger",
+    "paid_items_from_trails",
     "period_figures_from_ledger",
     "share_current_percent",
     "weighted_days_late",
@@ -690,8 +692,18 @@ def paid_items_from_ledger(
     partly by a write-off are not paid items, nor is a migration's stand-in for documents settled
     before it (``InvoiceIssued.stand_in``: it has no trail).
     """
+    return paid_items_from_trails(
+        read(ledger.facts(), end, known_at=known_at).settlement_trails(), start, end
+    )
+
+
+def paid_items_from_trails(
+    trails: Iterable[SettlementTrail], start: dt.date, end: dt.date
+) -> tuple[PaidItem, ...]:
+    """The trails collected in full in the period ``(start, end]`` as :class:`PaidItem` values
+    (see :func:`paid_items_from_ledger`), for a caller that has read the ledger already."""
     result = []
-    for trail in read(ledger.facts(), end, known_at=known_at).settlement_trails():
+    for trail in trails:
         paid_on = trail.collected_on
         if paid_on is None or not start < paid_on <= end:
             continue
