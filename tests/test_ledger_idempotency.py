@@ -21,7 +21,7 @@ from o2c.errors import DuplicateFactError, InvalidFactError
 from o2c.invoice import Customer, Invoice, InvoiceLine
 from o2c.ledger import Fact, InvoiceIssued, Ledger, PaymentReceived
 from o2c.ledger.facts import same_content
-from o2c.ledger.migration import MigrationPlan, load, plan_migration
+from o2c.ledger.migration import MigrationPlan, plan_migration, post_migration
 from o2c.ledger.posting import post_invoice
 from o2c.money import money
 from o2c.statement import Payment
@@ -228,11 +228,11 @@ def _plan(amount: str, recorded_at: dt.datetime) -> MigrationPlan:
 
 def test_migration_rerun_is_a_no_op_and_another_amount_is_refused() -> None:
     ledger = Ledger()
-    load(ledger, _plan("100.00", AT))
-    again = load(ledger, _plan("100.00", AT + LATER))
+    post_migration(_plan("100.00", AT), ledger)
+    again = post_migration(_plan("100.00", AT + LATER), ledger)
     assert (again.appended, again.unchanged) == ((), ("migration:PAY-1",))
     with pytest.raises(DuplicateFactError, match="migration:PAY-1"):
-        load(ledger, _plan("90.00", AT + LATER))
+        post_migration(_plan("90.00", AT + LATER), ledger)
     stored = ledger.get("migration:PAY-1")
     assert isinstance(stored, PaymentReceived)
     assert (stored.amount, stored.recorded_at) == (money("100.00", "EUR"), AT)

@@ -13,7 +13,7 @@ from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
 from o2c.errors import InvalidFactError, ValidationError
 from o2c.ledger import ItemKind, Ledger
-from o2c.ledger.migration import load, plan_migration
+from o2c.ledger.migration import plan_migration, post_migration
 from tests.test_ledger import invoice
 
 CUTOVER = dt.date(2026, 3, 31)
@@ -152,7 +152,7 @@ def test_a_batch_the_ledger_refuses_loads_nothing() -> None:
     )
     assert plan.rejected == ()
     with pytest.raises(InvalidFactError, match="already has an item"):
-        load(ledger, plan)
+        post_migration(plan, ledger)
     assert [f.fact_id for f in ledger.facts()] == ["old"]
 
 
@@ -173,9 +173,9 @@ def test_load_refuses_a_plan_with_rejections_unless_told() -> None:
     assert {r.error.row for r in plan.rejected} == set(range(3, 12))
     ledger = Ledger()
     with pytest.raises(ValidationError, match="nothing was loaded"):
-        load(ledger, plan)
+        post_migration(plan, ledger)
     assert list(ledger.facts()) == []
-    assert len(load(ledger, plan, accept_partial=True).appended) == 1
+    assert len(post_migration(plan, ledger, accept_partial=True).appended) == 1
 
 
 def test_customers_are_parsed_with_limits() -> None:

@@ -23,7 +23,7 @@ from o2c.credit import paydex, payment_history, settlement_trails
 from o2c.credit.forecast import fit_payment_model
 from o2c.errors import DuplicateFactError
 from o2c.ledger import InvoiceIssued, Ledger
-from o2c.ledger.migration import MigrationPlan, load, plan_migration
+from o2c.ledger.migration import MigrationPlan, plan_migration, post_migration
 from o2c.receivables.kpi import paid_items_from_ledger
 
 CUTOVER = dt.date(2026, 3, 31)
@@ -69,7 +69,7 @@ def test_lateness_after_migration_is_the_source_rows() -> None:
     plan = _plan()
     assert plan.rejected == ()
     ledger = Ledger()
-    load(ledger, plan)
+    post_migration(plan, ledger)
     history = payment_history(ledger.facts())
     assert {r.item_id: (r.days_late, r.days_to_pay) for r in history} == SOURCE
     inv11 = next(r for r in history if r.item_id == "INV-11")
@@ -95,7 +95,7 @@ def test_lateness_after_migration_is_the_source_rows() -> None:
 
 def test_without_settlements_the_stand_ins_are_not_punctual_history() -> None:
     ledger = Ledger()
-    load(ledger, _plan(settlements=[]))
+    post_migration(_plan(settlements=[]), ledger)
     assert payment_history(ledger.facts()) == ()
     assert paid_items_from_ledger(ledger, dt.date(2025, 1, 1), CUTOVER) == ()
     assert ledger.unapplied("PAY-1", customer_id="C1").amount == 0
@@ -120,17 +120,17 @@ def test_a_partly_used_credit_memo_stand_in_is_not_history_either() -> None:
         recorded_at=AT,
     )
     ledger = Ledger()
-    load(ledger, plan)
+    post_migration(plan, ledger)
     assert payment_history(ledger.facts()) == ()
 
 
 def test_changed_settlement_rows_are_refused_on_a_rerun() -> None:
     ledger = Ledger()
-    load(ledger, _plan())
-    assert load(ledger, _plan()).appended == ()
+    post_migration(_plan(), ledger)
+    assert post_migration(_plan(), ledger).appended == ()
     changed = [dict(SETTLEMENTS[0], settlement_date="2026-01-25"), *SETTLEMENTS[1:]]
     with pytest.raises(DuplicateFactError, match="PAY-1->INV-10"):
-        load(ledger, _plan(settlements=changed))
+        post_migration(_plan(settlements=changed), ledger)
 
 
 def _reason(**change: str) -> tuple[str | None, str]:
@@ -248,7 +248,7 @@ def test_property_migrated_lateness_equals_the_source_rows(
     )
     assert plan.rejected == ()
     ledger = Ledger()
-    load(ledger, plan)
+    post_migration(plan, ledger)
     history = payment_history(ledger.facts())
     assert {r.item_id: (r.days_late, r.days_to_pay) for r in history} == source
     paid = paid_items_from_ledger(ledger, start - dt.timedelta(days=1), dt.date(2026, 6, 30))

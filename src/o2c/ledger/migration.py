@@ -2,9 +2,9 @@
 
 The core parses rows (``Mapping[str, str]``, e.g. from :class:`csv.DictReader`) into a
 :class:`MigrationPlan`: the facts to append, the customers, and every rejected row with the
-reason (errors as values: one bad row does not stop the parse).  :func:`load` appends the plan
-to a :class:`~o2c.ledger.Ledger` as **one atomic batch**; by default it loads nothing while any
-row is rejected, so a migration is never half-loaded.  Fact ids are derived from the rows'
+reason (errors as values: one bad row does not stop the parse).  :func:`post_migration` appends
+the plan to a :class:`~o2c.ledger.Ledger` as **one atomic batch**; by default it loads nothing
+while any row is rejected, so a migration is never half-loaded.  Fact ids are derived from the rows'
 ids, so loading the same files twice changes nothing.  Reading the files is the command's job
 (``o2c migrate``, :mod:`o2c.cli.commands.migrate`).
 
@@ -102,7 +102,7 @@ __all__ = [
     "PAYMENT_COLUMNS",
     "RejectedRow",
     "SETTLEMENT_COLUMNS",
-    "load",
+    "post_migration",
     "plan_migration",
 ]
 
@@ -756,7 +756,9 @@ def _settle(
     )
 
 
-def load(ledger: Ledger, plan: MigrationPlan, *, accept_partial: bool = False) -> AppendResult:
+def post_migration(
+    plan: MigrationPlan, ledger: Ledger, *, accept_partial: bool = False
+) -> AppendResult:
     """Append the plan's facts to the ledger as one atomic batch.
 
     Facts an earlier run of the same migration stored (same id and content, whatever their

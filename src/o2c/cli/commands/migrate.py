@@ -29,8 +29,8 @@ from o2c.ledger.migration import (
     OPEN_ITEM_COLUMNS,
     PAYMENT_COLUMNS,
     SETTLEMENT_COLUMNS,
-    load,
     plan_migration,
+    post_migration,
 )
 from o2c.ledger.store import LedgerStore
 
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
     store = _store(args)
     try:
-        result = load(Ledger(store), plan, accept_partial=True)
+        result = post_migration(plan, Ledger(store), accept_partial=True)
     finally:
         close: Any = getattr(store, "close", None)
         if close is not None:
