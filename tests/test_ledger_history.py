@@ -317,3 +317,57 @@ def test_collected_on_is_the_one_rule_of_paid() -> None:
     assert trail("0", entry(3, "95", "5")).collected_on is None
     assert trail("0", entry(3, "60"), entry(9, "0", "40", None)).collected_on is None
     assert trail("0").collected_on is None
+
+
+def test_ledger_read_is_the_read_model_of_its_facts() -> None:
+    """Ledger.read gives the same History as reading its facts, per customer too."""
+    from o2c.ledger import InvoiceIssued, Ledger, PaymentAllocated, PaymentReceived, read
+    from o2c.terms import Instalment
+
+    def at(day: int) -> dt.datetime:
+        return dt.datetime(2026, 3, day, 9, tzinfo=dt.UTC)
+
+    ledger = Ledger()
+    for n, customer in enumerate(("C1", "C2"), start=1):
+        ledger.append(
+            [
+                InvoiceIssued.from_instalments(
+                    fact_id=f"i{n}",
+                    customer_id=customer,
+                    item_id=f"INV-{n}",
+                    document_number=f"INV-{n}",
+                    document_date=dt.date(2026, 3, 1),
+                    recorded_at=at(1),
+                    instalments=[
+                        Instalment(
+                            number=1, due_date=dt.date(2026, 3, 10), amount=money("100.00", "EUR")
+                        )
+                    ],
+                ),
+                PaymentReceived(
+                    fact_id=f"p{n}",
+                    customer_id=customer,
+                    effective=dt.date(2026, 3, 14),
+                    recorded_at=at(15),
+                    payment_id=f"PAY-{n}",
+                    amount=money("60.00", "EUR"),
+                    value_date=dt.date(2026, 3, 14),
+                ),
+                PaymentAllocated(
+                    fact_id=f"a{n}",
+                    customer_id=customer,
+                    effective=dt.date(2026, 3, 14),
+                    recorded_at=at(15),
+                    source_id=f"PAY-{n}",
+                    item_id=f"INV-{n}",
+                    applied=money("60.00", "EUR"),
+                ),
+            ]
+        )
+    whole = ledger.read(dt.date(2026, 3, 31))
+    assert whole.open_items() == read(ledger.facts(), dt.date(2026, 3, 31)).open_items()
+    assert sorted(i.open_amount.amount for i in whole.open_items()) == [Decimal("40.00")] * 2
+    before_payment = ledger.read(dt.date(2026, 3, 31), known_at=at(14), customer_id="C2")
+    assert [(i.customer_id, i.open_amount.amount) for i in before_payment.open_items()] == [
+        ("C2", Decimal("100.00"))
+    ]

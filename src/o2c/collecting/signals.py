@@ -19,7 +19,6 @@ from o2c.ledger import (
     ItemKind,
     Ledger,
     OpenItem,
-    read,
 )
 from o2c.receivables.kpi import PaidItem, paid_items_from_trails
 
@@ -231,7 +230,7 @@ def signals_from_ledger(
     each customer's items paid from ``history_from`` to ``since`` (its usual lateness), the
     items paid since ``since`` and the items open on ``as_of``.
     """
-    read_model = read(ledger.facts(), as_of, known_at=known_at)
+    read_model = ledger.read(as_of, known_at=known_at)
     promises = [
         PromiseToPay(
             customer_id=p.customer_id,
@@ -246,7 +245,7 @@ def signals_from_ledger(
     history: dict[str, list[PaidItem]] = {}
     start = history_from or dt.date.min
     # The usual lateness is what was known as of ``since`` (a later reversal does not rewrite it).
-    before = read(ledger.facts(), since, known_at=known_at).settlement_trails()
+    before = ledger.read(since, known_at=known_at).settlement_trails()
     for paid in paid_items_from_trails(before, start, since):
         if paid.customer_id is not None:
             history.setdefault(paid.customer_id, []).append(paid)

@@ -41,8 +41,9 @@ from o2c.ledger.facts import (
     PromisedToPay,
     same_content,
 )
-from o2c.ledger.history import Projection, by_customer
+from o2c.ledger.history import History, Projection, by_customer
 from o2c.ledger.history import history as trail_of
+from o2c.ledger.history import read as read_facts
 from o2c.ledger.ids import CustomerId, FactId, OpenItem
 from o2c.ledger.rules import CustomerBook
 from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
@@ -270,6 +271,21 @@ class Ledger:
     ) -> Projection:
         """The projection of the facts effective by ``as_of`` and recorded by ``known_at``."""
         return Projection().feed_all(self.facts(customer_id), as_of, known_at=known_at)
+
+    def read(
+        self,
+        as_of: dt.date | None = None,
+        *,
+        known_at: dt.datetime | None = None,
+        customer_id: str | None = None,
+    ) -> History:
+        """The read model (:class:`~o2c.ledger.History`) of the facts effective by ``as_of`` and
+        recorded by ``known_at``: open items, settlement trails, movements, disputes, promises
+        and payments, from one pass over the customer's stream (or every stream).
+
+        Every reader of the ledger goes through this (or :func:`o2c.ledger.read` over facts).
+        """
+        return read_facts(self.facts(customer_id), as_of, known_at=known_at)
 
     def open_items(
         self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None

@@ -60,7 +60,6 @@ from o2c.ledger import (
     Ledger,
     OpenItem,
     SettlementTrail,
-    read,
 )
 from o2c.money import CONTEXT, currency, to_decimal
 from o2c.receivables.aging import AgingReport, age
@@ -665,7 +664,7 @@ def period_figures_from_ledger(
     code = currency_code.upper()
     begin = age(ledger.open_items(start, known_at=known_at), start, detail=False)
     ending = age(ledger.open_items(end, known_at=known_at), end, detail=False)
-    lines = read(ledger.facts(), end, known_at=known_at).activity(after=start)
+    lines = ledger.read(end, known_at=known_at).activity(after=start)
     sales, write_offs = _sales_and_write_offs(lines, code)
     cur = begin.total(code).balance.currency
     return PeriodFigures.from_agings(
@@ -693,7 +692,7 @@ def paid_items_from_ledger(
     before it (``InvoiceIssued.stand_in``: it has no trail).
     """
     return paid_items_from_trails(
-        read(ledger.facts(), end, known_at=known_at).settlement_trails(), start, end
+        ledger.read(end, known_at=known_at).settlement_trails(), start, end
     )
 
 
@@ -740,7 +739,7 @@ def monthly_sales_from_ledger(
         first = last.replace(day=1)
         bounds.append((first - dt.timedelta(days=1), last))
         last = first - dt.timedelta(days=1)
-    sales, _ = _sales_and_write_offs(read(ledger.facts(), end, known_at=known_at).movements, code)
+    sales, _ = _sales_and_write_offs(ledger.read(end, known_at=known_at).movements, code)
     sums = [_ZERO] * months
     for on, amount in sales:
         for i, (before, last_day) in enumerate(bounds):
