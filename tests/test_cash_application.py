@@ -483,7 +483,7 @@ def test_structured_remittance_states_the_allocation() -> None:
     assert r.decision is MatchDecision.AUTO
     assert applied(r) == {"I1": "1000.00", "I3": "400.00"}
     assert residuals(r) == [("discount", "20.00"), ("deduction", "10.00")]
-    assert [x.reason for a in r.allocations for x in a.residuals][1] == "DAMG"
+    assert [x.reason for a in r.allocations for x in a.residuals][1] == "damaged goods (DAMG)"
 
 
 def test_reference_to_one_item_with_the_amount_of_another_is_not_posted() -> None:

@@ -97,7 +97,7 @@ def test_ctx_deduction_with_reason_code_closes_the_invoice() -> None:
     [a] = r.allocations
     assert a.applied == money("3798.00", "USD")
     assert [(x.kind, x.amount, x.reason) for x in a.residuals] == [
-        (ResidualKind.DEDUCTION, money("1077.49", "USD"), "01")
+        (ResidualKind.DEDUCTION, money("1077.49", "USD"), "price difference (01)")
     ]
     # The payment is reported as given: the documents were read for matching only.
     assert r.payment.documents == ()

@@ -60,8 +60,8 @@ def _fit_single(
                 0.92,
                 f"discount taken after its deadline {deadline}: a deduction",
             )
-    partial_words = bool(_partial_stated(text))
-    reason_match = _deduction_reason(text)
+    partial_words = _partial_stated(text, policy.reasons)
+    reason_match = _deduction_reason(text, policy.reasons)
     if 0 < amount < open_units:
         short = open_units - amount
         charges = payment.charges
@@ -104,14 +104,14 @@ def _fit_single(
             )
         tolerance = policy.deduction_limit(open_units, stated=reason_match is not None)
         if short <= tolerance and not partial_words:
-            reason = _reason_text(text, reason_match)
+            reason = _reason_text(text, reason_match, policy.reasons)
             return _Fit(
                 open_units,
                 amount,
                 [(ResidualKind.DEDUCTION, short, reason)],
                 0.92 if reason_match else 0.9,
                 "short payment within the deduction tolerance"
-                + (f" ({reason})" if reason_match else ""),
+                + (f" ({reason})" if reason_match else " (no reason given)"),
             )
         return _Fit(
             amount,

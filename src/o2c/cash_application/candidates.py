@@ -17,15 +17,17 @@ from o2c.money import to_minor
 from o2c.names import NameIndex, NameMatch
 from o2c.remittance import (
     DocumentIndex,
+    HitKind,
     ReferenceHit,
     find_references,
+    reference_strings,
 )
 from o2c.statement import Payment
 
 if TYPE_CHECKING:
     from o2c.fx import RateProvider
 
-from o2c.cash_application.evidence import mask_tax_numbers
+from o2c.cash_application.evidence import mask_explained_numbers, mask_tax_numbers
 from o2c.cash_application.model import CustomerProfile
 from o2c.cash_application.policy import MatchPolicy
 
@@ -64,6 +66,14 @@ class _Context:
     shared: frozenset[str] = frozenset()
     #: Per customer, the shapes of its open documents' keys (computed when first needed).
     document_shapes: dict[str, frozenset[str]] = attrs.Factory(dict)
+    #: Document numbers written with zeros dropped or a short year (``INV20261234``,
+    #: ``INV/26/001234``, ``CN 001234``): key -> item ids (see :func:`_loose_keys`).
+    loose: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    #: The last group of digits without its zeros when it is short (``1234`` of
+    #: ``INV/2026/001234``): found only among the documents of a customer already named.
+    short_tail: dict[tuple[str, str], tuple[str, ...]] = attrs.Factory(dict)
+    #: The customer POs of open items (key of the PO -> item ids).
+    purchase_orders: dict[str, tuple[str, ...]] = attrs.Factory(dict)
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -105,6 +115,14 @@ def _build_context(
         (i.item_id, i.document_number, i.item.payment_reference, i.customer_id)
         for i in items.values()
     )
+    loose: dict[str, list[str]] = defaultdict(list)
+    short_tail: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rec in items.values():
+        keys, short = _loose_keys(rec.document_number)
+        for key in keys:
+            loose[key].append(rec.item_id)
+        if short:
+            short_tail[(rec.customer_id, short)].append(rec.item_id)
     table = {c.customer_id: c for c in customers}
     names = NameIndex.build(
         ((c.customer_id, c.name) for c in table.values()),
@@ -128,10 +146,49 @@ def _build_context(
         customer_keys=customer_keys,
         rates=rates,
         remaining={i: rec.open_units for i, rec in items.items()},
+        loose={k: tuple(v) for k, v in loose.items()},
+        short_tail={k: tuple(v) for k, v in short_tail.items()},
     )
 
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_LETTERS = re.compile(r"^[A-Z]+")
+_GROUPS = re.compile(r"[0-9]+")
+#: The shortest loose key made of digits alone (shorter ones are customer numbers, POs ...).
+_MIN_DIGIT_KEY = 8
+
+
+def _loose_keys(number: str) -> tuple[frozenset[str], str]:
+    """The ways a payer writes ``number`` with zeros dropped or a short year, and its short tail.
+
+    ``INV/2026/001234`` gives ``INV20261234``, ``INV26001234``, ``INV261234``, ``INV001234``,
+    ``INV1234`` and ``20261234``...; the short tail is ``1234`` (empty when the last group has
+    five digits or more without its zeros: :class:`~o2c.remittance.DocumentIndex` finds those).
+    """
+    upper = number.upper()
+    letters = _LETTERS.match(_NON_ALNUM.sub("", upper))
+    prefix = letters.group(0) if letters else ""
+    groups = _GROUPS.findall(upper)
+    if len(groups) < 1:
+        return frozenset(), ""
+    tail = groups[-1]
+    tails = {tail, tail.lstrip("0")} - {""}
+    heads = [""]
+    for g in groups[:-1]:
+        options = {g, g.lstrip("0")}
+        if len(g) == 4 and g[:2] in ("19", "20"):
+            options.add(g[2:])
+        heads = [h + o for h in heads for o in options if o]
+    keys: set[str] = set()
+    for head in {*heads, ""}:
+        for t in tails:
+            if prefix:
+                keys.add(prefix + head + t)
+            digits = (head + t).lstrip("0")
+            if len(digits) >= _MIN_DIGIT_KEY and head:
+                keys.add(digits)
+    short = tail.lstrip("0")
+    return frozenset(keys), short if 3 <= len(short) <= 4 else ""
 
 
 @lru_cache(maxsize=65536)
@@ -142,6 +199,33 @@ def _units(amount: Money) -> int:
 
 def _account_key(account: str) -> str:
     return _NON_ALNUM.sub("", account.upper())
+
+
+def _loose_hits(text: str, found: list[ReferenceHit], ctx: _Context) -> list[ReferenceHit]:
+    """Documents named with zeros dropped or a short year, and short tails of named customers.
+
+    A loose key counts when it names one open document; a short tail (``1234``) only among the
+    open documents of a customer the text names by another document, and only when it names
+    one of them.
+    """
+    seen = {h.item_id for h in found}
+    out: list[ReferenceHit] = []
+    strings = reference_strings(mask_explained_numbers(text.upper()), min_digits=3)
+    for s in strings:
+        ids = ctx.loose.get(s, ())
+        if len(ids) == 1 and ids[0] not in seen:
+            seen.add(ids[0])
+            out.append(ReferenceHit(ids[0], HitKind.DIGITS, s))
+    named = {ctx.items[h.item_id].customer_id for h in (*found, *out) if h.item_id in ctx.items}
+    if named and ctx.short_tail:
+        for s in strings:
+            if not (3 <= len(s) <= 4 and s.isdigit()):
+                continue
+            ids = tuple(i for cid in sorted(named) for i in ctx.short_tail.get((cid, s), ()))
+            if len(ids) == 1 and ids[0] not in seen:
+                seen.add(ids[0])
+                out.append(ReferenceHit(ids[0], HitKind.TAIL, s))
+    return out
 
 
 def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
@@ -166,6 +250,7 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
     if not found and sum(ch.isdigit() for ch in payment.payer_name) >= 5:
         # Some banks put the payer's reference into the name field.
         found.extend(find_references(payment.payer_name, ctx.documents))
+    found.extend(_loose_hits(text, found, ctx))
     best: dict[str, ReferenceHit] = {}
     for h in found:
         if h.item_id not in best or h.strength > best[h.item_id].strength:

@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from o2c.cash_application.reasons import DEFAULT_REASONS, Reason, ReasonKind, ReasonTable
+
 if TYPE_CHECKING:
     pass
 
@@ -14,19 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["NumberKind", "classify_numbers", "mask_explained_numbers"]
 
 
-_PARTIAL_WORDS = re.compile(
-    r"\b(?:PARTIAL|PART PAYMENT|PART-PAYMENT|INSTAL+MENT|TEILZAHLUNG|RATE|ACOMPTE|A/C|"
-    r"ON ACCOUNT|ABSCHLAG|ANZAHLUNG|PAGO PARCIAL|1ST|2ND|3RD|\d+TH)\b"
-)
-_DEDUCTION_WORDS = re.compile(
-    r"\b(?:DED|DEDUCT\w*|LESS|SHORT\w*|DAMAGE\w*|DAMG|PRICE DIFF\w*|PRICING|RETURN\w*|"
-    r"DISPUTE\w*|CLAIM\w*|DEFECT\w*|MISSING|QUALITY|REBATE|ALLOWANCE|ABZUG|MINDERUNG|"
-    r"KUERZUNG|KÜRZUNG|SKONTO|DISCOUNT|CREDIT NOTE|GUTSCHRIFT|ESCOMPTE|REMISE)\b"
-)
-_FEE_WORDS = re.compile(
-    r"\b(?:FEES?|CHARGES?|BANK CHARGES|GEBUEHR\w*|GEBÜHR\w*|SPESEN|FRAIS|COMMISSIONS?|"
-    r"COMISION\w*|OUR|SHA)\b"
-)
 _NOT_INVOICE_WORDS = re.compile(
     r"\b(?:SALARY|WAGES|PAYROLL|GEHALT|LOHN|REFUND|RUECKERSTATTUNG|ERSTATTUNG|INTEREST|ZINSEN|"
     r"RENT|MIETE|LOAN|DARLEHEN|DIVIDEND|TAX REFUND|DEPOSIT|KAUTION|TRANSFER BETWEEN|"
@@ -34,28 +23,32 @@ _NOT_INVOICE_WORDS = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
-def _partial_stated(text: str) -> bool:
+@lru_cache(maxsize=8192)
+def _partial_stated(text: str, table: ReasonTable = DEFAULT_REASONS) -> bool:
     """Whether the remittance text says the payment is partial (instalment, on account ...)."""
-    return _PARTIAL_WORDS.search(text) is not None
+    return any(r.kind is ReasonKind.PARTIAL for r, _ in table.all_in_text(text))
 
 
-@lru_cache(maxsize=4096)
-def _deduction_reason(text: str) -> re.Match[str] | None:
-    """The words of the remittance text that give a reason for a deduction, if any.
+@lru_cache(maxsize=8192)
+def _deduction_reason(text: str, table: ReasonTable = DEFAULT_REASONS) -> Reason | None:
+    """The row of the reason table that explains a deduction in the text, if any.
 
-    Charges named as such ("less 15.00 fees") are bank fees, not a deduction.
+    Charges named as such ("less 15.00 fees") are bank fees, not a deduction; a text that says
+    the payment is partial states no deduction either.
     """
-    if _FEE_WORDS.search(text):
+    found = table.all_in_text(text)
+    if any(r.kind in (ReasonKind.FEE, ReasonKind.PARTIAL) for r, _ in found):
         return None
-    return _DEDUCTION_WORDS.search(text)
+    stated = [r for r, _ in found]
+    return min(stated, key=table.rows.index) if stated else None
 
 
-def _reason_text(text: str, match: re.Match[str] | None) -> str:
-    if match is None:
+def _reason_text(text: str, reason: Reason | None, table: ReasonTable = DEFAULT_REASONS) -> str:
+    """The residual's reason: the table row's label and the words the payer wrote."""
+    if reason is None:
         return "short payment"
-    start = max(0, match.start())
-    return text[start : start + 40].strip().lower()
+    at = next((start for r, start in table.all_in_text(text) if r is reason), 0)
+    return f"{reason.label}: {text[at : at + 40].strip().lower()}"
 
 
 class NumberKind(enum.Enum):

@@ -456,7 +456,8 @@ def _named_subsets(
         return hyps
     # Bank fee or deduction on the whole.
     short = total - amount
-    if 0 < short <= policy.fee_limit(code, total) and not _deduction_reason(text):
+    reason = _deduction_reason(text, policy.reasons)
+    if 0 < short <= policy.fee_limit(code, total) and not reason:
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
             opens[-1], opens[-1] - short, [(ResidualKind.BANK_FEE, short, "bank charges")], 0.9, ""
@@ -465,12 +466,12 @@ def _named_subsets(
             build(range(len(items)), fits, 0.94, "named items less a bank fee within the band", 0)
         )
     elif 0 < short <= policy.deduction_limit(
-        total, stated=_deduction_reason(text) is not None
-    ) and not _partial_stated(text):
-        reason = _reason_text(text, _deduction_reason(text))
+        total, stated=reason is not None
+    ) and not _partial_stated(text, policy.reasons):
+        why = _reason_text(text, reason, policy.reasons)
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
-            opens[-1], opens[-1] - short, [(ResidualKind.DEDUCTION, short, reason)], 0.88, ""
+            opens[-1], opens[-1] - short, [(ResidualKind.DEDUCTION, short, why)], 0.88, ""
         )
         hyps.append(build(range(len(items)), fits, 0.88, "named items less a deduction", 0))
     elif short < 0:

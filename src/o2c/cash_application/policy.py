@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     pass
 
 from o2c.cash_application.model import MatchDecision
+from o2c.cash_application.reasons import DEFAULT_REASONS, ReasonTable
 
 __all__ = ["MatchPolicy"]
 
@@ -65,6 +66,10 @@ class MatchPolicy:
     )
     write_off_default: Decimal = Decimal("1.00")
     fx_tolerance: Decimal = Decimal("0.03")
+    #: The one table of words and codes that explain a difference (deductions, credit notes,
+    #: charges, partial and settling payments), read the same way in free text, camt.054
+    #: reason codes and X12 820 ``ADX`` segments (see :mod:`o2c.cash_application.reasons`).
+    reasons: ReasonTable = DEFAULT_REASONS
     max_subset_items: int = 22
     max_subset_size: int = 16
     max_suggestions: int = 3

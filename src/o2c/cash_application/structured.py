@@ -7,6 +7,7 @@ from o2c.cash_application.candidates import _Context, _Item, _units
 from o2c.cash_application.evidence import _partial_stated
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.payers import _Payer
+from o2c.cash_application.reasons import ReasonKind, ReasonTable
 from o2c.cash_application.scoring import _Hyp
 from o2c.statement import Payment, RemittanceDocument
 
@@ -67,7 +68,12 @@ def _doubts(doc: RemittanceDocument, item: _Item, ctx: _Context, payer: _Payer) 
     out = []
     remaining = ctx.remaining[item.item_id]
     if doc.amount_due is not None and doc.amount_due.currency.code == item.currency:
-        due = _units(doc.amount_due)
+        # A credit note's amount due is written as a positive amount: it is the memo's size.
+        due = (
+            -_units(doc.amount_due)
+            if remaining < 0 < _units(doc.amount_due)
+            else _units(doc.amount_due)
+        )
         if due not in (remaining, item.open_units, _units(item.item.original_amount)):
             out.append(
                 f"{doc.number} is stated as due {doc.amount_due.amount}, but "
@@ -81,7 +87,7 @@ def _doubts(doc: RemittanceDocument, item: _Item, ctx: _Context, payer: _Payer) 
 
 
 def _stated_residuals(
-    doc: RemittanceDocument, item: _Item, payment: Payment
+    doc: RemittanceDocument, item: _Item, payment: Payment, reasons: ReasonTable
 ) -> list[tuple[ResidualKind, int, str]]:
     """The discount, adjustments and credit note the document states, as residuals."""
     residuals: list[tuple[ResidualKind, int, str]] = []
@@ -92,8 +98,12 @@ def _stated_residuals(
         else:
             residuals.append((ResidualKind.DISCOUNT, units, "early-payment discount"))
     if doc.adjustment is not None and doc.adjustment.amount:
-        reason = doc.adjustment_reason or "adjustment stated in the remittance"
-        residuals.append((ResidualKind.DEDUCTION, _units(doc.adjustment), reason))
+        # The reason code read through the one reason table (camt Rsn, X12 ADX02 alike).
+        code = doc.adjustment_reason or ""
+        row = reasons.for_code(code)
+        fee = row is not None and row.kind is ReasonKind.FEE
+        kind = ResidualKind.BANK_FEE if fee else ResidualKind.DEDUCTION
+        residuals.append((kind, _units(doc.adjustment), reasons.label(code)))
     if doc.credit_note_amount is not None and doc.credit_note_amount.amount:
         residuals.append(
             (ResidualKind.DEDUCTION, _units(doc.credit_note_amount), "credit note deducted")
@@ -106,7 +116,7 @@ def _document_fit(
 ) -> _Fit | None:
     """How the document's stated amounts settle the item; ``None`` if they cannot."""
     remaining = ctx.remaining[item.item_id]
-    residuals = _stated_residuals(doc, item, payment)
+    residuals = _stated_residuals(doc, item, payment, ctx.policy.reasons)
     extra = sum(units for _, units, _ in residuals)
     signed = doc.signed_amount_paid
     paid = _units(signed) if signed is not None else remaining - extra
@@ -117,7 +127,7 @@ def _document_fit(
     if (
         0 < short <= ctx.policy.deduction_limit(remaining, stated=False)
         and not doc.adjustments
-        and not _partial_stated(text)
+        and not _partial_stated(text, ctx.policy.reasons)
     ):
         residuals.append((ResidualKind.DEDUCTION, short, "short payment without a reason"))
         applied = remaining

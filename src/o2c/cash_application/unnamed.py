@@ -229,7 +229,7 @@ def _customer_hypotheses(
         for i in items
         if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id])
     ]
-    if len(fee_fits) == 1 and not _partial_stated(text):
+    if len(fee_fits) == 1 and not _partial_stated(text, policy.reasons):
         item = fee_fits[0]
         o = opens[item.item_id]
         fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
