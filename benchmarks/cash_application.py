@@ -65,6 +65,7 @@ class World:
     customers: tuple[CustomerProfile, ...]
     rates: InMemoryRates | None
     shared_payers: frozenset[str] = frozenset()
+    purchase_orders: dict[str, str] = attrs.field(factory=dict)
     learn_seconds: float = 0.0
     history_payments: int = 0
 
@@ -164,7 +165,7 @@ def load_cashapp2(bench: Path) -> World:
         for s in statements
         for p in s.lines
     )
-    items, item_names, _pos = read_open_items(bench / "open_items.csv")
+    items, item_names, pos = read_open_items(bench / "open_items.csv")
     names = {r["customer_id"]: r["name"] for r in _rows(bench / "customers.csv")}
     for cid, name in item_names.items():
         names.setdefault(cid, name)
@@ -197,6 +198,7 @@ def load_cashapp2(bench: Path) -> World:
         items=tuple(items),
         customers=known.customers,
         shared_payers=known.shared,
+        purchase_orders=pos,
         rates=read_rates(bench / "rates.csv"),
         learn_seconds=learn_s,
         history_payments=len(hist_payments),
@@ -367,6 +369,7 @@ def run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
         world.items,
         customers=world.customers,
         shared_payers=world.shared_payers,
+        purchase_orders=world.purchase_orders,
         rates=world.rates,
     )
     seconds = time.perf_counter() - started

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,12 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     from o2c.fx import RateProvider
 
-from o2c.cash_application.evidence import mask_explained_numbers, mask_tax_numbers
+from o2c.cash_application.evidence import (
+    NumberKind,
+    classify_numbers,
+    mask_explained_numbers,
+    mask_tax_numbers,
+)
 from o2c.cash_application.model import CustomerProfile
 from o2c.cash_application.policy import MatchPolicy
 
@@ -98,6 +103,7 @@ def _build_context(
     customers: Iterable[CustomerProfile],
     rates: RateProvider | None,
     policy: MatchPolicy,
+    purchase_orders: Mapping[str, str] | None = None,
 ) -> _Context:
     items: dict[str, _Item] = {}
     by_customer: dict[str, list[_Item]] = defaultdict(list)
@@ -123,6 +129,11 @@ def _build_context(
             loose[key].append(rec.item_id)
         if short:
             short_tail[(rec.customer_id, short)].append(rec.item_id)
+    by_po: dict[str, list[str]] = defaultdict(list)
+    for item_id, po in (purchase_orders or {}).items():
+        key = _account_key(po)
+        if key and item_id in items:
+            by_po[key].append(item_id)
     table = {c.customer_id: c for c in customers}
     names = NameIndex.build(
         ((c.customer_id, c.name) for c in table.values()),
@@ -148,6 +159,7 @@ def _build_context(
         remaining={i: rec.open_units for i, rec in items.items()},
         loose={k: tuple(v) for k, v in loose.items()},
         short_tail={k: tuple(v) for k, v in short_tail.items()},
+        purchase_orders={k: tuple(sorted(v)) for k, v in by_po.items()},
     )
 
 
@@ -228,6 +240,28 @@ def _loose_hits(text: str, found: list[ReferenceHit], ctx: _Context) -> list[Ref
     return out
 
 
+_PO_TOKEN = re.compile(r"(?<![0-9A-Z])[0-9A-Z][0-9A-Z/-]{3,}[0-9]")
+#: A PO with fewer characters (``123456``) counts only when a label says it is an order: a
+#: bare six-digit number is as likely a customer number.
+_MIN_BARE_PO = 7
+
+
+def _po_hits(text: str, ctx: _Context) -> list[ReferenceHit]:
+    """Open items whose customer PO the text quotes (one item per PO), as references to them."""
+    upper = text.upper()
+    labelled = {_account_key(n) for n, kind in classify_numbers(upper) if kind is NumberKind.ORDER}
+    out: list[ReferenceHit] = []
+    for m in _PO_TOKEN.finditer(upper):
+        key = _account_key(m.group(0))
+        ids = ctx.purchase_orders.get(key, ())
+        if len(ids) != 1 or (len(key) < _MIN_BARE_PO and key not in labelled):
+            continue
+        if key in ctx.customer_keys:
+            continue
+        out.append(ReferenceHit(ids[0], HitKind.DIGITS, f"PO {m.group(0)}"))
+    return out
+
+
 def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
     found: list[ReferenceHit] = []
     for doc in payment.documents:
@@ -251,6 +285,8 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
         # Some banks put the payer's reference into the name field.
         found.extend(find_references(payment.payer_name, ctx.documents))
     found.extend(_loose_hits(text, found, ctx))
+    if ctx.purchase_orders:
+        found.extend(_po_hits(text, ctx))
     best: dict[str, ReferenceHit] = {}
     for h in found:
         if h.item_id not in best or h.strength > best[h.item_id].strength:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -130,6 +130,7 @@ def match_payments(
     *,
     customers: Iterable[CustomerProfile] = (),
     shared_payers: Iterable[str] = (),
+    purchase_orders: Mapping[str, str] | None = None,
     rates: RateProvider | None = None,
     policy: MatchPolicy | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -144,6 +145,9 @@ def match_payments(
         shared_payers: the keys of payers that pay for several customers (payment services,
             shared-service centres): :attr:`PayerKnowledge.shared` of
             :func:`~o2c.cash_application.payers.learn_payers`; accounts or names.
+        purchase_orders: the customer's purchase order number per open item (item id -> PO,
+            as the open items carry it): a PO the remittance quotes names its item like a
+            document number (a PO shared by several open items names none of them alone).
         rates: a rate provider for payments in another currency than the item.
         policy: thresholds and tolerances (defaults: :class:`MatchPolicy`).
         progress: called as ``progress(done, total)`` while the batch is evaluated.
@@ -160,7 +164,7 @@ def match_payments(
         cid = str(item.customer_id)
         if cid not in table:
             table[cid] = CustomerProfile(cid, "")
-    ctx = _build_context(items, table.values(), rates, policy)
+    ctx = _build_context(items, table.values(), rates, policy, purchase_orders)
     ctx.shared = frozenset(shared_payers) | frozenset(
         k for s in shared_payers for k in (_account_key(s), payer_key(s)) if k
     )
