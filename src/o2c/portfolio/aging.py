@@ -1,0 +1,217 @@
+"""As-of aging of a whole portfolio on an engine, with every convention of the domain ``age()``.
+
+The aging's conventions (:class:`~o2c.receivables.aging.BucketScheme` with its due-today rule,
+:class:`~o2c.receivables.aging.AgingBasis`, :class:`~o2c.receivables.aging.CreditPlacement`)
+are compiled into one kernel: the open amount of each item on ``as_of`` as known at
+``known_at`` (the read model's rule), its age, its column (each bucket's range comes from the
+scheme itself and the compiled column is checked against :meth:`BucketScheme.column` for every
+age the scheme distinguishes), and the sums per customer and currency in integer minor units.
+
+:func:`aging_table` answers an Arrow table (for millions of customers); :func:`age_portfolio`
+answers the domain's :class:`~o2c.receivables.aging.AgingReport` (rows per customer and currency,
+totals per currency), converted to a report currency through the rate port when asked
+(:func:`~o2c.receivables.aging.convert_report`, the domain's one conversion).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from o2c.errors import ValidationError
+from o2c.ledger.ids import CustomerId
+from o2c.money import currency, minor_units
+from o2c.portfolio.engine import Engine, Kernel, run
+from o2c.portfolio.items import check_not_over_applied, date_sql, open_items_sql
+from o2c.portfolio.model import CREDIT_KINDS, ReadModel
+from o2c.receivables.aging import (
+    AgingBasis,
+    AgingReport,
+    AgingRow,
+    BucketScheme,
+    CreditPlacement,
+    convert_report,
+)
+
+if TYPE_CHECKING:
+    from o2c.fx import RateKind, RateProvider
+    from o2c.money import RoundingPolicy
+
+__all__ = ["age_portfolio", "aging_kernel", "aging_table", "column_names"]
+
+
+def column_names(scheme: BucketScheme) -> tuple[str, ...]:
+    """The answer's amount columns: ``c0`` (not due), one per bucket, then credits."""
+    return tuple(f"c{i}" for i in range(len(scheme.labels) + 2))
+
+
+def _column_case(scheme: BucketScheme, credits: CreditPlacement) -> str:
+    """The SQL ``CASE`` that puts an age (``age``) and a kind (``kind``) in a column.
+
+    Built from the scheme's own bucket ranges and checked against :meth:`BucketScheme.column`
+    for every age from before the first day to beyond the last edge.
+    """
+    n_buckets = len(scheme.labels)
+    whens = []
+    if credits is CreditPlacement.OWN_COLUMN:
+        kinds = ", ".join(f"'{k}'" for k in CREDIT_KINDS)
+        whens.append(f"WHEN kind IN ({kinds}) THEN {n_buckets + 1}")
+    whens.append(f"WHEN age < {scheme.first_day} THEN 0")
+    bounds: list[tuple[int, int]] = []
+    for index in range(n_buckets - 1):
+        _lower, upper = scheme.bucket_range(index)
+        assert upper is not None  # every bucket but the last is closed
+        bounds.append((upper, index + 1))
+        whens.append(f"WHEN age <= {upper} THEN {index + 1}")
+    # the compiled plan is the scheme's: the same column for every age it tells apart
+    for age_days in range(scheme.first_day - 2, scheme.edges[-1] + 3):
+        compiled = 0 if age_days < scheme.first_day else n_buckets
+        if age_days >= scheme.first_day:
+            for upper, column in bounds:
+                if age_days <= upper:
+                    compiled = column
+                    break
+        assert compiled == scheme.column(age_days) + 1, (age_days, compiled)
+    return "CASE " + " ".join(whens) + f" ELSE {n_buckets} END"
+
+
+def aging_kernel(
+    as_of: dt.date,
+    *,
+    known_at: dt.datetime | None = None,
+    scheme: BucketScheme | None = None,
+    basis: AgingBasis = AgingBasis.DUE_DATE,
+    credits: CreditPlacement = CreditPlacement.OWN_COLUMN,
+) -> Kernel:
+    """The aging kernel: per customer and currency, the open amounts on ``as_of`` by column.
+
+    Its answer has ``customer``, ``currency``, ``c0`` ... (minor units, see
+    :func:`column_names`), ``items`` (how many open items) and ``over_applied`` (items settled
+    beyond their amount: a read model no ledger would hold).
+    """
+    scheme = scheme or BucketScheme.standard()
+    names = column_names(scheme)
+    basis_column = "due" if basis is AgingBasis.DUE_DATE else "document"
+    sums = ", ".join(
+        f"CAST(SUM(CASE WHEN col = {i} THEN open ELSE 0 END) AS BIGINT) AS {name}"
+        for i, name in enumerate(names)
+    )
+    sql = f"""
+        WITH placed AS (
+            SELECT customer, currency, open, over_applied,
+                   {_column_case(scheme, credits)} AS col
+            FROM (SELECT *, {date_sql(as_of)} - {basis_column} AS age
+                  FROM ({open_items_sql(as_of, known_at)}))
+        )
+        SELECT customer, currency, {sums},
+               CAST(COUNT(*) AS BIGINT) AS items,
+               CAST(COUNT(*) FILTER (WHERE over_applied) AS BIGINT) AS over_applied
+        FROM placed GROUP BY customer, currency ORDER BY customer, currency
+    """
+    return Kernel(name="aging", sql=sql, order=("customer", "currency"))
+
+
+def aging_table(
+    model: ReadModel,
+    as_of: dt.date,
+    engine: Engine,
+    *,
+    known_at: dt.datetime | None = None,
+    scheme: BucketScheme | None = None,
+    basis: AgingBasis = AgingBasis.DUE_DATE,
+    credits: CreditPlacement = CreditPlacement.OWN_COLUMN,
+) -> Any:
+    """The aging as an Arrow table (see :func:`aging_kernel`), one row per customer and currency.
+
+    Raises:
+        OverApplicationError: an item settled beyond its amount on ``as_of``.
+    """
+    kernel = aging_kernel(as_of, known_at=known_at, scheme=scheme, basis=basis, credits=credits)
+    table = run(engine, kernel, model)
+    check_not_over_applied(table.column("over_applied").to_pylist(), as_of)
+    return table
+
+
+def age_portfolio(
+    model: ReadModel,
+    as_of: dt.date,
+    engine: Engine,
+    *,
+    known_at: dt.datetime | None = None,
+    scheme: BucketScheme | None = None,
+    basis: AgingBasis = AgingBasis.DUE_DATE,
+    credits: CreditPlacement = CreditPlacement.OWN_COLUMN,
+    report_currency: str | None = None,
+    rates: RateProvider | None = None,
+    rate_date: dt.date | None = None,
+    rate_kind: RateKind | None = None,
+    rounding: RoundingPolicy | None = None,
+) -> AgingReport:
+    """The aging as the domain's :class:`AgingReport` (without item detail).
+
+    The same report as :func:`o2c.receivables.aging.age` over the items open on ``as_of`` as
+    known at ``known_at``; with ``report_currency`` it is converted by
+    :func:`~o2c.receivables.aging.convert_report` at the ``rates`` of ``rate_date`` (default:
+    ``as_of``).
+
+    Raises:
+        ValidationError: ``report_currency`` without ``rates``.
+        OverApplicationError: an item settled beyond its amount on ``as_of``.
+        RateNotFoundError: no rate for a currency.
+    """
+    scheme = scheme or BucketScheme.standard()
+    table = aging_table(
+        model, as_of, engine, known_at=known_at, scheme=scheme, basis=basis, credits=credits
+    )
+    names = column_names(scheme)
+    width = len(names)
+    data = table.to_pydict()
+    rows = []
+    totals: dict[str, list[int]] = {}
+    total_counts: dict[str, int] = {}
+    exponents: dict[str, int] = {}
+    for n in range(table.num_rows):
+        code = currency(data["currency"][n]).code
+        exponent = exponents.setdefault(code, -minor_units(code))
+        units = [data[name][n] for name in names]
+        count = data["items"][n]
+        rows.append(
+            AgingRow.from_columns(
+                CustomerId(data["customer"][n]),
+                [Decimal(u).scaleb(exponent) for u in units],
+                code,
+                item_count=count,
+            )
+        )
+        acc = totals.setdefault(code, [0] * width)
+        for i, u in enumerate(units):
+            acc[i] += u
+        total_counts[code] = total_counts.get(code, 0) + count
+    report = AgingReport(
+        as_of=as_of,
+        scheme=scheme,
+        basis=basis,
+        credits=credits,
+        rows=tuple(rows),
+        totals=tuple(
+            AgingRow.from_columns(
+                None,
+                [Decimal(u).scaleb(exponents[c]) for u in totals[c]],
+                c,
+                item_count=total_counts[c],
+            )
+            for c in sorted(totals)
+        ),
+        known_at=known_at,
+    )
+    if report_currency is None:
+        return report
+    if rates is None:
+        raise ValidationError(
+            "report_currency needs rates (a RateProvider)", field="rates", value=None
+        )
+    options: dict[str, Any] = {"rounding": rounding}
+    if rate_kind is not None:
+        options["kind"] = rate_kind
+    return convert_report(report, report_currency, rate_date or as_of, rates, **options)

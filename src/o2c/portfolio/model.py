@@ -1,0 +1,507 @@
+"""The ledger's read model as columns: items and settlements as Arrow tables of integer minor units.
+
+The columnar read model holds every item a ledger ever opened and every change of an item's open
+amount, each with its effective date and its recording time, so that any engine answers "open
+on D as known at T" for any D and T from the same two tables:
+
+``items`` (one row per open item: an invoice instalment, a credit memo, a payment's cash)
+    ``item`` (int64, the row's position: the key settlements refer to), ``customer`` (string),
+    ``item_id`` (string, may be null in a layout), ``kind`` (string: ``invoice``,
+    ``credit_memo``, ``unapplied_cash``), ``currency`` (string), ``issued`` (date: when the item
+    counts), ``recorded`` (timestamp, UTC, null: always known), ``document`` and ``due`` (dates),
+    ``amount`` (int64: the full amount in minor units, negative for credits).
+``settlements`` (one row per change of an item's open amount)
+    ``item`` (int64), ``on`` (date, effective), ``recorded`` (timestamp, UTC, null: always
+    known), ``amount`` (int64 minor units that bring the item toward zero: a reversal is
+    negative), ``cause`` (string: ``allocation``, ``reversal``, ``refund``, ``write_off``, or
+    null in a layout).
+
+An item is open on ``D`` as known at ``T`` when it was issued by ``D`` and recorded by ``T``; its
+open amount is its amount less (for credits: plus) the settlements effective by ``D`` and
+recorded by ``T``.  Amounts are integers with the currency beside them, so every engine sums them
+exactly: no float or DOUBLE anywhere (``check_exact`` guards what comes back from an engine).
+
+Built from a ledger (:func:`from_facts`, streaming a :class:`~o2c.ledger.LedgerStore`'s
+``iter_by_customer`` one customer at a time, the ledger's own
+:class:`~o2c.ledger.history.Projection` deciding every change) or from another system's
+columns (:func:`from_tables`, the layout of ``benchmarks/portfolio.py``).  Arrow is an optional
+dependency (``o2c[portfolio]``).
+
+>>> import datetime as dt
+>>> from o2c.ledger.facts import InvoiceIssued, PaymentAllocated, PaymentReceived
+>>> from o2c.money import money
+>>> from o2c.terms import Instalment
+>>> t = lambda day: dt.datetime(2026, 3, day, 12, tzinfo=dt.timezone.utc)
+>>> facts = [
+...     InvoiceIssued.from_instalments(fact_id="i1", customer_id="C1", item_id="INV-1",
+...         document_number="INV-1", document_date=dt.date(2026, 3, 1), recorded_at=t(1),
+...         instalments=[Instalment(number=1, due_date=dt.date(2026, 3, 31),
+...                                 amount=money("100.00", "EUR"))]),
+...     PaymentReceived(fact_id="p1", customer_id="C1", effective=dt.date(2026, 3, 10),
+...         recorded_at=t(11), payment_id="PAY-1", amount=money("60.00", "EUR"),
+...         value_date=dt.date(2026, 3, 10)),
+...     PaymentAllocated(fact_id="a1", customer_id="C1", effective=dt.date(2026, 3, 10),
+...         recorded_at=t(11), source_id="PAY-1", item_id="INV-1",
+...         applied=money("60.00", "EUR")),
+... ]
+>>> model = from_facts(facts)
+>>> model.items.column("amount").to_pylist(), model.items.column("kind").to_pylist()
+([10000, -6000], ['invoice', 'unapplied_cash'])
+>>> model.settlements.column("item").to_pylist(), model.settlements.column("amount").to_pylist()
+([0, 1], [6000, 6000])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from itertools import islice
+from types import ModuleType
+from typing import Any
+
+import attrs
+
+from o2c._optional import require
+from o2c.errors import InvalidAmountError, ValidationError
+from o2c.ledger.facts import (
+    AllocationReversed,
+    Fact,
+    PaymentAllocated,
+    Refunded,
+    WrittenOff,
+)
+from o2c.ledger.history import Projection
+from o2c.ledger.ids import ItemKind
+from o2c.money import currency, minor_units
+
+__all__ = [
+    "ITEM_COLUMNS",
+    "SETTLEMENT_COLUMNS",
+    "ReadModel",
+    "arrow",
+    "batches_from_facts",
+    "check_exact",
+    "from_facts",
+    "from_tables",
+    "items_schema",
+    "settlements_schema",
+]
+
+#: Arrow, as an optional dependency (a table is ``Any`` to the type checker).
+Table = Any
+
+#: Column names of the items table, in order.
+ITEM_COLUMNS = (
+    "item",
+    "customer",
+    "item_id",
+    "kind",
+    "currency",
+    "issued",
+    "recorded",
+    "document",
+    "due",
+    "amount",
+)
+#: Column names of the settlements table, in order.
+SETTLEMENT_COLUMNS = ("item", "on", "recorded", "amount", "cause")
+
+#: The kinds of item that are credits (their amount is negative).
+CREDIT_KINDS = (ItemKind.CREDIT_MEMO.value, ItemKind.UNAPPLIED_CASH.value)
+
+#: Rows buffered before they become one Arrow record batch (memory: a few MiB of Python objects).
+BATCH_ROWS = 65_536
+
+
+def arrow() -> ModuleType:
+    """The ``pyarrow`` module, or :class:`~o2c.errors.MissingExtraError` naming the extra."""
+    return require("pyarrow", extra="portfolio", feature="the columnar read model")
+
+
+def items_schema() -> Any:
+    """The Arrow schema of the items table."""
+    pa = arrow()
+    return pa.schema(
+        [
+            ("item", pa.int64()),
+            ("customer", pa.string()),
+            ("item_id", pa.string()),
+            ("kind", pa.string()),
+            ("currency", pa.string()),
+            ("issued", pa.date32()),
+            ("recorded", pa.timestamp("us", tz="UTC")),
+            ("document", pa.date32()),
+            ("due", pa.date32()),
+            ("amount", pa.int64()),
+        ]
+    )
+
+
+def settlements_schema() -> Any:
+    """The Arrow schema of the settlements table."""
+    pa = arrow()
+    return pa.schema(
+        [
+            ("item", pa.int64()),
+            ("on", pa.date32()),
+            ("recorded", pa.timestamp("us", tz="UTC")),
+            ("amount", pa.int64()),
+            ("cause", pa.string()),
+        ]
+    )
+
+
+@attrs.frozen
+class ReadModel:
+    """The columnar read model: the ``items`` and ``settlements`` Arrow tables (see the module)."""
+
+    items: Table
+    settlements: Table
+
+    @property
+    def item_count(self) -> int:
+        """The number of items (rows of ``items``)."""
+        return int(self.items.num_rows)
+
+    def tables(self) -> dict[str, Table]:
+        """The tables by the names kernels use."""
+        return {"items": self.items, "settlements": self.settlements}
+
+
+# --------------------------------------------------------------------------------------------
+# From the ledger: the history's projection decides every change, this module only records it
+
+
+class _Recorder(Projection):
+    """A projection that notes which items a fact touched and why (the handlers stay the
+    ledger's: each override only names the cause, then runs the projection's own handler)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: list[tuple[Any, Decimal]] = []
+        self.cause: str | None = None
+
+    def item(self, customer_id: str, item_id: str) -> Any:
+        found = super().item(customer_id, item_id)
+        self.touched.append((found, found.open))
+        return found
+
+    def _allocation(self, fact: PaymentAllocated) -> None:
+        self.cause = "allocation"
+        super()._allocation(fact)
+
+    def _reversal(self, fact: AllocationReversed) -> None:
+        self.cause = "reversal"
+        kept = self._allocations.get(fact.allocation_id)
+        if kept is not None:  # the projection's own bookkeeping names the two items it moves
+            self.touched.extend((i, i.open) for i in kept[:2])
+        super()._reversal(fact)
+
+    def _refund(self, fact: Refunded) -> None:
+        self.cause = "refund"
+        super()._refund(fact)
+
+    def _write_off(self, fact: WrittenOff) -> None:
+        self.cause = "write_off"
+        super()._write_off(fact)
+
+
+class _Columns:
+    """Python lists of the two tables' columns, turned into Arrow batches every ``BATCH_ROWS``."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[Any]] = {c: [] for c in ITEM_COLUMNS}
+        self.settlements: dict[str, list[Any]] = {c: [] for c in SETTLEMENT_COLUMNS}
+        self.count = 0
+        self.digits: dict[str, int] = {}
+
+    def minor(self, value: Decimal, code: str) -> int:
+        digits = self.digits.get(code)
+        if digits is None:
+            digits = self.digits[code] = minor_units(currency(code))
+        scaled = value.scaleb(digits)
+        units = int(scaled)
+        if units != scaled:
+            raise InvalidAmountError(
+                f"amount={value} {code} has more decimals than {code}'s {digits}",
+                field="amount",
+                value=value,
+            )
+        return units
+
+    def add_item(self, state: Any, fact: Fact) -> int:
+        number = self.count
+        self.count += 1
+        cols = self.items
+        cols["item"].append(number)
+        cols["customer"].append(state.customer_id)
+        cols["item_id"].append(state.item_id)
+        cols["kind"].append(state.kind.value)
+        cols["currency"].append(state.currency)
+        cols["issued"].append(fact.effective)
+        cols["recorded"].append(fact.recorded_at)
+        cols["document"].append(state.document_date)
+        cols["due"].append(state.due_date)
+        cols["amount"].append(self.minor(state.original, state.currency))
+        return number
+
+    def add_settlement(self, number: int, units: int, fact: Fact, cause: str | None) -> None:
+        cols = self.settlements
+        cols["item"].append(number)
+        cols["on"].append(fact.effective)
+        cols["recorded"].append(fact.recorded_at)
+        cols["amount"].append(units)
+        cols["cause"].append(cause)
+
+    def full(self) -> bool:
+        return len(self.items["item"]) + len(self.settlements["item"]) >= BATCH_ROWS
+
+    def flush(self) -> tuple[Any, Any]:
+        pa = arrow()
+        items = pa.RecordBatch.from_pydict(self.items, schema=items_schema())
+        settlements = pa.RecordBatch.from_pydict(self.settlements, schema=settlements_schema())
+        for column in (*self.items.values(), *self.settlements.values()):
+            column.clear()
+        return items, settlements
+
+
+def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
+    """Arrow record batches ``(items, settlements)`` of the facts, in bounded memory.
+
+    ``facts`` come grouped by customer, each stream in order (``LedgerStore.iter_by_customer``):
+    one customer's projection is held at a time, and at most ``BATCH_ROWS`` rows wait to become
+    a batch.  The changes are the ledger's :class:`~o2c.ledger.history.Projection`'s own, so
+    the batches mean what the history means.
+
+    Raises:
+        ValueError: the facts are not grouped by customer.
+        InvalidFactError: a fact refers to something the stream does not hold.
+    """
+    cols = _Columns()
+    done: set[str] = set()
+    current: str | None = None
+    recorder = _Recorder()
+    numbers: dict[str, int] = {}
+    for fact in facts:
+        if fact.customer_id != current:
+            if current is not None:
+                done.add(current)
+                if cols.full():
+                    yield cols.flush()
+            current = fact.customer_id
+            if current in done:
+                raise ValueError(
+                    f"facts of customer {current!r} come in two groups: pass them grouped by "
+                    "customer (LedgerStore.iter_by_customer)"
+                )
+            recorder = _Recorder()
+            numbers = {}
+        size = len(recorder.items)
+        recorder.touched.clear()
+        recorder.cause = None
+        recorder.feed(fact)
+        grown = len(recorder.items) - size
+        if grown:
+            created = list(islice(reversed(recorder.items.values()), grown))
+            for state in reversed(created):
+                numbers[state.item_id] = cols.add_item(state, fact)
+        for state, before in recorder.touched:
+            delta = state.open - before
+            if delta:
+                toward_zero = -delta if state.original > 0 else delta
+                units = cols.minor(toward_zero, state.currency)
+                cols.add_settlement(numbers[state.item_id], units, fact, recorder.cause)
+    yield cols.flush()
+
+
+def from_facts(facts: Iterable[Fact]) -> ReadModel:
+    """The read model of a ledger's facts, grouped by customer (see :func:`batches_from_facts`).
+
+    For a store: ``from_facts(store.iter_by_customer())``.
+    """
+    pa = arrow()
+    items, settlements = [], []
+    for i, s in batches_from_facts(facts):
+        items.append(i)
+        settlements.append(s)
+    return ReadModel(
+        items=pa.Table.from_batches(items, schema=items_schema()),
+        settlements=pa.Table.from_batches(settlements, schema=settlements_schema()),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# From another system's columns (the layout of benchmarks/portfolio.py)
+
+
+def _integer(table: Any, name: str, where: str) -> None:
+    pa = arrow()
+    kind = table.schema.field(name).type
+    if not pa.types.is_integer(kind):
+        raise ValidationError(
+            f"{where} column {name!r} is {kind}: give whole minor units (int64), never a "
+            "float or decimal",
+            field=name,
+            value=str(kind),
+        )
+
+
+def _dates(table: Any, name: str, where: str) -> Any:
+    """A date32 column from a date or timestamp column, or from proleptic ordinals (int)."""
+    pa = arrow()
+    pc = require("pyarrow.compute", extra="portfolio", feature="the columnar read model")
+    column = table.column(name)
+    kind = column.type
+    if pa.types.is_date32(kind):
+        return column
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        return column.cast(pa.date32())
+    if pa.types.is_integer(kind):  # ordinals: day 1 is 0001-01-01, day 719163 is 1970-01-01
+        return (
+            pc.subtract(column.cast(pa.int64()), _EPOCH_ORDINAL).cast(pa.int32()).cast(pa.date32())
+        )
+    raise ValidationError(
+        f"{where} column {name!r} is {kind}: give dates (or day ordinals)",
+        field=name,
+        value=str(kind),
+    )
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _recorded(table: Any, rows: int) -> Any:
+    pa = arrow()
+    kind = pa.timestamp("us", tz="UTC")
+    if "recorded" not in table.column_names:
+        return pa.nulls(rows, kind)
+    column = table.column("recorded")
+    if not pa.types.is_timestamp(column.type) or column.type.tz is None:
+        raise ValidationError(
+            f"column 'recorded' is {column.type}: give timezone-aware timestamps",
+            field="recorded",
+            value=str(column.type),
+        )
+    return column.cast(kind)
+
+
+def _need(table: Any, names: Iterable[str], where: str) -> None:
+    missing = [n for n in names if n not in table.column_names]
+    if missing:
+        raise ValidationError(
+            f"{where} has no column {missing[0]!r} (columns: {', '.join(table.column_names)})",
+            field=missing[0],
+            value=table.column_names,
+        )
+
+
+def from_tables(items: Any, settlements: Any, *, currency_code: str | None = None) -> ReadModel:
+    """The read model of another system's items and settlements (Arrow tables).
+
+    ``items`` need ``customer``, ``document``, ``due`` and ``amount`` (int minor units, negative
+    for credits), and ``currency`` unless ``currency_code`` names the one currency; ``item``
+    (0, 1, 2 ... in row order), ``item_id``, ``kind`` (default: ``credit_memo`` for a negative
+    amount, else ``invoice``), ``issued`` (default: the document date) and ``recorded`` are
+    optional.  ``settlements`` need ``item`` (an item's position), ``on`` and ``amount``
+    (positive minor units that bring the item toward zero); ``recorded`` and ``cause`` are
+    optional.  Dates may be dates or day ordinals (``date.toordinal()``).
+
+    Raises:
+        ValidationError: a missing column, amounts that are not integers (a float or a decimal),
+            dates that are not dates, or items not numbered by position.
+    """
+    pa = arrow()
+    pc = require("pyarrow.compute", extra="portfolio", feature="the columnar read model")
+    _need(items, ("customer", "document", "due", "amount"), "items")
+    _need(settlements, ("item", "on", "amount"), "settlements")
+    _integer(items, "amount", "items")
+    _integer(settlements, "amount", "settlements")
+    _integer(settlements, "item", "settlements")
+    rows = items.num_rows
+    if "item" in items.column_names:
+        _integer(items, "item", "items")
+        number = items.column("item").cast(pa.int64())
+        if not number.equals(pa.chunked_array([pa.array(range(rows), pa.int64())])):
+            raise ValidationError(
+                "items column 'item' must number the rows 0, 1, 2 ... in order (settlements "
+                "refer to items by position)",
+                field="item",
+            )
+    else:
+        number = pa.array(range(rows), pa.int64())
+    amount = items.column("amount").cast(pa.int64())
+    if "currency" in items.column_names:
+        codes = items.column("currency").cast(pa.string())
+        for code in pc.unique(codes).to_pylist():
+            currency(code)  # an unknown currency is bad input
+    elif currency_code is not None:
+        codes = pa.array([currency(currency_code).code] * rows, pa.string())
+    else:
+        raise ValidationError(
+            "items have no 'currency' column: add one or name the currency",
+            field="currency",
+        )
+    if "kind" in items.column_names:
+        kinds = items.column("kind").cast(pa.string())
+    else:
+        kinds = pc.if_else(
+            pc.less(amount, 0), ItemKind.CREDIT_MEMO.value, ItemKind.INVOICE.value
+        ).cast(pa.string())
+    document = _dates(items, "document", "items")
+    issued = _dates(items, "issued", "items") if "issued" in items.column_names else document
+    item_ids = (
+        items.column("item_id").cast(pa.string())
+        if "item_id" in items.column_names
+        else pa.nulls(rows, pa.string())
+    )
+    built_items = pa.Table.from_arrays(
+        [
+            number,
+            items.column("customer").cast(pa.string()),
+            item_ids,
+            kinds,
+            codes,
+            issued,
+            _recorded(items, rows),
+            document,
+            _dates(items, "due", "items"),
+            amount,
+        ],
+        schema=items_schema(),
+    )
+    n_set = settlements.num_rows
+    built_settlements = pa.Table.from_arrays(
+        [
+            settlements.column("item").cast(pa.int64()),
+            _dates(settlements, "on", "settlements"),
+            _recorded(settlements, n_set),
+            settlements.column("amount").cast(pa.int64()),
+            settlements.column("cause").cast(pa.string())
+            if "cause" in settlements.column_names
+            else pa.nulls(n_set, pa.string()),
+        ],
+        schema=settlements_schema(),
+    )
+    return ReadModel(items=built_items, settlements=built_settlements)
+
+
+def check_exact(table: Any, *, what: str) -> Any:
+    """``table`` if none of its columns is a float or a decimal; raises otherwise.
+
+    The guard every engine's answer passes: DuckDB turns ``DECIMAL / INTEGER`` and some integer
+    arithmetic into ``DOUBLE`` without a word, and a float must never carry money.
+
+    Raises:
+        ValidationError: a float or decimal column (naming it and ``what`` produced it).
+    """
+    pa = arrow()
+    for field in table.schema:
+        if pa.types.is_floating(field.type) or pa.types.is_decimal(field.type):
+            raise ValidationError(
+                f"{what} returned column {field.name!r} as {field.type}: money and counts "
+                "must come back as integers (a float or decimal crept into the kernel)",
+                field=field.name,
+                value=str(field.type),
+            )
+    return table
