@@ -25,7 +25,7 @@ import gc
 import importlib.util
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -64,7 +64,7 @@ class World:
     items: tuple[OpenItem, ...]
     customers: tuple[CustomerProfile, ...]
     rates: InMemoryRates | None
-    shared_payers: frozenset[str] = frozenset()
+    shared_payers: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     purchase_orders: dict[str, str] = attrs.field(factory=dict)
     learn_seconds: float = 0.0
     history_payments: int = 0
@@ -197,7 +197,7 @@ def load_cashapp2(bench: Path) -> World:
         payments=payments,
         items=tuple(items),
         customers=known.customers,
-        shared_payers=known.shared,
+        shared_payers=known.serves,
         purchase_orders=pos,
         rates=read_rates(bench / "rates.csv"),
         learn_seconds=learn_s,

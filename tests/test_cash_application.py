@@ -175,9 +175,17 @@ def test_stated_partial_payment_leaves_the_item_open() -> None:
 
 
 def test_large_short_payment_is_partial() -> None:
-    r = one(pay("P1", "300.00", reference="0100004"))
+    r = one(pay("P1", "300.00", name="Orion Furniture Co., Ltd.", reference="0100004"))
     assert applied(r) == {"I4": "300.00"}
     assert r.allocations[0].partial
+
+
+def test_part_of_a_document_from_an_unknown_payer_is_not_posted() -> None:
+    # Nothing says the payer is the document's customer nor that it pays a part: the number
+    # may name another document (a digit typed wrong), so a person decides.
+    r = one(pay("P1", "300.00", reference="0100004"))
+    assert r.decision is MatchDecision.SUGGEST
+    assert any("not known as its customer" in e for e in r.explanation)
 
 
 def test_overpayment_goes_on_account() -> None:

@@ -71,3 +71,30 @@ def test_a_po_shared_by_items_names_none_alone() -> None:
         [pay("500.00", "PO 4543125093")], ITEMS, customers=CUSTOMERS, purchase_orders=pos
     )
     assert r.decision is not MatchDecision.AUTO
+
+
+def test_a_shared_payer_suggests_its_customers_never_one() -> None:
+    from o2c.cash_application import ConfirmedPayment, learn_payers
+
+    hist = [
+        ConfirmedPayment(payer_name="Payflow Ltd", payer_account="GB1", customer_ids=frozenset({c}))
+        for c in ("C1", "C2")
+    ]
+    known = learn_payers(CUSTOMERS, hist)
+    assert dict(known.serves) == {
+        "GB1": frozenset({"C1", "C2"}),
+        "PAYFLOW": frozenset({"C1", "C2"}),
+    }
+    p = Payment(
+        payment_id="P1",
+        value_date=DAY,
+        amount=money("700.00", "EUR"),
+        payer_name="Payflow Ltd",
+        payer_account="GB1",
+    )
+    [r] = match_payments([p], ITEMS, customers=known.customers, shared_payers=known.serves)
+    # The only open item of this amount among the customers the service pays for.
+    assert [a.item_id for a in r.allocations or r.suggestions[0].allocations] == ["I3"]
+    assert any("pays for 2 customers" in e for e in r.explanation)
+    # Never one customer on the payer alone: a service account is learnt for nobody.
+    assert all(not c.accounts for c in known.customers)

@@ -69,6 +69,8 @@ class _Context:
     learned: set[str] = attrs.Factory(set)
     #: Accounts (keys) and names (keys) of payers that pay for several customers.
     shared: frozenset[str] = frozenset()
+    #: Per shared payer key, the customers it pays for.
+    serves: dict[str, frozenset[str]] = attrs.Factory(dict)
     #: Per customer, the shapes of its open documents' keys (computed when first needed).
     document_shapes: dict[str, frozenset[str]] = attrs.Factory(dict)
     #: Document numbers written with zeros dropped or a short year (``INV20261234``,
@@ -213,6 +215,23 @@ def _account_key(account: str) -> str:
     return _NON_ALNUM.sub("", account.upper())
 
 
+#: A country code glued before a document number ("AT-INV/2026/012119"): a sister company's
+#: numbering, not ours.
+_FOREIGN_PREFIX = re.compile(r"(?<![0-9A-Z])[A-Z]{2}[-/]$")
+
+
+def _ours(found: list[ReferenceHit], text: str) -> list[ReferenceHit]:
+    """The hits without those whose number carries another entity's country prefix."""
+    upper = text.upper()
+    out = []
+    for h in found:
+        at = upper.find(h.text.upper())
+        if at > 0 and h.kind is not HitKind.STRUCTURED and _FOREIGN_PREFIX.search(upper[:at]):
+            continue
+        out.append(h)
+    return out
+
+
 def _loose_hits(text: str, found: list[ReferenceHit], ctx: _Context) -> list[ReferenceHit]:
     """Documents named with zeros dropped or a short year, and short tails of named customers.
 
@@ -284,6 +303,7 @@ def _payment_hits(payment: Payment, ctx: _Context) -> tuple[ReferenceHit, ...]:
     if not found and sum(ch.isdigit() for ch in payment.payer_name) >= 5:
         # Some banks put the payer's reference into the name field.
         found.extend(find_references(payment.payer_name, ctx.documents))
+    found = _ours(found, text)
     found.extend(_loose_hits(text, found, ctx))
     if ctx.purchase_orders:
         found.extend(_po_hits(text, ctx))

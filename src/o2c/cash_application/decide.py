@@ -129,7 +129,7 @@ def match_payments(
     open_items: Iterable[OpenItem],
     *,
     customers: Iterable[CustomerProfile] = (),
-    shared_payers: Iterable[str] = (),
+    shared_payers: Iterable[str] | Mapping[str, Iterable[str]] = (),
     purchase_orders: Mapping[str, str] | None = None,
     rates: RateProvider | None = None,
     policy: MatchPolicy | None = None,
@@ -144,7 +144,9 @@ def match_payments(
             listed are known by id only.
         shared_payers: the keys of payers that pay for several customers (payment services,
             shared-service centres): :attr:`PayerKnowledge.shared` of
-            :func:`~o2c.cash_application.payers.learn_payers`; accounts or names.
+            :func:`~o2c.cash_application.payers.learn_payers`; accounts or names.  A mapping
+            (:attr:`PayerKnowledge.serves`) also says which customers each pays for: a payment
+            from it then suggests those customers (never one of them on the payer alone).
         purchase_orders: the customer's purchase order number per open item (item id -> PO,
             as the open items carry it): a PO the remittance quotes names its item like a
             document number (a PO shared by several open items names none of them alone).
@@ -165,9 +167,14 @@ def match_payments(
         if cid not in table:
             table[cid] = CustomerProfile(cid, "")
     ctx = _build_context(items, table.values(), rates, policy, purchase_orders)
-    ctx.shared = frozenset(shared_payers) | frozenset(
-        k for s in shared_payers for k in (_account_key(s), payer_key(s)) if k
+    keys = list(shared_payers)
+    ctx.shared = frozenset(keys) | frozenset(
+        k for s in keys for k in (_account_key(s), payer_key(s)) if k
     )
+    if isinstance(shared_payers, Mapping):
+        for s, cids in shared_payers.items():
+            for k in {s, _account_key(s), payer_key(s)} - {""}:
+                ctx.serves[k] = ctx.serves.get(k, frozenset()) | frozenset(cids)
     # Positions, not payment ids, key the work: a file may repeat an id.  The matcher reads
     # each payment with its 820 remittance as documents; the results carry the payment as given.
     seen = [_with_documents(p) for p in batch]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from o2c.remittance import (
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _back_convert, _fit_converted
 from o2c.cash_application.candidates import _Context, _units
-from o2c.cash_application.evidence import _NOT_INVOICE_WORDS
+from o2c.cash_application.evidence import _NOT_INVOICE_WORDS, _partial_stated
 from o2c.cash_application.named import (
     _UNCONFIRMED,
     _conflicting_exact_items,
@@ -31,11 +32,30 @@ from o2c.cash_application.named import (
     _unresolved_numbers,
 )
 from o2c.cash_application.payers import _cust_note, _payer_evidence
+from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
 from o2c.cash_application.structured import _structured_hypothesis
 from o2c.cash_application.unnamed import _amount_only, _customer_hypotheses, _fuzzy_hypotheses
 
 __all__ = []
+
+
+def _partial_doubt(
+    partial: bool, c_score: float, rate: Decimal, text: str, policy: MatchPolicy
+) -> str:
+    """Why a partial payment of a named document is not posted without a person (or ``""``).
+
+    A payer that says nothing of a part payment and is not known as the document's customer,
+    or pays in another currency an amount that does not convert to the document's, more likely
+    meant another document than paid part of this one.
+    """
+    if not partial or _partial_stated(text, policy.reasons):
+        return ""
+    if rate != 1:
+        return "a part of the document in another currency: the amount does not confirm it"
+    if c_score < 0.5:
+        return "a part of the document, from a payer not known as its customer"
+    return ""
 
 
 def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -> list[_Hyp]:
@@ -58,7 +78,7 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
 
     def contradiction(cid: str) -> float:
         """How strongly the payer looks like another customer than ``cid``."""
-        if payer.best is None or payer.best == cid or cust_score(cid) >= 0.5:
+        if payer.shared or payer.best is None or payer.best == cid or cust_score(cid) >= 0.5:
             return 0.0
         return payer.best_score
 
@@ -100,11 +120,18 @@ def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -
                 # Instalments of one document: the earliest due is paid first (tie-break).
                 fit.quality -= 0.15
             conf = _ref_confidence(h.strength, fit.quality, c_score, contra)
+            doubt = _partial_doubt(fit.partial, c_score, rate, text, policy)
+            if doubt:
+                # Part of a document, paid by someone the document's customer is not known to
+                # be, or in another currency: the number may name another document.
+                conf = min(conf, policy.auto_threshold - 0.01)
             ev = [
                 f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
                 _cust_note(payer, cid, ctx),
                 fit.note,
             ]
+            if doubt:
+                ev.append(doubt)
             hyp = _hyp_from_fit(item, fit, amount, conf, ev)
             if fit.quality < 0.97 and c_score < 0.25:
                 unconfirmed.append(hyp)

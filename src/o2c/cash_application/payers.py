@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -26,6 +26,10 @@ from o2c.cash_application.model import CustomerProfile, MatchResult
 __all__ = ["ConfirmedPayment", "PayerKnowledge", "learn_aliases", "learn_payers", "payer_key"]
 
 
+#: How much being one of the customers a shared payer serves says about a customer: as much as
+#: a weak name match (the set is known, the member is not); never enough alone to post.
+SHARED_PAYER_SCORE = 0.5
+
 _CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]+")
 _CUSTOMER_LABEL = re.compile(r"(?:CUST\w*|KD|KUNDE\w*|CLIENT\w*|DEBTOR|DEBITOR)\W*(?:NO|NR)?\W*$")
 
@@ -36,6 +40,8 @@ class _Payer:
     notes: dict[str, str]
     best: str | None
     best_score: float
+    #: The payer pays for several customers (a payment service, a shared-service centre).
+    shared: bool = False
 
 
 def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
@@ -55,6 +61,18 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
         # A payment service or shared-service centre: its account and name say nothing about
         # which of its customers it pays for; the documents and the amount must.
         notes[""] = f"payer {payment.payer_name!r} pays for several customers"
+        served = ctx.serves.get(account, frozenset()) | ctx.serves.get(
+            payer_key(payment.payer_name), frozenset()
+        )
+        for member in sorted(served):
+            if member in ctx.customers:
+                # One of the set the payer serves: a suggestion of the set, never one of them.
+                offer(
+                    member,
+                    SHARED_PAYER_SCORE,
+                    f"payer {payment.payer_name!r} pays for {len(served)} customers, this one "
+                    "among them",
+                )
     elif account and account in ctx.accounts:
         how = (
             "paid this customer's documents by reference in this batch"
@@ -94,7 +112,7 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
             if labelled or len(token) >= 6 or mixed:
                 offer(cid, 1.0, f"customer number {token} in the text")
     best = max(scores, key=lambda c: (scores[c], c)) if scores else None
-    return _Payer(scores, notes, best, scores[best] if best else 0.0)
+    return _Payer(scores, notes, best, scores[best] if best else 0.0, shared)
 
 
 def _cust_note(payer: _Payer, cid: str, ctx: _Context) -> str:
@@ -221,6 +239,9 @@ class PayerKnowledge:
 
     customers: tuple[CustomerProfile, ...]
     shared: frozenset[str]
+    #: Per shared key, the customers it paid for in the history: a shared payer suggests this
+    #: set of customers, never one of them (pass the mapping as ``shared_payers``).
+    serves: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
 
 def learn_payers(
@@ -263,6 +284,9 @@ def learn_payers(
     shared |= {k for a in list(shared) for k in names_of_account.get(a, ())}
     # A customer paying for others too (a parent for its subsidiaries) is still itself.
     shared -= {payer_key(c.name) for c in table.values()}
+    serves = {
+        k: frozenset(by_account.get(k, set()) | by_name.get(k, set())) for k in sorted(shared)
+    }
     accounts: dict[str, set[str]] = defaultdict(set)
     aliases: dict[str, list[str]] = defaultdict(list)
     for account, cids in sorted(by_account.items()):
@@ -283,4 +307,4 @@ def learn_payers(
                 c, accounts=c.accounts | accounts.get(cid, set()), aliases=c.aliases + extra
             )
         )
-    return PayerKnowledge(customers=tuple(out), shared=frozenset(shared))
+    return PayerKnowledge(customers=tuple(out), shared=frozenset(shared), serves=serves)
