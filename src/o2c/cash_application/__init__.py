@@ -8,6 +8,8 @@ The package, one concept per module (each class of evidence has one home):
   the references each payment names;
 - :mod:`~o2c.cash_application.payers`: who the payer may be (accounts, names, customer numbers);
 - :mod:`~o2c.cash_application.evidence`: what the words of a remittance say;
+- :mod:`~o2c.cash_application.reasons`: the one table of words and codes (free text, camt.054,
+  X12 820) that explain a difference: deductions, credit notes, charges, partial payments;
 - :mod:`~o2c.cash_application.amounts` and :mod:`~o2c.cash_application.subsets`: how an amount fits
   one item or a set of items;
 - :mod:`~o2c.cash_application.structured`, :mod:`~o2c.cash_application.named`,
