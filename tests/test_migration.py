@@ -77,7 +77,8 @@ def _rows(text: str) -> list[dict[str, str | None]]:
 def test_migration_loads_open_items_customers_and_payment_history(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "ledger.sqlite"
     assert main(["migrate", "--db", str(db), *_files(tmp_path)]) == 0
-    assert "loaded 10 fact(s) for 2 customer(s)" in capsys.readouterr().out
+    # 8 facts of documents and payments, and the 2 customers registered in the master
+    assert "loaded 12 fact(s) for 2 customer(s)" in capsys.readouterr().out
     with SQLiteLedgerStore(db) as store:
         ledger = Ledger(store)
         items = {i.item_id: i for i in ledger.open_items(CUTOVER)}
@@ -166,6 +167,7 @@ def test_load_refuses_a_plan_with_rejections_unless_told() -> None:
     )
     assert dict(plan.accepted) == {
         "customers": 2,
+        "payer_accounts": 0,
         "open_items": 1,
         "payments": 0,
         "settlements": 0,
@@ -175,7 +177,8 @@ def test_load_refuses_a_plan_with_rejections_unless_told() -> None:
     with pytest.raises(ValidationError, match="nothing was loaded"):
         post_migration(plan, ledger)
     assert list(ledger.facts()) == []
-    assert len(post_migration(plan, ledger, accept_partial=True).appended) == 1
+    # the two customers' registrations and the one accepted invoice
+    assert len(post_migration(plan, ledger, accept_partial=True).appended) == 3
 
 
 def test_customers_are_parsed_with_limits() -> None:
@@ -202,6 +205,6 @@ def test_migration_into_postgresql(tmp_path: Path, postgres_url: str, capsys) ->
 
     with fresh_database(postgres_url) as url:
         assert main(["migrate", "--url", url, *_files(tmp_path)]) == 0
-        assert "loaded 10 fact(s)" in capsys.readouterr().out
+        assert "loaded 12 fact(s)" in capsys.readouterr().out
         with SQLAlchemyLedgerStore(url) as store:
             assert len(Ledger(store).open_items(CUTOVER)) == 5

@@ -9,24 +9,51 @@
 - :mod:`o2c.ledger.ledger`: the :class:`Ledger` facade that checks and appends.
 - :mod:`o2c.ledger.posting`: an :mod:`o2c.invoice` document's fact (``invoice_fact``), or the
   document posted (``post_invoice``).
-- :mod:`o2c.ledger.migration`: customers, open items and history from another system.
+- :mod:`o2c.ledger.customers`: the customer master read model (:class:`CustomerMaster`, from
+  ``History.customer_master()``) and what a confirmed payment teaches it
+  (``learn_from_confirmation``).
+- :mod:`o2c.ledger.migration`: customers, payer accounts, open items and history from another
+  system.
 """
 
 from __future__ import annotations
 
+from o2c.ledger.customers import (
+    CustomerMaster,
+    CustomerRecord,
+    KnownAccount,
+    PayerAccount,
+    learn_from_confirmation,
+)
 from o2c.ledger.facts import (
+    Address,
+    AddressPurpose,
     AllocationReversed,
+    CollectionPreferences,
+    Contact,
+    ContactChannel,
     CreditMemoIssued,
+    CustomerAliasAdded,
+    CustomerAliasRemoved,
+    CustomerChanged,
+    CustomerDetails,
+    CustomerField,
+    CustomerRegistered,
     DisputeOpened,
     DisputeResolved,
     Fact,
     FactKind,
     InvoiceIssued,
+    MasterSource,
+    PayerAccountLinked,
+    PayerAccountUnlinked,
     PaymentAllocated,
     PaymentReceived,
     PromisedToPay,
     Refunded,
     WrittenOff,
+    account_key,
+    alias_key,
     instalment_item_id,
 )
 from o2c.ledger.history import (
@@ -45,10 +72,23 @@ from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
 __all__ = [
     "ActivityKind",
     "ActivityLine",
+    "Address",
+    "AddressPurpose",
     "AllocationReversed",
     "AppendResult",
+    "CollectionPreferences",
+    "Contact",
+    "ContactChannel",
     "CreditMemoIssued",
+    "CustomerAliasAdded",
+    "CustomerAliasRemoved",
+    "CustomerChanged",
+    "CustomerDetails",
+    "CustomerField",
     "CustomerId",
+    "CustomerMaster",
+    "CustomerRecord",
+    "CustomerRegistered",
     "DisputeOpened",
     "DisputeRecord",
     "DisputeResolved",
@@ -60,9 +100,14 @@ __all__ = [
     "InvoiceIssued",
     "ItemId",
     "ItemKind",
+    "KnownAccount",
     "Ledger",
     "LedgerStore",
+    "MasterSource",
     "OpenItem",
+    "PayerAccount",
+    "PayerAccountLinked",
+    "PayerAccountUnlinked",
     "PaymentAllocated",
     "PaymentId",
     "PaymentReceived",
@@ -71,6 +116,9 @@ __all__ = [
     "SettlementTrail",
     "TrailEntry",
     "WrittenOff",
+    "account_key",
+    "alias_key",
     "instalment_item_id",
+    "learn_from_confirmation",
     "read",
 ]

@@ -39,26 +39,42 @@ from typing import Any, ClassVar, Protocol, TypeAlias
 import attrs
 from moneyed import Money
 
-from o2c.errors import InvalidFactError
+from o2c.errors import InvalidFactError, UnknownCurrencyError
 from o2c.ledger.ids import CustomerId, FactId, ItemId, PaymentId
 from o2c.money import currency, minor_unit, money
 from o2c.terms import Instalment
 
 __all__ = [
+    "Address",
+    "AddressPurpose",
     "AllocationReversed",
     "BankPayment",
+    "CollectionPreferences",
+    "Contact",
+    "ContactChannel",
     "CreditMemoIssued",
+    "CustomerAliasAdded",
+    "CustomerAliasRemoved",
+    "CustomerChanged",
+    "CustomerDetails",
+    "CustomerField",
+    "CustomerRegistered",
     "DisputeOpened",
     "DisputeResolved",
     "FACT_TYPES",
     "Fact",
     "FactKind",
     "InvoiceIssued",
+    "MasterSource",
+    "PayerAccountLinked",
+    "PayerAccountUnlinked",
     "PaymentAllocated",
     "PaymentReceived",
     "PromisedToPay",
     "Refunded",
     "WrittenOff",
+    "account_key",
+    "alias_key",
     "fact_from_dict",
     "fact_from_json",
     "fact_to_dict",
@@ -81,6 +97,12 @@ class FactKind(enum.Enum):
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_RESOLVED = "dispute_resolved"
     PROMISED_TO_PAY = "promised_to_pay"
+    CUSTOMER_REGISTERED = "customer_registered"
+    CUSTOMER_CHANGED = "customer_changed"
+    PAYER_ACCOUNT_LINKED = "payer_account_linked"
+    PAYER_ACCOUNT_UNLINKED = "payer_account_unlinked"
+    CUSTOMER_ALIAS_ADDED = "customer_alias_added"
+    CUSTOMER_ALIAS_REMOVED = "customer_alias_removed"
 
 
 def instalment_item_id(item_id: str, number: int, count: int) -> ItemId:
@@ -530,6 +552,427 @@ class PromisedToPay(_FactBase):
     item_id: ItemId | None = attrs.field(default=None, validator=_optional_text)
 
 
+# --------------------------------------------------------------------------------------------
+# The customer master: who the customer is, how it pays and how it wants to be reached.  Facts
+# like the others (each change audited with who and why, "as of D, known at T" answered by the
+# read model, :class:`o2c.ledger.customers.CustomerMaster`).
+
+
+def account_key(text: str) -> str:
+    """The form a payer account is stored and looked up in: no whitespace, upper case.
+
+    One rule for every writer and reader (the master's facts, pre-validation, matching), so an
+    IBAN printed in groups finds the one on file.
+
+    >>> account_key(" de89 3704 0044 0532 0130 00 ")
+    'DE89370400440532013000'
+    """
+    return "".join(text.split()).upper()
+
+
+def alias_key(text: str) -> str:
+    """The form names and aliases are compared in: whitespace collapsed, case folded.
+
+    >>> alias_key("  ACME   gmbh ") == alias_key("Acme GmbH")
+    True
+    """
+    return " ".join(text.split()).casefold()
+
+
+def _name_text(value: object) -> object:
+    """Whitespace collapsed (a name as written, without stray blanks)."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _optional_name_text(value: object) -> object:
+    return None if value is None else _name_text(value)
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _account(value: object) -> object:
+    return account_key(value) if isinstance(value, str) else value
+
+
+def _country(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None or value == "":
+        return
+    if not (isinstance(value, str) and len(value) == 2 and value.isascii() and value.isupper()):
+        raise _bad(attribute, value, "must be an ISO 3166 alpha-2 country code such as 'DE'")
+
+
+def _code(value: object) -> object:
+    """A code as written in upper case (a country, a currency)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _optional_code(value: object) -> object:
+    return None if value is None else _code(value)
+
+
+def _currency_code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise _bad(attribute, value, "must be an ISO 4217 currency code such as 'EUR'")
+    try:
+        currency(value)
+    except UnknownCurrencyError as exc:
+        raise _bad(attribute, value, "must be an ISO 4217 currency code such as 'EUR'") from exc
+
+
+_LOCALE_PARTS = (2, 3)
+
+
+def _locale(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    parts = value.replace("-", "_").split("_") if isinstance(value, str) else []
+    if (
+        not parts
+        or len(parts[0]) not in _LOCALE_PARTS
+        or not all(p and p.isascii() and p.isalnum() and len(p) <= 8 for p in parts)
+    ):
+        raise _bad(attribute, value, "must be a locale such as 'de_DE' or 'en-GB'")
+
+
+def _email(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value == "":
+        return
+    if not isinstance(value, str) or value.count("@") != 1 or any(c.isspace() for c in value):
+        raise _bad(attribute, value, "must be an e-mail address such as 'ap@example.com'")
+    local, domain = value.split("@")
+    if not local or "." not in domain.strip("."):
+        raise _bad(attribute, value, "must be an e-mail address such as 'ap@example.com'")
+
+
+_PHONE_MARKS = frozenset("+-()./ ")
+
+
+def _phone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value == "":
+        return
+    if (
+        not isinstance(value, str)
+        or not any(c.isdigit() for c in value)
+        or not all(c.isdigit() or c in _PHONE_MARKS for c in value)
+    ):
+        raise _bad(attribute, value, "must be a telephone number such as '+49 30 1234567'")
+
+
+def _texts(value: object) -> object:
+    """A tuple of stripped texts (from any iterable; a single string is one text)."""
+    if isinstance(value, str):
+        return (value.strip(),)
+    if isinstance(value, Iterable):
+        return tuple(v.strip() if isinstance(v, str) else v for v in value)
+    return value
+
+
+def _optional_texts(value: object) -> object:
+    return None if value is None else _texts(value)
+
+
+def _each_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, tuple):
+        raise _bad(attribute, value, "must be a tuple of strings")
+    for text in value:
+        if not isinstance(text, str) or not text:
+            raise _bad(attribute, value, "must hold non-empty strings only")
+
+
+def _tuple_of(cls: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, tuple) or not all(isinstance(v, cls) for v in value):
+            raise _bad(attribute, value, f"must be a tuple of {cls.__name__}")
+
+    return check
+
+
+def _optional_tuple(value: object) -> object:
+    if value is None or isinstance(value, tuple | str):
+        return value
+    if isinstance(value, Iterable):
+        return tuple(value)
+    return value
+
+
+def _instance_of(cls: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, cls):
+            raise _bad(attribute, value, f"must be a {cls.__name__}")
+
+    return check
+
+
+def _optional_limit(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _check_money(attribute, value, positive=False)
+
+
+class MasterSource(enum.Enum):
+    """How the master learnt a payer account or an alias."""
+
+    #: From master data: a migration, an import, a person keeping the record.
+    MASTER_DATA = "master_data"
+    #: From a payment a person (or the policy) confirmed for the customer.
+    CONFIRMED_PAYMENT = "confirmed_payment"
+
+
+class AddressPurpose(enum.Enum):
+    """What an address is for."""
+
+    BILLING = "billing"
+    SHIPPING = "shipping"
+    #: The registered (legal) seat.
+    REGISTERED = "registered"
+
+
+class ContactChannel(enum.Enum):
+    """How a customer wants to be reached about what it owes."""
+
+    EMAIL = "email"
+    LETTER = "letter"
+    PHONE = "phone"
+    SMS = "sms"
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address: its lines (street, building ...), post code, city and country."""
+
+    lines: tuple[str, ...] = attrs.field(default=(), converter=_texts, validator=_each_text)
+    postcode: str = attrs.field(default="", converter=_stripped)
+    city: str = attrs.field(default="", converter=_stripped)
+    country: str = attrs.field(default="", converter=_code, validator=_country)
+    purpose: AddressPurpose = AddressPurpose.BILLING
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.lines or self.city or self.postcode):
+            raise InvalidFactError(
+                "an address needs lines, a post code or a city", field="address", value=self
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """A person or mailbox to reach: a name or role, and an e-mail address or a phone number."""
+
+    name: str = attrs.field(default="", converter=_name_text)
+    #: Their role for receivables, e.g. "accounts payable".
+    role: str = attrs.field(default="", converter=_stripped)
+    email: str = attrs.field(default="", converter=_stripped, validator=_email)
+    phone: str = attrs.field(default="", converter=_stripped, validator=_phone)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.email or self.phone):
+            raise InvalidFactError(
+                "a contact needs an e-mail address or a phone number", field="contact", value=self
+            )
+
+
+@attrs.frozen(kw_only=True)
+class CollectionPreferences:
+    """How the customer is to be dunned and reminded."""
+
+    #: The channel reminders and dunning letters go by (``None``: the collector's default).
+    channel: ContactChannel | None = None
+    #: Leave the customer out of dunning runs (a dunning block), with the reason.
+    dunning_blocked: bool = attrs.field(default=False, validator=_flag)
+    block_reason: str = attrs.field(default="", converter=_stripped)
+    #: Send a friendly reminder before items fall due.
+    remind_before_due: bool = attrs.field(default=False, validator=_flag)
+
+    def __attrs_post_init__(self) -> None:
+        if self.dunning_blocked and not self.block_reason:
+            raise InvalidFactError(
+                "a dunning block needs a block_reason (e.g. 'in insolvency proceedings')",
+                field="block_reason",
+                value=self.block_reason,
+            )
+
+
+class CustomerField(enum.Enum):
+    """The fields of :class:`CustomerDetails` a :class:`CustomerChanged` can clear."""
+
+    COUNTRY = "country"
+    SEGMENT = "segment"
+    CURRENCY = "currency"
+    TERMS = "terms"
+    CREDIT_LIMIT = "credit_limit"
+    CREDIT_GROUP = "credit_group"
+    TAX_IDS = "tax_ids"
+    ADDRESSES = "addresses"
+    CONTACTS = "contacts"
+    LOCALE = "locale"
+    COLLECTION = "collection"
+
+
+@attrs.frozen(kw_only=True)
+class CustomerDetails:
+    """A customer's record, or the part of it a change sets: ``None`` is "not given".
+
+    ``tax_ids``, ``addresses`` and ``contacts`` are replaced as a whole when given.
+    """
+
+    name: str | None = attrs.field(
+        default=None, converter=_optional_name_text, validator=_optional_text
+    )
+    #: ISO 3166 alpha-2 country of the customer's seat.
+    country: str | None = attrs.field(default=None, converter=_optional_code, validator=_country)
+    #: The sales segment (e.g. ``key``, ``mid``, ``small``).
+    segment: str | None = attrs.field(default=None, validator=_optional_text)
+    #: The currency the customer is invoiced in, by default.
+    currency: str | None = attrs.field(
+        default=None, converter=_optional_code, validator=_currency_code
+    )
+    #: The payment terms, as written (e.g. ``2/10 NET30``; :mod:`o2c.terms` reads them).
+    terms: str | None = attrs.field(default=None, validator=_optional_text)
+    credit_limit: Money | None = attrs.field(default=None, validator=_optional_limit)
+    #: The credit group whose limit applies when the customer has none of its own.
+    credit_group: str | None = attrs.field(default=None, validator=_optional_text)
+    #: VAT and other tax identifiers, as written (e.g. ``DE123456789``).
+    tax_ids: tuple[str, ...] | None = attrs.field(
+        default=None, converter=_optional_texts, validator=_each_text
+    )
+    addresses: tuple[Address, ...] | None = attrs.field(
+        default=None, converter=_optional_tuple, validator=_tuple_of(Address)
+    )
+    contacts: tuple[Contact, ...] | None = attrs.field(
+        default=None, converter=_optional_tuple, validator=_tuple_of(Contact)
+    )
+    #: The locale letters and reminders are written in (e.g. ``de_DE``).
+    locale: str | None = attrs.field(default=None, validator=_locale)
+    collection: CollectionPreferences | None = attrs.field(
+        default=None, validator=_instance_of(CollectionPreferences)
+    )
+
+    def given(self) -> tuple[str, ...]:
+        """The names of the fields given (not ``None``), in field order."""
+        return tuple(
+            f.name for f in attrs.fields(CustomerDetails) if getattr(self, f.name) is not None
+        )
+
+
+def _details(value: object) -> object:
+    return CustomerDetails() if value is None else value
+
+
+@attrs.frozen(kw_only=True)
+class CustomerRegistered(_FactBase):
+    """A customer enters the master with its record (what ``details`` gives of it).
+
+    Once per customer: later changes are :class:`CustomerChanged` facts.
+    """
+
+    kind: ClassVar[FactKind] = FactKind.CUSTOMER_REGISTERED
+
+    details: CustomerDetails = attrs.field(
+        factory=CustomerDetails, converter=_details, validator=_instance_of(CustomerDetails)
+    )
+
+
+def _cleared(value: object) -> object:
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class CustomerChanged(_FactBase):
+    """Part of a customer's record changes: the fields ``details`` gives are set, the fields in
+    ``cleared`` are emptied; the rest stays as it was (on the fact's effective date).
+    """
+
+    kind: ClassVar[FactKind] = FactKind.CUSTOMER_CHANGED
+
+    details: CustomerDetails = attrs.field(
+        factory=CustomerDetails, converter=_details, validator=_instance_of(CustomerDetails)
+    )
+    cleared: tuple[CustomerField, ...] = attrs.field(
+        default=(), converter=_cleared, validator=_tuple_of(CustomerField)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        given = set(self.details.given())
+        if not given and not self.cleared:
+            raise InvalidFactError(
+                "a change sets or clears at least one field", field="details", value=self.details
+            )
+        both = sorted(f.value for f in self.cleared if f.value in given)
+        if both:
+            raise InvalidFactError(
+                f"{', '.join(both)} both set and cleared: give a value or clear it",
+                field="cleared",
+                value=both,
+            )
+
+
+@attrs.frozen(kw_only=True)
+class PayerAccountLinked(_FactBase):
+    """A bank account pays for the customer (an account may pay for several customers).
+
+    ``account`` is kept as :func:`account_key` gives it.  An account learnt from a confirmed
+    payment names that payment (``payment_id``).
+    """
+
+    kind: ClassVar[FactKind] = FactKind.PAYER_ACCOUNT_LINKED
+
+    account: str = attrs.field(converter=_account, validator=_text)
+    #: The account holder's name as the bank or the master data gives it.
+    holder_name: str = attrs.field(default="", converter=_name_text)
+    bic: str = attrs.field(default="", converter=_account)
+    source: MasterSource = attrs.field(
+        default=MasterSource.MASTER_DATA, validator=_instance_of(MasterSource)
+    )
+    payment_id: PaymentId | None = attrs.field(default=None, validator=_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.source is MasterSource.CONFIRMED_PAYMENT and self.payment_id is None:
+            raise InvalidFactError(
+                "an account learnt from a confirmed payment names the payment (payment_id)",
+                field="payment_id",
+                value=None,
+            )
+
+
+@attrs.frozen(kw_only=True)
+class PayerAccountUnlinked(_FactBase):
+    """A bank account no longer pays for the customer (closed, wrong, or not theirs)."""
+
+    kind: ClassVar[FactKind] = FactKind.PAYER_ACCOUNT_UNLINKED
+
+    account: str = attrs.field(converter=_account, validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class CustomerAliasAdded(_FactBase):
+    """Another name the customer goes by (as payers write it, a former name, a trading name)."""
+
+    kind: ClassVar[FactKind] = FactKind.CUSTOMER_ALIAS_ADDED
+
+    alias: str = attrs.field(converter=_name_text, validator=_text)
+    source: MasterSource = attrs.field(
+        default=MasterSource.MASTER_DATA, validator=_instance_of(MasterSource)
+    )
+    payment_id: PaymentId | None = attrs.field(default=None, validator=_optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class CustomerAliasRemoved(_FactBase):
+    """An alias no longer names the customer."""
+
+    kind: ClassVar[FactKind] = FactKind.CUSTOMER_ALIAS_REMOVED
+
+    alias: str = attrs.field(converter=_name_text, validator=_text)
+
+
 Fact: TypeAlias = (
     InvoiceIssued
     | CreditMemoIssued
@@ -541,6 +984,12 @@ Fact: TypeAlias = (
     | DisputeOpened
     | DisputeResolved
     | PromisedToPay
+    | CustomerRegistered
+    | CustomerChanged
+    | PayerAccountLinked
+    | PayerAccountUnlinked
+    | CustomerAliasAdded
+    | CustomerAliasRemoved
 )
 
 #: Each fact kind's class.
@@ -557,6 +1006,12 @@ FACT_TYPES: dict[FactKind, type[Fact]] = {
         DisputeOpened,
         DisputeResolved,
         PromisedToPay,
+        CustomerRegistered,
+        CustomerChanged,
+        PayerAccountLinked,
+        PayerAccountUnlinked,
+        CustomerAliasAdded,
+        CustomerAliasRemoved,
     )
 }
 

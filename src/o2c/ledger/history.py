@@ -47,18 +47,28 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import InvalidFactError, ValidationError
+from o2c.ledger.customers import CustomerMaster, CustomerRecord, KnownAccount, PayerAccount
 from o2c.ledger.facts import (
     AllocationReversed,
     CreditMemoIssued,
+    CustomerAliasAdded,
+    CustomerAliasRemoved,
+    CustomerChanged,
+    CustomerDetails,
+    CustomerRegistered,
     DisputeOpened,
     DisputeResolved,
     Fact,
     InvoiceIssued,
+    PayerAccountLinked,
+    PayerAccountUnlinked,
     PaymentAllocated,
     PaymentReceived,
     PromisedToPay,
     Refunded,
     WrittenOff,
+    account_key,
+    alias_key,
     instalment_item_id,
 )
 from o2c.ledger.ids import CustomerId, ItemId, ItemKind, OpenItem
@@ -212,6 +222,12 @@ class Projection:
             DisputeOpened: self._dispute_opened,
             DisputeResolved: self._dispute_resolved,
             PromisedToPay: self.promises.append,
+            CustomerRegistered: self._master_fact,
+            CustomerChanged: self._master_fact,
+            PayerAccountLinked: self._master_fact,
+            PayerAccountUnlinked: self._master_fact,
+            CustomerAliasAdded: self._master_fact,
+            CustomerAliasRemoved: self._master_fact,
         }
 
     def feed(self, fact: Fact) -> None:
@@ -344,6 +360,9 @@ class Projection:
             ) from None
         item.disputed -= fact.amount.amount
         remaining[0] -= fact.amount.amount
+
+    def _master_fact(self, fact: _MasterFact) -> None:
+        """The customer master's facts move no balance (:class:`History` keeps them)."""
 
     # -- results ----------------------------------------------------------------------------
 
@@ -501,6 +520,8 @@ class History(Projection):
         self.payments: list[PaymentReceived] = []
         #: Every movement of a balance, in stream order (see :meth:`activity`).
         self.movements: list[ActivityLine] = []
+        #: The customer master's facts, in stream order (see :meth:`customer_master`).
+        self._master: list[_MasterFact] = []
         super().__init__()
 
     # -- handlers: the projection's, then what the readers need ----------------------------
@@ -581,6 +602,9 @@ class History(Projection):
         resolutions = (*record.resolutions, (fact.effective, fact.reason_code))
         self._records[fact.dispute_id] = attrs.evolve(record, resolutions=resolutions)
 
+    def _master_fact(self, fact: _MasterFact) -> None:
+        self._master.append(fact)
+
     def _move(self, on: dt.date, document: str, kind: ActivityKind, amount: Money) -> None:
         self.movements.append(ActivityLine(on=on, document=document, kind=kind, amount=amount))
 
@@ -636,6 +660,139 @@ class History(Projection):
     def activity(self, after: dt.date | None = None) -> list[ActivityLine]:
         """The movements effective after ``after`` (every one when ``None``), in stream order."""
         return [m for m in self.movements if after is None or m.on > after]
+
+    def customer_master(self) -> CustomerMaster:
+        """The customer master of the facts read: each customer's record, the payer accounts
+        and the names (see :mod:`o2c.ledger.customers`).
+
+        Each customer's facts count in the order of their effective dates (facts on one date in
+        stream order): a change back-dated before a later one is overridden by it, whenever it
+        was recorded.
+        """
+        grouped: dict[str, list[_MasterFact]] = {}
+        for fact in self._master:
+            grouped.setdefault(fact.customer_id, []).append(fact)
+        records = {
+            CustomerId(cid): _Record(cid).fold(facts).result()
+            for cid, facts in sorted(grouped.items())
+        }
+        links: dict[str, list[PayerAccount]] = {}
+        names: dict[str, list[CustomerId]] = {}
+        for cid, record in records.items():
+            for link in record.accounts:
+                links.setdefault(link.account, []).append(link)
+            for name in dict.fromkeys(alias_key(n) for n in record.names()):
+                names.setdefault(name, []).append(cid)
+        accounts = {
+            account: KnownAccount(
+                account=account,
+                links=tuple(sorted(found, key=lambda a: (a.first_seen, a.customer_id))),
+            )
+            for account, found in sorted(links.items())
+        }
+        return CustomerMaster(
+            customers=records,
+            accounts=accounts,
+            names={name: tuple(cids) for name, cids in sorted(names.items())},
+        )
+
+
+_MasterFact = (
+    CustomerRegistered
+    | CustomerChanged
+    | PayerAccountLinked
+    | PayerAccountUnlinked
+    | CustomerAliasAdded
+    | CustomerAliasRemoved
+)
+#: The record's fields a registration or change sets (every field of CustomerDetails).
+_DETAILS = tuple(f.name for f in attrs.fields(CustomerDetails))
+
+
+class _Record:
+    """One customer's record while its master facts are folded in effective order."""
+
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = CustomerId(customer_id)
+        self.fields: dict[str, object] = {}
+        self.registered_on: dt.date | None = None
+        self.changed_on: dt.date | None = None
+        #: Account -> its current link; account -> (first seen, first recorded at, by).
+        self.links: dict[str, PayerAccountLinked] = {}
+        self.first: dict[str, tuple[dt.date, dt.datetime, str]] = {}
+        self.unlinked: dict[str, dt.date] = {}
+        self.aliases: dict[str, str] = {}
+        self.removed: dict[str, dt.date] = {}
+
+    def fold(self, facts: list[_MasterFact]) -> _Record:
+        for fact in sorted(facts, key=lambda f: f.effective):  # stable: stream order per date
+            match fact:
+                case CustomerRegistered():
+                    self.registered_on = fact.effective
+                    self._set(fact.details, fact.effective)
+                case CustomerChanged():
+                    self._set(fact.details, fact.effective)
+                    for field in fact.cleared:
+                        self.fields.pop(field.value, None)
+                case PayerAccountLinked():
+                    self.first.setdefault(
+                        fact.account, (fact.effective, fact.recorded_at, fact.recorded_by)
+                    )
+                    self.links[fact.account] = fact
+                    self.unlinked.pop(fact.account, None)
+                case PayerAccountUnlinked():
+                    self.links.pop(fact.account, None)
+                    self.unlinked[fact.account] = fact.effective
+                case CustomerAliasAdded():
+                    key = alias_key(fact.alias)
+                    self.aliases[key] = fact.alias
+                    self.removed.pop(key, None)
+                case CustomerAliasRemoved():
+                    key = alias_key(fact.alias)
+                    self.aliases.pop(key, None)
+                    self.removed[key] = fact.effective
+        return self
+
+    def _set(self, details: CustomerDetails, effective: dt.date) -> None:
+        for name in _DETAILS:
+            value = getattr(details, name)
+            if value is not None:
+                self.fields[name] = value
+        self.changed_on = effective
+
+    def result(self) -> CustomerRecord:
+        accounts = []
+        for account, link in self.links.items():
+            first_seen, recorded_at, recorded_by = self.first[account]
+            accounts.append(
+                PayerAccount(
+                    account=account,
+                    customer_id=self.customer_id,
+                    source=link.source,
+                    first_seen=first_seen,
+                    linked_on=link.effective,
+                    recorded_at=recorded_at,
+                    recorded_by=recorded_by,
+                    holder_name=link.holder_name,
+                    bic=link.bic,
+                    payment_id=link.payment_id,
+                )
+            )
+        accounts.sort(key=lambda a: (a.first_seen, a.account))
+        fields = dict(self.fields)
+        fields["name"] = fields.get("name") or ""
+        if fields.get("collection") is None:
+            fields.pop("collection", None)
+        return CustomerRecord(
+            customer_id=self.customer_id,
+            registered_on=self.registered_on,
+            changed_on=self.changed_on,
+            aliases=tuple(self.aliases.values()),
+            accounts=tuple(accounts),
+            unlinked_accounts=tuple(sorted(self.unlinked.items())),
+            removed_aliases=tuple(sorted(self.removed.items())),
+            **fields,  # type: ignore[arg-type]
+        )
 
 
 def _part(value: Money | None) -> Decimal:
@@ -776,11 +933,13 @@ def promises(
 def history(facts: Iterable[Fact], key: str, *, customer_id: str | None = None) -> list[Fact]:
     """The audit trail of an item, document or payment: every fact that touched it, in order.
 
-    ``key`` is an item id, an invoice's document id (all of its instalments) or a payment id.
-    The trail holds the fact that created it, the allocations to or from it and their
-    reversals, refunds, write-offs, disputes and their resolutions, and promises to pay.
+    ``key`` is an item id, an invoice's document id (all of its instalments), a payment id or a
+    payer account.  The trail holds the fact that created it, the allocations to or from it and
+    their reversals, refunds, write-offs, disputes and their resolutions, and promises to pay;
+    for an account, its links to customers and their removals.
     """
     keys = {key}
+    account = account_key(key)
     related: set[str] = set()
     trail: list[Fact] = []
     for fact in facts:
@@ -812,6 +971,8 @@ def history(facts: Iterable[Fact], key: str, *, customer_id: str | None = None) 
             hit = fact.source_id in keys
         elif isinstance(fact, PromisedToPay):
             hit = fact.item_id is not None and fact.item_id in keys
+        elif isinstance(fact, PayerAccountLinked | PayerAccountUnlinked):
+            hit = fact.account == account
         if hit:
             related.add(fact.fact_id)
             trail.append(fact)

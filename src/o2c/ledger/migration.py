@@ -1,4 +1,4 @@
-"""Migration: customers, open items and payment history from another system into a ledger.
+"""Migration: customers, payer accounts, open items and payment history into a ledger.
 
 The core parses rows (``Mapping[str, str]``, e.g. from :class:`csv.DictReader`) into a
 :class:`MigrationPlan`: the facts to append, the customers, and every rejected row with the
@@ -12,13 +12,29 @@ Columns (a header row; extra columns are ignored; amounts use ``.`` as decimal p
 not have more decimals than the currency; dates are ``YYYY-MM-DD``):
 
 ``customers``
-    ``customer_id`` (required), ``name``, ``currency``, ``credit_limit`` (an amount in
-    ``currency``), ``payment_terms`` (text, kept as given).
+    ``customer_id`` (required), ``name``, ``country`` (ISO 3166 alpha-2), ``segment``,
+    ``currency``, ``credit_limit`` (an amount in ``currency``), ``credit_group``, ``terms`` or
+    ``payment_terms`` (text, kept as given), ``tax_id`` (several separated by ``;``),
+    ``email``, ``phone``, ``locale`` (e.g. ``de_DE``), ``street``, ``postcode``, ``city``
+    (the billing address, in ``country``) and ``aliases`` (separated by ``;``).  Each row
+    registers the customer in the master (:class:`~o2c.ledger.CustomerRegistered`, effective on
+    the cut-over date: the record is known as of then), each alias a
+    :class:`~o2c.ledger.CustomerAliasAdded`.  Without a customers file (``customers=None``) the
+    customers are those of the open items, each registered with the ``customer_name`` of its
+    first row.
+``payer_accounts``
+    ``customer_id``, ``account`` (an IBAN or other account number; spaces and case do not
+    matter), ``holder_name``, ``bic``.  Each row links the account to the customer as master
+    data (:class:`~o2c.ledger.PayerAccountLinked`, effective on the cut-over date); an account
+    on several rows pays for several customers.
 ``open_items``
-    ``customer_id``, ``item_id``, ``kind`` (``invoice`` or ``credit_memo``),
-    ``document_number`` (defaults to ``item_id``), ``document_date``, ``due_date`` (invoices;
-    defaults to the document date), ``currency``, ``original_amount``, ``open_amount``
-    (``0 < open <= original``), ``payment_reference``.
+    ``customer_id``, ``item_id``, ``kind`` (``invoice`` or ``credit_memo``; without it, a
+    negative amount is a credit memo), ``document_number`` (defaults to ``item_id``),
+    ``document_date``, ``due_date`` (invoices; defaults to the document date), ``currency``,
+    ``original_amount``, ``open_amount`` (``0 < open <= original`` in size, both of one sign),
+    ``payment_reference``, ``discount_date`` and ``discount_amount`` (an early-payment
+    discount of an invoice), ``customer_name`` (a name other than the customer's becomes an
+    alias).  This reads the layout of ``../shared/bench/*/open_items.csv`` as it is.
     An invoice becomes an :class:`~o2c.ledger.InvoiceIssued` for the original amount; when it
     is partly settled, a payment ``<item_id>:settled-before-migration`` for the difference,
     allocated to it on the cut-over date, records that (a credit memo likewise gets an
@@ -67,7 +83,7 @@ Every amount is checked against o2c's amount limit (:func:`o2c.money.check_amoun
 ...     cutover=dt.date(2026, 3, 31),
 ...     recorded_at=dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc))
 >>> [f.kind.value for f in plan.facts]
-['invoice_issued', 'payment_received', 'payment_allocated']
+['customer_registered', 'invoice_issued', 'payment_received', 'payment_allocated']
 >>> [(r.source, r.row, r.error.field) for r in plan.rejected]
 [('open_items', 3, 'customer_id')]
 """
@@ -75,6 +91,7 @@ Every amount is checked against o2c's amount limit (:func:`o2c.money.check_amoun
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
@@ -83,30 +100,59 @@ from moneyed import Currency, Money
 
 from o2c.errors import ImportRowError, O2CError, ValidationError
 from o2c.ledger.facts import (
+    Address,
+    Contact,
     CreditMemoIssued,
+    CustomerAliasAdded,
+    CustomerDetails,
+    CustomerRegistered,
     Fact,
     InvoiceIssued,
+    MasterSource,
+    PayerAccountLinked,
     PaymentAllocated,
     PaymentReceived,
+    account_key,
+    alias_key,
 )
 from o2c.ledger.ids import CustomerId, FactId, ItemId, PaymentId
 from o2c.ledger.ledger import AppendResult, Ledger
 from o2c.money import check_amount, currency, minor_unit, to_decimal
-from o2c.terms import Instalment
+from o2c.terms import DiscountOffer, Instalment
 
 __all__ = [
     "CUSTOMER_COLUMNS",
     "MigratedCustomer",
     "MigrationPlan",
     "OPEN_ITEM_COLUMNS",
+    "PAYER_ACCOUNT_COLUMNS",
     "PAYMENT_COLUMNS",
     "RejectedRow",
     "SETTLEMENT_COLUMNS",
-    "post_migration",
     "plan_migration",
+    "post_migration",
 ]
 
-CUSTOMER_COLUMNS = ("customer_id", "name", "currency", "credit_limit", "payment_terms")
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "country",
+    "segment",
+    "currency",
+    "credit_limit",
+    "credit_group",
+    "terms",
+    "payment_terms",
+    "tax_id",
+    "email",
+    "phone",
+    "locale",
+    "street",
+    "postcode",
+    "city",
+    "aliases",
+)
+PAYER_ACCOUNT_COLUMNS = ("customer_id", "account", "holder_name", "bic")
 OPEN_ITEM_COLUMNS = (
     "customer_id",
     "item_id",
@@ -118,6 +164,9 @@ OPEN_ITEM_COLUMNS = (
     "original_amount",
     "open_amount",
     "payment_reference",
+    "discount_date",
+    "discount_amount",
+    "customer_name",
 )
 PAYMENT_COLUMNS = (
     "customer_id",
@@ -149,13 +198,15 @@ Rows = Iterable[Mapping[str, str | None] | tuple[int, Mapping[str, str | None]]]
 
 @attrs.frozen(kw_only=True)
 class MigratedCustomer:
-    """A customer from the customers file (the ledger itself keeps no customer master)."""
+    """A customer of the migration (its record goes into the master as a
+    :class:`~o2c.ledger.CustomerRegistered`; ``details`` is that record)."""
 
     customer_id: CustomerId
     name: str = ""
     currency: str | None = None
     credit_limit: Money | None = None
     payment_terms: str = ""
+    details: CustomerDetails = attrs.field(factory=CustomerDetails)
 
 
 @attrs.frozen(kw_only=True)
@@ -215,7 +266,9 @@ class _Row:
         except O2CError as exc:
             raise ImportRowError(str(exc), row=self.row, field=name, value=value) from None
 
-    def amount(self, name: str, code: str, *, default: str | None = None) -> Decimal:
+    def amount(
+        self, name: str, code: str, *, default: str | None = None, signed: bool = False
+    ) -> Decimal:
         value = self.text(name, required=default is None) or (default or "")
         try:
             amount = check_amount(to_decimal(value, field=name), field=name)
@@ -228,7 +281,7 @@ class _Row:
                 field=name,
                 value=value,
             )
-        if amount < 0:
+        if amount < 0 and not signed:
             raise ImportRowError(
                 f"{name}={value!r} is negative: give amounts as positive numbers",
                 row=self.row,
@@ -240,28 +293,31 @@ class _Row:
 
 def plan_migration(
     *,
-    customers: Rows,
+    customers: Rows | None,
     open_items: Rows,
     payments: Rows,
     cutover: dt.date,
     recorded_at: dt.datetime,
     recorded_by: str = "migration",
     settlements: Rows = (),
+    payer_accounts: Rows = (),
 ) -> MigrationPlan:
     """Parse the files' rows into facts; rejected rows are reported, not raised.
 
     Args:
-        customers, open_items, payments, settlements: rows by column name (see the module
-            docstring); ``settlements`` is optional.
+        customers, payer_accounts, open_items, payments, settlements: rows by column name (see
+            the module docstring); ``payer_accounts`` and ``settlements`` are optional, and
+            ``customers=None`` takes the customers from the open items.
         cutover: the date the open amounts are as of (partial settlements take effect then).
         recorded_at: when the migration is recorded (every fact gets it).
         recorded_by: who recorded it.
     """
     reason = f"migration (cut-over {cutover.isoformat()})"
     common = {"recorded_at": recorded_at, "recorded_by": recorded_by, "reason": reason}
-    planner = _Planner(cutover=cutover, common=common)
-    planner.read("customers", customers, planner.customer)
+    planner = _Planner(cutover=cutover, common=common, implicit=customers is None)
+    planner.read("customers", customers or (), planner.customer)
     planner.read("open_items", open_items, planner.open_item)
+    planner.read("payer_accounts", payer_accounts, planner.payer_account)
     planner.read("payments", payments, planner.payment)
     planner.read("settlements", settlements, planner.settlement)
     return planner.plan()
@@ -311,20 +367,34 @@ class _OpenItemRow:
     #: What was settled before the cut-over (original less open amount).
     settled: Decimal
     payment_reference: str | None
+    discounts: tuple[DiscountOffer, ...] = ()
 
 
 class _Planner:
     """One migration's parse: the files are read in order, each row checked against the rows
     accepted before it (customers before their items, payments before their settlements)."""
 
-    def __init__(self, *, cutover: dt.date, common: Mapping[str, object]) -> None:
+    def __init__(
+        self, *, cutover: dt.date, common: Mapping[str, object], implicit: bool = False
+    ) -> None:
         self.cutover = cutover
         #: The fields every fact gets (recorded at, by, and the reason).
         self.common = common
+        #: No customers file: the open items' customers are registered as they come.
+        self.implicit = implicit
         self.facts: list[Fact] = []
         self.rejected: list[RejectedRow] = []
-        self.accepted = {"customers": 0, "open_items": 0, "payments": 0, "settlements": 0}
+        self.accepted = {
+            "customers": 0,
+            "payer_accounts": 0,
+            "open_items": 0,
+            "payments": 0,
+            "settlements": 0,
+        }
         self.known: dict[str, MigratedCustomer] = {}
+        #: (customer, alias key) and (customer, account) already recorded.
+        self.aliases: set[tuple[str, str]] = set()
+        self.accounts: set[tuple[str, str]] = set()
         #: Item and payment ids seen (unique across the open items and payments files).
         self.ids: set[str] = set()
         #: Payment id -> its customer, currency, value date and applied part not yet settled.
@@ -353,8 +423,9 @@ class _Planner:
     def customer_of(self, row: _Row) -> CustomerId:
         cid = row.text("customer_id")
         if cid not in self.known:
+            where = "the open items" if self.implicit else "the customers file"
             raise ImportRowError(
-                f"customer_id={cid!r} is not in the customers file (or its row was rejected)",
+                f"customer_id={cid!r} is not in {where} (or its row was rejected)",
                 row=row.row,
                 field="customer_id",
                 value=cid,
@@ -380,6 +451,7 @@ class _Planner:
     # -- one parser per file ------------------------------------------------------------------
 
     def customer(self, row: _Row) -> list[Fact]:
+        """A customers row: the customer registered in the master, and its aliases."""
         cid = row.text("customer_id")
         if cid in self.known:
             raise ImportRowError(
@@ -396,20 +468,89 @@ class _Planner:
                     "credit_limit needs a currency", row=row.row, field="currency", value=""
                 )
             limit = Money(row.amount("credit_limit", code), currency(code))
+        terms = row.text("terms", required=False)
+        payment_terms = row.text("payment_terms", required=False)
+        if terms and payment_terms and terms != payment_terms:
+            raise ImportRowError(
+                f"terms={terms!r} and payment_terms={payment_terms!r} disagree: give one",
+                row=row.row,
+                field="payment_terms",
+                value=payment_terms,
+            )
+        details = _details(row, code, limit, terms or payment_terms)
         self.known[cid] = MigratedCustomer(
             customer_id=CustomerId(cid),
-            name=row.text("name", required=False),
+            name=details.name or "",
             currency=code,
             credit_limit=limit,
-            payment_terms=row.text("payment_terms", required=False),
+            payment_terms=terms or payment_terms,
+            details=details,
         )
-        return []
+        out: list[Fact] = [self.register(cid, details)]
+        for alias in row.text("aliases", required=False).split(";"):
+            out += self.alias(row, cid, alias)
+        return out
+
+    def register(self, cid: str, details: CustomerDetails) -> CustomerRegistered:
+        return CustomerRegistered(
+            fact_id=FactId(f"migration:customer:{cid}"),
+            customer_id=CustomerId(cid),
+            effective=self.cutover,
+            details=details,
+            **self.common,  # type: ignore[arg-type]
+        )
+
+    def alias(self, row: _Row, cid: str, alias: str) -> list[Fact]:
+        """The alias, unless it is the customer's name or recorded already."""
+        key = alias_key(alias)
+        if not key or key == alias_key(self.known[cid].name) or (cid, key) in self.aliases:
+            return []
+        self.aliases.add((cid, key))
+        digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+        return [
+            CustomerAliasAdded(
+                fact_id=FactId(f"migration:alias:{cid}:{digest}"),
+                customer_id=CustomerId(cid),
+                effective=self.cutover,
+                alias=alias,
+                source=MasterSource.MASTER_DATA,
+                **self.common,  # type: ignore[arg-type]
+            )
+        ]
+
+    def payer_account(self, row: _Row) -> list[Fact]:
+        """A payer accounts row: the account linked to the customer as master data."""
+        cid = self.customer_of(row)
+        account = account_key(row.text("account"))
+        if (cid, account) in self.accounts:
+            raise ImportRowError(
+                f"account={account!r} of customer {cid!r} appears more than once",
+                row=row.row,
+                field="account",
+                value=account,
+            )
+        fact = PayerAccountLinked(
+            fact_id=FactId(f"migration:account:{cid}:{account}"),
+            customer_id=cid,
+            effective=self.cutover,
+            account=account,
+            holder_name=row.text("holder_name", required=False),
+            bic=row.text("bic", required=False),
+            source=MasterSource.MASTER_DATA,
+            **self.common,  # type: ignore[arg-type]
+        )
+        self.accounts.add((cid, account))
+        return [fact]
 
     def open_item(self, row: _Row) -> list[Fact]:
-        cid = self.customer_of(row)
+        """An open items row: its document (and, without a customers file, its customer)."""
+        cid = CustomerId(row.text("customer_id"))
+        new_customer = self.implicit and cid not in self.known
+        if not new_customer:
+            self.customer_of(row)
         item_id = row.text("item_id")
-        kind = row.text("kind")
-        if kind not in ("invoice", "credit_memo"):
+        kind = row.text("kind", required=False)
+        if kind and kind not in ("invoice", "credit_memo"):
             raise ImportRowError(
                 f"kind={kind!r} is not 'invoice' or 'credit_memo'",
                 row=row.row,
@@ -419,8 +560,19 @@ class _Planner:
         code = row.currency()
         doc_date = row.date("document_date")
         due = row.date("due_date", default=doc_date)
-        original = row.amount("original_amount", code)
-        open_amount = row.amount("open_amount", code)
+        original = row.amount("original_amount", code, signed=not kind)
+        open_amount = row.amount("open_amount", code, signed=not kind)
+        if not kind:  # the sign says what it is: a negative amount is a credit memo
+            kind = "credit_memo" if original < 0 or open_amount < 0 else "invoice"
+            if kind == "credit_memo" and (original > 0 or open_amount > 0):
+                raise ImportRowError(
+                    f"original_amount {original} and open_amount {open_amount} must have one "
+                    "sign (negative for a credit memo)",
+                    row=row.row,
+                    field="open_amount",
+                    value=str(open_amount),
+                )
+            original, open_amount = abs(original), abs(open_amount)
         if not 0 < open_amount <= original:
             raise ImportRowError(
                 f"open_amount {open_amount} must be above 0 and at most original_amount "
@@ -430,6 +582,7 @@ class _Planner:
                 value=str(open_amount),
             )
         self.not_after_cutover(row, "document_date", doc_date)
+        discounts = self.discount(row, kind, code, original)
         self.unique(row, "item_id", item_id)
         item = _OpenItemRow(
             customer_id=cid,
@@ -441,10 +594,46 @@ class _Planner:
             original=original,
             settled=original - open_amount,
             payment_reference=row.text("payment_reference", required=False) or None,
+            discounts=discounts,
         )
-        if kind == "invoice":
-            return self.open_invoice(item)
-        return self.open_credit_memo(item)
+        facts = self.open_invoice(item) if kind == "invoice" else self.open_credit_memo(item)
+        # The row is accepted from here on: its customer and alias can be recorded.
+        out = self.implicit_customer(row, cid) if new_customer else []
+        return out + facts + self.alias(row, cid, row.text("customer_name", required=False))
+
+    def implicit_customer(self, row: _Row, cid: CustomerId) -> list[Fact]:
+        """Without a customers file: the row's customer, registered with its name."""
+        details = CustomerDetails(name=row.text("customer_name", required=False) or None)
+        self.known[cid] = MigratedCustomer(
+            customer_id=cid, name=details.name or "", details=details
+        )
+        self.accepted["customers"] += 1
+        return [self.register(cid, details)]
+
+    def discount(
+        self, row: _Row, kind: str, code: str, original: Decimal
+    ) -> tuple[DiscountOffer, ...]:
+        """The early-payment discount of an invoice row (``discount_date`` and amount)."""
+        if not row.text("discount_amount", required=False):
+            if row.text("discount_date", required=False):
+                raise ImportRowError(
+                    "discount_date needs a discount_amount",
+                    row=row.row,
+                    field="discount_amount",
+                    value="",
+                )
+            return ()
+        amount = row.amount("discount_amount", code)
+        deadline = row.date("discount_date")
+        if kind != "invoice" or not 0 < amount < original:
+            raise ImportRowError(
+                f"discount_amount {amount} must be above 0 and below the original amount "
+                f"{original} of an invoice",
+                row=row.row,
+                field="discount_amount",
+                value=str(amount),
+            )
+        return (DiscountOffer(deadline=deadline, amount=Money(amount, currency(code))),)
 
     def open_invoice(self, item: _OpenItemRow) -> list[Fact]:
         """The invoice for its original amount; a settled part is paid on the cut-over date."""
@@ -457,7 +646,12 @@ class _Planner:
                 document_number=item.document_number,
                 document_date=item.document_date,
                 instalments=[
-                    Instalment(number=1, due_date=item.due_date, amount=Money(item.original, cur))
+                    Instalment(
+                        number=1,
+                        due_date=item.due_date,
+                        amount=Money(item.original, cur),
+                        discounts=item.discounts,
+                    )
                 ],
                 payment_reference=item.payment_reference,
                 **self.common,  # type: ignore[arg-type]
@@ -708,6 +902,42 @@ class _Planner:
             rejected=tuple(self.rejected),
             accepted=tuple(self.accepted.items()),
         )
+
+
+def _details(row: _Row, code: str | None, limit: Money | None, terms: str) -> CustomerDetails:
+    """The record a customers row gives (what it leaves empty stays ``None``)."""
+
+    def text(name: str) -> str | None:
+        return row.text(name, required=False) or None
+
+    country = text("country")
+    address = None
+    if text("street") or text("postcode") or text("city"):
+        address = Address(
+            lines=tuple(line for line in (text("street"),) if line),
+            postcode=row.text("postcode", required=False),
+            city=row.text("city", required=False),
+            country=country or "",
+        )
+    contact = None
+    if text("email") or text("phone"):
+        contact = Contact(
+            email=row.text("email", required=False), phone=row.text("phone", required=False)
+        )
+    tax_ids = tuple(t.strip() for t in row.text("tax_id", required=False).split(";") if t.strip())
+    return CustomerDetails(
+        name=text("name"),
+        country=country,
+        segment=text("segment"),
+        currency=code,
+        terms=terms or None,
+        credit_limit=limit,
+        credit_group=text("credit_group"),
+        tax_ids=tax_ids or None,
+        addresses=(address,) if address is not None else None,
+        contacts=(contact,) if contact is not None else None,
+        locale=text("locale"),
+    )
 
 
 def _closed_item(

@@ -8,7 +8,11 @@ A book replays a customer's stream and checks each new fact against everything r
 - only existing, not yet reversed allocations can be reversed, and only open disputes resolved;
 - a fact cannot take effect before the item it refers to exists;
 - item and payment ids are unique in the stream, and recording times never go backwards (so every
-  "as known at" view of the stream is one that was checked).
+  "as known at" view of the stream is one that was checked);
+- the customer master: a customer is registered once and changed only once registered, never
+  before it; a payer account or an alias is added only when it is not already there and removed
+  only when it is, each no earlier than its previous addition or removal (so the master's "as
+  of D" answer never depends on the order facts were recorded in).
 
 >>> import datetime as dt
 >>> from o2c.ledger.facts import PaymentAllocated, PaymentReceived
@@ -35,15 +39,22 @@ from o2c.errors import InvalidFactError, OverApplicationError
 from o2c.ledger.facts import (
     AllocationReversed,
     CreditMemoIssued,
+    CustomerAliasAdded,
+    CustomerAliasRemoved,
+    CustomerChanged,
+    CustomerRegistered,
     DisputeOpened,
     DisputeResolved,
     Fact,
     InvoiceIssued,
+    PayerAccountLinked,
+    PayerAccountUnlinked,
     PaymentAllocated,
     PaymentReceived,
     PromisedToPay,
     Refunded,
     WrittenOff,
+    alias_key,
     instalment_item_id,
 )
 from o2c.ledger.ids import ItemKind
@@ -120,6 +131,11 @@ class CustomerBook:
         #: small, since a book lives as long as the ledger caches it.
         self.allocations: dict[str, _Allocation] = {}
         self.disputes: dict[str, tuple[DisputeOpened, Decimal]] = {}
+        #: The master: when the customer was registered, and per payer account and per alias
+        #: (by :func:`~o2c.ledger.facts.alias_key`) whether it is there and since when.
+        self.registered: dt.date | None = None
+        self.accounts: dict[str, tuple[bool, dt.date]] = {}
+        self.aliases: dict[str, tuple[bool, dt.date]] = {}
 
     @classmethod
     def replay(cls, customer_id: str, facts: Iterable[Fact]) -> CustomerBook:
@@ -240,6 +256,14 @@ class CustomerBook:
             case PromisedToPay() if check and fact.item_id is not None:
                 track = self._track(fact.item_id, "item_id", tuple(ItemKind))
                 self._same_currency(track, fact.amount.currency.code, "amount", fact.item_id)
+            case CustomerRegistered() | CustomerChanged():
+                self._record(fact, check)
+            case PayerAccountLinked() | PayerAccountUnlinked():
+                linked = isinstance(fact, PayerAccountLinked)
+                self._toggle(self.accounts, fact.account, linked, fact, check, what="payer account")
+            case CustomerAliasAdded() | CustomerAliasRemoved():
+                added = isinstance(fact, CustomerAliasAdded)
+                self._toggle(self.aliases, alias_key(fact.alias), added, fact, check, what="alias")
 
     def _check_stream(self, fact: Fact) -> None:
         """The fact is of this customer, and recorded no earlier than the stream's latest."""
@@ -391,3 +415,62 @@ class CustomerBook:
                 )
         assert found is not None
         self.disputes[fact.dispute_id] = (found[0], found[1] - fact.amount.amount)
+
+    # -- the customer master --------------------------------------------------------------------
+
+    def _record(self, fact: CustomerRegistered | CustomerChanged, check: bool) -> None:
+        registering = isinstance(fact, CustomerRegistered)
+        if check:
+            if registering and self.registered is not None:
+                raise InvalidFactError(
+                    f"customer {self.customer_id!r} is already registered (effective "
+                    f"{self.registered}): record the change as CustomerChanged",
+                    field="fact_id",
+                    value=fact.fact_id,
+                )
+            if not registering and self.registered is None:
+                raise InvalidFactError(
+                    f"customer {self.customer_id!r} is not registered: record "
+                    "CustomerRegistered before changing its record",
+                    field="customer_id",
+                    value=fact.customer_id,
+                )
+            if self.registered is not None and fact.effective < self.registered:
+                raise InvalidFactError(
+                    f"the change is effective {fact.effective}, before customer "
+                    f"{self.customer_id!r} was registered ({self.registered})",
+                    field="effective",
+                    value=fact.effective,
+                )
+        if registering:
+            self.registered = fact.effective
+
+    def _toggle(
+        self,
+        entries: dict[str, tuple[bool, dt.date]],
+        key: str,
+        present: bool,
+        fact: Fact,
+        check: bool,
+        *,
+        what: str,
+    ) -> None:
+        """Add (``present``) or remove a payer account or an alias of the customer."""
+        if check:
+            there, since = entries.get(key, (False, None))
+            if there == present:
+                raise InvalidFactError(
+                    f"{what} {key!r} is {'already' if present else 'not'} on the record of "
+                    f"customer {self.customer_id!r}"
+                    + (": nothing to add" if present else ": nothing to remove"),
+                    field="account" if what == "payer account" else "alias",
+                    value=key,
+                )
+            if since is not None and fact.effective < since:
+                raise InvalidFactError(
+                    f"{fact.kind.value} {fact.fact_id!r} is effective {fact.effective}, before "
+                    f"the {what}'s last change ({since}): date it no earlier than that",
+                    field="effective",
+                    value=fact.effective,
+                )
+        entries[key] = (present, fact.effective)

@@ -1,8 +1,10 @@
-"""``o2c migrate``: load customers, open items and payment history from CSV files into a ledger.
+"""``o2c migrate``: load customers, payer accounts, open items and payment history into a ledger.
 
-The columns are documented in :mod:`o2c.ledger.migration` (and docs/ledger.md): customers, open
-items, payments and, optionally, the settlements of invoices closed before the cut-over (so the
-customers' real lateness survives the migration).  The ledger is a SQLite file (``--db``) or a
+The columns are documented in :mod:`o2c.ledger.migration` (and docs/ledger.md): customers (into
+the customer master; without the file, the open items' customers), payer accounts, open items
+(the layout of ``../shared/bench/*/open_items.csv`` included), payments and, optionally, the
+settlements of invoices closed before the cut-over (so the customers' real lateness survives
+the migration).  The ledger is a SQLite file (``--db``) or a
 SQLAlchemy URL (``--url``, extra ``sql``).  Every rejected row is reported on standard output
 with its file, line and reason; while any row is rejected nothing is loaded unless
 ``--accept-partial`` is given, and the accepted rows are appended as one atomic batch.  Running
@@ -27,6 +29,7 @@ from o2c.ledger import Ledger
 from o2c.ledger.migration import (
     CUSTOMER_COLUMNS,
     OPEN_ITEM_COLUMNS,
+    PAYER_ACCOUNT_COLUMNS,
     PAYMENT_COLUMNS,
     SETTLEMENT_COLUMNS,
     plan_migration,
@@ -39,10 +42,10 @@ __all__ = ["read_rows", "register", "run"]
 #: Per file: the columns every row needs (the rest are optional).
 _REQUIRED = {
     "customers": ("customer_id",),
+    "payer_accounts": ("customer_id", "account"),
     "open_items": (
         "customer_id",
         "item_id",
-        "kind",
         "document_date",
         "currency",
         "original_amount",
@@ -60,6 +63,7 @@ _REQUIRED = {
 }
 _COLUMNS = {
     "customers": CUSTOMER_COLUMNS,
+    "payer_accounts": PAYER_ACCOUNT_COLUMNS,
     "open_items": OPEN_ITEM_COLUMNS,
     "payments": PAYMENT_COLUMNS,
     "settlements": SETTLEMENT_COLUMNS,
@@ -100,13 +104,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     recorded_at = dt.datetime.now(dt.UTC)
     files = {
         "customers": args.customers,
+        "payer_accounts": args.payer_accounts,
         "open_items": args.open_items,
         "payments": args.payments,
         "settlements": args.settlements,
     }
     rows = {source: read_rows(path, source) for source, path in files.items()}
     plan = plan_migration(
-        customers=rows["customers"],
+        customers=rows["customers"] if args.customers is not None else None,
+        payer_accounts=rows["payer_accounts"],
         open_items=rows["open_items"],
         payments=rows["payments"],
         settlements=rows["settlements"],
@@ -117,6 +123,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for source, count in plan.accepted:
         if files[source] is not None:
             out.write(f"{source}: {count} row(s) accepted\n")
+        elif source == "customers" and count:
+            out.write(f"customers: {count} registered from the open items\n")
     for rejected in plan.rejected:
         out.write(f"REJECTED {files[rejected.source]}:{rejected.row}: {rejected.error.message}\n")
     if plan.rejected and not args.accept_partial:
@@ -159,7 +167,19 @@ def register(subparsers: Any) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--db", type=ledger_file, help="SQLite ledger file (created when missing)")
     where.add_argument("--url", help="SQLAlchemy URL of the ledger database (extra 'sql')")
-    parser.add_argument("--customers", required=True, type=input_file, help="customers CSV file")
+    parser.add_argument(
+        "--customers",
+        default=None,
+        type=input_file,
+        help="customers CSV file (the customer master; without it, the customers of the open "
+        "items are registered with their customer_name)",
+    )
+    parser.add_argument(
+        "--payer-accounts",
+        default=None,
+        type=input_file,
+        help="payer accounts CSV file: customer_id, account[, holder_name, bic]",
+    )
     parser.add_argument("--open-items", default=None, type=input_file, help="open items CSV file")
     parser.add_argument(
         "--payments", default=None, type=input_file, help="payment history CSV file"
