@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from o2c.errors import ValidationError
-from o2c.ledger.ids import CustomerId
-from o2c.money import currency, minor_units
+from o2c.ledger.ids import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.money import currency, from_minor, minor_units
 from o2c.portfolio.engine import Engine, Kernel, run
 from o2c.portfolio.items import check_not_over_applied, date_sql, open_items_sql
 from o2c.portfolio.model import CREDIT_KINDS, ReadModel
@@ -31,14 +31,16 @@ from o2c.receivables.aging import (
     AgingRow,
     BucketScheme,
     CreditPlacement,
+    ItemSettlement,
     convert_report,
+    open_items_as_of,
 )
 
 if TYPE_CHECKING:
     from o2c.fx import RateKind, RateProvider
     from o2c.money import RoundingPolicy
 
-__all__ = ["age_portfolio", "aging_kernel", "aging_table", "column_names"]
+__all__ = ["age_portfolio", "aging_kernel", "aging_table", "column_names", "domain_open_items"]
 
 
 def column_names(scheme: BucketScheme) -> tuple[str, ...]:
@@ -215,3 +217,60 @@ def age_portfolio(
     if rate_kind is not None:
         options["kind"] = rate_kind
     return convert_report(report, report_currency, rate_date or as_of, rates, **options)
+
+
+def domain_open_items(
+    model: ReadModel, as_of: dt.date, *, known_at: dt.datetime | None = None
+) -> tuple[OpenItem, ...]:
+    """The items open on ``as_of`` as known at ``known_at`` by the domain path, in Python.
+
+    The read model's items issued by ``as_of`` and recorded by ``known_at`` become
+    :class:`~o2c.ledger.OpenItem` objects and its settlements
+    :class:`~o2c.receivables.aging.ItemSettlement` objects, and
+    :func:`~o2c.receivables.aging.open_items_as_of` decides (the ``--engine python`` path for
+    a layout; one ``OpenItem`` per item, so for small portfolios).
+
+    Raises:
+        OverApplicationError: an item settled beyond its amount on ``as_of``.
+    """
+    items = model.items.to_pydict()
+    kept: list[OpenItem] = []
+    for n in range(model.items.num_rows):
+        recorded = items["recorded"][n]
+        if items["issued"][n] > as_of or (
+            known_at is not None and recorded is not None and recorded > known_at
+        ):
+            continue
+        code = items["currency"][n]
+        amount = from_minor(items["amount"][n], code)
+        item_id = items["item_id"][n] if items["item_id"][n] is not None else str(n)
+        kept.append(
+            OpenItem(
+                item_id=ItemId(f"{n}"),
+                customer_id=CustomerId(items["customer"][n]),
+                kind=ItemKind(items["kind"][n]),
+                document_number=item_id,
+                document_date=items["document"][n],
+                due_date=items["due"][n],
+                original_amount=amount,
+                open_amount=amount,
+            )
+        )
+    codes = items["currency"]
+    settlements = model.settlements.to_pydict()
+    applied = [
+        ItemSettlement(
+            item_id=ItemId(f"{item}"),
+            on=on,
+            amount=from_minor(units, codes[item]),
+            recorded_at=recorded,
+        )
+        for item, on, units, recorded in zip(
+            settlements["item"],
+            settlements["on"],
+            settlements["amount"],
+            settlements["recorded"],
+            strict=True,
+        )
+    ]
+    return open_items_as_of(kept, applied, as_of, known_at=known_at)
