@@ -13,6 +13,10 @@ Printed per set: the scorer's figures (auto-match rate, precision, wrong posting
 scenario, a table per channel (``truth_meta.csv`` is read here, for the report only: the matcher
 never sees it), the reliability table (per confidence bin: payments, those posted, and the
 observed precision of the best proposal), and speed (payments/s matching; history learning).
+A set with remittance advices (``test/advices/*.eml``) is run twice: without them, then with
+them read by :func:`o2c.adapters.advices.read_advice_folder`, linked to the bank lines by
+:func:`~o2c.cash_application.advices.link_advices` and given to the payments by
+:func:`~o2c.cash_application.advices.apply_advices`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 import attrs
 from moneyed import Money
 
+from o2c.adapters.advices import read_advice_folder
 from o2c.adapters.bai2 import read_bai2_statements
 from o2c.adapters.camt import read_camt053_statements, read_camt054_statements
 from o2c.adapters.mt940 import read_mt940_statements
@@ -45,6 +50,7 @@ from o2c.cash_application import (
     learn_payers,
     match_payments,
 )
+from o2c.cash_application.advices import RemittanceAdvice, apply_advices, link_advices
 from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.statement import Payment, Statement
@@ -66,6 +72,8 @@ class World:
     rates: InMemoryRates | None
     shared_payers: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     purchase_orders: dict[str, str] = attrs.field(factory=dict)
+    #: Remittance advices (e-mails) sent apart from the payments (``test/advices``).
+    advices: tuple[RemittanceAdvice, ...] = ()
     learn_seconds: float = 0.0
     history_payments: int = 0
 
@@ -199,6 +207,9 @@ def load_cashapp2(bench: Path) -> World:
         customers=known.customers,
         shared_payers=known.serves,
         purchase_orders=pos,
+        advices=tuple(read_advice_folder(bench / "test" / "advices"))
+        if (bench / "test" / "advices").is_dir()
+        else (),
         rates=read_rates(bench / "rates.csv"),
         learn_seconds=learn_s,
         history_payments=len(hist_payments),
@@ -358,6 +369,27 @@ def report(
 
 
 def run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
+    """Match ``world`` without and (when it has any) with its advices; print both."""
+    figures = _run(name, bench, world, out_dir)
+    if world.advices:
+        started = time.perf_counter()
+        links = link_advices(
+            world.advices, world.payments, customers=world.customers, open_items=world.items
+        )
+        payments = apply_advices(world.payments, links)
+        seconds = time.perf_counter() - started
+        linked = sum(link.status.value == "linked" for link in links)
+        print(
+            f"\n--- {name} with advices: {len(world.advices)} advices read, {linked} linked "
+            f"({seconds:.2f} s) ---"
+        )
+        figures["with_advices"] = _run(
+            f"{name}_advices", bench, attrs.evolve(world, payments=payments), out_dir
+        )
+    return figures
+
+
+def _run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
     """Match ``world``, write its matches, score and print everything for one set."""
     print(f"\n=== {name}: {len(world.payments):,} lines, {len(world.items):,} open items ===")
     if world.history_payments:
