@@ -230,7 +230,7 @@ def test_migration_rerun_is_a_no_op_and_another_amount_is_refused() -> None:
     ledger = Ledger()
     post_migration(_plan("100.00", AT), ledger)
     again = post_migration(_plan("100.00", AT + LATER), ledger)
-    assert (again.appended, again.unchanged) == ((), ("migration:PAY-1",))
+    assert (again.appended, again.unchanged) == ((), ("migration:customer:C1", "migration:PAY-1"))
     with pytest.raises(DuplicateFactError, match="migration:PAY-1"):
         post_migration(_plan("90.00", AT + LATER), ledger)
     stored = ledger.get("migration:PAY-1")
