@@ -1,6 +1,18 @@
-"""``o2c match``: apply a CSV of payments to a CSV of open items (cash application).
+"""``o2c match``: apply payments to open items (cash application).
 
-Reads and writes the CSV contract of the cash-application benchmark:
+The payments come from a CSV file (``--payments``), from bank files (``--bank DIR_OR_FILE``,
+repeatable, or the paths given after the options: any mix of camt.053/054, MT940, BAI2 and
+payment CSV files, folders read recursively), or from a whole match folder (``--folder DIR``:
+bank files, ``open_items.csv``, ``customers.csv``, ``payer_accounts.csv``, ``rates.csv``,
+``history/`` and advices, as :mod:`o2c.adapters.match_folder` describes).  Besides the open items,
+``--customers`` (``customer_id, name``) and ``--payer-accounts`` (``customer_id, account``) give
+the master data, ``--history DIR`` the confirmed past payments to learn payers from (its
+``payments.csv`` and ``allocations.csv``, learnt by
+:func:`~o2c.cash_application.learn_payers`), and ``--advices DIR`` the remittance advices
+(``.eml``, ``.txt``, ``.csv``) that are linked to their bank lines and used as their remittance
+(:mod:`o2c.cash_application.advices`); a summary of the linking goes to standard error.
+
+It reads and writes the CSV contract of the cash-application benchmark:
 
 - ``--open-items``: ``item_id, customer_id, customer_name, document_number, payment_reference,
   document_date, due_date, currency, original_amount, open_amount, discount_date,
@@ -29,19 +41,29 @@ import io
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
 from moneyed import Money
 
+from o2c.adapters.advices import read_advice_folder
+from o2c.adapters.match_folder import read_bank_paths, read_history, read_match_folder
 from o2c.cash_application import (
     CustomerProfile,
     MatchDecision,
     MatchPolicy,
     MatchResult,
     match_payments,
+)
+from o2c.cash_application.advices import (
+    AdviceLink,
+    LinkStatus,
+    RemittanceAdvice,
+    apply_advices,
+    link_advices,
 )
 from o2c.cli.commands import input_file, output_file, read_csv, skipped_rows
 from o2c.errors import InvalidAmountError, O2CError, ValidationError
@@ -52,6 +74,7 @@ from o2c.terms import DiscountOffer
 
 __all__ = [
     "OUTPUT_COLUMNS",
+    "advice_summary",
     "read_open_items",
     "read_payments",
     "read_rates",
@@ -377,25 +400,119 @@ def _none_read(path: Path, problems: Sequence[ValidationError]) -> ValidationErr
     )
 
 
-def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
-    err = stderr if stderr is not None else sys.stderr
-    started = time.perf_counter()
+@attrs.frozen(kw_only=True)
+class _Inputs:
+    payments: list[Payment]
+    items: list[OpenItem]
+    customers: list[CustomerProfile]
+    shared: Mapping[str, frozenset[str]]
+    rates: Any
+    advices: tuple[RemittanceAdvice, ...]
+
+
+def _master(args: argparse.Namespace, customers: list[CustomerProfile]) -> list[CustomerProfile]:
+    """The customers of the open items with the names and accounts of the master-data files."""
+    table = {c.customer_id: c for c in customers}
+    if args.customers:
+        path = Path(args.customers)
+        for _line, row in _rows(path, ("customer_id", "name"), ("customer_id", "name")):
+            old = table.get(row["customer_id"])
+            table[row["customer_id"]] = CustomerProfile(
+                row["customer_id"], row["name"] or (old.name if old else "")
+            )
+    if args.payer_accounts:
+        path = Path(args.payer_accounts)
+        columns = ("customer_id", "account")
+        for _line, row in _rows(path, columns, columns):
+            cid = row["customer_id"]
+            old = table.get(cid) or CustomerProfile(cid, "")
+            table[cid] = attrs.evolve(old, accounts=old.accounts | {row["account"]})
+    return [table[k] for k in sorted(table)]
+
+
+def _inputs(args: argparse.Namespace, err: IO[str]) -> _Inputs:
+    if args.folder:
+        folder = read_match_folder(Path(args.folder), advices=not args.advices)
+        advices = folder.advices
+        if args.advices:
+            advices = read_advice_folder(Path(args.advices))
+        rates = read_rates(Path(args.rates)) if args.rates else folder.rates
+        return _Inputs(
+            payments=list(folder.payments),
+            items=list(folder.items),
+            customers=list(folder.customers),
+            shared=folder.shared_payers,
+            rates=rates,
+            advices=advices,
+        )
     item_problems: list[ValidationError] = []
     payment_problems: list[ValidationError] = []
     items, customers = read_open_items(Path(args.open_items), errors=item_problems)
     if item_problems and not items:
         raise _none_read(Path(args.open_items), item_problems)
-    payments = read_payments(Path(args.payments), errors=payment_problems)
-    if payment_problems and not payments:
-        raise _none_read(Path(args.payments), payment_problems)
-    rates = read_rates(Path(args.rates)) if args.rates else None
+    payments: list[Payment] = []
+    if args.payments:
+        payments = read_payments(Path(args.payments), errors=payment_problems)
+        if payment_problems and not payments:
+            raise _none_read(Path(args.payments), payment_problems)
+    bank = [*(args.bank or ()), *(args.bank_files or ())]
+    if bank:
+        lines, _files = read_bank_paths(bank)
+        payments += lines
     problems = item_problems + payment_problems
     if problems:
         err.write(skipped_rows(problems) + "\n")
+    customers = _master(args, customers)
+    shared: Mapping[str, frozenset[str]] = {}
+    if args.history:
+        learnt, shared, _count = read_history(Path(args.history), customers)
+        customers = list(learnt)
+    advices = read_advice_folder(Path(args.advices)) if args.advices else ()
+    rates = read_rates(Path(args.rates)) if args.rates else None
+    return _Inputs(
+        payments=payments,
+        items=items,
+        customers=customers,
+        shared=shared,
+        rates=rates,
+        advices=advices,
+    )
+
+
+def advice_summary(links: Sequence[AdviceLink]) -> str:
+    """One line: how many advices were read and what became of them."""
+    counts = dict.fromkeys(LinkStatus, 0)
+    for link in links:
+        counts[link.status] += 1
+    paid = len({pid for k in links if k.status is LinkStatus.LINKED for pid in k.payment_ids})
+    return (
+        f"o2c match: {len(links)} advices: {counts[LinkStatus.LINKED]} linked to {paid} "
+        f"payments, {counts[LinkStatus.DUPLICATE]} duplicates, "
+        f"{counts[LinkStatus.AMBIGUOUS]} ambiguous, {counts[LinkStatus.UNLINKED]} not linked"
+    )
+
+
+def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
+    err = stderr if stderr is not None else sys.stderr
+    started = time.perf_counter()
+    given = _inputs(args, err)
+    payments = given.payments
+    if given.advices:
+        links = link_advices(
+            given.advices, payments, customers=given.customers, open_items=given.items
+        )
+        payments = list(apply_advices(payments, links))
+        err.write(advice_summary(links) + "\n")
     policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
     progress = _Progress(err, len(payments), enabled=not args.quiet)
     results = match_payments(
-        payments, items, customers=customers, rates=rates, policy=policy, progress=progress
+        payments,
+        given.items,
+        customers=given.customers,
+        shared_payers=given.shared,
+        rates=given.rates,
+        policy=policy,
+        progress=progress,
     )
     if args.out:
         with Path(args.out).open("w", newline="", encoding="utf-8") as handle:
@@ -439,10 +556,49 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "match",
         help="apply payments to open items (cash application)",
-        description="Match a CSV of payments to a CSV of open items and write the allocations.",
+        description="Match payments (a CSV file, bank files, or a whole match folder) to open "
+        "items and write the allocations.",
     )
-    parser.add_argument("--open-items", required=True, type=input_file, help="open items CSV file")
-    parser.add_argument("--payments", required=True, type=input_file, help="payments CSV file")
+    parser.add_argument(
+        "bank_files",
+        nargs="*",
+        metavar="BANK_FILE",
+        help="bank files or folders (camt.053/054, MT940, BAI2, payment CSV; any mix)",
+    )
+    parser.add_argument("--open-items", type=input_file, help="open items CSV file")
+    parser.add_argument("--payments", type=input_file, help="payments CSV file")
+    parser.add_argument(
+        "--bank",
+        action="append",
+        type=input_path,
+        metavar="DIR_OR_FILE",
+        help="a bank file or a folder of them (repeatable)",
+    )
+    parser.add_argument(
+        "--folder",
+        type=input_folder,
+        metavar="DIR",
+        help="a match folder: bank files, open_items.csv, customers.csv, payer_accounts.csv, "
+        "rates.csv, history/ and advices",
+    )
+    parser.add_argument(
+        "--customers", type=input_file, help="customers CSV (customer_id, name, ...)"
+    )
+    parser.add_argument(
+        "--payer-accounts", type=input_file, help="payer accounts CSV (customer_id, account)"
+    )
+    parser.add_argument(
+        "--history",
+        type=input_folder,
+        metavar="DIR",
+        help="confirmed history: DIR/payments.csv and DIR/allocations.csv, learnt first",
+    )
+    parser.add_argument(
+        "--advices",
+        type=input_folder,
+        metavar="DIR",
+        help="remittance advices (.eml, .txt, .csv) to link to the bank lines",
+    )
     parser.add_argument(
         "--rates", default=None, type=input_file, help="exchange rates CSV (date,base,quote,rate)"
     )
@@ -456,11 +612,43 @@ def register(subparsers: Any) -> None:
         help="least confidence posted automatically (default 0.9)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=_main)
+    parser.set_defaults(func=_main, match_parser=parser)
 
 
 def _main(args: argparse.Namespace) -> int:
+    parser = args.match_parser
+    if args.folder:
+        if args.open_items or args.payments or args.bank or args.bank_files:
+            parser.error(
+                "--folder reads the open items and the bank files itself: give it alone "
+                "(with --advices, --rates, --out, --threshold, --quiet)"
+            )
+    else:
+        if not args.open_items:
+            parser.error("the following arguments are required: --open-items (or --folder)")
+        if not (args.payments or args.bank or args.bank_files):
+            parser.error(
+                "the following arguments are required: --payments (or --bank, bank files, "
+                "or --folder)"
+            )
     return run(args)
+
+
+def input_path(text: str) -> str:
+    """An existing file or folder (argparse type)."""
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text!r}: no such file or folder")
+    return text
+
+
+def input_folder(text: str) -> str:
+    """An existing folder (argparse type)."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"{text!r}: no such folder")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder")
+    return text
 
 
 _ProgressCallback = Callable[[int, int], None]
