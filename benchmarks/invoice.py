@@ -128,8 +128,9 @@ def without_terms() -> Decimal:
     return inv.totals.amount_due.amount
 
 
-def _objects() -> list[tuple[Callable[..., object], list[object]]]:
-    """The objects an invoice hands back, as (builder, attribute values), from a finished one."""
+def _objects() -> list[tuple[Callable[..., object], dict[str, object]]]:
+    """The objects an invoice hands back, as (builder, attribute values by keyword), from a
+    finished one."""
     inv = make_invoice()
     assert inv.schedule is not None
     inst = inv.schedule.instalments[0]
@@ -142,7 +143,10 @@ def _objects() -> list[tuple[Callable[..., object], list[object]]]:
         inst,
         inst.discounts[0],
     ]
-    return [(builder(type(o)), [getattr(o, f.name) for f in attrs.fields(type(o))]) for o in parts]
+    return [
+        (builder(type(o)), {f.alias: getattr(o, f.name) for f in attrs.fields(type(o))})
+        for o in parts
+    ]
 
 
 OBJECTS = _objects()
@@ -156,7 +160,7 @@ def objects_only() -> object:
     object that keeps this much, whatever computes it."""
     rows = tuple([(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in ROWS])
     money3 = (Money(rows[0][2], EUR), Money(rows[1][2], EUR), Money(rows[2][2], EUR))
-    return rows, money3, [new(*values) for new, values in OBJECTS]
+    return rows, money3, [new(**values) for new, values in OBJECTS]
 
 
 def _round(fn: Callable[[], object], seconds: float) -> float:

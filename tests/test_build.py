@@ -1,4 +1,4 @@
-"""Objects from o2c's positional builders are the objects their classes' ``__init__`` makes."""
+"""Objects from o2c's keyword builders are the objects their classes' ``__init__`` makes."""
 
 from __future__ import annotations
 
@@ -17,16 +17,24 @@ from tests.strategies import invoices
 @attrs.frozen
 class _Pair:
     a: int
-    b: str = "x"
+    _b: str = "x"
 
 
-def test_a_builder_stores_every_attribute_in_field_order() -> None:
+def test_a_builder_stores_every_attribute_by_its_init_keyword() -> None:
     new = builder(_Pair)
-    built = new(1, "y")
+    built = new(b="y", a=1)
     assert built == _Pair(a=1, b="y")
     assert type(built) is _Pair
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         built.a = 2  # type: ignore[misc]
+
+
+def test_a_builder_takes_keywords_only_and_every_one_of_them() -> None:
+    new = builder(_Pair)
+    with pytest.raises(TypeError, match="positional"):
+        new(1, "y")
+    with pytest.raises(TypeError, match="'b'"):
+        new(a=1)  # no default, even where the class has one
 
 
 def test_a_builder_refuses_classes_it_cannot_fill_completely() -> None:
@@ -69,9 +77,11 @@ def test_invoices_built_by_the_fast_paths_pass_their_constructors(inv: Any) -> N
 
 
 def test_the_builders_in_use_cover_their_classes() -> None:
-    # A field added to one of these classes must be passed by the fast path too: the builder's
-    # arity is the field count, so a call that forgets it fails at once.
+    # A field added to one of these classes must be passed where they are built too: a builder
+    # takes every field by keyword, none with a default, so a call that forgets it fails at once.
     for new, cls in [
         (invoice_module._new_invoice, Invoice),
     ]:
-        assert new.__code__.co_argcount == len(attrs.fields(cls)), cls.__name__
+        assert new.__code__.co_argcount == 0, cls.__name__
+        assert new.__code__.co_kwonlyargcount == len(attrs.fields(cls)), cls.__name__
+        assert new.__kwdefaults__ is None, cls.__name__

@@ -501,3 +501,21 @@ def test_a_policy_equal_to_another_but_not_the_same_gives_the_same_result() -> N
     yen = [line("3", "1999", Tax.percent_of("VAT19", 19), code="JPY")]
     assert compute(lines, EUR, policy=policy).tax_total.amount == Decimal("11.39")
     assert compute(yen, "JPY", policy=policy).tax_total.amount == Decimal("1139")
+
+
+def test_lines_with_the_same_tax_objects_share_one_tuple_and_only_those() -> None:
+    # The engine groups a document's lines by their tuple (within one call); equal taxes that
+    # print differently are never swapped for each other.
+    from o2c.tax import line_taxes
+
+    vat, same_value = Tax.vat("SH19", "19"), Tax.vat("SH19", "19.0")
+    assert vat == same_value
+    assert line_taxes([vat]) is line_taxes((vat,))
+    other = line_taxes([same_value])
+    assert other[0] is same_value
+    assert str(other[0].percent) == "19.0"
+    a = TaxableLine(quantity=Decimal(1), unit_price=money("10.00", "EUR"), taxes=[vat])
+    b = TaxableLine(quantity=Decimal(1), unit_price=money("5.00", "EUR"), taxes=[same_value])
+    result = compute([a, b], "EUR")  # equal tuples of distinct objects meet as one tax
+    assert [t.base.amount for t in result.taxes] == [Decimal("15.00")]
+    assert result.tax_total.amount == Decimal("2.85")

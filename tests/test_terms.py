@@ -885,17 +885,17 @@ def test_the_plan_is_compiled_once_and_is_not_part_of_the_terms_value(text: str)
 
 
 @given(terms_with_totals(), document_dates)
-def test_schedules_built_positionally_are_the_ones_init_builds(
+def test_schedules_built_by_keyword_builders_are_the_ones_init_builds(
     terms_total: tuple[PaymentTerms, Money], day: dt.date
 ) -> None:
-    # The schedule's hot loop builds its values with positional builders (o2c._build): they
-    # take every field, and what they build is what __init__ builds from the same fields.
+    # The schedule's hot loop builds its values with keyword builders (o2c._build): they take
+    # every field, and what they build is what __init__ builds from the same fields.
     from o2c.terms.model import Schedule, _new_schedule
     from o2c.terms.offers import DiscountOffer, Instalment, _new_instalment, _new_offer
 
     for new, cls in [(_new_offer, DiscountOffer), (_new_instalment, Instalment)]:
-        assert new.__code__.co_argcount == len(attrs.fields(cls)), cls.__name__
-    assert _new_schedule.__code__.co_argcount == len(attrs.fields(Schedule))
+        assert new.__code__.co_kwonlyargcount == len(attrs.fields(cls)), cls.__name__
+    assert _new_schedule.__code__.co_kwonlyargcount == len(attrs.fields(Schedule))
     terms, total = terms_total
     s = _attempt(terms, day, total)
     if isinstance(s, tuple):

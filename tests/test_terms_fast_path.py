@@ -1,4 +1,4 @@
-"""Schedules clamp a discount to the instalment and to zero, and the invoice's entry agrees.
+"""Schedules clamp a discount to the instalment and to zero, and an invoice keeps the schedule.
 
 These examples and properties compared a fast path with the general one; there is one path now
 (a plan compiled once per terms), and they hold for it.
@@ -12,9 +12,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from moneyed import Money
 
+from o2c.invoice import InvoiceTotals
+from o2c.invoice import document as invoice_document
 from o2c.money import Rounding, RoundingPolicy, from_minor, minor_units, money
-from o2c.terms import BaselineSource, PaymentTerms, _document_schedule
+from o2c.tax import TaxPolicy
+from o2c.terms import PaymentTerms
 from tests.strategies import document_dates
 from tests.test_terms import SIMPLE_TERMS, _attempt
 
@@ -51,7 +55,7 @@ def test_the_discount_is_clamped_to_the_instalment_and_to_zero(
     st.sampled_from(list(Rounding)),
     st.sampled_from([None, Decimal("0.05"), Decimal("1")]),
 )
-def test_the_invoice_entry_gives_the_schedule_or_leaves_it_to_schedule(
+def test_the_invoice_schedule_is_the_one_schedule_gives_or_none(
     text: str,
     day: dt.date,
     code: str,
@@ -60,29 +64,46 @@ def test_the_invoice_entry_gives_the_schedule_or_leaves_it_to_schedule(
     mode: Rounding,
     step: Decimal | None,
 ) -> None:
-    # Invoice.create asks _document_schedule first: it must answer what schedule() answers, or
-    # None (for terms not counted from the document date itself, or amounts schedule() refuses).
+    # Invoice.create asks PaymentTerms.schedule once: it keeps its answer, or None where
+    # schedule() refuses (terms counted from a delivery not given, amounts off the currency's
+    # step) and for a negative amount due.
     terms = PaymentTerms.parse(text)
     total = from_minor(units, code)
     if extra_digit:  # one decimal more than the currency has: schedule() refuses it
         total = money(total.amount + Decimal(1).scaleb(-minor_units(code) - 1), code)
-    rounding = RoundingPolicy(rounding=mode, step=step)
-    quick = _document_schedule(terms, day, total, rounding)
-    general = _attempt(terms, day, total, rounding=rounding)
-    if terms.baseline is not BaselineSource.DOCUMENT or terms.baseline_rules:
-        assert quick is None
-    if units < 0 or extra_digit:
-        assert quick is None
-        assert isinstance(general, tuple)  # schedule() raises
-    if quick is not None:
-        assert quick == general
-        assert repr(quick) == repr(general)
+    policy = TaxPolicy(rounding=RoundingPolicy(rounding=mode, step=step))
+    kept = invoice_document._schedule(terms, day, _totals_due(total), None, policy)
+    general = _attempt(terms, day, total, rounding=policy.rounding)
+    if units < 0 or isinstance(general, tuple):  # schedule() raises (or is not asked)
+        assert kept is None
+    else:
+        assert kept == general
+        assert repr(kept) == repr(general)
 
 
-def test_the_invoice_entry_decides_the_common_terms() -> None:
+def _totals_due(total: Money) -> InvoiceTotals:
+    """Invoice totals whose amount due is ``total`` (the rest zero)."""
+    zero = Decimal(0)
+    return InvoiceTotals(
+        currency=total.currency,
+        line_total=total.amount,
+        allowance_total=zero,
+        charge_total=zero,
+        untaxed=total.amount,
+        tax_total=zero,
+        total_with_tax=total.amount,
+        prepaid=zero,
+        rounding_amount=zero,
+        withholding_total=zero,
+        amount_due=total.amount,
+    )
+
+
+def test_the_invoice_keeps_the_schedule_of_the_common_terms() -> None:
     terms = PaymentTerms.parse("2/10 net 30")
     day = dt.date(2026, 3, 2)
-    quick = _document_schedule(terms, day, money("1000.00", "EUR"), RoundingPolicy())
-    assert quick is not None
-    assert quick == terms.schedule(day, money("1000.00", "EUR"))
-    assert quick.instalments[0].discounts[0].amount == money("20.00", "EUR")
+    total = money("1000.00", "EUR")
+    kept = invoice_document._schedule(terms, day, _totals_due(total), None, TaxPolicy())
+    assert kept is not None
+    assert kept == terms.schedule(day, total)
+    assert kept.instalments[0].discounts[0].amount == money("20.00", "EUR")

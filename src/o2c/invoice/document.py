@@ -41,8 +41,8 @@ from o2c.tax import (
     line_taxes,
 )
 from o2c.tax.engine import compute_checked
-from o2c.tax.model import check_line_amount, checked_line, document_currency
-from o2c.terms import DiscountBase, PaymentTerms, Schedule, _document_schedule
+from o2c.tax.model import DEFAULT_POLICY, check_line_amount, checked_line, document_currency
+from o2c.terms import DiscountBase, PaymentTerms, Schedule
 
 __all__ = [
     "Address",
@@ -298,7 +298,8 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
             field="amount_due",
             value=due,
         )
-    return InvoiceTotals(
+    # Every amount is computed here from the tax engine's checked result (see o2c._build).
+    return _new_totals(
         currency=cur,
         line_total=amounts.line_total,
         allowance_total=amounts.allowance_total,
@@ -313,8 +314,10 @@ def _totals(tax: TaxResult, prepaid: Decimal, cash: CashRounding | None) -> Invo
     )
 
 
-_DEFAULT_POLICY = TaxPolicy()
 _NO_REFERENCES = References()
+#: The keyword constructors of what create() computes (see :mod:`o2c._build`).
+_new_totals = builder(InvoiceTotals)
+_new_references = builder(References)
 
 
 def _payment_reference(number: str) -> str | None:
@@ -332,13 +335,12 @@ def _schedule(
     delivery_date: dt.date | None,
     policy: TaxPolicy,
 ) -> Schedule | None:
+    """The schedule of the amount due under ``terms``: none without terms, for a negative
+    amount due (a credit memo is not paid in instalments) or where the terms cannot schedule it
+    (``validate()`` reports that)."""
     if terms is None or totals._amount_due < 0:
         return None
     due = totals.amount_due
-    if policy.cash_rounding is None and terms.discount_base is DiscountBase.TOTAL:
-        quick = _document_schedule(terms, issue_date, due, policy.rounding)
-        if quick is not None:
-            return quick
     try:
         return terms.schedule(
             issue_date,
@@ -572,7 +574,7 @@ class Invoice:
             InvalidTaxError: for impossible taxes.
         """
         cur = currency if isinstance(currency, Currency) else _currency(currency)
-        policy = _DEFAULT_POLICY if policy is None else policy
+        policy = DEFAULT_POLICY if policy is None else policy
         number = _text(number)
         lines = (
             tuple(lines)
@@ -609,24 +611,24 @@ class Invoice:
         # Everything __init__ would convert or check has been, above and by the tax engine (the
         # currency of every amount): stored as it is (see o2c._build).
         return _new_invoice(
-            number,  # number
-            kind,  # kind
-            customer,  # customer
-            issue_date,  # issue_date
-            cur,  # currency
-            lines,  # lines
-            charges,  # charges
-            terms,  # terms
-            delivery_date,  # delivery_date
-            refs,  # references
-            policy,  # policy
-            prepaid,  # prepaid
-            epd,  # tax_base_discount_percent
-            exemptions,  # exemptions
-            note,  # note
-            tax,  # tax
-            totals,  # totals
-            schedule,  # schedule
+            number=number,
+            kind=kind,
+            customer=customer,
+            issue_date=issue_date,
+            currency=cur,
+            lines=lines,
+            charges=charges,
+            terms=terms,
+            delivery_date=delivery_date,
+            references=refs,
+            policy=policy,
+            prepaid=prepaid,
+            tax_base_discount_percent=epd,
+            exemptions=exemptions,
+            note=note,
+            tax=tax,
+            totals=totals,
+            schedule=schedule,
         )
 
     def recompute(self) -> Invoice:
@@ -664,9 +666,8 @@ class Invoice:
         return None if self.schedule is None else self.schedule.due_date
 
 
-#: Invoice from every attribute, positionally and unchecked, for create(), whose inputs are
-#: checked before the taxes are computed (see :mod:`o2c._build`): its __init__ would check them
-#: again.
+#: Invoice from every attribute by keyword, unchecked, for create(), whose inputs are checked
+#: before the taxes are computed (see :mod:`o2c._build`): its __init__ would check them again.
 _new_invoice = builder(Invoice)
 
 
@@ -716,8 +717,13 @@ def _references(number: str, given: References | None, generate: bool) -> Refere
     if generate and (given is None or given.payment_reference is None):
         generated = _payment_reference(number)
         if generated is not None:
-            if given is None:
-                return References(payment_reference=generated)
+            if given is None:  # an RF reference is clean text: stored as it is
+                return _new_references(
+                    order=None,
+                    customer_po=None,
+                    payment_reference=generated,
+                    preceding_invoice=None,
+                )
             return attrs.evolve(given, payment_reference=generated)
     return _NO_REFERENCES if given is None else given
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import attrs
 from moneyed import Currency, Money
 
+from o2c._build import builder
 from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidTaxError
 from o2c.money import (
@@ -31,6 +32,7 @@ from o2c.tax.line import Line, evaluate, evaluate_per_unit
 from o2c.tax.model import (
     _AMOUNT_KINDS,
     CHECKED_LINES,
+    DEFAULT_POLICY,
     HUNDRED,
     LIMIT,
     ONE,
@@ -307,7 +309,7 @@ def compute(
         InvalidTaxError: for impossible tax combinations (a tax twice on a line, included
             taxes of -100 %, certificates without a date ...).
     """
-    policy = _DEFAULT_POLICY if policy is None else policy
+    policy = DEFAULT_POLICY if policy is None else policy
     if type(policy) is not TaxPolicy:
         raise InvalidTaxError(
             f"policy={shown(policy)!r} must be a TaxPolicy", field="policy", value=shown(policy)
@@ -318,15 +320,15 @@ def compute(
         charges = _checked_all(charges, AllowanceCharge, "charges")
     if exemptions != ():
         exemptions = _checked_all(exemptions, ExemptionCertificate, "exemptions")
-    epd = _tax_base_discount(tax_base_discount_percent)
+    epd = (
+        None if tax_base_discount_percent is None else _tax_base_discount(tax_base_discount_percent)
+    )
     if exemptions:
         return _compute_with_exemptions(
             lines, cur, policy, charges, exemptions, _document_date(on), epd
         )
-    return compute_checked(lines, cur, policy, charges, epd)
-
-
-_DEFAULT_POLICY = TaxPolicy()
+    with decimal.localcontext(CONTEXT):  # compute_checked(), one call less
+        return _compute(lines, cur, policy, charges, epd)
 
 
 def _document_date(on: object) -> dt.date:
@@ -343,9 +345,7 @@ def _document_date(on: object) -> dt.date:
     return on
 
 
-def _tax_base_discount(percent: object) -> Decimal | None:
-    if percent is None:
-        return None
+def _tax_base_discount(percent: object) -> Decimal:
     epd = to_decimal(percent, field="tax_base_discount_percent")
     if epd < 0 or epd > HUNDRED:
         raise InvalidTaxError(
@@ -504,74 +504,117 @@ def _compute(
     epd: Decimal | None,
 ) -> TaxResult:
     rules = rules_for(policy, cur.code, epd)
-    plans, of_line = _tax_sets(lines)
-    if rules.by_nets and epd is None and not charges and all(p.linear for p in plans):
-        return _linear_document(rules, cur, policy, lines, plans, of_line)
+    read = _read_lines(lines, cur, rules)
+    if rules.by_nets and epd is None and not charges and read.linear:
+        return _linear_document(rules, cur, policy, read)
+    plans, of_line, amounts = read.plans, read.of_line, read.amounts
     evaluated = [
-        _evaluated(rules, index, line, plans[k], cur)
-        for index, (line, k) in enumerate(zip(lines, of_line, strict=True))
+        _evaluated(rules, index, line, plans[of_line[index]], amounts[index])
+        for index, line in enumerate(lines)
     ]
     charge_lines = _charge_lines(rules, charges, evaluated, cur) if charges else []
     return _finish(rules, cur, policy, evaluated, charge_lines, epd)
 
 
-def _tax_sets(lines: Sequence[Taxable]) -> tuple[list[_Plan], list[int]]:
-    """The plan of each tax set of ``lines``, in order of first appearance, and for each line
-    the position of its set: one dict lookup per line, one plan lookup per set."""
-    position: dict[tuple[Tax, ...], int] = {}
-    of_line = [position.setdefault(line.taxes, len(position)) for line in lines]
-    return [plan_of(taxes) for taxes in position], of_line
+class _ReadLines(NamedTuple):
+    """A document's lines as the engine reads them (see :func:`_read_lines`)."""
+
+    #: Per line: ``quantity x unit_price`` less the line's discount, exact ...
+    amounts: list[Decimal]
+    #: ... the same rounded under the policy (the line's gross, where every line starts) ...
+    grosses: list[Decimal]
+    #: ... and the position of its plan in ``plans``.
+    of_line: list[int]
+    #: The plans of the lines' tax sets, each once, in order of first appearance, and per plan
+    #: the sum of its lines' grosses.
+    plans: list[_Plan]
+    plan_grosses: list[Decimal]
+    #: Whether every plan is linear (see :attr:`o2c.tax.plan._Plan.linear`).
+    linear: bool
 
 
-def _linear_document(
-    rules: Rules,
-    cur: Currency,
-    policy: TaxPolicy,
-    lines: Sequence[Taxable],
-    plans: list[_Plan],
-    of_line: list[int],
-) -> TaxResult:
-    """The document compiled for lines of linear plans under global rounding of rounded nets
-    (the common case): a line is its rounded net (:func:`o2c.tax.line.evaluate` of a linear
-    plan gives nothing else that the document needs), summed per plan; the document steps are
-    the same as for every document (:func:`_sum_per_tax`, :func:`round_taxes`, :func:`_result`).
-    The lines are kept as columns (:class:`NetLines`), made into rows when read.
+def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadLines:
+    """Each line's exact amount, its gross and its plan, in one pass over the lines.
+
+    Lines are grouped by their tax tuple's identity, within this call only: lines made with
+    the same Tax objects share one tuple (:func:`o2c.tax.model.line_taxes`), so a document looks
+    up one plan per tuple.  Equal tuples that are distinct objects get the same plan
+    (:func:`plan_of` is by value), and so the same position: the grouping changes no amount.
     """
     q = rules.q
     zero = rules.zero
-    nets = [q(_line_amount(line, cur)) for line in lines]
-    plan_nets = [zero] * len(plans)
-    for index, k in enumerate(of_line):
-        plan_nets[k] += nets[index]
-    per_plan: dict[_Plan, _PlanSums] = {}
+    amounts: list[Decimal] = []
+    grosses: list[Decimal] = []
+    of_line: list[int] = []
+    plans: list[_Plan] = []
+    plan_grosses: list[Decimal] = []
+    of_tuple: dict[int, int] = {}  # id(taxes) -> its plan's position (the lines keep the ids)
+    for line in lines:
+        price = line.unit_price
+        if price.currency is not cur and price.currency != cur:
+            raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
+        amount = price.amount * line.quantity
+        if line.discount_percent:
+            amount = amount * (HUNDRED - line.discount_percent) / HUNDRED
+        gross = q(amount)
+        amounts.append(amount)
+        grosses.append(gross)
+        taxes = line.taxes
+        k = of_tuple.get(id(taxes))
+        if k is None:
+            k = of_tuple[id(taxes)] = _position(plans, plan_grosses, plan_of(taxes), zero)
+        of_line.append(k)
+        plan_grosses[k] += gross
+    linear = True
+    for plan in plans:
+        if not plan.linear:
+            linear = False
+            break
+    return _ReadLines(amounts, grosses, of_line, plans, plan_grosses, linear)
+
+
+def _position(plans: list[_Plan], sums: list[Decimal], plan: _Plan, zero: Decimal) -> int:
+    """The position of ``plan`` in ``plans``, added (with a zero sum) when it is new."""
+    for k, known in enumerate(plans):
+        if known is plan:
+            return k
+    plans.append(plan)
+    sums.append(zero)
+    return len(plans) - 1
+
+
+def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _ReadLines) -> TaxResult:
+    """The document compiled for lines of linear plans under global rounding of rounded nets
+    (the common case): a line is its gross, which is its net (:func:`o2c.tax.line.evaluate` of
+    a linear plan gives nothing else that the document needs), summed per plan; the document
+    steps are the same as for every document (:func:`_sum_per_tax`, :func:`round_taxes`,
+    :func:`_result`).  The lines are kept as columns (:class:`NetLines`), made into rows when
+    read.
+    """
+    zero = rules.zero
+    plans = read.plans
+    accs: dict[TaxId, Acc] = {}
     line_total = exempt = zero
-    for k, plan in enumerate(plans):
-        net = plan_nets[k]
-        per_plan[plan] = _PlanSums(net)
+    for k, net in enumerate(read.plan_grosses):
+        plan = plans[k]
+        _add_by_net(accs, plan, net)
         line_total += net
         if not plan.taxed:
             exempt += net
-    accs = _sum_per_tax(per_plan, None)
     round_taxes(rules, accs)
-    columns = NetLines(tuple(nets), tuple([plans[k].taxes for k in of_line]), zero)
-    document = _DocumentNets(line_total, zero, zero)
+    nets = read.grosses
+    columns = NetLines(
+        nets=tuple(nets),
+        sets=tuple([plan.taxes for plan in plans]),
+        of_line=tuple(read.of_line),
+        zero=zero,
+    )
+    document = _DocumentNets(line_total=line_total, allowance_total=zero, charge_total=zero)
     return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)
 
 
-def _line_amount(line: Taxable, cur: Currency) -> Decimal:
-    """``quantity x unit_price`` less the line's discount, exact."""
-    price = line.unit_price
-    if price.currency is not cur and price.currency != cur:
-        raise CurrencyMismatchError(cur.code, price.currency.code, operation="tax a line in")
-    amount = price.amount * line.quantity
-    if line.discount_percent:
-        amount = amount * (HUNDRED - line.discount_percent) / HUNDRED
-    return amount
-
-
-def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, cur: Currency) -> Line:
-    """One line through its plan (per unit under per-unit rounding)."""
-    amount = _line_amount(line, cur)
+def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, amount: Decimal) -> Line:
+    """One line of exact ``amount`` through its plan (per unit under per-unit rounding)."""
     quantity = line.quantity
     sign = -1 if line.unit_price.amount < 0 else 1
     if rules.per_unit and quantity != 1 and quantity != 0:
@@ -664,15 +707,8 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
     accs: dict[TaxId, Acc] = {}
     extracting = epd is None
     for plan, sums in per_plan.items():
-        if sums.sums is None:  # summed by net alone: bases the net, exact amounts factor x net
-            net = sums.net
-            for i, t in enumerate(plan.taxes):
-                acc = _acc(accs, t)
-                acc.raw += plan.factors[i] * net
-                acc.base += net
-                acc.amount += ZERO
-                if plan.included[i] and extracting:
-                    acc.extracted = True
+        if sums.sums is None:  # summed by net alone (lines of a linear plan)
+            _add_by_net(accs, plan, sums.net)
             continue
         raws, bases, amounts = sums.totals(plan)
         for i, t in enumerate(plan.taxes):
@@ -683,6 +719,18 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
             if plan.included[i] and extracting:
                 acc.extracted = True
     return accs
+
+
+def _add_by_net(accs: dict[TaxId, Acc], plan: _Plan, net: Decimal) -> None:
+    """Add the lines of the linear ``plan`` whose nets sum to ``net``: each tax's base is the
+    net, its exact amount factor x net (nothing extracted, no per-line rounded amounts)."""
+    factors = plan.factors
+    for i, t in enumerate(plan.taxes):
+        acc = accs.get(t.id)
+        if acc is None or acc.tax is not t:
+            acc = _acc(accs, t)
+        acc.raw += factors[i] * net
+        acc.base += net
 
 
 def _acc(accs: dict[TaxId, Acc], t: Tax) -> Acc:
@@ -786,19 +834,22 @@ def _result(
     line_total, allowance_total, charge_total = document
     untaxed = line_total - allowance_total + charge_total
     tax_total = withholding = zero
+    tax_rows = []
     for acc in accs.values():
         if acc.tax.withholding:
             withholding += acc.amount
         else:
             tax_total += acc.amount
+        tax_rows.append(TaxRow(acc.tax, acc.base, acc.amount, acc.raw))  # TaxRow's order
     _check_totals(document, untaxed, tax_total, withholding, adjustment)
-    return TaxResult(
+    # Every value is computed here from checked inputs: stored as it is (see o2c._build).
+    return _new_result(
         currency=cur,
         policy=policy,
         rows=rows,
-        tax_rows=tuple([TaxRow(a.tax, a.base, a.amount, a.raw) for a in accs.values()]),
+        tax_rows=tuple(tax_rows),
         line_count=line_count,
-        amounts=DocumentAmounts(
+        amounts=_new_amounts(
             line_total=line_total,
             allowance_total=allowance_total,
             charge_total=charge_total,
@@ -808,8 +859,15 @@ def _result(
             rounding_adjustment=adjustment,
             exempt_sales=exempt,
         ),
+        exemptions=(),
+        notes=(),
         tax_base_discount_percent=epd,
     )
+
+
+#: The keyword constructors of the engine's results (see :mod:`o2c._build`).
+_new_result = builder(TaxResult)
+_new_amounts = builder(DocumentAmounts)
 
 
 def _rows(rules: Rules, lines: list[Line], split: bool, epd: Decimal | None) -> tuple[LineRow, ...]:

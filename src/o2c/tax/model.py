@@ -48,6 +48,7 @@ __all__ = [
     "TaxKind",
     "TaxPolicy",
     "Taxable",
+    "DEFAULT_POLICY",
     "TaxableLine",
     "check_line_amount",
     "checked_line",
@@ -632,7 +633,9 @@ class TaxPolicy:
         return self.rounding.step_for(currency_code)
 
 
-_DEFAULT_POLICY = TaxPolicy()
+#: The policy of a document that names none (EN 16931 global rounding): one object, so the
+#: compiled rules cached per policy find it by identity.
+DEFAULT_POLICY = TaxPolicy()
 
 
 def _quantity(value: object) -> Decimal:
@@ -649,14 +652,40 @@ def _discount(value: object) -> Decimal:
 
 
 def line_taxes(value: Iterable[Tax | TaxGroup]) -> tuple[Tax, ...]:
-    """A line's taxes: :func:`flatten` (converter of ``taxes`` on :class:`TaxableLine`,
+    """A line's taxes: :func:`flatten`, as one shared tuple for the lines that carry the very
+    same :class:`Tax` objects (converter of ``taxes`` on :class:`TaxableLine`,
     :class:`AllowanceCharge` and :class:`o2c.invoice.InvoiceLine`).
+
+    The tax engine groups a document's lines by their tuple; sharing it lets that grouping look
+    at the tuple alone.  Nothing else changes: the tuple holds the objects given.
 
     >>> vat = Tax.vat("S19", "19")
     >>> line_taxes([vat]) == line_taxes((vat,)) == (vat,)
     True
+    >>> line_taxes([vat]) is line_taxes((vat,))
+    True
     """
-    return flatten(value)
+    taxes = flatten(value)
+    # Looked up by value, shared only when it holds the same objects: equal taxes need not be
+    # alike (a percent of 19 and one of 19.0 are equal and print differently).  A tuple of
+    # other objects takes the entry over (the latest taxes are the ones lines are made with).
+    shared = _SHARED_TAXES.get(taxes)
+    if shared is not None:
+        for mine, theirs in zip(taxes, shared):  # noqa: B905 (equal tuples: equal lengths)
+            if mine is not theirs:
+                break
+        else:
+            return shared
+    elif len(_SHARED_TAXES) >= _MAX_SHARED:
+        _SHARED_TAXES.clear()
+    _SHARED_TAXES[taxes] = taxes
+    return taxes
+
+
+#: The shared tuples of :func:`line_taxes`, by value (each keeps its taxes alive).
+_SHARED_TAXES: dict[tuple[Tax, ...], tuple[Tax, ...]] = {}
+#: The most tuples kept (a business has a few dozen tax sets); the cache empties past it.
+_MAX_SHARED = 4096
 
 
 #: Line classes whose constructors check every field :func:`o2c.tax.compute` reads (see

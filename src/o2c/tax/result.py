@@ -155,13 +155,16 @@ class NetLines(NamedTuple):
     """
 
     nets: tuple[Decimal, ...]
-    taxes: tuple[tuple[Tax, ...], ...]
+    #: The lines' tax tuples, each once, and per line the position of its tuple in ``sets``.
+    sets: tuple[tuple[Tax, ...], ...]
+    of_line: tuple[int, ...]
     #: Zero with the rounding step's exponent (0.00 in EUR): each line's adjustment.
     zero: Decimal
 
     def rows(self) -> tuple[LineRow, ...]:
         """The lines as :class:`LineRow` values, in input order."""
         zero = self.zero
+        sets = self.sets
         return tuple(
             LineRow(
                 line_index=index,
@@ -169,12 +172,12 @@ class NetLines(NamedTuple):
                 gross=net,
                 net=net,
                 adjustment=zero,
-                taxes=taxes,
+                taxes=sets[k],
                 bases=None,
                 raws=None,
                 amounts=None,
             )
-            for index, (net, taxes) in enumerate(zip(self.nets, self.taxes, strict=True))
+            for index, (net, k) in enumerate(zip(self.nets, self.of_line, strict=True))
         )
 
 

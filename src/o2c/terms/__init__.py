@@ -63,7 +63,6 @@ from o2c.terms.model import (
     PaymentTerms,
     Schedule,
 )
-from o2c.terms.model import _document_schedule as _document_schedule
 from o2c.terms.offers import (
     DiscountCost,
     DiscountEarned,
@@ -90,8 +89,6 @@ from o2c.terms.steps import (
     steps_notation,
 )
 
-# _document_schedule stays importable here for o2c.invoice.document until it calls
-# PaymentTerms.schedule directly (there is one path now; see o2c.terms.model).
 __all__ = [
     "AddDays",
     "AddMonths",

@@ -27,7 +27,7 @@ from o2c._build import builder
 from o2c._checks import shown
 from o2c.calendars import BusinessDayConvention, Calendar
 from o2c.errors import CurrencyMismatchError, InvalidTermsError
-from o2c.money import CashRounding, RemainderPolicy, RoundingPolicy, minor_unit
+from o2c.money import CashRounding, RemainderPolicy, RoundingPolicy
 from o2c.terms.lines import (
     BaselineSource,
     DiscountBase,
@@ -51,7 +51,7 @@ from o2c.terms.offers import (
     _earn,
     forgone_discount_cost,
 )
-from o2c.terms.schedule import SchedulePlan, _off_step
+from o2c.terms.schedule import SchedulePlan
 from o2c.terms.steps import (
     DateStep,
     EndOfMonth,
@@ -357,16 +357,16 @@ class PaymentTerms:
             cash_rounding=cash_rounding,
         )
         return _new_schedule(
-            self,  # terms
-            document_date,  # document_date
-            baseline,  # baseline_date
-            total,  # total
-            parts.instalments,  # instalments
-            parts.untaxed,  # untaxed
-            parts.tax,  # tax
-            rounding or _DEFAULT_ROUNDING,  # rounding
-            cash_rounding,  # cash_rounding
-            parts.discounts,  # discounts
+            terms=self,
+            document_date=document_date,
+            baseline_date=baseline,
+            total=total,
+            instalments=parts.instalments,
+            untaxed=parts.untaxed,
+            tax=parts.tax,
+            rounding=rounding or _DEFAULT_ROUNDING,
+            cash_rounding=cash_rounding,
+            discounts=parts.discounts,
         )
 
     @functools.cached_property
@@ -549,27 +549,5 @@ class Schedule:
         )
 
 
-#: The positional constructor of :meth:`PaymentTerms.schedule`'s result (see :mod:`o2c._build`).
+#: The keyword constructor of :meth:`PaymentTerms.schedule`'s result (see :mod:`o2c._build`).
 _new_schedule = builder(Schedule)
-
-
-def _document_schedule(
-    terms: PaymentTerms, document_date: dt.date, total: Money, rounding: RoundingPolicy
-) -> Schedule | None:
-    """``terms.schedule(document_date, total, rounding=rounding)`` for terms counted from the
-    document date itself, or ``None`` where the invoice must ask :meth:`PaymentTerms.schedule`
-    with its other dates (terms counted from delivery, receipt or baseline rules; an amount
-    or a date ``schedule()`` refuses).
-
-    Kept for :mod:`o2c.invoice.document`; there is one path now, so the invoice can call
-    :meth:`PaymentTerms.schedule` directly.
-    """
-    if terms.baseline is not BaselineSource.DOCUMENT or terms.baseline_rules:
-        return None
-    amount = total.amount
-    if amount < 0 or _off_step(amount, minor_unit(total.currency.code)):
-        return None  # schedule() refuses these, with its own errors
-    try:
-        return terms.schedule(document_date, total, rounding=rounding)
-    except InvalidTermsError:
-        return None

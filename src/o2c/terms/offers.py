@@ -85,8 +85,8 @@ class Instalment:
         return best
 
 
-#: Positional constructors for the schedule's hot loop (see :mod:`o2c._build`): every field in
-#: ``attrs.fields`` order, stored unchecked (tests/test_terms.py holds them to ``__init__``).
+#: Keyword constructors for the schedule's hot loop (see :mod:`o2c._build`): every field,
+#: stored unchecked (tests/test_terms.py holds them to ``__init__``).
 _new_offer = builder(DiscountOffer)
 _new_instalment = builder(Instalment)
 

@@ -612,14 +612,14 @@ def _offer(
     if doc.untaxed is not None:
         on_u, on_t = _split(doc, discount, i)
     return _new_offer(
-        deadline,  # deadline
-        Money(discount, doc.currency),  # amount
-        tier.percent,  # percent
-        tier.number,  # tier
-        base,  # base
-        Money(doc.amounts[i] - discount, doc.currency),  # amount_due
-        on_u,  # untaxed_part
-        on_t,  # tax_part
+        deadline=deadline,
+        amount=Money(discount, doc.currency),
+        percent=tier.percent,
+        tier=tier.number,
+        base=base,
+        amount_due=Money(doc.amounts[i] - discount, doc.currency),
+        untaxed_part=on_u,
+        tax_part=on_t,
     )
 
 
@@ -631,12 +631,12 @@ def _instalment(
     if doc.untaxed is not None and doc.tax is not None:
         untaxed, tax = Money(doc.untaxed[i], doc.currency), Money(doc.tax[i], doc.currency)
     return _new_instalment(
-        i + 1,  # number
-        due_date,  # due_date
-        doc.moneys[i],  # amount
-        tuple(offers),  # discounts
-        untaxed,  # untaxed
-        tax,  # tax
+        number=i + 1,
+        due_date=due_date,
+        amount=doc.moneys[i],
+        discounts=tuple(offers),
+        untaxed=untaxed,
+        tax=tax,
     )
 
 
