@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scorer = _scorer(Path(args.shared) / "cashapp" / "score.py")
     runs: list[tuple[str, Sequence[Payment]]] = [
         ("without advices", folder.payments),
-        ("with advices", apply_advices(folder.payments, links)),
+        ("with advices", apply_advices(folder.payments, links, open_items=folder.items)),
     ]
     for name, payments in runs:
         results = match_payments(

@@ -657,6 +657,11 @@ def _read_lines(
         body, deduction, reason = _split_deduction(stripped)
         amounts = _amounts(body)
         dates = _dates(body)
+        if amounts and re.search(r"[^\W\d_]{3}", body[amounts[-1][2] :]):
+            # Words after the last amount: the reason of the line's deduction ("pricing error").
+            tail = " ".join(body[amounts[-1][2] :].split())
+            reason = f"{reason}; {tail}" if reason else tail
+            body = body[: amounts[-1][2]]
         rest = _reference(
             _blank(body, [(a, b) for _, a, b in amounts] + [(a, b) for _, a, b in dates])
         )
@@ -1244,7 +1249,8 @@ def _pick(
     no open document (they were paid before), then when its payments quote the advice's
     number, then when it leaves fewer lines uncovered (a sum of several lines is a rarer
     coincidence than one line's amount).  Readings that name the same payments and differ
-    only in which of two equal lines each pays are one reading: each payment gets both lines.
+    only in which of two equal lines each pays are one reading: each payment gets only the
+    lines every reading gives it.
     """
     if not candidates:
         return None, "no payment in the date window explains its amount"
@@ -1271,18 +1277,18 @@ def _pick(
     best.sort(key=lambda c: (c.fee, c.covered))
     if len({c.covered for c in best}) == 1:
         return best[0], ""
-    # The same payments; equal lines may be paid by either: each payment gets every line any
-    # reading gives it (the matcher weighs them; no documents are stated for it).
-    merged: dict[str, set[int]] = defaultdict(set)
+    # The same payments; equal lines may be paid by either: each payment gets only the lines
+    # every reading gives it (the others stay unapplied: the matcher must not guess).
+    kept: dict[str, set[int]] = {}
     for c in best:
         for pid, cov in c.covered:
-            merged[pid] |= set(cov)
+            kept[pid] = kept[pid] & set(cov) if pid in kept else set(cov)
     first = best[0]
     return (
         attrs.evolve(
             first,
-            covered=tuple((pid, tuple(sorted(merged[pid]))) for pid in first.payment_ids),
-            note=first.note + " (equal lines: either may be paid by each payment)",
+            covered=tuple((pid, tuple(sorted(kept[pid]))) for pid in first.payment_ids),
+            note=first.note + " (lines of equal amounts: which payment paid which is not said)",
         ),
         "",
     )
@@ -1432,32 +1438,62 @@ def _text(lines: Sequence[AdviceLine]) -> str:
     return " ".join(words)
 
 
-def apply_advices(payments: Iterable[Payment], links: Iterable[AdviceLink]) -> tuple[Payment, ...]:
+def apply_advices(
+    payments: Iterable[Payment],
+    links: Iterable[AdviceLink],
+    *,
+    open_items: Iterable[OpenItem] = (),
+) -> tuple[Payment, ...]:
     """The payments with their linked advices' lines added as remittance, in the given order.
 
     For each payment that a :attr:`LinkStatus.LINKED` advice covers (a duplicate adds nothing):
-    the references (and deduction reasons) of the lines it covers are added to its
-    ``remittance_info``; when the payment names no documents of its own and the lines' amounts
-    add up to it, they become its ``documents`` (what was paid, deductions with their reason as
-    adjustments, credit notes netted).  Lines the payment does not cover are never added.
+
+    - the references (and deduction reasons) of the lines it covers are added to its
+      ``remittance_info``;
+    - when the payment names no documents of its own and the lines' amounts add up to it, they
+      become its ``documents`` (what was paid, deductions with their reason as adjustments,
+      credit notes netted); lines whose reference names one of ``open_items`` come first (the
+      matcher reads them in order, and a document found by its number is not offered again
+      to one found only by its amount);
+    - when the payment names no ultimate payer, the advice's sender becomes it (the party that
+      says it paid: a bank line that names the payer poorly is still the sender's).
+
+    Lines the payment does not cover are never added.
     """
+    items = list(open_items)
+    index = (
+        DocumentIndex.build(
+            (str(i.item_id), i.document_number, i.payment_reference, str(i.customer_id))
+            for i in items
+        )
+        if items
+        else None
+    )
     covered: dict[str, list[AdviceLine]] = defaultdict(list)
+    senders: dict[str, str] = {}
     for link in sorted(links, key=lambda k: k.advice_id):
         if link.status is not LinkStatus.LINKED:
             continue
         for pid, given in link.covered.items():
             covered[pid].extend(given)
+            if link.advice.sender_name:
+                senders.setdefault(pid, link.advice.sender_name)
     out = []
     for p in payments:
         lines = covered.get(p.payment_id, [])
         if not lines:
             out.append(p)
             continue
+        if index is not None:
+            found = [x for x in lines if find_references(x.reference, index)]
+            lines = found + [x for x in lines if x not in found]
         code = p.amount.currency.code
         text = _text(lines)
         info = f"{p.remittance_info} | {text}" if p.remittance_info.strip() else text
         changes: dict[str, object] = {"remittance_info": info}
         if not p.documents and sum((x.amount_paid for x in lines), Decimal(0)) == p.amount.amount:
             changes["documents"] = _documents(lines, code)
+        if not p.ultimate_payer_name and p.payment_id in senders:
+            changes["ultimate_payer_name"] = senders[p.payment_id]
         out.append(attrs.evolve(p, **changes))  # type: ignore[arg-type]
     return tuple(out)

@@ -501,7 +501,7 @@ def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
         links = link_advices(
             given.advices, payments, customers=given.customers, open_items=given.items
         )
-        payments = list(apply_advices(payments, links))
+        payments = list(apply_advices(payments, links, open_items=given.items))
         err.write(advice_summary(links) + "\n")
     policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
     progress = _Progress(err, len(payments), enabled=not args.quiet)
