@@ -41,10 +41,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import partial
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, lt
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -428,10 +429,10 @@ class _Tally:
 
 def _tally(
     plan: _Plan,
-    key: Sequence[int],
-    basis: Sequence[int],
-    credit: Sequence[bool],
-    amount: Sequence[_N],
+    key: Iterable[int],
+    basis: Iterable[int],
+    credit: Iterable[bool],
+    amount: Iterable[_N],
     n_keys: int,
     zero: _N,
     *,
@@ -487,29 +488,29 @@ def _open_amounts(
     as_of: int,
     zero: _N,
     over_applied: Callable[[int], OverApplicationError],
-) -> list[_N]:
+) -> Iterator[_N]:
     """What is left of each document on ``as_of``: zero if it was issued later, else its
     signed full amount (negative for credits) less what was applied by then, toward zero.
+
+    Given one at a time, as the reader takes them (a million documents need no list of them).
 
     Raises:
         OverApplicationError: ``over_applied(n)`` for the first document ``n`` applied beyond
             its amount.
     """
-    left: list[_N] = []
-    for amount, done, day in zip(full, applied, issued, strict=True):
+    for n, (amount, done, day) in enumerate(zip(full, applied, issued, strict=True)):
         if day > as_of:
-            left.append(zero)
-            continue
-        if amount >= 0:
+            yield zero
+        elif amount >= 0:
             rest = amount - done
             if rest < 0:
-                raise over_applied(len(left))
+                raise over_applied(n)
+            yield rest
         else:
             rest = amount + done
             if rest > 0:
-                raise over_applied(len(left))
-        left.append(rest)
-    return left
+                raise over_applied(n)
+            yield rest
 
 
 def age(
@@ -752,7 +753,7 @@ def age_columns(
         plan,
         items.customer,
         plan.basis(items.due, items.document),
-        [amount < 0 for amount in items.amount],
+        map(lt, items.amount, repeat(0)),  # a credit is a negative amount (lazily, in C)
         left,
         len(items.customers),
         0,
