@@ -10,8 +10,8 @@ Run: .venv/bin/python benchmarks/terms.py [iterations]
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import sys
 import time
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,7 +61,11 @@ def timed(fn: Callable[[], object], repeats: int = 3) -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "iterations", type=int, nargs="?", default=5_000, help="schedules per run (5,000)"
+    )
+    n = parser.parse_args().iterations
     terms = PaymentTerms.parse(TERMS)
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=i % 731) for i in range(n)]
     totals = [Decimal(100_000 + 37 * i).scaleb(-2) for i in range(n)]
