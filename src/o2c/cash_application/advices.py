@@ -266,6 +266,9 @@ class AdviceLink:
     fee: Decimal = Decimal(0)
     duplicate_of: str = ""
     explanation: tuple[str, ...] = ()
+    #: Per payment id, the advice's amount that explains it: the stated total or the lines'
+    #: sum (the payment plus ``fee``), or the sum of the lines it covers.
+    explained: Mapping[str, Decimal] = attrs.field(factory=dict)
 
     @property
     def advice_id(self) -> str:
@@ -591,7 +594,7 @@ def _csv_block(
             AdviceLine(
                 reference=reference,
                 amount_paid=paid,
-                deduction=abs(deduction) if paid >= 0 else Decimal(0),
+                deduction=abs(deduction) if paid >= 0 and deduction else Decimal(0),
                 reason=cell("reason"),
                 gross=gross,
                 document_date=found_dates[0][0] if found_dates else None,
@@ -656,12 +659,12 @@ def _read_lines(
                 continue
         body, deduction, reason = _split_deduction(stripped)
         amounts = _amounts(body)
-        dates = _dates(body)
-        if amounts and re.search(r"[^\W\d_]{3}", body[amounts[-1][2] :]):
+        tail = " ".join(_CURRENCY.sub(" ", body[amounts[-1][2] :]).split()) if amounts else ""
+        if re.search(r"[^\W\d_]{3}", tail):
             # Words after the last amount: the reason of the line's deduction ("pricing error").
-            tail = " ".join(body[amounts[-1][2] :].split())
             reason = f"{reason}; {tail}" if reason else tail
             body = body[: amounts[-1][2]]
+        dates = _dates(body)
         rest = _reference(
             _blank(body, [(a, b) for _, a, b in amounts] + [(a, b) for _, a, b in dates])
         )
@@ -709,7 +712,7 @@ def _read_lines(
             AdviceLine(
                 reference=reference,
                 amount_paid=paid,
-                deduction=deduction if paid >= 0 else Decimal(0),
+                deduction=deduction if paid >= 0 and deduction else Decimal(0),
                 reason=reason,
                 gross=gross,
                 document_date=doc_date,
@@ -849,6 +852,8 @@ class _Candidate:
     note: str
     #: Whether every payment of the reading quotes the advice's number.
     quoted: bool = False
+    #: payment id -> the advice's amount that explains it (a total, or a sum of lines).
+    explained: tuple[tuple[str, Decimal], ...] = ()
 
 
 def _units(value: Decimal, code: str) -> int:
@@ -1189,6 +1194,7 @@ def _candidates(
                     fee,
                     f"{note}, {who}",
                     quoted,
+                    ((p.payment_id, p.amount.amount + fee),),
                 )
             )
     out.extend(_splits(a, parts, world, customers, policy))
@@ -1235,6 +1241,7 @@ def _splits(
                     Decimal(0),
                     f"the advice's lines are paid by {size} payments from its sender",
                     all(q for _, _, q in order),
+                    tuple((p.payment_id, p.amount.amount) for p, _, _ in order),
                 )
             )
     return out
@@ -1392,6 +1399,7 @@ def link_advices(
                 covered=covered,
                 uncovered=uncovered,
                 fee=cand.fee,
+                explained=dict(cand.explained),
                 duplicate_of=original if a.advice_id != original else "",
                 explanation=tuple(notes),
             )
