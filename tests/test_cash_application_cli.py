@@ -177,3 +177,169 @@ def test_strict_readers_raise(tmp_path: Path) -> None:
     payments.write_text(PAYMENTS.replace("980.00", "9.8.0"), encoding="utf-8")
     with pytest.raises(ValidationError, match=r"payments\.csv:2"):
         read_payments(payments)
+
+
+# --------------------------------------------------------------------------------------------
+# Bank files, master data, history, advices and whole match folders.
+
+BANK = Path(__file__).resolve().parent / "data" / "bank"
+FOLDER_ITEMS = """item_id,customer_id,customer_name,document_number,payment_reference,document_date,due_date,currency,original_amount,open_amount,discount_date,discount_amount
+I1,C1,Alpha SARL,F-2026-001,,2026-02-01,2026-03-03,EUR,1000.00,1000.00,,
+Z1,C5,Delta Inc.,DL-2026-0001,,2026-02-01,2026-03-03,EUR,600.00,600.00,,
+Z2,C5,Delta Inc.,DL-2026-0002,,2026-02-02,2026-03-04,EUR,317.40,317.40,,
+Z3,C5,Delta Inc.,DL-2026-0003,,2026-02-03,2026-03-05,EUR,500.00,500.00,,
+Z4,C5,Delta Inc.,DL-2026-0004,,2026-02-04,2026-03-06,EUR,417.40,417.40,,
+"""
+ADVICE = b"""From: Accounts Payable Delta Inc. <ap@delta.example>
+Date: Thu, 05 Mar 2026 09:00:00 +0100
+Subject: Remittance advice 5566778899
+Content-Type: text/plain; charset=utf-8
+
+Please be advised that we have sent a payment of EUR 917.40.
+Invoices paid:
+DL-2026-0001   EUR 600.00
+DL-2026-0002   EUR 317.40
+
+Total: EUR 917.40
+"""
+
+
+def _bank_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "set"
+    (root / "bank").mkdir(parents=True)
+    (root / "advices").mkdir()
+    (root / "open_items.csv").write_text(FOLDER_ITEMS, encoding="utf-8")
+    for name in ("camt053_v08_structured.xml", "mt940_de_two_days.sta"):
+        (root / "bank" / name).write_bytes((BANK / name).read_bytes())
+    (root / "advices" / "ADV1.eml").write_bytes(ADVICE)
+    return root
+
+
+def _rows_of(path: Path) -> dict[str, list[dict[str, str]]]:
+    by_payment: dict[str, list[dict[str, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            by_payment.setdefault(row["payment_id"], []).append(row)
+    return by_payment
+
+
+def _auto_items(rows: list[dict[str, str]]) -> list[str]:
+    return sorted(r["item_id"] for r in rows if r["auto"] == "true" and r["item_id"])
+
+
+def test_match_reads_a_folder_of_bank_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _bank_folder(tmp_path)
+    out = tmp_path / "m.csv"
+    argv = ["match", "--open-items", str(root / "open_items.csv"), "--out", str(out)]
+    assert main([*argv, "--bank", str(root / "bank")]) == 0
+    rows = _rows_of(out)
+    assert "8327000090031789" in rows  # the MT940 line, by the bank's reference
+    assert _auto_items(rows["B20260304-0001-01"]) == ["I1"]
+    # Delta's 917.40: 600.00 + 317.40 or 500.00 + 417.40, nothing says which
+    assert _auto_items(rows["B20260304-0002"]) == []
+    assert "advices" not in capsys.readouterr().err
+    # The same files named one by one, after the options.
+    files = [str(p) for p in sorted((root / "bank").iterdir())]
+    assert main([*argv, *files]) == 0
+    assert _rows_of(out).keys() == rows.keys()
+
+
+def test_an_advice_says_what_a_bank_line_pays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _bank_folder(tmp_path)
+    out = tmp_path / "m.csv"
+    argv = ["match", "--open-items", str(root / "open_items.csv"), "--bank", str(root / "bank")]
+    assert main([*argv, "--advices", str(root / "advices"), "--out", str(out)]) == 0
+    rows = _rows_of(out)
+    assert _auto_items(rows["B20260304-0002"]) == ["Z1", "Z2"]
+    err = capsys.readouterr().err
+    assert "o2c match: 1 advices: 1 linked to 1 payments, 0 duplicates" in err
+
+
+def test_the_whole_match_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _bank_folder(tmp_path)
+    (root / "customers.csv").write_text(
+        "customer_id,name,country\nC1,Alpha SARL,FR\nC5,Delta Inc.,US\n", encoding="utf-8"
+    )
+    (root / "payer_accounts.csv").write_text("customer_id,account\nC5,GB29NWBK60161331926819\n")
+    (root / "history").mkdir()
+    (root / "history" / "payments.csv").write_text(
+        "payment_id,value_date,currency,amount,payer_name,payer_account,reference,remittance_info\n"
+        "H1,2026-01-10,EUR,10.00,DELTA TRADING,GB00TEST,,\n",
+        encoding="utf-8",
+    )
+    (root / "history" / "allocations.csv").write_text(
+        "payment_id,item_id,customer_id\nH1,X1,C5\n", encoding="utf-8"
+    )
+    out = tmp_path / "m.csv"
+    assert main(["match", "--folder", str(root), "--out", str(out), "--quiet"]) == 0
+    assert _auto_items(_rows_of(out)["B20260304-0002"]) == ["Z1", "Z2"]
+    assert "1 advices: 1 linked" in capsys.readouterr().err
+    # The same from the parts, named one by one.
+    argv = [
+        "match",
+        "--open-items",
+        str(root / "open_items.csv"),
+        "--bank",
+        str(root / "bank"),
+        "--customers",
+        str(root / "customers.csv"),
+        "--payer-accounts",
+        str(root / "payer_accounts.csv"),
+        "--history",
+        str(root / "history"),
+        "--advices",
+        str(root / "advices"),
+        "--out",
+        str(tmp_path / "m2.csv"),
+    ]
+    assert main(argv) == 0
+    assert _rows_of(tmp_path / "m2.csv") == _rows_of(out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--open-items", "{d}/set/open_items.csv"], "required: --payments (or --bank"),
+        (["--bank", "{d}/set/bank"], "required: --open-items (or --folder)"),
+        (["--folder", "{d}/set", "--open-items", "{d}/set/open_items.csv"], "give it alone"),
+        (["--folder", "{d}/set/open_items.csv"], "is not a folder"),
+        (
+            ["--open-items", "{d}/set/open_items.csv", "--bank", "{d}/nope"],
+            "no such file or folder",
+        ),
+        (
+            ["--open-items", "{d}/set/open_items.csv", "{d}/set/open_items.csv"],
+            "is no bank file o2c reads",
+        ),
+        (
+            [
+                "--open-items",
+                "{d}/set/open_items.csv",
+                "--bank",
+                "{d}/set/bank",
+                "--advices",
+                "{d}/bad",
+            ],
+            "advice BAD.eml: unknown charset",
+        ),
+    ],
+)
+def test_bad_bank_and_advice_input_ends_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    _bank_folder(tmp_path)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "BAD.eml").write_bytes(
+        b"From: a@b\nContent-Type: text/plain; charset=x-nonsense\n\nEUR 1.00\n"
+    )
+    code = main(["match", *(a.replace("{d}", str(tmp_path)) for a in argv)])
+    assert code == 2
+    err = capsys.readouterr().err
+    [line] = err.splitlines()
+    assert line.startswith("o2c: error: ")
+    assert message in line
+    assert "Traceback" not in err
