@@ -52,6 +52,9 @@ def dask_engine() -> Iterator[Any]:
             cluster.close()
 
 
+# The cluster's threads (heartbeats) use the random module while Hypothesis draws the data in
+# this process: Hypothesis notices and warns; the draws themselves do not use it.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @settings(max_examples=25)
 @given(portfolios(), as_of_dates, knowledge, st.sampled_from(CreditPlacement))
 def test_property_dask_answers_what_the_embedded_engine_answers(
