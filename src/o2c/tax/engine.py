@@ -35,6 +35,7 @@ from o2c.tax.model import (
     DEFAULT_POLICY,
     HUNDRED,
     LIMIT,
+    LOW_LIMIT,
     ONE,
     ZERO,
     AllowanceCharge,
@@ -363,10 +364,7 @@ def _checked_lines(lines: object) -> Sequence[Taxable]:
         else as_tuple(lines, "lines", "items", InvalidTaxError)
     )
     checked = CHECKED_LINES
-    for line in given:
-        if type(line) not in checked:
-            break
-    else:
+    if checked.issuperset(map(type, given)):  # every line of a checked type (a loop in C)
         return given
     return [
         line if type(line) in checked else _taxable_line(i, line) for i, line in enumerate(given)
@@ -542,13 +540,18 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadL
     (:func:`plan_of` is by value), and so the same position: the grouping changes no amount.
     """
     q = rules.q
-    zero = rules.zero
+    quantum = rules.quantum
+    mode = rules.decimal_mode
     amounts: list[Decimal] = []
     grosses: list[Decimal] = []
     of_line: list[int] = []
     plans: list[_Plan] = []
     plan_grosses: list[Decimal] = []
     of_tuple: dict[int, int] = {}  # id(taxes) -> its plan's position (the lines keep the ids)
+    of_plan: dict[_Plan, int] = {}  # a plan -> its position (plans compare by identity)
+    # The loop runs once per line of every document: its list methods are bound once.
+    add_amount, add_gross, add_position = amounts.append, grosses.append, of_line.append
+    position_of = of_tuple.get
     for line in lines:
         price = line.unit_price
         if price.currency is not cur and price.currency != cur:
@@ -556,14 +559,20 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadL
         amount = price.amount * line.quantity
         if line.discount_percent:
             amount = amount * (HUNDRED - line.discount_percent) / HUNDRED
-        gross = q(amount)
-        amounts.append(amount)
-        grosses.append(gross)
-        taxes = line.taxes
-        k = of_tuple.get(id(taxes))
+        # q(amount): a line amount is inside the limit (see Rules.quantum).
+        gross = q(amount) if quantum is None else amount.quantize(quantum, mode, CONTEXT)
+        add_amount(amount)
+        add_gross(gross)
+        k = position_of(id(line.taxes))
         if k is None:
-            k = of_tuple[id(taxes)] = _position(plans, plan_grosses, plan_of(taxes), zero)
-        of_line.append(k)
+            plan = plan_of(line.taxes)
+            k = of_plan.get(plan)
+            if k is None:
+                k = of_plan[plan] = len(plans)
+                plans.append(plan)
+                plan_grosses.append(rules.zero)
+            of_tuple[id(line.taxes)] = k
+        add_position(k)
         plan_grosses[k] += gross
     linear = True
     for plan in plans:
@@ -571,16 +580,6 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadL
             linear = False
             break
     return _ReadLines(amounts, grosses, of_line, plans, plan_grosses, linear)
-
-
-def _position(plans: list[_Plan], sums: list[Decimal], plan: _Plan, zero: Decimal) -> int:
-    """The position of ``plan`` in ``plans``, added (with a zero sum) when it is new."""
-    for k, known in enumerate(plans):
-        if known is plan:
-            return k
-    plans.append(plan)
-    sums.append(zero)
-    return len(plans) - 1
 
 
 def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _ReadLines) -> TaxResult:
@@ -594,13 +593,13 @@ def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _Read
     zero = rules.zero
     plans = read.plans
     accs: dict[TaxId, Acc] = {}
-    line_total = exempt = zero
-    for k, net in enumerate(read.plan_grosses):
-        plan = plans[k]
-        _add_by_net(accs, plan, net)
-        line_total += net
+    plan_nets = read.plan_grosses
+    _add_by_nets(accs, plans, plan_nets)
+    line_total = sum(plan_nets, zero)
+    exempt = zero
+    for k, plan in enumerate(plans):
         if not plan.taxed:
-            exempt += net
+            exempt += plan_nets[k]
     round_taxes(rules, accs)
     nets = read.grosses
     columns = NetLines(
@@ -708,7 +707,7 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
     extracting = epd is None
     for plan, sums in per_plan.items():
         if sums.sums is None:  # summed by net alone (lines of a linear plan)
-            _add_by_net(accs, plan, sums.net)
+            _add_by_nets(accs, [plan], [sums.net])
             continue
         raws, bases, amounts = sums.totals(plan)
         for i, t in enumerate(plan.taxes):
@@ -721,16 +720,18 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
     return accs
 
 
-def _add_by_net(accs: dict[TaxId, Acc], plan: _Plan, net: Decimal) -> None:
-    """Add the lines of the linear ``plan`` whose nets sum to ``net``: each tax's base is the
-    net, its exact amount factor x net (nothing extracted, no per-line rounded amounts)."""
-    factors = plan.factors
-    for i, t in enumerate(plan.taxes):
-        acc = accs.get(t.id)
-        if acc is None or acc.tax is not t:
-            acc = _acc(accs, t)
-        acc.raw += factors[i] * net
-        acc.base += net
+def _add_by_nets(accs: dict[TaxId, Acc], plans: list[_Plan], nets: list[Decimal]) -> None:
+    """Add the lines of each linear plan by the sum of their nets: each tax's base is the net,
+    its exact amount factor x net (nothing extracted, no per-line rounded amounts)."""
+    for k, plan in enumerate(plans):
+        net = nets[k]
+        factors = plan.factors
+        for i, t in enumerate(plan.taxes):
+            acc = accs.get(t.id)
+            if acc is None or acc.tax is not t:
+                acc = _acc(accs, t)
+            acc.raw += factors[i] * net
+            acc.base += net
 
 
 def _acc(accs: dict[TaxId, Acc], t: Tax) -> Acc:
@@ -913,17 +914,18 @@ def _check_totals(
     adjustment: Decimal,
 ) -> None:
     """Refuse a document whose totals are beyond the amount limit (each line may be within);
-    compared inline first, so a document within the limit costs one expression."""
+    compared inline first, so a document within the limit (and without allowances or charges,
+    which are then checked one by one) costs one expression."""
     line_total, allowance_total, charge_total = document
     total = untaxed + tax_total + withholding + adjustment
     if (
-        -LIMIT < line_total < LIMIT
-        and -LIMIT < allowance_total < LIMIT
-        and -LIMIT < charge_total < LIMIT
-        and -LIMIT < untaxed < LIMIT
-        and -LIMIT < tax_total < LIMIT
-        and -LIMIT < withholding < LIMIT
-        and -LIMIT < total < LIMIT
+        LOW_LIMIT < line_total < LIMIT
+        and LOW_LIMIT < untaxed < LIMIT
+        and LOW_LIMIT < tax_total < LIMIT
+        and LOW_LIMIT < withholding < LIMIT
+        and LOW_LIMIT < total < LIMIT
+        and not allowance_total
+        and not charge_total
     ):
         return
     within(line_total, "line_total")

@@ -49,6 +49,7 @@ __all__ = [
     "TaxPolicy",
     "Taxable",
     "DEFAULT_POLICY",
+    "LOW_LIMIT",
     "TaxableLine",
     "check_line_amount",
     "checked_line",
@@ -66,6 +67,8 @@ HUNDRED = Decimal(100)
 #: Every amount o2c computes stays below this (the documented amount limit of o2c.money: at most
 #: AMOUNT_INTEGER_DIGITS digits before the decimal point); beyond it, InvalidTaxError.
 LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
+#: ``-LIMIT``, made once (a negation makes a new Decimal each time it is evaluated).
+LOW_LIMIT = -LIMIT
 #: The finest rounding step a policy may use: amounts carry at most AMOUNT_FRACTION_DIGITS
 #: significant decimals, so a finer step rounds nothing (and would push a rounded amount of
 #: 15 + more than 45 digits past CONTEXT's 60-digit precision).

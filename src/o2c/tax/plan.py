@@ -19,6 +19,7 @@ from o2c.tax.model import (
     _AMOUNT_KINDS,
     HUNDRED,
     LIMIT,
+    LOW_LIMIT,
     ONE,
     ZERO,
     CompoundBase,
@@ -212,7 +213,7 @@ def solve_net(plan: _Plan, gross: Decimal, quantity: Decimal, sign: int) -> list
 
 def within(value: Decimal, what: str) -> Decimal:
     """``value`` when it is inside the amount limit, else a clear error."""
-    if -LIMIT < value < LIMIT:
+    if LOW_LIMIT < value < LIMIT:
         return value
     raise InvalidTaxError(
         f"{what} comes to {value:.6E}, beyond o2c's amount limit ({AMOUNT_INTEGER_DIGITS} "
@@ -242,6 +243,7 @@ class Rules:
     __slots__ = (
         "by_nets",
         "compound_raw",
+        "decimal_mode",
         "epd",
         "global_rounded",
         "included",
@@ -249,6 +251,7 @@ class Rules:
         "per_line",
         "per_unit",
         "q",
+        "quantum",
         "separate_jurisdictions",
         "step",
         "zero",
@@ -259,6 +262,12 @@ class Rules:
         self.mode = policy.rounding.rounding
         #: Rounds a Decimal to ``step`` under ``mode`` (the step inspected once).
         self.q = rounder(self.step, self.mode)
+        #: The step when it is a power of ten, else ``None``: ``q(x)`` is then
+        #: ``x.quantize(quantum, decimal_mode, CONTEXT)`` (see :func:`o2c.money.rounder`), which
+        #: the engine's loop over lines calls directly on line amounts (inside the amount
+        #: limit, so none of ``q``'s errors can arise).
+        self.quantum = self.step if self.step.as_tuple().digits == (1,) else None
+        self.decimal_mode = self.mode.value
         #: Zero with the step's exponent (0.00 in EUR).
         self.zero = ZERO * self.step
         self.per_line = policy.method is not RoundingMethod.GLOBAL

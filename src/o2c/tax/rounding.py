@@ -11,6 +11,7 @@ from o2c.tax.line import Line, evaluate, evaluate_per_unit
 from o2c.tax.model import (
     HUNDRED,
     LIMIT,
+    LOW_LIMIT,
     ZERO,
     IncludedRounding,
     Tax,
@@ -128,7 +129,7 @@ def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
         t = acc.tax
         base = acc.base
         raw = acc.raw
-        if not (-LIMIT < base < LIMIT and -LIMIT < raw < LIMIT):
+        if not (LOW_LIMIT < base < LIMIT and LOW_LIMIT < raw < LIMIT):
             within(base, f"the base of tax {t.id}")
             within(raw, f"tax {t.id}")
         base = q(base)

@@ -36,6 +36,7 @@ from functools import lru_cache
 import attrs
 from moneyed import Currency, Money
 
+from o2c._build import builder
 from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, Calendar, roll
 from o2c.errors import CurrencyMismatchError, InvalidTermsError
 from o2c.money import (
@@ -133,6 +134,10 @@ class ScheduleParts:
     discounts: tuple[DiscountOffer, ...]
 
 
+#: The keyword constructor of a run's parts (see :mod:`o2c._build`).
+_new_parts = builder(ScheduleParts)
+
+
 @attrs.frozen(kw_only=True)
 class SchedulePlan:
     """Payment terms compiled for computing schedules: built once, run for every document."""
@@ -216,7 +221,9 @@ class SchedulePlan:
             CurrencyMismatchError: amounts, fixed lines or fixed tiers in another currency.
         """
         steps = _check_total(total, rounding)
-        untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
+        untaxed_total = tax_total = None
+        if untaxed is not None or tax is not None or self.needs_untaxed:
+            untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
         due_dates = _due_dates(self, baseline, calendar)
         doc = _Document.of(self, total, untaxed_total, steps, cash_rounding)
         offers: list[list[DiscountOffer]] = [[] for _ in self.lines]
@@ -228,7 +235,7 @@ class SchedulePlan:
         elif self.tiers:
             invoice_offers = _invoice_offers(self, doc, offers, baseline, calendar)
         cur = doc.currency
-        return ScheduleParts(
+        return _new_parts(
             instalments=tuple(
                 [_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]
             ),
@@ -240,6 +247,7 @@ class SchedulePlan:
     def _tax_split(
         self, total: Money, untaxed: Money | None, tax: Money | None
     ) -> tuple[Decimal | None, Decimal | None]:
+        # run() asks only when an amount is given or the discount base needs one.
         """The untaxed amount and the tax as Decimals (``None, None`` when neither is given)."""
         if untaxed is None and tax is None:
             if self.needs_untaxed:
