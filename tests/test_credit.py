@@ -514,3 +514,56 @@ def test_recommended_limit_is_a_nonnegative_step_within_the_cap(
         assert r.amount.amount <= r.cap.amount
     if risk is RiskClass.E:
         assert r.amount.amount == 0
+
+
+def test_warn_only_limit_mode_warns_and_lets_the_document_through() -> None:
+    from o2c.credit import LimitMode
+
+    limits = CreditLimits(default=money("1000", "EUR"))
+    gl = FixedAmount("gl", {"C1": money("900", "EUR")})
+    policy = CreditPolicy(limit_mode=LimitMode.WARN_ONLY, horizon_days=30)
+    check = check_credit(
+        "C1",
+        as_of=AS_OF,
+        amount=money("5000", "EUR"),
+        limits=limits,
+        components=[gl],
+        policy=policy,
+    )
+    assert check.decision is CreditDecision.WARN
+    limit_rules = [r for r in check.rules if r.rule in (Rule.STATIC_LIMIT, Rule.DYNAMIC_LIMIT)]
+    assert limit_rules
+    assert all(r.outcome is CreditDecision.WARN for r in limit_rules)
+    assert all("warn-only limit" in r.reason for r in limit_rules)
+    blocked = check_credit(
+        "C1",
+        as_of=AS_OF,
+        amount=money("5000", "EUR"),
+        limits=limits,
+        components=[gl],
+    )
+    assert blocked.decision is CreditDecision.BLOCK
+
+
+def test_warn_only_mode_leaves_the_other_rules_blocking() -> None:
+    from o2c.credit import LimitMode
+
+    item = OpenItem(
+        item_id=ItemId("OLD"),
+        customer_id=CustomerId("C1"),
+        kind=ItemKind.INVOICE,
+        document_number="OLD",
+        document_date=AS_OF - dt.timedelta(days=200),
+        due_date=AS_OF - dt.timedelta(days=170),
+        original_amount=money("10", "EUR"),
+        open_amount=money("10", "EUR"),
+    )
+    check = check_credit(
+        "C1",
+        as_of=AS_OF,
+        amount=money("1", "EUR"),
+        limits=CreditLimits(),
+        open_items=[item],
+        policy=CreditPolicy(limit_mode=LimitMode.WARN_ONLY),
+    )
+    assert check.decision is CreditDecision.BLOCK  # the oldest item is 170 days overdue

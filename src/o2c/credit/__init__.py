@@ -6,9 +6,14 @@ only gather those values.
 
 Modules: :mod:`~o2c.credit.exposure` (exposure, limits, the check), :mod:`~o2c.credit.scores`
 (Altman), :mod:`~o2c.credit.behaviour` (payment history, PAYDEX, behavioural score, limit
-recommendation), :mod:`~o2c.credit.provisioning` (expected loss), :mod:`~o2c.credit.forecast`
-(payment prediction, cash forecast) and :mod:`~o2c.credit.orders` (the check when taking an
-order).
+recommendation), :mod:`~o2c.credit.paydex_key` (PAYDEX practice labels and risk bands),
+:mod:`~o2c.credit.provisioning` (expected loss), :mod:`~o2c.credit.forecast` (the pooled
+days-late model, cash forecast), :mod:`~o2c.credit.features` (what the ledger knows about an
+item at a moment), :mod:`~o2c.credit.prediction` (payment prediction behind one API, the default
+model, calibration), :mod:`~o2c.credit.prediction_learned` (gradient boosting, ``o2c[learn]``),
+:mod:`~o2c.credit.prediction_backtest`, :mod:`~o2c.credit.prediction_warnings` (early warnings),
+:mod:`~o2c.credit.prediction_limits` (limits from predicted exposure) and
+:mod:`~o2c.credit.orders` (the check when taking an order).
 
 Exposure is the sum of pluggable :class:`ExposureComponent` values (open receivables, unbilled
 orders, uninvoiced deliveries, payments in transit, or any amount you supply); the check compares
@@ -71,6 +76,7 @@ from o2c.credit.exposure import (
     ExposureComponent,
     ExposureLine,
     FixedAmount,
+    LimitMode,
     LimitSource,
     OpenReceivables,
     PaymentInTransit,
@@ -82,6 +88,14 @@ from o2c.credit.exposure import (
     check_credit,
     compute_exposure,
 )
+from o2c.credit.features import (
+    DisputeState,
+    FeatureContext,
+    ItemTimeline,
+    PaymentFeatures,
+    build_features,
+    timelines_from_history,
+)
 from o2c.credit.from_ledger import (
     CreditLedger,
     SettlementTrail,
@@ -90,6 +104,36 @@ from o2c.credit.from_ledger import (
     payment_history,
     records_from_trails,
     settlement_trails,
+)
+from o2c.credit.paydex_key import (
+    PAYMENT_PRACTICES,
+    PaydexRisk,
+    PaymentPractice,
+    paydex_score,
+    practice,
+    risk_band,
+)
+from o2c.credit.prediction import (
+    QUANTILES,
+    Calibration,
+    Factor,
+    PaymentPrediction,
+    ShrinkageModel,
+)
+from o2c.credit.prediction_backtest import (
+    PredictionBacktest,
+    Scope,
+    ScoredPrediction,
+    WeekScore,
+    backtest_predictions,
+    backtest_predictions_from_ledger,
+)
+from o2c.credit.prediction_limits import predicted_days_late, recommend_limit_from_predictions
+from o2c.credit.prediction_warnings import (
+    EarlyWarning,
+    WarningKind,
+    WarningPolicy,
+    early_warnings,
 )
 from o2c.credit.scores import (
     AltmanModel,
@@ -109,48 +153,78 @@ __all__ = [
     "AltmanScore",
     "BehaviourScore",
     "Boundary",
+    "Calibration",
     "CreditCheck",
     "CreditDecision",
     "CreditLedger",
     "CreditLimits",
     "CreditPolicy",
+    "DisputeState",
+    "EarlyWarning",
     "Exposure",
     "ExposureComponent",
     "ExposureLine",
+    "Factor",
+    "FeatureContext",
     "FinancialStatements",
     "FixedAmount",
+    "ItemTimeline",
     "LIMIT_FACTORS",
+    "LimitMode",
     "LimitRecommendation",
     "LimitSource",
     "OpenReceivables",
     "PAYDEX_TABLE",
+    "PAYMENT_PRACTICES",
     "Paydex",
+    "PaydexRisk",
+    "PaymentFeatures",
     "PaymentInTransit",
+    "PaymentPractice",
+    "PaymentPrediction",
     "PaymentRecord",
     "PaymentsInTransit",
+    "PredictionBacktest",
+    "QUANTILES",
     "Release",
     "ResolvedLimit",
     "RiskClass",
     "Rule",
     "RuleResult",
     "SCORE_CONTEXT",
+    "Scope",
     "ScoreFactor",
+    "ScoredPrediction",
     "SettlementTrail",
+    "ShrinkageModel",
     "TrailEntry",
+    "WarningKind",
+    "WarningPolicy",
+    "WeekScore",
     "Zone",
     "altman_ratios",
     "altman_score",
     "altman_zone",
+    "backtest_predictions",
+    "backtest_predictions_from_ledger",
     "behavioural_score",
+    "build_features",
     "check_credit",
     "check_credit_from_ledger",
     "compute_exposure",
     "days_late",
+    "early_warnings",
     "paydex",
     "paydex_for_days",
+    "paydex_score",
     "payment_history",
+    "practice",
+    "predicted_days_late",
     "recommend_limit",
+    "recommend_limit_from_predictions",
     "records_from_trails",
+    "risk_band",
     "settlement_trails",
+    "timelines_from_history",
     "weighted_median",
 ]

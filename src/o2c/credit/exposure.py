@@ -31,6 +31,7 @@ __all__ = [
     "ExposureComponent",
     "ExposureLine",
     "FixedAmount",
+    "LimitMode",
     "LimitSource",
     "OpenReceivables",
     "PaymentInTransit",
@@ -378,6 +379,16 @@ def _opt_fraction(value: object) -> Decimal | None:
     return None if value is None else _fraction(value)
 
 
+class LimitMode(enum.Enum):
+    """What a credit limit does when exposure would pass it."""
+
+    #: The limit rules block the document.
+    BLOCK = "block"
+    #: The limit rules only warn and the document goes through (Odoo's credit limit: a warning
+    #: on the order, which can still be confirmed).  The other rules keep their outcomes.
+    WARN_ONLY = "warn_only"
+
+
 @attrs.frozen(kw_only=True)
 class CreditPolicy:
     """The rules and thresholds of a credit check (``None`` switches a threshold off).
@@ -397,6 +408,8 @@ class CreditPolicy:
     - ``exclude_disputed``: disputed amounts are left out of exposure, overdue share and the
       oldest-item age.
     - ``no_limit``: the outcome when no limit resolves (approve: unlimited).
+    - ``limit_mode``: :attr:`LimitMode.WARN_ONLY` turns the limit rules' blocks into warnings
+      (the reason says so), as Odoo does; the other rules are unchanged.
     """
 
     limit_strict: bool = True
@@ -416,6 +429,7 @@ class CreditPolicy:
     release_valid_days: int | None = 30
     exclude_disputed: bool = True
     no_limit: CreditDecision = CreditDecision.APPROVE
+    limit_mode: LimitMode = LimitMode.BLOCK
 
 
 @attrs.frozen(kw_only=True)
@@ -478,10 +492,12 @@ def _limit_rule(
     share_text = "with a zero limit" if lim <= 0 else f"is {_pct(_div(total, lim))} of the"
     if over:
         op = ">" if policy.limit_strict else ">="
+        warn_only = policy.limit_mode is LimitMode.WARN_ONLY
         return RuleResult(
             rule=rule,
-            outcome=CreditDecision.BLOCK,
-            reason=f"{head} {op} {where} {_fmt(limit.amount)}",
+            outcome=CreditDecision.WARN if warn_only else CreditDecision.BLOCK,
+            reason=f"{head} {op} {where} {_fmt(limit.amount)}"
+            + (" (warn-only limit: the document goes through)" if warn_only else ""),
             observed=total,
             threshold=lim,
         )
