@@ -306,6 +306,7 @@ def test_the_whole_match_folder(tmp_path: Path, capsys: pytest.CaptureFixture[st
         (["--open-items", "{d}/set/open_items.csv"], "required: --payments (or --bank"),
         (["--bank", "{d}/set/bank"], "required: --open-items (or --folder)"),
         (["--folder", "{d}/set", "--open-items", "{d}/set/open_items.csv"], "give it alone"),
+        (["--folder", "{d}/set", "--history", "{d}/set"], "give it alone"),
         (["--folder", "{d}/set/open_items.csv"], "is not a folder"),
         (
             ["--open-items", "{d}/set/open_items.csv", "--bank", "{d}/nope"],

@@ -618,10 +618,11 @@ def register(subparsers: Any) -> None:
 def _main(args: argparse.Namespace) -> int:
     parser = args.match_parser
     if args.folder:
-        if args.open_items or args.payments or args.bank or args.bank_files:
+        parts = (args.open_items, args.payments, args.bank, args.bank_files, args.customers)
+        if any(parts) or args.payer_accounts or args.history:
             parser.error(
-                "--folder reads the open items and the bank files itself: give it alone "
-                "(with --advices, --rates, --out, --threshold, --quiet)"
+                "--folder reads the open items, bank files, master data and history itself: "
+                "give it alone (with --advices, --rates, --out, --threshold, --quiet)"
             )
     else:
         if not args.open_items:
