@@ -347,7 +347,9 @@ def _schedule(
             due,
             untaxed=totals.untaxed if terms.discount_base is not DiscountBase.TOTAL else None,
             delivery_date=delivery_date,
-            rounding=policy.rounding,
+            # The default policy rounds as the terms do by default: None says so at no cost
+            # (a RoundingPolicy is hashed to find its steps).
+            rounding=None if policy is DEFAULT_POLICY else policy.rounding,
             cash_rounding=policy.cash_rounding,
         )
     except InvalidTermsError:

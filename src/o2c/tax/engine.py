@@ -602,11 +602,9 @@ def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _Read
             exempt += plan_nets[k]
     round_taxes(rules, accs)
     nets = read.grosses
+    # The lists are this call's own, handed over (nothing changes them after).
     columns = NetLines(
-        nets=tuple(nets),
-        sets=tuple([plan.taxes for plan in plans]),
-        of_line=tuple(read.of_line),
-        zero=zero,
+        nets=nets, sets=tuple([plan.taxes for plan in plans]), of_line=read.of_line, zero=zero
     )
     document = _DocumentNets(line_total=line_total, allowance_total=zero, charge_total=zero)
     return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)

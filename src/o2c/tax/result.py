@@ -3,6 +3,7 @@ and the compact rows it keeps them in (exact Decimals, made into Money when read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -151,13 +152,14 @@ class NetLines(NamedTuple):
 
     Such a line's gross is its net, every base its net, every exact amount factor x net, and its
     amounts its share of the document's: :meth:`rows` gives the :class:`LineRow` of each line
-    when they are read, so a document that is never read line by line builds none.
+    when they are read, so a document that is never read line by line builds none.  The
+    columns are sequences the engine hands over and never changes.
     """
 
-    nets: tuple[Decimal, ...]
+    nets: Sequence[Decimal]
     #: The lines' tax tuples, each once, and per line the position of its tuple in ``sets``.
     sets: tuple[tuple[Tax, ...], ...]
-    of_line: tuple[int, ...]
+    of_line: Sequence[int]
     #: Zero with the rounding step's exponent (0.00 in EUR): each line's adjustment.
     zero: Decimal
 
