@@ -10,6 +10,9 @@ from o2c.invoice import references as creditor_reference
 from o2c.remittance import (
     DocumentIndex,
     HitKind,
+    _mask,
+    _ocr_fix,
+    _segments,
     document_key,
     find_references,
     fuzzy_matches,
@@ -207,3 +210,82 @@ def test_remittance_text_is_read_up_to_its_limit() -> None:
     start = time.perf_counter()
     find_references("INV 2026 100673, -674 " * 500_000, INDEX)  # 11 MB of references
     assert time.perf_counter() - start < 10  # about one second: only the first 100,000 chars
+
+
+def _fuzzy_by_comparing_every_key(
+    strings: list[str], items: list[str], index: DocumentIndex
+) -> tuple[tuple[str, str], ...]:
+    """The definition fuzzy_matches answers by its filter: every key against every string."""
+    out = []
+    for item in items:
+        for key in index.keys_of.get(item, ()):
+            if len(key) < 5:
+                continue
+            s = next((s for s in strings if len(s) >= 5 and within_one_edit(s, key)), None)
+            if s is not None:
+                out.append((item, s))
+                break
+    return tuple(out)
+
+
+_DIGITS = st.text(alphabet="0123", min_size=4, max_size=9)
+
+
+@given(
+    st.lists(_DIGITS, min_size=1, max_size=12, unique=True),
+    st.lists(st.tuples(_DIGITS, st.integers(0, 4), st.integers(0, 8)), max_size=12),
+)
+def test_fuzzy_matches_finds_what_comparing_every_key_finds(
+    numbers: list[str], edits: list[tuple[str, int, int]]
+) -> None:
+    # Documents with small digits (many near misses), strings that are edits of them or not.
+    index = DocumentIndex.build((f"I{k}", f"INV-{n}", None, "C1") for k, n in enumerate(numbers))
+    strings = []
+    for base, op, at in edits:
+        s = list(base)
+        at = min(at, len(s) - 1)
+        if op == 0:
+            s[at] = "9"
+        elif op == 1 and at + 1 < len(s):
+            s[at], s[at + 1] = s[at + 1], s[at]
+        elif op == 2:
+            del s[at]
+        elif op == 3:
+            s.insert(at, "3")
+        strings.append("".join(s))
+    strings += [f"INV{n}" for n in numbers[:2]]
+    items = sorted(index.keys_of)
+    got = tuple((h.item_id, h.text) for h in fuzzy_matches(strings, items, index))
+    assert got == _fuzzy_by_comparing_every_key(strings, items, index)
+    assert all(h.kind is HitKind.FUZZY for h in fuzzy_matches(strings, items, index))
+
+
+def _strings_window_by_window(text: str, min_digits: int) -> tuple[str, ...]:
+    """The definition reference_strings answers: every window of up to three tokens."""
+    upper = _mask(text.upper())
+    found: dict[str, None] = {}
+    fixed: dict[str, None] = {}
+    for tokens in _segments(upper):
+        n = len(tokens)
+        for i in range(n):
+            for w in range(1, min(3, n - i) + 1):
+                joined = "".join(t for t, _, _ in tokens[i : i + w]).lstrip("0")
+                if sum(ch.isdigit() for ch in joined) < min_digits or len(joined) > 30:
+                    continue
+                found.setdefault(joined)
+                ocr = "".join(_ocr_fix(t) for t, _, _ in tokens[i : i + w]).lstrip("0")
+                if ocr != joined:
+                    fixed.setdefault(ocr)
+    ordered = sorted(found, key=len, reverse=True)
+    return tuple(ordered + [f for f in sorted(fixed, key=len, reverse=True) if f not in found])
+
+
+@given(
+    st.text(alphabet="0123456789 ABCIOS-/,.:", max_size=60)
+    | st.lists(st.sampled_from(["INV", "00", "1I75", "2026", "-", " ", "0104593", "x"])).map(
+        "".join
+    ),
+    st.integers(1, 5),
+)
+def test_reference_strings_are_every_window_with_enough_digits(text: str, digits: int) -> None:
+    assert reference_strings(text, min_digits=digits) == _strings_window_by_window(text, digits)

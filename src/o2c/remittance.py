@@ -417,25 +417,31 @@ def _scan(
 ) -> list[ReferenceHit]:
     hits: list[ReferenceHit] = []
     n = len(tokens)
+    words = [t for t, _, _ in tokens]
+    repairs = [_ocr_fix(t) for t in words]
+    # Windows of letters alone name nothing: count the tokens with a digit before each one.
+    with_digit = [0]
+    for t in words:
+        with_digit.append(with_digit[-1] + (not t.isalpha()))
     i = 0
     while i < n:
         matched = False
         for w in range(min(max_window, n - i), 0, -1):
-            window = tokens[i : i + w]
-            if all(t.isalpha() for t, _, _ in window):
+            if with_digit[i + w] == with_digit[i]:
                 continue
-            joined = "".join(t for t, _, _ in window)
+            joined = "".join(words[i : i + w])
             if len(joined) > 30:
                 continue
             kind, found = _lookup(joined.lstrip("0"), index, w == 1)
             if not found:
-                fixed = "".join(_ocr_fix(t) for t, _, _ in window)
+                fixed = "".join(repairs[i : i + w])
                 if fixed != joined:
                     kind, found = _lookup(fixed.lstrip("0"), index, w == 1)
                     if found:
                         kind = HitKind.OCR
             if not found:
                 continue
+            window = tokens[i : i + w]
             raw = text[window[0][1] : window[-1][2]]
             hits.extend(ReferenceHit(item, kind, raw) for item in found)
             end = i + w
@@ -510,23 +516,40 @@ def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) ->
     >>> reference_strings("2026-1I7519 order 4711")
     ('20261I7519', '1I7519', '2026', '2026117519', '117519')
     """
-    upper = _mask(text[:MAX_REMITTANCE_TEXT].upper())
+    return _reference_strings(text[:MAX_REMITTANCE_TEXT], min_digits, max_window)
+
+
+@lru_cache(maxsize=16384)
+def _reference_strings(text: str, min_digits: int, max_window: int) -> tuple[str, ...]:
+    # (remembered: the matcher asks for the strings of one remittance text at several stages.)
+    upper = _mask(text.upper())
     found: dict[str, None] = {}  # insertion-ordered sets
     fixed: dict[str, None] = {}
     for tokens in _segments(upper):
-        n = len(tokens)
+        words = [t for t, _, _ in tokens]
+        # Per token, its digits and its OCR repair, computed once for every window.
+        digits = [sum(ch.isdigit() for ch in t) for t in words]
+        repairs = [_ocr_fix(t) for t in words]
+        n = len(words)
         for i in range(n):
-            for w in range(1, min(max_window, n - i) + 1):
-                joined = "".join(t for t, _, _ in tokens[i : i + w]).lstrip("0")
-                if sum(ch.isdigit() for ch in joined) < min_digits or len(joined) > 30:
+            raw = ocr = ""
+            count = 0
+            for w in range(min(max_window, n - i)):
+                raw += words[i + w]
+                ocr += repairs[i + w]
+                count += digits[i + w]
+                joined = raw.lstrip("0")
+                if len(joined) > 30:
+                    break  # (a longer window is longer still)
+                if count - (len(raw) - len(joined)) < min_digits:
                     continue
                 found.setdefault(joined)
-                ocr = "".join(_ocr_fix(t) for t, _, _ in tokens[i : i + w]).lstrip("0")
-                if ocr != joined:
-                    fixed.setdefault(ocr)
+                repaired = ocr.lstrip("0")
+                if repaired != joined:
+                    fixed.setdefault(repaired)
     ordered = sorted(found, key=len, reverse=True)
-    repaired = sorted(fixed, key=len, reverse=True)
-    return tuple(ordered + [f for f in repaired if f not in found])
+    repaired_strings = sorted(fixed, key=len, reverse=True)
+    return tuple(ordered + [f for f in repaired_strings if f not in found])
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -566,19 +589,40 @@ def fuzzy_matches(
     """The ``items`` whose document keys are one edit from one of ``strings``.
 
     Only keys of at least ``min_length`` characters are compared, so short numbers cannot match
-    by accident.  The caller decides whether a match is unique and confirmed.
+    by accident.  The caller decides whether a match is unique and confirmed.  Each key matches
+    the first of ``strings`` (in their order) one edit from it.
     """
     hits: list[ReferenceHit] = []
     long_strings = [s for s in strings if len(s) >= min_length]
     if not long_strings:
         return ()
+    # A cheap filter first: one edit leaves a key of n characters either its first n // 2
+    # characters or its last n - n // 2 - 1 (wherever the edit is, transpositions included).
+    # So only the strings (of length n - 1 .. n + 1) that share one of them with a key can be
+    # one edit from it; within_one_edit decides for those.
+    near: dict[tuple[int, str], list[int]] = {}
+    for position, s in enumerate(long_strings):
+        m = len(s)
+        for n in (m - 1, m, m + 1):
+            half = n // 2
+            near.setdefault((n, s[:half]), []).append(position)
+            near.setdefault((-n, s[m - (n - half - 1) :]), []).append(position)
     for item in items:
         for key in index.keys_of.get(item, ()):
             n = len(key)
             if n < min_length:
                 continue
+            half = n // 2
+            heads = near.get((n, key[:half]), ())
+            tails = near.get((-n, key[half + 1 :]), ())
+            if not heads and not tails:
+                continue
             matched = next(
-                (s for s in long_strings if -2 < len(s) - n < 2 and within_one_edit(s, key)),
+                (
+                    long_strings[p]
+                    for p in sorted({*heads, *tails})
+                    if within_one_edit(long_strings[p], key)
+                ),
                 None,
             )
             if matched is not None:

@@ -211,6 +211,7 @@ def _units(amount: Money) -> int:
     return to_minor(amount)
 
 
+@lru_cache(maxsize=65536)
 def _account_key(account: str) -> str:
     return _NON_ALNUM.sub("", account.upper())
 

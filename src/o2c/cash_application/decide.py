@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import attrs
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _back_convert
 from o2c.cash_application.candidates import _account_key, _build_context, _payment_hits, _units
-from o2c.cash_application.evaluate import _evaluate
+from o2c.cash_application.evaluate import _evaluate, _payment_text
 from o2c.cash_application.model import (
     Allocation,
     CustomerProfile,
@@ -25,12 +26,16 @@ from o2c.cash_application.model import (
     Proposal,
     Residual,
 )
-from o2c.cash_application.payers import _learn_accounts, payer_key
+from o2c.cash_application.payers import _learn_accounts, _payer_evidence, payer_key
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _Hyp
 from o2c.cash_application.x12 import read_820
 
 __all__ = ["match_payments"]
+
+#: Money from minor units, remembered: proposals repeat the same amounts (items' open amounts,
+#: zero rests) many times in a batch.
+_money = lru_cache(maxsize=65536)(from_minor)
 
 
 def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
@@ -39,7 +44,7 @@ def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
     for item, fit in hyp.fits:
         code = item.currency
         residuals = tuple(
-            Residual(kind, from_minor(units, code), reason)
+            Residual(kind, _money(units, code), reason)
             for kind, units, reason in fit.residuals
             if units
         )
@@ -50,8 +55,8 @@ def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
             Allocation(
                 item_id=item.item_id,
                 customer_id=item.customer_id,
-                applied=from_minor(fit.applied, code),
-                paid=from_minor(paid_units, pay_ccy),
+                applied=_money(fit.applied, code),
+                paid=_money(paid_units, pay_ccy),
                 residuals=residuals,
                 rate=hyp.rate,
                 partial=fit.partial,
@@ -61,10 +66,29 @@ def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
     on_account = _units(payment.amount) - paid_total
     return Proposal(
         allocations=tuple(allocations),
-        on_account=from_minor(on_account, pay_ccy),
-        confidence=round(max(0.0, min(1.0, hyp.confidence)), 3),
+        on_account=_money(on_account, pay_ccy),
+        confidence=_rounded(hyp),
         explanation=tuple(e for e in hyp.evidence if e),
     )
+
+
+def _rounded(hyp: _Hyp) -> float:
+    """A hypothesis' confidence as a proposal shows it: in [0, 1], three decimals."""
+    return round(max(0.0, min(1.0, hyp.confidence)), 3)
+
+
+def _standing(hyps: list[_Hyp], policy: MatchPolicy) -> tuple[MatchDecision, float]:
+    """The decision and confidence the best of ``hyps`` (best first) gets.
+
+    The margin is over the next hypothesis with other items.
+    """
+    if not hyps:
+        return MatchDecision.LEAVE, 0.0
+    best = hyps[0]
+    confidence = _rounded(best)
+    runner_up = next((h for h in hyps if h.key != best.key), None)
+    margin = confidence - _rounded(runner_up) if runner_up is not None else 1.0
+    return policy.decide(confidence, margin), confidence
 
 
 def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchResult:
@@ -87,8 +111,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
             explanation=("no open item, customer or reference fits this payment",),
         )
     best = proposals[0]
-    margin = best.confidence - proposals[1].confidence if len(proposals) > 1 else 1.0
-    decision = policy.decide(best.confidence, margin)
+    decision, _confidence = _standing(hyps, policy)
     explanation = best.explanation
     if decision is not MatchDecision.AUTO and best.confidence >= policy.auto_threshold:
         explanation = (
@@ -180,20 +203,25 @@ def match_payments(
     seen = [_with_documents(p) for p in batch]
     hits = [_payment_hits(p, ctx) for p in seen]
     _learn_accounts(list(zip(seen, hits, strict=True)), ctx)
-    first: dict[int, tuple[list[_Hyp], MatchResult]] = {}
+    # Who each payer may be does not change while the batch is decided: read it once.
+    payers = {
+        k: _payer_evidence(p, ctx, _payment_text(p)) for k, p in enumerate(seen) if p.is_incoming
+    }
+    first: dict[int, tuple[list[_Hyp], MatchDecision, float]] = {}
     total = len(batch)
     for done, p in enumerate(batch, start=1):
         if p.is_incoming:
-            hyps = _evaluate(seen[done - 1], ctx, hits[done - 1])
-            first[done - 1] = (hyps, _result(p, hyps, policy))
+            k = done - 1
+            hyps = _evaluate(seen[k], ctx, hits[k], payers[k])
+            first[k] = (hyps, *_standing(hyps, policy))
         if progress is not None and (done % 100 == 0 or done == total):
             progress(done, total)
     rank = {MatchDecision.AUTO: 0, MatchDecision.SUGGEST: 1, MatchDecision.LEAVE: 2}
     order = sorted(
         first,
         key=lambda k: (
-            rank[first[k][1].decision],
-            -first[k][1].confidence,
+            rank[first[k][1]],
+            -first[k][2],
             batch[k].value_date,
             batch[k].payment_id,
             k,
@@ -203,11 +231,11 @@ def match_payments(
     final: dict[int, MatchResult] = {}
     for k in order:
         p = batch[k]
-        hyps, result = first[k]
+        hyps = first[k][0]
         relevant = {i for h in hyps for i in h.key} | {h.item_id for h in hits[k]}
         if relevant & touched:
-            hyps = _evaluate(seen[k], ctx, hits[k])
-            result = _result(p, hyps, policy)
+            hyps = _evaluate(seen[k], ctx, hits[k], payers[k])
+        result = _result(p, hyps, policy)
         if result.decision is MatchDecision.AUTO:
             for a in result.allocations:
                 units = to_minor(a.applied)

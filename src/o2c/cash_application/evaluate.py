@@ -31,7 +31,7 @@ from o2c.cash_application.named import (
     _ref_note,
     _unresolved_numbers,
 )
-from o2c.cash_application.payers import _cust_note, _payer_evidence
+from o2c.cash_application.payers import _cust_note, _Payer, _payer_evidence
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
 from o2c.cash_application.structured import _structured_hypothesis
@@ -58,11 +58,23 @@ def _partial_doubt(
     return ""
 
 
-def _evaluate(payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...]) -> list[_Hyp]:
-    """Every hypothesis worth showing for ``payment``, best first."""
+def _payment_text(payment: Payment) -> str:
+    """The text every stage reads: reference and remittance information, upper case."""
+    return f"{payment.reference} {payment.remittance_info}".upper()
+
+
+def _evaluate(
+    payment: Payment, ctx: _Context, hits: tuple[ReferenceHit, ...], payer: _Payer | None = None
+) -> list[_Hyp]:
+    """Every hypothesis worth showing for ``payment``, best first.
+
+    ``payer``: who the payer may be (:func:`_payer_evidence`), when the caller has it already
+    (it does not change while a batch is decided).
+    """
     policy = ctx.policy
-    text = f"{payment.reference} {payment.remittance_info}".upper()
-    payer = _payer_evidence(payment, ctx, text)
+    text = _payment_text(payment)
+    if payer is None:
+        payer = _payer_evidence(payment, ctx, text)
     hyps: list[_Hyp] = []
     pay_units = _units(payment.amount)
     pay_ccy = payment.amount.currency.code

@@ -48,7 +48,7 @@ class ReasonKind(enum.Enum):
     SETTLED = "settled"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Reason:
     """One row of the table: words (regular expressions, upper case) and codes with a meaning.
 
@@ -62,7 +62,7 @@ class Reason:
     source: str = ""
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen(slots=False, cache_hash=True)
 class ReasonTable:
     """The rows, searched in order: the first row whose words occur in a text gives its reason.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -12,15 +14,17 @@ if TYPE_CHECKING:
 __all__ = []
 
 
+def _sums(values: Sequence[int]) -> list[int]:
+    """Every subset sum of ``values`` (2**len entries; the subset of bit mask m at index m)."""
+    sums = [0]
+    for v in values:
+        sums += [s + v for s in sums]
+    return sums
+
+
 def _half_sums(values: Sequence[int]) -> tuple[list[int], list[int]]:
     """Every subset sum of ``values`` with its bit mask (2**len entries)."""
-    sums = [0]
-    masks = [0]
-    for i, v in enumerate(values):
-        bit = 1 << i
-        sums += [s + v for s in sums]
-        masks += [m | bit for m in masks]
-    return sums, masks
+    return _sums(values), list(range(1 << len(values)))
 
 
 def _subset_sums(
@@ -72,21 +76,14 @@ def _local_density(values: Sequence[int], target: int) -> float:
     width = max(100, target // 20)
     n = len(values)
     half = n // 2
-    left = sorted(_half_sums(values[:half])[0])
-    right = sorted(_half_sums(values[half:])[0])
+    left = _sums(values[:half])
+    right = sorted(_sums(values[half:]))
     lo, hi = target - width, target + width
-    # Two pointers over the sorted halves: for each left sum, right sums in [lo - s, hi - s].
+    # For each left sum s, the right sums in [lo - s, hi - s] (binary search in the sorted half).
     count = 0
     exact = 0
-    a = b = len(right)
-    rset: dict[int, int] = {}
-    for r in right:
-        rset[r] = rset.get(r, 0) + 1
+    rset = Counter(right)
     for s in left:
-        while a > 0 and right[a - 1] >= lo - s:
-            a -= 1
-        while b > 0 and right[b - 1] > hi - s:
-            b -= 1
-        count += max(0, b - a)
+        count += bisect_right(right, hi - s) - bisect_left(right, lo - s)
         exact += rset.get(target - s, 0)
     return (count - exact) / (2 * width)
