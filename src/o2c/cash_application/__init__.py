@@ -17,7 +17,9 @@ The package, one concept per module (each class of evidence has one home):
 - :mod:`~o2c.cash_application.scoring` and :mod:`~o2c.cash_application.evaluate`: their confidence;
 - :mod:`~o2c.cash_application.x12`: X12 820 remittance (``RMR``/``ADX``) read as documents;
 - :mod:`~o2c.cash_application.decide`: the batch and its decisions;
-- :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results.
+- :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results;
+- :mod:`~o2c.cash_application.advices`: remittance advices sent apart from the payment (e-mail
+  text, tables, PDF text), linked to their bank lines and given to the matcher as remittance.
 
 The pipeline, per payment:
 
@@ -64,6 +66,17 @@ offered to the next (a duplicate payment goes on account).
 [('I1', '1190.00', [('bank_fee', '15.00')])]
 """
 
+from o2c.cash_application.advices import (
+    AdviceLine,
+    AdviceLink,
+    AdvicePolicy,
+    AdviceStyle,
+    LinkStatus,
+    RemittanceAdvice,
+    apply_advices,
+    link_advices,
+    parse_advice,
+)
 from o2c.cash_application.decide import match_payments
 from o2c.cash_application.model import (
     Allocation,
@@ -85,21 +98,30 @@ from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.posting import ApplyReport, apply, payment_facts
 
 __all__ = [
+    "AdviceLine",
+    "AdviceLink",
+    "AdvicePolicy",
+    "AdviceStyle",
     "Allocation",
     "ApplyReport",
     "ConfirmedPayment",
     "CustomerProfile",
+    "LinkStatus",
     "MatchDecision",
     "MatchPolicy",
     "MatchResult",
     "PayerKnowledge",
     "Proposal",
+    "RemittanceAdvice",
     "Residual",
     "ResidualKind",
     "apply",
+    "apply_advices",
     "learn_aliases",
     "learn_payers",
+    "link_advices",
     "match_payments",
+    "parse_advice",
     "payer_key",
     "payment_facts",
 ]
