@@ -121,6 +121,7 @@ def test_spelling_variants_are_fuzzy_hits(name: str) -> None:
         "Acme Trading GmbH",
         "Mohammed Al-Hassan",
         "Base Camp Outdoor Ltd",  # "The Base" is a listed alias, but short and common
+        "Ivanov Petrovich Trading",  # one word in common is not the name
         "BNC Logistics",  # three letters are matched exactly, never inside a name
         "",
         "¿?!",
@@ -138,6 +139,14 @@ def test_short_names_match_only_exactly() -> None:
 def test_a_listed_name_inside_the_payers_is_a_contained_hit() -> None:
     hit = SCREEN.screen_name("ROSNEFT TRADING SA")[0]
     assert (hit.entry_id, hit.kind, hit.listed_name) == ("EU.100.1", HitKind.CONTAINED, "ROSNEFT")
+
+
+def test_a_listed_name_cut_short_by_the_bank_is_a_contained_hit() -> None:
+    hit = SCREEN.screen_name("ROSNEFT OIL COMPA")[0]
+    assert (hit.entry_id, hit.kind) == ("EU.100.1", HitKind.CONTAINED)
+    assert ids("ROSNEFT OIL") == ["EU.100.1"]  # (ROSNEFT is a listed alias)
+    assert ids("IVAN PETROVICH SI") == ["EU.27.28"]
+    assert ids("IVAN PETROV") == []  # too short to be a name cut short
 
 
 def test_a_stricter_policy_drops_fuzzy_hits() -> None:
@@ -208,6 +217,7 @@ def test_transliteration_table() -> None:
     assert transliterate("Щукин Юрий Жуков") == "shchukin iurii zhukov"
     assert transliterate("Ђорђе Јовановић") == "djordje jovanovic"
     assert transliterate("Ευάγγελος Ουρανός") == "evaggelos ouranos"
+    assert transliterate("Łukasz Øberg Ærø") == "lukasz oberg aero"
     assert name_key("ООО «Ромашка»") == ("romashka",)
     assert sound_key(("petrowitsch",)) == sound_key(("petrovich",))
 

@@ -1,5 +1,4 @@
-"""Readers of the official sanctions lists: each gives a :class:`~o2c.cash_application.screening.
-SanctionsList`.
+"""Readers of the official sanctions lists, each giving a ``SanctionsList`` to screen against.
 
 - EU consolidated financial sanctions file (FSF, XML 1.1: ``export``/``sanctionEntity``/
   ``nameAlias``): :func:`read_eu_fsf`;

@@ -9,8 +9,10 @@ list, UK OFSI CSV) live in :mod:`o2c.adapters.sanctions`; a list may also be bui
 :class:`SanctionsScreen` indexes lists once and screens names many times.  Names are compared as
 the bank writes them, whatever the script: Cyrillic and Greek letters are transliterated to Latin
 (:func:`transliterate`, a small table in the core), accents folded, case, punctuation and legal
-forms dropped, word order ignored; then the names are matched exactly, fuzzily (the similarity of
-:func:`o2c.names.similarity`) or by containment (every word of a listed name in the payer's).
+forms dropped, word order ignored; then the names are matched exactly, fuzzily (the similarity
+:func:`o2c.names.similarity` uses, of the names as spelled and as they sound, among the listed
+names that share a word's sound, or its first or last four letters) or by containment (every word
+of a listed name in the payer's).
 Each :class:`SanctionsHit` records the list's name, version and date and the entry's id.
 
 >>> import datetime as dt
@@ -33,14 +35,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 import attrs
 
 from o2c.errors import ValidationError
-from o2c.names import MAX_NAME_LENGTH, normalize, similarity
+from o2c.names import MAX_NAME_LENGTH, _ratio_function, normalize
 
 __all__ = [
     "EntryKind",
@@ -71,7 +75,8 @@ class HitKind(enum.Enum):
 
     #: The same words after transliteration, folding and normalisation (any order).
     EXACT = "exact"
-    #: Every word of the listed name is one of the screened name's words.
+    #: Every word of the listed name is one of the screened name's words, or the screened name
+    #: is the listed name cut short.
     CONTAINED = "contained"
     #: Close spelling: the similarity reached :attr:`ScreeningPolicy.min_score`.
     FUZZY = "fuzzy"
@@ -192,6 +197,9 @@ class ScreeningPolicy:
     a hit while two different family names sharing a first name stay apart.
     ``min_fuzzy_chars``: names shorter than this (letters, without spaces) are matched exactly
     only (``BNC``, ``ADF``): a fuzzy match of three letters means nothing.
+    Fuzzy candidates are the listed names sharing a block key with the screened name (a word's
+    sound, or for words of six letters or more their first or last four: it takes a wrong
+    letter in every word of a name to escape) or its whole sound.
     ``min_contained_chars``: a listed name of one word must have this many letters to be found
     inside a longer payer name (``ROSNEFT`` in ``ROSNEFT TRADING SA``; not ``BASE``).
     """
@@ -201,7 +209,18 @@ class ScreeningPolicy:
     #: spelled alike outrank two that only sound alike, and high enough that the same sounds
     #: (``Mohammed``/``Muhammad``) reach ``min_score``.
     sound_weight: float = attrs.field(default=0.95, validator=_fraction)
+    #: The least similarity of each word of a fuzzy hit to a word of the other name (the name
+    #: with fewer words decides): one wrong letter in a four-letter word (0.75) is still alike.
+    min_word_score: float = attrs.field(default=0.75, validator=_fraction)
     min_fuzzy_chars: int = 5
+    #: A screened name of at least this many letters that begins a listed name is the listed
+    #: name cut short (SWIFT fields hold 35 characters, some banks keep 16-20): a contained hit.
+    min_prefix_chars: int = 12
+    #: A block key (a word's sound, its first or last four letters) shared by more listed names
+    #: than this does not make them candidates by itself: ``TRADING`` or ``MOHAMMED`` would bring
+    #: thousands (a millisecond a screening).  The names still meet through their other words,
+    #: or their whole sound.
+    max_block: int = 1000
     min_contained_chars: int = 6
 
 
@@ -225,6 +244,8 @@ _TRANSLIT: dict[str, str] = {
     "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
     "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps",
     "ω": "o",
+    # Latin letters that do not decompose into a letter and an accent
+    "ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ı": "i",
 }
 # fmt: on
 _TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
@@ -293,13 +314,18 @@ def sound_key(words: Iterable[str]) -> str:
     >>> sound_key(("sidorow", "iwan")), sound_key(("sidorov", "ivan"))
     ('sadarav avan', 'sadarav avan')
     """
-    out = []
-    for word in words:
-        for spelling, sound in _SOUNDS:
-            word = word.replace(spelling, sound)
-        word = word.translate(_VOWELS)
-        out.append("".join(ch for i, ch in enumerate(word) if i == 0 or word[i - 1] != ch))
-    return " ".join(out)
+    return " ".join(_word_sound(word) for word in words)
+
+
+_SOUND_PATTERN = re.compile("|".join(spelling for spelling, _ in _SOUNDS))
+_SOUND_OF = dict(_SOUNDS)
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=65536)
+def _word_sound(word: str) -> str:
+    spoken = _SOUND_PATTERN.sub(lambda m: _SOUND_OF[m[0]], word).translate(_VOWELS)
+    return _REPEATS.sub(r"\1", spoken)
 
 
 @attrs.frozen
@@ -310,6 +336,8 @@ class _Name:
     words: tuple[str, ...]
     #: compact spelling as written, with words sorted, and the same two as they sound
     keys: tuple[str, str, str, str]
+    #: the lengths of the spelling and of the sound
+    lengths: tuple[int, int]
 
 
 def _keys(words: tuple[str, ...]) -> tuple[str, str, str, str]:
@@ -331,9 +359,8 @@ class SanctionsScreen:
     _names: tuple[_Name, ...]
     _by_compact: dict[str, tuple[int, ...]]
     _by_word: dict[str, tuple[int, ...]]
-    #: fuzzy choices: [0] spellings (as written and sorted), [1] sounds; each with its name
-    _choices: tuple[tuple[str, ...], tuple[str, ...]]
-    _choice_name: tuple[tuple[int, ...], tuple[int, ...]]
+    #: names by block key (:func:`_blocks`) and by their whole sound, for fuzzy candidates
+    _by_block: dict[str, tuple[int, ...]]
 
     @classmethod
     def build(
@@ -344,8 +371,7 @@ class SanctionsScreen:
         names: list[_Name] = []
         by_compact: dict[str, list[int]] = defaultdict(list)
         by_word: dict[str, list[int]] = defaultdict(list)
-        choices: tuple[list[str], list[str]] = ([], [])
-        choice_name: tuple[list[int], list[int]] = ([], [])
+        by_block: dict[str, list[int]] = defaultdict(list)
         for li, sl in enumerate(lists):
             for ei, entry in enumerate(sl.entries):
                 for text in entry.names:
@@ -354,23 +380,21 @@ class SanctionsScreen:
                         continue  # a script without a transliteration: other names cover it
                     n = len(names)
                     keys = _keys(words)
-                    names.append(_Name(li, ei, text, words, keys))
+                    names.append(_Name(li, ei, text, words, keys, (len(keys[0]), len(keys[2]))))
                     by_compact[keys[0]].append(n)
                     by_compact[keys[1]].append(n)
-                    for word in set(words):
-                        by_word[word].append(n)
+                    # a name is contained when all its words are: one word (its longest) finds it
+                    by_word[_longest(words)].append(n)
                     if len(keys[0]) >= policy.min_fuzzy_chars:
-                        for kind, key in ((0, keys[0]), (0, keys[1]), (1, keys[2]), (1, keys[3])):
-                            choices[kind].append(key)
-                            choice_name[kind].append(n)
+                        for block in _blocks(words, keys):
+                            by_block[block].append(n)
         return cls(
             lists=lists,
             policy=policy,
             names=tuple(names),
             by_compact={k: tuple(dict.fromkeys(v)) for k, v in by_compact.items()},
             by_word={k: tuple(v) for k, v in by_word.items()},
-            choices=(tuple(choices[0]), tuple(choices[1])),
-            choice_name=(tuple(choice_name[0]), tuple(choice_name[1])),
+            by_block={k: tuple(dict.fromkeys(v)) for k, v in by_block.items()},
         )
 
     @property
@@ -408,17 +432,23 @@ class SanctionsScreen:
                 offer(n, 1.0, HitKind.CONTAINED)
         policy = self.policy
         if len(keys[0]) >= policy.min_fuzzy_chars:
-            for n in self._fuzzy(keys):
+            ratio = _ratio_function()
+            spelled, sounded = len(keys[0]), len(keys[2])
+            least = policy.min_score
+            for n in self._candidates(words, keys):
                 ref = self._names[n]
-                if len(ref.keys[0]) < policy.min_fuzzy_chars:
+                if len(keys[0]) >= policy.min_prefix_chars and ref.keys[0].startswith(keys[0]):
+                    offer(n, 1.0, HitKind.CONTAINED)  # the name cut short by a bank
                     continue
-                score = max(
-                    similarity(keys[0], ref.keys[0]),
-                    similarity(keys[1], ref.keys[1]),
-                    policy.sound_weight * similarity(keys[2], ref.keys[2]),
-                    policy.sound_weight * similarity(keys[3], ref.keys[3]),
-                )
-                if score >= policy.min_score:
+                # a ratio is at most 2 min / (sum of the lengths): skip what cannot reach it
+                a, b = ref.lengths
+                score = 0.0
+                if 2 * min(a, spelled) / (a + spelled) >= least:
+                    score = max(ratio(keys[0], ref.keys[0]), ratio(keys[1], ref.keys[1]))
+                if policy.sound_weight * 2 * min(b, sounded) / (b + sounded) >= max(least, score):
+                    sound = max(ratio(keys[2], ref.keys[2]), ratio(keys[3], ref.keys[3]))
+                    score = max(score, policy.sound_weight * sound)
+                if score >= policy.min_score and self._words_agree(words, ref.words):
                     offer(n, score, HitKind.FUZZY)
         country = country.strip().upper()
         hits = []
@@ -460,33 +490,51 @@ class SanctionsScreen:
             if code and code in sl.embargoed_countries
         )
 
-    def _fuzzy(self, keys: tuple[str, str, str, str]) -> Iterable[int]:
-        """Names that may reach the score: all of them, or rapidfuzz's pick when installed.
-
-        rapidfuzz's ``fuzz.ratio`` is the ratio :func:`o2c.names.similarity` computes with it
-        installed; the pick uses a cut-off a point lower and every pick is scored again by
-        :func:`~o2c.names.similarity`, so the rule is the same with or without it.
-        """
-        try:
-            from rapidfuzz import fuzz, process
-        except ImportError:  # the `match` extra is optional: compare with every name
-            return range(len(self._names))
+    def _words_agree(self, mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+        """Whether each word of the name with fewer words is like a word of the other (spelled or
+        sounded, :attr:`ScreeningPolicy.min_word_score`; an initial like a word it begins): one
+        long word in common does not make ``Schwaben Haustechnik`` ``Schäfer Haustechnik``."""
+        ratio = _ratio_function()
         policy = self.policy
-        cutoffs = (policy.min_score * 100 - 1, policy.min_score / policy.sound_weight * 100 - 1)
-        picked: set[int] = set()
-        for kind, queries in ((0, {keys[0], keys[1]}), (1, {keys[2], keys[3]})):
-            if cutoffs[kind] > 100:
-                continue  # sounds alone cannot reach the score
-            for query in queries:
-                for _, _, i in process.extract(
-                    query,
-                    self._choices[kind],
-                    scorer=fuzz.ratio,
-                    limit=None,
-                    score_cutoff=max(cutoffs[kind], 0.0),
-                ):
-                    picked.add(self._choice_name[kind][i])
-        return sorted(picked)
+        short, long_ = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+        for word in short:
+            if len(word) == 1 and any(other[0] == word for other in long_):
+                continue  # an initial
+            sound = _word_sound(word)
+            if not any(
+                ratio(word, other) >= policy.min_word_score
+                or policy.sound_weight * ratio(sound, _word_sound(other)) >= policy.min_word_score
+                for other in long_
+            ):
+                return False
+        return True
+
+    def _candidates(self, words: tuple[str, ...], keys: tuple[str, str, str, str]) -> set[int]:
+        """The listed names sharing a block key with ``words`` (common keys left out)."""
+        found: set[int] = set()
+        limit = self.policy.max_block
+        for block in _blocks(words, keys):
+            names = self._by_block.get(block, ())
+            if block.startswith("=") or len(names) <= limit:
+                found.update(names)
+        return found
+
+
+def _longest(words: tuple[str, ...]) -> str:
+    return max(words, key=lambda w: (len(w), w))
+
+
+def _blocks(words: tuple[str, ...], keys: tuple[str, str, str, str]) -> Iterator[str]:
+    """The block keys of a name: each word's sound, the first and last four letters of words of
+    six letters or more, and the whole sound (words sorted, marked ``=``)."""
+    yield "=" + keys[3]
+    for word in words:
+        sound = _word_sound(word)
+        if len(sound) >= 3:
+            yield "w" + sound
+        if len(word) >= 6:
+            yield "p" + word[:4]
+            yield "s" + word[-4:]
 
 
 _RANK = {HitKind.EXACT: 0, HitKind.CONTAINED: 1, HitKind.FUZZY: 2, HitKind.COUNTRY: 3}
