@@ -5,7 +5,8 @@
 - :mod:`o2c.ledger.rules`: the invariants a customer's book keeps on every append.
 - :mod:`o2c.ledger.store`: the :class:`LedgerStore` port and its in-memory implementation.
 - :mod:`o2c.ledger.history`: the one read model (open items as of a date known at a time,
-  balances, settlement trails, account movements, disputes and deductions, promises).
+  balances, settlement trails, account movements, disputes and deductions, promises, and the
+  incoming payments' cases: screening, suggestions, reassignments and decisions).
 - :mod:`o2c.ledger.ledger`: the :class:`Ledger` facade that checks and appends.
 - :mod:`o2c.ledger.posting`: an :mod:`o2c.invoice` document's fact (``invoice_fact``), or the
   document posted (``post_invoice``).
@@ -48,9 +49,17 @@ from o2c.ledger.facts import (
     PayerAccountLinked,
     PayerAccountUnlinked,
     PaymentAllocated,
+    PaymentDecided,
+    PaymentDecision,
+    PaymentReassigned,
     PaymentReceived,
+    PaymentScreened,
+    PaymentSuggested,
     PromisedToPay,
     Refunded,
+    ScreeningVerdict,
+    SuggestedLine,
+    SuggestedMatch,
     WrittenOff,
     account_key,
     alias_key,
@@ -61,6 +70,7 @@ from o2c.ledger.history import (
     ActivityLine,
     DisputeRecord,
     History,
+    PaymentCase,
     SettlementTrail,
     TrailEntry,
     read,
@@ -109,11 +119,20 @@ __all__ = [
     "PayerAccountLinked",
     "PayerAccountUnlinked",
     "PaymentAllocated",
+    "PaymentCase",
+    "PaymentDecided",
+    "PaymentDecision",
     "PaymentId",
+    "PaymentReassigned",
     "PaymentReceived",
+    "PaymentScreened",
+    "PaymentSuggested",
     "PromisedToPay",
     "Refunded",
+    "ScreeningVerdict",
     "SettlementTrail",
+    "SuggestedLine",
+    "SuggestedMatch",
     "TrailEntry",
     "WrittenOff",
     "account_key",

@@ -69,7 +69,15 @@ __all__ = [
     "PayerAccountLinked",
     "PayerAccountUnlinked",
     "PaymentAllocated",
+    "PaymentDecided",
+    "PaymentDecision",
+    "PaymentReassigned",
     "PaymentReceived",
+    "PaymentScreened",
+    "PaymentSuggested",
+    "ScreeningVerdict",
+    "SuggestedLine",
+    "SuggestedMatch",
     "PromisedToPay",
     "Refunded",
     "WrittenOff",
@@ -103,6 +111,10 @@ class FactKind(enum.Enum):
     PAYER_ACCOUNT_UNLINKED = "payer_account_unlinked"
     CUSTOMER_ALIAS_ADDED = "customer_alias_added"
     CUSTOMER_ALIAS_REMOVED = "customer_alias_removed"
+    PAYMENT_SCREENED = "payment_screened"
+    PAYMENT_SUGGESTED = "payment_suggested"
+    PAYMENT_REASSIGNED = "payment_reassigned"
+    PAYMENT_DECIDED = "payment_decided"
 
 
 def instalment_item_id(item_id: str, number: int, count: int) -> ItemId:
@@ -973,6 +985,185 @@ class CustomerAliasRemoved(_FactBase):
     alias: str = attrs.field(converter=_name_text, validator=_text)
 
 
+# --------------------------------------------------------------------------------------------
+# The incoming-cash loop: what pre-validation said of a payment, what matching suggested for it,
+# where it moved and what a person decided (read by the worklist, :mod:`o2c.cash_application.
+# worklist`, through :class:`o2c.ledger.History`).  Screenings, suggestions and decisions move no
+# balance; a reassignment moves the payment's unapplied cash to another customer's stream.
+
+
+class ScreeningVerdict(enum.Enum):
+    """Pre-validation's verdict on a payment, as the ledger records it."""
+
+    PASS = "pass"
+    #: Posted automatically only on the stronger evidence the policy states.
+    FLAG = "flag"
+    #: Never posted automatically: a person decides.
+    HOLD = "hold"
+
+
+def _str_tuple(value: object) -> object:
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return tuple(value)
+    return value
+
+
+def _money_of_any_sign(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise _bad(attribute, value, "must be a moneyed.Money (build it with o2c.money.money)")
+    if value.amount % minor_unit(value.currency.code) != 0:
+        raise _bad(
+            attribute,
+            value,
+            "has more decimals than its currency: round it with o2c.money.quantize",
+        )
+
+
+def _member(cls: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            names = ", ".join(f"{cls.__name__}.{m.name}" for m in cls)
+            raise _bad(attribute, value, f"must be one of {names}")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class PaymentScreened(_FactBase):
+    """Pre-validation's verdict on an incoming payment, with its reasons.
+
+    Recorded for every imported bank line (a pass too): ``key`` is the line's pre-validation key
+    (the bank's reference and its occurrence), so importing the same line again is recognised
+    and appends nothing.  The fact lives in the stream of the customer the payment was recorded
+    for (or of suspense).
+    """
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_SCREENED
+
+    payment_id: PaymentId = attrs.field(validator=_text)
+    key: str = attrs.field(validator=_text)
+    verdict: ScreeningVerdict = attrs.field(validator=_member(ScreeningVerdict))
+    #: The payment's amount and value date (the worklist orders by them).
+    amount: Money = attrs.field(validator=_positive)
+    value_date: dt.date = attrs.field(validator=_date)
+    #: Each finding that weighs, as ``check: explanation``.
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_each_text)
+
+
+@attrs.frozen(kw_only=True)
+class SuggestedLine:
+    """One allocation of a suggested match: the cash given to an item and the residuals.
+
+    ``applied`` is what the payment gives the item (in the item's currency); the item is settled
+    by ``applied`` plus ``discount``, ``deduction``, ``bank_fee`` and ``write_off``, as a
+    :class:`PaymentAllocated` records them.  A negative ``applied`` is a credit memo the payer
+    netted.
+    """
+
+    customer_id: CustomerId = attrs.field(validator=_text)
+    item_id: ItemId = attrs.field(validator=_text)
+    applied: Money = attrs.field(validator=_money_of_any_sign)
+    discount: Money | None = attrs.field(default=None, validator=_optional_part)
+    deduction: Money | None = attrs.field(default=None, validator=_optional_part)
+    deduction_reason: str = ""
+    bank_fee: Money | None = attrs.field(default=None, validator=_optional_part)
+    write_off: Money | None = attrs.field(default=None, validator=_optional_part)
+    #: True when the payment's currency is not the item's (a person confirms it with amounts).
+    converted: bool = attrs.field(default=False, validator=_flag)
+
+
+@attrs.frozen(kw_only=True)
+class SuggestedMatch:
+    """A candidate a person may confirm: its allocations, the matcher's confidence and why."""
+
+    lines: tuple[SuggestedLine, ...] = attrs.field(converter=_str_tuple)
+    #: The matcher's confidence in [0, 1], to three decimals.
+    confidence: Decimal = Decimal(0)
+    explanation: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class PaymentSuggested(_FactBase):
+    """Matching's candidates for a payment it did not post, best first."""
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_SUGGESTED
+
+    payment_id: PaymentId = attrs.field(validator=_text)
+    candidates: tuple[SuggestedMatch, ...] = attrs.field(converter=_str_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.candidates or not all(
+            isinstance(c, SuggestedMatch) and c.lines for c in self.candidates
+        ):
+            raise InvalidFactError(
+                "a suggestion holds at least one SuggestedMatch, each with lines",
+                field="candidates",
+                value=self.candidates,
+            )
+
+
+@attrs.frozen(kw_only=True)
+class PaymentReassigned(_FactBase):
+    """Part (``amount``) of a payment's unapplied cash leaves this customer's stream for
+    ``to_customer_id``'s, where a :class:`PaymentReceived` of the same payment id receives it
+    (from suspense to the customer who paid, or from a customer to another).
+    """
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_REASSIGNED
+
+    payment_id: PaymentId = attrs.field(validator=_text)
+    amount: Money = attrs.field(validator=_positive)
+    to_customer_id: CustomerId = attrs.field(validator=_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.to_customer_id == self.customer_id:
+            raise InvalidFactError(
+                f"payment {self.payment_id!r} is reassigned to its own customer",
+                field="to_customer_id",
+                value=self.to_customer_id,
+            )
+
+
+class PaymentDecision(enum.Enum):
+    """What a person decided on a payment of the worklist."""
+
+    #: A suggestion or a chosen allocation was confirmed (its allocations are recorded with it).
+    CONFIRMED = "confirmed"
+    #: The suggestion, or the hold, is rejected: the payment stays unapplied cash.
+    REJECTED = "rejected"
+    #: The payment belongs to another customer (see :class:`PaymentReassigned`).
+    REASSIGNED = "reassigned"
+    #: A small difference left of the payment was written off within policy.
+    WRITTEN_OFF = "written_off"
+
+
+@attrs.frozen(kw_only=True)
+class PaymentDecided(_FactBase):
+    """A person's decision on a payment: who (``recorded_by``, required) and why (``reason``).
+
+    A decision closes what pre-validation and matching left open on the payment (a hold, a flag,
+    a suggestion); whatever cash is still unapplied stays on the worklist as unapplied cash.
+    """
+
+    kind: ClassVar[FactKind] = FactKind.PAYMENT_DECIDED
+
+    payment_id: PaymentId = attrs.field(validator=_text)
+    decision: PaymentDecision = attrs.field(validator=_member(PaymentDecision))
+    #: The allocations (fact ids) a confirmation recorded, or the customer of a reassignment.
+    allocations: tuple[str, ...] = attrs.field(
+        default=(), converter=_str_tuple, validator=_each_text
+    )
+    to_customer_id: CustomerId | None = attrs.field(default=None, validator=_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.recorded_by.strip():
+            raise InvalidFactError(
+                "a decision names who made it (recorded_by)",
+                field="recorded_by",
+                value=self.recorded_by,
+            )
+
+
 Fact: TypeAlias = (
     InvoiceIssued
     | CreditMemoIssued
@@ -990,6 +1181,10 @@ Fact: TypeAlias = (
     | PayerAccountUnlinked
     | CustomerAliasAdded
     | CustomerAliasRemoved
+    | PaymentScreened
+    | PaymentSuggested
+    | PaymentReassigned
+    | PaymentDecided
 )
 
 #: Each fact kind's class.
@@ -1012,6 +1207,10 @@ FACT_TYPES: dict[FactKind, type[Fact]] = {
         PayerAccountUnlinked,
         CustomerAliasAdded,
         CustomerAliasRemoved,
+        PaymentScreened,
+        PaymentSuggested,
+        PaymentReassigned,
+        PaymentDecided,
     )
 }
 

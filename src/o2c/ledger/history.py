@@ -63,7 +63,11 @@ from o2c.ledger.facts import (
     PayerAccountLinked,
     PayerAccountUnlinked,
     PaymentAllocated,
+    PaymentDecided,
+    PaymentReassigned,
     PaymentReceived,
+    PaymentScreened,
+    PaymentSuggested,
     PromisedToPay,
     Refunded,
     WrittenOff,
@@ -80,6 +84,7 @@ __all__ = [
     "ActivityLine",
     "DisputeRecord",
     "History",
+    "PaymentCase",
     "Projection",
     "SettlementTrail",
     "TrailEntry",
@@ -228,6 +233,10 @@ class Projection:
             PayerAccountUnlinked: self._master_fact,
             CustomerAliasAdded: self._master_fact,
             CustomerAliasRemoved: self._master_fact,
+            PaymentReassigned: self._reassigned,
+            PaymentScreened: self._case_fact,
+            PaymentSuggested: self._case_fact,
+            PaymentDecided: self._case_fact,
         }
 
     def feed(self, fact: Fact) -> None:
@@ -364,6 +373,13 @@ class Projection:
     def _master_fact(self, fact: _MasterFact) -> None:
         """The customer master's facts move no balance (:class:`History` keeps them)."""
 
+    def _reassigned(self, fact: PaymentReassigned) -> None:
+        """The payment's cash leaves this stream (another stream receives it)."""
+        self.item(fact.customer_id, fact.payment_id).open += fact.amount.amount
+
+    def _case_fact(self, fact: _CaseFact) -> None:
+        """Screenings, suggestions and decisions move no balance (:class:`History` keeps them)."""
+
     # -- results ----------------------------------------------------------------------------
 
     def open_items(self) -> list[OpenItem]:
@@ -401,6 +417,8 @@ class ActivityKind(enum.Enum):
     REVERSAL = "reversal"
     REFUND = "refund"
     WRITE_OFF = "write_off"
+    #: A payment's unapplied cash moved to another customer (or out of suspense).
+    REASSIGNED = "reassigned"
 
 
 @attrs.frozen(kw_only=True)
@@ -499,6 +517,33 @@ class DisputeRecord:
     resolutions: tuple[tuple[dt.date, str], ...] = ()
 
 
+@attrs.frozen(kw_only=True)
+class PaymentCase:
+    """One incoming payment as the incoming-cash loop knows it (what the worklist reads).
+
+    ``received`` are its :class:`PaymentReceived` facts (the first, then one per customer it was
+    reassigned to); ``unapplied`` what is left to allocate in each customer's stream (non-zero
+    only, positive); ``screening`` and ``suggestion`` the latest pre-validation verdict and
+    matching candidates recorded for it; ``decisions`` what people decided, in stream order.
+    """
+
+    payment_id: str
+    received: tuple[PaymentReceived, ...] = ()
+    unapplied: tuple[tuple[CustomerId, Money], ...] = ()
+    screening: PaymentScreened | None = None
+    suggestion: PaymentSuggested | None = None
+    decisions: tuple[PaymentDecided, ...] = ()
+
+    @property
+    def decided(self) -> bool:
+        """Whether a decision was recorded since the latest screening and suggestion."""
+        if not self.decisions:
+            return False
+        last = max(d.recorded_at for d in self.decisions)
+        marks = [f.recorded_at for f in (self.screening, self.suggestion) if f is not None]
+        return all(last >= m for m in marks)
+
+
 _Key = tuple[str, str]
 
 
@@ -522,6 +567,10 @@ class History(Projection):
         self.movements: list[ActivityLine] = []
         #: The customer master's facts, in stream order (see :meth:`customer_master`).
         self._master: list[_MasterFact] = []
+        #: Per payment id: its screening, suggestion and decisions (see :meth:`payment_cases`).
+        self._screenings: dict[str, PaymentScreened] = {}
+        self._suggestions: dict[str, PaymentSuggested] = {}
+        self._decisions: dict[str, list[PaymentDecided]] = {}
         super().__init__()
 
     # -- handlers: the projection's, then what the readers need ----------------------------
@@ -605,6 +654,18 @@ class History(Projection):
     def _master_fact(self, fact: _MasterFact) -> None:
         self._master.append(fact)
 
+    def _reassigned(self, fact: PaymentReassigned) -> None:
+        super()._reassigned(fact)
+        self._move(fact.effective, fact.payment_id, ActivityKind.REASSIGNED, fact.amount)
+
+    def _case_fact(self, fact: _CaseFact) -> None:
+        if isinstance(fact, PaymentScreened):
+            self._screenings[fact.payment_id] = fact
+        elif isinstance(fact, PaymentSuggested):
+            self._suggestions[fact.payment_id] = fact
+        else:
+            self._decisions.setdefault(fact.payment_id, []).append(fact)
+
     def _move(self, on: dt.date, document: str, kind: ActivityKind, amount: Money) -> None:
         self.movements.append(ActivityLine(on=on, document=document, kind=kind, amount=amount))
 
@@ -661,6 +722,34 @@ class History(Projection):
         """The movements effective after ``after`` (every one when ``None``), in stream order."""
         return [m for m in self.movements if after is None or m.on > after]
 
+    def screened_keys(self) -> frozenset[str]:
+        """The pre-validation keys of every payment screened (a line imported again has one)."""
+        return frozenset(s.key for s in self._screenings.values())
+
+    def payment_cases(self) -> tuple[PaymentCase, ...]:
+        """Every payment received, screened, suggested or decided, by payment id."""
+        received: dict[str, list[PaymentReceived]] = {}
+        for payment in self.payments:
+            received.setdefault(payment.payment_id, []).append(payment)
+        left: dict[str, list[tuple[CustomerId, Money]]] = {}
+        for (cid, pid), item in self.items.items():
+            if item.kind is ItemKind.UNAPPLIED_CASH and item.open < 0:
+                left.setdefault(pid, []).append(
+                    (CustomerId(cid), Money(-item.open, currency(item.currency)))
+                )
+        ids = sorted({*received, *self._screenings, *self._suggestions, *self._decisions})
+        return tuple(
+            PaymentCase(
+                payment_id=pid,
+                received=tuple(received.get(pid, ())),
+                unapplied=tuple(sorted(left.get(pid, ()), key=lambda p: p[0])),
+                screening=self._screenings.get(pid),
+                suggestion=self._suggestions.get(pid),
+                decisions=tuple(self._decisions.get(pid, ())),
+            )
+            for pid in ids
+        )
+
     def customer_master(self) -> CustomerMaster:
         """The customer master of the facts read: each customer's record, the payer accounts
         and the names (see :mod:`o2c.ledger.customers`).
@@ -705,6 +794,7 @@ _MasterFact = (
     | CustomerAliasAdded
     | CustomerAliasRemoved
 )
+_CaseFact = PaymentScreened | PaymentSuggested | PaymentDecided
 #: The record's fields a registration or change sets (every field of CustomerDetails).
 _DETAILS = tuple(f.name for f in attrs.fields(CustomerDetails))
 
@@ -935,7 +1025,8 @@ def history(facts: Iterable[Fact], key: str, *, customer_id: str | None = None) 
 
     ``key`` is an item id, an invoice's document id (all of its instalments), a payment id or a
     payer account.  The trail holds the fact that created it, the allocations to or from it and
-    their reversals, refunds, write-offs, disputes and their resolutions, and promises to pay;
+    their reversals, refunds, write-offs, disputes and their resolutions, promises to pay, and a
+    payment's screening, suggestions, reassignments and decisions;
     for an account, its links to customers and their removals.
     """
     keys = {key}
@@ -969,6 +1060,10 @@ def history(facts: Iterable[Fact], key: str, *, customer_id: str | None = None) 
             hit = fact.dispute_id in related
         elif isinstance(fact, Refunded):
             hit = fact.source_id in keys
+        elif isinstance(
+            fact, PaymentScreened | PaymentSuggested | PaymentReassigned | PaymentDecided
+        ):
+            hit = fact.payment_id in keys
         elif isinstance(fact, PromisedToPay):
             hit = fact.item_id is not None and fact.item_id in keys
         elif isinstance(fact, PayerAccountLinked | PayerAccountUnlinked):

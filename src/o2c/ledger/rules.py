@@ -5,6 +5,8 @@ A book replays a customer's stream and checks each new fact against everything r
 - an item is never over-applied and a payment (or credit memo) never gives more than it has, on
   its effective date *or any later one* (a back-dated allocation cannot break a later view);
 - currencies agree, or the allocation records the conversion (``source_amount`` and ``rate``);
+- a payment's cash reassigned to another customer is cash it still has (like a refund);
+  screenings, suggestions and decisions on payments move nothing and are only ordered in time;
 - only existing, not yet reversed allocations can be reversed, and only open disputes resolved;
 - a fact cannot take effect before the item it refers to exists;
 - item and payment ids are unique in the stream, and recording times never go backwards (so every
@@ -50,6 +52,7 @@ from o2c.ledger.facts import (
     PayerAccountLinked,
     PayerAccountUnlinked,
     PaymentAllocated,
+    PaymentReassigned,
     PaymentReceived,
     PromisedToPay,
     Refunded,
@@ -245,6 +248,15 @@ class CustomerBook:
                 self._reverse(fact, check)
             case Refunded():
                 self._take_from(fact.source_id, "source_id", _SOURCES, fact, check, what="refund")
+            case PaymentReassigned():
+                self._take_from(
+                    fact.payment_id,
+                    "payment_id",
+                    (ItemKind.UNAPPLIED_CASH,),
+                    fact,
+                    check,
+                    what="reassignment",
+                )
             case WrittenOff():
                 self._take_from(
                     fact.item_id, "item_id", tuple(ItemKind), fact, check, what="write-off"
@@ -308,12 +320,12 @@ class CustomerBook:
         ref: str,
         field: str,
         kinds: tuple[ItemKind, ...],
-        fact: Refunded | WrittenOff,
+        fact: Refunded | WrittenOff | PaymentReassigned,
         check: bool,
         *,
         what: str,
     ) -> None:
-        """A refund or write-off takes its amount from the item (or source) ``ref``."""
+        """A refund, write-off or reassignment takes its amount from the item (or source)."""
         track = self._track(ref, field, kinds)
         if check:
             self._not_before(track, fact, field, ref)
