@@ -726,8 +726,10 @@ def _add_by_nets(accs: dict[TaxId, Acc], plans: list[_Plan], nets: list[Decimal]
         factors = plan.factors
         for i, t in enumerate(plan.taxes):
             acc = accs.get(t.id)
-            if acc is None or acc.tax is not t:
-                acc = _acc(accs, t)
+            if acc is None:
+                acc = accs[t.id] = Acc(t)
+            elif acc.tax is not t:
+                acc = _acc(accs, t)  # an equal definition, or a clear error
             acc.raw += factors[i] * net
             acc.base += net
 
@@ -840,7 +842,17 @@ def _result(
         else:
             tax_total += acc.amount
         tax_rows.append(TaxRow(acc.tax, acc.base, acc.amount, acc.raw))  # TaxRow's order
-    _check_totals(document, untaxed, tax_total, withholding, adjustment)
+    total = untaxed + tax_total + withholding + adjustment
+    if not (  # inside the amount limit (a document without allowances or charges, at once)
+        LOW_LIMIT < line_total < LIMIT
+        and LOW_LIMIT < untaxed < LIMIT
+        and LOW_LIMIT < tax_total < LIMIT
+        and LOW_LIMIT < withholding < LIMIT
+        and LOW_LIMIT < total < LIMIT
+        and not allowance_total
+        and not charge_total
+    ):
+        _check_totals(document, untaxed, tax_total, withholding, total)
     # Every value is computed here from checked inputs: stored as it is (see o2c._build).
     return _new_result(
         currency=cur,
@@ -909,26 +921,13 @@ def _check_totals(
     untaxed: Decimal,
     tax_total: Decimal,
     withholding: Decimal,
-    adjustment: Decimal,
+    total: Decimal,
 ) -> None:
     """Refuse a document whose totals are beyond the amount limit (each line may be within);
-    compared inline first, so a document within the limit (and without allowances or charges,
-    which are then checked one by one) costs one expression."""
-    line_total, allowance_total, charge_total = document
-    total = untaxed + tax_total + withholding + adjustment
-    if (
-        LOW_LIMIT < line_total < LIMIT
-        and LOW_LIMIT < untaxed < LIMIT
-        and LOW_LIMIT < tax_total < LIMIT
-        and LOW_LIMIT < withholding < LIMIT
-        and LOW_LIMIT < total < LIMIT
-        and not allowance_total
-        and not charge_total
-    ):
-        return
-    within(line_total, "line_total")
-    within(allowance_total, "allowance_total")
-    within(charge_total, "charge_total")
+    :func:`_result` compares them inline first and asks this for the details."""
+    within(document.line_total, "line_total")
+    within(document.allowance_total, "allowance_total")
+    within(document.charge_total, "charge_total")
     within(untaxed, "untaxed")
     within(tax_total, "tax_total")
     within(withholding, "withholding_total")

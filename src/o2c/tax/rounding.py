@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from o2c.money import quantize_decimal
+from o2c.money import CONTEXT, quantize_decimal
 from o2c.tax.line import Line, evaluate, evaluate_per_unit
 from o2c.tax.model import (
     HUNDRED,
@@ -124,6 +124,7 @@ def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
     (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy (compiled in
     ``rules``) says so."""
     q = rules.q
+    quantum, mode = rules.quantum, rules.decimal_mode
     rounded_lines = rules.global_rounded
     for acc in accs.values():
         t = acc.tax
@@ -132,11 +133,16 @@ def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
         if not (LOW_LIMIT < base < LIMIT and LOW_LIMIT < raw < LIMIT):
             within(base, f"the base of tax {t.id}")
             within(raw, f"tax {t.id}")
-        base = q(base)
-        if rounded_lines and t.kind is _PERCENT and not acc.extracted:
-            acc.amount = q(base * t.percent / HUNDRED)
+        by_rate = rounded_lines and t.kind is _PERCENT and not acc.extracted
+        # q(), called directly under a power-of-ten step: the values are inside the limit here
+        # (see Rules.quantum).
+        if quantum is None:
+            base = q(base)
+            acc.amount = q(base * t.percent / HUNDRED if by_rate else raw)
         else:
-            acc.amount = q(raw)
+            base = base.quantize(quantum, mode, CONTEXT)
+            amount = base * t.percent / HUNDRED if by_rate else raw
+            acc.amount = amount.quantize(quantum, mode, CONTEXT)
         acc.base = base
     if not rules.separate_jurisdictions:  # JurisdictionRounding.AGGREGATE
         members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
