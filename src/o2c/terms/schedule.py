@@ -279,14 +279,11 @@ class SchedulePlan:
 # Checks and dates
 
 
-def _off_step(amount: Decimal, step: Decimal) -> bool:
-    """Whether ``amount`` is not a whole number of ``step`` (more decimals than the currency)."""
-    units = amount / step
-    return units != units.to_integral_value()
-
-
 def _check_amount(value: Money, name: str, step: Decimal) -> None:
-    if _off_step(value.amount, step):
+    """Refuse an amount that is not a whole number of ``step`` (more decimals than the
+    currency)."""
+    units = value.amount / step
+    if units != units.to_integral_value():
         raise InvalidTermsError(
             f"{name}={value.amount} {value.currency.code} has more decimals than the currency: "
             "quantize it first (o2c.money.quantize)",
@@ -658,7 +655,8 @@ def _line_offers(
     """Add each line's own tiers to its instalment's offers."""
     for i, line in enumerate(plan.lines):
         for tier in line.tiers:
-            _check_currency(tier, doc)
+            if tier.percent is None:  # a fixed amount
+                _check_currency(tier, doc)
             deadline = _date_after(tier.deadline, baseline, plan.convention, calendar)
             base = doc.bases[i]
             discount = _rounded(doc, i, _raw_discount(tier.tier, base.amount), base.amount)
@@ -675,7 +673,8 @@ def _instalment_offers(
     """Add the terms' tiers to every instalment, each on the instalment's own amount."""
     deadlines = []
     for tier in plan.tiers:
-        _check_currency(tier, doc)
+        if tier.percent is None:  # a fixed amount
+            _check_currency(tier, doc)
         deadlines.append(_date_after(tier.deadline, baseline, plan.convention, calendar))
     for i, base in enumerate(doc.bases):
         # Plan tuples have one entry per tier (no strict zip: its keyword costs more here).
@@ -701,7 +700,8 @@ def _invoice_offers(
     one = len(plan.lines) == 1 and _is_the_total(doc)
     out = []
     for tier in plan.tiers:
-        _check_currency(tier, doc)
+        if tier.percent is None:  # a fixed amount
+            _check_currency(tier, doc)
         raw = _raw_discount(tier.tier, whole_base)
         if doc.cash_step is not None:
             whole = amount - quantize_decimal(amount - raw, doc.cash_step, doc.cash_mode)
