@@ -48,6 +48,8 @@ class _Item:
     open_units: int
     discounts: tuple[tuple[dt.date, int], ...]
     document_number: str
+    #: The due date as a day number (distances in days without date arithmetic).
+    due_day: int = 0
 
 
 @attrs.define
@@ -81,6 +83,16 @@ class _Context:
     short_tail: dict[tuple[str, str], tuple[str, ...]] = attrs.Factory(dict)
     #: The customer POs of open items (key of the PO -> item ids).
     purchase_orders: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    #: Per customer, the ids of its open items (computed when first needed).
+    _item_ids: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+
+    def item_ids_of(self, customer_id: str) -> tuple[str, ...]:
+        """The ids of the customer's open items (settled ones included)."""
+        ids = self._item_ids.get(customer_id)
+        if ids is None:
+            ids = tuple(i.item_id for i in self.by_customer.get(customer_id, ()))
+            self._item_ids[customer_id] = ids
+        return ids
 
 
 def _item_record(item: OpenItem) -> _Item:
@@ -97,6 +109,7 @@ def _item_record(item: OpenItem) -> _Item:
         open_units=to_minor(item.open_amount),
         discounts=discounts,
         document_number=item.document_number,
+        due_day=item.due_date.toordinal(),
     )
 
 

@@ -235,5 +235,5 @@ def _evaluate(
                 ],
             )
         )
-    hyps.sort(key=lambda h: (-h.confidence, sorted(h.key)))
+    hyps.sort(key=lambda h: (-h.confidence, h.ids))
     return hyps

@@ -23,6 +23,9 @@ class _Hyp:
     confidence: float
     evidence: list[str]
     rate: Decimal | None = None
+    #: The item ids, computed when first asked (``fits`` is complete when a hypothesis is made).
+    _key: frozenset[str] | None = attrs.field(default=None, init=False, repr=False, eq=False)
+    _ids: tuple[str, ...] | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @property
     def exact(self) -> bool:
@@ -33,7 +36,17 @@ class _Hyp:
 
     @property
     def key(self) -> frozenset[str]:
-        return frozenset(i.item_id for i, _ in self.fits)
+        """The set of item ids the hypothesis applies cash to."""
+        if self._key is None:
+            self._key = frozenset(i.item_id for i, _ in self.fits)
+        return self._key
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The item ids in order (the tie-break between hypotheses of equal confidence)."""
+        if self._ids is None:
+            self._ids = tuple(sorted(self.key))
+        return self._ids
 
 
 def _hyp_from_fit(item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: list[str]) -> _Hyp:

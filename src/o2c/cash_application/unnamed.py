@@ -47,23 +47,20 @@ def _fuzzy_hypotheses(
         strings = tuple(s for s in strings if s not in exact)
     if not strings:
         return []
-    pool: dict[str, _Item] = {}
+    pool: set[str] = set()
     # The documents of the customers the payer may be, and those of the payment's amount:
     # a fuzzy match counts only when the customer or the amount confirms it.
     candidates = sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))
     for cid, score in candidates[:4]:
         if score >= 0.3:
-            for item in ctx.by_customer.get(cid, ()):
-                pool[item.item_id] = item
+            pool.update(ctx.item_ids_of(cid))
     if not pool:
         for h in hits:
             named_item = ctx.items.get(h.item_id)
             if named_item is not None and len(ctx.by_customer[named_item.customer_id]) <= 200:
-                for other in ctx.by_customer[named_item.customer_id]:
-                    pool[other.item_id] = other
-    for item in ctx.by_amount.get((pay_ccy, pay_units), ()):
-        pool[item.item_id] = item
-    live = [i for i in sorted(pool) if ctx.remaining.get(i, 0) != 0]
+                pool.update(ctx.item_ids_of(named_item.customer_id))
+    pool.update(i.item_id for i in ctx.by_amount.get((pay_ccy, pay_units), ()))
+    live = sorted(i for i in pool if ctx.remaining.get(i, 0) != 0)
     named = {h.item_id for h in hits}
     fuzzy = [h for h in fuzzy_matches(strings, live, ctx.documents) if h.item_id not in named]
     hyps: list[_Hyp] = []
@@ -171,9 +168,8 @@ def _customer_hypotheses(
     ][:4]
     for i in credits:
         opens[i.item_id] = ctx.remaining[i.item_id]
-    pool = sorted(
-        items, key=lambda i: (abs((i.item.due_date - payment.value_date).days), i.item_id)
-    )
+    paid_day = payment.value_date.toordinal()
+    pool = sorted(items, key=lambda i: (abs(i.due_day - paid_day), i.item_id))
     pool = [i for i in pool if opens[i.item_id] < pay_units]
     pool = credits + pool[: policy.max_subset_items - len(credits)]
     if len(pool) >= 2:
