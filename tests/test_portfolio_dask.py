@@ -24,9 +24,12 @@ distributed = pytest.importorskip("distributed")
 EMBEDDED = DuckDBEngine(threads=1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_engine() -> Iterator[Any]:
-    """One LocalCluster for the session: two in-process workers on 127.0.0.1 over TCP."""
+    """One LocalCluster for this module: two in-process workers on 127.0.0.1 over TCP.
+
+    Module scope, not session: the cluster's threads use the random module, which Hypothesis
+    notices (and, with warnings as errors, fails) in every property run while it is alive."""
     from o2c.adapters.dask import DaskEngine
 
     with warnings.catch_warnings():
