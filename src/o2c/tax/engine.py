@@ -55,9 +55,9 @@ from o2c.tax.plan import Rules, _Plan, canonical_step, plan_of, rules_for, withi
 from o2c.tax.result import (
     AppliedExemption,
     DocumentAmounts,
+    LineColumns,
     LineRow,
     LineTaxResult,
-    NetLines,
     TaxAmount,
     TaxBreakdown,
     TaxRow,
@@ -89,7 +89,7 @@ class TaxResult:
     currency: Currency
     policy: TaxPolicy
     #: The lines and then the charges, as rows (or, for a document of linear lines, columns).
-    _rows: tuple[LineRow, ...] | NetLines = attrs.field(repr=False, eq=line_rows)
+    _rows: tuple[LineRow, ...] | LineColumns = attrs.field(repr=False, eq=line_rows)
     _tax_rows: tuple[TaxRow, ...] = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)
     #: The amounts as exact Decimals (the properties below give them out as Money).
@@ -514,24 +514,7 @@ def _compute(
     return _finish(rules, cur, policy, evaluated, charge_lines, epd)
 
 
-class _ReadLines(NamedTuple):
-    """A document's lines as the engine reads them (see :func:`_read_lines`)."""
-
-    #: Per line: ``quantity x unit_price`` less the line's discount, exact ...
-    amounts: list[Decimal]
-    #: ... the same rounded under the policy (the line's gross, where every line starts) ...
-    grosses: list[Decimal]
-    #: ... and the position of its plan in ``plans``.
-    of_line: list[int]
-    #: The plans of the lines' tax sets, each once, in order of first appearance, and per plan
-    #: the sum of its lines' grosses.
-    plans: list[_Plan]
-    plan_grosses: list[Decimal]
-    #: Whether every plan is linear (see :attr:`o2c.tax.plan._Plan.linear`).
-    linear: bool
-
-
-def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadLines:
+def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineColumns:
     """Each line's exact amount, its gross and its plan, in one pass over the lines.
 
     Lines are grouped by their tax tuple's identity, within this call only: lines made with
@@ -579,16 +562,25 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> _ReadL
         if not plan.linear:
             linear = False
             break
-    return _ReadLines(amounts, grosses, of_line, plans, plan_grosses, linear)
+    return LineColumns(
+        amounts=amounts,
+        grosses=grosses,
+        of_line=of_line,
+        plans=plans,
+        plan_grosses=plan_grosses,
+        linear=linear,
+        zero=rules.zero,
+    )
 
 
-def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _ReadLines) -> TaxResult:
+def _linear_document(
+    rules: Rules, cur: Currency, policy: TaxPolicy, read: LineColumns
+) -> TaxResult:
     """The document compiled for lines of linear plans under global rounding of rounded nets
     (the common case): a line is its gross, which is its net (:func:`o2c.tax.line.evaluate` of
     a linear plan gives nothing else that the document needs), summed per plan; the document
-    steps are the same as for every document (:func:`_sum_per_tax`, :func:`round_taxes`,
-    :func:`_result`).  The lines are kept as columns (:class:`NetLines`), made into rows when
-    read.
+    steps are the same as for every document (:func:`round_taxes`, :func:`_result`).  The
+    result keeps the columns the lines were read into (:class:`LineColumns`) as its lines.
     """
     zero = rules.zero
     plans = read.plans
@@ -601,13 +593,9 @@ def _linear_document(rules: Rules, cur: Currency, policy: TaxPolicy, read: _Read
         if not plan.taxed:
             exempt += plan_nets[k]
     round_taxes(rules, accs)
-    nets = read.grosses
-    # The lists are this call's own, handed over (nothing changes them after).
-    columns = NetLines(
-        nets=nets, sets=tuple([plan.taxes for plan in plans]), of_line=read.of_line, zero=zero
-    )
     document = _DocumentNets(line_total=line_total, allowance_total=zero, charge_total=zero)
-    return _result(rules, cur, policy, columns, len(nets), document, accs, zero, exempt, None)
+    line_count = len(read.grosses)
+    return _result(rules, cur, policy, read, line_count, document, accs, zero, exempt, None)
 
 
 def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, amount: Decimal) -> Line:
@@ -820,7 +808,7 @@ def _result(
     rules: Rules,
     cur: Currency,
     policy: TaxPolicy,
-    rows: tuple[LineRow, ...] | NetLines,
+    rows: tuple[LineRow, ...] | LineColumns,
     line_count: int,
     document: _DocumentNets,
     accs: dict[TaxId, Acc],

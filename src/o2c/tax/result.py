@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 from moneyed import Money
@@ -17,12 +17,15 @@ from o2c.tax.model import (
     TaxId,
 )
 
+if TYPE_CHECKING:
+    from o2c.tax.plan import _Plan
+
 __all__ = [
     "AppliedExemption",
     "DocumentAmounts",
     "LineRow",
     "LineTaxResult",
-    "NetLines",
+    "LineColumns",
     "TaxAmount",
     "TaxBreakdown",
     "TaxRow",
@@ -146,27 +149,33 @@ class TaxRow(NamedTuple):
     raw: Decimal
 
 
-class NetLines(NamedTuple):
-    """The lines of a document of linear plans under global rounding of rounded nets, kept as
-    columns (internal to o2c.tax): each line is its rounded net and its taxes.
+class LineColumns(NamedTuple):
+    """A document's lines as the engine reads them, as columns (internal to o2c.tax).
 
-    Such a line's gross is its net, every base its net, every exact amount factor x net, and its
-    amounts its share of the document's: :meth:`rows` gives the :class:`LineRow` of each line
-    when they are read, so a document that is never read line by line builds none.  The
-    columns are sequences the engine hands over and never changes.
+    Per line its exact amount (``quantity x unit_price`` less its discount), its gross (that
+    rounded under the policy, where every line starts) and the position of its plan; the plans
+    of the lines' tax sets, each once in order of first appearance, with the sum of their
+    lines' grosses.  A document of linear plans under global rounding of rounded nets needs
+    nothing else: a line's net is its gross, every base its net, every exact amount factor x
+    net and its amounts its share of the document's.  Such a result keeps the columns as its
+    lines, and :meth:`rows` makes the :class:`LineRow` of each when they are read (a document
+    never read line by line builds none).  Nothing changes the columns once read.
     """
 
-    nets: Sequence[Decimal]
-    #: The lines' tax tuples, each once, and per line the position of its tuple in ``sets``.
-    sets: tuple[tuple[Tax, ...], ...]
+    amounts: Sequence[Decimal]
+    grosses: Sequence[Decimal]
     of_line: Sequence[int]
-    #: Zero with the rounding step's exponent (0.00 in EUR): each line's adjustment.
+    plans: Sequence[_Plan]
+    plan_grosses: Sequence[Decimal]
+    #: Whether every plan is linear (see :attr:`o2c.tax.plan._Plan.linear`).
+    linear: bool
+    #: Zero with the rounding step's exponent (0.00 in EUR): a linear line's adjustment.
     zero: Decimal
 
     def rows(self) -> tuple[LineRow, ...]:
-        """The lines as :class:`LineRow` values, in input order."""
+        """The lines of a linear document as :class:`LineRow` values, in input order."""
         zero = self.zero
-        sets = self.sets
+        plans = self.plans
         return tuple(
             LineRow(
                 line_index=index,
@@ -174,15 +183,15 @@ class NetLines(NamedTuple):
                 gross=net,
                 net=net,
                 adjustment=zero,
-                taxes=sets[k],
+                taxes=plans[k].taxes,
                 bases=None,
                 raws=None,
                 amounts=None,
             )
-            for index, (net, k) in enumerate(zip(self.nets, self.of_line, strict=True))
+            for index, (net, k) in enumerate(zip(self.grosses, self.of_line, strict=True))
         )
 
 
-def line_rows(stored: tuple[LineRow, ...] | NetLines) -> tuple[LineRow, ...]:
+def line_rows(stored: tuple[LineRow, ...] | LineColumns) -> tuple[LineRow, ...]:
     """The rows a result keeps, whichever way it keeps them."""
-    return stored.rows() if isinstance(stored, NetLines) else stored
+    return stored.rows() if isinstance(stored, LineColumns) else stored
