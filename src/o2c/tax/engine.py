@@ -706,7 +706,7 @@ def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[
     return accs
 
 
-def _add_by_nets(accs: dict[TaxId, Acc], plans: list[_Plan], nets: list[Decimal]) -> None:
+def _add_by_nets(accs: dict[TaxId, Acc], plans: Sequence[_Plan], nets: Sequence[Decimal]) -> None:
     """Add the lines of each linear plan by the sum of their nets: each tax's base is the net,
     its exact amount factor x net (nothing extracted, no per-line rounded amounts)."""
     for k, plan in enumerate(plans):
