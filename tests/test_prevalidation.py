@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from o2c.cash_application.prevalidation import (
@@ -527,6 +527,7 @@ def _by_id(results: tuple[PrevalidationResult, ...]) -> dict[str, PrevalidationR
     return {r.payment_id: r for r in results}
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # payments are slow to draw
 @given(batches(), st.randoms(use_true_random=False))
 def test_verdicts_do_not_depend_on_the_order_of_the_batch(
     batch: list[Payment], rnd: object
@@ -536,6 +537,7 @@ def test_verdicts_do_not_depend_on_the_order_of_the_batch(
     assert _by_id(prevalidate(batch, CTX)) == _by_id(prevalidate(shuffled, CTX))
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # payments are slow to draw
 @given(batches())
 def test_rerunning_is_idempotent_and_a_recorded_batch_is_a_no_op(batch: list[Payment]) -> None:
     first = prevalidate(batch, CTX)
@@ -547,6 +549,7 @@ def test_rerunning_is_idempotent_and_a_recorded_batch_is_a_no_op(batch: list[Pay
     assert [r.key for r in again] == [r.key for r in first]
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # payments are slow to draw
 @given(batches())
 def test_a_held_payment_is_never_auto_posted_and_a_flag_asks_for_more(batch: list[Payment]) -> None:
     for result in prevalidate(batch, CTX):

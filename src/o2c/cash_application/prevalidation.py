@@ -76,10 +76,10 @@ from o2c.names import legal_form, normalize, similarity
 from o2c.statement import Payment, Statement
 
 __all__ = [
-    "DEFAULT_PREVALIDATION_POLICY",
-    "IBAN_LENGTHS",
     "Check",
+    "DEFAULT_PREVALIDATION_POLICY",
     "Finding",
+    "IBAN_LENGTHS",
     "KnownParties",
     "NameOutcome",
     "PartiesOnFile",

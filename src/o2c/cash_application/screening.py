@@ -47,6 +47,7 @@ from o2c.errors import ValidationError
 from o2c.names import MAX_NAME_LENGTH, _ratio_function, normalize
 
 __all__ = [
+    "DEFAULT_SCREENING_POLICY",
     "EntryKind",
     "HitKind",
     "SanctionsEntry",
