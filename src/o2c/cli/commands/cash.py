@@ -314,9 +314,11 @@ def register(subparsers: Any) -> None:
     imp.add_argument(
         "--sanctions",
         nargs="+",
+        action="extend",
         type=input_file,
         metavar="FILE",
-        help="sanctions lists (EU FSF XML, OFAC SDN XML/CSV, UN XML, UK OFSI CSV)",
+        help="sanctions lists (EU FSF XML, OFAC SDN XML/CSV, UN XML, UK OFSI CSV); after the "
+        "bank files, or repeated",
     )
     imp.add_argument("--rates", type=input_file, help="exchange rates CSV (date,base,quote,rate)")
     imp.add_argument(
