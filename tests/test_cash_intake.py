@@ -1,0 +1,269 @@
+"""The import loop (issue 18 item 3): nothing on the floor, re-import a no-op, held and flagged.
+
+Properties: every line read has exactly one outcome (the counts add up), every incoming line not
+seen before is received in the ledger (posted, or unapplied cash of a customer or of suspense),
+and planning the same lines again after appending the plan appends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from o2c.cash_application.intake import LineOutcome, plan_intake
+from o2c.cash_application.screening import SanctionsEntry, SanctionsList, SanctionsScreen
+from o2c.cash_application.worklist import ExceptionKind, worklist
+from o2c.ledger import (
+    CustomerDetails,
+    CustomerRegistered,
+    InvoiceIssued,
+    ItemKind,
+    Ledger,
+    PayerAccountLinked,
+    ScreeningVerdict,
+)
+from o2c.money import money
+from o2c.statement import Payment
+from o2c.terms import Instalment
+
+AT = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+ACME = "DE89370400440532013000"
+BOREALIS = "SE4550000000058398257466"
+CUSTOMERS = {"C1": ("Acme GmbH", ACME), "C2": ("Borealis AB", BOREALIS)}
+INVOICES = [
+    ("C1", "I1", "INV-1001", "1190.00"),
+    ("C1", "I2", "INV-1002", "530.40"),
+    ("C2", "I4", "INV-2001", "2400.00"),
+    ("C2", "I5", "INV-2002", "318.25"),
+]
+
+
+def _ledger() -> Ledger:
+    book = Ledger()
+    since = dt.date(2026, 1, 1)
+    facts: list[object] = []
+    for cid, (name, account) in CUSTOMERS.items():
+        facts.append(
+            CustomerRegistered(
+                fact_id=f"reg:{cid}",
+                customer_id=cid,
+                effective=since,
+                recorded_at=AT,
+                details=CustomerDetails(name=name),
+            )
+        )
+        facts.append(
+            PayerAccountLinked(
+                fact_id=f"acc:{cid}",
+                customer_id=cid,
+                effective=since,
+                recorded_at=AT,
+                account=account,
+                holder_name=name,
+            )
+        )
+    for cid, item, number, amount in INVOICES:
+        facts.append(
+            InvoiceIssued.from_instalments(
+                fact_id=f"inv:{item}",
+                customer_id=cid,
+                item_id=item,
+                document_number=number,
+                document_date=dt.date(2026, 2, 1),
+                recorded_at=AT,
+                instalments=[
+                    Instalment(number=1, due_date=dt.date(2026, 3, 3), amount=money(amount, "EUR"))
+                ],
+            )
+        )
+    book.append(facts)  # type: ignore[arg-type]
+    return book
+
+
+def _pay(
+    pid: str,
+    amount: str,
+    reference: str = "",
+    *,
+    name: str = "",
+    account: str = "",
+    bank_reference: str | None = None,
+    day: int = 3,
+) -> Payment:
+    return Payment(
+        payment_id=pid,
+        value_date=dt.date(2026, 3, day),
+        amount=money(amount, "EUR"),
+        payer_name=name,
+        payer_account=account,
+        reference=reference,
+        bank_reference=pid if bank_reference is None else bank_reference,
+    )
+
+
+_PAYERS = [("Acme GmbH", ACME), ("Borealis AB", BOREALIS), ("Hamilton Trading Ltd", ""), ("", "")]
+_REFERENCES = ["", "INV-1001", "INV-1002 INV-2001", "INV-2002", "thanks", "INV-9999"]
+_AMOUNTS = ["1190.00", "530.40", "2400.00", "318.25", "100.00", "1720.40", "-50.00", "0.01"]
+
+lines_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(_AMOUNTS),
+        st.sampled_from(_REFERENCES),
+        st.sampled_from(_PAYERS),
+        st.integers(min_value=2, max_value=6),
+        st.sampled_from(["R1", "R2", "R3", "R4", "R5", ""]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines_strategy)
+def test_every_line_has_one_outcome_and_a_re_import_appends_nothing(
+    drawn: list[tuple[str, str, tuple[str, str], int, str]],
+) -> None:
+    ledger = _ledger()
+    payments = [
+        _pay(f"P{n}", amount, ref, name=name, account=acct, bank_reference=bank, day=day)
+        for n, (amount, ref, (name, acct), day, bank) in enumerate(drawn)
+    ]
+    plan = plan_intake(payments, ledger.read(), recorded_at=AT.replace(day=7))
+    assert [line.payment_id for line in plan.lines] == [p.payment_id for p in payments]
+    counts = plan.counts()
+    assert sum(counts.values()) == len(payments)
+    debits = sum(1 for p in payments if p.amount.amount <= 0)
+    assert counts[LineOutcome.NOT_INCOMING] == debits
+    ledger.append(list(plan.facts))
+    history = ledger.read()
+    # every incoming line is in the ledger: received (posted or unapplied) and screened
+    fresh = [line for line in plan.lines if line.outcome is not LineOutcome.ALREADY_RECORDED]
+    screened = {c.payment_id for c in history.payment_cases() if c.screening is not None}
+    incoming = [line for line in fresh if line.outcome is not LineOutcome.NOT_INCOMING]
+    assert len(screened) == len(incoming)
+    cash_in = sum((p.amount.amount for p in history.payments), Decimal(0))
+    assert cash_in == sum((p.amount.amount for p in payments if p.amount.amount > 0), Decimal(0))
+    # nothing posted that pre-validation held
+    for line in plan.lines:
+        if line.outcome is LineOutcome.AUTO_POSTED:
+            assert line.verdict.value != "hold"
+    again = plan_intake(payments, history, recorded_at=AT.replace(day=8))
+    assert again.facts == ()
+    assert again.counts()[LineOutcome.ALREADY_RECORDED] == len(incoming)
+
+
+def test_a_sanctioned_payer_is_held_never_posted_and_on_the_worklist() -> None:
+    ledger = _ledger()
+    listed = SanctionsList(
+        name="Test list",
+        version="7",
+        published=dt.date(2026, 2, 1),
+        entries=(SanctionsEntry(entry_id="T-1", names=("Borealis AB",)),),
+    )
+    screen = SanctionsScreen.build([listed])
+    pays = [
+        _pay("B1", "2400.00", "INV-2001", name="Borealis AB", account=BOREALIS),
+        _pay("B2", "1190.00", "INV-1001", name="Acme GmbH", account=ACME),
+    ]
+    plan = plan_intake(pays, ledger.read(), recorded_at=AT.replace(day=4), sanctions=screen)
+    outcomes = {line.payment_id: line.outcome for line in plan.lines}
+    assert outcomes == {"B1": LineOutcome.HELD, "B2": LineOutcome.AUTO_POSTED}
+    [held] = [line for line in plan.lines if line.payment_id == "B1"]
+    assert any("Test list" in r and "7" in r for r in held.reasons)
+    ledger.append(list(plan.facts))
+    history = ledger.read()
+    assert "I4" in {i.item_id for i in history.open_items()}
+    [item] = worklist(history, as_of=dt.date(2026, 3, 5))
+    assert (item.payment_id, item.kind, item.customer_id) == ("B1", ExceptionKind.HELD, "C2")
+    assert item.candidates[0].lines[0].item_id == "I4"
+    case = next(c for c in history.payment_cases() if c.payment_id == "B1")
+    assert case.screening is not None
+    assert case.screening.verdict is ScreeningVerdict.HOLD
+
+
+def test_a_flag_needs_the_stronger_evidence() -> None:
+    ledger = _ledger()
+    new_account = "GB94BARC10201530093459"
+    pays = [
+        # the customer's name from an account not on file, naming the invoice: strong enough
+        _pay("B1", "2400.00", "INV-2001", name="Borealis AB", account=new_account),
+        # the same without a reference: only the amount fits, not enough for a flagged payment
+        _pay("B2", "318.25", "", name="Borealis AB", account=new_account, day=4),
+    ]
+    plan = plan_intake(pays, ledger.read(), recorded_at=AT.replace(day=5))
+    lines = {line.payment_id: line for line in plan.lines}
+    assert lines["B1"].verdict.value == "flag"
+    assert lines["B1"].outcome is LineOutcome.AUTO_POSTED
+    assert lines["B1"].confidence >= 0.97
+    assert lines["B2"].outcome is LineOutcome.FLAGGED
+    assert any(r.startswith("new_account") for r in lines["B2"].reasons)
+
+
+def test_unknown_payers_go_to_suspense_known_ones_to_their_account() -> None:
+    ledger = _ledger()
+    pays = [
+        _pay("B1", "12.00", "donation?", name="Nobody Known"),
+        _pay("B2", "12.00", "no idea", name="Acme GmbH", account=ACME),
+        _pay("B3", "-40.00", "direct debit"),
+    ]
+    plan = plan_intake(pays, ledger.read(), recorded_at=AT.replace(day=4))
+    assert [(line.outcome, line.customer_id) for line in plan.lines] == [
+        (LineOutcome.SUSPENSE, "SUSPENSE"),
+        (LineOutcome.UNAPPLIED, "C1"),
+        (LineOutcome.NOT_INCOMING, ""),
+    ]
+    ledger.append(list(plan.facts))
+    cash = sorted(
+        (i.customer_id, i.open_amount.amount)
+        for i in ledger.read().open_items()
+        if i.kind is ItemKind.UNAPPLIED_CASH
+    )
+    assert cash == [("C1", Decimal("-12.00")), ("SUSPENSE", Decimal("-12.00"))]
+
+
+def test_the_same_bank_id_on_two_lines_keeps_both() -> None:
+    ledger = _ledger()
+    first = _pay("B1", "10.00", "a", name="Nobody", bank_reference="R9")
+    second = _pay("B1", "11.00", "b", name="Nobody", bank_reference="R9")
+    plan = plan_intake([first, second], ledger.read(), recorded_at=AT.replace(day=4))
+    ledger.append(list(plan.facts))
+    ids = sorted(p.payment_id for p in ledger.read().payments)
+    assert len(ids) == 2
+    assert ids[0] == "B1"
+    again = plan_intake([first, second], ledger.read(), recorded_at=AT.replace(day=5))
+    assert again.facts == ()
+
+
+def test_an_empty_batch_records_nothing() -> None:
+    plan = plan_intake([], _ledger().read(), recorded_at=AT)
+    assert (plan.lines, plan.facts, plan.summary()) == (
+        (),
+        (),
+        (
+            "0 lines read: 0 auto-posted, 0 unapplied, 0 suspense, 0 held, 0 flagged, "
+            "0 already recorded, 0 not incoming"
+        ),
+    )
+
+
+@pytest.mark.parametrize("verdict", list(ScreeningVerdict))
+def test_screenings_round_trip_through_json(verdict: ScreeningVerdict) -> None:
+    from o2c.ledger.facts import PaymentScreened, fact_from_json, fact_to_json
+
+    fact = PaymentScreened(
+        fact_id="screened:B1",
+        customer_id="C1",
+        effective=dt.date(2026, 3, 2),
+        recorded_at=AT,
+        payment_id="B1",
+        key="|ref:B1#1",
+        verdict=verdict,
+        amount=money("1.00", "EUR"),
+        value_date=dt.date(2026, 3, 2),
+        reasons=("new_account: first payment",),
+    )
+    assert fact_from_json(fact_to_json(fact)) == fact
