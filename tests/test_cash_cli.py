@@ -375,3 +375,47 @@ def test_the_whole_test_set(
     _check_import_against_match(ledger_db, counts, tmp_path, [TEST])
     assert main(["cash", "import", "--db", str(ledger_db), str(TEST)]) == 0
     assert _summary(capsys.readouterr().out)["appended"] == 0
+
+
+@pytest.mark.postgres
+def test_the_loop_on_postgresql(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
+    from tests.pg import fresh_database
+
+    one_day = [SUBSET[0]]
+    with fresh_database(postgres_url) as url:
+        args = [
+            "migrate",
+            "--url",
+            url,
+            "--customers",
+            str(BENCH / "customers.csv"),
+            "--payer-accounts",
+            str(BENCH / "payer_accounts.csv"),
+            "--open-items",
+            str(BENCH / "open_items.csv"),
+            "--cutover",
+            "2026-03-02",
+        ]
+        assert main(args) == 0
+        capsys.readouterr()
+        assert main(["cash", "import", "--url", url, *map(str, one_day)]) == 0
+        counts = _summary(capsys.readouterr().out)
+        parts = ("auto", "unapplied", "suspense", "held", "flagged", "recorded", "not_incoming")
+        assert sum(counts[k] for k in parts) == counts["read"]
+        assert counts["appended"] > 0
+        assert main(["cash", "import", "--url", url, *map(str, one_day)]) == 0
+        assert _summary(capsys.readouterr().out)["appended"] == 0
+        assert main(["cash", "worklist", "--url", url, "--format", "json"]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        row = next(_suggestions(rows))
+        pid = str(row["payment_id"])
+        assert main(["cash", "confirm", "--url", url, pid, "--by", "alice"]) == 0
+        capsys.readouterr()
+        with SQLAlchemyLedgerStore(url) as store:
+            history = Ledger(store).read()
+        case = next(c for c in history.payment_cases() if c.payment_id == pid)
+        assert [d.recorded_by for d in case.decisions] == ["alice"]
+        assert pid in _posted(history)
