@@ -257,3 +257,26 @@ def test_a_decision_is_a_fact_that_names_who() -> None:
             payment_id="B1",
             decision=PaymentDecision.REJECTED,
         )
+
+
+def test_the_audit_trail_of_a_payment_holds_its_screening_suggestion_and_decisions(
+    ledger: Ledger,
+) -> None:
+    _import(ledger, _pay("B2", "2400.00"))
+    ledger.append(list(reject(ledger.read(), "B2", recorded_at=_at(4), recorded_by="bob")))
+    ledger.append(list(reassign(ledger.read(), "B2", "C1", recorded_at=_at(5), recorded_by="b")))
+    kinds = [f.kind.value for f in ledger.history("B2")]
+    assert kinds == [
+        "payment_received",
+        "payment_suggested",
+        "payment_screened",
+        "payment_decided",
+        "payment_reassigned",
+        "payment_received",
+        "payment_decided",
+    ]
+    moves = [m for m in ledger.read(customer_id="C2").activity() if m.document == "B2"]
+    assert [(m.kind.value, m.amount.amount) for m in moves] == [
+        ("payment", Decimal("-2400.00")),
+        ("reassigned", Decimal("2400.00")),
+    ]
