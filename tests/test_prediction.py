@@ -242,6 +242,29 @@ def test_the_default_model_learns_the_dispute_effect_and_explains_it() -> None:
     assert "dispute (open)" in disputed.explanation
 
 
+def test_factors_are_made_when_read_and_equal_the_factors_they_describe() -> None:
+    from o2c.credit.prediction import Factor, Factors
+
+    items = portfolio()
+    as_of = dt.date(2026, 6, 1)
+    fitted, _ = _fit(items, as_of)
+    new = timeline(200, None, "SLOW", issued=as_of)
+    (p,) = fitted.predict(build_features([*items, new], [(new, as_of)]))  # type: ignore[attr-defined]
+    lazy = p.factors
+    assert isinstance(lazy, Factors)
+    made = tuple(lazy)
+    assert all(isinstance(f, Factor) for f in made)
+    assert lazy == made
+    assert made == lazy
+    assert hash(lazy) == hash(made)
+    assert lazy[0] is made[0]
+    assert len(lazy) == len(made)
+    history = next(f for f in made if f.name == "customer history")
+    assert "payments, recency-weighted mean" in history.detail
+    assert Factors([("x", "y", 1.25)]) != Factors([("x", "y", 1.0)])
+    assert Factors([("x", "y", 1.25)])[0].days == Decimal("1.2")
+
+
 @settings(max_examples=10, deadline=None)
 @given(overdue=st.integers(min_value=-40, max_value=200), seed=st.integers(0, 5))
 def test_predictions_are_ordered_and_never_before_the_earliest_possible_day(

@@ -29,6 +29,11 @@ Intervals: the model's own residuals (in-sample) give the quantiles until a :cla
 of out-of-sample residuals (a backtest's, per customer and for the portfolio) is passed: split
 conformal intervals, the customer's residual quantiles shrunk toward the portfolio's.
 
+Explanations are made when read: a prediction keeps its factors as raw parts (a name, a detail,
+days as a float) and turns them into :class:`Factor` objects (days as ``Decimal`` to a tenth, the
+texts formatted) the first time :attr:`PaymentPrediction.factors` is read, so scoring a portfolio
+does not pay for text nobody reads.
+
 Floats: the model's internals are floats of *days* (means, effects, residuals); they never touch
 money: amounts stay ``Decimal`` and probabilities used on money are exact ratios of counts.
 """
@@ -38,9 +43,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, overload
 
 import attrs
 from moneyed import Money
@@ -53,11 +58,13 @@ from o2c.money import currency
 __all__ = [
     "Calibration",
     "Factor",
+    "Factors",
     "FittedModel",
     "FittedShrinkage",
     "PaymentPrediction",
     "PredictionModel",
     "QUANTILES",
+    "Part",
     "Quantiles",
     "ShrinkageModel",
     "Spread",
@@ -66,7 +73,6 @@ __all__ = [
 
 #: The quantile levels every prediction carries; the 80 % interval is the first and the last.
 QUANTILES: tuple[Decimal, ...] = tuple(Decimal(q) for q in ("0.1", "0.25", "0.5", "0.75", "0.9"))
-_TENTH = Decimal("0.1")
 
 
 def _days(value: float) -> Decimal:
@@ -85,6 +91,72 @@ class Factor:
     def __str__(self) -> str:
         sign = "+" if self.days >= 0 else ""
         return f"{self.name} ({self.detail}): {sign}{self.days} days"
+
+
+#: A text of an explanation, or how to make it from the item's features when it is read.
+Text = str | Callable[[PaymentFeatures], str]
+#: A factor not yet made: its name, its detail, and the days it moved the date.
+Part = tuple[Text, Text, float]
+
+
+class Factors(Sequence[Factor]):
+    """A prediction's factors, made from their :data:`Part` s the first time they are read.
+
+    Formatting days as ``Decimal`` and the details as text costs more than the prediction
+    itself; a portfolio scored for its dates never pays for it.  A text given as a function is
+    made from ``features``.  Equal to the tuple of the same factors.
+    """
+
+    __slots__ = ("_features", "_made", "_parts")
+
+    def __init__(self, parts: Sequence[Part], features: PaymentFeatures | None = None) -> None:
+        self._parts = parts
+        self._features = features
+        self._made: tuple[Factor, ...] | None = None
+
+    def _text(self, value: Text) -> str:
+        if isinstance(value, str):
+            return value
+        if self._features is None:
+            raise ValueError("a factor's text needs the item's features")
+        return value(self._features)
+
+    def _factors(self) -> tuple[Factor, ...]:
+        made = self._made
+        if made is None:
+            text = self._text
+            made = self._made = tuple(
+                Factor(text(name), text(detail), _days(days)) for name, detail, days in self._parts
+            )
+            self._parts = ()
+            self._features = None
+        return made
+
+    def __len__(self) -> int:
+        return len(self._made if self._made is not None else self._parts)
+
+    @overload
+    def __getitem__(self, index: int) -> Factor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Factor, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Factor | tuple[Factor, ...]:
+        return self._factors()[index]
+
+    def __iter__(self) -> Iterator[Factor]:
+        return iter(self._factors())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Factors | tuple | list):
+            return self._factors() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._factors())
+
+    def __repr__(self) -> str:
+        return repr(self._factors())
 
 
 @attrs.frozen(kw_only=True)
@@ -106,7 +178,8 @@ class PaymentPrediction:
     days_late: int
     center: float
     quantiles: tuple[tuple[Decimal, dt.date], ...]
-    factors: tuple[Factor, ...]
+    #: The factors (a :class:`Factors`, made when read, or any sequence of them).
+    factors: Sequence[Factor]
     model: str
     promised_date: dt.date | None = None
 
@@ -143,18 +216,27 @@ class Spread:
     pay later); :meth:`count_between` counts for exact probabilities.
     """
 
-    __slots__ = ("values",)
+    __slots__ = ("_plain", "values")
 
     def __init__(self, values: Iterable[float]) -> None:
         self.values = sorted(values)
+        self._plain: dict[Decimal, float | None] = {}
 
     def __len__(self) -> int:
         return len(self.values)
 
     def quantile(self, q: Decimal, lower: float | None = None) -> float | None:
         """The ``q`` quantile of the residuals at least ``lower`` (``None`` when none is)."""
+        if lower is None:
+            try:
+                return self._plain[q]
+            except KeyError:
+                found = self._plain[q] = self._quantile(q, 0)
+                return found
+        return self._quantile(q, bisect.bisect_left(self.values, lower))
+
+    def _quantile(self, q: Decimal, start: int) -> float | None:
         v = self.values
-        start = 0 if lower is None else bisect.bisect_left(v, lower)
         n = len(v) - start
         if n <= 0:
             return None
@@ -257,7 +339,7 @@ class Quantiles(Protocol):
 def finish(
     f: PaymentFeatures,
     center: float,
-    factors: list[Factor],
+    parts: list[Part],
     spread: Quantiles,
     calibration: Calibration | None,
     model: str,
@@ -266,32 +348,31 @@ def finish(
 ) -> PaymentPrediction:
     """The prediction for a center: the residuals' quantiles given the item is still unpaid.
 
-    Used by every model, so dates, conditioning and calibration follow one rule.
+    Used by every model, so dates, conditioning and calibration follow one rule.  ``parts`` are
+    the factors of the center (made into :class:`Factor` objects only when read).
     """
     earliest = f.earliest_days_late
     lower = earliest - center if f.overdue_days >= 0 else None
-
-    def quantile(q: Decimal) -> float | None:
-        if calibration is not None and len(calibration):
-            return calibration.quantile(f.customer_id, q, lower)
-        return spread.quantile(q, lower)
-
-    values = [quantile(q) for q in QUANTILES]
-    if any(v is None for v in values):  # later than every residual: a fallback after the moment
+    if calibration is not None and len(calibration):
+        cid = f.customer_id
+        values = [calibration.quantile(cid, q, lower) for q in QUANTILES]
+    else:
+        values = [spread.quantile(q, lower) for q in QUANTILES]
+    if None in values:  # later than every residual: a fallback after the moment
         late = [float(earliest - 1 + fallback_days * (1 + i)) for i in range(len(QUANTILES))]
         late[2] = float(earliest - 1 + fallback_days)
-        factors.append(
-            Factor("beyond history", "later than every residual: fallback", _days(late[2] - center))
-        )
+        parts.append(("beyond history", "later than every residual: fallback", late[2] - center))
+        late.sort()
     else:
+        # Quantiles of one sample (or of two mixed by fixed shares) rise with the level: the
+        # dates are in order without sorting.
         late = [center + (v or 0.0) for v in values]
         median_shift = late[2] - center
         if abs(median_shift) >= 0.05:
-            detail = "median residual" + (
-                f" given unpaid {f.overdue_days} days after due" if lower is not None else ""
-            )
-            factors.append(Factor("residual", detail, _days(median_shift)))
-    ints = [max(round(x), earliest) for x in sorted(late)]
+            parts.append(("residual", _residual_detail(f, lower), median_shift))
+    ints = [round(x) for x in late]
+    if ints[0] < earliest:
+        ints = [max(d, earliest) for d in ints]
     due = f.due_date
     q_dates = tuple((q, due + dt.timedelta(days=d)) for q, d in zip(QUANTILES, ints, strict=True))
     return PaymentPrediction(
@@ -304,10 +385,18 @@ def finish(
         days_late=ints[2],
         center=center,
         quantiles=q_dates,
-        factors=tuple(factors),
+        factors=Factors(parts, f),
         model=model,
         promised_date=f.promised_date,
     )
+
+
+def _residual_detail(f: PaymentFeatures, lower: float | None) -> Text:
+    return "median residual" if lower is None else _unpaid_residual
+
+
+def _unpaid_residual(f: PaymentFeatures) -> str:
+    return f"median residual given unpaid {f.overdue_days} days after due"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,8 +432,10 @@ def _promises(f: PaymentFeatures) -> str:
     return "mostly kept" if f.promises_kept else "none"
 
 
+_Read = Callable[[PaymentFeatures, Sequence[Decimal]], str | None]
+
 #: The item features the default model gives an effect in days per value, with how each is read.
-_EFFECTS: tuple[tuple[str, Callable[[PaymentFeatures, Sequence[Decimal]], str | None]], ...] = (
+_EFFECTS: tuple[tuple[str, _Read], ...] = (
     ("dispute", lambda f, c: None if f.dispute is DisputeState.NONE else f.dispute.value),
     ("channel", lambda f, c: _channel(f)),
     ("country", lambda f, c: f.country),
@@ -462,18 +553,40 @@ class FittedShrinkage:
     effects: Mapping[str, Mapping[str, float]] = attrs.field(hash=False)
     beta: float
     residuals: Spread = attrs.field(eq=False, hash=False)
+    #: The effects in the order of the feature table, each with how its value is read (made
+    #: once per fit).
+    _tables: tuple[tuple[str, _Read, Mapping[str, float]], ...] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    #: The customer history's detail (a bound method made once).
+    _history_text: Callable[[PaymentFeatures], str] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    @_tables.default
+    def _tables_default(self) -> tuple[tuple[str, _Read, Mapping[str, float]], ...]:
+        return tuple((name, read, self.effects.get(name, {})) for name, read in _EFFECTS)
+
+    @_history_text.default
+    def _history_text_default(self) -> Callable[[PaymentFeatures], str]:
+        return self._history_detail
 
     @property
     def name(self) -> str:
         """The model's name."""
         return self.settings.name
 
-    def base(self, f: PaymentFeatures) -> float:
-        """The customer's habit shrunk toward its group's and the portfolio's (days late)."""
+    def _levels(self, f: PaymentFeatures) -> tuple[float, float, float]:
+        """The portfolio's habit, the group's shrunk toward it, the customer's toward that."""
         s = self.settings
         port = f.portfolio.mean if f.portfolio.mean is not None else 0.0
         grp = _shrink(f.group_history.mean, f.group_history.weight, port, s.group_strength)
-        return _shrink(f.history.mean, f.history.weight, grp, s.prior_strength)
+        return port, grp, _shrink(f.history.mean, f.history.weight, grp, s.prior_strength)
+
+    def base(self, f: PaymentFeatures) -> float:
+        """The customer's habit shrunk toward its group's and the portfolio's (days late)."""
+        return self._levels(f)[2]
 
     def trend_input(self, f: PaymentFeatures) -> float:
         """The customer's trend, scaled by the weight of its own history."""
@@ -482,88 +595,95 @@ class FittedShrinkage:
             return 0.0
         return h.trend * h.weight / (h.weight + self.settings.prior_strength)
 
-    def explain_base(self, f: PaymentFeatures) -> list[Factor]:
-        """The base as factors: portfolio, group, customer."""
-        s = self.settings
-        port = f.portfolio.mean if f.portfolio.mean is not None else 0.0
-        grp = _shrink(f.group_history.mean, f.group_history.weight, port, s.group_strength)
-        own = _shrink(f.history.mean, f.history.weight, grp, s.prior_strength)
-        out = [
-            Factor("portfolio", f"recency-weighted over {f.portfolio.count} payments", _days(port))
-        ]
+    def explain_base(self, f: PaymentFeatures) -> list[Part]:
+        """The base as parts of the explanation: portfolio, group, customer."""
+        return self._base_parts(f, *self._levels(f))
+
+    def _base_parts(self, f: PaymentFeatures, port: float, grp: float, own: float) -> list[Part]:
+        out: list[Part] = [("portfolio", _portfolio_detail, port)]
         if f.group is not None and abs(grp - port) >= 0.05:
-            out.append(
-                Factor(f"group {f.group}", f"{f.group_history.count} payments", _days(grp - port))
-            )
-        h = f.history
-        if h.mean is not None:
-            share = h.weight / (h.weight + s.prior_strength)
-            out.append(
-                Factor(
-                    "customer history",
-                    f"{h.count} payments, recency-weighted mean {_days(h.mean)}, "
-                    f"own weight {round(100 * share)}%",
-                    _days(own - grp),
-                )
-            )
+            out.append((_group_name, _group_detail, grp - port))
+        if f.history.mean is not None:
+            out.append(("customer history", self._history_text, own - grp))
         return out
 
-    def center(self, f: PaymentFeatures) -> tuple[float, list[Factor]]:
-        """The point before residuals, and the factors that make it."""
-        factors = self.explain_base(f)
-        total = self.base(f)
+    def _history_detail(self, f: PaymentFeatures) -> str:
+        h = f.history
+        share = h.weight / (h.weight + self.settings.prior_strength)
+        return (
+            f"{h.count} payments, recency-weighted mean {_days(h.mean or 0.0)}, "
+            f"own weight {round(100 * share)}%"
+        )
+
+    def center(self, f: PaymentFeatures) -> tuple[float, list[Part]]:
+        """The point before residuals, and the parts of the explanation that make it."""
+        levels = self._levels(f)
+        parts = self._base_parts(f, *levels)
+        total = levels[2]
         t = self.beta * self.trend_input(f)
         if abs(t) >= 0.05:
-            factors.append(
-                Factor("trend", f"recent minus usual {_days(f.history.trend or 0)}", _days(t))
-            )
+            parts.append(("trend", _trend_detail, t))
         total += t
-        for name, read in _EFFECTS:
-            key = read(f, self.cuts)
+        cuts = self.cuts
+        for name, read, table in self._tables:
+            key = read(f, cuts)
             if key is None:
                 continue
-            e = self.effects.get(name, {}).get(key, 0.0)
+            e = table.get(key, 0.0)
             total += e
             if abs(e) >= 0.05:
-                factors.append(Factor(name, key, _days(e)))
-        return total, factors
+                parts.append((name, key, e))
+        return total, parts
 
     def predict(
         self, features: Sequence[PaymentFeatures], *, calibration: Calibration | None = None
     ) -> list[PaymentPrediction]:
         """One prediction per item (see the module docstring)."""
         out = []
+        fallback = self.settings.fallback_days
         for f in features:
-            center, factors = self.center(f)
+            center, parts = self.center(f)
             if f.promised_date is not None:
-                center, factors = _promise(f, center, factors)
+                center = _promise(f, center, parts)
             out.append(
                 finish(
                     f,
                     center,
-                    factors,
+                    parts,
                     self.residuals,
                     calibration,
                     self.name,
-                    fallback_days=self.settings.fallback_days,
+                    fallback_days=fallback,
                 )
             )
         return out
 
 
-def _promise(
-    f: PaymentFeatures, center: float, factors: list[Factor]
-) -> tuple[float, list[Factor]]:
+def _promise(f: PaymentFeatures, center: float, parts: list[Part]) -> float:
     """Pull the center toward an open promise by the customer's (smoothed) share kept."""
     assert f.promised_date is not None
     promised = float((f.promised_date - f.due_date).days)
     trust = (f.promises_kept + 1) / (f.promises_kept + f.promises_broken + 2)
     moved = trust * (promised - center)
-    factors.append(
-        Factor(
-            "promise to pay",
-            f"for {f.promised_date}; {f.promises_kept} kept, {f.promises_broken} broken",
-            _days(moved),
-        )
-    )
-    return center + moved, factors
+    parts.append(("promise to pay", _promise_detail, moved))
+    return center + moved
+
+
+def _promise_detail(f: PaymentFeatures) -> str:
+    return f"for {f.promised_date}; {f.promises_kept} kept, {f.promises_broken} broken"
+
+
+def _portfolio_detail(f: PaymentFeatures) -> str:
+    return f"recency-weighted over {f.portfolio.count} payments"
+
+
+def _group_name(f: PaymentFeatures) -> str:
+    return f"group {f.group}"
+
+
+def _group_detail(f: PaymentFeatures) -> str:
+    return f"{f.group_history.count} payments"
+
+
+def _trend_detail(f: PaymentFeatures) -> str:
+    return f"recent minus usual {_days(f.history.trend or 0)}"

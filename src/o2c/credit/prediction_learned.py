@@ -35,8 +35,8 @@ from o2c._optional import require
 from o2c.credit.features import PaymentFeatures
 from o2c.credit.prediction import (
     Calibration,
-    Factor,
     FittedShrinkage,
+    Part,
     PaymentPrediction,
     ShrinkageModel,
     Spread,
@@ -266,18 +266,16 @@ class FittedGradientBoosting:
         for i, f in enumerate(features):
             c = float(mid[i])
             effects = moved[i * len(groups) : (i + 1) * len(groups)]
-            factors = [
-                Factor(name, "learned", Decimal(str(round(float(e), 1))) + 0)
+            parts: list[Part] = [("median of the model", "quantile loss 50%", c)]
+            parts += [
+                (name, "learned", float(e))
                 for name, e in sorted(
                     zip(groups, effects, strict=True), key=lambda p: -abs(float(p[1]))
                 )
                 if abs(float(e)) >= 0.5
             ][:5]
-            factors.insert(
-                0, Factor("median of the model", "quantile loss 50%", Decimal(str(round(c, 1))) + 0)
-            )
             spread = _ItemQuantiles(float(low[i]) - c, float(high[i]) - c)
-            out.append(finish(f, c, factors, spread, calibration, self.name))
+            out.append(finish(f, c, parts, spread, calibration, self.name))
         return out
 
 
