@@ -46,11 +46,13 @@ from o2c.cash_application import (
     ConfirmedPayment,
     CustomerProfile,
     MatchDecision,
+    MatchPolicy,
     MatchResult,
     learn_payers,
     match_payments,
 )
 from o2c.cash_application.advices import RemittanceAdvice, apply_advices, link_advices
+from o2c.cash_application.calibration import ConfidenceMap, fit_confidence, labelled_outcomes
 from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.statement import Payment, Statement
@@ -356,15 +358,28 @@ def report(
         if r.decision is MatchDecision.AUTO:
             c["auto"] += 1
             c["auto_right"] += right
-    print(f"\n{'confidence':13} {'n':>5} {'right':>7} {'posted':>6} {'prec':>7}")
+    policy = MatchPolicy()
+    print(
+        f"\nreliability (confidence = expected precision; auto means >= "
+        f"{policy.auto_precision:.1%} expected precision)"
+    )
+    print(f"{'confidence':13} {'n':>5} {'right':>7} {'posted':>6} {'prec':>7}")
     low = 0.0
+    held = True
     for edge in BINS:
         c = bins[edge]
         print(
             f"[{low:.3f},{min(edge, 1.0):.3f}{']' if edge > 1 else ')'} {c['n']:5} "
             f"{_pct(c['right'], c['n'])} {c['auto']:6} {_pct(c['auto_right'], c['auto'])}"
         )
+        if low >= policy.auto_precision and c["n"] and c["right"] / c["n"] < low:
+            held = False
         low = edge
+    print(
+        "every bin at or above the auto threshold: observed precision >= its lower edge: "
+        + ("yes" if held else "NO")
+    )
+    out["calibrated"] = held
     return dict(out)
 
 
@@ -416,17 +431,150 @@ def _run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
     return figures
 
 
+# --------------------------------------------------------------------------------------------
+# Fitting the confidence map on the confirmed history (never on the test lines or their truth).
+
+
+#: The policy the history is matched with: posting on the raw score alone (every score
+#: "calibrated" to 1), so the batch settles items the way it did before there was a map.
+RAW_POLICY = MatchPolicy(confidence=ConfidenceMap(edges=(0.0,), values=(1.0,)))
+
+
+def history_outcomes(bench: Path, months: Sequence[str] = ()) -> list[tuple[float, bool]]:
+    """``(raw score, right?)`` for the confirmed history of ``bench``, month by month.
+
+    Each month's payments are matched against the items the history's allocations name in that
+    month and the next (items paid a month later were open too: distractors), each item open
+    for what the allocations applied to it (its currency: its customer's); payers are learnt
+    from the other months only (the month's own confirmations would tell the answer).  The
+    label of a payment is its confirmed allocations (none: rightly left alone).
+    """
+    payments = _rows(bench / "history" / "payments.csv")
+    allocations = _rows(bench / "history" / "allocations.csv")
+    customers = {r["customer_id"]: r for r in _rows(bench / "customers.csv")}
+    accounts: dict[str, set[str]] = collections.defaultdict(set)
+    for r in _rows(bench / "payer_accounts.csv"):
+        accounts[r["customer_id"]].add(r["account"])
+    master = [
+        CustomerProfile(cid, r["name"], frozenset(accounts.get(cid, ())))
+        for cid, r in sorted(customers.items())
+    ]
+    month_of = {r["payment_id"]: r["value_date"][:7] for r in payments}
+    by_payment: dict[str, list[dict[str, str]]] = collections.defaultdict(list)
+    for a in allocations:
+        by_payment[a["payment_id"]].append(a)
+    rates = read_rates(bench / "rates.csv")
+    all_months = sorted(set(month_of.values()))
+    outcomes: list[tuple[float, bool]] = []
+    for k, month in enumerate(all_months):
+        if months and month not in months:
+            continue
+        window = {month, *all_months[k + 1 : k + 2]}
+        others = [
+            ConfirmedPayment(
+                payer_name=r["payer_name"],
+                payer_account=r["payer_account"],
+                customer_ids=frozenset(a["customer_id"] for a in by_payment[r["payment_id"]]),
+            )
+            for r in payments
+            if month_of[r["payment_id"]] != month and by_payment.get(r["payment_id"])
+        ]
+        known = learn_payers(master, others)
+        open_units: dict[str, Decimal] = collections.defaultdict(Decimal)
+        first: dict[str, dict[str, str]] = {}
+        for r in payments:
+            if month_of[r["payment_id"]] in window:
+                for a in by_payment.get(r["payment_id"], ()):
+                    open_units[a["item_id"]] += Decimal(a["applied_amount"])
+                    first.setdefault(a["item_id"], a | {"value_date": r["value_date"]})
+        items = []
+        for item_id, amount in sorted(open_units.items()):
+            a = first[item_id]
+            code = customers.get(a["customer_id"], {}).get("currency") or "EUR"
+            day = dt.date.fromisoformat(a["value_date"])
+            items.append(
+                OpenItem(
+                    item_id=ItemId(item_id),
+                    customer_id=CustomerId(a["customer_id"]),
+                    kind=ItemKind.CREDIT_MEMO if amount < 0 else ItemKind.INVOICE,
+                    document_number=a["document_number"],
+                    document_date=day - dt.timedelta(days=30),
+                    due_date=day,
+                    original_amount=Money(amount, code),
+                    open_amount=Money(amount, code),
+                )
+            )
+        batch = [
+            Payment(
+                payment_id=r["payment_id"],
+                value_date=dt.date.fromisoformat(r["value_date"]),
+                amount=_money(r["amount"], r["currency"]),
+                payer_name=r["payer_name"],
+                payer_account=r["payer_account"],
+                reference=r["reference"],
+                remittance_info=r["remittance_info"],
+            )
+            for r in payments
+            if month_of[r["payment_id"]] == month
+        ]
+        confirmed = {
+            p.payment_id: {
+                a["item_id"]: Decimal(a["applied_amount"]) for a in by_payment.get(p.payment_id, ())
+            }
+            for p in batch
+        }
+        results = match_payments(
+            batch,
+            items,
+            customers=known.customers,
+            shared_payers=known.serves,
+            rates=rates,
+            policy=RAW_POLICY,
+        )
+        found = labelled_outcomes(results, confirmed)
+        outcomes += found
+        right = sum(r for _, r in found)
+        print(f"history {month}: {len(batch):,} payments, {len(items):,} items, {right:,} right")
+    return outcomes
+
+
+def print_fit(fitted: ConfidenceMap) -> None:
+    """The fitted map as the Python table ``calibration.DEFAULT_CONFIDENCE`` ships."""
+    print("\nfitted confidence map (raw score >= edge: confidence; outcomes right/n):")
+    for e, v, n, r in zip(fitted.edges, fitted.values, fitted.counts, fitted.right, strict=True):
+        print(f"  {e:.3f}  {v:.3f}  {r:6}/{n:6}")
+    print("DEFAULT_CONFIDENCE = ConfidenceMap(")
+    print(f"    edges={fitted.edges!r},")
+    print(f"    values={fitted.values!r},")
+    print(f"    counts={fitted.counts!r},")
+    print(f"    right={fitted.right!r},")
+    print(")")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen sets and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--set", choices=("cashapp2", "cashapp", "both"), default="both")
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=Path("/tmp/o2c-cashapp-bench"))
+    parser.add_argument(
+        "--fit",
+        action="store_true",
+        help="fit the confidence map on cashapp2's confirmed history and print it",
+    )
     args = parser.parse_args(argv)
     shared: Path = args.shared
     if not (shared / "cashapp" / "score.py").exists():
         print(f"benchmark data not found in {shared}", file=sys.stderr)
         return 1
+    if args.fit:
+        outcomes = history_outcomes(shared / "cashapp2")
+        args.out.mkdir(parents=True, exist_ok=True)
+        with (args.out / "history_outcomes.csv").open("w", encoding="utf-8") as handle:
+            handle.write("score,right\n")
+            handle.writelines(f"{s},{int(r)}\n" for s, r in outcomes)
+        print_fit(fit_confidence(outcomes))
+        return 0
     if args.set in ("cashapp2", "both"):
         bench = shared / "cashapp2"
         run("cashapp2", bench, load_cashapp2(bench), args.out)

@@ -248,7 +248,7 @@ def test_the_instructed_amount_settles_an_item_paid_at_the_banks_rate() -> None:
     [a] = r.allocations
     assert (a.item_id, str(a.applied.amount)) == ("I3", "812.40")
     assert [x.kind.value for x in a.residuals] == ["fx_difference"]
-    assert r.confidence > plain.confidence
+    assert r.score > plain.score
     assert any("instructed 812.40 EUR" in line for line in r.explanation)
 
 
@@ -264,7 +264,7 @@ def test_charges_the_bank_states_explain_the_difference() -> None:
     assert [(x.kind.value, str(x.amount.amount)) for a in r.allocations for x in a.residuals] == [
         ("bank_fee", "60.00")
     ]
-    assert r.confidence > plain.confidence
+    assert r.score > plain.score
 
 
 @pytest.mark.parametrize(

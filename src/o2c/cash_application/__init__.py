@@ -14,7 +14,9 @@ The package, one concept per module (each class of evidence has one home):
   one item or a set of items;
 - :mod:`~o2c.cash_application.structured`, :mod:`~o2c.cash_application.named`,
   :mod:`~o2c.cash_application.unnamed`: the hypotheses, by what names the items;
-- :mod:`~o2c.cash_application.scoring` and :mod:`~o2c.cash_application.evaluate`: their confidence;
+- :mod:`~o2c.cash_application.scoring` and :mod:`~o2c.cash_application.evaluate`: their raw score;
+- :mod:`~o2c.cash_application.calibration`: the raw score mapped to the precision it has shown on
+  a ledger's confirmed history (:func:`fit_confidence`; the shipped :data:`DEFAULT_CONFIDENCE`);
 - :mod:`~o2c.cash_application.x12`: X12 820 remittance (``RMR``/``ADX``) read as documents;
 - :mod:`~o2c.cash_application.decide`: the batch and its decisions;
 - :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results;
@@ -34,10 +36,11 @@ The pipeline, per payment:
    currency's band; short payment within the tolerance, with its reason; partial payment;
    overpayment, the rest on account; another currency through the rates, with an FX
    difference; several items by a bounded exact subset-sum), and how rare the amount is.
-3. **Decision.**  The confidence in [0, 1] of the best hypothesis and its margin over the
-   next one give the decision under a :class:`MatchPolicy`: ``AUTO`` (post it), ``SUGGEST``
-   (show it to a person) or ``LEAVE``.  Two hypotheses that are nearly as good (two subsets,
-   two equal items and no reference) are never applied automatically.
+3. **Decision.**  The raw score of the best hypothesis, its margin over the next one and its
+   *confidence* (the precision such scores have shown on confirmed history: ``auto`` means at
+   least 99.8% expected precision) give the decision under a :class:`MatchPolicy`: ``AUTO``
+   (post it), ``SUGGEST`` (show it to a person) or ``LEAVE``.  Two hypotheses that are nearly
+   as good (two subsets, two equal items and no reference) are never applied automatically.
 4. **Allocations.**  Per item: the amount applied (item currency, what its open amount goes
    down by), the cash it received (payment currency) and the residuals (discount, deduction
    with its reason, bank fee, FX difference); the rest of the payment goes on account.  What
@@ -59,8 +62,8 @@ offered to the next (a duplicate payment goes on account).
 ...     amount=money("1175.00", "EUR"), payer_name="ACME GMBH",
 ...     reference="Rechnung inv 2026 100042")
 >>> [result] = match_payments([pay], [item], customers=[CustomerProfile("C1", "Acme GmbH")])
->>> result.decision, result.confidence
-(<MatchDecision.AUTO: 'auto'>, 0.995)
+>>> result.decision, result.confidence, result.score
+(<MatchDecision.AUTO: 'auto'>, 0.9998, 0.995)
 >>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
 ...   for r in a.residuals]) for a in result.allocations]
 [('I1', '1190.00', [('bank_fee', '15.00')])]
@@ -76,6 +79,12 @@ from o2c.cash_application.advices import (
     apply_advices,
     link_advices,
     parse_advice,
+)
+from o2c.cash_application.calibration import (
+    DEFAULT_CONFIDENCE,
+    ConfidenceMap,
+    fit_confidence,
+    labelled_outcomes,
 )
 from o2c.cash_application.decide import match_payments
 from o2c.cash_application.model import (
@@ -98,12 +107,14 @@ from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.posting import ApplyReport, apply, payment_facts
 
 __all__ = [
+    "DEFAULT_CONFIDENCE",
     "AdviceLine",
     "AdviceLink",
     "AdvicePolicy",
     "AdviceStyle",
     "Allocation",
     "ApplyReport",
+    "ConfidenceMap",
     "ConfirmedPayment",
     "CustomerProfile",
     "LinkStatus",
@@ -117,6 +128,8 @@ __all__ = [
     "ResidualKind",
     "apply",
     "apply_advices",
+    "fit_confidence",
+    "labelled_outcomes",
     "learn_aliases",
     "learn_payers",
     "link_advices",

@@ -38,7 +38,7 @@ __all__ = ["match_payments"]
 _money = lru_cache(maxsize=65536)(from_minor)
 
 
-def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
+def _proposal(hyp: _Hyp, payment: Payment, policy: MatchPolicy) -> Proposal:
     pay_ccy = payment.amount.currency.code
     allocations = []
     for item, fit in hyp.fits:
@@ -67,8 +67,9 @@ def _proposal(hyp: _Hyp, payment: Payment) -> Proposal:
     return Proposal(
         allocations=tuple(allocations),
         on_account=_money(on_account, pay_ccy),
-        confidence=_rounded(hyp),
+        confidence=policy.confidence(_rounded(hyp)),
         explanation=tuple(e for e in hyp.evidence if e),
+        score=_rounded(hyp),
     )
 
 
@@ -77,18 +78,18 @@ def _rounded(hyp: _Hyp) -> float:
     return round(max(0.0, min(1.0, hyp.confidence)), 3)
 
 
-def _standing(hyps: list[_Hyp], policy: MatchPolicy) -> tuple[MatchDecision, float]:
-    """The decision and confidence the best of ``hyps`` (best first) gets.
+def _standing(hyps: list[_Hyp], policy: MatchPolicy) -> tuple[MatchDecision, float, float]:
+    """The decision, raw score and margin the best of ``hyps`` (best first) gets.
 
     The margin is over the next hypothesis with other items.
     """
     if not hyps:
-        return MatchDecision.LEAVE, 0.0
+        return MatchDecision.LEAVE, 0.0, 0.0
     best = hyps[0]
-    confidence = _rounded(best)
+    score = _rounded(best)
     runner_up = next((h for h in hyps if h.key != best.key), None)
-    margin = confidence - _rounded(runner_up) if runner_up is not None else 1.0
-    return policy.decide(confidence, margin), confidence
+    margin = score - _rounded(runner_up) if runner_up is not None else 1.0
+    return policy.decide(score, margin), score, margin
 
 
 def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchResult:
@@ -98,7 +99,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
         if h.key in seen:
             continue
         seen.add(h.key)
-        proposals.append(_proposal(h, payment))
+        proposals.append(_proposal(h, payment, policy))
         if len(proposals) > policy.max_suggestions:
             break
     if not proposals:
@@ -111,13 +112,17 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
             explanation=("no open item, customer or reference fits this payment",),
         )
     best = proposals[0]
-    decision, _confidence = _standing(hyps, policy)
+    decision, score, margin = _standing(hyps, policy)
     explanation = best.explanation
-    if decision is not MatchDecision.AUTO and best.confidence >= policy.auto_threshold:
-        explanation = (
-            *explanation,
-            f"ambiguous: another hypothesis scores {proposals[1].confidence:.2f}",
-        )
+    if decision is not MatchDecision.AUTO and score >= policy.auto_threshold:
+        if margin < policy.ambiguity_margin:
+            why = f"ambiguous: another hypothesis scores {proposals[1].score:.2f}"
+        else:
+            why = (
+                f"expected precision {best.confidence:.1%} is below what auto means "
+                f"({policy.auto_precision:.1%})"
+            )
+        explanation = (*explanation, why)
     if decision is MatchDecision.AUTO:
         return MatchResult(
             payment=payment,
@@ -127,6 +132,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
             on_account=best.on_account,
             explanation=explanation,
             suggestions=tuple(proposals[1 : 1 + policy.max_suggestions]),
+            score=score,
         )
     return MatchResult(
         payment=payment,
@@ -136,6 +142,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
         on_account=payment.amount,
         explanation=explanation,
         suggestions=tuple(proposals[: policy.max_suggestions]),
+        score=score,
     )
 
 
@@ -207,7 +214,7 @@ def match_payments(
     payers = {
         k: _payer_evidence(p, ctx, _payment_text(p)) for k, p in enumerate(seen) if p.is_incoming
     }
-    first: dict[int, tuple[list[_Hyp], MatchDecision, float]] = {}
+    first: dict[int, tuple[list[_Hyp], MatchDecision, float, float]] = {}
     total = len(batch)
     for done, p in enumerate(batch, start=1):
         if p.is_incoming:

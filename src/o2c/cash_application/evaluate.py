@@ -131,7 +131,7 @@ def _evaluate(
             if _later_instalment(item, chits, ctx):
                 # Instalments of one document: the earliest due is paid first (tie-break).
                 fit.quality -= 0.15
-            conf = _ref_confidence(h.strength, fit.quality, c_score, contra)
+            conf = _ref_confidence(h.strength, fit.quality, c_score, contra, policy.weights)
             doubt = _partial_doubt(fit.partial, c_score, rate, text, policy)
             if doubt:
                 # Part of a document, paid by someone the document's customer is not known to
@@ -163,7 +163,9 @@ def _evaluate(
                 if _unresolved_numbers(text, hits):
                     # The text names something else too (a cut-off or unknown number): the
                     # surplus may belong to it.
-                    named_conf = _ref_confidence(h.strength, 0.97, c_score, contra) - 0.02
+                    named_conf = (
+                        _ref_confidence(h.strength, 0.97, c_score, contra, policy.weights) - 0.02
+                    )
                     hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
                     hyp.evidence.append("the text has other numbers that name no open item")
                     for other in unnamed:

@@ -96,8 +96,11 @@ class Proposal:
 
     allocations: tuple[Allocation, ...]
     on_account: Money
+    #: The expected precision of this proposal (the policy's calibrated confidence of ``score``).
     confidence: float
     explanation: tuple[str, ...]
+    #: The raw score of the scoring rules (orders hypotheses; not a probability).
+    score: float = 0.0
 
     @property
     def item_ids(self) -> frozenset[str]:
@@ -111,6 +114,9 @@ class MatchResult:
 
     payment: Payment
     decision: MatchDecision
+    #: The expected precision of the best proposal: the share of matches with its raw score
+    #: that were right in the labelled history the policy's confidence map was fitted on
+    #: (a lower bound; see :mod:`o2c.cash_application.calibration`).
     confidence: float
     allocations: tuple[Allocation, ...]
     #: Cash kept on account (payment currency): an overpayment's rest, a duplicate payment,
@@ -119,6 +125,8 @@ class MatchResult:
     explanation: tuple[str, ...]
     #: The best alternatives (for a person to pick from), best first.
     suggestions: tuple[Proposal, ...] = ()
+    #: The raw score of the best proposal (orders hypotheses and the batch; not a probability).
+    score: float = 0.0
 
     @property
     def payment_id(self) -> str:

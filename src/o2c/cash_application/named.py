@@ -232,7 +232,7 @@ def _cut_list(
         return []
     density = _local_density(values, rest)
     posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
-    conf = _ref_confidence(strength, 0.97, 1.0, contra) * posterior**3
+    conf = _ref_confidence(strength, 0.97, 1.0, contra, ctx.policy.weights) * posterior**3
     if truncated:
         conf -= 0.05
     fits = [
@@ -427,7 +427,7 @@ def _named_subsets(
         chosen: Sequence[int], per_item: list[_Fit], quality: float, note: str, extra: int
     ) -> _Hyp:
         fits = [(items[k], per_item[k]) for k in chosen]
-        conf = _ref_confidence(strength, quality, c_score, contra)
+        conf = _ref_confidence(strength, quality, c_score, contra, ctx.policy.weights)
         if len(chosen) < len(items):
             conf -= 0.03
         hyp = _Hyp(fits, extra, conf, [ref_note, cust, note])
@@ -505,7 +505,7 @@ def _named_subsets(
                         0,
                         # The rest is the open amount of documents the text misspells: named
                         # after all, and confirmed by the amount.
-                        _ref_confidence(strength, 0.97, c_score, contra) - 0.02
+                        _ref_confidence(strength, 0.97, c_score, contra, ctx.policy.weights) - 0.02
                         if typos
                         else on_account.confidence,
                         [

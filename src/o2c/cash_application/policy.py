@@ -14,8 +14,10 @@ from o2c.money import minor_units
 if TYPE_CHECKING:
     pass
 
+from o2c.cash_application.calibration import DEFAULT_CONFIDENCE, ConfidenceMap
 from o2c.cash_application.model import MatchDecision
 from o2c.cash_application.reasons import DEFAULT_REASONS, ReasonTable
+from o2c.cash_application.weights import ScoreWeights
 
 __all__ = ["MatchPolicy"]
 
@@ -42,9 +44,13 @@ def _default_fee_bands() -> dict[str, Decimal]:
 class MatchPolicy:
     """Thresholds and tolerances of cash application.
 
-    ``auto_threshold``: the least confidence posted without a person; ``suggest_threshold``: the
-    least confidence shown as a suggestion; ``ambiguity_margin``: how far the best hypothesis
-    must lead the next different one to be posted.  ``deduction_tolerance``: the largest short
+    **Auto means at least ``auto_precision`` (99.8%) expected precision**: a best hypothesis is
+    posted without a person when ``confidence`` (the calibrated map of
+    :mod:`~o2c.cash_application.calibration`) gives its raw score at least ``auto_precision``,
+    its raw score reaches ``auto_threshold`` (the scoring rules' own bar, which they also use to
+    cap doubtful hypotheses below it) and it leads the next different hypothesis by
+    ``ambiguity_margin`` (raw): ambiguity is never posted.  ``suggest_threshold``: the least raw
+    score shown as a suggestion.  ``deduction_tolerance``: the largest short
     payment (fraction of the item) closed as a deduction rather than left as a partial payment;
     ``fee_bands``: per currency, the largest difference read as bank charges (currencies not
     listed use ``fee_fraction`` of the item).  ``fx_tolerance``: how far a payment in another
@@ -53,6 +59,15 @@ class MatchPolicy:
     """
 
     auto_threshold: float = 0.9
+    #: What ``auto`` means: at least this expected precision (the share of matches of that
+    #: confidence that were right in the labelled history).  99.8%: issue 17's bar, one wrong
+    #: posting in 500.
+    auto_precision: float = 0.998
+    #: The one table of the scoring rules' weights (see :mod:`~o2c.cash_application.weights`).
+    weights: ScoreWeights = attrs.field(factory=ScoreWeights)
+    #: Raw score -> expected precision, fitted on a ledger's confirmed history (the default on
+    #: the public set's nine months; refit with :func:`~o2c.cash_application.fit_confidence`).
+    confidence: ConfidenceMap = DEFAULT_CONFIDENCE
     suggest_threshold: float = 0.5
     ambiguity_margin: float = 0.05
     deduction_tolerance: Decimal = Decimal("0.15")
@@ -106,10 +121,14 @@ class MatchPolicy:
         fraction = self.stated_deduction_tolerance if stated else self.deduction_tolerance
         return int((abs(open_units) * fraction).to_integral_value(rounding=decimal.ROUND_CEILING))
 
-    def decide(self, confidence: float, margin: float) -> MatchDecision:
-        """The decision for a best hypothesis of ``confidence`` leading the next by ``margin``."""
-        if confidence >= self.auto_threshold and margin >= self.ambiguity_margin:
+    def decide(self, score: float, margin: float) -> MatchDecision:
+        """The decision for a best hypothesis of raw ``score`` leading the next by ``margin``."""
+        if (
+            score >= self.auto_threshold
+            and margin >= self.ambiguity_margin
+            and self.confidence(score) >= self.auto_precision
+        ):
             return MatchDecision.AUTO
-        if confidence >= self.suggest_threshold:
+        if score >= self.suggest_threshold:
             return MatchDecision.SUGGEST
         return MatchDecision.LEAVE

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _Fit
 from o2c.cash_application.candidates import _Item
+from o2c.cash_application.weights import ScoreWeights
 
 __all__ = []
 
@@ -53,22 +54,26 @@ def _hyp_from_fit(item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: lis
     return _Hyp([(item, fit)], amount_paid - fit.paid, conf, ev)
 
 
-def _ref_confidence(strength: float, quality: float, c_score: float, contra: float) -> float:
-    """Confidence for items named by references with an amount fit of ``quality``.
+def _ref_confidence(
+    strength: float, quality: float, c_score: float, contra: float, w: ScoreWeights
+) -> float:
+    """Raw score for items named by references with an amount fit of ``quality``.
 
     ``contra`` is how strongly the payer looks like another customer than the items' one: a
-    parent paying for a subsidiary is normal with an exact amount, suspicious without.
+    parent paying for a subsidiary is normal with an exact amount, suspicious without.  The
+    weights are the rows ``named_*`` and ``weak_*`` of :class:`ScoreWeights`.
     """
-    if strength >= 0.85:
-        conf = 0.6 + 0.4 * quality - (1.0 - strength) * 0.3
-        conf += 0.02 * min(c_score, 1.0)
-        if contra >= 0.45:
-            conf -= (0.04 if quality >= 0.98 else 0.14) * min(1.0, contra / 0.9)
-        return min(conf, 0.995)
+    if strength >= w.strong_reference:
+        conf = w.named_base + w.named_amount * quality - (1.0 - strength) * w.named_weakness
+        conf += w.named_payer * min(c_score, 1.0)
+        if contra >= w.named_contradiction_from:
+            cost = w.named_contradiction_exact if quality >= 0.98 else w.named_contradiction_inexact
+            conf -= cost * min(1.0, contra / w.named_contradiction_full)
+        return min(conf, w.named_cap)
     # Fuzzy or otherwise weak references: the amount and the customer must confirm.
-    conf = 0.35 + 0.35 * quality * quality + 0.25 * min(c_score, 1.0)
+    conf = w.weak_base + w.weak_amount * quality * quality + w.weak_payer * min(c_score, 1.0)
     if quality < 0.97:
-        conf -= 0.1
-    if contra >= 0.9:
-        conf -= 0.2
+        conf -= w.weak_inexact
+    if contra >= w.named_contradiction_full:
+        conf -= w.weak_contradicted
     return conf

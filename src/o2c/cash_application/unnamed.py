@@ -38,6 +38,7 @@ def _fuzzy_hypotheses(
     pay_units: int,
     pay_ccy: str,
 ) -> list[_Hyp]:
+    w = ctx.policy.weights
     strings = reference_strings(f"{payment.reference} {payment.remittance_info}")
     repeated = _repeated_payment(hits, pay_units, pay_ccy, ctx)
     if repeated:
@@ -76,10 +77,10 @@ def _fuzzy_hypotheses(
         if fit.quality >= 0.97 and ctx.amount_count.get((item.currency, amount), 0) == 1:
             # One edit from the only open item of exactly this amount: two independent
             # confirmations, worth a recognised payer.
-            c_score = max(c_score, 0.9)
-        conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0)
+            c_score = max(c_score, w.fuzzy_unique_amount_payer)
+        conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0, w)
         if len(fuzzy) > 1:
-            conf -= 0.1
+            conf -= w.fuzzy_several
         ev = [
             f"{h.text!r} is one edit from {item.document_number} ({h.item_id})",
             _cust_note(payer, item.customer_id, ctx),
@@ -103,6 +104,7 @@ def _customer_hypotheses(
     text: str,
 ) -> list[_Hyp]:
     policy = ctx.policy
+    w = policy.weights
     pay_ccy = payment.amount.currency.code
     items = [
         i
@@ -141,13 +143,13 @@ def _customer_hypotheses(
         if count == 1 and fit.quality >= 1.0:
             # The only open item of this amount anywhere: the amount itself identifies it,
             # so weak payer evidence (initials) suffices.
-            support = min(1.0, support + 0.45)
-        conf = 0.45 + 0.5 * support * fit.quality
+            support = min(1.0, support + w.amount_unique_support)
+        conf = w.amount_base + w.amount_payer * support * fit.quality
         if count >= policy.common_amount:
             # A round amount many items share says less on its own.
-            conf -= 0.03
+            conf -= w.amount_common
         if len(singles) > 1:
-            conf -= 0.15
+            conf -= w.amount_several
         hyps.append(
             _Hyp(
                 [(item, fit)],
@@ -200,9 +202,9 @@ def _customer_hypotheses(
                     fits.append((i, _Fit(o, vals[k], res, quality, "")))
                 conf = posterior**3 * min(score, 1.0) * quality
                 if len(subsets) > 1:
-                    conf -= 0.2
+                    conf -= w.subset_several
                 if truncated:
-                    conf -= 0.05
+                    conf -= w.subset_truncated
                 hyps.append(
                     _Hyp(
                         fits,
@@ -229,7 +231,7 @@ def _customer_hypotheses(
         item = fee_fits[0]
         o = opens[item.item_id]
         fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
-        conf = 0.35 + 0.4 * min(score, 1.0)
+        conf = w.fee_base + w.fee_payer * min(score, 1.0)
         hyps.append(
             _Hyp([(item, fit)], 0, conf, [note, "amount is the open amount less a bank fee"])
         )
@@ -239,6 +241,7 @@ def _customer_hypotheses(
 def _amount_only(
     payment: Payment, ctx: _Context, payer: _Payer, pay_units: int, pay_ccy: str
 ) -> list[_Hyp]:
+    w = ctx.policy.weights
     count = ctx.amount_count.get((pay_ccy, pay_units), 0)
     if count == 0 or count > 3:
         return []
@@ -250,7 +253,7 @@ def _amount_only(
                 _Hyp(
                     [(item, fit)],
                     0,
-                    0.45 - 0.1 * (count - 1),
+                    w.amount_only - w.amount_only_each_other * (count - 1),
                     [
                         "payer not recognised",
                         (

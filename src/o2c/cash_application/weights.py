@@ -1,0 +1,85 @@
+"""The one table of the scoring rules' weights: how evidence becomes a raw score.
+
+Each field is one row: what it weighs and where its value comes from.  The raw score orders
+hypotheses; what a score *means* (the precision it has shown) is the calibrated confidence of
+:mod:`~o2c.cash_application.calibration`, so these weights shape the ranking and the map turns
+it into a probability.  The values were tuned on the two public sets (``cashapp``: synthetic
+CSV; ``cashapp2``: bank files) so that a right hypothesis outranks a wrong one, and checked
+against the hidden-set figures of issue 17; change them only with both benchmarks run.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["ScoreWeights"]
+
+
+@attrs.frozen(kw_only=True)
+class ScoreWeights:
+    """The weights of the scoring rules (raw score units, in [0, 1])."""
+
+    # --- Documents the remittance names (scoring._ref_confidence) -------------------------
+    #: A hit at least this strong (a full, digits, structured or creditor-reference hit; see
+    #: ``o2c.remittance.HIT_STRENGTH``) names its document; weaker ones need confirmation.
+    strong_reference: float = 0.85
+    #: Score of a strongly named document whose amount fits not at all ...
+    named_base: float = 0.6
+    #: ... plus this times the amount fit's quality (1 exact, 0.98 discount, 0.9 deduction ...).
+    named_amount: float = 0.4
+    #: Taken off per unit of hit weakness (1 - strength): a tail hit scores below a full one.
+    named_weakness: float = 0.3
+    #: Added per unit of payer evidence for the document's customer (a tie-break, not proof).
+    named_payer: float = 0.02
+    #: The payer looks like another customer at least this much: a contradiction ...
+    named_contradiction_from: float = 0.45
+    #: ... costing this much with an exact amount (a parent paying for a subsidiary is normal),
+    named_contradiction_exact: float = 0.04
+    #: ... and this much without (the number may name someone else's document),
+    named_contradiction_inexact: float = 0.14
+    #: ... in full from this contradiction on (scaled below it).
+    named_contradiction_full: float = 0.9
+    #: The most a named document scores (the rest is left to structured remittance).
+    named_cap: float = 0.995
+    #: A weakly named document (fuzzy, tail): base score ...
+    weak_base: float = 0.35
+    #: ... plus this times the amount quality squared (the amount must confirm) ...
+    weak_amount: float = 0.35
+    #: ... plus this times the payer evidence (the customer must confirm);
+    weak_payer: float = 0.25
+    #: taken off when the amount fits only approximately (quality below 0.97),
+    weak_inexact: float = 0.1
+    #: and off when the payer is clearly another customer (contradiction 0.9 or more).
+    weak_contradicted: float = 0.2
+
+    # --- Fuzzy references (unnamed._fuzzy_hypotheses) -------------------------------------
+    #: Several documents one edit away: each is less likely the one meant.
+    fuzzy_several: float = 0.1
+    #: One edit from the only open item of exactly this amount: worth a recognised payer.
+    fuzzy_unique_amount_payer: float = 0.9
+
+    # --- The payer's items by amount (unnamed._customer_hypotheses) -----------------------
+    #: Score of an item of the payer's customer whose open amount the payment equals ...
+    amount_base: float = 0.45
+    #: ... plus this times the payer evidence times the fit quality;
+    amount_payer: float = 0.5
+    #: payer evidence added when no other open item anywhere has this amount (the amount
+    #: itself identifies the item, so weak payer evidence such as initials suffices);
+    amount_unique_support: float = 0.45
+    #: taken off for a round amount many items share (``MatchPolicy.common_amount``),
+    amount_common: float = 0.03
+    #: and off when several of the customer's items fit the amount.
+    amount_several: float = 0.15
+    #: Several items adding up: taken off when another subset adds up too ...
+    subset_several: float = 0.2
+    #: ... and when the customer has more open items than the search looked at.
+    subset_truncated: float = 0.05
+    #: One item the amount fits less a bank fee (no reference): base and payer weight.
+    fee_base: float = 0.35
+    fee_payer: float = 0.4
+
+    # --- The amount alone (unnamed._amount_only) --------------------------------------------
+    #: An unknown payer paying the open amount of an item: a suggestion at most ...
+    amount_only: float = 0.45
+    #: ... less this per other open item of the same amount.
+    amount_only_each_other: float = 0.1
