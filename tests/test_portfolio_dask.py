@@ -15,8 +15,10 @@ from o2c.adapters.duckdb import DuckDBEngine
 from o2c.ledger import Fact
 from o2c.portfolio import aging_table, from_facts, from_tables, open_items_table
 from o2c.portfolio.engine import Kernel
+from o2c.portfolio.kpi import kpi_table
 from o2c.receivables.aging import AgingBasis, BucketScheme, CreditPlacement, DueToday
 from tests.test_portfolio import as_of_dates, knowledge, portfolios
+from tests.test_portfolio_kpi import bounds_lists, paying_portfolios
 
 pa = pytest.importorskip("pyarrow")
 distributed = pytest.importorskip("distributed")
@@ -76,6 +78,28 @@ def test_property_dask_answers_what_the_embedded_engine_answers(
     assert open_items_table(model, as_of, dask_engine, known_at=known_at).equals(
         open_items_table(model, as_of, EMBEDDED, known_at=known_at)
     )
+
+
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
+@settings(max_examples=15, deadline=None)
+@given(paying_portfolios(), bounds_lists, knowledge, st.integers(0, 2))
+def test_property_dask_answers_the_kpis_the_embedded_engine_answers(
+    dask_engine: Any,
+    facts: list[Fact],
+    bounds: list[dt.date],
+    known_at: dt.datetime | None,
+    countback: int,
+) -> None:
+    model = from_facts(facts)
+    for by_customer in (True, False):
+        options: dict[str, Any] = {
+            "known_at": known_at,
+            "countback": countback,
+            "by_customer": by_customer,
+        }
+        assert kpi_table(model, bounds, dask_engine, **options).equals(
+            kpi_table(model, bounds, EMBEDDED, **options)
+        )
 
 
 def test_a_partition_holds_whole_customers_and_their_settlements() -> None:

@@ -82,7 +82,8 @@ def _read(path: Path) -> Any:
         return parquet.read_table(path)
     if path.suffix == ".csv":
         csv = require("pyarrow.csv", extra="portfolio", feature="reading CSV")
-        # amounts must stay integers: a column with a decimal point is refused by from_tables
+        # amounts must stay integers: a column with a decimal point is refused by from_tables;
+        # kind and cause may be names or codes (inferred, mapped by from_tables)
         options = csv.ConvertOptions(
             column_types={
                 "amount": pa.int64(),
@@ -90,8 +91,7 @@ def _read(path: Path) -> Any:
                 "customer": pa.string(),
                 "item_id": pa.string(),
                 "currency": pa.string(),
-                "kind": pa.string(),
-                "cause": pa.string(),
+                "written_off": pa.int64(),
             },
             timestamp_parsers=["%Y-%m-%d"],
         )

@@ -7,6 +7,8 @@
 - :mod:`o2c.portfolio.items`: open items on a date as known at a time (the rule every kernel
   starts from).
 - :mod:`o2c.portfolio.aging`: as-of aging with every convention of the domain ``age()``.
+- :mod:`o2c.portfolio.kpi`: the receivables KPIs per period and per customer (the domain's
+  KPIs over figures the engine sums).
 
 Arrow is optional (``pip install "o2c[portfolio]"``); this package imports without it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 from o2c.portfolio.aging import age_portfolio, aging_kernel, aging_table
 from o2c.portfolio.engine import Engine, Kernel, run
 from o2c.portfolio.items import open_items_kernel, open_items_table
+from o2c.portfolio.kpi import DaysToPay, PortfolioKpis, kpi_kernel, kpi_table, portfolio_kpis
 from o2c.portfolio.model import (
     ReadModel,
     batches_from_facts,
@@ -25,8 +28,10 @@ from o2c.portfolio.model import (
 )
 
 __all__ = [
+    "DaysToPay",
     "Engine",
     "Kernel",
+    "PortfolioKpis",
     "ReadModel",
     "age_portfolio",
     "aging_kernel",
@@ -35,7 +40,10 @@ __all__ = [
     "check_exact",
     "from_facts",
     "from_tables",
+    "kpi_kernel",
+    "kpi_table",
     "open_items_kernel",
     "open_items_table",
+    "portfolio_kpis",
     "run",
 ]

@@ -24,7 +24,7 @@ from o2c.ledger.ids import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import currency, from_minor, minor_units
 from o2c.portfolio.engine import Engine, Kernel, run
 from o2c.portfolio.items import check_not_over_applied, date_sql, open_items_sql
-from o2c.portfolio.model import CREDIT_KINDS, ReadModel
+from o2c.portfolio.model import CREDIT_CODES, KIND_CODES, ReadModel
 from o2c.receivables.aging import (
     AgingBasis,
     AgingReport,
@@ -57,8 +57,9 @@ def _column_case(scheme: BucketScheme, credits: CreditPlacement) -> str:
     n_buckets = len(scheme.labels)
     whens = []
     if credits is CreditPlacement.OWN_COLUMN:
-        kinds = ", ".join(f"'{k}'" for k in CREDIT_KINDS)
-        whens.append(f"WHEN kind IN ({kinds}) THEN {n_buckets + 1}")
+        low, high = min(CREDIT_CODES), max(CREDIT_CODES)
+        assert set(CREDIT_CODES) == set(range(low, high + 1))  # one range test covers them
+        whens.append(f"WHEN kind >= {low} THEN {n_buckets + 1}")
     whens.append(f"WHEN age < {scheme.first_day} THEN 0")
     bounds: list[tuple[int, int]] = []
     for index in range(n_buckets - 1):
@@ -95,21 +96,32 @@ def aging_kernel(
     scheme = scheme or BucketScheme.standard()
     names = column_names(scheme)
     basis_column = "due" if basis is AgingBasis.DUE_DATE else "document"
-    sums = ", ".join(
-        f"CAST(SUM(CASE WHEN col = {i} THEN open ELSE 0 END) AS BIGINT) AS {name}"
+    columns = f"i.customer, i.currency, i.kind, i.amount, i.{basis_column}"
+    assert max(CREDIT_CODES) == max(KIND_CODES.values())  # kind >= low: the credits only
+    pivot = ", ".join(
+        f"CAST(SUM(total) FILTER (WHERE col = {i}) AS BIGINT) AS {name}"
         for i, name in enumerate(names)
     )
+    zeros = ", ".join(f"COALESCE({name}, 0) AS {name}" for name in names)
+    # the hand-written plan: open amounts grouped by customer, currency and column, then the
+    # (small) groups turned into one row per customer and currency
     sql = f"""
         WITH placed AS (
-            SELECT customer, currency, open, over_applied,
-                   {_column_case(scheme, credits)} AS col
-            FROM (SELECT *, {date_sql(as_of)} - {basis_column} AS age
-                  FROM ({open_items_sql(as_of, known_at)}))
+            SELECT customer, currency, {_column_case(scheme, credits)} AS col,
+                   SUM(open) AS total, COUNT(*) AS n,
+                   COUNT(*) FILTER (WHERE over_applied) AS over
+            FROM (
+                SELECT *, {date_sql(as_of)} - {basis_column} AS age
+                FROM ({open_items_sql(as_of, known_at, columns=columns)})
+            )
+            GROUP BY ALL
+        ), wide AS (
+            SELECT customer, currency, {pivot},
+                   CAST(SUM(n) AS BIGINT) AS items, CAST(SUM(over) AS BIGINT) AS over_applied
+            FROM placed GROUP BY customer, currency
         )
-        SELECT customer, currency, {sums},
-               CAST(COUNT(*) AS BIGINT) AS items,
-               CAST(COUNT(*) FILTER (WHERE over_applied) AS BIGINT) AS over_applied
-        FROM placed GROUP BY customer, currency ORDER BY customer, currency
+        SELECT customer, currency, {zeros}, items, over_applied
+        FROM wide ORDER BY customer, currency
     """
     return Kernel(name="aging", sql=sql, order=("customer", "currency"))
 
@@ -219,6 +231,9 @@ def age_portfolio(
     return convert_report(report, report_currency, rate_date or as_of, rates, **options)
 
 
+_KINDS = {code: ItemKind(name) for name, code in KIND_CODES.items()}
+
+
 def domain_open_items(
     model: ReadModel, as_of: dt.date, *, known_at: dt.datetime | None = None
 ) -> tuple[OpenItem, ...]:
@@ -248,7 +263,7 @@ def domain_open_items(
             OpenItem(
                 item_id=ItemId(f"{n}"),
                 customer_id=CustomerId(items["customer"][n]),
-                kind=ItemKind(items["kind"][n]),
+                kind=_KINDS[items["kind"][n]],
                 document_number=item_id,
                 document_date=items["document"][n],
                 due_date=items["due"][n],

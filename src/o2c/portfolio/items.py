@@ -13,7 +13,7 @@ from typing import Any
 
 from o2c.errors import ValidationError
 from o2c.portfolio.engine import Engine, Kernel, run
-from o2c.portfolio.model import ReadModel
+from o2c.portfolio.model import KIND_CODES, ReadModel
 
 __all__ = ["date_sql", "known_filter", "open_items_kernel", "open_items_sql", "open_items_table"]
 
@@ -47,33 +47,43 @@ def known_filter(alias: str, known_at: dt.datetime | None) -> str:
     return f"({alias}.recorded IS NULL OR {alias}.recorded <= TIMESTAMPTZ '{moment}')"
 
 
-def open_items_sql(as_of: dt.date, known_at: dt.datetime | None = None) -> str:
+def open_items_sql(
+    as_of: dt.date, known_at: dt.datetime | None = None, columns: str = "i.*"
+) -> str:
     """A query of the items open on ``as_of`` as known at ``known_at``, with ``open`` (minor
     units, negative for credits) and ``over_applied`` (settled beyond the amount: a read model no
-    ledger holds); the items' own columns besides."""
+    ledger holds); ``columns`` are the items' columns it keeps (of the alias ``i``, ``amount``
+    among them).
+
+    The plan a hand-written query has: the settlements summed per item, one join, one filter.
+    """
     day = date_sql(as_of)
+    known_s = "" if known_at is None else f" AND {known_filter('s', known_at)}"
+    known_i = "" if known_at is None else f" AND {known_filter('i', known_at)}"
     return f"""
         SELECT *, (amount >= 0 AND open < 0) OR (amount < 0 AND open > 0) AS over_applied
         FROM (
-            SELECT i.*, CASE WHEN i.amount >= 0 THEN i.amount - COALESCE(a.done, 0)
-                             ELSE i.amount + COALESCE(a.done, 0) END AS open
+            SELECT {columns}, CASE WHEN i.amount >= 0 THEN i.amount - COALESCE(a.done, 0)
+                                   ELSE i.amount + COALESCE(a.done, 0) END AS open
             FROM items i
             LEFT JOIN (
                 SELECT s.item, SUM(s.amount) AS done FROM settlements s
-                WHERE s."on" <= {day} AND {known_filter("s", known_at)}
+                WHERE s."on" <= {day}{known_s}
                 GROUP BY s.item
             ) a ON a.item = i.item
-            WHERE i.issued <= {day} AND {known_filter("i", known_at)}
+            WHERE i.issued <= {day}{known_i}
         )
         WHERE open <> 0
     """
 
 
 def open_items_kernel(as_of: dt.date, *, known_at: dt.datetime | None = None) -> Kernel:
-    """The kernel answering the open items (the items table's columns and ``open``)."""
+    """The kernel answering the open items (the items table's columns and ``open``; ``kind``
+    by its name)."""
+    kinds = " ".join(f"WHEN {code} THEN '{name}'" for name, code in KIND_CODES.items())
     sql = f"""
-        SELECT item, customer, item_id, kind, currency, document, due, amount,
-               CAST(open AS BIGINT) AS open, over_applied
+        SELECT item, customer, item_id, CASE kind {kinds} END AS kind, currency, document, due,
+               amount, CAST(open AS BIGINT) AS open, over_applied
         FROM ({open_items_sql(as_of, known_at)})
         ORDER BY customer, item
     """

@@ -6,15 +6,25 @@ on D as known at T" for any D and T from the same two tables:
 
 ``items`` (one row per open item: an invoice instalment, a credit memo, a payment's cash)
     ``item`` (int64, the row's position: the key settlements refer to), ``customer`` (string),
-    ``item_id`` (string, may be null in a layout), ``kind`` (string: ``invoice``,
-    ``credit_memo``, ``unapplied_cash``), ``currency`` (string), ``issued`` (date: when the item
-    counts), ``recorded`` (timestamp, UTC, null: always known), ``document`` and ``due`` (dates),
-    ``amount`` (int64: the full amount in minor units, negative for credits).
+    ``item_id`` (string, may be null in a layout), ``kind`` (int8, a code of
+    :data:`KIND_CODES`: 0 invoice, 1 credit memo, 2 unapplied cash), ``currency`` (string),
+    ``issued`` (date: when the item counts), ``recorded`` (timestamp, UTC, null: always known),
+    ``document`` and ``due`` (dates), ``amount`` (int64: the full amount in minor units, negative
+    for credits), ``stand_in`` (bool: a migration's stand-in for documents settled before it,
+    ``InvoiceIssued.stand_in``, which has no settlement trail).
 ``settlements`` (one row per change of an item's open amount)
     ``item`` (int64), ``on`` (date, effective), ``recorded`` (timestamp, UTC, null: always
     known), ``amount`` (int64 minor units that bring the item toward zero: a reversal is
-    negative), ``cause`` (string: ``allocation``, ``reversal``, ``refund``, ``write_off``, or
-    null in a layout).
+    negative), ``cause`` (int8, a code of :data:`CAUSE_CODES`: 0 allocation, 1 reversal,
+    2 refund, 3 write-off; null in a layout that does not say), ``written_off`` (int64 minor
+    units given up: the write-off part of an allocation on its item's row, negated on its
+    reversal's, and the whole of a write-off; null: none), ``reversed_on`` and
+    ``reversed_recorded`` (on an allocation's rows: the effective date and recording time of the
+    reversal that undid it, null while none did).
+
+Small-int codes rather than strings, so that engines compare integers; :data:`KIND_CODES` and
+:data:`CAUSE_CODES` are the one mapping (a layout may give the names, :func:`from_tables`
+maps them).
 
 An item is open on ``D`` as known at ``T`` when it was issued by ``D`` and recorded by ``T``; its
 open amount is its amount less (for credits: plus) the settlements effective by ``D`` and
@@ -46,7 +56,7 @@ dependency (``o2c[portfolio]``).
 ... ]
 >>> model = from_facts(facts)
 >>> model.items.column("amount").to_pylist(), model.items.column("kind").to_pylist()
-([10000, -6000], ['invoice', 'unapplied_cash'])
+([10000, -6000], [0, 2])
 >>> model.settlements.column("item").to_pylist(), model.settlements.column("amount").to_pylist()
 ([0, 1], [6000, 6000])
 """
@@ -67,6 +77,7 @@ from o2c.errors import InvalidAmountError, ValidationError
 from o2c.ledger.facts import (
     AllocationReversed,
     Fact,
+    InvoiceIssued,
     PaymentAllocated,
     Refunded,
     WrittenOff,
@@ -76,7 +87,9 @@ from o2c.ledger.ids import ItemKind
 from o2c.money import currency, minor_units
 
 __all__ = [
+    "CAUSE_CODES",
     "ITEM_COLUMNS",
+    "KIND_CODES",
     "SETTLEMENT_COLUMNS",
     "ReadModel",
     "arrow",
@@ -103,12 +116,33 @@ ITEM_COLUMNS = (
     "document",
     "due",
     "amount",
+    "stand_in",
 )
 #: Column names of the settlements table, in order.
-SETTLEMENT_COLUMNS = ("item", "on", "recorded", "amount", "cause")
+SETTLEMENT_COLUMNS = (
+    "item",
+    "on",
+    "recorded",
+    "amount",
+    "cause",
+    "written_off",
+    "reversed_on",
+    "reversed_recorded",
+)
+
+#: The ``kind`` column's codes (int8): an engine compares small integers, not strings.
+KIND_CODES: dict[str, int] = {
+    ItemKind.INVOICE.value: 0,
+    ItemKind.CREDIT_MEMO.value: 1,
+    ItemKind.UNAPPLIED_CASH.value: 2,
+}
+#: The ``cause`` column's codes (int8).
+CAUSE_CODES: dict[str, int] = {"allocation": 0, "reversal": 1, "refund": 2, "write_off": 3}
 
 #: The kinds of item that are credits (their amount is negative).
 CREDIT_KINDS = (ItemKind.CREDIT_MEMO.value, ItemKind.UNAPPLIED_CASH.value)
+#: Their codes.
+CREDIT_CODES = tuple(KIND_CODES[k] for k in CREDIT_KINDS)
 
 #: Rows buffered before they become one Arrow record batch (memory: a few MiB of Python objects).
 BATCH_ROWS = 65_536
@@ -127,13 +161,14 @@ def items_schema() -> Any:
             ("item", pa.int64()),
             ("customer", pa.string()),
             ("item_id", pa.string()),
-            ("kind", pa.string()),
+            ("kind", pa.int8()),
             ("currency", pa.string()),
             ("issued", pa.date32()),
             ("recorded", pa.timestamp("us", tz="UTC")),
             ("document", pa.date32()),
             ("due", pa.date32()),
             ("amount", pa.int64()),
+            ("stand_in", pa.bool_()),
         ]
     )
 
@@ -147,7 +182,10 @@ def settlements_schema() -> Any:
             ("on", pa.date32()),
             ("recorded", pa.timestamp("us", tz="UTC")),
             ("amount", pa.int64()),
-            ("cause", pa.string()),
+            ("cause", pa.int8()),
+            ("written_off", pa.int64()),
+            ("reversed_on", pa.date32()),
+            ("reversed_recorded", pa.timestamp("us", tz="UTC")),
         ]
     )
 
@@ -175,35 +213,56 @@ class ReadModel:
 
 class _Recorder(Projection):
     """A projection that notes which items a fact touched and why (the handlers stay the
-    ledger's: each override only names the cause, then runs the projection's own handler)."""
+    ledger's: each override only notes what the fact was, then runs the projection's own
+    handler)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.touched: list[tuple[Any, Decimal]] = []
-        self.cause: str | None = None
+        self.cause: int | None = None
+        self.stand_in = False
+        #: The allocation being applied (its write-off part goes on its item's row).
+        self.allocation: PaymentAllocated | None = None
+        #: The allocation a reversal undoes, by its fact id.
+        self.reverses: str | None = None
+        #: Per allocation (fact id): its settlement rows and its write-off part.
+        self.rows: dict[str, tuple[list[int], Decimal]] = {}
+
+    def reset(self) -> None:
+        self.touched.clear()
+        self.cause = None
+        self.stand_in = False
+        self.allocation = None
+        self.reverses = None
 
     def item(self, customer_id: str, item_id: str) -> Any:
         found = super().item(customer_id, item_id)
         self.touched.append((found, found.open))
         return found
 
+    def _invoice(self, fact: InvoiceIssued) -> None:
+        self.stand_in = fact.stand_in
+        super()._invoice(fact)
+
     def _allocation(self, fact: PaymentAllocated) -> None:
-        self.cause = "allocation"
+        self.cause = CAUSE_CODES["allocation"]
+        self.allocation = fact
         super()._allocation(fact)
 
     def _reversal(self, fact: AllocationReversed) -> None:
-        self.cause = "reversal"
+        self.cause = CAUSE_CODES["reversal"]
+        self.reverses = fact.allocation_id
         kept = self._allocations.get(fact.allocation_id)
         if kept is not None:  # the projection's own bookkeeping names the two items it moves
             self.touched.extend((i, i.open) for i in kept[:2])
         super()._reversal(fact)
 
     def _refund(self, fact: Refunded) -> None:
-        self.cause = "refund"
+        self.cause = CAUSE_CODES["refund"]
         super()._refund(fact)
 
     def _write_off(self, fact: WrittenOff) -> None:
-        self.cause = "write_off"
+        self.cause = CAUSE_CODES["write_off"]
         super()._write_off(fact)
 
 
@@ -230,29 +289,43 @@ class _Columns:
             )
         return units
 
-    def add_item(self, state: Any, fact: Fact) -> int:
+    def add_item(self, state: Any, fact: Fact, stand_in: bool) -> int:
         number = self.count
         self.count += 1
         cols = self.items
         cols["item"].append(number)
         cols["customer"].append(state.customer_id)
         cols["item_id"].append(state.item_id)
-        cols["kind"].append(state.kind.value)
+        cols["kind"].append(KIND_CODES[state.kind.value])
         cols["currency"].append(state.currency)
         cols["issued"].append(fact.effective)
         cols["recorded"].append(fact.recorded_at)
         cols["document"].append(state.document_date)
         cols["due"].append(state.due_date)
         cols["amount"].append(self.minor(state.original, state.currency))
+        cols["stand_in"].append(stand_in)
         return number
 
-    def add_settlement(self, number: int, units: int, fact: Fact, cause: str | None) -> None:
+    def add_settlement(
+        self, number: int, units: int, fact: Fact, cause: int | None, written_off: int | None
+    ) -> int:
         cols = self.settlements
+        row = len(cols["item"])
         cols["item"].append(number)
         cols["on"].append(fact.effective)
         cols["recorded"].append(fact.recorded_at)
         cols["amount"].append(units)
         cols["cause"].append(cause)
+        cols["written_off"].append(written_off)
+        cols["reversed_on"].append(None)
+        cols["reversed_recorded"].append(None)
+        return row
+
+    def reversed(self, rows: Iterable[int], fact: Fact) -> None:
+        """Mark an allocation's rows as undone by the reversal ``fact``."""
+        for row in rows:
+            self.settlements["reversed_on"][row] = fact.effective
+            self.settlements["reversed_recorded"][row] = fact.recorded_at
 
     def full(self) -> bool:
         return len(self.items["item"]) + len(self.settlements["item"]) >= BATCH_ROWS
@@ -264,6 +337,34 @@ class _Columns:
         for column in (*self.items.values(), *self.settlements.values()):
             column.clear()
         return items, settlements
+
+
+def _record(cols: _Columns, recorder: _Recorder, numbers: dict[str, int], fact: Fact) -> None:
+    """The settlement rows of what ``fact`` changed (the recorder has just been fed it)."""
+    allocation = recorder.allocation
+    undone = recorder.rows.pop(recorder.reverses, None) if recorder.reverses else None
+    rows: list[int] = []
+    for n, (state, before) in enumerate(recorder.touched):
+        delta = state.open - before
+        if not delta:
+            continue
+        toward_zero = -delta if state.original > 0 else delta
+        units = cols.minor(toward_zero, state.currency)
+        written: int | None = None
+        if recorder.cause == CAUSE_CODES["write_off"]:
+            written = units
+        elif n == 0 and allocation is not None and allocation.write_off is not None:
+            written = cols.minor(allocation.write_off.amount, state.currency)  # the item's row
+        elif n == 0 and undone is not None and undone[1]:
+            written = -cols.minor(undone[1], state.currency)  # the reversal takes it back
+        rows.append(
+            cols.add_settlement(numbers[state.item_id], units, fact, recorder.cause, written)
+        )
+    if allocation is not None:
+        part = allocation.write_off.amount if allocation.write_off is not None else Decimal(0)
+        recorder.rows[allocation.fact_id] = (rows, part)
+    if undone is not None:
+        cols.reversed(undone[0], fact)
 
 
 def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
@@ -298,20 +399,15 @@ def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
             recorder = _Recorder()
             numbers = {}
         size = len(recorder.items)
-        recorder.touched.clear()
-        recorder.cause = None
+        recorder.reset()
         recorder.feed(fact)
         grown = len(recorder.items) - size
         if grown:
             created = list(islice(reversed(recorder.items.values()), grown))
             for state in reversed(created):
-                numbers[state.item_id] = cols.add_item(state, fact)
-        for state, before in recorder.touched:
-            delta = state.open - before
-            if delta:
-                toward_zero = -delta if state.original > 0 else delta
-                units = cols.minor(toward_zero, state.currency)
-                cols.add_settlement(numbers[state.item_id], units, fact, recorder.cause)
+                numbers[state.item_id] = cols.add_item(state, fact, recorder.stand_in)
+        if recorder.touched:
+            _record(cols, recorder, numbers, fact)
     yield cols.flush()
 
 
@@ -371,19 +467,50 @@ def _dates(table: Any, name: str, where: str) -> Any:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _recorded(table: Any, rows: int) -> Any:
+def _recorded(table: Any, rows: int, name: str = "recorded") -> Any:
     pa = arrow()
     kind = pa.timestamp("us", tz="UTC")
-    if "recorded" not in table.column_names:
+    if name not in table.column_names:
         return pa.nulls(rows, kind)
-    column = table.column("recorded")
+    column = table.column(name)
     if not pa.types.is_timestamp(column.type) or column.type.tz is None:
         raise ValidationError(
-            f"column 'recorded' is {column.type}: give timezone-aware timestamps",
-            field="recorded",
+            f"column {name!r} is {column.type}: give timezone-aware timestamps",
+            field=name,
             value=str(column.type),
         )
     return column.cast(kind)
+
+
+def _optional_integer(table: Any, name: str, rows: int) -> Any:
+    pa = arrow()
+    if name not in table.column_names:
+        return pa.nulls(rows, pa.int64())
+    _integer(table, name, "settlements")
+    return table.column(name).cast(pa.int64())
+
+
+def _codes(column: Any, codes: dict[str, int], name: str, where: str) -> Any:
+    """An int8 column of ``codes`` from their names (strings) or the codes themselves."""
+    pa = arrow()
+    pc = require("pyarrow.compute", extra="portfolio", feature="the columnar read model")
+    if pa.types.is_integer(column.type):
+        found = column.cast(pa.int8())
+        bad = pc.invert(pc.is_in(found, value_set=pa.array(list(codes.values()), pa.int8())))
+    else:
+        names = column.cast(pa.string())
+        found = pc.index_in(names, value_set=pa.array(list(codes), pa.string())).cast(pa.int8())
+        bad = pc.and_(pc.is_null(found), pc.is_valid(names))
+    bad = pc.fill_null(bad, False)
+    if pc.any(bad).as_py():
+        value = pc.filter(column, bad)[0].as_py()
+        raise ValidationError(
+            f"{where} column {name!r} holds {value!r}: give one of {', '.join(codes)} (or its "
+            f"code {', '.join(str(c) for c in codes.values())})",
+            field=name,
+            value=value,
+        )
+    return found
 
 
 def _need(table: Any, names: Iterable[str], where: str) -> None:
@@ -401,15 +528,18 @@ def from_tables(items: Any, settlements: Any, *, currency_code: str | None = Non
 
     ``items`` need ``customer``, ``document``, ``due`` and ``amount`` (int minor units, negative
     for credits), and ``currency`` unless ``currency_code`` names the one currency; ``item``
-    (0, 1, 2 ... in row order), ``item_id``, ``kind`` (default: ``credit_memo`` for a negative
-    amount, else ``invoice``), ``issued`` (default: the document date) and ``recorded`` are
-    optional.  ``settlements`` need ``item`` (an item's position), ``on`` and ``amount``
-    (positive minor units that bring the item toward zero); ``recorded`` and ``cause`` are
-    optional.  Dates may be dates or day ordinals (``date.toordinal()``).
+    (0, 1, 2 ... in row order), ``item_id``, ``kind`` (a name or code of :data:`KIND_CODES`;
+    default: ``credit_memo`` for a negative amount, else ``invoice``), ``issued`` (default: the
+    document date), ``recorded`` and ``stand_in`` (default false) are optional.
+    ``settlements`` need ``item`` (an item's position), ``on`` and ``amount`` (positive minor
+    units that bring the item toward zero); ``recorded``, ``cause`` (a name or code of
+    :data:`CAUSE_CODES`), ``written_off``, ``reversed_on`` and ``reversed_recorded`` are
+    optional (see the module).  Dates may be dates or day ordinals (``date.toordinal()``).
 
     Raises:
         ValidationError: a missing column, amounts that are not integers (a float or a decimal),
-            dates that are not dates, or items not numbered by position.
+            dates that are not dates, a kind or cause that is none of the codes, or items not
+            numbered by position.
     """
     pa = arrow()
     pc = require("pyarrow.compute", extra="portfolio", feature="the columnar read model")
@@ -443,11 +573,11 @@ def from_tables(items: Any, settlements: Any, *, currency_code: str | None = Non
             field="currency",
         )
     if "kind" in items.column_names:
-        kinds = items.column("kind").cast(pa.string())
+        kinds = _codes(items.column("kind"), KIND_CODES, "kind", "items")
     else:
         kinds = pc.if_else(
-            pc.less(amount, 0), ItemKind.CREDIT_MEMO.value, ItemKind.INVOICE.value
-        ).cast(pa.string())
+            pc.less(amount, 0), KIND_CODES[ItemKind.CREDIT_MEMO.value], KIND_CODES["invoice"]
+        ).cast(pa.int8())
     document = _dates(items, "document", "items")
     issued = _dates(items, "issued", "items") if "issued" in items.column_names else document
     item_ids = (
@@ -467,6 +597,9 @@ def from_tables(items: Any, settlements: Any, *, currency_code: str | None = Non
             document,
             _dates(items, "due", "items"),
             amount,
+            items.column("stand_in").cast(pa.bool_())
+            if "stand_in" in items.column_names
+            else pa.nulls(rows, pa.bool_()).fill_null(False),
         ],
         schema=items_schema(),
     )
@@ -477,9 +610,14 @@ def from_tables(items: Any, settlements: Any, *, currency_code: str | None = Non
             _dates(settlements, "on", "settlements"),
             _recorded(settlements, n_set),
             settlements.column("amount").cast(pa.int64()),
-            settlements.column("cause").cast(pa.string())
+            _codes(settlements.column("cause"), CAUSE_CODES, "cause", "settlements")
             if "cause" in settlements.column_names
-            else pa.nulls(n_set, pa.string()),
+            else pa.nulls(n_set, pa.int8()),
+            _optional_integer(settlements, "written_off", n_set),
+            _dates(settlements, "reversed_on", "settlements")
+            if "reversed_on" in settlements.column_names
+            else pa.nulls(n_set, pa.date32()),
+            _recorded(settlements, n_set, "reversed_recorded"),
         ],
         schema=settlements_schema(),
     )
