@@ -415,16 +415,22 @@ def test_the_core_imports_without_scikit_learn_or_numpy() -> None:
 # -- the learned model --------------------------------------------------------------------------
 
 
-def test_the_learned_model_fits_and_backtests_through_the_same_calls() -> None:
+@pytest.mark.parametrize("interval_models", [False, True])
+def test_the_learned_model_fits_and_backtests_through_the_same_calls(
+    interval_models: bool,
+) -> None:
     pytest.importorskip("sklearn")
     from o2c.credit.prediction_learned import GradientBoostingModel
 
     items = portfolio(n=45)
-    model = GradientBoostingModel(max_iter=15, min_samples_leaf=5)
+    model = GradientBoostingModel(max_iter=15, min_samples_leaf=5, interval_models=interval_models)
     report = backtest_predictions(items, [dt.date(2025, 10, 1)], model=model, weeks=0)
     assert report.model == "gradient boosting"
     assert report.paid
     assert all(s.prediction.factors for s in report.items)
+    first = report.items[0].prediction
+    assert first.factors[0].name == "median of the model"
+    assert first.low_date <= first.predicted_date <= first.high_date
     mae = report.mae_days
     assert mae["gradient boosting"] < mae["customer median"]  # type: ignore[operator]
 
