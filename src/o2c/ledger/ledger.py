@@ -36,6 +36,7 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, NotFoundError
+from o2c.ledger.bulk import HistoryLoad, prepare_history
 from o2c.ledger.facts import (
     Fact,
     PromisedToPay,
@@ -154,6 +155,24 @@ class Ledger:
             return AppendResult(
                 appended=tuple(new), unchanged=tuple(unchanged), versions=tuple(versions)
             )
+
+    def load_history(self, facts: Iterable[Fact], *, zone: dt.tzinfo = dt.UTC) -> HistoryLoad:
+        """Load a history given in any order: stamp, order and append it atomically.
+
+        Facts recorded at :data:`o2c.ledger.bulk.UNRECORDED` are stamped at the end of their
+        effective day in ``zone``; the order is the one :mod:`o2c.ledger.bulk` describes
+        (recording time, effective date, dependencies).  The report says what was stamped and
+        reordered.  Loads best into an empty ledger or before newer facts: a customer's
+        recording times never go backwards.
+
+        Raises:
+            ValidationError: a fact recorded before a fact it names.
+            InvalidFactError, DuplicateFactError, ConcurrencyError: as :meth:`append`;
+                nothing is stored.
+        """
+        prepared = prepare_history(facts, zone=zone)
+        result = self.append(prepared.facts)
+        return prepared.report(appended=len(result.appended), unchanged=len(result.unchanged))
 
     def _new_facts(self, batch: list[Fact]) -> tuple[list[Fact], list[FactId]]:
         """The batch's facts the store does not hold yet, and the ids of those it holds.
