@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AppliedExemption",
     "DocumentAmounts",
+    "LineColumns",
     "LineRow",
     "LineTaxResult",
-    "LineColumns",
     "TaxAmount",
     "TaxBreakdown",
     "TaxRow",
