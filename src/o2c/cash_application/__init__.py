@@ -107,7 +107,6 @@ from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.posting import ApplyReport, apply, payment_facts
 
 __all__ = [
-    "DEFAULT_CONFIDENCE",
     "AdviceLine",
     "AdviceLink",
     "AdvicePolicy",
@@ -117,6 +116,7 @@ __all__ = [
     "ConfidenceMap",
     "ConfirmedPayment",
     "CustomerProfile",
+    "DEFAULT_CONFIDENCE",
     "LinkStatus",
     "MatchDecision",
     "MatchPolicy",

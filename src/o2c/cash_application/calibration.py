@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from o2c.cash_application.model import MatchResult
 
 __all__ = [
-    "DEFAULT_CONFIDENCE",
     "ConfidenceMap",
+    "DEFAULT_CONFIDENCE",
     "fit_confidence",
     "labelled_outcomes",
     "wilson_lower_bound",
