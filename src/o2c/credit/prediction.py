@@ -61,10 +61,10 @@ __all__ = [
     "Factors",
     "FittedModel",
     "FittedShrinkage",
+    "Part",
     "PaymentPrediction",
     "PredictionModel",
     "QUANTILES",
-    "Part",
     "Quantiles",
     "ShrinkageModel",
     "Spread",
@@ -104,14 +104,22 @@ class Factors(Sequence[Factor]):
 
     Formatting days as ``Decimal`` and the details as text costs more than the prediction
     itself; a portfolio scored for its dates never pays for it.  A text given as a function is
-    made from ``features``.  Equal to the tuple of the same factors.
+    made from ``features``; ``lead`` (a model's explanation of its center) gives the parts
+    before ``parts``, from ``features``, when they are read.  Equal to the tuple of the same
+    factors.
     """
 
-    __slots__ = ("_features", "_made", "_parts")
+    __slots__ = ("_features", "_lead", "_made", "_parts")
 
-    def __init__(self, parts: Sequence[Part], features: PaymentFeatures | None = None) -> None:
+    def __init__(
+        self,
+        parts: Sequence[Part],
+        features: PaymentFeatures | None = None,
+        lead: Callable[[PaymentFeatures], list[Part]] | None = None,
+    ) -> None:
         self._parts = parts
         self._features = features
+        self._lead = lead
         self._made: tuple[Factor, ...] | None = None
 
     def _text(self, value: Text) -> str:
@@ -125,15 +133,18 @@ class Factors(Sequence[Factor]):
         made = self._made
         if made is None:
             text = self._text
+            parts = self._parts
+            if self._lead is not None and self._features is not None:
+                parts = [*self._lead(self._features), *parts]
             made = self._made = tuple(
-                Factor(text(name), text(detail), _days(days)) for name, detail, days in self._parts
+                Factor(text(name), text(detail), _days(days)) for name, detail, days in parts
             )
             self._parts = ()
-            self._features = None
+            self._features = self._lead = None
         return made
 
     def __len__(self) -> int:
-        return len(self._made if self._made is not None else self._parts)
+        return len(self._factors())
 
     @overload
     def __getitem__(self, index: int) -> Factor: ...
@@ -339,17 +350,19 @@ class Quantiles(Protocol):
 def finish(
     f: PaymentFeatures,
     center: float,
-    parts: list[Part],
+    parts: Sequence[Part],
     spread: Quantiles,
     calibration: Calibration | None,
     model: str,
     *,
     fallback_days: int = 7,
+    lead: Callable[[PaymentFeatures], list[Part]] | None = None,
 ) -> PaymentPrediction:
     """The prediction for a center: the residuals' quantiles given the item is still unpaid.
 
     Used by every model, so dates, conditioning and calibration follow one rule.  ``parts`` are
-    the factors of the center (made into :class:`Factor` objects only when read).
+    the factors of the center, or ``lead`` makes them from the features when they are read
+    (either way made into :class:`Factor` objects only when read).
     """
     earliest = f.earliest_days_late
     lower = earliest - center if f.overdue_days >= 0 else None
@@ -361,7 +374,8 @@ def finish(
     if None in values:  # later than every residual: a fallback after the moment
         late = [float(earliest - 1 + fallback_days * (1 + i)) for i in range(len(QUANTILES))]
         late[2] = float(earliest - 1 + fallback_days)
-        parts.append(("beyond history", "later than every residual: fallback", late[2] - center))
+        shift = late[2] - center
+        parts = [*parts, ("beyond history", "later than every residual: fallback", shift)]
         late.sort()
     else:
         # Quantiles of one sample (or of two mixed by fixed shares) rise with the level: the
@@ -369,7 +383,7 @@ def finish(
         late = [center + (v or 0.0) for v in values]
         median_shift = late[2] - center
         if abs(median_shift) >= 0.05:
-            parts.append(("residual", _residual_detail(f, lower), median_shift))
+            parts = [*parts, ("residual", _residual_detail(f, lower), median_shift)]
     ints = [round(x) for x in late]
     if ints[0] < earliest:
         ints = [max(d, earliest) for d in ints]
@@ -385,7 +399,7 @@ def finish(
         days_late=ints[2],
         center=center,
         quantiles=q_dates,
-        factors=Factors(parts, f),
+        factors=Factors(parts, f, lead),
         model=model,
         promised_date=f.promised_date,
     )
@@ -568,9 +582,18 @@ class FittedShrinkage:
     def _tables_default(self) -> tuple[tuple[str, _Read, Mapping[str, float]], ...]:
         return tuple((name, read, self.effects.get(name, {})) for name, read in _EFFECTS)
 
+    #: :meth:`explain` (a bound method made once).
+    _explain: Callable[[PaymentFeatures], list[Part]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
     @_history_text.default
     def _history_text_default(self) -> Callable[[PaymentFeatures], str]:
         return self._history_detail
+
+    @_explain.default
+    def _explain_default(self) -> Callable[[PaymentFeatures], list[Part]]:
+        return self.explain
 
     @property
     def name(self) -> str:
@@ -617,11 +640,26 @@ class FittedShrinkage:
 
     def center(self, f: PaymentFeatures) -> tuple[float, list[Part]]:
         """The point before residuals, and the parts of the explanation that make it."""
+        parts: list[Part] = []
+        return self._point(f, parts), parts
+
+    def explain(self, f: PaymentFeatures) -> list[Part]:
+        """The parts of a prediction's center, an open promise's pull included (what
+        :meth:`predict` leaves to be made when its factors are read)."""
+        parts: list[Part] = []
+        total = self._point(f, parts)
+        if f.promised_date is not None:
+            _promise(f, total, parts)
+        return parts
+
+    def _point(self, f: PaymentFeatures, parts: list[Part] | None) -> float:
+        """The center; its parts added to ``parts`` unless it is ``None``."""
         levels = self._levels(f)
-        parts = self._base_parts(f, *levels)
+        if parts is not None:
+            parts += self._base_parts(f, *levels)
         total = levels[2]
         t = self.beta * self.trend_input(f)
-        if abs(t) >= 0.05:
+        if parts is not None and abs(t) >= 0.05:
             parts.append(("trend", _trend_detail, t))
         total += t
         cuts = self.cuts
@@ -631,9 +669,9 @@ class FittedShrinkage:
                 continue
             e = table.get(key, 0.0)
             total += e
-            if abs(e) >= 0.05:
+            if parts is not None and abs(e) >= 0.05:
                 parts.append((name, key, e))
-        return total, parts
+        return total
 
     def predict(
         self, features: Sequence[PaymentFeatures], *, calibration: Calibration | None = None
@@ -641,31 +679,34 @@ class FittedShrinkage:
         """One prediction per item (see the module docstring)."""
         out = []
         fallback = self.settings.fallback_days
+        explain = self._explain
         for f in features:
-            center, parts = self.center(f)
+            center = self._point(f, None)
             if f.promised_date is not None:
-                center = _promise(f, center, parts)
+                center = _promise(f, center, None)
             out.append(
                 finish(
                     f,
                     center,
-                    parts,
+                    (),
                     self.residuals,
                     calibration,
                     self.name,
                     fallback_days=fallback,
+                    lead=explain,
                 )
             )
         return out
 
 
-def _promise(f: PaymentFeatures, center: float, parts: list[Part]) -> float:
+def _promise(f: PaymentFeatures, center: float, parts: list[Part] | None) -> float:
     """Pull the center toward an open promise by the customer's (smoothed) share kept."""
     assert f.promised_date is not None
     promised = float((f.promised_date - f.due_date).days)
     trust = (f.promises_kept + 1) / (f.promises_kept + f.promises_broken + 2)
     moved = trust * (promised - center)
-    parts.append(("promise to pay", _promise_detail, moved))
+    if parts is not None:
+        parts.append(("promise to pay", _promise_detail, moved))
     return center + moved
 
 

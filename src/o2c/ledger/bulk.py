@@ -69,10 +69,10 @@ from o2c.ledger.facts import (
 from o2c.ledger.ids import FactId
 
 __all__ = [
-    "STAMPED_BY",
-    "UNRECORDED",
     "HistoryLoad",
     "PreparedHistory",
+    "STAMPED_BY",
+    "UNRECORDED",
     "prepare_history",
 ]
 
