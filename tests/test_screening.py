@@ -276,4 +276,14 @@ def test_one_changed_letter_in_a_long_name_still_hits(words: list[str], where: i
     changed = listed[:i] + ("x" if listed[i] != "x" else "y") + listed[i + 1 :]
     if len(name_key(listed)[0]) < 5 or sum(len(w) for w in name_key(listed)) < 12:
         return  # one letter in a short name is a large change
+    before, after = name_key(listed), name_key(changed)
+    if (
+        len(before) != len(after)
+        or sum(
+            len(a) != len(b) or sum(x != y for x, y in zip(a, b, strict=False))
+            for a, b in zip(sorted(before), sorted(after), strict=True)
+        )
+        != 1
+    ):
+        return  # the letter changed a word the normaliser rewrites ("svcs" -> "services")
     assert _screen_of(listed).screen_name(changed), (listed, changed)
