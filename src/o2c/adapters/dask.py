@@ -1,11 +1,12 @@
 """Dask distributed: the portfolio's kernels on a cluster, the data partitioned by customer.
 
 :class:`DaskEngine` splits the read model's tables into partitions of customers (every item of a
-customer, and every settlement of those items, in one partition), sends each partition to the
-cluster and runs the kernel on it there with an embedded engine (DuckDB by default): every
-partition runs the same kernel, and since a kernel answers per customer, the answers put
-together (and sorted by the kernel's order) are the kernel's answer over everything.  A
-kernel's ``combine`` query then runs once over those answers, on the client.
+customer, and every settlement of those items, in one partition), scatters each partition to
+the workers (as data: the task graph only names it) and runs the kernel on it there with an
+embedded engine (DuckDB by default): every partition runs the same kernel, and since a kernel
+answers per customer, the answers put together (and sorted by the kernel's order) are the
+kernel's answer over everything.  A kernel's ``combine`` query then runs once over those
+answers, on the client.
 
 Connect to a running cluster with ``DaskEngine.connect("tcp://host:8786")``, or pass a
 ``distributed.Client``.  Needs ``pip install "o2c[dask]"``; nothing is downloaded at run time.
@@ -106,8 +107,12 @@ class DaskEngine:
         pa, _pc = _arrow()
         inner = self._inner()
         pieces = partition_by_customer(tables, self._partitions())
+        # the partitions go to the workers as data, not inside the task graph (which made the
+        # scheduler warn of a "large graph" and carry the data): the tasks only name them
+        scattered = self.client.scatter(pieces, hash=False)
         futures = [
-            self.client.submit(_run_partition, inner, kernel, piece, pure=False) for piece in pieces
+            self.client.submit(_run_partition, inner, kernel, piece, pure=False)
+            for piece in scattered
         ]
         answers = [a for a in self.client.gather(futures) if a.num_rows]
         if answers:

@@ -53,6 +53,9 @@ class DuckDBEngine:
         config: dict[str, Any] = {
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            # every kernel orders its answer itself: DuckDB need not keep the scan's order
+            # (less memory, and aggregates run without it)
+            "preserve_insertion_order": False,
         }
         if self.threads is not None:
             config["threads"] = self.threads

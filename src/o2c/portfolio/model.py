@@ -267,23 +267,25 @@ class _Recorder(Projection):
 
 
 class _Columns:
-    """Python lists of the two tables' columns, turned into Arrow batches every ``BATCH_ROWS``."""
+    """The two tables' rows (tuples), turned into Arrow batches every ``BATCH_ROWS``."""
 
     def __init__(self) -> None:
-        self.items: dict[str, list[Any]] = {c: [] for c in ITEM_COLUMNS}
-        self.settlements: dict[str, list[Any]] = {c: [] for c in SETTLEMENT_COLUMNS}
+        self.items: list[tuple[Any, ...]] = []
+        self.settlements: list[tuple[Any, ...]] = []
+        #: Settlement rows an allocation's reversal undid: row -> (effective, recorded).
+        self.undone: dict[int, tuple[dt.date, dt.datetime]] = {}
         self.count = 0
-        self.digits: dict[str, int] = {}
+        self.factors: dict[str, int] = {}
 
     def minor(self, value: Decimal, code: str) -> int:
-        digits = self.digits.get(code)
+        digits = self.factors.get(code)
         if digits is None:
-            digits = self.digits[code] = minor_units(currency(code))
+            digits = self.factors[code] = minor_units(currency(code))
         scaled = value.scaleb(digits)
         units = int(scaled)
         if units != scaled:
             raise InvalidAmountError(
-                f"amount={value} {code} has more decimals than {code}'s {digits}",
+                f"amount={value} {code} has more decimals than {code} has minor units",
                 field="amount",
                 value=value,
             )
@@ -291,80 +293,95 @@ class _Columns:
 
     def add_item(self, state: Any, fact: Fact, stand_in: bool) -> int:
         number = self.count
-        self.count += 1
-        cols = self.items
-        cols["item"].append(number)
-        cols["customer"].append(state.customer_id)
-        cols["item_id"].append(state.item_id)
-        cols["kind"].append(KIND_CODES[state.kind.value])
-        cols["currency"].append(state.currency)
-        cols["issued"].append(fact.effective)
-        cols["recorded"].append(fact.recorded_at)
-        cols["document"].append(state.document_date)
-        cols["due"].append(state.due_date)
-        cols["amount"].append(self.minor(state.original, state.currency))
-        cols["stand_in"].append(stand_in)
+        self.count = number + 1
+        self.items.append(
+            (
+                number,
+                state.customer_id,
+                state.item_id,
+                _KIND_OF[state.kind],
+                state.currency,
+                fact.effective,
+                fact.recorded_at,
+                state.document_date,
+                state.due_date,
+                self.minor(state.original, state.currency),
+                stand_in,
+            )
+        )
         return number
 
-    def add_settlement(
-        self, number: int, units: int, fact: Fact, cause: int | None, written_off: int | None
-    ) -> int:
-        cols = self.settlements
-        row = len(cols["item"])
-        cols["item"].append(number)
-        cols["on"].append(fact.effective)
-        cols["recorded"].append(fact.recorded_at)
-        cols["amount"].append(units)
-        cols["cause"].append(cause)
-        cols["written_off"].append(written_off)
-        cols["reversed_on"].append(None)
-        cols["reversed_recorded"].append(None)
-        return row
-
-    def reversed(self, rows: Iterable[int], fact: Fact) -> None:
-        """Mark an allocation's rows as undone by the reversal ``fact``."""
-        for row in rows:
-            self.settlements["reversed_on"][row] = fact.effective
-            self.settlements["reversed_recorded"][row] = fact.recorded_at
-
     def full(self) -> bool:
-        return len(self.items["item"]) + len(self.settlements["item"]) >= BATCH_ROWS
+        return len(self.items) + len(self.settlements) >= BATCH_ROWS
 
     def flush(self) -> tuple[Any, Any]:
         pa = arrow()
-        items = pa.RecordBatch.from_pydict(self.items, schema=items_schema())
-        settlements = pa.RecordBatch.from_pydict(self.settlements, schema=settlements_schema())
-        for column in (*self.items.values(), *self.settlements.values()):
-            column.clear()
+        item_types = items_schema().types
+        items_columns = list(zip(*self.items, strict=True)) or [()] * len(ITEM_COLUMNS)
+        items = pa.RecordBatch.from_arrays(
+            [pa.array(c, t) for c, t in zip(items_columns, item_types, strict=True)],
+            schema=items_schema(),
+        )
+        set_columns = list(zip(*self.settlements, strict=True)) or [()] * 6
+        set_types = settlements_schema().types
+        n = len(self.settlements)
+        on: Any = pa.nulls(n, set_types[6])
+        at: Any = pa.nulls(n, set_types[7])
+        if self.undone:
+            undone = self.undone
+            on = pa.array([undone[r][0] if r in undone else None for r in range(n)], on.type)
+            at = pa.array([undone[r][1] if r in undone else None for r in range(n)], at.type)
+        settlements = pa.RecordBatch.from_arrays(
+            [*(pa.array(c, t) for c, t in zip(set_columns, set_types[:6], strict=True)), on, at],
+            schema=settlements_schema(),
+        )
+        self.items = []
+        self.settlements = []
+        self.undone = {}
         return items, settlements
+
+
+_KIND_OF = {ItemKind(name): code for name, code in KIND_CODES.items()}
+_ALLOCATION, _REVERSAL, _WRITE_OFF = (
+    CAUSE_CODES["allocation"],
+    CAUSE_CODES["reversal"],
+    CAUSE_CODES["write_off"],
+)
 
 
 def _record(cols: _Columns, recorder: _Recorder, numbers: dict[str, int], fact: Fact) -> None:
     """The settlement rows of what ``fact`` changed (the recorder has just been fed it)."""
     allocation = recorder.allocation
+    cause = recorder.cause
     undone = recorder.rows.pop(recorder.reverses, None) if recorder.reverses else None
     rows: list[int] = []
-    for n, (state, before) in enumerate(recorder.touched):
+    settlements = cols.settlements
+    first = True
+    for state, before in recorder.touched:
         delta = state.open - before
         if not delta:
+            first = False
             continue
-        toward_zero = -delta if state.original > 0 else delta
-        units = cols.minor(toward_zero, state.currency)
+        units = cols.minor(-delta if state.original > 0 else delta, state.currency)
         written: int | None = None
-        if recorder.cause == CAUSE_CODES["write_off"]:
+        if cause == _WRITE_OFF:
             written = units
-        elif n == 0 and allocation is not None and allocation.write_off is not None:
+        elif first and allocation is not None and allocation.write_off is not None:
             written = cols.minor(allocation.write_off.amount, state.currency)  # the item's row
-        elif n == 0 and undone is not None and undone[1]:
+        elif first and undone is not None and undone[1]:
             written = -cols.minor(undone[1], state.currency)  # the reversal takes it back
-        rows.append(
-            cols.add_settlement(numbers[state.item_id], units, fact, recorder.cause, written)
+        first = False
+        rows.append(len(settlements))
+        settlements.append(
+            (numbers[state.item_id], fact.effective, fact.recorded_at, units, cause, written)
         )
     if allocation is not None:
         part = allocation.write_off.amount if allocation.write_off is not None else Decimal(0)
         recorder.rows[allocation.fact_id] = (rows, part)
     if undone is not None:
-        cols.reversed(undone[0], fact)
+        mark = (fact.effective, fact.recorded_at)
+        for row in undone[0]:
+            cols.undone[row] = mark
 
 
 def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
@@ -383,6 +400,8 @@ def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
     done: set[str] = set()
     current: str | None = None
     recorder = _Recorder()
+    items = recorder.items
+    touched = recorder.touched
     numbers: dict[str, int] = {}
     for fact in facts:
         if fact.customer_id != current:
@@ -397,16 +416,21 @@ def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
                     "customer (LedgerStore.iter_by_customer)"
                 )
             recorder = _Recorder()
+            items = recorder.items
+            touched = recorder.touched
             numbers = {}
-        size = len(recorder.items)
+        size = len(items)
         recorder.reset()
         recorder.feed(fact)
-        grown = len(recorder.items) - size
-        if grown:
-            created = list(islice(reversed(recorder.items.values()), grown))
+        grown = len(items) - size
+        if grown == 1:
+            state = next(reversed(items.values()))
+            numbers[state.item_id] = cols.add_item(state, fact, recorder.stand_in)
+        elif grown:
+            created = list(islice(reversed(items.values()), grown))
             for state in reversed(created):
                 numbers[state.item_id] = cols.add_item(state, fact, recorder.stand_in)
-        if recorder.touched:
+        if touched:
             _record(cols, recorder, numbers, fact)
     yield cols.flush()
 
