@@ -51,7 +51,15 @@ from o2c.tax.model import (
     TaxPolicy,
     document_currency,
 )
-from o2c.tax.plan import Rules, _Plan, canonical_step, plan_of, rules_for, within
+from o2c.tax.plan import (
+    Rules,
+    _Plan,
+    canonical_step,
+    document_plan,
+    plan_of,
+    rules_for,
+    within,
+)
 from o2c.tax.result import (
     AppliedExemption,
     DocumentAmounts,
@@ -68,8 +76,8 @@ from o2c.tax.rounding import (
     Acc,
     aggregate_line,
     place_document_fixed,
+    round_columns,
     round_globally,
-    round_taxes,
 )
 from o2c.tax.spread import tax_parts
 
@@ -578,24 +586,35 @@ def _linear_document(
 ) -> TaxResult:
     """The document compiled for lines of linear plans under global rounding of rounded nets
     (the common case): a line is its gross, which is its net (:func:`o2c.tax.line.evaluate` of
-    a linear plan gives nothing else that the document needs), summed per plan; the document
-    steps are the same as for every document (:func:`round_taxes`, :func:`_result`).  The
+    a linear plan gives nothing else that the document needs), summed per plan and then per tax
+    by the document plan (each tax's base the net, its exact amount factor x net); the document
+    steps are the same as for every document (:func:`round_columns`, :func:`_result`).  The
     result keeps the columns the lines were read into (:class:`LineColumns`) as its lines.
     """
     zero = rules.zero
     plans = read.plans
-    accs: dict[TaxId, Acc] = {}
     plan_nets = read.plan_grosses
-    _add_by_nets(accs, plans, plan_nets)
-    line_total = sum(plan_nets, zero)
-    exempt = zero
+    doc = document_plan(tuple(plans))
+    n = len(doc.taxes)
+    bases = [ZERO] * n
+    raws = [ZERO] * n
+    line_total = exempt = zero
     for k, plan in enumerate(plans):
+        net = plan_nets[k]
+        line_total += net
         if not plan.taxed:
-            exempt += plan_nets[k]
-    round_taxes(rules, accs)
-    document = _DocumentNets(line_total=line_total, allowance_total=zero, charge_total=zero)
+            exempt += net
+        # A plan has one factor per tax (no strict zip: its keyword costs more than the loop).
+        for j, f in zip(doc.positions[k], plan.factors):  # noqa: B905
+            bases[j] += net
+            raws[j] += f * net
+    amounts = round_columns(rules, doc.taxes, bases, raws, None)
     line_count = len(read.grosses)
-    return _result(rules, cur, policy, read, line_count, document, accs, zero, exempt, None)
+    tax_rows = tuple(map(TaxRow, doc.taxes, bases, amounts, raws))
+    # No allowances or charges: their nets are zero.
+    return _result(
+        rules, cur, policy, read, line_count, line_total, zero, zero, tax_rows, zero, exempt, None
+    )
 
 
 def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, amount: Decimal) -> Line:
@@ -665,8 +684,9 @@ def _finish(
     exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
     rows = _rows(rules, all_lines, split, epd)
     document = _document_nets(rows, len(evaluated), rules.zero)
+    tax_rows = tuple(TaxRow(a.tax, a.base, a.amount, a.raw) for a in accs.values())
     return _result(
-        rules, cur, policy, rows, len(evaluated), document, accs, adjustment, exempt, epd
+        rules, cur, policy, rows, len(evaluated), *document, tax_rows, adjustment, exempt, epd
     )
 
 
@@ -810,26 +830,28 @@ def _result(
     policy: TaxPolicy,
     rows: tuple[LineRow, ...] | LineColumns,
     line_count: int,
-    document: _DocumentNets,
-    accs: dict[TaxId, Acc],
+    line_total: Decimal,
+    allowance_total: Decimal,
+    charge_total: Decimal,
+    tax_rows: tuple[TaxRow, ...],
     adjustment: Decimal,
     exempt: Decimal,
     epd: Decimal | None,
 ) -> TaxResult:
     """The totals (a zero carries the step's exponent: 0.00 in EUR, never -0), checked against
-    the amount limit, and the result that keeps them with the rows (lines, then charges)."""
+    the amount limit, and the result that keeps them with the rows (lines, then charges) and
+    the taxes (``tax_rows``, rounded over the document); ``line_total``, ``allowance_total``
+    and ``charge_total`` are the nets of the lines (BT-106), allowances (BT-107) and charges
+    (BT-108)."""
     zero = rules.zero
     adjustment += zero
-    line_total, allowance_total, charge_total = document
     untaxed = line_total - allowance_total + charge_total
     tax_total = withholding = zero
-    tax_rows = []
-    for acc in accs.values():
-        if acc.tax.withholding:
-            withholding += acc.amount
+    for row in tax_rows:
+        if row.tax.withholding:
+            withholding += row.amount
         else:
-            tax_total += acc.amount
-        tax_rows.append(TaxRow(acc.tax, acc.base, acc.amount, acc.raw))  # TaxRow's order
+            tax_total += row.amount
     total = untaxed + tax_total + withholding + adjustment
     if not (  # inside the amount limit (a document without allowances or charges, at once)
         LOW_LIMIT < line_total < LIMIT
@@ -840,13 +862,19 @@ def _result(
         and not allowance_total
         and not charge_total
     ):
-        _check_totals(document, untaxed, tax_total, withholding, total)
+        _check_totals(
+            _DocumentNets(line_total, allowance_total, charge_total),
+            untaxed,
+            tax_total,
+            withholding,
+            total,
+        )
     # Every value is computed here from checked inputs: stored as it is (see o2c._build).
     return _new_result(
         currency=cur,
         policy=policy,
         rows=rows,
-        tax_rows=tuple(tax_rows),
+        tax_rows=tax_rows,
         line_count=line_count,
         amounts=_new_amounts(
             line_total=line_total,

@@ -32,7 +32,15 @@ from o2c.tax.model import (
     _coefficients,
 )
 
-__all__ = ["Rules", "canonical_step", "plan_of", "rules_for", "solve_net", "within"]
+__all__ = [
+    "Rules",
+    "canonical_step",
+    "document_plan",
+    "plan_of",
+    "rules_for",
+    "solve_net",
+    "within",
+]
 
 # --------------------------------------------------------------------------------------------
 # Plans: per tax tuple, the structure that does not depend on amounts
@@ -85,6 +93,7 @@ def plan_of(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
     if plan is None:
         if len(cache) >= _MAX_PLANS:
             cache.clear()
+            _DOCUMENT_PLANS.clear()  # they hold plans of the cache
         plan = cache[taxes] = _compile(taxes, force_excluded)
     return plan
 
@@ -94,6 +103,64 @@ _PLANS: dict[tuple[Tax, ...], _Plan] = {}
 _CHARGE_PLANS: dict[tuple[Tax, ...], _Plan] = {}
 #: The most plans kept (a business has a few dozen tax sets).
 _MAX_PLANS = 4096
+
+
+@attrs.frozen(eq=False)
+class _DocumentPlan:
+    """What the plans of a document's lines compute together, independent of amounts: each tax
+    once, in order of first appearance, and per plan where its taxes stand in that order.
+
+    Compiled once per tuple of plans (:func:`document_plan`): a document sums its lines per
+    plan, then each plan's sums into the columns of its taxes.
+    """
+
+    #: Each tax once (one definition per id), in the order the plans first name them.
+    taxes: tuple[Tax, ...]
+    #: Per plan, the position in :attr:`taxes` of each of its taxes.
+    positions: tuple[tuple[int, ...], ...]
+
+
+def document_plan(plans: tuple[_Plan, ...]) -> _DocumentPlan:
+    """The document plan of ``plans`` (in order of first appearance), compiled once.
+
+    Cached by the tuple of plans, which stand for their tax sets by value (:func:`plan_of` makes
+    one plan per tax set while it is cached, and the cache is emptied with it).
+
+    Raises:
+        InvalidTaxError: for two different taxes sharing an id.
+    """
+    doc = _DOCUMENT_PLANS.get(plans)
+    if doc is None:
+        if len(_DOCUMENT_PLANS) >= _MAX_PLANS:
+            _DOCUMENT_PLANS.clear()
+        doc = _DOCUMENT_PLANS[plans] = _compile_document(plans)
+    return doc
+
+
+#: Compiled document plans by their tuple of plans.
+_DOCUMENT_PLANS: dict[tuple[_Plan, ...], _DocumentPlan] = {}
+
+
+def _compile_document(plans: tuple[_Plan, ...]) -> _DocumentPlan:
+    taxes: list[Tax] = []
+    position: dict[str, int] = {}
+    positions = []
+    for plan in plans:
+        own = []
+        for t in plan.taxes:
+            j = position.get(t.id)
+            if j is None:
+                j = position[t.id] = len(taxes)
+                taxes.append(t)
+            elif taxes[j] is not t and taxes[j] != t:
+                raise InvalidTaxError(
+                    f"two different taxes share the id {t.id}: give each definition its own id",
+                    field="taxes",
+                    value=t.id,
+                )
+            own.append(j)
+        positions.append(tuple(own))
+    return _DocumentPlan(taxes=tuple(taxes), positions=tuple(positions))
 
 
 def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:

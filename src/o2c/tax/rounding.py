@@ -4,6 +4,7 @@ with the remainder rule of price-included lines)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from o2c.money import CONTEXT, quantize_decimal
@@ -21,7 +22,14 @@ from o2c.tax.model import (
 from o2c.tax.plan import Rules, within
 from o2c.tax.spread import spread, steps, tax_parts
 
-__all__ = ["Acc", "aggregate_line", "place_document_fixed", "round_globally", "round_taxes"]
+__all__ = [
+    "Acc",
+    "aggregate_line",
+    "place_document_fixed",
+    "round_columns",
+    "round_globally",
+    "round_taxes",
+]
 
 #: ``TaxKind.PERCENT``, read once per tax of every document (a module name costs less than an
 #: enum member looked up on its class).
@@ -119,38 +127,66 @@ def _allocate_jurisdictions(
 
 
 def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
-    """Global rounding, step 1: one rounding per tax (in place).  Extracted (price-included)
-    taxes are rounded from their exact sum, computed percent taxes as rate x rounded base
-    (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the policy (compiled in
-    ``rules``) says so."""
+    """:func:`round_columns` over running sums (in place)."""
+    values = list(accs.values())
+    bases = [a.base for a in values]
+    amounts = round_columns(
+        rules,
+        [a.tax for a in values],
+        bases,
+        [a.raw for a in values],
+        [a.extracted for a in values],
+    )
+    for acc, base, amount in zip(values, bases, amounts, strict=True):
+        acc.base = base
+        acc.amount = amount
+
+
+def round_columns(
+    rules: Rules,
+    taxes: Sequence[Tax],
+    bases: list[Decimal],
+    raws: Sequence[Decimal],
+    extracted: Sequence[bool] | None,
+) -> list[Decimal]:
+    """Global rounding, step 1: one rounding per tax, given as columns (each tax's exact base
+    and amount sums; whether it was extracted from prices, ``None`` for none).  The bases are
+    rounded in place; returns the rounded amounts.
+
+    Extracted (price-included) taxes are rounded from their exact sum, computed percent taxes as
+    rate x rounded base (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the
+    policy (compiled in ``rules``) says so."""
     q = rules.q
     quantum, mode = rules.quantum, rules.decimal_mode
     rounded_lines = rules.global_rounded
-    for acc in accs.values():
-        t = acc.tax
-        base = acc.base
-        raw = acc.raw
+    amounts = []
+    for j, t in enumerate(taxes):
+        base = bases[j]
+        raw = raws[j]
         if not (LOW_LIMIT < base < LIMIT and LOW_LIMIT < raw < LIMIT):
             within(base, f"the base of tax {t.id}")
             within(raw, f"tax {t.id}")
-        by_rate = rounded_lines and t.kind is _PERCENT and not acc.extracted
+        by_rate = rounded_lines and t.kind is _PERCENT and (extracted is None or not extracted[j])
         # q(), called directly under a power-of-ten step: the values are inside the limit here
         # (see Rules.quantum).
         if quantum is None:
             base = q(base)
-            acc.amount = q(base * t.percent / HUNDRED if by_rate else raw)
+            amounts.append(q(base * t.percent / HUNDRED if by_rate else raw))
         else:
             base = base.quantize(quantum, mode, CONTEXT)
             amount = base * t.percent / HUNDRED if by_rate else raw
-            acc.amount = amount.quantize(quantum, mode, CONTEXT)
-        acc.base = base
+            amounts.append(amount.quantize(quantum, mode, CONTEXT))
+        bases[j] = base
     if not rules.separate_jurisdictions:  # JurisdictionRounding.AGGREGATE
-        members = [(a.tax, a.raw) for a in accs.values() if a.tax.jurisdiction is not None]
+        members = [j for j, t in enumerate(taxes) if t.jurisdiction is not None]
         if len(members) > 1:
-            total = q(sum((r for _, r in members), ZERO))
-            parts = _allocate_jurisdictions(total, members, rules.step)
-            for (t, _), part in zip(members, parts, strict=True):
-                accs[t.id].amount = part
+            total = q(sum((raws[j] for j in members), ZERO))
+            parts = _allocate_jurisdictions(
+                total, [(taxes[j], raws[j]) for j in members], rules.step
+            )
+            for j, part in zip(members, parts, strict=True):
+                amounts[j] = part
+    return amounts
 
 
 def round_globally(
