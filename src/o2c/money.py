@@ -523,7 +523,9 @@ def _step_overrides(overrides: Mapping[str, object]) -> dict[str, Decimal]:
     return {currency(code).code: _check_step(step) for code, step in overrides.items()}
 
 
-@attrs.frozen
+#: The hash is kept once computed (cache_hash): terms look a policy's steps up by it on every
+#: schedule.
+@attrs.frozen(cache_hash=True)
 class RoundingPolicy:
     """Where and how o2c rounds an amount: a tie rule and a step (the minor unit when ``None``).
 

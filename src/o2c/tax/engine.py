@@ -708,52 +708,20 @@ def _per_plan(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[_Pla
 
 def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[TaxId, Acc]:
     """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
-    appearance."""
-    accs: dict[TaxId, Acc] = {}
+    appearance (the document plan's: one definition per id)."""
+    doc = document_plan(tuple(per_plan))
+    accs = [Acc(t) for t in doc.taxes]
     extracting = epd is None
-    for plan, sums in per_plan.items():
-        if sums.sums is None:  # summed by net alone (lines of a linear plan)
-            _add_by_nets(accs, [plan], [sums.net])
-            continue
+    for positions, (plan, sums) in zip(doc.positions, per_plan.items(), strict=True):
         raws, bases, amounts = sums.totals(plan)
-        for i, t in enumerate(plan.taxes):
-            acc = _acc(accs, t)
+        for i, j in enumerate(positions):
+            acc = accs[j]
             acc.raw += raws[i]
             acc.base += bases[i]
             acc.amount += amounts[i]
             if plan.included[i] and extracting:
                 acc.extracted = True
-    return accs
-
-
-def _add_by_nets(accs: dict[TaxId, Acc], plans: Sequence[_Plan], nets: Sequence[Decimal]) -> None:
-    """Add the lines of each linear plan by the sum of their nets: each tax's base is the net,
-    its exact amount factor x net (nothing extracted, no per-line rounded amounts)."""
-    for k, plan in enumerate(plans):
-        net = nets[k]
-        factors = plan.factors
-        for i, t in enumerate(plan.taxes):
-            acc = accs.get(t.id)
-            if acc is None:
-                acc = accs[t.id] = Acc(t)
-            elif acc.tax is not t:
-                acc = _acc(accs, t)  # an equal definition, or a clear error
-            acc.raw += factors[i] * net
-            acc.base += net
-
-
-def _acc(accs: dict[TaxId, Acc], t: Tax) -> Acc:
-    """The running sums of ``t`` (new when ``t`` is first seen); one id, one definition."""
-    acc = accs.get(t.id)
-    if acc is None:
-        acc = accs[t.id] = Acc(t)
-    elif acc.tax is not t and acc.tax != t:
-        raise InvalidTaxError(
-            f"two different taxes share the id {t.id}: give each definition its own id",
-            field="taxes",
-            value=t.id,
-        )
-    return acc
+    return {acc.tax.id: acc for acc in accs}
 
 
 class _PlanSums:
