@@ -29,10 +29,11 @@ Intervals: the model's own residuals (in-sample) give the quantiles until a :cla
 of out-of-sample residuals (a backtest's, per customer and for the portfolio) is passed: split
 conformal intervals, the customer's residual quantiles shrunk toward the portfolio's.
 
-Explanations are made when read: a prediction keeps its factors as raw parts (a name, a detail,
-days as a float) and turns them into :class:`Factor` objects (days as ``Decimal`` to a tenth, the
-texts formatted) the first time :attr:`PaymentPrediction.factors` is read, so scoring a portfolio
-does not pay for text nobody reads.
+Explanations are made when read: a prediction keeps what its factors come from (the default
+model and the item's features, or raw parts: a name, a detail, days as a float) and makes the
+:class:`Factor` objects (days as ``Decimal`` to a tenth, the texts formatted) the first time
+:attr:`PaymentPrediction.factors` is read, so scoring a portfolio does not pay for explanations
+nobody reads.
 
 Floats: the model's internals are floats of *days* (means, effects, residuals); they never touch
 money: amounts stay ``Decimal`` and probabilities used on money are exact ratios of counts.
