@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -82,15 +83,55 @@ def test_match_writes_the_csv_contract(tmp_path: Path, capsys: pytest.CaptureFix
     assert "auto" in err
 
 
-def test_match_to_stdout_with_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _match_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str
+) -> list[dict[str, str]]:
     items, payments = _files(tmp_path)
-    code = main(
-        ["match", "--open-items", str(items), "--payments", str(payments), "--threshold", "1"]
-    )
+    code = main(["match", "--open-items", str(items), "--payments", str(payments), *flags])
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_match_to_stdout_with_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # --threshold (now also --auto-threshold) bars the raw score: no raw score reaches 1.
+    rows = _match_rows(tmp_path, capsys, "--threshold", "1")
     assert rows
     assert all(r["auto"] == "false" for r in rows)
+    assert _match_rows(tmp_path, capsys, "--auto-threshold", "1") == rows
+
+
+def test_confidence_is_the_expected_precision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from o2c.cash_application import DEFAULT_CONFIDENCE
+
+    rows = _match_rows(tmp_path, capsys)
+    posted = [r for r in rows if r["auto"] == "true"]
+    assert posted
+    for r in rows:
+        # Four decimals, rounded down: an expected precision never reads higher than it is.
+        assert len(r["confidence"].partition(".")[2]) == 4
+        assert Decimal(r["confidence"]) <= Decimal(str(max(DEFAULT_CONFIDENCE.values)))
+    assert all(Decimal(r["confidence"]) >= Decimal("0.998") for r in posted)
+
+
+def test_auto_precision_decides_what_auto_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = _match_rows(tmp_path, capsys)
+    posted = {r["payment_id"] for r in default if r["auto"] == "true"}
+    least = min(Decimal(r["confidence"]) for r in default if r["auto"] == "true")
+    # Asking for more than any posted proposal has holds them all, suggested.
+    above = str(min(least + Decimal("0.0001"), Decimal(1)))
+    held = _match_rows(tmp_path, capsys, "--auto-precision", "1")
+    assert all(r["auto"] == "false" for r in held)
+    # (P1 stands alone; P3's proposal depends on P5 having been posted.)
+    assert [r["item_id"] for r in held if r["payment_id"] == "P1"] == ["I1"]
+    stricter = _match_rows(tmp_path, capsys, "--auto-precision", above)
+    assert {r["payment_id"] for r in stricter if r["auto"] == "true"} < posted
+    # Asking for less posts nothing the raw score's bar or the margin would not.
+    lenient = _match_rows(tmp_path, capsys, "--auto-precision", "0")
+    assert posted <= {r["payment_id"] for r in lenient if r["auto"] == "true"}
 
 
 def test_progress_bar_for_long_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,12 +191,23 @@ def test_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "x.csv" in line
 
 
-def test_threshold_must_be_a_fraction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("flag", "what"),
+    [
+        ("--threshold", "threshold"),
+        ("--auto-threshold", "threshold"),
+        ("--auto-precision", "auto precision"),
+    ],
+)
+def test_thresholds_must_be_fractions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, what: str
+) -> None:
     items, payments = _files(tmp_path)
-    argv = ["match", "--open-items", str(items), "--payments", str(payments), "--threshold"]
+    argv = ["match", "--open-items", str(items), "--payments", str(payments), flag]
     assert main([*argv, "7"]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("o2c: error: match: argument --threshold: threshold 7 must be")
+    assert line.startswith("o2c: error: match: argument ")
+    assert f"{what} 7 must be between 0 and 1" in line
 
 
 def test_unknown_currency_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

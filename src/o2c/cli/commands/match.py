@@ -22,7 +22,17 @@ It reads and writes the CSV contract of the cash-application benchmark:
 - ``--rates`` (optional): ``date, base, quote, rate``;
 - ``--out`` (default: standard output): ``payment_id, item_id, applied_amount, residual_kind,
   residual_amount, confidence, auto, explanation``, one row per allocation (a payment left
-  alone gets one row without an item).
+  alone gets one row without an item).  ``confidence`` is the expected precision of the
+  proposal (:attr:`MatchResult.confidence <o2c.cash_application.MatchResult.confidence>`, the
+  raw score through the policy's calibrated map), written with four decimals rounded down so
+  that 0.9998 never reads as a certain 1.000.
+
+What is posted without a person: ``--auto-precision P`` (``MatchPolicy.auto_precision``,
+default 0.998) is the least expected precision; ``--auto-threshold X`` (or its older name
+``--threshold``; ``MatchPolicy.auto_threshold``, default 0.9) is the least *raw score*, a bar of
+the scoring rules that posting must clear as well.  Before confidence was calibrated (issue 17)
+``--threshold`` compared the raw score and was the only bar; it still compares the raw score,
+but ``--auto-precision`` now decides what auto means.
 
 A progress bar goes to standard error for long files, and a summary at the end.  Malformed rows
 are skipped and counted on standard error (``o2c: skipped N rows: ...``); a file without the
@@ -38,6 +48,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import math
 import re
 import sys
 import time
@@ -279,6 +290,11 @@ def read_rates(path: Path) -> Any:
         raise ValidationError(f"{path}: {exc}", field=str(path), value=None) from exc
 
 
+def _confidence(value: float) -> str:
+    """``value`` with four decimals, rounded down (an expected precision never rounds up)."""
+    return f"{math.floor(value * 10_000) / 10_000:.4f}"
+
+
 def _amount(value: Any) -> str:
     return str(value.amount)
 
@@ -288,7 +304,7 @@ def result_rows(result: MatchResult) -> list[dict[str, str]]:
     pid = result.payment_id
     explanation = "; ".join(result.explanation)
     auto = result.decision is MatchDecision.AUTO
-    confidence = f"{result.confidence:.3f}"
+    confidence = _confidence(result.confidence)
     if auto:
         allocations = result.allocations
         on_account = result.on_account
@@ -503,7 +519,11 @@ def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
         )
         payments = list(apply_advices(payments, links, open_items=given.items))
         err.write(advice_summary(links) + "\n")
-    policy = MatchPolicy() if args.threshold is None else MatchPolicy(auto_threshold=args.threshold)
+    policy = MatchPolicy()
+    if args.threshold is not None:
+        policy = attrs.evolve(policy, auto_threshold=args.threshold)
+    if args.auto_precision is not None:
+        policy = attrs.evolve(policy, auto_precision=args.auto_precision)
     progress = _Progress(err, len(payments), enabled=not args.quiet)
     results = match_payments(
         payments,
@@ -541,14 +561,17 @@ def summary(results: Sequence[MatchResult], elapsed: float) -> str:
     )
 
 
-def _threshold(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold {text} must be between 0 and 1")
-    return value
+def _fraction(what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number between 0 and 1") from None
+        if not 0.0 <= value <= 1.0:
+            raise argparse.ArgumentTypeError(f"{what} {text} must be between 0 and 1")
+        return value
+
+    return parse
 
 
 def register(subparsers: Any) -> None:
@@ -606,10 +629,30 @@ def register(subparsers: Any) -> None:
         "--out", default=None, type=output_file, help="output CSV file (default: standard output)"
     )
     parser.add_argument(
-        "--threshold",
-        type=_threshold,
+        "--auto-precision",
+        type=_fraction("auto precision"),
         default=None,
-        help="least confidence posted automatically (default 0.9)",
+        metavar="P",
+        help="what auto means: the least expected precision (confidence) posted without a "
+        f"person (default {MatchPolicy().auto_precision})",
+    )
+    parser.add_argument(
+        "--auto-threshold",
+        dest="threshold",
+        type=_fraction("threshold"),
+        default=None,
+        metavar="X",
+        help="the least raw score posted without a person, a bar of the scoring rules "
+        f"posting must clear besides --auto-precision (default {MatchPolicy().auto_threshold})",
+    )
+    parser.add_argument(
+        "--threshold",
+        dest="threshold",
+        type=_fraction("threshold"),
+        default=None,
+        metavar="X",
+        help="the older name of --auto-threshold: a raw score, not a confidence, since "
+        "confidence became an expected precision (issue 17)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_main, match_parser=parser)
@@ -622,7 +665,8 @@ def _main(args: argparse.Namespace) -> int:
         if any(parts) or args.payer_accounts or args.history:
             parser.error(
                 "--folder reads the open items, bank files, master data and history itself: "
-                "give it alone (with --advices, --rates, --out, --threshold, --quiet)"
+                "give it alone (with --advices, --rates, --out, --auto-precision, "
+                "--auto-threshold, --quiet)"
             )
     else:
         if not args.open_items:
