@@ -103,3 +103,35 @@ def test_line_taxes_keeps_the_tax_objects_it_is_given() -> None:
     twin = Tax.vat("S19", "19")  # equal, another object
     assert line_taxes([twin]) == line_taxes([vat])
     assert line_taxes([twin])[0] is twin  # never swapped for an equal object
+
+
+def test_record_builders_match_their_namedtuples() -> None:
+    """tax_rows_of and line_columns build in C from fields in order: the same records as the
+    NamedTuple constructors by keyword (a reordered field fails here)."""
+    from o2c.tax.result import LineColumns, TaxRow, line_columns, tax_rows_of
+
+    vat, low = Tax.vat("S19", "19"), Tax.vat("S7", "7")
+    d = [Decimal("1.00"), Decimal("2.00")]
+    rows = tax_rows_of((vat, low), d, d[::-1], [Decimal("0.19"), Decimal("0.14")])
+    assert rows == (
+        TaxRow(tax=vat, base=d[0], amount=d[1], raw=Decimal("0.19")),
+        TaxRow(tax=low, base=d[1], amount=d[0], raw=Decimal("0.14")),
+    )
+    assert [type(r) for r in rows] == [TaxRow, TaxRow]
+    assert rows[0].amount == d[1]
+    assert rows[1].raw == Decimal("0.14")
+    fields = {
+        "amounts": d,
+        "grosses": d[::-1],
+        "of_line": [0, 1],
+        "plans": [],
+        "plan_grosses": [Decimal("3.00")],
+        "linear": True,
+        "zero": Decimal("0.00"),
+    }
+    built = line_columns(**fields)  # type: ignore[arg-type]
+    assert type(built) is LineColumns
+    assert built == LineColumns(**fields)  # type: ignore[arg-type]
+    assert built._asdict() == fields
+    with pytest.raises(ValueError, match="zip"):  # four columns of one length each
+        tax_rows_of((vat,), d, d, d)

@@ -70,7 +70,9 @@ from o2c.tax.result import (
     TaxBreakdown,
     TaxRow,
     TaxTotal,
+    line_columns,
     line_rows,
+    tax_rows_of,
 )
 from o2c.tax.rounding import (
     Acc,
@@ -570,7 +572,7 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineCo
         if not plan.linear:
             linear = False
             break
-    return LineColumns(
+    return line_columns(
         amounts=amounts,
         grosses=grosses,
         of_line=of_line,
@@ -610,10 +612,10 @@ def _linear_document(
             raws[j] += f * net
     amounts = round_columns(rules, doc.taxes, bases, raws, None)
     line_count = len(read.grosses)
-    tax_rows = tuple(map(TaxRow, doc.taxes, bases, amounts, raws))
+    rows = tax_rows_of(doc.taxes, bases, amounts, raws)
     # No allowances or charges: their nets are zero.
     return _result(
-        rules, cur, policy, read, line_count, line_total, zero, zero, tax_rows, zero, exempt, None
+        rules, cur, policy, read, line_count, line_total, zero, zero, rows, zero, exempt, None
     )
 
 
@@ -684,9 +686,15 @@ def _finish(
     exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
     rows = _rows(rules, all_lines, split, epd)
     document = _document_nets(rows, len(evaluated), rules.zero)
-    tax_rows = tuple(TaxRow(a.tax, a.base, a.amount, a.raw) for a in accs.values())
+    values = accs.values()
+    taxes = tax_rows_of(
+        [a.tax for a in values],
+        [a.base for a in values],
+        [a.amount for a in values],
+        [a.raw for a in values],
+    )
     return _result(
-        rules, cur, policy, rows, len(evaluated), *document, tax_rows, adjustment, exempt, epd
+        rules, cur, policy, rows, len(evaluated), *document, taxes, adjustment, exempt, epd
     )
 
 

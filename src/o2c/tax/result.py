@@ -3,8 +3,9 @@ and the compact rows it keeps them in (exact Decimals, made into Money when read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
@@ -30,7 +31,9 @@ __all__ = [
     "TaxBreakdown",
     "TaxRow",
     "TaxTotal",
+    "line_columns",
     "line_rows",
+    "tax_rows_of",
 ]
 
 
@@ -149,6 +152,27 @@ class TaxRow(NamedTuple):
     raw: Decimal
 
 
+def tax_rows_of(
+    taxes: Sequence[Tax],
+    bases: Sequence[Decimal],
+    amounts: Sequence[Decimal],
+    raws: Sequence[Decimal],
+) -> tuple[TaxRow, ...]:
+    """The :class:`TaxRow` of each tax, from its columns.
+
+    Built in C (``tuple.__new__`` over the zipped columns, as ``TaxRow._make`` does): a
+    NamedTuple's own constructor is a Python function, about 0.7 us a row here, and every
+    document builds one row per tax.
+    """
+    return tuple(map(_new_tax_row, zip(taxes, bases, amounts, raws, strict=True)))
+
+
+#: ``TaxRow`` from one ``(tax, base, amount, raw)`` tuple: the fields in TaxRow's order.
+_new_tax_row: Callable[[tuple[Tax, Decimal, Decimal, Decimal]], TaxRow] = partial(
+    tuple.__new__, TaxRow
+)
+
+
 class LineColumns(NamedTuple):
     """A document's lines as the engine reads them, as columns (internal to o2c.tax).
 
@@ -190,6 +214,25 @@ class LineColumns(NamedTuple):
             )
             for index, (net, k) in enumerate(zip(self.grosses, self.of_line, strict=True))
         )
+
+
+def line_columns(
+    *,
+    amounts: Sequence[Decimal],
+    grosses: Sequence[Decimal],
+    of_line: Sequence[int],
+    plans: Sequence[_Plan],
+    plan_grosses: Sequence[Decimal],
+    linear: bool,
+    zero: Decimal,
+) -> LineColumns:
+    """:class:`LineColumns` by keyword, built in C (``tuple.__new__``, as ``_make`` does): the
+    NamedTuple's own constructor called by keyword costs about 1.6 us, once per document."""
+    return _new_line_columns((amounts, grosses, of_line, plans, plan_grosses, linear, zero))
+
+
+#: ``LineColumns`` from one tuple of its fields in their order.
+_new_line_columns: Callable[[tuple[object, ...]], LineColumns] = partial(tuple.__new__, LineColumns)
 
 
 def line_rows(stored: tuple[LineRow, ...] | LineColumns) -> tuple[LineRow, ...]:
