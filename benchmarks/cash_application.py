@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import gc
 import importlib.util
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -440,14 +441,73 @@ def _run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
 RAW_POLICY = MatchPolicy(confidence=ConfidenceMap(edges=(0.0,), values=(1.0,)))
 
 
+def _terms_days(terms: str) -> int:
+    """Days from document to due date of a customer's terms (``NET30``, ``2/10 NET30``, ...)."""
+    found = re.search(r"NET\s*(\d+)", terms.upper())
+    return int(found.group(1)) if found else 0
+
+
+def document_dates(bench: Path) -> dict[str, tuple[float, float]]:
+    """Per document series (``INV/2025``, ``CN/2026``, ...): ``(ordinal at 0, days per number)``.
+
+    A ledger knows each invoice's date; the history's allocations name only its number.
+    Numbers run in date order within a series, so a straight line fitted by least squares on
+    the open-items list (master data: numbers with their dates; never the test truth) dates the
+    history's documents too.  A series the list lacks borrows the slope of the others.
+    """
+    points: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
+    for row in _rows(bench / "open_items.csv"):
+        series, _, number = row["document_number"].rpartition("/")
+        if number.isdigit():
+            day = dt.date.fromisoformat(row["document_date"]).toordinal()
+            points[series].append((int(number), day))
+    lines: dict[str, tuple[float, float]] = {}
+    for series, xy in points.items():
+        n = len(xy)
+        mx = sum(x for x, _ in xy) / n
+        my = sum(y for _, y in xy) / n
+        sxx = sum((x - mx) ** 2 for x, _ in xy)
+        slope = sum((x - mx) * (y - my) for x, y in xy) / sxx if sxx else 0.0
+        lines[series] = (my - slope * mx, slope)
+    return lines
+
+
+def _document_date(number: str, lines: Mapping[str, tuple[float, float]], paid: dt.date) -> dt.date:
+    """The estimated date of document ``number`` (never after the day it was ``paid``)."""
+    series, _, digits = number.rpartition("/")
+    line = lines.get(series)
+    if line is None:
+        slopes = [s for _, s in lines.values() if s > 0]
+        year = series.rpartition("/")[2]
+        if not slopes or not year.isdigit():
+            return paid - dt.timedelta(days=30)
+        line = (dt.date(int(year), 1, 1).toordinal(), sum(slopes) / len(slopes))
+    if not digits.isdigit():
+        return paid - dt.timedelta(days=30)
+    day = dt.date.fromordinal(round(line[0] + line[1] * int(digits)))
+    return min(day, paid)
+
+
 def history_outcomes(bench: Path, months: Sequence[str] = ()) -> list[tuple[float, bool]]:
     """``(raw score, right?)`` for the confirmed history of ``bench``, month by month.
 
     Each month's payments are matched against the items the history's allocations name in that
-    month and the next (items paid a month later were open too: distractors), each item open
-    for what the allocations applied to it (its currency: its customer's); payers are learnt
-    from the other months only (the month's own confirmations would tell the answer).  The
-    label of a payment is its confirmed allocations (none: rightly left alone).
+    month and the next (items paid a month later were open too: distractors), each item as a
+    ledger would have held it:
+
+    * open for its ``applied_amount``: the allocations' applied amount is what the item's open
+      amount went down by, residual included (``../cashapp/README.md``: "discount or deduction
+      included"; the history bears it out: a payment is the sum of its applied amounts less
+      the sum of its residuals), in the item's currency (its customer's: an ``fx_difference``
+      item stays in its own currency; the history's fx residuals are all 0, so the rate is the
+      only other thing to know, and ``rates.csv`` gives it);
+    * an early-payment discount offer where its allocation took a discount (the invoice's
+      terms carried it): the residual, earned up to the payment's value date;
+    * dated from its number (:func:`document_dates`) and due by its customer's terms.
+
+    Payers are learnt from the other months only (the month's own confirmations would tell the
+    answer).  The label of a payment is its confirmed items and applied amounts, compared as
+    the scorer compares (same items, each amount within a cent; none: rightly left alone).
     """
     payments = _rows(bench / "history" / "payments.csv")
     allocations = _rows(bench / "history" / "allocations.csv")
@@ -459,6 +519,7 @@ def history_outcomes(bench: Path, months: Sequence[str] = ()) -> list[tuple[floa
         CustomerProfile(cid, r["name"], frozenset(accounts.get(cid, ())))
         for cid, r in sorted(customers.items())
     ]
+    lines = document_dates(bench)
     month_of = {r["payment_id"]: r["value_date"][:7] for r in payments}
     by_payment: dict[str, list[dict[str, str]]] = collections.defaultdict(list)
     for a in allocations:
@@ -481,27 +542,36 @@ def history_outcomes(bench: Path, months: Sequence[str] = ()) -> list[tuple[floa
         ]
         known = learn_payers(master, others)
         open_units: dict[str, Decimal] = collections.defaultdict(Decimal)
+        taken: dict[str, Decimal] = collections.defaultdict(Decimal)
         first: dict[str, dict[str, str]] = {}
         for r in payments:
             if month_of[r["payment_id"]] in window:
                 for a in by_payment.get(r["payment_id"], ()):
                     open_units[a["item_id"]] += Decimal(a["applied_amount"])
+                    if a["residual_kind"] == "discount":
+                        taken[a["item_id"]] += Decimal(a["residual_amount"])
                     first.setdefault(a["item_id"], a | {"value_date": r["value_date"]})
         items = []
         for item_id, amount in sorted(open_units.items()):
             a = first[item_id]
-            code = customers.get(a["customer_id"], {}).get("currency") or "EUR"
-            day = dt.date.fromisoformat(a["value_date"])
+            customer = customers.get(a["customer_id"], {})
+            code = customer.get("currency") or "EUR"
+            paid = dt.date.fromisoformat(a["value_date"])
+            issued = _document_date(a["document_number"], lines, paid)
+            offers: tuple[DiscountOffer, ...] = ()
+            if taken.get(item_id):
+                offers = (DiscountOffer(deadline=paid, amount=Money(taken[item_id], code)),)
             items.append(
                 OpenItem(
                     item_id=ItemId(item_id),
                     customer_id=CustomerId(a["customer_id"]),
                     kind=ItemKind.CREDIT_MEMO if amount < 0 else ItemKind.INVOICE,
                     document_number=a["document_number"],
-                    document_date=day - dt.timedelta(days=30),
-                    due_date=day,
+                    document_date=issued,
+                    due_date=issued + dt.timedelta(days=_terms_days(customer.get("terms", ""))),
                     original_amount=Money(amount, code),
                     open_amount=Money(amount, code),
+                    discounts=offers,
                 )
             )
         batch = [
@@ -535,6 +605,8 @@ def history_outcomes(bench: Path, months: Sequence[str] = ()) -> list[tuple[floa
         outcomes += found
         right = sum(r for _, r in found)
         print(f"history {month}: {len(batch):,} payments, {len(items):,} items, {right:,} right")
+    right = sum(r for _, r in outcomes)
+    print(f"history: {len(outcomes):,} payments, {right:,} right ({_pct(right, len(outcomes))})")
     return outcomes
 
 

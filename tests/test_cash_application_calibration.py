@@ -148,3 +148,14 @@ def test_labelled_outcomes_compare_the_best_proposal_with_the_confirmation() -> 
     assert [right for _, right in outcomes] == [True, False]
     assert [score for score, _ in outcomes] == [r.score for r in results]
     assert labelled_outcomes(results, {}) == []
+
+
+def test_labelled_outcomes_allow_a_cent_as_the_scorer_does() -> None:
+    items = [_item("I1", "INV-2026-100042", "1190.00")]
+    pays = [_pay("P1", "1190.00", "INV-2026-100042")]
+    results = match_payments(pays, items, customers=[CustomerProfile("C1", "Acme GmbH")])
+    within = labelled_outcomes(results, {"P1": {"I1": Decimal("1189.99")}})
+    beyond = labelled_outcomes(results, {"P1": {"I1": Decimal("1189.98")}})
+    other_item = labelled_outcomes(results, {"P1": {"I1": Decimal("1190.00"), "I2": Decimal(1)}})
+    left_alone = labelled_outcomes(results, {"P1": {}})
+    assert [r for _, r in within + beyond + other_item + left_alone] == [True, False, False, False]

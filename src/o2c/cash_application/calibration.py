@@ -173,6 +173,10 @@ def _bound(pool: Sequence[float], z: float) -> float:
     return wilson_lower_bound(int(pool[2]), int(pool[1]), z)
 
 
+#: The scorer's tolerance on an applied amount (``../shared/bench/cashapp/score.py``: ``same``).
+_CENT = Decimal("0.01")
+
+
 def labelled_outcomes(
     results: Iterable[MatchResult], confirmed: Mapping[str, Mapping[str, Decimal]]
 ) -> list[tuple[float, bool]]:
@@ -180,8 +184,9 @@ def labelled_outcomes(
 
     ``confirmed``: per payment id, the amount applied to each item (item id -> amount in the
     item's currency); an empty mapping means the payment was rightly left alone.  A result is
-    right when its best proposal (posted or suggested) applies exactly those amounts to exactly
-    those items; a result without a proposal is right when the confirmation is empty.
+    right as the benchmarks' scorer counts it: its best proposal (posted or suggested) applies
+    to exactly those items amounts each within a cent of the confirmed one; a result without a
+    proposal is right when the confirmation is empty.
     """
     out: list[tuple[float, bool]] = []
     for r in results:
@@ -190,19 +195,25 @@ def labelled_outcomes(
             continue
         best = r.allocations or (r.suggestions[0].allocations if r.suggestions else ())
         got = {a.item_id: a.applied.amount for a in best}
-        out.append((r.score, got == dict(truth)))
+        right = got.keys() == truth.keys() and all(abs(got[k] - truth[k]) <= _CENT for k in got)
+        out.append((r.score, right))
     return out
 
 
 #: The shipped default, fitted by ``benchmarks/cash_application.py --fit`` on the confirmed
-#: history of the public bank-file set (``../shared/bench/cashapp2/history``: about 49,000
-#: payments of nine months, each matched again against the items its confirmed allocations
-#: name, learning payers from the other months; the test lines and their truth are never used).
+#: history of the public bank-file set (``../shared/bench/cashapp2/history``: 49,205 payments
+#: of nine months, each matched again against the items its month's and the next month's
+#: confirmed allocations name, rebuilt as a ledger held them (open for the applied amount,
+#: residual included; the discount offer where one was taken; dated from the document number
+#: and due by the customer's terms), learning payers from the other months; the test lines and
+#: their truth are never used).  46,750 of the 49,205 come out right as the scorer counts.
 #: Isotonic estimate (``z`` 0, steps of at least 30 outcomes); per step: raw score from, expected
-#: precision, outcomes (right of n).  Auto (99.8%) starts at a raw score of 0.938.
+#: precision, outcomes (right of n).  Auto (99.8%) starts at a raw score of 0.94; below it the
+#: history's errors are the matcher's own (credit notes named in a compact form left out, items
+#: beyond a cut text), not the rebuild's.
 DEFAULT_CONFIDENCE = ConfidenceMap(
-    edges=(0.0, 0.25, 0.897, 0.916, 0.918, 0.928, 0.938, 0.973, 0.976),
-    values=(0.0, 0.4271, 0.9583, 0.9687, 0.9928, 0.9954, 0.9983, 0.9996, 0.9998),
-    counts=(705, 2929, 48, 96, 982, 442, 6693, 6217, 31093),
-    right=(0, 1251, 46, 93, 975, 440, 6682, 6215, 31087),
+    edges=(0.0, 0.25, 0.897, 0.919, 0.928, 0.94, 0.973, 0.976),
+    values=(0.0, 0.364, 0.9685, 0.9918, 0.9965, 0.998, 0.9996, 0.9998),
+    counts=(692, 2717, 159, 854, 584, 6585, 6189, 31425),
+    right=(0, 989, 154, 847, 582, 6572, 6187, 31419),
 )
