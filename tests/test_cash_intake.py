@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.cash_application.intake import LineOutcome, plan_intake
+from o2c.cash_application.prevalidation import PrevalidationPolicy
 from o2c.cash_application.screening import SanctionsEntry, SanctionsList, SanctionsScreen
-from o2c.cash_application.worklist import ExceptionKind, worklist
+from o2c.cash_application.worklist import ExceptionKind, LoopPolicy, worklist
 from o2c.ledger import (
     CustomerDetails,
     CustomerRegistered,
@@ -185,22 +186,22 @@ def test_a_sanctioned_payer_is_held_never_posted_and_on_the_worklist() -> None:
     assert case.screening.verdict is ScreeningVerdict.HOLD
 
 
-def test_a_flag_needs_the_stronger_evidence() -> None:
+@pytest.mark.parametrize(("least", "outcome"), [(0.0, "auto_posted"), (1.0, "flagged")])
+def test_a_flag_needs_the_stronger_evidence_the_policy_states(least: float, outcome: str) -> None:
+    # The customer's name from an account not on file, naming the invoice: flagged as a new
+    # account; posted only when the match reaches the policy's least confidence for a flag.
     ledger = _ledger()
     new_account = "GB94BARC10201530093459"
-    pays = [
-        # the customer's name from an account not on file, naming the invoice: strong enough
-        _pay("B1", "2400.00", "INV-2001", name="Borealis AB", account=new_account),
-        # the same without a reference: only the amount fits, not enough for a flagged payment
-        _pay("B2", "318.25", "", name="Borealis AB", account=new_account, day=4),
-    ]
-    plan = plan_intake(pays, ledger.read(), recorded_at=AT.replace(day=5))
-    lines = {line.payment_id: line for line in plan.lines}
-    assert lines["B1"].verdict.value == "flag"
-    assert lines["B1"].outcome is LineOutcome.AUTO_POSTED
-    assert lines["B1"].confidence >= 0.97
-    assert lines["B2"].outcome is LineOutcome.FLAGGED
-    assert any(r.startswith("new_account") for r in lines["B2"].reasons)
+    pay = _pay("B1", "2400.00", "INV-2001", name="Borealis AB", account=new_account)
+    policy = LoopPolicy(prevalidation=PrevalidationPolicy(flagged_min_confidence=least))
+    plan = plan_intake([pay], ledger.read(), recorded_at=AT.replace(day=5), policy=policy)
+    [line] = plan.lines
+    assert line.verdict.value == "flag"
+    assert any(r.startswith("new_account") for r in line.reasons)
+    assert line.outcome.value == outcome
+    ledger.append(list(plan.facts))
+    settled = "I4" not in {i.item_id for i in ledger.read().open_items()}
+    assert settled is (outcome == "auto_posted")
 
 
 def test_unknown_payers_go_to_suspense_known_ones_to_their_account() -> None:

@@ -443,7 +443,8 @@ def _record(
     if auto and verdict is Verdict.HOLD:
         auto = False
     if auto and verdict is Verdict.FLAG:
-        auto = result.confidence >= (check.min_auto_confidence or 1.0)
+        least = check.min_auto_confidence
+        auto = least is not None and result.confidence >= least
     facts: list[Fact] = []
     home = ""
     if auto:
