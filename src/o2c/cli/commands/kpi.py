@@ -77,11 +77,21 @@ def register(subparsers: Any) -> None:
     )
     add_source_options(parser)
     parser.add_argument(
-        "--from", dest="start", required=True, type=_date, help="first day (YYYY-MM-DD)"
+        "--from",
+        dest="start",
+        metavar="DATE",
+        required=True,
+        type=_date,
+        help="first day (YYYY-MM-DD)",
     )
-    parser.add_argument("--to", dest="end", required=True, type=_date, help="last day")
     parser.add_argument(
-        "--period", choices=PERIODS, default="month", help="calendar months (default), ..."
+        "--to", dest="end", metavar="DATE", required=True, type=_date, help="last day (included)"
+    )
+    parser.add_argument(
+        "--period",
+        choices=PERIODS,
+        default="month",
+        help="periods: calendar months (default), quarters, or the whole span",
     )
     parser.add_argument(
         "--by-customer", action="store_true", help="each customer's rows, then the portfolio's"
