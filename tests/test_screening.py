@@ -276,14 +276,14 @@ def test_one_changed_letter_in_a_long_name_still_hits(words: list[str], where: i
     changed = listed[:i] + ("x" if listed[i] != "x" else "y") + listed[i + 1 :]
     if len(name_key(listed)[0]) < 5 or sum(len(w) for w in name_key(listed)) < 12:
         return  # one letter in a short name is a large change
-    before, after = name_key(listed), name_key(changed)
+    if len(set(listed.replace(" ", ""))) < 4:
+        return  # "aaaaa aaaa aaaa" is no name: the index blocks on word starts and sounds
+    before, after = sorted(name_key(listed)), sorted(name_key(changed))
+    pairs = list(zip(before, after, strict=False))
     if (
         len(before) != len(after)
-        or sum(
-            len(a) != len(b) or sum(x != y for x, y in zip(a, b, strict=False))
-            for a, b in zip(sorted(before), sorted(after), strict=True)
-        )
-        != 1
+        or any(len(a) != len(b) for a, b in pairs)
+        or sum(x != y for a, b in pairs for x, y in zip(a, b, strict=True)) != 1
     ):
-        return  # the letter changed a word the normaliser rewrites ("svcs" -> "services")
+        return  # the letter changed a word the normaliser rewrites ("natl" -> "national")
     assert _screen_of(listed).screen_name(changed), (listed, changed)
