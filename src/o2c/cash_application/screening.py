@@ -44,7 +44,7 @@ from functools import lru_cache
 import attrs
 
 from o2c.errors import ValidationError
-from o2c.names import MAX_NAME_LENGTH, _ratio_function, normalize
+from o2c.names import LEGAL_FORMS, MAX_NAME_LENGTH, _ratio_function, normalize
 
 __all__ = [
     "DEFAULT_SCREENING_POLICY",
@@ -273,6 +273,8 @@ _EXTRA_FORMS = frozenset(
      "llc", "ltd", "the"}
 )
 # fmt: on
+#: The one-word legal forms of :data:`o2c.names.LEGAL_FORMS` ("gmbh", "ltda", "sarl" ...).
+_ONE_WORD_FORMS = frozenset(f for f in LEGAL_FORMS if " " not in f)
 
 
 def transliterate(text: str) -> str:
@@ -296,11 +298,10 @@ def name_key(name: str) -> tuple[str, ...]:
     (('romashka',), ('muller', 'and', 'sohne'))
     """
     words = normalize(transliterate(name)).split()
-    while len(words) > 1 and words[0] in _EXTRA_FORMS:
-        del words[0]
-    while len(words) > 1 and words[-1] in _EXTRA_FORMS:
-        del words[-1]
-    return tuple(words)
+    # Screening ignores word order, so a one-word legal form counts nowhere in the name (not
+    # only at its ends, as a payer may write "Ltda" before or after the rest).
+    kept = [w for w in words if w not in _EXTRA_FORMS and w not in _ONE_WORD_FORMS]
+    return tuple(kept) if kept else tuple(words)
 
 
 def sound_key(words: Iterable[str]) -> str:
