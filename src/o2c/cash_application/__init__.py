@@ -20,6 +20,9 @@ The package, one concept per module (each class of evidence has one home):
 - :mod:`~o2c.cash_application.x12`: X12 820 remittance (``RMR``/``ADX``) read as documents;
 - :mod:`~o2c.cash_application.decide`: the batch and its decisions;
 - :mod:`~o2c.cash_application.posting`: the ledger facts of automatic results;
+- :mod:`~o2c.cash_application.prevalidation` and :mod:`~o2c.cash_application.screening`: every
+  incoming payment (and refund) checked before matching: duplicates, accounts, payee names,
+  sanctions lists, anomalies (PASS / FLAG / HOLD);
 - :mod:`~o2c.cash_application.advices`: remittance advices sent apart from the payment (e-mail
   text, tables, PDF text), linked to their bank lines and given to the matcher as remittance.
 
@@ -105,6 +108,15 @@ from o2c.cash_application.payers import (
 )
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.posting import ApplyReport, apply, payment_facts
+from o2c.cash_application.prevalidation import (
+    Finding,
+    PrevalidationContext,
+    PrevalidationPolicy,
+    PrevalidationResult,
+    Verdict,
+    prevalidate,
+    prevalidate_refund,
+)
 
 __all__ = [
     "AdviceLine",
@@ -117,15 +129,20 @@ __all__ = [
     "ConfirmedPayment",
     "CustomerProfile",
     "DEFAULT_CONFIDENCE",
+    "Finding",
     "LinkStatus",
     "MatchDecision",
     "MatchPolicy",
     "MatchResult",
     "PayerKnowledge",
+    "PrevalidationContext",
+    "PrevalidationPolicy",
+    "PrevalidationResult",
     "Proposal",
     "RemittanceAdvice",
     "Residual",
     "ResidualKind",
+    "Verdict",
     "apply",
     "apply_advices",
     "fit_confidence",
@@ -137,4 +154,6 @@ __all__ = [
     "parse_advice",
     "payer_key",
     "payment_facts",
+    "prevalidate",
+    "prevalidate_refund",
 ]
