@@ -289,3 +289,17 @@ def _strings_window_by_window(text: str, min_digits: int) -> tuple[str, ...]:
 )
 def test_reference_strings_are_every_window_with_enough_digits(text: str, digits: int) -> None:
     assert reference_strings(text, min_digits=digits) == _strings_window_by_window(text, digits)
+
+
+def test_a_short_letter_prefixed_number_is_no_iban() -> None:
+    """Two letters, two digits and eight more ("CN2025001808") are a document number, not an
+    IBAN (the shortest IBAN, Norway's, has 15 characters); real IBANs are still masked."""
+    from o2c.remittance import DocumentIndex, find_references
+
+    index = DocumentIndex.build(
+        [("I1", "INV/2025/059118", None, "C1"), ("I2", "CN/2025/001808", None, "C1")]
+    )
+    found = find_references("INV2025059118 ./. CN2025001808", index)
+    assert [h.item_id for h in found] == ["I1", "I2"]
+    iban_index = DocumentIndex.build([("I3", "8601 1117 947", None, "C1")])
+    assert find_references("from NO93 8601 1117 947", iban_index) == ()

@@ -222,8 +222,9 @@ _MASKS = (
     # IBANs (not RF creditor references).
     # (the country and check digits, at most a bank code of letters, then groups of digits:
     # "SB83 IHRE BEST" is no IBAN).
+    # (15 characters at least, Norway's length: "CN2025001808" is a credit note, not an IBAN).
     re.compile(
-        r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?=(?: ?[A-Z]{4})?(?: ?\d{4}){2})"
+        r"(?<![0-9A-Z])(?!RF)[A-Z]{2}\d{2}(?=(?: ?[A-Z]{4})?(?: ?\d{4}){2})(?=(?: ?[A-Z0-9]){11})"
         r"(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
     ),
     # The number after words that introduce other kinds of numbers.
