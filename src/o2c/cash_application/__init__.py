@@ -23,6 +23,9 @@ The package, one concept per module (each class of evidence has one home):
 - :mod:`~o2c.cash_application.prevalidation` and :mod:`~o2c.cash_application.screening`: every
   incoming payment (and refund) checked before matching: duplicates, accounts, payee names,
   sanctions lists, anomalies (PASS / FLAG / HOLD);
+- :mod:`~o2c.cash_application.intake` and :mod:`~o2c.cash_application.worklist`: the import loop
+  (nothing left on the floor: unapplied cash, suspense, holds and flags recorded) and the
+  worklist of open exceptions with the decisions people take on them;
 - :mod:`~o2c.cash_application.advices`: remittance advices sent apart from the payment (e-mail
   text, tables, PDF text), linked to their bank lines and given to the matcher as remittance.
 
@@ -90,6 +93,7 @@ from o2c.cash_application.calibration import (
     labelled_outcomes,
 )
 from o2c.cash_application.decide import match_payments
+from o2c.cash_application.intake import IntakeLine, IntakePlan, LineOutcome, plan_intake
 from o2c.cash_application.model import (
     Allocation,
     CustomerProfile,
@@ -117,6 +121,12 @@ from o2c.cash_application.prevalidation import (
     prevalidate,
     prevalidate_refund,
 )
+from o2c.cash_application.worklist import (
+    DEFAULT_LOOP_POLICY,
+    ExceptionKind,
+    LoopPolicy,
+    WorkItem,
+)
 
 __all__ = [
     "AdviceLine",
@@ -129,8 +139,14 @@ __all__ = [
     "ConfirmedPayment",
     "CustomerProfile",
     "DEFAULT_CONFIDENCE",
+    "DEFAULT_LOOP_POLICY",
+    "ExceptionKind",
     "Finding",
+    "IntakeLine",
+    "IntakePlan",
+    "LineOutcome",
     "LinkStatus",
+    "LoopPolicy",
     "MatchDecision",
     "MatchPolicy",
     "MatchResult",
@@ -143,6 +159,7 @@ __all__ = [
     "Residual",
     "ResidualKind",
     "Verdict",
+    "WorkItem",
     "apply",
     "apply_advices",
     "fit_confidence",
@@ -154,6 +171,7 @@ __all__ = [
     "parse_advice",
     "payer_key",
     "payment_facts",
+    "plan_intake",
     "prevalidate",
     "prevalidate_refund",
 ]

@@ -19,6 +19,13 @@
 
 from __future__ import annotations
 
+from o2c.ledger.bulk import (
+    STAMPED_BY,
+    UNRECORDED,
+    HistoryLoad,
+    PreparedHistory,
+    prepare_history,
+)
 from o2c.ledger.customers import (
     CustomerMaster,
     CustomerRecord,
@@ -106,6 +113,7 @@ __all__ = [
     "FactId",
     "FactKind",
     "History",
+    "HistoryLoad",
     "InMemoryLedgerStore",
     "InvoiceIssued",
     "ItemId",
@@ -127,17 +135,21 @@ __all__ = [
     "PaymentReceived",
     "PaymentScreened",
     "PaymentSuggested",
+    "PreparedHistory",
     "PromisedToPay",
     "Refunded",
+    "STAMPED_BY",
     "ScreeningVerdict",
     "SettlementTrail",
     "SuggestedLine",
     "SuggestedMatch",
     "TrailEntry",
+    "UNRECORDED",
     "WrittenOff",
     "account_key",
     "alias_key",
     "instalment_item_id",
     "learn_from_confirmation",
+    "prepare_history",
     "read",
 ]
