@@ -16,6 +16,9 @@ message says what was wrong and what to do instead::
     │   ├── InvalidInvoiceError                   an invoice that cannot exist
     │   ├── InvalidOrderError                     a sales order or its delivery/billing is wrong
     │   ├── StatementFormatError                  a bank file is malformed (line or XML path)
+    │   ├── SanctionsFormatError                  a sanctions list file cannot be read
+    │   ├── EInvoiceError                         an e-invoice that does not conform (path/rule)
+    │   ├── ScheduleError                         a report or reminder schedule that cannot run
     │   ├── ImportRowError                        a migration row is rejected
     │   ├── DisputeStateError                     a dispute cannot move to that state/outcome
     │   └── InvalidFactError                      a ledger fact that breaks an invariant
@@ -54,6 +57,7 @@ __all__ = [
     "DeliveryError",
     "DisputeStateError",
     "DuplicateFactError",
+    "EInvoiceError",
     "FloatNotAllowedError",
     "ImportRowError",
     "InvalidAmountError",
@@ -71,6 +75,8 @@ __all__ = [
     "RateError",
     "RateNotFoundError",
     "RateUnavailableError",
+    "SanctionsFormatError",
+    "ScheduleError",
     "StatementFormatError",
     "StorageError",
     "UnknownCurrencyError",
@@ -187,6 +193,42 @@ class StatementFormatError(ValidationError):
             f"{message} (at {location})", field=field, value=value, location=location, **context
         )
         self.location = location
+
+
+class SanctionsFormatError(ValidationError):
+    """A sanctions list file that cannot be read; ``location`` says where (line, entry, path)."""
+
+    def __init__(
+        self, message: str, *, location: str, field: str = "sanctions list", value: Any = None
+    ) -> None:
+        super().__init__(f"{message} (at {location})", field=field, value=value, location=location)
+        self.location = location
+
+
+class EInvoiceError(ValidationError):
+    """An e-invoice (UBL, CII, Factur-X) that does not conform.
+
+    ``location`` is the XML path of the offending element, or the business rule (``BR-CO-15``)
+    that failed; ``field`` names the business term (``BT-112``) where one is known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: str,
+        field: str = "e-invoice",
+        value: Any = None,
+        **context: Any,
+    ) -> None:
+        super().__init__(
+            f"{message} (at {location})", field=field, value=value, location=location, **context
+        )
+        self.location = location
+
+
+class ScheduleError(ValidationError):
+    """A report or reminder schedule that cannot run (bad cron expression, time zone, format)."""
 
 
 class ImportRowError(ValidationError):

@@ -53,7 +53,7 @@ from o2c._checks import shown
 from o2c._optional import require
 from o2c.adapters._bank import Source
 from o2c.cash_application.screening import EntryKind, SanctionsEntry, SanctionsList
-from o2c.errors import ValidationError
+from o2c.errors import SanctionsFormatError
 
 __all__ = [
     "MAX_BYTES",
@@ -80,16 +80,6 @@ MAX_NAMES_PER_ENTRY = 2_000
 _MAX_DEPTH = 32
 #: The longest CSV field (a statement of reasons runs to a few thousand characters).
 _MAX_FIELD = 100_000
-
-
-class SanctionsFormatError(ValidationError):
-    """A sanctions list file that cannot be read; ``location`` says where (line, entry, path)."""
-
-    def __init__(
-        self, message: str, *, location: str, field: str = "sanctions list", value: Any = None
-    ) -> None:
-        super().__init__(f"{message} (at {location})", field=field, value=value, location=location)
-        self.location = location
 
 
 # --------------------------------------------------------------------------------------------
