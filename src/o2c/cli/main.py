@@ -47,7 +47,17 @@ __all__ = ["COMMAND_MODULES", "EXIT_INPUT", "EXIT_RUNTIME", "build_parser", "mai
 
 #: Sub-commands besides ``demo``: each is a module ``o2c.cli.commands.<name>`` with a
 #: ``register(subparsers)`` function that adds its parser and sets ``func``.
-COMMAND_MODULES = ("match", "migrate", "aging", "cash", "kpi")
+COMMAND_MODULES = (
+    "match",
+    "migrate",
+    "aging",
+    "cash",
+    "kpi",
+    "invoice",
+    "report",
+    "dashboard",
+    "schedule",
+)
 
 #: Exit status for a runtime failure (database, network, an unexpected error).
 EXIT_RUNTIME = 1
