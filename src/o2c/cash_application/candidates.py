@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import attrs
 from moneyed import Money
 
-from o2c.ledger import OpenItem
+from o2c.ledger import OpenItem, account_key
 from o2c.money import to_minor
 from o2c.names import NameIndex, NameMatch
 from o2c.remittance import (
@@ -224,9 +224,8 @@ def _units(amount: Money) -> int:
     return to_minor(amount)
 
 
-@lru_cache(maxsize=65536)
-def _account_key(account: str) -> str:
-    return _NON_ALNUM.sub("", account.upper())
+#: The ledger's one account-key rule, remembered (matching asks for the same account many times).
+_account_key = lru_cache(maxsize=65536)(account_key)
 
 
 #: A country code glued before a document number ("AT-INV/2026/012119"): a sister company's

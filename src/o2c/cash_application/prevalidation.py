@@ -72,6 +72,7 @@ import attrs
 from moneyed import Money
 
 from o2c.cash_application.screening import SanctionsHit, SanctionsScreen, name_key
+from o2c.ledger import account_key
 from o2c.names import legal_form, normalize, similarity
 from o2c.statement import Payment, Statement
 
@@ -91,7 +92,6 @@ __all__ = [
     "Refund",
     "Severity",
     "Verdict",
-    "account_key",
     "bic_problem",
     "compare_names",
     "iban_problem",
@@ -210,18 +210,6 @@ class PrevalidationResult:
 
 # --------------------------------------------------------------------------------------------
 # what pre-validation knows about customers
-
-
-_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
-
-
-def account_key(account: str) -> str:
-    """An account as compared: letters and digits only, upper case.
-
-    >>> account_key("de89 3704-0044 0532 0130 00")
-    'DE89370400440532013000'
-    """
-    return _NOT_ALNUM.sub("", account).upper()
 
 
 @attrs.frozen(kw_only=True)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -570,16 +571,19 @@ class PromisedToPay(_FactBase):
 # read model, :class:`o2c.ledger.customers.CustomerMaster`).
 
 
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
 def account_key(text: str) -> str:
-    """The form a payer account is stored and looked up in: no whitespace, upper case.
+    """The form a payer account is stored and looked up in: letters and digits only, upper case.
 
     One rule for every writer and reader (the master's facts, pre-validation, matching), so an
-    IBAN printed in groups finds the one on file.
+    IBAN printed in groups or with dashes finds the one on file.
 
-    >>> account_key(" de89 3704 0044 0532 0130 00 ")
+    >>> account_key(" de89 3704-0044 0532 0130 00 ")
     'DE89370400440532013000'
     """
-    return "".join(text.split()).upper()
+    return _NOT_ALNUM.sub("", text).upper()
 
 
 def alias_key(text: str) -> str:
