@@ -1,5 +1,6 @@
 """Invoices: the document (:mod:`o2c.invoice.document`: :class:`Invoice`, lines, parties, totals,
-validation) and ISO 11649 creditor references (:mod:`o2c.invoice.references`).
+validation), its parties (:mod:`o2c.invoice.parties`: seller, buyer, payee, tax
+representative, payment instructions) and ISO 11649 creditor references (:mod:`o2c.invoice.references`).
 
 Invoices and credit memos: lines, taxes, totals, payment schedule, validation.
 
@@ -54,16 +55,34 @@ from o2c.invoice.document import (
     credit_memo,
     validate,
 )
+from o2c.invoice.parties import (
+    BankAccount,
+    Contact,
+    DirectDebit,
+    ElectronicAddress,
+    Party,
+    Payee,
+    PaymentInstructions,
+    TaxRepresentative,
+)
 
 __all__ = [
     "Address",
+    "BankAccount",
+    "Contact",
     "Customer",
+    "DirectDebit",
     "DocumentKind",
+    "ElectronicAddress",
     "Invoice",
     "InvoiceLine",
     "InvoiceNumber",
     "InvoiceTotals",
+    "Party",
+    "Payee",
+    "PaymentInstructions",
     "References",
+    "TaxRepresentative",
     "Violation",
     "credit_memo",
     "validate",

@@ -17,6 +17,14 @@ from o2c._build import builder
 from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
 from o2c.invoice import references as creditor_reference
+from o2c.invoice.parties import (
+    Address,
+    Customer,
+    Party,
+    Payee,
+    PaymentInstructions,
+    TaxRepresentative,
+)
 from o2c.money import (
     AMOUNT_INTEGER_DIGITS,
     CONTEXT,
@@ -90,49 +98,6 @@ def _optional(value: object) -> str | None:
     return _text(value) or None
 
 
-def _text_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(_text(v) for v in as_tuple(value, "lines", "items", InvalidInvoiceError))
-
-
-def _instance_of(kind: type, *, optional: bool = False) -> Any:
-    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not (isinstance(value, kind) or (optional and value is None)):
-            raise InvalidInvoiceError(
-                f"{attribute.name}={shown(value)!r} must be a {kind.__name__}"
-                + (" or None" if optional else ""),
-                field=attribute.name,
-                value=shown(value),
-            )
-
-    return check
-
-
-@attrs.frozen(kw_only=True)
-class Address:
-    """A postal address (EN 16931 BG-8); ``country`` is an ISO 3166-1 alpha-2 code."""
-
-    lines: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple)
-    city: str | None = attrs.field(default=None, converter=_optional)
-    postal_code: str | None = attrs.field(default=None, converter=_optional)
-    subdivision: str | None = attrs.field(default=None, converter=_optional)
-    country: str | None = attrs.field(default=None, converter=_optional)
-
-
-@attrs.frozen(kw_only=True)
-class Customer:
-    """The buyer with the data billing needs: name, address, tax id (EN 16931 BG-7)."""
-
-    id: str = attrs.field(converter=_text)
-    name: str = attrs.field(default="", converter=_text)
-    address: Address | None = attrs.field(
-        default=None, validator=_instance_of(Address, optional=True)
-    )
-    tax_id: str | None = attrs.field(default=None, converter=_optional)
-    email: str | None = attrs.field(default=None, converter=_optional)
-
-
 @attrs.frozen(kw_only=True)
 class References:
     """References printed on the document (EN 16931 BT-13, BT-14 alias, BT-83, BT-25)."""
@@ -145,6 +110,11 @@ class References:
     payment_reference: str | None = attrs.field(default=None, converter=_optional)
     #: The invoice a credit memo refers to (BT-25).
     preceding_invoice: str | None = attrs.field(default=None, converter=_optional)
+    #: The buyer's reference (BT-10; XRechnung's Leitweg-ID).
+    buyer_reference: str | None = attrs.field(default=None, converter=_optional)
+    #: The contract (BT-12) and the project (BT-11) the invoice belongs to.
+    contract: str | None = attrs.field(default=None, converter=_optional)
+    project: str | None = attrs.field(default=None, converter=_optional)
 
 
 def _quantity(value: object) -> Decimal:
@@ -437,6 +407,17 @@ def _check_kinds(**values: tuple[object, type | tuple[type, ...]]) -> None:
             )
 
 
+def _check_parties(
+    seller: object, payee: object, tax_representative: object, payment: object
+) -> None:
+    _check_kinds(
+        seller=(seller, (Party, type(None))),
+        payee=(payee, (Payee, type(None))),
+        tax_representative=(tax_representative, (TaxRepresentative, type(None))),
+        payment=(payment, (PaymentInstructions, type(None))),
+    )
+
+
 def _check_all(values: tuple[object, ...], kind: type, field: str) -> None:
     for i, value in enumerate(values):
         if not isinstance(value, kind):
@@ -474,6 +455,12 @@ class Invoice:
         default=(), converter=_exemption_tuple
     )
     note: str = ""
+    #: The seller (BG-4), the payee (BG-10), the seller's tax representative (BG-11) and the
+    #: payment instructions (BG-16); e-invoices need the seller (see o2c.invoice.parties).
+    seller: Party | None = None
+    payee: Payee | None = None
+    tax_representative: TaxRepresentative | None = None
+    payment: PaymentInstructions | None = None
     # -- derived by create() --
     tax: TaxResult
     totals: InvoiceTotals
@@ -493,6 +480,7 @@ class Invoice:
             totals=(self.totals, InvoiceTotals),
             schedule=(self.schedule, (Schedule, type(None))),
         )
+        _check_parties(self.seller, self.payee, self.tax_representative, self.payment)
         if self.tax_base_discount_percent is not None:
             to_decimal(self.tax_base_discount_percent, field="tax_base_discount_percent")
         cur = self.currency
@@ -542,6 +530,10 @@ class Invoice:
         kind: DocumentKind = DocumentKind.INVOICE,
         payment_reference: bool = True,
         tax_base_discount_percent: Decimal | None = None,
+        seller: Party | None = None,
+        payee: Payee | None = None,
+        tax_representative: TaxRepresentative | None = None,
+        payment: PaymentInstructions | None = None,
     ) -> Invoice:
         """An invoice with its taxes, totals, schedule and (by default) an RF payment reference.
 
@@ -569,6 +561,10 @@ class Invoice:
                 references carry none.
             tax_base_discount_percent: the "mixed" discount percentage itself (instead of
                 taking it from the terms; credit memos carry their invoice's).
+            seller: the seller (BG-4; e-invoices need it).
+            payee: the payee when not the seller (BG-10).
+            tax_representative: the seller's tax representative (BG-11).
+            payment: the payment means and the account to pay to (BG-16).
 
         Raises:
             CurrencyMismatchError: for an amount in another currency.
@@ -596,6 +592,13 @@ class Invoice:
             payment_reference,
         )
         refs = _references(number, references, payment_reference)
+        if (
+            seller is not None
+            or payee is not None
+            or tax_representative is not None
+            or payment is not None
+        ):
+            _check_parties(seller, payee, tax_representative, payment)
         if charges != ():
             charges = as_tuple(charges, "charges", "items", InvalidInvoiceError)
             _check_all(charges, AllowanceCharge, "charges")
@@ -628,6 +631,10 @@ class Invoice:
             tax_base_discount_percent=epd,
             exemptions=exemptions,
             note=note,
+            seller=seller,
+            payee=payee,
+            tax_representative=tax_representative,
+            payment=payment,
             tax=tax,
             totals=totals,
             schedule=schedule,
@@ -652,6 +659,27 @@ class Invoice:
             note=self.note,
             kind=self.kind,
             payment_reference=False,
+            seller=self.seller,
+            payee=self.payee,
+            tax_representative=self.tax_representative,
+            payment=self.payment,
+        )
+
+    def to_json(self) -> str:
+        """The invoice as JSON text: every input, lossless (see :mod:`o2c.invoice.codec`)."""
+        from o2c.invoice.codec import invoice_to_json
+
+        return invoice_to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Invoice:
+        """The invoice :meth:`to_json` wrote, computed again and checked against the stored
+        totals (see :mod:`o2c.invoice.codec`)."""
+        from o2c.invoice.codec import invoice_from_json
+
+        # The codec imports nothing from this module (no import cycle): it is given the types.
+        return invoice_from_json(
+            text, invoice=cls, line=InvoiceLine, references=References, kind=DocumentKind
         )
 
     @property
@@ -725,6 +753,9 @@ def _references(number: str, given: References | None, generate: bool) -> Refere
                     customer_po=None,
                     payment_reference=generated,
                     preceding_invoice=None,
+                    buyer_reference=None,
+                    contract=None,
+                    project=None,
                 )
             return attrs.evolve(given, payment_reference=generated)
     return _NO_REFERENCES if given is None else given
@@ -834,11 +865,8 @@ def credit_memo(
         )
     if whole and invoice.prepaid is not None:
         prepaid = Money(-invoice.prepaid.amount, invoice.currency)
-    refs = References(
-        order=invoice.references.order,
-        customer_po=invoice.references.customer_po,
-        payment_reference=None,
-        preceding_invoice=invoice.number,
+    refs = attrs.evolve(
+        invoice.references, payment_reference=None, preceding_invoice=invoice.number
     )
     return Invoice.create(
         number=number,
@@ -857,6 +885,10 @@ def credit_memo(
         note=note,
         kind=DocumentKind.CREDIT_MEMO,
         payment_reference=False,
+        seller=invoice.seller,
+        payee=invoice.payee,
+        tax_representative=invoice.tax_representative,
+        payment=invoice.payment,
     )
 
 
