@@ -1,6 +1,7 @@
-"""Invoices: the document (:mod:`o2c.invoice.document`: :class:`Invoice`, lines, parties, totals,
+"""Invoices: the document (:mod:`o2c.invoice.document`: :class:`Invoice`, lines, totals,
 validation), its parties (:mod:`o2c.invoice.parties`: seller, buyer, payee, tax
-representative, payment instructions) and ISO 11649 creditor references (:mod:`o2c.invoice.references`).
+representative, payment instructions) and ISO 11649 creditor references
+(:mod:`o2c.invoice.references`).
 
 Invoices and credit memos: lines, taxes, totals, payment schedule, validation.
 
