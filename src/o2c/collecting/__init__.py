@@ -1,7 +1,8 @@
 """Collecting what is owed: late-payment interest and compensation (:mod:`o2c.collecting.interest`),
 dunning (:mod:`o2c.collecting.dunning`), early-warning signals (:mod:`o2c.collecting.signals`),
-reminders and statements with the :class:`Notifier` port (:mod:`o2c.collecting.reminders`), and
-disputes (:mod:`o2c.collecting.disputes`).
+reminders and statements with the :class:`Notifier` port (:mod:`o2c.collecting.reminders`),
+disputes (:mod:`o2c.collecting.disputes`) and the collector's worklist ranked by value at risk
+(:mod:`o2c.collecting.priorities`).
 
 (Named ``collecting``, not ``collections``: ``o2c.collections`` read like the standard library's
 module in every import list and traceback.)
@@ -69,6 +70,14 @@ from o2c.collecting.interest import (
     late_payment_claim,
     simple_interest,
 )
+from o2c.collecting.priorities import (
+    RISK_WEIGHTS,
+    CollectorItem,
+    CollectorWorklist,
+    PriorityPolicy,
+    collector_worklist,
+    collector_worklist_from_history,
+)
 from o2c.collecting.reminders import (
     AccountActivity,
     ActivityKind,
@@ -101,6 +110,8 @@ __all__ = [
     "ActivityLine",
     "Claim",
     "ClaimLine",
+    "CollectorItem",
+    "CollectorWorklist",
     "CompensationTable",
     "CompensationTier",
     "DAMAGED_GOODS",
@@ -134,8 +145,10 @@ __all__ = [
     "OpenDisputes",
     "PRICING",
     "PROMOTION",
+    "PriorityPolicy",
     "PromiseToPay",
     "RETURNS",
+    "RISK_WEIGHTS",
     "RatePolicy",
     "ReasonCatalog",
     "ReasonCode",
@@ -153,6 +166,8 @@ __all__ = [
     "available_languages",
     "average_days_to_resolve",
     "broken_promises",
+    "collector_worklist",
+    "collector_worklist_from_history",
     "days_in_arrears",
     "disputes_from_ledger",
     "early_warnings",
