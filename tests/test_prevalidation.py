@@ -389,7 +389,28 @@ def test_a_payer_not_listed_is_not_held() -> None:
 def test_a_payer_from_an_embargoed_country_is_held() -> None:
     result = one(pay("P1", payer_account=RU_IBAN, payer_name="Somebody"))
     finding = next(f for f in result.findings if f.check is Check.SANCTIONS)
-    assert (finding.field, finding.value, result.verdict) == ("payer_account", "RU", Verdict.HOLD)
+    assert (finding.field, finding.value, result.verdict) == ("payer_country", "RU", Verdict.HOLD)
+
+
+def test_the_country_the_bank_states_is_screened_before_the_ibans() -> None:
+    # an address in an embargoed country, paying from an account elsewhere: held
+    stated = one(pay("P1", payer_name="Somebody", payer_country="ru"))
+    finding = next(f for f in stated.findings if f.check is Check.SANCTIONS)
+    assert (finding.field, finding.value, stated.verdict) == ("payer_country", "RU", Verdict.HOLD)
+    # the same payer with no stated country is screened by its (German) IBAN: not held
+    assert Check.SANCTIONS not in checks(one(pay("P1", payer_name="Somebody")))
+    # a stated country elsewhere wins over a listed IBAN country
+    assert Check.SANCTIONS not in checks(
+        one(pay("P1", payer_account=RU_IBAN, payer_name="Somebody", payer_country="DE"))
+    )
+
+
+def test_a_malformed_payer_bic_is_flagged_and_a_valid_one_is_not() -> None:
+    bad = one(pay("P1", payer_bic="COBA DE FF"))
+    finding = next(f for f in bad.findings if f.check is Check.ACCOUNT_INVALID)
+    assert (finding.field, finding.severity) == ("payer_bic", Severity.FLAG)
+    assert Check.ACCOUNT_INVALID not in checks(one(pay("P1", payer_bic="COBADEFFXXX")))
+    assert Check.ACCOUNT_INVALID in checks(one(pay("P1", payer_bic="COBAQQFF")))  # no country
 
 
 # --- anomalies --------------------------------------------------------------------------------
@@ -420,6 +441,11 @@ def test_a_country_never_seen() -> None:
     result = one(pay("P1", payer_account=FR_IBAN))
     assert {Check.COUNTRY_ANOMALY, Check.NEW_ACCOUNT} <= checks(result)
     assert Check.COUNTRY_ANOMALY not in checks(one(pay("P1", payer_account=ACME_NEW_IBAN)))
+    # the stated country counts first: a German account paying from a French address
+    stated = one(pay("P1", payer_country="FR"))
+    finding = next(f for f in stated.findings if f.check is Check.COUNTRY_ANOMALY)
+    assert (finding.field, finding.value) == ("payer_country", "FR")
+    assert Check.COUNTRY_ANOMALY not in checks(one(pay("P1", payer_country="DE")))
 
 
 def test_payments_far_faster_than_usual() -> None:

@@ -40,7 +40,7 @@ from o2c.errors import (
 )
 from o2c.invoice import references as rf
 from o2c.money import check_amount, currency, minor_unit, minor_units, quantize_decimal
-from o2c.statement import Payment
+from o2c.statement import Payment, iban_country
 
 __all__ = [
     "Source",
@@ -50,6 +50,7 @@ __all__ = [
     "exact_money",
     "integer_text",
     "is_digits",
+    "payer_country",
     "read_raw",
     "read_text",
     "shown",
@@ -284,6 +285,24 @@ def creditor_reference(text: str) -> str:
     if candidate[:2].upper() != "RF" or len(candidate) > 60 or not rf.is_valid(candidate):
         return ""
     return rf.compact(candidate)
+
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def payer_country(stated: str, account: str) -> str:
+    """The payer's country: ``stated`` (the file's ISO 3166 code) when it is two letters, else
+    the country of ``account`` when that is a valid IBAN, else ``""``.
+
+    >>> payer_country(" at ", "DE89370400440532013000"), payer_country("", "DE89370400440532013000")
+    ('AT', 'DE')
+    >>> payer_country("Austria", "12345678")
+    ''
+    """
+    code = stated.strip().upper()
+    if _COUNTRY.fullmatch(code):
+        return code
+    return iban_country(account) if account else ""
 
 
 def unique_ids(lines: Iterable[Payment]) -> list[Payment]:

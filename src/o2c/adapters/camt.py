@@ -50,6 +50,7 @@ from o2c.adapters._bank import (
     decimal_text,
     exact_money,
     integer_text,
+    payer_country,
     read_raw,
     shown,
     unique_ids,
@@ -355,6 +356,20 @@ class _Reader:
 
     def account_id(self, el: ET.Element, path: str) -> str:
         return self.first_text(el, f"{path}/Id/IBAN", f"{path}/Id/Othr/Id")
+
+    def bic(self, el: ET.Element, agent: str) -> str:
+        """An agent's BIC (``BICFI`` since camt.053.001.03, ``BIC`` before), upper case."""
+        return self.first_text(el, f"{agent}/FinInstnId/BICFI", f"{agent}/FinInstnId/BIC").upper()
+
+    def country(self, el: ET.Element, party: str) -> str:
+        """A party's country: its postal address's (``Pty/`` from version .08), else residence."""
+        return self.first_text(
+            el,
+            f"{party}/PstlAdr/Ctry",
+            f"{party}/Pty/PstlAdr/Ctry",
+            f"{party}/CtryOfRes",
+            f"{party}/Pty/CtryOfRes",
+        )
 
     def bank_code(self, el: ET.Element) -> str:
         domain = self.text(el, "BkTxCd/Domn/Cd")
@@ -671,6 +686,9 @@ class _Reader:
             tx, f"RltdPties/{other_account}"
         )
         ultimate_name = self.party_name(tx, f"RltdPties/{ultimate}")
+        agent, other_agent = ("DbtrAgt", "CdtrAgt") if incoming else ("CdtrAgt", "DbtrAgt")
+        payer_bic = self.bic(tx, f"RltdAgts/{agent}") or self.bic(tx, f"RltdAgts/{other_agent}")
+        country = self.country(tx, f"RltdPties/{party}") or self.country(tx, f"RltdPties/{other}")
         texts, documents, creditor_ref = self.remittance(tx, at)
         text = _join_texts(texts) or self.text(tx, "AddtlTxInf") or fallback_text
         instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
@@ -698,6 +716,8 @@ class _Reader:
             instructed_amount=instructed,
             charges=charges,
             ultimate_payer_name=ultimate_name,
+            payer_bic=payer_bic,
+            payer_country=payer_country(country, payer_account),
             **common,
         )
 

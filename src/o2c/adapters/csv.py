@@ -57,6 +57,7 @@ from o2c.adapters._bank import (
     decimal_text,
     exact_money,
     integer_text,
+    payer_country,
     read_text,
     shown,
 )
@@ -284,6 +285,11 @@ class CsvMapping:
     end_to_end_id: str | None = _column_field
     bank_transaction_code: str | None = _column_field
     bank_reference: str | None = _column_field
+    #: The payer's BIC, the payer's country (ISO 3166 two letters; else a valid payer IBAN's)
+    #: and the bank charges deducted (unsigned, in the row's currency, written as the amounts).
+    payer_bic: str | None = _column_field
+    payer_country: str | None = _column_field
+    charges: str | None = _column_field
     date_format: str = attrs.field(default="%Y-%m-%d", validator=_text)
     decimal_mark: str = attrs.field(default=".", validator=_text)
     thousands_separator: str = attrs.field(default="", validator=_text)
@@ -631,19 +637,34 @@ def _payment(row: list[str], index: dict[str, int], mapping: CsvMapping, line_no
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
     text = " ".join(" ".join(cell(c) for c in mapping.remittance_info).split())
+    charges_text = cell(mapping.charges)
+    charges = (
+        exact_money(
+            abs(_number(charges_text, mapping, mapping.charges or "", at)),
+            code.upper(),
+            location=at,
+            field=mapping.charges or "charges",
+        )
+        if charges_text
+        else None
+    )
+    account = cell(mapping.payer_account)
     return Payment(
         payment_id=cell(mapping.payment_id),
         value_date=value_date,
         booking_date=booking,
         amount=amount,
         payer_name=cell(mapping.payer_name),
-        payer_account=cell(mapping.payer_account),
+        payer_account=account,
         reference=reference or end_to_end,
         remittance_info=text,
         end_to_end_id=end_to_end,
         creditor_reference=creditor_reference(reference),
         bank_transaction_code=cell(mapping.bank_transaction_code),
         bank_reference=cell(mapping.bank_reference),
+        payer_bic=cell(mapping.payer_bic).upper(),
+        payer_country=payer_country(cell(mapping.payer_country), account),
+        charges=charges,
     )
 
 

@@ -54,6 +54,7 @@ from o2c.adapters._bank import (
     decimal_text,
     exact_money,
     is_digits,
+    payer_country,
     read_text,
     shown,
     unique_ids,
@@ -347,6 +348,11 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
     extra = (groups.get("extra_details") or "").strip()
     if not text and extra:
         text = extra
+    stated = _slash_amounts(extra)
+    stated.update((k, fields[k]) for k in ("OCMT", "CHGS") if k in fields)
+    instructed = _stated_amount(stated.get("OCMT", ""), at, "OCMT")
+    charges = _stated_amount(stated.get("CHGS", ""), at, "CHGS")
+    account = fields.get("account", "")
     return Payment(
         payment_id=f"{prefix}/{bank_ref}"
         if bank_ref and bank_ref.upper() != "NONREF"
@@ -355,7 +361,7 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
         booking_date=booking,
         amount=-amount if negative else amount,
         payer_name=fields.get("name", ""),
-        payer_account=fields.get("account", ""),
+        payer_account=account,
         reference=creditor_ref or end_to_end or fields.get("kref", "") or customer_ref,
         remittance_info=text,
         end_to_end_id=end_to_end,
@@ -364,7 +370,39 @@ def _payment(tag: _Tag, info: _Tag | None, code: str, prefix: str, number: int) 
         bank_reference=bank_ref,
         ultimate_payer_name=fields.get("ultimate", ""),
         is_reversal=mark.startswith("R"),
+        instructed_amount=instructed,
+        charges=charges,
+        payer_bic=fields.get("bic", ""),
+        payer_country=payer_country("", account),
     )
+
+
+#: A stated amount in the slash keywords ``/OCMT/`` (original amount) and ``/CHGS/`` (charges):
+#: the currency and the amount with a decimal comma (``EUR2,50``).
+_STATED_AMOUNT = re.compile(r"(?P<ccy>[A-Z]{3})(?P<amount>[0-9]+,[0-9]*)")
+_SLASH_AMOUNT = re.compile(r"/(OCMT|CHGS)/([^/]*)")
+#: A BIC (ISO 9362 form): German ``?30`` holds a bank code (BLZ) or a BIC, only the latter kept.
+_BIC = re.compile(r"[A-Z]{6}[0-9A-Z]{2}(?:[0-9A-Z]{3})?")
+
+
+def _slash_amounts(text: str) -> dict[str, str]:
+    """``/OCMT/`` and ``/CHGS/`` in a ``:61:`` line's supplementary details."""
+    return {m.group(1): m.group(2).strip() for m in _SLASH_AMOUNT.finditer(text)}
+
+
+def _stated_amount(text: str, at: str, field: str) -> Money | None:
+    """An ``/OCMT/`` or ``/CHGS/`` amount (``EUR2,50``), or ``None`` when not stated."""
+    if not text:
+        return None
+    match = _STATED_AMOUNT.fullmatch(text.replace(" ", ""))
+    if match is None:
+        raise StatementFormatError(
+            f"/{field}/ {shown(text)!r} is not a currency and an amount (EUR2,50)",
+            location=at,
+            field=field,
+            value=shown(text),
+        )
+    return exact_money(_decimal(match["amount"], at, field), match["ccy"], location=at)
 
 
 def _entry_date(month: str | None, day: str | None, value: dt.date, at: str) -> dt.date | None:
@@ -434,6 +472,8 @@ def _german(tag: _Tag) -> dict[str, str]:
         result["text"] = purpose
     result["name"] = _join(fields.get("32", []) + fields.get("33", []), _SUBFIELD_WIDTH)
     result["account"] = "".join(fields.get("31", [])).strip()
+    bank = "".join(fields.get("30", [])).strip().upper()
+    result["bic"] = bank if _BIC.fullmatch(bank) else ""
     return result
 
 
@@ -474,4 +514,9 @@ def _slash(raw: str) -> dict[str, str]:
     result["account"] = values.get("IBAN", "") or (cntp[0] if cntp else "")
     result["name"] = values.get("NAME", "") or (cntp[2] if len(cntp) > 2 else "")
     result["gvc"] = values.get("TRCD", "")
+    bic = (values.get("BIC", "") or (cntp[1] if len(cntp) > 1 else "")).strip().upper()
+    result["bic"] = bic if _BIC.fullmatch(bic) else ""
+    for key in ("OCMT", "CHGS"):
+        if values.get(key):
+            result[key] = values[key]
     return result

@@ -74,7 +74,7 @@ from moneyed import Money
 from o2c.cash_application.screening import SanctionsHit, SanctionsScreen, name_key
 from o2c.ledger import account_key
 from o2c.names import legal_form, normalize, similarity
-from o2c.statement import Payment, Statement
+from o2c.statement import IBAN_LENGTHS, Payment, Statement, bic_problem, iban_problem
 
 __all__ = [
     "Check",
@@ -240,6 +240,8 @@ class PastPayment:
     payment_id: str = ""
     #: Its reference and remittance text (what documents it named), when known.
     remittance: str = ""
+    #: The payer's country when the bank stated it (else its IBAN's counts).
+    payer_country: str = ""
 
 
 class KnownParties(Protocol):
@@ -409,90 +411,9 @@ DEFAULT_PREVALIDATION_POLICY = PrevalidationPolicy()
 # --------------------------------------------------------------------------------------------
 # accounts
 
-#: IBAN lengths by country (SWIFT's IBAN registry, as python-stdnum 2.2 ships it).
-# fmt: off
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
-    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
-    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
-    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
-    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
-    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
-    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
-    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}
-# fmt: on
-
-_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[0-9A-Z]+")
-_BIC_SHAPE = re.compile(r"[A-Z]{4}([A-Z]{2})[0-9A-Z]{2}([0-9A-Z]{3})?")
-
 
 def _looks_like_iban(key: str) -> bool:
     return len(key) >= 4 and key[:2].isalpha() and key[2:4].isdigit()
-
-
-def iban_problem(account: str) -> str | None:
-    """What is wrong with ``account`` as an IBAN (ISO 13616), or ``None`` when it is valid.
-
-    Checked in the core (no dependency): the characters, the country's length from
-    :data:`IBAN_LENGTHS`, and the mod-97 check digits.
-
-    >>> iban_problem("DE89 3704 0044 0532 0130 00") is None
-    True
-    >>> iban_problem("DE88370400440532013000")
-    'the check digits do not verify (mod 97 gives 0, not 1)'
-    >>> iban_problem("DE8937040044053201300")
-    'a DE IBAN has 22 characters, not 21'
-    """
-    key = account_key(account)
-    if not _IBAN_SHAPE.fullmatch(key) or len(account.replace(" ", "")) != len(key):
-        return "not an IBAN: two letters, two check digits, then letters and digits"
-    length = IBAN_LENGTHS.get(key[:2])
-    if length is None:
-        return f"{key[:2]} issues no IBANs (not in the IBAN registry)"
-    if len(key) != length:
-        return f"a {key[:2]} IBAN has {length} characters, not {len(key)}"
-    digits = "".join(str(int(ch, 36)) for ch in key[4:] + key[:4])
-    remainder = int(digits) % 97
-    if remainder != 1:
-        return f"the check digits do not verify (mod 97 gives {remainder}, not 1)"
-    return None
-
-
-def bic_problem(bic: str) -> str | None:
-    """What is wrong with ``bic`` as a BIC (ISO 9362), or ``None`` when its form is valid.
-
-    >>> bic_problem("COBADEFFXXX") is None, bic_problem("COBA DE FF")
-    (True, 'a BIC has 8 or 11 characters: 4 letters (bank), 2 (country), 2 and optionally 3 more')
-    """
-    key = bic.strip().upper()
-    match = _BIC_SHAPE.fullmatch(key)
-    if match is None:
-        return (
-            "a BIC has 8 or 11 characters: 4 letters (bank), 2 (country), 2 and optionally 3 more"
-        )
-    if match[1] not in IBAN_LENGTHS and match[1] not in _NON_IBAN_COUNTRIES:
-        return f"{match[1]} is not a country code a BIC may carry"
-    return None
-
-
-# Countries that issue no IBANs but have banks with BICs (most of the world): BICs are checked
-# against ISO 3166 through this set and the IBAN table.
-# fmt: off
-_NON_IBAN_COUNTRIES = frozenset({
-    "AF", "AG", "AI", "AM", "AO", "AR", "AS", "AU", "AW", "BB", "BD", "BF", "BJ", "BM", "BN", "BO",
-    "BS", "BT", "BW", "BZ", "CA", "CD", "CF", "CG", "CI", "CK", "CL", "CM", "CN", "CO", "CU", "CV",
-    "CW", "DM", "DZ", "EC", "ER", "ET", "FJ", "FM", "GA", "GD", "GF", "GG", "GH", "GM", "GN", "GP",
-    "GQ", "GU", "GW", "GY", "HK", "HT", "ID", "IM", "IN", "IR", "JE", "JM", "JP", "KE", "KG", "KH",
-    "KI", "KM", "KN", "KP", "KR", "KY", "LA", "LK", "LR", "LS", "MA", "MG", "MH", "ML", "MM", "MO",
-    "MP", "MQ", "MS", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NG", "NP", "NR", "NZ", "PA",
-    "PE", "PF", "PG", "PH", "PR", "PW", "PY", "RE", "RW", "SB", "SG", "SL", "SN", "SR", "SS", "SX",
-    "SY", "SZ", "TC", "TD", "TG", "TH", "TJ", "TM", "TO", "TT", "TV", "TW", "TZ", "UG", "US", "UY",
-    "UZ", "VC", "VE", "VI", "VN", "VU", "WS", "YT", "ZA", "ZM", "ZW",
-})
-# fmt: on
 
 
 @lru_cache(maxsize=65536)
@@ -681,7 +602,7 @@ def _check_payment(
 ) -> PrevalidationResult:
     findings: list[Finding] = []
     findings += _near_duplicates(payment, others, recent, policy)
-    problem, country = _account_problem(payment.payer_account)
+    problem, iban_country = _account_problem(payment.payer_account)
     if problem:
         findings.append(
             Finding(
@@ -692,6 +613,20 @@ def _check_payment(
                 explanation=problem,
             )
         )
+    bad_bic = bic_problem(payment.payer_bic) if payment.payer_bic else None
+    if bad_bic:
+        findings.append(
+            Finding(
+                check=Check.ACCOUNT_INVALID,
+                severity=policy.invalid_account_severity,
+                field="payer_bic",
+                value=payment.payer_bic,
+                explanation=bad_bic,
+            )
+        )
+    # the country the payer's address states, else its IBAN's (the readers fill payer_country
+    # so; a Payment built by hand may leave it empty)
+    country = payment.payer_country.strip().upper() or iban_country
     customer_id, account_findings = _identify(payment, context, policy)
     findings += account_findings
     on_file = context.parties.account(payment.payer_account) if payment.payer_account else None
@@ -906,7 +841,7 @@ def _sanctions(
             findings.append(_sanctions_finding(field, name, hit, policy))
     if country:
         for hit in screen.screen_country(country):
-            findings.append(_sanctions_finding("payer_account", country, hit, policy))
+            findings.append(_sanctions_finding("payer_country", country, hit, policy))
     return findings
 
 
@@ -990,14 +925,12 @@ def _anomalies(
             f"beyond {policy.amount_z}",
         )
     countries = {
-        p.payer_account[:2]
-        for p in history
-        if _account_problem(p.payer_account) == ("", p.payer_account[:2])
+        c for p in history if (c := p.payer_country or _account_problem(p.payer_account)[1])
     }
     if country and countries and country not in countries:
         anomaly(
             Check.COUNTRY_ANOMALY,
-            "payer_account",
+            "payer_country",
             country,
             f"customer {customer_id} never paid from {country} before "
             f"({', '.join(sorted(countries))})",
