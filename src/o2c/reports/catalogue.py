@@ -1,0 +1,66 @@
+"""The report catalogue: report names, their builders, and :func:`build_report`.
+
+>>> sorted(REPORTS)[:3]
+['aged-balance', 'disputes', 'dso-trend']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from o2c.errors import ValidationError
+from o2c.ledger import Ledger
+from o2c.reports import receivables
+from o2c.reports.model import Report
+
+__all__ = ["REPORTS", "build_report", "report_names"]
+
+#: Report name -> builder ``(ledger, *, as_of, known_at, customer_id, **options) -> Report``.
+REPORTS: dict[str, Callable[..., Report]] = {
+    "aged-balance": receivables.aged_balance,
+    "dso-trend": receivables.dso_trend,
+    "open-items": receivables.open_items,
+    "statement": receivables.statement,
+}
+
+
+def report_names() -> tuple[str, ...]:
+    """The names :func:`build_report` knows, sorted."""
+    return tuple(sorted(REPORTS))
+
+
+def build_report(
+    name: str,
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    **options: Any,
+) -> Report:
+    """Build the report ``name`` from ``ledger`` on ``as_of`` as known at ``known_at``.
+
+    ``options`` go to the report's builder (``detail=True`` for the aged balance, ``start`` for
+    a statement, ``months`` for the DSO trend ...).
+
+    Raises:
+        ValidationError: an unknown report name, or an option its builder does not take.
+    """
+    try:
+        builder = REPORTS[name]
+    except KeyError:
+        raise ValidationError(
+            f"no report {name!r}: choose one of {', '.join(report_names())}",
+            field="name",
+            value=name,
+        ) from None
+    try:
+        return builder(ledger, as_of=as_of, known_at=known_at, customer_id=customer_id, **options)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise ValidationError(
+            f"report {name!r} does not take the option: {exc}", field="options", value=options
+        ) from None

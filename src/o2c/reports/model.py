@@ -1,0 +1,232 @@
+"""What every report is: a typed result that can show itself as a table, figures and charts.
+
+A report is a frozen value built from the domain's own results (an aging, a forecast, a dunning
+run ...).  Its :meth:`Report.table` lays those results out as rows of typed cells
+(:class:`Table`): text, dates, integers, exact numbers and ``Money``; totals live apart from the
+rows, one per currency, so a sum over the rows never counts a total twice nor mixes currencies.
+Its :meth:`Report.figures` are the headline numbers (:class:`Figure`: the exact value kept,
+rounded only for display) and its :meth:`Report.charts` the data of its charts (:class:`Chart`).
+
+The renderers (:mod:`o2c.reports.render`) and the DataFrame view (:meth:`Report.to_frame`) read
+only these three, so every report renders in every format the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import attrs
+from moneyed import Money
+
+from o2c._optional import require
+from o2c.money import quantize_decimal, to_minor
+
+__all__ = [
+    "Cell",
+    "Chart",
+    "ChartKind",
+    "Column",
+    "ColumnKind",
+    "Figure",
+    "Label",
+    "Report",
+    "Series",
+    "Table",
+]
+
+
+class Label(str):
+    """Text that is a message key: renderers show it in the report's language (a DataFrame
+    keeps the key, e.g. ``kind.invoice``)."""
+
+    __slots__ = ()
+
+
+#: One value of a table: text, a date, a count, an exact number, an amount, or nothing.
+Cell = str | int | Decimal | dt.date | Money | None
+
+
+class ColumnKind(enum.Enum):
+    """What a column holds, which decides how it is formatted and how a DataFrame stores it."""
+
+    TEXT = "text"
+    DATE = "date"
+    #: A count or a number of days (int64 in a DataFrame).
+    INTEGER = "integer"
+    #: An exact number that is not money (a rate, a KPI in days); a DataFrame holds it as
+    #: float64 for analysis (the exact value stays on the report).
+    NUMBER = "number"
+    #: A percentage, in percent (float64 in a DataFrame, like NUMBER).
+    PERCENT = "percent"
+    #: ``Money`` cells: int64 minor units in a DataFrame (column ``<key>_minor``) beside a
+    #: ``currency`` column.
+    MONEY = "money"
+
+
+@attrs.frozen
+class Column:
+    """A column: its key (also the message key of its label) and what it holds."""
+
+    key: str
+    kind: ColumnKind = ColumnKind.TEXT
+    #: A fixed label (not translated), e.g. an aging bucket's "31-60".
+    label: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Table:
+    """Rows of cells under columns, and totals apart (one row per currency, same columns)."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    totals: tuple[tuple[Cell, ...], ...] = ()
+    #: A title key for the table when a report has several (the statement's lines and aging).
+    title: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Figure:
+    """A headline number: the exact ``value`` kept, shown rounded to ``places`` decimals.
+
+    ``unit`` is ``"days"``, ``"%"``, ``"count"`` or a currency code (then ``value`` is an
+    amount in it).
+    """
+
+    key: str
+    value: Decimal
+    unit: str
+    places: int = 1
+
+    @property
+    def rounded(self) -> Decimal:
+        """The value rounded half-up for display (the exact one stays in :attr:`value`)."""
+        return quantize_decimal(self.value, Decimal(1).scaleb(-self.places))
+
+
+class ChartKind(enum.Enum):
+    """How a chart draws its series."""
+
+    BAR = "bar"
+    LINE = "line"
+    #: The first series a line, the next two the low and high edges of a band around it.
+    BAND = "band"
+
+
+@attrs.frozen(kw_only=True)
+class Series:
+    """One series of a chart: a label key and one exact value per category."""
+
+    key: str
+    values: tuple[Decimal, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Chart:
+    """The data of one chart: categories (already labels, e.g. bucket names or dates), series."""
+
+    key: str
+    kind: ChartKind
+    categories: tuple[str | dt.date, ...]
+    series: tuple[Series, ...]
+    unit: str = ""
+
+
+def _pandas() -> Any:
+    return require("pandas", extra="reports", feature="report DataFrames")
+
+
+class Report:
+    """The common behaviour of the reports: the frames and the notebook view.
+
+    Each report is a frozen attrs class with ``as_of`` and ``known_at`` fields and implements
+    :meth:`table` (and, where it has them, :meth:`figures`, :meth:`charts` and
+    :meth:`tables`).
+    """
+
+    __slots__ = ()
+
+    #: The report's name in the registry (``aged-balance``, ``statement`` ...).
+    name: ClassVar[str] = ""
+    as_of: dt.date
+    known_at: dt.datetime | None
+
+    def table(self) -> Table:
+        """The report's main table."""
+        raise NotImplementedError
+
+    def tables(self) -> tuple[Table, ...]:
+        """Every table the report shows (the main one first)."""
+        return (self.table(),)
+
+    def figures(self) -> tuple[Figure, ...]:
+        """The headline numbers."""
+        return ()
+
+    def charts(self) -> tuple[Chart, ...]:
+        """The data of the report's charts."""
+        return ()
+
+    def subject(self) -> str:
+        """Who or what the report is about, when not the whole ledger (a customer id)."""
+        return ""
+
+    def to_frame(self) -> Any:
+        """The main table's rows as a pandas DataFrame (totals apart: :meth:`totals_frame`).
+
+        Money columns are int64 minor units named ``<key>_minor`` beside the row's
+        ``currency`` column, so they sum exactly; dates are ``datetime64``; counts int64;
+        ratios and days (not money) float64, the exact values staying on the report.
+        """
+        return table_frame(self.table())
+
+    def totals_frame(self) -> Any:
+        """The main table's total rows (one per currency) as a DataFrame, columns as
+        :meth:`to_frame`."""
+        table = self.table()
+        return table_frame(attrs.evolve(table, rows=table.totals))
+
+    def _repr_html_(self) -> str:
+        from o2c.reports.render import render_html
+
+        return render_html(self, "en", fragment=True)
+
+
+def _minor(cell: Cell) -> int | None:
+    if cell is None:
+        return None
+    if not isinstance(cell, Money):
+        raise TypeError(f"a money column holds Money, not {cell!r}")
+    return to_minor(cell)
+
+
+def table_frame(table: Table) -> Any:
+    """A DataFrame of ``table``'s rows (see :meth:`Report.to_frame`)."""
+    pd = _pandas()
+    data: dict[str, Any] = {}
+    has_currency = any(c.key == "currency" for c in table.columns)
+    currencies: list[str | None] | None = None
+    for index, column in enumerate(table.columns):
+        values = [row[index] for row in table.rows]
+        if column.kind is ColumnKind.MONEY:
+            data[f"{column.key}_minor"] = pd.array([_minor(v) for v in values], dtype="Int64")
+            if not has_currency and currencies is None:
+                currencies = [v.currency.code if isinstance(v, Money) else None for v in values]
+        elif column.kind is ColumnKind.INTEGER:
+            data[column.key] = pd.array(values, dtype="Int64")
+        elif column.kind in (ColumnKind.NUMBER, ColumnKind.PERCENT):
+            data[column.key] = pd.array(
+                [None if v is None else float(v) for v in values],  # type: ignore[arg-type]
+                dtype="Float64",
+            )
+        elif column.kind is ColumnKind.DATE:
+            data[column.key] = pd.to_datetime(pd.Series(values, dtype="object"))
+        else:
+            data[column.key] = pd.Series(
+                [str(v) if isinstance(v, Label) else v for v in values], dtype="object"
+            )
+    if currencies is not None:
+        data["currency"] = pd.Series(currencies, dtype="object")
+    return pd.DataFrame(data)

@@ -1,0 +1,613 @@
+"""Receivables reports: the aged trial balance, the statement of account, open items and the
+monthly DSO / CEI / ADD trend.
+
+Each reads the ledger once through its read model (:meth:`o2c.ledger.Ledger.read`) and lays out
+what :mod:`o2c.receivables` computes (the aging, the period figures and KPIs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+from moneyed import Money
+
+from o2c.errors import ValidationError
+from o2c.ledger import ActivityKind, ActivityLine, History, Ledger, read
+from o2c.money import currency
+from o2c.receivables.aging import AgedItem, AgingReport, AgingRow, BucketScheme, age
+from o2c.receivables.kpi import (
+    Kpi,
+    PeriodFigures,
+    _sales_and_write_offs,
+    kpi_summary,
+)
+from o2c.reports.model import (
+    Cell,
+    Chart,
+    ChartKind,
+    Column,
+    ColumnKind,
+    Figure,
+    Label,
+    Report,
+    Series,
+    Table,
+)
+
+__all__ = [
+    "AgedBalance",
+    "DsoMonth",
+    "DsoTrend",
+    "OpenItems",
+    "Statement",
+    "StatementLine",
+    "aged_balance",
+    "dso_trend",
+    "open_items",
+    "statement",
+]
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+def _bucket_key(label: str) -> str:
+    return "days_" + label.replace("-", "_").replace("+", "_plus")
+
+
+def aging_columns(scheme: BucketScheme) -> tuple[Column, ...]:
+    """The money columns of an aging row: not due, one per bucket (its label), credits."""
+    buckets = tuple(Column(_bucket_key(b), ColumnKind.MONEY, label=b) for b in scheme.labels)
+    return (
+        Column("not_due", ColumnKind.MONEY),
+        *buckets,
+        Column("credits", ColumnKind.MONEY),
+    )
+
+
+def _row_cells(row: AgingRow) -> tuple[Cell, ...]:
+    return (*row.columns, row.balance)
+
+
+def _aging_figures(aging: AgingReport) -> tuple[Figure, ...]:
+    out = []
+    for total in aging.totals:
+        out.append(Figure(key="figure.balance", value=total.balance.amount, unit=total.currency))
+        out.append(Figure(key="figure.overdue", value=total.overdue.amount, unit=total.currency))
+    return tuple(out)
+
+
+def _aging_charts(aging: AgingReport) -> tuple[Chart, ...]:
+    labels = (Label("not_due"), *aging.scheme.labels, Label("credits"))
+    return tuple(
+        Chart(
+            key="chart.aging",
+            kind=ChartKind.BAR,
+            categories=labels,
+            series=(Series(key="series.amount", values=tuple(c.amount for c in t.columns)),),
+            unit=t.currency,
+        )
+        for t in aging.totals
+    )
+
+
+def _bucket_label(labels: Sequence[str], column: int) -> str:
+    if column < 0:
+        return Label("not_due")
+    if column == len(labels) - 2:
+        return Label("credits")
+    return labels[column + 1]
+
+
+def _detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
+    columns = (
+        Column("customer_id"),
+        Column("document_number"),
+        Column("item_id"),
+        Column("kind"),
+        Column("document_date", ColumnKind.DATE),
+        Column("due_date", ColumnKind.DATE),
+        Column("currency"),
+        Column("original", ColumnKind.MONEY),
+        Column("open_amount", ColumnKind.MONEY),
+        Column("disputed", ColumnKind.MONEY),
+        Column("age_days", ColumnKind.INTEGER),
+        Column("bucket"),
+    )
+    rows = tuple(
+        (
+            a.item.customer_id,
+            a.item.document_number,
+            a.item.item_id,
+            Label(f"kind.{a.item.kind.value}"),
+            a.item.document_date,
+            a.item.due_date,
+            a.item.open_amount.currency.code,
+            a.item.original_amount,
+            a.item.open_amount,
+            a.item.disputed_amount,
+            a.age_days,
+            _bucket_label(labels, a.column),
+        )
+        for a in items
+    )
+    totals: dict[str, Decimal] = {}
+    for a in items:
+        code = a.item.open_amount.currency.code
+        totals[code] = totals.get(code, _ZERO) + a.item.open_amount.amount
+    total_rows = tuple(
+        (
+            Label("total"),
+            "",
+            "",
+            "",
+            None,
+            None,
+            code,
+            None,
+            Money(amount, currency(code)),
+            None,
+            None,
+            "",
+        )
+        for code, amount in sorted(totals.items())
+    )
+    return Table(columns=columns, rows=rows, totals=total_rows, title="items")
+
+
+# --------------------------------------------------------------------------------------------
+# Aged trial balance
+
+
+@attrs.frozen(kw_only=True)
+class AgedBalance(Report):
+    """The aged trial balance: per customer and currency the aging columns and the balance
+    (:class:`o2c.receivables.AgingReport`); with ``detail`` the aged items too."""
+
+    name: ClassVar[str] = "aged-balance"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    aging: AgingReport
+    detail: bool = False
+    customer_id: str | None = None
+
+    def table(self) -> Table:
+        columns = (
+            Column("customer_id"),
+            Column("currency"),
+            *aging_columns(self.aging.scheme),
+            Column("balance", ColumnKind.MONEY),
+            Column("items", ColumnKind.INTEGER),
+        )
+        rows = tuple(
+            (r.customer_id, r.currency, *_row_cells(r), r.item_count) for r in self.aging.rows
+        )
+        totals = tuple(
+            (Label("total"), r.currency, *_row_cells(r), r.item_count) for r in self.aging.totals
+        )
+        return Table(columns=columns, rows=rows, totals=totals)
+
+    def tables(self) -> tuple[Table, ...]:
+        if not self.detail:
+            return (self.table(),)
+        return (self.table(), _detail_table(self.aging.items, self.aging.column_labels))
+
+    def figures(self) -> tuple[Figure, ...]:
+        return _aging_figures(self.aging)
+
+    def charts(self) -> tuple[Chart, ...]:
+        return _aging_charts(self.aging)
+
+    def subject(self) -> str:
+        return self.customer_id or ""
+
+
+def aged_balance(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    detail: bool = False,
+    scheme: BucketScheme | None = None,
+) -> AgedBalance:
+    """The aged trial balance of the ledger on ``as_of`` as known at ``known_at``."""
+    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    aging = age(items, as_of, scheme=scheme, detail=detail, known_at=known_at)
+    return AgedBalance(
+        as_of=as_of, known_at=known_at, aging=aging, detail=detail, customer_id=customer_id
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Open items
+
+
+@attrs.frozen(kw_only=True)
+class OpenItems(Report):
+    """Every item open on ``as_of`` with its age and bucket (credits negative)."""
+
+    name: ClassVar[str] = "open-items"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    aging: AgingReport
+    customer_id: str | None = None
+
+    def table(self) -> Table:
+        return _detail_table(self.aging.items, self.aging.column_labels)
+
+    def figures(self) -> tuple[Figure, ...]:
+        count = Figure(key="figure.items", value=Decimal(len(self.aging.items)), unit="count")
+        return (count, *_aging_figures(self.aging))
+
+    def subject(self) -> str:
+        return self.customer_id or ""
+
+
+def open_items(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    scheme: BucketScheme | None = None,
+) -> OpenItems:
+    """The items open on ``as_of`` as known at ``known_at``, aged."""
+    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    aging = age(items, as_of, scheme=scheme, detail=True, known_at=known_at)
+    return OpenItems(as_of=as_of, known_at=known_at, aging=aging, customer_id=customer_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Statement of account
+
+
+@attrs.frozen(kw_only=True)
+class StatementLine:
+    """One movement of the statement with the running balance (in its currency) after it."""
+
+    on: dt.date
+    document: str
+    kind: ActivityKind
+    amount: Money
+    balance: Money
+
+
+@attrs.frozen(kw_only=True)
+class Statement(Report):
+    """A customer's statement of account: balance forward on the day before ``start``, the
+    movements from ``start`` to ``as_of`` with running balances, the closing balance and its
+    aging, per currency.
+
+    The aging's columns of each currency sum to that currency's closing balance (the closing
+    balance is the forward balance plus the movements; the aging ages the open items of the same
+    read model).
+    """
+
+    name: ClassVar[str] = "statement"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    customer_id: str
+    customer_name: str = ""
+    start: dt.date
+    forward: tuple[Money, ...]
+    lines: tuple[StatementLine, ...]
+    closing: tuple[Money, ...]
+    aging: AgingReport
+    #: An EPC / Swiss QR payment code (SVG) for the closing balance, when one was asked for.
+    qr_svg: str = ""
+
+    def table(self) -> Table:
+        columns = (
+            Column("on", ColumnKind.DATE),
+            Column("document"),
+            Column("kind"),
+            Column("currency"),
+            Column("amount", ColumnKind.MONEY),
+            Column("balance", ColumnKind.MONEY),
+        )
+        rows: list[tuple[Cell, ...]] = []
+        before = self.start - dt.timedelta(days=1)
+        for amount in self.forward:
+            code = amount.currency.code
+            rows.append((before, "", Label("balance_forward"), code, None, amount))
+        rows.extend(
+            (
+                line.on,
+                line.document,
+                Label(f"kind.{line.kind.value}"),
+                line.amount.currency.code,
+                line.amount,
+                line.balance,
+            )
+            for line in self.lines
+        )
+        totals = tuple(
+            (Label("closing_balance"), "", "", m.currency.code, None, m) for m in self.closing
+        )
+        return Table(columns=columns, rows=tuple(rows), totals=totals, title="statement_lines")
+
+    def aging_table(self) -> Table:
+        """The aging of the closing balance, one row per currency."""
+        columns = (
+            Column("currency"),
+            *aging_columns(self.aging.scheme),
+            Column("balance", ColumnKind.MONEY),
+        )
+        rows = tuple((r.currency, *_row_cells(r)) for r in self.aging.totals)
+        return Table(columns=columns, rows=rows, title="statement_aging")
+
+    def tables(self) -> tuple[Table, ...]:
+        return (self.table(), self.aging_table())
+
+    def figures(self) -> tuple[Figure, ...]:
+        out = [
+            Figure(key="closing_balance", value=m.amount, unit=m.currency.code)
+            for m in self.closing
+        ]
+        out += [
+            Figure(key="figure.overdue", value=t.overdue.amount, unit=t.currency)
+            for t in self.aging.totals
+        ]
+        return tuple(out)
+
+    def charts(self) -> tuple[Chart, ...]:
+        return _aging_charts(self.aging)
+
+    def subject(self) -> str:
+        return f"{self.customer_id} {self.customer_name}".strip()
+
+
+def _sum_by_currency(lines: Sequence[ActivityLine]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for line in lines:
+        code = line.amount.currency.code
+        out[code] = out.get(code, _ZERO) + line.amount.amount
+    return out
+
+
+def statement(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    start: dt.date | None = None,
+    scheme: BucketScheme | None = None,
+) -> Statement:
+    """The statement of account of ``customer_id`` from ``start`` (default: the first day of
+    ``as_of``'s month) to ``as_of``, as known at ``known_at``.
+
+    Raises:
+        ValidationError: no customer named, or ``start`` after ``as_of``.
+    """
+    if not customer_id:
+        raise ValidationError(
+            "a statement is of one customer: name it (customer_id, --customer)",
+            field="customer_id",
+            value=customer_id,
+        )
+    start = start or as_of.replace(day=1)
+    if start > as_of:
+        raise ValidationError(
+            f"start={start} is after as_of={as_of}", field="start", value=start.isoformat()
+        )
+    history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
+    return statement_from_history(
+        history, customer_id, as_of=as_of, known_at=known_at, start=start, scheme=scheme
+    )
+
+
+def statement_from_history(
+    history: History,
+    customer_id: str,
+    *,
+    as_of: dt.date,
+    start: dt.date,
+    known_at: dt.datetime | None = None,
+    scheme: BucketScheme | None = None,
+) -> Statement:
+    """The statement of a customer from its read model (see :func:`statement`)."""
+    movements = [m for m in history.movements if m.on <= as_of]
+    before = [m for m in movements if m.on < start]
+    forward = _sum_by_currency(before)
+    running = dict(forward)
+    lines = []
+    for m in sorted((m for m in movements if m.on >= start), key=lambda m: m.on):
+        code = m.amount.currency.code
+        running[code] = running.get(code, _ZERO) + m.amount.amount
+        lines.append(
+            StatementLine(
+                on=m.on,
+                document=m.document,
+                kind=m.kind,
+                amount=m.amount,
+                balance=Money(running[code], m.amount.currency),
+            )
+        )
+    aging = age(history.open_items(), as_of, scheme=scheme, detail=False, known_at=known_at)
+    codes = sorted({*running, *aging.currencies})
+    record = history.customer_master().customers.get(customer_id)  # type: ignore[call-overload]
+    return Statement(
+        as_of=as_of,
+        known_at=known_at,
+        customer_id=customer_id,
+        customer_name=record.name if record is not None else "",
+        start=start,
+        forward=tuple(Money(forward[c], currency(c)) for c in sorted(forward)),
+        lines=tuple(lines),
+        closing=tuple(Money(running.get(c, _ZERO), currency(c)) for c in codes),
+        aging=aging,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# DSO / CEI / ADD trend
+
+
+@attrs.frozen(kw_only=True)
+class DsoMonth:
+    """One month of the trend: its figures and the KPIs (``None`` where undefined)."""
+
+    figures: PeriodFigures
+    dso: Decimal | None
+    best_dso: Decimal | None
+    add: Decimal | None
+    cei: Decimal | None
+
+
+@attrs.frozen(kw_only=True)
+class DsoTrend(Report):
+    """DSO, best possible DSO, ADD (average days delinquent) and CEI per calendar month, from
+    :func:`o2c.receivables.kpi.kpi_summary` over each month's figures."""
+
+    name: ClassVar[str] = "dso-trend"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    currency: str
+    months: tuple[DsoMonth, ...]
+
+    def table(self) -> Table:
+        columns = (
+            Column("month", ColumnKind.DATE),
+            Column("currency"),
+            Column("credit_sales", ColumnKind.MONEY),
+            Column("receivables", ColumnKind.MONEY),
+            Column("current_receivables", ColumnKind.MONEY),
+            Column("dso", ColumnKind.NUMBER),
+            Column("best_dso", ColumnKind.NUMBER),
+            Column("add", ColumnKind.NUMBER),
+            Column("cei", ColumnKind.PERCENT),
+        )
+        rows = tuple(
+            (
+                m.figures.end,
+                self.currency,
+                m.figures.credit_sales,
+                m.figures.ending_receivables,
+                m.figures.ending_current_receivables,
+                m.dso,
+                m.best_dso,
+                m.add,
+                m.cei,
+            )
+            for m in self.months
+        )
+        return Table(columns=columns, rows=rows)
+
+    def figures(self) -> tuple[Figure, ...]:
+        if not self.months:
+            return ()
+        last = self.months[-1]
+        out = []
+        for key, value, unit in (
+            ("figure.dso", last.dso, "days"),
+            ("figure.cei", last.cei, "%"),
+            ("figure.add", last.add, "days"),
+        ):
+            if value is not None:
+                out.append(Figure(key=key, value=value, unit=unit))
+        return tuple(out)
+
+    def charts(self) -> tuple[Chart, ...]:
+        if not self.months:
+            return ()
+        return (
+            Chart(
+                key="chart.trend",
+                kind=ChartKind.LINE,
+                categories=tuple(m.figures.end for m in self.months),
+                series=(
+                    Series(key="series.dso", values=tuple(m.dso or _ZERO for m in self.months)),
+                    Series(key="series.add", values=tuple(m.add or _ZERO for m in self.months)),
+                ),
+                unit="days",
+            ),
+        )
+
+
+def _month_ends(as_of: dt.date, months: int) -> list[dt.date]:
+    """The last ``months`` month ends up to ``as_of`` (``as_of`` itself last), oldest first,
+    preceded by the end of the month before the first."""
+    ends = [as_of]
+    first = as_of.replace(day=1)
+    for _ in range(months):
+        first = first - dt.timedelta(days=1)
+        ends.append(first)
+        first = first.replace(day=1)
+    return ends[::-1]
+
+
+def _kpi(kpis: Sequence[Kpi], name: str) -> Decimal | None:
+    return next((k.value for k in kpis if k.name == name), None)
+
+
+def _main_currency(history: History) -> str:
+    counts: dict[str, int] = {}
+    for item in history.items.values():
+        counts[item.currency] = counts.get(item.currency, 0) + 1
+    if not counts:
+        return "EUR"
+    return max(sorted(counts), key=lambda c: counts[c])
+
+
+def dso_trend(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    months: int = 12,
+    currency_code: str | None = None,
+) -> DsoTrend:
+    """DSO, CEI and ADD for each of the ``months`` calendar months up to ``as_of`` (the last
+    month ends on ``as_of``), in ``currency_code`` (default: the ledger's most used currency).
+
+    Each month's figures are those of
+    :func:`o2c.receivables.kpi.period_figures_from_ledger` (balances at both ends, net credit
+    sales and write-offs effective in the month), read from one read model per month end over
+    the facts read once.
+    """
+    if not 1 <= months <= 120:
+        raise ValidationError(f"months={months} must be 1 to 120", field="months", value=months)
+    facts = list(ledger.facts(customer_id))
+    ends = _month_ends(as_of, months)
+    previous: AgingReport | None = None
+    out = []
+    code = currency_code.upper() if currency_code else None
+    for i, end in enumerate(ends):
+        history = read(facts, end, known_at=known_at)
+        if code is None:
+            code = _main_currency(read(facts, as_of, known_at=known_at))
+        aging = age(history.open_items(), end, detail=False, known_at=known_at)
+        if previous is not None:
+            start = ends[i - 1]
+            sales, write_offs = _sales_and_write_offs(history.activity(after=start), code)
+            cur = currency(code)
+            figures = PeriodFigures.from_agings(
+                previous,
+                aging,
+                credit_sales=Money(sum((a for _, a in sales), _ZERO), cur),
+                write_offs=Money(write_offs, cur),
+            )
+            out.append(_month(figures))
+        previous = aging
+    return DsoTrend(as_of=as_of, known_at=known_at, currency=code or "EUR", months=tuple(out))
+
+
+def _month(figures: PeriodFigures) -> DsoMonth:
+    try:
+        kpis = kpi_summary(figures)
+    except ValidationError:  # no credit sales in the month: the ratios are undefined
+        return DsoMonth(figures=figures, dso=None, best_dso=None, add=None, cei=None)
+    return DsoMonth(
+        figures=figures,
+        dso=_kpi(kpis, "DSO"),
+        best_dso=_kpi(kpis, "best possible DSO"),
+        add=_kpi(kpis, "average days delinquent"),
+        cei=_kpi(kpis, "CEI"),
+    )
