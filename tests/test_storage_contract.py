@@ -29,7 +29,7 @@ from o2c.errors import (
     ValidationError,
 )
 from o2c.ledger import Fact, Ledger
-from o2c.ledger.store import InMemoryLedgerStore
+from o2c.ledger.store import ChangeBatch, Cursor, InMemoryLedgerStore
 from o2c.ports import LedgerStore
 from tests.test_ledger import allocation, at, day, invoice, payment
 
@@ -559,3 +559,149 @@ def test_sqlalchemy_reports_a_race_it_did_not_lock_out_as_concurrency_error(
         with pytest.raises(ConcurrencyError) as info:
             loser.append(batch, expected_versions={"C1": 2})
         assert (info.value.expected, info.value.actual) == (2, 3)
+
+
+# ------------------------------------------------------------------------------ change feed
+
+
+def _drain(store: LedgerStore, after: Cursor | None = None, *, limit: int = 3) -> list[str]:
+    """Every fact id the feed gives from ``after``, reading ``limit`` at a time."""
+    ids: list[str] = []
+    cursor = after
+    while True:
+        batch = store.changes(cursor, limit=limit)
+        assert len(batch.facts) <= limit
+        ids += [f.fact_id for f in batch.facts]
+        if not batch.facts:
+            assert batch.cursor == (cursor or Cursor())
+            return ids
+        assert cursor is None or batch.cursor.position > cursor.position
+        cursor = batch.cursor
+
+
+def test_the_feed_gives_every_fact_once_in_commit_order_and_resumes(backend: Backend) -> None:
+    store = backend.make()
+    assert store.changes() == ChangeBatch((), Cursor())
+    store.append(
+        [invoice("i1", "I1", "10.00"), invoice("j1", "J1", "7.00", customer="C2")],
+        expected_versions={"C1": 0, "C2": 0},
+    )
+    store.append([payment(f"p{n}", f"P{n}", "1.00") for n in range(5)], expected_versions={"C1": 1})
+    store.append([payment("q", "Q", "1.00", customer="C3")], expected_versions={"C3": 0})
+    everything = [f.fact_id for f in store.iter_all()]
+    assert everything == ["i1", "j1", "p0", "p1", "p2", "p3", "p4", "q"]
+    for limit in (1, 2, 3, 7, 8, 100):
+        assert _drain(backend.make(), limit=limit) == everything
+    first = store.changes(limit=3)
+    assert [f.fact_id for f in first.facts] == everything[:3]
+    assert first.facts[0] == store.get(["i1"])["i1"]
+    # A cursor saved as text resumes on another handle (another process, after a restart).
+    saved = first.cursor.token
+    store.append([payment("r", "R", "1.00", customer="C3")], expected_versions={"C3": 1})
+    assert _drain(backend.make(), Cursor.parse(saved)) == [*everything[3:], "r"]
+    end = backend.make().changes(Cursor.parse(saved), limit=100).cursor
+    assert backend.make().changes(end) == ChangeBatch((), end)
+    with pytest.raises(ValidationError, match="limit"):
+        store.changes(limit=0)
+
+
+def test_the_feed_misses_nothing_beside_concurrent_writers(backend: Backend) -> None:
+    writers, batches, size = 3, 12, 4
+    done = threading.Event()
+    followed: list[str] = []
+    errors: list[BaseException] = []
+
+    stores = [backend.make() for _ in range(writers + 1)]  # tables made before the threads
+
+    def write(w: int) -> None:
+        store = stores[w]
+        try:
+            for b in range(batches):
+                facts = [
+                    payment(f"w{w}-{b}-{n}", f"W{w}-{b}-{n}", "1.00", customer=f"C{w}")
+                    for n in range(size)
+                ]
+                store.append(facts, expected_versions={f"C{w}": b * size})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def read() -> None:
+        store = stores[-1]
+        cursor = Cursor()
+        finished = False
+        while True:
+            batch = store.changes(cursor, limit=5)
+            followed.extend(f.fact_id for f in batch.facts)
+            cursor = batch.cursor
+            if not batch.facts:
+                if finished:
+                    return
+                finished = done.is_set()  # one more read after the writers stopped
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    done.set()
+    reader.join(timeout=120)
+    assert errors == []
+    everything = [f.fact_id for f in backend.make().iter_all()]
+    assert len(everything) == writers * batches * size
+    # No gap, no duplicate, and the order a live reader saw is the stored commit order.
+    assert followed == everything
+    for w in range(writers):
+        mine = [i for i in followed if i.startswith(f"w{w}-")]
+        assert mine == [f"w{w}-{b}-{n}" for b in range(batches) for n in range(size)]
+
+
+def test_the_feed_never_skips_a_batch_that_commits_after_a_later_numbered_one(
+    persistent: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long batch holds its first rows' positions; a short one must not commit past it."""
+    import time
+
+    import o2c.adapters.sqlalchemy as sqla_module
+    import o2c.adapters.sqlite as sqlite_module
+
+    module: Any = sqlite_module if persistent.name == "sqlite" else sqla_module
+    original = module.encode_row
+    inside, gate = threading.Event(), threading.Event()
+
+    def slow(fact: Fact, version: int) -> Any:
+        if fact.fact_id == "a700":  # past the first chunk of 500 rows: those are inserted
+            inside.set()
+            gate.wait(timeout=60)
+        return original(fact, version)
+
+    monkeypatch.setattr(module, "encode_row", slow)
+    long_store, short_store, reader = (persistent.make() for _ in range(3))
+    long_batch = [payment(f"a{n}", f"A{n}", "1.00", recorded=n) for n in range(1000)]
+    short_batch = [payment(f"b{n}", f"B{n}", "1.00", customer="C2") for n in range(3)]
+    errors: list[BaseException] = []
+
+    def run(store: LedgerStore, batch: list[Fact], customer: str) -> None:
+        try:
+            store.append(batch, expected_versions={customer: 0})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    first = threading.Thread(target=run, args=(long_store, long_batch, "C1"))
+    first.start()
+    try:
+        assert inside.wait(timeout=60), "the long batch never got going"
+        second = threading.Thread(target=run, args=(short_store, short_batch, "C2"))
+        second.start()
+        time.sleep(0.5)  # room for the short batch to commit first, were it allowed to
+        early = reader.changes(limit=5000)
+    finally:
+        gate.set()
+        first.join(timeout=120)
+    second.join(timeout=120)
+    assert errors == []
+    late = reader.changes(early.cursor, limit=5000)
+    ids = [f.fact_id for f in early.facts + late.facts]
+    assert sorted(ids) == sorted(f.fact_id for f in long_batch + short_batch)
+    assert len(ids) == len(set(ids))

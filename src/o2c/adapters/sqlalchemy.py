@@ -10,6 +10,23 @@ one step: the second of two concurrent writers waits, sees the new version and g
 constraint turns the same race into ``ConcurrencyError``.  A writer that dies mid-batch leaves
 nothing: the server rolls the open transaction back.
 
+**The change feed** (:meth:`SQLAlchemyLedgerStore.changes`) reads by ``seq``, the table's
+identity column.  On PostgreSQL a sequence value is handed out when a row is inserted, not when
+its transaction commits, so a batch numbered 10 can commit after one numbered 11: a reader that
+already moved its cursor past 11 would skip 10 for ever.  So every writer, once its streams are
+checked and just before it inserts, also takes one transaction-scoped advisory lock for the
+table (the feed lock, in the two-key space so no customer's lock can collide with it); the lock
+is released only after the commit is visible, so ``seq`` values are allocated and committed one
+batch at a time and ``seq`` order is commit order.  The price: appends to different customers no
+longer overlap from the insert to the commit (they still check their streams in parallel).  The
+alternative — recording each row's transaction id and reading only below the oldest running
+transaction (``pg_snapshot_xmin``) — keeps writers parallel but needs a new column, orders by
+transaction start rather than commit, and lets any long transaction on the server (a report, a
+backup) hold every reader back; a serialised append is simpler and exact.  Tables created by
+earlier versions already have ``seq``: no upgrade is needed.  SQLite through SQLAlchemy
+serialises writers by itself; on other databases the feed is exact only if their writers are
+serialised too.
+
 >>> store = SQLAlchemyLedgerStore("sqlite://")     # any SQLAlchemy URL or Engine
 >>> store.version("C1")
 0
@@ -26,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from o2c.adapters import require
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError, ValidationError
 from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
-from o2c.ledger.store import check_batch
+from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -34,6 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["SQLAlchemyLedgerStore", "encode_row"]
 
 _CHUNK = 500
+#: The second key of the feed lock (``pg_advisory_xact_lock(hashtext(table), key)``): any
+#: fixed number; the two-key lock space is apart from the one-key space of the stream locks.
+_FEED_LOCK = 0x0FEED
 
 
 def _sa() -> Any:
@@ -177,6 +197,13 @@ class SQLAlchemyLedgerStore:
                         raise ConcurrencyError(
                             customer, expected_versions[customer], actual.get(customer, 0)
                         )
+                if self._postgres:
+                    # The feed lock, taken last (after every stream lock, so no cycle): seq
+                    # values are then allocated and committed in one order (module docstring).
+                    conn.execute(
+                        sql.text("SELECT pg_advisory_xact_lock(hashtext(:t), :k)"),
+                        {"t": self.table.name, "k": _FEED_LOCK},
+                    )
                 rows = _rows(batch, expected_versions)
                 insert = self.table.insert()
                 while chunk := list(islice(rows, _CHUNK)):
@@ -273,6 +300,32 @@ class SQLAlchemyLedgerStore:
         t = self.table
         query = self._sa.select(t.c.payload).order_by(t.c.customer_id, t.c.version)
         return (fact_from_json(p, validate=False) for p in self._stream(query))
+
+    def changes(
+        self, after: Cursor | None = None, *, limit: int = DEFAULT_FEED_LIMIT
+    ) -> ChangeBatch:
+        """The facts committed after ``after``, in commit order (at most ``limit``).
+
+        Raises:
+            ValidationError: ``limit`` is not a whole number >= 1.
+            StorageError: the database failed.
+        """
+        check_limit(limit)
+        start = after.position if after is not None else 0
+        t = self.table
+        query = (
+            self._sa.select(t.c.seq, t.c.payload)
+            .where(t.c.seq > start)
+            .order_by(t.c.seq)
+            .limit(limit)
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except self._sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"reading the ledger table failed: {exc}") from exc
+        facts = tuple(fact_from_json(payload, validate=False) for _, payload in rows)
+        return ChangeBatch(facts, Cursor(int(rows[-1][0]) if rows else start))
 
     def iter_payloads(self) -> Iterator[str]:
         """Every fact's stored JSON, in append order (for exports and benchmarks)."""

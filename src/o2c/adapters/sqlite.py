@@ -8,6 +8,12 @@ second gets :class:`~o2c.errors.ConcurrencyError`.  ``synchronous=NORMAL`` keeps
 batches across a crash of the process (not necessarily across a power cut: pass
 ``synchronous="FULL"`` for that).
 
+The change feed (:meth:`SQLiteLedgerStore.changes`) reads by ``seq``, the table's rowid: SQLite
+lets one writer at a time hold the write lock, and a batch takes its ``seq`` values under that
+lock, so ``seq`` order is commit order and a reader never sees a higher ``seq`` before a lower
+one commits.  The facts are never deleted, so a ``seq`` is never handed out twice.  Databases
+created by earlier versions already have the column: no upgrade is needed.
+
 >>> import tempfile, pathlib
 >>> from o2c.ledger import Ledger
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -29,7 +35,7 @@ from pathlib import Path
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
 from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
-from o2c.ledger.store import check_batch
+from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
 __all__ = ["SCHEMA", "SQLiteLedgerStore", "encode_row"]
 
@@ -265,6 +271,31 @@ class SQLiteLedgerStore:
     def iter_by_customer(self) -> Iterator[Fact]:
         """Every fact, customer by customer (by customer id), each stream in order (streamed)."""
         return self._stream("SELECT payload FROM ledger_facts ORDER BY customer_id, version", ())
+
+    def changes(
+        self, after: Cursor | None = None, *, limit: int = DEFAULT_FEED_LIMIT
+    ) -> ChangeBatch:
+        """The facts committed after ``after``, in commit order (at most ``limit``).
+
+        Raises:
+            ValidationError: ``limit`` is not a whole number >= 1.
+            StorageError: the database failed.
+        """
+        check_limit(limit)
+        start = after.position if after is not None else 0
+        try:
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT seq, payload FROM ledger_facts WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (start, limit),
+                )
+                .fetchall()
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"reading {self.path} failed: {exc}") from exc
+        facts = tuple(fact_from_json(payload, validate=False) for _, payload in rows)
+        return ChangeBatch(facts, Cursor(rows[-1][0] if rows else start))
 
     def iter_payloads(self) -> Iterator[str]:
         """Every fact's stored JSON, in append order (for exports and benchmarks)."""
