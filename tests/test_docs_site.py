@@ -42,6 +42,13 @@ def test_doctest_blocks_are_fenced_and_fences_left_alone() -> None:
     assert fence("no examples") == "no examples"
 
 
+def test_sphinx_roles_become_code() -> None:
+    plain = _load("griffe_doctests").plain_roles
+    assert plain(":class:`~o2c.money.Rounding` or :meth:`o2c.Ledger.read`") == (
+        "`Rounding` or `o2c.Ledger.read`"
+    )
+
+
 def test_cli_page_lists_every_command() -> None:
     hooks = _load("mkdocs_hooks")
     from o2c.cli.main import COMMAND_MODULES
