@@ -7,16 +7,17 @@ its read model and lays out what the domain computes; it never recomputes a rule
 """
 
 from o2c.reports.catalogue import REPORTS, build_report, report_names
-from o2c.reports.model import Chart, Column, ColumnKind, Figure, Report, Table
+from o2c.reports.model import Chart, Column, ColumnKind, Figure, Table
 from o2c.reports.render import FORMATS, ReportFormat, render
+from o2c.reports.report import Report
 
 __all__ = [
-    "FORMATS",
-    "REPORTS",
     "Chart",
     "Column",
     "ColumnKind",
+    "FORMATS",
     "Figure",
+    "REPORTS",
     "Report",
     "ReportFormat",
     "Table",

@@ -1,7 +1,7 @@
 """The report catalogue: report names, their builders, and :func:`build_report`.
 
->>> sorted(REPORTS)[:3]
-['aged-balance', 'disputes', 'dso-trend']
+>>> "statement" in REPORTS, build_report.__name__
+(True, 'build_report')
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
 from o2c.reports import receivables
-from o2c.reports.model import Report
+from o2c.reports.report import Report
 
 __all__ = ["REPORTS", "build_report", "report_names"]
 

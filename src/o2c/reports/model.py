@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, Protocol
 
 import attrs
 from moneyed import Money
@@ -32,9 +32,10 @@ __all__ = [
     "ColumnKind",
     "Figure",
     "Label",
-    "Report",
+    "Renderable",
     "Series",
     "Table",
+    "table_frame",
 ]
 
 
@@ -134,64 +135,43 @@ class Chart:
     unit: str = ""
 
 
-def _pandas() -> Any:
-    return require("pandas", extra="reports", feature="report DataFrames")
+class Renderable(Protocol):
+    """What the renderers read of a report (every :class:`o2c.reports.Report` has it)."""
 
+    @property
+    def name(self) -> str:
+        """The report's name in the catalogue."""
+        ...
 
-class Report:
-    """The common behaviour of the reports: the frames and the notebook view.
+    @property
+    def as_of(self) -> dt.date:
+        """The date the report is as of."""
+        ...
 
-    Each report is a frozen attrs class with ``as_of`` and ``known_at`` fields and implements
-    :meth:`table` (and, where it has them, :meth:`figures`, :meth:`charts` and
-    :meth:`tables`).
-    """
-
-    __slots__ = ()
-
-    #: The report's name in the registry (``aged-balance``, ``statement`` ...).
-    name: ClassVar[str] = ""
-    as_of: dt.date
-    known_at: dt.datetime | None
+    @property
+    def known_at(self) -> dt.datetime | None:
+        """The knowledge time (``None``: everything recorded)."""
+        ...
 
     def table(self) -> Table:
-        """The report's main table."""
-        raise NotImplementedError
+        """The main table."""
+        ...
 
     def tables(self) -> tuple[Table, ...]:
-        """Every table the report shows (the main one first)."""
-        return (self.table(),)
+        """Every table (the main one first)."""
+        ...
 
     def figures(self) -> tuple[Figure, ...]:
         """The headline numbers."""
-        return ()
+        ...
 
     def charts(self) -> tuple[Chart, ...]:
-        """The data of the report's charts."""
-        return ()
+        """The charts' data."""
+        ...
 
     def subject(self) -> str:
-        """Who or what the report is about, when not the whole ledger (a customer id)."""
-        return ""
-
-    def to_frame(self) -> Any:
-        """The main table's rows as a pandas DataFrame (totals apart: :meth:`totals_frame`).
-
-        Money columns are int64 minor units named ``<key>_minor`` beside the row's
-        ``currency`` column, so they sum exactly; dates are ``datetime64``; counts int64;
-        ratios and days (not money) float64, the exact values staying on the report.
-        """
-        return table_frame(self.table())
-
-    def totals_frame(self) -> Any:
-        """The main table's total rows (one per currency) as a DataFrame, columns as
-        :meth:`to_frame`."""
-        table = self.table()
-        return table_frame(attrs.evolve(table, rows=table.totals))
-
-    def _repr_html_(self) -> str:
-        from o2c.reports.render import render_html
-
-        return render_html(self, "en", fragment=True)
+        """Who the report is about ("" for the whole ledger)."""
+        ...
 
 
 def _minor(cell: Cell) -> int | None:
@@ -203,8 +183,8 @@ def _minor(cell: Cell) -> int | None:
 
 
 def table_frame(table: Table) -> Any:
-    """A DataFrame of ``table``'s rows (see :meth:`Report.to_frame`)."""
-    pd = _pandas()
+    """A DataFrame of ``table``'s rows (see :meth:`o2c.reports.Report.to_frame`)."""
+    pd = require("pandas", extra="reports", feature="report DataFrames")
     data: dict[str, Any] = {}
     has_currency = any(c.key == "currency" for c in table.columns)
     currencies: list[str | None] | None = None

@@ -33,10 +33,10 @@ from o2c.reports.model import (
     ColumnKind,
     Figure,
     Label,
-    Report,
     Series,
     Table,
 )
+from o2c.reports.report import Report
 
 __all__ = [
     "AgedBalance",

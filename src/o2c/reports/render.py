@@ -31,7 +31,7 @@ from o2c._optional import require
 from o2c.errors import ValidationError
 from o2c.money import format_money, minor_units, quantize
 from o2c.reports.messages import format_date, format_number, language, region, text
-from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Report, Table
+from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Renderable, Table
 
 __all__ = [
     "FORMATS",
@@ -72,7 +72,7 @@ def _format(value: ReportFormat | str) -> ReportFormat:
 
 
 def render(
-    report: Report, format: ReportFormat | str, locale: str = "en", *, charts: bool = True
+    report: Renderable, format: ReportFormat | str, locale: str = "en", *, charts: bool = True
 ) -> bytes:
     """The report as the bytes of a file in ``format``, in ``locale``'s language.
 
@@ -139,7 +139,7 @@ def figure_text(figure: Figure, locale: str) -> str:
     return format_money(Money(figure.value, unit), region(locale))
 
 
-def _header(report: Report, locale: str) -> list[tuple[str, str]]:
+def _header(report: Renderable, locale: str) -> list[tuple[str, str]]:
     lines = [(text("as_of", locale), format_date(report.as_of, locale))]
     if report.known_at is not None:
         lines.append((text("known_at", locale), report.known_at.isoformat(timespec="minutes")))
@@ -173,7 +173,7 @@ def _table_context(table: Table, locale: str) -> dict[str, Any]:
     }
 
 
-def _chart_images(report: Report, locale: str) -> list[dict[str, str]]:
+def _chart_images(report: Renderable, locale: str) -> list[dict[str, str]]:
     from o2c.reports.charts import chart_svg
 
     out = []
@@ -197,7 +197,7 @@ def _environment() -> Any:
     )
 
 
-def page_context(report: Report, locale: str, *, charts: bool = True) -> dict[str, Any]:
+def page_context(report: Renderable, locale: str, *, charts: bool = True) -> dict[str, Any]:
     """What the HTML templates show of a report."""
     return {
         "lang": language(locale),
@@ -215,7 +215,7 @@ def page_context(report: Report, locale: str, *, charts: bool = True) -> dict[st
 
 
 def render_html(
-    report: Report, locale: str = "en", *, charts: bool = True, fragment: bool = False
+    report: Renderable, locale: str = "en", *, charts: bool = True, fragment: bool = False
 ) -> str:
     """The report as one self-contained HTML page (or a fragment for a notebook)."""
     env = _environment()
@@ -224,7 +224,7 @@ def render_html(
     return str(template.render(**context))
 
 
-def render_pdf(report: Report, locale: str = "en", *, charts: bool = True) -> bytes:
+def render_pdf(report: Renderable, locale: str = "en", *, charts: bool = True) -> bytes:
     """The report's HTML page printed to PDF by WeasyPrint (the ``pdf`` extra)."""
     weasyprint = require("weasyprint", extra="pdf", feature="PDF reports")
     html = render_html(report, locale, charts=charts)
@@ -245,7 +245,7 @@ def _csv_value(cell: Cell) -> str:
     return str(cell)
 
 
-def render_csv(report: Report, locale: str = "en") -> bytes:
+def render_csv(report: Renderable, locale: str = "en") -> bytes:
     """The main table's rows as UTF-8 CSV (header of labels; totals left out)."""
     table = report.table()
     out = io.StringIO(newline="")
@@ -317,7 +317,7 @@ def _write_row(
             sheet.write_number(r, c, float(cell), fmt.number)
 
 
-def render_xlsx(report: Report, locale: str = "en") -> bytes:
+def render_xlsx(report: Renderable, locale: str = "en") -> bytes:
     """The report as an XLSX workbook: one sheet per table, then the key figures."""
     xlsxwriter = require(
         "xlsxwriter", extra="reports", feature="XLSX reports", package="XlsxWriter"
