@@ -653,3 +653,114 @@ def test_a_recent_payment_later_than_usual_is_a_signal() -> None:
     recent = [paid(10, 7), paid(11, 6), paid(12, 30, customer="C9")]
     signals = later_than_usual([], history, dt.date(2026, 3, 31), recent=recent)
     assert [(s.item_id, s.detail) for s in signals] == [("P10", "paid 7 days late; usually 1 days")]
+
+
+# ------------------------------------------------------------------ the master and the warnings
+
+
+def _master(**collection: Any) -> Any:
+    """The customer master of a ledger where C1 registered with ``collection`` preferences."""
+    from o2c.ledger import CollectionPreferences, CustomerDetails, CustomerRegistered, Ledger
+
+    ledger = Ledger()
+    ledger.append(
+        [
+            CustomerRegistered(
+                fact_id="reg:C1",
+                customer_id="C1",
+                effective=dt.date(2025, 1, 1),
+                recorded_at=dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC),
+                details=CustomerDetails(
+                    name="Muster GmbH", collection=CollectionPreferences(**collection)
+                ),
+            )
+        ]
+    )
+    return ledger.read(dt.date(2026, 3, 31)).customer_master()
+
+
+def test_a_dunning_block_in_the_master_excludes_the_customer_with_its_reason() -> None:
+    from o2c.ledger import ContactChannel
+
+    items = [_item("A", due=dt.date(2026, 3, 1), amount="100.00")]
+    as_of = dt.date(2026, 3, 31)
+    blocked = _master(dunning_blocked=True, block_reason="in insolvency proceedings")
+    run = propose_dunning(items, as_of, _policy(), master=blocked)
+    assert run.notices == ()
+    [excluded] = run.exclusions
+    assert excluded.reason is ExclusionReason.CUSTOMER_BLOCKED
+    assert excluded.detail == "in insolvency proceedings"
+    by_letter = propose_dunning(
+        items, as_of, _policy(), master=_master(channel=ContactChannel.LETTER)
+    )
+    assert by_letter.notices[0].channel is ContactChannel.LETTER
+    assert propose_dunning(items, as_of, _policy()).notices[0].channel is None
+
+
+def _warning(kind: Any, item_id: str, **kw: Any) -> Any:
+    from o2c.credit import EarlyWarning
+
+    return EarlyWarning(
+        kind=kind,
+        customer_id=CustomerId("C1"),
+        item_id=ItemId(item_id),
+        observed=Decimal(30),
+        threshold=Decimal(15),
+        message=f"{item_id}: {kind.value}",
+        **kw,
+    )
+
+
+@given(st.integers(min_value=-10, max_value=40), st.integers(min_value=0, max_value=20))
+def test_a_predicted_late_item_is_reminded_sooner_never_before_due_nor_escalated(
+    overdue: int, sooner: int
+) -> None:
+    from o2c.credit import WarningKind
+
+    grace = 5
+    policy = attrs.evolve(_policy(grace_days=grace), remind_predicted_late_days=sooner)
+    as_of = dt.date(2026, 3, 31)
+    items = [_item("A", due=as_of - dt.timedelta(days=overdue), amount="1000.00")]
+    warned = propose_dunning(items, as_of, policy, warnings=[_warning(WarningKind.LATE, "A")])
+    plain = propose_dunning(items, as_of, policy)
+    arrears = max(0, overdue - grace)
+    if overdue <= 0:  # never before the due date
+        assert warned.notices == plain.notices == ()
+    elif arrears >= 1:  # reached by days: the warning changes nothing, escalates nothing
+        assert warned.notices == plain.notices
+    else:  # overdue, within the grace days: the first level, sooner, when the policy says so
+        assert plain.notices == ()
+        assert [n.level.level for n in warned.notices] == ([1] if sooner else [])
+        if sooner:
+            assert warned.notices[0].lines[0].warning is not None
+    off = propose_dunning(
+        items, as_of, _policy(grace_days=grace), warnings=[_warning(WarningKind.LATE, "A")]
+    )
+    assert off.notices == plain.notices  # 0 days sooner (the default): the warnings change nothing
+
+
+def test_a_promise_at_risk_gets_a_follow_up_unless_blocked_or_switched_off() -> None:
+    from o2c.credit import WarningKind
+
+    as_of = dt.date(2026, 3, 31)
+    items = [
+        _item("A", due=dt.date(2026, 4, 20), amount="300.00"),
+        _item("B", due=dt.date(2026, 4, 20), amount="300.00"),
+    ]
+    promise = _warning(WarningKind.PROMISE_AT_RISK, "A", promised_date=dt.date(2026, 4, 25))
+    run = propose_dunning(items, as_of, _policy(), warnings=[promise])
+    [follow_up] = run.follow_ups
+    assert follow_up.item.item_id == "A"
+    assert follow_up.warning is promise
+    assert follow_up.actions == frozenset({DunningAction.EMAIL})
+    assert run.notices == ()  # not due yet: no notice, only the follow-up
+    off = attrs.evolve(_policy(), follow_up_promises_at_risk=False)
+    assert propose_dunning(items, as_of, off, warnings=[promise]).follow_ups == ()
+    assert (
+        propose_dunning(items, as_of, _policy(), warnings=[promise], blocked_items=["A"]).follow_ups
+        == ()
+    )
+    assert propose_dunning(items, as_of, _policy()).follow_ups == ()
+    with pytest.raises(ValidationError) as err:
+        _policy(remind_predicted_late_days=-1)
+    assert err.value.field == "remind_predicted_late_days"

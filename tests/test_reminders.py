@@ -15,18 +15,33 @@ from o2c.collecting import (
     DunningNotice,
     DunningPolicy,
     InterestRule,
+    PromiseFollowUp,
     propose_dunning,
     reminders,
 )
 from o2c.collecting.reminders import (
     InMemoryNotifier,
     available_languages,
+    render_follow_up,
     render_reminder,
     render_statement,
     send_reminders,
 )
+from o2c.credit import EarlyWarning, WarningKind
 from o2c.errors import MissingExtraError, ValidationError
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.ledger import (
+    CollectionPreferences,
+    Contact,
+    ContactChannel,
+    CustomerDetails,
+    CustomerId,
+    CustomerMaster,
+    CustomerRegistered,
+    ItemId,
+    ItemKind,
+    Ledger,
+    OpenItem,
+)
 from o2c.money import format_money, money
 
 AS_OF = dt.date(2026, 3, 31)
@@ -206,3 +221,138 @@ def test_a_partial_override_falls_back_to_english_per_template() -> None:
     assert doc.subject == "Herinnering"
     assert "Dear C1," in doc.text  # English body, Dutch number formatting
     assert "€\xa01.400,00" in doc.text
+
+
+# -- what the customer master says (issue 18) and promise follow-ups (issue 22) ------------------
+
+
+def _master_of(details: dict[str, CustomerDetails]) -> CustomerMaster:
+    ledger = Ledger()
+    ledger.append(
+        [
+            CustomerRegistered(
+                fact_id=f"reg:{cid}",
+                customer_id=cid,
+                effective=dt.date(2025, 1, 1),
+                recorded_at=dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC),
+                details=d,
+            )
+            for cid, d in details.items()
+        ]
+    )
+    return ledger.read(AS_OF).customer_master()
+
+
+def test_contacts_locale_and_name_come_from_the_master_when_not_given() -> None:
+    master = _master_of(
+        {
+            "C1": CustomerDetails(
+                name="Muster GmbH",
+                locale="de-DE",
+                contacts=(
+                    Contact(role="accounts payable", email="ap@muster.example"),
+                    Contact(name="Desk", phone="+49 30 1234567"),
+                    Contact(name="Kim", email="kim@muster.example"),
+                ),
+            )
+        }
+    )
+    notifier = InMemoryNotifier()
+    [result] = send_reminders([_notice()], notifier, master=master, company="Demo AG")
+    assert result.message_id == "memory-1"
+    [sent] = notifier.outbox
+    assert sent.recipients == ("ap@muster.example", "kim@muster.example")
+    assert "Muster GmbH" in sent.text
+    assert sent.subject.startswith("2. Mahnung")  # the master's locale, de-DE
+    # what the caller gives wins over the master
+    send_reminders(
+        [_notice()],
+        notifier,
+        master=master,
+        contacts={"C1": ["boss@muster.example"]},
+        locale="en_GB",
+        customer_names={"C1": "Herr Muster"},
+    )
+    assert notifier.outbox[1].recipients == ("boss@muster.example",)
+    assert "Dear Herr Muster," in notifier.outbox[1].text
+    # a customer the master does not know and nobody gives contacts for: a result, not a raise
+    assert send_reminders([_notice()], notifier, master=_master_of({}))[0].error == "no contact"
+
+
+def test_the_masters_block_and_channel_are_obeyed() -> None:
+    contacts = (Contact(email="ap@muster.example"),)
+    blocked = _master_of(
+        {
+            "C1": CustomerDetails(
+                contacts=contacts,
+                collection=CollectionPreferences(dunning_blocked=True, block_reason="legal"),
+            )
+        }
+    )
+    by_letter = _master_of(
+        {
+            "C1": CustomerDetails(
+                contacts=contacts,
+                collection=CollectionPreferences(channel=ContactChannel.LETTER),
+            )
+        }
+    )
+    by_email = _master_of(
+        {
+            "C1": CustomerDetails(
+                contacts=contacts, collection=CollectionPreferences(channel=ContactChannel.EMAIL)
+            )
+        }
+    )
+    notifier = InMemoryNotifier()
+    assert (
+        send_reminders([_notice()], notifier, master=blocked)[0].error == "dunning blocked: legal"
+    )
+    assert (
+        send_reminders([_notice()], notifier, master=by_letter)[0].error
+        == "prefers letter: not sent by e-mail"
+    )
+    assert notifier.outbox == []
+    assert send_reminders([_notice()], notifier, master=by_email)[0].message_id == "memory-1"
+
+
+def _follow_up(promised: dt.date | None = dt.date(2026, 4, 15)) -> PromiseFollowUp:
+    item = _item("INV-9", dt.date(2026, 4, 10), "800.00")
+    return PromiseFollowUp(
+        customer_id=CustomerId("C1"),
+        item=item,
+        warning=EarlyWarning(
+            kind=WarningKind.PROMISE_AT_RISK,
+            customer_id=CustomerId("C1"),
+            item_id=item.item_id,
+            observed=Decimal("0.75"),
+            threshold=Decimal("0.5"),
+            message="INV-9 promised for 2026-04-15, predicted 2026-04-24",
+            promised_date=promised,
+        ),
+        actions=frozenset({DunningAction.EMAIL}),
+    )
+
+
+def test_a_promise_follow_up_is_rendered_and_sent() -> None:
+    en = render_follow_up(_follow_up(), customer="Muster GmbH", company="Demo AG")
+    assert "INV-9" in en.subject
+    assert "15 Apr 2026" in en.subject
+    assert "800.00" in en.text
+    assert "confirm" in en.text
+    assert "<strong>INV-9</strong>" in en.html
+    de = render_follow_up(_follow_up(), locale="de_DE", company="Demo AG")
+    assert "15.04.2026" in de.subject
+    assert "bestätigen" in de.text
+    notifier = InMemoryNotifier()
+    results = send_reminders(
+        [_notice()], notifier, contacts={"C1": ["ap@muster.example"]}, follow_ups=[_follow_up()]
+    )
+    assert [(r.kind, r.message_id) for r in results] == [
+        ("reminder", "memory-1"),
+        ("promise_follow_up", "memory-2"),
+    ]
+    assert dict(notifier.outbox[1].headers)["X-O2C-Follow-Up"] == "INV-9"
+    with pytest.raises(ValidationError) as err:
+        render_follow_up(_follow_up(None))
+    assert err.value.field == "warning"

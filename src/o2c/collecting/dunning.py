@@ -1,5 +1,31 @@
 """Dunning: levels with days after due, fees, interest and compensation; a run proposes one notice
 per customer with its lines, claims and the items it left out and why.
+
+A run reads the customer master when given one (``master``: the customers' dunning blocks, with
+their reasons, and their preferred channel), and the early warnings of payment predictions when
+given them (``warnings``, :func:`o2c.credit.early_warnings`): an invoice predicted late can get
+its first reminder sooner (:attr:`DunningPolicy.remind_predicted_late_days`, off by default) and
+a promise to pay likely to break gets a follow-up (:class:`PromiseFollowUp`).
+
+>>> import datetime as dt
+>>> from decimal import Decimal
+>>> from o2c.credit import EarlyWarning, WarningKind
+>>> from o2c.money import money
+>>> item = OpenItem(item_id=ItemId("INV-1"), customer_id=CustomerId("C1"),
+...     kind=ItemKind.INVOICE, document_number="INV-1", document_date=dt.date(2026, 3, 1),
+...     due_date=dt.date(2026, 3, 31), original_amount=money("500.00", "EUR"),
+...     open_amount=money("500.00", "EUR"))
+>>> late = EarlyWarning(kind=WarningKind.LATE, customer_id=CustomerId("C1"),
+...     item_id=ItemId("INV-1"), observed=Decimal(30), threshold=Decimal(15),
+...     message="INV-1 of C1 predicted 30 days late")
+>>> policy = DunningPolicy(levels=[DunningLevel(level=1, days_after_due=14)])
+>>> propose_dunning([item], dt.date(2026, 4, 5), policy, warnings=[late]).notices
+()
+>>> sooner = attrs.evolve(policy, remind_predicted_late_days=10)
+>>> run = propose_dunning([item], dt.date(2026, 4, 5), sooner, warnings=[late])
+>>> line = run.notices[0].lines[0]
+>>> line.level, line.days_in_arrears, line.warning.kind.value
+(1, 5, 'late')
 """
 
 from __future__ import annotations
@@ -23,9 +49,12 @@ from o2c.collecting.interest import (
     InterestRule,
     late_payment_claim,
 )
+from o2c.credit.prediction_warnings import EarlyWarning, WarningKind
 from o2c.errors import NotFoundError, ValidationError
 from o2c.ledger import (
+    ContactChannel,
     CustomerId,
+    CustomerMaster,
     ItemId,
     ItemKind,
     OpenItem,
@@ -41,6 +70,7 @@ __all__ = [
     "DunningRun",
     "Exclusion",
     "ExclusionReason",
+    "PromiseFollowUp",
     "days_in_arrears",
     "propose_dunning",
 ]
@@ -117,6 +147,29 @@ class DunningPolicy:
     day_count: DayCount = DayCount.ACT_365
     #: A customer goes up at most one level per run (from its previous level).
     one_level_at_a_time: bool = False
+    #: Days sooner an overdue invoice with a "late" early warning (predicted paid later than the
+    #: warning policy's threshold) reaches the *first* level; later levels still need their own
+    #: days in arrears, and no reminder goes before the due date.  0 (the default): off,
+    #: dunning follows the due date alone, as before warnings were read.  A value is the
+    #: collector's choice (e.g. 7: a week sooner for an item the model expects weeks late).
+    remind_predicted_late_days: int = 0
+    #: Propose a follow-up for each open invoice whose promise to pay is likely to break (a
+    #: "promise at risk" warning); on by default: it only acts on warnings the caller passes,
+    #: and a follow-up charges nothing.
+    follow_up_promises_at_risk: bool = True
+    #: What a promise follow-up does (an e-mail asking to confirm the promised date).
+    follow_up_actions: frozenset[DunningAction] = attrs.field(
+        factory=lambda: frozenset({DunningAction.EMAIL}), converter=_actions
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.remind_predicted_late_days < 0:
+            raise ValidationError(
+                f"remind_predicted_late_days={self.remind_predicted_late_days} must be 0 (off) "
+                "or more",
+                field="remind_predicted_late_days",
+                value=self.remind_predicted_late_days,
+            )
 
     def level_for(self, days: int) -> DunningLevel | None:
         """The highest level reached after ``days`` days in arrears (``None``: none yet)."""
@@ -167,6 +220,24 @@ class DunningLine:
     days_overdue: int
     days_in_arrears: int
     level: int
+    #: The early warning that brought the first reminder forward (``None``: reached by days).
+    warning: EarlyWarning | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PromiseFollowUp:
+    """An open invoice whose promise to pay is likely to break: ask the customer to confirm it.
+
+    ``warning`` is the "promise at risk" early warning (its message says the promised date, the
+    predicted date and how likely a later payment is); ``actions`` the policy's follow-up actions;
+    ``channel`` the customer's preferred channel from the master (``None``: the collector's).
+    """
+
+    customer_id: CustomerId
+    item: OpenItem
+    warning: EarlyWarning
+    actions: frozenset[DunningAction]
+    channel: ContactChannel | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -180,6 +251,9 @@ class DunningNotice:
     #: Open credit memos and unapplied cash of the customer (negative; shown, not netted).
     credits: Money
     claim: Claim
+    #: The channel the customer asked to be dunned by, from the master (``None``: not given;
+    #: the level's actions decide).
+    channel: ContactChannel | None = None
 
     @property
     def overdue(self) -> Money:
@@ -199,6 +273,8 @@ class DunningRun:
     as_of: dt.date
     notices: tuple[DunningNotice, ...]
     exclusions: tuple[Exclusion, ...]
+    #: Promises likely to break, to follow up (from the warnings passed to the run).
+    follow_ups: tuple[PromiseFollowUp, ...] = ()
 
     def notice_for(self, customer_id: str, currency_code: str | None = None) -> DunningNotice:
         """The notice of one customer (in ``currency_code`` when it has several)."""
@@ -218,6 +294,8 @@ def propose_dunning(
     previous_levels: Mapping[str, int] | None = None,
     compensated: Iterable[str] = (),
     rounding: RoundingPolicy = _DEFAULT_ROUNDING,
+    master: CustomerMaster | None = None,
+    warnings: Iterable[EarlyWarning] = (),
 ) -> DunningRun:
     """Propose dunning notices as of ``as_of`` from the open items.
 
@@ -228,21 +306,59 @@ def propose_dunning(
     meets.  The level's fee, interest and compensation make the notice's claim: interest is
     cumulative (from the due date to ``as_of``, so each notice states the interest to date) and
     compensation is claimed once per item (pass the items already claimed as ``compensated``).
+
+    ``master``: the customer master as of the run date (``ledger.read(as_of).customer_master()``):
+    its dunning blocks are added to ``blocked_customers`` (the exclusion's detail is the block's
+    reason) and each notice carries the customer's preferred channel.  ``warnings``: early
+    warnings of payment predictions (see :attr:`DunningPolicy.remind_predicted_late_days` and
+    :attr:`DunningPolicy.follow_up_promises_at_risk`).
     """
-    blocked = (frozenset(blocked_customers), frozenset(blocked_items))
+    reasons: dict[str, str] = {}
+    if master is not None:
+        for cid in master.dunning_blocked():
+            record = master.customer(cid)
+            reasons[cid] = record.collection.block_reason if record is not None else ""
+    blocked = (frozenset(blocked_customers) | frozenset(reasons), frozenset(blocked_items))
+    late: dict[str, EarlyWarning] = {}
+    at_risk: dict[str, EarlyWarning] = {}
+    for w in warnings:
+        if w.item_id is not None and w.kind is WarningKind.LATE:
+            late[w.item_id] = w
+        elif w.item_id is not None and w.kind is WarningKind.PROMISE_AT_RISK:
+            at_risk[w.item_id] = w
     claimed = frozenset(compensated)
     previous = previous_levels or {}
     groups: dict[tuple[CustomerId, str], list[DunningLine]] = {}
     credits: dict[tuple[CustomerId, str], Decimal] = {}
     exclusions: list[Exclusion] = []
+    follow_ups: list[PromiseFollowUp] = []
     for item in items:
         key = (item.customer_id, item.open_amount.currency.code)
         if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
             credits[key] = credits.get(key, _ZERO) + min(item.open_amount.amount, _ZERO)
             continue
-        line = _dunning_line(item, as_of, policy, blocked, exclusions)
+        line = _dunning_line(
+            item, as_of, policy, blocked, exclusions, late.get(item.item_id), reasons
+        )
         if line is not None:
             groups.setdefault(key, []).append(line)
+        promise = at_risk.get(item.item_id)
+        if (
+            promise is not None
+            and policy.follow_up_promises_at_risk
+            and promise.customer_id == item.customer_id
+            and item.customer_id not in blocked[0]
+            and item.item_id not in blocked[1]
+        ):
+            follow_ups.append(
+                PromiseFollowUp(
+                    customer_id=item.customer_id,
+                    item=item,
+                    warning=promise,
+                    actions=policy.follow_up_actions,
+                    channel=_channel(master, item.customer_id),
+                )
+            )
     notices = []
     for key in sorted(groups):
         lines = groups[key]
@@ -259,9 +375,20 @@ def propose_dunning(
                 lines=tuple(lines),
                 credits=Money(credit, currency(code)),
                 claim=_claim_for(lines, level, policy, as_of, rounding, claimed),
+                channel=_channel(master, customer_id),
             )
         )
-    return DunningRun(as_of=as_of, notices=tuple(notices), exclusions=tuple(exclusions))
+    return DunningRun(
+        as_of=as_of,
+        notices=tuple(notices),
+        exclusions=tuple(exclusions),
+        follow_ups=tuple(follow_ups),
+    )
+
+
+def _channel(master: CustomerMaster | None, customer_id: str) -> ContactChannel | None:
+    record = master.customer(customer_id) if master is not None else None
+    return record.collection.channel if record is not None else None
 
 
 def _dunning_line(
@@ -270,18 +397,33 @@ def _dunning_line(
     policy: DunningPolicy,
     blocked: tuple[frozenset[str], frozenset[str]],
     exclusions: list[Exclusion],
+    warning: EarlyWarning | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> DunningLine | None:
     """The line dunning an overdue invoice, less its disputed part (``None``: not dunned).
 
-    A blocked item or customer, and a disputed part, are added to ``exclusions``.
+    A blocked item or customer, and a disputed part, are added to ``exclusions``.  A "late"
+    ``warning`` brings the first level forward by the policy's ``remind_predicted_late_days``
+    (never before the due date).
     """
     arrears = days_in_arrears(as_of, item.due_date, policy.grace_days)
     level = policy.level_for(arrears)
+    early = None
+    sooner = policy.remind_predicted_late_days
+    if (
+        level is None
+        and warning is not None
+        and sooner
+        and (as_of - item.due_date).days > 0
+        and policy.level_for(arrears + sooner) is not None
+    ):
+        level, early = policy.levels[0], warning
     if level is None:
         return None
     blocked_customers, blocked_items = blocked
     if item.customer_id in blocked_customers:
-        exclusions.append(_blocked(item, ExclusionReason.CUSTOMER_BLOCKED))
+        detail = (reasons or {}).get(item.customer_id, "")
+        exclusions.append(_blocked(item, ExclusionReason.CUSTOMER_BLOCKED, detail))
         return None
     if item.item_id in blocked_items:
         exclusions.append(_blocked(item, ExclusionReason.ITEM_BLOCKED))
@@ -309,6 +451,7 @@ def _dunning_line(
         days_overdue=max(0, (as_of - item.due_date).days),
         days_in_arrears=arrears,
         level=level.level,
+        warning=early,
     )
 
 
@@ -352,9 +495,13 @@ def _meets_minimum(level: DunningLevel, total: Decimal, cur: Currency) -> bool:
     return minimum is None or minimum.currency != cur or total >= minimum.amount
 
 
-def _blocked(item: OpenItem, reason: ExclusionReason) -> Exclusion:
+def _blocked(item: OpenItem, reason: ExclusionReason, detail: str = "") -> Exclusion:
     return Exclusion(
-        customer_id=item.customer_id, item_id=item.item_id, reason=reason, amount=item.open_amount
+        customer_id=item.customer_id,
+        item_id=item.item_id,
+        reason=reason,
+        amount=item.open_amount,
+        detail=detail,
     )
 
 

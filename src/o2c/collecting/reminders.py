@@ -40,9 +40,19 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 from moneyed import Money
 
-from o2c.collecting.dunning import DunningNotice
+from o2c.collecting.dunning import DunningNotice, PromiseFollowUp
 from o2c.errors import DeliveryError, ValidationError
-from o2c.ledger import ActivityKind, ActivityLine, ItemKind, Ledger, OpenItem, read
+from o2c.ledger import (
+    ActivityKind,
+    ActivityLine,
+    ContactChannel,
+    CustomerMaster,
+    CustomerRecord,
+    ItemKind,
+    Ledger,
+    OpenItem,
+    read,
+)
 from o2c.money import currency, format_money
 from o2c.receivables.aging import BucketScheme, age
 
@@ -57,6 +67,7 @@ __all__ = [
     "SendResult",
     "account_activity",
     "available_languages",
+    "render_follow_up",
     "render_reminder",
     "render_statement",
     "send_reminders",
@@ -288,6 +299,34 @@ def render_reminder(
     return _render("reminder", context, locale, templates)
 
 
+def render_follow_up(
+    follow_up: PromiseFollowUp,
+    *,
+    locale: str = "en_GB",
+    customer: str | None = None,
+    company: str = "",
+    templates: Mapping[str, str] | None = None,
+) -> RenderedDocument:
+    """The message following up a promise to pay likely to break: the invoice, the open amount,
+    the promised date, and a request to confirm it (templates ``promise_follow_up*``)."""
+    item = follow_up.item
+    if follow_up.warning.promised_date is None:
+        raise ValidationError(
+            f"the follow-up of {item.item_id} has no promised date: give the warning of a promise",
+            field="warning",
+            value=follow_up.warning,
+        )
+    context = {
+        "company": company,
+        "customer": customer or follow_up.customer_id,
+        "number": item.document_number,
+        "due_date": item.due_date,
+        "open": item.open_amount,
+        "promised_date": follow_up.warning.promised_date,
+    }
+    return _render("promise_follow_up", context, locale, templates)
+
+
 @attrs.frozen(kw_only=True)
 class AccountActivity:
     """A balance-forward account in one currency: opening balance, movements, closing balance.
@@ -454,54 +493,95 @@ def render_statement(
 
 @attrs.frozen(kw_only=True)
 class SendResult:
-    """What happened to one notice: sent (with the message id) or not, and why."""
+    """What happened to one notice or follow-up: sent (with the message id) or not, and why."""
 
     customer_id: str
     message_id: str | None
     error: str | None = None
+    #: What was sent: ``"reminder"`` (a dunning notice) or ``"promise_follow_up"``.
+    kind: str = "reminder"
+
+
+def _master_locale(record: CustomerRecord | None) -> str | None:
+    if record is None or not record.locale:
+        return None
+    return record.locale.replace("-", "_")
 
 
 def send_reminders(
     notices: Iterable[DunningNotice],
     notifier: Notifier,
     *,
-    contacts: Mapping[str, Sequence[str]],
+    contacts: Mapping[str, Sequence[str]] | None = None,
     sender: str | None = None,
-    locale: str | Mapping[str, str] = "en_GB",
+    locale: str | Mapping[str, str] | None = None,
     company: str = "",
     customer_names: Mapping[str, str] | None = None,
+    master: CustomerMaster | None = None,
+    follow_ups: Iterable[PromiseFollowUp] = (),
 ) -> tuple[SendResult, ...]:
-    """Render and send each notice; a missing contact or a failed delivery is a result, not a raise.
+    """Render and send each notice (then each follow-up) by e-mail; a missing contact, a customer
+    who is not to be e-mailed or a failed delivery is a result, not a raise.
 
-    ``locale`` is one locale or a mapping of customer id to locale (``en_GB`` for the others).
+    What the caller does not give is read from ``master``, the customer master as of the run
+    date (``ledger.read(as_of).customer_master()``): the recipients (the e-mail addresses of
+    the customer's contacts) when ``contacts`` has none for it, the locale when ``locale`` is not
+    one locale and has none for it, and the customer's name when ``customer_names`` has none.
+    The master's collection preferences are obeyed: a customer with a dunning block is not sent
+    reminders, and one whose preferred channel is not e-mail (letter, phone, SMS) is not
+    e-mailed (the result says which channel it asked for).  ``locale`` is one locale or a
+    mapping of customer id to locale; without either, ``en_GB``.
     """
     results = []
     names = customer_names or {}
-    for notice in notices:
-        to = contacts.get(notice.customer_id)
-        if not to:
-            results.append(
-                SendResult(customer_id=notice.customer_id, message_id=None, error="no contact")
-            )
+    given = contacts or {}
+    jobs: list[tuple[str, DunningNotice | PromiseFollowUp]] = [
+        *(("reminder", n) for n in notices),
+        *(("promise_follow_up", f) for f in follow_ups),
+    ]
+    for kind, job in jobs:
+        cid = job.customer_id
+        record = master.customer(cid) if master is not None else None
+        refused = _refused(record, job.channel)
+        to: Sequence[str] = given.get(cid) or (
+            tuple(c.email for c in record.contacts if c.email) if record is not None else ()
+        )
+        if refused is None and not to:
+            refused = "no contact"
+        if refused is not None:
+            results.append(SendResult(customer_id=cid, message_id=None, error=refused, kind=kind))
             continue
-        loc = locale if isinstance(locale, str) else locale.get(notice.customer_id, "en_GB")
-        doc = render_reminder(
-            notice, locale=loc, customer=names.get(notice.customer_id), company=company
-        )
-        message = doc.to_notification(
-            to=to,
-            sender=sender,
-            headers=(
-                ("X-O2C-Customer", notice.customer_id),
-                ("X-O2C-Dunning-Level", str(notice.level.level)),
-            ),
-        )
+        if isinstance(locale, str):
+            loc = locale
+        else:
+            loc = (locale or {}).get(cid) or _master_locale(record) or "en_GB"
+        name = names.get(cid) or (record.name if record is not None and record.name else None)
+        headers: tuple[tuple[str, str], ...]
+        if isinstance(job, DunningNotice):
+            doc = render_reminder(job, locale=loc, customer=name, company=company)
+            headers = (
+                ("X-O2C-Customer", cid),
+                ("X-O2C-Dunning-Level", str(job.level.level)),
+            )
+        else:
+            doc = render_follow_up(job, locale=loc, customer=name, company=company)
+            headers = (("X-O2C-Customer", cid), ("X-O2C-Follow-Up", job.item.item_id))
+        message = doc.to_notification(to=to, sender=sender, headers=headers)
         try:
             message_id = notifier.send(message)
         except DeliveryError as exc:
-            results.append(
-                SendResult(customer_id=notice.customer_id, message_id=None, error=str(exc))
-            )
+            results.append(SendResult(customer_id=cid, message_id=None, error=str(exc), kind=kind))
             continue
-        results.append(SendResult(customer_id=notice.customer_id, message_id=message_id))
+        results.append(SendResult(customer_id=cid, message_id=message_id, kind=kind))
     return tuple(results)
+
+
+def _refused(record: CustomerRecord | None, channel: ContactChannel | None) -> str | None:
+    """Why the master says not to e-mail the customer (``None``: e-mail it)."""
+    if record is not None and record.collection.dunning_blocked:
+        reason = record.collection.block_reason
+        return f"dunning blocked: {reason}" if reason else "dunning blocked"
+    wanted = channel or (record.collection.channel if record is not None else None)
+    if wanted is not None and wanted is not ContactChannel.EMAIL:
+        return f"prefers {wanted.value}: not sent by e-mail"
+    return None

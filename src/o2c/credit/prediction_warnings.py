@@ -5,7 +5,6 @@
 each with the figures it compared and the prediction's own explanation, for a worklist or
 reminders to consume.  The thresholds are a :class:`WarningPolicy`.
 
->>> import datetime as dt
 >>> from decimal import Decimal
 >>> from o2c.credit.prediction import Factor, PaymentPrediction, QUANTILES
 >>> from o2c.money import money
@@ -27,6 +26,7 @@ I1 of C1 predicted 25 days late (2026-05-25), threshold 15: customer history (12
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -81,7 +81,11 @@ class WarningPolicy:
 
 @attrs.frozen(kw_only=True)
 class EarlyWarning:
-    """One warning: its kind, whom it concerns, the figure compared and the threshold, and why."""
+    """One warning: its kind, whom it concerns, the figure compared and the threshold, and why.
+
+    An item's warning also carries the predicted payment date, and a promise's the promised one
+    (for a follow-up to quote).
+    """
 
     kind: WarningKind
     customer_id: CustomerId
@@ -89,6 +93,8 @@ class EarlyWarning:
     observed: Decimal
     threshold: Decimal
     message: str
+    predicted_date: dt.date | None = None
+    promised_date: dt.date | None = None
 
 
 def _mean_late(predictions: Iterable[PaymentPrediction]) -> dict[str, Decimal]:
@@ -127,6 +133,7 @@ def early_warnings(
                     item_id=p.item_id,
                     observed=Decimal(p.days_late),
                     threshold=Decimal(pol.late_days),
+                    predicted_date=p.predicted_date,
                     message=f"{p.item_id} of {p.customer_id} predicted {p.days_late} days late "
                     f"({p.predicted_date}), threshold {pol.late_days}: {why}",
                 )
@@ -141,6 +148,8 @@ def early_warnings(
                         item_id=p.item_id,
                         observed=risk,
                         threshold=pol.promise_risk,
+                        predicted_date=p.predicted_date,
+                        promised_date=p.promised_date,
                         message=f"{p.item_id} of {p.customer_id} promised for "
                         f"{p.promised_date}, predicted {p.predicted_date}: "
                         f"{quantize_decimal(risk * 100, Decimal(1))}% likely later: {why}",
