@@ -14,17 +14,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from o2c.cash_application.intake import LineOutcome, plan_intake
+from o2c.cash_application.intake import LineOutcome, _candidates, plan_intake
+from o2c.cash_application.model import (
+    Allocation,
+    MatchDecision,
+    MatchResult,
+    Residual,
+    ResidualKind,
+)
+from o2c.cash_application.posting import carry_deductions, payment_facts
 from o2c.cash_application.prevalidation import PrevalidationPolicy
 from o2c.cash_application.screening import SanctionsEntry, SanctionsList, SanctionsScreen
 from o2c.cash_application.worklist import ExceptionKind, LoopPolicy, worklist
 from o2c.ledger import (
+    CreditMemoIssued,
     CustomerDetails,
     CustomerRegistered,
     InvoiceIssued,
     ItemKind,
     Ledger,
     PayerAccountLinked,
+    PaymentAllocated,
     ScreeningVerdict,
 )
 from o2c.money import money
@@ -268,3 +278,104 @@ def test_screenings_round_trip_through_json(verdict: ScreeningVerdict) -> None:
         reasons=("new_account: first payment",),
     )
     assert fact_from_json(fact_to_json(fact)) == fact
+
+
+# --- posting what matching auto-applies (results the ledger refused before) ------------------
+
+
+def _auto(payment: Payment, *allocations: Allocation) -> MatchResult:
+    return MatchResult(
+        payment=payment,
+        decision=MatchDecision.AUTO,
+        confidence=0.999,
+        allocations=allocations,
+        on_account=money("0", "EUR"),
+        explanation=("test",),
+    )
+
+
+def _alloc(item: str, paid: str, applied: str | None = None, deduction: str = "") -> Allocation:
+    residuals = (
+        (Residual(kind=ResidualKind.DEDUCTION, amount=money(deduction, "EUR"), reason="pricing"),)
+        if deduction
+        else ()
+    )
+    return Allocation(
+        item_id=item,
+        customer_id="C1" if item in {"I1", "I2"} else "C2",
+        applied=money(applied or paid, "EUR"),
+        paid=money(paid, "EUR"),
+        residuals=residuals,
+    )
+
+
+def test_a_deduction_larger_than_its_item_is_carried_to_another_item_and_posts() -> None:
+    # 'INV-1001, INV-1002 less pricing': 1190.00 + 530.40 - 600.00, the deduction matched
+    # against the smaller item (negative cash on it, which no ledger records)
+    book = _ledger()
+    line = _pay("P1", "1120.40", "INV-1001 INV-1002 less pricing")
+    result = _auto(line, _alloc("I1", "1190.00"), _alloc("I2", "-69.60", "530.40", "600.00"))
+    facts = payment_facts(result, recorded_at=AT)
+    book.append(facts)
+    allocated = {f.item_id: f for f in facts if isinstance(f, PaymentAllocated)}
+    # the whole deduction moved to the item that can carry it; I2 is paid in full
+    assert (allocated["I1"].applied, allocated["I1"].deduction) == (
+        money("590.00", "EUR"),
+        money("600.00", "EUR"),
+    )
+    assert allocated["I1"].deduction_reason == "pricing"
+    assert (allocated["I2"].applied, allocated["I2"].deduction) == (money("530.40", "EUR"), None)
+    assert sum(f.applied.amount for f in allocated.values()) == line.amount.amount
+    assert not [i for i in book.read().open_items() if i.item_id in {"I1", "I2"}]
+
+
+def test_a_deduction_no_single_item_can_carry_is_spread_largest_first() -> None:
+    line = _pay("P1", "20.40", "INV-1001 INV-1002 less damage")
+    result = _auto(line, _alloc("I1", "1190.00"), _alloc("I2", "-1169.60", "530.40", "1700.00"))
+    carried = {a.item_id: a for a in carry_deductions(result.allocations)}
+    assert carried["I2"].paid == money("0", "EUR")
+    assert carried["I1"].paid == money("20.40", "EUR")
+    book = _ledger()
+    book.append(payment_facts(result, recorded_at=AT))
+    assert not [i for i in book.read().open_items() if i.item_id in {"I1", "I2"}]
+
+
+def test_a_credit_memo_that_settles_an_invoice_whole_posts() -> None:
+    # the credit memo covers the first invoice entirely: no cash of the payment goes to it
+    book = _ledger()
+    book.append(
+        [
+            CreditMemoIssued(
+                fact_id="cm:1",
+                customer_id="C1",
+                effective=dt.date(2026, 2, 1),
+                recorded_at=AT,
+                item_id="CN1",
+                document_number="CN-1",
+                document_date=dt.date(2026, 2, 1),
+                amount=money("1190.00", "EUR"),
+            )
+        ]
+    )
+    line = _pay("P1", "530.40", "INV-1001 INV-1002 CN-1")
+    cn = Allocation(
+        item_id="CN1",
+        customer_id="C1",
+        applied=money("-1190.00", "EUR"),
+        paid=money("-1190.00", "EUR"),
+    )
+    result = _auto(line, _alloc("I1", "1190.00"), cn, _alloc("I2", "530.40"))
+    facts = payment_facts(result, recorded_at=AT)
+    book.append(facts)
+    sources = sorted((f.source_id, f.item_id) for f in facts if isinstance(f, PaymentAllocated))
+    assert sources == [("CN1", "I1"), ("P1", "I2")]
+    assert not [i for i in book.read().open_items() if i.item_id in {"I1", "I2", "CN1"}]
+
+
+def test_a_suggestion_never_carries_negative_cash_on_an_invoice() -> None:
+    book = _ledger()
+    line = _pay("P1", "1120.40", "INV-1001 INV-1002 less pricing")
+    result = _auto(line, _alloc("I1", "1190.00"), _alloc("I2", "-69.60", "530.40", "600.00"))
+    [candidate] = _candidates(result, LoopPolicy())
+    assert all(x.applied.amount > 0 for x in candidate.lines)
+    assert book.read().open_items()

@@ -78,7 +78,7 @@ from o2c.cash_application.model import (
     MatchResult,
     ResidualKind,
 )
-from o2c.cash_application.posting import payment_facts
+from o2c.cash_application.posting import carry_deductions, payment_facts
 from o2c.cash_application.prevalidation import (
     PartiesOnFile,
     PastPayment,
@@ -272,7 +272,7 @@ def _candidates(result: MatchResult, policy: LoopPolicy) -> tuple[SuggestedMatch
         seen.add(key)
         found.append(
             SuggestedMatch(
-                lines=tuple(_line(a) for a in allocations),
+                lines=tuple(_line(a) for a in carry_deductions(allocations)),
                 confidence=Decimal(str(round(confidence, 3))),
                 explanation="; ".join(explanation)[:500],
             )

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 from moneyed import Money
 
-from o2c.cash_application.model import Allocation, MatchDecision, MatchResult, ResidualKind
+from o2c.cash_application.model import (
+    Allocation,
+    MatchDecision,
+    MatchResult,
+    Residual,
+    ResidualKind,
+)
 from o2c.money import Rounding, minor_unit, quantize, quantize_decimal
 
 if TYPE_CHECKING:
@@ -17,7 +23,7 @@ if TYPE_CHECKING:
 
     from o2c.ledger import Fact, Ledger, PaymentAllocated
 
-__all__ = ["ApplyReport", "apply", "payment_facts"]
+__all__ = ["ApplyReport", "apply", "carry_deductions", "payment_facts"]
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +42,9 @@ def payment_facts(
     """The ledger facts of an automatic result: the payment received and its allocations.
 
     A builder: it appends nothing (:func:`apply` appends the facts of many results at once).
+    A deduction larger than the item it was stated against is carried to another item of the
+    payment first (:func:`carry_deductions`): the ledger records a short payment as such, never
+    as negative cash on an item.
 
     Fact ids derive from the payment and item ids (``payment:<payment>``,
     ``allocation:<payment>:<item>``, ``allocation:<credit memo>:<item>``), so the facts of the
@@ -73,13 +82,101 @@ def payment_facts(
             recorded_by=recorded_by,
         )
     ]
+    allocations = carry_deductions(result.allocations)
     # Credit memos the payer netted: what each still has to give, in allocation order.
-    pool = [(a.item_id, -a.applied) for a in result.allocations if a.applied.amount < 0]
+    pool = [(a.item_id, -a.applied) for a in allocations if a.applied.amount < 0]
     evidence = "; ".join(result.explanation)[:500]
-    for a in result.allocations:
+    for a in allocations:
         if a.applied.amount > 0:
             facts.extend(_item_facts(a, pool, result.payment_id, evidence, stamp))
     return tuple(facts)
+
+
+def _same_currency(a: Allocation) -> bool:
+    return a.paid.currency == a.applied.currency
+
+
+def _deduction(a: Allocation) -> Money:
+    return sum(
+        (r.amount for r in a.residuals if r.kind is ResidualKind.DEDUCTION),
+        Money(0, a.applied.currency),
+    )
+
+
+def carry_deductions(allocations: Sequence[Allocation]) -> tuple[Allocation, ...]:
+    """``allocations`` with every deduction larger than its item carried to other items.
+
+    A payer may state one deduction for a whole payment ("invoices A, B, C less incorrect
+    pricing"); matched against one item that is smaller than the deduction, the item would
+    receive negative cash, which no ledger records.  The deduction is the payment's, so it moves
+    whole to the largest other invoice of the same customer and currency whose cash can carry
+    it; when none can, what the item cannot carry goes to the others, largest first.  Cash per
+    item changes, the payment's total and every item's settled amount do not; the deduction
+    keeps its reason.  Converted allocations (another currency) are left as they are.
+
+    >>> import datetime as dt
+    >>> from o2c.money import money
+    >>> small = Allocation(item_id="I3", customer_id="C1", applied=money("100", "EUR"),
+    ...     paid=money("-50", "EUR"),
+    ...     residuals=(Residual(kind=ResidualKind.DEDUCTION, amount=money("150", "EUR"),
+    ...                         reason="pricing"),))
+    >>> big = Allocation(item_id="I1", customer_id="C1", applied=money("900", "EUR"),
+    ...                  paid=money("900", "EUR"))
+    >>> [(a.item_id, str(a.paid.amount), str(_deduction(a).amount))
+    ...  for a in carry_deductions([big, small])]
+    [('I1', '750', '150'), ('I3', '100', '0')]
+    """
+    out = list(allocations)
+    for i, a in enumerate(out):
+        if a.applied.amount <= 0 or a.paid.amount >= 0 or not _same_currency(a):
+            continue
+        deductions = [r for r in a.residuals if r.kind is ResidualKind.DEDUCTION]
+        if not deductions:
+            continue
+        total = _deduction(a)
+        others = sorted(
+            (
+                j
+                for j, b in enumerate(out)
+                if j != i
+                and b.customer_id == a.customer_id
+                and b.applied.amount > 0
+                and b.paid.amount > 0
+                and _same_currency(b)
+                and b.paid.currency == a.paid.currency
+            ),
+            key=lambda j: (-out[j].paid.amount, out[j].item_id),
+        )
+        whole = next((j for j in others if out[j].paid >= total), None)
+        moves: list[tuple[int, Money]] = []
+        if whole is not None:
+            moves.append((whole, total))
+            kept = Money(0, total.currency)
+        else:
+            excess = -a.paid
+            kept = total - excess
+            for j in others:
+                if excess.amount <= 0:
+                    break
+                take = min(excess, out[j].paid, key=lambda m: m.amount)
+                moves.append((j, take))
+                excess -= take
+            if excess.amount > 0:
+                continue  # nothing can carry it: posting refuses the result as it is
+        reason = deductions[0].reason
+        residuals = tuple(r for r in a.residuals if r.kind is not ResidualKind.DEDUCTION)
+        if kept.amount:
+            residuals += (Residual(kind=ResidualKind.DEDUCTION, amount=kept, reason=reason),)
+        out[i] = attrs.evolve(a, paid=a.paid + total - kept, residuals=residuals)
+        for j, amount in moves:
+            b = out[j]
+            carried = Residual(
+                kind=ResidualKind.DEDUCTION,
+                amount=amount,
+                reason=reason or f"short payment, stated against item {a.item_id}",
+            )
+            out[j] = attrs.evolve(b, paid=b.paid - amount, residuals=(*b.residuals, carried))
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True)
@@ -175,6 +272,8 @@ def _item_facts(
         )
         pool[k] = (cm_id, available - used)
         cash = cash - used
+    if cash.amount <= 0 and not any(p is not None and p.amount for p in parts.values()):
+        return out  # the credit memos settled the item: no cash of the payment goes to it
     out.append(
         PaymentAllocated(
             fact_id=FactId(f"allocation:{pid}:{a.item_id}"),
