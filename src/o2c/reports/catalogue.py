@@ -12,7 +12,7 @@ from typing import Any
 
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
-from o2c.reports import receivables
+from o2c.reports import cash, collecting, credit, receivables
 from o2c.reports.report import Report
 
 __all__ = ["REPORTS", "build_report", "report_names"]
@@ -20,9 +20,18 @@ __all__ = ["REPORTS", "build_report", "report_names"]
 #: Report name -> builder ``(ledger, *, as_of, known_at, customer_id, **options) -> Report``.
 REPORTS: dict[str, Callable[..., Report]] = {
     "aged-balance": receivables.aged_balance,
+    "disputes": collecting.disputes,
     "dso-trend": receivables.dso_trend,
+    "dunning": collecting.dunning,
+    "exceptions": cash.exceptions,
+    "exposure": credit.exposure,
+    "forecast": credit.forecast,
     "open-items": receivables.open_items,
+    "payments": cash.payments,
+    "provision": credit.provision,
     "statement": receivables.statement,
+    "unapplied": cash.unapplied,
+    "worklist": collecting.worklist,
 }
 
 

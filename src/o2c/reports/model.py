@@ -190,6 +190,8 @@ def table_frame(table: Table) -> Any:
     currencies: list[str | None] | None = None
     for index, column in enumerate(table.columns):
         values = [row[index] for row in table.rows]
+        if column.kind is not ColumnKind.TEXT:  # a total's label in a date or number column
+            values = [None if isinstance(v, Label) else v for v in values]
         if column.kind is ColumnKind.MONEY:
             data[f"{column.key}_minor"] = pd.array([_minor(v) for v in values], dtype="Int64")
             if not has_currency and currencies is None:

@@ -46,7 +46,10 @@ __all__ = [
     "Statement",
     "StatementLine",
     "aged_balance",
+    "aging_columns",
+    "detail_table",
     "dso_trend",
+    "main_currency",
     "open_items",
     "statement",
 ]
@@ -103,7 +106,7 @@ def _bucket_label(labels: Sequence[str], column: int) -> str:
     return labels[column + 1]
 
 
-def _detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
+def detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
     columns = (
         Column("customer_id"),
         Column("document_number"),
@@ -194,7 +197,7 @@ class AgedBalance(Report):
     def tables(self) -> tuple[Table, ...]:
         if not self.detail:
             return (self.table(),)
-        return (self.table(), _detail_table(self.aging.items, self.aging.column_labels))
+        return (self.table(), detail_table(self.aging.items, self.aging.column_labels))
 
     def figures(self) -> tuple[Figure, ...]:
         return _aging_figures(self.aging)
@@ -238,7 +241,7 @@ class OpenItems(Report):
     customer_id: str | None = None
 
     def table(self) -> Table:
-        return _detail_table(self.aging.items, self.aging.column_labels)
+        return detail_table(self.aging.items, self.aging.column_labels)
 
     def figures(self) -> tuple[Figure, ...]:
         count = Figure(key="figure.items", value=Decimal(len(self.aging.items)), unit="count")
@@ -546,7 +549,8 @@ def _kpi(kpis: Sequence[Kpi], name: str) -> Decimal | None:
     return next((k.value for k in kpis if k.name == name), None)
 
 
-def _main_currency(history: History) -> str:
+def main_currency(history: History) -> str:
+    """The currency most of the history's items and payments are in (EUR for an empty one)."""
     counts: dict[str, int] = {}
     for item in history.items.values():
         counts[item.currency] = counts.get(item.currency, 0) + 1
@@ -582,7 +586,7 @@ def dso_trend(
     for i, end in enumerate(ends):
         history = read(facts, end, known_at=known_at)
         if code is None:
-            code = _main_currency(read(facts, as_of, known_at=known_at))
+            code = main_currency(read(facts, as_of, known_at=known_at))
         aging = age(history.open_items(), end, detail=False, known_at=known_at)
         if previous is not None:
             start = ends[i - 1]

@@ -1,0 +1,367 @@
+"""Credit reports: exposure against limits, the weekly cash-in forecast with its intervals, and
+the IFRS 9 provision matrix.
+
+They lay out :func:`o2c.credit.exposure.compute_exposure` (open receivables against the limits
+of the customer master), :func:`o2c.credit.forecast.forecast_from_ledger` and
+:func:`o2c.credit.provisioning.provision_from_ledger`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+from moneyed import Money
+
+from o2c.credit.exposure import CreditLimits, OpenReceivables, compute_exposure
+from o2c.credit.forecast import WeeklyForecast, forecast_from_ledger
+from o2c.credit.provisioning import CohortLossRates, ProvisionMatrix, provision_from_ledger
+from o2c.ledger import History, Ledger, OpenItem
+from o2c.money import CONTEXT, currency
+from o2c.reports.model import (
+    Cell,
+    Chart,
+    ChartKind,
+    Column,
+    ColumnKind,
+    Figure,
+    Label,
+    Series,
+    Table,
+)
+from o2c.reports.receivables import main_currency
+from o2c.reports.report import Report
+
+__all__ = [
+    "ExposureReport",
+    "ExposureRow",
+    "ForecastReport",
+    "ProvisionReport",
+    "exposure",
+    "forecast",
+    "provision",
+]
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+# --------------------------------------------------------------------------------------------
+# Exposure against limits
+
+
+@attrs.frozen(kw_only=True)
+class ExposureRow:
+    """A customer's exposure (open receivables less disputed amounts, in the limit's currency)
+    against its limit; ``limit`` is ``None`` for a customer without one."""
+
+    customer_id: str
+    customer_name: str
+    exposure: Money
+    limit: Money | None
+
+    @property
+    def headroom(self) -> Money | None:
+        """Limit less exposure (negative: over the limit)."""
+        return None if self.limit is None else self.limit - self.exposure
+
+    @property
+    def utilisation_percent(self) -> Decimal | None:
+        """Exposure / limit x 100 (``None`` without a positive limit), unrounded."""
+        if self.limit is None or self.limit.amount <= 0:
+            return None
+        return CONTEXT.divide(self.exposure.amount * _HUNDRED, self.limit.amount)
+
+
+@attrs.frozen(kw_only=True)
+class ExposureReport(Report):
+    """Every customer with a limit or open receivables: exposure, limit, headroom and use,
+    the most used limits first."""
+
+    name: ClassVar[str] = "exposure"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    rows: tuple[ExposureRow, ...]
+    customer_id: str | None = None
+
+    def table(self) -> Table:
+        columns = (
+            Column("customer_id"),
+            Column("customer_name"),
+            Column("currency"),
+            Column("limit", ColumnKind.MONEY),
+            Column("exposure", ColumnKind.MONEY),
+            Column("headroom", ColumnKind.MONEY),
+            Column("utilisation", ColumnKind.PERCENT),
+        )
+        rows: tuple[tuple[Cell, ...], ...] = tuple(
+            (
+                r.customer_id,
+                r.customer_name,
+                r.exposure.currency.code,
+                r.limit,
+                r.exposure,
+                r.headroom,
+                r.utilisation_percent,
+            )
+            for r in self.rows
+        )
+        sums: dict[str, Decimal] = {}
+        for r in self.rows:
+            code = r.exposure.currency.code
+            sums[code] = sums.get(code, _ZERO) + r.exposure.amount
+        totals = tuple(
+            (Label("total"), "", c, None, Money(v, currency(c)), None, None)
+            for c, v in sorted(sums.items())
+        )
+        return Table(columns=columns, rows=rows, totals=totals)
+
+    def figures(self) -> tuple[Figure, ...]:
+        over = sum(1 for r in self.rows if r.headroom is not None and r.headroom.amount < 0)
+        return (Figure(key="figure.over_limit", value=Decimal(over), unit="count"),)
+
+    def subject(self) -> str:
+        return self.customer_id or ""
+
+
+def _limits_from_master(history: History) -> CreditLimits:
+    master = history.customer_master()
+    return CreditLimits(
+        customer={
+            cid: rec.credit_limit
+            for cid, rec in master.customers.items()
+            if rec.credit_limit is not None
+        },
+        groups={
+            cid: rec.credit_group
+            for cid, rec in master.customers.items()
+            if rec.credit_group is not None
+        },
+    )
+
+
+def exposure(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    limits: CreditLimits | None = None,
+    currency_code: str | None = None,
+) -> ExposureReport:
+    """Each customer's open receivables (disputed amounts left out, as
+    :class:`o2c.credit.exposure.OpenReceivables` counts them) against its limit: ``limits``, or
+    the credit limits of the customer master.  The exposure is in the limit's currency (items
+    in other currencies are not converted: they are left out); a customer without a limit is
+    shown in ``currency_code`` (default: the ledger's most used currency).
+    """
+    history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
+    limits = limits or _limits_from_master(history)
+    names: dict[str, str] = {
+        cid: rec.name for cid, rec in history.customer_master().customers.items()
+    }
+    by_customer: dict[str, list[OpenItem]] = {}
+    for item in history.open_items():
+        by_customer.setdefault(item.customer_id, []).append(item)
+    fallback = currency_code.upper() if currency_code else main_currency(history)
+    customers = sorted({*by_customer, *limits.customer} - {""})
+    if customer_id is not None:
+        customers = [c for c in customers if c == customer_id]
+    rows = []
+    for cid in customers:
+        limit = limits.resolve(cid).amount
+        code = limit.currency.code if limit is not None else fallback
+        items = [i for i in by_customer.get(cid, ()) if i.open_amount.currency.code == code]
+        found = compute_exposure(
+            cid, as_of=as_of, currency=code, components=[OpenReceivables(items)]
+        )
+        rows.append(
+            ExposureRow(
+                customer_id=cid, customer_name=names.get(cid, ""), exposure=found.total, limit=limit
+            )
+        )
+    rows.sort(key=lambda r: (-(r.utilisation_percent or Decimal(-1)), r.customer_id))
+    return ExposureReport(as_of=as_of, known_at=known_at, rows=tuple(rows), customer_id=customer_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Cash-in forecast
+
+
+@attrs.frozen(kw_only=True)
+class ForecastReport(Report):
+    """The weekly cash-in forecast (:class:`o2c.credit.forecast.WeeklyForecast`): expected
+    cash-in per week with its interval, and what is expected later."""
+
+    name: ClassVar[str] = "forecast"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    forecast: WeeklyForecast
+
+    def table(self) -> Table:
+        columns = (
+            Column("week_start", ColumnKind.DATE),
+            Column("week_end", ColumnKind.DATE),
+            Column("currency"),
+            Column("expected", ColumnKind.MONEY),
+            Column("low", ColumnKind.MONEY),
+            Column("high", ColumnKind.MONEY),
+            Column("point", ColumnKind.MONEY),
+        )
+        code = self.forecast.currency
+        rows = tuple(
+            (w.start, w.end, code, w.expected, w.low, w.high, w.point) for w in self.forecast.weeks
+        )
+        total = self.forecast.total_expected
+        point = Money(sum((w.point.amount for w in self.forecast.weeks), _ZERO), currency(code))
+        totals = ((Label("total"), None, code, total, None, None, point),)
+        return Table(columns=columns, rows=rows, totals=totals)
+
+    def figures(self) -> tuple[Figure, ...]:
+        code = self.forecast.currency
+        return (
+            Figure(key="figure.expected", value=self.forecast.total_expected.amount, unit=code),
+            Figure(key="figure.beyond", value=self.forecast.beyond.amount, unit=code),
+        )
+
+    def charts(self) -> tuple[Chart, ...]:
+        weeks = self.forecast.weeks
+        return (
+            Chart(
+                key="chart.forecast",
+                kind=ChartKind.BAND,
+                categories=tuple(w.start for w in weeks),
+                series=(
+                    Series(key="series.expected", values=tuple(w.expected.amount for w in weeks)),
+                    Series(key="series.low", values=tuple(w.low.amount for w in weeks)),
+                    Series(key="series.high", values=tuple(w.high.amount for w in weeks)),
+                ),
+                unit=self.forecast.currency,
+            ),
+        )
+
+
+def forecast(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    currency_code: str | None = None,
+    weeks: int = 13,
+) -> ForecastReport:
+    """The cash-in forecast of the next ``weeks`` weeks after ``as_of`` in ``currency_code``
+    (default: the ledger's most used currency), from
+    :func:`o2c.credit.forecast.forecast_from_ledger` (the whole portfolio's payment history
+    teaches the model; ``customer_id`` is not a filter of this report)."""
+    code = (
+        currency_code.upper()
+        if currency_code
+        else main_currency(ledger.read(as_of, known_at=known_at))
+    )
+    _, found = forecast_from_ledger(
+        ledger, as_of=as_of, currency_code=code, known_at=known_at, weeks=weeks
+    )
+    return ForecastReport(as_of=as_of, known_at=known_at, forecast=found)
+
+
+# --------------------------------------------------------------------------------------------
+# Provision matrix
+
+
+@attrs.frozen(kw_only=True)
+class ProvisionReport(Report):
+    """The IFRS 9 provision matrix on ``as_of`` with the cohort loss rates behind it."""
+
+    name: ClassVar[str] = "provision"
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+    rates: CohortLossRates
+    matrix: ProvisionMatrix
+    cohort_from: dt.date
+    cohort_to: dt.date
+
+    def table(self) -> Table:
+        columns = (
+            Column("bucket"),
+            Column("currency"),
+            Column("gross", ColumnKind.MONEY),
+            Column("loss_rate", ColumnKind.PERCENT),
+            Column("adjusted_rate", ColumnKind.PERCENT),
+            Column("provision", ColumnKind.MONEY),
+        )
+        code = self.matrix.currency
+        rows = tuple(
+            (
+                Label("not_due") if r.bucket == "current" else r.bucket,
+                code,
+                r.gross,
+                r.loss_rate * _HUNDRED,
+                r.adjusted_rate * _HUNDRED,
+                r.provision,
+            )
+            for r in self.matrix.rows
+        )
+        totals = (
+            (
+                Label("total"),
+                code,
+                self.matrix.total_gross,
+                None,
+                self.matrix.coverage * _HUNDRED,
+                self.matrix.total_provision,
+            ),
+        )
+        return Table(columns=columns, rows=rows, totals=totals)
+
+    def figures(self) -> tuple[Figure, ...]:
+        total = self.matrix.total_provision
+        return (
+            Figure(key="figure.provision", value=total.amount, unit=self.matrix.currency),
+            Figure(
+                key="figure.coverage", value=self.matrix.coverage * _HUNDRED, unit="%", places=2
+            ),
+        )
+
+
+def provision(
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    customer_id: str | None = None,
+    currency_code: str | None = None,
+    cohort_from: dt.date | None = None,
+    cohort_to: dt.date | None = None,
+    open_as_loss_after_days: int | None = 365,
+) -> ProvisionReport:
+    """The provision matrix on ``as_of`` in ``currency_code`` (default: the ledger's most used
+    currency) from :func:`o2c.credit.provisioning.provision_from_ledger`, the loss rates
+    learned from the invoices issued from ``cohort_from`` to ``cohort_to`` (default: the year
+    before ``as_of``)."""
+    code = (
+        currency_code.upper()
+        if currency_code
+        else main_currency(ledger.read(as_of, known_at=known_at))
+    )
+    cohort_to = cohort_to or as_of
+    cohort_from = cohort_from or cohort_to - dt.timedelta(days=365)
+    rates, matrix = provision_from_ledger(
+        ledger,
+        as_of=as_of,
+        currency_code=code,
+        cohort_from=cohort_from,
+        cohort_to=cohort_to,
+        known_at=known_at,
+        open_as_loss_after_days=open_as_loss_after_days,
+    )
+    return ProvisionReport(
+        as_of=as_of,
+        known_at=known_at,
+        rates=rates,
+        matrix=matrix,
+        cohort_from=cohort_from,
+        cohort_to=cohort_to,
+    )
