@@ -470,3 +470,44 @@ def test_a_number_split_between_the_reference_and_the_text_is_read_whole() -> No
 
     [r] = decide([attrs.evolve(split, remittance_info=" thank you 652")], ITEMS)
     assert r.decision is not MatchDecision.AUTO
+
+
+def test_a_payers_own_voucher_number_does_not_name_another_document() -> None:
+    # The payer's payment-run or voucher number (digits alone, beyond how far the seller's
+    # numbering has come) names none of its documents: the known payer's exact amount stands.
+    open_items = [i for i in ITEMS if i.item_id != "I1"]
+    [r] = decide([pay("P1", "5000.00", name="Vega Furniture", reference="5161267468")], open_items)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I2"])
+    # Digits where the numbering has been (a settled document's digits) still count.
+    [r] = decide([pay("P1", "5000.00", name="Vega Furniture", reference="2026100003")], open_items)
+    assert r.decision is not MatchDecision.AUTO
+    assert any("no open document" in line for line in r.explanation)
+
+
+def test_a_garbled_spelling_with_two_digits_swapped_is_the_same_document() -> None:
+    [r] = decide([pay("P1", "812.40", name="Vega Furniture", reference="INV 2026 102407")], ITEMS)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I3"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SWIFT IN ORD CUST IRON RETAIL OY DETAILS Zahlung CHGS SHA",
+        "B/O IRON RETAIL OY Payment",
+        "INWARD PAYMENT GUTSCHRIFT IRON RETAIL OY REF Payment for goods",
+        "Zahlung FROM IRON RETAIL OY",
+    ],
+)
+def test_a_free_text_without_a_name_field_names_the_payer(text: str) -> None:
+    # MT940 of banks without sub-fields: the ordering party is in the text ("B/O", "ORD CUST").
+    items = [item("A1", "C1", "INV-2026-100001", "700.00"), item("A2", "C2", "0100030", "700.00")]
+    named = Payment(
+        payment_id="P1", value_date=DAY, amount=money("700.00", "EUR"), remittance_info=text
+    )
+    [r] = decide([named], items)
+    assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["A2"])
+    bare = Payment(
+        payment_id="P1", value_date=DAY, amount=money("700.00", "EUR"), remittance_info="Zahlung"
+    )
+    [r] = decide([bare], items)
+    assert r.decision is not MatchDecision.AUTO

@@ -83,6 +83,9 @@ class _Context:
     short_tail: dict[tuple[str, str], tuple[str, ...]] = attrs.Factory(dict)
     #: The customer POs of open items (key of the PO -> item ids).
     purchase_orders: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    #: Per document-key shape, the lowest and highest number of the open documents (computed
+    #: when first needed: how far the seller's numbering has come).
+    numbering: dict[str, tuple[int, int]] | None = None
     #: Per customer, the ids of its open items (computed when first needed).
     _item_ids: dict[str, tuple[str, ...]] = attrs.Factory(dict)
 

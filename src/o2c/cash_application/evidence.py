@@ -86,7 +86,8 @@ _LABELS: tuple[tuple[NumberKind, str], ...] = (
         NumberKind.CUSTOMER_NUMBER,
         (
             r"CUSTOMER\s*NO|CUST(?:OMER)?|KD(?:-?NR)?|KUNDEN?(?:-?NR)?|CLIENT|DEBITOR|DEBTOR|"
-            r"VENDOR(?:\s*NO)?|SUPPLIER(?:\s*NO)?|LIEFERANT(?:EN)?(?:-?NR)?|N[°O]\s*CLIENT"
+            r"VENDOR(?:\s*NO)?|SUPPLIER(?:\s*NO)?|LIEFERANT(?:EN)?(?:-?NR)?|KREDITOR(?:EN)?(?:-?NR)?|"
+            r"N[°O]\s*CLIENT|N[°O]\s*FOURNISSEUR"
         ),
     ),
     (

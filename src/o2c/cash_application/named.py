@@ -129,11 +129,64 @@ def _names_another_document(
         ctx.document_shapes[customer] = shapes
     keys = [k for i in hyp.key for k in ctx.documents.keys_of.get(i, ())]
     for s in strings:
-        # A garbled spelling of the hypothesis' own number (a part of it, or one edit away)
-        # is no other document.
-        if _shape(s) in shapes and not any(s in k or within_one_edit(s, k) for k in keys):
+        # A garbled spelling of the hypothesis' own number (a part of it, one edit away or two
+        # of its characters swapped) is no other document; nor is a number outside the range
+        # the seller's numbering has reached (a payer's own payment or voucher number).
+        if (
+            _shape(s) in shapes
+            and _issued(s, ctx)
+            and not any(s in k or within_one_edit(s, k) or _swapped(s, k) for k in keys)
+        ):
             return f"but the text names {s}, which is no open document"
     return ""
+
+
+def _issued(key: str, ctx: _Context) -> bool:
+    """Whether ``key`` lies where the seller's numbering of its shape has been.
+
+    Documents are numbered in sequence: a number of digits alone beyond the highest one issued
+    (the open items show how far the numbering has come) was not issued by the seller, nor is
+    one below the lowest open one by more than the open ones span (older numbers are paid, not
+    quoted); payers' own voucher and payment-run numbers are such digits.  A number written
+    with the letters of the seller's numbering ("INV...") is the seller's, however high.
+    """
+    if not key.isdigit():
+        return True
+    span = _numbering(ctx).get(_shape(key))
+    if span is None:
+        return False
+    lo, hi = span
+    value = int(_DIGITS_ONLY.sub("", key) or 0)
+    width = hi - lo
+    return lo - width <= value <= hi + width // _NUMBERING_AHEAD
+
+
+#: How far beyond the highest open document number (a share of the open numbers' span, 1/20)
+#: a number still counts as issued: documents issued after the open-items list was taken.
+_NUMBERING_AHEAD = 20
+_DIGITS_ONLY = re.compile(r"[^0-9]")
+
+
+def _numbering(ctx: _Context) -> dict[str, tuple[int, int]]:
+    """Per document-key shape, the lowest and highest number among the open documents."""
+    if ctx.numbering is None:
+        spans: dict[str, tuple[int, int]] = {}
+        for keys in ctx.documents.keys_of.values():
+            for k in keys:
+                value = int(_DIGITS_ONLY.sub("", k) or 0)
+                shape = _shape(k)
+                lo, hi = spans.get(shape, (value, value))
+                spans[shape] = (min(lo, value), max(hi, value))
+        ctx.numbering = spans
+    return ctx.numbering
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with two of its characters swapped (``14539`` for ``14935``)."""
+    if len(a) != len(b):
+        return False
+    diffs = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diffs) == 2 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
 
 
 def _repeated_payment(

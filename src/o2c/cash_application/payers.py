@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import attrs
@@ -32,6 +33,63 @@ SHARED_PAYER_SCORE = 0.5
 
 _CUSTOMER_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]+")
 _CUSTOMER_LABEL = re.compile(r"(?:CUST\w*|KD|KUNDE\w*|CLIENT\w*|DEBTOR|DEBITOR)\W*(?:NO|NR)?\W*$")
+
+
+#: Booking texts a bank writes before the payer's name ("GUTSCHRIFT ACME GMBH"): not the name.
+_BOOKING_TEXT = re.compile(
+    r"^(?:(?:GUTSCHRIFT|UEBERWEISUNG|ÜBERWEISUNG|SEPA[- ]GUTSCHRIFT|SEPA[- ]UEBERWEISUNG|"
+    r"ZAHLUNGSEINGANG|CREDIT|VIREMENT(?:\s+RECU)?|INWARD PAYMENT)\s+)+",
+    re.IGNORECASE,
+)
+
+#: Where a bank's free text names the ordering party when no name field carries it (MT940
+#: ``:86:`` of banks without sub-fields, wire OBI texts): SWIFT's "B/O" (by order of),
+#: "ORD CUST" (ordering customer), "FROM ...", "INWARD PAYMENT ... REF".  The name runs to the
+#: next label, a number or a word in lower case (the payer's own remittance words).
+_NAME_WORDS = r"((?:[A-Z][A-Z&'.,/+-]*(?:\s+|$)){1,8})"
+_TEXT_PAYER = (
+    re.compile(r"\bB/O\s*:?\s*" + _NAME_WORDS),
+    re.compile(r"\bBY ORDER OF\s*:?\s*" + _NAME_WORDS),
+    re.compile(r"\bORD(?:ERING)?\s+CUST(?:OMER)?\s*:?\s*" + _NAME_WORDS),
+    re.compile(r"\bINWARD PAYMENT\s+" + _NAME_WORDS),
+    re.compile(r"\bFROM\s+" + _NAME_WORDS + r"$"),
+    re.compile(r"^\s*" + _NAME_WORDS),
+)
+#: Words that end a name read from free text (labels and remittance words in capitals).
+_NAME_STOP = re.compile(
+    r"\s(?:DETAILS|REF|CHGS|OBI|INV|INVOICE|INVOICES|RE|RG|RECHNUNG|PAYMENT|ZAHLUNG|AVIS|"
+    r"ZAHLLAUF|REMITTANCE|ZAHLUNGSAVIS|LIEF-NR|CUST|KD-NR|FACTURE|FACTURA|SWIFT)\b.*$"
+)
+
+
+def _strip_booking_text(name: str) -> str:
+    """A payer name without the booking text a bank put before it."""
+    return _BOOKING_TEXT.sub("", name.strip()) if name else ""
+
+
+@lru_cache(maxsize=8192)
+def _text_payer_names(text: str) -> tuple[str, ...]:
+    """The ordering party's name as the free text of a payment without a name field gives it.
+
+    ``text``: the remittance information (the case kept as written: a name is
+    written in capitals, the payer's own words mostly not).
+
+    >>> _text_payer_names("SWIFT IN ORD CUST ACME TRADING LTD DETAILS Inv 12 CHGS SHA")
+    ('ACME TRADING LTD',)
+    >>> _text_payer_names("Inv. 109592 Rest FROM GUTSCHRIFT IRIS TOOLING LTD")
+    ('IRIS TOOLING LTD',)
+    """
+    out: list[str] = []
+    for pattern in _TEXT_PAYER:
+        if out and pattern is _TEXT_PAYER[-1]:
+            break  # a labelled name found: the text's first words are not the name
+        m = pattern.search(text)
+        if m is None:
+            continue
+        name = _strip_booking_text(_NAME_STOP.sub("", " " + m.group(1).strip()).strip())
+        if sum(ch.isalpha() for ch in name) >= 4 and name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 @attrs.define(slots=True)
@@ -83,7 +141,12 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
     invoicees = tuple(dict.fromkeys(d.invoicee_name for d in payment.documents if d.invoicee_name))
     names = (payment.ultimate_payer_name, *invoicees)
     if not shared:
-        names = (payment.payer_name, *names)
+        payer_name = _strip_booking_text(payment.payer_name)
+        names = (
+            (payer_name, *names)
+            if payer_name
+            else (*_text_payer_names(payment.remittance_info), *names)
+        )
     for name in names:
         # The payer, the party it paid for, and the parties the documents were issued to (a
         # parent paying for its subsidiaries names them in camt ``Invcee``).
