@@ -1,0 +1,726 @@
+"""An invoice as EN 16931 business terms and back, whatever the syntax.
+
+:func:`to_fields` turns an :class:`~o2c.invoice.Invoice` into a dict keyed by business term
+(``"BT-1"``, ``"BG-25"`` for the list of lines ...) with text values, exactly the amounts o2c
+computed (a credit memo's amounts and quantities are written positive, as EN 16931 credit notes
+carry them, and negated back on reading).  The syntax tables (:mod:`~o2c.invoice.einvoice.ubl`,
+:mod:`~o2c.invoice.einvoice.cii`) place these terms in XML.  :func:`from_fields` builds the
+invoice again from its inputs with :meth:`Invoice.create` and refuses a document whose stated
+amounts are not what its lines compute to.
+
+What EN 16931 cannot say is refused on the way out with :class:`~o2c.errors.EInvoiceError`
+naming the rule: more or less than one VAT per line, taxes that are not a VAT percentage
+(fixed, compound, withholding, price-included), negative prices (BR-27), currencies with more
+than two decimals, allowances and charges without their VAT, exemption certificates and VAT on a
+discounted base.
+
+Tax ids are not carried by EN 16931: a VAT read back is named by its category and rate
+(:func:`vat_id`: ``S19``, ``S5.5``, ``Z``, ``E``, ``AE`` ...), so an invoice whose taxes are so
+named reads back equal.  A line id that is the line's position (``"1"``, ``"2"`` ...) is written
+for lines without one and read back as none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+
+from o2c.errors import EInvoiceError, O2CError
+from o2c.invoice.document import (
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    References,
+)
+from o2c.invoice.parties import (
+    Address,
+    BankAccount,
+    Contact,
+    Customer,
+    DirectDebit,
+    ElectronicAddress,
+    Party,
+    Payee,
+    PaymentInstructions,
+    TaxRepresentative,
+)
+from o2c.money import CONTEXT, minor_unit
+from o2c.tax import AllowanceCharge, ChargeKind, Tax, TaxCategory, TaxKind, TaxPolicy
+from o2c.terms import PaymentTerms
+
+__all__ = ["Fields", "from_fields", "to_fields", "vat_id"]
+
+Fields = dict[str, Any]
+
+_HUNDRED = Decimal(100)
+#: EN 16931 amounts have at most two decimals (BR-DEC-01 ... BR-DEC-28).
+_MAX_DECIMALS = 2
+
+
+def vat_id(category: TaxCategory, percent: Decimal) -> str:
+    """The id a VAT read from an e-invoice gets: its category code, with the rate for a
+    category that has rates (``S19``, ``S5.5``, ``L7``; ``Z``, ``E``, ``AE`` ...).
+
+    >>> vat_id(TaxCategory.STANDARD, Decimal("19.00")), vat_id(TaxCategory.EXEMPT, Decimal(0))
+    ('S19', 'E')
+    """
+    if category.zero_rate_only or category is TaxCategory.ZERO_RATED:
+        return category.value
+    return f"{category.value}{_rate(percent)}"
+
+
+def _rate(percent: Decimal) -> str:
+    return format(percent.normalize(), "f")
+
+
+def _num(value: Decimal, sign: int = 1) -> str:
+    v = value if sign > 0 else -value
+    if v == 0:
+        v = abs(v)
+    return format(v, "f")
+
+
+def _refuse(message: str, location: str, field: str = "invoice", value: object = None) -> None:
+    raise EInvoiceError(message, location=location, field=field, value=value)
+
+
+def _the_vat(taxes: tuple[Tax, ...] | None, where: str) -> Tax:
+    """The single VAT percentage of a line or a document allowance/charge."""
+    if taxes is None:
+        _refuse(
+            f"{where}: EN 16931 needs the VAT category of each document allowance and charge "
+            "(BT-95/BT-102); give its taxes instead of apportioning it",
+            "BR-32",
+            where,
+        )
+        raise AssertionError  # pragma: no cover
+    if len(taxes) != 1:
+        _refuse(
+            f"{where} has {len(taxes)} taxes: an EN 16931 line or allowance carries exactly one "
+            "VAT category and rate (BR-CO-04 / BR-32 / BR-37)",
+            "BR-CO-04",
+            where,
+            [t.id for t in taxes],
+        )
+    tax = taxes[0]
+    if tax.category is None:
+        _refuse(
+            f"{where}: tax {tax.id} has no VAT category (EN 16931 BT-151 needs one; build it "
+            "with Tax.vat)",
+            "BR-CO-04",
+            where,
+            tax.id,
+        )
+    if tax.kind is not TaxKind.PERCENT or tax.price_included or tax.compound or tax.withholding:
+        _refuse(
+            f"{where}: tax {tax.id} is not a VAT percentage on a net price (kind "
+            f"{tax.kind.value}, price-included {tax.price_included}, compound {tax.compound}, "
+            f"withholding {tax.withholding}): EN 16931 has no place for it",
+            "BR-CO-04",
+            where,
+            tax.id,
+        )
+    return tax
+
+
+def _check_expressible(invoice: Invoice) -> None:
+    cur = invoice.currency
+    if minor_unit(cur) < Decimal("0.01"):
+        _refuse(
+            f"{cur.code} has more than two decimals; EN 16931 amounts have at most two",
+            "BR-DEC-01",
+            "currency",
+            cur.code,
+        )
+    if invoice.exemptions:
+        _refuse(
+            "exemption certificates cannot be written: EN 16931 states the result (category E "
+            "with a reason), not the certificate",
+            "BR-E-10",
+            "exemptions",
+        )
+    if invoice.tax_base_discount_percent is not None:
+        _refuse(
+            "VAT on a discounted base (Belgian 'mixed' discount) cannot be written: its VAT base "
+            "differs from the line nets (BR-S-08)",
+            "BR-S-08",
+            "tax_base_discount_percent",
+            invoice.tax_base_discount_percent,
+        )
+    if invoice.totals.withholding_total.amount != 0:
+        _refuse("withholding taxes have no place in EN 16931", "BR-CO-16", "taxes")
+    if invoice.seller is None:
+        _refuse(
+            "an e-invoice needs the seller (BG-4): Invoice.create(seller=...)", "BR-06", "seller"
+        )
+    for i, line in enumerate(invoice.lines):
+        _the_vat(line.taxes, f"lines[{i}]")
+        if line.unit_price.amount < 0:
+            _refuse(
+                f"lines[{i}]: the item net price {line.unit_price.amount} is negative; give the "
+                "line a negative quantity and a positive price",
+                "BR-27",
+                f"lines[{i}].unit_price",
+                line.unit_price.amount,
+            )
+    for i, charge in enumerate(invoice.charges):
+        _the_vat(charge.taxes, f"charges[{i}]")
+
+
+def _address(fields: Fields, keys: str, address: Address | None) -> None:
+    if address is None:
+        return
+    street, more, city, post, sub, third, country = keys.split()
+    lines = address.lines
+    if len(lines) > 3:
+        _refuse(
+            f"an address has at most three lines in EN 16931, got {len(lines)}",
+            "BG-5",
+            "address.lines",
+            lines,
+        )
+    for key, value in zip((street, more, third), lines, strict=False):
+        fields[key] = value
+    fields[city] = address.city
+    fields[post] = address.postal_code
+    fields[sub] = address.subdivision
+    fields[country] = address.country
+
+
+def _contact(fields: Fields, keys: str, contact: Contact | None) -> None:
+    if contact is None:
+        return
+    name, phone, email = keys.split()
+    fields[name] = contact.name
+    fields[phone] = contact.phone
+    fields[email] = contact.email
+
+
+def _parties(f: Fields, invoice: Invoice) -> None:
+    s = invoice.seller
+    assert s is not None
+    f["BT-27"] = s.name
+    f["BT-28"] = s.trading_name
+    f["BT-29"] = s.identifier
+    f["BT-29-1"] = s.identifier_scheme
+    f["BT-30"] = s.legal_id
+    f["BT-30-1"] = s.legal_id_scheme
+    f["BT-31"] = s.vat_id
+    f["BT-32"] = s.tax_registration_id
+    f["BT-33"] = s.legal_info
+    if s.electronic_address is not None:
+        f["BT-34"] = s.electronic_address.id
+        f["BT-34-1"] = s.electronic_address.scheme
+    _address(f, "BT-35 BT-36 BT-37 BT-38 BT-39 BT-162 BT-40", s.address)
+    _contact(f, "BT-41 BT-42 BT-43", s.contact)
+    c = invoice.customer
+    f["BT-44"] = c.name or None
+    f["BT-45"] = c.trading_name
+    f["BT-46"] = c.id
+    f["BT-47"] = c.legal_id
+    f["BT-47-1"] = c.legal_id_scheme
+    f["BT-48"] = c.tax_id
+    if c.electronic_address is not None:
+        f["BT-49"] = c.electronic_address.id
+        f["BT-49-1"] = c.electronic_address.scheme
+    _address(f, "BT-50 BT-51 BT-52 BT-53 BT-54 BT-163 BT-55", c.address)
+    if c.contact is not None:
+        _contact(f, "BT-56 BT-57 BT-58", c.contact)
+    else:
+        f["BT-58"] = c.email
+    p = invoice.payee
+    if p is not None:
+        f["BT-59"] = p.name
+        f["BT-60"] = p.identifier
+        f["BT-60-1"] = p.identifier_scheme
+        f["BT-61"] = p.legal_id
+        f["BT-61-1"] = p.legal_id_scheme
+    r = invoice.tax_representative
+    if r is not None:
+        f["BT-62"] = r.name
+        f["BT-63"] = r.vat_id
+        _address(f, "BT-64 BT-65 BT-66 BT-67 BT-68 BT-164 BT-69", r.address)
+    pay = invoice.payment
+    if pay is not None:
+        f["BT-81"] = pay.means_code
+        f["BT-82"] = pay.means_text
+        if pay.account is not None:
+            f["BT-84"] = pay.account.iban
+            f["BT-85"] = pay.account.name
+            f["BT-86"] = pay.account.bic
+        if pay.direct_debit is not None:
+            f["BT-89"] = pay.direct_debit.mandate
+            f["BT-90"] = pay.direct_debit.creditor_id
+            f["BT-91"] = pay.direct_debit.debited_account
+
+
+def _category_fields(tax: Tax, code_key: str, rate_key: str, item: Fields) -> None:
+    assert tax.category is not None
+    item[code_key] = tax.category.value
+    if tax.category is not TaxCategory.OUTSIDE_SCOPE:  # BR-O-05 / BR-O-09: no rate for O
+        item[rate_key] = _num(tax.percent)
+
+
+def to_fields(invoice: Invoice) -> Fields:
+    """The invoice's business terms (text values; ``None`` for absent ones), checked to be
+    expressible in EN 16931."""
+    _check_expressible(invoice)
+    credit = invoice.kind is DocumentKind.CREDIT_MEMO
+    sign = -1 if credit else 1
+    refs = invoice.references
+    f: Fields = {
+        "BT-1": invoice.number,
+        "BT-2": invoice.issue_date.isoformat(),
+        "BT-3": invoice.kind.value,
+        "BT-5": invoice.currency.code,
+        "BT-22": invoice.note or None,
+        "BT-10": refs.buyer_reference,
+        "BT-11": refs.project,
+        "BT-12": refs.contract,
+        "BT-13": refs.customer_po,
+        "BT-14": refs.order,
+        "BT-25": refs.preceding_invoice,
+        "BT-83": refs.payment_reference,
+        "BT-72": None if invoice.delivery_date is None else invoice.delivery_date.isoformat(),
+    }
+    if invoice.terms is not None:
+        f["BT-20"] = str(invoice.terms)
+    if invoice.schedule is not None:
+        f["BT-9"] = invoice.schedule.due_date.isoformat()
+    _parties(f, invoice)
+    with decimal.localcontext(CONTEXT):
+        lines = []
+        for i, (line, result) in enumerate(zip(invoice.lines, invoice.tax.lines, strict=True)):
+            item: Fields = {
+                "BT-126": line.line_id or str(i + 1),
+                "BT-129": _num(line.quantity, sign),
+                "BT-130": line.unit,
+                "BT-131": _num(result.net.amount, sign),
+                "BT-153": line.description,
+                "BT-155": line.item_id,
+            }
+            price = line.unit_price.amount
+            if line.discount_percent:
+                off = price * line.discount_percent / _HUNDRED
+                item["BT-148"] = _num(price)
+                item["BT-147"] = _num(off)
+                item["BT-146"] = _num(price - off)
+            else:
+                item["BT-146"] = _num(price)
+            _category_fields(line.taxes[0], "BT-151", "BT-152", item)
+            lines.append(item)
+        f["BG-25"] = lines
+        allowances, charges = [], []
+        for charge in invoice.charges:
+            tax = _the_vat(charge.taxes, "charges")
+            if charge.kind is ChargeKind.ALLOWANCE:
+                item = {"BT-92": _num(charge.amount.amount, sign)}
+                item["BT-97"] = charge.reason or None
+                item["BT-98"] = charge.reason_code
+                _category_fields(tax, "BT-95", "BT-96", item)
+                allowances.append(item)
+            else:
+                item = {"BT-99": _num(charge.amount.amount, sign)}
+                item["BT-104"] = charge.reason or None
+                item["BT-105"] = charge.reason_code
+                _category_fields(tax, "BT-102", "BT-103", item)
+                charges.append(item)
+        f["BG-20"] = allowances
+        f["BG-21"] = charges
+        breakdown = []
+        for b in invoice.tax.breakdown:
+            if b.category is None:  # pragma: no cover - every tax has a category (checked)
+                continue
+            item = {
+                "BT-116": _num(b.base.amount, sign),
+                "BT-117": _num(b.amount.amount, sign),
+                "BT-118": b.category.value,
+                "BT-120": b.exemption_reason,
+                "BT-121": b.exemption_reason_code,
+            }
+            if b.category is not TaxCategory.OUTSIDE_SCOPE:
+                item["BT-119"] = _num(b.percent or Decimal(0))
+            breakdown.append(item)
+        f["BG-23"] = breakdown
+        t = invoice.totals
+        f["BT-106"] = _num(t.line_total.amount, sign)
+        if allowances:
+            f["BT-107"] = _num(t.allowance_total.amount, sign)
+        if charges:
+            f["BT-108"] = _num(t.charge_total.amount, sign)
+        f["BT-109"] = _num(t.untaxed.amount, sign)
+        f["BT-110"] = _num(t.tax_total.amount, sign)
+        f["BT-112"] = _num(t.total_with_tax.amount, sign)
+        if invoice.prepaid is not None:
+            f["BT-113"] = _num(t.prepaid.amount, sign)
+        if t.rounding_amount.amount != 0:
+            f["BT-114"] = _num(t.rounding_amount.amount, sign)
+        f["BT-115"] = _num(t.amount_due.amount, sign)
+    return f
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def _dec(f: Fields, key: str, location: str | None = None) -> Decimal:
+    text = f.get(key)
+    try:
+        value = Decimal(str(text))
+        if text is None or not value.is_finite():
+            raise decimal.InvalidOperation
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        raise EInvoiceError(
+            f"{key} must be a number, got {text!r}", location=location or key, field=key, value=text
+        ) from None
+    return value
+
+
+def _date(f: Fields, key: str) -> dt.date | None:
+    text = f.get(key)
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise EInvoiceError(
+            f"{key} must be a date (YYYY-MM-DD), got {text!r}", location=key, field=key, value=text
+        ) from None
+
+
+def _read_address(f: Fields, keys: str) -> Address | None:
+    street, more, city, post, sub, third, country = keys.split()
+    lines = tuple(f[k] for k in (street, more, third) if f.get(k))
+    values = (f.get(city), f.get(post), f.get(sub), f.get(country))
+    if not lines and not any(values):
+        return None
+    return Address(
+        lines=lines,
+        city=f.get(city),
+        postal_code=f.get(post),
+        subdivision=f.get(sub),
+        country=f.get(country),
+    )
+
+
+def _read_contact(f: Fields, keys: str) -> Contact | None:
+    name, phone, email = keys.split()
+    if not any(f.get(k) for k in (name, phone, email)):
+        return None
+    return Contact(name=f.get(name), phone=f.get(phone), email=f.get(email))
+
+
+def _electronic(f: Fields, key: str) -> ElectronicAddress | None:
+    if not f.get(key):
+        return None
+    return ElectronicAddress(f[key], f.get(f"{key}-1") or "")
+
+
+def _read_parties(f: Fields) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if f.get("BT-27"):
+        out["seller"] = Party(
+            name=f["BT-27"],
+            trading_name=f.get("BT-28"),
+            identifier=f.get("BT-29"),
+            identifier_scheme=f.get("BT-29-1"),
+            legal_id=f.get("BT-30"),
+            legal_id_scheme=f.get("BT-30-1"),
+            vat_id=f.get("BT-31"),
+            tax_registration_id=f.get("BT-32"),
+            legal_info=f.get("BT-33"),
+            address=_read_address(f, "BT-35 BT-36 BT-37 BT-38 BT-39 BT-162 BT-40"),
+            electronic_address=_electronic(f, "BT-34"),
+            contact=_read_contact(f, "BT-41 BT-42 BT-43"),
+        )
+    contact = None
+    email = None
+    if f.get("BT-56") or f.get("BT-57"):
+        contact = _read_contact(f, "BT-56 BT-57 BT-58")
+    else:
+        email = f.get("BT-58")
+    customer_id = f.get("BT-46") or f.get("BT-48") or f.get("BT-49") or f.get("BT-44")
+    if not customer_id:
+        _refuse("the buyer has no name (BT-44)", "BR-07", "BT-44")
+    out["customer"] = Customer(
+        id=customer_id,
+        name=f.get("BT-44") or "",
+        address=_read_address(f, "BT-50 BT-51 BT-52 BT-53 BT-54 BT-163 BT-55"),
+        tax_id=f.get("BT-48"),
+        email=email,
+        trading_name=f.get("BT-45"),
+        legal_id=f.get("BT-47"),
+        legal_id_scheme=f.get("BT-47-1"),
+        electronic_address=_electronic(f, "BT-49"),
+        contact=contact,
+    )
+    if f.get("BT-59"):
+        out["payee"] = Payee(
+            name=f["BT-59"],
+            identifier=f.get("BT-60"),
+            identifier_scheme=f.get("BT-60-1"),
+            legal_id=f.get("BT-61"),
+            legal_id_scheme=f.get("BT-61-1"),
+        )
+    if f.get("BT-62"):
+        address = _read_address(f, "BT-64 BT-65 BT-66 BT-67 BT-68 BT-164 BT-69")
+        out["tax_representative"] = TaxRepresentative(
+            name=f["BT-62"], vat_id=f.get("BT-63") or "", address=address or Address()
+        )
+    if f.get("BT-81"):
+        account = None
+        if f.get("BT-84"):
+            account = BankAccount(iban=f["BT-84"], name=f.get("BT-85"), bic=f.get("BT-86"))
+        debit = None
+        if f.get("BT-89"):
+            debit = DirectDebit(
+                mandate=f["BT-89"],
+                creditor_id=f.get("BT-90") or "",
+                debited_account=f.get("BT-91") or "",
+            )
+        out["payment"] = PaymentInstructions(
+            means_code=f["BT-81"], means_text=f.get("BT-82"), account=account, direct_debit=debit
+        )
+    return out
+
+
+class _Taxes:
+    """The VATs of a document by category and rate, with the breakdown's exemption reasons."""
+
+    def __init__(self, f: Fields) -> None:
+        self.reasons: dict[tuple[str, Decimal], tuple[str | None, str | None]] = {}
+        for b in f.get("BG-23") or ():
+            rate = _dec(b, "BT-119", "BG-23") if b.get("BT-119") is not None else Decimal(0)
+            self.reasons[(b.get("BT-118") or "", rate)] = (b.get("BT-120"), b.get("BT-121"))
+        self.made: dict[tuple[str, Decimal], Tax] = {}
+
+    def get(self, code: str | None, rate: Decimal, where: str) -> Tax:
+        key = (code or "", rate)
+        tax = self.made.get(key)
+        if tax is not None:
+            return tax
+        try:
+            category = TaxCategory(code)
+        except ValueError:
+            raise EInvoiceError(
+                f"{where}: unknown VAT category {code!r} (UNTDID 5305: S, Z, E, AE, K, G, O, L, M)",
+                location="BR-CL-17",
+                field=where,
+                value=code,
+            ) from None
+        reason, reason_code = self.reasons.get(key, (None, None))
+        try:
+            tax = Tax.vat(
+                vat_id(category, rate), rate, category, reason=reason, reason_code=reason_code
+            )
+        except O2CError as exc:
+            raise EInvoiceError(str(exc), location=where, field=where, value=code) from exc
+        self.made[key] = tax
+        return tax
+
+
+def _line(f: Fields, i: int, sign: int, currency: str, taxes: _Taxes) -> InvoiceLine:
+    where = f"BG-25[{i + 1}]"
+    net_price = _dec(f, "BT-146", where)
+    discount = Decimal(0)
+    if f.get("BT-148") is not None:
+        gross = _dec(f, "BT-148", where)
+        off = _dec(f, "BT-147", where) if f.get("BT-147") is not None else gross - net_price
+        price = gross
+        if gross != 0 and off != 0:
+            with decimal.localcontext(CONTEXT):
+                discount = off / gross * _HUNDRED
+    else:
+        price = net_price
+    rate = _dec(f, "BT-152", where) if f.get("BT-152") is not None else Decimal(0)
+    line_id = f.get("BT-126")
+    return InvoiceLine(
+        description=f.get("BT-153") or "",
+        quantity=_dec(f, "BT-129", where) * sign,
+        unit_price=Money(price, currency),
+        taxes=[taxes.get(f.get("BT-151"), rate, where)],
+        discount_percent=discount,
+        line_id=None if line_id == str(i + 1) else line_id,
+        item_id=f.get("BT-155"),
+        unit=f.get("BT-130") or "C62",
+    )
+
+
+def _charge(
+    f: Fields, kind: ChargeKind, sign: int, currency: str, taxes: _Taxes
+) -> AllowanceCharge:
+    allowance = kind is ChargeKind.ALLOWANCE
+    amount, code, rate, reason, reason_code = (
+        ("BT-92", "BT-95", "BT-96", "BT-97", "BT-98")
+        if allowance
+        else ("BT-99", "BT-102", "BT-103", "BT-104", "BT-105")
+    )
+    where = "BG-20" if allowance else "BG-21"
+    percent = _dec(f, rate, where) if f.get(rate) is not None else Decimal(0)
+    return AllowanceCharge(
+        kind=kind,
+        amount=Money(_dec(f, amount, where) * sign, currency),
+        reason=f.get(reason) or "",
+        reason_code=f.get(reason_code),
+        taxes=(taxes.get(f.get(code), percent, where),),
+    )
+
+
+def _terms(f: Fields, issue: dt.date) -> PaymentTerms | None:
+    text = f.get("BT-20")
+    if text:
+        try:
+            return PaymentTerms.parse(text)
+        except O2CError:
+            pass
+    due = _date(f, "BT-9")
+    if due is not None and due >= issue:
+        return PaymentTerms.parse(f"net {(due - issue).days}")
+    return None
+
+
+def _kind(f: Fields) -> DocumentKind:
+    code = f.get("BT-3")
+    try:
+        return DocumentKind(code)
+    except ValueError:
+        raise EInvoiceError(
+            f"document type {code!r}: o2c reads invoices (380) and credit notes (381)",
+            location="BT-3",
+            field="BT-3",
+            value=code,
+        ) from None
+
+
+def check_sums(f: Fields) -> list[tuple[str, str, str]]:
+    """The EN 16931 sums (BR-CO-10 ... BR-CO-16) of the document's own stated amounts, as
+    ``(rule, business term, message)``."""
+    out = []
+    d = Decimal
+
+    def amount(key: str) -> Decimal:
+        return d(f[key]) if f.get(key) is not None else d(0)
+
+    try:
+        lines = sum((d(x.get("BT-131") or 0) for x in f.get("BG-25") or ()), d(0))
+        allowances = sum((d(x.get("BT-92") or 0) for x in f.get("BG-20") or ()), d(0))
+        charges = sum((d(x.get("BT-99") or 0) for x in f.get("BG-21") or ()), d(0))
+        vat = sum((d(x.get("BT-117") or 0) for x in f.get("BG-23") or ()), d(0))
+        checks = (
+            ("BR-CO-10", "BT-106", amount("BT-106"), lines),
+            ("BR-CO-11", "BT-107", amount("BT-107"), allowances),
+            ("BR-CO-12", "BT-108", amount("BT-108"), charges),
+            (
+                "BR-CO-13",
+                "BT-109",
+                amount("BT-109"),
+                amount("BT-106") - amount("BT-107") + amount("BT-108"),
+            ),
+            ("BR-CO-14", "BT-110", amount("BT-110"), vat),
+            ("BR-CO-15", "BT-112", amount("BT-112"), amount("BT-109") + amount("BT-110")),
+            (
+                "BR-CO-16",
+                "BT-115",
+                amount("BT-115"),
+                amount("BT-112") - amount("BT-113") + amount("BT-114"),
+            ),
+        )
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return [("BR-DEC", "amounts", "an amount is not a number")]
+    for rule, key, stated, computed in checks:
+        if stated != computed:
+            out.append((rule, key, f"{key} {stated} != {computed}"))
+    return out
+
+
+#: The document totals compared with the invoice computed again, with their rule.
+_TOTALS = (
+    ("BT-106", "line_total"),
+    ("BT-107", "allowance_total"),
+    ("BT-108", "charge_total"),
+    ("BT-109", "untaxed"),
+    ("BT-110", "tax_total"),
+    ("BT-112", "total_with_tax"),
+    ("BT-113", "prepaid"),
+    ("BT-114", "rounding_amount"),
+    ("BT-115", "amount_due"),
+)
+
+
+def from_fields(f: Fields, *, policy: TaxPolicy | None = None) -> Invoice:
+    """The invoice of the business terms ``f``, computed again under ``policy`` (EN 16931's
+    global rounding by default) and checked against the document's stated amounts.
+
+    Raises:
+        EInvoiceError: for a document that breaks an EN 16931 sum, a type other than invoice
+            or credit note, or amounts its lines do not compute to under ``policy``.
+    """
+    for rule, key, message in check_sums(f):
+        raise EInvoiceError(message, location=rule, field=key, value=f.get(key))
+    kind = _kind(f)
+    sign = -1 if kind is DocumentKind.CREDIT_MEMO else 1
+    currency = f.get("BT-5") or ""
+    issue = _date(f, "BT-2")
+    if issue is None:
+        _refuse("the issue date (BT-2) is missing", "BR-03", "BT-2")
+        raise AssertionError  # pragma: no cover
+    taxes = _Taxes(f)
+    try:
+        lines = [_line(x, i, sign, currency, taxes) for i, x in enumerate(f.get("BG-25") or ())]
+        charges = [
+            _charge(x, ChargeKind.ALLOWANCE, sign, currency, taxes) for x in f.get("BG-20") or ()
+        ] + [_charge(x, ChargeKind.CHARGE, sign, currency, taxes) for x in f.get("BG-21") or ()]
+        references = References(
+            order=f.get("BT-14"),
+            customer_po=f.get("BT-13"),
+            payment_reference=f.get("BT-83"),
+            preceding_invoice=f.get("BT-25"),
+            buyer_reference=f.get("BT-10"),
+            contract=f.get("BT-12"),
+            project=f.get("BT-11"),
+        )
+        prepaid = None
+        if f.get("BT-113") is not None:
+            prepaid = Money(_dec(f, "BT-113") * sign, currency)
+        invoice = Invoice.create(
+            number=f.get("BT-1") or "",
+            issue_date=issue,
+            currency=currency,
+            lines=lines,
+            charges=charges,
+            terms=None if kind is DocumentKind.CREDIT_MEMO else _terms(f, issue),
+            delivery_date=_date(f, "BT-72"),
+            references=references,
+            policy=policy,
+            prepaid=prepaid,
+            note=f.get("BT-22") or "",
+            kind=kind,
+            payment_reference=False,
+            **_read_parties(f),
+        )
+    except EInvoiceError:
+        raise
+    except O2CError as exc:
+        raise EInvoiceError(
+            f"the document does not make an o2c invoice: {exc}",
+            location=str(getattr(exc, "field", "invoice")),
+        ) from exc
+    totals = invoice.totals
+    for key, name in _TOTALS:
+        if f.get(key) is None:
+            continue
+        stated = _dec(f, key) * sign
+        computed = getattr(totals, name).amount
+        if stated != computed:
+            raise EInvoiceError(
+                f"{key} states {stated} but the lines compute to {computed} under "
+                f"{'the given' if policy is not None else 'EN 16931 global'} rounding",
+                location=key,
+                field=key,
+                value=stated,
+            )
+    return invoice

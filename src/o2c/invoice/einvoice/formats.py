@@ -1,0 +1,320 @@
+"""Writing and reading e-invoices: the formats, their syntax and specification ids.
+
+====================  ======  ==============================================================
+format                syntax  specification (BT-24)
+====================  ======  ==============================================================
+``ubl``               UBL     EN 16931 (``urn:cen.eu:en16931:2017``)
+``peppol``            UBL     Peppol BIS Billing 3.0
+``xrechnung-ubl``     UBL     XRechnung 3.0 (UBL)
+``cii``               CII     EN 16931 (the Factur-X / ZUGFeRD EN 16931 profile)
+``xrechnung-cii``     CII     XRechnung 3.0 (CII)
+``facturx``           PDF     Factur-X EN 16931: a PDF/A-3 with the CII invoice embedded
+====================  ======  ==============================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import attrs
+
+from o2c._optional import require
+from o2c.errors import EInvoiceError
+from o2c.invoice.document import Invoice, Violation, validate
+from o2c.invoice.einvoice import cii, table, ubl
+from o2c.invoice.einvoice.checks import check_invoice
+from o2c.invoice.einvoice.fields import Fields, check_sums, from_fields, to_fields
+from o2c.tax import TaxPolicy
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Profile",
+    "PROFILES",
+    "business_terms",
+    "detect_format",
+    "read_einvoice",
+    "validate_einvoice",
+    "write_einvoice",
+]
+
+Format = Literal["ubl", "peppol", "xrechnung-ubl", "cii", "xrechnung-cii", "facturx"]
+
+_PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+_EN16931 = "urn:cen.eu:en16931:2017"
+_XRECHNUNG = f"{_EN16931}#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+
+
+@attrs.frozen
+class Profile:
+    """A format: its syntax (``ubl`` or ``cii``), specification id (BT-24) and business
+    process (BT-23)."""
+
+    name: str
+    syntax: Literal["ubl", "cii"]
+    customization: str
+    process: str | None
+    pdf: bool = False
+
+
+#: The formats o2c writes, by name.
+PROFILES: dict[str, Profile] = {
+    "ubl": Profile("ubl", "ubl", _EN16931, None),
+    "peppol": Profile(
+        "peppol",
+        "ubl",
+        f"{_EN16931}#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+        _PEPPOL_PROCESS,
+    ),
+    "xrechnung-ubl": Profile("xrechnung-ubl", "ubl", _XRECHNUNG, _PEPPOL_PROCESS),
+    "cii": Profile("cii", "cii", _EN16931, None),
+    "xrechnung-cii": Profile("xrechnung-cii", "cii", _XRECHNUNG, _PEPPOL_PROCESS),
+    "facturx": Profile("facturx", "cii", _EN16931, None, pdf=True),
+}
+FORMATS: tuple[str, ...] = tuple(PROFILES)
+
+
+def _etree() -> Any:
+    return require("lxml.etree", extra="einvoice", feature="e-invoices", package="lxml")
+
+
+def _profile(format: str) -> Profile:
+    profile = PROFILES.get(format) if isinstance(format, str) else None
+    if profile is None:
+        raise EInvoiceError(
+            f"unknown e-invoice format {format!r}; choose one of {', '.join(FORMATS)}",
+            location="format",
+            field="format",
+            value=format,
+        )
+    return profile
+
+
+def _xml(fields: Fields, profile: Profile) -> bytes:
+    etree = _etree()
+    f = dict(fields)
+    f["BT-24"] = profile.customization
+    f["BT-23"] = profile.process
+    if profile.syntax == "ubl":
+        credit = f["BT-3"] == "381"
+        ns = ubl.CREDIT_NOTE if credit else ubl.INVOICE
+        if f.get("BT-14") and not f.get("BT-13"):
+            f["BT-13"] = "NA"  # UBL's OrderReference needs an ID (Peppol's convention)
+        root = etree.Element(
+            f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
+            nsmap={None: ns, "cac": ubl.CAC, "cbc": ubl.CBC},
+        )
+        table.write(ubl.table(credit), root, f, ubl.NAMESPACES)
+    else:
+        for key in ("BT-29", "BT-60"):
+            if f.get(f"{key}-1") and f.get(key):
+                f[f"{key}-G"] = f.pop(key)
+        root = etree.Element(f"{{{cii.RSM}}}CrossIndustryInvoice", nsmap=cii.NAMESPACES)
+        table.write(cii.TABLE, root, f, cii.NAMESPACES)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data
+
+
+def write_einvoice(invoice: Invoice, format: str, *, check: bool = True) -> bytes:
+    """The invoice as an e-invoice in ``format`` (see :data:`FORMATS`): XML, or PDF bytes for
+    ``facturx``.
+
+    Amounts are written exactly as o2c computed them.  With ``check`` (the default) the master
+    data is checked first (:func:`~o2c.invoice.einvoice.check_invoice`: VAT ids, company ids and
+    IBANs by their check digits, the addresses and references the format requires).
+
+    Raises:
+        EInvoiceError: for an unknown format, an invoice EN 16931 cannot express, or master data
+            that fails the checks (``violations`` in its context lists them all).
+        MissingExtraError: without the ``einvoice`` extra (lxml, factur-x ...).
+    """
+    profile = _profile(format)
+    if not isinstance(invoice, Invoice):
+        raise EInvoiceError(
+            f"expected an Invoice, got {type(invoice).__name__}", location="invoice"
+        )
+    fields = to_fields(invoice)
+    if check:
+        found = check_invoice(invoice, profile.name)
+        if found:
+            raise EInvoiceError(
+                f"{len(found)} problem(s) in the master data for {profile.name}: "
+                + "; ".join(f"{v.code} {v.field}: {v.message}" for v in found),
+                location=found[0].code,
+                field=found[0].field,
+                violations=found,
+            )
+    xml = _xml(fields, profile)
+    if profile.pdf:
+        from o2c.invoice.einvoice.pdf import facturx_pdf
+
+        return facturx_pdf(xml, invoice)
+    return xml
+
+
+def _parse(data: bytes) -> Any:
+    etree = _etree()
+    if not isinstance(data, bytes | bytearray):
+        raise EInvoiceError(
+            f"an e-invoice is bytes, got {type(data).__name__}", location="/", field="data"
+        )
+    if bytes(data[:5]) == b"%PDF-":
+        from o2c.invoice.einvoice.pdf import xml_from_pdf
+
+        data = xml_from_pdf(bytes(data))
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
+    )
+    try:
+        return etree.fromstring(bytes(data), parser)
+    except etree.XMLSyntaxError as exc:
+        raise EInvoiceError(f"not well-formed XML: {exc}", location="/", field="data") from None
+
+
+def detect_format(data: bytes) -> str:
+    """The format of an e-invoice (one of :data:`FORMATS`) from its root and BT-24.
+
+    Raises:
+        EInvoiceError: for a document that is none of them.
+    """
+    root = _parse(data)
+    pdf = bytes(data[:5]) == b"%PDF-"
+    return _format_of(root, pdf)
+
+
+def _format_of(root: Any, pdf: bool) -> str:
+    tag = root.tag
+    if tag in (f"{{{ubl.INVOICE}}}Invoice", f"{{{ubl.CREDIT_NOTE}}}CreditNote"):
+        found = root.findtext(f"{{{ubl.CBC}}}CustomizationID") or ""
+        syntax = "ubl"
+    elif tag == f"{{{cii.RSM}}}CrossIndustryInvoice":
+        found = (
+            root.findtext(
+                f"{{{cii.RSM}}}ExchangedDocumentContext/"
+                f"{{{cii.RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{cii.RAM}}}ID"
+            )
+            or ""
+        )
+        syntax = "cii"
+    else:
+        raise EInvoiceError(
+            f"root element {tag} is neither a UBL Invoice/CreditNote nor a CII "
+            "CrossIndustryInvoice",
+            location="/",
+            field="data",
+        )
+    found = found.strip()
+    for profile in PROFILES.values():
+        if profile.syntax == syntax and profile.customization == found and profile.pdf == pdf:
+            return profile.name
+    if not found.startswith(_EN16931):
+        raise EInvoiceError(
+            f"specification {found!r} (BT-24) is not EN 16931 or a CIUS of it",
+            location="BT-24",
+            field="BT-24",
+            value=found,
+        )
+    return "facturx" if pdf else syntax  # another CIUS of EN 16931: read as the core
+
+
+def _fields(root: Any) -> tuple[Fields, Literal["ubl", "cii"]]:
+    if root.tag == f"{{{cii.RSM}}}CrossIndustryInvoice":
+        f = table.read(cii.TABLE, root, cii.NAMESPACES)
+        for key in ("BT-29", "BT-60"):
+            if f.get(f"{key}-G"):
+                f[key] = f.pop(f"{key}-G")
+        return f, "cii"
+    credit = root.tag == f"{{{ubl.CREDIT_NOTE}}}CreditNote"
+    f = table.read(ubl.table(credit), root, ubl.NAMESPACES)
+    if f.get("BT-13") == "NA" and f.get("BT-14"):
+        del f["BT-13"]
+    return f, "ubl"
+
+
+def read_einvoice(data: bytes, *, policy: TaxPolicy | None = None) -> Invoice:
+    """The invoice of an e-invoice in any of :data:`FORMATS` (the format is recognised).
+
+    The invoice is built again from its lines with :meth:`Invoice.create` under ``policy``
+    (EN 16931's global rounding by default: give the policy the sender rounds with when it is
+    another) and must come to the document's stated amounts.
+
+    Raises:
+        EInvoiceError: for a document that is not well-formed, not an EN 16931 invoice or
+            credit note, breaks an EN 16931 sum (BR-CO-10 ... BR-CO-16) or states amounts its
+            lines do not compute to.
+    """
+    root = _parse(data)
+    _format_of(root, bytes(data[:5]) == b"%PDF-")
+    fields, _syntax = _fields(root)
+    return from_fields(fields, policy=policy)
+
+
+def validate_einvoice(
+    data: bytes, *, on: dt.date | None = None, policy: TaxPolicy | None = None
+) -> tuple[Violation, ...]:
+    """Every rule an e-invoice breaks: the document's own EN 16931 sums, o2c's rules on the
+    invoice read from it (:func:`o2c.invoice.validate`) and, when the ``einvoice`` extra is
+    installed, the official EN 16931 schematron (:mod:`o2c.invoice.einvoice.schematron`).
+
+    ``on`` chooses the rule pack (the invoice date by default).  Empty when it conforms.
+    """
+    root = _parse(data)
+    found: list[Violation] = []
+    fields, syntax = _fields(root)
+    for rule, key, message in check_sums(fields):
+        found.append(Violation(rule, key, message))
+    invoice = None
+    try:
+        _format_of(root, bytes(data[:5]) == b"%PDF-")
+        invoice = from_fields(fields, policy=policy)
+    except EInvoiceError as exc:
+        if not found:
+            found.append(Violation(exc.location, exc.field, exc.message))
+    if invoice is not None:
+        found.extend(validate(invoice))
+    official = _official(root, syntax, on or _issue_date(fields))
+    if fields.get("BT-24") == _XRECHNUNG:
+        # The CII pack is the Factur-X EN 16931 profile's: its list of specification ids
+        # (FX-SCH-A-000556) knows Factur-X's only, not XRechnung's, a CIUS of the same norm.
+        official = tuple(v for v in official if v.code != "FX-SCH-A-000556")
+    found.extend(official)
+    seen: set[object] = set()
+    unique = []
+    for v in found:
+        seen_as: object = v.code if v.code.startswith("BR-") else (v.code, v.field)
+        if seen_as not in seen:
+            seen.add(seen_as)
+            unique.append(v)
+    return tuple(unique)
+
+
+def _issue_date(fields: Fields) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(fields.get("BT-2") or "")
+    except ValueError:
+        return None
+
+
+def _official(
+    root: Any, syntax: Literal["ubl", "cii"], on: dt.date | None
+) -> tuple[Violation, ...]:
+    """The official schematron's fatal findings."""
+    from o2c.invoice.einvoice import schematron
+
+    etree = _etree()
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return schematron.fatal(schematron.validate_xml(xml, syntax=syntax, on=on))
+
+
+def business_terms(syntax: Literal["ubl", "cii"]) -> tuple[str, ...]:
+    """The business terms (BT / BG codes) the table of ``syntax`` writes and reads, sorted."""
+    nodes = cii.TABLE if syntax == "cii" else ubl.table(False) + ubl.table(True)
+    keys = {k.removesuffix("-G") for k in table.keys_of(nodes)}
+
+    def order(key: str) -> tuple[str, int, str]:
+        head, _, rest = key.partition("-")
+        number, _, sub = rest.partition("-")
+        return (head, int(number), sub)
+
+    return tuple(sorted(keys, key=order))
