@@ -16,6 +16,7 @@ from o2c.ledger import Fact
 from o2c.portfolio import aging_table, from_facts, from_tables, open_items_table
 from o2c.portfolio.engine import Kernel
 from o2c.portfolio.kpi import kpi_table
+from o2c.portfolio.provision import snapshots_kernel
 from o2c.receivables.aging import AgingBasis, BucketScheme, CreditPlacement, DueToday
 from tests.test_portfolio import as_of_dates, knowledge, portfolios
 from tests.test_portfolio_kpi import bounds_lists, paying_portfolios
@@ -100,6 +101,18 @@ def test_property_dask_answers_the_kpis_the_embedded_engine_answers(
         assert kpi_table(model, bounds, dask_engine, **options).equals(
             kpi_table(model, bounds, EMBEDDED, **options)
         )
+
+
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
+@settings(max_examples=15, deadline=None)
+@given(portfolios(), st.lists(as_of_dates, min_size=1, max_size=4, unique=True), knowledge)
+def test_property_dask_answers_the_provision_snapshots_the_embedded_engine_answers(
+    dask_engine: Any, facts: list[Fact], ends: list[dt.date], known_at: dt.datetime | None
+) -> None:
+    model = from_facts(facts)
+    for code in ("EUR", "JPY"):
+        kernel = snapshots_kernel(sorted(ends), currency_code=code, known_at=known_at)
+        assert dask_engine.run(kernel, model.tables()).equals(EMBEDDED.run(kernel, model.tables()))
 
 
 def test_a_partition_holds_whole_customers_and_their_settlements() -> None:

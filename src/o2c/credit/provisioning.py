@@ -29,6 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import pairwise
+from typing import Protocol
 
 import attrs
 from moneyed import Money
@@ -38,6 +40,7 @@ from o2c.credit.exposure import SCORE_CONTEXT
 from o2c.credit.from_ledger import CreditLedger, SettlementTrail, settlement_trails
 from o2c.errors import CurrencyMismatchError, ValidationError
 from o2c.ledger import ItemKind, OpenItem
+from o2c.ledger.history import History
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "provision_from_ledger",
     "provision_matrix",
     "roll_rates",
+    "roll_snapshots_from_ledger",
 ]
 
 _ZERO = Decimal(0)
@@ -491,6 +495,92 @@ def roll_rates(
         running = SCORE_CONTEXT.multiply(running, roll[i])
         loss[i] = running
     return RollRates(buckets=labels, roll=tuple(roll), loss_rates=tuple(loss))
+
+
+class LedgerReader(Protocol):
+    """What :func:`roll_snapshots_from_ledger` asks of a ledger: its read model on a date."""
+
+    def read(
+        self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
+    ) -> History:
+        """The ledger's history as of ``as_of`` as known at ``known_at``."""
+        ...
+
+
+def period_ends_in_order(period_ends: Sequence[dt.date]) -> tuple[dt.date, ...]:
+    """``period_ends`` checked to be strictly increasing (each snapshot closes one period).
+
+    Raises:
+        ValidationError: for no dates, or dates out of order or repeated.
+    """
+    ends = tuple(period_ends)
+    if not ends or any(b <= a for a, b in pairwise(ends)):
+        raise ValidationError(
+            "period ends must be one or more strictly increasing dates",
+            field="period_ends",
+            value=ends,
+        )
+    return ends
+
+
+def roll_snapshots_from_ledger(
+    ledger: LedgerReader,
+    period_ends: Sequence[dt.date],
+    *,
+    currency_code: str,
+    known_at: dt.datetime | None = None,
+    buckets: Sequence[AgeBucket] = DEFAULT_BUCKETS,
+) -> tuple[AgingSnapshot, ...]:
+    """The ledger's period-end snapshots for :func:`roll_rates`, read through its history.
+
+    At each end: the open invoices in ``currency_code`` by days past due (as
+    :func:`bucket_balances` counts them), and what was written off on them in the period that
+    ends there: the change in the total written off on the currency's invoices (their settlement
+    trails) since the previous end, so a write-off undone later counts back in the period of its
+    reversal.  The first end opens the window: nothing is written off before it.
+
+    >>> from o2c.ledger import InvoiceIssued, Ledger, WrittenOff
+    >>> from o2c.money import money
+    >>> from o2c.terms import Instalment
+    >>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> ledger = Ledger()
+    >>> _ = ledger.append([InvoiceIssued.from_instalments(fact_id="i", customer_id="C",
+    ...     item_id="I", document_number="I", document_date=dt.date(2026, 1, 1), recorded_at=at,
+    ...     instalments=[Instalment(number=1, due_date=dt.date(2026, 1, 31),
+    ...                             amount=money("100.00", "EUR"))])])
+    >>> _ = ledger.append([WrittenOff(fact_id="w", customer_id="C", effective=dt.date(2026, 3, 15),
+    ...     recorded_at=at, item_id="I", amount=money("40.00", "EUR"))])
+    >>> snaps = roll_snapshots_from_ledger(ledger, [dt.date(2026, 1, 31), dt.date(2026, 2, 28),
+    ...     dt.date(2026, 3, 31)], currency_code="EUR")
+    >>> [([str(b) for b in s.balances], str(s.written_off)) for s in snaps]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [(['100.00', '0', '0', '0', '0'], '0'), (['0', '100.00', '0', '0', '0'], '0'),
+     (['0', '0', '60.00', '0', '0'], '40.00')]
+
+    Raises:
+        ValidationError: for period ends not strictly increasing, or buckets that leave a day
+            uncovered.
+    """
+    code = currency(currency_code).code
+    previous: Decimal | None = None
+    snapshots = []
+    for end in period_ends_in_order(period_ends):
+        history = ledger.read(end, known_at=known_at)
+        items = [i for i in history.open_items() if i.open_amount.currency.code == code]
+        balances = bucket_balances(items, as_of=end, currency_code=code, buckets=buckets)
+        written = sum(
+            (t.written_off for t in history.settlement_trails() if t.amount.currency.code == code),
+            _ZERO,
+        )
+        snapshots.append(
+            AgingSnapshot(
+                period_end=end,
+                balances=[m.amount for m in balances.values()],
+                written_off=_ZERO if previous is None else written - previous,
+            )
+        )
+        previous = written
+    return tuple(snapshots)
 
 
 # ============================================================================================

@@ -9,6 +9,8 @@
 - :mod:`o2c.portfolio.aging`: as-of aging with every convention of the domain ``age()``.
 - :mod:`o2c.portfolio.kpi`: the receivables KPIs per period and per customer (the domain's
   KPIs over figures the engine sums).
+- :mod:`o2c.portfolio.provision`: expected credit loss — bucket balances, the provision matrix
+  and roll rates (the domain's arithmetic over sums the engine makes).
 
 Arrow is optional (``pip install "o2c[portfolio]"``); this package imports without it.
 """
@@ -25,6 +27,13 @@ from o2c.portfolio.model import (
     check_exact,
     from_facts,
     from_tables,
+)
+from o2c.portfolio.provision import (
+    portfolio_bucket_balances,
+    portfolio_provision,
+    portfolio_roll_rates,
+    portfolio_roll_snapshots,
+    snapshots_kernel,
 )
 
 __all__ = [
@@ -44,6 +53,11 @@ __all__ = [
     "kpi_table",
     "open_items_kernel",
     "open_items_table",
+    "portfolio_bucket_balances",
     "portfolio_kpis",
+    "portfolio_provision",
+    "portfolio_roll_rates",
+    "portfolio_roll_snapshots",
     "run",
+    "snapshots_kernel",
 ]
