@@ -24,6 +24,7 @@ from o2c.invoice.document import Violation
 from o2c.invoice.einvoice import rulepacks
 from o2c.invoice.einvoice.rulepacks import (
     EN16931,
+    FACTURX,
     RulePack,
     RulePackError,
     choose,
@@ -383,9 +384,29 @@ def test_the_rules_are_chosen_by_the_issue_date_unless_on_is_given() -> None:
     assert "BR-03" in {f.code for f in fatal(found)}
 
 
+def test_the_factur_x_profile_rules_are_their_own_rule_set() -> None:
+    xrechnung = _cii().replace(
+        b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>",
+        b"<ram:ID>urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0</ram:ID>",
+    )
+    assert validate_xml(xrechnung, syntax="cii") == ()
+    found = fatal(validate_xml(xrechnung, syntax="cii", rules=[FACTURX]))
+    assert [f.code for f in found] == ["FX-SCH-A-000556"]
+    assert found[0].field.endswith("GuidelineSpecifiedDocumentContextParameter[1]/ID[1]")
+    assert validate_xml(_cii(), syntax="cii", rules=[FACTURX]) == ()
+    # both rule sets see EN 16931's own rules
+    bad = _total_plus(_cii(), "cii", Decimal("0.01"))
+    for rules in ([EN16931], [FACTURX]):
+        assert "BR-CO-15" in {f.code for f in validate_xml(bad, syntax="cii", rules=rules)}
+
+
 def test_installed_packs_point_into_factur_x_and_are_not_copied() -> None:
     packs = installed_packs()
-    assert {(p.name, p.syntax) for p in packs} == {(EN16931, "ubl"), (EN16931, "cii")}
+    assert {(p.name, p.syntax) for p in packs} == {
+        (EN16931, "ubl"),
+        (EN16931, "cii"),
+        (FACTURX, "cii"),
+    }
     for pack in packs:
         assert "facturx" in pack.path.parts
         assert pack.path.exists()

