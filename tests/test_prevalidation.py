@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from o2c.cash_application.prevalidation import (
     IBAN_LENGTHS,
     Check,
+    KnownParties,
     NameOutcome,
     PartiesOnFile,
     PastPayment,
-    PayerAccount,
     PrevalidationContext,
     PrevalidationPolicy,
     PrevalidationResult,
@@ -33,6 +33,14 @@ from o2c.cash_application.prevalidation import (
     prevalidate_refund,
 )
 from o2c.cash_application.screening import SanctionsEntry, SanctionsList, SanctionsScreen
+from o2c.ledger import (
+    CustomerDetails,
+    CustomerRegistered,
+    Ledger,
+    PayerAccount,
+    PayerAccountLinked,
+    PayerAccountUnlinked,
+)
 from o2c.money import money
 from o2c.statement import Payment, Statement
 
@@ -78,24 +86,19 @@ def monthly_history(customer: str = "C1", n: int = 6, amount: str = "1000.00") -
     ]
 
 
+SINCE = dt.date(2024, 5, 1)
 PARTIES = PartiesOnFile.build(
     accounts=[
         PayerAccount(
-            account=ACME_IBAN,
-            customer_ids=frozenset({"C1"}),
-            holder_name="Acme GmbH",
-            first_seen=dt.date(2024, 5, 1),
+            account=ACME_IBAN, customer_id="C1", holder_name="Acme GmbH", first_seen=SINCE
         ),
         PayerAccount(
-            account=BOREAL_IBAN,
-            customer_ids=frozenset({"C2"}),
-            holder_name="Borealis AB",
-            first_seen=dt.date(2024, 5, 1),
+            account=BOREAL_IBAN, customer_id="C2", holder_name="Borealis AB", first_seen=SINCE
         ),
-        PayerAccount(account="GB29NWBK60161331926819", customer_ids=frozenset({"C1", "C3"})),
+        PayerAccount(account="GB29NWBK60161331926819", customer_id="C1", first_seen=SINCE),
+        PayerAccount(account="GB29NWBK60161331926819", customer_id="C3", first_seen=SINCE),
     ],
     customers=[("C1", "Acme GmbH"), ("C2", "Borealis AB"), ("C3", "Cobalt Ltd")],
-    payments=monthly_history(),
 )
 SANCTIONS = SanctionsList(
     name="EU FSF",
@@ -107,7 +110,10 @@ SANCTIONS = SanctionsList(
 )
 EMBARGO = SanctionsList(name="embargo", version="v1", embargoed_countries={"RU"})
 CTX = PrevalidationContext(
-    as_of=DAY, parties=PARTIES, sanctions=SanctionsScreen.build([SANCTIONS, EMBARGO])
+    as_of=DAY,
+    parties=PARTIES,
+    past_payments=monthly_history(),
+    sanctions=SanctionsScreen.build([SANCTIONS, EMBARGO]),
 )
 
 
@@ -427,7 +433,7 @@ def test_an_amount_far_above_the_customers_usual_ones(amount: str, anomalous: bo
 
 def test_a_customer_paying_the_same_amount_every_time() -> None:
     same = [attrs.evolve(p, amount=money("1000.00", "EUR")) for p in monthly_history()]
-    ctx = attrs.evolve(CTX, parties=attrs.evolve(PARTIES, payments={"C1": tuple(same)}))
+    ctx = attrs.evolve(CTX, past_payments={"C1": tuple(same)})
     assert Check.AMOUNT_ANOMALY not in checks(one(pay("P1", "1040.00"), ctx))
     assert Check.AMOUNT_ANOMALY in checks(one(pay("P1", "2000.00"), ctx))
 
@@ -456,9 +462,7 @@ def test_payments_far_faster_than_usual() -> None:
 
 
 def test_too_short_a_history_says_nothing() -> None:
-    short = attrs.evolve(
-        CTX, parties=attrs.evolve(PARTIES, payments={"C1": tuple(monthly_history(n=4))})
-    )
+    short = attrs.evolve(CTX, past_payments={"C1": tuple(monthly_history(n=4))})
     assert one(pay("P1", "25000.00", currency="USD"), short).verdict is Verdict.PASS
 
 
@@ -513,10 +517,10 @@ def test_a_refund_to_a_close_match_is_flagged() -> None:
 def test_a_refund_to_an_account_changed_recently_is_held(days_ago: int, held: bool) -> None:
     changed = PayerAccount(
         account=ACME_IBAN,
-        customer_ids=frozenset({"C1"}),
+        customer_id="C1",
         holder_name="Acme GmbH",
         first_seen=dt.date(2020, 1, 1),
-        changed_on=DAY - dt.timedelta(days=days_ago),
+        linked_on=DAY - dt.timedelta(days=days_ago),
     )
     ctx = attrs.evolve(CTX, parties=PartiesOnFile.build(accounts=[changed]))
     verdict, found = refund_checks(REFUND, ctx)
@@ -586,3 +590,80 @@ def test_a_held_payment_is_never_auto_posted_and_a_flag_asks_for_more(batch: lis
             assert result.min_auto_confidence == PrevalidationPolicy().flagged_min_confidence
         else:
             assert result.min_auto_confidence is None
+
+
+# --- the ledger's customer master is what pre-validation reads ---------------------------------
+
+
+def _master_ledger() -> Ledger:
+    at = dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC)
+    book = Ledger()
+    book.append(
+        [
+            CustomerRegistered(
+                fact_id="reg:C1",
+                customer_id="C1",
+                effective=SINCE,
+                recorded_at=at,
+                details=CustomerDetails(name="Acme GmbH"),
+            ),
+            CustomerRegistered(
+                fact_id="reg:C2",
+                customer_id="C2",
+                effective=SINCE,
+                recorded_at=at,
+                details=CustomerDetails(name="Borealis AB"),
+            ),
+            PayerAccountLinked(
+                fact_id="acc:C1",
+                customer_id="C1",
+                effective=SINCE,
+                recorded_at=at,
+                account=ACME_IBAN,
+                holder_name="Acme GmbH",
+            ),
+        ]
+    )
+    return book
+
+
+def test_the_customer_master_is_the_parties_on_file_as_it_is() -> None:
+    master: KnownParties = _master_ledger().read().customer_master()
+    ctx = PrevalidationContext(as_of=DAY, parties=master)
+    # names compare as pre-validation compares them (punctuation, case), not as the ledger keys
+    known = one(pay("P1", payer_name="ACME G.M.B.H"), ctx)
+    assert (known.customer_id, known.verdict) == ("C1", Verdict.PASS)
+    new = one(pay("P1", payer_account=ACME_NEW_IBAN), ctx)
+    assert Check.NEW_ACCOUNT in checks(new)
+    other = one(pay("P1", payer_name="Borealis AB"), ctx)
+    assert Check.ACCOUNT_OF_ANOTHER_CUSTOMER in checks(other)
+    assert Check.NEW_ACCOUNT not in checks(one(pay("P1"), ctx))
+
+
+def test_a_refund_to_an_account_the_master_relinked_recently_is_held() -> None:
+    book = _master_ledger()
+    ctx = PrevalidationContext(as_of=DAY, parties=book.read().customer_master())
+    assert refund_checks(REFUND, ctx)[0] is Verdict.PASS
+    when = dt.datetime(2026, 2, 27, 9, tzinfo=dt.UTC)
+    book.append(
+        [
+            PayerAccountUnlinked(
+                fact_id="acc:C1:closed",
+                customer_id="C1",
+                effective=DAY - dt.timedelta(days=4),
+                recorded_at=when,
+                account=ACME_IBAN,
+            ),
+            PayerAccountLinked(
+                fact_id="acc:C1:new-holder",
+                customer_id="C1",
+                effective=DAY - dt.timedelta(days=3),
+                recorded_at=when,
+                account=ACME_IBAN,
+                holder_name="Acme GmbH (new)",
+            ),
+        ]
+    )
+    ctx = PrevalidationContext(as_of=DAY, parties=book.read().customer_master())
+    verdict, found = refund_checks(REFUND, ctx)
+    assert (verdict, Check.REFUND_ACCOUNT in found) == (Verdict.HOLD, True)

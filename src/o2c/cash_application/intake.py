@@ -80,9 +80,7 @@ from o2c.cash_application.model import (
 )
 from o2c.cash_application.posting import carry_deductions, payment_facts
 from o2c.cash_application.prevalidation import (
-    PartiesOnFile,
     PastPayment,
-    PayerAccount,
     PrevalidationContext,
     PrevalidationResult,
     Severity,
@@ -93,6 +91,7 @@ from o2c.cash_application.worklist import DEFAULT_LOOP_POLICY, LoopPolicy
 from o2c.errors import O2CError
 from o2c.ledger import (
     CustomerId,
+    CustomerMaster,
     FactId,
     History,
     ItemId,
@@ -166,10 +165,9 @@ class IntakePlan:
         return f"{len(self.lines)} lines read: {parts.replace('auto posted', 'auto-posted')}"
 
 
-def _profiles(history: History) -> tuple[list[CustomerProfile], dict[str, frozenset[str]]]:
+def _profiles(master: CustomerMaster) -> tuple[list[CustomerProfile], dict[str, frozenset[str]]]:
     """The customers as matching knows them (names, payer accounts, aliases) and the accounts
     that pay for several customers, from the ledger's customer master."""
-    master = history.customer_master()
     profiles = [
         CustomerProfile(
             record.customer_id,
@@ -187,24 +185,9 @@ def _profiles(history: History) -> tuple[list[CustomerProfile], dict[str, frozen
     return profiles, shared
 
 
-def _parties(history: History, policy: LoopPolicy) -> PartiesOnFile:
-    """What pre-validation knows: the master's accounts and names, the payments received."""
-    master = history.customer_master()
-    accounts = [
-        PayerAccount(
-            account=account,
-            customer_ids=frozenset(known.customers),
-            holder_name=next(iter(known.holder_names), ""),
-            first_seen=known.first_seen,
-        )
-        for account, known in master.accounts.items()
-    ]
-    names = [
-        (record.customer_id, name)
-        for record in master.customers.values()
-        for name in record.names()
-    ]
-    past = [
+def _past_payments(history: History, policy: LoopPolicy) -> list[PastPayment]:
+    """The payments received (suspense left out): each customer's usual pattern."""
+    return [
         PastPayment(
             value_date=p.value_date,
             amount=p.amount,
@@ -216,7 +199,6 @@ def _parties(history: History, policy: LoopPolicy) -> PartiesOnFile:
         for p in history.payments
         if p.customer_id != policy.suspense_customer
     ]
-    return PartiesOnFile.build(accounts=accounts, customers=names, payments=past)
 
 
 def _reasons(check: PrevalidationResult) -> tuple[str, ...]:
@@ -341,7 +323,8 @@ def plan_intake(
     if not lines_in:
         return IntakePlan(lines=tuple(_debit(p) for p in read_lines), facts=())
     day = as_of if as_of is not None else max(p.value_date for p in lines_in)
-    profiles, shared = _profiles(history)
+    master = history.customer_master()
+    profiles, shared = _profiles(master)
     recent_from = day - dt.timedelta(days=2 * policy.prevalidation.near_duplicate_days + 7)
     recent = tuple(
         PastPayment(
@@ -358,7 +341,8 @@ def plan_intake(
     )
     context = PrevalidationContext(
         as_of=day,
-        parties=_parties(history, policy),
+        parties=master,
+        past_payments=_past_payments(history, policy),
         recorded_keys=history.screened_keys(),
         recent=recent,
         sanctions=sanctions,

@@ -27,17 +27,19 @@ posted, but only on the stronger evidence :attr:`PrevalidationResult.min_auto_co
 states) or ``HOLD`` (never posted automatically).  The thresholds are fields of
 :class:`PrevalidationPolicy`, each saying where its value comes from.
 
-What pre-validation knows about customers comes through :class:`KnownParties` (the customer
-master provides it; :class:`PartiesOnFile` is the in-memory one): the accounts on file with
-their customers, holder name and dates, the customers a name stands for, a customer's past
-payments.
+What pre-validation knows about customers comes through :class:`KnownParties`: the accounts on
+file with their customers, holder name and dates (:class:`o2c.ledger.KnownAccount`), and the
+customers a name stands for.  The ledger's customer master (:class:`o2c.ledger.CustomerMaster`)
+is one as it is; :class:`PartiesOnFile` is an in-memory one.  A customer's past payments (its
+usual pattern) come in :attr:`PrevalidationContext.past_payments`.
 
 >>> import datetime as dt
 >>> from o2c.money import money
 >>> from o2c.statement import Payment
+>>> from o2c.ledger import PayerAccount
 >>> parties = PartiesOnFile.build(
-...     accounts=[PayerAccount(account="DE89370400440532013000", customer_ids=frozenset({"C1"}),
-...                            holder_name="Acme GmbH")],
+...     accounts=[PayerAccount(account="DE89370400440532013000", customer_id="C1",
+...                            holder_name="Acme GmbH", first_seen=dt.date(2025, 1, 10))],
 ...     customers=[("C1", "Acme GmbH"), ("C2", "Borealis AB")])
 >>> context = PrevalidationContext(parties=parties, as_of=dt.date(2026, 3, 2))
 >>> known = Payment(payment_id="P1", value_date=dt.date(2026, 3, 2), amount=money("980", "EUR"),
@@ -63,7 +65,7 @@ import hashlib
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Protocol
@@ -72,7 +74,7 @@ import attrs
 from moneyed import Money
 
 from o2c.cash_application.screening import SanctionsHit, SanctionsScreen, name_key
-from o2c.ledger import account_key
+from o2c.ledger import KnownAccount, PayerAccount, account_key
 from o2c.names import legal_form, normalize, similarity
 from o2c.statement import IBAN_LENGTHS, Payment, Statement, bic_problem, iban_problem
 
@@ -85,7 +87,6 @@ __all__ = [
     "NameOutcome",
     "PartiesOnFile",
     "PastPayment",
-    "PayerAccount",
     "PrevalidationContext",
     "PrevalidationPolicy",
     "PrevalidationResult",
@@ -213,20 +214,6 @@ class PrevalidationResult:
 
 
 @attrs.frozen(kw_only=True)
-class PayerAccount:
-    """An account on file: the customers it pays for, its holder's name, when it was seen."""
-
-    account: str = attrs.field(converter=account_key)
-    customer_ids: frozenset[str] = frozenset()
-    #: The account holder's name on file (what payer names are verified against).
-    holder_name: str = ""
-    #: When the account first paid (or was recorded).
-    first_seen: dt.date | None = None
-    #: When the account's details (holder, owner) last changed.
-    changed_on: dt.date | None = None
-
-
-@attrs.frozen(kw_only=True)
 class PastPayment:
     """A payment recorded before: for near-duplicates and for a customer's usual pattern."""
 
@@ -245,22 +232,24 @@ class PastPayment:
 
 
 class KnownParties(Protocol):
-    """What pre-validation asks the customer master (see :class:`PartiesOnFile`)."""
+    """What pre-validation asks the customer master.
 
-    def account(self, account: str) -> PayerAccount | None:
-        """The account on file (``account`` as :func:`account_key` gives it), or ``None``."""
+    :class:`o2c.ledger.CustomerMaster` (``Ledger.read().customer_master()``) is one, read as it
+    is; :class:`PartiesOnFile` is an in-memory one for callers without a ledger.
+    """
+
+    def account(self, account: str) -> KnownAccount | None:
+        """The account on file (written any way), with every customer it pays for."""
         ...
 
-    def customers_named(self, name: str) -> frozenset[str]:
-        """The customers whose name or an alias is ``name`` (after normalisation)."""
-        ...
-
-    def payments_of(self, customer_id: str) -> Sequence[PastPayment]:
-        """The customer's past payments, any order."""
+    def customers_named(self, name: str, *, key: Callable[[str], str]) -> Collection[str]:
+        """The customers one of whose names or aliases gives ``key(name)`` under ``key``."""
         ...
 
 
 def _name_index_key(name: str) -> str:
+    """How pre-validation compares a payer's name with the names on file: accents, case,
+    punctuation and spacing dropped (:func:`o2c.names.normalize`)."""
     return normalize(name).replace(" ", "")
 
 
@@ -268,9 +257,11 @@ def _name_index_key(name: str) -> str:
 class PartiesOnFile:
     """An in-memory :class:`KnownParties`; build it with :meth:`build`."""
 
-    _accounts: Mapping[str, PayerAccount]
-    _names: Mapping[str, frozenset[str]]
-    _payments: Mapping[str, tuple[PastPayment, ...]]
+    _accounts: Mapping[str, KnownAccount]
+    _names: tuple[tuple[str, str], ...]
+    _indexes: dict[Callable[[str], str], dict[str, frozenset[str]]] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -278,43 +269,37 @@ class PartiesOnFile:
         *,
         accounts: Iterable[PayerAccount] = (),
         customers: Iterable[tuple[str, str]] = (),
-        payments: Iterable[PastPayment] = (),
     ) -> PartiesOnFile:
-        """Index accounts, ``(customer_id, name or alias)`` pairs and past payments."""
-        table: dict[str, PayerAccount] = {}
-        for acc in accounts:
-            old = table.get(acc.account)
-            table[acc.account] = (
-                acc
-                if old is None
-                else attrs.evolve(old, customer_ids=old.customer_ids | acc.customer_ids)
-            )
-        names: dict[str, set[str]] = defaultdict(set)
-        for customer_id, name in customers:
-            key = _name_index_key(name)
-            if key:
-                names[key].add(customer_id)
-        by_customer: dict[str, list[PastPayment]] = defaultdict(list)
-        for past in payments:
-            if past.customer_id is not None:
-                by_customer[past.customer_id].append(past)
-        return cls(
-            accounts=table,
-            names={k: frozenset(v) for k, v in names.items()},
-            payments={k: tuple(v) for k, v in by_customer.items()},
-        )
+        """The payer accounts on file (one :class:`~o2c.ledger.PayerAccount` per account and
+        customer it pays for) and ``(customer_id, name or alias)`` pairs."""
+        return cls(accounts=KnownAccount.group(accounts), names=tuple(customers))
 
-    def account(self, account: str) -> PayerAccount | None:
+    def account(self, account: str) -> KnownAccount | None:
         """The account on file, or ``None``."""
         return self._accounts.get(account_key(account))
 
-    def customers_named(self, name: str) -> frozenset[str]:
-        """The customers whose name or an alias is ``name`` once normalised."""
-        return self._names.get(_name_index_key(name), frozenset())
+    def customers_named(self, name: str, *, key: Callable[[str], str]) -> frozenset[str]:
+        """The customers whose name or an alias gives ``key(name)``."""
+        index = self._indexes.get(key)
+        if index is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for customer_id, written in self._names:
+                if k := key(written):
+                    found[k].add(customer_id)
+            index = self._indexes[key] = {k: frozenset(v) for k, v in found.items()}
+        return index.get(key(name), frozenset())
 
-    def payments_of(self, customer_id: str) -> Sequence[PastPayment]:
-        """The customer's past payments."""
-        return self._payments.get(customer_id, ())
+
+def _by_customer(
+    payments: Iterable[PastPayment] | Mapping[str, Sequence[PastPayment]],
+) -> Mapping[str, Sequence[PastPayment]]:
+    if isinstance(payments, Mapping):
+        return dict(payments)
+    grouped: dict[str, list[PastPayment]] = defaultdict(list)
+    for past in payments:
+        if past.customer_id is not None:
+            grouped[past.customer_id].append(past)
+    return dict(grouped)
 
 
 _NOBODY = PartiesOnFile.build()
@@ -332,6 +317,11 @@ class PrevalidationContext:
 
     as_of: dt.date
     parties: KnownParties = _NOBODY
+    #: Each customer's past payments (its usual pattern, for anomalies): a mapping customer id
+    #: -> payments, or the payments (grouped by their ``customer_id``).
+    past_payments: Mapping[str, Sequence[PastPayment]] = attrs.field(
+        factory=dict, converter=_by_customer
+    )
     recorded_keys: frozenset[str] = frozenset()
     recent: tuple[PastPayment, ...] = ()
     sanctions: SanctionsScreen | None = None
@@ -754,7 +744,11 @@ def _identify(
     """The customer the payment is from, and what its account says about that."""
     parties = context.parties
     hinted = context.customer_hints.get(payment.payment_id)
-    named = parties.customers_named(payment.payer_name) if payment.payer_name else frozenset()
+    named = (
+        frozenset(parties.customers_named(payment.payer_name, key=_name_index_key))
+        if payment.payer_name
+        else frozenset()
+    )
     claimed = hinted or (next(iter(named)) if len(named) == 1 else None)
     account = account_key(payment.payer_account)
     on_file = parties.account(account) if account else None
@@ -795,7 +789,7 @@ def _identify(
 
 def _verify_name(
     name: str,
-    on_file: PayerAccount | None,
+    on_file: KnownAccount | None,
     field: str,
     close_severity: Severity,
     no_match_severity: Severity,
@@ -886,7 +880,7 @@ def _anomalies(
     context: PrevalidationContext,
     policy: PrevalidationPolicy,
 ) -> list[Finding]:
-    history = list(context.parties.payments_of(customer_id))
+    history = list(context.past_payments.get(customer_id, ()))
     if len(history) < policy.min_history:
         return []
     findings = []
@@ -983,7 +977,8 @@ def prevalidate_refund(
 
     >>> import datetime as dt
     >>> from o2c.money import money
-    >>> acc = PayerAccount(account="DE89370400440532013000", customer_ids=frozenset({"C1"}),
+    >>> from o2c.ledger import PayerAccount
+    >>> acc = PayerAccount(account="DE89370400440532013000", customer_id="C1",
     ...                    holder_name="Acme GmbH", first_seen=dt.date(2025, 1, 10))
     >>> ctx = PrevalidationContext(parties=PartiesOnFile.build(accounts=[acc]),
     ...                            as_of=dt.date(2026, 3, 2))
@@ -1043,7 +1038,7 @@ def prevalidate_refund(
 
 def _refund_account(
     refund: Refund,
-    on_file: PayerAccount | None,
+    on_file: KnownAccount | None,
     context: PrevalidationContext,
     policy: PrevalidationPolicy,
 ) -> list[Finding]:
@@ -1065,9 +1060,10 @@ def _refund_account(
             f"account {refund.account} is not on file for customer {refund.customer_id}{whose}: "
             "confirm it with the customer through a known contact before refunding"
         )
-    changed = max((d for d in (on_file.changed_on, on_file.first_seen) if d), default=None)
-    if changed is None:
+    link = on_file.link(refund.customer_id)
+    if link is None:  # pragma: no cover - customer_ids holds the links' customers
         return []
+    changed = link.linked_on  # the current link's date: a new account, or new details
     days = (context.as_of - changed).days
     if days < policy.refund_account_change_days:
         return hold(

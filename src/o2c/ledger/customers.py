@@ -44,7 +44,7 @@ run knows them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -74,23 +74,30 @@ __all__ = [
 ]
 
 
+def _first_seen(self: PayerAccount) -> dt.date:
+    return self.first_seen
+
+
 @attrs.frozen(kw_only=True)
 class PayerAccount:
     """A payer account of one customer: how the master learnt it and since when.
 
+    The one type of a payer account on file (the master's, and what pre-validation checks
+    payments against).  ``account`` is kept as :func:`~o2c.ledger.facts.account_key` gives it.
     ``first_seen`` is the effective date of the account's first link to the customer (the
     payment's value date for an account learnt from a payment), ``linked_on`` that of its
-    current link (later when it was unlinked and linked again); ``source``, ``payment_id``,
-    ``holder_name`` and ``bic`` are the current link's.
+    current link (later when it was unlinked and linked again, or its holder changed; default
+    ``first_seen``); ``source``, ``payment_id``, ``holder_name`` and ``bic`` are the current
+    link's.
     """
 
-    account: str
+    account: str = attrs.field(converter=account_key)
     customer_id: CustomerId
-    source: MasterSource
     first_seen: dt.date
-    linked_on: dt.date
-    #: When the ledger first learnt the link.
-    recorded_at: dt.datetime
+    linked_on: dt.date = attrs.field(default=attrs.Factory(_first_seen, takes_self=True))
+    source: MasterSource = MasterSource.MASTER_DATA
+    #: When the ledger first learnt the link (``None`` for an account kept outside a ledger).
+    recorded_at: dt.datetime | None = None
     recorded_by: str = ""
     holder_name: str = ""
     bic: str = ""
@@ -124,6 +131,42 @@ class KnownAccount:
     def holder_names(self) -> tuple[str, ...]:
         """The holder names on file for it (each once, in link order)."""
         return tuple(dict.fromkeys(link.holder_name for link in self.links if link.holder_name))
+
+    @property
+    def customer_ids(self) -> frozenset[str]:
+        """The customers the account pays for, as a set."""
+        return frozenset(link.customer_id for link in self.links)
+
+    @property
+    def holder_name(self) -> str:
+        """The holder's name on file (the first link's that has one; ``""`` when none has)."""
+        return next(iter(self.holder_names), "")
+
+    def link(self, customer_id: str) -> PayerAccount | None:
+        """The account's link to ``customer_id``, or ``None`` when it does not pay for it."""
+        return next((link for link in self.links if link.customer_id == customer_id), None)
+
+    @classmethod
+    def group(cls, links: Iterable[PayerAccount]) -> dict[str, KnownAccount]:
+        """The links by account, each account's by first seen then customer.
+
+        >>> day = dt.date(2026, 1, 5)
+        >>> known = KnownAccount.group([
+        ...     PayerAccount(account="at61 1904", customer_id="C2", first_seen=day),
+        ...     PayerAccount(account="AT611904", customer_id="C1", first_seen=day)])
+        >>> known["AT611904"].customers, known["AT611904"].shared
+        (('C1', 'C2'), True)
+        """
+        found: dict[str, list[PayerAccount]] = {}
+        for link in links:
+            found.setdefault(link.account, []).append(link)
+        return {
+            account: cls(
+                account=account,
+                links=tuple(sorted(group, key=lambda a: (a.first_seen, a.customer_id))),
+            )
+            for account, group in sorted(found.items())
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -190,6 +233,10 @@ class CustomerMaster:
     names: Mapping[str, tuple[CustomerId, ...]] = attrs.field(
         factory=dict, converter=_mapping, hash=False
     )
+    #: Name indexes under other keys (:meth:`customers_named` with ``key``), built when asked.
+    _indexes: dict[Callable[[str], str], dict[str, tuple[CustomerId, ...]]] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
 
     def customer(self, customer_id: str) -> CustomerRecord | None:
         """The customer's record, or ``None`` when the master does not know it."""
@@ -204,9 +251,33 @@ class CustomerMaster:
         known = self.account(account)
         return known.customers if known is not None else ()
 
-    def customers_named(self, name: str) -> tuple[CustomerId, ...]:
-        """The customers whose name or alias is ``name`` (case and spacing aside)."""
-        return self.names.get(alias_key(name), ())
+    def customers_named(
+        self, name: str, *, key: Callable[[str], str] | None = None
+    ) -> tuple[CustomerId, ...]:
+        """The customers whose name or alias is ``name`` (case and spacing aside).
+
+        With ``key``, names are compared as ``key`` gives them instead (pre-validation and
+        matching compare names with accents, punctuation and legal forms dropped, which the
+        ledger does not know); the index for a key is built once, on the first call with it.
+
+        >>> master = CustomerMaster(
+        ...     customers={"C1": CustomerRecord(customer_id="C1", name="Müller GmbH")},
+        ...     names={alias_key("Müller GmbH"): ("C1",)})
+        >>> master.customers_named("MÜLLER  gmbh"), master.customers_named("Muller")
+        (('C1',), ())
+        >>> master.customers_named("Muller", key=lambda n: n.casefold().replace("ü", "u")[:6])
+        ('C1',)
+        """
+        if key is None:
+            return self.names.get(alias_key(name), ())
+        index = self._indexes.get(key)
+        if index is None:
+            found: dict[str, list[CustomerId]] = {}
+            for cid, record in self.customers.items():
+                for written in dict.fromkeys(k for n in record.names() if (k := key(n))):
+                    found.setdefault(written, []).append(cid)
+            index = self._indexes[key] = {k: tuple(v) for k, v in found.items()}
+        return index.get(key(name), ())
 
     def credit_limits(self) -> dict[CustomerId, Money]:
         """The customers' own credit limits (those that have one)."""
