@@ -9,6 +9,7 @@ They lay out :func:`o2c.collecting.disputes.disputes_from_ledger`,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar
 
@@ -350,11 +351,26 @@ def worklist(
     customer_id: str | None = None,
     policy: PriorityPolicy | None = None,
     limit: int | None = None,
+    currency_code: str | None = None,
+    rates: Mapping[str, Decimal] | None = None,
 ) -> WorklistReport:
     """The collector's worklist on ``as_of`` as known at ``known_at`` (the first ``limit`` rows
-    when given), from :func:`o2c.collecting.priorities.collector_worklist_from_history`."""
+    when given), from :func:`o2c.collecting.priorities.collector_worklist_from_history`.
+
+    Items in several currencies are ranked on one scale only with ``rates`` (units of
+    ``currency_code`` per unit of each currency): the core converts nothing on its own.
+
+    Raises:
+        ValidationError: items in several currencies and no rates for them.
+    """
     history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
-    found = collector_worklist_from_history(history, as_of, policy=policy)
+    found = collector_worklist_from_history(
+        history,
+        as_of,
+        policy=policy,
+        rates=rates,
+        currency_code=currency_code.upper() if currency_code else None,
+    )
     if limit is not None:
         found = attrs.evolve(found, rows=found.rows[:limit])
     return WorklistReport(as_of=as_of, known_at=known_at, worklist=found, customer_id=customer_id)

@@ -36,6 +36,9 @@ LANGUAGES = ("en", "de", "fr")
 REGIONS = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR"}
 
 _EN = {
+    "rows_left_out": (
+        "Showing the first {shown} of {total} rows; the XLSX and CSV files hold them all."
+    ),
     "rank": "Rank",
     "warnings": "Warnings",
     "explanation": "Why",
@@ -210,6 +213,7 @@ _EN = {
 }
 
 _DE = {
+    "rows_left_out": "Die ersten {shown} von {total} Zeilen; XLSX- und CSV-Dateien enthalten alle.",
     "rank": "Rang",
     "warnings": "Warnungen",
     "explanation": "Begründung",
@@ -378,6 +382,10 @@ _DE = {
 }
 
 _FR = {
+    "rows_left_out": (
+        "Les {shown} premières lignes sur {total} ; les fichiers XLSX et CSV les contiennent "
+        "toutes."
+    ),
     "rank": "Rang",
     "warnings": "Alertes",
     "explanation": "Motif",

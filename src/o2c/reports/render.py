@@ -35,6 +35,7 @@ from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Renderabl
 
 __all__ = [
     "FORMATS",
+    "MAX_ROWS",
     "ReportFormat",
     "cell_text",
     "column_label",
@@ -72,7 +73,12 @@ def _format(value: ReportFormat | str) -> ReportFormat:
 
 
 def render(
-    report: Renderable, format: ReportFormat | str, locale: str = "en", *, charts: bool = True
+    report: Renderable,
+    format: ReportFormat | str,
+    locale: str = "en",
+    *,
+    charts: bool = True,
+    max_rows: int | None = -1,
 ) -> bytes:
     """The report as the bytes of a file in ``format``, in ``locale``'s language.
 
@@ -81,6 +87,8 @@ def render(
         format: ``html``, ``pdf``, ``xlsx`` or ``csv`` (or a :class:`ReportFormat`).
         locale: ``en``, ``de`` or ``fr`` (or a locale of one of them, e.g. ``de_CH``).
         charts: draw the report's charts into HTML and PDF (needs the ``charts`` extra).
+        max_rows: the most rows of a table HTML and PDF show (``None``: all; default
+            :data:`MAX_ROWS` of the format); XLSX and CSV always hold every row.
 
     Raises:
         ValidationError: an unknown format or a language the reports do not speak.
@@ -89,9 +97,11 @@ def render(
     kind = _format(format)
     language(locale)
     if kind is ReportFormat.HTML:
-        return render_html(report, locale, charts=charts).encode("utf-8")
+        limit = MAX_ROWS["html"] if max_rows == -1 else max_rows
+        return render_html(report, locale, charts=charts, max_rows=limit).encode("utf-8")
     if kind is ReportFormat.PDF:
-        return render_pdf(report, locale, charts=charts)
+        limit = MAX_ROWS["pdf"] if max_rows == -1 else max_rows
+        return render_pdf(report, locale, charts=charts, max_rows=limit)
     if kind is ReportFormat.XLSX:
         return render_xlsx(report, locale)
     return render_csv(report, locale)
@@ -154,8 +164,23 @@ def _header(report: Renderable, locale: str) -> list[tuple[str, str]]:
 _NUMERIC = (ColumnKind.MONEY, ColumnKind.INTEGER, ColumnKind.NUMBER, ColumnKind.PERCENT)
 
 
-def _table_context(table: Table, locale: str) -> dict[str, Any]:
+#: How many rows of a table HTML and PDF show by default (the totals always cover every row):
+#: a page people read, not a data file; WeasyPrint lays out about a thousand cells a second on
+#: a busy two-core machine, so a PDF of 500 rows of 12 columns takes a few seconds.  The XLSX
+#: and CSV files hold every row.
+MAX_ROWS = {"html": 5_000, "pdf": 500}
+
+
+def _table_context(table: Table, locale: str, max_rows: int | None = None) -> dict[str, Any]:
     numeric = [c.kind in _NUMERIC for c in table.columns]
+    shown = table.rows if max_rows is None else table.rows[:max_rows]
+    left_out = ""
+    if len(shown) < len(table.rows):
+        left_out = (
+            text("rows_left_out", locale)
+            .replace("{shown}", format_number(len(shown), locale))
+            .replace("{total}", format_number(len(table.rows), locale))
+        )
 
     def cells(row: Sequence[Cell]) -> list[tuple[str, bool]]:
         return [
@@ -168,8 +193,9 @@ def _table_context(table: Table, locale: str) -> dict[str, Any]:
         "headers": [
             (column_label(c, locale), n) for c, n in zip(table.columns, numeric, strict=True)
         ],
-        "rows": [cells(r) for r in table.rows],
+        "rows": [cells(r) for r in shown],
         "totals": [cells(r) for r in table.totals],
+        "left_out": left_out,
     }
 
 
@@ -197,8 +223,10 @@ def _environment() -> Any:
     )
 
 
-def page_context(report: Renderable, locale: str, *, charts: bool = True) -> dict[str, Any]:
-    """What the HTML templates show of a report."""
+def page_context(
+    report: Renderable, locale: str, *, charts: bool = True, max_rows: int | None = None
+) -> dict[str, Any]:
+    """What the HTML templates show of a report (at most ``max_rows`` rows per table)."""
     return {
         "lang": language(locale),
         "title": text(f"title.{report.name}", locale),
@@ -206,7 +234,7 @@ def page_context(report: Renderable, locale: str, *, charts: bool = True) -> dic
         "figures_title": text("figures", locale),
         "figures": [(text(f.key, locale), figure_text(f, locale)) for f in report.figures()],
         "charts": _chart_images(report, locale) if charts else [],
-        "tables": [_table_context(t, locale) for t in report.tables()],
+        "tables": [_table_context(t, locale, max_rows) for t in report.tables()],
         "totals_label": text("totals", locale),
         "no_rows": text("no_rows", locale),
         "extra_svg": getattr(report, "qr_svg", ""),
@@ -215,19 +243,32 @@ def page_context(report: Renderable, locale: str, *, charts: bool = True) -> dic
 
 
 def render_html(
-    report: Renderable, locale: str = "en", *, charts: bool = True, fragment: bool = False
+    report: Renderable,
+    locale: str = "en",
+    *,
+    charts: bool = True,
+    fragment: bool = False,
+    max_rows: int | None = MAX_ROWS["html"],
 ) -> str:
-    """The report as one self-contained HTML page (or a fragment for a notebook)."""
+    """The report as one self-contained HTML page (or a fragment for a notebook), showing at
+    most ``max_rows`` rows of each table (``None``: all) and saying how many it left out."""
     env = _environment()
-    context = page_context(report, locale, charts=charts and not fragment)
+    context = page_context(report, locale, charts=charts and not fragment, max_rows=max_rows)
     template = env.get_template("fragment.html.j2" if fragment else "report.html.j2")
     return str(template.render(**context))
 
 
-def render_pdf(report: Renderable, locale: str = "en", *, charts: bool = True) -> bytes:
-    """The report's HTML page printed to PDF by WeasyPrint (the ``pdf`` extra)."""
+def render_pdf(
+    report: Renderable,
+    locale: str = "en",
+    *,
+    charts: bool = True,
+    max_rows: int | None = MAX_ROWS["pdf"],
+) -> bytes:
+    """The report's HTML page printed to PDF by WeasyPrint (the ``pdf`` extra), at most
+    ``max_rows`` rows of each table (``None``: all)."""
     weasyprint = require("weasyprint", extra="pdf", feature="PDF reports")
-    html = render_html(report, locale, charts=charts)
+    html = render_html(report, locale, charts=charts, max_rows=max_rows)
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 
