@@ -53,6 +53,7 @@ from o2c.cash_application import (
     match_payments,
 )
 from o2c.cash_application.advices import RemittanceAdvice, apply_advices, link_advices
+from o2c.cash_application.amounts import home_countries
 from o2c.cash_application.calibration import ConfidenceMap, fit_confidence, labelled_outcomes
 from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
@@ -79,6 +80,9 @@ class World:
     advices: tuple[RemittanceAdvice, ...] = ()
     learn_seconds: float = 0.0
     history_payments: int = 0
+    #: The creditor's country (from the statements' own accounts): a payer account there is
+    #: domestic, and a domestic short payment is never read as bank charges.
+    creditor_countries: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,6 +220,7 @@ def load_cashapp2(bench: Path) -> World:
         rates=read_rates(bench / "rates.csv"),
         learn_seconds=learn_s,
         history_payments=len(hist_payments),
+        creditor_countries=home_countries(s.account for s in statements),
     )
 
 
@@ -419,6 +424,7 @@ def _run(name: str, bench: Path, world: World, out_dir: Path) -> dict[str, Any]:
         shared_payers=world.shared_payers,
         purchase_orders=world.purchase_orders,
         rates=world.rates,
+        policy=MatchPolicy(creditor_countries=world.creditor_countries),
     )
     seconds = time.perf_counter() - started
     gc.enable()

@@ -396,3 +396,26 @@ def test_bad_bank_and_advice_input_ends_in_one_line(
     assert line.startswith("o2c: error: ")
     assert message in line
     assert "Traceback" not in err
+
+
+def test_creditor_country_makes_a_domestic_short_payment_a_deduction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items, payments = _files(tmp_path)
+    payments.write_text(
+        PAYMENTS.splitlines()[0]
+        + "\nP9,2026-03-10,EUR,240.00,BALTIC STEEL,DE89370400440532013000,INV-2026-100002,\n",
+        encoding="utf-8",
+    )
+
+    def residual(*flags: str) -> str:
+        assert main(["match", "--open-items", str(items), "--payments", str(payments), *flags]) == 0
+        [row] = csv.DictReader(io.StringIO(capsys.readouterr().out))
+        return row["residual_kind"]
+
+    assert residual() == "bank_fee"  # the creditor's country unknown: the account says nothing
+    assert residual("--creditor-country", "de") == "deduction"
+    assert residual("--creditor-country", "AT") == "bank_fee"
+    bad = ["--creditor-country", "Germany"]
+    assert main(["match", "--open-items", str(items), "--payments", str(payments), *bad]) == 2
+    assert "not a country code: 'Germany'" in capsys.readouterr().err

@@ -5,6 +5,8 @@ Exact, discount, bank fee, write-off, deduction, partial payment, overpayment, a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -17,11 +19,12 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.candidates import _Context, _Item, _units
+from o2c.cash_application.candidates import _account_key, _Context, _Item, _units
 from o2c.cash_application.evidence import _deduction_reason, _partial_stated, _reason_text
 from o2c.cash_application.model import ResidualKind
+from o2c.cash_application.policy import FeeChannel, MatchPolicy
 
-__all__ = []
+__all__ = ["fee_channel", "home_countries"]
 
 
 @attrs.define(slots=True)
@@ -34,6 +37,66 @@ class _Fit:
     quality: float
     note: str
     partial: bool = False
+
+
+_IBAN = re.compile(r"^([A-Z]{2})[0-9]{2}[A-Z0-9]{11,30}$")
+#: Bank transaction codes of cross-border credit transfers (camt ``XBCT``).
+_CROSS_BORDER_CODES = re.compile(r"(?:^|/)XBCT$")
+#: BAI2 type codes of ACH credits (142 ACH credit received, 165 preauthorised ACH credit,
+#: 169 miscellaneous ACH credit): the ACH credits the full amount.
+_ACH_CODES = frozenset({"142", "165", "169"})
+
+
+def home_countries(accounts: Iterable[str]) -> frozenset[str]:
+    """The creditor's country: the most common country of its own accounts' IBANs.
+
+    For :attr:`MatchPolicy.creditor_countries` from the statements' accounts (a seller's
+    account abroad, a London branch say, does not make that country domestic).
+
+    >>> sorted(home_countries(["DE26353857733146038681", "DE41134400737771016178",
+    ...                        "GB28EFUX29825932983589", "20190003/6567524806"]))
+    ['DE']
+    """
+    counts: dict[str, int] = {}
+    for account in accounts:
+        m = _IBAN.match(_account_key(account))
+        if m is not None:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    top = max(counts.values(), default=0)
+    return frozenset(c for c, n in counts.items() if n == top)
+
+
+def fee_channel(payment: Payment, item_currency: str, policy: MatchPolicy) -> FeeChannel:
+    """Whether ``payment`` came a way that can have had charges taken off (see FeeChannel).
+
+    >>> import datetime as dt
+    >>> from o2c.money import money
+    >>> p = Payment(payment_id="P", value_date=dt.date(2026, 3, 2), amount=money("1", "EUR"),
+    ...             payer_account="DE89 3704 0044 0532 0130 00")
+    >>> fee_channel(p, "EUR", MatchPolicy(creditor_countries=frozenset({"DE"}))).value
+    'domestic'
+    >>> fee_channel(p, "EUR", MatchPolicy(creditor_countries=frozenset({"AT"}))).value
+    'cross_border'
+    >>> fee_channel(p, "USD", MatchPolicy()).value
+    'foreign_currency'
+    """
+    if payment.charges is not None and payment.charges.amount:
+        return FeeChannel.STATED
+    code = payment.amount.currency.code
+    instructed = payment.instructed_amount
+    if code != item_currency or (instructed is not None and instructed.currency.code != code):
+        return FeeChannel.FOREIGN_CURRENCY
+    iban = _IBAN.match(_account_key(payment.payer_account))
+    if iban is not None and policy.creditor_countries:
+        if iban.group(1) in policy.creditor_countries:
+            return FeeChannel.DOMESTIC
+        return FeeChannel.CROSS_BORDER
+    btc = payment.bank_transaction_code.strip().upper()
+    if _CROSS_BORDER_CODES.search(btc):
+        return FeeChannel.CROSS_BORDER
+    if btc in _ACH_CODES:
+        return FeeChannel.DOMESTIC
+    return FeeChannel.UNKNOWN
 
 
 def _fit_single(
@@ -93,7 +156,10 @@ def _fit_single(
         if (
             not reason_match
             and not partial_words
-            and short <= policy.fee_limit(item.currency, open_units)
+            and short
+            <= policy.fee_limit(
+                item.currency, open_units, fee_channel(payment, item.currency, policy)
+            )
         ):
             return _Fit(
                 open_units,

@@ -16,7 +16,7 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.amounts import _back_convert, _convert, _Fit
+from o2c.cash_application.amounts import _back_convert, _convert, _Fit, fee_channel
 from o2c.cash_application.candidates import _NON_ALNUM, _Context, _Item, _units
 from o2c.cash_application.evidence import (
     _deduction_reason,
@@ -510,7 +510,10 @@ def _named_subsets(
     # Bank fee or deduction on the whole.
     short = total - amount
     reason = _deduction_reason(text, policy.reasons)
-    if 0 < short <= policy.fee_limit(code, total) and not reason:
+    if (
+        0 < short <= policy.fee_limit(code, total, fee_channel(payment, code, policy))
+        and not reason
+    ):
         fits = [_Fit(o, o, [], 1.0, "") for o in opens]
         fits[-1] = _Fit(
             opens[-1], opens[-1] - short, [(ResidualKind.BANK_FEE, short, "bank charges")], 0.9, ""

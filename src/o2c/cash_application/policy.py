@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import enum
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from o2c.cash_application.model import MatchDecision
 from o2c.cash_application.reasons import DEFAULT_REASONS, ReasonTable
 from o2c.cash_application.weights import ScoreWeights
 
-__all__ = ["MatchPolicy"]
+__all__ = ["FeeChannel", "MatchPolicy"]
 
 
 def _default_fee_bands() -> dict[str, Decimal]:
@@ -37,6 +38,44 @@ def _default_fee_bands() -> dict[str, Decimal]:
         "DKK": Decimal("300"),
         "CAD": Decimal("60"),
         "AUD": Decimal("60"),
+    }
+
+
+class FeeChannel(enum.Enum):
+    """Whether the way a payment came can have had bank charges taken off on the way.
+
+    Read by :func:`~o2c.cash_application.amounts.fee_channel` from the payment alone: the
+    charges the bank file states, its currency against the item's, the payer account's country
+    against the creditor's (:attr:`MatchPolicy.creditor_countries`) and the bank's transaction
+    code.
+    """
+
+    #: The bank file states charges taken from this payment (camt ``Chrgs``, ...).
+    STATED = "stated"
+    #: Paid in another currency than the item (or instructed in another): converted by banks.
+    FOREIGN_CURRENCY = "foreign_currency"
+    #: From an account in another country than the creditor's, or a cross-border transfer by
+    #: the bank's code (camt ``XBCT``): correspondent banks may take their share.
+    CROSS_BORDER = "cross_border"
+    #: From an account in the creditor's own country, or a scheme that credits the full
+    #: amount (ACH): nothing is taken on the way.
+    DOMESTIC = "domestic"
+    #: The payment says neither (no account, no code): a London wire's free text, a BAI2 wire.
+    UNKNOWN = "unknown"
+
+
+def _default_fee_absorbed() -> dict[FeeChannel, bool]:
+    # Issue 18: bank fees are absorbed only where the channel carries charges (cross-border,
+    # another currency, stated charges), never to close a domestic short payment: a short
+    # domestic credit is a deduction for the collector to chase.  A channel that says nothing
+    # keeps the band (the public bank-file set's wires and London MT940 lines, whose fees are
+    # charges; set it False to be strict).
+    return {
+        FeeChannel.STATED: True,
+        FeeChannel.FOREIGN_CURRENCY: True,
+        FeeChannel.CROSS_BORDER: True,
+        FeeChannel.DOMESTIC: False,
+        FeeChannel.UNKNOWN: True,
     }
 
 
@@ -75,6 +114,14 @@ class MatchPolicy:
     fee_max_fraction: Decimal = Decimal("0.25")
     fee_bands: Mapping[str, Decimal] = attrs.field(factory=_default_fee_bands)
     fee_fraction: Decimal = Decimal("0.005")
+    #: Per :class:`FeeChannel`, whether a short payment may be read as bank charges at all
+    #: (the band above then bounds it); where not, the difference is a deduction or a partial
+    #: payment like any other.
+    fee_absorbed: Mapping[FeeChannel, bool] = attrs.field(factory=_default_fee_absorbed)
+    #: The countries (ISO 3166 alpha-2) of the accounts the payments arrive on: a payer account
+    #: in one of them is domestic, one elsewhere cross-border.  Empty: not known, so the payer
+    #: account's country says nothing (the readers' statements give it: the account's IBAN).
+    creditor_countries: frozenset[str] = frozenset()
     #: Differences up to this (per currency, else ``write_off_default``) are written off.
     write_off_bands: Mapping[str, Decimal] = attrs.field(
         factory=lambda: {"JPY": Decimal("100"), "KRW": Decimal("1000")}
@@ -95,12 +142,17 @@ class MatchPolicy:
     #: items exactly (weighs the chance that a subset sum is a coincidence).
     subset_prior_odds: float = 2.0
 
-    def fee_limit(self, currency_code: str, open_units: int) -> int:
+    def fee_limit(
+        self, currency_code: str, open_units: int, channel: FeeChannel = FeeChannel.UNKNOWN
+    ) -> int:
         """The largest bank fee, in minor units of ``currency_code``, for an item of that size.
 
         The band of the currency, and never more than ``fee_max_fraction`` of the item (charges
-        do not eat most of a small invoice).
+        do not eat most of a small invoice); 0 on a ``channel`` that carries no charges
+        (:attr:`fee_absorbed`).
         """
+        if not self.fee_absorbed.get(channel, True):
+            return 0
         cap = int(abs(open_units) * self.fee_max_fraction)
         band = self.fee_bands.get(currency_code)
         if band is None:

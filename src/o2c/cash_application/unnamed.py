@@ -17,7 +17,7 @@ from o2c.statement import Payment
 if TYPE_CHECKING:
     pass
 
-from o2c.cash_application.amounts import _back_convert, _Fit, _fit_converted
+from o2c.cash_application.amounts import _back_convert, _Fit, _fit_converted, fee_channel
 from o2c.cash_application.candidates import _Context, _Item
 from o2c.cash_application.evidence import _partial_stated
 from o2c.cash_application.model import ResidualKind
@@ -222,10 +222,11 @@ def _customer_hypotheses(
     if hyps:
         return hyps
     # Bank fee on a single item (no reference): unique item within the fee band.
+    channel = fee_channel(payment, pay_ccy, policy)
     fee_fits = [
         i
         for i in items
-        if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id])
+        if 0 < opens[i.item_id] - pay_units <= policy.fee_limit(pay_ccy, opens[i.item_id], channel)
     ]
     if len(fee_fits) == 1 and not _partial_stated(text, policy.reasons):
         item = fee_fits[0]

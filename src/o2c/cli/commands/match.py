@@ -524,6 +524,8 @@ def _run(args: argparse.Namespace, stderr: IO[str] | None) -> int:
         policy = attrs.evolve(policy, auto_threshold=args.threshold)
     if args.auto_precision is not None:
         policy = attrs.evolve(policy, auto_precision=args.auto_precision)
+    if args.creditor_countries:
+        policy = attrs.evolve(policy, creditor_countries=frozenset(args.creditor_countries))
     progress = _Progress(err, len(payments), enabled=not args.quiet)
     results = match_payments(
         payments,
@@ -654,8 +656,26 @@ def register(subparsers: Any) -> None:
         help="the older name of --auto-threshold: a raw score, not a confidence, since "
         "confidence became an expected precision (issue 17)",
     )
+    parser.add_argument(
+        "--creditor-country",
+        dest="creditor_countries",
+        action="append",
+        type=_country,
+        default=None,
+        metavar="CC",
+        help="the country (ISO 3166 alpha-2) of the accounts the payments arrive on, repeatable: "
+        "a payer account there is domestic, and a domestic short payment is never read as "
+        "bank charges (MatchPolicy.creditor_countries; default: not known)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_main, match_parser=parser)
+
+
+def _country(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise argparse.ArgumentTypeError(f"--creditor-country: not a country code: {text!r}")
+    return code
 
 
 def _main(args: argparse.Namespace) -> int:
