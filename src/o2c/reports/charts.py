@@ -83,9 +83,12 @@ def _figure(chart: Chart, locale: str) -> Any:
 
 def chart_svg(chart: Chart, locale: str = "en") -> bytes:
     """The chart as SVG bytes (deterministic: no date or random ids in the file)."""
+    import matplotlib
+
     figure = _figure(chart, locale)
     out = io.BytesIO()
-    figure.savefig(out, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "o2c"}):  # ids from a fixed salt, not random
+        figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
 
 
