@@ -8,17 +8,24 @@ from decimal import Decimal
 import pytest
 
 from o2c.credit import (
+    CreditCheck,
     CreditDecision,
     CreditLimits,
+    LimitSource,
     Rule,
+    RuleResult,
     check_credit_from_ledger,
     payment_history,
     settlement_trails,
 )
 from o2c.credit.forecast import backtest_from_ledger, forecast_from_ledger
+from o2c.credit.orders import CreditStatus, Order, take_order
 from o2c.credit.provisioning import cohort_items, provision_from_ledger
 from o2c.ledger import (
     AllocationReversed,
+    CustomerChanged,
+    CustomerDetails,
+    CustomerRegistered,
     DisputeOpened,
     InvoiceIssued,
     Ledger,
@@ -300,3 +307,97 @@ def test_instalments_are_settled_and_scored_one_by_one() -> None:
     assert check.exposure.total == money("40.00", "EUR")
     oldest = next(r for r in check.rules if r.rule is Rule.OLDEST_OPEN_ITEM)
     assert oldest.observed == 15
+
+
+# --- the limit and group come from the customer master ------------------------------------------
+
+
+def _mastered() -> Ledger:
+    """C2 of build_ledger with a master record (recorded 2025-12-20): limit 2,000 from
+    2025-01-01, raised to 4,000
+    effective 2025-12-15 but recorded only on 2026-01-10; C3 in group 'retail', no own limit."""
+    book = build_ledger()
+    since = dt.date(2025, 1, 1)
+    book.append(
+        [
+            CustomerRegistered(
+                fact_id="reg:C2",
+                customer_id="C2",
+                effective=since,
+                recorded_at=at(dt.date(2025, 12, 20)),
+                details=CustomerDetails(name="Beta", credit_limit=money("2000", "EUR")),
+            ),
+            CustomerRegistered(
+                fact_id="reg:C3",
+                customer_id="C3",
+                effective=since,
+                recorded_at=at(since),
+                details=CustomerDetails(name="Gamma", credit_group="retail"),
+            ),
+            CustomerChanged(
+                fact_id="chg:C2",
+                customer_id="C2",
+                effective=dt.date(2025, 12, 15),
+                recorded_at=at(dt.date(2026, 1, 10)),
+                details=CustomerDetails(credit_limit=money("4000", "EUR")),
+            ),
+        ]
+    )
+    return book
+
+
+def _static(check: CreditCheck) -> RuleResult:
+    return next(r for r in check.rules if r.rule is Rule.STATIC_LIMIT)
+
+
+def test_the_credit_check_takes_the_limit_from_the_master_as_known_at_the_time() -> None:
+    book = _mastered()
+    as_of = dt.date(2025, 12, 31)
+    # exposure 1,800 + 500: over the master's 2,000 as known on 2025-12-31 ...
+    before = check_credit_from_ledger(
+        book, "C2", as_of=as_of, amount=money("500", "EUR"), known_at=at(dt.date(2025, 12, 31))
+    )
+    assert _static(before).outcome is CreditDecision.BLOCK
+    assert "the customer master's limit" in _static(before).reason
+    # ... within the 4,000 once the raise is known
+    after = check_credit_from_ledger(book, "C2", as_of=as_of, amount=money("500", "EUR"))
+    assert _static(after).outcome is CreditDecision.APPROVE
+    # the raise takes effect on 2025-12-15: a check dated before it still sees 2,000
+    dated = check_credit_from_ledger(
+        book, "C2", as_of=dt.date(2025, 12, 10), amount=money("500", "EUR")
+    )
+    assert _static(dated).outcome is CreditDecision.BLOCK
+
+
+def test_a_limit_the_caller_passes_wins_over_the_master() -> None:
+    book = _mastered()
+    own = CreditLimits(customer={"C2": money("10000", "EUR")})
+    check = check_credit_from_ledger(
+        book, "C2", as_of=dt.date(2025, 12, 31), amount=money("500", "EUR"), limits=own
+    )
+    assert _static(check).outcome is CreditDecision.APPROVE
+    assert "customer limit" in _static(check).reason
+
+
+def test_the_group_comes_from_the_master_and_its_limit_from_the_policy() -> None:
+    book = _mastered()
+    limits = CreditLimits(group={"retail": money("300", "EUR")}, default=money("9000", "EUR"))
+    check = check_credit_from_ledger(
+        book, "C3", as_of=dt.date(2025, 12, 31), amount=money("500", "EUR"), limits=limits
+    )
+    assert _static(check).outcome is CreditDecision.BLOCK
+    assert "group limit of group retail" in _static(check).reason
+    # without the master the customer has no group: the default applies
+    assert CreditLimits.resolve(limits, "C3").source is LimitSource.DEFAULT
+
+
+def test_taking_an_order_reads_the_limit_from_the_master() -> None:
+    book = _mastered()
+    as_of = dt.date(2025, 12, 31)
+    order = Order.create("SO-9", "C2", as_of, "EUR", [("widget", "1", "500.00")])
+    items = book.open_items(as_of, customer_id="C2")
+    master = book.read(as_of, known_at=at(as_of)).customer_master()
+    held = take_order(order, as_of=as_of, open_items=items, master=master)
+    assert held.credit_status is CreditStatus.ON_HOLD
+    free = take_order(order, as_of=as_of, open_items=items)  # no limit at all: the policy's
+    assert _static(free.credit_check).applied is False  # type: ignore[union-attr]

@@ -19,7 +19,7 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import CurrencyMismatchError, ValidationError
-from o2c.ledger import CustomerId, ItemKind, OpenItem
+from o2c.ledger import CustomerId, CustomerMaster, ItemKind, OpenItem
 from o2c.money import currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
@@ -260,6 +260,8 @@ class LimitSource(enum.Enum):
     """Where a customer's limit came from."""
 
     CUSTOMER = "customer"
+    #: The customer's own limit in the customer master (the caller's table named none).
+    MASTER = "master"
     GROUP = "group"
     DEFAULT = "default"
     NONE = "none"
@@ -295,13 +297,47 @@ class CreditLimits:
     groups: Mapping[str, str] = attrs.field(factory=dict, converter=_dict, hash=False)
     group: Mapping[str, Money] = attrs.field(factory=dict, converter=_dict, hash=False)
     default: Money | None = None
+    #: Customer id -> its own limit in the customer master (:meth:`with_master`): used when
+    #: ``customer`` names none.
+    master: Mapping[str, Money] = attrs.field(factory=dict, converter=_dict, hash=False)
+
+    def with_master(self, master: CustomerMaster) -> CreditLimits:
+        """These limits completed from the customer master: each customer's own limit
+        (:attr:`master`) and group where this table names none (the table's entries win; the
+        group limits and the default stay the table's: they are policy, not master data).
+
+        >>> import datetime as dt
+        >>> from o2c.ledger import CustomerDetails, CustomerRegistered, Ledger
+        >>> at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+        >>> ledger = Ledger()
+        >>> _ = ledger.append([CustomerRegistered(fact_id="r1", customer_id="C1",
+        ...     effective=dt.date(2026, 1, 1), recorded_at=at, details=CustomerDetails(
+        ...         name="Acme", credit_limit=Money("8000", "EUR"), credit_group="retail"))])
+        >>> limits = CreditLimits(group={"retail": Money("2000", "EUR")})
+        >>> full = limits.with_master(ledger.read().customer_master())
+        >>> r = full.resolve("C1")
+        >>> r.amount, r.source.value, r.group
+        (Money('8000', 'EUR'), 'master', 'retail')
+        >>> CreditLimits(customer={"C1": Money("500", "EUR")}).with_master(
+        ...     ledger.read().customer_master()).resolve("C1").source.value
+        'customer'
+        """
+        return attrs.evolve(
+            self,
+            master={**self.master, **{str(k): v for k, v in master.credit_limits().items()}},
+            groups={**{str(k): v for k, v in master.credit_groups().items()}, **self.groups},
+        )
 
     def resolve(self, customer_id: str) -> ResolvedLimit:
-        """The limit for ``customer_id``: its own, else its group's, else the default."""
+        """The limit for ``customer_id``: its own (this table's, else the master's), else its
+        group's, else the default."""
         own = self.customer.get(customer_id)
         group_id = self.groups.get(customer_id)
         if own is not None:
             return ResolvedLimit(own, LimitSource.CUSTOMER, group_id)
+        mastered = self.master.get(customer_id)
+        if mastered is not None:
+            return ResolvedLimit(mastered, LimitSource.MASTER, group_id)
         if group_id is not None and group_id in self.group:
             return ResolvedLimit(self.group[group_id], LimitSource.GROUP, group_id)
         if self.default is not None:
@@ -481,8 +517,11 @@ def _limit_rule(
             applied=False,
         )
     lim = _require(limit.amount, code, "a credit limit")
-    where = f"{limit.source.value} limit" + (
-        f" of group {limit.group}" if limit.source is LimitSource.GROUP else ""
+    where = (
+        "the customer master's limit"
+        if limit.source is LimitSource.MASTER
+        else f"{limit.source.value} limit"
+        + (f" of group {limit.group}" if limit.source is LimitSource.GROUP else "")
     )
     head = (
         f"{label}{_fmt(Money(exposure.total.amount, code))} + this document "
@@ -574,7 +613,7 @@ def check_credit(
     *,
     as_of: dt.date,
     amount: Money,
-    limits: CreditLimits,
+    limits: CreditLimits | None = None,
     components: Sequence[ExposureComponent] | None = None,
     open_items: Sequence[OpenItem] = (),
     policy: CreditPolicy | None = None,
@@ -582,10 +621,15 @@ def check_credit(
     release: Release | None = None,
     delivery_date: dt.date | None = None,
     document_id: str | None = None,
+    master: CustomerMaster | None = None,
 ) -> CreditCheck:
     """Check a new document of ``amount`` for ``customer_id`` against the policy's rules.
 
     Args:
+        limits: the limit table (customers, groups, default; none: no table).
+        master: the customer master as of the check (``Ledger.read(as_of, known_at=T)
+            .customer_master()``): the customer's own limit and group come from it where
+            ``limits`` names none (:meth:`CreditLimits.with_master`).
         components: the exposure components (default: the open receivables of ``open_items``).
             ``amount`` is not part of them: it is added by the limit rules.
         open_items: the customer's open items on ``as_of`` (for age and overdue share).
@@ -608,7 +652,8 @@ def check_credit(
         else [OpenReceivables(items, exclude_disputed=pol.exclude_disputed)]
     )
     exposure = compute_exposure(cid, as_of=as_of, currency=code, components=comps)
-    limit = limits.resolve(cid)
+    table = limits if limits is not None else CreditLimits()
+    limit = (table.with_master(master) if master is not None else table).resolve(cid)
     results = [_limit_rule(Rule.STATIC_LIMIT, exposure, amount.amount, limit, pol, "exposure ")]
 
     dynamic: Exposure | None = None

@@ -20,10 +20,11 @@ from o2c.credit.exposure import (
     Release,
     check_credit,
 )
-from o2c.ledger import Fact, OpenItem, SettlementTrail, TrailEntry, read
+from o2c.ledger import Fact, History, OpenItem, SettlementTrail, TrailEntry, read
 
 __all__ = [
     "CreditLedger",
+    "MasterLedger",
     "SettlementTrail",
     "TrailEntry",
     "check_credit_from_ledger",
@@ -44,6 +45,20 @@ class CreditLedger(Protocol):
         self, as_of: dt.date, *, known_at: dt.datetime | None = None, customer_id: str | None = None
     ) -> list[OpenItem]:
         """The items open on ``as_of`` as known at ``known_at``."""
+        ...
+
+
+class MasterLedger(CreditLedger, Protocol):
+    """A :class:`CreditLedger` that also gives its read model (the customer master with it)."""
+
+    def read(
+        self,
+        as_of: dt.date | None = None,
+        *,
+        known_at: dt.datetime | None = None,
+        customer_id: str | None = None,
+    ) -> History:
+        """The read model of the facts effective by ``as_of`` and recorded by ``known_at``."""
         ...
 
 
@@ -121,12 +136,12 @@ def records_from_trails(trails: Iterable[SettlementTrail]) -> tuple[PaymentRecor
 
 
 def check_credit_from_ledger(
-    ledger: CreditLedger,
+    ledger: MasterLedger,
     customer_id: str,
     *,
     as_of: dt.date,
     amount: Money,
-    limits: CreditLimits,
+    limits: CreditLimits | None = None,
     known_at: dt.datetime | None = None,
     extra_components: Sequence[ExposureComponent] = (),
     policy: CreditPolicy | None = None,
@@ -135,12 +150,32 @@ def check_credit_from_ledger(
     delivery_date: dt.date | None = None,
     document_id: str | None = None,
 ) -> CreditCheck:
-    """:func:`check_credit` with the customer's open items read from the ledger.
+    """:func:`check_credit` with the customer's open items and master record read from the
+    ledger.
 
     Exposure = open receivables (as of ``as_of``, known at ``known_at``) + ``extra_components``
-    (orders, payments in transit ...).
+    (orders, payments in transit ...).  The customer's own credit limit and group come from the
+    customer master as of ``as_of``, known at ``known_at``, where ``limits`` names none
+    (:meth:`~o2c.credit.CreditLimits.with_master`): a limit changed after the check date, or
+    recorded after ``known_at``, does not count.
+
+    >>> from o2c.ledger import CustomerChanged, CustomerDetails, CustomerRegistered, Ledger
+    >>> at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    >>> ledger = Ledger()
+    >>> _ = ledger.append([
+    ...     CustomerRegistered(fact_id="r1", customer_id="C1", effective=dt.date(2026, 1, 1),
+    ...         recorded_at=at, details=CustomerDetails(name="Acme",
+    ...                                                credit_limit=Money("1000", "EUR"))),
+    ...     CustomerChanged(fact_id="c1", customer_id="C1", effective=dt.date(2026, 4, 1),
+    ...         recorded_at=at, details=CustomerDetails(credit_limit=Money("5000", "EUR")))])
+    >>> def check(day):
+    ...     return check_credit_from_ledger(ledger, "C1", as_of=day,
+    ...                                     amount=Money("2000", "EUR"))
+    >>> check(dt.date(2026, 3, 2)).decision.value, check(dt.date(2026, 4, 2)).decision.value
+    ('block', 'approve')
     """
     pol = policy or CreditPolicy()
+    master = ledger.read(as_of, known_at=known_at, customer_id=customer_id).customer_master()
     items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     components = [OpenReceivables(items, exclude_disputed=pol.exclude_disputed), *extra_components]
     return check_credit(
@@ -155,4 +190,5 @@ def check_credit_from_ledger(
         release=release,
         delivery_date=delivery_date,
         document_id=document_id,
+        master=master,
     )

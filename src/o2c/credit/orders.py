@@ -48,7 +48,7 @@ from o2c.credit.exposure import (
     check_credit,
 )
 from o2c.errors import CurrencyMismatchError, InvalidOrderError
-from o2c.ledger import CustomerId, OpenItem
+from o2c.ledger import CustomerId, CustomerMaster, OpenItem
 from o2c.money import Rounding, currency, minor_unit, quantize_decimal, to_decimal
 
 __all__ = [
@@ -404,12 +404,13 @@ def take_order(
     order: Order,
     *,
     as_of: dt.date,
-    limits: CreditLimits,
+    limits: CreditLimits | None = None,
     open_items: Sequence[OpenItem] = (),
     other_orders: Sequence[Order] = (),
     extra_components: Sequence[ExposureComponent] = (),
     policy: CreditPolicy | None = None,
     dunning_level: int = 0,
+    master: CustomerMaster | None = None,
 ) -> Order:
     """Take ``order``: run the credit check and return it released or on credit hold.
 
@@ -417,7 +418,8 @@ def take_order(
     ``other_orders`` (this order excluded) + ``extra_components``; the amount checked is this
     order's unbilled value.  A block puts the order on hold; approve and warn release it.  An
     order that was released before keeps its release while the policy's deviation allows it
-    (re-taking a changed order is the re-check).
+    (re-taking a changed order is the re-check).  The customer's own limit and group come from
+    ``master`` (the customer master as of ``as_of``) where ``limits`` names none.
     """
     pol = policy or CreditPolicy()
     others = [o for o in other_orders if o.order_id != order.order_id]
@@ -439,6 +441,7 @@ def take_order(
         release=order.release_record,
         delivery_date=order.first_delivery_date,
         document_id=order.order_id,
+        master=master,
     )
     status = (
         CreditStatus.ON_HOLD if check.decision is CreditDecision.BLOCK else CreditStatus.RELEASED
