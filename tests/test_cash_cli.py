@@ -134,14 +134,16 @@ def _posted(history: History) -> dict[str, set[str]]:
 
 
 def _check_import_against_match(
-    db: Path, counts: dict[str, int], tmp_path: Path, paths: list[Path]
+    db: Path | History, counts: dict[str, int], tmp_path: Path, paths: list[Path]
 ) -> None:
+    """The counts add up to the lines read, every incoming line is screened, and what was
+    posted is what ``o2c match`` auto-applies (``db``: a SQLite file, or a ledger's history)."""
     lines, _ = read_bank_paths(list(paths))
     assert counts["read"] == len(lines)
     parts = ("auto", "unapplied", "suspense", "held", "flagged", "recorded", "not_incoming")
     assert sum(counts[k] for k in parts) == counts["read"]
     assert counts["not_incoming"] == sum(1 for p in lines if p.amount.amount <= 0)
-    history = _history(db)
+    history = db if isinstance(db, History) else _history(db)
     cases = {c.payment_id: c for c in history.payment_cases()}
     screened = {pid for pid, c in cases.items() if c.screening is not None}
     assert len(screened) == counts["read"] - counts["not_incoming"]
@@ -384,7 +386,8 @@ def test_the_loop_on_postgresql(
     from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
     from tests.pg import fresh_database
 
-    one_day = [SUBSET[0]]
+    # a representative slice: a day of camt.053 and a day of BAI2 (two formats, EUR and USD)
+    one_day = [SUBSET[0], SUBSET[3]]
     with fresh_database(postgres_url) as url:
         args = [
             "migrate",
@@ -403,11 +406,18 @@ def test_the_loop_on_postgresql(
         capsys.readouterr()
         assert main(["cash", "import", "--url", url, *map(str, one_day)]) == 0
         counts = _summary(capsys.readouterr().out)
-        parts = ("auto", "unapplied", "suspense", "held", "flagged", "recorded", "not_incoming")
-        assert sum(counts[k] for k in parts) == counts["read"]
         assert counts["appended"] > 0
+        assert counts["auto"] > 0
+        with SQLAlchemyLedgerStore(url) as store:
+            imported = Ledger(store).read()
+            before = sum(1 for _ in store.iter_all())
+        _check_import_against_match(imported, counts, tmp_path, one_day)
         assert main(["cash", "import", "--url", url, *map(str, one_day)]) == 0
-        assert _summary(capsys.readouterr().out)["appended"] == 0
+        again = _summary(capsys.readouterr().out)
+        assert again["appended"] == 0
+        assert again["recorded"] == counts["read"] - counts["not_incoming"]
+        with SQLAlchemyLedgerStore(url) as store:
+            assert sum(1 for _ in store.iter_all()) == before
         assert main(["cash", "worklist", "--url", url, "--format", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)
         row = next(_suggestions(rows))
