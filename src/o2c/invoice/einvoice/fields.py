@@ -534,6 +534,12 @@ def _line(f: Fields, i: int, sign: int, currency: str, taxes: _Taxes) -> Invoice
         if gross != 0 and off != 0:
             with decimal.localcontext(CONTEXT):
                 discount = off / gross * _HUNDRED
+                # As few digits as the value needs ("10", not "10.0").
+                discount = (
+                    discount.quantize(Decimal(1))
+                    if discount == discount.to_integral_value()
+                    else discount.normalize()
+                )
     else:
         price = net_price
     rate = _dec(f, "BT-152", where) if f.get("BT-152") is not None else Decimal(0)
