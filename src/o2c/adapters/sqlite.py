@@ -28,6 +28,7 @@ created by earlier versions already have the column: no upgrade is needed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,7 +38,7 @@ from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
 from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
 from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
-__all__ = ["SCHEMA", "SQLiteLedgerStore", "encode_row"]
+__all__ = ["SCHEMA", "SQLiteLedgerStore", "encode_row", "schema"]
 
 #: The table and indexes (created when missing).  ``seq`` is the global append order;
 #: ``version`` is the fact's 1-based position in its customer's stream.
@@ -57,9 +58,25 @@ CREATE INDEX IF NOT EXISTS ledger_facts_effective ON ledger_facts (effective);
 """
 
 _INSERT = (
-    "INSERT INTO ledger_facts (fact_id, customer_id, version, kind, effective, recorded_at, "
+    "INSERT INTO {table} (fact_id, customer_id, version, kind, effective, recorded_at, "
     "payload) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def schema(table: str = "ledger_facts") -> str:
+    """The statements that create ``table`` and its index (:data:`SCHEMA` for the default).
+
+    Raises:
+        StorageError: ``table`` is not a plain SQL name (letters, digits, underscores).
+    """
+    if not _NAME.fullmatch(table):
+        raise StorageError(
+            f"table={table!r} is not a plain SQL table name: use letters, digits and underscores"
+        )
+    return SCHEMA.replace("ledger_facts", table)
+
+
 _CHUNK = 500
 
 
@@ -96,17 +113,26 @@ class SQLiteLedgerStore:
         path: the database file (created when missing).
         timeout: seconds a writer waits for another writer's batch to commit.
         synchronous: SQLite's ``synchronous`` pragma (``NORMAL`` or ``FULL``).
+        table: the table facts are kept in: another name keeps another ledger in the same file
+            (the schedule runner's journal of runs, say).
 
     Raises:
         StorageError: the file cannot be opened or is not a ledger database.
     """
 
     def __init__(
-        self, path: str | Path, *, timeout: float = 30.0, synchronous: str = "NORMAL"
+        self,
+        path: str | Path,
+        *,
+        timeout: float = 30.0,
+        synchronous: str = "NORMAL",
+        table: str = "ledger_facts",
     ) -> None:
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise StorageError(f"synchronous={synchronous!r} is not a SQLite synchronous mode")
         self.path = Path(path)
+        schema(table)  # checks the name before it is put into SQL
+        self.table = table
         self._timeout = timeout
         self._synchronous = synchronous.upper()
         self._local = threading.local()
@@ -115,7 +141,7 @@ class SQLiteLedgerStore:
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for statement in SCHEMA.split(";"):
+            for statement in schema(self.table).split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute("COMMIT")
@@ -185,7 +211,7 @@ class SQLiteLedgerStore:
                     raise ConcurrencyError(
                         customer, expected_versions[customer], actual.get(customer, 0)
                     )
-            conn.executemany(_INSERT, _rows(batch, expected_versions))
+            conn.executemany(_INSERT.format(table=self.table), _rows(batch, expected_versions))
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
@@ -203,15 +229,13 @@ class SQLiteLedgerStore:
             f"fact id {fact_id!r} is already stored", field="fact_id", value=fact_id
         )
 
-    @classmethod
-    def _versions(cls, conn: sqlite3.Connection, customers: Sequence[str]) -> dict[str, int]:
+    def _versions(self, conn: sqlite3.Connection, customers: Sequence[str]) -> dict[str, int]:
         # One indexed MAX per stream (a single seek), not a scan of the streams' facts.
-        return {c: cls._version(conn, c) for c in customers}
+        return {c: self._version(conn, c) for c in customers}
 
-    @staticmethod
-    def _version(conn: sqlite3.Connection, customer_id: str) -> int:
+    def _version(self, conn: sqlite3.Connection, customer_id: str) -> int:
         row = conn.execute(
-            "SELECT COALESCE(MAX(version), 0) FROM ledger_facts WHERE customer_id = ?",
+            f"SELECT COALESCE(MAX(version), 0) FROM {self.table} WHERE customer_id = ?",
             (customer_id,),
         ).fetchone()
         return int(row[0])
@@ -227,7 +251,7 @@ class SQLiteLedgerStore:
         """The customer's facts after the first ``after_version``, in stream order."""
         try:
             rows = self._conn().execute(
-                "SELECT payload FROM ledger_facts WHERE customer_id = ? AND version > ? "
+                f"SELECT payload FROM {self.table} WHERE customer_id = ? AND version > ? "
                 "ORDER BY version",
                 (customer_id, after_version),
             )
@@ -245,7 +269,7 @@ class SQLiteLedgerStore:
                 chunk = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
                 for fact_id, payload in conn.execute(
-                    f"SELECT fact_id, payload FROM ledger_facts WHERE fact_id IN ({marks})",
+                    f"SELECT fact_id, payload FROM {self.table} WHERE fact_id IN ({marks})",
                     chunk,
                 ):
                     found[fact_id] = fact_from_json(payload, validate=False)
@@ -257,7 +281,7 @@ class SQLiteLedgerStore:
         self, start: dt.date, end: dt.date, *, customer_id: str | None = None
     ) -> Iterator[Fact]:
         """The facts effective from ``start`` to ``end`` inclusive, in append order."""
-        sql = "SELECT payload FROM ledger_facts WHERE effective BETWEEN ? AND ?"
+        sql = f"SELECT payload FROM {self.table} WHERE effective BETWEEN ? AND ?"
         params: tuple[str, ...] = (start.isoformat(), end.isoformat())
         if customer_id is not None:
             sql += " AND customer_id = ?"
@@ -266,11 +290,11 @@ class SQLiteLedgerStore:
 
     def iter_all(self) -> Iterator[Fact]:
         """Every fact, in append order, from one consistent snapshot (streamed)."""
-        return self._stream("SELECT payload FROM ledger_facts ORDER BY seq", ())
+        return self._stream(f"SELECT payload FROM {self.table} ORDER BY seq", ())
 
     def iter_by_customer(self) -> Iterator[Fact]:
         """Every fact, customer by customer (by customer id), each stream in order (streamed)."""
-        return self._stream("SELECT payload FROM ledger_facts ORDER BY customer_id, version", ())
+        return self._stream(f"SELECT payload FROM {self.table} ORDER BY customer_id, version", ())
 
     def changes(
         self, after: Cursor | None = None, *, limit: int = DEFAULT_FEED_LIMIT
@@ -287,7 +311,7 @@ class SQLiteLedgerStore:
             rows = (
                 self._conn()
                 .execute(
-                    "SELECT seq, payload FROM ledger_facts WHERE seq > ? ORDER BY seq LIMIT ?",
+                    f"SELECT seq, payload FROM {self.table} WHERE seq > ? ORDER BY seq LIMIT ?",
                     (start, limit),
                 )
                 .fetchall()
@@ -299,7 +323,7 @@ class SQLiteLedgerStore:
 
     def iter_payloads(self) -> Iterator[str]:
         """Every fact's stored JSON, in append order (for exports and benchmarks)."""
-        return self._stream_raw("SELECT payload FROM ledger_facts ORDER BY seq", ())
+        return self._stream_raw(f"SELECT payload FROM {self.table} ORDER BY seq", ())
 
     def _stream(self, sql: str, params: tuple[str, ...]) -> Iterator[Fact]:
         for payload in self._stream_raw(sql, params):

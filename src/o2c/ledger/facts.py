@@ -78,6 +78,8 @@ __all__ = [
     "PaymentSuggested",
     "PromisedToPay",
     "Refunded",
+    "RunOutcome",
+    "ScheduledRunRecorded",
     "ScreeningVerdict",
     "SuggestedLine",
     "SuggestedMatch",
@@ -116,6 +118,7 @@ class FactKind(enum.Enum):
     PAYMENT_SUGGESTED = "payment_suggested"
     PAYMENT_REASSIGNED = "payment_reassigned"
     PAYMENT_DECIDED = "payment_decided"
+    SCHEDULED_RUN_RECORDED = "scheduled_run_recorded"
 
 
 def instalment_item_id(item_id: str, number: int, count: int) -> ItemId:
@@ -1168,6 +1171,37 @@ class PaymentDecided(_FactBase):
             )
 
 
+class RunOutcome(enum.Enum):
+    """What became of one scheduled run of a report or reminder job."""
+
+    #: The runner took the slot and is about to deliver (recorded before delivery, so a
+    #: restart never delivers the slot again: a claim without a result was interrupted).
+    CLAIMED = "claimed"
+    #: Delivered (every message handed over, or the failures listed in ``detail``).
+    SENT = "sent"
+    #: Nothing delivered: the job failed (``detail`` says why).
+    FAILED = "failed"
+
+
+@attrs.frozen(kw_only=True)
+class ScheduledRunRecorded(_FactBase):
+    """One step of a scheduled job's run: its slot claimed, then delivered or failed.
+
+    The stream (``customer_id``) is the job's own, ``schedule:<job>``, not a customer's; the
+    fact id is derived from the job and the slot, so two runners (or a restart) can never
+    record, and so deliver, the same slot twice.  ``slot`` is the scheduled time (UTC);
+    ``effective`` its date in the job's time zone.  See :mod:`o2c.reports.schedule`.
+    """
+
+    kind: ClassVar[FactKind] = FactKind.SCHEDULED_RUN_RECORDED
+
+    job: str = attrs.field(validator=_text)
+    slot: dt.datetime = attrs.field(validator=_aware)
+    outcome: RunOutcome = attrs.field(validator=_member(RunOutcome))
+    #: Message ids, files written, errors: what the run did, one line each.
+    detail: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_each_text)
+
+
 Fact: TypeAlias = (
     InvoiceIssued
     | CreditMemoIssued
@@ -1189,6 +1223,7 @@ Fact: TypeAlias = (
     | PaymentSuggested
     | PaymentReassigned
     | PaymentDecided
+    | ScheduledRunRecorded
 )
 
 #: Each fact kind's class.
@@ -1215,6 +1250,7 @@ FACT_TYPES: dict[FactKind, type[Fact]] = {
         PaymentSuggested,
         PaymentReassigned,
         PaymentDecided,
+        ScheduledRunRecorded,
     )
 }
 
