@@ -329,6 +329,52 @@ def test_open_at_cutoff_scores_what_was_unpaid_then() -> None:
     assert len(report.weeks) == 2
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(-100, 300), min_size=1, max_size=30),
+    st.lists(st.integers(-100, 300), max_size=30),
+    st.integers(0, 40),
+)
+def test_a_horizons_weekly_bounds_lie_between_its_own_and_the_pooled(
+    pooled_pct: list[int], own_pct: list[int], strength: int
+) -> None:
+    from o2c.credit.prediction_backtest import _horizon_bounds, _quantile
+
+    pooled = [Decimal(p) / 100 for p in pooled_pct + own_pct]
+    own = [Decimal(p) / 100 for p in own_pct]
+    lo, hi = _horizon_bounds(own, pooled, strength)
+    pool = (_quantile(pooled, Decimal("0.1")), _quantile(pooled, Decimal("0.9")))
+    if not own:
+        assert (lo, hi) == pool
+        return
+    mine = (_quantile(own, Decimal("0.1")), _quantile(own, Decimal("0.9")))
+    if strength == 0:
+        assert (lo, hi) == mine
+    for got, a, b in ((lo, mine[0], pool[0]), (hi, mine[1], pool[1])):
+        assert min(a, b) - Decimal("1e-20") <= got <= max(a, b) + Decimal("1e-20")
+
+
+def test_weekly_intervals_are_calibrated_per_horizon() -> None:
+    """Each horizon's interval comes from its own errors (strength 0) or from every
+    horizon's (a huge strength): the expected cash is the same, the intervals differ."""
+    items = portfolio(n=100)
+    cutoffs = [dt.date(2025, 1, 6) + dt.timedelta(days=7 * k) for k in range(40)]
+    scope = Scope.OPEN_AT_CUTOFF
+    own = backtest_predictions(items, cutoffs, scope=scope, weeks=4, horizon_strength=0)
+    pooled = backtest_predictions(items, cutoffs, scope=scope, weeks=4, horizon_strength=10**9)
+    by = own.calibrated_week_coverage_by_horizon
+    assert set(by) == {1, 2, 3, 4}
+    assert all(v is not None for v in by.values())
+
+    def width(report: object, h: int) -> Decimal:
+        weeks = [w for w in report.weeks if w.week == h and w.calibrated]  # type: ignore[attr-defined]
+        return sum((w.high.amount - w.low.amount for w in weeks), Decimal(0))
+
+    assert {w.expected for w in own.weeks} == {w.expected for w in pooled.weeks}
+    assert any(width(own, h) != width(pooled, h) for h in by)  # the horizons are kept apart
+    assert "weekly cash coverage" in own.summary()
+
+
 def test_nothing_to_score_is_reported_as_such() -> None:
     report = backtest_predictions(portfolio(n=5), [dt.date(2030, 1, 1)])
     assert report.nothing_to_score
