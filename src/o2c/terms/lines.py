@@ -6,6 +6,8 @@ trade notation (``notation()``), which :meth:`o2c.terms.PaymentTerms.parse` read
 
 >>> TermLine.of_percent("30").notation(several=True)
 '30% advance'
+>>> TermLine.of_percent("30", untaxed=True).notation(several=True)
+'30% untaxed advance'
 >>> DiscountTier.of(percent="2", days=10).notation()
 '2/10'
 """
@@ -51,7 +53,7 @@ _ZERO = Decimal(0)
 class LineKind(enum.Enum):
     """What an instalment line is worth."""
 
-    #: A percentage of the total.
+    #: A percentage of the total (of the untaxed amount when the line says ``untaxed``).
     PERCENT = "percent"
     #: A fixed amount.
     FIXED = "fixed"
@@ -146,6 +148,15 @@ def _enum(kind: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], obje
     return check
 
 
+def _flag(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidTermsError(
+            f"{attribute.name}={shown(value)!r} must be True or False",
+            field=attribute.name,
+            value=shown(value),
+        )
+
+
 def _tiers(value: Iterable[DiscountTier]) -> tuple[DiscountTier, ...]:
     tiers = _terms_tuple(value, "discounts", "DiscountTier")
     for tier in tiers:
@@ -226,7 +237,10 @@ class TermLine:
     """One instalment line: what share (percent, fixed or balance) is due when.
 
     ``due`` is a date rule counted from the baseline date, or from the previous instalment's due
-    date when ``chained``.  ``discounts`` are tiers offered on this instalment alone.
+    date when ``chained``.  ``discounts`` are tiers offered on this instalment alone.  A percent
+    line with ``untaxed`` is a percentage of the untaxed amount (OCA's "percent of untaxed
+    amount"): an advance on the goods, the tax left to a later line; scheduling it needs the
+    untaxed amount.
     """
 
     kind: LineKind = attrs.field(validator=_enum(LineKind))
@@ -235,8 +249,16 @@ class TermLine:
     amount: Money | None = attrs.field(default=None, converter=_money_or_none)
     chained: bool = False
     discounts: tuple[DiscountTier, ...] = attrs.field(default=(), converter=_tiers)
+    untaxed: bool = attrs.field(default=False, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
+        if self.untaxed and self.kind is not LineKind.PERCENT:
+            raise InvalidTermsError(
+                f"only a percent line can be a share of the untaxed amount, not a {self.kind.value}"
+                " line",
+                field="untaxed",
+                value=self.kind,
+            )
         if self.kind is LineKind.PERCENT:
             if self.percent is None or self.amount is not None:
                 raise InvalidTermsError(
@@ -274,10 +296,17 @@ class TermLine:
 
     @classmethod
     def of_percent(
-        cls, percent: str | int | Decimal, due: Sequence[DateStep] | str | int = 0, **kw: Any
+        cls,
+        percent: str | int | Decimal,
+        due: Sequence[DateStep] | str | int = 0,
+        *,
+        untaxed: bool = False,
+        **kw: Any,
     ) -> TermLine:
-        """``percent`` of the total, due after ``due``."""
-        return cls(kind=LineKind.PERCENT, percent=percent, due=_as_steps(due), **kw)
+        """``percent`` of the total (of the untaxed amount when ``untaxed``), due after ``due``."""
+        return cls(
+            kind=LineKind.PERCENT, percent=percent, due=_as_steps(due), untaxed=untaxed, **kw
+        )
 
     @classmethod
     def of_amount(
@@ -290,7 +319,7 @@ class TermLine:
         """The line in trade notation (``30% advance``, ``balance net 60``, ``10th prox``)."""
         if self.kind is LineKind.PERCENT:
             assert self.percent is not None
-            what = f"{_fmt(self.percent)}%"
+            what = f"{_fmt(self.percent)}% untaxed" if self.untaxed else f"{_fmt(self.percent)}%"
         elif self.kind is LineKind.FIXED:
             assert self.amount is not None
             what = f"{self.amount.currency.code}{self.amount.amount:f}"

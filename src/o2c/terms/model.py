@@ -27,7 +27,7 @@ from o2c._build import builder
 from o2c._checks import shown
 from o2c.calendars import BusinessDayConvention, Calendar
 from o2c.errors import CurrencyMismatchError, InvalidTermsError
-from o2c.money import CashRounding, RemainderPolicy, RoundingPolicy
+from o2c.money import CashRounding, RemainderPolicy, Rounding, RoundingPolicy
 from o2c.terms.lines import (
     BaselineSource,
     DiscountBase,
@@ -73,6 +73,32 @@ def _lines(value: Iterable[TermLine]) -> tuple[TermLine, ...]:
         if not isinstance(line, TermLine):
             raise InvalidTermsError(f"{line!r} is not a TermLine", field="lines", value=line)
     return lines
+
+
+def _rounding(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, RoundingPolicy):
+        raise InvalidTermsError(
+            f"rounding={shown(value)!r} must be a RoundingPolicy or None",
+            field="rounding",
+            value=shown(value),
+        )
+
+
+def _rounding_notation(policy: RoundingPolicy) -> str:
+    """``policy`` as the value of ``round=``: ``0.05``, ``1:half_even``, ``half_down``.
+
+    >>> _rounding_notation(RoundingPolicy(step=Decimal("0.05")))
+    '0.05'
+    >>> _rounding_notation(RoundingPolicy(Rounding.HALF_EVEN, step=Decimal(1)))
+    '1:half_even'
+    >>> _rounding_notation(RoundingPolicy())
+    'half_up'
+    """
+    rule = policy.rounding.name.lower()
+    if policy.step is None:
+        return rule
+    step = _fmt(policy.step)
+    return step if policy.rounding is Rounding.HALF_UP else f"{step}:{rule}"
 
 
 def _date(value: object, field: str) -> dt.date:
@@ -124,6 +150,10 @@ class PaymentTerms:
     settlement: SettlementCondition = attrs.field(
         default=SettlementCondition.CREDIT, validator=_enum(SettlementCondition)
     )
+    #: How the terms round percentage instalments and discounts (tie rule and step, e.g. whole
+    #: units: ``round=1``); ``None`` leaves it to the caller of :meth:`schedule` (half-up to the
+    #: minor unit by default).  Terms that carry one use it whatever the caller passes.
+    rounding: RoundingPolicy | None = attrs.field(default=None, validator=_rounding)
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
@@ -135,19 +165,28 @@ class PaymentTerms:
                 field="lines",
                 line=balances[1],
             )
-        cumulative = _ZERO
+        cumulative = of_untaxed = _ZERO
         for number, line in enumerate(self.lines, 1):
-            if line.percent is not None:
+            if line.percent is None:
+                continue
+            if line.untaxed:
+                of_untaxed += line.percent
+                over = of_untaxed
+            else:
                 cumulative += line.percent
-                if cumulative > _HUNDRED:
-                    raise InvalidTermsError(
-                        f"line {number} brings the percentages to {_fmt(cumulative)}%, over "
-                        "100%: lower it or make the last line the balance",
-                        field="lines",
-                        value=line.percent,
-                        line=number,
-                    )
-        fixed = any(line.kind is LineKind.FIXED for line in self.lines)
+                over = cumulative
+            if over > _HUNDRED:
+                what = " of the untaxed amount" if line.untaxed else ""
+                raise InvalidTermsError(
+                    f"line {number} brings the percentages{what} to {_fmt(over)}%, over "
+                    "100%: lower it or make the last line the balance",
+                    field="lines",
+                    value=line.percent,
+                    line=number,
+                )
+        # Fixed lines and shares of the untaxed amount are checked against the total when a
+        # schedule is made (their sum with the percent lines must then be the total).
+        fixed = any(line.kind is LineKind.FIXED or line.untaxed for line in self.lines)
         if not balances and not fixed and cumulative != _HUNDRED:
             raise InvalidTermsError(
                 f"the lines' percentages sum to {_fmt(cumulative)}%, not 100%: add a balance "
@@ -206,7 +245,10 @@ class PaymentTerms:
         baselines; options ``base=untaxed|mixed``, ``scope=instalment``, ``partial=pro_rata``,
         ``roll=following|modified_following|preceding|modified_preceding``,
         ``remainder=first|largest_remainder``,
-        ``baseline=STEPS``.  Numbers are ASCII digits within each step's limit; fixed amounts
+        ``baseline=STEPS``, ``round=STEP``, ``round=STEP:RULE`` or ``round=RULE`` for the terms'
+        own rounding (``RULE`` one of ``half_up``, ``half_even``, ``half_down``, ``up``,
+        ``down``, ``ceiling``, ``floor``); ``30% untaxed`` for a line that is a percentage of
+        the untaxed amount.  Numbers are ASCII digits within each step's limit; fixed amounts
         within o2c's amount limit (:func:`o2c.money.check_amount`).
 
         Raises:
@@ -252,7 +294,15 @@ class PaymentTerms:
         ):
             if value is not default:
                 parts.append(f"{key}={value.value}")
+        if self.rounding is not None:
+            parts.append(f"round={_rounding_notation(self.rounding)}")
         return " ".join(parts)
+
+    @property
+    def needs_untaxed(self) -> bool:
+        """Whether :meth:`schedule` needs the untaxed amount (``untaxed=`` or ``tax=``): a line
+        that is a share of it, or discounts computed on it (``base=untaxed|mixed``)."""
+        return self._plan.needs_untaxed
 
     # -- schedule -------------------------------------------------------------------------
 
@@ -328,7 +378,8 @@ class PaymentTerms:
             calendar: the business-day calendar for ``convention`` (Monday to Friday without
                 holidays when not given).
             rounding: tie rule and step for percentage instalments and discounts (half-up to
-                the minor unit by default).
+                the minor unit by default); the terms' own :attr:`rounding` wins when they
+                carry one.
             cash_rounding: rounds non-absorbing instalments and every discounted amount due to
                 the currency's cash step.
 
@@ -347,6 +398,8 @@ class PaymentTerms:
             delivery_date=delivery_date,
             receipt_date=receipt_date,
         )
+        if self.rounding is not None:
+            rounding = self.rounding
         parts = self._plan.run(
             total,
             baseline=baseline,
@@ -502,7 +555,13 @@ class Schedule:
                 )
             )
             raw = apply_steps(line.due, start)
-            if line.kind is LineKind.PERCENT:
+            if line.untaxed:
+                untaxed = self.untaxed.amount if self.untaxed is not None else None
+                what = (
+                    f"{_fmt(line.percent or _ZERO)}% of the untaxed {untaxed}, rounded "
+                    f"{self.rounding.rounding.name} to {step}"
+                )
+            elif line.kind is LineKind.PERCENT:
                 what = (
                     f"{_fmt(line.percent or _ZERO)}% of {self.total.amount}, rounded "
                     f"{self.rounding.rounding.name} to {step}"

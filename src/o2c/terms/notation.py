@@ -22,7 +22,7 @@ from moneyed import Money
 from o2c._checks import shown
 from o2c.calendars import BusinessDayConvention
 from o2c.errors import InvalidTermsError, O2CError, ValidationError
-from o2c.money import RemainderPolicy, money
+from o2c.money import RemainderPolicy, Rounding, RoundingPolicy, money
 from o2c.terms.lines import (
     BaselineSource,
     DiscountBase,
@@ -49,6 +49,9 @@ _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)%", re.ASCII)
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)", re.ASCII)
 _GLUED_NET = re.compile(r"n(?:et)?(\d{1,5})", re.ASCII)
 _NUMBER = re.compile(r"-?\d", re.ASCII)
+#: ``round=`` values: a step (``0.05``), a step and a tie rule (``1:half_even``), or a rule.
+_ROUND = re.compile(r"(?:(\d{1,12}(?:\.\d{1,12})?)(?::([a-z_]+))?|([a-z_]+))", re.ASCII)
+_RULES = {r.name.lower(): r for r in Rounding}
 _OPTIONS: dict[str, type[enum.Enum]] = {
     "base": DiscountBase,
     "scope": DiscountScope,
@@ -87,6 +90,8 @@ class _Parser:
         self.tiers: list[DiscountTier] = []
         self.options: dict[str, Any] = {}
         self.pending: tuple[LineKind, Any, int] | None = None
+        #: Whether the pending percentage is of the untaxed amount (``30% untaxed``).
+        self.pending_untaxed = False
         self.settlement = SettlementCondition.CREDIT
         self.baseline = BaselineSource.DOCUMENT
         self.baseline_rules: tuple[DateStep, ...] = ()
@@ -126,10 +131,10 @@ class _Parser:
 
     def add_line(self, due: tuple[DateStep, ...], *, chained: bool = False) -> None:
         kind, value, _ = self.pending or (LineKind.BALANCE, None, 0)
-        self.pending = None
+        untaxed, self.pending, self.pending_untaxed = self.pending_untaxed, None, False
         try:
             if kind is LineKind.PERCENT:
-                line = TermLine(kind=kind, percent=value, due=due, chained=chained)
+                line = TermLine(kind=kind, percent=value, due=due, chained=chained, untaxed=untaxed)
             elif kind is LineKind.FIXED:
                 line = TermLine(kind=kind, amount=value, due=due, chained=chained)
             else:
@@ -273,6 +278,16 @@ class _Parser:
                 raise self.error(token, position, "a line's amount needs its due date first")
             self.tiers.append(tier)
             return True
+        if low == "untaxed":
+            if (
+                self.pending is None
+                or self.pending[0] is not LineKind.PERCENT
+                or self.pending_untaxed
+            ):
+                raise self.error(token, position, "'untaxed' follows a percentage: 30% untaxed")
+            self.pending_untaxed = True
+            self.i += 1
+            return True
         m = _PERCENT.fullmatch(low)
         fixed = _FIXED.fullmatch(token)
         if not (m or low in ("balance", "rest") or fixed):
@@ -301,6 +316,8 @@ class _Parser:
             self.baseline = BaselineSource.DELIVERY if low == "rog" else BaselineSource.RECEIPT
         elif eq and key == "baseline":
             self.baseline_rules = self.steps(token[len(key) + 1 :], position + len(key) + 1)
+        elif eq and key == "round":
+            self.options["rounding"] = self.rounding(value, token, position)
         elif eq and key in _OPTIONS:
             try:
                 self.options[_OPTION_FIELDS[key]] = _OPTIONS[key](value)
@@ -311,6 +328,22 @@ class _Parser:
             return False
         self.i += 1
         return True
+
+    def rounding(self, value: str, token: str, position: int) -> RoundingPolicy:
+        """The value of ``round=``: ``STEP``, ``STEP:RULE`` or ``RULE``."""
+        m = _ROUND.fullmatch(value)
+        rule = (m[2] or m[3] or "half_up") if m else ""
+        if m is None or rule not in _RULES:
+            raise self.error(
+                token,
+                position,
+                "round= takes a step (0.05), a step and a rule (1:half_even) or a rule "
+                f"({'|'.join(_RULES)})",
+            )
+        try:
+            return RoundingPolicy(_RULES[rule], step=Decimal(m[1]) if m[1] else None)
+        except ValidationError as exc:
+            raise self.error(token, position, exc.message) from None
 
     def finish(self, build: Callable[..., T]) -> T:
         """The terms from what was read, or the error that says what is missing."""

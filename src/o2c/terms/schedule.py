@@ -8,8 +8,9 @@ one document's schedule in named stages:
 1. the total and its tax split are checked (:func:`_check_total`, :func:`_tax_split`);
 2. the due dates (:func:`_due_dates`), counted from the baseline or from the previous due date,
    rolled to a business day under the terms' convention;
-3. the instalment amounts (:func:`_amounts`): fixed lines as given, percent lines rounded, and
-   the balance line (or the line the remainder policy names) takes what rounding leaves;
+3. the instalment amounts (:func:`_amounts`): fixed lines as given, percent lines (of the total
+   or of the untaxed amount) rounded, and the balance line (or the line the remainder policy
+   names) takes what rounding leaves;
 4. each instalment's share of the untaxed amount and of the tax (:func:`_tax_shares`);
 5. the discount deadlines and offers (:func:`_line_offers`, :func:`_instalment_offers`,
    :func:`_invoice_offers`): never more than their base or the instalment, never below zero.
@@ -105,6 +106,8 @@ class _Line:
     chained: bool
     due: _When
     tiers: tuple[_Tier, ...]
+    #: Whether the percentage is of the untaxed amount.
+    untaxed: bool
 
     @classmethod
     def of(cls, line: TermLine) -> _Line:
@@ -116,6 +119,7 @@ class _Line:
             line.chained,
             _When.of(line.due),
             _tiers_of(line.discounts),
+            line.untaxed,
         )
 
 
@@ -155,12 +159,15 @@ class SchedulePlan:
     #: The indexes of the percent lines, of the fixed lines, and of both in order.
     percent_lines: tuple[int, ...]
     fixed_lines: tuple[int, ...]
+    #: The indexes of the lines that are a percentage of the untaxed amount.
+    untaxed_lines: tuple[int, ...]
     measured_lines: tuple[int, ...]
     #: The percent lines in the order they give back a rounding excess or absorb a remainder.
     absorbing: tuple[int, ...]
     #: Whether the percent lines are shared by largest remainder (no balance line).
     largest: bool
-    #: Whether some tier needs the untaxed amount (a discount base other than the total).
+    #: Whether the run needs the untaxed amount: a discount base other than the total, or a
+    #: line that is a percentage of the untaxed amount.
     needs_untaxed: bool
     #: Whether some line has tiers of its own.
     line_tiers: bool
@@ -178,7 +185,10 @@ class SchedulePlan:
     ) -> SchedulePlan:
         """The plan of terms with these fields (as :class:`o2c.terms.PaymentTerms` holds them)."""
         balance = next((i for i, ln in enumerate(lines) if ln.kind is LineKind.BALANCE), None)
-        percent_lines = tuple(i for i, ln in enumerate(lines) if ln.kind is LineKind.PERCENT)
+        percent_lines = tuple(
+            i for i, ln in enumerate(lines) if ln.kind is LineKind.PERCENT and not ln.untaxed
+        )
+        untaxed_lines = tuple(i for i, ln in enumerate(lines) if ln.untaxed)
         return cls(
             lines=tuple(_Line.of(line) for line in lines),
             tiers=_tiers_of(discounts),
@@ -189,15 +199,19 @@ class SchedulePlan:
             balance=balance,
             percent_lines=percent_lines,
             fixed_lines=tuple(i for i, ln in enumerate(lines) if ln.kind is LineKind.FIXED),
+            untaxed_lines=untaxed_lines,
             measured_lines=tuple(
                 i for i, ln in enumerate(lines) if ln.kind is not LineKind.BALANCE
             ),
-            absorbing=(
-                percent_lines if remainder is RemainderPolicy.FIRST else percent_lines[::-1]
-            ),
+            # Shares of the untaxed amount give back an excess too, after the percent lines.
+            absorbing=(percent_lines if remainder is RemainderPolicy.FIRST else percent_lines[::-1])
+            + untaxed_lines[::-1],
             largest=balance is None and remainder is RemainderPolicy.LARGEST_REMAINDER,
-            needs_untaxed=discount_base is not DiscountBase.TOTAL
-            and bool(discounts or any(ln.discounts for ln in lines)),
+            needs_untaxed=bool(untaxed_lines)
+            or (
+                discount_base is not DiscountBase.TOTAL
+                and bool(discounts or any(ln.discounts for ln in lines))
+            ),
             line_tiers=any(ln.discounts for ln in lines),
         )
 
@@ -251,9 +265,13 @@ class SchedulePlan:
         """The untaxed amount and the tax as Decimals (``None, None`` when neither is given)."""
         if untaxed is None and tax is None:
             if self.needs_untaxed:
+                what = (
+                    f"line {self.untaxed_lines[0] + 1} (a percentage of the untaxed amount)"
+                    if self.untaxed_lines
+                    else f"discount base {self.discount_base.value!r}"
+                )
                 raise InvalidTermsError(
-                    f"discount base {self.discount_base.value!r} needs the untaxed amount: pass "
-                    "untaxed= (or tax=) to schedule()",
+                    f"{what} needs the untaxed amount: pass untaxed= (or tax=) to schedule()",
                     field="untaxed",
                 )
             return None, None
@@ -383,6 +401,7 @@ def _line_parts(
     steps: _Steps,
     cash_step: Decimal | None,
     cash_mode: Rounding,
+    untaxed: Decimal | None,
 ) -> list[Decimal | None]:
     """Fixed lines as given and percent lines rounded; ``None`` for what is shared later."""
     parts: list[Decimal | None] = [None] * len(plan.lines)
@@ -394,6 +413,8 @@ def _line_parts(
                 currency.code, fixed.currency.code, operation=f"schedule line {i + 1} of"
             )
         parts[i] = fixed.amount
+    for i in plan.untaxed_lines:
+        parts[i] = _percent_of(untaxed, plan.lines[i].percent, steps, cash_step, cash_mode)
     if plan.largest:
         return parts  # the percent lines share what the fixed lines leave (see _amounts)
     for i in plan.percent_lines:
@@ -406,13 +427,39 @@ def _line_parts(
     return parts
 
 
-def _check_fit(plan: SchedulePlan, amount: Decimal, currency: Currency, unit: Decimal) -> None:
+def _percent_of(
+    base: Decimal | None,
+    percent: Decimal | None,
+    steps: _Steps,
+    cash_step: Decimal | None,
+    cash_mode: Rounding,
+) -> Decimal:
+    """``percent`` of ``base`` rounded to the step (and to the cash step under cash rounding)."""
+    assert base is not None  # run() splits the tax whenever a line needs the untaxed amount
+    assert percent is not None
+    value = steps.to_step(base * percent / _HUNDRED)
+    if cash_step is not None:
+        value = quantize_decimal(value, cash_step, cash_mode)
+    return value
+
+
+def _check_fit(
+    plan: SchedulePlan,
+    amount: Decimal,
+    currency: Currency,
+    unit: Decimal,
+    untaxed: Decimal | None,
+) -> None:
     """Refuse lines that exceed the total before any rounding (naming the line that crosses)."""
     code = currency.code
     exact = _ZERO
     for i in plan.measured_lines:
         line = plan.lines[i]
-        if line.percent is not None:
+        if line.untaxed:
+            assert untaxed is not None
+            assert line.percent is not None
+            exact += untaxed * line.percent / _HUNDRED
+        elif line.percent is not None:
             exact += amount * line.percent / _HUNDRED
         else:
             assert line.amount is not None
@@ -444,14 +491,16 @@ def _amounts(
     steps: _Steps,
     cash_step: Decimal | None,
     cash_mode: Rounding,
+    untaxed: Decimal | None,
 ) -> list[Decimal]:
-    """The instalment amounts, summing exactly to ``amount``."""
+    """The instalment amounts, summing exactly to ``amount`` (``untaxed`` is the untaxed amount
+    when a line is a share of it)."""
     if plan.balance is not None and len(plan.lines) == 1:
         # The balance line alone ("net 30"): it takes the total (as the general path computes
         # it below: the total less nothing).
         return [amount - _ZERO]
-    parts = _line_parts(plan, amount, currency, steps, cash_step, cash_mode)
-    _check_fit(plan, amount, currency, unit)
+    parts = _line_parts(plan, amount, currency, steps, cash_step, cash_mode, untaxed)
+    _check_fit(plan, amount, currency, unit, untaxed)
     if plan.largest and plan.percent_lines:
         fixed = sum((p for p in parts if p is not None), _ZERO)
         weights = [plan.lines[i].percent for i in plan.percent_lines]
@@ -532,7 +581,7 @@ class _Document:
         unit = steps.unit
         cash_step = cash_rounding.increment(cur.code) if cash_rounding is not None else None
         cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
-        amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode)
+        amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode, untaxed_total)
         moneys = [Money(a, cur) for a in amounts]
         u_shares = t_shares = None
         if untaxed_total is not None:
