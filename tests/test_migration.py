@@ -77,8 +77,9 @@ def _rows(text: str) -> list[dict[str, str | None]]:
 def test_migration_loads_open_items_customers_and_payment_history(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "ledger.sqlite"
     assert main(["migrate", "--db", str(db), *_files(tmp_path)]) == 0
-    # 8 facts of documents and payments, and the 2 customers registered in the master
-    assert "loaded 12 fact(s) for 2 customer(s)" in capsys.readouterr().out
+    # 10 facts of documents and payments, the 2 customers registered in the master and the
+    # account PAY-1 came from linked to C1
+    assert "loaded 13 fact(s) for 2 customer(s)" in capsys.readouterr().out
     with SQLiteLedgerStore(db) as store:
         ledger = Ledger(store)
         items = {i.item_id: i for i in ledger.open_items(CUTOVER)}
@@ -100,6 +101,14 @@ def test_migration_loads_open_items_customers_and_payment_history(tmp_path: Path
             "payment_allocated",
         ]
         assert ledger.unapplied("PAY-1", customer_id="C1").amount == 0
+        # the account the history paid from is on file, first seen on that payment
+        known = ledger.read().customer_master().account("DE89 3704 0044 0532 0130 00")
+        assert known is not None
+        assert (known.customers, known.first_seen, known.holder_name) == (
+            ("C1",),
+            dt.date(2026, 1, 15),
+            "Acme GmbH",
+        )
         version = ledger.version("C1")
     # Loading the same files again changes nothing.
     assert main(["migrate", "--db", str(db), *_files(tmp_path)]) == 0
@@ -205,6 +214,31 @@ def test_migration_into_postgresql(tmp_path: Path, postgres_url: str, capsys) ->
 
     with fresh_database(postgres_url) as url:
         assert main(["migrate", "--url", url, *_files(tmp_path)]) == 0
-        assert "loaded 12 fact(s)" in capsys.readouterr().out
+        assert "loaded 13 fact(s)" in capsys.readouterr().out
         with SQLAlchemyLedgerStore(url) as store:
             assert len(Ledger(store).open_items(CUTOVER)) == 5
+
+
+def test_history_accounts_already_in_the_payer_accounts_file_are_linked_once() -> None:
+    from o2c.ledger import PayerAccountLinked
+
+    payments = _rows(PAYMENTS) + _rows(
+        PAYMENTS.replace("PAY-1,2026-01-15", "PAY-0,2025-12-01").replace("PAY-2", "PAY-3")
+    )
+    accounts = [{"customer_id": "C1", "account": "DE89370400440532013000"}]
+    for given, effective in (([], dt.date(2025, 12, 1)), (accounts, CUTOVER)):
+        plan = plan_migration(
+            customers=_rows(CUSTOMERS),
+            payer_accounts=given,
+            open_items=_rows(OPEN_ITEMS),
+            payments=payments,
+            cutover=CUTOVER,
+            recorded_at=AT,
+        )
+        assert not plan.rejected
+        links = [f for f in plan.facts if isinstance(f, PayerAccountLinked)]
+        # one link (the earliest payment's date, or the file's), and none for PAY-2 (no account)
+        assert [(f.customer_id, f.effective) for f in links] == [("C1", effective)]
+        ledger = Ledger()
+        ledger.append(plan.facts)
+        assert ledger.read().customer_master().customers_of_account(links[0].account) == ("C1",)

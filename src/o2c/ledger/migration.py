@@ -44,6 +44,9 @@ not have more decimals than the currency; dates are ``YYYY-MM-DD``):
     ``unapplied_amount`` (default 0: fully applied), ``payer_name``, ``payer_account``,
     ``reference``.  Each becomes a :class:`~o2c.ledger.PaymentReceived`; the unapplied part
     stays open on account, the applied part settles the invoices of its ``settlements`` rows.
+    The accounts the customer paid from are linked to it in the master (first seen on the
+    earliest such payment; the holder name its payer name), unless ``payer_accounts`` links
+    them: the next payment from one of them is not a first payment from a new account.
 ``settlements`` (history, optional)
     One row per settlement of an invoice closed before the cut-over, as an ERP's cleared-items
     report (SAP FBL5N cleared items: document date, net due date, clearing document and date)
@@ -395,6 +398,8 @@ class _Planner:
         #: (customer, alias key) and (customer, account) already recorded.
         self.aliases: set[tuple[str, str]] = set()
         self.accounts: set[tuple[str, str]] = set()
+        #: (customer, account) -> the earliest history payment from it: (date, id, payer name).
+        self.paid_from: dict[tuple[str, str], tuple[dt.date, str, str]] = {}
         #: Item and payment ids seen (unique across the open items and payments files).
         self.ids: set[str] = set()
         #: Payment id -> its customer, currency, value date and applied part not yet settled.
@@ -721,6 +726,11 @@ class _Planner:
         self.paid[payment_id] = _Paid(
             customer_id=cid, code=code, value_date=value_date, left=amount - unapplied
         )
+        account = account_key(row.text("payer_account", required=False))
+        if account:
+            seen = (value_date, payment_id, row.text("payer_name", required=False))
+            old = self.paid_from.get((cid, account))
+            self.paid_from[(cid, account)] = seen if old is None else min(old, seen)
         return [
             PaymentReceived(
                 fact_id=FactId(f"migration:{payment_id}"),
@@ -895,9 +905,36 @@ class _Planner:
                 out.append(_settle(payment_id, target, cid, left, cur, on, self.common))
         return out
 
+    def paying_accounts(self) -> list[Fact]:
+        """The accounts the history's payments came from, linked to their customers (first seen
+        on the earliest payment) unless the payer accounts file links them: a customer's next
+        payment from an account it paid from before is no first payment from a new account."""
+        out: list[Fact] = []
+        for (cid, account), (day, payment_id, name) in sorted(self.paid_from.items()):
+            if (cid, account) in self.accounts:
+                continue
+            out.append(
+                PayerAccountLinked(
+                    fact_id=FactId(f"migration:account:{cid}:{account}"),
+                    customer_id=CustomerId(cid),
+                    effective=day,
+                    account=account,
+                    holder_name=name,
+                    source=MasterSource.MASTER_DATA,
+                    payment_id=PaymentId(payment_id),
+                    **self.common,  # type: ignore[arg-type]
+                )
+            )
+        return out
+
     def plan(self) -> MigrationPlan:
         return MigrationPlan(
-            facts=(*self.facts, *self.closed_invoices(), *self.stand_ins()),
+            facts=(
+                *self.facts,
+                *self.paying_accounts(),
+                *self.closed_invoices(),
+                *self.stand_ins(),
+            ),
             customers=tuple(self.known.values()),
             rejected=tuple(self.rejected),
             accepted=tuple(self.accepted.items()),
