@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import cast
 
 import attrs
 
@@ -232,8 +233,13 @@ def plan(
 
 
 def recorded_runs(journal: Ledger, job: str) -> tuple[ScheduledRunRecorded, ...]:
-    """The run facts recorded for ``job`` in the journal, in the order recorded."""
-    return tuple(f for f in journal.facts(stream_of(job)) if isinstance(f, ScheduledRunRecorded))
+    """The run facts recorded for ``job`` in the journal, in the order recorded.
+
+    The read model (:class:`~o2c.ledger.History`) has no view of run records, so this reads
+    the job's stream through :meth:`Ledger.facts`; the stream holds only the job's run facts
+    (its id, ``schedule:<job>``, names no customer, and only :func:`run_due` writes to it).
+    """
+    return tuple(cast(ScheduledRunRecorded, f) for f in journal.facts(stream_of(job)))
 
 
 def interrupted(journal: Ledger, job: str) -> tuple[dt.datetime, ...]:
