@@ -379,3 +379,41 @@ def test_a_suggestion_never_carries_negative_cash_on_an_invoice() -> None:
     [candidate] = _candidates(result, LoopPolicy())
     assert all(x.applied.amount > 0 for x in candidate.lines)
     assert book.read().open_items()
+
+
+# --- an automatic posting teaches the master the account it came from -------------------------
+
+NEW_IBAN = "GB33BUKB20201555555555"
+
+
+def test_an_auto_posted_payment_from_an_unknown_account_teaches_the_master() -> None:
+    book = _ledger()
+    first = _pay("P1", "1190.00", "INV-1001", account=NEW_IBAN)
+    second = _pay("P2", "530.40", "INV-1002", account=NEW_IBAN)  # same account, same batch
+    plan = plan_intake([first, second], book.read(), recorded_at=AT)
+    assert [x.outcome for x in plan.lines] == [LineOutcome.AUTO_POSTED] * 2
+    links = [f for f in plan.facts if isinstance(f, PayerAccountLinked)]
+    assert [(f.customer_id, f.account, f.payment_id) for f in links] == [("C1", NEW_IBAN, "P1")]
+    book.append(plan.facts)
+    assert book.read().customer_master().customers_of_account(NEW_IBAN) == ("C1",)
+    # the customer's next payment from it, under its own name, is no first payment from a new
+    # account
+    later = _pay("P3", "100.00", "thanks", name="Acme GmbH", account=NEW_IBAN, day=5)
+    [line] = plan_intake([later], book.read(), recorded_at=AT).lines
+    assert not any(r.startswith("new_account") for r in line.reasons)
+    assert line.customer_id == "C1"
+
+
+def test_an_account_on_file_for_another_customer_is_not_learnt_by_posting() -> None:
+    book = _ledger()
+    line = _pay("P1", "1190.00", "INV-1001", account=BOREALIS)
+    plan = plan_intake([line], book.read(), recorded_at=AT)
+    assert not [f for f in plan.facts if isinstance(f, PayerAccountLinked)]
+    off = plan_intake(
+        [_pay("P1", "1190.00", "INV-1001", account=NEW_IBAN)],
+        book.read(),
+        recorded_at=AT,
+        policy=LoopPolicy(learn_accounts_from_auto_posts=False),
+    )
+    assert off.lines[0].outcome is LineOutcome.AUTO_POSTED
+    assert not [f for f in off.facts if isinstance(f, PayerAccountLinked)]

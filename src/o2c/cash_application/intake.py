@@ -18,6 +18,10 @@ append, so that nothing falls on the floor.  Every line read ends in exactly one
 - ``suspense``: nobody knows whose it is: received on :attr:`LoopPolicy.suspense_customer`;
 - ``not_incoming``: a debit (money going out), no customer payment: nothing is recorded.
 
+An automatically posted payment from an account on file for nobody links that account to its
+customer in the master (``PayerAccountLinked``, as a confirmation would; see
+:attr:`LoopPolicy.learn_accounts_from_auto_posts`), so the next import knows it.
+
 Every line not already recorded gets a ``PaymentScreened`` fact (its key, verdict and reasons),
 and one not posted a ``PaymentReceived`` (unapplied cash, which aging and statements show) and,
 when matching had candidates, a ``PaymentSuggested``: the worklist
@@ -103,6 +107,8 @@ from o2c.ledger import (
     ScreeningVerdict,
     SuggestedLine,
     SuggestedMatch,
+    account_key,
+    learn_from_confirmation,
 )
 from o2c.ledger.facts import Fact
 from o2c.statement import Payment
@@ -376,8 +382,11 @@ def plan_intake(
     )
     outcome_of = {}
     facts: list[Fact] = []
+    learner = _Learner(master)
     for (payment, check), result in zip(fresh, results, strict=True):
-        line, line_facts = _record(payment, check, result, recorded_at, recorded_by, policy)
+        line, line_facts = _record(
+            payment, check, result, recorded_at, recorded_by, policy, learner
+        )
         outcome_of[id(payment)] = line
         facts += line_facts
     out_lines: list[IntakeLine] = []
@@ -413,6 +422,37 @@ def _debit(payment: Payment) -> IntakeLine:
     )
 
 
+class _Learner:
+    """What auto-posted payments of one import teach the master (each account once)."""
+
+    def __init__(self, master: CustomerMaster) -> None:
+        self.master = master
+        self.learnt: set[str] = set()
+
+    def facts(
+        self,
+        payment: Payment,
+        customer_id: str,
+        result: MatchResult,
+        recorded_at: dt.datetime,
+        recorded_by: str,
+    ) -> list[Fact]:
+        """The link of ``payment``'s account to ``customer_id`` when nobody has it on file."""
+        account = account_key(payment.payer_account)
+        if not account or account in self.learnt or self.master.account(account) is not None:
+            return []
+        self.learnt.add(account)
+        return learn_from_confirmation(
+            self.master,
+            payment,
+            customer_id=customer_id,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+            reason=f"auto-posted payment {payment.payment_id} (confidence {result.confidence:.4f})",
+            learn_alias=False,
+        )
+
+
 def _record(
     payment: Payment,
     check: PrevalidationResult,
@@ -420,6 +460,7 @@ def _record(
     recorded_at: dt.datetime,
     recorded_by: str,
     policy: LoopPolicy,
+    learner: _Learner,
 ) -> tuple[IntakeLine, list[Fact]]:
     """The outcome of one fresh line and its facts."""
     verdict = check.verdict
@@ -449,6 +490,8 @@ def _record(
         else:
             facts += posted
             home = customers[0]
+            if len(customers) == 1 and policy.learn_accounts_from_auto_posts:
+                facts += learner.facts(payment, home, result, recorded_at, recorded_by)
     candidates = () if auto else _candidates(result, policy)
     if not auto:
         suggested = {line.customer_id for c in candidates for line in c.lines}

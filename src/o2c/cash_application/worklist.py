@@ -120,6 +120,12 @@ class LoopPolicy:
     match: MatchPolicy = attrs.field(factory=MatchPolicy)
     #: Pre-validation's thresholds and severities.
     prevalidation: PrevalidationPolicy = DEFAULT_PREVALIDATION_POLICY
+    #: An automatically posted payment from an account on file for nobody teaches the master
+    #: that account (as a confirmation does), so the customer's next payment from it is no
+    #: "first payment from a new account": posting already took the stronger evidence a
+    #: flagged payment needs (``prevalidation.flagged_min_confidence``).  An account on file
+    #: for another customer is never learnt this way (a person decides whether it is shared).
+    learn_accounts_from_auto_posts: bool = True
 
 
 DEFAULT_LOOP_POLICY = LoopPolicy()
