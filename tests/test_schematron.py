@@ -12,6 +12,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -398,6 +399,21 @@ def test_the_factur_x_profile_rules_are_their_own_rule_set() -> None:
     bad = _total_plus(_cii(), "cii", Decimal("0.01"))
     for rules in ([EN16931], [FACTURX]):
         assert "BR-CO-15" in {f.code for f in validate_xml(bad, syntax="cii", rules=rules)}
+
+
+def test_a_preloaded_code_list_gives_what_document_gives() -> None:
+    """The Factur-X rules' code list, parsed once and passed in, finds what document() finds."""
+    fx = next(p for p in installed_packs() if p.name == FACTURX)
+    assert fx.preload == ("FACTUR-X_EN16931_codedb.xml",)
+    plain = attrs.evolve(fx, name="Plain", preload=())
+    bad = _cii().replace(b"<ram:InvoiceCurrencyCode>EUR", b"<ram:InvoiceCurrencyCode>EUX")
+    preloaded = validate_xml(bad, syntax="cii", rules=[FACTURX])
+    assert "FX-SCH-A-000595" in {f.code for f in preloaded}  # a currency not in the code list
+    read = validate_xml(bad, syntax="cii", rules=["Plain"], packs=[plain])
+    assert [attrs.astuple(f)[:4] for f in preloaded] == [attrs.astuple(f)[:4] for f in read]
+    with pytest.raises(RulePackError) as err:
+        attrs.evolve(fx, preload=("a'b",))
+    assert err.value.field == "preload"
 
 
 def test_installed_packs_point_into_factur_x_and_are_not_copied() -> None:

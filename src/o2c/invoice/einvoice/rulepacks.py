@@ -146,13 +146,23 @@ def _path(value: object) -> Path:
     return Path(value)
 
 
-def _rule_ids(value: object) -> tuple[str, ...]:
-    ids = as_tuple(value, "exclude", "rule ids", RulePackError)
-    if not all(isinstance(i, str) and i for i in ids):
+def _names(value: object, field: str, what: str) -> tuple[str, ...]:
+    names = as_tuple(value, field, what, RulePackError)
+    if not all(isinstance(n, str) and n and not set(n) & set("'\n") for n in names):
         raise RulePackError(
-            f"exclude={shown(value)!r} must list rule ids", field="exclude", value=shown(value)
+            f"{field}={shown(value)!r} must list {what} (no quotes or line breaks)",
+            field=field,
+            value=shown(value),
         )
-    return ids
+    return names
+
+
+def _exclude(value: object) -> tuple[str, ...]:
+    return _names(value, "exclude", "rule ids")
+
+
+def _preload(value: object) -> tuple[str, ...]:
+    return _names(value, "preload", "document names")
 
 
 @attrs.frozen(kw_only=True)
@@ -173,7 +183,10 @@ class RulePack:
     source: str = ""
     #: Rule ids (or their prefixes) the pack leaves out: those of another rule set that shares
     #: the XSLT (the Factur-X profile's ``FX-`` rules are not EN 16931's).
-    exclude: tuple[str, ...] = attrs.field(default=(), converter=_rule_ids)
+    exclude: tuple[str, ...] = attrs.field(default=(), converter=_exclude)
+    #: Documents the XSLT reads with ``document('NAME')`` on every run (code lists), named as
+    #: in the XSLT and found beside it: parsed once per process and passed in instead.
+    preload: tuple[str, ...] = attrs.field(default=(), converter=_preload)
 
     def keeps(self, rule: str) -> bool:
         """Whether a finding of ``rule`` belongs to this pack's rule set."""
@@ -216,6 +229,8 @@ def choose(packs: Iterable[RulePack], *, name: str, syntax: Syntax, on: dt.date)
 #: unknown release of ``factur-x`` is labelled by its own version number.
 _UBL_XSLT = "xsd_and_schematron/ubl-2.1/EN16931-UBL-validation.xslt"
 _FX_XSLT = "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+#: The code list the Factur-X rules read with ``document()``.
+_FX_CODES = ("FACTUR-X_EN16931_codedb.xml",)
 _FACTURX_PACKS: dict[tuple[str, Syntax], tuple[str, tuple[str, ...], dict[str, str]]] = {
     # "Schematron version 1.3.16 - Last update: 2026-03-30" (CEN, EUPL-1.2)
     (EN16931, "ubl"): (_UBL_XSLT, (), {"7.8": "1.3.16"}),
@@ -250,6 +265,7 @@ def installed_packs() -> tuple[RulePack, ...]:
                 path=root / relative,
                 source=f"factur-x {release}",
                 exclude=exclude,
+                preload=_FX_CODES if relative == _FX_XSLT else (),
             )
         )
     return tuple(packs)
