@@ -185,6 +185,16 @@ def test_every_label_a_report_shows_has_a_message(ledger: Ledger) -> None:
             assert figure.key in MESSAGES["en"], figure.key
 
 
+def test_the_dso_trend_has_the_figures_of_period_figures_from_ledger(ledger: Ledger) -> None:
+    from o2c.receivables.kpi import period_figures_from_ledger
+
+    trend = build_report("dso-trend", ledger, as_of=AS_OF, months=4)
+    assert len(trend.months) == 4  # type: ignore[attr-defined]
+    for month in trend.months:  # type: ignore[attr-defined]
+        f = month.figures
+        assert f == period_figures_from_ledger(ledger, f.start, f.end, "EUR")
+
+
 def test_figures_keep_the_exact_value_and_round_for_display(ledger: Ledger) -> None:
     report = build_report("dso-trend", ledger, as_of=AS_OF)
     dso = next(f for f in report.figures() if f.key == "figure.dso")

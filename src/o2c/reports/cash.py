@@ -238,7 +238,7 @@ def unapplied(
     customer_id: str | None = None,
 ) -> Unapplied:
     """The unapplied cash and open credit memos on ``as_of`` as known at ``known_at``."""
-    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     credits = [i for i in items if i.kind in _CREDITS]
     aging = age(credits, as_of, detail=True, known_at=known_at)
     return Unapplied(as_of=as_of, known_at=known_at, aging=aging, customer_id=customer_id)

@@ -256,7 +256,7 @@ def dunning(
 ) -> DunningReport:
     """The dunning run proposed on ``as_of`` (with :data:`DEFAULT_DUNNING_POLICY` unless a
     policy is given) over the items open then, as known at ``known_at``."""
-    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     run = propose_dunning(items, as_of, policy or DEFAULT_DUNNING_POLICY)
     return DunningReport(as_of=as_of, known_at=known_at, run=run, customer_id=customer_id)
 

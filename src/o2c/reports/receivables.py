@@ -8,6 +8,7 @@ what :mod:`o2c.receivables` computes (the aging, the period figures and KPIs).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
@@ -17,6 +18,7 @@ from moneyed import Money
 
 from o2c.errors import ValidationError
 from o2c.ledger import ActivityKind, ActivityLine, History, Ledger, read
+from o2c.ledger.history import Projection
 from o2c.money import currency
 from o2c.receivables.aging import AgedItem, AgingReport, AgingRow, BucketScheme, age
 from o2c.receivables.kpi import (
@@ -219,7 +221,7 @@ def aged_balance(
     scheme: BucketScheme | None = None,
 ) -> AgedBalance:
     """The aged trial balance of the ledger on ``as_of`` as known at ``known_at``."""
-    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     aging = age(items, as_of, scheme=scheme, detail=detail, known_at=known_at)
     return AgedBalance(
         as_of=as_of, known_at=known_at, aging=aging, detail=detail, customer_id=customer_id
@@ -260,7 +262,7 @@ def open_items(
     scheme: BucketScheme | None = None,
 ) -> OpenItems:
     """The items open on ``as_of`` as known at ``known_at``, aged."""
-    items = ledger.read(as_of, known_at=known_at, customer_id=customer_id).open_items()
+    items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     aging = age(items, as_of, scheme=scheme, detail=True, known_at=known_at)
     return OpenItems(as_of=as_of, known_at=known_at, aging=aging, customer_id=customer_id)
 
@@ -573,34 +575,50 @@ def dso_trend(
 
     Each month's figures are those of
     :func:`o2c.receivables.kpi.period_figures_from_ledger` (balances at both ends, net credit
-    sales and write-offs effective in the month), read from one read model per month end over
-    the facts read once.
+    sales and write-offs effective in the month), from the facts read once: each month end's
+    open items (the read model's projection) and the movements of one read as of ``as_of``.
     """
     if not 1 <= months <= 120:
         raise ValidationError(f"months={months} must be 1 to 120", field="months", value=months)
     facts = list(ledger.facts(customer_id))
     ends = _month_ends(as_of, months)
+    history = read(facts, as_of, known_at=known_at)
+    code = currency_code.upper() if currency_code else main_currency(history)
+    cur = currency(code)
+    # net credit sales and write-offs by month, from the movements of one read as of as_of
+    # (a movement is dated by its fact's effective date: those of a read as of a month's end
+    # after its start are the month's, as period_figures_from_ledger reads them)
+    sales, write_offs = _monthly_sales(history.movements, ends, code)
     previous: AgingReport | None = None
     out = []
-    code = currency_code.upper() if currency_code else None
     for i, end in enumerate(ends):
-        history = read(facts, end, known_at=known_at)
-        if code is None:
-            code = main_currency(read(facts, as_of, known_at=known_at))
-        aging = age(history.open_items(), end, detail=False, known_at=known_at)
+        items = Projection().feed_all(facts, end, known_at=known_at).open_items()
+        aging = age(items, end, detail=False, known_at=known_at)
         if previous is not None:
-            start = ends[i - 1]
-            sales, write_offs = _sales_and_write_offs(history.activity(after=start), code)
-            cur = currency(code)
             figures = PeriodFigures.from_agings(
                 previous,
                 aging,
-                credit_sales=Money(sum((a for _, a in sales), _ZERO), cur),
-                write_offs=Money(write_offs, cur),
+                credit_sales=Money(sales[i - 1], cur),
+                write_offs=Money(write_offs[i - 1], cur),
             )
             out.append(_month(figures))
         previous = aging
-    return DsoTrend(as_of=as_of, known_at=known_at, currency=code or "EUR", months=tuple(out))
+    return DsoTrend(as_of=as_of, known_at=known_at, currency=code, months=tuple(out))
+
+
+def _monthly_sales(
+    movements: Sequence[ActivityLine], ends: Sequence[dt.date], code: str
+) -> tuple[list[Decimal], list[Decimal]]:
+    """Per month ``(ends[i], ends[i + 1]]``: the net credit sales and the write-offs in ``code``
+    (:func:`o2c.receivables.kpi._sales_and_write_offs` over the month's movements)."""
+    sales: list[Decimal] = []
+    write_offs: list[Decimal] = []
+    for start, end in itertools.pairwise(ends):
+        month = [m for m in movements if start < m.on <= end]
+        dated, written = _sales_and_write_offs(month, code)
+        sales.append(sum((a for _, a in dated), _ZERO))
+        write_offs.append(written)
+    return sales, write_offs
 
 
 def _month(figures: PeriodFigures) -> DsoMonth:

@@ -36,6 +36,7 @@ from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Renderabl
 __all__ = [
     "FORMATS",
     "MAX_ROWS",
+    "MAX_TEXT",
     "ReportFormat",
     "cell_text",
     "column_label",
@@ -165,10 +166,13 @@ _NUMERIC = (ColumnKind.MONEY, ColumnKind.INTEGER, ColumnKind.NUMBER, ColumnKind.
 
 
 #: How many rows of a table HTML and PDF show by default (the totals always cover every row):
-#: a page people read, not a data file; WeasyPrint lays out about a thousand cells a second on
-#: a busy two-core machine, so a PDF of 500 rows of 12 columns takes a few seconds.  The XLSX
-#: and CSV files hold every row.
-MAX_ROWS = {"html": 5_000, "pdf": 500}
+#: a page people read, not a data file; WeasyPrint lays out a few hundred to a thousand cells a
+#: second on a busy two-core machine, so a PDF of 200 rows of 12 columns takes a few seconds.
+#: The XLSX and CSV files hold every row.
+MAX_ROWS = {"html": 5_000, "pdf": 200}
+#: The most characters of a text cell HTML and PDF show (the rest is cut, marked with "…"):
+#: long explanations cost WeasyPrint most of its time.  XLSX, CSV and frames keep every one.
+MAX_TEXT = 100
 
 
 def _table_context(table: Table, locale: str, max_rows: int | None = None) -> dict[str, Any]:
@@ -184,7 +188,7 @@ def _table_context(table: Table, locale: str, max_rows: int | None = None) -> di
 
     def cells(row: Sequence[Cell]) -> list[tuple[str, bool]]:
         return [
-            (cell_text(cell, col.kind, locale), num)
+            (_cut(cell_text(cell, col.kind, locale)), num)
             for cell, col, num in zip(row, table.columns, numeric, strict=True)
         ]
 
@@ -197,6 +201,10 @@ def _table_context(table: Table, locale: str, max_rows: int | None = None) -> di
         "totals": [cells(r) for r in table.totals],
         "left_out": left_out,
     }
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
 
 
 def _chart_images(report: Renderable, locale: str) -> list[dict[str, str]]:

@@ -134,7 +134,7 @@ def register(subparsers: Any) -> None:
         dest="max_rows",
         type=_count,
         default=None,
-        help="html, pdf: the most rows per table (default 5000 / 500)",
+        help="html, pdf: the most rows per table (default 5000 / 200)",
     )
     parser.set_defaults(func=_main, parser=parser)
 
