@@ -102,6 +102,7 @@ _LINE = Group(
                     "ram:GrossPriceProductTradePrice",
                     (
                         Field("BT-148", "ram:ChargeAmount"),
+                        Field("BT-149-G", "ram:BasisQuantity"),
                         Group(
                             "ram:AppliedTradeAllowanceCharge",
                             (
@@ -111,7 +112,10 @@ _LINE = Group(
                         ),
                     ),
                 ),
-                Group("ram:NetPriceProductTradePrice", (Field("BT-146", "ram:ChargeAmount"),)),
+                Group(
+                    "ram:NetPriceProductTradePrice",
+                    (Field("BT-146", "ram:ChargeAmount"), Field("BT-149", "ram:BasisQuantity")),
+                ),
             ),
         ),
         Group(
@@ -128,6 +132,25 @@ _LINE = Group(
                         Field("BT-151", "ram:CategoryCode"),
                         Field("BT-152", "ram:RateApplicablePercent"),
                     ),
+                ),
+                # Read only: line allowances (BG-27) and charges (BG-28) of received invoices.
+                Group(
+                    "ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator='false']",
+                    (
+                        Fixed("ram:ChargeIndicator/udt:Indicator", "false"),
+                        Field("BT-138", "ram:CalculationPercent"),
+                        Field("BT-137", "ram:BasisAmount"),
+                        Field("BT-136", "ram:ActualAmount"),
+                    ),
+                    key="BG-27",
+                ),
+                Group(
+                    "ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator='true']",
+                    (
+                        Fixed("ram:ChargeIndicator/udt:Indicator", "true"),
+                        Field("BT-141", "ram:ActualAmount"),
+                    ),
+                    key="BG-28",
                 ),
                 Group(
                     "ram:SpecifiedTradeSettlementLineMonetarySummation",

@@ -523,30 +523,82 @@ class _Taxes:
         return tax
 
 
+def _per_unit(price: Decimal, base: Decimal) -> Decimal:
+    """A price per ``base`` units as the price of one (BT-149 item price base quantity)."""
+    if base == 1:
+        return price
+    with decimal.localcontext(CONTEXT):
+        return _plain(price / base)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """As few digits as the value needs ("10", not "10.0")."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 def _line(f: Fields, i: int, sign: int, currency: str, taxes: _Taxes) -> InvoiceLine:
     where = f"BG-25[{i + 1}]"
-    net_price = _dec(f, "BT-146", where)
+    quantity = _dec(f, "BT-129", where) * sign
+    base = _dec(f, "BT-149", where) if f.get("BT-149") is not None else Decimal(1)
+    if base <= 0:
+        _refuse(f"{where}: the price base quantity (BT-149) must be positive", "BT-149", where)
+    if base != 1 and f.get("BT-131") is not None and f.get("BT-148") is None:
+        # Some senders state a base quantity their line amount does not use (CEN's own
+        # CII_example9: 49 per 49 months, 3 months, 147): the stated net decides.
+        net = abs(_dec(f, "BT-131", where))
+        price_text = _dec(f, "BT-146", where)
+        if abs(quantity) * price_text == net and abs(quantity) * price_text / base != net:
+            base = Decimal(1)
     discount = Decimal(0)
     if f.get("BT-148") is not None:
+        gross_base = _dec(f, "BT-149-G", where) if f.get("BT-149-G") is not None else base
         gross = _dec(f, "BT-148", where)
-        off = _dec(f, "BT-147", where) if f.get("BT-147") is not None else gross - net_price
-        price = gross
-        if gross != 0 and off != 0:
-            with decimal.localcontext(CONTEXT):
-                discount = off / gross * _HUNDRED
-                # As few digits as the value needs ("10", not "10.0").
-                discount = (
-                    discount.quantize(Decimal(1))
-                    if discount == discount.to_integral_value()
-                    else discount.normalize()
-                )
+        with decimal.localcontext(CONTEXT):
+            off = (
+                _dec(f, "BT-147", where)
+                if f.get("BT-147") is not None
+                else gross - _dec(f, "BT-146", where) * gross_base / base
+            )
+            price = _per_unit(gross, gross_base)
+            if gross != 0 and off != 0:
+                discount = _plain(off / gross * _HUNDRED)
     else:
-        price = net_price
+        price = _per_unit(_dec(f, "BT-146", where), base)
+    allowances: list[Fields] = f.get("BG-27") or []
+    charges: list[Fields] = f.get("BG-28") or []
+    if allowances or charges:
+        # Line allowances less line charges (BG-27 / BG-28) become the line's discount.
+        with decimal.localcontext(CONTEXT):
+            if (
+                len(allowances) == 1
+                and not charges
+                and allowances[0].get("BT-138") is not None
+                and not discount
+            ):
+                discount = _plain(_dec(allowances[0], "BT-138", where))
+            else:
+                amount = sum((_dec(a, "BT-136", where) for a in allowances), Decimal(0))
+                amount -= sum((_dec(c, "BT-141", where) for c in charges), Decimal(0))
+                gross_amount = abs(quantity) * price
+                if gross_amount:
+                    off = gross_amount * discount / _HUNDRED + amount
+                    discount = _plain(off / gross_amount * _HUNDRED)
+        if not 0 <= discount <= _HUNDRED:
+            _refuse(
+                f"{where}: its allowances and charges come to a discount of {discount}% "
+                "(an o2c line is quantity x price less a discount of 0 to 100%)",
+                "BG-28",
+                where,
+            )
+    if f.get("BT-131") is not None and quantity * price * _dec(f, "BT-131", where) * sign < 0:
+        quantity = -quantity  # a return stated by a negative line amount, positive quantity
     rate = _dec(f, "BT-152", where) if f.get("BT-152") is not None else Decimal(0)
     line_id = f.get("BT-126")
     return InvoiceLine(
         description=f.get("BT-153") or "",
-        quantity=_dec(f, "BT-129", where) * sign,
+        quantity=quantity,
         unit_price=Money(price, currency),
         taxes=[taxes.get(f.get("BT-151"), rate, where)],
         discount_percent=discount,

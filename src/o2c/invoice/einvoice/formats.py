@@ -32,6 +32,7 @@ __all__ = [
     "Format",
     "Profile",
     "PROFILES",
+    "READ_ONLY",
     "business_terms",
     "detect_format",
     "read_einvoice",
@@ -302,10 +303,18 @@ def _official(
     return schematron.fatal(schematron.validate_xml(xml, syntax=syntax, on=on))
 
 
-def business_terms(syntax: Literal["ubl", "cii"]) -> tuple[str, ...]:
-    """The business terms (BT / BG codes) the table of ``syntax`` writes and reads, sorted."""
+#: Terms the tables read from received invoices but o2c never writes: line allowances and
+#: charges (folded into the line's discount) and the price base quantity.
+READ_ONLY = frozenset({"BG-27", "BG-28", "BT-136", "BT-137", "BT-138", "BT-141", "BT-149"})
+
+
+def business_terms(syntax: Literal["ubl", "cii"], *, read: bool = False) -> tuple[str, ...]:
+    """The business terms (BT / BG codes) the table of ``syntax`` writes (with ``read``: reads
+    too), sorted."""
     nodes = cii.TABLE if syntax == "cii" else ubl.table(False) + ubl.table(True)
     keys = {k.removesuffix("-G") for k in table.keys_of(nodes)}
+    if not read:
+        keys -= READ_ONLY
 
     def order(key: str) -> tuple[str, int, str]:
         head, _, rest = key.partition("-")

@@ -53,8 +53,9 @@ def _allowance_charge(charge: bool) -> Group:
         if charge
         else ("BG-20", "BT-92", "BT-95", "BT-96", "BT-97", "BT-98")
     )
+    alias = "1" if charge else "0"  # xs:boolean's other spelling
     return Group(
-        f"cac:AllowanceCharge[cbc:ChargeIndicator='{flag}']",
+        f"cac:AllowanceCharge[cbc:ChargeIndicator='{flag}' or cbc:ChargeIndicator='{alias}']",
         (
             Fixed("cbc:ChargeIndicator", flag),
             Field(reason_code, "cbc:AllowanceChargeReasonCode"),
@@ -223,6 +224,22 @@ def table(credit_note: bool) -> tuple[Node, ...]:
             Field("BT-127", "cbc:Note"),
             Field("BT-129", quantity, (("unitCode", "BT-130"),)),
             _amount("BT-131", "cbc:LineExtensionAmount"),
+            # Read only: line allowances (BG-27) and charges (BG-28) of received invoices.
+            Group(
+                "cac:AllowanceCharge[cbc:ChargeIndicator='false' or cbc:ChargeIndicator='0']",
+                (
+                    Fixed("cbc:ChargeIndicator", "false"),
+                    Field("BT-138", "cbc:MultiplierFactorNumeric"),
+                    _amount("BT-136", "cbc:Amount"),
+                    _amount("BT-137", "cbc:BaseAmount"),
+                ),
+                key="BG-27",
+            ),
+            Group(
+                "cac:AllowanceCharge[cbc:ChargeIndicator='true' or cbc:ChargeIndicator='1']",
+                (Fixed("cbc:ChargeIndicator", "true"), _amount("BT-141", "cbc:Amount")),
+                key="BG-28",
+            ),
             Group(
                 "cac:Item",
                 (
@@ -235,6 +252,7 @@ def table(credit_note: bool) -> tuple[Node, ...]:
                 "cac:Price",
                 (
                     _amount("BT-146", "cbc:PriceAmount"),
+                    Field("BT-149", "cbc:BaseQuantity"),
                     Group(
                         "cac:AllowanceCharge",
                         (
