@@ -164,6 +164,24 @@ def test_the_german_statement_speaks_german(ledger: Ledger) -> None:
     assert "," in html  # 1.234,56 €
 
 
+def test_a_statement_with_a_payee_carries_an_epc_qr_code(ledger: Ledger) -> None:
+    report = build_report(
+        "statement",
+        ledger,
+        as_of=AS_OF,
+        customer_id=CUSTOMER,
+        payee_name="Muster GmbH",
+        payee_iban="DE89370400440532013000",
+    )
+    assert report.closing[0].amount > 0  # type: ignore[attr-defined]
+    assert "<svg" in report.qr_svg  # type: ignore[attr-defined]
+    html = render(report, "html", "de", charts=False).decode("utf-8")
+    assert "Code scannen" in html
+    assert html.count("<svg") == 1
+    plain = build_report("statement", ledger, as_of=AS_OF, customer_id=CUSTOMER)
+    assert "<svg" not in render(plain, "html", "de", charts=False).decode("utf-8")
+
+
 def test_every_language_has_every_message() -> None:
     keys = set(MESSAGES["en"])
     for lang, table in MESSAGES.items():

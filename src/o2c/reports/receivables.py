@@ -383,12 +383,19 @@ def statement(
     customer_id: str | None = None,
     start: dt.date | None = None,
     scheme: BucketScheme | None = None,
+    payee_name: str | None = None,
+    payee_iban: str | None = None,
 ) -> Statement:
     """The statement of account of ``customer_id`` from ``start`` (default: the first day of
     ``as_of``'s month) to ``as_of``, as known at ``known_at``.
 
+    With ``payee_name`` and ``payee_iban`` (your account) a statement whose closing balance in
+    euro is due carries an EPC QR code (:func:`o2c.invoice.qr.epc_payload`, the ``qr`` extra)
+    for a SEPA transfer of that balance.
+
     Raises:
         ValidationError: no customer named, or ``start`` after ``as_of``.
+        QRCodeError: a payee the EPC code does not allow (a bad IBAN, a name too long).
     """
     if not customer_id:
         raise ValidationError(
@@ -402,9 +409,25 @@ def statement(
             f"start={start} is after as_of={as_of}", field="start", value=start.isoformat()
         )
     history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
-    return statement_from_history(
+    found = statement_from_history(
         history, customer_id, as_of=as_of, known_at=known_at, start=start, scheme=scheme
     )
+    if payee_name and payee_iban:
+        found = attrs.evolve(found, qr_svg=_epc_svg(found, payee_name, payee_iban))
+    return found
+
+
+def _epc_svg(found: Statement, name: str, iban: str) -> str:
+    """The EPC QR code of the statement's closing balance in euro ("" when none is due)."""
+    from o2c.invoice.qr import epc_payload, render_svg
+
+    due = next((m for m in found.closing if m.currency.code == "EUR" and m.amount > 0), None)
+    if due is None:
+        return ""
+    payload = epc_payload(
+        name=name, iban=iban, amount=due, text=f"{found.customer_id} {found.as_of.isoformat()}"
+    )
+    return render_svg(payload).decode("utf-8")
 
 
 def statement_from_history(

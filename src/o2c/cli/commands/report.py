@@ -37,6 +37,8 @@ _REPORT_OPTIONS = {
     "limit": ("limit", "--limit"),
     "rates": ("rates", "--rate"),
     "max_rows": ("", "--max-rows"),
+    "payee_name": ("payee_name", "--payee-name"),
+    "payee_iban": ("payee_iban", "--payee-iban"),
 }
 
 
@@ -129,6 +131,10 @@ def register(subparsers: Any) -> None:
         default=None,
         help="worklist: units of --currency per unit of CODE (repeat per currency)",
     )
+    parser.add_argument(
+        "--payee-name", default=None, help="statement: your name for an EPC QR code (extra qr)"
+    )
+    parser.add_argument("--payee-iban", default=None, help="statement: your IBAN for it")
     parser.add_argument(
         "--max-rows",
         dest="max_rows",
