@@ -251,3 +251,80 @@ def test_any_vat_invoice_reads_back_equal(
     if credit:
         invoice = credit_memo(invoice, number="CN-1", issue_date=invoice.issue_date)
     assert read_einvoice(write_einvoice(invoice, fmt)) == invoice
+
+
+def _line_of(data: bytes) -> tuple[bytes, bytes]:
+    start = data.index(b"<cac:InvoiceLine>")
+    return data[:start], data[start:]
+
+
+def test_a_price_per_base_quantity_is_read_per_unit() -> None:
+    data = write_einvoice(DEMO, "ubl")
+    head, lines = _line_of(data)
+    lines = lines.replace(
+        b'<cbc:PriceAmount currencyID="EUR">19.99</cbc:PriceAmount>',
+        b'<cbc:PriceAmount currencyID="EUR">199.90</cbc:PriceAmount>'
+        b'<cbc:BaseQuantity unitCode="C62">10</cbc:BaseQuantity>',
+        1,
+    )
+    assert read_einvoice(head + lines) == DEMO
+
+
+def test_a_line_allowance_is_read_as_the_line_discount() -> None:
+    invoice = _invoice(
+        lines=[
+            InvoiceLine(
+                description="Service",
+                quantity="2.5",
+                unit_price=money("80.00", "EUR"),
+                taxes=[Tax.vat("S21", "21")],
+                discount_percent=10,
+            )
+        ]
+    )
+    data = write_einvoice(invoice, "ubl")
+    start = data.index(b"<cac:Price>")
+    end = data.index(b"</cac:Price>") + len(b"</cac:Price>")
+    allowance = (
+        b"<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+        b"<cbc:MultiplierFactorNumeric>10</cbc:MultiplierFactorNumeric>"
+        b'<cbc:Amount currencyID="EUR">20.00</cbc:Amount>'
+        b'<cbc:BaseAmount currencyID="EUR">200.00</cbc:BaseAmount></cac:AllowanceCharge>'
+    )
+    item = data.index(b"<cac:Item>", data.index(b"<cac:InvoiceLine>"))
+    rewritten = (
+        data[:item]
+        + allowance
+        + data[item:start]
+        + b'<cac:Price><cbc:PriceAmount currencyID="EUR">80.00</cbc:PriceAmount></cac:Price>'
+        + data[end:]
+    )
+    assert read_einvoice(rewritten) == invoice
+    # A line charge as large as the allowance cancels it: no discount, another net.
+    charge = allowance.replace(b"false", b"true").replace(
+        b"<cbc:MultiplierFactorNumeric>10</cbc:MultiplierFactorNumeric>", b""
+    )
+    with pytest.raises(EInvoiceError, match="BT-1"):
+        read_einvoice(rewritten.replace(allowance, allowance + charge))
+
+
+def test_a_return_with_a_negative_line_amount_is_read_as_a_negative_quantity() -> None:
+    lines = [
+        InvoiceLine(description="a", quantity=3, unit_price=money("10", "EUR"), taxes=[_vat("21")]),
+        InvoiceLine(
+            description="return", quantity=-1, unit_price=money("10", "EUR"), taxes=[_vat("21")]
+        ),
+    ]
+    invoice = _invoice(lines=lines)
+    data = write_einvoice(invoice, "ubl")
+    positive = data.replace(
+        b'<cbc:InvoicedQuantity unitCode="C62">-1</cbc:InvoicedQuantity>',
+        b'<cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>',
+    )
+    assert positive != data
+    assert read_einvoice(positive) == invoice
+
+
+def test_direct_debit_needs_its_mandate() -> None:
+    invoice = _invoice(payment=PaymentInstructions(means_code="59"))
+    assert "PEPPOL-EN16931-R061" in {v.code for v in check_invoice(invoice, "peppol")}

@@ -289,6 +289,12 @@ def check_invoice(invoice: Invoice, format: str = "ubl") -> tuple[Violation, ...
             why = check_iban(pay.direct_debit.debited_account)
             if why:
                 add("O2C-IBAN", "payment.direct_debit.debited_account", why)
+        if pay.means_code in {"49", "59"} and pay.direct_debit is None:
+            add(
+                "PEPPOL-EN16931-R061",
+                "payment.direct_debit",
+                "a direct debit needs its mandate reference (BT-89)",
+            )
         if pay.means_code in {"30", "58"} and pay.account is None:
             add("BR-61", "payment.account", "a credit transfer needs the account to pay to (BT-84)")
     for i, line in enumerate(invoice.lines):
