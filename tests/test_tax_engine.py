@@ -106,32 +106,46 @@ def test_line_taxes_keeps_the_tax_objects_it_is_given() -> None:
 
 
 def test_record_builders_match_their_namedtuples() -> None:
-    """tax_rows_of and line_columns build in C from fields in order: the same records as the
-    NamedTuple constructors by keyword (a reordered field fails here)."""
-    from o2c.tax.result import LineColumns, TaxRow, line_columns, tax_rows_of
+    """The engine builds TaxColumns and LineColumns in C from their fields in order: the same
+    records as the NamedTuple constructors by keyword (a reordered field fails here)."""
+    from o2c.tax.result import LineColumns, TaxColumns, _new_line_columns, _new_tax_columns
 
     vat, low = Tax.vat("S19", "19"), Tax.vat("S7", "7")
-    d = [Decimal("1.00"), Decimal("2.00")]
-    rows = tax_rows_of((vat, low), d, d[::-1], [Decimal("0.19"), Decimal("0.14")])
-    assert rows == (
-        TaxRow(tax=vat, base=d[0], amount=d[1], raw=Decimal("0.19")),
-        TaxRow(tax=low, base=d[1], amount=d[0], raw=Decimal("0.14")),
-    )
-    assert [type(r) for r in rows] == [TaxRow, TaxRow]
-    assert rows[0].amount == d[1]
-    assert rows[1].raw == Decimal("0.14")
+    d = (Decimal("1.00"), Decimal("2.00"))
+    raws = (Decimal("0.19"), Decimal("0.14"))
+    columns = {"taxes": (vat, low), "bases": d, "amounts": d[::-1], "raws": raws}
+    built = _new_tax_columns(tuple(columns.values()))
+    assert type(built) is TaxColumns
+    assert built == TaxColumns(**columns)  # type: ignore[arg-type]
+    assert built._asdict() == columns
     fields = {
-        "amounts": d,
-        "grosses": d[::-1],
+        "amounts": list(d),
+        "grosses": list(d[::-1]),
         "of_line": [0, 1],
-        "plans": [],
+        "plans": (),
         "plan_grosses": [Decimal("3.00")],
-        "linear": True,
         "zero": Decimal("0.00"),
     }
-    built = line_columns(**fields)  # type: ignore[arg-type]
-    assert type(built) is LineColumns
-    assert built == LineColumns(**fields)  # type: ignore[arg-type]
-    assert built._asdict() == fields
-    with pytest.raises(ValueError, match="zip"):  # four columns of one length each
-        tax_rows_of((vat,), d, d, d)
+    lines = _new_line_columns(tuple(fields.values()))
+    assert type(lines) is LineColumns
+    assert lines == LineColumns(**fields)  # type: ignore[arg-type]
+    assert lines._asdict() == fields
+    # The engine's own records, field by field (a call site passing them out of order fails).
+    from o2c.money import money
+
+    line = TaxableLine(quantity=Decimal(2), unit_price=money("10.005", "EUR"), taxes=[vat])
+    result = compute([line], "EUR")
+    kept = result._rows
+    assert isinstance(kept, LineColumns)
+    assert kept.amounts == [Decimal("20.010")]
+    assert kept.grosses == [Decimal("20.01")]
+    assert kept.of_line == [0]
+    assert [plan.taxes for plan in kept.plans] == [(vat,)]
+    assert kept.plan_grosses == [Decimal("20.01")]
+    assert str(kept.zero) == "0.00"
+    assert result._taxes == TaxColumns(
+        taxes=(vat,),
+        bases=(Decimal("20.01"),),
+        amounts=(Decimal("3.80"),),
+        raws=(Decimal("3.8019"),),
+    )

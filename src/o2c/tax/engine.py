@@ -53,6 +53,7 @@ from o2c.tax.model import (
 )
 from o2c.tax.plan import (
     Rules,
+    _DocumentPlan,
     _Plan,
     canonical_step,
     document_plan,
@@ -68,18 +69,18 @@ from o2c.tax.result import (
     LineTaxResult,
     TaxAmount,
     TaxBreakdown,
-    TaxRow,
+    TaxColumns,
     TaxTotal,
-    line_columns,
+    _new_line_columns,
+    _new_tax_columns,
     line_rows,
-    tax_rows_of,
 )
 from o2c.tax.rounding import (
-    Acc,
+    TaxSums,
     aggregate_line,
     place_document_fixed,
-    round_columns,
     round_globally,
+    tax_sums,
 )
 from o2c.tax.spread import tax_parts
 
@@ -100,7 +101,7 @@ class TaxResult:
     policy: TaxPolicy
     #: The lines and then the charges, as rows (or, for a document of linear lines, columns).
     _rows: tuple[LineRow, ...] | LineColumns = attrs.field(repr=False, eq=line_rows)
-    _tax_rows: tuple[TaxRow, ...] = attrs.field(repr=False)
+    _taxes: TaxColumns = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)
     #: The amounts as exact Decimals (the properties below give them out as Money).
     amounts: DocumentAmounts
@@ -169,15 +170,15 @@ class TaxResult:
         """One :class:`TaxTotal` per tax, in the order the taxes first appear."""
         m = self._m
         return tuple(
-            TaxTotal(tax=row.tax, base=m(row.base), amount=m(row.amount), raw_amount=row.raw)
-            for row in self._tax_rows
+            TaxTotal(tax=t, base=m(base), amount=m(amount), raw_amount=raw)
+            for t, base, amount, raw in zip(*self._taxes, strict=True)
         )
 
     def tax(self, tax_id: str) -> Money:
         """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
-        for row in self._tax_rows:
-            if row.tax.id == tax_id:
-                return self._m(row.amount)
+        for t, amount in zip(self._taxes.taxes, self._taxes.amounts, strict=True):
+            if t.id == tax_id:
+                return self._m(amount)
         return self._m(ZERO)
 
     @property
@@ -196,7 +197,7 @@ class TaxResult:
         spread: list[list[Decimal]] = []
         if rows and rows[0].amounts is None:  # global rounding: spread each tax over its lines
             spread = tax_parts(
-                [(t.tax.id, t.amount) for t in self._tax_rows],
+                [(t.id, a) for t, a in zip(self._taxes.taxes, self._taxes.amounts, strict=True)],
                 [row.taxes for row in rows],
                 [_row_raws(row) for row in rows],
                 step,
@@ -231,13 +232,13 @@ class TaxResult:
     @property
     def breakdown(self) -> tuple[TaxBreakdown, ...]:
         """The VAT breakdown: non-withholding taxes grouped by category and rate, in order."""
-        groups: dict[tuple[TaxCategory | None, Decimal | None], list[TaxRow]] = {}
-        for row in self._tax_rows:
-            t = row.tax
+        groups: dict[tuple[TaxCategory | None, Decimal | None], list[TaxTotal]] = {}
+        for total in self.taxes:
+            t = total.tax
             if t.withholding:
                 continue
             pct = None if t.kind in _AMOUNT_KINDS else t.percent.normalize()
-            groups.setdefault((t.category, pct), []).append(row)
+            groups.setdefault((t.category, pct), []).append(total)
         out = []
         for (category, pct), members in groups.items():
             first = members[0].tax
@@ -245,8 +246,8 @@ class TaxResult:
                 TaxBreakdown(
                     category=category,
                     percent=pct,
-                    base=self._m(sum((m.base for m in members), ZERO)),
-                    amount=self._m(sum((m.amount for m in members), ZERO)),
+                    base=self._m(sum((m.base.amount for m in members), ZERO)),
+                    amount=self._m(sum((m.amount.amount for m in members), ZERO)),
                     exemption_reason=first.exemption_reason,
                     exemption_reason_code=first.exemption_reason_code,
                     tax_ids=tuple(m.tax.id for m in members),
@@ -338,8 +339,7 @@ def compute(
         return _compute_with_exemptions(
             lines, cur, policy, charges, exemptions, _document_date(on), epd
         )
-    with decimal.localcontext(CONTEXT):  # compute_checked(), one call less
-        return _compute(lines, cur, policy, charges, epd)
+    return _compute(lines, cur, policy, charges, epd)  # compute_checked(), one call less
 
 
 def _document_date(on: object) -> dt.date:
@@ -422,8 +422,7 @@ def compute_checked(
     :func:`~o2c.tax.model.checked_line` types, a :class:`~moneyed.Currency`, a
     :class:`TaxPolicy`, a sequence of :class:`AllowanceCharge` and a Decimal discount percent.
     """
-    with decimal.localcontext(CONTEXT):
-        return _compute(lines, currency, policy, charges, tax_base_discount_percent)
+    return _compute(lines, currency, policy, charges, tax_base_discount_percent)
 
 
 def _compute_with_exemptions(
@@ -488,8 +487,8 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
     )
     # Report the original tax definitions (zero amounts), not the stripped stand-ins.
     originals = {t.tax.id: t.tax for t in full.taxes}
-    tax_rows = tuple(
-        row._replace(tax=originals.get(row.tax.id, row.tax)) for row in result._tax_rows
+    tax_columns = result._taxes._replace(
+        taxes=tuple(originals.get(t.id, t) for t in result._taxes.taxes)
     )
     rows = tuple(
         row._replace(taxes=tuple(originals.get(t.id, t) for t in row.taxes))
@@ -498,7 +497,7 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
     return attrs.evolve(
         result,
         rows=rows,
-        tax_rows=tax_rows,
+        taxes=tax_columns,
         exemptions=tuple(applied),
         notes=result.notes + notes,
     )
@@ -511,17 +510,71 @@ def _compute(
     charges: Sequence[AllowanceCharge],
     epd: Decimal | None,
 ) -> TaxResult:
+    """The one pipeline of every document: read the lines (exact amount, gross and plan of
+    each), evaluate those the document cannot sum by their nets alone, add the allowances and
+    charges, then sum per tax, round and keep the result.
+
+    Runs under o2c's decimal context (:data:`o2c.money.CONTEXT`), set as the thread's context
+    for the call and the caller's put back after it: ``decimal.localcontext`` would copy it,
+    which costs twice as much, and o2c's own arithmetic never changes a context's settings.
+    """
+    saved = decimal.getcontext()
+    decimal.setcontext(CONTEXT)
+    try:
+        return _pipeline(lines, cur, policy, charges, epd)
+    finally:
+        decimal.setcontext(saved)
+
+
+def _pipeline(
+    lines: Sequence[Taxable],
+    cur: Currency,
+    policy: TaxPolicy,
+    charges: Sequence[AllowanceCharge],
+    epd: Decimal | None,
+) -> TaxResult:
     rules = rules_for(policy, cur.code, epd)
     read = _read_lines(lines, cur, rules)
-    if rules.by_nets and epd is None and not charges and read.linear:
-        return _linear_document(rules, cur, policy, read)
-    plans, of_line, amounts = read.plans, read.of_line, read.amounts
-    evaluated = [
-        _evaluated(rules, index, line, plans[of_line[index]], amounts[index])
-        for index, line in enumerate(lines)
-    ]
-    charge_lines = _charge_lines(rules, charges, evaluated, cur) if charges else []
-    return _finish(rules, cur, policy, evaluated, charge_lines, epd)
+    doc = document_plan(read.plans)
+    # Under global rounding of rounded nets a line of a linear plan is its gross, which is its
+    # net: its plan's sum of grosses is all the document needs of it, unless a line has
+    # price-included taxes (the split of each tax's amount over the lines then reaches it).
+    # The result then keeps ``read`` as the rows of such lines.
+    by_net = rules.by_nets and epd is None and not doc.any_included
+    evaluated: list[Line] = []
+    if not (by_net and doc.linear):  # some line to evaluate
+        evaluated = _evaluate_lines(rules, lines, read, by_net)
+    zero = rules.zero
+    charge_lines: list[Line] = []
+    allowance_total = charge_total = zero
+    if charges:  # their plans join the document's, after the lines'
+        charge_lines = _charge_lines(rules, charges, read, evaluated, cur)
+        doc = document_plan(read.plans + tuple(dict.fromkeys(ln.plan for ln in charge_lines)))
+        allowance_total, charge_total = _charge_nets(charge_lines, zero)
+    all_lines = evaluated + charge_lines
+    if all_lines:
+        place_document_fixed(rules, all_lines)
+    sums, line_total, exempt = _sum_per_tax(rules, doc, read, evaluated, charge_lines, by_net)
+    split = False
+    if rules.per_line:
+        adjustment = _round_per_line(rules, policy, doc, all_lines, sums)
+    else:
+        adjustment, split = round_globally(rules, doc, evaluated, charge_lines, sums)
+    if evaluated:
+        line_total, exempt = _evaluated_nets(rules, evaluated, line_total, exempt)
+    return _result(
+        rules,
+        cur,
+        policy,
+        _rows(rules, read, all_lines, split, epd) if all_lines else read,
+        len(read.grosses),
+        (line_total, allowance_total, charge_total),
+        doc,
+        sums,
+        adjustment,
+        exempt,
+        epd,
+    )
 
 
 def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineColumns:
@@ -567,56 +620,22 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineCo
             of_tuple[id(line.taxes)] = k
         add_position(k)
         plan_grosses[k] += gross
-    linear = True
-    for plan in plans:
-        if not plan.linear:
-            linear = False
-            break
-    return line_columns(
-        amounts=amounts,
-        grosses=grosses,
-        of_line=of_line,
-        plans=plans,
-        plan_grosses=plan_grosses,
-        linear=linear,
-        zero=rules.zero,
-    )
+    # The columns in LineColumns' order, built in C (tests/test_tax_engine.py checks it).
+    return _new_line_columns((amounts, grosses, of_line, tuple(plans), plan_grosses, rules.zero))
 
 
-def _linear_document(
-    rules: Rules, cur: Currency, policy: TaxPolicy, read: LineColumns
-) -> TaxResult:
-    """The document compiled for lines of linear plans under global rounding of rounded nets
-    (the common case): a line is its gross, which is its net (:func:`o2c.tax.line.evaluate` of
-    a linear plan gives nothing else that the document needs), summed per plan and then per tax
-    by the document plan (each tax's base the net, its exact amount factor x net); the document
-    steps are the same as for every document (:func:`round_columns`, :func:`_result`).  The
-    result keeps the columns the lines were read into (:class:`LineColumns`) as its lines.
-    """
-    zero = rules.zero
-    plans = read.plans
-    plan_nets = read.plan_grosses
-    doc = document_plan(tuple(plans))
-    n = len(doc.taxes)
-    bases = [ZERO] * n
-    raws = [ZERO] * n
-    line_total = exempt = zero
-    for k, plan in enumerate(plans):
-        net = plan_nets[k]
-        line_total += net
-        if not plan.taxed:
-            exempt += net
-        # A plan has one factor per tax (no strict zip: its keyword costs more than the loop).
-        for j, f in zip(doc.positions[k], plan.factors):  # noqa: B905
-            bases[j] += net
-            raws[j] += f * net
-    amounts = round_columns(rules, doc.taxes, bases, raws, None)
-    line_count = len(read.grosses)
-    rows = tax_rows_of(doc.taxes, bases, amounts, raws)
-    # No allowances or charges: their nets are zero.
-    return _result(
-        rules, cur, policy, read, line_count, line_total, zero, zero, rows, zero, exempt, None
-    )
+def _evaluate_lines(
+    rules: Rules, lines: Sequence[Taxable], read: LineColumns, by_net: bool
+) -> list[Line]:
+    """Each line through its plan (:func:`_evaluated`) but, when ``by_net``, those of linear
+    plans (their plan's sum of grosses stands for them)."""
+    plans, of_line, amounts = read.plans, read.of_line, read.amounts
+    out = []
+    for index, line in enumerate(lines):
+        plan = plans[of_line[index]]
+        if not (by_net and plan.linear):
+            out.append(_evaluated(rules, index, line, plan, amounts[index]))
+    return out
 
 
 def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, amount: Decimal) -> Line:
@@ -629,7 +648,11 @@ def _evaluated(rules: Rules, index: int, line: Taxable, plan: _Plan, amount: Dec
 
 
 def _charge_lines(
-    rules: Rules, charges: Sequence[AllowanceCharge], evaluated: list[Line], cur: Currency
+    rules: Rules,
+    charges: Sequence[AllowanceCharge],
+    read: LineColumns,
+    evaluated: list[Line],
+    cur: Currency,
 ) -> list[Line]:
     """The document allowances and charges, each with its taxes or apportioned over the
     document's tax sets pro rata to their line nets."""
@@ -643,9 +666,7 @@ def _charge_lines(
             )
         if charge.taxes is None:
             if groups is None:
-                groups = {}
-                for ln in evaluated:
-                    groups[ln.plan.taxes] = groups.get(ln.plan.taxes, ZERO) + ln.net
+                groups = _nets_per_tax_set(read, evaluated)
             parts = _apportion(charge, groups, minor_unit(code))
         else:
             parts = [(charge.taxes, charge.signed)]
@@ -653,6 +674,18 @@ def _charge_lines(
             plan = plan_of(taxes, True)
             out.append(evaluate(rules, plan, index, charge.kind, part, ONE, 1))
     return out
+
+
+def _nets_per_tax_set(read: LineColumns, evaluated: list[Line]) -> dict[tuple[Tax, ...], Decimal]:
+    """The lines' nets summed per tax set, in order of first appearance: an evaluated line's
+    net, and for a plan whose lines were not evaluated its sum of grosses (their nets)."""
+    nets = list(read.plan_grosses)
+    position = {plan: k for k, plan in enumerate(read.plans)}
+    for plan in {ln.plan for ln in evaluated}:  # every line of the plan was evaluated
+        nets[position[plan]] = ZERO
+    for ln in evaluated:
+        nets[position[ln.plan]] += ln.net
+    return {plan.taxes: net for plan, net in zip(read.plans, nets, strict=True)}
 
 
 def _apportion(
@@ -666,118 +699,121 @@ def _apportion(
     return list(zip(keys, parts, strict=True))
 
 
-def _finish(
+def _sum_per_tax(
     rules: Rules,
-    cur: Currency,
-    policy: TaxPolicy,
+    doc: _DocumentPlan,
+    read: LineColumns,
     evaluated: list[Line],
     charge_lines: list[Line],
-    epd: Decimal | None,
-) -> TaxResult:
-    """Sum the lines per tax, round over the document, and keep the result."""
-    all_lines = evaluated + charge_lines
-    place_document_fixed(rules, all_lines)
-    accs = _sum_per_tax(_per_plan(rules, all_lines, epd), epd)
-    split = False
-    if rules.per_line:
-        adjustment = _round_per_line(rules, policy, all_lines, accs)
-    else:
-        adjustment, split = round_globally(rules, evaluated, charge_lines, accs)
-    exempt = sum((ln.net for ln in evaluated if not ln.plan.taxed), rules.zero)
-    rows = _rows(rules, all_lines, split, epd)
-    document = _document_nets(rows, len(evaluated), rules.zero)
-    values = accs.values()
-    taxes = tax_rows_of(
-        [a.tax for a in values],
-        [a.base for a in values],
-        [a.amount for a in values],
-        [a.raw for a in values],
-    )
-    return _result(
-        rules, cur, policy, rows, len(evaluated), *document, taxes, adjustment, exempt, epd
-    )
+    by_net: bool,
+) -> tuple[TaxSums, Decimal, Decimal]:
+    """Exact amounts, bases and (per-line) rounded amounts summed per tax, in the document
+    plan's order of taxes (one definition per id); and the sum of the line nets (BT-106) and of
+    those of lines that carry no tax, of the lines summed by their nets (global rounding
+    leaves those as they are; :func:`_evaluated_nets` adds the others once rounded).
+
+    Under global rounding of rounded nets a linear plan's taxes are factor x net: its lines
+    are summed by their nets (the plan's sum of grosses for lines not evaluated), then each
+    tax once from the sum."""
+    sums = tax_sums(len(doc.taxes))
+    raws, bases = sums.raws, sums.bases
+    nets: list[Decimal | None] = [None] * len(doc.plans)
+    if by_net:
+        for k, plan in enumerate(read.plans):
+            if plan.linear:
+                nets[k] = read.plan_grosses[k]
+    nets_suffice = rules.by_nets and rules.epd is None
+    extracting = rules.epd is None
+    if evaluated:
+        _add_lines(doc, evaluated, nets, sums, nets_suffice, extracting)
+    if charge_lines:
+        _add_lines(doc, charge_lines, nets, sums, nets_suffice, extracting)
+    line_total = exempt = rules.zero
+    line_plans = len(read.plans)
+    for k, net in enumerate(nets):
+        if net is not None:
+            plan = doc.plans[k]
+            if k < line_plans:  # the lines', not the charges'
+                line_total += net
+                if not plan.taxed:
+                    exempt += net
+            # A plan has one factor per tax (no strict zip: its keyword costs more than the loop).
+            for j, f in zip(doc.positions[k], plan.factors):  # noqa: B905
+                bases[j] += net
+                raws[j] += f * net
+    return sums, line_total, exempt
 
 
-def _per_plan(rules: Rules, lines: list[Line], epd: Decimal | None) -> dict[_Plan, _PlanSums]:
-    """The lines summed per plan (lines share few tax sets).  Under global rounding a linear
-    plan's taxes are factor x net, so its lines' nets are all it needs."""
-    by_nets = rules.by_nets and epd is None
-    per_plan: dict[_Plan, _PlanSums] = {}
+def _add_lines(
+    doc: _DocumentPlan,
+    lines: list[Line],
+    nets: list[Decimal | None],
+    sums: TaxSums,
+    nets_suffice: bool,
+    extracting: bool,
+) -> None:
+    """Evaluated ``lines`` into the per-tax ``sums`` (in place), or, for those of linear plans
+    when ``nets_suffice``, their nets into their plan's ``nets``; a price-included tax is
+    marked extracted when ``extracting`` (no tax-base discount)."""
+    index = doc.plan_index
+    raws, bases, amounts, extracted = sums.raws, sums.bases, sums.amounts, sums.extracted
     for ln in lines:
-        sums = per_plan.get(ln.plan)
-        if sums is None:
-            sums = per_plan[ln.plan] = _PlanSums()
-        if by_nets and ln.plan.linear:
-            sums.net += ln.net
-        else:
-            sums.add(ln)
-    return per_plan
-
-
-def _sum_per_tax(per_plan: dict[_Plan, _PlanSums], epd: Decimal | None) -> dict[TaxId, Acc]:
-    """Exact amounts, bases and (per-line) rounded amounts summed per tax, in order of
-    appearance (the document plan's: one definition per id)."""
-    doc = document_plan(tuple(per_plan))
-    accs = [Acc(t) for t in doc.taxes]
-    extracting = epd is None
-    for positions, (plan, sums) in zip(doc.positions, per_plan.items(), strict=True):
-        raws, bases, amounts = sums.totals(plan)
-        for i, j in enumerate(positions):
-            acc = accs[j]
-            acc.raw += raws[i]
-            acc.base += bases[i]
-            acc.amount += amounts[i]
-            if plan.included[i] and extracting:
-                acc.extracted = True
-    return {acc.tax.id: acc for acc in accs}
-
-
-class _PlanSums:
-    """The lines of one plan summed: the nets of those summed by net alone, and by tax
-    position the exact amounts, bases and rounded amounts of the others."""
-
-    __slots__ = ("net", "sums")
-
-    def __init__(self, net: Decimal = ZERO) -> None:
-        self.net = net
-        self.sums: tuple[list[Decimal], list[Decimal], list[Decimal]] | None = None
-
-    def add(self, ln: Line) -> None:
-        if self.sums is None:
-            self.sums = (list(ln.raw), list(ln.bases), list(ln.amounts))
-            return
-        for target, values in zip(self.sums, (ln.raw, ln.bases, ln.amounts), strict=True):
-            for i, v in enumerate(values):
-                target[i] += v
-
-    def totals(self, plan: _Plan) -> tuple[list[Decimal], list[Decimal], list[Decimal]]:
-        """``(exact amounts, bases, rounded amounts)`` by tax position."""
-        net = self.net
-        n = len(plan.taxes)
-        if self.sums is None:
-            return [f * net for f in plan.factors], [net] * n, [ZERO] * n
-        raws, bases, amounts = self.sums
-        if net:
-            for i, f in enumerate(plan.factors):
-                raws[i] += f * net
-                bases[i] += net
-        return raws, bases, amounts
+        plan = ln.plan
+        k = index[plan]
+        if nets_suffice and plan.linear:
+            net = nets[k]
+            nets[k] = ln.net if net is None else net + ln.net
+            continue
+        included = plan.included
+        for i, j in enumerate(doc.positions[k]):
+            raws[j] += ln.raw[i]
+            bases[j] += ln.bases[i]
+            amounts[j] += ln.amounts[i]
+            if included[i] and extracting:
+                extracted[j] = True
 
 
 def _round_per_line(
-    rules: Rules, policy: TaxPolicy, lines: list[Line], accs: dict[TaxId, Acc]
+    rules: Rules, policy: TaxPolicy, doc: _DocumentPlan, lines: list[Line], sums: TaxSums
 ) -> Decimal:
     """Per-line rounding: jurisdictions aggregated when the policy says so; the rounding
     adjustment is the lines' sum."""
     if policy.jurisdictions is JurisdictionRounding.AGGREGATE:
         for ln in lines:
             aggregate_line(ln, rules.step)
-        for acc in accs.values():
-            acc.amount = ZERO
+        amounts = sums.amounts
+        for j in range(len(amounts)):
+            amounts[j] = ZERO
+        position = doc.position
         for ln in lines:
             for i, t in enumerate(ln.plan.taxes):
-                accs[t.id].amount += ln.amounts[i]
+                amounts[position[t.id]] += ln.amounts[i]
     return sum((ln.adjustment for ln in lines), ZERO)
+
+
+def _evaluated_nets(
+    rules: Rules, evaluated: list[Line], line_total: Decimal, exempt: Decimal
+) -> tuple[Decimal, Decimal]:
+    """``line_total`` and ``exempt`` with the nets of the evaluated lines not summed by their
+    nets (:func:`_sum_per_tax`), as rounding left them."""
+    nets_suffice = rules.by_nets and rules.epd is None
+    for ln in evaluated:
+        if not (nets_suffice and ln.plan.linear):
+            line_total += ln.net
+            if not ln.plan.taxed:
+                exempt += ln.net
+    return line_total, exempt
+
+
+def _charge_nets(charge_lines: list[Line], zero: Decimal) -> tuple[Decimal, Decimal]:
+    """The nets of the allowances (BT-107, positive) and of the charges (BT-108)."""
+    allowance_total = charge_total = zero
+    for ln in charge_lines:
+        if ln.charge is ChargeKind.ALLOWANCE:
+            allowance_total -= ln.net
+        else:
+            charge_total += ln.net
+    return allowance_total, charge_total
 
 
 class _DocumentNets(NamedTuple):
@@ -788,69 +824,55 @@ class _DocumentNets(NamedTuple):
     charge_total: Decimal
 
 
-def _document_nets(rows: tuple[LineRow, ...], line_count: int, zero: Decimal) -> _DocumentNets:
-    """The nets of the lines (the first ``line_count`` rows) and of the charges (the others)."""
-    line_total = sum((row.net for row in rows[:line_count]), zero)
-    allowance_total = charge_total = zero
-    for row in rows[line_count:]:
-        if row.charge is ChargeKind.ALLOWANCE:
-            allowance_total -= row.net
-        else:
-            charge_total += row.net
-    return _DocumentNets(line_total, allowance_total, charge_total)
-
-
 def _result(
     rules: Rules,
     cur: Currency,
     policy: TaxPolicy,
     rows: tuple[LineRow, ...] | LineColumns,
     line_count: int,
-    line_total: Decimal,
-    allowance_total: Decimal,
-    charge_total: Decimal,
-    tax_rows: tuple[TaxRow, ...],
+    nets: tuple[Decimal, Decimal, Decimal],
+    doc: _DocumentPlan,
+    sums: TaxSums,
     adjustment: Decimal,
     exempt: Decimal,
     epd: Decimal | None,
 ) -> TaxResult:
     """The totals (a zero carries the step's exponent: 0.00 in EUR, never -0), checked against
     the amount limit, and the result that keeps them with the rows (lines, then charges) and
-    the taxes (``tax_rows``, rounded over the document); ``line_total``, ``allowance_total``
-    and ``charge_total`` are the nets of the lines (BT-106), allowances (BT-107) and charges
-    (BT-108)."""
+    the taxes of ``doc`` (their ``sums``, rounded over the document); ``nets`` are those of the
+    lines (BT-106), allowances (BT-107) and charges (BT-108)."""
     zero = rules.zero
     adjustment += zero
+    line_total, allowance_total, charge_total = nets
     untaxed = line_total - allowance_total + charge_total
-    tax_total = withholding = zero
-    for row in tax_rows:
-        if row.tax.withholding:
-            withholding += row.amount
-        else:
-            tax_total += row.amount
+    amounts = sums.amounts
+    withholding = zero
+    if doc.withheld:
+        tax_total = zero
+        for j, amount in enumerate(amounts):
+            if j in doc.withheld:
+                withholding += amount
+            else:
+                tax_total += amount
+    else:
+        tax_total = sum(amounts, zero)
     total = untaxed + tax_total + withholding + adjustment
     if not (  # inside the amount limit (a document without allowances or charges, at once)
         LOW_LIMIT < line_total < LIMIT
-        and LOW_LIMIT < untaxed < LIMIT
         and LOW_LIMIT < tax_total < LIMIT
         and LOW_LIMIT < withholding < LIMIT
         and LOW_LIMIT < total < LIMIT
         and not allowance_total
         and not charge_total
     ):
-        _check_totals(
-            _DocumentNets(line_total, allowance_total, charge_total),
-            untaxed,
-            tax_total,
-            withholding,
-            total,
-        )
+        _check_totals(_DocumentNets(*nets), untaxed, tax_total, withholding, total)
     # Every value is computed here from checked inputs: stored as it is (see o2c._build).
     return _new_result(
         currency=cur,
         policy=policy,
         rows=rows,
-        tax_rows=tax_rows,
+        # The columns in TaxColumns' order, built in C (tests/test_tax_engine.py checks it).
+        taxes=_new_tax_columns((doc.taxes, tuple(sums.bases), tuple(amounts), tuple(sums.raws))),
         line_count=line_count,
         amounts=_new_amounts(
             line_total=line_total,
@@ -873,23 +895,23 @@ _new_result = builder(TaxResult)
 _new_amounts = builder(DocumentAmounts)
 
 
-def _rows(rules: Rules, lines: list[Line], split: bool, epd: Decimal | None) -> tuple[LineRow, ...]:
-    """The rows a result keeps: under global rounding no amounts (spread when read), and for a
-    linear line with rounded nets no bases or exact amounts (the plan gives them)."""
+def _rows(
+    rules: Rules, read: LineColumns, lines: list[Line], split: bool, epd: Decimal | None
+) -> tuple[LineRow, ...] | LineColumns:
+    """The rows a result keeps: ``read`` itself when no line was evaluated and there are no
+    charges; else one row per line and charge.  Under global rounding a row has no amounts
+    (spread when read), and a linear line with rounded nets no bases or exact amounts (the plan
+    gives them: its row is the one ``read`` makes)."""
+    if not lines:
+        return read
     compact = rules.by_nets and epd is None and not split
-    return tuple(
-        _linear_row(ln.index, ln.net, ln.plan.taxes, rules)
-        if compact and ln.plan.linear and ln.charge is None
-        else _row(ln, split, rules)
-        for ln in lines
-    )
-
-
-def _linear_row(index: int, net: Decimal, taxes: tuple[Tax, ...], rules: Rules) -> LineRow:
-    """The row of a line of a linear plan under global rounding of rounded nets: its gross is
-    its net, its bases and exact amounts follow from the plan, its amounts from the document's."""
-    # Positional, in LineRow's field order: the hot loop's one record per line.
-    return LineRow(index, None, net, net, rules.zero, taxes, None, None, None)
+    rows = list(read.rows())
+    for ln in lines:
+        if ln.charge is not None:
+            rows.append(_row(ln, split, rules))
+        elif not (compact and ln.plan.linear):
+            rows[ln.index] = _row(ln, split, rules)
+    return tuple(rows)
 
 
 def _row(ln: Line, split: bool, rules: Rules) -> LineRow:

@@ -8,6 +8,7 @@ cached by value, so a document of lines sharing a few tax sets compiles each onc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ from o2c.tax.model import (
     JurisdictionRounding,
     RoundingMethod,
     Tax,
+    TaxId,
     TaxKind,
     TaxPolicy,
     _coefficients,
@@ -107,17 +109,35 @@ _MAX_PLANS = 4096
 
 @attrs.frozen(eq=False)
 class _DocumentPlan:
-    """What the plans of a document's lines compute together, independent of amounts: each tax
-    once, in order of first appearance, and per plan where its taxes stand in that order.
+    """What the plans of a document compute together, independent of amounts: each tax once,
+    in order of first appearance, where each plan's taxes stand in that order, and what the
+    document steps read of each tax, compiled.
 
     Compiled once per tuple of plans (:func:`document_plan`): a document sums its lines per
     plan, then each plan's sums into the columns of its taxes.
     """
 
+    #: The plans, in order of first appearance (lines first, then charges).
+    plans: tuple[_Plan, ...]
     #: Each tax once (one definition per id), in the order the plans first name them.
     taxes: tuple[Tax, ...]
     #: Per plan, the position in :attr:`taxes` of each of its taxes.
     positions: tuple[tuple[int, ...], ...]
+    #: The position of each plan in :attr:`plans` (plans compare by identity).
+    plan_index: Mapping[_Plan, int]
+    #: The position in :attr:`taxes` of each tax id.
+    position: Mapping[TaxId, int]
+    #: Per tax, its rate as a fraction (``percent / 100``) for a percent tax (whose amount is
+    #: rate x rounded base under EN 16931 global rounding), ``None`` for any other kind.
+    rates: tuple[Decimal | None, ...]
+    #: The positions of withholding taxes (kept apart from the tax total).
+    withheld: tuple[int, ...]
+    #: The positions of taxes with a jurisdiction (rounded as one aggregate when asked).
+    jurisdictions: tuple[int, ...]
+    #: Whether every plan is linear (see :attr:`_Plan.linear`).
+    linear: bool
+    #: Whether a plan has a price-included tax.
+    any_included: bool
 
 
 def document_plan(plans: tuple[_Plan, ...]) -> _DocumentPlan:
@@ -143,7 +163,7 @@ _DOCUMENT_PLANS: dict[tuple[_Plan, ...], _DocumentPlan] = {}
 
 def _compile_document(plans: tuple[_Plan, ...]) -> _DocumentPlan:
     taxes: list[Tax] = []
-    position: dict[str, int] = {}
+    position: dict[TaxId, int] = {}
     positions = []
     for plan in plans:
         own = []
@@ -160,7 +180,18 @@ def _compile_document(plans: tuple[_Plan, ...]) -> _DocumentPlan:
                 )
             own.append(j)
         positions.append(tuple(own))
-    return _DocumentPlan(taxes=tuple(taxes), positions=tuple(positions))
+    return _DocumentPlan(
+        plans=plans,
+        taxes=tuple(taxes),
+        positions=tuple(positions),
+        plan_index={plan: k for k, plan in enumerate(plans)},
+        position=position,
+        rates=tuple(t.percent / HUNDRED if t.kind is TaxKind.PERCENT else None for t in taxes),
+        withheld=tuple(j for j, t in enumerate(taxes) if t.withholding),
+        jurisdictions=tuple(j for j, t in enumerate(taxes) if t.jurisdiction is not None),
+        linear=all(plan.linear for plan in plans),
+        any_included=any(plan.any_included for plan in plans),
+    )
 
 
 def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:

@@ -29,11 +29,9 @@ __all__ = [
     "LineTaxResult",
     "TaxAmount",
     "TaxBreakdown",
-    "TaxRow",
+    "TaxColumns",
     "TaxTotal",
-    "line_columns",
     "line_rows",
-    "tax_rows_of",
 ]
 
 
@@ -143,34 +141,21 @@ class LineRow(NamedTuple):
     amounts: tuple[Decimal, ...] | None
 
 
-class TaxRow(NamedTuple):
-    """One tax over the document as a result keeps it (internal to o2c.tax)."""
+class TaxColumns(NamedTuple):
+    """The taxes over a document as a result keeps them (internal to o2c.tax): per tax, in the
+    order the taxes first appear, its definition, rounded base, rounded amount and exact
+    amount, as four columns of one length."""
 
-    tax: Tax
-    base: Decimal
-    amount: Decimal
-    raw: Decimal
-
-
-def tax_rows_of(
-    taxes: Sequence[Tax],
-    bases: Sequence[Decimal],
-    amounts: Sequence[Decimal],
-    raws: Sequence[Decimal],
-) -> tuple[TaxRow, ...]:
-    """The :class:`TaxRow` of each tax, from its columns.
-
-    Built in C (``tuple.__new__`` over the zipped columns, as ``TaxRow._make`` does): a
-    NamedTuple's own constructor is a Python function, about 0.7 us a row here, and every
-    document builds one row per tax.
-    """
-    return tuple(map(_new_tax_row, zip(taxes, bases, amounts, raws, strict=True)))
+    taxes: tuple[Tax, ...]
+    bases: tuple[Decimal, ...]
+    amounts: tuple[Decimal, ...]
+    raws: tuple[Decimal, ...]
 
 
-#: ``TaxRow`` from one ``(tax, base, amount, raw)`` tuple: the fields in TaxRow's order.
-_new_tax_row: Callable[[tuple[Tax, Decimal, Decimal, Decimal]], TaxRow] = partial(
-    tuple.__new__, TaxRow
-)
+#: ``TaxColumns`` from one tuple of its fields in their order, built in C (``tuple.__new__``,
+#: as ``_make`` does): the NamedTuple's own constructor is a Python function, and every
+#: document builds one.
+_new_tax_columns: Callable[[tuple[object, ...]], TaxColumns] = partial(tuple.__new__, TaxColumns)
 
 
 class LineColumns(NamedTuple):
@@ -189,10 +174,8 @@ class LineColumns(NamedTuple):
     amounts: Sequence[Decimal]
     grosses: Sequence[Decimal]
     of_line: Sequence[int]
-    plans: Sequence[_Plan]
+    plans: tuple[_Plan, ...]
     plan_grosses: Sequence[Decimal]
-    #: Whether every plan is linear (see :attr:`o2c.tax.plan._Plan.linear`).
-    linear: bool
     #: Zero with the rounding step's exponent (0.00 in EUR): a linear line's adjustment.
     zero: Decimal
 
@@ -216,22 +199,8 @@ class LineColumns(NamedTuple):
         )
 
 
-def line_columns(
-    *,
-    amounts: Sequence[Decimal],
-    grosses: Sequence[Decimal],
-    of_line: Sequence[int],
-    plans: Sequence[_Plan],
-    plan_grosses: Sequence[Decimal],
-    linear: bool,
-    zero: Decimal,
-) -> LineColumns:
-    """:class:`LineColumns` by keyword, built in C (``tuple.__new__``, as ``_make`` does): the
-    NamedTuple's own constructor called by keyword costs about 1.6 us, once per document."""
-    return _new_line_columns((amounts, grosses, of_line, plans, plan_grosses, linear, zero))
-
-
-#: ``LineColumns`` from one tuple of its fields in their order.
+#: ``LineColumns`` from one tuple of its fields in their order, built in C (as
+#: :data:`_new_tax_columns`).
 _new_line_columns: Callable[[tuple[object, ...]], LineColumns] = partial(tuple.__new__, LineColumns)
 
 

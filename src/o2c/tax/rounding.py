@@ -4,50 +4,52 @@ with the remainder rule of price-included lines)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
+from typing import NamedTuple
 
 from o2c.money import CONTEXT, quantize_decimal
 from o2c.tax.line import Line, evaluate, evaluate_per_unit
 from o2c.tax.model import (
-    HUNDRED,
     LIMIT,
     LOW_LIMIT,
     ZERO,
     IncludedRounding,
     Tax,
     TaxId,
-    TaxKind,
 )
-from o2c.tax.plan import Rules, within
+from o2c.tax.plan import Rules, _DocumentPlan, within
 from o2c.tax.spread import spread, steps, tax_parts
 
 __all__ = [
-    "Acc",
+    "TaxSums",
+    "tax_sums",
     "aggregate_line",
     "place_document_fixed",
     "round_columns",
     "round_globally",
-    "round_taxes",
 ]
 
-#: ``TaxKind.PERCENT``, read once per tax of every document (a module name costs less than an
-#: enum member looked up on its class).
-_PERCENT = TaxKind.PERCENT
+
+class TaxSums(NamedTuple):
+    """Per-tax sums over the document, as columns in the document plan's order of taxes: the
+    exact amount, the base, the rounded amount (per-line sums, then the document's) and whether
+    the tax was extracted from prices.  The lists are filled and rounded in place."""
+
+    raws: list[Decimal]
+    bases: list[Decimal]
+    amounts: list[Decimal]
+    extracted: list[bool]
 
 
-class Acc:
-    """Running per-tax sums over the document: the exact amount, the base, the rounded amount
-    (per-line sums, then the document's) and whether the tax was extracted from prices."""
+def tax_sums(n: int) -> TaxSums:
+    """Empty :class:`TaxSums` for ``n`` taxes, built in C (``tuple.__new__`` over the columns in
+    their order, as ``_make`` does: every document makes one)."""
+    return _new_sums(([ZERO] * n, [ZERO] * n, [ZERO] * n, [False] * n))
 
-    __slots__ = ("amount", "base", "extracted", "raw", "tax")
 
-    def __init__(self, tax: Tax) -> None:
-        self.tax = tax
-        self.raw = ZERO
-        self.base = ZERO
-        self.amount = ZERO
-        self.extracted = False
+_new_sums: Callable[[tuple[object, ...]], TaxSums] = partial(tuple.__new__, TaxSums)
 
 
 def place_document_fixed(rules: Rules, lines: list[Line]) -> None:
@@ -126,78 +128,53 @@ def _allocate_jurisdictions(
     return out
 
 
-def round_taxes(rules: Rules, accs: dict[TaxId, Acc]) -> None:
-    """:func:`round_columns` over running sums (in place)."""
-    values = list(accs.values())
-    bases = [a.base for a in values]
-    amounts = round_columns(
-        rules,
-        [a.tax for a in values],
-        bases,
-        [a.raw for a in values],
-        [a.extracted for a in values],
-    )
-    for acc, base, amount in zip(values, bases, amounts, strict=True):
-        acc.base = base
-        acc.amount = amount
+def round_columns(rules: Rules, doc: _DocumentPlan, sums: TaxSums) -> None:
+    """Global rounding, step 1: one rounding per tax of ``doc`` over its ``sums`` (in place:
+    each base rounded, each amount the document's).
 
-
-def round_columns(
-    rules: Rules,
-    taxes: Sequence[Tax],
-    bases: list[Decimal],
-    raws: Sequence[Decimal],
-    extracted: Sequence[bool] | None,
-) -> list[Decimal]:
-    """Global rounding, step 1: one rounding per tax, given as columns (each tax's exact base
-    and amount sums; whether it was extracted from prices, ``None`` for none).  The bases are
-    rounded in place; returns the rounded amounts.
-
-    Extracted (price-included) taxes are rounded from their exact sum, computed percent taxes as
-    rate x rounded base (EN 16931 BT-117 = BT-116 x rate); jurisdictions aggregated when the
-    policy (compiled in ``rules``) says so."""
+    Extracted (price-included) taxes are rounded from their exact sum,
+    computed percent taxes as rate x rounded base (EN 16931 BT-117 = BT-116 x rate); jurisdictions
+    aggregated when the policy (compiled in ``rules``) says so."""
     q = rules.q
     quantum, mode = rules.quantum, rules.decimal_mode
     rounded_lines = rules.global_rounded
-    amounts = []
-    for j, t in enumerate(taxes):
+    taxes, rates, extracted = doc.taxes, doc.rates, sums.extracted
+    bases, raws, amounts = sums.bases, sums.raws, sums.amounts
+    for j, rate in enumerate(rates):
         base = bases[j]
         raw = raws[j]
         if not (LOW_LIMIT < base < LIMIT and LOW_LIMIT < raw < LIMIT):
-            within(base, f"the base of tax {t.id}")
-            within(raw, f"tax {t.id}")
-        by_rate = rounded_lines and t.kind is _PERCENT and (extracted is None or not extracted[j])
+            within(base, f"the base of tax {taxes[j].id}")
+            within(raw, f"tax {taxes[j].id}")
+        by_rate = rounded_lines and rate is not None and not extracted[j]
         # q(), called directly under a power-of-ten step: the values are inside the limit here
         # (see Rules.quantum).
         if quantum is None:
             base = q(base)
-            amounts.append(q(base * t.percent / HUNDRED if by_rate else raw))
+            amounts[j] = q(base * rate if by_rate else raw)  # type: ignore[operator]
         else:
             base = base.quantize(quantum, mode, CONTEXT)
-            amount = base * t.percent / HUNDRED if by_rate else raw
-            amounts.append(amount.quantize(quantum, mode, CONTEXT))
+            amount = base * rate if by_rate else raw  # type: ignore[operator]
+            amounts[j] = amount.quantize(quantum, mode, CONTEXT)
         bases[j] = base
-    if not rules.separate_jurisdictions:  # JurisdictionRounding.AGGREGATE
-        members = [j for j, t in enumerate(taxes) if t.jurisdiction is not None]
-        if len(members) > 1:
-            total = q(sum((raws[j] for j in members), ZERO))
-            parts = _allocate_jurisdictions(
-                total, [(taxes[j], raws[j]) for j in members], rules.step
-            )
-            for j, part in zip(members, parts, strict=True):
-                amounts[j] = part
-    return amounts
+    members = doc.jurisdictions
+    if not rules.separate_jurisdictions and len(members) > 1:  # JurisdictionRounding.AGGREGATE
+        total = q(sum((raws[j] for j in members), ZERO))
+        parts = _allocate_jurisdictions(total, [(taxes[j], raws[j]) for j in members], rules.step)
+        for j, part in zip(members, parts, strict=True):
+            amounts[j] = part
 
 
 def round_globally(
     rules: Rules,
+    doc: _DocumentPlan,
     evaluated: list[Line],
     charge_lines: list[Line],
-    accs: dict[TaxId, Acc],
+    sums: TaxSums,
 ) -> tuple[Decimal, bool]:
     """Round each tax once over the document, then the line nets; the rounding adjustment, and
     whether the lines' taxes were split here (documents with price-included lines)."""
-    round_taxes(rules, accs)
+    round_columns(rules, doc, sums)
     step = rules.step
     # 2. Line nets.
     adjustment = ZERO
@@ -211,7 +188,7 @@ def round_globally(
             ):
                 ln.net = net
     if incl_lines and rules.epd is None:
-        return _split_included(rules, evaluated + charge_lines, incl_lines, accs), True
+        return _split_included(rules, doc, evaluated + charge_lines, incl_lines, sums), True
     if incl_lines:  # taxes on a discounted base: the gross does not hold them
         untaxed = quantize_decimal(sum((ln.raw_net for ln in incl_lines), ZERO), step, rules.mode)
         nets = spread(untaxed, [ln.raw_net for ln in incl_lines], step)
@@ -221,7 +198,7 @@ def round_globally(
 
 
 def _split_included(
-    rules: Rules, lines: list[Line], incl_lines: list[Line], accs: dict[TaxId, Acc]
+    rules: Rules, doc: _DocumentPlan, lines: list[Line], incl_lines: list[Line], sums: TaxSums
 ) -> Decimal:
     """Lines with price-included taxes under global rounding: net + included taxes = gross.
 
@@ -242,7 +219,7 @@ def _split_included(
     """
     step = rules.step
     parts = tax_parts(
-        [(a.tax.id, a.amount) for a in accs.values()],
+        [(t.id, amount) for t, amount in zip(doc.taxes, sums.amounts, strict=True)],
         [ln.plan.taxes for ln in lines],
         [ln.raw for ln in lines],
         step,
@@ -268,7 +245,7 @@ def _split_included(
             ln.net = net
             last = ln.plan.last_included
             ln.amounts[last] += rest - net
-            accs[ln.plan.taxes[last].id].amount += rest - net
+            sums.amounts[doc.position[ln.plan.taxes[last].id]] += rest - net
         return ZERO
     rest = sum(left, ZERO) - untaxed
     shares = steps(rest, [x - r for x, r in zip(left, raw_nets, strict=True)], step)
