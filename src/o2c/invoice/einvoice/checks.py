@@ -22,7 +22,7 @@ from o2c._optional import require
 from o2c.invoice.document import Invoice, Violation
 from o2c.invoice.parties import Address
 
-__all__ = ["check_invoice", "check_vat_id", "check_iban"]
+__all__ = ["check_iban", "check_invoice", "check_vat_id"]
 
 #: ICD schemes (ISO 6523) of company ids whose check digits python-stdnum knows, to the
 #: stdnum module that checks them.  Source: the Peppol ICD code list and stdnum's modules.

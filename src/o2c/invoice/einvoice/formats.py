@@ -30,8 +30,8 @@ from o2c.tax import TaxPolicy
 __all__ = [
     "FORMATS",
     "Format",
-    "Profile",
     "PROFILES",
+    "Profile",
     "READ_ONLY",
     "business_terms",
     "detect_format",
