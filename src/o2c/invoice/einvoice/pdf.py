@@ -4,8 +4,10 @@ the XMP metadata and the PDF/A-3 declarations), and the CII taken back out of on
 The visible page is a plain one-page summary o2c draws itself (number, dates, parties, lines,
 VAT breakdown, totals) in a standard PDF font: the XML is the invoice, the page a rendering.
 A designed layout (WeasyPrint, a reports template) can replace the page: pass its PDF bytes as
-``visible``.  ``factur-x`` stamps the PDF with the time it is made, so two runs differ in those
-bytes only.
+``visible``.  The summary page uses a standard (not embedded) font and no output intent, so a
+strict PDF/A-3 checker such as veraPDF wants such a rendering (WeasyPrint's
+``pdf_variant="pdf/a-3b"`` embeds fonts and an sRGB output intent).  ``factur-x`` stamps the
+PDF with the time it is made, so two runs differ in those bytes only.
 """
 
 from __future__ import annotations
