@@ -263,7 +263,7 @@ def render_html(
     env = _environment()
     context = page_context(report, locale, charts=charts and not fragment, max_rows=max_rows)
     template = env.get_template("fragment.html.j2" if fragment else "report.html.j2")
-    return str(template.render(**context))
+    return str(template.render(fragment=fragment, **context))
 
 
 def render_pdf(
