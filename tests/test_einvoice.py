@@ -328,3 +328,12 @@ def test_a_return_with_a_negative_line_amount_is_read_as_a_negative_quantity() -
 def test_direct_debit_needs_its_mandate() -> None:
     invoice = _invoice(payment=PaymentInstructions(means_code="59"))
     assert "PEPPOL-EN16931-R061" in {v.code for v in check_invoice(invoice, "peppol")}
+
+
+def test_a_facturx_pdf_can_show_a_page_of_ones_own() -> None:
+    from o2c.invoice.einvoice.pdf import summary_pdf
+
+    page = summary_pdf(["My own layout"])
+    pdf = write_einvoice(DEMO, "facturx", visible=page)
+    assert b"My own layout" in pdf
+    assert read_einvoice(pdf) == DEMO

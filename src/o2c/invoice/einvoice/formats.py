@@ -117,13 +117,16 @@ def _xml(fields: Fields, profile: Profile) -> bytes:
     return data
 
 
-def write_einvoice(invoice: Invoice, format: str, *, check: bool = True) -> bytes:
+def write_einvoice(
+    invoice: Invoice, format: str, *, check: bool = True, visible: bytes | None = None
+) -> bytes:
     """The invoice as an e-invoice in ``format`` (see :data:`FORMATS`): XML, or PDF bytes for
     ``facturx``.
 
     Amounts are written exactly as o2c computed them.  With ``check`` (the default) the master
     data is checked first (:func:`~o2c.invoice.einvoice.check_invoice`: VAT ids, company ids and
     IBANs by their check digits, the addresses and references the format requires).
+    ``visible`` is the PDF a ``facturx`` document shows (a one-page summary by default).
 
     Raises:
         EInvoiceError: for an unknown format, an invoice EN 16931 cannot express, or master data
@@ -150,7 +153,7 @@ def write_einvoice(invoice: Invoice, format: str, *, check: bool = True) -> byte
     if profile.pdf:
         from o2c.invoice.einvoice.pdf import facturx_pdf
 
-        return facturx_pdf(xml, invoice)
+        return facturx_pdf(xml, invoice, visible=visible)
     return xml
 
 
