@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.collecting.reminders import InMemoryNotifier, Notification
@@ -508,3 +510,67 @@ def test_due_runs_report_their_local_date() -> None:
     job = _schedule(_job(timezone="Pacific/Auckland", cron="0 8 * * *")).jobs[0]
     run = DueRun(job=job, slot=utc(2026, 1, 4, 19), missed=0)
     assert run.as_of == dt.date(2026, 1, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cron=st.sampled_from(["0 7 * * *", "*/20 * * * *", "30 2 * * *", "0 9 * * MON", "0 0 1 * *"]),
+    zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 1)),
+    steps=st.lists(st.integers(1, 60 * 24 * 9), min_size=1, max_size=25),
+)
+def test_a_runner_on_any_clock_runs_each_slot_at_most_once(
+    cron: str, zone: str, start: dt.datetime, steps: list[int]
+) -> None:
+    schedule = _schedule(_job(cron=cron, timezone=zone))
+    job = schedule.jobs[0]
+    now = start.replace(tzinfo=UTC)
+    runs: dict[str, list[ScheduledRunRecorded]] = {"daily": []}
+    for minutes in steps:
+        now += dt.timedelta(minutes=minutes)
+        due = plan(schedule, now, runs)
+        assert len(due) <= 1  # caught up once, whatever was missed
+        for d in due:
+            done = [r.slot for r in runs["daily"]]
+            assert d.slot <= now
+            assert all(d.slot > s for s in done)
+            assert latest_slot(job, d.slot) == d.slot  # a slot of the cron expression
+            assert latest_slot(job, now) == d.slot  # the latest one
+            runs["daily"] += _recorded("daily", d.slot)["daily"]
+        assert plan(schedule, now, runs) == ()  # nothing twice at the same time
+
+
+@pytest.mark.postgres
+def test_runs_recorded_on_postgresql_are_sent_once(request: pytest.FixtureRequest) -> None:
+    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
+    from tests.pg import fresh_database
+
+    with fresh_database(request.getfixturevalue("postgres_url")) as url:
+        stores: list[SQLAlchemyLedgerStore] = []
+
+        def runner(now: dt.datetime) -> tuple[Any, InMemoryNotifier]:
+            ar = SQLAlchemyLedgerStore(url)
+            runs = SQLAlchemyLedgerStore(url, table_name="o2c_schedule_runs")
+            stores.extend([ar, runs])
+            email = InMemoryNotifier()
+            results = run_due(
+                load_schedule({"jobs": [_job(name="daily-aging")]}),
+                ledger=Ledger(ar),
+                journal=Ledger(runs),
+                now=now,
+                notifiers={Channel.EMAIL: email},
+            )
+            return results, email
+
+        try:
+            first, email = runner(utc(2026, 3, 3, 6, 5))
+            assert [r.outcome for r in first] == [RunOutcome.SENT]
+            assert len(email.outbox) == 1
+            again, email = runner(utc(2026, 3, 3, 7, 5))
+            assert (again, email.outbox) == ((), [])
+            runs = Ledger(SQLAlchemyLedgerStore(url, table_name="o2c_schedule_runs"))
+            assert len(recorded_runs(runs, "daily-aging")) == 2
+            runs.store.close()  # type: ignore[attr-defined]
+        finally:
+            for store in stores:
+                store.close()
