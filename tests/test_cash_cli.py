@@ -94,9 +94,12 @@ def _import(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[s
     return _summary(capsys.readouterr().out)
 
 
-def _match_auto(tmp_path: Path, paths: list[Path]) -> dict[str, set[str]]:
+def _match_auto(
+    tmp_path: Path, paths: list[Path], netted: dict[str, str] | None = None
+) -> dict[str, set[str]]:
     """What ``o2c match`` auto-applies to the same open items and master data: payment id ->
-    the items it pays (credit memos netted left out: they settle the items, not the cash)."""
+    the items it pays (credit memos netted left out: they settle the items, not the cash;
+    ``netted`` receives credit memo id -> the payment that nets it)."""
     out = tmp_path / "matches.csv"
     args = [
         "match",
@@ -115,20 +118,29 @@ def _match_auto(tmp_path: Path, paths: list[Path]) -> dict[str, set[str]]:
     auto: dict[str, set[str]] = {}
     with out.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row["auto"] == "true" and row["item_id"] and Decimal(row["applied_amount"]) > 0:
+            if row["auto"] != "true" or not row["item_id"]:
+                continue
+            if Decimal(row["applied_amount"]) > 0:
                 auto.setdefault(row["payment_id"], set()).add(row["item_id"])
+            elif netted is not None:
+                netted[row["item_id"]] = row["payment_id"]
     return auto
 
 
-def _posted(history: History) -> dict[str, set[str]]:
+def _posted(history: History, netted: dict[str, str] | None = None) -> dict[str, set[str]]:
     """Imported payment id -> the items its allocations settled (parts of a split payment
-    together; the migration's settlements left out)."""
+    together; the migration's settlements left out), and the items the credit memos it nets
+    (``netted``: credit memo id -> payment id) settled."""
     imported = {c.payment_id for c in history.payment_cases() if c.screening is not None}
     posted: dict[str, set[str]] = {}
     for trail in history.settlement_trails():
         for entry in trail.settlements:
-            if entry.source_id is not None and entry.source_id.split("/")[0] in imported:
-                pid = entry.source_id.split("/")[0]
+            if entry.source_id is None:
+                continue
+            pid = entry.source_id.split("/")[0]
+            if pid not in imported:
+                pid = (netted or {}).get(entry.source_id, "")
+            if pid in imported:
                 posted.setdefault(pid, set()).add(trail.item_id)
     return posted
 
@@ -147,8 +159,9 @@ def _check_import_against_match(
     cases = {c.payment_id: c for c in history.payment_cases()}
     screened = {pid for pid, c in cases.items() if c.screening is not None}
     assert len(screened) == counts["read"] - counts["not_incoming"]
-    posted = _posted(history)
-    auto = _match_auto(tmp_path, paths)
+    netted: dict[str, str] = {}
+    auto = _match_auto(tmp_path, paths, netted)
+    posted = _posted(history, netted)
     # Everything posted is what o2c match auto-applies, item for item ...
     assert {pid: posted[pid] for pid in posted} == {pid: auto[pid] for pid in posted}
     assert len(posted) == counts["auto"]
