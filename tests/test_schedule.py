@@ -151,6 +151,7 @@ def test_a_schedule_file_in_toml_and_json() -> None:
         ({"start": "soon"}, "jobs[0].start", "not an ISO date"),
         ({"colour": "blue"}, "jobs[0].colour", "unknown field"),
         ({"options": "x"}, "jobs[0].options", "a table of the report's options"),
+        ({"options": {"colour": 1}}, "jobs[0].options.colour", "takes no option 'colour'"),
     ],
 )
 def test_each_bad_field_is_one_schedule_error_naming_it(

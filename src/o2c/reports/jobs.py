@@ -301,7 +301,9 @@ def _start(entry: Mapping[str, Any], where: str, zone: zoneinfo.ZoneInfo) -> dt.
 def _report_fields(
     entry: Mapping[str, Any], where: str, channel: Channel, recipients: tuple[str, ...]
 ) -> dict[str, Any]:
-    from o2c.reports import report_names
+    import inspect
+
+    from o2c.reports import REPORTS, report_names
 
     report = _text(entry, where, "report")
     if report not in report_names():
@@ -318,6 +320,15 @@ def _report_fields(
     options = entry.get("options", {})
     if not isinstance(options, Mapping):
         raise _bad(where, "options", options, "give a table of the report's options")
+    taken = set(inspect.signature(REPORTS[report]).parameters) - {"ledger", "as_of"}
+    for key in options:
+        if key not in taken:
+            raise _bad(
+                where,
+                f"options.{key}",
+                options[key],
+                f"the {report} report takes no option {key!r}; it takes {', '.join(sorted(taken))}",
+            )
     return {"report": report, "format": fmt, "options": dict(options)}
 
 
