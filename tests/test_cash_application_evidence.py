@@ -13,11 +13,17 @@ from o2c.cash_application import (
     ConfirmedPayment,
     CustomerProfile,
     MatchDecision,
+    MatchResult,
     ResidualKind,
     learn_payers,
     match_payments,
 )
-from o2c.cash_application.evidence import NumberKind, classify_numbers, mask_explained_numbers
+from o2c.cash_application.evidence import (
+    EvidenceKind,
+    NumberKind,
+    classify_numbers,
+    mask_explained_numbers,
+)
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
 from o2c.statement import Payment, RemittanceDocument
@@ -198,3 +204,59 @@ def test_a_tax_refund_quoting_a_tax_number_is_not_posted_to_an_invoice() -> None
     )
     [r] = match_payments([paid], [*ITEMS, tail], customers=CUSTOMERS)
     assert (r.decision, [a.item_id for a in r.allocations]) == (MatchDecision.AUTO, ["I9"])
+
+
+# -- typed evidence -----------------------------------------------------------------------
+
+
+def _named(amount: str, text: str, items: list[OpenItem]) -> MatchResult:
+    p = Payment(
+        payment_id="T1",
+        value_date=DAY,
+        amount=money(amount, "EUR"),
+        payer_name="Alpha GmbH",
+        remittance_info=text,
+    )
+    [r] = match_payments([p], items, customers=CUSTOMERS)
+    return r
+
+
+LIST = [
+    item("L1", "A", "INV-2026-500001", "1000.00"),
+    item("L2", "A", "INV-2026-500002", "2000.00"),
+    item("L3", "A", "INV-2026-500003", "600.00"),
+]
+
+
+def test_the_explanation_is_rendered_from_typed_evidence() -> None:
+    r = _named("3000.00", "INV-2026-500001 INV-2026-500002 below", LIST)
+    assert r.decision is MatchDecision.AUTO
+    assert r.explanation == tuple(e.detail for e in r.evidence)
+    kinds = [e.kind for e in r.evidence]
+    assert kinds[:3] == [EvidenceKind.REFERENCE, EvidenceKind.PAYER, EvidenceKind.AMOUNT]
+    assert EvidenceKind.DOUBT not in kinds
+
+
+def test_a_doubt_is_typed_and_weighs_what_it_cost() -> None:
+    # Paid 200.00 short of two named invoices, in a text that fills the 140-character field: the
+    # list may go on, so the deduction waits for a person, and the doubt says what it cost.
+    text = ("INV-2026-500001 INV-2026-500002 " + "x" * 140)[:140]
+    r = _named("2800.00", text, LIST)
+    assert r.decision is not MatchDecision.AUTO
+    [doubt] = [e for e in r.evidence if "may be cut" in e.detail]
+    assert doubt.kind is EvidenceKind.DOUBT
+    assert doubt.weight < 0
+    short = _named("2800.00", "INV-2026-500001 INV-2026-500002", LIST)
+    assert short.decision is MatchDecision.AUTO
+    assert {x.kind for a in short.allocations for x in a.residuals} == {ResidualKind.DEDUCTION}
+
+
+def test_credit_notes_not_named_that_explain_a_shortfall_beat_a_deduction() -> None:
+    memo = item("M1", "A", "CN-2026-000101", "-150.00")
+    memo = attrs.evolve(memo, kind=ItemKind.CREDIT_MEMO)
+    r = _named("2850.00", "INV-2026-500001 INV-2026-500002", [*LIST, memo])
+    assert (r.decision, sorted(a.item_id for a in r.allocations)) == (
+        MatchDecision.AUTO,
+        ["L1", "L2", "M1"],
+    )
+    assert not [x for a in r.allocations for x in a.residuals]

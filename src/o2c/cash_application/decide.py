@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from o2c.cash_application.amounts import _back_convert
 from o2c.cash_application.candidates import _account_key, _build_context, _payment_hits, _units
 from o2c.cash_application.evaluate import _evaluate, _payment_text
+from o2c.cash_application.evidence import Evidence, EvidenceKind
 from o2c.cash_application.model import (
     Allocation,
     CustomerProfile,
@@ -68,7 +69,8 @@ def _proposal(hyp: _Hyp, payment: Payment, policy: MatchPolicy) -> Proposal:
         allocations=tuple(allocations),
         on_account=_money(on_account, pay_ccy),
         confidence=policy.confidence(_rounded(hyp)),
-        explanation=tuple(e for e in hyp.evidence if e),
+        explanation=tuple(e.detail for e in hyp.evidence if e.detail),
+        evidence=tuple(e for e in hyp.evidence if e.detail),
         score=_rounded(hyp),
     )
 
@@ -114,6 +116,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
     best = proposals[0]
     decision, score, margin = _standing(hyps, policy)
     explanation = best.explanation
+    evidence = best.evidence
     if decision is not MatchDecision.AUTO and score >= policy.auto_threshold:
         if margin < policy.ambiguity_margin:
             why = f"ambiguous: another hypothesis scores {proposals[1].score:.2f}"
@@ -123,6 +126,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
                 f"({policy.auto_precision:.1%})"
             )
         explanation = (*explanation, why)
+        evidence = (*evidence, Evidence(EvidenceKind.DOUBT, why))
     if decision is MatchDecision.AUTO:
         return MatchResult(
             payment=payment,
@@ -133,6 +137,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
             explanation=explanation,
             suggestions=tuple(proposals[1 : 1 + policy.max_suggestions]),
             score=score,
+            evidence=evidence,
         )
     return MatchResult(
         payment=payment,
@@ -143,6 +148,7 @@ def _result(payment: Payment, hyps: list[_Hyp], policy: MatchPolicy) -> MatchRes
         explanation=explanation,
         suggestions=tuple(proposals[: policy.max_suggestions]),
         score=score,
+        evidence=evidence,
     )
 
 

@@ -6,6 +6,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import attrs
+
 from o2c.remittance import (
     ReferenceHit,
 )
@@ -16,7 +18,12 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _back_convert, _fit_converted
 from o2c.cash_application.candidates import _Context, _units
-from o2c.cash_application.evidence import _NOT_INVOICE_WORDS, _partial_stated
+from o2c.cash_application.evidence import (
+    _NOT_INVOICE_WORDS,
+    Evidence,
+    EvidenceKind,
+    _partial_stated,
+)
 from o2c.cash_application.named import (
     _UNCONFIRMED,
     _conflicting_exact_items,
@@ -33,7 +40,7 @@ from o2c.cash_application.named import (
 )
 from o2c.cash_application.payers import _cust_note, _Payer, _payer_evidence
 from o2c.cash_application.policy import MatchPolicy
-from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
+from o2c.cash_application.scoring import _cap, _cost, _Hyp, _hyp_from_fit, _ref_confidence, _said
 from o2c.cash_application.structured import _structured_hypothesis
 from o2c.cash_application.unnamed import _amount_only, _customer_hypotheses, _fuzzy_hypotheses
 
@@ -72,6 +79,11 @@ def _evaluate(
     (it does not change while a batch is decided).
     """
     policy = ctx.policy
+    w = policy.weights
+    # Doubts keep a hypothesis just below the auto bar; a text that contradicts an amount-only
+    # hypothesis keeps it under them (the weights table's rows say why).
+    doubt_bar = policy.auto_threshold - w.doubt_below_auto
+    contradicted_bar = policy.auto_threshold - w.contradiction_below_auto
     text = _payment_text(payment)
     if payer is None:
         payer = _payer_evidence(payment, ctx, text)
@@ -111,8 +123,7 @@ def _evaluate(
         for hyp in _named_subsets(
             payment, ctx, live_hits, group_score, 0.0, _ref_note(live_hits), payer, "", text
         ):
-            hyp.confidence -= 0.03
-            hyp.evidence.append("the named documents belong to several customers")
+            _cost(hyp, w.several_customers, "the named documents belong to several customers")
             hyps.append(hyp)
     for cid, chits in named_by_customer.items():
         c_score = cust_score(cid)
@@ -127,24 +138,22 @@ def _evaluate(
             fit, amount, rate = fitted
             if len(live_hits) > 1 and fit.quality < 0.97:
                 # Several documents named: a single one explains the amount only exactly.
-                fit.quality -= 0.4
+                fit.quality -= w.single_of_several
             if _later_instalment(item, chits, ctx):
                 # Instalments of one document: the earliest due is paid first (tie-break).
-                fit.quality -= 0.15
-            conf = _ref_confidence(h.strength, fit.quality, c_score, contra, policy.weights)
+                fit.quality -= w.later_instalment
+            conf = _ref_confidence(h.strength, fit.quality, c_score, contra, w)
+            ev = _said(
+                f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
+                _cust_note(payer, cid, ctx),
+                fit.note,
+            )
+            hyp = _hyp_from_fit(item, fit, amount, conf, ev)
             doubt = _partial_doubt(fit.partial, c_score, rate, text, policy)
             if doubt:
                 # Part of a document, paid by someone the document's customer is not known to
                 # be, or in another currency: the number may name another document.
-                conf = min(conf, policy.auto_threshold - 0.01)
-            ev = [
-                f"{h.text.strip()!r} names {h.item_id} {item.document_number} ({h.kind.value})",
-                _cust_note(payer, cid, ctx),
-                fit.note,
-            ]
-            if doubt:
-                ev.append(doubt)
-            hyp = _hyp_from_fit(item, fit, amount, conf, ev)
+                _cap(hyp, doubt_bar, doubt)
             if fit.quality < 0.97 and c_score < 0.25:
                 unconfirmed.append(hyp)
             hyp.rate = rate if rate != 1 else None
@@ -164,17 +173,19 @@ def _evaluate(
                     # The text names something else too (a cut-off or unknown number): the
                     # surplus may belong to it.
                     named_conf = (
-                        _ref_confidence(h.strength, 0.97, c_score, contra, policy.weights) - 0.02
+                        _ref_confidence(h.strength, 0.97, c_score, contra, w) - w.misspelt_rest
                     )
-                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
-                    hyp.evidence.append("the text has other numbers that name no open item")
+                    _cap(hyp, doubt_bar, "the text has other numbers that name no open item")
                     for other in unnamed:
                         extra = [i for i, _ in other.fits if i is not item]
                         typos = _misspelt(extra, text, hits, ctx)
                         if typos:
                             # The rest is documents the text misspells: named after all.
                             other.confidence = named_conf
-                            other.evidence[-1] += f" ({typos})"
+                            last = other.evidence[-1]
+                            other.evidence[-1] = attrs.evolve(
+                                last, detail=f"{last.detail} ({typos})"
+                            )
                         else:
                             # Still a tie with money on account: a first subset is no proof.
                             other.confidence = min(other.confidence, hyp.confidence)
@@ -194,8 +205,7 @@ def _evaluate(
             # Nothing points to the payer, the named document fits only approximately and one a
             # typo away fits exactly: the number may be a typo that spells another document.
             for hyp in unconfirmed:
-                hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.01)
-                hyp.evidence.append(_UNCONFIRMED)
+                _cap(hyp, doubt_bar, _UNCONFIRMED)
         hyps.extend(fuzzy)
 
     # --- C. The customer's open items by amount ---------------------------------------------
@@ -205,15 +215,13 @@ def _evaluate(
             for hyp in _customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text):
                 if named and not named <= hyp.key:
                     # The text names other open documents: the amount alone does not overrule.
-                    hyp.confidence = min(hyp.confidence, policy.auto_threshold - 0.02)
-                    hyp.evidence.append("but the text names other open documents")
+                    _cap(hyp, contradicted_bar, "but the text names other open documents")
                 elif hyp.confidence >= policy.auto_threshold:
                     why = _names_another_document(text, hits, settled, hyp, payment, ctx)
                     if why:
                         # The payer meant a document that is not open (paid already, or not
                         # ours): an item of the same amount is a coincidence, not the answer.
-                        hyp.confidence = policy.auto_threshold - 0.02
-                        hyp.evidence.append(why)
+                        _cap(hyp, contradicted_bar, why)
                 hyps.append(hyp)
 
     # --- D. The amount alone ----------------------------------------------------------------
@@ -222,18 +230,20 @@ def _evaluate(
 
     if not_invoice:
         for hyp in hyps:
-            hyp.confidence = min(hyp.confidence, 0.6)
-            hyp.evidence.append("the text describes another kind of payment")
+            _cap(hyp, w.not_receivables_cap, "the text describes another kind of payment")
     if settled and not live_hits:
         hyps.append(
             _Hyp(
                 [],
                 pay_units,
-                0.55,
+                w.duplicate_on_account,
                 [
-                    "the documents it names ("
-                    + ", ".join(h.item_id for h in settled[:5])
-                    + ") are already settled: a duplicate payment, kept on account"
+                    Evidence(
+                        EvidenceKind.REFERENCE,
+                        "the documents it names ("
+                        + ", ".join(h.item_id for h in settled[:5])
+                        + ") are already settled: a duplicate payment, kept on account",
+                    )
                 ],
             )
         )

@@ -7,13 +7,51 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import attrs
+
 from o2c.cash_application.reasons import DEFAULT_REASONS, Reason, ReasonKind, ReasonTable
 
 if TYPE_CHECKING:
     pass
 
 
-__all__ = ["NumberKind", "classify_numbers", "mask_explained_numbers"]
+__all__ = ["Evidence", "EvidenceKind", "NumberKind", "classify_numbers", "mask_explained_numbers"]
+
+
+class EvidenceKind(enum.Enum):
+    """What one piece of evidence for a hypothesis is about."""
+
+    #: A document the remittance names (by number, structured block, PO, or one edit away).
+    REFERENCE = "reference"
+    #: Who the payer is (account, name, customer number), or that it is not recognised.
+    PAYER = "payer"
+    #: How the amount fits (exact, discount, fee, deduction, partial, subset sum ...).
+    AMOUNT = "amount"
+    #: Why the hypothesis is not posted without a person (a cap below the auto bar) or costs
+    #: score: the text, the amount or the payer points elsewhere too.
+    DOUBT = "doubt"
+
+
+@attrs.frozen
+class Evidence:
+    """One piece of evidence for a hypothesis: its kind, what it did to the raw score, and the
+    sentence a person reads (:attr:`MatchResult.explanation` is these sentences).
+
+    ``weight``: the change of the raw score it made (negative for a doubt's cost or cap; 0 for
+    evidence the score was computed from as a whole, as for the reference, payer and amount of
+    one hypothesis).
+
+    >>> e = Evidence(EvidenceKind.DOUBT, "but the text names other open documents", -0.05)
+    >>> str(e), e.kind.value
+    ('but the text names other open documents', 'doubt')
+    """
+
+    kind: EvidenceKind
+    detail: str
+    weight: float = 0.0
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 _NOT_INVOICE_WORDS = re.compile(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 from moneyed import Money
 
+from o2c.cash_application.evidence import Evidence
 from o2c.statement import Payment
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class Proposal:
     explanation: tuple[str, ...]
     #: The raw score of the scoring rules (orders hypotheses; not a probability).
     score: float = 0.0
+    #: The evidence the explanation is rendered from (typed: kind, weight, sentence).
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def item_ids(self) -> frozenset[str]:
@@ -127,6 +130,9 @@ class MatchResult:
     suggestions: tuple[Proposal, ...] = ()
     #: The raw score of the best proposal (orders hypotheses and the batch; not a probability).
     score: float = 0.0
+    #: The best proposal's evidence, typed (the explanation is rendered from it, plus why it
+    #: was not posted when it was not).
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def payment_id(self) -> str:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 from o2c.cash_application.amounts import _back_convert, _convert, _Fit, fee_channel
 from o2c.cash_application.candidates import _NON_ALNUM, _Context, _Item, _units
 from o2c.cash_application.evidence import (
+    Evidence,
+    EvidenceKind,
     _deduction_reason,
     _partial_stated,
     _reason_text,
@@ -26,7 +28,8 @@ from o2c.cash_application.evidence import (
 )
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.payers import _cust_note, _Payer
-from o2c.cash_application.scoring import _Hyp, _ref_confidence
+from o2c.cash_application.policy import MatchPolicy
+from o2c.cash_application.scoring import _cap, _cost, _Hyp, _ref_confidence, _said
 from o2c.cash_application.subsets import _local_density, _subset_sums
 
 __all__ = []
@@ -55,19 +58,27 @@ def _conflicting_exact_items(
     ]
     if not others:
         return []
-    hyp.confidence = min(hyp.confidence - 0.15, ctx.policy.auto_threshold - 0.01)
-    hyp.evidence.append(
+    w = ctx.policy.weights
+    why = (
         f"but {others[0].item_id} {others[0].document_number} of the same customer is open "
         "for exactly this amount"
     )
+    before = hyp.confidence
+    hyp.confidence = min(
+        hyp.confidence - w.conflicting_exact, ctx.policy.auto_threshold - w.doubt_below_auto
+    )
+    hyp.evidence.append(Evidence(EvidenceKind.DOUBT, why, round(hyp.confidence - before, 6)))
     return [
         _Hyp(
             [(other, _Fit(amount, amount, [], 1.0, ""))],
             0,
             hyp.confidence - 0.01,
             [
-                f"amount equals the open amount of {other.item_id} {other.document_number}",
-                f"although the reference names {item.item_id}",
+                Evidence(
+                    EvidenceKind.AMOUNT,
+                    f"amount equals the open amount of {other.item_id} {other.document_number}",
+                ),
+                Evidence(EvidenceKind.DOUBT, f"although the reference names {item.item_id}"),
             ],
         )
         for other in others[:2]
@@ -239,6 +250,52 @@ def _cut_off(payment: Payment, named: Sequence[_Item]) -> bool:
     return False
 
 
+def _may_be_cut(payment: Payment, named: Sequence[_Item], policy: MatchPolicy) -> bool:
+    """Whether the list of documents may go on beyond the text the bank passed on.
+
+    Either a field ends in the start of a document number (:func:`_cut_off`) or it fills the
+    field's length (``MatchPolicy.full_text_field``: 140 characters of SEPA ``Ustrd``, less
+    the few a cut between two numbers leaves).
+    """
+    if len(named) < 2:
+        return False
+    full = policy.full_text_field
+    return _cut_off(payment, named) or any(
+        len(t.rstrip()) >= full for t in (payment.reference, payment.remittance_info)
+    )
+
+
+def _unnamed_credits(
+    named: Sequence[_Item], opens: Sequence[int], short: int, payment: Payment, ctx: _Context
+) -> list[list[tuple[_Item, int]]]:
+    """Sets (at most two found) of the customer's other open items, credit notes among them,
+    whose open amounts add up to minus ``short``: credit notes the payer netted unnamed."""
+    customer = named[0].customer_id
+    skip = {i.item_id for i in named}
+    pool = [
+        i
+        for i in ctx.by_customer.get(customer, ())
+        if i.item_id not in skip
+        and i.currency == named[0].currency
+        and ctx.remaining.get(i.item_id, 0) != 0
+    ]
+    credits = [i for i in pool if ctx.remaining[i.item_id] < 0]
+    if not credits:
+        return []
+    others = sorted(
+        (i for i in pool if ctx.remaining[i.item_id] > 0),
+        key=lambda i: (abs(i.due_day - payment.value_date.toordinal()), i.item_id),
+    )
+    pool = (credits + others)[: ctx.policy.max_subset_items]
+    values = [ctx.remaining[i.item_id] for i in pool]
+    found = _subset_sums(values, -short, 3, limit=2)
+    return [
+        [(pool[k], values[k]) for k in subset]
+        for subset in found
+        if any(values[k] < 0 for k in subset)
+    ]
+
+
 def _number_order(number: str) -> tuple[int, str]:
     """A document number's sort key: its length without separators, then the key."""
     key = _NON_ALNUM.sub("", number.upper())
@@ -246,7 +303,7 @@ def _number_order(number: str) -> tuple[int, str]:
 
 
 def _cut_list(
-    evidence: list[str],
+    evidence: list[Evidence],
     named: Sequence[_Item],
     rest: int,
     payment: Payment,
@@ -287,7 +344,7 @@ def _cut_list(
     posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
     conf = _ref_confidence(strength, 0.97, 1.0, contra, ctx.policy.weights) * posterior**3
     if truncated:
-        conf -= 0.05
+        conf -= ctx.policy.weights.cut_list_truncated
     fits = [
         (i, _Fit(ctx.remaining[i.item_id], ctx.remaining[i.item_id], [], 1.0, "")) for i in named
     ]
@@ -299,10 +356,11 @@ def _cut_list(
             conf,
             [
                 *evidence,
-                (
+                Evidence(
+                    EvidenceKind.AMOUNT,
                     "the text is cut off in the middle of a document number; the rest is "
                     f"exactly {len(subsets[0])} other open item(s) of the customer "
-                    f"(chance of a coincidence {density:.2g})"
+                    f"(chance of a coincidence {density:.2g})",
                 ),
             ],
         )
@@ -386,9 +444,12 @@ def _named_plus_unnamed(
             hyp.confidence,
             [
                 *hyp.evidence[:2],
-                "the rest is exactly the open amount of "
-                + ", ".join(pool[k].item_id for k in subsets[0])
-                + " (not named)",
+                Evidence(
+                    EvidenceKind.AMOUNT,
+                    "the rest is exactly the open amount of "
+                    + ", ".join(pool[k].item_id for k in subsets[0])
+                    + " (not named)",
+                ),
             ],
         )
     ]
@@ -410,8 +471,8 @@ def _netted_credit_memo(hyp: _Hyp, item: _Item, amount: int, ctx: _Context) -> l
     if len(memos) != 1:
         return []
     memo = memos[0]
-    hyp.confidence -= 0.1
-    hyp.evidence.append(f"credit memo {memo.item_id} explains the difference exactly")
+    w = ctx.policy.weights
+    _cost(hyp, w.netted_memo_doubt, f"credit memo {memo.item_id} explains the difference exactly")
     fits = [
         (item, _Fit(open_units, open_units, [], 1.0, "")),
         (memo, _Fit(-short, -short, [], 1.0, "")),
@@ -420,12 +481,13 @@ def _netted_credit_memo(hyp: _Hyp, item: _Item, amount: int, ctx: _Context) -> l
         _Hyp(
             fits,
             0,
-            min(hyp.confidence + 0.08, 0.99),
+            min(hyp.confidence + w.netted_memo_gain, w.netted_memo_cap),
             [
                 *hyp.evidence[:2],
-                (
+                Evidence(
+                    EvidenceKind.AMOUNT,
                     f"the amount is {item.item_id} less the open credit memo {memo.item_id} "
-                    f"{memo.document_number} (not named)"
+                    f"{memo.document_number} (not named)",
                 ),
             ],
         )
@@ -461,6 +523,8 @@ def _named_subsets(
     text: str,
 ) -> list[_Hyp]:
     policy = ctx.policy
+    w = policy.weights
+    doubt_bar = policy.auto_threshold - w.doubt_below_auto
     items = [ctx.items[h.item_id] for h in chits]
     currencies = {i.currency for i in items}
     if len(currencies) != 1:
@@ -480,10 +544,10 @@ def _named_subsets(
         chosen: Sequence[int], per_item: list[_Fit], quality: float, note: str, extra: int
     ) -> _Hyp:
         fits = [(items[k], per_item[k]) for k in chosen]
-        conf = _ref_confidence(strength, quality, c_score, contra, ctx.policy.weights)
+        conf = _ref_confidence(strength, quality, c_score, contra, w)
         if len(chosen) < len(items):
-            conf -= 0.03
-        hyp = _Hyp(fits, extra, conf, [ref_note, cust, note])
+            conf -= w.named_subset
+        hyp = _Hyp(fits, extra, conf, _said(ref_note, cust, note))
         if rate != 1:
             hyp.rate = rate
             hyp.on_account = _back_convert(extra, rate, payment.amount.currency.code, code)
@@ -529,7 +593,36 @@ def _named_subsets(
         fits[-1] = _Fit(
             opens[-1], opens[-1] - short, [(ResidualKind.DEDUCTION, short, why)], 0.88, ""
         )
-        hyps.append(build(range(len(items)), fits, 0.88, "named items less a deduction", 0))
+        deduction = build(range(len(items)), fits, 0.88, "named items less a deduction", 0)
+        hyps.append(deduction)
+        if rate == 1 and cid:
+            netted = _unnamed_credits(items, opens, short, payment, ctx)
+            if netted:
+                # Credit notes of the customer, not named, explain the shortfall to the cent:
+                # that beats a deduction, which is then no longer sure either.
+                _cap(deduction, doubt_bar, "open credit notes of the customer explain it too")
+                if len(netted) == 1:
+                    with_credits = [
+                        (i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)
+                    ]
+                    with_credits += [(i, _Fit(o, o, [], 1.0, "")) for i, o in netted[0]]
+                    hyps.append(
+                        _Hyp(
+                            with_credits,
+                            0,
+                            _ref_confidence(strength, 0.97, c_score, contra, w),
+                            _said(
+                                ref_note,
+                                cust,
+                                "the shortfall is exactly the open credit note(s) "
+                                + ", ".join(i.item_id for i, _ in netted[0])
+                                + " (not named)",
+                            ),
+                        )
+                    )
+        if _may_be_cut(payment, items, policy):
+            # A list cut at the field's length: the shortfall may be documents not read.
+            _cap(deduction, doubt_bar, "the text fills its field: the list may be cut")
     elif short < 0:
         on_account = build(
             range(len(items)),
@@ -539,17 +632,20 @@ def _named_subsets(
             -short,
         )
         hyps.append(on_account)
+        if _may_be_cut(payment, items, policy):
+            _cap(on_account, doubt_bar, "the text fills its field: the list may be cut")
         if -short * 100 > total:
             # Several documents named and much more paid: a list cut short or documents not
             # named, rather than a surplus; never posted on account without a person.
-            on_account.confidence = min(on_account.confidence, policy.auto_threshold - 0.01)
+            _cap(on_account, doubt_bar, "much more paid than the named documents")
         if rate == 1 and cid and _cut_off(payment, items):
-            hyps.extend(_cut_list([ref_note, cust], items, -short, payment, ctx, strength, contra))
+            said = _said(ref_note, cust, "")
+            hyps.extend(_cut_list(said, items, -short, payment, ctx, strength, contra))
         if rate == 1 and cid:
             # The rest may be documents the payer did not name (or a list cut short).
             extra = _unnamed_rest(items, -short, payment, ctx)
             if extra:
-                on_account.confidence = min(on_account.confidence, policy.auto_threshold - 0.01)
+                _cap(on_account, doubt_bar, "the rest is exactly other open documents")
                 with_rest = [
                     (i, _Fit(o, o, [], 1.0, "")) for i, o in zip(items, opens, strict=True)
                 ]
@@ -561,16 +657,16 @@ def _named_subsets(
                         0,
                         # The rest is the open amount of documents the text misspells: named
                         # after all, and confirmed by the amount.
-                        _ref_confidence(strength, 0.97, c_score, contra, ctx.policy.weights) - 0.02
+                        _ref_confidence(strength, 0.97, c_score, contra, w) - w.misspelt_rest
                         if typos
                         else on_account.confidence,
-                        [
+                        _said(
                             ref_note,
                             cust,
                             "the rest is exactly the open amount of "
                             + ", ".join(i.item_id for i, _ in extra)
                             + (f" ({typos})" if typos else " (not named)"),
-                        ],
+                        ),
                     )
                 )
     # A subset of the named items.

@@ -132,6 +132,12 @@ class MatchPolicy:
     #: charges, partial and settling payments), read the same way in free text, camt.054
     #: reason codes and X12 820 ``ADX`` segments (see :mod:`o2c.cash_application.reasons`).
     reasons: ReasonTable = DEFAULT_REASONS
+    #: A remittance field at least this long fills the bank's field (140 characters of SEPA
+    #: ``Ustrd``, less the few a cut between two numbers leaves): a list of documents in it may
+    #: go on beyond it, so a shortfall or surplus against the named documents is not posted
+    #: as a deduction or on account without a person (issue 17: the history's wrong matches at
+    #: raw 0.90-0.93 were such lists).
+    full_text_field: int = 135
     max_subset_items: int = 22
     max_subset_size: int = 16
     max_suggestions: int = 3

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _Fit
 from o2c.cash_application.candidates import _Item
+from o2c.cash_application.evidence import Evidence, EvidenceKind
 from o2c.cash_application.weights import ScoreWeights
 
 __all__ = []
@@ -22,7 +23,7 @@ class _Hyp:
     fits: list[tuple[_Item, _Fit]]
     on_account: int
     confidence: float
-    evidence: list[str]
+    evidence: list[Evidence]
     rate: Decimal | None = None
     #: The item ids, computed when first asked (``fits`` is complete when a hypothesis is made).
     _key: frozenset[str] | None = attrs.field(default=None, init=False, repr=False, eq=False)
@@ -50,8 +51,39 @@ class _Hyp:
         return self._ids
 
 
-def _hyp_from_fit(item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: list[str]) -> _Hyp:
+def _hyp_from_fit(
+    item: _Item, fit: _Fit, amount_paid: int, conf: float, ev: list[Evidence]
+) -> _Hyp:
     return _Hyp([(item, fit)], amount_paid - fit.paid, conf, ev)
+
+
+def _said(reference: str, payer: str, amount: str) -> list[Evidence]:
+    """The evidence a hypothesis' score was computed from: reference, payer, amount fit.
+
+    An empty sentence is left out (no reference, say).
+    """
+    out = []
+    for kind, detail in (
+        (EvidenceKind.REFERENCE, reference),
+        (EvidenceKind.PAYER, payer),
+        (EvidenceKind.AMOUNT, amount),
+    ):
+        if detail:
+            out.append(Evidence(kind, detail))
+    return out
+
+
+def _cap(hyp: _Hyp, bar: float, why: str) -> None:
+    """Keep ``hyp`` at most at ``bar``, saying why (a doubt weighing what it cost)."""
+    before = hyp.confidence
+    hyp.confidence = min(hyp.confidence, bar)
+    hyp.evidence.append(Evidence(EvidenceKind.DOUBT, why, round(hyp.confidence - before, 6)))
+
+
+def _cost(hyp: _Hyp, cost: float, why: str) -> None:
+    """Take ``cost`` off ``hyp``'s score, saying why."""
+    hyp.confidence -= cost
+    hyp.evidence.append(Evidence(EvidenceKind.DOUBT, why, -cost))
 
 
 def _ref_confidence(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from o2c.cash_application.amounts import _Fit
 from o2c.cash_application.candidates import _Context, _Item, _units
-from o2c.cash_application.evidence import _partial_stated
+from o2c.cash_application.evidence import Evidence, EvidenceKind, _partial_stated
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.payers import _Payer
 from o2c.cash_application.reasons import ReasonKind, ReasonTable
@@ -181,5 +181,9 @@ def _structured_hypothesis(payment: Payment, ctx: _Context, payer: _Payer) -> _H
         fits,
         0,
         conf,
-        [" ".join(evidence), "the stated amounts add up to the payment", *doubts],
+        [
+            Evidence(EvidenceKind.REFERENCE, " ".join(evidence)),
+            Evidence(EvidenceKind.AMOUNT, "the stated amounts add up to the payment"),
+            *(Evidence(EvidenceKind.DOUBT, d) for d in doubts),
+        ],
     )

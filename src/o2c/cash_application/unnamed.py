@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 
 from o2c.cash_application.amounts import _back_convert, _Fit, _fit_converted, fee_channel
 from o2c.cash_application.candidates import _Context, _Item
-from o2c.cash_application.evidence import _partial_stated
+from o2c.cash_application.evidence import Evidence, EvidenceKind, _partial_stated
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.named import _repeated_payment
 from o2c.cash_application.payers import _cust_note, _Payer
-from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence
+from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence, _said
 from o2c.cash_application.subsets import _local_density, _subset_sums
 
 __all__ = []
@@ -81,11 +81,11 @@ def _fuzzy_hypotheses(
         conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0, w)
         if len(fuzzy) > 1:
             conf -= w.fuzzy_several
-        ev = [
+        ev = _said(
             f"{h.text!r} is one edit from {item.document_number} ({h.item_id})",
             _cust_note(payer, item.customer_id, ctx),
             fit.note,
-        ]
+        )
         hyp = _hyp_from_fit(item, fit, amount, conf, ev)
         if rate != 1:
             hyp.rate = rate
@@ -155,8 +155,18 @@ def _customer_hypotheses(
                 [(item, fit)],
                 pay_units - fit.paid,
                 conf,
-                [note, fit.note + " (no reference)"]
-                + ([f"{len(singles)} items fit the amount"] if len(singles) > 1 else []),
+                _said("", note, fit.note + " (no reference)")
+                + (
+                    [
+                        Evidence(
+                            EvidenceKind.DOUBT,
+                            f"{len(singles)} items fit the amount",
+                            -w.amount_several,
+                        )
+                    ]
+                    if len(singles) > 1
+                    else []
+                ),
             )
         )
     if singles:
@@ -210,12 +220,13 @@ def _customer_hypotheses(
                         fits,
                         0,
                         conf,
-                        [
+                        _said(
+                            "",
                             note,
                             f"{len(s)} of the customer's {len(items)} open items add up "
                             f"({label}, no reference; chance of a coincidence {density:.2g})"
                             + ("; another subset also adds up" if len(subsets) > 1 else ""),
-                        ],
+                        ),
                     )
                 )
             break
@@ -234,7 +245,9 @@ def _customer_hypotheses(
         fit = _Fit(o, pay_units, [(ResidualKind.BANK_FEE, o - pay_units, "bank charges")], 0.9, "")
         conf = w.fee_base + w.fee_payer * min(score, 1.0)
         hyps.append(
-            _Hyp([(item, fit)], 0, conf, [note, "amount is the open amount less a bank fee"])
+            _Hyp(
+                [(item, fit)], 0, conf, _said("", note, "amount is the open amount less a bank fee")
+            )
         )
     return hyps
 
@@ -255,13 +268,12 @@ def _amount_only(
                     [(item, fit)],
                     0,
                     w.amount_only - w.amount_only_each_other * (count - 1),
-                    [
+                    _said(
+                        "",
                         "payer not recognised",
-                        (
-                            f"amount equals the open amount of {item.item_id} "
-                            f"({count} open item(s) of this amount)"
-                        ),
-                    ],
+                        f"amount equals the open amount of {item.item_id} "
+                        f"({count} open item(s) of this amount)",
+                    ),
                 )
             )
     return hyps

@@ -78,6 +78,45 @@ class ScoreWeights:
     fee_base: float = 0.35
     fee_payer: float = 0.4
 
+    # --- Doubts and costs (evaluate, named): what keeps a hypothesis from auto ------------
+    #: A doubt caps a hypothesis this far below the auto bar (``MatchPolicy.auto_threshold``):
+    #: a part payment from a payer not known for the document, other numbers in the text that
+    #: name no open item, a list that may be cut, credit notes that explain a shortfall.  It
+    #: stays the first suggestion.  (0.01: just below, so what is shown first does not change.)
+    doubt_below_auto: float = 0.01
+    #: The text contradicts an amount-only hypothesis (it names other open documents, or one
+    #: that is not open): capped this far below the bar, under the plain doubts (0.02).
+    contradiction_below_auto: float = 0.02
+    #: A named document while the amount is exactly another open item of the same customer:
+    #: taken off (and capped as a doubt); the other item is offered 0.01 below.
+    conflicting_exact: float = 0.15
+    #: Documents of several customers named together (a group paying for its members).
+    several_customers: float = 0.03
+    #: Several documents named: a single one explains the amount only exactly, so an inexact
+    #: fit of one of them loses this much quality.
+    single_of_several: float = 0.4
+    #: A later instalment of a document named with an earlier one (the earliest due is paid
+    #: first): quality taken off (a tie-break).
+    later_instalment: float = 0.15
+    #: Fewer than all of the named documents add up: taken off the subset.
+    named_subset: float = 0.03
+    #: The text describes another kind of payment (salary, refund, interest ...): the most
+    #: any hypothesis then scores (a suggestion at best).
+    not_receivables_cap: float = 0.6
+    #: The documents named are settled already: a duplicate payment kept on account.
+    duplicate_on_account: float = 0.55
+    #: A named document paid short by exactly one open credit memo of its customer: the
+    #: deduction reading loses this much ...
+    netted_memo_doubt: float = 0.1
+    #: ... and the netted reading scores this much above it, at most ``netted_memo_cap``.
+    netted_memo_gain: float = 0.08
+    netted_memo_cap: float = 0.99
+    #: The rest of an overpayment is documents the text misspells, or a list's rest: their
+    #: hypothesis scores this much below a strongly named exact one.
+    misspelt_rest: float = 0.02
+    #: A cut list whose customer has more open items than the search looked at.
+    cut_list_truncated: float = 0.05
+
     # --- The amount alone (unnamed._amount_only) --------------------------------------------
     #: An unknown payer paying the open amount of an item: a suggestion at most ...
     amount_only: float = 0.45
