@@ -57,6 +57,7 @@ from o2c.tax.plan import (
     _Plan,
     canonical_step,
     document_plan,
+    line_plans,
     plan_of,
     rules_for,
     within,
@@ -77,10 +78,10 @@ from o2c.tax.result import (
 )
 from o2c.tax.rounding import (
     TaxSums,
+    _new_sums,
     aggregate_line,
     place_document_fixed,
     round_globally,
-    tax_sums,
 )
 from o2c.tax.spread import tax_parts
 
@@ -521,80 +522,73 @@ def _compute(
     saved = decimal.getcontext()
     decimal.setcontext(CONTEXT)
     try:
-        return _pipeline(lines, cur, policy, charges, epd)
+        rules = rules_for(policy, cur.code, epd)
+        doc, read = _read_lines(lines, cur, rules)
+        # Under global rounding of rounded nets a line of a linear plan is its gross, which is its
+        # net: its plan's sum of grosses is all the document needs of it, unless a line has
+        # price-included taxes (the split of each tax's amount over the lines then reaches it).
+        # The result then keeps ``read`` as the rows of such lines.
+        by_net = rules.by_nets and epd is None and not doc.any_included
+        evaluated: list[Line] = []
+        if not (by_net and doc.linear):  # some line to evaluate
+            evaluated = _evaluate_lines(rules, lines, read, by_net)
+        zero = rules.zero
+        charge_lines: list[Line] = []
+        allowance_total = charge_total = zero
+        if charges:  # their plans join the document's, after the lines'
+            charge_lines = _charge_lines(rules, charges, read, evaluated, cur)
+            doc = document_plan(read.plans + tuple(dict.fromkeys(ln.plan for ln in charge_lines)))
+            allowance_total, charge_total = _charge_nets(charge_lines, zero)
+        all_lines = evaluated + charge_lines
+        if all_lines:
+            place_document_fixed(rules, all_lines)
+        sums, line_total, exempt = _sum_per_tax(rules, doc, read, evaluated, charge_lines, by_net)
+        split = False
+        if rules.per_line:
+            adjustment = _round_per_line(rules, policy, doc, all_lines, sums)
+        else:
+            adjustment, split = round_globally(rules, doc, evaluated, charge_lines, sums)
+        if evaluated:
+            line_total, exempt = _evaluated_nets(rules, evaluated, line_total, exempt)
+        return _result(
+            rules,
+            cur,
+            policy,
+            _rows(rules, read, all_lines, split, epd) if all_lines else read,
+            len(read.grosses),
+            (line_total, allowance_total, charge_total),
+            doc,
+            sums,
+            adjustment,
+            exempt,
+            epd,
+        )
     finally:
         decimal.setcontext(saved)
 
 
-def _pipeline(
-    lines: Sequence[Taxable],
-    cur: Currency,
-    policy: TaxPolicy,
-    charges: Sequence[AllowanceCharge],
-    epd: Decimal | None,
-) -> TaxResult:
-    rules = rules_for(policy, cur.code, epd)
-    read = _read_lines(lines, cur, rules)
-    doc = document_plan(read.plans)
-    # Under global rounding of rounded nets a line of a linear plan is its gross, which is its
-    # net: its plan's sum of grosses is all the document needs of it, unless a line has
-    # price-included taxes (the split of each tax's amount over the lines then reaches it).
-    # The result then keeps ``read`` as the rows of such lines.
-    by_net = rules.by_nets and epd is None and not doc.any_included
-    evaluated: list[Line] = []
-    if not (by_net and doc.linear):  # some line to evaluate
-        evaluated = _evaluate_lines(rules, lines, read, by_net)
-    zero = rules.zero
-    charge_lines: list[Line] = []
-    allowance_total = charge_total = zero
-    if charges:  # their plans join the document's, after the lines'
-        charge_lines = _charge_lines(rules, charges, read, evaluated, cur)
-        doc = document_plan(read.plans + tuple(dict.fromkeys(ln.plan for ln in charge_lines)))
-        allowance_total, charge_total = _charge_nets(charge_lines, zero)
-    all_lines = evaluated + charge_lines
-    if all_lines:
-        place_document_fixed(rules, all_lines)
-    sums, line_total, exempt = _sum_per_tax(rules, doc, read, evaluated, charge_lines, by_net)
-    split = False
-    if rules.per_line:
-        adjustment = _round_per_line(rules, policy, doc, all_lines, sums)
-    else:
-        adjustment, split = round_globally(rules, doc, evaluated, charge_lines, sums)
-    if evaluated:
-        line_total, exempt = _evaluated_nets(rules, evaluated, line_total, exempt)
-    return _result(
-        rules,
-        cur,
-        policy,
-        _rows(rules, read, all_lines, split, epd) if all_lines else read,
-        len(read.grosses),
-        (line_total, allowance_total, charge_total),
-        doc,
-        sums,
-        adjustment,
-        exempt,
-        epd,
-    )
-
-
-def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineColumns:
-    """Each line's exact amount, its gross and its plan, in one pass over the lines.
+def _read_lines(
+    lines: Sequence[Taxable], cur: Currency, rules: Rules
+) -> tuple[_DocumentPlan, LineColumns]:
+    """The document plan of the lines, and each line's exact amount, its gross and the position
+    of its plan, in one pass over the lines.
 
     Lines are grouped by their tax tuple's identity, within this call only: lines made with
-    the same Tax objects share one tuple (:func:`o2c.tax.model.line_taxes`), so a document looks
-    up one plan per tuple.  Equal tuples that are distinct objects get the same plan
-    (:func:`plan_of` is by value), and so the same position: the grouping changes no amount.
+    the same Tax objects share one tuple (:func:`o2c.tax.model.line_taxes`), and the document
+    looks up the plans of its tuples in one step (:func:`line_plans`).  Equal tuples that are
+    distinct objects get the same plan (plans are by value), and so the same position: the
+    grouping changes no amount.
     """
     q = rules.q
     quantum = rules.quantum
     mode = rules.decimal_mode
+    zero = rules.zero
     amounts: list[Decimal] = []
     grosses: list[Decimal] = []
     of_line: list[int] = []
-    plans: list[_Plan] = []
-    plan_grosses: list[Decimal] = []
-    of_tuple: dict[int, int] = {}  # id(taxes) -> its plan's position (the lines keep the ids)
-    of_plan: dict[_Plan, int] = {}  # a plan -> its position (plans compare by identity)
+    tax_sets: list[tuple[Tax, ...]] = []
+    sums: list[Decimal] = []  # per tax set, its lines' grosses
+    of_tuple: dict[int, int] = {}  # id(taxes) -> its position (the lines keep the tuples)
     # The loop runs once per line of every document: its list methods are bound once.
     add_amount, add_gross, add_position = amounts.append, grosses.append, of_line.append
     position_of = of_tuple.get
@@ -611,17 +605,28 @@ def _read_lines(lines: Sequence[Taxable], cur: Currency, rules: Rules) -> LineCo
         add_gross(gross)
         k = position_of(id(line.taxes))
         if k is None:
-            plan = plan_of(line.taxes)
-            k = of_plan.get(plan)
-            if k is None:
-                k = of_plan[plan] = len(plans)
-                plans.append(plan)
-                plan_grosses.append(rules.zero)
-            of_tuple[id(line.taxes)] = k
+            k = of_tuple[id(line.taxes)] = len(tax_sets)
+            tax_sets.append(line.taxes)
+            sums.append(zero)
         add_position(k)
-        plan_grosses[k] += gross
+        sums[k] += gross
+    found = line_plans(tuple(tax_sets))
+    if found.of_set is not None:  # equal tax sets of distinct objects: one plan
+        of_line, sums = _regrouped(found.of_set, of_line, sums, zero)
+    doc = found.doc
     # The columns in LineColumns' order, built in C (tests/test_tax_engine.py checks it).
-    return _new_line_columns((amounts, grosses, of_line, tuple(plans), plan_grosses, rules.zero))
+    return doc, _new_line_columns((amounts, grosses, of_line, doc.plans, sums, zero))
+
+
+def _regrouped(
+    of_set: tuple[int, ...], of_line: list[int], sums: list[Decimal], zero: Decimal
+) -> tuple[list[int], list[Decimal]]:
+    """The plan position of each line and the sum of grosses per plan, from those per tax set
+    (``of_set`` gives each set's plan)."""
+    plan_sums = [zero] * (max(of_set) + 1)
+    for k, total in enumerate(sums):
+        plan_sums[of_set[k]] += total
+    return [of_set[k] for k in of_line], plan_sums
 
 
 def _evaluate_lines(
@@ -715,19 +720,13 @@ def _sum_per_tax(
     Under global rounding of rounded nets a linear plan's taxes are factor x net: its lines
     are summed by their nets (the plan's sum of grosses for lines not evaluated), then each
     tax once from the sum."""
-    sums = tax_sums(len(doc.taxes))
+    n = len(doc.taxes)
+    # Built in C, the columns in TaxSums' order (every document makes one).
+    sums = _new_sums(([ZERO] * n, [ZERO] * n, [ZERO] * n, [False] * n))
     raws, bases = sums.raws, sums.bases
-    nets: list[Decimal | None] = [None] * len(doc.plans)
-    if by_net:
-        for k, plan in enumerate(read.plans):
-            if plan.linear:
-                nets[k] = read.plan_grosses[k]
-    nets_suffice = rules.by_nets and rules.epd is None
-    extracting = rules.epd is None
-    if evaluated:
-        _add_lines(doc, evaluated, nets, sums, nets_suffice, extracting)
-    if charge_lines:
-        _add_lines(doc, charge_lines, nets, sums, nets_suffice, extracting)
+    nets: Sequence[Decimal | None] = read.plan_grosses  # every line summed by its net
+    if evaluated or charge_lines:
+        nets = _nets_and_lines(rules, doc, read, evaluated, charge_lines, by_net, sums)
     line_total = exempt = rules.zero
     line_plans = len(read.plans)
     for k, net in enumerate(nets):
@@ -742,6 +741,29 @@ def _sum_per_tax(
                 bases[j] += net
                 raws[j] += f * net
     return sums, line_total, exempt
+
+
+def _nets_and_lines(
+    rules: Rules,
+    doc: _DocumentPlan,
+    read: LineColumns,
+    evaluated: list[Line],
+    charge_lines: list[Line],
+    by_net: bool,
+    sums: TaxSums,
+) -> list[Decimal | None]:
+    """The evaluated lines and the charges into ``sums`` (in place), and per plan the sum of
+    the nets of its lines summed by their nets (``None`` for a plan with none)."""
+    nets: list[Decimal | None] = [None] * len(doc.plans)
+    if by_net:
+        for k, plan in enumerate(read.plans):
+            if plan.linear:
+                nets[k] = read.plan_grosses[k]
+    nets_suffice = rules.by_nets and rules.epd is None
+    extracting = rules.epd is None
+    _add_lines(doc, evaluated, nets, sums, nets_suffice, extracting)
+    _add_lines(doc, charge_lines, nets, sums, nets_suffice, extracting)
+    return nets
 
 
 def _add_lines(

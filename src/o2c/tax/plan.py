@@ -38,6 +38,7 @@ __all__ = [
     "Rules",
     "canonical_step",
     "document_plan",
+    "line_plans",
     "plan_of",
     "rules_for",
     "solve_net",
@@ -96,6 +97,7 @@ def plan_of(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
         if len(cache) >= _MAX_PLANS:
             cache.clear()
             _DOCUMENT_PLANS.clear()  # they hold plans of the cache
+            _LINE_PLANS.clear()
         plan = cache[taxes] = _compile(taxes, force_excluded)
     return plan
 
@@ -159,6 +161,41 @@ def document_plan(plans: tuple[_Plan, ...]) -> _DocumentPlan:
 
 #: Compiled document plans by their tuple of plans.
 _DOCUMENT_PLANS: dict[tuple[_Plan, ...], _DocumentPlan] = {}
+
+
+@attrs.frozen(eq=False)
+class _LinePlans:
+    """The document plan of a document's lines, by their tax sets (see :func:`line_plans`)."""
+
+    #: The document plan of the sets' plans (each plan once, in order of first appearance).
+    doc: _DocumentPlan
+    #: Per tax set, the position of its plan in ``doc.plans``; ``None`` when that is the set's
+    #: own position (no two sets are equal), the common case.
+    of_set: tuple[int, ...] | None
+
+
+def line_plans(tax_sets: tuple[tuple[Tax, ...], ...]) -> _LinePlans:
+    """The document plan of lines with the tax sets ``tax_sets`` (in order of first appearance),
+    compiled once per tuple of tax sets (cached by value): a document looks its plans up in one
+    step.  Equal sets that are distinct objects share one plan (:func:`plan_of` is by value).
+
+    Raises:
+        InvalidTaxError: for a tax twice on one line, two different taxes sharing an id ...
+    """
+    found = _LINE_PLANS.get(tax_sets)
+    if found is None:
+        if len(_LINE_PLANS) >= _MAX_PLANS:
+            _LINE_PLANS.clear()
+        plans = [plan_of(taxes) for taxes in tax_sets]
+        unique = tuple(dict.fromkeys(plans))
+        doc = document_plan(unique)
+        of_set = None if len(unique) == len(plans) else tuple(doc.plan_index[p] for p in plans)
+        found = _LINE_PLANS[tax_sets] = _LinePlans(doc=doc, of_set=of_set)
+    return found
+
+
+#: Compiled line plans by the tuple of the lines' tax sets.
+_LINE_PLANS: dict[tuple[tuple[Tax, ...], ...], _LinePlans] = {}
 
 
 def _compile_document(plans: tuple[_Plan, ...]) -> _DocumentPlan:

@@ -24,7 +24,6 @@ from o2c.tax.spread import spread, steps, tax_parts
 
 __all__ = [
     "TaxSums",
-    "tax_sums",
     "aggregate_line",
     "place_document_fixed",
     "round_columns",
@@ -43,12 +42,8 @@ class TaxSums(NamedTuple):
     extracted: list[bool]
 
 
-def tax_sums(n: int) -> TaxSums:
-    """Empty :class:`TaxSums` for ``n`` taxes, built in C (``tuple.__new__`` over the columns in
-    their order, as ``_make`` does: every document makes one)."""
-    return _new_sums(([ZERO] * n, [ZERO] * n, [ZERO] * n, [False] * n))
-
-
+#: ``TaxSums`` from one tuple of its columns in their order, built in C (``tuple.__new__``, as
+#: ``_make`` does): every document makes one.
 _new_sums: Callable[[tuple[object, ...]], TaxSums] = partial(tuple.__new__, TaxSums)
 
 
@@ -175,6 +170,8 @@ def round_globally(
     """Round each tax once over the document, then the line nets; the rounding adjustment, and
     whether the lines' taxes were split here (documents with price-included lines)."""
     round_columns(rules, doc, sums)
+    if not evaluated and not charge_lines:  # only lines summed by their nets: nothing to adjust
+        return ZERO, False
     step = rules.step
     # 2. Line nets.
     adjustment = ZERO
