@@ -17,7 +17,8 @@ discounted base.
 Tax ids are not carried by EN 16931: a VAT read back is named by its category and rate
 (:func:`vat_id`: ``S19``, ``S5.5``, ``Z``, ``E``, ``AE`` ...), so an invoice whose taxes are so
 named reads back equal.  A line id that is the line's position (``"1"``, ``"2"`` ...) is written
-for lines without one and read back as none.
+for lines without one and read back as none; a discount on a zero price (which changes
+nothing) is not written.
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ def to_fields(invoice: Invoice) -> Fields:
                 "BT-155": line.item_id,
             }
             price = line.unit_price.amount
-            if line.discount_percent:
+            if line.discount_percent and price:  # a discount on a zero price says nothing
                 off = price * line.discount_percent / _HUNDRED
                 item["BT-148"] = _num(price)
                 item["BT-147"] = _num(off)
