@@ -65,9 +65,9 @@ if TYPE_CHECKING:
 __all__ = [
     "EPC_MAX_BYTES",
     "EPC_MAX_VERSION",
+    "QRCodeError",
     "SWISS_MAX_CHARACTERS",
     "SWISS_MAX_VERSION",
-    "QRCodeError",
     "SwissAddress",
     "epc_for_invoice",
     "epc_payload",

@@ -68,9 +68,9 @@ from o2c.errors import EInvoiceError, MissingExtraError
 __all__ = [
     "EN16931",
     "FACTURX",
-    "SYNTAXES",
     "RulePack",
     "RulePackError",
+    "SYNTAXES",
     "Syntax",
     "choose",
     "installed_packs",
