@@ -260,3 +260,32 @@ def test_credit_notes_not_named_that_explain_a_shortfall_beat_a_deduction() -> N
         ["L1", "L2", "M1"],
     )
     assert not [x for a in r.allocations for x in a.residuals]
+
+
+def test_a_long_list_paid_short_without_a_reason_waits_for_a_person() -> None:
+    many = [item(f"K{k}", "A", f"INV-2026-6000{k:02d}", "1000.00") for k in range(1, 7)]
+    text = " ".join(f"INV-2026-6000{k:02d}" for k in range(1, 7))
+    r = _named("5800.00", text, many)
+    assert r.decision is not MatchDecision.AUTO
+    assert any(e.detail == "a long list paid short without a reason" for e in r.evidence)
+    # Five documents, or a reason given, close with a deduction as before.
+    five = _named("4800.00", " ".join(text.split()[:5]), many)
+    assert five.decision is MatchDecision.AUTO
+    stated = _named("5800.00", text + " less 200.00 damaged goods", many)
+    assert stated.decision is MatchDecision.AUTO
+
+
+def test_a_named_credit_note_nets_an_open_invoice_of_its_amount() -> None:
+    # The payer names two invoices and a credit note and pays the two invoices: the credit note
+    # nets a third invoice of its amount (named by a reference not read), a pair adding nothing.
+    memo = attrs.evolve(item("N1", "A", "CN-2026-000201", "-900.00"), kind=ItemKind.CREDIT_MEMO)
+    pair = item("N2", "A", "INV-2026-500009", "900.00")
+    r = _named("3000.00", "INV-2026-500001 INV-2026-500002 CN-2026-000201", [*LIST, memo, pair])
+    assert (r.decision, sorted(a.item_id for a in r.allocations)) == (
+        MatchDecision.AUTO,
+        ["L1", "L2", "N1", "N2"],
+    )
+    # Without the offsetting invoice, leaving the named credit note out is a doubt.
+    r = _named("3000.00", "INV-2026-500001 INV-2026-500002 CN-2026-000201", [*LIST, memo])
+    assert r.decision is not MatchDecision.AUTO
+    assert any(e.detail == "a named credit note is left out" for e in r.evidence)

@@ -296,6 +296,48 @@ def _unnamed_credits(
     ]
 
 
+def _zero_sum_pair(left: Sequence[_Item], subset: _Hyp, ctx: _Context) -> _Hyp | None:
+    """``subset`` plus the named credit notes it leaves out, each with the one open invoice of
+    its customer whose open amount offsets it exactly (``None`` unless every one has one)."""
+    taken = set(subset.key) | {i.item_id for i in left}
+    fits = list(subset.fits)
+    notes = []
+    for memo in left:
+        credit = ctx.remaining.get(memo.item_id, 0)
+        if credit >= 0:
+            return None
+        offsets = [
+            i
+            for i in ctx.by_customer.get(memo.customer_id, ())
+            if i.item_id not in taken
+            and i.currency == memo.currency
+            and ctx.remaining.get(i.item_id) == -credit
+        ]
+        if len(offsets) != 1:
+            return None
+        invoice = offsets[0]
+        taken.add(invoice.item_id)
+        fits += [
+            (memo, _Fit(credit, credit, [], 1.0, "")),
+            (invoice, _Fit(-credit, -credit, [], 1.0, "")),
+        ]
+        notes.append(f"{memo.item_id} nets {invoice.item_id} of the same amount")
+    return _Hyp(
+        fits,
+        subset.on_account,
+        subset.confidence,
+        [
+            *subset.evidence[:2],
+            Evidence(
+                EvidenceKind.AMOUNT,
+                "the named items add up; the credit note(s) named net open invoices exactly ("
+                + "; ".join(notes)
+                + ")",
+            ),
+        ],
+    )
+
+
 def _number_order(number: str) -> tuple[int, str]:
     """A document number's sort key: its length without separators, then the key."""
     key = _NON_ALNUM.sub("", number.upper())
@@ -623,6 +665,8 @@ def _named_subsets(
         if _may_be_cut(payment, items, policy):
             # A list cut at the field's length: the shortfall may be documents not read.
             _cap(deduction, doubt_bar, "the text fills its field: the list may be cut")
+        elif len(items) >= policy.long_list and reason is None:
+            _cap(deduction, doubt_bar, "a long list paid short without a reason")
     elif short < 0:
         on_account = build(
             range(len(items)),
@@ -634,6 +678,8 @@ def _named_subsets(
         hyps.append(on_account)
         if _may_be_cut(payment, items, policy):
             _cap(on_account, doubt_bar, "the text fills its field: the list may be cut")
+        elif len(items) >= policy.long_list:
+            _cap(on_account, doubt_bar, "a long list overpaid")
         if -short * 100 > total:
             # Several documents named and much more paid: a list cut short or documents not
             # named, rather than a surplus; never posted on account without a person.
@@ -674,11 +720,22 @@ def _named_subsets(
         for fits, quality in ((exact, 1.0), (disc_fits, 0.97)):
             subsets = _subset_sums([f.paid for f in fits], amount, policy.max_subset_size)
             if len(subsets) == 1 and len(subsets[0]) < len(items):
-                hyps.append(
-                    build(
-                        subsets[0], fits, quality - 0.02, "a subset of the named items adds up", 0
-                    )
+                subset = build(
+                    subsets[0], fits, quality - 0.02, "a subset of the named items adds up", 0
                 )
+                hyps.append(subset)
+                left = [items[k] for k in range(len(items)) if k not in subsets[0]]
+                if rate == 1 and cid and any(opens[items.index(i)] < 0 for i in left):
+                    # A credit note the payer names is netted, not left unpaid: an open
+                    # invoice of its amount (named by a reference not read, or not named) makes
+                    # the pair that adds nothing.
+                    _cap(subset, doubt_bar, "a named credit note is left out")
+                    pair = _zero_sum_pair(left, subset, ctx)
+                    if pair is not None:
+                        pair.confidence = _ref_confidence(
+                            strength, quality - 0.02, c_score, contra, w
+                        )
+                        hyps.append(pair)
                 break
             if len(subsets) > 1:
                 for s in subsets:
