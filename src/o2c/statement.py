@@ -33,8 +33,8 @@ from moneyed import Money
 from o2c.ledger import account_key
 
 __all__ = [
-    "IBAN_LENGTHS",
     "Adjustment",
+    "IBAN_LENGTHS",
     "Payment",
     "RemittanceDocument",
     "Statement",

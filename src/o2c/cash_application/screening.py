@@ -199,7 +199,7 @@ class ScreeningPolicy:
     ``min_fuzzy_chars``: names shorter than this (letters, without spaces) are matched exactly
     only (``BNC``, ``ADF``): a fuzzy match of three letters means nothing.
     Fuzzy candidates are the listed names sharing a block key with the screened name (a word's
-    sound, or for words of six letters or more their first or last four: it takes a wrong
+    sound, or for words of five letters or more their first or last four: it takes a wrong
     letter in every word of a name to escape) or its whole sound.
     ``min_contained_chars``: a listed name of one word must have this many letters to be found
     inside a longer payer name (``ROSNEFT`` in ``ROSNEFT TRADING SA``; not ``BASE``).
@@ -528,13 +528,14 @@ def _longest(words: tuple[str, ...]) -> str:
 
 def _blocks(words: tuple[str, ...], keys: tuple[str, str, str, str]) -> Iterator[str]:
     """The block keys of a name: each word's sound, the first and last four letters of words of
-    six letters or more, and the whole sound (words sorted, marked ``=``)."""
+    five letters or more (one changed letter, even the first, leaves one of them), and the whole
+    sound (words sorted, marked ``=``)."""
     yield "=" + keys[3]
     for word in words:
         sound = _word_sound(word)
         if len(sound) >= 3:
             yield "w" + sound
-        if len(word) >= 6:
+        if len(word) >= 5:
             yield "p" + word[:4]
             yield "s" + word[-4:]
 
