@@ -1,9 +1,11 @@
 """The tax engine: :func:`compute` runs each line through the plan of its tax set, sums per
 tax, rounds over the document under the compiled policy and keeps a :class:`TaxResult`.
 
-There is one implementation of every rule: a plan compiled once per tax set
-(:mod:`o2c.tax.plan`) decides what a line computes, and the document steps are the same for
-every document (:mod:`o2c.tax.rounding`).
+There is one implementation of every rule, and one pipeline for every document: a plan
+compiled once per tax set (:mod:`o2c.tax.plan`) decides what a line computes, a document plan
+compiled once per tuple of tax sets what the document sums (and which lines its plans' sums of
+nets stand for, unevaluated), and the document steps are the same for every document
+(:mod:`o2c.tax.rounding`).
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ class TaxResult:
 
     currency: Currency
     policy: TaxPolicy
-    #: The lines and then the charges, as rows (or, for a document of linear lines, columns).
+    #: The lines and then the charges, as rows (or, when no line was evaluated on its own and
+    #: there are no charges, the columns the lines were read into).
     _rows: tuple[LineRow, ...] | LineColumns = attrs.field(repr=False, eq=line_rows)
     _taxes: TaxColumns = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)

@@ -164,11 +164,12 @@ class LineColumns(NamedTuple):
     Per line its exact amount (``quantity x unit_price`` less its discount), its gross (that
     rounded under the policy, where every line starts) and the position of its plan; the plans
     of the lines' tax sets, each once in order of first appearance, with the sum of their
-    lines' grosses.  A document of linear plans under global rounding of rounded nets needs
-    nothing else: a line's net is its gross, every base its net, every exact amount factor x
-    net and its amounts its share of the document's.  Such a result keeps the columns as its
-    lines, and :meth:`rows` makes the :class:`LineRow` of each when they are read (a document
-    never read line by line builds none).  Nothing changes the columns once read.
+    lines' grosses.  Under global rounding of rounded nets a line of a linear plan needs
+    nothing else: its net is its gross, every base its net, every exact amount factor x net
+    and its amounts its share of the document's.  A result whose lines are all such keeps the
+    columns as its lines, and :meth:`rows` makes the :class:`LineRow` of each when they are
+    read (a document never read line by line builds none).  Nothing changes the columns once
+    read.
     """
 
     amounts: Sequence[Decimal]
@@ -180,7 +181,8 @@ class LineColumns(NamedTuple):
     zero: Decimal
 
     def rows(self) -> tuple[LineRow, ...]:
-        """The lines of a linear document as :class:`LineRow` values, in input order."""
+        """The lines as :class:`LineRow` values, in input order, each as a line of a linear plan
+        under global rounding of rounded nets (the engine replaces the rows of the others)."""
         zero = self.zero
         plans = self.plans
         return tuple(
