@@ -86,4 +86,9 @@ def run(args: argparse.Namespace, *, out: IO[str]) -> int:
     data = render_html(board, args.locale).encode("utf-8")
     Path(args.out).write_bytes(data)
     out.write(f"dashboard as of {as_of}: {len(data):,} bytes written to {args.out}\n")
+    if board.worklist is None:
+        out.write(
+            "the worklist is left out: its items are in several currencies; rank them on one "
+            "scale with --currency and --rate CODE=RATE\n"
+        )
     return 0
