@@ -281,7 +281,7 @@ def test_tampered_totals_break_the_en16931_sums() -> None:
 def test_tampered_tax_breaks_br_s_08_and_recomputation() -> None:
     inv = make([item("1", "10.00", S19)])
     tax = inv.tax
-    bad = attrs.evolve(tax, taxes=tax._taxes._replace(bases=(Decimal("11.00"),)))
+    bad = attrs.evolve(tax, tax_columns=tax._tax_columns._replace(bases=(Decimal("11.00"),)))
     found = codes(attrs.evolve(inv, tax=bad))
     assert {"BR-S-08", "BR-CO-17", "O2C-RECOMPUTE"} <= found
 

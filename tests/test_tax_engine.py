@@ -143,7 +143,7 @@ def test_record_builders_match_their_namedtuples() -> None:
     assert [plan.taxes for plan in kept.plans] == [(vat,)]
     assert kept.plan_grosses == [Decimal("20.01")]
     assert str(kept.zero) == "0.00"
-    assert result._taxes == TaxColumns(
+    assert result._tax_columns == TaxColumns(
         taxes=(vat,),
         bases=(Decimal("20.01"),),
         amounts=(Decimal("3.80"),),

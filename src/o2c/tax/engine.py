@@ -105,7 +105,7 @@ class TaxResult:
     #: The lines and then the charges, as rows (or, when no line was evaluated on its own and
     #: there are no charges, the columns the lines were read into).
     _rows: tuple[LineRow, ...] | LineColumns = attrs.field(repr=False, eq=line_rows)
-    _taxes: TaxColumns = attrs.field(repr=False)
+    _tax_columns: TaxColumns = attrs.field(repr=False)
     _line_count: int = attrs.field(repr=False)
     #: The amounts as exact Decimals (the properties below give them out as Money).
     amounts: DocumentAmounts
@@ -175,12 +175,12 @@ class TaxResult:
         m = self._m
         return tuple(
             TaxTotal(tax=t, base=m(base), amount=m(amount), raw_amount=raw)
-            for t, base, amount, raw in zip(*self._taxes, strict=True)
+            for t, base, amount, raw in zip(*self._tax_columns, strict=True)
         )
 
     def tax(self, tax_id: str) -> Money:
         """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
-        for t, amount in zip(self._taxes.taxes, self._taxes.amounts, strict=True):
+        for t, amount in zip(self._tax_columns.taxes, self._tax_columns.amounts, strict=True):
             if t.id == tax_id:
                 return self._m(amount)
         return self._m(ZERO)
@@ -201,7 +201,10 @@ class TaxResult:
         spread: list[list[Decimal]] = []
         if rows and rows[0].amounts is None:  # global rounding: spread each tax over its lines
             spread = tax_parts(
-                [(t.id, a) for t, a in zip(self._taxes.taxes, self._taxes.amounts, strict=True)],
+                [
+                    (t.id, a)
+                    for t, a in zip(self._tax_columns.taxes, self._tax_columns.amounts, strict=True)
+                ],
                 [row.taxes for row in rows],
                 [_row_raws(row) for row in rows],
                 step,
@@ -491,8 +494,8 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
     )
     # Report the original tax definitions (zero amounts), not the stripped stand-ins.
     originals = {t.tax.id: t.tax for t in full.taxes}
-    tax_columns = result._taxes._replace(
-        taxes=tuple(originals.get(t.id, t) for t in result._taxes.taxes)
+    tax_columns = result._tax_columns._replace(
+        taxes=tuple(originals.get(t.id, t) for t in result._tax_columns.taxes)
     )
     rows = tuple(
         row._replace(taxes=tuple(originals.get(t.id, t) for t in row.taxes))
@@ -501,7 +504,7 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
     return attrs.evolve(
         result,
         rows=rows,
-        taxes=tax_columns,
+        tax_columns=tax_columns,
         exemptions=tuple(applied),
         notes=result.notes + notes,
     )
@@ -897,7 +900,9 @@ def _result(
         policy=policy,
         rows=rows,
         # The columns in TaxColumns' order, built in C (tests/test_tax_engine.py checks it).
-        taxes=_new_tax_columns((doc.taxes, tuple(sums.bases), tuple(amounts), tuple(sums.raws))),
+        tax_columns=_new_tax_columns(
+            (doc.taxes, tuple(sums.bases), tuple(amounts), tuple(sums.raws))
+        ),
         line_count=line_count,
         amounts=_new_amounts(
             line_total=line_total,
