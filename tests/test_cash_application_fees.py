@@ -120,3 +120,11 @@ def test_several_named_items_short_by_a_fee_follow_the_same_rule(account: str) -
         assert ResidualKind.BANK_FEE not in got
     else:
         assert got == {ResidualKind.BANK_FEE}
+
+
+def test_the_payers_stated_country_counts_before_its_ibans() -> None:
+    # A German account held by a payer whose address is in Austria: cross-border by the file.
+    abroad = attrs.evolve(payment("1", DE_IBAN), payer_country="AT")
+    assert fee_channel(abroad, "EUR", GERMAN) is FeeChannel.CROSS_BORDER
+    at_home = attrs.evolve(payment("1", AT_IBAN), payer_country="DE")
+    assert fee_channel(at_home, "EUR", GERMAN) is FeeChannel.DOMESTIC

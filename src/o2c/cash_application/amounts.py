@@ -86,9 +86,13 @@ def fee_channel(payment: Payment, item_currency: str, policy: MatchPolicy) -> Fe
     instructed = payment.instructed_amount
     if code != item_currency or (instructed is not None and instructed.currency.code != code):
         return FeeChannel.FOREIGN_CURRENCY
-    iban = _IBAN.match(_account_key(payment.payer_account))
-    if iban is not None and policy.creditor_countries:
-        if iban.group(1) in policy.creditor_countries:
+    # The payer's country as the file states it (its address), else its IBAN's.
+    country = payment.payer_country.strip().upper()
+    if not country:
+        iban = _IBAN.match(_account_key(payment.payer_account))
+        country = iban.group(1) if iban is not None else ""
+    if country and policy.creditor_countries:
+        if country in policy.creditor_countries:
             return FeeChannel.DOMESTIC
         return FeeChannel.CROSS_BORDER
     btc = payment.bank_transaction_code.strip().upper()
