@@ -70,6 +70,7 @@ from o2c.ledger.facts import (
     PaymentSuggested,
     PromisedToPay,
     Refunded,
+    ScheduledRunRecorded,
     WrittenOff,
     account_key,
     alias_key,
@@ -237,6 +238,7 @@ class Projection:
             PaymentScreened: self._case_fact,
             PaymentSuggested: self._case_fact,
             PaymentDecided: self._case_fact,
+            ScheduledRunRecorded: self._run_fact,
         }
 
     def feed(self, fact: Fact) -> None:
@@ -379,6 +381,9 @@ class Projection:
 
     def _case_fact(self, fact: _CaseFact) -> None:
         """Screenings, suggestions and decisions move no balance (:class:`History` keeps them)."""
+
+    def _run_fact(self, fact: ScheduledRunRecorded) -> None:
+        """A scheduled job's run record moves no balance (:class:`History` keeps it)."""
 
     # -- results ----------------------------------------------------------------------------
 
@@ -571,6 +576,8 @@ class History(Projection):
         self._screenings: dict[str, PaymentScreened] = {}
         self._suggestions: dict[str, PaymentSuggested] = {}
         self._decisions: dict[str, list[PaymentDecided]] = {}
+        #: Per job: its run records, in stream order (see :meth:`scheduled_runs`).
+        self._runs: dict[str, list[ScheduledRunRecorded]] = {}
         super().__init__()
 
     # -- handlers: the projection's, then what the readers need ----------------------------
@@ -657,6 +664,9 @@ class History(Projection):
     def _reassigned(self, fact: PaymentReassigned) -> None:
         super()._reassigned(fact)
         self._move(fact.effective, fact.payment_id, ActivityKind.REASSIGNED, fact.amount)
+
+    def _run_fact(self, fact: ScheduledRunRecorded) -> None:
+        self._runs.setdefault(fact.job, []).append(fact)
 
     def _case_fact(self, fact: _CaseFact) -> None:
         if isinstance(fact, PaymentScreened):
@@ -749,6 +759,15 @@ class History(Projection):
             )
             for pid in ids
         )
+
+    def scheduled_runs(self, job: str | None = None) -> tuple[ScheduledRunRecorded, ...]:
+        """The run records of scheduled jobs (``job``'s only when given), in stream order.
+
+        Kept in a journal ledger by :mod:`o2c.reports.schedule`, one stream per job.
+        """
+        if job is not None:
+            return tuple(self._runs.get(job, ()))
+        return tuple(f for runs in self._runs.values() for f in runs)
 
     def customer_master(self) -> CustomerMaster:
         """The customer master of the facts read: each customer's record, the payer accounts

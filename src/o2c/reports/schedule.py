@@ -28,8 +28,7 @@ that repeats in autumn runs once, at its first occurrence.
 **Where runs are recorded.** In a journal ledger of their own (the CLI keeps it in the ledger's
 database, in the table ``o2c_schedule_runs``), one stream per job (``schedule:<job>``), read
 back with :func:`recorded_runs`; the AR ledger's streams stay the customers'.  The read model
-(:class:`~o2c.ledger.History`) has no place for run records, so they are not mixed into the
-customers' ledger.
+keeps them apart from the customers' balances either way (:meth:`History.scheduled_runs`).
 
 >>> import datetime as dt
 >>> from o2c.reports.jobs import parse_schedule
@@ -51,7 +50,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import cast
 
 import attrs
 
@@ -233,13 +231,10 @@ def plan(
 
 
 def recorded_runs(journal: Ledger, job: str) -> tuple[ScheduledRunRecorded, ...]:
-    """The run facts recorded for ``job`` in the journal, in the order recorded.
-
-    The read model (:class:`~o2c.ledger.History`) has no view of run records, so this reads
-    the job's stream through :meth:`Ledger.facts`; the stream holds only the job's run facts
-    (its id, ``schedule:<job>``, names no customer, and only :func:`run_due` writes to it).
-    """
-    return tuple(cast(ScheduledRunRecorded, f) for f in journal.facts(stream_of(job)))
+    """The run facts recorded for ``job`` in the journal, in the order recorded, read through
+    the journal's history (:meth:`History.scheduled_runs <o2c.ledger.History.scheduled_runs>`)
+    of the job's own stream, ``schedule:<job>``."""
+    return journal.read(customer_id=stream_of(job)).scheduled_runs(job)
 
 
 def interrupted(journal: Ledger, job: str) -> tuple[dt.datetime, ...]:
