@@ -69,7 +69,7 @@ offered to the next (a duplicate payment goes on account).
 ...     reference="Rechnung inv 2026 100042")
 >>> [result] = match_payments([pay], [item], customers=[CustomerProfile("C1", "Acme GmbH")])
 >>> result.decision, result.confidence, result.score
-(<MatchDecision.AUTO: 'auto'>, 0.9998, 0.995)
+(<MatchDecision.AUTO: 'auto'>, 0.9997, 0.995)
 >>> [(a.item_id, str(a.applied.amount), [(r.kind.value, str(r.amount.amount))
 ...   for r in a.residuals]) for a in result.allocations]
 [('I1', '1190.00', [('bank_fee', '15.00')])]
