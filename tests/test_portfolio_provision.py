@@ -59,7 +59,7 @@ def _ledger(facts: list[Fact]) -> Ledger:
 
 
 # Each example runs the engine: a fixed budget keeps the CI profile (1,000 examples) in minutes.
-@settings(max_examples=120)
+@settings(max_examples=50)
 @given(portfolios(), st.integers(-5, 90), knowledge, CURRENCIES, BUCKET_SETS)
 def test_property_bucket_balances_are_the_domain_balances(
     facts: list[Fact],
@@ -82,7 +82,7 @@ def test_property_bucket_balances_are_the_domain_balances(
     assert list(got) == [b.label for b in buckets]
 
 
-@settings(max_examples=120)
+@settings(max_examples=50)
 @given(portfolios(), period_ends, knowledge, CURRENCIES, BUCKET_SETS)
 def test_property_roll_snapshots_and_rates_are_the_domain_ones(
     facts: list[Fact],
