@@ -15,6 +15,12 @@ import pytest
 import o2c
 
 EXPECTED_TOP_LEVEL = {
+    "BankAccount",
+    "Party",
+    "PaymentInstructions",
+    "read_einvoice",
+    "validate_einvoice",
+    "write_einvoice",
     "Address",
     "AgingBasis",
     "AgingReport",

@@ -135,6 +135,8 @@ from o2c.invoice import (
 from o2c.invoice import (
     validate as validate_invoice,
 )
+from o2c.invoice.einvoice import read_einvoice, validate_einvoice, write_einvoice
+from o2c.invoice.parties import BankAccount, Party, PaymentInstructions
 from o2c.ledger import (
     AllocationReversed,
     CreditMemoIssued,
@@ -238,6 +240,7 @@ __all__ = [
     "AllowanceCharge",
     "AltmanModel",
     "ApplyReport",
+    "BankAccount",
     "BucketScheme",
     "BusinessDayConvention",
     "CachedRates",
@@ -305,8 +308,10 @@ __all__ = [
     "OpenItem",
     "Order",
     "OverApplicationError",
+    "Party",
     "Payment",
     "PaymentAllocated",
+    "PaymentInstructions",
     "PaymentReceived",
     "PaymentTerms",
     "PromisedToPay",
@@ -376,6 +381,7 @@ __all__ = [
     "propose_dunning",
     "provision_matrix",
     "quantize",
+    "read_einvoice",
     "realised_fx",
     "recommend_limit",
     "render_reminder",
@@ -385,6 +391,8 @@ __all__ = [
     "take_order",
     "to_decimal",
     "to_minor",
+    "validate_einvoice",
     "validate_invoice",
+    "write_einvoice",
     "zero",
 ]
