@@ -64,6 +64,8 @@ from o2c.ledger.facts import (
     PaymentSuggested,
     PromisedToPay,
     Refunded,
+    RunOutcome,
+    ScheduledRunRecorded,
     ScreeningVerdict,
     SuggestedLine,
     SuggestedMatch,
@@ -84,7 +86,7 @@ from o2c.ledger.history import (
 )
 from o2c.ledger.ids import CustomerId, FactId, ItemId, ItemKind, OpenItem, PaymentId
 from o2c.ledger.ledger import AppendResult, Ledger
-from o2c.ledger.store import InMemoryLedgerStore, LedgerStore
+from o2c.ledger.store import ChangeBatch, Cursor, InMemoryLedgerStore, LedgerStore, follow
 
 __all__ = [
     "ActivityKind",
@@ -93,10 +95,12 @@ __all__ = [
     "AddressPurpose",
     "AllocationReversed",
     "AppendResult",
+    "ChangeBatch",
     "CollectionPreferences",
     "Contact",
     "ContactChannel",
     "CreditMemoIssued",
+    "Cursor",
     "CustomerAliasAdded",
     "CustomerAliasRemoved",
     "CustomerChanged",
@@ -138,7 +142,9 @@ __all__ = [
     "PreparedHistory",
     "PromisedToPay",
     "Refunded",
+    "RunOutcome",
     "STAMPED_BY",
+    "ScheduledRunRecorded",
     "ScreeningVerdict",
     "SettlementTrail",
     "SuggestedLine",
@@ -148,6 +154,7 @@ __all__ = [
     "WrittenOff",
     "account_key",
     "alias_key",
+    "follow",
     "instalment_item_id",
     "learn_from_confirmation",
     "prepare_history",
