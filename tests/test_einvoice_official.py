@@ -24,7 +24,7 @@ from o2c.invoice import DocumentKind, Invoice
 from o2c.invoice.einvoice import write_einvoice
 from o2c.invoice.einvoice.formats import PROFILES
 from o2c.invoice.einvoice.rulepacks import EN16931, FACTURX
-from o2c.invoice.einvoice.schematron import Finding, fatal, validate_xml
+from o2c.invoice.einvoice.schematron import RuleFinding, fatal, validate_xml
 from tests.einvoice_corpus import invoices
 
 FORMATS = ("ubl", "peppol", "xrechnung-ubl", "cii", "xrechnung-cii", "facturx")
@@ -39,7 +39,7 @@ RULES: dict[str, tuple[str, ...]] = {
 }
 CORPUS: tuple[tuple[str, Invoice], ...] = invoices()
 
-Found = dict[tuple[str, str], tuple[Finding, ...]]
+Found = dict[tuple[str, str], tuple[RuleFinding, ...]]
 
 
 def _xml(invoice: Invoice, fmt: str) -> bytes:

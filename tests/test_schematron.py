@@ -33,7 +33,7 @@ from o2c.invoice.einvoice.rulepacks import (
     packs_from_manifest,
 )
 from o2c.invoice.einvoice.schematron import (
-    Finding,
+    RuleFinding,
     compiled_packs,
     fatal,
     validate_xml,
@@ -523,7 +523,7 @@ def test_a_missing_factur_x_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_findings_are_frozen() -> None:
-    f = Finding("BR-01", "/Invoice[1]", "m", severity="warning", rules="R 1 (ubl)")
+    f = RuleFinding("BR-01", "/Invoice[1]", "m", severity="warning", rules="R 1 (ubl)")
     with pytest.raises(AttributeError):
         f.code = "x"  # type: ignore[misc]
     assert not f.fatal

@@ -106,13 +106,13 @@ def _xml(fields: Fields, profile: Profile) -> bytes:
             f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
             nsmap={None: ns, "cac": ubl.CAC, "cbc": ubl.CBC},
         )
-        table.write(ubl.table(credit), root, f, ubl.NAMESPACES)
+        table.write_table(ubl.table(credit), root, f, ubl.NAMESPACES)
     else:
         for key in ("BT-29", "BT-60"):
             if f.get(f"{key}-1") and f.get(key):
                 f[f"{key}-G"] = f.pop(key)
         root = etree.Element(f"{{{cii.RSM}}}CrossIndustryInvoice", nsmap=cii.NAMESPACES)
-        table.write(cii.TABLE, root, f, cii.NAMESPACES)
+        table.write_table(cii.TABLE, root, f, cii.NAMESPACES)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
 
@@ -224,13 +224,13 @@ def _format_of(root: Any, pdf: bool) -> str:
 
 def _fields(root: Any) -> tuple[Fields, Literal["ubl", "cii"]]:
     if root.tag == f"{{{cii.RSM}}}CrossIndustryInvoice":
-        f = table.read(cii.TABLE, root, cii.NAMESPACES)
+        f = table.read_table(cii.TABLE, root, cii.NAMESPACES)
         for key in ("BT-29", "BT-60"):
             if f.get(f"{key}-G"):
                 f[key] = f.pop(f"{key}-G")
         return f, "cii"
     credit = root.tag == f"{{{ubl.CREDIT_NOTE}}}CreditNote"
-    f = table.read(ubl.table(credit), root, ubl.NAMESPACES)
+    f = table.read_table(ubl.table(credit), root, ubl.NAMESPACES)
     if f.get("BT-13") == "NA" and f.get("BT-14"):
         del f["BT-13"]
     return f, "ubl"

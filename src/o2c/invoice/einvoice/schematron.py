@@ -3,7 +3,7 @@
 :func:`validate_xml` checks UBL 2.1 or CII bytes with the compiled Schematron (XSLT 2) of the rule
 packs in force on the invoice's date (:mod:`o2c.invoice.einvoice.rulepacks`), run natively by
 ``saxonche`` (extra ``einvoice``).  Each failed assertion of the SVRL report becomes a
-:class:`Finding`: a :class:`~o2c.invoice.document.Violation` (the rule's code, ``BR-CO-15``; the
+:class:`RuleFinding`: a :class:`~o2c.invoice.document.Violation` (the rule's code, ``BR-CO-15``; the
 XML path it fired on as ``field``; its message) with the SVRL ``flag`` kept as ``severity``:
 ``fatal`` makes an invoice non-conforming, ``warning`` does not.  An assertion without a flag
 counts as fatal, as Schematron means it (the CEN packs flag every rule; the Factur-X profile
@@ -47,9 +47,9 @@ from o2c.invoice.einvoice.rulepacks import (
     installed_packs,
 )
 
-__all__ = ["Finding", "Severity", "compiled_packs", "fatal", "validate_xml"]
+__all__ = ["RuleFinding", "RuleSeverity", "compiled_packs", "fatal", "validate_xml"]
 
-Severity = Literal["fatal", "warning", "information"]
+RuleSeverity = Literal["fatal", "warning", "information"]
 
 _UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 _UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -69,7 +69,7 @@ _ISSUE_DATE: dict[str, str] = {
     "cii": f"{{{_RSM}}}ExchangedDocument/{{{_RAM}}}IssueDateTime/{{{_UDT}}}DateTimeString",
 }
 #: SVRL flags as o2c's severities; anything else (or no flag) is fatal.
-_SEVERITY: dict[str, Severity] = {
+_SEVERITY: dict[str, RuleSeverity] = {
     "fatal": "fatal",
     "error": "fatal",
     "warning": "warning",
@@ -86,7 +86,7 @@ _CODE_PREFIX = re.compile(r"^\[([^\]]+)\]\s*-?\s*")
 
 
 @attrs.frozen
-class Finding(Violation):
+class RuleFinding(Violation):
     """A rule of a pack that the document breaks: a :class:`Violation` with its SVRL severity.
 
     ``code`` is the rule's id (``BR-CO-15``), ``field`` the XML path it fired on (namespace
@@ -94,7 +94,7 @@ class Finding(Violation):
     ``rules`` the pack (``EN16931 1.3.16 (ubl)``).
     """
 
-    severity: Severity = "fatal"
+    severity: RuleSeverity = "fatal"
     rules: str = ""
 
     @property
@@ -107,7 +107,7 @@ class Finding(Violation):
         return Violation(self.code, self.field, self.message)
 
 
-def fatal(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+def fatal(findings: Iterable[RuleFinding]) -> tuple[RuleFinding, ...]:
     """The findings that make a document non-conforming (warnings and information left out)."""
     return tuple(f for f in findings if f.fatal)
 
@@ -278,7 +278,7 @@ def _issue_date(tree: Any, syntax: Syntax) -> dt.date:
         ) from None
 
 
-def _findings(svrl: str, pack: RulePack) -> list[Finding]:
+def _findings(svrl: str, pack: RulePack) -> list[RuleFinding]:
     etree = require("lxml.etree", extra="einvoice", feature="e-invoice validation", package="lxml")
     report = etree.fromstring(svrl.encode("utf-8"))
     out = []
@@ -292,7 +292,7 @@ def _findings(svrl: str, pack: RulePack) -> list[Finding]:
             continue
         flag = (node.get("flag") or "").strip().lower()
         out.append(
-            Finding(
+            RuleFinding(
                 code,
                 _NS_STEP.sub(r"\1", node.get("location") or ""),
                 text,
@@ -310,7 +310,7 @@ def validate_xml(
     on: dt.date | None = None,
     rules: Iterable[str] = (EN16931,),
     packs: Iterable[RulePack] = (),
-) -> tuple[Finding, ...]:
+) -> tuple[RuleFinding, ...]:
     """Every rule of the packs in force that ``data`` breaks, fatal and warning, in SVRL order.
 
     ``syntax`` is ``"ubl"`` (UBL 2.1 Invoice / CreditNote) or ``"cii"`` (CII).  ``rules`` names
@@ -351,7 +351,7 @@ def validate_xml(
     chosen = [choose(available, name=name, syntax=syntax, on=when) for name in names]
     etree = require("lxml.etree", extra="einvoice", feature="e-invoice validation", package="lxml")
     text = etree.tostring(tree, encoding="unicode")
-    out: list[Finding] = []
+    out: list[RuleFinding] = []
     for pack in chosen:
         processor, executable = _COMPILED.executable(pack)
         document = processor.parse_xml(xml_text=text)

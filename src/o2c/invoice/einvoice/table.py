@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Field", "Fixed", "Group", "Node", "keys_of", "read", "write"]
+__all__ = ["Field", "Fixed", "Group", "Node", "keys_of", "read_table", "write_table"]
 
 Item = dict[str, Any]
 
@@ -141,7 +141,9 @@ def _set(elem: Any, path: str, value: str, ns: Mapping[str, str]) -> Any:
     return target
 
 
-def write(table: tuple[Node, ...], root_elem: Any, fields: Item, ns: Mapping[str, str]) -> None:
+def write_table(
+    table: tuple[Node, ...], root_elem: Any, fields: Item, ns: Mapping[str, str]
+) -> None:
     """Write ``fields`` into ``root_elem`` (an lxml element) as ``table`` says."""
     _write_nodes(table, root_elem, fields, fields, ns)
 
@@ -183,7 +185,7 @@ def _read_nodes(nodes: tuple[Node, ...], elem: Any, item: Item, ns: Mapping[str,
                 item[node.key] = items
 
 
-def read(table: tuple[Node, ...], root_elem: Any, ns: Mapping[str, str]) -> Item:
+def read_table(table: tuple[Node, ...], root_elem: Any, ns: Mapping[str, str]) -> Item:
     """The fields ``table`` finds in ``root_elem``."""
     item: Item = {}
     _read_nodes(table, root_elem, item, ns)
