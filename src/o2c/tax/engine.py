@@ -70,6 +70,7 @@ from o2c.tax.result import (
     LineColumns,
     LineRow,
     LineTaxResult,
+    SelfAssessedTax,
     TaxAmount,
     TaxBreakdown,
     TaxColumns,
@@ -257,6 +258,37 @@ class TaxResult:
                     amount=self._m(sum((m.amount.amount for m in members), ZERO)),
                     exemption_reason=first.exemption_reason,
                     exemption_reason_code=first.exemption_reason_code,
+                    tax_ids=tuple(m.tax.id for m in members),
+                )
+            )
+        return tuple(out)
+
+    @property
+    def self_assessed(self) -> tuple[SelfAssessedTax, ...]:
+        """The reverse-charge taxes the buyer self-assesses, per category and rate (empty when
+        no tax has a ``self_assessed_percent``): base x rate, beside the invoice, whose totals
+        never include them."""
+        groups: dict[tuple[TaxCategory, Decimal], list[TaxTotal]] = {}
+        for t, base, amount, raw in zip(*self._tax_columns, strict=True):
+            pct = t.self_assessed_percent
+            if pct is not None and t.category is not None:
+                total = TaxTotal(tax=t, base=self._m(base), amount=self._m(amount), raw_amount=raw)
+                groups.setdefault((t.category, pct.normalize()), []).append(total)
+        if not groups:
+            return ()
+        step = canonical_step(self.policy.step_for(self.currency))
+        mode = self.policy.rounding.rounding
+        out = []
+        for (category, pct), members in groups.items():
+            base = sum((m.base.amount for m in members), ZERO)
+            raw = base * pct / HUNDRED
+            out.append(
+                SelfAssessedTax(
+                    category=category,
+                    percent=pct,
+                    base=self._m(base),
+                    amount=self._m(quantize_decimal(raw, step, mode)),
+                    raw_amount=raw,
                     tax_ids=tuple(m.tax.id for m in members),
                 )
             )
@@ -469,7 +501,14 @@ def _compute_with_exemptions(
 def _without(taxes: tuple[Tax, ...], covered: Mapping[TaxId, str]) -> tuple[Tax, ...]:
     """``taxes`` with each ``covered`` one replaced by a zero-rate stand-in of the same id."""
     return tuple(
-        attrs.evolve(t, kind=TaxKind.PERCENT, percent=ZERO, amount_per_unit=ZERO, category=None)
+        attrs.evolve(
+            t,
+            kind=TaxKind.PERCENT,
+            percent=ZERO,
+            amount_per_unit=ZERO,
+            category=None,
+            self_assessed_percent=None,
+        )
         if t.id in covered
         else t
         for t in taxes

@@ -199,6 +199,10 @@ def _percent(value: object) -> Decimal:
     return to_decimal(value, field="percent")
 
 
+def _optional_percent(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, field="self_assessed_percent")
+
+
 def _per_unit(value: object) -> Decimal:
     return check_amount(to_decimal(value, field="amount_per_unit"), field="amount_per_unit")
 
@@ -269,6 +273,10 @@ class Tax:
     exemption_reason_code: str | None = attrs.field(default=None, converter=_optional_text)
     jurisdiction: str | None = attrs.field(default=None, converter=_optional_text)
     name: str = attrs.field(default="", converter=_text)
+    #: Reverse charge (category AE): the rate at which the buyer self-assesses the tax.  The
+    #: invoice shows 0 tax; :attr:`o2c.tax.TaxResult.self_assessed` reports base x this rate
+    #: beside it, never in its totals.  ``None`` for every other tax.
+    self_assessed_percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -298,6 +306,15 @@ class Tax:
                     field="percent",
                     value=self.percent,
                 )
+        if self.self_assessed_percent is not None and (
+            self.category is not TaxCategory.REVERSE_CHARGE or self.kind is not TaxKind.PERCENT
+        ):
+            raise InvalidTaxError(
+                f"tax {self.id}: self_assessed_percent is for a reverse-charge percent tax "
+                "(category AE); use Tax.reverse_charge(id, percent)",
+                field="self_assessed_percent",
+                value=self.self_assessed_percent,
+            )
         if self.kind is TaxKind.DOCUMENT_FIXED and (
             self.price_included or self.affects_base_of_subsequent or self.compound
         ):
@@ -385,6 +402,34 @@ class Tax:
             category=category,
             exemption_reason=reason,
             exemption_reason_code=reason_code,
+            **options,
+        )
+
+    @classmethod
+    def reverse_charge(
+        cls,
+        tax_id: str,
+        percent: str | int | Decimal,
+        *,
+        reason: str | None = "Reverse charge",
+        reason_code: str | None = "VATEX-EU-AE",
+        **options: Any,
+    ) -> Tax:
+        """A reverse-charge VAT (EN 16931 category AE): 0 on the invoice, and the buyer
+        self-assesses ``percent`` of the base (reported by
+        :attr:`o2c.tax.TaxResult.self_assessed`, never added to the invoice's totals).
+
+        >>> rc = Tax.reverse_charge("AE19", "19")
+        >>> rc.category.value, rc.percent, rc.self_assessed_percent, rc.exemption_reason_code
+        ('AE', Decimal('0'), Decimal('19'), 'VATEX-EU-AE')
+        """
+        return cls.vat(
+            tax_id,
+            0,
+            TaxCategory.REVERSE_CHARGE,
+            reason=reason,
+            reason_code=reason_code,
+            self_assessed_percent=percent,
             **options,
         )
 

@@ -30,6 +30,7 @@ __all__ = [
     "TaxAmount",
     "TaxBreakdown",
     "TaxColumns",
+    "SelfAssessedTax",
     "TaxTotal",
     "line_rows",
 ]
@@ -110,6 +111,23 @@ class TaxBreakdown:
     amount: Money
     exemption_reason: str | None = None
     exemption_reason_code: str | None = None
+    tax_ids: tuple[TaxId, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class SelfAssessedTax:
+    """The tax a reverse-charge buyer self-assesses, per category and rate: reported beside the
+    invoice (which shows 0 tax for it, EN 16931 category AE), never added to its totals.
+
+    ``raw_amount`` is ``base x percent / 100`` exactly; ``amount`` is that rounded under the
+    document's policy (the buyer's own return may round otherwise).
+    """
+
+    category: TaxCategory
+    percent: Decimal
+    base: Money
+    amount: Money
+    raw_amount: Decimal
     tax_ids: tuple[TaxId, ...] = ()
 
 

@@ -1,0 +1,109 @@
+"""The tax features ERPs have (issue 20 item 5): reverse charge with the buyer's self-assessed
+tax, item-level rate overrides, taxes on a previous row's amount or running total, and cash
+rounding folded into a tax."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from o2c.errors import InvalidTaxError
+from o2c.money import money
+from o2c.tax import (
+    RoundingMethod,
+    Tax,
+    TaxableLine,
+    TaxCategory,
+    TaxPolicy,
+    compute,
+)
+
+prices = st.decimals(min_value=Decimal("-5000"), max_value=Decimal("5000"), places=2)
+quantities = st.decimals(min_value=Decimal("0"), max_value=Decimal("50"), places=3)
+rates = st.decimals(min_value=Decimal("0"), max_value=Decimal("30"), places=2)
+methods = st.sampled_from(list(RoundingMethod))
+
+
+def _line(qty: object, price: object, *taxes: Tax, currency: str = "EUR") -> TaxableLine:
+    return TaxableLine(quantity=qty, unit_price=money(price, currency), taxes=list(taxes))
+
+
+# -- reverse charge ----------------------------------------------------------------------------
+
+
+def test_reverse_charge_shows_zero_and_reports_the_self_assessed_tax() -> None:
+    rc = Tax.reverse_charge("AE19", "19")
+    s19 = Tax.vat("S19", "19")
+    r = compute([_line(3, "33.33", rc), _line(1, "10.00", s19)], "EUR")
+    assert r.tax("AE19").amount == 0
+    assert r.tax_total.amount == Decimal("1.90")
+    assert r.total.amount == Decimal("111.89")  # 99.99 + 10.00 + 1.90: nothing self-assessed
+    [ae] = r.self_assessed
+    assert (ae.category, ae.percent, ae.base.amount) == (
+        TaxCategory.REVERSE_CHARGE,
+        Decimal("19"),
+        Decimal("99.99"),
+    )
+    assert ae.raw_amount == Decimal("18.9981")
+    assert ae.amount.amount == Decimal("19.00")
+    assert ae.tax_ids == ("AE19",)
+    # The breakdown row of AE stays at 0 % and 0.00 (BR-AE-08/09).
+    row = next(b for b in r.breakdown if b.category is TaxCategory.REVERSE_CHARGE)
+    assert (row.percent, row.amount.amount, row.exemption_reason_code) == (
+        Decimal("0"),
+        Decimal("0.00"),
+        "VATEX-EU-AE",
+    )
+
+
+def test_self_assessed_groups_by_rate() -> None:
+    a = Tax.reverse_charge("AE19", "19")
+    b = Tax.reverse_charge("AE7", "7")
+    c = Tax.reverse_charge("AE19b", "19.0", reason="Article 196")
+    r = compute([_line(1, "100", a), _line(1, "50", b), _line(1, "20", c)], "EUR")
+    got = [(x.percent, x.base.amount, x.amount.amount, x.tax_ids) for x in r.self_assessed]
+    assert got == [
+        (Decimal("19"), Decimal("120.00"), Decimal("22.80"), ("AE19", "AE19b")),
+        (Decimal("7"), Decimal("50.00"), Decimal("3.50"), ("AE7",)),
+    ]
+
+
+def test_no_reverse_charge_reports_nothing() -> None:
+    assert compute([_line(1, "10", Tax.vat("S", 19))], "EUR").self_assessed == ()
+
+
+def test_self_assessed_rate_only_on_reverse_charge() -> None:
+    with pytest.raises(InvalidTaxError, match="self_assessed_percent"):
+        Tax.vat("S19", 19, self_assessed_percent=19)
+    with pytest.raises(InvalidTaxError, match="zero-rated by definition"):
+        Tax.vat("AE", 19, TaxCategory.REVERSE_CHARGE, reason="x")
+
+
+@given(
+    st.lists(st.tuples(quantities, prices, st.booleans()), min_size=1, max_size=6),
+    rates,
+    methods,
+)
+def test_self_assessed_is_base_times_rate_exactly(
+    rows: list[tuple[Decimal, Decimal, bool]], rate: Decimal, method: RoundingMethod
+) -> None:
+    rc = Tax.reverse_charge("AE", rate)
+    plain = Tax.vat("AE", 0, TaxCategory.REVERSE_CHARGE, reason="Reverse charge")
+    s = Tax.vat("S21", 21)
+    policy = TaxPolicy(method=method)
+    lines = [_line(q, p, rc if on else s) for q, p, on in rows]
+    r = compute(lines, "EUR", policy=policy)
+    # The self-assessment never touches the invoice: the same document with a plain AE tax.
+    same = compute([_line(q, p, plain if on else s) for q, p, on in rows], "EUR", policy=policy)
+    assert r.total == same.total
+    assert r.tax_total == same.tax_total
+    if not any(on for _, _, on in rows):
+        assert r.self_assessed == ()
+        return
+    [ae] = r.self_assessed
+    assert ae.base.amount == r.taxes[[t.tax.id for t in r.taxes].index("AE")].base.amount
+    assert ae.raw_amount == ae.base.amount * rate / 100
+    assert abs(ae.amount.amount - ae.raw_amount) <= Decimal("0.005")
