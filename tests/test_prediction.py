@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from o2c.credit import (
     Calibration,
-    DisputeState,
     FeatureContext,
+    ItemDisputeState,
     ItemTimeline,
     RiskClass,
     Scope,
@@ -112,7 +112,7 @@ def test_history_as_of_freezes_the_history_but_not_the_items_own_state() -> None
         [paid, item], [(item, item.document_date)], history_as_of=dt.date(2025, 1, 15)
     )[0]
     assert f.history.count == 0
-    assert f.dispute is DisputeState.OPEN
+    assert f.dispute is ItemDisputeState.OPEN
     f = build_features([paid, item], [(item, item.document_date)])[0]
     assert f.history.count == 1
 
@@ -124,8 +124,8 @@ def test_a_dispute_opened_after_the_moment_is_not_seen() -> None:
         [later],
         [(later, later.document_date), (later, later.document_date + dt.timedelta(days=10))],
     )
-    assert f0.dispute is DisputeState.NONE
-    assert f1.dispute is DisputeState.OPEN
+    assert f0.dispute is ItemDisputeState.NONE
+    assert f1.dispute is ItemDisputeState.OPEN
 
 
 def test_context_supplies_channel_country_group_and_dunning_levels() -> None:

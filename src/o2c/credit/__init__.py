@@ -89,8 +89,8 @@ from o2c.credit.exposure import (
     compute_exposure,
 )
 from o2c.credit.features import (
-    DisputeState,
     FeatureContext,
+    ItemDisputeState,
     ItemTimeline,
     PaymentFeatures,
     build_features,
@@ -159,7 +159,7 @@ __all__ = [
     "CreditLedger",
     "CreditLimits",
     "CreditPolicy",
-    "DisputeState",
+    "ItemDisputeState",
     "EarlyWarning",
     "Exposure",
     "ExposureComponent",

@@ -67,7 +67,7 @@ from o2c.errors import ValidationError
 from o2c.ledger import CustomerId, History, ItemId
 
 __all__ = [
-    "DisputeState",
+    "ItemDisputeState",
     "FeatureContext",
     "HistoryStats",
     "ItemTimeline",
@@ -77,8 +77,9 @@ __all__ = [
 ]
 
 
-class DisputeState(enum.Enum):
-    """An item's dispute state at a moment."""
+class ItemDisputeState(enum.Enum):
+    """An item's dispute state at a moment, as a payment feature (a dispute's own workflow state
+    is :class:`o2c.collecting.DisputeState`)."""
 
     NONE = "none"
     OPEN = "open"
@@ -115,15 +116,15 @@ class ItemTimeline:
         """Whether its payment was known on ``moment``."""
         return self.paid_known_on is not None and self.paid_known_on <= moment
 
-    def dispute_state(self, moment: dt.date) -> DisputeState:
+    def dispute_state(self, moment: dt.date) -> ItemDisputeState:
         """The dispute state known on ``moment``."""
-        state = DisputeState.NONE
+        state = ItemDisputeState.NONE
         for opened, resolved in self.disputes:
             if opened > moment:
                 continue
             if resolved is None or resolved > moment:
-                return DisputeState.OPEN
-            state = DisputeState.RESOLVED
+                return ItemDisputeState.OPEN
+            state = ItemDisputeState.RESOLVED
         return state
 
     def open_promise(self, moment: dt.date) -> dt.date | None:
@@ -256,7 +257,7 @@ class PaymentFeatures:
     terms_days: int
     discount_offered: bool
     overdue_days: int
-    dispute: DisputeState
+    dispute: ItemDisputeState
     promised_date: dt.date | None
     promises_kept: int
     promises_broken: int

@@ -51,7 +51,7 @@ from typing import Protocol, overload
 import attrs
 from moneyed import Money
 
-from o2c.credit.features import DisputeState, PaymentFeatures
+from o2c.credit.features import ItemDisputeState, PaymentFeatures
 from o2c.errors import ValidationError
 from o2c.ledger import CustomerId, ItemId
 from o2c.money import currency
@@ -451,7 +451,7 @@ _Read = Callable[[PaymentFeatures, Sequence[Decimal]], str | None]
 
 #: The item features the default model gives an effect in days per value, with how each is read.
 _EFFECTS: tuple[tuple[str, _Read], ...] = (
-    ("dispute", lambda f, c: None if f.dispute is DisputeState.NONE else f.dispute.value),
+    ("dispute", lambda f, c: None if f.dispute is ItemDisputeState.NONE else f.dispute.value),
     ("channel", lambda f, c: _channel(f)),
     ("country", lambda f, c: f.country),
     ("currency", lambda f, c: f.currency),
