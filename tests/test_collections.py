@@ -28,9 +28,9 @@ from o2c.collecting import (
     ReferenceRate,
     ReferenceRateTable,
     SignalKind,
+    behaviour_signals,
     broken_promises,
     days_in_arrears,
-    early_warnings,
     interest_amount,
     late_payment_claim,
     later_than_usual,
@@ -489,7 +489,7 @@ def test_early_warning_signals() -> None:
     assert late.item_id == "X"
     crossings = threshold_crossings(items, as_of - dt.timedelta(days=7), as_of)
     assert [(s.item_id, s.detail) for s in crossings] == [("Z", "30 days past due")]
-    all_signals = early_warnings(
+    all_signals = behaviour_signals(
         items,
         as_of,
         since=as_of - dt.timedelta(days=7),

@@ -27,7 +27,7 @@ __all__ = [
     "Signal",
     "SignalKind",
     "broken_promises",
-    "early_warnings",
+    "behaviour_signals",
     "later_than_usual",
     "signals_from_ledger",
     "threshold_crossings",
@@ -191,7 +191,7 @@ def threshold_crossings(
     return tuple(result)
 
 
-def early_warnings(
+def behaviour_signals(
     items: Sequence[OpenItem],
     as_of: dt.date,
     *,
@@ -202,7 +202,9 @@ def early_warnings(
     recent: Iterable[PaidItem] = (),
     thresholds: Sequence[int] = (30, 60, 90),
 ) -> tuple[Signal, ...]:
-    """Every early-warning signal since the last check, sorted by customer, date and kind.
+    """Every early-warning signal from what customers did since the last check (promises broken,
+    payments later than usual, thresholds crossed), sorted by customer, date and kind.  Warnings
+    from predicted lateness are :func:`o2c.credit.early_warnings`.
 
     ``history`` (paid items before the check window, per customer) sets each customer's usual
     lateness; ``recent`` are the items paid since the last check.
@@ -249,7 +251,7 @@ def signals_from_ledger(
     for paid in paid_items_from_trails(before, start, since):
         if paid.customer_id is not None:
             history.setdefault(paid.customer_id, []).append(paid)
-    return early_warnings(
+    return behaviour_signals(
         read_model.open_items(),
         as_of,
         since=since,
