@@ -208,14 +208,14 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_nothing(
         import o2c.adapters.sqlite as sqlite_module
 
         module: Any = sqlite_module if backend.name == "sqlite" else sqla_module
-        original = module.encode_row
+        original = module._encode_row
 
         def failing(fact: Fact, version: int) -> Any:
             if fact.fact_id == "q1100":
                 raise OSError("disk on fire")
             return original(fact, version)
 
-        monkeypatch.setattr(module, "encode_row", failing)
+        monkeypatch.setattr(module, "_encode_row", failing)
         with pytest.raises(OSError, match="disk on fire"):
             store.append(batch, expected_versions={"C1": 2})
         monkeypatch.undo()
@@ -333,7 +333,7 @@ def _append_and_hang(spec: tuple[str, str], started: Any) -> None:
     import o2c.adapters.sqlite as sqlite_module
 
     module: Any = sqlite_module if spec[0] == "sqlite" else sqla_module
-    original = module.encode_row
+    original = module._encode_row
     count = 0
 
     def slow(fact: Fact, version: int) -> Any:
@@ -344,7 +344,7 @@ def _append_and_hang(spec: tuple[str, str], started: Any) -> None:
             time.sleep(600)
         return original(fact, version)
 
-    module.encode_row = slow
+    module._encode_row = slow
     store = open_store(spec)
     batch = [payment(f"k{n}", f"K{n}", "1.00", recorded=n) for n in range(2000)]
     store.append(batch, expected_versions={"C1": store.version("C1")})
@@ -667,7 +667,7 @@ def test_the_feed_never_skips_a_batch_that_commits_after_a_later_numbered_one(
     import o2c.adapters.sqlite as sqlite_module
 
     module: Any = sqlite_module if persistent.name == "sqlite" else sqla_module
-    original = module.encode_row
+    original = module._encode_row
     inside, gate = threading.Event(), threading.Event()
 
     def slow(fact: Fact, version: int) -> Any:
@@ -676,7 +676,7 @@ def test_the_feed_never_skips_a_batch_that_commits_after_a_later_numbered_one(
             gate.wait(timeout=60)
         return original(fact, version)
 
-    monkeypatch.setattr(module, "encode_row", slow)
+    monkeypatch.setattr(module, "_encode_row", slow)
     long_store, short_store, reader = (persistent.make() for _ in range(3))
     long_batch = [payment(f"a{n}", f"A{n}", "1.00", recorded=n) for n in range(1000)]
     short_batch = [payment(f"b{n}", f"B{n}", "1.00", customer="C2") for n in range(3)]

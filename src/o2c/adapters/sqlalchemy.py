@@ -48,7 +48,7 @@ from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batc
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-__all__ = ["SQLAlchemyLedgerStore", "encode_row"]
+__all__ = ["SQLAlchemyLedgerStore"]
 
 _CHUNK = 500
 #: The second key of the feed lock (``pg_advisory_xact_lock(hashtext(table), key)``): any
@@ -60,7 +60,7 @@ def _sa() -> Any:
     return require("sqlalchemy", extra="sql", feature="the SQLAlchemy ledger store")
 
 
-def encode_row(fact: Fact, version: int) -> dict[str, Any]:
+def _encode_row(fact: Fact, version: int) -> dict[str, Any]:
     """The row stored for ``fact`` at ``version`` of its stream."""
     return {
         "fact_id": fact.fact_id,
@@ -78,7 +78,7 @@ def _rows(facts: Sequence[Fact], expected: Mapping[str, int]) -> Iterator[dict[s
     for fact in facts:
         versions[fact.customer_id] += 1
         # A module global looked up per row: a test can stand in for it to stop mid-batch.
-        yield encode_row(fact, versions[fact.customer_id])
+        yield _encode_row(fact, versions[fact.customer_id])
 
 
 def _table(sa: Any, metadata: Any, name: str) -> Any:

@@ -38,7 +38,7 @@ from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
 from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
 from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
-__all__ = ["SCHEMA", "SQLiteLedgerStore", "encode_row", "schema"]
+__all__ = ["SCHEMA", "SQLiteLedgerStore", "schema"]
 
 #: The table and indexes (created when missing).  ``seq`` is the global append order;
 #: ``version`` is the fact's 1-based position in its customer's stream.
@@ -85,7 +85,7 @@ def recorded_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def encode_row(fact: Fact, version: int) -> tuple[str, str, int, str, str, str, str]:
+def _encode_row(fact: Fact, version: int) -> tuple[str, str, int, str, str, str, str]:
     """The row stored for ``fact`` at ``version`` of its stream."""
     return (
         fact.fact_id,
@@ -103,7 +103,7 @@ def _rows(facts: Sequence[Fact], expected: Mapping[str, int]) -> Iterator[tuple[
     for fact in facts:
         versions[fact.customer_id] += 1
         # A module global looked up per row: a test can stand in for it to stop mid-batch.
-        yield encode_row(fact, versions[fact.customer_id])
+        yield _encode_row(fact, versions[fact.customer_id])
 
 
 class SQLiteLedgerStore:
