@@ -107,3 +107,56 @@ def test_self_assessed_is_base_times_rate_exactly(
     assert ae.base.amount == r.taxes[[t.tax.id for t in r.taxes].index("AE")].base.amount
     assert ae.raw_amount == ae.base.amount * rate / 100
     assert abs(ae.amount.amount - ae.raw_amount) <= Decimal("0.005")
+
+
+# -- item-level rate overrides -----------------------------------------------------------------
+
+
+def test_rate_override_keeps_the_tax_id_and_makes_its_own_breakdown_row() -> None:
+    s19, s7 = Tax.vat("S19", "19"), Tax.vat("S7", "7")
+    r = compute([_line(1, "100", s19), _line(3, "10.01", s19.at(7)), _line(1, "50", s7)], "EUR")
+    assert [(t.tax.id, t.tax.percent, t.amount.amount) for t in r.taxes] == [
+        ("S19", Decimal("19"), Decimal("19.00")),
+        ("S19", Decimal("7"), Decimal("2.10")),
+        ("S7", Decimal("7"), Decimal("3.50")),
+    ]
+    assert r.tax("S19").amount == Decimal("21.10")
+    assert [(b.percent, b.base.amount, b.tax_ids) for b in r.breakdown] == [
+        (Decimal("19"), Decimal("100.00"), ("S19",)),
+        (Decimal("7"), Decimal("80.03"), ("S19", "S7")),
+    ]
+    assert [ln.taxes[0].tax.id for ln in r.lines] == ["S19", "S19", "S7"]
+    assert r.lines[1].taxes[0].amount.amount == Decimal("2.10")
+
+
+def test_rate_override_refusals() -> None:
+    s19 = Tax.vat("S19", "19")
+    with pytest.raises(InvalidTaxError, match="appears twice on one line"):
+        compute([_line(1, "1", s19, s19.at(7))], "EUR")
+    with pytest.raises(InvalidTaxError, match="only a rate can be overridden"):
+        Tax.fixed("ECO", "1").at(2)
+    with pytest.raises(InvalidTaxError, match="zero-rated by definition"):
+        Tax.vat("Z", 0, TaxCategory.ZERO_RATED).at(7)
+    assert s19.at(7).at(19) == s19.at(19)
+    assert s19.at(7) != s19
+
+
+@given(
+    st.lists(st.tuples(quantities, prices, st.booleans()), min_size=1, max_size=6),
+    rates,
+    methods,
+)
+def test_rate_override_computes_as_a_tax_of_its_own(
+    rows: list[tuple[Decimal, Decimal, bool]], rate: Decimal, method: RoundingMethod
+) -> None:
+    """An override is the same tax at another rate: the amounts are those of a separate tax
+    at that rate; only the id it reports differs."""
+    s19 = Tax.vat("S19", "19")
+    own = Tax.vat("OWN", rate)
+    policy = TaxPolicy(method=method)
+    r = compute([_line(q, p, s19.at(rate) if o else s19) for q, p, o in rows], "EUR", policy=policy)
+    x = compute([_line(q, p, own if o else s19) for q, p, o in rows], "EUR", policy=policy)
+    assert r.total == x.total
+    assert r.tax("S19") == x.tax("S19") + x.tax("OWN")
+    assert [ln.taxes[0].amount for ln in r.lines] == [ln.taxes[0].amount for ln in x.lines]
+    assert {t.tax.id for t in r.taxes} == {"S19"}

@@ -180,11 +180,13 @@ class TaxResult:
         )
 
     def tax(self, tax_id: str) -> Money:
-        """The rounded amount of the tax ``tax_id`` (zero when the document does not have it)."""
+        """The rounded amount of the tax ``tax_id`` (zero when the document does not have it),
+        with its item-level rate overrides (:meth:`Tax.at`)."""
+        found = ZERO
         for t, amount in zip(self._tax_columns.taxes, self._tax_columns.amounts, strict=True):
             if t.id == tax_id:
-                return self._m(amount)
-        return self._m(ZERO)
+                found += amount
+        return self._m(found)
 
     @property
     def lines(self) -> tuple[LineTaxResult, ...]:
@@ -203,7 +205,7 @@ class TaxResult:
         if rows and rows[0].amounts is None:  # global rounding: spread each tax over its lines
             spread = tax_parts(
                 [
-                    (t.id, a)
+                    (t.key, a)
                     for t, a in zip(self._tax_columns.taxes, self._tax_columns.amounts, strict=True)
                 ],
                 [row.taxes for row in rows],
@@ -482,6 +484,14 @@ def _compute_with_exemptions(
                 break
     if not covered:
         return full
+    for t in full.taxes:
+        if t.tax.overridden and t.tax.id in covered:
+            raise InvalidTaxError(
+                f"tax {t.tax.id} has an item-level rate override and is covered by certificate "
+                f"{covered[t.tax.id]}: o2c does not combine the two; remove the override",
+                field="exemptions",
+                value=t.tax.id,
+            )
     exempt_lines = [
         TaxableLine(
             quantity=line.quantity,
@@ -854,7 +864,7 @@ def _round_per_line(
         position = doc.position
         for ln in lines:
             for i, t in enumerate(ln.plan.taxes):
-                amounts[position[t.id]] += ln.amounts[i]
+                amounts[position[t.key]] += ln.amounts[i]
     return sum((ln.adjustment for ln in lines), ZERO)
 
 

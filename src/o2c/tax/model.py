@@ -277,6 +277,12 @@ class Tax:
     #: invoice shows 0 tax; :attr:`o2c.tax.TaxResult.self_assessed` reports base x this rate
     #: beside it, never in its totals.  ``None`` for every other tax.
     self_assessed_percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
+    #: An item-level rate override of the tax ``id`` (made by :meth:`at`): the same tax at
+    #: another rate on some lines.  It keeps the id; the engine keeps it apart by :attr:`key`.
+    overridden: bool = attrs.field(default=False, validator=_is_bool)
+    #: What the engine keeps one row per document of: the id, or for a rate override the id and
+    #: its rate (``"S19@7"``).  Set from the other fields (not compared, not given).
+    key: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -306,6 +312,16 @@ class Tax:
                     field="percent",
                     value=self.percent,
                 )
+        object.__setattr__(
+            self, "key", f"{self.id}@{self.percent.normalize():f}" if self.overridden else self.id
+        )
+        if self.overridden and self.kind not in (TaxKind.PERCENT, TaxKind.DIVISION):
+            raise InvalidTaxError(
+                f"tax {self.id}: only a rate can be overridden on a line, not a {self.kind.value} "
+                "amount",
+                field="overridden",
+                value=self.kind,
+            )
         if self.self_assessed_percent is not None and (
             self.category is not TaxCategory.REVERSE_CHARGE or self.kind is not TaxKind.PERCENT
         ):
@@ -459,6 +475,19 @@ class Tax:
             cls.percent_of(f"{prefix}CGST{label}", half, jurisdiction="central", **options),
             cls.percent_of(f"{prefix}SGST{label}", half, jurisdiction="state", **options),
         )
+
+    def at(self, percent: str | int | Decimal) -> Tax:
+        """This tax at another rate on the lines that carry the result (an item-level rate
+        override): it keeps its id (``result.tax(id)`` sums both), and its rate makes its own
+        row of the document's taxes and of the VAT breakdown (EN 16931 groups by category and
+        rate, BG-23).
+
+        >>> s19 = Tax.vat("S19", "19")
+        >>> s19.at(7).id, s19.at(7).percent, s19.at(7).key, s19.key
+        ('S19', Decimal('7'), 'S19@7', 'S19')
+        """
+        base = attrs.evolve(self, overridden=False)
+        return attrs.evolve(base, percent=percent, overridden=True)
 
     # -- the uniform verb --------------------------------------------------------------------
 

@@ -28,7 +28,6 @@ from o2c.tax.model import (
     JurisdictionRounding,
     RoundingMethod,
     Tax,
-    TaxId,
     TaxKind,
     TaxPolicy,
     _coefficients,
@@ -127,8 +126,9 @@ class _DocumentPlan:
     positions: tuple[tuple[int, ...], ...]
     #: The position of each plan in :attr:`plans` (plans compare by identity).
     plan_index: Mapping[_Plan, int]
-    #: The position in :attr:`taxes` of each tax id.
-    position: Mapping[TaxId, int]
+    #: The position in :attr:`taxes` of each tax's :attr:`~o2c.tax.model.Tax.key` (its id, or
+    #: its id and rate for an item-level rate override).
+    position: Mapping[str, int]
     #: Per tax, its rate as a fraction (``percent / 100``) for a percent tax (whose amount is
     #: rate x rounded base under EN 16931 global rounding), ``None`` for any other kind.
     rates: tuple[Decimal | None, ...]
@@ -200,14 +200,15 @@ _LINE_PLANS: dict[tuple[tuple[Tax, ...], ...], _LinePlans] = {}
 
 def _compile_document(plans: tuple[_Plan, ...]) -> _DocumentPlan:
     taxes: list[Tax] = []
-    position: dict[TaxId, int] = {}
+    position: dict[str, int] = {}
     positions = []
     for plan in plans:
         own = []
         for t in plan.taxes:
-            j = position.get(t.id)
+            key = t.key  # the id, or the id and rate of an item-level rate override
+            j = position.get(key)
             if j is None:
-                j = position[t.id] = len(taxes)
+                j = position[key] = len(taxes)
                 taxes.append(t)
             elif taxes[j] is not t and taxes[j] != t:
                 raise InvalidTaxError(

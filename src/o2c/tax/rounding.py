@@ -216,7 +216,7 @@ def _split_included(
     """
     step = rules.step
     parts = tax_parts(
-        [(t.id, amount) for t, amount in zip(doc.taxes, sums.amounts, strict=True)],
+        [(t.key, amount) for t, amount in zip(doc.taxes, sums.amounts, strict=True)],
         [ln.plan.taxes for ln in lines],
         [ln.raw for ln in lines],
         step,
@@ -242,7 +242,7 @@ def _split_included(
             ln.net = net
             last = ln.plan.last_included
             ln.amounts[last] += rest - net
-            sums.amounts[doc.position[ln.plan.taxes[last].id]] += rest - net
+            sums.amounts[doc.position[ln.plan.taxes[last].key]] += rest - net
         return ZERO
     rest = sum(left, ZERO) - untaxed
     shares = steps(rest, [x - r for x, r in zip(left, raw_nets, strict=True)], step)

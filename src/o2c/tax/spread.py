@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from o2c.money import allocate_decimal, quantize_decimal
-from o2c.tax.model import ZERO, Tax, TaxId
+from o2c.tax.model import ZERO, Tax
 
 __all__ = ["spread", "steps", "tax_parts"]
 
@@ -64,18 +64,17 @@ def steps(total: Decimal, excess: list[Decimal], step: Decimal) -> list[Decimal]
 
 
 def tax_parts(
-    totals: Sequence[tuple[TaxId, Decimal]],
+    totals: Sequence[tuple[str, Decimal]],
     taxes: Sequence[tuple[Tax, ...]],
     raws: Sequence[Sequence[Decimal]],
     step: Decimal,
 ) -> list[list[Decimal]]:
     """Each tax's document amount spread over the lines carrying it (largest remainder of their
-    exact amounts, see :func:`spread`): one list of amounts per line, by tax position."""
+    exact amounts, see :func:`spread`): one list of amounts per line, by tax position.  A
+    total is named by its tax's :attr:`~o2c.tax.model.Tax.key`."""
     out = [[ZERO] * len(t) for t in taxes]
-    for tax_id, amount in totals:
-        holders = [
-            (r, i) for r, row in enumerate(taxes) for i, x in enumerate(row) if x.id == tax_id
-        ]
+    for key, amount in totals:
+        holders = [(r, i) for r, row in enumerate(taxes) for i, x in enumerate(row) if x.key == key]
         parts = spread(amount, [raws[r][i] for r, i in holders], step)
         for (r, i), part in zip(holders, parts, strict=True):
             out[r][i] = part
