@@ -180,6 +180,25 @@ def test_delivery_date_is_the_baseline_when_the_terms_say_so() -> None:
     assert violation.field == "delivery_date"
 
 
+def test_an_instalment_of_the_untaxed_amount_is_scheduled_and_validates() -> None:
+    # The terms need the untaxed amount for their first line although their discount base is the
+    # total: create() and validate() both pass it (PaymentTerms.needs_untaxed).
+    terms = PaymentTerms.parse("30% untaxed advance, balance net 30")
+    assert terms.needs_untaxed
+    inv = make([item("2", "50.00", S19), item("1", "100.00", S7)], terms=terms)
+    assert inv.totals.untaxed.amount == Decimal("200.00")
+    assert inv.totals.amount_due.amount == Decimal("226.00")
+    assert inv.schedule is not None
+    advance, balance = inv.schedule.instalments
+    assert (advance.due_date, advance.amount.amount) == (DAY, Decimal("60.00"))
+    assert (balance.due_date, balance.amount.amount) == (dt.date(2026, 4, 1), Decimal("166.00"))
+    assert inv.schedule.untaxed is not None
+    assert inv.schedule.untaxed.amount == Decimal("200.00")
+    assert not {"O2C-TERMS", "O2C-SCHEDULE"} & codes(inv)
+    assert validate(inv) == ()
+    assert inv.recompute() == inv
+
+
 def test_document_charges_and_allowances_enter_the_sums() -> None:
     ship = AllowanceCharge(kind=ChargeKind.CHARGE, amount=money("9.99", "GBP"), taxes=(S19,))
     off = AllowanceCharge(kind=ChargeKind.ALLOWANCE, amount=money("5.00", "GBP"), taxes=(S19,))

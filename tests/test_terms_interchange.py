@@ -139,6 +139,17 @@ def test_x12_refuses_terms_it_cannot_carry(text: str) -> None:
         to_x12(PaymentTerms.parse(text))
 
 
+def test_x12_refuses_an_instalment_of_the_untaxed_amount_naming_it() -> None:
+    # ITD07 is a percent of the invoice amount: writing 30 for "30% untaxed" would ask for 30%
+    # of the total. The plain percentage of the same terms is still written.
+    with pytest.raises(InvalidTermsError, match=r"line\(s\) \[1\].*untaxed") as info:
+        to_x12(PaymentTerms.parse("30% untaxed advance, balance net 30"))
+    assert info.value.field == "lines"
+    assert (info.value.context["line"], info.value.context["lines"]) == (1, [1])
+    plain = to_x12(PaymentTerms.parse("30% advance, balance net 30"))
+    assert [s.percent_payable for s in plain] == [Decimal(30), Decimal(70)]
+
+
 _X12_TEXTS = st.builds(
     lambda tiers, net, eom, basis: " ".join(
         [*(f"{p}/{d}" for p, d in tiers), f"net {net}", *(["EOM"] if eom else []), basis]

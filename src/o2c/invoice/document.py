@@ -315,7 +315,7 @@ def _schedule(
         return terms.schedule(
             issue_date,
             due,
-            untaxed=totals.untaxed if terms.discount_base is not DiscountBase.TOTAL else None,
+            untaxed=_untaxed_for(terms, totals),
             delivery_date=delivery_date,
             # The default policy rounds as the terms do by default: None says so at no cost
             # (a RoundingPolicy is hashed to find its steps).
@@ -325,6 +325,12 @@ def _schedule(
     except InvalidTermsError:
         # e.g. terms counting from a delivery date not given yet; validate() reports it.
         return None
+
+
+def _untaxed_for(terms: PaymentTerms, totals: InvoiceTotals) -> Money | None:
+    """The untaxed amount when the terms' schedule needs it (a line that is a share of it, or
+    discounts computed on it), else ``None``: one rule for create() and validate()."""
+    return totals.untaxed if terms.needs_untaxed else None
 
 
 def _tax_base_discount(terms: PaymentTerms | None) -> Decimal | None:
@@ -1180,9 +1186,7 @@ def _check_terms(invoice: Invoice, add: Any) -> None:
         schedule = terms.schedule(
             invoice.issue_date,
             due,
-            untaxed=invoice.totals.untaxed
-            if terms.discount_base is not DiscountBase.TOTAL
-            else None,
+            untaxed=_untaxed_for(terms, invoice.totals),
             delivery_date=invoice.delivery_date,
             rounding=invoice.policy.rounding,
             cash_rounding=invoice.policy.cash_rounding,

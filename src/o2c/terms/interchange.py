@@ -255,7 +255,8 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
 
     Raises:
         InvalidTermsError: for terms ITD cannot carry (date rules other than day counts, EOM
-            and proximo; per-line discounts; options such as ``base=untaxed``).
+            and proximo; per-line discounts; options such as ``base=untaxed``; lines that are a
+            percentage of the untaxed amount, naming them).
     """
     if not isinstance(terms, PaymentTerms):
         raise InvalidTermsError(f"terms={shown(terms)!r} must be PaymentTerms", value=terms)
@@ -269,6 +270,19 @@ def to_x12(terms: PaymentTerms, schedule: Schedule | None = None) -> tuple[X12Te
         )
     if any(line.discounts for line in terms.lines) or terms.discount_base is not DiscountBase.TOTAL:
         raise _not_expressible(terms, "X12 ITD", "ITD has no per-instalment or untaxed discounts")
+    untaxed = [i for i, line in enumerate(terms.lines, 1) if line.untaxed]
+    if untaxed:
+        # ITD07 (percent of invoice payable) is a share of the invoice amount: 30 there would
+        # ask for 30% of the total, not of the untaxed amount the line means.
+        raise InvalidTermsError(
+            f"terms {str(terms)!r} cannot be expressed as X12 ITD: line(s) {untaxed} are a "
+            "percentage of the untaxed amount, and ITD's percent payable is of the invoice "
+            "amount; send the notation as free text instead",
+            field="lines",
+            value=str(terms),
+            line=untaxed[0],
+            lines=untaxed,
+        )
     eom = terms.baseline_rules == (EndOfMonth(),)
     if terms.baseline_rules and not eom:
         raise _not_expressible(terms, "X12 ITD", "ITD knows only EOM as a baseline rule")
