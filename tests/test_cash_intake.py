@@ -8,12 +8,16 @@ and planning the same lines again after appending the plan appends nothing.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from o2c.adapters.match_folder import read_bank_paths, read_bank_paths_with_accounts
+from o2c.cash_application.amounts import home_countries
 from o2c.cash_application.intake import LineOutcome, _candidates, plan_intake
 from o2c.cash_application.model import (
     Allocation,
@@ -417,3 +421,48 @@ def test_an_account_on_file_for_another_customer_is_not_learnt_by_posting() -> N
     )
     assert off.lines[0].outcome is LineOutcome.AUTO_POSTED
     assert not [f for f in off.facts if isinstance(f, PayerAccountLinked)]
+
+
+@pytest.mark.parametrize(
+    ("creditor_accounts", "fee"),
+    [
+        # The statements' own account is German like the payer's: a domestic SEPA credit
+        # carries no charges, so the short 36.45 stays a deduction to chase.
+        (["DE02120300000000202051"], False),
+        # The seller's account is abroad: the payment crossed a border, charges may be taken.
+        (["GB94BARC10201530093459"], True),
+        # Nothing says where the seller banks: the channel is not known, the band applies.
+        ([], True),
+    ],
+)
+def test_the_import_reads_the_creditor_country_from_the_statements_accounts(
+    creditor_accounts: list[str], fee: bool
+) -> None:
+    ledger = _ledger()
+    pay = _pay("B1", "1153.55", "INV-1001", name="Acme GmbH", account=ACME)
+    plan = plan_intake(
+        [pay],
+        ledger.read(),
+        recorded_at=AT.replace(day=5),
+        creditor_accounts=creditor_accounts,
+    )
+    assert [line.outcome for line in plan.lines] == [LineOutcome.AUTO_POSTED]
+    [allocation] = [f for f in plan.facts if isinstance(f, PaymentAllocated)]
+    assert allocation.applied == money("1153.55", "EUR")
+    short = money("36.45", "EUR")
+    if fee:
+        assert (allocation.bank_fee, allocation.deduction) == (short, None)
+    else:
+        assert (allocation.bank_fee, allocation.deduction) == (None, short)
+
+
+def test_the_bank_files_name_the_creditor_accounts(tmp_path: Path) -> None:
+    # What `o2c cash import` gives plan_intake as creditor_accounts: the statements' own.
+    data = Path(__file__).resolve().parent / "data" / "bank"
+    for name in ("camt053_v08_structured.xml", "mt940_de_two_days.sta"):
+        shutil.copy(data / name, tmp_path / name)
+    lines, files, accounts = read_bank_paths_with_accounts([tmp_path])
+    assert (lines, files) == read_bank_paths([tmp_path])
+    # One account per statement: the camt's IBAN, the MT940's bank code/account (two days).
+    assert accounts == ["FR7630006000011234567890189", *["37040044/0532013000"] * 2]
+    assert home_countries(accounts) == {"FR"}

@@ -71,6 +71,7 @@ __all__ = [
     "MatchFolder",
     "read_bank_files",
     "read_bank_paths",
+    "read_bank_paths_with_accounts",
     "read_csv_payments",
     "read_history",
     "read_match_folder",
@@ -250,6 +251,23 @@ def read_bank_files(paths: list[Path]) -> tuple[list[Payment], list[str]]:
         StatementFormatError: a malformed bank file (naming it).
         ValidationError: a path that is no bank file in a known format.
     """
+    lines, used, _accounts = _read_bank_files(paths)
+    return lines, used
+
+
+def read_bank_paths_with_accounts(
+    paths: list[str | os.PathLike[str]],
+) -> tuple[list[Payment], list[str], list[str]]:
+    """As :func:`read_bank_paths`, with the statements' own accounts (the creditor's, one per
+    statement) as well: what :func:`~o2c.cash_application.amounts.home_countries` reads the
+    creditor's country from (``plan_intake(..., creditor_accounts=...)``).  Payments CSV files
+    name no account of their own.
+    """
+    return _read_bank_files(_bank_files(paths))
+
+
+def _read_bank_files(paths: list[Path]) -> tuple[list[Payment], list[str], list[str]]:
+    """The lines, the files read and the statements' own accounts."""
     statements: list[Statement] = []
     payments: list[Payment] = []
     used: list[str] = []
@@ -282,7 +300,7 @@ def read_bank_files(paths: list[Path]) -> tuple[list[Payment], list[str]]:
         for s in statements
         for p in s.lines
     ]
-    return lines + payments, used
+    return lines + payments, used, [s.account for s in statements if s.account]
 
 
 def read_bank_paths(paths: list[str | os.PathLike[str]]) -> tuple[list[Payment], list[str]]:
@@ -293,6 +311,11 @@ def read_bank_paths(paths: list[str | os.PathLike[str]]) -> tuple[list[Payment],
         ValidationError: a path that does not exist, a named file that is no bank file, a
             folder without any, or a malformed file (naming it).
     """
+    return read_bank_files(_bank_files(paths))
+
+
+def _bank_files(paths: list[str | os.PathLike[str]]) -> list[Path]:
+    """The bank files named by ``paths`` (see :func:`read_bank_paths`)."""
     files: list[Path] = []
     for given in paths:
         path = Path(given)
@@ -309,7 +332,7 @@ def read_bank_paths(paths: list[str | os.PathLike[str]]) -> tuple[list[Payment],
             files.append(path)
         else:
             raise ValidationError(f"{path}: no such file or folder", field="bank", value=str(path))
-    return read_bank_files(files)
+    return files
 
 
 def read_history(

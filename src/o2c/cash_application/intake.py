@@ -74,6 +74,7 @@ import attrs
 from moneyed import Money
 
 from o2c.cash_application.advices import RemittanceAdvice, apply_advices, link_advices
+from o2c.cash_application.amounts import home_countries
 from o2c.cash_application.decide import match_payments
 from o2c.cash_application.model import (
     Allocation,
@@ -307,6 +308,7 @@ def plan_intake(
     rates: RateProvider | None = None,
     as_of: dt.date | None = None,
     policy: LoopPolicy = DEFAULT_LOOP_POLICY,
+    creditor_accounts: Iterable[str] = (),
 ) -> IntakePlan:
     """What to record for the bank lines ``payments``, given the ledger's read model.
 
@@ -320,6 +322,11 @@ def plan_intake(
         rates: exchange rates for payments in another currency than their items.
         as_of: the day of the checks (default: the latest value date of the lines).
         policy: the loop's settings (suspense account, matching and pre-validation policies).
+        creditor_accounts: the accounts the lines arrived on (the statements' own accounts):
+            when the matching policy names no :attr:`MatchPolicy.creditor_countries`, the
+            creditor's country is read from their IBANs
+            (:func:`~o2c.cash_application.amounts.home_countries`), so that a domestic short
+            payment is not absorbed as a bank fee.
 
     Returns:
         Every line's outcome and the facts to append in one batch (``Ledger.append``).
@@ -372,13 +379,18 @@ def plan_intake(
     if advices:
         links = link_advices(advices, to_match, customers=profiles, open_items=items)
         to_match = list(apply_advices(to_match, links, open_items=items))
+    match_policy = policy.match
+    if not match_policy.creditor_countries:
+        home = home_countries(creditor_accounts)
+        if home:
+            match_policy = attrs.evolve(match_policy, creditor_countries=home)
     results = match_payments(
         to_match,
         items,
         customers=profiles,
         shared_payers=shared,
         rates=rates,
-        policy=policy.match,
+        policy=match_policy,
     )
     outcome_of = {}
     facts: list[Fact] = []
