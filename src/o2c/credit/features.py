@@ -67,9 +67,9 @@ from o2c.errors import ValidationError
 from o2c.ledger import CustomerId, History, ItemId
 
 __all__ = [
-    "ItemDisputeState",
     "FeatureContext",
     "HistoryStats",
+    "ItemDisputeState",
     "ItemTimeline",
     "PaymentFeatures",
     "build_features",
