@@ -160,3 +160,97 @@ def test_rate_override_computes_as_a_tax_of_its_own(
     assert r.tax("S19") == x.tax("S19") + x.tax("OWN")
     assert [ln.taxes[0].amount for ln in r.lines] == [ln.taxes[0].amount for ln in x.lines]
     assert {t.tax.id for t in r.taxes} == {"S19"}
+
+
+# -- taxes on a previous row's amount or running total -----------------------------------------
+
+VAT19 = Tax.percent_of("VAT19", "19")
+SUR = Tax.on_previous_row("SUR", "10", row="VAT19")
+RUN = Tax.on_previous_total("RUN", "2", row="SUR")
+
+
+def test_previous_row_and_total_per_line() -> None:
+    r = compute(
+        [_line(1, "100", VAT19, SUR, RUN), _line(3, "10.01", VAT19, SUR, RUN)],
+        "EUR",
+        policy=TaxPolicy(method=RoundingMethod.PER_LINE),
+    )
+    got = [[(a.tax.id, a.base.amount, a.amount.amount) for a in ln.taxes] for ln in r.lines]
+    assert got[0] == [
+        ("VAT19", Decimal("100.00"), Decimal("19.00")),
+        ("SUR", Decimal("19.00"), Decimal("1.90")),
+        ("RUN", Decimal("120.90"), Decimal("2.42")),
+    ]
+    assert got[1][1:] == [
+        ("SUR", Decimal("5.71"), Decimal("0.57")),
+        ("RUN", Decimal("36.31"), Decimal("0.73")),
+    ]
+    assert r.tax_total.amount == Decimal("24.71") + Decimal("2.47") + Decimal("3.15")
+
+
+def test_previous_row_global() -> None:
+    r = compute([_line(1, "100", VAT19, SUR, RUN), _line(3, "10.01", VAT19, SUR, RUN)], "EUR")
+    assert [(t.tax.id, t.base.amount, t.amount.amount) for t in r.taxes] == [
+        ("VAT19", Decimal("130.03"), Decimal("24.71")),
+        ("SUR", Decimal("24.71"), Decimal("2.47")),
+        ("RUN", Decimal("157.21"), Decimal("3.14")),
+    ]
+
+
+def test_previous_row_refusals() -> None:
+    with pytest.raises(InvalidTaxError, match="not an earlier tax on the line"):
+        compute([_line(1, "1", SUR)], "EUR")
+    with pytest.raises(InvalidTaxError, match="not an earlier tax on the line"):
+        compute([_line(1, "1", Tax.on_previous_row("X", 1, row="Y", sequence=1),
+                       Tax.percent_of("Y", 1, sequence=2))], "EUR")  # fmt: skip
+    with pytest.raises(InvalidTaxError, match="price-excluded percent tax"):
+        Tax.on_previous_row("X", 1, row="Y", price_included=True)
+    with pytest.raises(InvalidTaxError, match="not both"):
+        Tax(id="X", percent=1, previous_row="A", previous_total="B")
+    with pytest.raises(InvalidTaxError, match="earlier tax"):
+        Tax.on_previous_row("X", 1, row="")
+
+
+@given(
+    st.lists(st.tuples(quantities, prices), min_size=1, max_size=6),
+    rates,
+    rates,
+)
+def test_previous_row_bases_per_line(
+    rows: list[tuple[Decimal, Decimal]], r1: Decimal, r2: Decimal
+) -> None:
+    """Per line: the previous-row tax's base is that row's amount; the running-total tax's
+    base is the net plus every tax up to its row; the document bases are their sums.  (Per
+    unit, the same holds of a unit, whose bases are then multiplied by the quantity.)"""
+    method = RoundingMethod.PER_LINE
+    sur = Tax.on_previous_row("SUR", r1, row="VAT19")
+    run = Tax.on_previous_total("RUN", r2, row="SUR")
+    r = compute(
+        [_line(q, p, VAT19, sur, run) for q, p in rows], "EUR", policy=TaxPolicy(method=method)
+    )
+    for ln in r.lines:
+        vat, s, t = ln.taxes
+        assert s.base == vat.amount
+        assert t.base == ln.net + vat.amount + s.amount
+    by_id = {t.tax.id: t for t in r.taxes}
+    assert by_id["SUR"].base.amount == sum((ln.taxes[1].base.amount for ln in r.lines), Decimal(0))
+    assert by_id["RUN"].base.amount == sum((ln.taxes[2].base.amount for ln in r.lines), Decimal(0))
+
+
+@given(st.lists(st.tuples(quantities, prices), min_size=1, max_size=6), rates, rates)
+def test_previous_row_bases_global(
+    rows: list[tuple[Decimal, Decimal]], r1: Decimal, r2: Decimal
+) -> None:
+    """Global rounding: one base per tax over the document, the exact sum of what the rows hold,
+    rounded, and each amount base x rate (BT-117 = BT-116 x rate)."""
+    sur = Tax.on_previous_row("SUR", r1, row="VAT19")
+    run = Tax.on_previous_total("RUN", r2, row="SUR")
+    r = compute([_line(q, p, VAT19, sur, run) for q, p in rows], "EUR")
+    vat, s, t = r.taxes
+    cent = Decimal("0.01")
+    assert s.base.amount == vat.raw_amount.quantize(cent, "ROUND_HALF_UP")
+    exact_run = r.untaxed.amount + vat.raw_amount + s.raw_amount
+    assert t.base.amount == exact_run.quantize(cent, "ROUND_HALF_UP")
+    assert s.amount.amount == (s.base.amount * r1 / 100).quantize(cent, "ROUND_HALF_UP")
+    assert t.amount.amount == (t.base.amount * r2 / 100).quantize(cent, "ROUND_HALF_UP")
+    assert sum((ln.taxes[1].amount.amount for ln in r.lines), Decimal(0)) == s.amount.amount

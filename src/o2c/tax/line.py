@@ -171,8 +171,9 @@ def _forward(
     values: list[Decimal] = [ZERO] * n
     epd = rules.epd
     net_base = net if epd is None else net * epd
+    on_net = plan.on_net  # None: the net is in every base
     for i in range(n):
-        b = net_base
+        b = net_base if on_net is None or on_net[i] else ZERO
         for j in plan.contrib[i]:
             b += values[j]
         extracted = plan.included[i] and epd is None

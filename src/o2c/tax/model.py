@@ -203,6 +203,18 @@ def _optional_percent(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, field="self_assessed_percent")
 
 
+def _optional_id(value: object) -> TaxId | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidTaxError(
+            f"row={shown(value)!r} must be the id of an earlier tax on the line",
+            field="row",
+            value=shown(value),
+        )
+    return TaxId(value)
+
+
 def _per_unit(value: object) -> Decimal:
     return check_amount(to_decimal(value, field="amount_per_unit"), field="amount_per_unit")
 
@@ -283,6 +295,12 @@ class Tax:
     #: What the engine keeps one row per document of: the id, or for a rate override the id and
     #: its rate (``"S19@7"``).  Set from the other fields (not compared, not given).
     key: str = attrs.field(init=False, eq=False, repr=False)
+    #: ERPNext's "On Previous Row Amount": the base is the amount of the earlier tax of this id
+    #: on the line (not the net).
+    previous_row: TaxId | None = attrs.field(default=None, converter=_optional_id)
+    #: ERPNext's "On Previous Row Total": the base is the net plus every tax on the line up to
+    #: and including the earlier tax of this id (the running total at that row).
+    previous_total: TaxId | None = attrs.field(default=None, converter=_optional_id)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -322,6 +340,20 @@ class Tax:
                 field="overridden",
                 value=self.kind,
             )
+        if self.previous_row is not None or self.previous_total is not None:
+            if self.kind is not TaxKind.PERCENT or self.compound or self.price_included:
+                raise InvalidTaxError(
+                    f"tax {self.id}: a tax on a previous row is a price-excluded percent tax, "
+                    "and not compound (its base is the row's)",
+                    field="kind",
+                    value=self.kind,
+                )
+            if self.previous_row is not None and self.previous_total is not None:
+                raise InvalidTaxError(
+                    f"tax {self.id}: give previous_row or previous_total, not both",
+                    field="previous_total",
+                    value=self.previous_total,
+                )
         if self.self_assessed_percent is not None and (
             self.category is not TaxCategory.REVERSE_CHARGE or self.kind is not TaxKind.PERCENT
         ):
@@ -377,6 +409,30 @@ class Tax:
     def division(cls, tax_id: str, percent: str | int | Decimal, **options: Any) -> Tax:
         """A division (gross-up) tax: the tax is ``percent`` of the amount including it."""
         return cls(id=TaxId(tax_id), kind=TaxKind.DIVISION, percent=percent, **options)
+
+    @classmethod
+    def on_previous_row(
+        cls, tax_id: str, percent: str | int | Decimal, *, row: str, **options: Any
+    ) -> Tax:
+        """A percent of the amount of the earlier tax ``row`` on the same line (ERPNext's
+        ``charge_type`` "On Previous Row Amount"); the row is named by its tax id.
+
+        >>> Tax.on_previous_row("SURCHARGE", 10, row="VAT19").previous_row
+        'VAT19'
+        """
+        return cls(
+            id=TaxId(tax_id), kind=TaxKind.PERCENT, percent=percent, previous_row=row, **options
+        )
+
+    @classmethod
+    def on_previous_total(
+        cls, tax_id: str, percent: str | int | Decimal, *, row: str, **options: Any
+    ) -> Tax:
+        """A percent of the running total at the earlier tax ``row``: the net plus every tax on
+        the line up to and including it (ERPNext's "On Previous Row Total")."""
+        return cls(
+            id=TaxId(tax_id), kind=TaxKind.PERCENT, percent=percent, previous_total=row, **options
+        )
 
     @classmethod
     def vat(

@@ -76,6 +76,9 @@ class _Plan:
     #: ... and whether a later tax's base includes one of them (the line is then evaluated
     #: again once its share of the document amount is known).
     feeds_on_document_fixed: bool = False
+    #: Per tax, whether the net is in its base: ``None`` when it is in every base (the common
+    #: case), else ``False`` for a tax on a previous row's amount (:attr:`Tax.previous_row`).
+    on_net: tuple[bool, ...] | None = None
 
 
 def plan_of(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
@@ -266,11 +269,17 @@ def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
     factors = []
     per_unit = []
     contrib = []
+    on_net: list[bool] = [True] * n
     for i, t in enumerate(taxes):
         f, c = _coefficients(t, batch_total[i])
         factors.append(f)
         per_unit.append(c)
-        if t.compound:
+        row = t.previous_row if t.previous_row is not None else t.previous_total
+        if row is not None:  # on a previous row's amount, or the running total at it
+            r = _row_of(taxes, i, row)
+            on_net[i] = t.previous_total is not None
+            contrib.append((r,) if t.previous_row is not None else tuple(range(r + 1)))
+        elif t.compound:
             contrib.append(tuple(range(i)))
         elif t.base_affected_by_previous:
             contrib.append(tuple(j for j in range(i) if taxes[j].affects_base_of_subsequent))
@@ -311,6 +320,20 @@ def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
         ),
         document_fixed=tuple(i for i, t in enumerate(taxes) if t.kind is TaxKind.DOCUMENT_FIXED),
         feeds_on_document_fixed=any(on_fixed),
+        on_net=None if all(on_net) else tuple(on_net),
+    )
+
+
+def _row_of(taxes: tuple[Tax, ...], i: int, row: str) -> int:
+    """The position of the tax ``row`` before position ``i`` (the row tax ``i`` is based on)."""
+    for r in range(i):
+        if taxes[r].id == row:
+            return r
+    raise InvalidTaxError(
+        f"tax {taxes[i].id} is based on the row of tax {row}, which is not an earlier tax on "
+        "the line: put it before (by sequence) on every line that carries both",
+        field="taxes",
+        value=taxes[i].id,
     )
 
 
@@ -321,11 +344,12 @@ def solve_net(plan: _Plan, gross: Decimal, quantity: Decimal, sign: int) -> list
     c = [ZERO] * n
     inc_a = ZERO
     inc_c = ZERO
+    on_net = plan.on_net
     for i in range(n):
         if plan.fixed[i]:
             c[i] = plan.per_unit[i] * quantity * sign
         else:
-            ba = ONE
+            ba = ONE if on_net is None or on_net[i] else ZERO
             bc = ZERO
             for j in plan.contrib[i]:
                 ba += a[j]
