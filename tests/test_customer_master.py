@@ -16,15 +16,16 @@ from hypothesis import strategies as st
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
 from o2c.errors import InvalidFactError
+from o2c.invoice.parties import Address, Contact
 from o2c.ledger import (
-    Address,
     AddressPurpose,
     CollectionPreferences,
-    Contact,
     ContactChannel,
+    CustomerAddress,
     CustomerAliasAdded,
     CustomerAliasRemoved,
     CustomerChanged,
+    CustomerContact,
     CustomerDetails,
     CustomerField,
     CustomerMaster,
@@ -40,7 +41,7 @@ from o2c.ledger import (
     read,
 )
 from o2c.ledger.customers import Seen
-from o2c.ledger.facts import fact_from_json, fact_to_json
+from o2c.ledger.facts import fact_from_dict, fact_from_json, fact_to_dict, fact_to_json
 from o2c.ledger.migration import plan_migration, post_migration
 from o2c.money import money
 from tests.conftest import BENCH
@@ -146,10 +147,21 @@ FULL = CustomerDetails(
     credit_group="retail",
     tax_ids=["DE123456789"],
     addresses=[
-        Address(lines=("Hauptstr. 1",), postcode="10115", city="Berlin", country="DE"),
-        Address(lines=("Lager 7",), city="Potsdam", purpose=AddressPurpose.SHIPPING),
+        CustomerAddress(
+            address=Address(
+                lines=("Hauptstr. 1",), postal_code="10115", city="Berlin", country="DE"
+            )
+        ),
+        CustomerAddress(
+            address=Address(lines=("Lager 7",), city="Potsdam"),
+            purpose=AddressPurpose.SHIPPING,
+        ),
     ],
-    contacts=[Contact(name="A. P.", role="accounts payable", email="ap@acme.example")],
+    contacts=[
+        CustomerContact(
+            contact=Contact(name="A. P.", email="ap@acme.example"), role="accounts payable"
+        )
+    ],
     locale="de_DE",
     collection=CollectionPreferences(
         channel=ContactChannel.EMAIL, dunning_blocked=True, block_reason="in insolvency"
@@ -180,6 +192,33 @@ def test_a_full_record_is_normalised_and_round_trips_through_json() -> None:
     assert fact_from_json(fact_to_json(change)) == change
 
 
+def test_addresses_and_contacts_stored_in_the_ledgers_old_shape_still_read() -> None:
+    # before the master took o2c.invoice.parties' Address and Contact, the ledger had its own:
+    # ``postcode`` (not ``postal_code``), "" for empty, purpose and role beside the fields
+    fact = CustomerRegistered(
+        fact_id="reg:C1", customer_id="C1", effective=D0, recorded_at=T0, details=FULL
+    )
+    stored = fact_to_dict(fact)
+    assert stored["details"]["addresses"][0] == {
+        "lines": ["Hauptstr. 1"],
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "DE",
+    }
+    stored["details"]["addresses"] = [
+        {"lines": ["Hauptstr. 1"], "postcode": "10115", "city": "Berlin", "country": "DE"},
+        {"lines": ["Lager 7"], "postcode": "", "city": "Potsdam", "purpose": "shipping"},
+    ]
+    stored["details"]["contacts"] = [
+        {"name": "A. P.", "role": "accounts payable", "email": "ap@acme.example", "phone": ""}
+    ]
+    for validate in (True, False):
+        assert fact_from_dict(stored, validate=validate) == fact
+    stored["details"]["addresses"][0]["street"] = "Hauptstr. 1"
+    with pytest.raises(InvalidFactError, match="street"):
+        fact_from_dict(stored)
+
+
 @pytest.mark.parametrize(
     ("build", "field"),
     [
@@ -189,10 +228,11 @@ def test_a_full_record_is_normalised_and_round_trips_through_json() -> None:
         (lambda: CustomerDetails(name="  "), "name"),
         (lambda: CustomerDetails(credit_limit=money("-1.00", "EUR")), "credit_limit"),
         (lambda: CustomerDetails(tax_ids=("DE1", "")), "tax_ids"),
-        (lambda: Contact(email="not an address"), "email"),
-        (lambda: Contact(phone="call me"), "phone"),
-        (lambda: Contact(name="nobody"), "contact"),
-        (lambda: Address(country="DE"), "address"),
+        (lambda: CustomerContact(contact=Contact(email="not an address")), "email"),
+        (lambda: CustomerContact(contact=Contact(phone="call me")), "phone"),
+        (lambda: CustomerContact(contact=Contact(name="nobody")), "contact"),
+        (lambda: CustomerAddress(address=Address(country="DE")), "address"),
+        (lambda: CustomerAddress(address=Address(city="Berlin", country="Germany")), "country"),
         (lambda: CollectionPreferences(dunning_blocked=True), "block_reason"),
         (lambda: changed("c"), "details"),
         (lambda: changed("c", country="DE", cleared=(CustomerField.COUNTRY,)), "cleared"),
@@ -709,9 +749,15 @@ def test_migration_keeps_names_limits_and_the_rest_of_the_record() -> None:
     )
     assert record.tax_ids == ("DE123456789", "ATU12345678")
     assert record.addresses == (
-        Address(lines=("Hauptstr. 1",), postcode="10115", city="Berlin", country="DE"),
+        CustomerAddress(
+            address=Address(
+                lines=("Hauptstr. 1",), postal_code="10115", city="Berlin", country="DE"
+            )
+        ),
     )
-    assert record.contacts == (Contact(email="ap@acme.example", phone="+49 30 123456"),)
+    assert record.contacts == (
+        CustomerContact(contact=Contact(email="ap@acme.example", phone="+49 30 123456")),
+    )
     assert (record.locale, record.aliases) == ("de_DE", ("Acme Berlin",))  # the name is no alias
     assert [(a.account, a.bic, a.source) for a in record.accounts] == [
         (IBAN, "COBADEFFXXX", MasterSource.MASTER_DATA)

@@ -29,10 +29,11 @@ from o2c.collecting.reminders import (
 )
 from o2c.credit import EarlyWarning, WarningKind
 from o2c.errors import MissingExtraError, ValidationError
+from o2c.invoice.parties import Contact
 from o2c.ledger import (
     CollectionPreferences,
-    Contact,
     ContactChannel,
+    CustomerContact,
     CustomerDetails,
     CustomerId,
     CustomerMaster,
@@ -250,9 +251,11 @@ def test_contacts_locale_and_name_come_from_the_master_when_not_given() -> None:
                 name="Muster GmbH",
                 locale="de-DE",
                 contacts=(
-                    Contact(role="accounts payable", email="ap@muster.example"),
-                    Contact(name="Desk", phone="+49 30 1234567"),
-                    Contact(name="Kim", email="kim@muster.example"),
+                    CustomerContact(
+                        contact=Contact(email="ap@muster.example"), role="accounts payable"
+                    ),
+                    CustomerContact(contact=Contact(name="Desk", phone="+49 30 1234567")),
+                    CustomerContact(contact=Contact(name="Kim", email="kim@muster.example")),
                 ),
             )
         }
@@ -280,7 +283,7 @@ def test_contacts_locale_and_name_come_from_the_master_when_not_given() -> None:
 
 
 def test_the_masters_block_and_channel_are_obeyed() -> None:
-    contacts = (Contact(email="ap@muster.example"),)
+    contacts = (CustomerContact(contact=Contact(email="ap@muster.example")),)
     blocked = _master_of(
         {
             "C1": CustomerDetails(

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.collecting.reminders import InMemoryNotifier, Notification
 from o2c.errors import DeliveryError, ScheduleError
+from o2c.invoice.parties import Contact
 from o2c.ledger import (
     CollectionPreferences,
-    Contact,
     ContactChannel,
+    CustomerContact,
     CustomerDetails,
     CustomerRegistered,
     Ledger,
@@ -257,12 +258,12 @@ def _ar_ledger(path: Path) -> Ledger:
         "C1": CustomerDetails(
             name="Muster GmbH",
             locale="de_DE",
-            contacts=(Contact(name="AP", email="ap@muster.example"),),
+            contacts=(CustomerContact(contact=Contact(name="AP", email="ap@muster.example")),),
         ),
         "C2": CustomerDetails(
             name="Texto SARL",
             locale="fr_FR",
-            contacts=(Contact(name="AP", phone="+33 6 12 34 56 78"),),
+            contacts=(CustomerContact(contact=Contact(name="AP", phone="+33 6 12 34 56 78")),),
             collection=CollectionPreferences(channel=ContactChannel.SMS),
         ),
     }

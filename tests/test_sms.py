@@ -25,7 +25,8 @@ from o2c.collecting.sms import (
     split_opted_out,
 )
 from o2c.errors import ValidationError
-from o2c.ledger import CollectionPreferences, Contact, ContactChannel, CustomerId
+from o2c.invoice.parties import Contact
+from o2c.ledger import CollectionPreferences, ContactChannel, CustomerContact, CustomerId
 from o2c.ledger.customers import CustomerRecord
 from tests.test_reminders import _notice
 
@@ -119,9 +120,9 @@ def test_opted_out_numbers_are_split_off_once_each() -> None:
 
 def test_numbers_come_from_the_master_only_when_the_customer_chose_sms() -> None:
     contacts = (
-        Contact(name="AP", phone="0151 1234 5678"),
-        Contact(name="Boss", email="boss@example.com"),
-        Contact(name="Dup", phone="+49 151 12345678"),
+        CustomerContact(contact=Contact(name="AP", phone="0151 1234 5678")),
+        CustomerContact(contact=Contact(name="Boss", email="boss@example.com")),
+        CustomerContact(contact=Contact(name="Dup", phone="+49 151 12345678")),
     )
 
     def record(channel: ContactChannel | None) -> CustomerRecord:

@@ -544,7 +544,9 @@ def send_reminders(
         record = master.customer(cid) if master is not None else None
         refused = _refused(record, job.channel)
         to: Sequence[str] = given.get(cid) or (
-            tuple(c.email for c in record.contacts if c.email) if record is not None else ()
+            tuple(c.contact.email for c in record.contacts if c.contact.email)
+            if record is not None
+            else ()
         )
         if refused is None and not to:
             refused = "no contact"

@@ -274,10 +274,10 @@ def sms_numbers(record: CustomerRecord, *, region: str = "DE") -> tuple[str, ...
     if record.collection.channel is not ContactChannel.SMS:
         return ()
     found: dict[str, None] = {}
-    for contact in record.contacts:
-        if contact.phone:
+    for entry in record.contacts:
+        if entry.contact.phone:
             try:
-                found.setdefault(normalise_number(contact.phone, region=region), None)
+                found.setdefault(normalise_number(entry.contact.phone, region=region), None)
             except ValidationError:
                 continue
     return tuple(found)

@@ -51,10 +51,10 @@ import attrs
 from moneyed import Money
 
 from o2c.ledger.facts import (
-    Address,
     CollectionPreferences,
-    Contact,
+    CustomerAddress,
     CustomerAliasAdded,
+    CustomerContact,
     Fact,
     MasterSource,
     PayerAccountLinked,
@@ -189,8 +189,8 @@ class CustomerRecord:
     credit_limit: Money | None = None
     credit_group: str | None = None
     tax_ids: tuple[str, ...] = ()
-    addresses: tuple[Address, ...] = ()
-    contacts: tuple[Contact, ...] = ()
+    addresses: tuple[CustomerAddress, ...] = ()
+    contacts: tuple[CustomerContact, ...] = ()
     locale: str | None = None
     collection: CollectionPreferences = attrs.field(factory=CollectionPreferences)
     #: Other names it goes by, in the order they were added.

@@ -41,22 +41,23 @@ import attrs
 from moneyed import Money
 
 from o2c.errors import InvalidFactError, UnknownCurrencyError
+from o2c.invoice.parties import Address, Contact
 from o2c.ledger.ids import CustomerId, FactId, ItemId, PaymentId
 from o2c.money import currency, minor_unit, money
 from o2c.terms import Instalment
 
 __all__ = [
-    "Address",
     "AddressPurpose",
     "AllocationReversed",
     "BankPayment",
     "CollectionPreferences",
-    "Contact",
     "ContactChannel",
     "CreditMemoIssued",
+    "CustomerAddress",
     "CustomerAliasAdded",
     "CustomerAliasRemoved",
     "CustomerChanged",
+    "CustomerContact",
     "CustomerDetails",
     "CustomerField",
     "CustomerRegistered",
@@ -657,28 +658,36 @@ def _locale(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise _bad(attribute, value, "must be a locale such as 'de_DE' or 'en-GB'")
 
 
-def _email(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value == "":
+def _check_email(field: str, value: str | None) -> None:
+    if not value:
         return
-    if not isinstance(value, str) or value.count("@") != 1 or any(c.isspace() for c in value):
-        raise _bad(attribute, value, "must be an e-mail address such as 'ap@example.com'")
-    local, domain = value.split("@")
-    if not local or "." not in domain.strip("."):
-        raise _bad(attribute, value, "must be an e-mail address such as 'ap@example.com'")
+    local, _, domain = value.partition("@")
+    if value.count("@") != 1 or any(c.isspace() for c in value) or not local:
+        bad = True
+    else:
+        bad = "." not in domain.strip(".")
+    if bad:
+        raise InvalidFactError(
+            f"{field}={value!r} must be an e-mail address such as 'ap@example.com'",
+            field=field,
+            value=value,
+        )
 
 
 _PHONE_MARKS = frozenset("+-()./ ")
 
 
-def _phone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value == "":
+def _check_phone(field: str, value: str | None) -> None:
+    if not value:
         return
-    if (
-        not isinstance(value, str)
-        or not any(c.isdigit() for c in value)
-        or not all(c.isdigit() or c in _PHONE_MARKS for c in value)
+    if not any(c.isdigit() for c in value) or not all(
+        c.isdigit() or c in _PHONE_MARKS for c in value
     ):
-        raise _bad(attribute, value, "must be a telephone number such as '+49 30 1234567'")
+        raise InvalidFactError(
+            f"{field}={value!r} must be a telephone number such as '+49 30 1234567'",
+            field=field,
+            value=value,
+        )
 
 
 def _texts(value: object) -> object:
@@ -762,38 +771,60 @@ class ContactChannel(enum.Enum):
     SMS = "sms"
 
 
+def _postal_address(value: object) -> object:
+    """The address with its country in upper case (``de`` -> ``DE``)."""
+    if isinstance(value, Address) and value.country is not None:
+        return attrs.evolve(value, country=value.country.upper())
+    return value
+
+
+def _postal(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Address):
+        raise _bad(attribute, value, "must be an o2c.invoice.parties.Address")
+    if not (value.lines or value.city or value.postal_code):
+        raise InvalidFactError(
+            "an address needs lines, a post code or a city", field="address", value=value
+        )
+    _country(None, attrs.fields(Address).country, value.country)
+
+
 @attrs.frozen(kw_only=True)
-class Address:
-    """A postal address: its lines (street, building ...), post code, city and country."""
+class CustomerAddress:
+    """One of a customer's addresses: the postal address (the
+    :class:`o2c.invoice.parties.Address` an invoice carries) and what it is for.
 
-    lines: tuple[str, ...] = attrs.field(default=(), converter=_texts, validator=_each_text)
-    postcode: str = attrs.field(default="", converter=_stripped)
-    city: str = attrs.field(default="", converter=_stripped)
-    country: str = attrs.field(default="", converter=_code, validator=_country)
-    purpose: AddressPurpose = AddressPurpose.BILLING
+    >>> CustomerAddress(address=Address(lines=("Lager 7",), city="Potsdam", country="de"),
+    ...                 purpose=AddressPurpose.SHIPPING).address.country
+    'DE'
+    """
 
-    def __attrs_post_init__(self) -> None:
-        if not (self.lines or self.city or self.postcode):
-            raise InvalidFactError(
-                "an address needs lines, a post code or a city", field="address", value=self
-            )
+    address: Address = attrs.field(converter=_postal_address, validator=_postal)
+    purpose: AddressPurpose = attrs.field(
+        default=AddressPurpose.BILLING, validator=attrs.validators.instance_of(AddressPurpose)
+    )
+
+
+def _contact(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Contact):
+        raise _bad(attribute, value, "must be an o2c.invoice.parties.Contact")
+    if not (value.email or value.phone):
+        raise InvalidFactError(
+            "a contact needs an e-mail address or a phone number", field="contact", value=value
+        )
+    _check_email("email", value.email)
+    _check_phone("phone", value.phone)
 
 
 @attrs.frozen(kw_only=True)
-class Contact:
-    """A person or mailbox to reach: a name or role, and an e-mail address or a phone number."""
+class CustomerContact:
+    """A person or mailbox of the customer's to reach: the :class:`o2c.invoice.parties.Contact`
+    (a name, an e-mail address or a phone number) and their role for receivables."""
 
-    name: str = attrs.field(default="", converter=_name_text)
+    contact: Contact = attrs.field(validator=_contact)
     #: Their role for receivables, e.g. "accounts payable".
-    role: str = attrs.field(default="", converter=_stripped)
-    email: str = attrs.field(default="", converter=_stripped, validator=_email)
-    phone: str = attrs.field(default="", converter=_stripped, validator=_phone)
-
-    def __attrs_post_init__(self) -> None:
-        if not (self.email or self.phone):
-            raise InvalidFactError(
-                "a contact needs an e-mail address or a phone number", field="contact", value=self
-            )
+    role: str = attrs.field(
+        default="", converter=_stripped, validator=attrs.validators.instance_of(str)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -860,11 +891,11 @@ class CustomerDetails:
     tax_ids: tuple[str, ...] | None = attrs.field(
         default=None, converter=_optional_texts, validator=_each_text
     )
-    addresses: tuple[Address, ...] | None = attrs.field(
-        default=None, converter=_optional_tuple, validator=_tuple_of(Address)
+    addresses: tuple[CustomerAddress, ...] | None = attrs.field(
+        default=None, converter=_optional_tuple, validator=_tuple_of(CustomerAddress)
     )
-    contacts: tuple[Contact, ...] | None = attrs.field(
-        default=None, converter=_optional_tuple, validator=_tuple_of(Contact)
+    contacts: tuple[CustomerContact, ...] | None = attrs.field(
+        default=None, converter=_optional_tuple, validator=_tuple_of(CustomerContact)
     )
     #: The locale letters and reminders are written in (e.g. ``de_DE``).
     locale: str | None = attrs.field(default=None, validator=_locale)
@@ -1338,6 +1369,10 @@ def _codec(tp: Any) -> _Codec:
         return (_identity, _identity)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return (lambda v: v.value, tp)
+    if tp is CustomerAddress:
+        return (_encode_customer_address, _decode_customer_address)
+    if tp is CustomerContact:
+        return (_encode_customer_contact, _decode_customer_contact)
     if isinstance(tp, type) and attrs.has(tp):
         fields = _field_codecs(tp)
         return (
@@ -1355,6 +1390,52 @@ def _codec(tp: Any) -> _Codec:
             ),
         )
     raise TypeError(f"cannot serialise values of type {tp!r}")
+
+
+# A customer's address and contact are stored flat, as the ledger stored its own Address and
+# Contact before they became o2c.invoice.parties' (``postcode`` then, ``""`` for empty): those
+# stored facts still read.
+_ADDRESS_TEXTS = ("postal_code", "city", "subdivision", "country")
+
+
+def _encode_customer_address(value: CustomerAddress) -> dict[str, Any]:
+    address = value.address
+    data: dict[str, Any] = {"lines": list(address.lines)} if address.lines else {}
+    data.update(
+        (name, getattr(address, name))
+        for name in _ADDRESS_TEXTS
+        if getattr(address, name) is not None
+    )
+    if value.purpose is not AddressPurpose.BILLING:
+        data["purpose"] = value.purpose.value
+    return data
+
+
+def _decode_customer_address(data: dict[str, Any]) -> CustomerAddress:
+    fields = dict(data)
+    purpose = AddressPurpose(fields.pop("purpose", AddressPurpose.BILLING.value))
+    if "postcode" in fields:  # stored by the ledger's own Address (see above)
+        fields["postal_code"] = fields.pop("postcode")
+    lines = tuple(fields.pop("lines", ()))
+    return CustomerAddress(address=Address(lines=lines, **fields), purpose=purpose)
+
+
+def _encode_customer_contact(value: CustomerContact) -> dict[str, Any]:
+    contact = value.contact
+    data = {
+        name: getattr(contact, name)
+        for name in ("name", "email", "phone")
+        if getattr(contact, name) is not None
+    }
+    if value.role:
+        data["role"] = value.role
+    return data
+
+
+def _decode_customer_contact(data: dict[str, Any]) -> CustomerContact:
+    fields = dict(data)
+    role = fields.pop("role", "")
+    return CustomerContact(contact=Contact(**fields), role=role)
 
 
 #: Per field: name, encoder, decoder (None: the JSON value is the value) and default (a field

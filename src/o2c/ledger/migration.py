@@ -102,11 +102,12 @@ import attrs
 from moneyed import Currency, Money
 
 from o2c.errors import ImportRowError, O2CError, ValidationError
+from o2c.invoice.parties import Address, Contact
 from o2c.ledger.facts import (
-    Address,
-    Contact,
     CreditMemoIssued,
+    CustomerAddress,
     CustomerAliasAdded,
+    CustomerContact,
     CustomerDetails,
     CustomerRegistered,
     Fact,
@@ -950,17 +951,17 @@ def _details(row: _Row, code: str | None, limit: Money | None, terms: str) -> Cu
     country = text("country")
     address = None
     if text("street") or text("postcode") or text("city"):
-        address = Address(
-            lines=tuple(line for line in (text("street"),) if line),
-            postcode=row.text("postcode", required=False),
-            city=row.text("city", required=False),
-            country=country or "",
+        address = CustomerAddress(
+            address=Address(
+                lines=tuple(line for line in (text("street"),) if line),
+                postal_code=text("postcode"),
+                city=text("city"),
+                country=country,
+            )
         )
     contact = None
     if text("email") or text("phone"):
-        contact = Contact(
-            email=row.text("email", required=False), phone=row.text("phone", required=False)
-        )
+        contact = CustomerContact(contact=Contact(email=text("email"), phone=text("phone")))
     tax_ids = tuple(t.strip() for t in row.text("tax_id", required=False).split(";") if t.strip())
     return CustomerDetails(
         name=text("name"),
