@@ -242,3 +242,47 @@ def test_history_accounts_already_in_the_payer_accounts_file_are_linked_once() -
         ledger = Ledger()
         ledger.append(plan.facts)
         assert ledger.read().customer_master().customers_of_account(links[0].account) == ("C1",)
+
+
+def test_the_history_folder_links_the_accounts_its_payments_came_from(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "payments.csv").write_text(
+        "payment_id,value_date,currency,amount,payer_name,payer_account\n"
+        "H1,2025-06-02,EUR,10.00,ACME GMBH,DE89 3704 0044 0532 0130 00\n"
+        "H2,2025-07-02,EUR,20.00,PAYHUB,NL91ABNA0417164300\n"
+        "H3,2025-08-02,EUR,30.00,ACME GMBH,de89370400440532013000\n"
+        "H4,2025-08-03,EUR,40.00,NOBODY,\n",
+        encoding="utf-8",
+    )
+    (history / "allocations.csv").write_text(
+        "payment_id,item_id,customer_id,applied_amount\n"
+        "H1,I1,C1,10.00\nH2,I2,C1,10.00\nH2,I3,C2,10.00\nH3,I4,C1,30.00\nH4,I5,C2,40.00\n",
+        encoding="utf-8",
+    )
+    payer = tmp_path / "payer_accounts.csv"
+    payer.write_text("customer_id,account\nC2,NL91ABNA0417164300\n", encoding="utf-8")
+    items = tmp_path / "open_items.csv"
+    items.write_text(
+        "customer_id,item_id,document_date,due_date,currency,original_amount,open_amount\n"
+        "C1,I9,2026-01-05,2026-02-04,EUR,100.00,100.00\n"
+        "C2,I8,2026-01-05,2026-02-04,EUR,50.00,50.00\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "ledger.sqlite"
+    args = ["migrate", "--db", str(db), "--open-items", str(items), "--cutover", "2026-03-02"]
+    assert main([*args, "--payer-accounts", str(payer), "--history", str(history)]) == 0
+    assert "history: 2 payer account(s) linked" in capsys.readouterr().out
+    master = Ledger(SQLiteLedgerStore(db)).read(dt.date(2026, 3, 2)).customer_master()
+    acme = master.account("DE89370400440532013000")
+    hub = master.account("NL91ABNA0417164300")
+    assert acme is not None
+    assert hub is not None
+    assert set(acme.customer_ids) == {"C1"}
+    assert set(hub.customer_ids) == {"C1", "C2"}
+    missing = tmp_path / "nowhere"
+    capsys.readouterr()
+    assert main([*args, "--history", str(missing)]) == 2
+    assert "nowhere/allocations.csv" in capsys.readouterr().err

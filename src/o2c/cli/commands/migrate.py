@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from o2c.cli.commands import input_file, ledger_file, read_csv
 from o2c.errors import ValidationError
-from o2c.ledger import Ledger
+from o2c.ledger import Ledger, account_key
 from o2c.ledger.migration import (
     CUSTOMER_COLUMNS,
     OPEN_ITEM_COLUMNS,
@@ -37,7 +38,7 @@ from o2c.ledger.migration import (
 )
 from o2c.ledger.store import LedgerStore
 
-__all__ = ["read_rows", "register", "run"]
+__all__ = ["history_payer_accounts", "read_rows", "register", "run"]
 
 #: Per file: the columns every row needs (the rest are optional).
 _REQUIRED = {
@@ -82,6 +83,46 @@ def read_rows(path: str | None, source: str) -> list[tuple[int, dict[str, str]]]
     return list(read_csv(Path(path), required=_REQUIRED[source], expected=_COLUMNS[source]))
 
 
+def history_payer_accounts(
+    directory: str, known: Sequence[tuple[int, dict[str, str]]] = ()
+) -> list[tuple[int, dict[str, str]]]:
+    """Payer-account rows the confirmed history shows: each history payment's account linked to
+    the customers its allocations settled (``payments.csv`` and ``allocations.csv`` in
+    ``directory``, the layout ``o2c match --history`` reads), each pair once and none already in
+    ``known`` (the payer-accounts file's rows).  Line numbers are ``payments.csv``'s.
+
+    Raises:
+        ValidationError: either file is missing, unreadable or lacks a column it needs.
+    """
+    root = Path(directory)
+    served: dict[str, set[str]] = {}
+    for _, row in read_csv(
+        root / "allocations.csv",
+        required=("payment_id", "customer_id"),
+        expected=("payment_id", "item_id", "customer_id", "applied_amount"),
+    ):
+        served.setdefault(row["payment_id"], set()).add(row["customer_id"])
+    seen = {(row["customer_id"], account_key(row["account"])) for _, row in known}
+    out: list[tuple[int, dict[str, str]]] = []
+    for line, row in read_csv(
+        root / "payments.csv",
+        required=("payment_id", "payer_account"),
+        expected=("payment_id", "value_date", "amount", "payer_name", "payer_account"),
+    ):
+        account = row["payer_account"]
+        if not account_key(account):
+            continue
+        for customer in sorted(served.get(row["payment_id"], ())):
+            pair = (customer, account_key(account))
+            if customer and pair not in seen:
+                seen.add(pair)
+                holder = row.get("payer_name", "")
+                out.append(
+                    (line, {"customer_id": customer, "account": account, "holder_name": holder})
+                )
+    return out
+
+
 def _store(args: argparse.Namespace) -> LedgerStore:
     if args.url:
         from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
@@ -110,6 +151,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         "settlements": args.settlements,
     }
     rows = {source: read_rows(path, source) for source, path in files.items()}
+    if args.history is not None:
+        learnt = history_payer_accounts(args.history, rows["payer_accounts"])
+        out.write(f"history: {len(learnt)} payer account(s) linked by confirmed payments\n")
+        rows["payer_accounts"] = rows["payer_accounts"] + learnt
+        if files["payer_accounts"] is None:
+            files["payer_accounts"] = str(Path(args.history) / "payments.csv")
     plan = plan_migration(
         customers=rows["customers"] if args.customers is not None else None,
         payer_accounts=rows["payer_accounts"],
@@ -183,6 +230,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--open-items", default=None, type=input_file, help="open items CSV file")
     parser.add_argument(
         "--payments", default=None, type=input_file, help="payment history CSV file"
+    )
+    parser.add_argument(
+        "--history",
+        default=None,
+        help="folder of confirmed payment history (payments.csv, allocations.csv, as "
+        "`o2c match --history` reads): the accounts each customer's payments came from are "
+        "linked to it in the master",
     )
     parser.add_argument(
         "--settlements",
