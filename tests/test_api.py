@@ -296,3 +296,40 @@ def _classes(hints: list[Any]) -> list[type]:
             found.append(hint)
         found += _classes(list(typing.get_args(hint)))
     return found
+
+
+#: Public names two modules define for different things, each with why it stays (ideally none).
+#: The reports' names wait for the reports' own renames; HitKind is cash application's to rename.
+DELIBERATE_NAME_COLLISIONS: dict[str, str] = {
+    "Figure": "to rename: reports.model.Figure vs receivables.kpi.Figure",
+    "HitKind": "to rename: cash_application.screening vs remittance",
+    "Schedule": "to rename: reports.jobs.Schedule vs terms.model.Schedule",
+    "Statement": "to rename: reports.receivables.Statement vs statement.Statement",
+    "open_items": "to rename: reports.receivables.open_items vs ledger.history.open_items",
+    "unapplied": "to rename: reports.cash.unapplied vs ledger.history.unapplied",
+    "worklist": "to rename: reports.collecting.worklist vs cash_application.worklist.worklist",
+}
+
+
+def _is_definition(obj: object) -> bool:
+    """A class, a function or a type alias: something defined once, somewhere (constants such
+    as ``NAMESPACES`` are per-module data and may share a name)."""
+    return inspect.isclass(obj) or inspect.isfunction(obj) or typing.get_origin(obj) is not None
+
+
+def test_no_two_modules_export_different_things_under_one_name() -> None:
+    # one public name says one thing: a name in two modules' __all__ is one object re-exported
+    # (o2c.ledger.Ledger is o2c.ledger.ledger.Ledger), never two things that happen to share it
+    found: dict[str, dict[int, str]] = {}
+    for name in _modules():
+        if name == "o2c.cli" or name.startswith("o2c.cli."):
+            continue  # the command line is not library API
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr)
+            if _is_definition(obj):
+                found.setdefault(attr, {}).setdefault(id(obj), name)
+    collisions = {attr: sorted(homes.values()) for attr, homes in found.items() if len(homes) > 1}
+    assert {a: m for a, m in collisions.items() if a not in DELIBERATE_NAME_COLLISIONS} == {}
+    # an exception that no longer collides is struck from the list
+    assert set(DELIBERATE_NAME_COLLISIONS) <= set(collisions)
