@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 from moneyed import Money
@@ -39,6 +39,9 @@ from o2c.reports.model import (
     Table,
 )
 from o2c.reports.report import Report
+
+if TYPE_CHECKING:
+    from o2c.portfolio import Engine, ReadModel
 
 __all__ = [
     "AgedBalance",
@@ -219,13 +222,41 @@ def aged_balance(
     customer_id: str | None = None,
     detail: bool = False,
     scheme: BucketScheme | None = None,
+    engine: Engine | None = None,
 ) -> AgedBalance:
-    """The aged trial balance of the ledger on ``as_of`` as known at ``known_at``."""
+    """The aged trial balance of the ledger on ``as_of`` as known at ``known_at``.
+
+    With an ``engine`` (:mod:`o2c.portfolio`: DuckDB embedded, Dask distributed) the ledger is
+    read as columns and aged there, for ledgers of millions of items; the answer is the same
+    (a property test holds the portfolio aging equal to the domain's), without item detail.
+    """
+    if engine is not None:
+        if detail:
+            raise ValidationError(
+                "the item detail comes from the domain path: leave out the engine or the detail",
+                field="detail",
+                value=detail,
+            )
+        from o2c.portfolio import age_portfolio
+
+        aging = age_portfolio(
+            _model(ledger, customer_id), as_of, engine, known_at=known_at, scheme=scheme
+        )
+        return AgedBalance(as_of=as_of, known_at=known_at, aging=aging, customer_id=customer_id)
     items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     aging = age(items, as_of, scheme=scheme, detail=detail, known_at=known_at)
     return AgedBalance(
         as_of=as_of, known_at=known_at, aging=aging, detail=detail, customer_id=customer_id
     )
+
+
+def _model(ledger: Ledger, customer_id: str | None) -> ReadModel:
+    """The ledger (or one customer's stream) as the portfolio's columnar read model."""
+    from o2c.portfolio import from_facts
+
+    if customer_id is not None:
+        return from_facts(ledger.store.read_customer(customer_id))
+    return from_facts(ledger.store.iter_by_customer())
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,6 +623,7 @@ def dso_trend(
     customer_id: str | None = None,
     months: int = 12,
     currency_code: str | None = None,
+    engine: Engine | None = None,
 ) -> DsoTrend:
     """DSO, CEI and ADD for each of the ``months`` calendar months up to ``as_of`` (the last
     month ends on ``as_of``), in ``currency_code`` (default: the ledger's most used currency).
@@ -603,6 +635,10 @@ def dso_trend(
     """
     if not 1 <= months <= 120:
         raise ValidationError(f"months={months} must be 1 to 120", field="months", value=months)
+    if engine is not None:
+        return _dso_trend_on(
+            engine, _model(ledger, customer_id), as_of, known_at, months, currency_code
+        )
     facts = list(ledger.facts(customer_id))
     ends = _month_ends(as_of, months)
     history = read(facts, as_of, known_at=known_at)
@@ -627,6 +663,44 @@ def dso_trend(
             out.append(_month(figures))
         previous = aging
     return DsoTrend(as_of=as_of, known_at=known_at, currency=code, months=tuple(out))
+
+
+def _dso_trend_on(
+    engine: Engine,
+    model: ReadModel,
+    as_of: dt.date,
+    known_at: dt.datetime | None,
+    months: int,
+    currency_code: str | None,
+) -> DsoTrend:
+    """The DSO trend from the portfolio engine's period figures (:func:`o2c.portfolio.
+    portfolio_kpis`, property-tested equal to the domain's), each month's KPIs by the same
+    :func:`_month`."""
+    from o2c.portfolio import portfolio_kpis
+
+    code = currency_code.upper() if currency_code else _main_currency_of(model)
+    periods = portfolio_kpis(model, _month_ends(as_of, months), engine, known_at=known_at)
+    figures = sorted(
+        (p.period, p.figures) for p in periods if p.customer_id is None and p.currency == code
+    )
+    return DsoTrend(
+        as_of=as_of,
+        known_at=known_at,
+        currency=code,
+        months=tuple(_month(f) for _, f in figures),
+    )
+
+
+def _main_currency_of(model: ReadModel) -> str:
+    """:func:`main_currency`'s rule over every item the read model holds (instalments, credit
+    memos and payments' cash, whenever issued)."""
+    counts: dict[str, int] = {}
+    column: Any = model.items.column("currency")
+    for code in column.to_pylist():
+        counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return "EUR"
+    return max(sorted(counts), key=lambda c: counts[c])
 
 
 def _monthly_sales(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from o2c.cli.commands import ledger_file, output_file
-from o2c.cli.commands.aging import _moment, open_store
+from o2c.cli.commands.aging import ENGINES, _moment, engine_from, open_store
 from o2c.errors import ValidationError
 
 __all__ = ["register", "run"]
@@ -142,6 +142,16 @@ def register(subparsers: Any) -> None:
         default=None,
         help="html, pdf: the most rows per table (default 5000 / 200)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="aged-balance, dso-trend: read the ledger as columns and run on this engine "
+        "(duckdb embedded, dask distributed; extra 'portfolio'); python: the domain path",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (--engine dask)"
+    )
     parser.set_defaults(func=_main, parser=parser)
 
 
@@ -205,14 +215,35 @@ def run(args: argparse.Namespace, *, out: IO[str]) -> int:
                 field="--customer",
                 value=args.customer,
             )
-        report = build_report(
-            args.name,
-            ledger,
-            as_of=args.as_of,
-            known_at=args.known_at,
-            customer_id=args.customer,
-            **options,
-        )
+        engine_name = args.engine or ("dask" if args.scheduler else None)
+        if engine_name in (None, "python"):
+            report = build_report(
+                args.name,
+                ledger,
+                as_of=args.as_of,
+                known_at=args.known_at,
+                customer_id=args.customer,
+                **options,
+            )
+        else:
+            from o2c.reports import REPORTS
+
+            if "engine" not in inspect.signature(REPORTS[args.name]).parameters:
+                raise ValidationError(
+                    f"--engine does not apply to the {args.name} report",
+                    field="--engine",
+                    value=engine_name,
+                )
+            with engine_from(engine_name, args.scheduler) as engine:
+                report = build_report(
+                    args.name,
+                    ledger,
+                    as_of=args.as_of,
+                    known_at=args.known_at,
+                    customer_id=args.customer,
+                    engine=engine,
+                    **options,
+                )
     max_rows = args.max_rows if args.max_rows is not None else -1
     data = render(report, fmt, args.locale, charts=not args.no_charts, max_rows=max_rows)
     Path(args.out).write_bytes(data)
