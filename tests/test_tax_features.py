@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from o2c.errors import InvalidTaxError
-from o2c.money import money
+from o2c.money import CashRounding, money
 from o2c.tax import (
+    CashRoundingPlacement,
     RoundingMethod,
     Tax,
     TaxableLine,
@@ -254,3 +255,75 @@ def test_previous_row_bases_global(
     assert s.amount.amount == (s.base.amount * r1 / 100).quantize(cent, "ROUND_HALF_UP")
     assert t.amount.amount == (t.base.amount * r2 / 100).quantize(cent, "ROUND_HALF_UP")
     assert sum((ln.taxes[1].amount.amount for ln in r.lines), Decimal(0)) == s.amount.amount
+
+
+# -- cash rounding folded into the biggest tax -------------------------------------------------
+
+BIGGEST = CashRoundingPlacement.BIGGEST_TAX
+
+
+def test_cash_rounding_folded_into_the_biggest_tax() -> None:
+    v, w = Tax.percent_of("V", "7.7"), Tax.percent_of("W", "2.5")
+    lines = [_line(1, "295.00", v, currency="CHF"), _line(1, "10.00", w, currency="CHF")]
+    apart = compute(lines, "CHF", policy=TaxPolicy(cash_rounding=CashRounding()))
+    folded = compute(
+        lines, "CHF", policy=TaxPolicy(cash_rounding=CashRounding(), cash_placement=BIGGEST)
+    )
+    assert apart.cash_rounding_amount.amount == Decimal("-0.02")
+    assert apart.tax("V").amount == Decimal("22.72")
+    assert folded.tax("V").amount == Decimal("22.70")
+    assert folded.tax("W") == apart.tax("W")
+    assert folded.total == folded.amount_due == apart.amount_due
+    assert folded.cash_rounding_amount.amount == 0
+    assert folded.notes == ("cash rounding -0.02 folded into tax V (not EN 16931: BT-114)",)
+    assert folded.taxes[0].raw_amount == apart.taxes[0].raw_amount  # the exact tax is kept
+
+
+def test_cash_placement_needs_cash_rounding() -> None:
+    assert TaxPolicy().cash_placement is CashRoundingPlacement.SEPARATE
+    with pytest.raises(InvalidTaxError, match="needs cash_rounding"):
+        TaxPolicy(cash_placement=BIGGEST)
+    with pytest.raises(InvalidTaxError, match="must be a CashRoundingPlacement"):
+        TaxPolicy(cash_rounding=CashRounding(), cash_placement="biggest_tax")
+
+
+@given(
+    st.lists(st.tuples(quantities, prices, st.sampled_from(["S19", "S7", "WH"])), max_size=6),
+    methods,
+)
+def test_cash_rounding_folded_moves_one_tax_by_the_rounding(
+    rows: list[tuple[Decimal, Decimal, str]], method: RoundingMethod
+) -> None:
+    taxes = {
+        "S19": (Tax.vat("S19", "19"),),
+        "S7": (Tax.vat("S7", "7"),),
+        "WH": (Tax.vat("S7", "7"), Tax.percent_of("WH", -15, withholding=True)),
+    }
+    lines = [_line(q, p, *taxes[k], currency="CHF") for q, p, k in rows]
+    apart = compute(lines, "CHF", policy=TaxPolicy(method=method, cash_rounding=CashRounding()))
+    folded = compute(
+        lines,
+        "CHF",
+        policy=TaxPolicy(method=method, cash_rounding=CashRounding(), cash_placement=BIGGEST),
+    )
+    assert folded.amount_due == apart.amount_due
+    moved = [
+        (a.tax.id, f.amount - a.amount)
+        for a, f in zip(apart.taxes, folded.taxes, strict=True)
+        if f.amount != a.amount
+    ]
+    if apart.cash_rounding_amount.amount == 0 or not [t for t in apart.taxes if t.tax.id != "WH"]:
+        assert moved == []
+        assert folded.total == apart.total
+        return
+    [(tax_id, by)] = moved
+    assert tax_id != "WH"
+    assert by == apart.cash_rounding_amount
+    assert folded.total == folded.amount_due
+    assert folded.cash_rounding_amount.amount == 0
+    # The lines still sum to the document, tax by tax.
+    for t in folded.taxes:
+        on_lines = [
+            a.amount.amount for ln in folded.lines for a in ln.taxes if a.tax.id == t.tax.id
+        ]
+        assert sum(on_lines, Decimal(0)) == t.amount.amount

@@ -38,6 +38,7 @@ from __future__ import annotations
 from o2c.tax.engine import TaxResult, compute
 from o2c.tax.model import (
     AllowanceCharge,
+    CashRoundingPlacement,
     ChargeKind,
     CompoundBase,
     ExemptionCertificate,
@@ -70,6 +71,7 @@ from o2c.tax.result import (
 __all__ = [
     "AllowanceCharge",
     "AppliedExemption",
+    "CashRoundingPlacement",
     "ChargeKind",
     "CompoundBase",
     "DocumentAmounts",

@@ -934,6 +934,13 @@ def _result(
     else:
         tax_total = sum(amounts, zero)
     total = untaxed + tax_total + withholding + adjustment
+    notes: tuple[str, ...] = ()
+    if rules.cash_into_tax is not None:  # CashRoundingPlacement.BIGGEST_TAX (not the default)
+        rows, notes, folded = _fold_cash_rounding(
+            rules.cash_into_tax, cur, doc, amounts, rows, total
+        )
+        tax_total += folded
+        total += folded
     if not (  # inside the amount limit (a document without allowances or charges, at once)
         LOW_LIMIT < line_total < LIMIT
         and LOW_LIMIT < tax_total < LIMIT
@@ -964,9 +971,45 @@ def _result(
             exempt_sales=exempt,
         ),
         exemptions=(),
-        notes=(),
+        notes=notes,
         tax_base_discount_percent=epd,
     )
+
+
+def _fold_cash_rounding(
+    cash: CashRounding,
+    cur: Currency,
+    doc: _DocumentPlan,
+    amounts: list[Decimal],
+    rows: tuple[LineRow, ...] | LineColumns,
+    total: Decimal,
+) -> tuple[tuple[LineRow, ...] | LineColumns, tuple[str, ...], Decimal]:
+    """Cash rounding folded into the tax with the biggest amount (``amounts`` in place, ties to
+    the first; withholding taxes excluded), and into that tax on the line holding the most of it
+    when the rows keep their amounts: ``(rows, notes, folded difference)``.  A document without
+    a tax keeps the difference as a separate amount (``amount_due``)."""
+    diff = cash_round(cash, Money(total, cur)).amount - total
+    candidates = [j for j in range(len(amounts)) if j not in doc.withheld]
+    if diff == 0 or not candidates:
+        return rows, (), ZERO
+    j = max(candidates, key=lambda k: (abs(amounts[k]), -k))
+    amounts[j] += diff
+    key = doc.taxes[j].key
+    if not isinstance(rows, LineColumns):
+        holders = [
+            (abs(row_amounts[i]), -r, r, i, row_amounts)
+            for r, row in enumerate(rows)
+            if (row_amounts := row.amounts) is not None
+            for i, t in enumerate(row.taxes)
+            if t.key == key
+        ]
+        if holders:
+            *_, r, i, held = max(holders, key=lambda h: h[:2])
+            new = list(held)
+            new[i] += diff
+            rows = (*rows[:r], rows[r]._replace(amounts=tuple(new)), *rows[r + 1 :])
+    note = f"cash rounding {diff} folded into tax {doc.taxes[j].id} (not EN 16931: BT-114)"
+    return rows, (note,), diff
 
 
 #: The keyword constructors of the engine's results (see :mod:`o2c._build`).
