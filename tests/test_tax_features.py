@@ -14,12 +14,14 @@ from o2c.errors import InvalidTaxError
 from o2c.money import CashRounding, money
 from o2c.tax import (
     CashRoundingPlacement,
+    RateQuote,
     RoundingMethod,
     Tax,
     TaxableLine,
     TaxCategory,
     TaxPolicy,
     compute,
+    restate,
 )
 
 prices = st.decimals(min_value=Decimal("-5000"), max_value=Decimal("5000"), places=2)
@@ -128,6 +130,13 @@ def test_rate_override_keeps_the_tax_id_and_makes_its_own_breakdown_row() -> Non
     ]
     assert [ln.taxes[0].tax.id for ln in r.lines] == ["S19", "S19", "S7"]
     assert r.lines[1].taxes[0].amount.amount == Decimal("2.10")
+
+
+def test_rate_override_restated_sums_every_rate() -> None:
+    s19 = Tax.vat("S19", "19")
+    r = compute([_line(1, "100", s19), _line(1, "10", s19.at(7))], "EUR")
+    chf = restate(r, "CHF", Decimal("2"), quote=RateQuote.COMPANY_PER_DOCUMENT)
+    assert chf.tax("S19").amount == Decimal("39.40")  # (19.00 + 0.70) x 2
 
 
 def test_rate_override_refusals() -> None:

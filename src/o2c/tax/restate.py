@@ -87,11 +87,13 @@ class TaxRestatement:
         )
 
     def tax(self, tax_id: str) -> Money:
-        """The restated amount of the tax ``tax_id`` (zero when absent)."""
+        """The restated amount of the tax ``tax_id`` (zero when absent), with its item-level
+        rate overrides (as :meth:`o2c.tax.TaxResult.tax`)."""
+        found = Money(ZERO, self.currency)
         for t in self.taxes:
             if t.tax.id == tax_id:
-                return t.amount
-        return Money(ZERO, self.currency)
+                found += t.amount
+        return found
 
 
 def restate(
