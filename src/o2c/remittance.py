@@ -143,6 +143,11 @@ class DocumentIndex:
     creditor: dict[str, tuple[str, ...]]
     customer_of: dict[str, str]
     keys_of: dict[str, tuple[str, ...]]
+    #: Per item, each key with what :func:`fuzzy_matches` looks it up by: its length, its
+    #: first half ``(n, key[:n // 2])`` and its tail ``(-n, key[n // 2 + 1:])``.
+    probes_of: dict[str, tuple[tuple[str, int, tuple[int, str], tuple[int, str]], ...]] = (
+        attrs.field(factory=dict, eq=False, repr=False)
+    )
 
     @classmethod
     def build(
@@ -160,6 +165,7 @@ class DocumentIndex:
         creditor: dict[str, list[str]] = {}
         customer_of: dict[str, str] = {}
         keys_of: dict[str, tuple[str, ...]] = {}
+        probes_of: dict[str, tuple[tuple[str, int, tuple[int, str], tuple[int, str]], ...]] = {}
         for item_id, number, reference, customer_id in entries:
             if item_id in customer_of:
                 continue
@@ -181,6 +187,10 @@ class DocumentIndex:
             if reference:
                 creditor.setdefault(creditor_reference.compact(reference), []).append(item_id)
             keys_of[item_id] = keys
+            probes_of[item_id] = tuple(
+                (k, len(k), (len(k), k[: len(k) // 2]), (-len(k), k[len(k) // 2 + 1 :]))
+                for k in keys
+            )
         return cls(
             full={k: tuple(v) for k, v in full.items()},
             digits={k: tuple(v) for k, v in digits.items()},
@@ -188,6 +198,7 @@ class DocumentIndex:
             creditor={k: tuple(v) for k, v in creditor.items()},
             customer_of=customer_of,
             keys_of=keys_of,
+            probes_of=probes_of,
         )
 
     def lookup_number(self, number: str) -> tuple[ReferenceHit, ...]:
@@ -608,24 +619,27 @@ def fuzzy_matches(
             half = n // 2
             near.setdefault((n, s[:half]), []).append(position)
             near.setdefault((-n, s[m - (n - half - 1) :]), []).append(position)
+    probes_of = index.probes_of
     for item in items:
-        for key in index.keys_of.get(item, ()):
-            n = len(key)
+        for key, n, head, tail in probes_of.get(item, ()):
             if n < min_length:
                 continue
-            half = n // 2
-            heads = near.get((n, key[:half]), ())
-            tails = near.get((-n, key[half + 1 :]), ())
-            if not heads and not tails:
-                continue
-            matched = next(
-                (
-                    long_strings[p]
-                    for p in sorted({*heads, *tails})
-                    if within_one_edit(long_strings[p], key)
-                ),
-                None,
-            )
+            heads = near.get(head)
+            tails = near.get(tail)
+            # (each list holds its positions once, ascending)
+            if heads is None:
+                if tails is None:
+                    continue
+                positions = tails
+            elif tails is None:
+                positions = heads
+            else:
+                positions = sorted({*heads, *tails})
+            matched = None
+            for p in positions:
+                if within_one_edit(long_strings[p], key):
+                    matched = long_strings[p]
+                    break
             if matched is not None:
                 hits.append(ReferenceHit(item, HitKind.FUZZY, matched))
                 break

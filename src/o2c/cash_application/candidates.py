@@ -188,12 +188,14 @@ _GROUPS = re.compile(r"[0-9]+")
 _MIN_DIGIT_KEY = 8
 
 
+@lru_cache(maxsize=65536)
 def _loose_keys(number: str) -> tuple[frozenset[str], str]:
     """The ways a payer writes ``number`` with zeros dropped or a short year, and its short tail.
 
     ``INV/2026/001234`` gives ``INV20261234``, ``INV26001234``, ``INV261234``, ``INV001234``,
     ``INV1234`` and ``20261234``...; the short tail is ``1234`` (empty when the last group has
     five digits or more without its zeros: :class:`~o2c.remittance.DocumentIndex` finds those).
+    Remembered: the same open items are indexed batch after batch.
     """
     upper = number.upper()
     letters = _LETTERS.match(_NON_ALNUM.sub("", upper))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,11 +16,27 @@ __all__ = []
 
 
 def _sums(values: Sequence[int]) -> list[int]:
-    """Every subset sum of ``values`` (2**len entries; the subset of bit mask m at index m)."""
+    """Every subset sum of ``values`` (2**len entries; the subset of bit mask m at index m).
+
+    Remembered (the list is shared: callers do not change it): the subset search and the
+    density read the same halves, and a customer's open amounts recur from payment to payment.
+    """
+    return _sums_of(tuple(values))
+
+
+@lru_cache(maxsize=512)
+def _sums_of(values: tuple[int, ...]) -> list[int]:
     sums = [0]
     for v in values:
         sums += [s + v for s in sums]
     return sums
+
+
+@lru_cache(maxsize=512)
+def _sorted_sums(values: tuple[int, ...]) -> tuple[list[int], Counter[int]]:
+    """The subset sums of ``values`` in order, and how often each occurs (remembered)."""
+    ordered = sorted(_sums_of(values))
+    return ordered, Counter(ordered)
 
 
 def _half_sums(values: Sequence[int]) -> tuple[list[int], list[int]]:
@@ -77,12 +94,11 @@ def _local_density(values: Sequence[int], target: int) -> float:
     n = len(values)
     half = n // 2
     left = _sums(values[:half])
-    right = sorted(_sums(values[half:]))
+    right, rset = _sorted_sums(tuple(values[half:]))
     lo, hi = target - width, target + width
     # For each left sum s, the right sums in [lo - s, hi - s] (binary search in the sorted half).
     count = 0
     exact = 0
-    rset = Counter(right)
     for s in left:
         count += bisect_right(right, hi - s) - bisect_left(right, lo - s)
         exact += rset.get(target - s, 0)
