@@ -27,10 +27,10 @@ __all__ = [
     "LineColumns",
     "LineRow",
     "LineTaxResult",
+    "SelfAssessedTax",
     "TaxAmount",
     "TaxBreakdown",
     "TaxColumns",
-    "SelfAssessedTax",
     "TaxTotal",
     "line_rows",
 ]
