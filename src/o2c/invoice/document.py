@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NewType
@@ -290,12 +291,37 @@ _new_totals = builder(InvoiceTotals)
 _new_references = builder(References)
 
 
+@functools.lru_cache(maxsize=256)
 def _payment_reference(number: str) -> str | None:
-    """An RF reference from the invoice number's letters and digits (``None`` when it has none)."""
+    """An RF reference from the invoice number's letters and digits (``None`` when it has none).
+
+    Computed from the number alone: cached by value, for an invoice built again from its inputs
+    (:meth:`Invoice.recompute`, :func:`validate`, ``from_json``) and for a batch that repeats
+    numbers.
+    """
     try:
         return creditor_reference.from_document_number(number)
     except O2CError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _generated_references(number: str) -> References:
+    """The references of an invoice given none: the RF reference made from ``number`` alone (a
+    frozen value, cached by the number like the reference itself)."""
+    generated = _payment_reference(number)
+    if generated is None:
+        return _NO_REFERENCES
+    # An RF reference is clean text: stored as it is.
+    return _new_references(
+        order=None,
+        customer_po=None,
+        payment_reference=generated,
+        preceding_invoice=None,
+        buyer_reference=None,
+        contract=None,
+        project=None,
+    )
 
 
 def _schedule(
@@ -315,7 +341,9 @@ def _schedule(
         return terms.schedule(
             issue_date,
             due,
-            untaxed=_untaxed_for(terms, totals),
+            # The untaxed amount when the terms need it (a line that is a share of it, or
+            # discounts on it); validate() passes the same.
+            untaxed=totals.untaxed if terms.needs_untaxed else None,
             delivery_date=delivery_date,
             # The default policy rounds as the terms do by default: None says so at no cost
             # (a RoundingPolicy is hashed to find its steps).
@@ -325,12 +353,6 @@ def _schedule(
     except InvalidTermsError:
         # e.g. terms counting from a delivery date not given yet; validate() reports it.
         return None
-
-
-def _untaxed_for(terms: PaymentTerms, totals: InvoiceTotals) -> Money | None:
-    """The untaxed amount when the terms' schedule needs it (a line that is a share of it, or
-    discounts computed on it), else ``None``: one rule for create() and validate()."""
-    return totals.untaxed if terms.needs_untaxed else None
 
 
 def _tax_base_discount(terms: PaymentTerms | None) -> Decimal | None:
@@ -616,7 +638,12 @@ class Invoice:
         epd = tax_base_discount_percent
         if epd is None and vat_on_discounted_base:
             epd = _discount_of_terms(terms)
-        tax = _tax(lines, cur, policy, charges, exemptions, issue_date, epd)
+        tax = (
+            _tax(lines, cur, policy, charges, exemptions, issue_date, epd)
+            if exemptions or epd is not None
+            # Every input is checked already (InvoiceLine is a checked line type).
+            else compute_checked(lines, cur, policy, charges, None)
+        )
         totals = _totals(tax, _ZERO if prepaid is None else prepaid.amount, policy.cash_rounding)
         schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
         # Everything __init__ would convert or check has been, above and by the tax engine (the
@@ -750,21 +777,13 @@ def _check_create_kinds(
 def _references(number: str, given: References | None, generate: bool) -> References:
     """The references, with an RF payment reference made from ``number`` when ``generate`` and
     none is given."""
-    if generate and (given is None or given.payment_reference is None):
+    if given is None:
+        return _generated_references(number) if generate else _NO_REFERENCES
+    if generate and given.payment_reference is None:
         generated = _payment_reference(number)
         if generated is not None:
-            if given is None:  # an RF reference is clean text: stored as it is
-                return _new_references(
-                    order=None,
-                    customer_po=None,
-                    payment_reference=generated,
-                    preceding_invoice=None,
-                    buyer_reference=None,
-                    contract=None,
-                    project=None,
-                )
             return attrs.evolve(given, payment_reference=generated)
-    return _NO_REFERENCES if given is None else given
+    return given
 
 
 def _discount_of_terms(terms: PaymentTerms | None) -> Decimal:
@@ -789,19 +808,17 @@ def _tax(
     issue_date: dt.date,
     epd: Decimal | None,
 ) -> TaxResult:
-    """The invoice's taxes: exemptions checked on the issue date."""
-    if exemptions or epd is not None:  # compute() checks the discount percent
-        return compute(
-            lines,
-            cur,
-            policy=policy,
-            charges=charges,
-            exemptions=exemptions,
-            on=issue_date if exemptions else None,
-            tax_base_discount_percent=epd,
-        )
-    # Every input is checked already (InvoiceLine is a checked line type).
-    return compute_checked(lines, cur, policy, charges, epd)
+    """The invoice's taxes with exemptions (checked on the issue date) or a tax-base discount
+    (compute() checks the percent)."""
+    return compute(
+        lines,
+        cur,
+        policy=policy,
+        charges=charges,
+        exemptions=exemptions,
+        on=issue_date if exemptions else None,
+        tax_base_discount_percent=epd,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1186,7 +1203,7 @@ def _check_terms(invoice: Invoice, add: Any) -> None:
         schedule = terms.schedule(
             invoice.issue_date,
             due,
-            untaxed=_untaxed_for(terms, invoice.totals),
+            untaxed=invoice.totals.untaxed if terms.needs_untaxed else None,
             delivery_date=invoice.delivery_date,
             rounding=invoice.policy.rounding,
             cash_rounding=invoice.policy.cash_rounding,

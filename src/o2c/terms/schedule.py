@@ -317,7 +317,9 @@ def _check_total(total: Money, rounding: RoundingPolicy | None) -> _Steps:
         raise InvalidTermsError(f"total={total!r} must be a Money", field="total", value=total)
     code = total.currency.code
     steps = _steps(rounding, code)
-    _check_amount(total, "total", steps.unit)
+    units = total.amount / steps.unit
+    if units != units.to_integral_value():
+        _check_amount(total, "total", steps.unit)  # raises, naming the total
     if total.amount < 0:
         raise InvalidTermsError(
             f"total={total.amount} {code} is negative: schedule the positive amount (a credit "
@@ -357,8 +359,16 @@ def _date_after(
 def _due_dates(plan: SchedulePlan, baseline: dt.date, calendar: Calendar | None) -> list[dt.date]:
     """Each line's due date: from the baseline, or from the previous due date when chained."""
     dates: list[dt.date] = []
+    plain = plan.convention is _NO_ROLL
     for line in plan.lines:
         start = dates[-1] if line.chained else baseline
+        days = line.due.days
+        if plain and days is not None:
+            try:  # what _date_after gives for plain days without a roll
+                dates.append(start + days)
+                continue
+            except OverflowError:
+                pass  # _date_after says where the date leaves the calendar
         dates.append(_date_after(line.due, start, plan.convention, calendar))
     return dates
 
