@@ -157,6 +157,8 @@ def _payer_evidence(payment: Payment, ctx: _Context, text: str) -> _Payer:
             matches = ctx.names.lookup(name)
             ctx.name_cache[name] = matches
         for m in matches:
+            if m.score <= scores.get(m.customer_id, 0.0):
+                continue  # (offer would keep the better one: no note to write)
             offer(
                 m.customer_id,
                 m.score,

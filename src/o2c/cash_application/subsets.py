@@ -24,7 +24,7 @@ def _sums(values: Sequence[int]) -> list[int]:
     return _sums_of(tuple(values))
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def _sums_of(values: tuple[int, ...]) -> list[int]:
     sums = [0]
     for v in values:
@@ -32,7 +32,7 @@ def _sums_of(values: tuple[int, ...]) -> list[int]:
     return sums
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def _sorted_sums(values: tuple[int, ...]) -> tuple[list[int], Counter[int]]:
     """The subset sums of ``values`` in order, and how often each occurs (remembered)."""
     ordered = sorted(_sums_of(values))
