@@ -288,7 +288,7 @@ def _ocr_fix(token: str) -> str:
     """Letters read instead of digits, in a token that is mostly digits."""
     if token.isdigit() or token.isalpha():
         return token
-    digits = sum(ch.isdigit() for ch in token)
+    digits = sum(map(str.isdigit, token))
     if digits == 0 or digits == len(token) or digits * 2 < len(token):
         return token
     return token.translate(_OCR)
@@ -540,7 +540,7 @@ def _reference_strings(text: str, min_digits: int, max_window: int) -> tuple[str
     for tokens in _segments(upper):
         words = [t for t, _, _ in tokens]
         # Per token, its digits and its OCR repair, computed once for every window.
-        digits = [sum(ch.isdigit() for ch in t) for t in words]
+        digits = [sum(map(str.isdigit, t)) for t in words]
         repairs = [_ocr_fix(t) for t in words]
         n = len(words)
         for i in range(n):
