@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from o2c.errors import InvalidTaxError
 from o2c.money import CashRounding, money
 from o2c.tax import (
-    CashRoundingPlacement,
     RateQuote,
     RoundingMethod,
     Tax,
@@ -268,7 +267,7 @@ def test_previous_row_bases_global(
 
 # -- cash rounding folded into the biggest tax -------------------------------------------------
 
-BIGGEST = CashRoundingPlacement.BIGGEST_TAX
+ODOO = TaxPolicy(cash_rounding=CashRounding(), cash_rounding_in_biggest_tax=True)
 
 
 def test_cash_rounding_folded_into_the_biggest_tax() -> None:
@@ -276,7 +275,9 @@ def test_cash_rounding_folded_into_the_biggest_tax() -> None:
     lines = [_line(1, "295.00", v, currency="CHF"), _line(1, "10.00", w, currency="CHF")]
     apart = compute(lines, "CHF", policy=TaxPolicy(cash_rounding=CashRounding()))
     folded = compute(
-        lines, "CHF", policy=TaxPolicy(cash_rounding=CashRounding(), cash_placement=BIGGEST)
+        lines,
+        "CHF",
+        policy=ODOO,
     )
     assert apart.cash_rounding_amount.amount == Decimal("-0.02")
     assert apart.tax("V").amount == Decimal("22.72")
@@ -288,12 +289,12 @@ def test_cash_rounding_folded_into_the_biggest_tax() -> None:
     assert folded.taxes[0].raw_amount == apart.taxes[0].raw_amount  # the exact tax is kept
 
 
-def test_cash_placement_needs_cash_rounding() -> None:
-    assert TaxPolicy().cash_placement is CashRoundingPlacement.SEPARATE
+def test_cash_rounding_in_biggest_tax_needs_cash_rounding() -> None:
+    assert TaxPolicy().cash_rounding_in_biggest_tax is False
     with pytest.raises(InvalidTaxError, match="needs cash_rounding"):
-        TaxPolicy(cash_placement=BIGGEST)
-    with pytest.raises(InvalidTaxError, match="must be a CashRoundingPlacement"):
-        TaxPolicy(cash_rounding=CashRounding(), cash_placement="biggest_tax")
+        TaxPolicy(cash_rounding_in_biggest_tax=True)
+    with pytest.raises(InvalidTaxError, match="must be True or False"):
+        TaxPolicy(cash_rounding=CashRounding(), cash_rounding_in_biggest_tax="yes")
 
 
 @given(
@@ -313,7 +314,9 @@ def test_cash_rounding_folded_moves_one_tax_by_the_rounding(
     folded = compute(
         lines,
         "CHF",
-        policy=TaxPolicy(method=method, cash_rounding=CashRounding(), cash_placement=BIGGEST),
+        policy=TaxPolicy(
+            method=method, cash_rounding=CashRounding(), cash_rounding_in_biggest_tax=True
+        ),
     )
     assert folded.amount_due == apart.amount_due
     moved = [

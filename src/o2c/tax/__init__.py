@@ -38,7 +38,6 @@ from __future__ import annotations
 from o2c.tax.engine import TaxResult, compute
 from o2c.tax.model import (
     AllowanceCharge,
-    CashRoundingPlacement,
     ChargeKind,
     CompoundBase,
     ExemptionCertificate,
@@ -71,7 +70,6 @@ from o2c.tax.result import (
 __all__ = [
     "AllowanceCharge",
     "AppliedExemption",
-    "CashRoundingPlacement",
     "ChargeKind",
     "CompoundBase",
     "DocumentAmounts",

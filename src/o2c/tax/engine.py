@@ -935,7 +935,7 @@ def _result(
         tax_total = sum(amounts, zero)
     total = untaxed + tax_total + withholding + adjustment
     notes: tuple[str, ...] = ()
-    if rules.cash_into_tax is not None:  # CashRoundingPlacement.BIGGEST_TAX (not the default)
+    if rules.cash_into_tax is not None:  # cash_rounding_in_biggest_tax (not the default)
         rows, notes, folded = _fold_cash_rounding(
             rules.cash_into_tax, cur, doc, amounts, rows, total
         )

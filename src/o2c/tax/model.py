@@ -34,7 +34,6 @@ from o2c.money import (
 
 __all__ = [
     "AllowanceCharge",
-    "CashRoundingPlacement",
     "ChargeKind",
     "CompoundBase",
     "DEFAULT_POLICY",
@@ -183,17 +182,6 @@ class JurisdictionRounding(enum.Enum):
     #: Round the sum of every jurisdiction's tax, then allocate it back by largest remainder
     #: (ties to the higher rate) - US Streamlined Sales Tax rounding.
     AGGREGATE = "aggregate"
-
-
-class CashRoundingPlacement(enum.Enum):
-    """Where the difference cash rounding makes to the amount due goes."""
-
-    #: A separate rounding amount (EN 16931 BT-114); no tax changes.  The default.
-    SEPARATE = "separate"
-    #: Into the tax with the biggest amount (Odoo's cash rounding strategy "biggest tax"), for
-    #: systems that require it.  Not compliant with EN 16931: that tax is then no longer its
-    #: base x its rate (BR-CO-17), and the rounding belongs in BT-114.
-    BIGGEST_TAX = "biggest_tax"
 
 
 class ChargeKind(enum.Enum):
@@ -752,8 +740,8 @@ class TaxPolicy:
     taxes the default is :attr:`IncludedRounding.NET_FROM_GROSS` per line and
     :attr:`IncludedRounding.INDEPENDENT` (with a stated rounding adjustment) under global rounding.
     ``cash_rounding`` rounds the amount due only (a separate rounding amount; taxes never change)
-    unless ``cash_placement`` folds it into the biggest tax (non-compliant, for systems that
-    require it).
+    unless ``cash_rounding_in_biggest_tax`` folds it into the biggest tax (non-compliant, for
+    systems that require it).
     """
 
     method: RoundingMethod = attrs.field(
@@ -774,18 +762,18 @@ class TaxPolicy:
         default=JurisdictionRounding.SEPARATE, validator=_one_of(JurisdictionRounding)
     )
     cash_rounding: CashRounding | None = attrs.field(default=None, validator=_cash_rounding)
-    #: Where cash rounding's difference goes: a separate amount (BT-114, the default) or, as an
-    #: explicit non-default option, into the biggest tax (not EN 16931 compliant).
-    cash_placement: CashRoundingPlacement = attrs.field(
-        default=CashRoundingPlacement.SEPARATE, validator=_one_of(CashRoundingPlacement)
-    )
+    #: Fold cash rounding's difference into the tax with the biggest amount (Odoo's cash
+    #: rounding strategy "biggest tax"), for systems that require it: an explicit option, off
+    #: by default.  Not compliant with EN 16931: that tax is then no longer its base x its rate
+    #: (BR-CO-17), and the rounding belongs in the rounding amount, BT-114.
+    cash_rounding_in_biggest_tax: bool = attrs.field(default=False, validator=_is_bool)
 
     def __attrs_post_init__(self) -> None:
-        if self.cash_placement is not CashRoundingPlacement.SEPARATE and self.cash_rounding is None:
+        if self.cash_rounding_in_biggest_tax and self.cash_rounding is None:
             raise InvalidTaxError(
-                f"cash_placement={self.cash_placement.name} needs cash_rounding=CashRounding()",
-                field="cash_placement",
-                value=self.cash_placement,
+                "cash_rounding_in_biggest_tax=True needs cash_rounding=CashRounding()",
+                field="cash_rounding_in_biggest_tax",
+                value=True,
             )
 
     def step_for(self, currency_code: str | Currency) -> Decimal:

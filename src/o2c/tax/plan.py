@@ -23,7 +23,6 @@ from o2c.tax.model import (
     LOW_LIMIT,
     ONE,
     ZERO,
-    CashRoundingPlacement,
     CompoundBase,
     GlobalBase,
     JurisdictionRounding,
@@ -443,13 +442,9 @@ class Rules:
         self.included = policy.included
         #: The factor a "mixed" early-payment discount leaves of the tax base.
         self.epd = None if epd is None else ONE - epd / HUNDRED
-        #: Cash rounding folded into the biggest tax (``CashRoundingPlacement.BIGGEST_TAX``),
-        #: else ``None`` (the difference is a separate amount, read off the result).
-        self.cash_into_tax = (
-            policy.cash_rounding
-            if policy.cash_placement is CashRoundingPlacement.BIGGEST_TAX
-            else None
-        )
+        #: Cash rounding folded into the biggest tax (``cash_rounding_in_biggest_tax``), else
+        #: ``None`` (the difference is a separate amount, read off the result).
+        self.cash_into_tax = policy.cash_rounding if policy.cash_rounding_in_biggest_tax else None
 
 
 def rules_for(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
