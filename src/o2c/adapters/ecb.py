@@ -207,8 +207,16 @@ def load_zip(
         with zipfile.ZipFile(source) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".xml"))]
             data = archive.read(members[0]) if len(members) == 1 else b""
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        # a damaged archive, an unsupported compression method, an encrypted member
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        UnicodeDecodeError,
+    ) as exc:
+        # a damaged archive, an unsupported compression method, an encrypted member, a member
+        # name whose bytes are not in the encoding its flags claim
         raise ValidationError(
             f"not a readable zip file: {exc}", field="source", value=str(source)
         ) from None

@@ -92,10 +92,12 @@ def run(args: argparse.Namespace, *, out: IO[str] | None = None) -> int:
 
 def _import(args: argparse.Namespace, ledger: Ledger, out: IO[str]) -> int:
     from o2c.adapters.advices import read_advice_folder
-    from o2c.adapters.match_folder import read_bank_paths
+    from o2c.adapters.match_folder import read_bank_paths_with_accounts
     from o2c.cash_application.intake import plan_intake
 
-    payments, _files = read_bank_paths(list(args.paths))
+    # the statements' own accounts tell the creditor's country (a domestic short payment is a
+    # deduction, not a bank fee)
+    payments, _files, accounts = read_bank_paths_with_accounts(list(args.paths))
     advices = read_advice_folder(Path(args.advices)) if args.advices else ()
     sanctions = _sanctions(args.sanctions) if args.sanctions else None
     rates = None
@@ -111,6 +113,7 @@ def _import(args: argparse.Namespace, ledger: Ledger, out: IO[str]) -> int:
         advices=advices,
         sanctions=sanctions,
         rates=rates,
+        creditor_accounts=accounts,
     )
     appended = ledger.append(list(plan.facts)) if plan.facts else None
     count = len(appended.appended) if appended is not None else 0
