@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from o2c.adapters.duckdb import DuckDBEngine, read_layout
@@ -190,6 +190,8 @@ def _rows(report: AgingReport) -> list[tuple[Any, ...]]:
     ]
 
 
+# Each example runs the engine twice: 300 examples keep the CI profile (1,000) near a minute.
+@settings(max_examples=300)
 @given(
     portfolios(),
     as_of_dates,
