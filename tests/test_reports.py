@@ -23,7 +23,7 @@ from o2c.reports import REPORTS, build_report, render, report_names
 from o2c.reports.charts import chart_png, chart_svg
 from o2c.reports.messages import MESSAGES, text
 from o2c.reports.model import ColumnKind, Label
-from o2c.reports.receivables import Statement, statement_from_history
+from o2c.reports.receivables import StatementOfAccount, statement_from_history
 from tests.strategies import ledger_streams
 from tests.test_reports_ledger import AS_OF, sample_facts, sample_ledger
 
@@ -275,7 +275,7 @@ def _accept(facts: list[object]) -> Ledger:
     return ledger
 
 
-def _check_statement(report: Statement, ledger: Ledger) -> None:
+def _check_statement(report: StatementOfAccount, ledger: Ledger) -> None:
     lines_by: dict[str, Decimal] = {}
     for line in report.lines:
         code = line.amount.currency.code
@@ -303,7 +303,7 @@ def test_property_statement_buckets_sum_to_the_statement_balance(
     as_of = first + dt.timedelta(days=max(start, end))
     begin = first + dt.timedelta(days=min(start, end))
     report = build_report("statement", ledger, as_of=as_of, customer_id="C1", start=begin)
-    assert isinstance(report, Statement)
+    assert isinstance(report, StatementOfAccount)
     _check_statement(report, ledger)
     running = {m.currency.code: m.amount for m in report.forward}
     for line in report.lines:

@@ -48,8 +48,8 @@ __all__ = [
     "DsoMonth",
     "DsoTrend",
     "OpenItems",
-    "Statement",
     "StatementLine",
+    "StatementOfAccount",
     "aged_balance",
     "aging_columns",
     "detail_table",
@@ -314,7 +314,7 @@ class StatementLine:
 
 
 @attrs.frozen(kw_only=True)
-class Statement(Report):
+class StatementOfAccount(Report):
     """A customer's statement of account: balance forward on the day before ``start``, the
     movements from ``start`` to ``as_of`` with running balances, the closing balance and its
     aging, per currency.
@@ -416,7 +416,7 @@ def statement(
     scheme: BucketScheme | None = None,
     payee_name: str | None = None,
     payee_iban: str | None = None,
-) -> Statement:
+) -> StatementOfAccount:
     """The statement of account of ``customer_id`` from ``start`` (default: the first day of
     ``as_of``'s month) to ``as_of``, as known at ``known_at``.
 
@@ -448,7 +448,7 @@ def statement(
     return found
 
 
-def _epc_svg(found: Statement, name: str, iban: str) -> str:
+def _epc_svg(found: StatementOfAccount, name: str, iban: str) -> str:
     """The EPC QR code of the statement's closing balance in euro ("" when none is due)."""
     from o2c.invoice.qr import epc_payload, render_svg
 
@@ -469,7 +469,7 @@ def statement_from_history(
     start: dt.date,
     known_at: dt.datetime | None = None,
     scheme: BucketScheme | None = None,
-) -> Statement:
+) -> StatementOfAccount:
     """The statement of a customer from its read model (see :func:`statement`)."""
     movements = [m for m in history.movements if m.on <= as_of]
     before = [m for m in movements if m.on < start]
@@ -491,7 +491,7 @@ def statement_from_history(
     aging = age(history.open_items(), as_of, scheme=scheme, detail=False, known_at=known_at)
     codes = sorted({*running, *aging.currencies})
     record = history.customer_master().customers.get(customer_id)  # type: ignore[call-overload]
-    return Statement(
+    return StatementOfAccount(
         as_of=as_of,
         known_at=known_at,
         customer_id=customer_id,
