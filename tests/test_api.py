@@ -304,9 +304,6 @@ DELIBERATE_NAME_COLLISIONS: dict[str, str] = {
     "Figure": "to rename: reports.model.Figure vs receivables.kpi.Figure",
     "HitKind": "to rename: cash_application.screening vs remittance",
     "Schedule": "to rename: reports.jobs.Schedule vs terms.model.Schedule",
-    "open_items": "to rename: reports.receivables.open_items vs ledger.history.open_items",
-    "unapplied": "to rename: reports.cash.unapplied vs ledger.history.unapplied",
-    "worklist": "to rename: reports.collecting.worklist vs cash_application.worklist.worklist",
 }
 
 

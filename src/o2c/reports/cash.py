@@ -31,7 +31,7 @@ __all__ = [
     "Unapplied",
     "exceptions",
     "payments",
-    "unapplied",
+    "unapplied_report",
 ]
 
 _ZERO = Decimal(0)
@@ -230,7 +230,7 @@ class Unapplied(Report):
         return self.customer_id or ""
 
 
-def unapplied(
+def unapplied_report(
     ledger: Ledger,
     *,
     as_of: dt.date,

@@ -26,12 +26,12 @@ REPORTS: dict[str, Callable[..., Report]] = {
     "exceptions": cash.exceptions,
     "exposure": credit.exposure,
     "forecast": credit.forecast,
-    "open-items": receivables.open_items,
+    "open-items": receivables.open_items_report,
     "payments": cash.payments,
     "provision": credit.provision,
     "statement": receivables.statement,
-    "unapplied": cash.unapplied,
-    "worklist": collecting.worklist,
+    "unapplied": cash.unapplied_report,
+    "worklist": collecting.worklist_report,
 }
 
 

@@ -42,7 +42,7 @@ __all__ = [
     "WorklistReport",
     "disputes",
     "dunning",
-    "worklist",
+    "worklist_report",
 ]
 
 _ZERO = Decimal(0)
@@ -343,7 +343,7 @@ class WorklistReport(Report):
         return self.customer_id or ""
 
 
-def worklist(
+def worklist_report(
     ledger: Ledger,
     *,
     as_of: dt.date,

@@ -4,8 +4,8 @@ when rendered).
 
 It is made of the catalogue's own reports (:func:`~o2c.reports.receivables.aged_balance`,
 :func:`~o2c.reports.receivables.dso_trend`, :func:`~o2c.reports.credit.forecast`,
-:func:`~o2c.reports.collecting.worklist`, :func:`~o2c.reports.cash.unapplied`), so each
-figure is the one those reports show.
+:func:`~o2c.reports.collecting.worklist_report`, :func:`~o2c.reports.cash.unapplied_report`),
+so each figure is the one those reports show.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import attrs
 
 from o2c.errors import ValidationError
 from o2c.ledger import Ledger
-from o2c.reports.cash import Unapplied, unapplied
-from o2c.reports.collecting import WorklistReport, worklist
+from o2c.reports.cash import Unapplied, unapplied_report
+from o2c.reports.collecting import WorklistReport, worklist_report
 from o2c.reports.credit import ForecastReport, forecast
 from o2c.reports.model import Chart, Figure, Table
 from o2c.reports.receivables import AgedBalance, DsoTrend, aged_balance, dso_trend
@@ -96,7 +96,7 @@ def dashboard(
         ledger, as_of=as_of, known_at=known_at, months=months, currency_code=currency_code
     )
     try:
-        ranked: WorklistReport | None = worklist(
+        ranked: WorklistReport | None = worklist_report(
             ledger,
             as_of=as_of,
             known_at=known_at,
@@ -115,5 +115,5 @@ def dashboard(
             ledger, as_of=as_of, known_at=known_at, currency_code=trend.currency, weeks=weeks
         ),
         worklist=ranked,
-        unapplied=unapplied(ledger, as_of=as_of, known_at=known_at),
+        unapplied=unapplied_report(ledger, as_of=as_of, known_at=known_at),
     )

@@ -55,7 +55,7 @@ __all__ = [
     "detail_table",
     "dso_trend",
     "main_currency",
-    "open_items",
+    "open_items_report",
     "statement",
 ]
 
@@ -284,7 +284,7 @@ class OpenItems(Report):
         return self.customer_id or ""
 
 
-def open_items(
+def open_items_report(
     ledger: Ledger,
     *,
     as_of: dt.date,
