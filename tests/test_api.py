@@ -303,7 +303,6 @@ def _classes(hints: list[Any]) -> list[type]:
 DELIBERATE_NAME_COLLISIONS: dict[str, str] = {
     "Figure": "to rename: reports.model.Figure vs receivables.kpi.Figure",
     "HitKind": "to rename: cash_application.screening vs remittance",
-    "Schedule": "to rename: reports.jobs.Schedule vs terms.model.Schedule",
 }
 
 

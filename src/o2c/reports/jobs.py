@@ -44,8 +44,8 @@ __all__ = [
     "Channel",
     "Job",
     "JobKind",
+    "JobSchedule",
     "REPORT_FORMATS",
-    "Schedule",
     "cron_module",
     "load_schedule",
     "parse_schedule",
@@ -111,7 +111,7 @@ class Job:
 
 
 @attrs.frozen
-class Schedule:
+class JobSchedule:
     """The jobs of a schedule file, by name in file order."""
 
     jobs: tuple[Job, ...]
@@ -128,7 +128,7 @@ class Schedule:
         raise ScheduleError(f"no job {name!r} in the schedule", field="job", value=name)
 
 
-def parse_schedule(text: str, *, syntax: str = "toml") -> Schedule:
+def parse_schedule(text: str, *, syntax: str = "toml") -> JobSchedule:
     """The schedule written in ``text`` (TOML, or JSON with ``syntax="json"``).
 
     Raises:
@@ -156,7 +156,7 @@ def parse_schedule(text: str, *, syntax: str = "toml") -> Schedule:
     return load_schedule(data)
 
 
-def load_schedule(data: Mapping[str, Any]) -> Schedule:
+def load_schedule(data: Mapping[str, Any]) -> JobSchedule:
     """The schedule of a parsed file: ``{"jobs": [{...}, ...]}``.
 
     Raises:
@@ -181,7 +181,7 @@ def load_schedule(data: Mapping[str, Any]) -> Schedule:
                 value=job.name,
             )
         seen.add(job.name)
-    return Schedule(loaded)
+    return JobSchedule(loaded)
 
 
 _FIELDS = {

@@ -3,7 +3,7 @@
 The host's scheduler (cron, a systemd timer, Celery beat) calls ``o2c schedule run`` every few
 minutes; this module does the rest, with "now" passed in (the core reads no clock):
 
-- :func:`plan` works out, for each job of a :class:`~o2c.reports.jobs.Schedule`, whether a run
+- :func:`plan` works out, for each job of a :class:`~o2c.reports.jobs.JobSchedule`, whether a run
   is due: the latest slot of its cron expression at or before now, read in the job's time zone,
   unless a run of that slot (or a later one) is recorded.  Only the latest slot counts, so a
   runner that was down for three slots catches up **once**, not three times (the skipped slots
@@ -65,7 +65,7 @@ from o2c.errors import (
 )
 from o2c.ledger import CustomerId, FactId, Ledger
 from o2c.ledger.facts import RunOutcome, ScheduledRunRecorded
-from o2c.reports.jobs import Channel, Job, JobKind, Schedule, cron_module
+from o2c.reports.jobs import Channel, Job, JobKind, JobSchedule, cron_module
 
 __all__ = [
     "DueRun",
@@ -198,7 +198,7 @@ def _check_now(now: dt.datetime) -> None:
 
 
 def plan(
-    schedule: Schedule,
+    schedule: JobSchedule,
     now: dt.datetime,
     runs: Mapping[str, Sequence[ScheduledRunRecorded]],
 ) -> tuple[DueRun, ...]:
@@ -272,7 +272,7 @@ def _fact(
 
 
 def run_due(
-    schedule: Schedule,
+    schedule: JobSchedule,
     *,
     ledger: Ledger,
     journal: Ledger,
