@@ -299,11 +299,7 @@ def _classes(hints: list[Any]) -> list[type]:
 
 
 #: Public names two modules define for different things, each with why it stays (ideally none).
-#: The reports' names wait for the reports' own renames; HitKind is cash application's to rename.
-DELIBERATE_NAME_COLLISIONS: dict[str, str] = {
-    "Figure": "to rename: reports.model.Figure vs receivables.kpi.Figure",
-    "HitKind": "to rename: cash_application.screening vs remittance",
-}
+DELIBERATE_NAME_COLLISIONS: dict[str, str] = {}
 
 
 def _is_definition(obj: object) -> bool:

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from o2c.cash_application.screening import (
     EntryKind,
-    HitKind,
     SanctionsEntry,
     SanctionsList,
     SanctionsScreen,
+    ScreeningHitKind,
     ScreeningPolicy,
     name_key,
     sound_key,
@@ -67,7 +67,7 @@ def ids(name: str, **kw: str) -> list[str]:
 )
 def test_the_same_words_in_any_order_or_script_are_an_exact_hit(name: str) -> None:
     hit = SCREEN.screen_name(name)[0]
-    assert (hit.entry_id, hit.kind, hit.score) == ("EU.27.28", HitKind.EXACT, 1.0)
+    assert (hit.entry_id, hit.kind, hit.score) == ("EU.27.28", ScreeningHitKind.EXACT, 1.0)
     assert (hit.list_name, hit.list_version, hit.list_date) == (
         "EU FSF",
         "171703",
@@ -109,7 +109,7 @@ def test_greek_is_transliterated() -> None:
 def test_spelling_variants_are_fuzzy_hits(name: str) -> None:
     hits = SCREEN.screen_name(name)
     assert hits, name
-    assert hits[0].kind is HitKind.FUZZY
+    assert hits[0].kind is ScreeningHitKind.FUZZY
     assert ScreeningPolicy().min_score <= hits[0].score < 1.0
 
 
@@ -138,12 +138,16 @@ def test_short_names_match_only_exactly() -> None:
 
 def test_a_listed_name_inside_the_payers_is_a_contained_hit() -> None:
     hit = SCREEN.screen_name("ROSNEFT TRADING SA")[0]
-    assert (hit.entry_id, hit.kind, hit.listed_name) == ("EU.100.1", HitKind.CONTAINED, "ROSNEFT")
+    assert (hit.entry_id, hit.kind, hit.listed_name) == (
+        "EU.100.1",
+        ScreeningHitKind.CONTAINED,
+        "ROSNEFT",
+    )
 
 
 def test_a_listed_name_cut_short_by_the_bank_is_a_contained_hit() -> None:
     hit = SCREEN.screen_name("ROSNEFT OIL COMPA")[0]
-    assert (hit.entry_id, hit.kind) == ("EU.100.1", HitKind.CONTAINED)
+    assert (hit.entry_id, hit.kind) == ("EU.100.1", ScreeningHitKind.CONTAINED)
     assert ids("ROSNEFT OIL") == ["EU.100.1"]  # (ROSNEFT is a listed alias)
     assert ids("IVAN PETROVICH SI") == ["EU.27.28"]
     assert ids("IVAN PETROV") == []  # too short to be a name cut short
@@ -186,7 +190,7 @@ def test_the_fallback_without_rapidfuzz_gives_the_same_hits(
 def test_an_embargoed_country_is_a_country_hit() -> None:
     (hit,) = SCREEN.screen_country("kp")
     assert (hit.kind, hit.list_name, hit.list_version, hit.screened) == (
-        HitKind.COUNTRY,
+        ScreeningHitKind.COUNTRY,
         "embargo",
         "2026-12",
         "KP",

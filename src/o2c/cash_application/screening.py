@@ -49,11 +49,11 @@ from o2c.names import LEGAL_FORMS, MAX_NAME_LENGTH, _ratio_function, normalize
 __all__ = [
     "DEFAULT_SCREENING_POLICY",
     "EntryKind",
-    "HitKind",
     "SanctionsEntry",
     "SanctionsHit",
     "SanctionsList",
     "SanctionsScreen",
+    "ScreeningHitKind",
     "ScreeningPolicy",
     "name_key",
     "sound_key",
@@ -71,7 +71,7 @@ class EntryKind(enum.Enum):
     OTHER = "other"
 
 
-class HitKind(enum.Enum):
+class ScreeningHitKind(enum.Enum):
     """How a screened name or country met a list (strongest first)."""
 
     #: The same words after transliteration, folding and normalisation (any order).
@@ -159,7 +159,7 @@ class SanctionsHit:
     listed_name: str
     #: The name (or country) screened.
     screened: str
-    kind: HitKind
+    kind: ScreeningHitKind
     #: Similarity in [0, 1] (1 for exact, contained and country hits).
     score: float
     #: True when the entry also lists the screened party's country.
@@ -169,7 +169,7 @@ class SanctionsHit:
         """One line for a person: what matched which entry of which list."""
         when = f" of {self.list_date.isoformat()}" if self.list_date else ""
         version = f" version {self.list_version}" if self.list_version else ""
-        if self.kind is HitKind.COUNTRY:
+        if self.kind is ScreeningHitKind.COUNTRY:
             return f"country {self.screened} is embargoed by {self.list_name}{version}{when}"
         country = ", same country" if self.same_country else ""
         return (
@@ -413,9 +413,9 @@ class SanctionsScreen:
         if not words:
             return ()
         keys = _keys(words)
-        found: dict[tuple[int, int], tuple[float, HitKind, _Name]] = {}
+        found: dict[tuple[int, int], tuple[float, ScreeningHitKind, _Name]] = {}
 
-        def offer(n: int, score: float, kind: HitKind) -> None:
+        def offer(n: int, score: float, kind: ScreeningHitKind) -> None:
             ref = self._names[n]
             key = (ref.list_index, ref.entry_index)
             old = found.get(key)
@@ -424,14 +424,14 @@ class SanctionsScreen:
 
         for key in {keys[0], keys[1]}:
             for n in self._by_compact.get(key, ()):
-                offer(n, 1.0, HitKind.EXACT)
+                offer(n, 1.0, ScreeningHitKind.EXACT)
         mine = set(words)
         candidates = {n for word in mine for n in self._by_word.get(word, ())}
         for n in candidates:
             theirs = self._names[n].words
             long_enough = len(theirs) >= 2 or len(theirs[0]) >= self.policy.min_contained_chars
             if long_enough and len(theirs) < len(words) and set(theirs) <= mine:
-                offer(n, 1.0, HitKind.CONTAINED)
+                offer(n, 1.0, ScreeningHitKind.CONTAINED)
         policy = self.policy
         if len(keys[0]) >= policy.min_fuzzy_chars:
             ratio = _ratio_function()
@@ -440,7 +440,7 @@ class SanctionsScreen:
             for n in self._candidates(words, keys):
                 ref = self._names[n]
                 if len(keys[0]) >= policy.min_prefix_chars and ref.keys[0].startswith(keys[0]):
-                    offer(n, 1.0, HitKind.CONTAINED)  # the name cut short by a bank
+                    offer(n, 1.0, ScreeningHitKind.CONTAINED)  # the name cut short by a bank
                     continue
                 # a ratio is at most 2 min / (sum of the lengths): skip what cannot reach it
                 a, b = ref.lengths
@@ -451,7 +451,7 @@ class SanctionsScreen:
                     sound = max(ratio(keys[2], ref.keys[2]), ratio(keys[3], ref.keys[3]))
                     score = max(score, policy.sound_weight * sound)
                 if score >= policy.min_score and self._words_agree(words, ref.words):
-                    offer(n, score, HitKind.FUZZY)
+                    offer(n, score, ScreeningHitKind.FUZZY)
         country = country.strip().upper()
         hits = []
         for (li, ei), (score, kind, ref) in found.items():
@@ -484,7 +484,7 @@ class SanctionsScreen:
                 entry_id="",
                 listed_name=code,
                 screened=code,
-                kind=HitKind.COUNTRY,
+                kind=ScreeningHitKind.COUNTRY,
                 score=1.0,
                 same_country=True,
             )
@@ -540,4 +540,9 @@ def _blocks(words: tuple[str, ...], keys: tuple[str, str, str, str]) -> Iterator
             yield "s" + word[-4:]
 
 
-_RANK = {HitKind.EXACT: 0, HitKind.CONTAINED: 1, HitKind.FUZZY: 2, HitKind.COUNTRY: 3}
+_RANK = {
+    ScreeningHitKind.EXACT: 0,
+    ScreeningHitKind.CONTAINED: 1,
+    ScreeningHitKind.FUZZY: 2,
+    ScreeningHitKind.COUNTRY: 3,
+}

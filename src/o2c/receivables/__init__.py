@@ -23,8 +23,8 @@ from o2c.receivables.aging import (
     open_items_as_of,
 )
 from o2c.receivables.kpi import (
-    Figure,
     Kpi,
+    KpiAmount,
     PaidItem,
     PeriodFigures,
     SalesConvention,
@@ -57,10 +57,10 @@ __all__ = [
     "BucketScheme",
     "CreditPlacement",
     "DueToday",
-    "Figure",
     "ItemColumns",
     "ItemSettlement",
     "Kpi",
+    "KpiAmount",
     "LedgerView",
     "PaidItem",
     "PeriodFigures",

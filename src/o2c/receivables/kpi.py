@@ -65,8 +65,8 @@ from o2c.money import CONTEXT, currency, to_decimal
 from o2c.receivables.aging import AgingReport, age
 
 __all__ = [
-    "Figure",
     "Kpi",
+    "KpiAmount",
     "PaidItem",
     "PeriodFigures",
     "SalesConvention",
@@ -92,19 +92,19 @@ __all__ = [
 ]
 
 #: An amount given as Money or as an exact number (str, int, Decimal; never a float).
-Figure = Money | Decimal | int | str
+KpiAmount = Money | Decimal | int | str
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 
 
-def _num(value: Figure, field: str) -> Decimal:
+def _num(value: KpiAmount, field: str) -> Decimal:
     if isinstance(value, Money):
         return value.amount
     return to_decimal(value, field=field)
 
 
-def _same_currency(values: Mapping[str, Figure]) -> None:
+def _same_currency(values: Mapping[str, KpiAmount]) -> None:
     codes = {k: v.currency.code for k, v in values.items() if isinstance(v, Money)}
     distinct = sorted(set(codes.values()))
     if len(distinct) > 1:
@@ -130,7 +130,7 @@ def _div(numerator: Decimal, denominator: Decimal) -> Decimal:
 # DSO family
 
 
-def dso_simple(receivables: Figure, credit_sales: Figure, days: int) -> Decimal:
+def dso_simple(receivables: KpiAmount, credit_sales: KpiAmount, days: int) -> Decimal:
     """Days sales outstanding: ending receivables / credit sales x days in the period.
 
     >>> dso_simple("15000", "10000", 30)
@@ -144,7 +144,9 @@ def dso_simple(receivables: Figure, credit_sales: Figure, days: int) -> Decimal:
     return _div(_num(receivables, "receivables") * days, sales)
 
 
-def dso_average_balance(balances: Sequence[Figure], credit_sales: Figure, days: int) -> Decimal:
+def dso_average_balance(
+    balances: Sequence[KpiAmount], credit_sales: KpiAmount, days: int
+) -> Decimal:
     """DSO on the average balance: mean of ``balances`` / credit sales x days.
 
     ``balances`` are the receivables at the points the period is sampled at (commonly the
@@ -160,7 +162,9 @@ def dso_average_balance(balances: Sequence[Figure], credit_sales: Figure, days: 
     return _div(sum(values, _ZERO) * days, sales * len(values))
 
 
-def dso_countback(receivables: Figure, monthly_sales: Sequence[tuple[Figure, int]]) -> Decimal:
+def dso_countback(
+    receivables: KpiAmount, monthly_sales: Sequence[tuple[KpiAmount, int]]
+) -> Decimal:
     """DSO by the countback method.
 
     ``monthly_sales`` are ``(credit sales, days in month)`` pairs, most recent month first.
@@ -196,13 +200,15 @@ def dso_countback(receivables: Figure, monthly_sales: Sequence[tuple[Figure, int
     return days_total
 
 
-def best_possible_dso(current_receivables: Figure, credit_sales: Figure, days: int) -> Decimal:
+def best_possible_dso(
+    current_receivables: KpiAmount, credit_sales: KpiAmount, days: int
+) -> Decimal:
     """Best possible DSO: current (not past due) receivables / credit sales x days."""
     return dso_simple(current_receivables, credit_sales, days)
 
 
 def average_days_delinquent(
-    receivables: Figure, current_receivables: Figure, credit_sales: Figure, days: int
+    receivables: KpiAmount, current_receivables: KpiAmount, credit_sales: KpiAmount, days: int
 ) -> Decimal:
     """Average days delinquent: simple DSO - best possible DSO.
 
@@ -231,10 +237,10 @@ class SalesConvention(enum.Enum):
 
 
 def collection_effectiveness_percent(
-    beginning_receivables: Figure,
-    credit_sales: Figure,
-    ending_receivables: Figure,
-    ending_current_receivables: Figure,
+    beginning_receivables: KpiAmount,
+    credit_sales: KpiAmount,
+    ending_receivables: KpiAmount,
+    ending_current_receivables: KpiAmount,
     *,
     convention: SalesConvention = SalesConvention.PERIOD_TOTAL,
     months: int = 1,
@@ -379,7 +385,7 @@ def weighted_days_late(items: Iterable[PaidItem]) -> Decimal:
 # Turnover, share current, bad debt
 
 
-def ar_turnover(net_credit_sales: Figure, average_receivables: Figure) -> Decimal:
+def ar_turnover(net_credit_sales: KpiAmount, average_receivables: KpiAmount) -> Decimal:
     """Receivables turnover: net credit sales / average receivables.
 
     >>> round(ar_turnover(6_205_000, 335_000), 4)
@@ -391,7 +397,7 @@ def ar_turnover(net_credit_sales: Figure, average_receivables: Figure) -> Decima
 
 
 def days_to_collect(
-    net_credit_sales: Figure, average_receivables: Figure, days_in_year: int = 365
+    net_credit_sales: KpiAmount, average_receivables: KpiAmount, days_in_year: int = 365
 ) -> Decimal:
     """Days to collect: days in the year / AR turnover (= receivables x days / sales).
 
@@ -402,14 +408,14 @@ def days_to_collect(
     return _div(_num(average_receivables, "average_receivables") * days_in_year, sales)
 
 
-def share_current_percent(current_receivables: Figure, receivables: Figure) -> Decimal:
+def share_current_percent(current_receivables: KpiAmount, receivables: KpiAmount) -> Decimal:
     """Share of receivables not past due, in percent: current / total x 100."""
     _same_currency({"current": current_receivables, "receivables": receivables})
     total = _positive(_num(receivables, "receivables"), "receivables")
     return _div(_num(current_receivables, "current_receivables") * _HUNDRED, total)
 
 
-def bad_debt_percent(write_offs: Figure, credit_sales: Figure) -> Decimal:
+def bad_debt_percent(write_offs: KpiAmount, credit_sales: KpiAmount) -> Decimal:
     """Bad-debt ratio in percent: write-offs / credit sales of the same period x 100.
 
     >>> round(bad_debt_percent(27_200, 1_785_000), 4)
@@ -491,7 +497,7 @@ def kpi_summary(
     *,
     paid: Sequence[PaidItem] = (),
     convention: SalesConvention = SalesConvention.PERIOD_TOTAL,
-    monthly_sales: Sequence[tuple[Figure, int]] = (),
+    monthly_sales: Sequence[tuple[KpiAmount, int]] = (),
 ) -> tuple[Kpi, ...]:
     """The period's KPIs with their units and formulas.
 
@@ -541,7 +547,7 @@ def _dso_kpis(f: PeriodFigures) -> list[Kpi]:
     ]
 
 
-def _countback_kpi(f: PeriodFigures, monthly_sales: Sequence[tuple[Figure, int]]) -> Kpi:
+def _countback_kpi(f: PeriodFigures, monthly_sales: Sequence[tuple[KpiAmount, int]]) -> Kpi:
     return Kpi(
         name="DSO (countback)",
         value=dso_countback(f.ending_receivables, monthly_sales),
