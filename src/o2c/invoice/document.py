@@ -18,6 +18,8 @@ from o2c._build import builder
 from o2c._checks import as_tuple, shown
 from o2c.errors import CurrencyMismatchError, InvalidInvoiceError, InvalidTermsError, O2CError
 from o2c.invoice import references as creditor_reference
+
+# the parties and, from them, the package's one copy of its text converters (_text, _optional)
 from o2c.invoice.parties import (
     Address,
     Customer,
@@ -25,6 +27,8 @@ from o2c.invoice.parties import (
     Payee,
     PaymentInstructions,
     TaxRepresentative,
+    _optional,
+    _text,
 )
 from o2c.money import (
     AMOUNT_INTEGER_DIGITS,
@@ -83,20 +87,6 @@ class DocumentKind(enum.Enum):
 
     INVOICE = "380"
     CREDIT_MEMO = "381"
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInvoiceError(
-            f"expected text, got {type(value).__name__}", field="text", value=shown(value)
-        )
-    return value.strip()
-
-
-def _optional(value: object) -> str | None:
-    if value is None:
-        return None
-    return _text(value) or None
 
 
 @attrs.frozen(kw_only=True)
