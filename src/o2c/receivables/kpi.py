@@ -82,6 +82,7 @@ __all__ = [
     "dso_simple",
     "kpi_summary",
     "monthly_sales_from_ledger",
+    "net_credit_sales_and_write_offs",
     "paid_items",
     "paid_items_from_ledger",
     "paid_items_from_trails",
@@ -631,10 +632,35 @@ def _days_to_pay_kpis(paid: Sequence[PaidItem]) -> list[Kpi]:
 # From the ledger
 
 
-def _sales_and_write_offs(
+_SALES = (ActivityKind.INVOICE, ActivityKind.CREDIT_MEMO)
+
+
+def net_credit_sales_and_write_offs(
     lines: Iterable[ActivityLine], code: str
 ) -> tuple[list[tuple[dt.date, Decimal]], Decimal]:
-    """The dated net credit sales (invoices, less credit memos) and the write-offs in ``code``."""
+    """The dated net credit sales and the total written off in ``code`` among activity lines.
+
+    Net credit sales are the invoices (positive) and credit memos (negative), each with the date
+    it is effective; write-offs are summed as a positive amount.  Lines in other currencies are
+    left out.  The KPIs' period figures (:func:`period_figures_from_ledger`,
+    :func:`monthly_sales_from_ledger`) and the reports' DSO trend read sales this way.
+
+    >>> from o2c.ledger import ActivityKind, ActivityLine
+    >>> from o2c.money import money
+    >>> on = dt.date(2026, 3, 2)
+    >>> lines = [ActivityLine(on=on, kind=ActivityKind.INVOICE, document="I1",
+    ...                       amount=money("100.00", "EUR")),
+    ...          ActivityLine(on=on, kind=ActivityKind.CREDIT_MEMO, document="C1",
+    ...                       amount=money("-20.00", "EUR")),
+    ...          ActivityLine(on=on, kind=ActivityKind.WRITE_OFF, document="I1",
+    ...                       amount=money("-5.00", "EUR"))]
+    >>> sales, written = net_credit_sales_and_write_offs(lines, "EUR")
+    >>> [str(amount) for _, amount in sales], written
+    (['100.00', '-20.00'], Decimal('5.00'))
+
+    Returns:
+        ``(sales, write_offs)``: ``(effective date, amount)`` pairs, and the written-off total.
+    """
     sales: list[tuple[dt.date, Decimal]] = []
     write_offs = _ZERO
     for line in lines:
@@ -645,9 +671,6 @@ def _sales_and_write_offs(
         elif line.kind is ActivityKind.WRITE_OFF:
             write_offs += abs(line.amount.amount)
     return sales, write_offs
-
-
-_SALES = (ActivityKind.INVOICE, ActivityKind.CREDIT_MEMO)
 
 
 def period_figures_from_ledger(
@@ -671,7 +694,7 @@ def period_figures_from_ledger(
     begin = age(ledger.open_items(start, known_at=known_at), start, detail=False)
     ending = age(ledger.open_items(end, known_at=known_at), end, detail=False)
     lines = ledger.read(end, known_at=known_at).activity(after=start)
-    sales, write_offs = _sales_and_write_offs(lines, code)
+    sales, write_offs = net_credit_sales_and_write_offs(lines, code)
     cur = begin.total(code).balance.currency
     return PeriodFigures.from_agings(
         begin,
@@ -745,7 +768,7 @@ def monthly_sales_from_ledger(
         first = last.replace(day=1)
         bounds.append((first - dt.timedelta(days=1), last))
         last = first - dt.timedelta(days=1)
-    sales, _ = _sales_and_write_offs(ledger.read(end, known_at=known_at).movements, code)
+    sales, _ = net_credit_sales_and_write_offs(ledger.read(end, known_at=known_at).movements, code)
     sums = [_ZERO] * months
     for on, amount in sales:
         for i, (before, last_day) in enumerate(bounds):

@@ -24,8 +24,8 @@ from o2c.receivables.aging import AgedItem, AgingReport, AgingRow, BucketScheme,
 from o2c.receivables.kpi import (
     Kpi,
     PeriodFigures,
-    _sales_and_write_offs,
     kpi_summary,
+    net_credit_sales_and_write_offs,
 )
 from o2c.reports.model import (
     Cell,
@@ -707,12 +707,12 @@ def _monthly_sales(
     movements: Sequence[ActivityLine], ends: Sequence[dt.date], code: str
 ) -> tuple[list[Decimal], list[Decimal]]:
     """Per month ``(ends[i], ends[i + 1]]``: the net credit sales and the write-offs in ``code``
-    (:func:`o2c.receivables.kpi._sales_and_write_offs` over the month's movements)."""
+    (:func:`o2c.receivables.kpi.net_credit_sales_and_write_offs` over the month's movements)."""
     sales: list[Decimal] = []
     write_offs: list[Decimal] = []
     for start, end in itertools.pairwise(ends):
         month = [m for m in movements if start < m.on <= end]
-        dated, written = _sales_and_write_offs(month, code)
+        dated, written = net_credit_sales_and_write_offs(month, code)
         sales.append(sum((a for _, a in dated), _ZERO))
         write_offs.append(written)
     return sales, write_offs
