@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -65,6 +66,27 @@ def _prefix(tmp: Path) -> list[str]:
     return ["runuser", "-u", RUN_AS, "--"]
 
 
+def _watchdog(prefix: list[str], bin_dir: Path, data: Path, tmp: Path) -> subprocess.Popen[bytes]:
+    """A shell that stops the server if this test process dies without its ``finally`` running.
+
+    A test run killed from outside (SIGKILL, a CI timeout) would otherwise leave a server behind;
+    the watchdog polls this process and, once it is gone, stops the server and removes its files.
+    """
+    pg_ctl = str(bin_dir / "pg_ctl")
+    stop = shlex.join([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"])
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+        f"{stop} >/dev/null 2>&1; rm -rf {shlex.quote(str(tmp))}"
+    )
+    return subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server; yields the SQLAlchemy URL of its ``postgres`` database; stops it after."""
@@ -75,6 +97,7 @@ def postgres_server() -> Iterator[str]:
     data, log = tmp / "data", tmp / "server.log"
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     started = False
+    watchdog: subprocess.Popen[bytes] | None = None
     try:
         subprocess.run(
             [
@@ -123,8 +146,12 @@ def postgres_server() -> Iterator[str]:
         if not started:
             text = log.read_text(errors="replace") if log.exists() else result.stderr
             pytest.fail(f"PostgreSQL did not start:\n{text}", pytrace=False)
+        watchdog = _watchdog(prefix, bin_dir, data, tmp)
         yield f"postgresql+psycopg://o2c@127.0.0.1:{port}/postgres"
     finally:
+        if watchdog is not None:
+            watchdog.terminate()
+            watchdog.wait(timeout=30)
         if started:
             subprocess.run(
                 [
