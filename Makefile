@@ -15,11 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "pip==$(PIP_VERSION)"
 
-$(TEST_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+$(TEST_STAMP): pyproject.toml setup.py $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	touch $(TEST_STAMP) $(DEMO_STAMP)
 
-$(DEMO_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+$(DEMO_STAMP): pyproject.toml setup.py $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[demo]"
 	touch $(DEMO_STAMP)
 
@@ -35,8 +35,8 @@ lock:
 	rm -rf .lock-venv
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools setup.py
+	$(BIN)/ruff format --check src tests benchmarks tools setup.py
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy --strict src

@@ -71,3 +71,18 @@ def test_cli_page_lists_every_command() -> None:
 def test_every_page_is_in_the_site_navigation(page: str) -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert f" {page}" in nav, f"docs/{page} is not in mkdocs.yml's nav"
+
+
+def test_the_documentation_url_is_the_built_site_in_this_checkout() -> None:
+    """``pip show o2c`` names the site ``make docs`` builds (mkdocs.yml's ``site_dir``)."""
+    import importlib.metadata
+
+    urls = dict(
+        entry.split(", ", 1) for entry in importlib.metadata.metadata("o2c").get_all("Project-URL")
+    )
+    site_dir = next(
+        line.split(":", 1)[1].strip()
+        for line in (ROOT / "mkdocs.yml").read_text().splitlines()
+        if line.startswith("site_dir:")
+    )
+    assert urls["Documentation"] == (ROOT / site_dir / "index.html").as_uri()
