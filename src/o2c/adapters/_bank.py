@@ -40,7 +40,7 @@ from o2c.errors import (
 )
 from o2c.invoice import references as rf
 from o2c.money import check_amount, currency, minor_unit, minor_units, quantize_decimal
-from o2c.statement import Payment, iban_country
+from o2c.statement import Payment, Statement, iban_country
 
 __all__ = [
     "Source",
@@ -50,6 +50,7 @@ __all__ = [
     "exact_money",
     "integer_text",
     "is_digits",
+    "only_statement",
     "payer_country",
     "read_raw",
     "read_text",
@@ -317,3 +318,26 @@ def unique_ids(lines: Iterable[Payment]) -> list[Payment]:
         seen[p.payment_id] = count
         result.append(p if count == 1 else attrs.evolve(p, payment_id=f"{p.payment_id}#{count}"))
     return result
+
+
+def only_statement(
+    statements: tuple[Statement, ...], *, what: str, plural: str, location: str
+) -> Statement:
+    """The one statement of a file read by a single-statement reader.
+
+    Args:
+        statements: what the file's plural reader returned.
+        what: what the format calls one statement, plural (``"statements"``, ``"accounts"``).
+        plural: the name of the reader that returns them all, named in the error.
+        location: where in the file the error points.
+
+    Raises:
+        StatementFormatError: when the file holds none or several.
+    """
+    if len(statements) != 1:
+        raise StatementFormatError(
+            f"the file holds {len(statements)} {what}, not one: use {plural}()",
+            location=location,
+            value=len(statements),
+        )
+    return statements[0]

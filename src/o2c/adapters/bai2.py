@@ -52,6 +52,7 @@ from o2c.adapters._bank import (
     creditor_reference,
     integer_text,
     is_digits,
+    only_statement,
     read_text,
     shown,
     unique_ids,
@@ -88,14 +89,12 @@ def read_bai2(source: Source, *, encoding: str = "utf-8") -> Statement:
             accounts (use :func:`read_bai2_statements`).
         MissingExtraError: when ``bai2`` (extra ``bank``) is not installed.
     """
-    statements = read_bai2_statements(source, encoding=encoding)
-    if len(statements) != 1:
-        raise StatementFormatError(
-            f"the file reports {len(statements)} accounts, not one: use read_bai2_statements()",
-            location="line 1",
-            value=len(statements),
-        )
-    return statements[0]
+    return only_statement(
+        read_bai2_statements(source, encoding=encoding),
+        what="accounts",
+        plural="read_bai2_statements",
+        location="line 1",
+    )
 
 
 def read_bai2_statements(source: Source, *, encoding: str = "utf-8") -> tuple[Statement, ...]:

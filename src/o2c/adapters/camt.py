@@ -50,6 +50,7 @@ from o2c.adapters._bank import (
     decimal_text,
     exact_money,
     integer_text,
+    only_statement,
     payer_country,
     read_raw,
     shown,
@@ -104,7 +105,12 @@ def read_camt053(source: Source) -> Statement:
             :func:`read_camt053_statements`).
         MissingExtraError: when ``defusedxml`` (extra ``bank``) is not installed.
     """
-    return _single(read_camt053_statements(source), "read_camt053_statements")
+    return only_statement(
+        read_camt053_statements(source),
+        what="statements",
+        plural="read_camt053_statements",
+        location="/Document",
+    )
 
 
 def read_camt053_statements(source: Source) -> tuple[Statement, ...]:
@@ -117,22 +123,17 @@ def read_camt054(source: Source) -> Statement:
 
     A notification has no balances; otherwise it reads like :func:`read_camt053`.
     """
-    return _single(read_camt054_statements(source), "read_camt054_statements")
+    return only_statement(
+        read_camt054_statements(source),
+        what="statements",
+        plural="read_camt054_statements",
+        location="/Document",
+    )
 
 
 def read_camt054_statements(source: Source) -> tuple[Statement, ...]:
     """Read every notification (``Ntfctn``) of a camt.054 file, in file order."""
     return _read(source, "054")
-
-
-def _single(statements: tuple[Statement, ...], plural: str) -> Statement:
-    if len(statements) != 1:
-        raise StatementFormatError(
-            f"the file holds {len(statements)} statements, not one: use {plural}()",
-            location="/Document",
-            value=len(statements),
-        )
-    return statements[0]
 
 
 # --------------------------------------------------------------------------------------------

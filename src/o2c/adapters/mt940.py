@@ -54,6 +54,7 @@ from o2c.adapters._bank import (
     decimal_text,
     exact_money,
     is_digits,
+    only_statement,
     payer_country,
     read_text,
     shown,
@@ -101,14 +102,12 @@ def read_mt940(source: Source, *, encoding: str = "utf-8") -> Statement:
             with several statements (use :func:`read_mt940_statements`).
         MissingExtraError: when ``mt-940`` (extra ``bank``) is not installed.
     """
-    statements = read_mt940_statements(source, encoding=encoding)
-    if len(statements) != 1:
-        raise StatementFormatError(
-            f"the file holds {len(statements)} statements, not one: use read_mt940_statements()",
-            location="line 1",
-            value=len(statements),
-        )
-    return statements[0]
+    return only_statement(
+        read_mt940_statements(source, encoding=encoding),
+        what="statements",
+        plural="read_mt940_statements",
+        location="line 1",
+    )
 
 
 def read_mt940_statements(source: Source, *, encoding: str = "utf-8") -> tuple[Statement, ...]:
