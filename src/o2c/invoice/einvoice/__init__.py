@@ -1,6 +1,8 @@
 """E-invoices: UBL 2.1 (Peppol BIS Billing 3.0, XRechnung) and UN/CEFACT CII D16B (EN 16931,
 Factur-X, XRechnung) writers and readers for :class:`o2c.invoice.Invoice`, and validation with
-o2c's own rules and the official EN 16931 schematron (:mod:`o2c.invoice.einvoice.schematron`).
+o2c's own rules and the official rules (:mod:`o2c.invoice.einvoice.schematron`): the EN 16931
+schematron, the Factur-X profile's and Peppol BIS Billing 3.0's, as dated rule packs
+(:mod:`o2c.invoice.einvoice.rulepacks`).
 
 - :func:`write_einvoice` / :func:`read_einvoice` / :func:`validate_einvoice`
   (:mod:`~o2c.invoice.einvoice.formats`);
@@ -18,6 +20,7 @@ from o2c.invoice.einvoice.fields import vat_id
 from o2c.invoice.einvoice.formats import (
     FORMATS,
     PROFILES,
+    RULE_SETS,
     Profile,
     business_terms,
     detect_format,
@@ -30,6 +33,7 @@ __all__ = [
     "FORMATS",
     "PROFILES",
     "Profile",
+    "RULE_SETS",
     "business_terms",
     "check_iban",
     "check_invoice",

@@ -15,16 +15,18 @@ format                syntax  specification (BT-24)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
 
 from o2c._optional import require
-from o2c.errors import EInvoiceError
+from o2c.errors import EInvoiceError, MissingExtraError
 from o2c.invoice.document import Invoice, Violation, validate
 from o2c.invoice.einvoice import cii, table, ubl
 from o2c.invoice.einvoice.checks import check_invoice
 from o2c.invoice.einvoice.fields import Fields, check_sums, from_fields, to_fields
+from o2c.invoice.einvoice.rulepacks import EN16931, FACTURX, PEPPOL, RulePack, require_installed
 from o2c.tax import TaxPolicy
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "PROFILES",
     "Profile",
     "READ_ONLY",
+    "RULE_SETS",
+    "UNAVAILABLE",
     "business_terms",
     "detect_format",
     "read_einvoice",
@@ -187,19 +191,23 @@ def detect_format(data: bytes) -> str:
     return _format_of(root, pdf)
 
 
+def _customization(root: Any) -> str:
+    """The document's specification identifier (BT-24)."""
+    if root.tag == f"{{{cii.RSM}}}CrossIndustryInvoice":
+        path = (
+            f"{{{cii.RSM}}}ExchangedDocumentContext/"
+            f"{{{cii.RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{cii.RAM}}}ID"
+        )
+    else:
+        path = f"{{{ubl.CBC}}}CustomizationID"
+    return (root.findtext(path) or "").strip()
+
+
 def _format_of(root: Any, pdf: bool) -> str:
     tag = root.tag
     if tag in (f"{{{ubl.INVOICE}}}Invoice", f"{{{ubl.CREDIT_NOTE}}}CreditNote"):
-        found = root.findtext(f"{{{ubl.CBC}}}CustomizationID") or ""
         syntax = "ubl"
     elif tag == f"{{{cii.RSM}}}CrossIndustryInvoice":
-        found = (
-            root.findtext(
-                f"{{{cii.RSM}}}ExchangedDocumentContext/"
-                f"{{{cii.RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{cii.RAM}}}ID"
-            )
-            or ""
-        )
         syntax = "cii"
     else:
         raise EInvoiceError(
@@ -208,7 +216,7 @@ def _format_of(root: Any, pdf: bool) -> str:
             location="/",
             field="data",
         )
-    found = found.strip()
+    found = _customization(root)
     for profile in PROFILES.values():
         if profile.syntax == syntax and profile.customization == found and profile.pdf == pdf:
             return profile.name
@@ -255,17 +263,38 @@ def read_einvoice(data: bytes, *, policy: TaxPolicy | None = None) -> Invoice:
 
 
 def validate_einvoice(
-    data: bytes, *, on: dt.date | None = None, policy: TaxPolicy | None = None
+    data: bytes,
+    *,
+    format: str | None = None,
+    on: dt.date | None = None,
+    policy: TaxPolicy | None = None,
+    packs: Iterable[RulePack] = (),
+    warnings: bool = False,
 ) -> tuple[Violation, ...]:
     """Every rule an e-invoice breaks: the document's own EN 16931 sums, o2c's rules on the
     invoice read from it (:func:`o2c.invoice.validate`) and, when the ``einvoice`` extra is
-    installed, the official EN 16931 schematron (:mod:`o2c.invoice.einvoice.schematron`).
+    installed, the official rules of its format (:data:`RULE_SETS`, run by
+    :mod:`o2c.invoice.einvoice.schematron`): EN 16931 for every format, the Factur-X EN 16931
+    profile's for ``cii`` and ``facturx``, Peppol BIS Billing 3.0's for ``peppol``.
 
-    ``on`` chooses the rule pack (the invoice date by default).  Empty when it conforms.
+    ``format`` is the document's (recognised from its BT-24 by default; a document of another
+    CIUS of EN 16931 is checked with the EN 16931 rules).  ``packs`` are rule packs of your own
+    (:func:`~o2c.invoice.einvoice.rulepacks.packs_from_directory`, XRechnung's KoSIT rules ...):
+    those of the document's syntax run too, and one named like an installed rule set replaces
+    it from its ``valid_from``.  ``on`` chooses the packs (the invoice date by default).  The
+    official rules' findings are :class:`~o2c.invoice.einvoice.schematron.RuleFinding` s (rule
+    id, severity): the fatal ones, and with ``warnings`` the warnings too.  A rule set whose
+    extra is missing (Peppol's: ``peppol``) is reported as ``O2C-RULES-UNAVAILABLE``, never
+    passed silently.  Empty when the document conforms.
+
+    Raises:
+        EInvoiceError: for data that is not an e-invoice, or a ``format`` of another syntax.
+        MissingExtraError: without the ``einvoice`` extra (lxml, saxonche, factur-x).
     """
     root = _parse(data)
     found: list[Violation] = []
     fields, syntax = _fields(root)
+    rules = _rule_sets(root, bytes(data[:5]) == b"%PDF-", syntax, format)
     for rule, key, message in check_sums(fields):
         found.append(Violation(rule, key, message))
     invoice = None
@@ -277,7 +306,7 @@ def validate_einvoice(
             found.append(Violation(exc.location, exc.field, exc.message))
     if invoice is not None:
         found.extend(validate(invoice))
-    found.extend(_official(root, syntax, on or _issue_date(fields)))
+    found.extend(_official(root, syntax, on or _issue_date(fields), rules, tuple(packs), warnings))
     seen: set[object] = set()
     unique = []
     for v in found:
@@ -288,6 +317,26 @@ def validate_einvoice(
     return tuple(unique)
 
 
+def _rule_sets(
+    root: Any, pdf: bool, syntax: Literal["ubl", "cii"], format: str | None
+) -> tuple[str, ...]:
+    """The official rule sets of the document's format (given, or recognised by its BT-24)."""
+    if format is not None:
+        profile = _profile(format)
+        if profile.syntax != syntax:
+            raise EInvoiceError(
+                f"format {format!r} is {profile.syntax.upper()}, the document is {syntax.upper()}",
+                location="format",
+                field="format",
+                value=format,
+            )
+        return RULE_SETS[profile.name]
+    profile = _profile(_format_of(root, pdf))
+    if profile.customization != _customization(root):
+        return (EN16931,)  # another CIUS of EN 16931: its core rules
+    return RULE_SETS[profile.name]
+
+
 def _issue_date(fields: Fields) -> dt.date | None:
     try:
         return dt.date.fromisoformat(fields.get("BT-2") or "")
@@ -295,15 +344,51 @@ def _issue_date(fields: Fields) -> dt.date | None:
         return None
 
 
+#: The official rule sets each format is checked by (:mod:`o2c.invoice.einvoice.rulepacks`):
+#: EN 16931 always; the Factur-X EN 16931 profile's XSLT holds EN 16931's CII rules and its own,
+#: so ``cii`` and ``facturx`` (written to its BT-24) run that one alone; XRechnung (another
+#: BT-24) is checked with EN 16931 (KoSIT's rules are a pack of your own).
+RULE_SETS: dict[str, tuple[str, ...]] = {
+    "ubl": (EN16931,),
+    "peppol": (EN16931, PEPPOL),
+    "xrechnung-ubl": (EN16931,),
+    "cii": (FACTURX,),
+    "xrechnung-cii": (EN16931,),
+    "facturx": (FACTURX,),
+}
+#: The code of the finding that says a rule set could not run (its extra is missing).
+UNAVAILABLE = "O2C-RULES-UNAVAILABLE"
+
+
 def _official(
-    root: Any, syntax: Literal["ubl", "cii"], on: dt.date | None
+    root: Any,
+    syntax: Literal["ubl", "cii"],
+    on: dt.date | None,
+    rules: tuple[str, ...],
+    packs: tuple[RulePack, ...],
+    warnings: bool,
 ) -> tuple[Violation, ...]:
-    """The official schematron's fatal findings."""
+    """The official rules' findings (fatal; with ``warnings`` the others too), and one
+    :data:`UNAVAILABLE` finding for each rule set that cannot run."""
     from o2c.invoice.einvoice import schematron
 
-    etree = _etree()
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return schematron.fatal(schematron.validate_xml(xml, syntax=syntax, on=on))
+    names = list(rules)
+    names += [p.name for p in packs if p.syntax == syntax and p.name not in names]
+    available = schematron.available_packs(packs)
+    out: list[Violation] = []
+    runnable = []
+    for name in names:
+        try:
+            require_installed(available, name, syntax)
+        except MissingExtraError as exc:
+            message = f"{exc}: the document was not checked against these rules"
+            out.append(Violation(UNAVAILABLE, name, message))
+        else:
+            runnable.append(name)
+    xml = _etree().tostring(root, xml_declaration=True, encoding="UTF-8")
+    findings = schematron.validate_xml(xml, syntax=syntax, on=on, rules=runnable, packs=packs)
+    out.extend(findings if warnings else schematron.fatal(findings))
+    return tuple(out)
 
 
 #: Terms the tables read from received invoices but o2c never writes: line allowances and

