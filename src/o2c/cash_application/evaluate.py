@@ -42,7 +42,12 @@ from o2c.cash_application.payers import _cust_note, _Payer, _payer_evidence
 from o2c.cash_application.policy import MatchPolicy
 from o2c.cash_application.scoring import _cap, _cost, _Hyp, _hyp_from_fit, _ref_confidence, _said
 from o2c.cash_application.structured import _structured_hypothesis
-from o2c.cash_application.unnamed import _amount_only, _customer_hypotheses, _fuzzy_hypotheses
+from o2c.cash_application.unnamed import (
+    _amount_only,
+    _customer_hypotheses,
+    _fuzzy_hypotheses,
+    _payer_candidates,
+)
 
 __all__ = []
 
@@ -211,18 +216,25 @@ def _evaluate(
     # --- C. The customer's open items by amount ---------------------------------------------
     if not any(h.confidence >= policy.auto_threshold for h in hyps):
         named = {h.item_id for h in live_hits if h.strength >= 0.85}
-        for cid, score in sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:6]:
-            for hyp in _customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text):
-                if named and not named <= hyp.key:
-                    # The text names other open documents: the amount alone does not overrule.
-                    _cap(hyp, contradicted_bar, "but the text names other open documents")
-                elif hyp.confidence >= policy.auto_threshold:
-                    why = _names_another_document(text, hits, settled, hyp, payment, ctx)
-                    if why:
-                        # The payer meant a document that is not open (paid already, or not
-                        # ours): an item of the same amount is a coincidence, not the answer.
-                        _cap(hyp, contradicted_bar, why)
-                hyps.append(hyp)
+        by_amount: list[_Hyp] = []
+        for cid, score in _payer_candidates(payer, policy):
+            by_amount.extend(_customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text))
+        sets = [h for h in by_amount if len(h.fits) > 1]
+        if len({h.fits[0][0].customer_id for h in sets}) > 1:
+            # Items of several customers the payer may be add up: a tie, whatever the scores.
+            for hyp in sets:
+                _cap(hyp, doubt_bar, "items of another customer the payer may be add up too")
+        for hyp in by_amount:
+            if named and not named <= hyp.key:
+                # The text names other open documents: the amount alone does not overrule.
+                _cap(hyp, contradicted_bar, "but the text names other open documents")
+            elif hyp.confidence >= policy.auto_threshold:
+                why = _names_another_document(text, hits, settled, hyp, payment, ctx)
+                if why:
+                    # The payer meant a document that is not open (paid already, or not
+                    # ours): an item of the same amount is a coincidence, not the answer.
+                    _cap(hyp, contradicted_bar, why)
+            hyps.append(hyp)
 
     # --- D. The amount alone ----------------------------------------------------------------
     if not hyps:

@@ -143,7 +143,13 @@ class MatchPolicy:
     #: public set's confirmed history such lists were the wrong matches of the 0.92-0.93 raw
     #: band (a document the payer left out, a credit note not named), about one in a hundred.
     long_list: int = 6
+    #: How many of the customers the payer may be have their open items searched by amount
+    #: (best payer scores first): a payment service's members beyond them are not guessed at.
+    max_payer_candidates: int = 6
     max_subset_items: int = 22
+    #: The customer's credit memos nearest the payment's date that take part in a subset search
+    #: (a payer nets a few; the rest of the pool is invoices).
+    max_subset_credits: int = 4
     max_subset_size: int = 16
     max_suggestions: int = 3
     #: An amount shared by at least this many open items is "common" (round amounts): weak

@@ -84,13 +84,28 @@ def _indices(mask: int, rmask: int, half: int, n: int) -> tuple[int, ...]:
     )
 
 
+def _window(target: int) -> int:
+    """Half the width (minor units) of the window :func:`_local_density` counts sums in: 5% of
+    ``target``, at least one unit of currency (100 minor units)."""
+    return max(100, target // 20)
+
+
+def _least_density(target: int) -> float:
+    """The density one subset sum in the window around ``target`` would give.
+
+    What a window without any other sum still allows: none seen among a few thousand sums is no
+    proof that a coincidence is impossible (one pseudo-sum, as a Laplace estimate adds one).
+    """
+    return 1.0 / (2 * _window(target))
+
+
 def _local_density(values: Sequence[int], target: int) -> float:
     """Subset sums per minor unit in a window around ``target`` (exact hits excluded).
 
     The expected number of subsets that would add up to an amount near ``target`` by
     coincidence: the chance that a unique exact subset is an accident.
     """
-    width = max(100, target // 20)
+    width = _window(target)
     n = len(values)
     half = n // 2
     left = _sums(values[:half])

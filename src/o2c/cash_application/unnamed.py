@@ -18,13 +18,14 @@ if TYPE_CHECKING:
     pass
 
 from o2c.cash_application.amounts import _back_convert, _Fit, _fit_converted, fee_channel
-from o2c.cash_application.candidates import _Context, _Item
+from o2c.cash_application.candidates import _Context, _Item, _units
 from o2c.cash_application.evidence import Evidence, EvidenceKind, _partial_stated
 from o2c.cash_application.model import ResidualKind
 from o2c.cash_application.named import _repeated_payment
 from o2c.cash_application.payers import _cust_note, _Payer
-from o2c.cash_application.scoring import _Hyp, _hyp_from_fit, _ref_confidence, _said
-from o2c.cash_application.subsets import _local_density, _subset_sums
+from o2c.cash_application.policy import MatchPolicy
+from o2c.cash_application.scoring import _cost, _Hyp, _hyp_from_fit, _ref_confidence, _said
+from o2c.cash_application.subsets import _least_density, _local_density, _subset_sums
 
 __all__ = []
 
@@ -171,65 +172,28 @@ def _customer_hypotheses(
         )
     if singles:
         return hyps
-    # Several items: a bounded exact subset-sum (full amounts, then with discounts earned).
+    # Several items: a bounded exact subset-sum (full amounts, and with the discounts earned).
     # Credit memos (negative) take part: a payer nets them against invoices.
-    credits = [
-        i
-        for i in ctx.by_customer.get(cid, ())
-        if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) < 0
-    ][:4]
+    paid_day = payment.value_date.toordinal()
+
+    def nearest(i: _Item) -> tuple[int, str]:
+        return (abs(i.due_day - paid_day), i.item_id)
+
+    credits = sorted(
+        (
+            i
+            for i in ctx.by_customer.get(cid, ())
+            if i.currency == pay_ccy and ctx.remaining.get(i.item_id, 0) < 0
+        ),
+        key=nearest,
+    )[: policy.max_subset_credits]
     for i in credits:
         opens[i.item_id] = ctx.remaining[i.item_id]
-    paid_day = payment.value_date.toordinal()
-    pool = sorted(items, key=lambda i: (abs(i.due_day - paid_day), i.item_id))
+    pool = sorted(items, key=nearest)
     pool = [i for i in pool if opens[i.item_id] < pay_units]
     pool = credits + pool[: policy.max_subset_items - len(credits)]
     if len(pool) >= 2:
-        values = [opens[i.item_id] for i in pool]
-        variants: list[tuple[list[int], float, str]] = [(values, 1.0, "open amounts")]
-        disc_values = []
-        for i in pool:
-            d = next((u for deadline, u in i.discounts if payment.value_date <= deadline), 0)
-            disc_values.append(opens[i.item_id] - d)
-        if disc_values != values:
-            variants.append((disc_values, 0.96, "open amounts less the discounts earned"))
-        for vals, quality, label in variants:
-            subsets = _subset_sums(vals, pay_units, policy.max_subset_size)
-            if not subsets:
-                continue
-            truncated = len(items) > len(pool)
-            # How many subset sums fall on one minor unit near the amount: the expected
-            # number of coincidental exact hits.
-            density = _local_density(vals, pay_units)
-            posterior = 1.0 / (1.0 + density / policy.subset_prior_odds)
-            for s in subsets:
-                fits = []
-                for k in s:
-                    i = pool[k]
-                    o = opens[i.item_id]
-                    d = o - vals[k]
-                    res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
-                    fits.append((i, _Fit(o, vals[k], res, quality, "")))
-                conf = posterior**3 * min(score, 1.0) * quality
-                if len(subsets) > 1:
-                    conf -= w.subset_several
-                if truncated:
-                    conf -= w.subset_truncated
-                hyps.append(
-                    _Hyp(
-                        fits,
-                        0,
-                        conf,
-                        _said(
-                            "",
-                            note,
-                            f"{len(s)} of the customer's {len(items)} open items add up "
-                            f"({label}, no reference; chance of a coincidence {density:.2g})"
-                            + ("; another subset also adds up" if len(subsets) > 1 else ""),
-                        ),
-                    )
-                )
-            break
+        hyps.extend(_subset_hypotheses(payment, ctx, cid, payer, pool, opens, len(items), note))
     if hyps:
         return hyps
     # Bank fee on a single item (no reference): unique item within the fee band.
@@ -249,6 +213,135 @@ def _customer_hypotheses(
                 [(item, fit)], 0, conf, _said("", note, "amount is the open amount less a bank fee")
             )
         )
+    return hyps
+
+
+def _payer_candidates(payer: _Payer, policy: MatchPolicy) -> list[tuple[str, float]]:
+    """The customers whose open items are searched by amount: the best ``max_payer_candidates``
+    by payer score (ties by customer id, so the choice never depends on input order)."""
+    ranked = sorted(payer.scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[: policy.max_payer_candidates]
+
+
+def _rival_odds(payer: _Payer, cid: str, policy: MatchPolicy) -> tuple[float, float]:
+    """The payer evidence for customer ``cid`` as odds, and the odds of everyone else.
+
+    Each customer's payer score read as a probability on its own (at most
+    ``weights.subset_share_max``: no score is certainty) gives odds; someone the payer evidence
+    does not name counts 1.  A customer whose items were searched too (:func:`_payer_candidates`)
+    and did not add up counts only ``1 / (1 + subset_prior_odds)`` of its odds: had it paid,
+    an exact set would most likely have shown.  (A tie, where they add up too, is settled
+    apart: never posted.)
+    """
+    most = policy.weights.subset_share_max
+
+    def odds(score: float) -> float:
+        score = min(score, most)
+        return score / (1.0 - score)
+
+    searched = {c for c, _ in _payer_candidates(payer, policy)}
+    missed = 1.0 / (1.0 + policy.subset_prior_odds)
+    rivals = 1.0
+    for other, score in payer.scores.items():
+        if other != cid:
+            rivals += odds(score) * (missed if other in searched else 1.0)
+    return odds(payer.scores.get(cid, 0.0)), rivals
+
+
+def _subset_confidence(
+    density: float, odds: tuple[float, float], quality: float, pay_units: int, policy: MatchPolicy
+) -> float:
+    """Raw score of a set of a customer's open items that adds up exactly to the payment.
+
+    Two questions, each answered as odds:
+
+    * *is it this customer?*  The payer evidence's odds for the customer against everyone else
+      (:func:`_rival_odds`), times how much likelier an exact sum of its items is when it pays
+      (``subset_prior_odds`` as a probability) than by coincidence (``density``);
+    * *is it this set?*  Given the customer, an exact sum against a coincidence among the
+      subsets near the amount: ``subset_prior_odds`` against ``density``.
+
+    The product is a probability; ``subset_exponent`` turns it into the raw score the
+    calibration reads (the exponent the history fit checked), at most ``subset_cap``, times the
+    amount fit's ``quality`` (earned discounts).
+    """
+    w = policy.weights
+    prior = policy.subset_prior_odds
+    # Never below one coincidental sum in the window: none seen is no proof of none possible.
+    d = max(density, _least_density(pay_units))
+    real = 1.0 / (1.0 + d / prior)
+    own, rivals = odds
+    customer_odds = own * (prior / (1.0 + prior)) / (d * rivals)
+    customer = customer_odds / (1.0 + customer_odds)
+    return min(w.subset_cap, float((real * customer) ** w.subset_exponent)) * quality
+
+
+def _subset_hypotheses(
+    payment: Payment,
+    ctx: _Context,
+    cid: str,
+    payer: _Payer,
+    pool: list[_Item],
+    opens: dict[str, int],
+    n_items: int,
+    note: str,
+) -> list[_Hyp]:
+    """Sets of ``pool`` (the customer's open items nearest the payment's date, credit memos
+    first) that add up exactly to the payment, at open amounts or less the discounts earned.
+
+    Every plausible reading is searched (full amounts and discounts alike) before any is
+    scored: a second set that adds up, in either reading, is a tie and none of them is posted.
+    ``n_items``: how many open items the customer has (more than the pool: the search was cut).
+    """
+    policy = ctx.policy
+    w = policy.weights
+    pay_units = _units(payment.amount)
+    values = [opens[i.item_id] for i in pool]
+    variants: list[tuple[list[int], float, str]] = [(values, 1.0, "open amounts")]
+    disc_values = []
+    for i in pool:
+        d = next((u for deadline, u in i.discounts if payment.value_date <= deadline), 0)
+        disc_values.append(opens[i.item_id] - d)
+    if disc_values != values:
+        variants.append((disc_values, 0.96, "open amounts less the discounts earned"))
+    found: dict[tuple[tuple[str, int], ...], tuple[list[int], float, str, tuple[int, ...]]] = {}
+    for vals, quality, label in variants:
+        for s in _subset_sums(vals, pay_units, policy.max_subset_size):
+            key = tuple(sorted((pool[k].item_id, vals[k]) for k in s))
+            found.setdefault(key, (vals, quality, label, s))
+    if not found:
+        return []
+    truncated = n_items > len(pool)
+    several = len(found) > 1
+    odds = _rival_odds(payer, cid, policy)
+    hyps: list[_Hyp] = []
+    for vals, quality, label, s in found.values():
+        fits = []
+        for k in s:
+            i = pool[k]
+            o = opens[i.item_id]
+            d = o - vals[k]
+            res = [(ResidualKind.DISCOUNT, d, "early-payment discount")] if d else []
+            fits.append((i, _Fit(o, vals[k], res, quality, "")))
+        # How many subset sums fall on one minor unit near the amount: the expected number of
+        # coincidental exact hits.
+        density = _local_density(vals, pay_units)
+        hyp = _Hyp(
+            fits,
+            0,
+            _subset_confidence(density, odds, quality, pay_units, policy),
+            _said(
+                "",
+                note,
+                f"{len(s)} of the customer's {n_items} open items add up "
+                f"({label}, no reference; chance of a coincidence {density:.2g})",
+            ),
+        )
+        if several:
+            _cost(hyp, w.subset_several, "another set of the customer's items adds up too")
+        if truncated:
+            _cost(hyp, w.subset_truncated, "the customer has more open items than were searched")
+        hyps.append(hyp)
     return hyps
 
 

@@ -70,7 +70,18 @@ class ScoreWeights:
     amount_common: float = 0.03
     #: and off when several of the customer's items fit the amount.
     amount_several: float = 0.15
-    #: Several items adding up: taken off when another subset adds up too ...
+    #: Several items adding up (``unnamed._subset_confidence``): the model's probability is
+    #: raised to this power for the raw score (3: the exponent the scoring had on the
+    #: coincidence factor alone, which the history fit of ``calibration.DEFAULT_CONFIDENCE``
+    #: checked: subsets at a raw score of 0.916 and more were right at least 99.9% of the time),
+    subset_exponent: float = 3.0
+    #: ... at most this much (below a named document's ``named_cap``: a reference says more),
+    subset_cap: float = 0.99
+    #: ... with the payer evidence's share for the customer never counted above this (a known
+    #: account still leaves one payment in a thousand to someone else: an account learnt from
+    #: one payment, a payment service not yet known as one).
+    subset_share_max: float = 0.999
+    #: Taken off when another subset adds up too (in either reading: full or discounted) ...
     subset_several: float = 0.2
     #: ... and when the customer has more open items than the search looked at.
     subset_truncated: float = 0.05
