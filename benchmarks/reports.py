@@ -10,6 +10,12 @@ the time to build it (reading the ledger through its read model) and to render C
 
 Run: ``.venv/bin/python benchmarks/reports.py [--items 100000] [--demo FILE]``.
 The last line: ``reports: items N, build total X.X s, render total Y.Y s``.
+
+``--paths`` instead times the reports that run on the portfolio engine on both paths, in CPU
+seconds of this process (DuckDB on one thread) measured in the same run: the domain path, the
+engine reading the ledger itself (``engine=``), and the engine on the ledger read once for all
+of them (``columns=``, :func:`o2c.reports.columns.ledger_columns`, whose time is printed apart).
+The last line: ``paths: items N, domain X.X s, engine Y.Y s, engine on one read Z.Z s``.
 """
 
 from __future__ import annotations
@@ -56,10 +62,55 @@ def _run(
     return build_total, render_total
 
 
+#: The reports that take ``engine=``, with the options both paths are given.
+_ENGINE_REPORTS = {
+    "aged-balance": {},
+    "dso-trend": {},
+    "exposure": {},
+    "provision": {"currency_code": "EUR"},
+    "worklist": {"currency_code": "EUR", "rates": {"USD": __import__("decimal").Decimal("0.9")}},
+}
+
+
+def _paths(ledger: Ledger, as_of: object, items: int) -> None:
+    from o2c.adapters.duckdb import DuckDBEngine
+    from o2c.reports.columns import ledger_columns
+
+    engine = DuckDBEngine(threads=1)
+    clock = time.process_time
+    ledger_columns(ledger)  # imports pyarrow and duckdb outside the timings
+    t = clock()
+    columns = ledger_columns(ledger)
+    read = clock() - t
+    print(f"ledger read as columns once: {read:.2f} s CPU")
+    print(f"{'report':14} {'domain':>8} {'engine':>8} {'ratio':>6} {'on read':>8}")
+    sums = [0.0, 0.0, 0.0]
+    for name, options in _ENGINE_REPORTS.items():
+        spent = []
+        for extra in ({}, {"engine": engine}, {"engine": engine, "columns": columns}):
+            t = clock()
+            build_report(name, ledger, as_of=as_of, **options, **extra)  # type: ignore[arg-type]
+            spent.append(clock() - t)
+        for i, value in enumerate(spent):
+            sums[i] += value
+        ratio = spent[1] / spent[0] if spent[0] else float("nan")
+        print(
+            f"{name:14} {spent[0]:7.2f}s {spent[1]:7.2f}s {ratio:6.2f} {spent[2]:7.2f}s",
+            flush=True,
+        )
+    print(
+        f"paths: items {items}, domain {sums[0]:.1f} s, engine {sums[1]:.1f} s, "
+        f"engine on one read {sums[2] + read:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000, help="invoices (default 100000)")
     parser.add_argument("--demo", default=None, help="also the ledger `o2c demo --db FILE` wrote")
+    parser.add_argument(
+        "--paths", action="store_true", help="time the engine reports on both paths (CPU)"
+    )
     args = parser.parse_args()
     if args.demo:
         from o2c.adapters.sqlite import SQLiteLedgerStore
@@ -80,6 +131,9 @@ def main() -> None:
         f"\ngenerated ledger: {args.items:,} invoices, {len(facts):,} facts "
         f"({items:,} items open on {AS_OF}), generated and loaded in {loaded:.1f} s"
     )
+    if args.paths:
+        _paths(ledger, AS_OF, args.items)
+        return
     build_total, render_total = _run(ledger, AS_OF, _OPTIONS)
     print(
         f"reports: items {args.items}, build total {build_total:.1f} s, "

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
+from o2c.collecting.priorities import collector_worklist
+from o2c.credit.behaviour import RiskClass
+from o2c.credit.from_ledger import settlement_trails
+from o2c.credit.provisioning import DEFAULT_BUCKETS, AgeBucket, cohort_items, cohort_loss_rates
 from o2c.errors import ValidationError
-from o2c.ledger import Ledger
+from o2c.ledger import Fact, Ledger
 from o2c.reports import build_report
 from tests.test_reports_ledger import AS_OF, sample_facts, sample_ledger
 
 pytest.importorskip("duckdb")
 
 from o2c.adapters.duckdb import DuckDBEngine
+from o2c.portfolio import from_facts, run
+from o2c.reports.columns import ledger_columns
+from o2c.reports.kernels import cohort_kernel
+from tests.test_portfolio import START, knowledge, portfolios
 
 ENGINE = DuckDBEngine(threads=1)
 
@@ -63,3 +74,144 @@ def test_o2c_report_takes_an_engine(tmp_path: Path, capsys) -> None:  # type: ig
     args = ["report", "statement", "--db", str(db), "--as-of", AS_OF.isoformat()]
     assert main([*args, "--engine", "duckdb", "--out", str(tmp_path / "s.csv")]) == 2
     assert "--engine" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Provision matrix, exposure and worklist on the engine
+
+
+FINE = (
+    AgeBucket("not due", None, 0),
+    AgeBucket("1-7", 1, 7),
+    AgeBucket("8-20", 8, 20),
+    AgeBucket("21+", 21, None),
+)
+
+
+# Each example runs the engine: a fixed budget keeps the CI profile in minutes.
+@settings(max_examples=60)
+@given(
+    portfolios(),
+    st.integers(0, 90),
+    knowledge,
+    st.sampled_from(["EUR", "JPY", "USD"]),
+    st.sampled_from([DEFAULT_BUCKETS, FINE]),
+    st.sampled_from([None, 0, 20, 365]),
+)
+def test_property_cohort_flows_on_the_engine_are_the_domain_ones(
+    facts: list[Fact],
+    day: int,
+    known_at: dt.datetime | None,
+    code: str,
+    buckets: tuple[AgeBucket, ...],
+    loss_after: int | None,
+) -> None:
+    """Reversed allocations, write-off parts and write-offs, knowledge times, young and old
+    open invoices: the kernel's flows are cohort_loss_rates' over the settlement trails."""
+    as_of = START + dt.timedelta(days=day)
+    issued = (START, START + dt.timedelta(days=day // 2 + 5))
+    trails = [
+        t
+        for t in settlement_trails(facts, as_of=as_of, known_at=known_at)
+        if t.amount.currency.code == code
+    ]
+    cohort = cohort_items(
+        trails,
+        issued_from=issued[0],
+        issued_to=issued[1],
+        as_of=as_of,
+        open_as_loss_after_days=loss_after,
+    )
+    expected = cohort_loss_rates(cohort, buckets=buckets)
+    kernel = cohort_kernel(
+        as_of,
+        currency_code=code,
+        issued_from=issued[0],
+        issued_to=issued[1],
+        known_at=known_at,
+        open_as_loss_after_days=loss_after,
+        buckets=buckets,
+    )
+    [row] = run(ENGINE, kernel, from_facts(facts)).to_pylist()
+    scale = Decimal(1).scaleb(-{"EUR": 2, "JPY": 0, "USD": 2}[code])
+    got = [Decimal(row[f"e{i}"] or 0) * scale for i in range(len(buckets))]
+    assert got == list(expected.open_on_entering)
+    assert Decimal(row["never"] or 0) * scale == expected.never_collected
+
+
+def test_the_provision_matrix_on_the_engine_is_the_domain_one(ledger: Ledger) -> None:
+    columns = ledger_columns(ledger)
+    lost = False
+    for known_at in (None, dt.datetime.combine(AS_OF, dt.time(), tzinfo=dt.UTC)):
+        for code in ("EUR", "USD"):
+            options = {"known_at": known_at, "currency_code": code}
+            domain = build_report("provision", ledger, as_of=AS_OF, **options)
+            engine = build_report(
+                "provision", ledger, as_of=AS_OF, engine=ENGINE, columns=columns, **options
+            )
+            assert engine.rates == domain.rates
+            assert engine.matrix == domain.matrix
+            assert engine.to_frame().equals(domain.to_frame())
+            lost = lost or any(r > 0 for r in domain.rates.rates)
+    assert lost  # the sample loses something: the rates are not all zero
+    # without a currency both take the ledger's main one
+    assert build_report("provision", ledger, as_of=AS_OF, engine=ENGINE).matrix.currency == "EUR"
+
+
+def test_the_exposure_on_the_engine_is_the_domain_one(ledger: Ledger) -> None:
+    columns = ledger_columns(ledger)
+    assert columns.disputing  # the sample has disputes: those customers take the domain path
+    for known_at in (None, dt.datetime.combine(AS_OF, dt.time(), tzinfo=dt.UTC)):
+        domain = build_report("exposure", ledger, as_of=AS_OF, known_at=known_at)
+        engine = build_report(
+            "exposure", ledger, as_of=AS_OF, known_at=known_at, engine=ENGINE, columns=columns
+        )
+        assert engine.rows == domain.rows
+        assert engine.to_frame().equals(domain.to_frame())
+    customer = domain.rows[0].customer_id
+    one = build_report("exposure", ledger, as_of=AS_OF, customer_id=customer, engine=ENGINE)
+    assert one.rows == tuple(r for r in domain.rows if r.customer_id == customer)
+    with pytest.raises(ValidationError, match="columns") as caught:
+        build_report(
+            "exposure", ledger, as_of=AS_OF, customer_id=customer, engine=ENGINE, columns=columns
+        )
+    assert caught.value.field == "columns"
+
+
+def test_the_worklist_on_the_engine_ranks_as_the_domain(ledger: Ledger) -> None:
+    """Ranked by collector_worklist over the engine's open invoices, without a model: the
+    domain's ranking of the same items without predictions, to the minor unit."""
+    rates = {"USD": Decimal("0.9")}
+    risk = {"C00001": RiskClass.E, "C00002": RiskClass.A}
+    engine = build_report(
+        "worklist",
+        ledger,
+        as_of=AS_OF,
+        engine=ENGINE,
+        currency_code="EUR",
+        rates=rates,
+        risk=risk,
+    )
+    domain = collector_worklist(
+        ledger.open_items(AS_OF), (), AS_OF, risk=risk, rates=rates, currency_code="EUR"
+    )
+
+    def ranking(rows):  # type: ignore[no-untyped-def]
+        return [
+            (
+                r.rank,
+                r.item_id,
+                r.customer_id,
+                r.open_amount,
+                r.predicted_days_late,
+                r.risk_class,
+                r.value_at_risk,
+                r.ranked_value,
+            )
+            for r in rows
+        ]
+
+    assert len(engine.worklist.rows) > 50
+    assert ranking(engine.worklist.rows) == ranking(domain.rows)
+    assert engine.worklist.total_at_risk == domain.total_at_risk
+    assert {r.risk_class for r in engine.worklist.rows} >= {RiskClass.E, RiskClass.A}

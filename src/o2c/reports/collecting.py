@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 from moneyed import Money
@@ -27,13 +27,19 @@ from o2c.collecting.dunning import (
 from o2c.collecting.priorities import (
     CollectorWorklist,
     PriorityPolicy,
+    collector_worklist,
     collector_worklist_from_history,
 )
-from o2c.ledger import Ledger
+from o2c.credit.behaviour import BehaviourScore, RiskClass
+from o2c.ledger import CustomerId, ItemId, ItemKind, Ledger, OpenItem
 from o2c.ledger.history import select
-from o2c.money import currency
+from o2c.money import currency, from_minor
+from o2c.reports.columns import LedgerColumns, columns_for
 from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Table
 from o2c.reports.report import Report
+
+if TYPE_CHECKING:
+    from o2c.portfolio import Engine, ReadModel
 
 __all__ = [
     "DEFAULT_DUNNING_POLICY",
@@ -353,24 +359,76 @@ def worklist_report(
     limit: int | None = None,
     currency_code: str | None = None,
     rates: Mapping[str, Decimal] | None = None,
+    risk: Mapping[str, RiskClass | BehaviourScore] | None = None,
+    engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> WorklistReport:
     """The collector's worklist on ``as_of`` as known at ``known_at`` (the first ``limit`` rows
     when given), from :func:`o2c.collecting.priorities.collector_worklist_from_history`.
 
     Items in several currencies are ranked on one scale only with ``rates`` (units of
     ``currency_code`` per unit of each currency): the core converts nothing on its own.
+    ``risk`` gives customers' risk classes (default: each one's behavioural score).
+
+    With an ``engine`` (and ``columns``, see :func:`o2c.reports.receivables.aged_balance`) the
+    open invoices and their open amounts come from the engine and are ranked by
+    :func:`o2c.collecting.priorities.collector_worklist` without a payment-date model: each
+    counts its days overdue so far and its customer's class from ``risk`` (the policy's
+    ``unknown_risk`` without one), as the domain ranks items it has no prediction for.  The
+    model and the behavioural scores learn from every invoice's settlement trail, which the
+    columnar read model does not make; fitting them is the domain path's.
 
     Raises:
         ValidationError: items in several currencies and no rates for them.
     """
-    history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
-    found = collector_worklist_from_history(
-        history,
-        as_of,
-        policy=policy,
-        rates=rates,
-        currency_code=currency_code.upper() if currency_code else None,
-    )
+    code = currency_code.upper() if currency_code else None
+    if engine is not None:
+        model = columns_for(ledger, customer_id, columns).model
+        found = collector_worklist(
+            _open_invoices_on(engine, model, as_of, known_at),
+            (),
+            as_of,
+            risk=risk or {},
+            policy=policy,
+            rates=rates,
+            currency_code=code,
+        )
+    else:
+        history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
+        found = collector_worklist_from_history(
+            history, as_of, risk=risk, policy=policy, rates=rates, currency_code=code
+        )
     if limit is not None:
         found = attrs.evolve(found, rows=found.rows[:limit])
     return WorklistReport(as_of=as_of, known_at=known_at, worklist=found, customer_id=customer_id)
+
+
+def _open_invoices_on(
+    engine: Engine, model: ReadModel, as_of: dt.date, known_at: dt.datetime | None
+) -> list[OpenItem]:
+    """The invoices open on ``as_of`` (as known at ``known_at``) with something left to pay,
+    from :func:`o2c.portfolio.open_items_table` (the document number is the item's id: the
+    columnar model keeps no other)."""
+    from o2c.portfolio import open_items_table
+
+    table = open_items_table(model, as_of, engine, known_at=known_at)
+    rows = table.to_pydict()
+    out = []
+    for n, kind in enumerate(rows["kind"]):
+        if kind != ItemKind.INVOICE.value or rows["open"][n] <= 0:
+            continue
+        code = rows["currency"][n]
+        item_id = rows["item_id"][n] or str(rows["item"][n])
+        out.append(
+            OpenItem(
+                item_id=ItemId(item_id),
+                customer_id=CustomerId(rows["customer"][n]),
+                kind=ItemKind.INVOICE,
+                document_number=item_id,
+                document_date=rows["document"][n],
+                due_date=rows["due"][n],
+                original_amount=from_minor(rows["amount"][n], code),
+                open_amount=from_minor(rows["open"][n], code),
+            )
+        )
+    return out

@@ -9,17 +9,26 @@ of the customer master), :func:`o2c.credit.forecast.forecast_from_ledger` and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 from moneyed import Money
 
 from o2c.credit.exposure import CreditLimits, OpenReceivables, compute_exposure
 from o2c.credit.forecast import WeeklyForecast, forecast_from_ledger
-from o2c.credit.provisioning import CohortLossRates, ProvisionMatrix, provision_from_ledger
-from o2c.ledger import History, Ledger, OpenItem
-from o2c.money import CONTEXT, currency
+from o2c.credit.provisioning import (
+    DEFAULT_BUCKETS,
+    CohortLossRates,
+    ProvisionMatrix,
+    loss_rates_from_flows,
+    provision_from_ledger,
+)
+from o2c.ledger import Ledger, OpenItem
+from o2c.ledger.customers import CustomerMaster
+from o2c.money import CONTEXT, currency, from_minor
+from o2c.reports.columns import LedgerColumns, columns_for
 from o2c.reports.model import (
     Cell,
     Chart,
@@ -31,8 +40,11 @@ from o2c.reports.model import (
     Series,
     Table,
 )
-from o2c.reports.receivables import main_currency
+from o2c.reports.receivables import main_currency, main_currency_of
 from o2c.reports.report import Report
+
+if TYPE_CHECKING:
+    from o2c.portfolio import Engine
 
 __all__ = [
     "ExposureReport",
@@ -126,8 +138,7 @@ class ExposureReport(Report):
         return self.customer_id or ""
 
 
-def _limits_from_master(history: History) -> CreditLimits:
-    master = history.customer_master()
+def _limits_from_master(master: CustomerMaster) -> CreditLimits:
     return CreditLimits(
         customer={
             cid: rec.credit_limit
@@ -150,40 +161,132 @@ def exposure(
     customer_id: str | None = None,
     limits: CreditLimits | None = None,
     currency_code: str | None = None,
+    engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> ExposureReport:
     """Each customer's open receivables (disputed amounts left out, as
     :class:`o2c.credit.exposure.OpenReceivables` counts them) against its limit: ``limits``, or
     the credit limits of the customer master.  The exposure is in the limit's currency (items
     in other currencies are not converted: they are left out); a customer without a limit is
     shown in ``currency_code`` (default: the ledger's most used currency).
+
+    With an ``engine`` (and ``columns``, see :func:`o2c.reports.receivables.aged_balance`) the
+    open sums per customer and currency come from the engine; a customer with a dispute (the
+    columnar model carries none) is answered from its own stream by the domain path, so the
+    report is the domain's.  The default currency is then the one most of the read model's
+    items are in (:func:`o2c.reports.receivables.main_currency_of`).
     """
+    if engine is not None:
+        return _exposure_on(
+            engine,
+            columns_for(ledger, customer_id, columns),
+            ledger,
+            as_of=as_of,
+            known_at=known_at,
+            limits=limits,
+            currency_code=currency_code,
+        )
     history = ledger.read(as_of, known_at=known_at, customer_id=customer_id)
-    limits = limits or _limits_from_master(history)
-    names: dict[str, str] = {
-        cid: rec.name for cid, rec in history.customer_master().customers.items()
-    }
     by_customer: dict[str, list[OpenItem]] = {}
     for item in history.open_items():
         by_customer.setdefault(item.customer_id, []).append(item)
     fallback = currency_code.upper() if currency_code else main_currency(history)
-    customers = sorted({*by_customer, *limits.customer} - {""})
+
+    def open_receivables(cid: str, code: str) -> Money:
+        items = [i for i in by_customer.get(cid, ()) if i.open_amount.currency.code == code]
+        return _open_receivables(cid, code, items, as_of)
+
+    return _exposure_report(
+        as_of,
+        known_at,
+        customer_id,
+        history.customer_master(),
+        limits,
+        set(by_customer),
+        fallback,
+        open_receivables,
+    )
+
+
+def _open_receivables(cid: str, code: str, items: list[OpenItem], as_of: dt.date) -> Money:
+    """The domain's exposure of one customer in ``code`` (open items less disputed parts)."""
+    found = compute_exposure(cid, as_of=as_of, currency=code, components=[OpenReceivables(items)])
+    return found.total
+
+
+def _exposure_report(
+    as_of: dt.date,
+    known_at: dt.datetime | None,
+    customer_id: str | None,
+    master: CustomerMaster,
+    limits: CreditLimits | None,
+    with_items: set[str],
+    fallback: str,
+    open_receivables: Callable[[str, str], Money],
+) -> ExposureReport:
+    """The report's rows: each customer with open items or a limit, in its limit's currency
+    (``fallback`` without one), ``open_receivables`` its exposure; the most used first."""
+    limits = limits or _limits_from_master(master)
+    names: dict[str, str] = {cid: rec.name for cid, rec in master.customers.items()}
+    customers = sorted({*with_items, *limits.customer} - {""})
     if customer_id is not None:
         customers = [c for c in customers if c == customer_id]
     rows = []
     for cid in customers:
         limit = limits.resolve(cid).amount
         code = limit.currency.code if limit is not None else fallback
-        items = [i for i in by_customer.get(cid, ()) if i.open_amount.currency.code == code]
-        found = compute_exposure(
-            cid, as_of=as_of, currency=code, components=[OpenReceivables(items)]
-        )
         rows.append(
             ExposureRow(
-                customer_id=cid, customer_name=names.get(cid, ""), exposure=found.total, limit=limit
+                customer_id=cid,
+                customer_name=names.get(cid, ""),
+                exposure=open_receivables(cid, code),
+                limit=limit,
             )
         )
     rows.sort(key=lambda r: (-(r.utilisation_percent or Decimal(-1)), r.customer_id))
     return ExposureReport(as_of=as_of, known_at=known_at, rows=tuple(rows), customer_id=customer_id)
+
+
+def _exposure_on(
+    engine: Engine,
+    columns: LedgerColumns,
+    ledger: Ledger,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None,
+    limits: CreditLimits | None,
+    currency_code: str | None,
+) -> ExposureReport:
+    """:func:`exposure` on the engine (see there)."""
+    from o2c.portfolio import run
+    from o2c.portfolio.items import check_not_over_applied
+    from o2c.reports.kernels import open_sums_kernel
+
+    table = run(engine, open_sums_kernel(as_of, known_at=known_at), columns.model).to_pylist()
+    check_not_over_applied([r["over_applied"] for r in table], as_of)
+    sums = {(r["customer"], r["currency"]): int(r["open"]) for r in table}
+
+    def open_receivables(cid: str, code: str) -> Money:
+        if cid in columns.disputing:  # disputed parts are the domain's: read its stream
+            items = [
+                i
+                for i in ledger.open_items(as_of, known_at=known_at, customer_id=cid)
+                if i.open_amount.currency.code == code
+            ]
+            return _open_receivables(cid, code, items, as_of)
+        return from_minor(sums.get((cid, code), 0), code)
+
+    fallback = currency_code.upper() if currency_code else main_currency_of(columns.model)
+    return _exposure_report(
+        as_of,
+        known_at,
+        columns.customer_id,
+        columns.master(as_of, known_at),
+        limits,
+        {cid for cid, _ in sums},
+        fallback,
+        open_receivables,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,27 +439,49 @@ def provision(
     cohort_from: dt.date | None = None,
     cohort_to: dt.date | None = None,
     open_as_loss_after_days: int | None = 365,
+    engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> ProvisionReport:
     """The provision matrix on ``as_of`` in ``currency_code`` (default: the ledger's most used
     currency) from :func:`o2c.credit.provisioning.provision_from_ledger`, the loss rates
     learned from the invoices issued from ``cohort_from`` to ``cohort_to`` (default: the year
-    before ``as_of``)."""
-    code = (
-        currency_code.upper()
-        if currency_code
-        else main_currency(ledger.read(as_of, known_at=known_at))
-    )
+    before ``as_of``).
+
+    With an ``engine`` (and ``columns``, see :func:`o2c.reports.receivables.aged_balance`) the
+    cohort's flows and the bucket balances are sums the engine makes
+    (:func:`o2c.reports.kernels.cohort_kernel`, :func:`o2c.portfolio.portfolio_provision`);
+    the loss rates and the matrix are the domain's arithmetic on them, so the report is the
+    domain's.  The default currency is then the one most of the read model's items are in.
+    """
     cohort_to = cohort_to or as_of
     cohort_from = cohort_from or cohort_to - dt.timedelta(days=365)
-    rates, matrix = provision_from_ledger(
-        ledger,
-        as_of=as_of,
-        currency_code=code,
-        cohort_from=cohort_from,
-        cohort_to=cohort_to,
-        known_at=known_at,
-        open_as_loss_after_days=open_as_loss_after_days,
-    )
+    if engine is not None:
+        found = columns_for(ledger, None, columns)  # the whole ledger's, as the domain's
+        code = currency_code.upper() if currency_code else main_currency_of(found.model)
+        rates, matrix = _provision_on(
+            engine,
+            found,
+            as_of=as_of,
+            known_at=known_at,
+            currency_code=code,
+            cohort=(cohort_from, cohort_to),
+            open_as_loss_after_days=open_as_loss_after_days,
+        )
+    else:
+        code = (
+            currency_code.upper()
+            if currency_code
+            else main_currency(ledger.read(as_of, known_at=known_at))
+        )
+        rates, matrix = provision_from_ledger(
+            ledger,
+            as_of=as_of,
+            currency_code=code,
+            cohort_from=cohort_from,
+            cohort_to=cohort_to,
+            known_at=known_at,
+            open_as_loss_after_days=open_as_loss_after_days,
+        )
     return ProvisionReport(
         as_of=as_of,
         known_at=known_at,
@@ -365,3 +490,54 @@ def provision(
         cohort_from=cohort_from,
         cohort_to=cohort_to,
     )
+
+
+def _provision_on(
+    engine: Engine,
+    columns: LedgerColumns,
+    *,
+    as_of: dt.date,
+    known_at: dt.datetime | None,
+    currency_code: str,
+    cohort: tuple[dt.date, dt.date],
+    open_as_loss_after_days: int | None,
+) -> tuple[CohortLossRates, ProvisionMatrix]:
+    """:func:`o2c.credit.provisioning.provision_from_ledger` with the engine's sums: the
+    cohort's flows by :func:`o2c.credit.provisioning.loss_rates_from_flows`, the matrix by
+    :func:`o2c.portfolio.portfolio_provision` (the domain's ``provision_matrix``)."""
+    from o2c.portfolio import portfolio_provision, run
+    from o2c.reports.kernels import cohort_kernel
+
+    buckets = DEFAULT_BUCKETS
+    kernel = cohort_kernel(
+        as_of,
+        currency_code=currency_code,
+        issued_from=cohort[0],
+        issued_to=cohort[1],
+        known_at=known_at,
+        open_as_loss_after_days=open_as_loss_after_days,
+        buckets=buckets,
+    )
+    [row] = run(engine, kernel, columns.model).to_pylist()
+
+    def amount(name: str) -> Decimal:
+        return from_minor(int(row[name] or 0), currency_code).amount
+
+    entered = [amount(f"e{i}") for i in range(len(buckets))]
+    never = amount("never")
+    rates = CohortLossRates(
+        buckets=tuple(b.label for b in buckets),
+        open_on_entering=tuple(entered),
+        never_collected=never,
+        rates=loss_rates_from_flows(entered, never),
+    )
+    matrix = portfolio_provision(
+        columns.model,
+        as_of,
+        engine,
+        rates.as_mapping(),
+        currency_code=currency_code,
+        known_at=known_at,
+        buckets=buckets,
+    )
+    return rates, matrix

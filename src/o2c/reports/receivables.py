@@ -27,6 +27,7 @@ from o2c.receivables.kpi import (
     kpi_summary,
     net_credit_sales_and_write_offs,
 )
+from o2c.reports.columns import LedgerColumns, columns_for
 from o2c.reports.model import (
     Cell,
     Chart,
@@ -55,6 +56,7 @@ __all__ = [
     "detail_table",
     "dso_trend",
     "main_currency",
+    "main_currency_of",
     "open_items_report",
     "statement",
 ]
@@ -223,12 +225,15 @@ def aged_balance(
     detail: bool = False,
     scheme: BucketScheme | None = None,
     engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> AgedBalance:
     """The aged trial balance of the ledger on ``as_of`` as known at ``known_at``.
 
     With an ``engine`` (:mod:`o2c.portfolio`: DuckDB embedded, Dask distributed) the ledger is
     read as columns and aged there, for ledgers of millions of items; the answer is the same
     (a property test holds the portfolio aging equal to the domain's), without item detail.
+    ``columns`` is the ledger read so already (:func:`o2c.reports.columns.ledger_columns`, of
+    the same ``customer_id``), for several reports on one read.
     """
     if engine is not None:
         if detail:
@@ -239,24 +244,14 @@ def aged_balance(
             )
         from o2c.portfolio import age_portfolio
 
-        aging = age_portfolio(
-            _model(ledger, customer_id), as_of, engine, known_at=known_at, scheme=scheme
-        )
+        model = columns_for(ledger, customer_id, columns).model
+        aging = age_portfolio(model, as_of, engine, known_at=known_at, scheme=scheme)
         return AgedBalance(as_of=as_of, known_at=known_at, aging=aging, customer_id=customer_id)
     items = ledger.open_items(as_of, known_at=known_at, customer_id=customer_id)
     aging = age(items, as_of, scheme=scheme, detail=detail, known_at=known_at)
     return AgedBalance(
         as_of=as_of, known_at=known_at, aging=aging, detail=detail, customer_id=customer_id
     )
-
-
-def _model(ledger: Ledger, customer_id: str | None) -> ReadModel:
-    """The ledger (or one customer's stream) as the portfolio's columnar read model."""
-    from o2c.portfolio import from_facts
-
-    if customer_id is not None:
-        return from_facts(ledger.store.read_customer(customer_id))
-    return from_facts(ledger.store.iter_by_customer())
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,6 +619,7 @@ def dso_trend(
     months: int = 12,
     currency_code: str | None = None,
     engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> DsoTrend:
     """DSO, CEI and ADD for each of the ``months`` calendar months up to ``as_of`` (the last
     month ends on ``as_of``), in ``currency_code`` (default: the ledger's most used currency).
@@ -632,13 +628,13 @@ def dso_trend(
     :func:`o2c.receivables.kpi.period_figures_from_ledger` (balances at both ends, net credit
     sales and write-offs effective in the month), from the facts read once: each month end's
     open items (the read model's projection) and the movements of one read as of ``as_of``.
+    With an ``engine`` (and ``columns``) as :func:`aged_balance`.
     """
     if not 1 <= months <= 120:
         raise ValidationError(f"months={months} must be 1 to 120", field="months", value=months)
     if engine is not None:
-        return _dso_trend_on(
-            engine, _model(ledger, customer_id), as_of, known_at, months, currency_code
-        )
+        model = columns_for(ledger, customer_id, columns).model
+        return _dso_trend_on(engine, model, as_of, known_at, months, currency_code)
     facts = list(ledger.facts(customer_id))
     ends = _month_ends(as_of, months)
     history = read(facts, as_of, known_at=known_at)
@@ -678,7 +674,7 @@ def _dso_trend_on(
     :func:`_month`."""
     from o2c.portfolio import portfolio_kpis
 
-    code = currency_code.upper() if currency_code else _main_currency_of(model)
+    code = currency_code.upper() if currency_code else main_currency_of(model)
     periods = portfolio_kpis(model, _month_ends(as_of, months), engine, known_at=known_at)
     figures = sorted(
         (p.period, p.figures) for p in periods if p.customer_id is None and p.currency == code
@@ -691,7 +687,7 @@ def _dso_trend_on(
     )
 
 
-def _main_currency_of(model: ReadModel) -> str:
+def main_currency_of(model: ReadModel) -> str:
     """:func:`main_currency`'s rule over every item the read model holds (instalments, credit
     memos and payments' cash, whenever issued)."""
     counts: dict[str, int] = {}

@@ -146,8 +146,10 @@ def register(subparsers: Any) -> None:
         "--engine",
         choices=ENGINES,
         default=None,
-        help="aged-balance, dso-trend: read the ledger as columns and run on this engine "
-        "(duckdb embedded, dask distributed; extra 'portfolio'); python: the domain path",
+        help="aged-balance, dso-trend, exposure, provision, worklist: read the ledger as "
+        "columns and run on this engine (duckdb embedded, dask distributed; extra "
+        "'portfolio'; the worklist then ranks without a payment model); python: the domain "
+        "path",
     )
     parser.add_argument(
         "--scheduler", default=None, help="address of a running Dask scheduler (--engine dask)"
