@@ -87,6 +87,53 @@ def test_a_facturx_pdf_carries_the_cii_and_reads_back_equal() -> None:
         assert read_einvoice(pdf) == invoice
 
 
+def test_the_facturx_pdf_is_pdf_a_3_with_the_cii_embedded() -> None:
+    """WeasyPrint renders the page as PDF/A-3b (fonts embedded, an sRGB output intent) and
+    factur-x writes the XMP (PDF/A-3 B, the Factur-X extension schema) and embeds the XML, which
+    factur-x reads back byte for byte as o2c wrote it."""
+    import io
+
+    facturx = pytest.importorskip("facturx")
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    from o2c.invoice.einvoice.pdf import pdf_renderer
+
+    assert pdf_renderer() == "weasyprint"
+    pdf = write_einvoice(DEMO, "facturx")
+    root = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    (intent,) = root["/OutputIntents"]
+    intent = intent.get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert "sRGB" in intent["/OutputConditionIdentifier"]
+    assert "/DestOutputProfile" in intent
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"<pdfaid:part>3</pdfaid:part>", xmp)
+    assert re.search(r"<pdfaid:conformance>B</pdfaid:conformance>", xmp)
+    assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
+    assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
+    fonts = root["/Pages"]["/Kids"][0].get_object()["/Resources"]["/Font"]
+    assert fonts
+    for font in fonts.values():
+        font = font.get_object()
+        if "/DescendantFonts" in font:  # a composite (Type0) font: its CID font has the file
+            font = font["/DescendantFonts"][0].get_object()
+        descriptor = font["/FontDescriptor"].get_object()
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
+    name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml"
+    assert xml == write_einvoice(DEMO, "cii")
+    assert read_einvoice(pdf) == DEMO
+
+
+def test_without_weasyprint_the_plain_page_is_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from o2c.invoice.einvoice import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "pdf_renderer", lambda: "plain")
+    pdf = write_einvoice(DEMO, "facturx")
+    assert b"/BaseFont /Helvetica" in pdf  # o2c's own page: a standard font, not embedded
+    assert read_einvoice(pdf) == DEMO
+
+
 def _one_cent_off(data: bytes, fmt: str) -> bytes:
     tag = b"cbc:TaxInclusiveAmount" if fmt == "ubl" else b"ram:GrandTotalAmount"
     start = data.index(b">", data.index(b"<" + tag)) + 1

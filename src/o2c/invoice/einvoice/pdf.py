@@ -1,24 +1,31 @@
-"""Factur-X / ZUGFeRD: a PDF with the CII invoice embedded (``factur-x`` does the embedding,
-the XMP metadata and the PDF/A-3 declarations), and the CII taken back out of one.
+"""Factur-X / ZUGFeRD: a PDF/A-3 with the CII invoice embedded, and the CII taken back out of one.
 
-The visible page is a plain one-page summary o2c draws itself (number, dates, parties, lines,
-VAT breakdown, totals) in a standard PDF font: the XML is the invoice, the page a rendering.
-A designed layout (WeasyPrint, a reports template) can replace the page: pass its PDF bytes as
-``visible``.  The summary page uses a standard (not embedded) font and no output intent, so a
-strict PDF/A-3 checker such as veraPDF wants such a rendering (WeasyPrint's
-``pdf_variant="pdf/a-3b"`` embeds fonts and an sRGB output intent).  ``factur-x`` stamps the
-PDF with the time it is made, so two runs differ in those bytes only.
+The visible document is a one-page summary of the invoice (number, dates, parties, lines, VAT
+breakdown, totals): the XML is the invoice, the page a rendering.  With the ``pdf`` extra
+installed, WeasyPrint renders it from HTML as PDF/A-3b (``pdf_variant="pdf/a-3b"``: fonts embedded,
+an sRGB output intent, the PDF/A identification in its XMP); ``factur-x`` then embeds the XML as
+``factur-x.xml`` (its relationship, the Factur-X XMP extension schema, the XML checked against
+the Factur-X XSD).  Without the ``pdf`` extra the page is drawn by o2c itself in a standard,
+not embedded, PDF font with no output intent, which a strict PDF/A-3 checker (veraPDF) refuses:
+:func:`pdf_renderer` says which one is in use.  A designed layout can replace the page: pass
+its PDF/A-3 bytes as ``visible``.  ``factur-x`` and WeasyPrint stamp the PDF with the time it is
+made, so two runs differ in those bytes only.
 """
 
 from __future__ import annotations
 
+import html
 import io
-from typing import Any
+import warnings
+from typing import Any, Literal
 
 from o2c._optional import require
-from o2c.errors import EInvoiceError
+from o2c.errors import EInvoiceError, MissingExtraError
 
-__all__ = ["facturx_pdf", "summary_pdf", "xml_from_pdf"]
+__all__ = ["facturx_pdf", "pdf_renderer", "summary_html", "summary_pdf", "xml_from_pdf"]
+
+#: WeasyPrint's PDF/A-3 level B (basic: the appearance preserved), as Factur-X asks for.
+PDF_VARIANT = "pdf/a-3b"
 
 _PAGE_HEIGHT = 842  # A4 in points
 _LEFT = 50
@@ -93,11 +100,67 @@ def _summary(invoice: Any) -> list[str]:
     return out
 
 
+_CSS = """@page { size: A4; margin: 18mm }
+body { font-family: sans-serif; font-size: 9.5pt; color: #222 }
+h1 { font-size: 15pt; margin: 0 0 4mm }
+table { border-collapse: collapse; width: 100% }
+td, th { padding: 1mm 2mm; border-bottom: 0.3pt solid #999; text-align: left }
+td.n, th.n { text-align: right }
+p.note { font-size: 8pt; color: #555; margin-top: 8mm }"""
+
+
+def summary_html(invoice: Any) -> str:
+    """The summary page of ``invoice`` as one self-contained HTML page (what WeasyPrint
+    renders): the same lines as the plain page, the invoice lines and VAT as tables."""
+    e = html.escape
+    text = _summary(invoice)
+    head = "".join(f"<p>{e(line)}</p>" for line in text[1:3])
+    rows = "".join(
+        f"<tr><td>{e(line.description)}</td><td class='n'>{e(str(line.quantity))}</td>"
+        f"<td class='n'>{e(str(line.unit_price.amount))}</td>"
+        f"<td class='n'>{e(str(result.net.amount))}</td></tr>"
+        for line, result in zip(invoice.lines, invoice.tax.lines, strict=True)
+    )
+    first_after_lines = 4 + len(invoice.lines) + 1
+    tail = "".join(f"<p>{e(line)}</p>" for line in text[first_after_lines:-1] if line)
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{e(text[0])}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{e(text[0])}</h1>{head}"
+        "<table><tr><th>Item</th><th class='n'>Quantity</th><th class='n'>Price</th>"
+        f"<th class='n'>Net</th></tr>{rows}</table>{tail}"
+        f"<p class='note'>{e(text[-1])}</p></body></html>"
+    )
+
+
+def pdf_renderer() -> Literal["weasyprint", "plain"]:
+    """Which page :func:`facturx_pdf` draws: ``weasyprint`` (PDF/A-3b, the ``pdf`` extra) or
+    ``plain`` (o2c's own page, not strictly PDF/A-3)."""
+    try:
+        require("weasyprint", extra="pdf", feature="PDF/A-3 invoice pages")
+    except (MissingExtraError, OSError):  # OSError: WeasyPrint without its Pango libraries
+        return "plain"
+    return "weasyprint"
+
+
+def _visible(invoice: Any) -> bytes:
+    if pdf_renderer() == "plain":
+        return summary_pdf(_summary(invoice))
+    weasyprint = require("weasyprint", extra="pdf", feature="PDF/A-3 invoice pages")
+    page = weasyprint.HTML(string=summary_html(invoice))
+    with warnings.catch_warnings():
+        # WeasyPrint (70) reads its sRGB profile through a file it leaves to be closed when
+        # it is dropped, inside write_pdf: the ResourceWarning says nothing about the PDF.
+        warnings.simplefilter("ignore", ResourceWarning)
+        return bytes(page.write_pdf(pdf_variant=PDF_VARIANT))
+
+
 def facturx_pdf(xml: bytes, invoice: Any, *, visible: bytes | None = None) -> bytes:
-    """A Factur-X PDF/A-3: ``visible`` (a summary page of ``invoice`` by default) with the CII
-    ``xml`` embedded as ``factur-x.xml`` (checked against the Factur-X XSD by ``factur-x``)."""
+    """A Factur-X PDF/A-3: ``visible`` (a summary page of ``invoice`` by default, rendered as
+    PDF/A-3b by WeasyPrint when the ``pdf`` extra is installed) with the CII ``xml`` embedded as
+    ``factur-x.xml`` (checked against the Factur-X XSD by ``factur-x``, which writes the XMP)."""
     facturx = require("facturx", extra="einvoice", feature="Factur-X PDFs", package="factur-x")
-    pdf = visible if visible is not None else summary_pdf(_summary(invoice))
+    pdf = visible if visible is not None else _visible(invoice)
     try:
         result: bytes = facturx.generate_from_binary(
             pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, lang="en-GB"
