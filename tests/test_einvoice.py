@@ -261,7 +261,9 @@ def test_the_bts_written_are_listed() -> None:
     assert written <= set(business_terms("ubl")) | {"BT-29-G"}
 
 
-_rates = st.sampled_from(["0", "6", "7", "19", "21", "5.5"])
+#: VAT rates, and two VATs EN 16931 has no term for: S19 overridden to 7 % on a line, and a
+#: reverse charge the buyer self-assesses at 19 % (both carried as item attributes, BG-32).
+_rates = st.sampled_from(["0", "6", "7", "19", "21", "5.5", "S19@7", "AE19"])
 _lines = st.lists(
     st.tuples(
         st.decimals(min_value=Decimal("0.001"), max_value=Decimal(1000), places=3),
@@ -277,6 +279,10 @@ _lines = st.lists(
 def _vat(rate: str) -> Tax:
     if rate == "0":
         return Tax.vat("Z", 0, TaxCategory.ZERO_RATED)
+    if rate == "S19@7":
+        return Tax.vat("S19", "19").at(7)
+    if rate == "AE19":
+        return Tax.reverse_charge("AE19", "19")
     return Tax.vat(f"S{rate}", rate)
 
 
@@ -308,6 +314,46 @@ def test_any_vat_invoice_reads_back_equal(
         ),
     )
     assert read_einvoice(write_einvoice(invoice, fmt)) == expected
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_rate_overrides_and_reverse_charge_read_back_as_they_were(fmt: str) -> None:
+    """An item-level rate override keeps its tax's identity (S19 at 7 %, not a new S7) and a
+    reverse charge keeps the rate its buyer self-assesses; the official rules still pass."""
+    s19 = Tax.vat("S19", "19")
+    rc = Tax.reverse_charge("AE19", "19")
+    eur = "EUR"
+    overridden = _invoice(
+        lines=[
+            InvoiceLine(description="a", quantity=2, unit_price=money("10", eur), taxes=[s19]),
+            InvoiceLine(description="b", quantity=1, unit_price=money("5", eur), taxes=[s19.at(7)]),
+        ]
+    )
+    reverse = _invoice(
+        lines=[InvoiceLine(description="a", quantity=2, unit_price=money("10", eur), taxes=[rc])],
+        charges=[
+            AllowanceCharge(
+                kind=ChargeKind.CHARGE, amount=money("3", eur), reason="Freight", taxes=(rc,)
+            )
+        ],
+    )
+    for invoice in (
+        overridden,
+        reverse,
+        credit_memo(reverse, number="CN-1", issue_date=DEMO.issue_date),
+    ):
+        data = write_einvoice(invoice, fmt)
+        back = read_einvoice(data)
+        assert back == invoice
+        assert validate_einvoice(data) == ()
+    back = read_einvoice(write_einvoice(overridden, fmt))
+    assert [t.key for ln in back.lines for t in ln.taxes] == ["S19", "S19@7"]
+    assert back.tax.tax("S19") == overridden.tax.tax("S19")
+    back = read_einvoice(write_einvoice(reverse, fmt))
+    assert back.lines[0].taxes[0].self_assessed_percent == Decimal(19)
+    (assessed,) = back.tax.self_assessed
+    assert assessed == reverse.tax.self_assessed[0]
+    assert assessed.amount == money("4.37", eur)  # 19 % of 23.00, beside the invoice
 
 
 def _line_of(data: bytes) -> tuple[bytes, bytes]:

@@ -93,7 +93,15 @@ _LINE = Group(
         ),
         Group(
             "ram:SpecifiedTradeProduct",
-            (Field("BT-155", "ram:SellerAssignedID"), Field("BT-153", "ram:Name")),
+            (
+                Field("BT-155", "ram:SellerAssignedID"),
+                Field("BT-153", "ram:Name"),
+                Group(
+                    "ram:ApplicableProductCharacteristic",
+                    (Field("BT-160", "ram:Description"), Field("BT-161", "ram:Value")),
+                    key="BG-32",
+                ),
+            ),
         ),
         Group(
             "ram:SpecifiedLineTradeAgreement",

@@ -16,9 +16,12 @@ discounted base.
 
 Tax ids are not carried by EN 16931: a VAT read back is named by its category and rate
 (:func:`vat_id`: ``S19``, ``S5.5``, ``Z``, ``E``, ``AE`` ...), so an invoice whose taxes are so
-named reads back equal.  A line id that is the line's position (``"1"``, ``"2"`` ...) is written
-for lines without one and read back as none; a discount on a zero price (which changes
-nothing) is not written.
+named reads back equal.  What a VAT of o2c carries beyond its category and rate travels as item
+attributes of its line (BG-32, :data:`OVERRIDE_OF`, :data:`SELF_ASSESSED`): the tax an item-level
+rate override belongs to, which reads back as that tax at the line's rate (``S19@7``), and the
+rate a reverse-charge buyer self-assesses (``AE19``).  A line id that is the line's position
+(``"1"``, ``"2"`` ...) is written for lines without one and read back as none; a discount on a
+zero price (which changes nothing) is not written.
 """
 
 from __future__ import annotations
@@ -53,7 +56,17 @@ from o2c.money import CONTEXT, minor_unit
 from o2c.tax import AllowanceCharge, ChargeKind, Tax, TaxCategory, TaxKind, TaxPolicy
 from o2c.terms import PaymentTerms
 
-__all__ = ["Fields", "from_fields", "to_fields", "vat_id"]
+__all__ = [
+    "BUYER_TERMS",
+    "Fields",
+    "OVERRIDE_OF",
+    "PAYEE_TERMS",
+    "SELF_ASSESSED",
+    "SELLER_TERMS",
+    "from_fields",
+    "to_fields",
+    "vat_id",
+]
 
 Fields = dict[str, Any]
 
@@ -62,13 +75,19 @@ _HUNDRED = Decimal(100)
 _MAX_DECIMALS = 2
 
 
-def vat_id(category: TaxCategory, percent: Decimal) -> str:
+def vat_id(category: TaxCategory, percent: Decimal, self_assessed: Decimal | None = None) -> str:
     """The id a VAT read from an e-invoice gets: its category code, with the rate for a
-    category that has rates (``S19``, ``S5.5``, ``L7``; ``Z``, ``E``, ``AE`` ...).
+    category that has rates (``S19``, ``S5.5``, ``L7``; ``Z``, ``E``, ``AE`` ...), and for a
+    reverse charge the rate its buyer self-assesses (``AE19``, as :meth:`o2c.tax.Tax.reverse_charge`
+    is named).
 
     >>> vat_id(TaxCategory.STANDARD, Decimal("19.00")), vat_id(TaxCategory.EXEMPT, Decimal(0))
     ('S19', 'E')
+    >>> vat_id(TaxCategory.REVERSE_CHARGE, Decimal(0), Decimal("19"))
+    'AE19'
     """
+    if self_assessed is not None:
+        return f"{category.value}{_rate(self_assessed)}"
     if category.zero_rate_only or category is TaxCategory.ZERO_RATED:
         return category.value
     return f"{category.value}{_rate(percent)}"
@@ -201,62 +220,87 @@ def _contact(fields: Fields, keys: str, contact: Contact | None) -> None:
     fields[email] = contact.email
 
 
+#: The plain terms of each party, business term to attribute, written and read by one table:
+#: the seller (BG-4), the buyer (BG-7), the payee (BG-10).  Electronic addresses, postal
+#: addresses and contacts have their own helpers.
+SELLER_TERMS: tuple[tuple[str, str], ...] = (
+    ("BT-27", "name"),
+    ("BT-28", "trading_name"),
+    ("BT-29", "identifier"),
+    ("BT-29-1", "identifier_scheme"),
+    ("BT-30", "legal_id"),
+    ("BT-30-1", "legal_id_scheme"),
+    ("BT-31", "vat_id"),
+    ("BT-32", "tax_registration_id"),
+    ("BT-33", "legal_info"),
+)
+BUYER_TERMS: tuple[tuple[str, str], ...] = (
+    ("BT-45", "trading_name"),
+    ("BT-46", "id"),
+    ("BT-47", "legal_id"),
+    ("BT-47-1", "legal_id_scheme"),
+    ("BT-48", "tax_id"),
+)
+PAYEE_TERMS: tuple[tuple[str, str], ...] = (
+    ("BT-59", "name"),
+    ("BT-60", "identifier"),
+    ("BT-60-1", "identifier_scheme"),
+    ("BT-61", "legal_id"),
+    ("BT-61-1", "legal_id_scheme"),
+)
+
+
+def _terms_of(f: Fields, party: object, terms: tuple[tuple[str, str], ...]) -> None:
+    for key, name in terms:
+        f[key] = getattr(party, name)
+
+
+def _endpoint(f: Fields, key: str, address: ElectronicAddress | None) -> None:
+    """BT-34 / BT-49 and its scheme (``-1``)."""
+    if address is not None:
+        f[key] = address.id
+        f[f"{key}-1"] = address.scheme
+
+
 def _parties(f: Fields, invoice: Invoice) -> None:
     s = invoice.seller
     assert s is not None
-    f["BT-27"] = s.name
-    f["BT-28"] = s.trading_name
-    f["BT-29"] = s.identifier
-    f["BT-29-1"] = s.identifier_scheme
-    f["BT-30"] = s.legal_id
-    f["BT-30-1"] = s.legal_id_scheme
-    f["BT-31"] = s.vat_id
-    f["BT-32"] = s.tax_registration_id
-    f["BT-33"] = s.legal_info
-    if s.electronic_address is not None:
-        f["BT-34"] = s.electronic_address.id
-        f["BT-34-1"] = s.electronic_address.scheme
+    _terms_of(f, s, SELLER_TERMS)
+    _endpoint(f, "BT-34", s.electronic_address)
     _address(f, "BT-35 BT-36 BT-37 BT-38 BT-39 BT-162 BT-40", s.address)
     _contact(f, "BT-41 BT-42 BT-43", s.contact)
     c = invoice.customer
     f["BT-44"] = c.name or None
-    f["BT-45"] = c.trading_name
-    f["BT-46"] = c.id
-    f["BT-47"] = c.legal_id
-    f["BT-47-1"] = c.legal_id_scheme
-    f["BT-48"] = c.tax_id
-    if c.electronic_address is not None:
-        f["BT-49"] = c.electronic_address.id
-        f["BT-49-1"] = c.electronic_address.scheme
+    _terms_of(f, c, BUYER_TERMS)
+    _endpoint(f, "BT-49", c.electronic_address)
     _address(f, "BT-50 BT-51 BT-52 BT-53 BT-54 BT-163 BT-55", c.address)
     if c.contact is not None:
         _contact(f, "BT-56 BT-57 BT-58", c.contact)
     else:
         f["BT-58"] = c.email
-    p = invoice.payee
-    if p is not None:
-        f["BT-59"] = p.name
-        f["BT-60"] = p.identifier
-        f["BT-60-1"] = p.identifier_scheme
-        f["BT-61"] = p.legal_id
-        f["BT-61-1"] = p.legal_id_scheme
+    if invoice.payee is not None:
+        _terms_of(f, invoice.payee, PAYEE_TERMS)
     r = invoice.tax_representative
     if r is not None:
         f["BT-62"] = r.name
         f["BT-63"] = r.vat_id
         _address(f, "BT-64 BT-65 BT-66 BT-67 BT-68 BT-164 BT-69", r.address)
-    pay = invoice.payment
-    if pay is not None:
-        f["BT-81"] = pay.means_code
-        f["BT-82"] = pay.means_text
-        if pay.account is not None:
-            f["BT-84"] = pay.account.iban
-            f["BT-85"] = pay.account.name
-            f["BT-86"] = pay.account.bic
-        if pay.direct_debit is not None:
-            f["BT-89"] = pay.direct_debit.mandate
-            f["BT-90"] = pay.direct_debit.creditor_id
-            f["BT-91"] = pay.direct_debit.debited_account
+    _payment(f, invoice.payment)
+
+
+def _payment(f: Fields, pay: PaymentInstructions | None) -> None:
+    if pay is None:
+        return
+    f["BT-81"] = pay.means_code
+    f["BT-82"] = pay.means_text
+    if pay.account is not None:
+        f["BT-84"] = pay.account.iban
+        f["BT-85"] = pay.account.name
+        f["BT-86"] = pay.account.bic
+    if pay.direct_debit is not None:
+        f["BT-89"] = pay.direct_debit.mandate
+        f["BT-90"] = pay.direct_debit.creditor_id
+        f["BT-91"] = pay.direct_debit.debited_account
 
 
 def _category_fields(tax: Tax, code_key: str, rate_key: str, item: Fields) -> None:
@@ -266,12 +310,24 @@ def _category_fields(tax: Tax, code_key: str, rate_key: str, item: Fields) -> No
         item[rate_key] = _num(tax.percent)
 
 
-def to_fields(invoice: Invoice) -> Fields:
-    """The invoice's business terms (text values; ``None`` for absent ones), checked to be
-    expressible in EN 16931."""
-    _check_expressible(invoice)
-    credit = invoice.kind is DocumentKind.CREDIT_MEMO
-    sign = -1 if credit else 1
+#: The item attributes (BG-32: BT-160 name, BT-161 value) o2c writes on a line for what a VAT of
+#: o2c carries and EN 16931 has no term for, so that it reads back as it was: the tax an
+#: item-level rate override belongs to (its id; BT-152 is the rate), and the rate at which a
+#: reverse-charge buyer self-assesses the VAT (BT-152 is 0, BR-AE-05).
+OVERRIDE_OF = "VAT rate override of"
+SELF_ASSESSED = "Self-assessed VAT rate"
+
+
+def _tax_attributes(tax: Tax) -> list[Fields]:
+    out = []
+    if tax.overridden:
+        out.append({"BT-160": OVERRIDE_OF, "BT-161": tax.id})
+    if tax.self_assessed_percent is not None:
+        out.append({"BT-160": SELF_ASSESSED, "BT-161": _num(tax.self_assessed_percent)})
+    return out
+
+
+def _document_fields(invoice: Invoice) -> Fields:
     refs = invoice.references
     f: Fields = {
         "BT-1": invoice.number,
@@ -292,75 +348,107 @@ def to_fields(invoice: Invoice) -> Fields:
         f["BT-20"] = str(invoice.terms)
     if invoice.schedule is not None:
         f["BT-9"] = invoice.schedule.due_date.isoformat()
+    return f
+
+
+def _line_fields(invoice: Invoice, sign: int) -> list[Fields]:
+    lines = []
+    for i, (line, result) in enumerate(zip(invoice.lines, invoice.tax.lines, strict=True)):
+        item: Fields = {
+            "BT-126": line.line_id or str(i + 1),
+            "BT-129": _num(line.quantity, sign),
+            "BT-130": line.unit,
+            "BT-131": _num(result.net.amount, sign),
+            "BT-153": line.description,
+            "BT-155": line.item_id,
+        }
+        price = line.unit_price.amount
+        if line.discount_percent and price:  # a discount on a zero price says nothing
+            off = price * line.discount_percent / _HUNDRED
+            item["BT-148"] = _num(price)
+            item["BT-147"] = _num(off)
+            item["BT-146"] = _num(price - off)
+        else:
+            item["BT-146"] = _num(price)
+        _category_fields(line.taxes[0], "BT-151", "BT-152", item)
+        item["BG-32"] = _tax_attributes(line.taxes[0])
+        lines.append(item)
+    return lines
+
+
+#: The terms of a document allowance (BG-20) and charge (BG-21): amount, VAT category and rate,
+#: reason and reason code.
+_CHARGE_TERMS: dict[ChargeKind, tuple[str, str, str, str, str]] = {
+    ChargeKind.ALLOWANCE: ("BT-92", "BT-95", "BT-96", "BT-97", "BT-98"),
+    ChargeKind.CHARGE: ("BT-99", "BT-102", "BT-103", "BT-104", "BT-105"),
+}
+
+
+def _charge_fields(invoice: Invoice, sign: int) -> tuple[list[Fields], list[Fields]]:
+    """The document allowances (BG-20) and charges (BG-21)."""
+    out: dict[ChargeKind, list[Fields]] = {kind: [] for kind in _CHARGE_TERMS}
+    for charge in invoice.charges:
+        tax = _the_vat(charge.taxes, "charges")
+        amount, code, rate, reason, reason_code = _CHARGE_TERMS[charge.kind]
+        item: Fields = {
+            amount: _num(charge.amount.amount, sign),
+            reason: charge.reason or None,
+            reason_code: charge.reason_code,
+        }
+        _category_fields(tax, code, rate, item)
+        out[charge.kind].append(item)
+    return out[ChargeKind.ALLOWANCE], out[ChargeKind.CHARGE]
+
+
+def _breakdown_fields(invoice: Invoice, sign: int) -> list[Fields]:
+    """The VAT breakdown (BG-23)."""
+    breakdown = []
+    for b in invoice.tax.breakdown:
+        if b.category is None:  # pragma: no cover - every tax has a category (checked)
+            continue
+        item = {
+            "BT-116": _num(b.base.amount, sign),
+            "BT-117": _num(b.amount.amount, sign),
+            "BT-118": b.category.value,
+            "BT-120": b.exemption_reason,
+            "BT-121": b.exemption_reason_code,
+        }
+        if b.category is not TaxCategory.OUTSIDE_SCOPE:
+            item["BT-119"] = _num(b.percent or Decimal(0))
+        breakdown.append(item)
+    return breakdown
+
+
+def _total_fields(f: Fields, invoice: Invoice, sign: int) -> None:
+    """The document totals (BG-22); the allowance and charge totals only beside their lists."""
+    t = invoice.totals
+    f["BT-106"] = _num(t.line_total.amount, sign)
+    if f["BG-20"]:
+        f["BT-107"] = _num(t.allowance_total.amount, sign)
+    if f["BG-21"]:
+        f["BT-108"] = _num(t.charge_total.amount, sign)
+    f["BT-109"] = _num(t.untaxed.amount, sign)
+    f["BT-110"] = _num(t.tax_total.amount, sign)
+    f["BT-112"] = _num(t.total_with_tax.amount, sign)
+    if invoice.prepaid is not None:
+        f["BT-113"] = _num(t.prepaid.amount, sign)
+    if t.rounding_amount.amount != 0:
+        f["BT-114"] = _num(t.rounding_amount.amount, sign)
+    f["BT-115"] = _num(t.amount_due.amount, sign)
+
+
+def to_fields(invoice: Invoice) -> Fields:
+    """The invoice's business terms (text values; ``None`` for absent ones), checked to be
+    expressible in EN 16931."""
+    _check_expressible(invoice)
+    sign = -1 if invoice.kind is DocumentKind.CREDIT_MEMO else 1
+    f = _document_fields(invoice)
     _parties(f, invoice)
     with decimal.localcontext(CONTEXT):
-        lines = []
-        for i, (line, result) in enumerate(zip(invoice.lines, invoice.tax.lines, strict=True)):
-            item: Fields = {
-                "BT-126": line.line_id or str(i + 1),
-                "BT-129": _num(line.quantity, sign),
-                "BT-130": line.unit,
-                "BT-131": _num(result.net.amount, sign),
-                "BT-153": line.description,
-                "BT-155": line.item_id,
-            }
-            price = line.unit_price.amount
-            if line.discount_percent and price:  # a discount on a zero price says nothing
-                off = price * line.discount_percent / _HUNDRED
-                item["BT-148"] = _num(price)
-                item["BT-147"] = _num(off)
-                item["BT-146"] = _num(price - off)
-            else:
-                item["BT-146"] = _num(price)
-            _category_fields(line.taxes[0], "BT-151", "BT-152", item)
-            lines.append(item)
-        f["BG-25"] = lines
-        allowances, charges = [], []
-        for charge in invoice.charges:
-            tax = _the_vat(charge.taxes, "charges")
-            if charge.kind is ChargeKind.ALLOWANCE:
-                item = {"BT-92": _num(charge.amount.amount, sign)}
-                item["BT-97"] = charge.reason or None
-                item["BT-98"] = charge.reason_code
-                _category_fields(tax, "BT-95", "BT-96", item)
-                allowances.append(item)
-            else:
-                item = {"BT-99": _num(charge.amount.amount, sign)}
-                item["BT-104"] = charge.reason or None
-                item["BT-105"] = charge.reason_code
-                _category_fields(tax, "BT-102", "BT-103", item)
-                charges.append(item)
-        f["BG-20"] = allowances
-        f["BG-21"] = charges
-        breakdown = []
-        for b in invoice.tax.breakdown:
-            if b.category is None:  # pragma: no cover - every tax has a category (checked)
-                continue
-            item = {
-                "BT-116": _num(b.base.amount, sign),
-                "BT-117": _num(b.amount.amount, sign),
-                "BT-118": b.category.value,
-                "BT-120": b.exemption_reason,
-                "BT-121": b.exemption_reason_code,
-            }
-            if b.category is not TaxCategory.OUTSIDE_SCOPE:
-                item["BT-119"] = _num(b.percent or Decimal(0))
-            breakdown.append(item)
-        f["BG-23"] = breakdown
-        t = invoice.totals
-        f["BT-106"] = _num(t.line_total.amount, sign)
-        if allowances:
-            f["BT-107"] = _num(t.allowance_total.amount, sign)
-        if charges:
-            f["BT-108"] = _num(t.charge_total.amount, sign)
-        f["BT-109"] = _num(t.untaxed.amount, sign)
-        f["BT-110"] = _num(t.tax_total.amount, sign)
-        f["BT-112"] = _num(t.total_with_tax.amount, sign)
-        if invoice.prepaid is not None:
-            f["BT-113"] = _num(t.prepaid.amount, sign)
-        if t.rounding_amount.amount != 0:
-            f["BT-114"] = _num(t.rounding_amount.amount, sign)
-        f["BT-115"] = _num(t.amount_due.amount, sign)
+        f["BG-25"] = _line_fields(invoice, sign)
+        f["BG-20"], f["BG-21"] = _charge_fields(invoice, sign)
+        f["BG-23"] = _breakdown_fields(invoice, sign)
+        _total_fields(f, invoice, sign)
     return f
 
 
@@ -421,19 +509,15 @@ def _electronic(f: Fields, key: str) -> ElectronicAddress | None:
     return ElectronicAddress(f[key], f.get(f"{key}-1") or "")
 
 
+def _from_terms(f: Fields, terms: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return {name: f.get(key) for key, name in terms}
+
+
 def _read_parties(f: Fields) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if f.get("BT-27"):
         out["seller"] = Party(
-            name=f["BT-27"],
-            trading_name=f.get("BT-28"),
-            identifier=f.get("BT-29"),
-            identifier_scheme=f.get("BT-29-1"),
-            legal_id=f.get("BT-30"),
-            legal_id_scheme=f.get("BT-30-1"),
-            vat_id=f.get("BT-31"),
-            tax_registration_id=f.get("BT-32"),
-            legal_info=f.get("BT-33"),
+            **_from_terms(f, SELLER_TERMS),
             address=_read_address(f, "BT-35 BT-36 BT-37 BT-38 BT-39 BT-162 BT-40"),
             electronic_address=_electronic(f, "BT-34"),
             contact=_read_contact(f, "BT-41 BT-42 BT-43"),
@@ -444,63 +528,67 @@ def _read_parties(f: Fields) -> dict[str, Any]:
         contact = _read_contact(f, "BT-56 BT-57 BT-58")
     else:
         email = f.get("BT-58")
-    customer_id = f.get("BT-46") or f.get("BT-48") or f.get("BT-49") or f.get("BT-44")
-    if not customer_id:
+    buyer = _from_terms(f, BUYER_TERMS)
+    buyer["id"] = f.get("BT-46") or f.get("BT-48") or f.get("BT-49") or f.get("BT-44")
+    if not buyer["id"]:
         _refuse("the buyer has no name (BT-44)", "BR-07", "BT-44")
     out["customer"] = Customer(
-        id=customer_id,
+        **buyer,
         name=f.get("BT-44") or "",
         address=_read_address(f, "BT-50 BT-51 BT-52 BT-53 BT-54 BT-163 BT-55"),
-        tax_id=f.get("BT-48"),
         email=email,
-        trading_name=f.get("BT-45"),
-        legal_id=f.get("BT-47"),
-        legal_id_scheme=f.get("BT-47-1"),
         electronic_address=_electronic(f, "BT-49"),
         contact=contact,
     )
     if f.get("BT-59"):
-        out["payee"] = Payee(
-            name=f["BT-59"],
-            identifier=f.get("BT-60"),
-            identifier_scheme=f.get("BT-60-1"),
-            legal_id=f.get("BT-61"),
-            legal_id_scheme=f.get("BT-61-1"),
-        )
+        out["payee"] = Payee(**_from_terms(f, PAYEE_TERMS))
     if f.get("BT-62"):
         address = _read_address(f, "BT-64 BT-65 BT-66 BT-67 BT-68 BT-164 BT-69")
         out["tax_representative"] = TaxRepresentative(
             name=f["BT-62"], vat_id=f.get("BT-63") or "", address=address or Address()
         )
     if f.get("BT-81"):
-        account = None
-        if f.get("BT-84"):
-            account = BankAccount(iban=f["BT-84"], name=f.get("BT-85"), bic=f.get("BT-86"))
-        debit = None
-        if f.get("BT-89"):
-            debit = DirectDebit(
-                mandate=f["BT-89"],
-                creditor_id=f.get("BT-90") or "",
-                debited_account=f.get("BT-91") or "",
-            )
-        out["payment"] = PaymentInstructions(
-            means_code=f["BT-81"], means_text=f.get("BT-82"), account=account, direct_debit=debit
-        )
+        out["payment"] = _read_payment(f)
     return out
 
 
+def _read_payment(f: Fields) -> PaymentInstructions:
+    account = None
+    if f.get("BT-84"):
+        account = BankAccount(iban=f["BT-84"], name=f.get("BT-85"), bic=f.get("BT-86"))
+    debit = None
+    if f.get("BT-89"):
+        debit = DirectDebit(
+            mandate=f["BT-89"],
+            creditor_id=f.get("BT-90") or "",
+            debited_account=f.get("BT-91") or "",
+        )
+    return PaymentInstructions(
+        means_code=f["BT-81"], means_text=f.get("BT-82"), account=account, direct_debit=debit
+    )
+
+
 class _Taxes:
-    """The VATs of a document by category and rate, with the breakdown's exemption reasons."""
+    """The VATs of a document by category and rate (and what a line's item attributes say of
+    them), with the breakdown's exemption reasons."""
 
     def __init__(self, f: Fields) -> None:
         self.reasons: dict[tuple[str, Decimal], tuple[str | None, str | None]] = {}
         for b in f.get("BG-23") or ():
             rate = _dec(b, "BT-119", "BG-23") if b.get("BT-119") is not None else Decimal(0)
             self.reasons[(b.get("BT-118") or "", rate)] = (b.get("BT-120"), b.get("BT-121"))
-        self.made: dict[tuple[str, Decimal], Tax] = {}
+        self.made: dict[tuple[str, Decimal, str | None, Decimal | None], Tax] = {}
 
-    def get(self, code: str | None, rate: Decimal, where: str) -> Tax:
-        key = (code or "", rate)
+    def get(
+        self,
+        code: str | None,
+        rate: Decimal,
+        where: str,
+        *,
+        override_of: str | None = None,
+        self_assessed: Decimal | None = None,
+    ) -> Tax:
+        key = (code or "", rate, override_of, self_assessed)
         tax = self.made.get(key)
         if tax is not None:
             return tax
@@ -513,15 +601,44 @@ class _Taxes:
                 field=where,
                 value=code,
             ) from None
-        reason, reason_code = self.reasons.get(key, (None, None))
+        reason, reason_code = self.reasons.get(key[:2], (None, None))
+        options: dict[str, Any] = {"reason": reason, "reason_code": reason_code}
+        if override_of is not None:
+            options["overridden"] = True
+        if self_assessed is not None:
+            options["self_assessed_percent"] = self_assessed
         try:
             tax = Tax.vat(
-                vat_id(category, rate), rate, category, reason=reason, reason_code=reason_code
+                override_of or vat_id(category, rate, self_assessed), rate, category, **options
             )
         except O2CError as exc:
             raise EInvoiceError(str(exc), location=where, field=where, value=code) from exc
         self.made[key] = tax
         return tax
+
+    def for_charge(self, code: str | None, rate: Decimal, where: str) -> Tax:
+        """A document allowance's or charge's VAT: a reverse charge whose buyer self-assesses
+        it at one rate on every line is the lines' (a charge has no item attributes)."""
+        same = {
+            t
+            for (c, r, _of, assessed), t in self.made.items()
+            if (c, r) == (code or "", rate) and assessed is not None
+        }
+        if len(same) == 1:
+            return same.pop()
+        return self.get(code, rate, where)
+
+
+def _line_tax(f: Fields, taxes: _Taxes, where: str) -> Tax:
+    """A line's VAT: its category and rate (BT-151, BT-152) and o2c's item attributes."""
+    rate = _dec(f, "BT-152", where) if f.get("BT-152") is not None else Decimal(0)
+    said = {a.get("BT-160"): a.get("BT-161") for a in f.get("BG-32") or ()}
+    assessed = None
+    if said.get(SELF_ASSESSED) is not None:
+        assessed = _dec({SELF_ASSESSED: said[SELF_ASSESSED]}, SELF_ASSESSED, where)
+    return taxes.get(
+        f.get("BT-151"), rate, where, override_of=said.get(OVERRIDE_OF), self_assessed=assessed
+    )
 
 
 def _per_unit(price: Decimal, base: Decimal) -> Decimal:
@@ -595,13 +712,12 @@ def _line(f: Fields, i: int, sign: int, currency: str, taxes: _Taxes) -> Invoice
             )
     if f.get("BT-131") is not None and quantity * price * _dec(f, "BT-131", where) * sign < 0:
         quantity = -quantity  # a return stated by a negative line amount, positive quantity
-    rate = _dec(f, "BT-152", where) if f.get("BT-152") is not None else Decimal(0)
     line_id = f.get("BT-126")
     return InvoiceLine(
         description=f.get("BT-153") or "",
         quantity=quantity,
         unit_price=Money(price, currency),
-        taxes=[taxes.get(f.get("BT-151"), rate, where)],
+        taxes=[_line_tax(f, taxes, where)],
         discount_percent=discount,
         line_id=None if line_id == str(i + 1) else line_id,
         item_id=f.get("BT-155"),
@@ -612,20 +728,15 @@ def _line(f: Fields, i: int, sign: int, currency: str, taxes: _Taxes) -> Invoice
 def _charge(
     f: Fields, kind: ChargeKind, sign: int, currency: str, taxes: _Taxes
 ) -> AllowanceCharge:
-    allowance = kind is ChargeKind.ALLOWANCE
-    amount, code, rate, reason, reason_code = (
-        ("BT-92", "BT-95", "BT-96", "BT-97", "BT-98")
-        if allowance
-        else ("BT-99", "BT-102", "BT-103", "BT-104", "BT-105")
-    )
-    where = "BG-20" if allowance else "BG-21"
+    amount, code, rate, reason, reason_code = _CHARGE_TERMS[kind]
+    where = "BG-20" if kind is ChargeKind.ALLOWANCE else "BG-21"
     percent = _dec(f, rate, where) if f.get(rate) is not None else Decimal(0)
     return AllowanceCharge(
         kind=kind,
         amount=Money(_dec(f, amount, where) * sign, currency),
         reason=f.get(reason) or "",
         reason_code=f.get(reason_code),
-        taxes=(taxes.get(f.get(code), percent, where),),
+        taxes=(taxes.for_charge(f.get(code), percent, where),),
     )
 
 

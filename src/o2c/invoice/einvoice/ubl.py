@@ -246,6 +246,11 @@ def table(credit_note: bool) -> tuple[Node, ...]:
                     Field("BT-153", "cbc:Name"),
                     Group("cac:SellersItemIdentification", (Field("BT-155", "cbc:ID"),)),
                     _tax_category("BT-151", "BT-152", "cac:ClassifiedTaxCategory"),
+                    Group(
+                        "cac:AdditionalItemProperty",
+                        (Field("BT-160", "cbc:Name"), Field("BT-161", "cbc:Value")),
+                        key="BG-32",
+                    ),
                 ),
             ),
             Group(
