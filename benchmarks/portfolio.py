@@ -1,23 +1,45 @@
 """Portfolio benchmark: as-of aging of 1M and 10M items (3 settlements each) on every path.
 
-Per size, on the same generated data, each in a forked child (peak memory = the child's RSS
-high-water mark above its start):
+Every path ages the **same in-memory data**, the columnar read model (items: customer and
+currency as strings, dates, int64 minor units; settlements: item, date, int64 minor units), as
+of one date with the buckets not due / 1-30 / 31-60 / 61-90 / 91-120 / 121+ / credits, and
+answers, per customer and currency, the open amount of each column and the number of open items.
+What each path includes in its time (all start from data already in memory):
 
-- **o2c engine**: :func:`o2c.portfolio.aging_table` over the columnar read model on the embedded
-  DuckDB engine (the kernel compiled from the bucket scheme);
-- **DuckDB SQL**: a hand-written query over the same Arrow tables;
-- **pandas**: groupby / ``pd.cut`` / groupby over numpy columns;
-- **pure Python**: :func:`o2c.receivables.aging.age_columns` over lists (1M only: its lists
-  alone take gigabytes at 10M);
-- **Dask**: the o2c kernel on a ``LocalCluster`` (two in-process workers on 127.0.0.1), data
-  partitioned by customer and scattered to the workers.
+- **o2c engine**: :func:`o2c.portfolio.aging_table` on the embedded engine
+  (:class:`o2c.adapters.duckdb.DuckDBEngine`, DuckDB's default threads): the kernel compiled from
+  the bucket scheme, the Arrow tables registered zero-copy, the answer checked to hold no float
+  and no over-applied item, as an Arrow table;
+- **DuckDB SQL**: the query an expert writes by hand over the same Arrow tables (registered
+  zero-copy on a fresh default connection; settlements summed per item, one join, one group by),
+  fetched as an Arrow table;
+- **pandas**: the same steps written in pandas (groupby per item, reindex by position, ``pd.cut``,
+  groupby per customer, currency and column) over DataFrames of the same tables; converting the
+  Arrow tables to DataFrames (strings as pandas' ``str``, dates as ``datetime64[s]``) is done
+  before the clock starts, like DuckDB's registration, and its time is printed apart;
+- **pure Python**: :func:`o2c.receivables.aging.age_columns` over Python lists made before the
+  clock starts (1M only: its lists take gigabytes at 10M);
+- **Dask**: the o2c kernel on a ``LocalCluster`` (two in-process workers on 127.0.0.1, one DuckDB
+  thread each), the tables partitioned by customer and scattered to the workers; includes
+  starting and stopping the cluster;
+- **o2c report** (once): :func:`o2c.portfolio.age_portfolio`, the same aging as the domain's
+  ``AgingReport`` (one ``AgingRow`` of ``Money`` per customer: the Python-side cost of small
+  answers).
+
+Each run is a forked child: ``wall`` is elapsed seconds, ``cpu`` the child's user + system CPU
+seconds (every thread), ``peak`` its RSS high-water mark above its start.  The machine is
+shared, so the engine paths run ``--repeat`` times, interleaved, and the medians count; the
+ratios use the median wall times (the engines' threads are part of what they offer) and, on a
+line of their own, the median CPU times.  All answers are checked to agree to the minor unit.
 
 Then the o2c KPI figures (:func:`o2c.portfolio.kpi_table`) of the twelve months to the aging
-date, per customer, on the embedded engine (every settlement an allocation).
+date, per customer, on the embedded engine (first size only), and ledger store -> columnar read
+model (``--store-facts`` facts streamed out of an in-memory store through the history's
+projection into Arrow).
 
-All answers are checked to agree to the minor unit.  Then ledger store -> columnar read model:
-``--store-facts`` facts (invoice, payment, allocation cycles) streamed out of an in-memory
-store through the history's projection into Arrow.
+``--huge`` adds 100,000,000 items (300,000,000 settlements): only the two DuckDB paths run
+(pandas' frames of that size do not fit beside them in 24 GiB), over a read model holding only
+the columns the aging reads (the others are all null in this layout), built chunk by chunk.
 
 Run: ``.venv/bin/python benchmarks/portfolio.py [--sizes 1000000,10000000] [--huge]``.
 The last line: ``portfolio: items N, o2c/duckdb-sql X.XX, o2c/pandas Y.YY, dask equal yes|no``
@@ -28,9 +50,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import pickle
+import resource
+import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,173 +79,270 @@ AS_OF = dt.date(2026, 3, 31)
 EDGES = (30, 60, 90, 120)
 WIDTH = len(EDGES) + 3
 EPOCH = dt.date(1970, 1, 1).toordinal()
+#: Items generated at a time (the settlements of a chunk's items are generated with them).
+CHUNK = 10_000_000
+HUGE = 100_000_000
 
-
-def generate(n_items: int, seed: int = 20260331) -> dict[str, Any]:
-    """Items (customer, document, due, signed cents) and 3 settlements per item (a quarter each,
-    so none is over-applied), dated 0-150 days after the document; 100 items per customer."""
-    rng = np.random.default_rng(seed)
-    n_apps = 3 * n_items
-    n_customers = max(1, n_items // 100)
-    start = dt.date(2025, 1, 1).toordinal()
-    document = start + rng.integers(0, 546, n_items)
-    due = document + rng.choice(np.array([0, 14, 30, 45, 60, 90]), n_items)
-    amount = rng.integers(100, 10_000_000, n_items)
-    amount = np.where(rng.random(n_items) < 0.1, -amount, amount)
-    customer = rng.integers(0, n_customers, n_items)
-    app_item = np.arange(n_apps) % n_items
-    app_on = document[app_item] + rng.integers(0, 150, n_apps)
-    app_amount = np.abs(amount[app_item]) // 4
-    return {
-        "customer": customer.astype(np.int64),
-        "document": document.astype(np.int64),
-        "due": due.astype(np.int64),
-        "amount": amount.astype(np.int64),
-        "app_item": app_item.astype(np.int64),
-        "app_on": app_on.astype(np.int64),
-        "app_amount": app_amount.astype(np.int64),
-        "n_customers": n_customers,
-    }
-
-
-def model_of(data: dict[str, Any]) -> Any:
-    """The o2c read model of the data (customers ``C000001`` ...; dates as dates)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from o2c.portfolio import from_tables
-
-    names = pa.array([f"C{i:07d}" for i in range(data["n_customers"])], pa.string())
-    items = pa.table(
-        {
-            "customer": pc.take(names, pa.array(data["customer"])),
-            "document": pa.array(data["document"] - EPOCH, pa.int32()).cast(pa.date32()),
-            "due": pa.array(data["due"] - EPOCH, pa.int32()).cast(pa.date32()),
-            "amount": pa.array(data["amount"]),
-        }
-    )
-    settlements = pa.table(
-        {
-            "item": pa.array(data["app_item"]),
-            "on": pa.array(data["app_on"] - EPOCH, pa.int32()).cast(pa.date32()),
-            "amount": pa.array(data["app_amount"]),
-            "cause": pa.array(np.zeros(len(data["app_item"]), np.int8)),  # allocations
-        }
-    )
-    return from_tables(items, settlements, currency_code="EUR")
+#: An answer: {(customer, currency): (minor units per column..., open items)}.
+Answer = dict[tuple[str, str], tuple[int, ...]]
 
 
 # --------------------------------------------------------------------------------------------
-# The implementations; each result becomes {customer index: [minor units per column]}
+# Data: the read model's tables, generated chunk by chunk straight into Arrow
 
 
-def run_o2c(model: Any) -> Any:
+def _chunk(rng: Any, first: int, n: int, n_customers: int) -> tuple[dict[str, Any], ...]:
+    """Items ``first`` .. ``first + n - 1`` and their 3 settlements each (a quarter of the amount
+    each, so none is over-applied), dated 0-150 days after the document; 100 items per
+    customer; a tenth are credit memos (negative)."""
+    start = dt.date(2025, 1, 1).toordinal() - EPOCH
+    document = start + rng.integers(0, 546, n, dtype=np.int32)  # to mid-2026: some after AS_OF
+    due = document + rng.choice(np.array([0, 14, 30, 45, 60, 90], np.int32), n)
+    amount = rng.integers(100, 10_000_000, n, dtype=np.int64)
+    amount = np.where(rng.random(n) < 0.1, -amount, amount)
+    customer = rng.integers(0, n_customers, n, dtype=np.int64)
+    local = np.tile(np.arange(n, dtype=np.int64), 3)
+    on = document[local] + rng.integers(0, 150, 3 * n, dtype=np.int32)
+    items = {
+        "customer": customer,
+        "document": document,
+        "due": due,
+        "amount": amount,
+    }
+    settlements = {"item": local + first, "on": on, "amount": np.abs(amount[local]) // 4}
+    return items, settlements
+
+
+def _strings(value: str, n: int) -> Any:
+    """An Arrow string array of ``n`` times ``value`` (built from buffers, no Python list)."""
+    import pyarrow as pa
+
+    width = len(value)
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int32)
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer((value * n).encode("ascii"))
+    )
+
+
+def generate(n_items: int, seed: int = 20260331) -> Any:
+    """The read model of ``n_items`` items (customers ``C0000000`` ...), one currency (EUR).
+
+    Up to :data:`CHUNK` items: through :func:`o2c.portfolio.from_tables`, every column of the
+    read model.  Beyond: the tables hold only the columns the aging reads (``item``,
+    ``customer``, ``kind``, ``currency``, ``issued`` = ``document``, ``due``, ``amount``;
+    ``item``, ``on``, ``amount``), the others being all null here.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from o2c.portfolio import ReadModel, from_tables
+
+    rng = np.random.default_rng(seed)
+    n_customers = max(1, n_items // 100)
+    names = pa.array([f"C{i:07d}" for i in range(n_customers)], pa.string())
+    item_chunks: list[Any] = []
+    settlement_chunks: list[Any] = []
+    for first in range(0, n_items, CHUNK):
+        n = min(CHUNK, n_items - first)
+        items, settlements = _chunk(rng, first, n, n_customers)
+        document = pa.array(items["document"]).view(pa.date32())
+        columns = {
+            "item": pa.array(np.arange(first, first + n, dtype=np.int64)),
+            "customer": pc.take(names, pa.array(items["customer"])),
+            "kind": pa.array((items["amount"] < 0).astype(np.int8)),  # 1: a credit memo
+            "currency": _strings("EUR", n),
+            "issued": document,
+            "document": document,
+            "due": pa.array(items["due"]).view(pa.date32()),
+            "amount": pa.array(items["amount"]),
+        }
+        item_chunks.append(pa.table(columns))
+        settlement_chunks.append(
+            pa.table(
+                {
+                    "item": pa.array(settlements["item"]),
+                    "on": pa.array(settlements["on"]).view(pa.date32()),
+                    "amount": pa.array(settlements["amount"]),
+                }
+            )
+        )
+        del items, settlements
+    items_table = pa.concat_tables(item_chunks)
+    settlements_table = pa.concat_tables(settlement_chunks)
+    if n_items > CHUNK:
+        return ReadModel(items=items_table, settlements=settlements_table)
+    layout_items = items_table.drop_columns(["item", "issued", "currency"])
+    settlements_table = settlements_table.append_column(
+        "cause",
+        pa.array(np.zeros(settlements_table.num_rows, np.int8)),  # allocations
+    )
+    return from_tables(layout_items, settlements_table, currency_code="EUR")
+
+
+# --------------------------------------------------------------------------------------------
+# The paths; each answer becomes an Answer (not timed)
+
+
+def run_o2c(model: Any, memory_limit: str | None) -> Any:
     from o2c.adapters.duckdb import DuckDBEngine
     from o2c.portfolio import aging_table
 
-    return aging_table(model, AS_OF, DuckDBEngine(threads=2), scheme=BucketScheme.standard(EDGES))
+    engine = DuckDBEngine(memory_limit=memory_limit)
+    return aging_table(model, AS_OF, engine, scheme=BucketScheme.standard(EDGES))
 
 
-def o2c_result(table: Any) -> dict[int, list[int]]:
+def o2c_answer(table: Any) -> Answer:
     d = table.to_pydict()
     names = [f"c{i}" for i in range(WIDTH)]
-    return {int(c[1:]): [d[n][k] for n in names] for k, c in enumerate(d["customer"])}
+    return {
+        (c, cur): (*(d[n][k] for n in names), d["items"][k])
+        for k, (c, cur) in enumerate(zip(d["customer"], d["currency"], strict=True))
+    }
 
 
-def run_kpis(model: Any) -> Any:
-    """The KPI figures of the twelve months to AS_OF, per customer, on the o2c engine."""
+def run_report(model: Any) -> Any:
     from o2c.adapters.duckdb import DuckDBEngine
-    from o2c.portfolio import kpi_table
-    from o2c.portfolio.kpi import month_ends
+    from o2c.portfolio import age_portfolio
 
-    bounds = [dt.date(2025, 3, 31), *month_ends(dt.date(2025, 4, 1), AS_OF)]
-    return kpi_table(model, bounds, DuckDBEngine(threads=2), countback=3)
+    return age_portfolio(model, AS_OF, DuckDBEngine(), scheme=BucketScheme.standard(EDGES))
 
 
-def kpi_result(table: Any) -> tuple[int, int]:
-    return table.num_rows, sum(table.column("paid_items").to_pylist())
+def report_answer(report: Any) -> Answer:
+    from o2c.money import to_minor
+
+    return {
+        (str(r.customer_id), r.currency): (*(to_minor(c) for c in r.columns), r.item_count)
+        for r in report.rows
+    }
 
 
-def run_sql(model: Any) -> Any:
-    """The hand-written query over the same Arrow tables."""
+def run_sql(model: Any, memory_limit: str | None) -> Any:
+    """The hand-written query over the same Arrow tables, on a default connection."""
     import duckdb
 
     con = duckdb.connect()
-    con.execute("SET threads TO 2")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     con.register("items", model.items)
-    con.register("apps", model.settlements)
+    con.register("settlements", model.settlements)
     e1, e2, e3, e4 = EDGES
     day = f"DATE '{AS_OF.isoformat()}'"
-    rows = con.sql(
+    table = con.sql(
         f"""
-        WITH applied AS (
-            SELECT item, SUM(amount) AS done FROM apps WHERE "on" <= {day} GROUP BY item
+        WITH paid AS (
+            SELECT item, SUM(amount) AS paid FROM settlements WHERE "on" <= {day} GROUP BY item
         ), open_items AS (
-            SELECT i.customer, {day} - i.due AS age, i.amount,
-                   CASE WHEN i.amount >= 0 THEN i.amount - COALESCE(a.done, 0)
-                        ELSE i.amount + COALESCE(a.done, 0) END AS open_amount
-            FROM items i LEFT JOIN applied a ON a.item = i.item
-            WHERE i.document <= {day}
+            SELECT i.customer, i.currency, i.amount, {day} - i.due AS age,
+                   CASE WHEN i.amount >= 0 THEN i.amount - COALESCE(p.paid, 0)
+                        ELSE i.amount + COALESCE(p.paid, 0) END AS open_amount
+            FROM items i LEFT JOIN paid p ON p.item = i.item
+            WHERE i.issued <= {day}
         )
-        SELECT customer,
+        SELECT customer, currency,
                CASE WHEN amount < 0 THEN 6 WHEN age < 1 THEN 0 WHEN age <= {e1} THEN 1
                     WHEN age <= {e2} THEN 2 WHEN age <= {e3} THEN 3 WHEN age <= {e4} THEN 4
                     ELSE 5 END AS col,
-               SUM(open_amount)::BIGINT AS total
+               SUM(open_amount)::BIGINT AS total, COUNT(*) AS n
         FROM open_items WHERE open_amount <> 0 GROUP BY ALL
         """
-    ).fetchall()
+    ).to_arrow_table()
     con.close()
-    return rows
+    return table
 
 
-def sql_result(rows: list[tuple[str, int, int]]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for customer, col, total in rows:
-        out.setdefault(int(customer[1:]), [0] * WIDTH)[int(col)] = int(total)
-    return out
+def _columns_answer(rows: Any) -> Answer:
+    out: dict[tuple[str, str], list[int]] = {}
+    for customer, cur, col, total, n in rows:
+        acc = out.setdefault((customer, cur), [0] * (WIDTH + 1))
+        acc[int(col)] += int(total)
+        acc[WIDTH] += int(n)
+    return {k: tuple(v) for k, v in out.items()}
 
 
-def run_pandas(data: dict[str, Any]) -> Any:
+def sql_answer(table: Any) -> Answer:
+    d = table.to_pydict()
+    return _columns_answer(
+        zip(d["customer"], d["currency"], d["col"], d["total"], d["n"], strict=True)
+    )
+
+
+def frames(model: Any) -> tuple[Any, Any]:
+    """The read model's tables as pandas DataFrames (done before timing pandas)."""
     import pandas as pd
 
-    as_of = AS_OF.toordinal()
-    apps = pd.DataFrame({"item": data["app_item"], "on": data["app_on"], "a": data["app_amount"]})
-    n = len(data["amount"])
-    applied = (
-        apps.loc[apps["on"] <= as_of]
-        .groupby("item")["a"]
+    items = model.items.select(["item", "customer", "currency", "issued", "due", "amount"])
+    items = items.to_pandas()
+    settlements = model.settlements.select(["item", "on", "amount"]).to_pandas()
+    for frame, name in ((items, "issued"), (items, "due"), (settlements, "on")):
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
+    return items, settlements
+
+
+def run_pandas(items: Any, settlements: Any) -> Any:
+    """The aging in pandas, as an expert writes it over the DataFrames."""
+    import pandas as pd
+
+    as_of = pd.Timestamp(AS_OF)
+    paid = (
+        settlements.loc[settlements["on"] <= as_of]
+        .groupby("item")["amount"]
         .sum()
-        .reindex(pd.RangeIndex(n), fill_value=0)
+        .reindex(pd.RangeIndex(len(items)), fill_value=0)  # items are numbered by position
         .to_numpy()
     )
-    amount = data["amount"]
-    open_ = np.where(amount >= 0, amount - applied, amount + applied)
-    keep = (data["document"] <= as_of) & (open_ != 0)
-    age = as_of - data["due"][keep]
-    codes = pd.cut(age, bins=[-np.inf, 0, *EDGES, np.inf], labels=False, right=True)
-    column = np.where(amount[keep] < 0, WIDTH - 1, codes)
-    frame = pd.DataFrame({"c": data["customer"][keep], "col": column, "open": open_[keep]})
-    table = frame.groupby(["c", "col"])["open"].sum().unstack(fill_value=0)
-    return table.reindex(columns=range(WIDTH), fill_value=0)
+    amount = items["amount"].to_numpy()
+    open_amount = np.where(amount >= 0, amount - paid, amount + paid)
+    keep = (items["issued"] <= as_of).to_numpy() & (open_amount != 0)
+    age = (as_of - items["due"][keep]).dt.days.to_numpy()
+    bins = [-np.inf, 0, *EDGES, np.inf]
+    column = np.where(amount[keep] < 0, WIDTH - 1, pd.cut(age, bins=bins, labels=False))
+    frame = pd.DataFrame(
+        {
+            "customer": items["customer"][keep].to_numpy(),
+            "currency": items["currency"][keep].to_numpy(),
+            "col": column,
+            "open": open_amount[keep],
+        }
+    )
+    return frame.groupby(["customer", "currency", "col"])["open"].agg(["sum", "size"])
 
 
-def pandas_result(table: Any) -> dict[int, list[int]]:
+def pandas_answer(table: Any) -> Answer:
+    return _columns_answer(
+        (c, cur, col, total, n)
+        for (c, cur, col), total, n in zip(
+            table.index, table["sum"].to_numpy(), table["size"].to_numpy(), strict=True
+        )
+    )
+
+
+def python_lists(model: Any) -> dict[str, Any]:
+    """The read model as the Python lists :func:`age_columns` takes (made before timing)."""
+    import pyarrow.compute as pc
+
+    items, settlements = model.items, model.settlements
+    encoded = pc.dictionary_encode(items.column("customer")).combine_chunks()
+
+    def days(table: Any, name: str) -> list[int]:
+        return [d + EPOCH for d in table.column(name).cast("int32").to_pylist()]
+
     return {
-        int(c): [int(v) for v in row] for c, row in zip(table.index, table.to_numpy(), strict=True)
+        "customers": tuple(CustomerId(c) for c in encoded.dictionary.to_pylist()),
+        "customer": encoded.indices.to_pylist(),
+        "document": days(items, "document"),
+        "due": days(items, "due"),
+        "amount": items.column("amount").to_pylist(),
+        "app_item": settlements.column("item").to_pylist(),
+        "app_on": days(settlements, "on"),
+        "app_amount": settlements.column("amount").to_pylist(),
     }
 
 
-def run_python(data: dict[str, Any]) -> Any:
-    lists = {
-        k: data[k].tolist()
-        for k in ("customer", "document", "due", "amount", "app_item", "app_on", "app_amount")
-    }
-    customers = tuple(CustomerId(f"C{i:07d}") for i in range(data["n_customers"]))
+def run_python(lists: dict[str, Any]) -> Any:
     return age_columns(
         ItemColumns(
             currency="EUR",
-            customers=customers,
+            customers=lists["customers"],
             customer=lists["customer"],
             document=lists["document"],
             due=lists["due"],
@@ -229,12 +352,6 @@ def run_python(data: dict[str, Any]) -> Any:
         AS_OF,
         scheme=BucketScheme.standard(EDGES),
     )
-
-
-def python_result(report: Any) -> dict[int, list[int]]:
-    from o2c.money import to_minor
-
-    return {int(str(r.customer_id)[1:]): [to_minor(c) for c in r.columns] for r in report.rows}
 
 
 def run_dask(model: Any) -> Any:
@@ -270,6 +387,20 @@ def run_dask(model: Any) -> Any:
             cluster.close()
 
 
+def run_kpis(model: Any) -> Any:
+    """The KPI figures of the twelve months to AS_OF, per customer, on the o2c engine."""
+    from o2c.adapters.duckdb import DuckDBEngine
+    from o2c.portfolio import kpi_table
+    from o2c.portfolio.kpi import month_ends
+
+    bounds = [dt.date(2025, 3, 31), *month_ends(dt.date(2025, 4, 1), AS_OF)]
+    return kpi_table(model, bounds, DuckDBEngine(), countback=3)
+
+
+def kpi_result(table: Any) -> tuple[int, int]:
+    return table.num_rows, sum(table.column("paid_items").to_pylist())
+
+
 # --------------------------------------------------------------------------------------------
 # Measurement
 
@@ -282,8 +413,17 @@ def _kib(field: str) -> int:
     return 0
 
 
-def measure(fn: Callable[[], Any], finish: Callable[[Any], Any]) -> tuple[float, float, Any]:
-    """Seconds, peak MiB above the forked child's start, and ``finish(fn())`` (not timed)."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+#: One run: wall seconds, CPU seconds, peak MiB.
+Figures = tuple[float, float, float]
+
+
+def measure(fn: Callable[[], Any], finish: Callable[[Any], Any]) -> tuple[Figures, Any]:
+    """``fn()`` in a forked child: its figures and ``finish(fn())`` (not timed)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -292,11 +432,13 @@ def measure(fn: Callable[[], Any], finish: Callable[[Any], Any]) -> tuple[float,
             with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
                 f.write("5")
             start = _kib("VmRSS")
+            c0 = _cpu()
             t0 = time.perf_counter()
             raw = fn()
             seconds = time.perf_counter() - t0
+            cpu = _cpu() - c0
             peak = (_kib("VmHWM") - start) / 1024
-            payload = pickle.dumps((seconds, peak, finish(raw)))
+            payload = pickle.dumps(((seconds, cpu, peak), finish(raw)))
         except BaseException as exc:
             payload = pickle.dumps(exc)
         with os.fdopen(write_end, "wb") as w:
@@ -312,41 +454,86 @@ def measure(fn: Callable[[], Any], finish: Callable[[Any], Any]) -> tuple[float,
     return answer  # type: ignore[no-any-return]
 
 
-def bench_size(n: int, *, python: bool) -> dict[str, tuple[float, float]]:
-    t0 = time.perf_counter()
-    data = generate(n)
-    model = model_of(data)
-    print(
-        f"\n{n:,} items, {3 * n:,} settlements, {data['n_customers']:,} customers "
-        f"(generated and built in {time.perf_counter() - t0:.1f} s)"
+def _median(runs: list[Figures]) -> Figures:
+    return (
+        statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs),
+        max(r[2] for r in runs),
     )
-    impls: list[tuple[str, Callable[[], Any], Callable[[Any], Any]]] = [
-        ("o2c engine", lambda: run_o2c(model), o2c_result),
-        ("DuckDB SQL", lambda: run_sql(model), sql_result),
-        ("pandas", lambda: run_pandas(data), pandas_result),
-    ]
-    if python:
-        impls.append(("pure Python", lambda: run_python(data), python_result))
-    impls.append(("Dask (2 workers)", lambda: run_dask(model), o2c_result))
-    figures: dict[str, tuple[float, float]] = {}
-    results: dict[str, Any] = {}
-    for name, fn, finish in impls:
-        seconds, peak, result = measure(fn, finish)
-        figures[name] = (seconds, peak)
-        results[name] = result
-        print(f"  {name:18} {seconds:8.2f} s  peak {peak:8.0f} MiB", flush=True)
-    seconds, peak, (rows, paid) = measure(lambda: run_kpis(model), kpi_result)
+
+
+def _line(name: str, figures: Figures, note: str = "") -> None:
+    wall, cpu, peak = figures
+    print(f"  {name:18} {wall:8.2f} s  cpu {cpu:8.2f} s  peak {peak:8.0f} MiB{note}", flush=True)
+
+
+def bench_size(n: int, *, repeat: int, memory_limit: str | None, kpis: bool) -> dict[str, Figures]:
+    t0 = time.perf_counter()
+    model = generate(n)
+    n_customers = max(1, n // 100)
     print(
-        f"  {'o2c KPIs':18} {seconds:8.2f} s  peak {peak:8.0f} MiB  (12 monthly periods, per "
-        f"customer: {rows:,} rows, {paid:,} paid items)",
+        f"\n{n:,} items, {3 * n:,} settlements, {n_customers:,} customers "
+        f"(generated in {time.perf_counter() - t0:.1f} s; medians of {repeat} runs, peak: the "
+        "largest)",
         flush=True,
     )
-    reference = results["o2c engine"]
-    for name, result in results.items():
-        figures[name + " equal"] = (float(result == reference), 0.0)
-        if result != reference:
+    engines: list[tuple[str, Callable[[], Any], Callable[[Any], Answer]]] = [
+        ("o2c engine", lambda: run_o2c(model, memory_limit), o2c_answer),
+        ("DuckDB SQL", lambda: run_sql(model, memory_limit), sql_answer),
+    ]
+    huge = n > CHUNK
+    if not huge:
+        c0, t0 = _cpu(), time.perf_counter()
+        items_frame, settlements_frame = frames(model)
+        took = time.perf_counter() - t0
+        print(
+            f"  (Arrow -> pandas DataFrames, before timing pandas: {took:.2f} s, "
+            f"cpu {_cpu() - c0:.2f} s)",
+            flush=True,
+        )
+        engines.append(
+            ("pandas", lambda: run_pandas(items_frame, settlements_frame), pandas_answer)
+        )
+    runs: dict[str, list[Figures]] = {name: [] for name, _fn, _finish in engines}
+    answers: dict[str, Answer] = {}
+    for _ in range(repeat):
+        for name, fn, finish in engines:
+            figures, answer = measure(fn, finish)
+            runs[name].append(figures)
+            answers.setdefault(name, answer)
+    results = {name: _median(r) for name, r in runs.items()}
+    for name in runs:
+        _line(name, results[name])
+    once: list[tuple[str, Callable[[], Any], Callable[[Any], Answer]]] = []
+    if not huge:
+        once.append(("o2c report", lambda: run_report(model), report_answer))
+        once.append(("Dask (2 workers)", lambda: run_dask(model), o2c_answer))
+    if n <= 1_000_000:
+        lists = python_lists(model)
+        once.append(("pure Python", lambda: run_python(lists), report_answer))
+    for name, fn, finish in once:
+        results[name], answers[name] = measure(fn, finish)
+        _line(name, results[name])
+    if kpis:
+        figures, (rows, paid) = measure(lambda: run_kpis(model), kpi_result)
+        _line(
+            "o2c KPIs",
+            figures,
+            f"  (12 monthly periods, per customer: {rows:,} rows, {paid:,} paid items)",
+        )
+    reference = answers["o2c engine"]
+    for name, answer in answers.items():
+        results[name + " equal"] = (float(answer == reference), 0.0, 0.0)
+        if answer != reference:
             print(f"  {name} DISAGREES with the o2c engine")
-    return figures
+    wall, cpu, _peak = results["o2c engine"]
+    for base in ("DuckDB SQL", "pandas"):
+        if base in results:
+            print(
+                f"  o2c engine / {base}: wall {wall / results[base][0]:.2f}, "
+                f"cpu {cpu / results[base][1]:.2f}"
+            )
+    return results
 
 
 def bench_store(n_facts: int) -> None:
@@ -369,18 +556,34 @@ def bench_store(n_facts: int) -> None:
     def build() -> Any:
         return from_facts(store.iter_by_customer())
 
-    seconds, peak, shape = measure(build, lambda m: (m.items.num_rows, m.settlements.num_rows))
+    (seconds, cpu, peak), shape = measure(
+        build, lambda m: (m.items.num_rows, m.settlements.num_rows)
+    )
     print(
         f"\nstore -> columnar read model: {n_facts:,} facts (in-memory store, made in {made:.1f} s)"
-        f" -> {shape[0]:,} items, {shape[1]:,} settlements in {seconds:.2f} s, "
-        f"peak {peak:.0f} MiB ({seconds / n_facts * 1e6:.2f} us/fact)"
+        f" -> {shape[0]:,} items, {shape[1]:,} settlements in {seconds:.2f} s (cpu {cpu:.2f} s), "
+        f"peak {peak:.0f} MiB ({cpu / n_facts * 1e6:.2f} us cpu/fact)"
     )
+
+
+def growth(runs: dict[int, dict[str, Figures]], a: int, b: int) -> None:
+    """How time, CPU and memory grow from ``a`` to ``b`` items (linear: ``b / a``)."""
+    for name in ("o2c engine", "DuckDB SQL", "pandas", "Dask (2 workers)", "o2c report"):
+        if name not in runs[a] or name not in runs[b]:
+            continue
+        (ta, ca, ma), (tb, cb, mb) = runs[a][name], runs[b][name]
+        print(
+            f"growth {a:,} -> {b:,} ({b / a:.0f}x items): {name:18} time {tb / ta:5.1f}x, "
+            f"cpu {cb / ca:5.1f}x, peak memory {mb / ma if ma else float('nan'):5.1f}x"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000,10000000")
-    parser.add_argument("--huge", action="store_true", help="add 100,000,000 items")
+    parser.add_argument("--huge", action="store_true", help=f"add {HUGE:,} items")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each engine path")
+    parser.add_argument("--memory-limit", help="DuckDB's memory_limit for both DuckDB paths")
     parser.add_argument("--store-facts", type=int, default=1_000_000)
     args = parser.parse_args()
     import duckdb
@@ -389,31 +592,35 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.huge:
-        sizes.append(100_000_000)
+        sizes.append(HUGE)
+    load = os.getloadavg()
     print(
         f"portfolio aging as of {AS_OF}; python {sys.version.split()[0]}, duckdb "
         f"{duckdb.__version__}, pyarrow {pa.__version__}, pandas {pd.__version__}, "
-        f"{os.cpu_count()} CPUs; peak = RSS high-water mark above the forked child's start"
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    runs = {n: bench_size(n, python=n <= 1_000_000) for n in sizes}
-    if len(sizes) > 1:
-        a, b = sizes[0], sizes[-1]
-        for name in ("o2c engine", "DuckDB SQL", "pandas", "Dask (2 workers)"):
-            ta, ma = runs[a][name]
-            tb, mb = runs[b][name]
-            print(
-                f"growth {a:,} -> {b:,} ({b / a:.0f}x items): {name:18} time {tb / ta:5.1f}x, "
-                f"peak memory {mb / ma if ma else float('nan'):5.1f}x"
-            )
+    # DuckDB spills to its temp_directory (".tmp" of the working directory) past its memory
+    # limit: keep that out of the repository
+    os.chdir(tempfile.mkdtemp(prefix="o2c-portfolio-bench-"))
+    runs = {
+        n: bench_size(n, repeat=args.repeat, memory_limit=args.memory_limit, kpis=n == sizes[0])
+        for n in sizes
+    }
+    print()
+    for a, b in itertools.pairwise(sizes):
+        growth(runs, a, b)
     if args.store_facts:
         bench_store(args.store_facts)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     first = runs[sizes[0]]
     o2c = first["o2c engine"][0]
     equal = all(first[k][0] == 1.0 for k in first if k.endswith(" equal"))
-    dask_equal = first["Dask (2 workers) equal"][0] == 1.0 and equal
+    dask_equal = first.get("Dask (2 workers) equal", (0.0,))[0] == 1.0 and equal
+    pandas = first["pandas"][0] if "pandas" in first else float("nan")
     print(
         f"portfolio: items {sizes[0]}, o2c/duckdb-sql {o2c / first['DuckDB SQL'][0]:.2f}, "
-        f"o2c/pandas {o2c / first['pandas'][0]:.2f}, dask equal {'yes' if dask_equal else 'no'}"
+        f"o2c/pandas {o2c / pandas:.2f}, dask equal {'yes' if dask_equal else 'no'}"
     )
 
 

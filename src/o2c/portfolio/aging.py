@@ -108,7 +108,7 @@ def aging_kernel(
     sql = f"""
         WITH placed AS (
             SELECT customer, currency, {_column_case(scheme, credits)} AS col,
-                   SUM(open) AS total, COUNT(*) AS n,
+                   CAST(SUM(open) AS BIGINT) AS total, COUNT(*) AS n,
                    COUNT(*) FILTER (WHERE over_applied) AS over
             FROM (
                 SELECT *, {date_sql(as_of)} - {basis_column} AS age
@@ -180,19 +180,24 @@ def age_portfolio(
     )
     names = column_names(scheme)
     width = len(names)
-    data = table.to_pydict()
+    # the answer's columns as Python ints, then one row each (the currency checked once per code)
+    customers = table.column("customer").to_pylist()
+    codes = table.column("currency").to_pylist()
+    counts = table.column("items").to_pylist()
+    units_by_row = zip(*(table.column(name).to_pylist() for name in names), strict=True)
     rows = []
     totals: dict[str, list[int]] = {}
     total_counts: dict[str, int] = {}
-    exponents: dict[str, int] = {}
-    for n in range(table.num_rows):
-        code = currency(data["currency"][n]).code
-        exponent = exponents.setdefault(code, -minor_units(code))
-        units = [data[name][n] for name in names]
-        count = data["items"][n]
+    exponents: dict[str, tuple[str, int]] = {}
+    for customer, given, count, units in zip(customers, codes, counts, units_by_row, strict=True):
+        known = exponents.get(given)
+        if known is None:
+            code = currency(given).code
+            known = exponents[given] = (code, -minor_units(code))
+        code, exponent = known
         rows.append(
             AgingRow.from_columns(
-                CustomerId(data["customer"][n]),
+                CustomerId(customer),
                 [Decimal(u).scaleb(exponent) for u in units],
                 code,
                 item_count=count,
@@ -202,6 +207,7 @@ def age_portfolio(
         for i, u in enumerate(units):
             acc[i] += u
         total_counts[code] = total_counts.get(code, 0) + count
+    scale = dict(exponents.values())
     report = AgingReport(
         as_of=as_of,
         scheme=scheme,
@@ -211,7 +217,7 @@ def age_portfolio(
         totals=tuple(
             AgingRow.from_columns(
                 None,
-                [Decimal(u).scaleb(exponents[c]) for u in totals[c]],
+                [Decimal(u).scaleb(scale[c]) for u in totals[c]],
                 c,
                 item_count=total_counts[c],
             )
