@@ -79,6 +79,37 @@ def test_a_structured_number_of_another_customers_document_is_not_posted_there()
         assert [a.item_id for a in result.allocations] == ["I1"]
 
 
+def test_a_slip_to_another_customers_document_posts_the_firm_payers_exact_item() -> None:
+    # The payer is C1 by its account, owes exactly the amount on I1, and the number names C2's
+    # I2, far from the amount: a one-digit slip, not C1 paying part of C2's invoice.
+    pay = structured("P1", "4147.00", "INV/2026/016970", "4147.00", "DE11")
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert result.decision is MatchDecision.AUTO
+    assert [a.item_id for a in result.allocations] == ["I1"]
+
+
+def test_a_named_document_of_the_payers_own_customer_still_contradicts() -> None:
+    # The text names C1's own I3: the payer may pay part of it; I1's amount is no proof.
+    pay = Payment(
+        payment_id="P1",
+        value_date=DAY,
+        amount=money("4147.00", "EUR"),
+        payer_name="PRIME HAUSTECHNIK GMBH",
+        payer_account="DE11",
+        remittance_info="INV/2026/013444",
+    )
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert result.decision is not MatchDecision.AUTO
+
+
+def test_a_slip_from_a_payer_known_by_a_loose_name_only_still_contradicts() -> None:
+    pay = attrs.evolve(
+        structured("P1", "4147.00", "INV/2026/016970", "4147.00", ""), payer_name="PRIME HAUS"
+    )
+    [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
+    assert result.decision is not MatchDecision.AUTO
+
+
 def test_a_structured_short_payment_without_reason_closes_with_a_deduction() -> None:
     pay = structured("P2", "35866.79", "INV/2026/013444", "36636.15", "DE11")
     [result] = match_payments([pay], ITEMS, customers=CUSTOMERS)
@@ -138,7 +169,7 @@ def test_classify_numbers_names_scheme_references_customer_numbers_orders_and_da
     kinds = dict(
         classify_numbers(
             "ORIG ID:9207883730 TRACE#:582152638814523 KD-NR 265202 Bestell-Nr. PO-18504 "
-            "ZAHLLAUF 4067297 vom 02.03.2026 20260302 12.345,67"
+            "ZAHLLAUF 4067297 vom 02.03.2026 20260302 12.345,67 Zahlbeleg 1941766254 Lief 75704"
         )
     )
     assert kinds == {
@@ -150,6 +181,8 @@ def test_classify_numbers_names_scheme_references_customer_numbers_orders_and_da
         "02.03.2026": NumberKind.DATE,
         "20260302": NumberKind.DATE,
         "12.345,67": NumberKind.AMOUNT,
+        "1941766254": NumberKind.PAYMENT_RUN,
+        "75704": NumberKind.CUSTOMER_NUMBER,
     }
 
 

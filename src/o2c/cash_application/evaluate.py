@@ -70,6 +70,34 @@ def _partial_doubt(
     return ""
 
 
+def _rival_documents(
+    strong: list[ReferenceHit], hyp: _Hyp, payer: _Payer, pay_units: int, ctx: _Context
+) -> set[str]:
+    """The documents the text names strongly that the payer may have meant instead of ``hyp``.
+
+    All of them, but a document of another customer that the payer evidence does not point to
+    (at most ``weights.foreign_document_payer``) while it points firmly to the hypothesis'
+    customer (at least ``weights.own_customer_payer``), and whose open amount the payment is
+    far from (beyond ``MatchPolicy.stated_deduction_tolerance``): a one-digit slip in a
+    reference (structured ones too) lands on some other customer's invoice far more often than a
+    customer pays another's invoice in part while owing exactly the amount itself.
+    """
+    w = ctx.policy.weights
+    cid = hyp.fits[0][0].customer_id if hyp.fits else ""
+    firm = payer.scores.get(cid, 0.0) >= w.own_customer_payer
+    out = set()
+    for h in strong:
+        item = ctx.items[h.item_id]
+        if firm and item.customer_id != cid:
+            weak = payer.scores.get(item.customer_id, 0.0) <= w.foreign_document_payer
+            left = ctx.remaining.get(h.item_id, 0)
+            far = abs(left - pay_units) > ctx.policy.deduction_limit(left, stated=True)
+            if weak and far:
+                continue
+        out.add(h.item_id)
+    return out
+
+
 def _payment_text(payment: Payment) -> str:
     """The text every stage reads: reference and remittance information, upper case."""
     return f"{payment.reference} {payment.remittance_info}".upper()
@@ -215,7 +243,7 @@ def _evaluate(
 
     # --- C. The customer's open items by amount ---------------------------------------------
     if not any(h.confidence >= policy.auto_threshold for h in hyps):
-        named = {h.item_id for h in live_hits if h.strength >= 0.85}
+        strong = [h for h in live_hits if h.strength >= w.strong_reference]
         by_amount: list[_Hyp] = []
         for cid, score in _payer_candidates(payer, policy):
             by_amount.extend(_customer_hypotheses(payment, ctx, cid, score, payer, pay_units, text))
@@ -225,6 +253,7 @@ def _evaluate(
             for hyp in sets:
                 _cap(hyp, doubt_bar, "items of another customer the payer may be add up too")
         for hyp in by_amount:
+            named = _rival_documents(strong, hyp, payer, pay_units, ctx)
             if named and not named <= hyp.key:
                 # The text names other open documents: the amount alone does not overrule.
                 _cap(hyp, contradicted_bar, "but the text names other open documents")

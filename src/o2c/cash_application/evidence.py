@@ -125,6 +125,8 @@ _LABELS: tuple[tuple[NumberKind, str], ...] = (
         (
             r"CUSTOMER\s*NO|CUST(?:OMER)?|KD(?:-?NR)?|KUNDEN?(?:-?NR)?|CLIENT|DEBITOR|DEBTOR|"
             r"VENDOR(?:\s*NO)?|SUPPLIER(?:\s*NO)?|LIEFERANT(?:EN)?(?:-?NR)?|KREDITOR(?:EN)?(?:-?NR)?|"
+            # "Lief 75704": the seller's number as the payer's supplier (Lieferant), abridged.
+            r"LIEF\.?|"
             r"N[°O]\s*CLIENT|N[°O]\s*FOURNISSEUR"
         ),
     ),
@@ -137,7 +139,11 @@ _LABELS: tuple[tuple[NumberKind, str], ...] = (
     ),
     (
         NumberKind.PAYMENT_RUN,
-        r"PAYRUN|PAYMENT\s*RUN|ZAHLLAUF|ZAHLUNGSNR|ZAHLUNGS-?NR|AVIS(?:-?NR)?|ADVICE(?:\s*NO)?",
+        # ZAHLBELEG: the payer's own payment voucher ("Zahlbeleg 1941766254").
+        (
+            r"PAYRUN|PAYMENT\s*RUN|ZAHLLAUF|ZAHLUNGSNR|ZAHLUNGS-?NR|AVIS(?:-?NR)?|ADVICE(?:\s*NO)?|"
+            r"ZAHLBELEG(?:-?NR)?"
+        ),
     ),
     (
         NumberKind.TAX_NUMBER,

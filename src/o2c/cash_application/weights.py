@@ -98,6 +98,14 @@ class ScoreWeights:
     #: The text contradicts an amount-only hypothesis (it names other open documents, or one
     #: that is not open): capped this far below the bar, under the plain doubts (0.02).
     contradiction_below_auto: float = 0.02
+    #: The text names a document of another customer while the amount is exactly an open item
+    #: of the payer's: the named one still contradicts unless the payer evidence for the item's
+    #: customer is at least this (a known account, an exact name or alias: 0.97 and more; a
+    #: prefix of a truncated name, 0.85-0.9, is not firm enough) ...
+    own_customer_payer: float = 0.95
+    #: ... and that for the named document's customer at most this (a shared payer's members
+    #: score 0.5: one of them is as likely the payer as anyone, so its document may be meant).
+    foreign_document_payer: float = 0.3
     #: A named document while the amount is exactly another open item of the same customer:
     #: taken off (and capped as a doubt); the other item is offered 0.01 below.
     conflicting_exact: float = 0.15
