@@ -469,12 +469,15 @@ def test_a_dry_run_records_and_sends_nothing(tmp_path: Path) -> None:
     assert recorded_runs(_journal(path), "daily-aging") == ()
 
 
-def test_pdf_reports_need_an_archive_and_csv_goes_in_the_text(tmp_path: Path) -> None:
+def test_report_files_are_attached_and_csv_goes_in_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "ledger.sqlite"
     _ar_ledger(path)
     jobs = [
         _job(name="as-csv", format="csv"),
         _job(name="as-xlsx", format="xlsx"),
+        _job(name="as-html", format="html"),
     ]
     now = utc(2026, 3, 3, 6, 5)
     email = InMemoryNotifier()
@@ -485,10 +488,27 @@ def test_pdf_reports_need_an_archive_and_csv_goes_in_the_text(tmp_path: Path) ->
         now=now,
         notifiers={Channel.EMAIL: email},
     )
-    assert [r.outcome for r in results] == [RunOutcome.SENT, RunOutcome.FAILED]
-    assert "needs an archive" in results[1].detail[0]
-    assert "," in email.outbox[0].text
-    assert email.outbox[0].html is None
+    assert [r.outcome for r in results] == [RunOutcome.SENT] * 3
+    as_csv, as_xlsx, as_html = email.outbox
+    assert "," in as_csv.text
+    assert as_csv.html is None
+    [csv_file] = as_csv.attachments
+    assert (csv_file.file_name, csv_file.media_type) == ("as-csv-2026-03-03.csv", "text/csv")
+    assert csv_file.content.decode("utf-8") == as_csv.text
+    [xlsx] = as_xlsx.attachments
+    assert xlsx.file_name == "as-xlsx-2026-03-03.xlsx"
+    assert xlsx.media_type.endswith("spreadsheetml.sheet")
+    assert xlsx.content[:2] == b"PK"
+    assert "as-xlsx-2026-03-03.xlsx is attached" in as_xlsx.text
+    [page] = as_html.attachments
+    assert page.media_type == "text/html"
+    assert as_html.html == page.content.decode("utf-8")
+
+    # a file too large to attach goes to the archive and the message says where; without an
+    # archive the run fails, naming the way out
+    import o2c.reports.schedule as schedule_module
+
+    monkeypatch.setattr(schedule_module, "MAX_ATTACHMENT_BYTES", 100)
     written: dict[str, bytes] = {}
 
     def archive(name: str, content: bytes) -> str:
@@ -496,16 +516,28 @@ def test_pdf_reports_need_an_archive_and_csv_goes_in_the_text(tmp_path: Path) ->
         return f"/srv/reports/{name}"
 
     later = run_due(
-        load_schedule({"jobs": jobs}),
+        load_schedule({"jobs": jobs[1:2]}),
         ledger=Ledger(SQLiteLedgerStore(path)),
         journal=_journal(path),
         now=now + dt.timedelta(days=1),
         notifiers={Channel.EMAIL: email},
         archive=archive,
     )
-    assert [r.outcome for r in later] == [RunOutcome.SENT, RunOutcome.SENT]
+    assert [r.outcome for r in later] == [RunOutcome.SENT]
     assert written["as-xlsx-2026-03-04.xlsx"][:2] == b"PK"
+    assert email.outbox[-1].attachments == ()
     assert "/srv/reports/as-xlsx-2026-03-04.xlsx" in email.outbox[-1].text
+    assert "too large to attach" in email.outbox[-1].text
+    failed = run_due(
+        load_schedule({"jobs": jobs[1:2]}),
+        ledger=Ledger(SQLiteLedgerStore(path)),
+        journal=_journal(path),
+        now=now + dt.timedelta(days=2),
+        notifiers={Channel.EMAIL: email},
+    )
+    assert [r.outcome for r in failed] == [RunOutcome.FAILED]
+    assert "--archive" in failed[0].detail[0]
+    assert "more than a message attaches (100)" in failed[0].detail[0]
 
 
 def test_due_runs_report_their_local_date() -> None:

@@ -211,6 +211,24 @@ def test_opted_out_numbers_are_never_sent_to(gateway: FakeGateway) -> None:
     assert len(gateway.received) == 1
 
 
+def test_a_message_with_attachments_is_refused_before_anything_is_sent(
+    gateway: FakeGateway,
+) -> None:
+    from o2c.collecting.reminders import Attachment
+
+    gateway.answer = lambda r: (200, {"data": [{"id": "ok"}]}, 0.0)
+    notifier = SmsNotifier([_json_gateway(gateway.url)], region="DE")
+    pdf = Attachment(file_name="statement.pdf", media_type="application/pdf", content=b"%PDF")
+    message = attrs.evolve(_message(), attachments=(pdf,))
+    with pytest.raises(DeliveryError, match="cannot carry attachments") as caught:
+        notifier.send(message)
+    assert caught.value.context["attachments"] == ("statement.pdf",)
+    assert "statement.pdf" in str(caught.value)
+    assert gateway.received == []
+    assert notifier.send(attrs.evolve(message, attachments=())) == "ok"
+    assert len(gateway.received) == 1
+
+
 def test_numbers_are_routed_by_country_and_a_late_failure_names_what_was_sent(
     gateway: FakeGateway,
 ) -> None:

@@ -19,7 +19,13 @@ import pytest
 
 from o2c.adapters.smtp import SmtpNotifier, SmtpSecurity
 from o2c.collecting import DunningLevel, DunningPolicy, InterestRule, propose_dunning
-from o2c.collecting.reminders import InMemoryNotifier, Notification, send_reminders
+from o2c.collecting.reminders import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    InMemoryNotifier,
+    Notification,
+    send_reminders,
+)
 from o2c.errors import DeliveryError, ValidationError
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import money
@@ -335,3 +341,77 @@ def test_repr_never_shows_the_password() -> None:
     )
     assert "hunter2" not in repr(notifier)
     assert "hunter2" not in str(vars(notifier).get("password", ""))
+
+
+# ------------------------------------------------------------------ attachments
+
+
+PDF = Attachment(
+    file_name="statement-2026-03-31.pdf",
+    media_type="application/pdf",
+    content=b"%PDF-1.7\n\x00\xff binary \r\n bytes",
+)
+CSV = Attachment(
+    file_name="Kontoauszug März.csv",
+    media_type="text/csv",
+    content="Monat;Rechnung;Betrag\nMärz;INV-7;1.234,50\n".encode(),
+)
+
+
+def test_smtp_sends_attachments_as_mime_parts(smtp_server: tuple[_Handler, int]) -> None:
+    handler, port = smtp_server
+    before = len(handler.messages)
+    SmtpNotifier("127.0.0.1", port, sender="ar@o2c.example").send(_message(attachments=[PDF, CSV]))
+    _, _, parsed = handler.messages[before]
+    assert parsed.get_content_type() == "multipart/mixed"
+    body = parsed.get_body(preferencelist=("html", "plain"))
+    assert body is not None
+    assert "<b>INV-7</b>" in body.get_content()
+    text = parsed.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "INV-7 (€1,234.50)" in text.get_content()
+    parts = list(parsed.iter_attachments())
+    assert [p.get_filename() for p in parts] == [PDF.file_name, CSV.file_name]
+    assert [p.get_content_type() for p in parts] == ["application/pdf", "text/csv"]
+    assert [p.get_payload(decode=True) for p in parts] == [PDF.content, CSV.content]
+
+
+def test_the_contract_keeps_attachments(notifier: Notifier) -> None:
+    message = _message(attachments=(PDF,))
+    assert notifier.send(message)
+    if isinstance(notifier, InMemoryNotifier):
+        assert notifier.outbox[-1].attachments == (PDF,)
+
+
+def test_attachments_are_checked_and_size_limited() -> None:
+    with pytest.raises(ValidationError, match="media type") as caught:
+        Attachment(file_name="a.pdf", media_type="pdf", content=b"")
+    assert caught.value.field == "media_type"
+    for name in ("", "dir/a.pdf", "a\\b.pdf", "a\nb.pdf"):
+        with pytest.raises(ValidationError, match="file name") as caught:
+            Attachment(file_name=name, media_type="application/pdf", content=b"")
+        assert caught.value.field == "file_name"
+    with pytest.raises(ValidationError, match="bytes") as caught:
+        Attachment(file_name="a.txt", media_type="text/plain", content="text")  # type: ignore[arg-type]
+    assert caught.value.field == "content"
+    big = b"x" * (MAX_ATTACHMENT_BYTES + 1)
+    with pytest.raises(ValidationError, match="at most 10,485,760") as caught:
+        Attachment(file_name="big.pdf", media_type="application/pdf", content=big)
+    assert caught.value.field == "content"
+    assert caught.value.value == MAX_ATTACHMENT_BYTES + 1
+    half = Attachment(
+        file_name="half.pdf",
+        media_type="application/pdf",
+        content=big[: MAX_ATTACHMENT_BYTES // 2 + 1],
+    )
+    assert half.size == MAX_ATTACHMENT_BYTES // 2 + 1
+    with pytest.raises(ValidationError, match="together") as caught:
+        _message(attachments=[half, half])
+    assert caught.value.field == "attachments"
+    with pytest.raises(ValidationError, match="Attachment values") as caught:
+        _message(attachments=[b"%PDF"])
+    assert caught.value.field == "attachments"
+    exactly = Attachment(
+        file_name="max.pdf", media_type="application/pdf", content=big[:MAX_ATTACHMENT_BYTES]
+    )
+    assert _message(attachments=[exactly]).attachments == (exactly,)

@@ -445,11 +445,27 @@ class SmsNotifier:
     def send(self, message: Notification, /) -> str:
         """Text ``message.text`` to each recipient; the message ids, joined by commas.
 
+        A text message carries no file: a notification with attachments is refused before
+        anything is sent (not sent without them: the customer would be told of a statement it
+        never gets); send it by e-mail, or ``attrs.evolve(message, attachments=())`` and a text
+        that stands alone.
+
         Raises:
             ValidationError: a recipient that is not ``<number>@sms`` or not a valid number.
             OptedOutError: every recipient opted out (nothing sent).
-            DeliveryError: a gateway refused, failed or did not answer in time.
+            DeliveryError: the message has attachments (``attachments`` in its context: their
+                file names; nothing sent), or a gateway refused, failed or did not answer in
+                time.
         """
+        if message.attachments:
+            names = tuple(a.file_name for a in message.attachments)
+            raise DeliveryError(
+                "SMS",
+                f"a text message cannot carry attachments ({', '.join(names)}): send them by "
+                "e-mail, or leave them out of the notification",
+                status=None,
+                attachments=names,
+            )
         numbers = [
             normalise_number(parse_sms_address(r), region=self.region) for r in message.recipients
         ]

@@ -1,9 +1,10 @@
 """An SMTP :class:`~o2c.ports.Notifier` on the standard library's ``smtplib`` (no extra needed).
 
 Each :meth:`SmtpNotifier.send` opens a connection, optionally upgrades it (STARTTLS) or starts in
-TLS, logs in when credentials are given, sends one ``multipart/alternative`` message (text and,
-when present, HTML) and closes.  A refused recipient or any transport failure raises
-:class:`~o2c.errors.DeliveryError` with the cause chained.
+TLS, logs in when credentials are given, sends one message and closes: ``multipart/alternative``
+(text and, when present, HTML), inside ``multipart/mixed`` with one part per attachment (its
+file name and media type, base64) when the notification has any.  A refused recipient or any
+transport failure raises :class:`~o2c.errors.DeliveryError` with the cause chained.
 
 >>> notifier = SmtpNotifier("127.0.0.1", 2525, sender="ar@example.com")
 >>> notifier.security.value
@@ -36,7 +37,19 @@ class SmtpSecurity(enum.Enum):
 
 
 def build_message(message: Notification, *, sender: str, domain: str | None = None) -> EmailMessage:
-    """The ``EmailMessage`` for ``message``: text, plus an HTML alternative when it has one."""
+    """The ``EmailMessage`` for ``message``: text, plus an HTML alternative when it has one, plus
+    each attachment as a part of its own (``Content-Disposition: attachment`` with its file name).
+
+    >>> from o2c.collecting.reminders import Attachment
+    >>> email = build_message(Notification(recipients=["ap@example.com"], subject="Statement",
+    ...     text="Attached.", attachments=[Attachment(file_name="statement.pdf",
+    ...     media_type="application/pdf", content=b"%PDF-1.7")]), sender="ar@example.com")
+    >>> email.get_content_type()
+    'multipart/mixed'
+    >>> [(p.get_filename(), p.get_content_type(), p.get_content())
+    ...  for p in email.iter_attachments()]
+    [('statement.pdf', 'application/pdf', b'%PDF-1.7')]
+    """
     email = EmailMessage()
     email["From"] = message.sender or sender
     email["To"] = ", ".join(message.recipients)
@@ -50,6 +63,11 @@ def build_message(message: Notification, *, sender: str, domain: str | None = No
     email.set_content(message.text)
     if message.html is not None:
         email.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, subtype = attachment.media_type.split("/", 1)
+        email.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.file_name
+        )
     return email
 
 

@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -57,9 +58,11 @@ from o2c.money import currency, format_money
 from o2c.receivables.aging import BucketScheme, age
 
 __all__ = [
+    "MAX_ATTACHMENT_BYTES",
     "AccountActivity",
     "ActivityKind",
     "ActivityLine",
+    "Attachment",
     "InMemoryNotifier",
     "Notification",
     "Notifier",
@@ -100,9 +103,98 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: The most bytes the attachments of one message may hold together: 10 MiB.  Base64 makes them
+#: a third larger on the wire (about 13.4 MB), under the message limits of the large mailbox
+#: providers (Gmail 25 MB, Microsoft 365 / Outlook.com 20 MB by default) with room for the text,
+#: HTML and headers; a larger file belongs in an archive the message links to.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+#: A file name: no directory part, no control characters (it becomes a MIME parameter).
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: A media type ``type/subtype`` (RFC 6838 names; parameters are not taken).
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+
+
+def _file_name(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or _BAD_NAME.search(value):
+        raise ValidationError(
+            f"file_name={value!r}: give a file name without a directory or control characters, "
+            "e.g. 'statement-2026-03-31.pdf'",
+            field="file_name",
+            value=value,
+        )
+
+
+def _media_type(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _MEDIA_TYPE.fullmatch(value):
+        raise ValidationError(
+            f"media_type={value!r}: give a media type like 'application/pdf' or 'text/html'",
+            field="media_type",
+            value=value,
+        )
+
+
+def _content(_: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
+    if not isinstance(value, bytes):
+        raise ValidationError(
+            f"content must be bytes, not {type(value).__name__}", field="content", value=None
+        )
+    if len(value) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            f"content is {len(value):,} bytes: an attachment holds at most "
+            f"{MAX_ATTACHMENT_BYTES:,} (MAX_ATTACHMENT_BYTES); archive the file and send a link",
+            field="content",
+            value=len(value),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Attachment:
+    """A file that goes with a message: its name, media type and bytes.
+
+    >>> pdf = Attachment(file_name="statement.pdf", media_type="application/pdf",
+    ...                  content=b"%PDF-1.7 ...")
+    >>> pdf.size
+    12
+    >>> Attachment(file_name="../etc/passwd", media_type="text/plain", content=b"")
+    Traceback (most recent call last):
+    ...
+    o2c.errors.ValidationError: file_name='../etc/passwd': give a file name without a ...
+
+    Raises:
+        ValidationError: a name with a directory part or control characters, a media type that
+            is not ``type/subtype``, content that is not bytes or is larger than
+            :data:`MAX_ATTACHMENT_BYTES`.
+    """
+
+    file_name: str = attrs.field(validator=_file_name)
+    media_type: str = attrs.field(validator=_media_type)
+    content: bytes = attrs.field(validator=_content, repr=False)
+
+    @property
+    def size(self) -> int:
+        """The number of bytes."""
+        return len(self.content)
+
+
+def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Notification:
-    """A message to send: recipients, subject, plain text and optional HTML."""
+    """A message to send: recipients, subject, plain text, optional HTML and attachments.
+
+    The attachments hold at most :data:`MAX_ATTACHMENT_BYTES` together.  E-mail
+    (:class:`o2c.adapters.smtp.SmtpNotifier`) sends each as a MIME part; a text message
+    (:class:`o2c.adapters.sms.SmsNotifier`) cannot carry a file and refuses a notification with
+    attachments.
+
+    Raises:
+        ValidationError: no recipient, an address without ``@``, something other than an
+            :class:`Attachment` among the attachments, or attachments larger together than
+            :data:`MAX_ATTACHMENT_BYTES`.
+    """
 
     recipients: tuple[str, ...] = attrs.field(converter=_strings)
     subject: str
@@ -112,6 +204,25 @@ class Notification:
     reply_to: str | None = None
     #: Extra headers, e.g. ``(("X-O2C-Customer", "C1"),)``.
     headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=_attachments)
+
+    @attachments.validator
+    def _check_attachments(self, _attribute: object, value: tuple[Attachment, ...]) -> None:
+        if any(not isinstance(a, Attachment) for a in value):
+            raise ValidationError(
+                "attachments must be Attachment values (file name, media type, bytes)",
+                field="attachments",
+                value=tuple(type(a).__name__ for a in value),
+            )
+        total = sum(a.size for a in value)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(
+                f"the attachments are {total:,} bytes together: a message carries at most "
+                f"{MAX_ATTACHMENT_BYTES:,} (MAX_ATTACHMENT_BYTES); archive the files and send "
+                "a link",
+                field="attachments",
+                value=total,
+            )
 
     @recipients.validator
     def _check(self, _attribute: object, value: tuple[str, ...]) -> None:
@@ -152,8 +263,9 @@ class RenderedDocument:
         to: Iterable[str],
         sender: str | None = None,
         headers: Sequence[tuple[str, str]] = (),
+        attachments: Sequence[Attachment] = (),
     ) -> Notification:
-        """This document as a message to ``to``."""
+        """This document as a message to ``to`` (with ``attachments``, e.g. its PDF)."""
         return Notification(
             recipients=tuple(to),
             subject=self.subject,
@@ -161,6 +273,7 @@ class RenderedDocument:
             html=self.html,
             sender=sender,
             headers=tuple(headers),
+            attachments=tuple(attachments),
         )
 
 

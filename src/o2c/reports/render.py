@@ -36,6 +36,7 @@ from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Renderabl
 __all__ = [
     "FORMATS",
     "MAX_ROWS",
+    "MEDIA_TYPES",
     "MAX_TEXT",
     "ReportFormat",
     "cell_text",
@@ -57,9 +58,26 @@ class ReportFormat(enum.Enum):
     XLSX = "xlsx"
     CSV = "csv"
 
+    @property
+    def media_type(self) -> str:
+        """The format's registered media type (for an attachment or an HTTP answer).
+
+        >>> ReportFormat.XLSX.media_type
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+        """
+        return MEDIA_TYPES[self.value]
+
 
 #: The format names, as the CLI takes them.
 FORMATS = tuple(f.value for f in ReportFormat)
+#: Each format's media type, as IANA registers it (CSV: RFC 7111 ``text/csv``; XLSX: ECMA-376's
+#: Office Open XML spreadsheet type).
+MEDIA_TYPES: dict[str, str] = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
 
 
 def _format(value: ReportFormat | str) -> ReportFormat:

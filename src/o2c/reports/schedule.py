@@ -54,7 +54,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import attrs
 
 from o2c.collecting.dunning import DunningLevel, DunningPolicy, propose_dunning
-from o2c.collecting.reminders import Notification, Notifier, send_reminders
+from o2c.collecting.reminders import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    Notification,
+    Notifier,
+    send_reminders,
+)
 from o2c.collecting.sms import render_sms_reminder, sms_notification, sms_numbers
 from o2c.errors import (
     ConcurrencyError,
@@ -359,32 +365,48 @@ def _deliver(
 def _deliver_report(
     run: DueRun, ledger: Ledger, notifier: Notifier, archive: Archive | None
 ) -> tuple[str, ...]:
+    """Render the job's report and send it, the file attached (HTML also as the message's HTML
+    part, CSV also as its text); a file too large to attach must go to the archive."""
     from o2c.reports import build_report, render
+    from o2c.reports.render import MEDIA_TYPES
 
     job = run.job
     report = build_report(job.report, ledger, as_of=run.as_of, **dict(job.options))
     content = render(report, job.format, job.locale)
+    name = f"{job.name}-{run.as_of.isoformat()}.{job.format}"
     detail: list[str] = []
     where = None
     if archive is not None:
-        where = archive(f"{job.name}-{run.as_of.isoformat()}.{job.format}", content)
+        where = archive(name, content)
         detail.append(f"written to {where}")
     about = f" ({report.subject()})" if report.subject() else ""
     title = f"{job.report}{about} as of {run.as_of.isoformat()}"
-    html = None
-    if job.format == "html":
-        text, html = f"{title}: the report is this message's HTML part.", content.decode("utf-8")
-    elif job.format == "csv":
-        text = content.decode("utf-8")
+    attachments: tuple[Attachment, ...] = ()
+    if len(content) <= MAX_ATTACHMENT_BYTES:
+        attachments = (
+            Attachment(file_name=name, media_type=MEDIA_TYPES[job.format], content=content),
+        )
+        said = f"{title}: the {job.format.upper()} file {name} is attached"
+        said += f" (and kept at {where})." if where is not None else "."
     elif where is not None:
-        text = f"{title}: the {job.format.upper()} file is at {where}."
+        said = (
+            f"{title}: the {job.format.upper()} file is at {where} ({len(content):,} bytes, "
+            "too large to attach)."
+        )
     else:
         raise ScheduleError(
-            f"job {job.name}: a {job.format.upper()} report needs an archive to be written to "
-            "(o2c schedule run --archive DIR): a notification carries no attachments",
+            f"job {job.name}: the {job.format.upper()} report is {len(content):,} bytes, more "
+            f"than a message attaches ({MAX_ATTACHMENT_BYTES:,}): give an archive to write it "
+            "to (o2c schedule run --archive DIR), or filter the report",
             field="format",
             value=job.format,
         )
+    html = None
+    text = said
+    if job.format == "html":
+        html = content.decode("utf-8")
+    elif job.format == "csv":
+        text = content.decode("utf-8")
     message = Notification(
         recipients=job.recipients,
         subject=f"{job.company + ': ' if job.company else ''}{title}",
@@ -392,6 +414,7 @@ def _deliver_report(
         html=html,
         sender=job.sender,
         headers=(("X-O2C-Schedule", job.name), ("X-O2C-Slot", run.slot.isoformat())),
+        attachments=attachments,
     )
     detail.append(f"sent {notifier.send(message)} to {', '.join(job.recipients)}")
     return tuple(detail)
