@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from o2c._optional import require
 from o2c.invoice.document import Invoice, Violation
-from o2c.invoice.parties import Address
+from o2c.invoice.parties import Address, Customer, Party, PaymentInstructions
 
 __all__ = ["check_iban", "check_invoice", "check_vat_id"]
 
@@ -172,80 +172,71 @@ def _address(add: _Add, address: Address | None, field: str, codes: tuple[str, s
         add("BR-CL-14", f"{field}.country", f"{address.country!r} is not an ISO 3166 code")
 
 
-def check_invoice(invoice: Invoice, format: str = "ubl") -> tuple[Violation, ...]:
-    """The master-data problems of ``invoice`` for ``format`` (one of
-    :data:`o2c.invoice.einvoice.FORMATS`), empty when there are none."""
-    found: list[Violation] = []
+#: What each party's checks name: the rules of a missing address and country, the attribute
+#: holding its VAT id, the Peppol rule of a missing electronic address and its business term.
+_PARTY_RULES: dict[str, tuple[tuple[str, str], str, str, str]] = {
+    "seller": (("BR-08", "BR-09"), "vat_id", "PEPPOL-EN16931-R020", "BT-34"),
+    "customer": (("BR-10", "BR-11"), "tax_id", "PEPPOL-EN16931-R010", "BT-49"),
+}
 
-    def add(code: str, field: str, message: str) -> None:
-        found.append(Violation(code, field, message))
 
-    seller = invoice.seller
+def _party(add: _Add, who: str, party: Party | Customer, peppol: bool) -> None:
+    """A party's address, VAT id, company id (by its ICD scheme) and electronic address (by its
+    EAS scheme), the ids checked by their check digits; Peppol needs the electronic address."""
+    address_rules, vat_field, missing_rule, bt = _PARTY_RULES[who]
+    _address(add, party.address, f"{who}.address", address_rules)
+    vat = getattr(party, vat_field)
+    if vat:
+        why = check_vat_id(vat)
+        if why:
+            add("O2C-VAT-ID", f"{who}.{vat_field}", why)
+    if party.legal_id:
+        why = _check_legal(party.legal_id, party.legal_id_scheme)
+        if why:
+            add("O2C-COMPANY-ID", f"{who}.legal_id", why)
+    endpoint = party.electronic_address
+    if endpoint is not None:
+        why = _check_endpoint(endpoint.id, endpoint.scheme)
+        if why:
+            add("O2C-ENDPOINT", f"{who}.electronic_address", why)
+    elif peppol:
+        role = "seller's" if who == "seller" else "buyer's"
+        add(
+            missing_rule,
+            f"{who}.electronic_address",
+            f"Peppol needs the {role} electronic address ({bt})",
+        )
+
+
+def _seller(add: _Add, seller: Party, peppol: bool, xrechnung: bool) -> None:
+    _party(add, "seller", seller, peppol)
+    if not xrechnung:
+        return
+    c = seller.contact
+    if c is None or not c.name:
+        add("BR-DE-5", "seller.contact.name", "XRechnung needs the seller contact's name")
+    if c is None or not c.phone:
+        add("BR-DE-6", "seller.contact.phone", "XRechnung needs the seller's telephone")
+    if c is None or not c.email:
+        add("BR-DE-7", "seller.contact.email", "XRechnung needs the seller's e-mail")
+    _xrechnung_city(add, seller.address, "seller.address", ("BR-DE-3", "BR-DE-4"))
+    if not (seller.vat_id or seller.tax_registration_id):
+        add("BR-DE-16", "seller.vat_id", "XRechnung needs the seller's VAT id or tax number")
+
+
+def _xrechnung_city(add: _Add, address: Address | None, field: str, codes: tuple[str, str]) -> None:
+    whose = "seller's" if field.startswith("seller") else "buyer's"
+    if address is not None and not address.city:
+        add(codes[0], f"{field}.city", f"XRechnung needs the {whose} city")
+    if address is not None and not address.postal_code:
+        add(codes[1], f"{field}.postal_code", f"XRechnung needs the {whose} postcode")
+
+
+def _buyer(add: _Add, invoice: Invoice, peppol: bool, xrechnung: bool) -> None:
     customer = invoice.customer
-    xrechnung = format.startswith("xrechnung")
-    peppol = format == "peppol" or xrechnung
-    if seller is None:
-        add("BR-06", "seller", "the seller is missing")
-    else:
-        _address(add, seller.address, "seller.address", ("BR-08", "BR-09"))
-        if seller.vat_id:
-            why = check_vat_id(seller.vat_id)
-            if why:
-                add("O2C-VAT-ID", "seller.vat_id", why)
-        if seller.legal_id:
-            why = _check_legal(seller.legal_id, seller.legal_id_scheme)
-            if why:
-                add("O2C-COMPANY-ID", "seller.legal_id", why)
-        if seller.electronic_address is not None:
-            why = _check_endpoint(seller.electronic_address.id, seller.electronic_address.scheme)
-            if why:
-                add("O2C-ENDPOINT", "seller.electronic_address", why)
-        elif peppol:
-            add(
-                "PEPPOL-EN16931-R020",
-                "seller.electronic_address",
-                "Peppol needs the seller's electronic address (BT-34)",
-            )
-        if xrechnung:
-            c = seller.contact
-            if c is None or not c.name:
-                add("BR-DE-5", "seller.contact.name", "XRechnung needs the seller contact's name")
-            if c is None or not c.phone:
-                add("BR-DE-6", "seller.contact.phone", "XRechnung needs the seller's telephone")
-            if c is None or not c.email:
-                add("BR-DE-7", "seller.contact.email", "XRechnung needs the seller's e-mail")
-            a = seller.address
-            if a is not None and not a.city:
-                add("BR-DE-3", "seller.address.city", "XRechnung needs the seller's city")
-            if a is not None and not a.postal_code:
-                add(
-                    "BR-DE-4", "seller.address.postal_code", "XRechnung needs the seller's postcode"
-                )
-            if not (seller.vat_id or seller.tax_registration_id):
-                add(
-                    "BR-DE-16", "seller.vat_id", "XRechnung needs the seller's VAT id or tax number"
-                )
     if not customer.name:
         add("BR-07", "customer.name", "the buyer's name is missing")
-    _address(add, customer.address, "customer.address", ("BR-10", "BR-11"))
-    if customer.tax_id:
-        why = check_vat_id(customer.tax_id)
-        if why:
-            add("O2C-VAT-ID", "customer.tax_id", why)
-    if customer.legal_id:
-        why = _check_legal(customer.legal_id, customer.legal_id_scheme)
-        if why:
-            add("O2C-COMPANY-ID", "customer.legal_id", why)
-    if customer.electronic_address is not None:
-        why = _check_endpoint(customer.electronic_address.id, customer.electronic_address.scheme)
-        if why:
-            add("O2C-ENDPOINT", "customer.electronic_address", why)
-    elif peppol:
-        add(
-            "PEPPOL-EN16931-R010",
-            "customer.electronic_address",
-            "Peppol needs the buyer's electronic address (BT-49)",
-        )
+    _party(add, "customer", customer, peppol)
     refs = invoice.references
     if peppol and not (refs.buyer_reference or refs.customer_po):
         add(
@@ -262,41 +253,43 @@ def check_invoice(invoice: Invoice, format: str = "ubl") -> tuple[Violation, ...
             )
         if invoice.payment is None:
             add("BR-DE-1", "payment", "XRechnung needs the payment instructions (BG-16)")
-        a = customer.address
-        if a is not None and not a.city:
-            add("BR-DE-8", "customer.address.city", "XRechnung needs the buyer's city")
-        if a is not None and not a.postal_code:
-            add("BR-DE-9", "customer.address.postal_code", "XRechnung needs the buyer's postcode")
+        _xrechnung_city(add, customer.address, "customer.address", ("BR-DE-8", "BR-DE-9"))
     rep = invoice.tax_representative
     if rep is not None:
         _address(add, rep.address, "tax_representative.address", ("BR-19", "BR-20"))
         why = check_vat_id(rep.vat_id)
         if why:
             add("O2C-VAT-ID", "tax_representative.vat_id", why)
-    pay = invoice.payment
-    if pay is not None:
-        if not _MEANS.match(pay.means_code):
-            add("BR-CL-16", "payment.means_code", f"{pay.means_code!r} is not a UNTDID 4461 code")
-        if pay.account is not None:
-            why = check_iban(pay.account.iban) if pay.account.iban[:2].isalpha() else None
+
+
+def _payment(add: _Add, pay: PaymentInstructions | None) -> None:
+    if pay is None:
+        return
+    if not _MEANS.match(pay.means_code):
+        add("BR-CL-16", "payment.means_code", f"{pay.means_code!r} is not a UNTDID 4461 code")
+    if pay.account is not None:
+        why = check_iban(pay.account.iban) if pay.account.iban[:2].isalpha() else None
+        if why:
+            add("O2C-IBAN", "payment.account.iban", why)
+        if pay.account.bic:
+            why = _check_bic(pay.account.bic)
             if why:
-                add("O2C-IBAN", "payment.account.iban", why)
-            if pay.account.bic:
-                why = _check_bic(pay.account.bic)
-                if why:
-                    add("O2C-BIC", "payment.account.bic", why)
-        if pay.direct_debit is not None:
-            why = check_iban(pay.direct_debit.debited_account)
-            if why:
-                add("O2C-IBAN", "payment.direct_debit.debited_account", why)
-        if pay.means_code in {"49", "59"} and pay.direct_debit is None:
-            add(
-                "PEPPOL-EN16931-R061",
-                "payment.direct_debit",
-                "a direct debit needs its mandate reference (BT-89)",
-            )
-        if pay.means_code in {"30", "58"} and pay.account is None:
-            add("BR-61", "payment.account", "a credit transfer needs the account to pay to (BT-84)")
+                add("O2C-BIC", "payment.account.bic", why)
+    if pay.direct_debit is not None:
+        why = check_iban(pay.direct_debit.debited_account)
+        if why:
+            add("O2C-IBAN", "payment.direct_debit.debited_account", why)
+    if pay.means_code in {"49", "59"} and pay.direct_debit is None:
+        add(
+            "PEPPOL-EN16931-R061",
+            "payment.direct_debit",
+            "a direct debit needs its mandate reference (BT-89)",
+        )
+    if pay.means_code in {"30", "58"} and pay.account is None:
+        add("BR-61", "payment.account", "a credit transfer needs the account to pay to (BT-84)")
+
+
+def _lines(add: _Add, invoice: Invoice) -> None:
     for i, line in enumerate(invoice.lines):
         if not _UNIT.match(line.unit):
             add("BR-CL-23", f"lines[{i}].unit", f"{line.unit!r} is not a UN/ECE Rec 20 code")
@@ -304,4 +297,23 @@ def check_invoice(invoice: Invoice, format: str = "ubl") -> tuple[Violation, ...
             code = t.exemption_reason_code
             if code and not _VATEX.match(code):
                 add("BR-CL-22", f"lines[{i}].taxes", f"{code!r} is not a VATEX code")
+
+
+def check_invoice(invoice: Invoice, format: str = "ubl") -> tuple[Violation, ...]:
+    """The master-data problems of ``invoice`` for ``format`` (one of
+    :data:`o2c.invoice.einvoice.FORMATS`), empty when there are none."""
+    found: list[Violation] = []
+
+    def add(code: str, field: str, message: str) -> None:
+        found.append(Violation(code, field, message))
+
+    xrechnung = format.startswith("xrechnung")
+    peppol = format == "peppol" or xrechnung
+    if invoice.seller is None:
+        add("BR-06", "seller", "the seller is missing")
+    else:
+        _seller(add, invoice.seller, peppol, xrechnung)
+    _buyer(add, invoice, peppol, xrechnung)
+    _payment(add, invoice.payment)
+    _lines(add, invoice)
     return tuple(found)

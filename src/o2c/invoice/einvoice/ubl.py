@@ -67,19 +67,21 @@ def _allowance_charge(charge: bool) -> Group:
     )
 
 
-def table(credit_note: bool) -> tuple[Node, ...]:
-    """The BT mapping of a UBL Invoice (or CreditNote), in the schema's element order."""
-    kind = "CreditNote" if credit_note else "Invoice"
-    due = () if credit_note else (Field("BT-9", "cbc:DueDate"),)
-    project = (
-        Group(
-            "cac:AdditionalDocumentReference[cbc:DocumentTypeCode='50']",
-            (Field("BT-11", "cbc:ID"), Fixed("cbc:DocumentTypeCode", "50")),
-        )
-        if credit_note
-        else Group("cac:ProjectReference", (Field("BT-11", "cbc:ID"),))
+def _contact(name: str, phone: str, email: str) -> Group:
+    """BG-6 / BG-9: a party's contact."""
+    return Group(
+        "cac:Contact",
+        (
+            Field(name, "cbc:Name"),
+            Field(phone, "cbc:Telephone"),
+            Field(email, "cbc:ElectronicMail"),
+        ),
     )
-    seller = Group(
+
+
+def _seller() -> Group:
+    """BG-4: the seller."""
+    return Group(
         "cac:AccountingSupplierParty/cac:Party",
         (
             Field("BT-34", "cbc:EndpointID", (("schemeID", "BT-34-1"),)),
@@ -109,17 +111,14 @@ def table(credit_note: bool) -> tuple[Node, ...]:
                     Field("BT-33", "cbc:CompanyLegalForm"),
                 ),
             ),
-            Group(
-                "cac:Contact",
-                (
-                    Field("BT-41", "cbc:Name"),
-                    Field("BT-42", "cbc:Telephone"),
-                    Field("BT-43", "cbc:ElectronicMail"),
-                ),
-            ),
+            _contact("BT-41", "BT-42", "BT-43"),
         ),
     )
-    buyer = Group(
+
+
+def _buyer() -> Group:
+    """BG-7: the buyer."""
+    return Group(
         "cac:AccountingCustomerParty/cac:Party",
         (
             Field("BT-49", "cbc:EndpointID", (("schemeID", "BT-49-1"),)),
@@ -137,17 +136,14 @@ def table(credit_note: bool) -> tuple[Node, ...]:
                     Field("BT-47", "cbc:CompanyID", (("schemeID", "BT-47-1"),)),
                 ),
             ),
-            Group(
-                "cac:Contact",
-                (
-                    Field("BT-56", "cbc:Name"),
-                    Field("BT-57", "cbc:Telephone"),
-                    Field("BT-58", "cbc:ElectronicMail"),
-                ),
-            ),
+            _contact("BT-56", "BT-57", "BT-58"),
         ),
     )
-    payee = Group(
+
+
+def _payee() -> Group:
+    """BG-10: the payee."""
+    return Group(
         "cac:PayeeParty",
         (
             Group(
@@ -160,7 +156,11 @@ def table(credit_note: bool) -> tuple[Node, ...]:
             ),
         ),
     )
-    representative = Group(
+
+
+def _representative() -> Group:
+    """BG-11: the seller's tax representative."""
+    return Group(
         "cac:TaxRepresentativeParty",
         (
             Group("cac:PartyName", (Field("BT-62", "cbc:Name"),)),
@@ -171,7 +171,11 @@ def table(credit_note: bool) -> tuple[Node, ...]:
             ),
         ),
     )
-    means = Group(
+
+
+def _means(credit_note: bool) -> Group:
+    """BG-16: the payment instructions (a credit note's due date sits here)."""
+    return Group(
         "cac:PaymentMeans",
         (
             Field("BT-81", "cbc:PaymentMeansCode", (("name", "BT-82"),)),
@@ -194,6 +198,10 @@ def table(credit_note: bool) -> tuple[Node, ...]:
             ),
         ),
     )
+
+
+def _totals() -> tuple[Group, Group]:
+    """BG-23 inside the tax total, and BG-22."""
     breakdown = Group(
         "cac:TaxSubtotal",
         (
@@ -216,8 +224,14 @@ def table(credit_note: bool) -> tuple[Node, ...]:
             _amount("BT-115", "cbc:PayableAmount"),
         ),
     )
+    return Group("cac:TaxTotal", (_amount("BT-110", "cbc:TaxAmount"), breakdown)), totals
+
+
+def _line(credit_note: bool) -> Group:
+    """BG-25: an invoice (credit note) line."""
+    kind = "CreditNote" if credit_note else "Invoice"
     quantity = "cbc:CreditedQuantity" if credit_note else "cbc:InvoicedQuantity"
-    line = Group(
+    return Group(
         f"cac:{kind}Line",
         (
             Field("BT-126", "cbc:ID"),
@@ -271,6 +285,20 @@ def table(credit_note: bool) -> tuple[Node, ...]:
         ),
         key="BG-25",
     )
+
+
+def table(credit_note: bool) -> tuple[Node, ...]:
+    """The BT mapping of a UBL Invoice (or CreditNote), in the schema's element order."""
+    kind = "CreditNote" if credit_note else "Invoice"
+    due = () if credit_note else (Field("BT-9", "cbc:DueDate"),)
+    project = (
+        Group(
+            "cac:AdditionalDocumentReference[cbc:DocumentTypeCode='50']",
+            (Field("BT-11", "cbc:ID"), Fixed("cbc:DocumentTypeCode", "50")),
+        )
+        if credit_note
+        else Group("cac:ProjectReference", (Field("BT-11", "cbc:ID"),))
+    )
     return (
         Field("BT-24", "cbc:CustomizationID"),
         Field("BT-23", "cbc:ProfileID"),
@@ -285,16 +313,15 @@ def table(credit_note: bool) -> tuple[Node, ...]:
         Group("cac:BillingReference/cac:InvoiceDocumentReference", (Field("BT-25", "cbc:ID"),)),
         Group("cac:ContractDocumentReference", (Field("BT-12", "cbc:ID"),)),
         project,
-        seller,
-        buyer,
-        payee,
-        representative,
+        _seller(),
+        _buyer(),
+        _payee(),
+        _representative(),
         Group("cac:Delivery", (Field("BT-72", "cbc:ActualDeliveryDate"),)),
-        means,
+        _means(credit_note),
         Group("cac:PaymentTerms", (Field("BT-20", "cbc:Note"),)),
         _allowance_charge(False),
         _allowance_charge(True),
-        Group("cac:TaxTotal", (_amount("BT-110", "cbc:TaxAmount"), breakdown)),
-        totals,
-        line,
+        *_totals(),
+        _line(credit_note),
     )
