@@ -58,12 +58,12 @@ from o2c.money import currency, format_money
 from o2c.receivables.aging import BucketScheme, age
 
 __all__ = [
-    "MAX_ATTACHMENT_BYTES",
     "AccountActivity",
     "ActivityKind",
     "ActivityLine",
     "Attachment",
     "InMemoryNotifier",
+    "MAX_ATTACHMENT_BYTES",
     "Notification",
     "Notifier",
     "RenderedDocument",

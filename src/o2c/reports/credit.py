@@ -171,10 +171,11 @@ def exposure(
     shown in ``currency_code`` (default: the ledger's most used currency).
 
     With an ``engine`` (and ``columns``, see :func:`o2c.reports.receivables.aged_balance`) the
-    open sums per customer and currency come from the engine; a customer with a dispute (the
-    columnar model carries none) is answered from its own stream by the domain path, so the
-    report is the domain's.  The default currency is then the one most of the read model's
-    items are in (:func:`o2c.reports.receivables.main_currency_of`).
+    open sums per customer and currency come from the engine; the columnar model carries
+    neither the customer master nor disputes, so both come from the ledger's read model as on
+    the domain path (a customer with a disputed item is summed there), and the report is the
+    domain's.  The default currency is then the one most of the read model's items are in
+    (:func:`o2c.reports.receivables.main_currency_of`).
     """
     if engine is not None:
         return _exposure_on(
@@ -257,7 +258,7 @@ def _exposure_on(
     limits: CreditLimits | None,
     currency_code: str | None,
 ) -> ExposureReport:
-    """:func:`exposure` on the engine (see there)."""
+    """:func:`exposure` with the open sums from the engine (see there)."""
     from o2c.portfolio import run
     from o2c.portfolio.items import check_not_over_applied
     from o2c.reports.kernels import open_sums_kernel
@@ -265,14 +266,17 @@ def _exposure_on(
     table = run(engine, open_sums_kernel(as_of, known_at=known_at), columns.model).to_pylist()
     check_not_over_applied([r["over_applied"] for r in table], as_of)
     sums = {(r["customer"], r["currency"]): int(r["open"]) for r in table}
+    # the columnar model carries neither the customer master nor disputes: the ledger's read
+    # model gives both, and the open items of the customers with an open dispute
+    history = ledger.read(as_of, known_at=known_at, customer_id=columns.customer_id)
+    by_customer: dict[str, list[OpenItem]] = {}
+    for item in history.open_items():
+        by_customer.setdefault(item.customer_id, []).append(item)
+    disputing = {cid for cid, items in by_customer.items() if any(i.disputed_amount for i in items)}
 
     def open_receivables(cid: str, code: str) -> Money:
-        if cid in columns.disputing:  # disputed parts are the domain's: read its stream
-            items = [
-                i
-                for i in ledger.open_items(as_of, known_at=known_at, customer_id=cid)
-                if i.open_amount.currency.code == code
-            ]
+        if cid in disputing:  # the disputed parts are the domain's
+            items = [i for i in by_customer[cid] if i.open_amount.currency.code == code]
             return _open_receivables(cid, code, items, as_of)
         return from_minor(sums.get((cid, code), 0), code)
 
@@ -281,7 +285,7 @@ def _exposure_on(
         as_of,
         known_at,
         columns.customer_id,
-        columns.master(as_of, known_at),
+        history.customer_master(),
         limits,
         {cid for cid, _ in sums},
         fallback,
@@ -449,7 +453,7 @@ def provision(
 
     With an ``engine`` (and ``columns``, see :func:`o2c.reports.receivables.aged_balance`) the
     cohort's flows and the bucket balances are sums the engine makes
-    (:func:`o2c.reports.kernels.cohort_kernel`, :func:`o2c.portfolio.portfolio_provision`);
+    (:func:`o2c.reports.kernels.cohort_flows_kernel`, :func:`o2c.portfolio.portfolio_provision`);
     the loss rates and the matrix are the domain's arithmetic on them, so the report is the
     domain's.  The default currency is then the one most of the read model's items are in.
     """
@@ -506,10 +510,10 @@ def _provision_on(
     cohort's flows by :func:`o2c.credit.provisioning.loss_rates_from_flows`, the matrix by
     :func:`o2c.portfolio.portfolio_provision` (the domain's ``provision_matrix``)."""
     from o2c.portfolio import portfolio_provision, run
-    from o2c.reports.kernels import cohort_kernel
+    from o2c.reports.kernels import cohort_flows_kernel
 
     buckets = DEFAULT_BUCKETS
-    kernel = cohort_kernel(
+    kernel = cohort_flows_kernel(
         as_of,
         currency_code=currency_code,
         issued_from=cohort[0],

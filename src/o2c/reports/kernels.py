@@ -8,7 +8,7 @@ domain path's.  They belong in :mod:`o2c.portfolio` (cohort flows beside
 :mod:`o2c.portfolio.provision`, open sums beside :mod:`o2c.portfolio.items`); they live here
 until that package takes them.
 
-- :func:`cohort_kernel`: a sales cohort's flows for
+- :func:`cohort_flows_kernel`: a sales cohort's flows for
   :func:`o2c.credit.provisioning.cohort_loss_rates` (the amount open on entering each bucket
   and what was never collected).
 - :func:`open_sums_kernel`: per customer and currency, the open amount of the items open on a
@@ -27,14 +27,14 @@ from o2c.portfolio import Kernel
 from o2c.portfolio.items import date_sql, known_filter, open_items_sql
 from o2c.portfolio.model import CAUSE_CODES, KIND_CODES
 
-__all__ = ["cohort_kernel", "open_sums_kernel"]
+__all__ = ["cohort_flows_kernel", "open_sums_kernel"]
 
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def cohort_kernel(
+def cohort_flows_kernel(
     as_of: dt.date,
     *,
     currency_code: str,

@@ -36,8 +36,8 @@ from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Renderabl
 __all__ = [
     "FORMATS",
     "MAX_ROWS",
-    "MEDIA_TYPES",
     "MAX_TEXT",
+    "MEDIA_TYPES",
     "ReportFormat",
     "cell_text",
     "column_label",
