@@ -285,8 +285,42 @@ def collector_worklist(
         ValidationError: items in several currencies without a rate for one of them.
     """
     pol = policy or PriorityPolicy()
-    classes = risk or {}
     chosen = [i for i in items if i.kind is ItemKind.INVOICE and i.open_amount.amount > 0]
+    report, table = _reporting_scale(chosen, rates, currency_code)
+    by_item = {p.item_id: p for p in predictions}
+    warnings = early_warnings(predictions, previous=previous, policy=pol.warnings)
+    item_warnings: dict[str, list[EarlyWarning]] = {}
+    customer_warnings: dict[str, list[EarlyWarning]] = {}
+    for w in warnings:
+        if w.item_id is None:
+            customer_warnings.setdefault(w.customer_id, []).append(w)
+        else:
+            item_warnings.setdefault(w.item_id, []).append(w)
+    classes = risk or {}
+    unranked = []
+    for item in chosen:
+        prediction = by_item.get(item.item_id)
+        if prediction is not None and prediction.customer_id != item.customer_id:
+            prediction = None
+        found = (*item_warnings.get(item.item_id, ()), *customer_warnings.get(item.customer_id, ()))
+        rate = table[item.open_amount.currency.code]
+        risk_of = _risk_of(item.customer_id, classes, pol)
+        unranked.append(_scored(item, prediction, as_of, pol, risk_of, found, rate))
+    unranked.sort(
+        key=lambda r: (-r.ranked_value, r.item.due_date, r.item.customer_id, r.item.item_id)
+    )
+    rows = tuple(r.row(n) for n, r in enumerate(unranked, start=1))
+    return CollectorWorklist(as_of=as_of, rows=rows, warnings=warnings, currency=report, policy=pol)
+
+
+def _reporting_scale(
+    chosen: Sequence[OpenItem], rates: Mapping[str, Decimal] | None, currency_code: str | None
+) -> tuple[str, dict[str, Decimal]]:
+    """The reporting currency and the rate of each item currency into it.
+
+    Raises:
+        ValidationError: items in several currencies without a rate for one of them.
+    """
     codes = sorted({i.open_amount.currency.code for i in chosen})
     # XXX: ISO 4217's code for "no currency", for a worklist with no item and no currency given
     report = currency_code or (codes[0] if len(codes) == 1 else None if codes else "XXX")
@@ -301,89 +335,88 @@ def collector_worklist(
             field="rates",
             value=rates,
         )
-    by_item = {p.item_id: p for p in predictions}
-    warnings = early_warnings(predictions, previous=previous, policy=pol.warnings)
-    item_warnings: dict[str, list[EarlyWarning]] = {}
-    customer_warnings: dict[str, list[EarlyWarning]] = {}
-    for w in warnings:
-        if w.item_id is None:
-            customer_warnings.setdefault(w.customer_id, []).append(w)
-        else:
-            item_warnings.setdefault(w.item_id, []).append(w)
-    scale = Decimal(pol.lateness_scale_days)
-    unranked = []
-    for item in chosen:
-        prediction = by_item.get(item.item_id)
-        if prediction is not None and prediction.customer_id != item.customer_id:
-            prediction = None
-        code = item.open_amount.currency.code
-        late = (
-            prediction.days_late if prediction is not None else max(0, (as_of - item.due_date).days)
+    return report, table
+
+
+@attrs.frozen(kw_only=True)
+class _Scored:
+    """An open invoice scored, before its rank is known."""
+
+    item: OpenItem
+    prediction: PaymentPrediction | None
+    late: int
+    risk_class: RiskClass
+    risk_weight: Decimal
+    risk_detail: str
+    value_at_risk: Money
+    #: The unrounded value at risk in the reporting currency (the rank's key).
+    ranked_value: Decimal
+    warnings: tuple[EarlyWarning, ...]
+    explanation: str
+
+    def row(self, rank: int) -> CollectorItem:
+        return CollectorItem(
+            rank=rank,
+            item=self.item,
+            prediction=self.prediction,
+            predicted_days_late=self.late,
+            risk_class=self.risk_class,
+            risk_weight=self.risk_weight,
+            risk_detail=self.risk_detail,
+            value_at_risk=self.value_at_risk,
+            ranked_value=self.ranked_value,
+            warnings=self.warnings,
+            explanation=self.explanation,
         )
-        days = min(max(late, pol.lateness_floor_days), pol.lateness_cap_days)
-        rc, detail = _risk_of(item.customer_id, classes, pol)
-        weight = pol.risk_weights[rc]
-        exact = SCORE_CONTEXT.divide(item.open_amount.amount * days * weight, scale)
-        at_risk = quantize_decimal(exact, minor_unit(code), Rounding.HALF_UP)
-        found = (*item_warnings.get(item.item_id, ()), *customer_warnings.get(item.customer_id, ()))
-        why = (
-            prediction.explanation
-            if prediction is not None
-            else f"no prediction: {late} days overdue so far"
-        )
-        shown = f"{late} days predicted late" if prediction is not None else f"{late} days overdue"
-        if days != late:
-            shown += f" (counted {days})"
-        text = (
-            f"{item.item_id} of {item.customer_id}: {item.open_amount.amount} {code} open x "
-            f"{shown} / {pol.lateness_scale_days} x class {rc.value} weight "
-            f"{weight.normalize():f} = {at_risk} {code} at risk; {why}"
-        )
-        if found:
-            text += "; warnings: " + ", ".join(_warning_note(w) for w in found)
-        unranked.append(
-            (
-                SCORE_CONTEXT.multiply(exact, table[code]),
-                item,
-                prediction,
-                late,
-                rc,
-                weight,
-                detail,
-                Money(at_risk, currency(code)),
-                found,
-                text,
-            )
-        )
-    unranked.sort(key=lambda r: (-r[0], r[1].due_date, r[1].customer_id, r[1].item_id))
-    rows = tuple(
-        CollectorItem(
-            rank=n,
-            item=item,
-            prediction=prediction,
-            predicted_days_late=late,
-            risk_class=rc,
-            risk_weight=weight,
-            risk_detail=detail,
-            value_at_risk=at_risk,
-            ranked_value=ranked,
-            warnings=tuple(found),
-            explanation=text,
-        )
-        for n, (
-            ranked,
-            item,
-            prediction,
-            late,
-            rc,
-            weight,
-            detail,
-            at_risk,
-            found,
-            text,
-        ) in enumerate(unranked, start=1)
+
+
+def _scored(
+    item: OpenItem,
+    prediction: PaymentPrediction | None,
+    as_of: dt.date,
+    pol: PriorityPolicy,
+    risk: tuple[RiskClass, str],
+    found: tuple[EarlyWarning, ...],
+    rate: Decimal,
+) -> _Scored:
+    """The value at risk of one open invoice (``rate``: one unit of its currency in the
+    reporting currency), and the line that explains it."""
+    code = item.open_amount.currency.code
+    late = prediction.days_late if prediction is not None else max(0, (as_of - item.due_date).days)
+    days = min(max(late, pol.lateness_floor_days), pol.lateness_cap_days)
+    rc, detail = risk
+    weight = pol.risk_weights[rc]
+    exact = SCORE_CONTEXT.divide(
+        item.open_amount.amount * days * weight, Decimal(pol.lateness_scale_days)
     )
-    return CollectorWorklist(as_of=as_of, rows=rows, warnings=warnings, currency=report, policy=pol)
+    at_risk = quantize_decimal(exact, minor_unit(code), Rounding.HALF_UP)
+    why = (
+        prediction.explanation
+        if prediction is not None
+        else f"no prediction: {late} days overdue so far"
+    )
+    shown = f"{late} days predicted late" if prediction is not None else f"{late} days overdue"
+    if days != late:
+        shown += f" (counted {days})"
+    text = (
+        f"{item.item_id} of {item.customer_id}: {item.open_amount.amount} {code} open x "
+        f"{shown} / {pol.lateness_scale_days} x class {rc.value} weight "
+        f"{weight.normalize():f} = {at_risk} {code} at risk; {why}"
+    )
+    if found:
+        text += "; warnings: " + ", ".join(_warning_note(w) for w in found)
+    return _Scored(
+        item=item,
+        prediction=prediction,
+        late=late,
+        risk_class=rc,
+        risk_weight=weight,
+        risk_detail=detail,
+        value_at_risk=Money(at_risk, currency(code)),
+        ranked_value=SCORE_CONTEXT.multiply(exact, rate),
+        warnings=found,
+        explanation=text,
+    )
 
 
 def collector_worklist_from_history(
