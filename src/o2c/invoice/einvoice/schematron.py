@@ -49,6 +49,7 @@ from o2c.invoice.einvoice.rulepacks import (
     Syntax,
     choose,
     installed_packs,
+    peppol_packs,
     require_installed,
 )
 
@@ -221,7 +222,7 @@ _INSTALLED: list[tuple[RulePack, ...]] = []
 
 def _installed() -> tuple[RulePack, ...]:
     if not _INSTALLED:
-        _INSTALLED.append(installed_packs())
+        _INSTALLED.append(installed_packs() + peppol_packs())
     return _INSTALLED[0]
 
 
