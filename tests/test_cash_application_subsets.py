@@ -27,7 +27,9 @@ CUSTOMERS = [
 SERVICE = {"DE02120300000000202051": frozenset({"C1", "C2"})}
 
 
-def item(item_id: str, customer: str, amount: str, discount: str = "") -> OpenItem:
+def item(
+    item_id: str, customer: str, amount: str, discount: str = "", number: str = ""
+) -> OpenItem:
     value = money(amount, "EUR")
     offers = ()
     if discount:
@@ -38,7 +40,7 @@ def item(item_id: str, customer: str, amount: str, discount: str = "") -> OpenIt
         item_id=ItemId(item_id),
         customer_id=CustomerId(customer),
         kind=ItemKind.INVOICE,
-        document_number=f"INV-2026-{item_id}",
+        document_number=number or f"INV-2026-{item_id}",
         document_date=DAY,
         due_date=DAY + dt.timedelta(days=30),
         original_amount=value,
@@ -152,3 +154,45 @@ def test_decisions_do_not_depend_on_the_order_of_items_or_payments(
             other.allocations,
             other.confidence,
         )
+
+
+# -- a reference one edit from a document ----------------------------------------------------
+
+TYPO_ITEMS = [
+    *ITEMS,
+    item("T1", "C1", "4419.90", number="INV/2026/010617"),
+    # another customer's item of the same amount
+    item("T2", "C4", "4419.90", number="INV/2026/010233"),
+]
+
+
+def typo(reference: str, items: list[OpenItem]) -> tuple[MatchDecision, set[str]]:
+    p = Payment(
+        payment_id="P1",
+        value_date=DAY + dt.timedelta(days=5),
+        amount=money("4419.90", "EUR"),
+        payer_name="PAYFLOW SERVICES",
+        payer_account="DE02120300000000202051",
+        reference=reference,
+    )
+    return one(p, items)
+
+
+def test_a_typo_of_the_only_item_of_the_amount_among_the_payers_customers_is_posted() -> None:
+    # T2 has the amount too, but C4 is no customer the payment service pays for.
+    decision, items = typo("INV2026010611", TYPO_ITEMS)
+    assert (decision, items) == (MatchDecision.AUTO, {"T1"})
+
+
+def test_a_typo_among_two_items_of_the_amount_of_the_payers_customers_is_not_posted() -> None:
+    items = [*TYPO_ITEMS, item("T3", "C2", "4419.90", number="INV/2026/010899")]
+    decision, _ = typo("INV2026010611", items)
+    assert decision is not MatchDecision.AUTO
+
+
+def test_a_document_named_in_part_is_explained_away_by_the_typo_that_fits() -> None:
+    # "INV2026010611" names C3's T4 exactly, but pays a part of it from a payer not known for C3;
+    # T1, one edit away, is the only item of the amount among the payer's customers.
+    items = [*TYPO_ITEMS, item("T4", "C3", "9000.00", number="INV/2026/010611")]
+    decision, found = typo("INV2026010611", items)
+    assert (decision, found) == (MatchDecision.AUTO, {"T1"})

@@ -237,8 +237,13 @@ def _evaluate(
         if unconfirmed and any(f.exact and f.confidence >= policy.suggest_threshold for f in fuzzy):
             # Nothing points to the payer, the named document fits only approximately and one a
             # typo away fits exactly: the number may be a typo that spells another document.
+            # When that one reaches the auto bar on its own evidence (its customer is one the
+            # payer may be and no other such item has the amount), the typo explains the number
+            # away: the unconfirmed reading falls to a plain suggestion, so it is no tie.
+            confirmed = any(f.exact and f.confidence >= policy.auto_threshold for f in fuzzy)
+            bar = policy.auto_threshold - w.explained_away_below_auto if confirmed else doubt_bar
             for hyp in unconfirmed:
-                _cap(hyp, doubt_bar, _UNCONFIRMED)
+                _cap(hyp, bar, _UNCONFIRMED)
         hyps.extend(fuzzy)
 
     # --- C. The customer's open items by amount ---------------------------------------------

@@ -75,9 +75,10 @@ def _fuzzy_hypotheses(
             continue
         fit, amount, rate = fitted
         c_score = payer.scores.get(item.customer_id, 0.0)
-        if fit.quality >= 0.97 and ctx.amount_count.get((item.currency, amount), 0) == 1:
-            # One edit from the only open item of exactly this amount: two independent
-            # confirmations, worth a recognised payer.
+        if fit.quality >= 0.97 and _only_of_amount(item, amount, payer, ctx):
+            # One edit from the only open item of exactly this amount (of all, or of the
+            # customers the payer may be): two independent confirmations, worth a recognised
+            # payer.
             c_score = max(c_score, w.fuzzy_unique_amount_payer)
         conf = _ref_confidence(h.strength, fit.quality, c_score, 0.0, w)
         if len(fuzzy) > 1:
@@ -93,6 +94,21 @@ def _fuzzy_hypotheses(
             hyp.on_account = _back_convert(hyp.on_account, rate, pay_ccy, item.currency)
         hyps.append(hyp)
     return hyps
+
+
+def _only_of_amount(item: _Item, amount: int, payer: _Payer, ctx: _Context) -> bool:
+    """Whether ``item`` is the only open item of ``amount`` (minor units, its currency), of all
+    open items or of those of the customers the payer may be (when it may be the item's)."""
+    if ctx.amount_count.get((item.currency, amount), 0) == 1:
+        return True
+    if item.customer_id not in payer.scores:
+        return False
+    return not any(
+        other.item_id != item.item_id
+        and other.customer_id in payer.scores
+        and ctx.remaining.get(other.item_id, 0) != 0
+        for other in ctx.by_amount.get((item.currency, amount), ())
+    )
 
 
 def _customer_hypotheses(

@@ -106,6 +106,11 @@ class ScoreWeights:
     #: ... and that for the named document's customer at most this (a shared payer's members
     #: score 0.5: one of them is as likely the payer as anyone, so its document may be meant).
     foreign_document_payer: float = 0.3
+    #: A document named exactly but paid only in part by a payer not known for it, while one a
+    #: typo away fits the amount exactly and reaches the auto bar on its own: the named reading
+    #: is capped this far below the bar (0.1: under the margin ``MatchPolicy.ambiguity_margin``
+    #: asks of the typo reading's 0.92-0.95, so the explained-away reading makes no tie).
+    explained_away_below_auto: float = 0.1
     #: A named document while the amount is exactly another open item of the same customer:
     #: taken off (and capped as a doubt); the other item is offered 0.01 below.
     conflicting_exact: float = 0.15
