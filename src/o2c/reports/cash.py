@@ -19,10 +19,10 @@ from o2c.cash_application.worklist import WorkItem, worklist
 from o2c.errors import ValidationError
 from o2c.ledger import ItemKind, Ledger, PaymentReceived
 from o2c.money import currency
-from o2c.receivables.aging import AgingReport, age
+from o2c.receivables.aging import age
 from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Table
-from o2c.reports.receivables import detail_table
-from o2c.reports.report import Report
+from o2c.reports.receivables import AgedItems
+from o2c.reports.report import LedgerReport
 
 __all__ = [
     "CashExceptions",
@@ -72,15 +72,12 @@ class PaymentApplication:
 
 
 @attrs.frozen(kw_only=True)
-class Payments(Report):
+class Payments(LedgerReport):
     """The payments received from ``start`` to ``as_of`` and how they were applied."""
 
     name: ClassVar[str] = "payments"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     start: dt.date
     payments: tuple[PaymentApplication, ...]
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -143,9 +140,6 @@ class Payments(Report):
         sums = self._sums()
         return (count, *_money_figures("amount", sums, 0), *_money_figures("unapplied", sums, 2))
 
-    def subject(self) -> str:
-        return self.customer_id or ""
-
 
 def payments(
     ledger: Ledger,
@@ -203,18 +197,11 @@ _CREDITS = (ItemKind.UNAPPLIED_CASH, ItemKind.CREDIT_MEMO)
 
 
 @attrs.frozen(kw_only=True)
-class Unapplied(Report):
+class Unapplied(AgedItems):
     """Unapplied cash and open credit memos on ``as_of`` (negative: they reduce the balance),
     with their age from the value or document date."""
 
     name: ClassVar[str] = "unapplied"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
-    aging: AgingReport
-    customer_id: str | None = None
-
-    def table(self) -> Table:
-        return detail_table(self.aging.items, self.aging.column_labels)
 
     def figures(self) -> tuple[Figure, ...]:
         count = Figure(key="figure.count", value=Decimal(len(self.aging.items)), unit="count")
@@ -225,9 +212,6 @@ class Unapplied(Report):
                 for t in self.aging.totals
             ),
         )
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def unapplied_report(
@@ -249,15 +233,12 @@ def unapplied_report(
 
 
 @attrs.frozen(kw_only=True)
-class CashExceptions(Report):
+class CashExceptions(LedgerReport):
     """The incoming-cash worklist (:func:`o2c.cash_application.worklist.worklist`): payments
     held, flagged, suggested, in suspense or unapplied, largest first."""
 
     name: ClassVar[str] = "exceptions"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     items: tuple[WorkItem, ...]
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -305,9 +286,6 @@ class CashExceptions(Report):
 
     def figures(self) -> tuple[Figure, ...]:
         return (Figure(key="figure.count", value=Decimal(len(self.items)), unit="count"),)
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def exceptions(

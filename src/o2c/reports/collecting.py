@@ -35,8 +35,8 @@ from o2c.ledger import CustomerId, ItemId, ItemKind, Ledger, OpenItem
 from o2c.ledger.history import select
 from o2c.money import currency, from_minor
 from o2c.reports.columns import LedgerColumns, columns_for
-from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Table
-from o2c.reports.report import Report
+from o2c.reports.model import Cell, Column, ColumnKind, Figure, Label, Table, sum_by_currency
+from o2c.reports.report import LedgerReport
 
 if TYPE_CHECKING:
     from o2c.portfolio import Engine, ReadModel
@@ -67,26 +67,16 @@ DEFAULT_DUNNING_POLICY = DunningPolicy(
 )
 
 
-def _by_currency(values: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for code, amount in values:
-        out[code] = out.get(code, _ZERO) + amount
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # Disputes and deductions
 
 
 @attrs.frozen(kw_only=True)
-class DisputesLog(Report):
+class DisputesLog(LedgerReport):
     """Every dispute and deduction the ledger records by ``as_of``, with its state."""
 
     name: ClassVar[str] = "disputes"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     disputes: tuple[Dispute, ...]
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -123,23 +113,19 @@ class DisputesLog(Report):
                     (end - d.opened_on).days,
                 )
             )
-        sums = _by_currency([(d.amount.currency.code, d.amount.amount) for d in self.disputes])
         totals = tuple(
             (Label("total"), "", "", "", "", c, Money(v, currency(c)), None, "", "", None, None)
-            for c, v in sorted(sums.items())
+            for c, v in sum_by_currency(d.amount for d in self.disputes).items()
         )
         return Table(columns=columns, rows=tuple(rows), totals=totals)
 
     def figures(self) -> tuple[Figure, ...]:
         open_ = [d for d in self.disputes if d.is_open]
-        sums = _by_currency([(d.amount.currency.code, d.amount.amount) for d in open_])
+        sums = sum_by_currency(d.amount for d in open_)
         return (
             Figure(key="figure.count", value=Decimal(len(open_)), unit="count"),
-            *(Figure(key="disputed", value=v, unit=c) for c, v in sorted(sums.items())),
+            *(Figure(key="disputed", value=v, unit=c) for c, v in sums.items()),
         )
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def disputes(
@@ -161,15 +147,12 @@ def disputes(
 
 
 @attrs.frozen(kw_only=True)
-class DunningReport(Report):
+class DunningReport(LedgerReport):
     """A dunning proposal (:class:`o2c.collecting.dunning.DunningRun`): one row per notice, and
     the items and customers left out with the reason."""
 
     name: ClassVar[str] = "dunning"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     run: DunningRun
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -242,14 +225,11 @@ class DunningReport(Report):
         return (self.table(), self.exclusions_table())
 
     def figures(self) -> tuple[Figure, ...]:
-        sums = _by_currency([(n.currency, n.total.amount) for n in self.run.notices])
+        sums = sum_by_currency(n.total for n in self.run.notices)
         return (
             Figure(key="figure.notices", value=Decimal(len(self.run.notices)), unit="count"),
             *(Figure(key="figure.claimed", value=v, unit=c) for c, v in sorted(sums.items())),
         )
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def dunning(
@@ -272,15 +252,12 @@ def dunning(
 
 
 @attrs.frozen(kw_only=True)
-class WorklistReport(Report):
+class WorklistReport(LedgerReport):
     """The collector's worklist (:class:`o2c.collecting.priorities.CollectorWorklist`): open
     invoices ranked by value at risk = open amount x predicted lateness x risk-class weight."""
 
     name: ClassVar[str] = "worklist"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     worklist: CollectorWorklist
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -344,9 +321,6 @@ class WorklistReport(Report):
             Figure(key="figure.items", value=Decimal(len(self.worklist.rows)), unit="count"),
             Figure(key="figure.value_at_risk", value=total.amount, unit=total.currency.code),
         )
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def worklist_report(

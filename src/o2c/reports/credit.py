@@ -39,9 +39,10 @@ from o2c.reports.model import (
     Label,
     Series,
     Table,
+    sum_by_currency,
 )
-from o2c.reports.receivables import main_currency, main_currency_of
-from o2c.reports.report import Report
+from o2c.reports.receivables import main_currency, main_currency_of, report_currency
+from o2c.reports.report import DatedReport, LedgerReport
 
 if TYPE_CHECKING:
     from o2c.portfolio import Engine
@@ -88,15 +89,12 @@ class ExposureRow:
 
 
 @attrs.frozen(kw_only=True)
-class ExposureReport(Report):
+class ExposureReport(LedgerReport):
     """Every customer with a limit or open receivables: exposure, limit, headroom and use,
     the most used limits first."""
 
     name: ClassVar[str] = "exposure"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     rows: tuple[ExposureRow, ...]
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -120,22 +118,15 @@ class ExposureReport(Report):
             )
             for r in self.rows
         )
-        sums: dict[str, Decimal] = {}
-        for r in self.rows:
-            code = r.exposure.currency.code
-            sums[code] = sums.get(code, _ZERO) + r.exposure.amount
         totals = tuple(
             (Label("total"), "", c, None, Money(v, currency(c)), None, None)
-            for c, v in sorted(sums.items())
+            for c, v in sum_by_currency(r.exposure for r in self.rows).items()
         )
         return Table(columns=columns, rows=rows, totals=totals)
 
     def figures(self) -> tuple[Figure, ...]:
         over = sum(1 for r in self.rows if r.headroom is not None and r.headroom.amount < 0)
         return (Figure(key="figure.over_limit", value=Decimal(over), unit="count"),)
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def _limits_from_master(master: CustomerMaster) -> CreditLimits:
@@ -191,7 +182,7 @@ def exposure(
     by_customer: dict[str, list[OpenItem]] = {}
     for item in history.open_items():
         by_customer.setdefault(item.customer_id, []).append(item)
-    fallback = currency_code.upper() if currency_code else main_currency(history)
+    fallback = report_currency(currency_code, lambda: main_currency(history))
 
     def open_receivables(cid: str, code: str) -> Money:
         items = [i for i in by_customer.get(cid, ()) if i.open_amount.currency.code == code]
@@ -280,7 +271,7 @@ def _exposure_on(
             return _open_receivables(cid, code, items, as_of)
         return from_minor(sums.get((cid, code), 0), code)
 
-    fallback = currency_code.upper() if currency_code else main_currency_of(columns.model)
+    fallback = report_currency(currency_code, lambda: main_currency_of(columns.model))
     return _exposure_report(
         as_of,
         known_at,
@@ -298,13 +289,11 @@ def _exposure_on(
 
 
 @attrs.frozen(kw_only=True)
-class ForecastReport(Report):
+class ForecastReport(DatedReport):
     """The weekly cash-in forecast (:class:`o2c.credit.forecast.WeeklyForecast`): expected
     cash-in per week with its interval, and what is expected later."""
 
     name: ClassVar[str] = "forecast"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     forecast: WeeklyForecast
 
     def table(self) -> Table:
@@ -363,10 +352,8 @@ def forecast(
     (default: the ledger's most used currency), from
     :func:`o2c.credit.forecast.forecast_from_ledger` (the whole portfolio's payment history
     teaches the model; ``customer_id`` is not a filter of this report)."""
-    code = (
-        currency_code.upper()
-        if currency_code
-        else main_currency(ledger.read(as_of, known_at=known_at))
+    code = report_currency(
+        currency_code, lambda: main_currency(ledger.read(as_of, known_at=known_at))
     )
     _, found = forecast_from_ledger(
         ledger, as_of=as_of, currency_code=code, known_at=known_at, weeks=weeks
@@ -379,12 +366,10 @@ def forecast(
 
 
 @attrs.frozen(kw_only=True)
-class ProvisionReport(Report):
+class ProvisionReport(DatedReport):
     """The IFRS 9 provision matrix on ``as_of`` with the cohort loss rates behind it."""
 
     name: ClassVar[str] = "provision"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     rates: CohortLossRates
     matrix: ProvisionMatrix
     cohort_from: dt.date
@@ -461,7 +446,7 @@ def provision(
     cohort_from = cohort_from or cohort_to - dt.timedelta(days=365)
     if engine is not None:
         found = columns_for(ledger, None, columns)  # the whole ledger's, as the domain's
-        code = currency_code.upper() if currency_code else main_currency_of(found.model)
+        code = report_currency(currency_code, lambda: main_currency_of(found.model))
         rates, matrix = _provision_on(
             engine,
             found,
@@ -472,10 +457,8 @@ def provision(
             open_as_loss_after_days=open_as_loss_after_days,
         )
     else:
-        code = (
-            currency_code.upper()
-            if currency_code
-            else main_currency(ledger.read(as_of, known_at=known_at))
+        code = report_currency(
+            currency_code, lambda: main_currency(ledger.read(as_of, known_at=known_at))
         )
         rates, matrix = provision_from_ledger(
             ledger,

@@ -24,19 +24,17 @@ from o2c.reports.collecting import WorklistReport, worklist_report
 from o2c.reports.credit import ForecastReport, forecast
 from o2c.reports.model import Chart, Figure, Table
 from o2c.reports.receivables import AgedBalance, DsoTrend, aged_balance, dso_trend
-from o2c.reports.report import Report
+from o2c.reports.report import DatedReport
 
 __all__ = ["Dashboard", "dashboard"]
 
 
 @attrs.frozen(kw_only=True)
-class Dashboard(Report):
+class Dashboard(DatedReport):
     """The dashboard's parts; ``worklist`` is ``None`` when the ledger's items are in several
     currencies and no rates were given to rank them on one scale."""
 
     name: ClassVar[str] = "dashboard"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     aged: AgedBalance
     trend: DsoTrend
     forecast: ForecastReport

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -23,6 +24,8 @@ from moneyed import Money
 
 from o2c._optional import require
 from o2c.money import quantize_decimal, to_minor
+
+_ZERO = Decimal(0)
 
 __all__ = [
     "Cell",
@@ -35,6 +38,7 @@ __all__ = [
     "Renderable",
     "Series",
     "Table",
+    "sum_by_currency",
     "table_frame",
 ]
 
@@ -172,6 +176,20 @@ class Renderable(Protocol):
     def subject(self) -> str:
         """Who the report is about ("" for the whole ledger)."""
         ...
+
+
+def sum_by_currency(amounts: Iterable[Money]) -> dict[str, Decimal]:
+    """The amounts summed exactly per currency code, the codes in order (a report's totals).
+
+    >>> from o2c.money import money
+    >>> sum_by_currency([money("1.10", "USD"), money("2.50", "EUR"), money("0.90", "USD")])
+    {'EUR': Decimal('2.50'), 'USD': Decimal('2.00')}
+    """
+    out: dict[str, Decimal] = {}
+    for amount in amounts:
+        code = amount.currency.code
+        out[code] = out.get(code, _ZERO) + amount.amount
+    return dict(sorted(out.items()))
 
 
 def _minor(cell: Cell) -> int | None:

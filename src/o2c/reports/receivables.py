@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,14 +38,16 @@ from o2c.reports.model import (
     Label,
     Series,
     Table,
+    sum_by_currency,
 )
-from o2c.reports.report import Report
+from o2c.reports.report import DatedReport, LedgerReport
 
 if TYPE_CHECKING:
     from o2c.portfolio import Engine, ReadModel
 
 __all__ = [
     "AgedBalance",
+    "AgedItems",
     "DsoMonth",
     "DsoTrend",
     "OpenItems",
@@ -58,6 +60,7 @@ __all__ = [
     "main_currency",
     "main_currency_of",
     "open_items_report",
+    "report_currency",
     "statement",
 ]
 
@@ -145,10 +148,7 @@ def detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
         )
         for a in items
     )
-    totals: dict[str, Decimal] = {}
-    for a in items:
-        code = a.item.open_amount.currency.code
-        totals[code] = totals.get(code, _ZERO) + a.item.open_amount.amount
+    totals = sum_by_currency(a.item.open_amount for a in items)
     total_rows = tuple(
         (
             Label("total"),
@@ -164,7 +164,7 @@ def detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
             None,
             "",
         )
-        for code, amount in sorted(totals.items())
+        for code, amount in totals.items()
     )
     return Table(columns=columns, rows=rows, totals=total_rows, title="items")
 
@@ -174,16 +174,13 @@ def detail_table(items: Sequence[AgedItem], labels: Sequence[str]) -> Table:
 
 
 @attrs.frozen(kw_only=True)
-class AgedBalance(Report):
+class AgedBalance(LedgerReport):
     """The aged trial balance: per customer and currency the aging columns and the balance
     (:class:`o2c.receivables.AgingReport`); with ``detail`` the aged items too."""
 
     name: ClassVar[str] = "aged-balance"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     aging: AgingReport
     detail: bool = False
-    customer_id: str | None = None
 
     def table(self) -> Table:
         columns = (
@@ -211,9 +208,6 @@ class AgedBalance(Report):
 
     def charts(self) -> tuple[Chart, ...]:
         return _aging_charts(self.aging)
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def aged_balance(
@@ -259,24 +253,25 @@ def aged_balance(
 
 
 @attrs.frozen(kw_only=True)
-class OpenItems(Report):
-    """Every item open on ``as_of`` with its age and bucket (credits negative)."""
+class AgedItems(LedgerReport):
+    """Items open on ``as_of``, one row each with its age and bucket (an aging's detail):
+    the base of :class:`OpenItems` and :class:`o2c.reports.cash.Unapplied`."""
 
-    name: ClassVar[str] = "open-items"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     aging: AgingReport
-    customer_id: str | None = None
 
     def table(self) -> Table:
         return detail_table(self.aging.items, self.aging.column_labels)
 
+
+@attrs.frozen(kw_only=True)
+class OpenItems(AgedItems):
+    """Every item open on ``as_of`` with its age and bucket (credits negative)."""
+
+    name: ClassVar[str] = "open-items"
+
     def figures(self) -> tuple[Figure, ...]:
         count = Figure(key="figure.items", value=Decimal(len(self.aging.items)), unit="count")
         return (count, *_aging_figures(self.aging))
-
-    def subject(self) -> str:
-        return self.customer_id or ""
 
 
 def open_items_report(
@@ -309,7 +304,7 @@ class StatementLine:
 
 
 @attrs.frozen(kw_only=True)
-class StatementOfAccount(Report):
+class StatementOfAccount(DatedReport):
     """A customer's statement of account: balance forward on the day before ``start``, the
     movements from ``start`` to ``as_of`` with running balances, the closing balance and its
     aging, per currency.
@@ -320,8 +315,6 @@ class StatementOfAccount(Report):
     """
 
     name: ClassVar[str] = "statement"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     customer_id: str
     customer_name: str = ""
     start: dt.date
@@ -393,14 +386,6 @@ class StatementOfAccount(Report):
         return f"{self.customer_id} {self.customer_name}".strip()
 
 
-def _sum_by_currency(lines: Sequence[ActivityLine]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for line in lines:
-        code = line.amount.currency.code
-        out[code] = out.get(code, _ZERO) + line.amount.amount
-    return out
-
-
 def statement(
     ledger: Ledger,
     *,
@@ -468,7 +453,7 @@ def statement_from_history(
     """The statement of a customer from its read model (see :func:`statement`)."""
     movements = [m for m in history.movements if m.on <= as_of]
     before = [m for m in movements if m.on < start]
-    forward = _sum_by_currency(before)
+    forward = sum_by_currency(m.amount for m in before)
     running = dict(forward)
     lines = []
     for m in sorted((m for m in movements if m.on >= start), key=lambda m: m.on):
@@ -515,13 +500,11 @@ class DsoMonth:
 
 
 @attrs.frozen(kw_only=True)
-class DsoTrend(Report):
+class DsoTrend(DatedReport):
     """DSO, best possible DSO, ADD (average days delinquent) and CEI per calendar month, from
     :func:`o2c.receivables.kpi.kpi_summary` over each month's figures."""
 
     name: ClassVar[str] = "dso-trend"
-    as_of: dt.date
-    known_at: dt.datetime | None = None
     currency: str
     months: tuple[DsoMonth, ...]
 
@@ -600,6 +583,12 @@ def _kpi(kpis: Sequence[Kpi], name: str) -> Decimal | None:
     return next((k.value for k in kpis if k.name == name), None)
 
 
+def report_currency(currency_code: str | None, default: Callable[[], str]) -> str:
+    """``currency_code`` in capitals, or ``default()`` when none is given (the ledger's main
+    currency: read only when it is needed)."""
+    return currency_code.upper() if currency_code else default()
+
+
 def main_currency(history: History) -> str:
     """The currency most of the history's items and payments are in (EUR for an empty one)."""
     counts: dict[str, int] = {}
@@ -638,7 +627,7 @@ def dso_trend(
     facts = list(ledger.facts(customer_id))
     ends = _month_ends(as_of, months)
     history = read(facts, as_of, known_at=known_at)
-    code = currency_code.upper() if currency_code else main_currency(history)
+    code = report_currency(currency_code, lambda: main_currency(history))
     cur = currency(code)
     # net credit sales and write-offs by month, from the movements of one read as of as_of
     # (a movement is dated by its fact's effective date: those of a read as of a month's end
@@ -674,7 +663,7 @@ def _dso_trend_on(
     :func:`_month`."""
     from o2c.portfolio import portfolio_kpis
 
-    code = currency_code.upper() if currency_code else main_currency_of(model)
+    code = report_currency(currency_code, lambda: main_currency_of(model))
     periods = portfolio_kpis(model, _month_ends(as_of, months), engine, known_at=known_at)
     figures = sorted(
         (p.period, p.figures) for p in periods if p.customer_id is None and p.currency == code

@@ -10,7 +10,7 @@ import attrs
 from o2c.reports.model import Chart, Figure, Table, table_frame
 from o2c.reports.render import render_html
 
-__all__ = ["Report"]
+__all__ = ["DatedReport", "LedgerReport", "Report"]
 
 
 class Report:
@@ -65,3 +65,23 @@ class Report:
 
     def _repr_html_(self) -> str:
         return render_html(self, "en", fragment=True)
+
+
+@attrs.frozen(kw_only=True)
+class DatedReport(Report):
+    """A report of the ledger on ``as_of`` as known at ``known_at`` (``None``: everything
+    recorded)."""
+
+    as_of: dt.date
+    known_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LedgerReport(DatedReport):
+    """A dated report of one customer (``customer_id``) or of the whole ledger (``None``), the
+    customer being its subject."""
+
+    customer_id: str | None = None
+
+    def subject(self) -> str:
+        return self.customer_id or ""
