@@ -63,13 +63,18 @@ def test_the_dso_trend_on_the_engine_is_the_domain_one(ledger: Ledger) -> None:
 def test_o2c_report_takes_an_engine(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "ledger.sqlite"
     Ledger(SQLiteLedgerStore(db)).load_history(sample_facts(60, per_customer=10))
-    outs = {}
-    for engine in ("python", "duckdb"):
-        out = tmp_path / f"aged-{engine}.csv"
-        args = ["report", "aged-balance", "--db", str(db), "--as-of", AS_OF.isoformat()]
-        assert main([*args, "--engine", engine, "--out", str(out)]) == 0
-        outs[engine] = out.read_bytes()
-    assert outs["python"] == outs["duckdb"]
+    for name, extra in (
+        ("aged-balance", []),
+        ("provision", ["--currency", "EUR"]),
+        ("exposure", []),
+    ):
+        outs = {}
+        for engine in ("python", "duckdb"):
+            out = tmp_path / f"{name}-{engine}.csv"
+            args = ["report", name, "--db", str(db), "--as-of", AS_OF.isoformat(), *extra]
+            assert main([*args, "--engine", engine, "--out", str(out)]) == 0
+            outs[engine] = out.read_bytes()
+        assert outs["python"] == outs["duckdb"], name
     capsys.readouterr()
     args = ["report", "statement", "--db", str(db), "--as-of", AS_OF.isoformat()]
     assert main([*args, "--engine", "duckdb", "--out", str(tmp_path / "s.csv")]) == 2
