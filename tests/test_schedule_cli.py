@@ -32,14 +32,19 @@ def test_each_run_is_sent_once_by_separate_processes(tmp_path: Path) -> None:
     first = _o2c(*args, *monday, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "daily-aging 2026-03-02T06:00:00+00:00 sent" in first.stdout
-    sent = sorted(p.name for p in (tmp_path / "out").iterdir())
+    sent = sorted(p.name for p in (tmp_path / "out").glob("*.json"))
     assert len(sent) == 3
     texts = [json.loads((tmp_path / "out" / n).read_text()) for n in sent]
     assert [t["recipients"] for t in texts if "sms" in t["recipients"][0]] == [["+33612345678@sms"]]
+    files = [a for t in texts for a in t["attachments"]]  # the report's file, beside its message
+    assert [a["media_type"] for a in files] == ["text/html"]
+    assert (tmp_path / "out" / files[0]["path"]).stat().st_size == files[0]["size"] > 0
+    on_disk = len(list((tmp_path / "out").iterdir()))
+    assert on_disk == 4
     again = _o2c(*args, *monday, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout == "nothing due at 2026-03-02T08:30:00+00:00\n"
-    assert len(list((tmp_path / "out").iterdir())) == 3
+    assert len(list((tmp_path / "out").iterdir())) == on_disk
     dry = _o2c(*args, "--now", "2026-03-03T06:30:00+00:00", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines()[:2] == [

@@ -32,9 +32,10 @@ JSON by its extension): its ``[[jobs]]`` (see :mod:`o2c.reports.jobs`) and how t
     headers_env = { Authorization = "ACME_SMS_AUTH" }
 
 ``--outbox DIR`` writes every message to a file there instead of sending it (to try a schedule
-out); ``--archive DIR`` keeps each rendered report file there (PDF and XLSX reports need it: a
-message carries no attachments).  ``--now`` runs as of another time (ISO with a UTC offset);
-``--dry-run`` only says what is due.
+out); a report job's message carries the rendered file as an attachment, and ``--archive DIR``
+keeps each file there too (a file too large to attach, over 10 MiB, is only sent as its path
+there: without an archive that run fails).  ``--now`` runs as of another time (ISO with a UTC
+offset); ``--dry-run`` only says what is due.
 
 Exit status: 0 when every due run was delivered (or nothing was due), 1 when a run failed (its
 failure is recorded and not retried: see ``o2c.reports.schedule``), 2 for bad input.
@@ -105,7 +106,8 @@ def _main(args: argparse.Namespace) -> int:
 
 
 class OutboxNotifier:
-    """A Notifier that writes each message as JSON to a directory (``--outbox``)."""
+    """A Notifier that writes each message as JSON to a directory (``--outbox``), its
+    attachments as files beside it (``<message>-<file name>``)."""
 
     _counter = itertools.count(1)
 
@@ -124,7 +126,19 @@ class OutboxNotifier:
             "html": message.html,
             "sender": message.sender,
             "headers": [list(h) for h in message.headers],
+            "attachments": [],
         }
+        for attachment in message.attachments:  # each file beside the message
+            path = self.directory / f"{name}-{attachment.file_name}"
+            path.write_bytes(attachment.content)
+            data["attachments"].append(
+                {
+                    "file_name": attachment.file_name,
+                    "media_type": attachment.media_type,
+                    "size": attachment.size,
+                    "path": path.name,
+                }
+            )
         (self.directory / f"{name}.json").write_text(
             json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
         )
