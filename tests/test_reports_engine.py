@@ -220,3 +220,24 @@ def test_the_worklist_on_the_engine_ranks_as_the_domain(ledger: Ledger) -> None:
     assert ranking(engine.worklist.rows) == ranking(domain.rows)
     assert engine.worklist.total_at_risk == domain.total_at_risk
     assert {r.risk_class for r in engine.worklist.rows} >= {RiskClass.E, RiskClass.A}
+
+
+def test_the_dashboard_on_the_engine_shares_one_read(ledger: Ledger, tmp_path: Path) -> None:
+    from o2c.reports.dashboard import dashboard
+
+    options = {"as_of": AS_OF, "months": 3, "weeks": 2, "top": 5, "currency_code": "EUR"}
+    rates = {"USD": Decimal("0.9")}
+    domain = dashboard(ledger, rates=rates, **options)  # type: ignore[arg-type]
+    engine = dashboard(ledger, rates=rates, engine=ENGINE, **options)  # type: ignore[arg-type]
+    assert engine.aged.aging.rows == domain.aged.aging.rows
+    assert engine.trend.months == domain.trend.months
+    assert engine.forecast == domain.forecast
+    assert engine.worklist is not None
+    assert len(engine.worklist.worklist.rows) == 5
+    # the CLI takes --engine
+    db = tmp_path / "ledger.sqlite"
+    Ledger(SQLiteLedgerStore(db)).load_history(sample_facts(60, per_customer=10))
+    out = tmp_path / "board.html"
+    args = ["dashboard", "--db", str(db), "--as-of", AS_OF.isoformat(), "--out", str(out)]
+    assert main([*args, "--engine", "duckdb", "--currency", "EUR", "--rate", "USD=0.9"]) == 0
+    assert b"<html" in out.read_bytes()[:200].lower()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -21,10 +21,14 @@ from o2c.errors import ValidationError
 from o2c.ledger import Ledger
 from o2c.reports.cash import Unapplied, unapplied_report
 from o2c.reports.collecting import WorklistReport, worklist_report
+from o2c.reports.columns import LedgerColumns, columns_for
 from o2c.reports.credit import ForecastReport, forecast
 from o2c.reports.model import Chart, Figure, Table
 from o2c.reports.receivables import AgedBalance, DsoTrend, aged_balance, dso_trend
 from o2c.reports.report import DatedReport
+
+if TYPE_CHECKING:
+    from o2c.portfolio import Engine
 
 __all__ = ["Dashboard", "dashboard"]
 
@@ -80,9 +84,17 @@ def dashboard(
     top: int = 20,
     currency_code: str | None = None,
     rates: Mapping[str, Decimal] | None = None,
+    engine: Engine | None = None,
+    columns: LedgerColumns | None = None,
 ) -> Dashboard:
     """The dashboard of the ledger on ``as_of`` as known at ``known_at``: the trend over
     ``months`` months, the forecast over ``weeks`` weeks and the ``top`` rows of the worklist.
+
+    With an ``engine`` the aged balance, the trend and the worklist run on it over one read of
+    the ledger as columns (``columns``, or read here; see
+    :func:`o2c.reports.receivables.aged_balance`): the worklist then ranks without a payment
+    model (:func:`o2c.reports.collecting.worklist_report`).  The forecast and the unapplied
+    cash are the domain path's.
     """
     if customer_id is not None:
         raise ValidationError(
@@ -90,8 +102,11 @@ def dashboard(
             field="customer_id",
             value=customer_id,
         )
+    on: dict[str, Any] = {}
+    if engine is not None:
+        on = {"engine": engine, "columns": columns_for(ledger, None, columns)}
     trend = dso_trend(
-        ledger, as_of=as_of, known_at=known_at, months=months, currency_code=currency_code
+        ledger, as_of=as_of, known_at=known_at, months=months, currency_code=currency_code, **on
     )
     try:
         ranked: WorklistReport | None = worklist_report(
@@ -101,13 +116,14 @@ def dashboard(
             limit=top,
             currency_code=currency_code,
             rates=rates,
+            **on,
         )
     except ValidationError:  # several currencies and no rates: no common scale to rank on
         ranked = None
     return Dashboard(
         as_of=as_of,
         known_at=known_at,
-        aged=aged_balance(ledger, as_of=as_of, known_at=known_at),
+        aged=aged_balance(ledger, as_of=as_of, known_at=known_at, **on),
         trend=trend,
         forecast=forecast(
             ledger, as_of=as_of, known_at=known_at, currency_code=trend.currency, weeks=weeks

@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
 from o2c.cli.commands import ledger_file, output_file
-from o2c.cli.commands.aging import _moment, open_store
+from o2c.cli.commands.aging import ENGINES, _moment, engine_from, open_store
 from o2c.cli.commands.report import _count, _date, _rate
 
 __all__ = ["register", "run"]
@@ -58,6 +59,17 @@ def register(subparsers: Any) -> None:
         default=None,
         help="units of --currency per unit of CODE, to rank a worklist in several currencies",
     )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="the aging, trend and worklist on this engine over one columnar read (duckdb, "
+        "dask; extra 'portfolio'; the worklist then ranks without a payment model); python: "
+        "the domain path (the default)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (--engine dask)"
+    )
     parser.set_defaults(func=_main, parser=parser)
 
 
@@ -72,7 +84,11 @@ def run(args: argparse.Namespace, *, out: IO[str]) -> int:
     from o2c.reports.render import render_html
 
     as_of = args.as_of or dt.date.today()
-    with open_store(args) as store:
+    engine_name = args.engine or ("dask" if args.scheduler else "python")
+    with open_store(args) as store, ExitStack() as stack:
+        engine = None
+        if engine_name != "python":
+            engine = stack.enter_context(engine_from(engine_name, args.scheduler))
         board = dashboard(
             Ledger(store),
             as_of=as_of,
@@ -82,6 +98,7 @@ def run(args: argparse.Namespace, *, out: IO[str]) -> int:
             top=args.top,
             currency_code=args.currency,
             rates=dict(args.rates) if args.rates else None,
+            engine=engine,
         )
     data = render_html(board, args.locale).encode("utf-8")
     Path(args.out).write_bytes(data)
