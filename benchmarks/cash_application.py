@@ -42,6 +42,7 @@ from moneyed import Money
 from o2c.adapters.advices import read_advice_folder
 from o2c.adapters.bai2 import read_bai2_statements
 from o2c.adapters.camt import read_camt053_statements, read_camt054_statements
+from o2c.adapters.match_folder import read_open_items as read_item_file
 from o2c.adapters.mt940 import read_mt940_statements
 from o2c.cash_application import (
     ConfirmedPayment,
@@ -99,38 +100,11 @@ def _money(text: str, code: str) -> Money:
 
 
 def read_open_items(path: Path) -> tuple[list[OpenItem], dict[str, str], dict[str, str]]:
-    """Open items, customer names by id (from the file) and customer POs by item id."""
-    items: list[OpenItem] = []
-    names: dict[str, str] = {}
-    pos: dict[str, str] = {}
-    for row in _rows(path):
-        code = row["currency"]
-        open_amount = _money(row["open_amount"], code)
-        offers: tuple[DiscountOffer, ...] = ()
-        if row.get("discount_date") and row.get("discount_amount"):
-            offers = (
-                DiscountOffer(
-                    deadline=dt.date.fromisoformat(row["discount_date"]),
-                    amount=_money(row["discount_amount"], code),
-                ),
-            )
-        items.append(
-            OpenItem(
-                item_id=ItemId(row["item_id"]),
-                customer_id=CustomerId(row["customer_id"]),
-                kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
-                document_number=row.get("document_number", ""),
-                document_date=dt.date.fromisoformat(row["document_date"]),
-                due_date=dt.date.fromisoformat(row["due_date"]),
-                original_amount=_money(row["original_amount"], code),
-                open_amount=open_amount,
-                payment_reference=row.get("payment_reference") or None,
-                discounts=offers,
-            )
-        )
-        names.setdefault(row["customer_id"], row.get("customer_name", ""))
-        if row.get("customer_po"):
-            pos[row["item_id"]] = row["customer_po"]
+    """Open items, customer names by id (every customer of an item; from the file) and customer
+    POs by item id: :func:`o2c.adapters.match_folder.read_open_items`, the one reader."""
+    items, names, pos = read_item_file(path)
+    for item in items:
+        names.setdefault(str(item.customer_id), "")
     return items, names, pos
 
 

@@ -47,7 +47,7 @@ import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -60,7 +60,7 @@ from o2c.adapters.camt import read_camt053_statements, read_camt054_statements
 from o2c.adapters.mt940 import read_mt940_statements
 from o2c.cash_application import ConfirmedPayment, CustomerProfile, learn_payers
 from o2c.cash_application.advices import AdvicePolicy, RemittanceAdvice
-from o2c.errors import O2CError, ValidationError
+from o2c.errors import InvalidAmountError, O2CError, ValidationError
 from o2c.fx import InMemoryRates
 from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
 from o2c.money import check_amount, currency, minor_unit, to_decimal
@@ -68,7 +68,11 @@ from o2c.statement import Payment, Statement
 from o2c.terms import DiscountOffer
 
 __all__ = [
+    "OPEN_ITEM_COLUMNS",
     "MatchFolder",
+    "open_items_from_rows",
+    "parse_date",
+    "parse_money",
     "read_bank_files",
     "read_bank_paths",
     "read_bank_paths_with_accounts",
@@ -84,7 +88,24 @@ _NEVER = re.compile(r"^(?:truth.*|.*_truth|matches.*)\.csv$|^score\.py$", re.IGN
 _MASTER = frozenset({"open_items.csv", "customers.csv", "payer_accounts.csv", "rates.csv"})
 _BANK_SUFFIXES = frozenset({".xml", ".sta", ".mt940", ".940", ".txt", ".bai", ".bai2"})
 _PAYMENT_COLUMNS = ("payment_id", "value_date", "currency", "amount")
-_ITEM_COLUMNS = ("item_id", "customer_id", "currency", "open_amount")
+#: The columns of an open-items file; the first four are required, and one of the dates.
+OPEN_ITEM_COLUMNS = (
+    "item_id",
+    "customer_id",
+    "currency",
+    "open_amount",
+    "customer_name",
+    "document_number",
+    "payment_reference",
+    "document_date",
+    "due_date",
+    "original_amount",
+    "discount_date",
+    "discount_amount",
+    "customer_po",
+)
+_DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 @attrs.frozen(kw_only=True)
@@ -124,11 +145,45 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
         raise ValidationError(f"{path}: not valid CSV: {exc}", field=str(path)) from None
 
 
-def _money(text: str, code: str, field: str) -> Money:
-    value = check_amount(to_decimal(text.replace(",", ""), field=field), field=field)
-    if value % minor_unit(code):
-        raise ValidationError(
-            f"{field}={text!r} has more decimals than {code} allows", field=field, value=text
+def parse_date(text: str, field: str) -> dt.date:
+    """A date of a CSV file: ISO ``YYYY-MM-DD``, or ``YYYY/MM/DD``, ``DD.MM.YYYY``, ``YYYYMMDD``.
+
+    Raises:
+        ValidationError: none of these (naming ``field``).
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        f"{field}={text!r} is not a date (YYYY-MM-DD)", field=field, value=text
+    ) from None
+
+
+def parse_money(text: str, code: str, field: str) -> Money:
+    """An amount of a CSV file: a decimal string (``1,234.56`` thousands commas tolerated).
+
+    Raises:
+        InvalidAmountError: not a number, beyond the amount limit, or more decimals than the
+            currency has (amounts are never rounded on the way in).
+        UnknownCurrencyError: ``code`` is not an ISO 4217 code.
+    """
+    unit = minor_unit(code)
+    compact = text.replace(" ", "")
+    if _THOUSANDS.fullmatch(compact):
+        compact = compact.replace(",", "")
+    value = check_amount(to_decimal(compact, field=field), field=field)
+    if value % unit:
+        raise InvalidAmountError(
+            f"{field}={text!r} has more decimals than {currency(code).code} allows: o2c does not"
+            " round the amounts it reads; correct the file",
+            field=field,
+            value=text,
         )
     return Money(value, currency(code))
 
@@ -137,28 +192,35 @@ def _bad(path: Path, line: int, exc: Exception) -> ValidationError:
     return ValidationError(f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=None)
 
 
-def read_open_items(
-    path: str | os.PathLike[str],
+def open_items_from_rows(
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    path: Path,
+    *,
+    errors: list[ValidationError] | None = None,
 ) -> tuple[list[OpenItem], dict[str, str], dict[str, str]]:
-    """The open items of ``path``, the customer names it gives, and the customer PO per item.
+    """The open items of the rows of an open-items file (:data:`OPEN_ITEM_COLUMNS`), the customer
+    names they give (customer id -> name) and the customer PO per item (item id -> PO).
+
+    The one reading of an open-items row, whoever read the file (:func:`read_open_items`, the
+    ``o2c match`` command's reader).  ``rows``: ``(line, row)`` pairs; ``path`` names the file
+    in errors; ``errors``: when given, malformed rows are appended to it and skipped.
 
     Raises:
-        ValidationError: a missing column or a malformed row (naming the file and line).
+        ValidationError: a malformed row (naming the file and line), when ``errors`` is None.
     """
-    source = Path(path)
     items: list[OpenItem] = []
     names: dict[str, str] = {}
     pos: dict[str, str] = {}
-    for line, row in _rows(source, _ITEM_COLUMNS):
+    for line, row in rows:
         try:
             code = row["currency"]
-            open_amount = _money(row["open_amount"], code, "open_amount")
+            open_amount = parse_money(row["open_amount"], code, "open_amount")
             offers: tuple[DiscountOffer, ...] = ()
             if row.get("discount_date") and row.get("discount_amount"):
                 offers = (
                     DiscountOffer(
-                        deadline=dt.date.fromisoformat(row["discount_date"]),
-                        amount=_money(row["discount_amount"], code, "discount_amount"),
+                        deadline=parse_date(row["discount_date"], "discount_date"),
+                        amount=parse_money(row["discount_amount"], code, "discount_amount"),
                     ),
                 )
             issued = row.get("document_date") or row.get("due_date", "")
@@ -168,9 +230,9 @@ def read_open_items(
                     customer_id=CustomerId(row["customer_id"]),
                     kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
                     document_number=row.get("document_number", ""),
-                    document_date=dt.date.fromisoformat(issued),
-                    due_date=dt.date.fromisoformat(row.get("due_date") or issued),
-                    original_amount=_money(
+                    document_date=parse_date(issued, "document_date"),
+                    due_date=parse_date(row.get("due_date") or issued, "due_date"),
+                    original_amount=parse_money(
                         row.get("original_amount") or row["open_amount"], code, "original_amount"
                     ),
                     open_amount=open_amount,
@@ -179,11 +241,30 @@ def read_open_items(
                 )
             )
         except (O2CError, LookupError, ValueError) as exc:
-            raise _bad(source, line, exc) from None
-        names.setdefault(row["customer_id"], row.get("customer_name", ""))
+            error = ValidationError(
+                f"{path}:{line}: {exc}", field=f"{path.name}:{line}", value=dict(row)
+            )
+            if errors is None:
+                raise error from None
+            errors.append(error)
+            continue
+        if row.get("customer_name"):
+            names.setdefault(row["customer_id"], row["customer_name"])
         if row.get("customer_po"):
             pos[row["item_id"]] = row["customer_po"]
     return items, names, pos
+
+
+def read_open_items(
+    path: str | os.PathLike[str], *, errors: list[ValidationError] | None = None
+) -> tuple[list[OpenItem], dict[str, str], dict[str, str]]:
+    """The open items of ``path``, the customer names it gives, and the customer PO per item.
+
+    Raises:
+        ValidationError: a missing column or a malformed row (naming the file and line).
+    """
+    source = Path(path)
+    return open_items_from_rows(_rows(source, OPEN_ITEM_COLUMNS[:4]), source, errors=errors)
 
 
 def read_csv_payments(path: str | os.PathLike[str]) -> list[Payment]:
@@ -200,8 +281,8 @@ def read_csv_payments(path: str | os.PathLike[str]) -> list[Payment]:
             out.append(
                 Payment(
                     payment_id=row["payment_id"],
-                    value_date=dt.date.fromisoformat(row["value_date"]),
-                    amount=_money(row["amount"], row["currency"], "amount"),
+                    value_date=parse_date(row["value_date"], "value_date"),
+                    amount=parse_money(row["amount"], row["currency"], "amount"),
                     payer_name=row.get("payer_name", ""),
                     payer_account=row.get("payer_account", ""),
                     reference=row.get("reference", ""),
@@ -407,6 +488,8 @@ def read_match_folder(
         }
     for cid, name in item_names.items():
         names.setdefault(cid, name)
+    for item in items:
+        names.setdefault(str(item.customer_id), "")
     accounts: dict[str, set[str]] = collections.defaultdict(set)
     if (root / "payer_accounts.csv").is_file():
         for _, r in _rows(root / "payer_accounts.csv", ("customer_id", "account")):

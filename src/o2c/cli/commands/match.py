@@ -45,11 +45,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import gc
 import io
 import math
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -58,10 +56,17 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
-from moneyed import Money
 
 from o2c.adapters.advices import read_advice_folder
-from o2c.adapters.match_folder import read_bank_paths, read_history, read_match_folder
+from o2c.adapters.match_folder import (
+    OPEN_ITEM_COLUMNS,
+    open_items_from_rows,
+    parse_date,
+    parse_money,
+    read_bank_paths,
+    read_history,
+    read_match_folder,
+)
 from o2c.cash_application import (
     CustomerProfile,
     MatchDecision,
@@ -77,11 +82,9 @@ from o2c.cash_application.advices import (
     link_advices,
 )
 from o2c.cli.commands import input_file, output_file, read_csv, skipped_rows
-from o2c.errors import InvalidAmountError, O2CError, ValidationError
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
-from o2c.money import check_amount, currency, minor_unit, to_decimal
+from o2c.errors import O2CError, ValidationError
+from o2c.ledger import OpenItem
 from o2c.statement import Payment
-from o2c.terms import DiscountOffer
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -108,21 +111,6 @@ OUTPUT_COLUMNS = (
 )
 
 
-#: The columns of the open-items file; the first four are required, and one of the dates.
-OPEN_ITEM_COLUMNS = (
-    "item_id",
-    "customer_id",
-    "currency",
-    "open_amount",
-    "customer_name",
-    "document_number",
-    "payment_reference",
-    "document_date",
-    "due_date",
-    "original_amount",
-    "discount_date",
-    "discount_amount",
-)
 #: The columns of the payments file; the first four are required.
 PAYMENT_COLUMNS = (
     "payment_id",
@@ -143,46 +131,8 @@ def _rows(
     return read_csv(path, required=required, expected=expected)
 
 
-_DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-
-
-def _date(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError(
-        f"{field}={text!r} is not a date (YYYY-MM-DD)", field=field, value=text
-    ) from None
-
-
-def _money(text: str, code: str, field: str) -> Money:
-    """An amount from the file: a decimal string (``1,234.56`` thousands commas tolerated).
-
-    Raises:
-        InvalidAmountError: not a number, beyond the amount limit, or more decimals than the
-            currency has (amounts are never rounded on the way in).
-        UnknownCurrencyError: ``code`` is not an ISO 4217 code.
-    """
-    unit = minor_unit(code)
-    compact = text.replace(" ", "")
-    if _THOUSANDS.fullmatch(compact):
-        compact = compact.replace(",", "")
-    value = check_amount(to_decimal(compact, field=field), field=field)
-    if value % unit:
-        raise InvalidAmountError(
-            f"{field}={text!r} has more decimals than {currency(code).code} allows: o2c does not"
-            " round the amounts it reads; correct the file",
-            field=field,
-            value=text,
-        )
-    return Money(value, currency(code))
+_date = parse_date
+_money = parse_money
 
 
 def _fail(
@@ -199,6 +149,9 @@ def read_open_items(
 ) -> tuple[list[OpenItem], list[CustomerProfile]]:
     """The open items and the customers (id and name) of an open-items CSV file.
 
+    The rows are read by :func:`o2c.adapters.match_folder.open_items_from_rows` (the one reading
+    of an open-items row, the match folder's too).
+
     Args:
         path: the file.
         errors: when given, malformed rows are appended to it and skipped instead of raised.
@@ -206,42 +159,8 @@ def read_open_items(
     Raises:
         ValidationError: for a malformed row (the message names the file line).
     """
-    items: list[OpenItem] = []
-    names: dict[str, str] = {}
-    for line, row in _rows(path, OPEN_ITEM_COLUMNS[:4], OPEN_ITEM_COLUMNS):
-        try:
-            code = row["currency"]
-            open_amount = _money(row["open_amount"], code, "open_amount")
-            offers: tuple[DiscountOffer, ...] = ()
-            if row.get("discount_date") and row.get("discount_amount"):
-                offers = (
-                    DiscountOffer(
-                        deadline=_date(row["discount_date"], "discount_date"),
-                        amount=_money(row["discount_amount"], code, "discount_amount"),
-                    ),
-                )
-            issued = row.get("document_date") or row.get("due_date", "")
-            items.append(
-                OpenItem(
-                    item_id=ItemId(row["item_id"]),
-                    customer_id=CustomerId(row["customer_id"]),
-                    kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
-                    document_number=row.get("document_number", ""),
-                    document_date=_date(issued, "document_date"),
-                    due_date=_date(row.get("due_date") or issued, "due_date"),
-                    original_amount=_money(
-                        row.get("original_amount") or row["open_amount"], code, "original_amount"
-                    ),
-                    open_amount=open_amount,
-                    payment_reference=row.get("payment_reference") or None,
-                    discounts=offers,
-                )
-            )
-        except (O2CError, LookupError, ValueError) as exc:
-            _fail(path, line, exc, row, errors)
-            continue
-        if row.get("customer_name"):
-            names.setdefault(row["customer_id"], row["customer_name"])
+    rows = _rows(path, OPEN_ITEM_COLUMNS[:4], OPEN_ITEM_COLUMNS)
+    items, names, _pos = open_items_from_rows(rows, path, errors=errors)
     customers = [CustomerProfile(cid, name) for cid, name in sorted(names.items())]
     return items, customers
 
