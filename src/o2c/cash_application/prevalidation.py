@@ -582,6 +582,32 @@ def _amount_key(amount: Money) -> tuple[str, Decimal]:
     return amount.currency.code, amount.amount
 
 
+def _invalid_account(
+    account: tuple[str, str, str | None], bic: tuple[str, str], severity: Severity
+) -> list[Finding]:
+    """The findings on an account and a BIC that are not valid (payments and refunds alike).
+
+    ``account``: the field, its value and what is wrong with it (``None`` or ``""``: nothing);
+    ``bic``: the field and its value (checked by :func:`bic_problem` when given).
+    """
+    bic_field, bic_value = bic
+    wrong: list[tuple[str, str, str | None]] = [
+        account,
+        (bic_field, bic_value, bic_problem(bic_value) if bic_value else None),
+    ]
+    return [
+        Finding(
+            check=Check.ACCOUNT_INVALID,
+            severity=severity,
+            field=name,
+            value=text,
+            explanation=why,
+        )
+        for name, text, why in wrong
+        if why
+    ]
+
+
 def _check_payment(
     payment: Payment,
     key: str,
@@ -593,27 +619,11 @@ def _check_payment(
     findings: list[Finding] = []
     findings += _near_duplicates(payment, others, recent, policy)
     problem, iban_country = _account_problem(payment.payer_account)
-    if problem:
-        findings.append(
-            Finding(
-                check=Check.ACCOUNT_INVALID,
-                severity=policy.invalid_account_severity,
-                field="payer_account",
-                value=payment.payer_account,
-                explanation=problem,
-            )
-        )
-    bad_bic = bic_problem(payment.payer_bic) if payment.payer_bic else None
-    if bad_bic:
-        findings.append(
-            Finding(
-                check=Check.ACCOUNT_INVALID,
-                severity=policy.invalid_account_severity,
-                field="payer_bic",
-                value=payment.payer_bic,
-                explanation=bad_bic,
-            )
-        )
+    findings += _invalid_account(
+        ("payer_account", payment.payer_account, problem),
+        ("payer_bic", payment.payer_bic),
+        policy.invalid_account_severity,
+    )
     # the country the payer's address states, else its IBAN's (the readers fill payer_country
     # so; a Payment built by hand may leave it empty)
     country = payment.payer_country.strip().upper() or iban_country
@@ -995,27 +1005,11 @@ def prevalidate_refund(
     problem, country = _account_problem(refund.account)
     if not account_key(refund.account):
         problem = "no account to pay the refund to"
-    if problem:
-        findings.append(
-            Finding(
-                check=Check.ACCOUNT_INVALID,
-                severity=policy.refund_invalid_account_severity,
-                field="account",
-                value=refund.account,
-                explanation=problem,
-            )
-        )
-    bad_bic = bic_problem(refund.bic) if refund.bic else None
-    if bad_bic:
-        findings.append(
-            Finding(
-                check=Check.ACCOUNT_INVALID,
-                severity=policy.refund_invalid_account_severity,
-                field="bic",
-                value=refund.bic,
-                explanation=bad_bic,
-            )
-        )
+    findings += _invalid_account(
+        ("account", refund.account, problem),
+        ("bic", refund.bic),
+        policy.refund_invalid_account_severity,
+    )
     on_file = context.parties.account(refund.account) if account_key(refund.account) else None
     findings += _refund_account(refund, on_file, context, policy)
     holder_on_file = (
