@@ -130,11 +130,18 @@ _ABBREVIATIONS = {
 }
 
 _LEGAL_TOKENS = tuple(sorted((tuple(f.split()) for f in LEGAL_FORMS), key=len, reverse=True))
+#: The legal forms by their last word, longest first (a name's last word picks the few to try).
+_LEGAL_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {
+    last: tuple(f for f in _LEGAL_TOKENS if f[-1] == last)
+    for last in {f[-1] for f in _LEGAL_TOKENS}
+}
 _NON_ALNUM = re.compile(r"[^0-9a-z&]+")
 _AMP = re.compile(r"&")
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # (ASCII decomposes to itself and folds as it lowers)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold().replace("ß", "ss")
@@ -156,7 +163,7 @@ def _tokens(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     changed = True
     while changed and words:
         changed = False
-        for form in _LEGAL_TOKENS:
+        for form in _LEGAL_BY_LAST.get(words[-1], ()):
             n = len(form)
             if len(words) > n and tuple(words[-n:]) == form:
                 forms.append(form)

@@ -144,7 +144,7 @@ class DocumentIndex:
     customer_of: dict[str, str]
     keys_of: dict[str, tuple[str, ...]]
     #: Per item, each key with what :func:`fuzzy_matches` looks it up by: its length, its
-    #: first half ``(n, key[:n // 2])`` and its tail ``(-n, key[n // 2 + 1:])``.
+    #: head ``(n, key[:n - 3])`` and its tail ``(-n, key[n - 2:])`` (filled when first asked).
     probes_of: dict[str, tuple[tuple[str, int, tuple[int, str], tuple[int, str]], ...]] = (
         attrs.field(factory=dict, eq=False, repr=False)
     )
@@ -165,7 +165,6 @@ class DocumentIndex:
         creditor: dict[str, list[str]] = {}
         customer_of: dict[str, str] = {}
         keys_of: dict[str, tuple[str, ...]] = {}
-        probes_of: dict[str, tuple[tuple[str, int, tuple[int, str], tuple[int, str]], ...]] = {}
         for item_id, number, reference, customer_id in entries:
             if item_id in customer_of:
                 continue
@@ -187,10 +186,6 @@ class DocumentIndex:
             if reference:
                 creditor.setdefault(creditor_reference.compact(reference), []).append(item_id)
             keys_of[item_id] = keys
-            probes_of[item_id] = tuple(
-                (k, len(k), (len(k), k[: len(k) // 2]), (-len(k), k[len(k) // 2 + 1 :]))
-                for k in keys
-            )
         return cls(
             full={k: tuple(v) for k, v in full.items()},
             digits={k: tuple(v) for k, v in digits.items()},
@@ -198,7 +193,6 @@ class DocumentIndex:
             creditor={k: tuple(v) for k, v in creditor.items()},
             customer_of=customer_of,
             keys_of=keys_of,
-            probes_of=probes_of,
         )
 
     def lookup_number(self, number: str) -> tuple[ReferenceHit, ...]:
@@ -267,10 +261,42 @@ _RANGE_SEPARATORS = frozenset({"-", " - ", "..", " TO ", " BIS ", " A ", "–"})
 _LIST_SEPARATOR = re.compile(r"^\s*(?:[,;/&+]|-|AND|UND|ET|Y|\s)\s*-?\s*$")
 
 
+#: Plain patterns that every match of some masks contains: a text without one is not searched
+#: by those masks (a search with a look-behind tries every position).  Masking writes ``|``
+#: only, so what the text lacks before masking it lacks after.
+_MONTH_WORD = re.compile(r"JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|MRZ|MAI|OKT|DEZ")
+_LETTERS_DIGITS = re.compile(r"[A-Z]{2}[0-9]{2}")
+_NUMBER_WORD = re.compile(
+    r"ORDER|PO|P\.O\.|PURCHASE ORDER|BESTELL|AUFTRAG|COMMANDE|PEDIDO|ORDINE|CUST|KUNDE|KD"
+    r"|CLIENT|DEBITOR|DEBTOR|ACCOUNT|ACCT|KTO|KONTO|IBAN|BLZ|TEL|PHONE|FAX|VAT|UST-ID|CONTRACT"
+    r"|VERTRAG|TICKET|CASE|LIEFERSCHEIN|DELIVERY NOTE|ALBARAN|BON DE LIVRAISON"
+)
+
+
+def _bars(match: re.Match[str]) -> str:
+    return "|" * len(match.group(0))
+
+
 def _mask(text: str) -> str:
-    for pattern in _MASKS:
-        if pattern.search(text):
-            text = pattern.sub(lambda m: "|" * len(m.group(0)), text)
+    # Which masks may match (see above), in the order of _MASKS.
+    separator = "." in text or "/" in text or "-" in text
+    month = _MONTH_WORD.search(text) is not None
+    decimal = "." in text or "," in text
+    wanted = (
+        separator,
+        separator,
+        separator,
+        month,
+        month,
+        decimal,
+        decimal,
+        True,
+        _LETTERS_DIGITS.search(text) is not None,
+        _NUMBER_WORD.search(text) is not None,
+    )
+    for pattern, may in zip(_MASKS, wanted, strict=True):
+        if may and pattern.search(text):
+            text = pattern.sub(_bars, text)
     return text
 
 
@@ -362,14 +388,25 @@ def _one_edit_variants(text: str) -> Iterable[str]:
             yield text[:i] + ch + text[i:]
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+_PART = re.compile(r"[^|\n]+")
+#: A run of letters and digits: tokens never span two runs (nor do :data:`_TOKEN`'s looks
+#: ahead see past one), so a run of letters alone or digits alone is one token.
+_RUN = re.compile(r"[0-9A-Z]+")
 
 
 def _segments(text: str) -> Iterable[list[tuple[str, int, int]]]:
     """Runs of tokens not interrupted by a masked span."""
-    for part in re.finditer(r"[^|\n]+", text):
-        tokens = [(t, s + part.start(), e + part.start()) for t, s, e in _tokens(part.group(0))]
+    for part in _PART.finditer(text):
+        tokens: list[tuple[str, int, int]] = []
+        for run in _RUN.finditer(text, part.start(), part.end()):
+            word = run.group(0)
+            at = run.start()
+            if word.isdigit() or word.isalpha():
+                tokens.append((word, at, run.end()))
+            else:
+                tokens.extend(
+                    (m.group(0), at + m.start(), at + m.end()) for m in _TOKEN.finditer(word)
+                )
         if tokens:
             yield tokens
 
@@ -576,23 +613,35 @@ def within_one_edit(a: str, b: str) -> bool:
         return True
     la, lb = len(a), len(b)
     if la == lb:
-        diffs = [i for i in range(la) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and a[diffs[0]] == b[diffs[1]]
-            and a[diffs[1]] == b[diffs[0]]
+        i = 0
+        while a[i] == b[i]:  # (they differ somewhere)
+            i += 1
+        # One substitution at i, or the two characters at i and i + 1 swapped.
+        return a[i + 1 :] == b[i + 1 :] or (
+            a[i + 1 : i + 2] == b[i : i + 1]
+            and a[i : i + 1] == b[i + 1 : i + 2]
+            and a[i + 2 :] == b[i + 2 :]
         )
-    if abs(la - lb) != 1:
+    if la - lb not in (1, -1):
         return False
     if la > lb:
-        a, b = b, a
+        a, b, la = b, a, lb
     i = 0
-    while i < len(a) and a[i] == b[i]:
+    while i < la and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1 :]
+
+
+def _head_length(n: int) -> int:
+    """How many first characters of a key of ``n`` the fuzzy filter compares (2 are left)."""
+    return max(n - 3, 0)
+
+
+def _probes(keys: Iterable[str]) -> tuple[tuple[str, int, tuple[int, str], tuple[int, str]], ...]:
+    """Each key with its length, head and tail as :func:`fuzzy_matches` looks them up."""
+    return tuple(
+        (k, len(k), (len(k), k[: _head_length(len(k))]), (-len(k), k[len(k) - 2 :])) for k in keys
+    )
 
 
 def fuzzy_matches(
@@ -608,20 +657,24 @@ def fuzzy_matches(
     long_strings = [s for s in strings if len(s) >= min_length]
     if not long_strings:
         return ()
-    # A cheap filter first: one edit leaves a key of n characters either its first n // 2
-    # characters or its last n - n // 2 - 1 (wherever the edit is, transpositions included).
-    # So only the strings (of length n - 1 .. n + 1) that share one of them with a key can be
-    # one edit from it; within_one_edit decides for those.
+    # A cheap filter first: one edit leaves a key of n characters either its first n - 3
+    # characters or its last 2 (wherever the edit is, transpositions included: the two parts
+    # leave one character between them).  So only the strings (of length n - 1 .. n + 1) that
+    # share one of them with a key can be one edit from it; within_one_edit decides for those.
+    # (The head is long: document numbers of one series share their year and leading zeros.)
     near: dict[tuple[int, str], list[int]] = {}
     for position, s in enumerate(long_strings):
         m = len(s)
+        last = s[m - 2 :]
         for n in (m - 1, m, m + 1):
-            half = n // 2
-            near.setdefault((n, s[:half]), []).append(position)
-            near.setdefault((-n, s[m - (n - half - 1) :]), []).append(position)
+            near.setdefault((n, s[: _head_length(n)]), []).append(position)
+            near.setdefault((-n, last), []).append(position)
     probes_of = index.probes_of
     for item in items:
-        for key, n, head, tail in probes_of.get(item, ()):
+        probes = probes_of.get(item)
+        if probes is None:
+            probes = probes_of[item] = _probes(index.keys_of.get(item, ()))
+        for key, n, head, tail in probes:
             if n < min_length:
                 continue
             heads = near.get(head)

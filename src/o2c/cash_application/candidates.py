@@ -286,13 +286,22 @@ _MIN_BARE_PO = 7
 def _po_hits(text: str, ctx: _Context) -> list[ReferenceHit]:
     """Open items whose customer PO the text quotes (one item per PO), as references to them."""
     upper = text.upper()
-    labelled = {_account_key(n) for n, kind in classify_numbers(upper) if kind is NumberKind.ORDER}
+    labelled: set[str] | None = None  # (read only when a short PO needs its label)
     out: list[ReferenceHit] = []
     for m in _PO_TOKEN.finditer(upper):
         key = _account_key(m.group(0))
         ids = ctx.purchase_orders.get(key, ())
-        if len(ids) != 1 or (len(key) < _MIN_BARE_PO and key not in labelled):
+        if len(ids) != 1:
             continue
+        if len(key) < _MIN_BARE_PO:
+            if labelled is None:
+                labelled = {
+                    _account_key(n)
+                    for n, kind in classify_numbers(upper)
+                    if kind is NumberKind.ORDER
+                }
+            if key not in labelled:
+                continue
         if key in ctx.customer_keys:
             continue
         out.append(ReferenceHit(ids[0], HitKind.DIGITS, f"PO {m.group(0)}"))
