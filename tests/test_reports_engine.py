@@ -7,27 +7,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
 from o2c.cli import main
 from o2c.collecting.priorities import collector_worklist
 from o2c.credit.behaviour import RiskClass
-from o2c.credit.from_ledger import settlement_trails
-from o2c.credit.provisioning import DEFAULT_BUCKETS, AgeBucket, cohort_items, cohort_loss_rates
 from o2c.errors import ValidationError
-from o2c.ledger import Fact, Ledger
+from o2c.ledger import Ledger
 from o2c.reports import build_report
 from tests.test_reports_ledger import AS_OF, sample_facts, sample_ledger
 
 pytest.importorskip("duckdb")
 
 from o2c.adapters.duckdb import DuckDBEngine
-from o2c.portfolio import from_facts, run
 from o2c.reports.columns import ledger_columns
-from o2c.reports.kernels import cohort_flows_kernel
-from tests.test_portfolio import START, knowledge, portfolios
 
 ENGINE = DuckDBEngine(threads=1)
 
@@ -83,65 +76,6 @@ def test_o2c_report_takes_an_engine(tmp_path: Path, capsys) -> None:  # type: ig
 
 # --------------------------------------------------------------------------------------------
 # Provision matrix, exposure and worklist on the engine
-
-
-FINE = (
-    AgeBucket("not due", None, 0),
-    AgeBucket("1-7", 1, 7),
-    AgeBucket("8-20", 8, 20),
-    AgeBucket("21+", 21, None),
-)
-
-
-# Each example runs the engine: a fixed budget keeps the CI profile in minutes.
-@settings(max_examples=60)
-@given(
-    portfolios(),
-    st.integers(0, 90),
-    knowledge,
-    st.sampled_from(["EUR", "JPY", "USD"]),
-    st.sampled_from([DEFAULT_BUCKETS, FINE]),
-    st.sampled_from([None, 0, 20, 365]),
-)
-def test_property_cohort_flows_on_the_engine_are_the_domain_ones(
-    facts: list[Fact],
-    day: int,
-    known_at: dt.datetime | None,
-    code: str,
-    buckets: tuple[AgeBucket, ...],
-    loss_after: int | None,
-) -> None:
-    """Reversed allocations, write-off parts and write-offs, knowledge times, young and old
-    open invoices: the kernel's flows are cohort_loss_rates' over the settlement trails."""
-    as_of = START + dt.timedelta(days=day)
-    issued = (START, START + dt.timedelta(days=day // 2 + 5))
-    trails = [
-        t
-        for t in settlement_trails(facts, as_of=as_of, known_at=known_at)
-        if t.amount.currency.code == code
-    ]
-    cohort = cohort_items(
-        trails,
-        issued_from=issued[0],
-        issued_to=issued[1],
-        as_of=as_of,
-        open_as_loss_after_days=loss_after,
-    )
-    expected = cohort_loss_rates(cohort, buckets=buckets)
-    kernel = cohort_flows_kernel(
-        as_of,
-        currency_code=code,
-        issued_from=issued[0],
-        issued_to=issued[1],
-        known_at=known_at,
-        open_as_loss_after_days=loss_after,
-        buckets=buckets,
-    )
-    [row] = run(ENGINE, kernel, from_facts(facts)).to_pylist()
-    scale = Decimal(1).scaleb(-{"EUR": 2, "JPY": 0, "USD": 2}[code])
-    got = [Decimal(row[f"e{i}"] or 0) * scale for i in range(len(buckets))]
-    assert got == list(expected.open_on_entering)
-    assert Decimal(row["never"] or 0) * scale == expected.never_collected
 
 
 def test_the_provision_matrix_on_the_engine_is_the_domain_one(ledger: Ledger) -> None:

@@ -22,7 +22,6 @@ from o2c.credit.provisioning import (
     DEFAULT_BUCKETS,
     CohortLossRates,
     ProvisionMatrix,
-    loss_rates_from_flows,
     provision_from_ledger,
 )
 from o2c.ledger import Ledger, OpenItem
@@ -489,35 +488,23 @@ def _provision_on(
     cohort: tuple[dt.date, dt.date],
     open_as_loss_after_days: int | None,
 ) -> tuple[CohortLossRates, ProvisionMatrix]:
-    """:func:`o2c.credit.provisioning.provision_from_ledger` with the engine's sums: the
-    cohort's flows by :func:`o2c.credit.provisioning.loss_rates_from_flows`, the matrix by
-    :func:`o2c.portfolio.portfolio_provision` (the domain's ``provision_matrix``)."""
-    from o2c.portfolio import portfolio_provision, run
-    from o2c.reports.kernels import cohort_flows_kernel
+    """:func:`o2c.credit.provisioning.provision_from_ledger` with the engine's sums: the loss
+    rates of the pooled cohort (:func:`o2c.portfolio.cohorts.portfolio_cohort_loss_rates`), the
+    matrix by :func:`o2c.portfolio.portfolio_provision` (the domain's ``provision_matrix``)."""
+    from o2c.portfolio import portfolio_provision
+    from o2c.portfolio.cohorts import portfolio_cohort_loss_rates
 
-    buckets = DEFAULT_BUCKETS
-    kernel = cohort_flows_kernel(
+    rates = portfolio_cohort_loss_rates(
+        columns.model,
         as_of,
+        engine,
         currency_code=currency_code,
         issued_from=cohort[0],
         issued_to=cohort[1],
         known_at=known_at,
+        buckets=DEFAULT_BUCKETS,
         open_as_loss_after_days=open_as_loss_after_days,
-        buckets=buckets,
-    )
-    [row] = run(engine, kernel, columns.model).to_pylist()
-
-    def amount(name: str) -> Decimal:
-        return from_minor(int(row[name] or 0), currency_code).amount
-
-    entered = [amount(f"e{i}") for i in range(len(buckets))]
-    never = amount("never")
-    rates = CohortLossRates(
-        buckets=tuple(b.label for b in buckets),
-        open_on_entering=tuple(entered),
-        never_collected=never,
-        rates=loss_rates_from_flows(entered, never),
-    )
+    ).pooled
     matrix = portfolio_provision(
         columns.model,
         as_of,
@@ -525,6 +512,6 @@ def _provision_on(
         rates.as_mapping(),
         currency_code=currency_code,
         known_at=known_at,
-        buckets=buckets,
+        buckets=DEFAULT_BUCKETS,
     )
     return rates, matrix
