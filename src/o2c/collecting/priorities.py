@@ -309,7 +309,7 @@ def collector_worklist(
     unranked.sort(
         key=lambda r: (-r.ranked_value, r.item.due_date, r.item.customer_id, r.item.item_id)
     )
-    rows = tuple(r.row(n) for n, r in enumerate(unranked, start=1))
+    rows = tuple(attrs.evolve(r, rank=n) for n, r in enumerate(unranked, start=1))
     return CollectorWorklist(as_of=as_of, rows=rows, warnings=warnings, currency=report, policy=pol)
 
 
@@ -338,38 +338,6 @@ def _reporting_scale(
     return report, table
 
 
-@attrs.frozen(kw_only=True)
-class _Scored:
-    """An open invoice scored, before its rank is known."""
-
-    item: OpenItem
-    prediction: PaymentPrediction | None
-    late: int
-    risk_class: RiskClass
-    risk_weight: Decimal
-    risk_detail: str
-    value_at_risk: Money
-    #: The unrounded value at risk in the reporting currency (the rank's key).
-    ranked_value: Decimal
-    warnings: tuple[EarlyWarning, ...]
-    explanation: str
-
-    def row(self, rank: int) -> CollectorItem:
-        return CollectorItem(
-            rank=rank,
-            item=self.item,
-            prediction=self.prediction,
-            predicted_days_late=self.late,
-            risk_class=self.risk_class,
-            risk_weight=self.risk_weight,
-            risk_detail=self.risk_detail,
-            value_at_risk=self.value_at_risk,
-            ranked_value=self.ranked_value,
-            warnings=self.warnings,
-            explanation=self.explanation,
-        )
-
-
 def _scored(
     item: OpenItem,
     prediction: PaymentPrediction | None,
@@ -378,9 +346,9 @@ def _scored(
     risk: tuple[RiskClass, str],
     found: tuple[EarlyWarning, ...],
     rate: Decimal,
-) -> _Scored:
-    """The value at risk of one open invoice (``rate``: one unit of its currency in the
-    reporting currency), and the line that explains it."""
+) -> CollectorItem:
+    """The row of one open invoice, not ranked yet (``rank`` 0): its value at risk (``rate``:
+    one unit of its currency in the reporting currency) and the line that explains it."""
     code = item.open_amount.currency.code
     late = prediction.days_late if prediction is not None else max(0, (as_of - item.due_date).days)
     days = min(max(late, pol.lateness_floor_days), pol.lateness_cap_days)
@@ -405,10 +373,11 @@ def _scored(
     )
     if found:
         text += "; warnings: " + ", ".join(_warning_note(w) for w in found)
-    return _Scored(
+    return CollectorItem(
+        rank=0,
         item=item,
         prediction=prediction,
-        late=late,
+        predicted_days_late=late,
         risk_class=rc,
         risk_weight=weight,
         risk_detail=detail,
