@@ -93,16 +93,22 @@ Answer = dict[tuple[str, str], tuple[int, ...]]
 
 def _chunk(rng: Any, first: int, n: int, n_customers: int) -> tuple[dict[str, Any], ...]:
     """Items ``first`` .. ``first + n - 1`` and their 3 settlements each (a quarter of the amount
-    each, so none is over-applied), dated 0-150 days after the document; 100 items per
-    customer; a tenth are credit memos (negative)."""
+    each, so none is over-applied), dated 0-150 days after the document; a tenth are credit
+    memos (negative).
+
+    Laid out as :func:`o2c.portfolio.from_facts` lays out a ledger's read model (it streams one
+    customer at a time): a customer's items numbered one after the other (100 per customer),
+    the settlements customer by customer (here item by item, by date).
+    """
     start = dt.date(2025, 1, 1).toordinal() - EPOCH
     document = start + rng.integers(0, 546, n, dtype=np.int32)  # to mid-2026: some after AS_OF
     due = document + rng.choice(np.array([0, 14, 30, 45, 60, 90], np.int32), n)
     amount = rng.integers(100, 10_000_000, n, dtype=np.int64)
     amount = np.where(rng.random(n) < 0.1, -amount, amount)
-    customer = rng.integers(0, n_customers, n, dtype=np.int64)
-    local = np.tile(np.arange(n, dtype=np.int64), 3)
-    on = document[local] + rng.integers(0, 150, 3 * n, dtype=np.int32)
+    customer = np.minimum(np.arange(first, first + n, dtype=np.int64) // 100, n_customers - 1)
+    local = np.repeat(np.arange(n, dtype=np.int64), 3)
+    later = np.sort(rng.integers(0, 150, (n, 3), dtype=np.int32), axis=1).ravel()
+    on = document[local] + later
     items = {
         "customer": customer,
         "document": document,
@@ -138,7 +144,7 @@ def generate(n_items: int, seed: int = 20260331) -> Any:
     from o2c.portfolio import ReadModel, from_tables
 
     rng = np.random.default_rng(seed)
-    n_customers = max(1, n_items // 100)
+    n_customers = max(1, n_items // 100)  # 100 items each
     names = pa.array([f"C{i:07d}" for i in range(n_customers)], pa.string())
     item_chunks: list[Any] = []
     settlement_chunks: list[Any] = []
@@ -371,6 +377,9 @@ def run_dask(model: Any) -> Any:
             host="127.0.0.1",
             protocol="tcp",
             dashboard_address=None,
+            # in-process workers share this process, whose memory holds the whole model: no
+            # per-worker limit (Dask would pause the workers and refuse the scatter)
+            memory_limit=0,
         )
         client = distributed.Client(cluster)
     try:

@@ -56,8 +56,6 @@ def open_items_sql(
     among them).
 
     The plan a hand-written query has: the settlements summed per item, one join, one filter.
-    The sums are cast back to BIGINT at once (DuckDB sums BIGINT into a 128-bit HUGEINT; the
-    cast raises on an overflow, never wraps), so the rest of the plan runs on 64-bit integers.
     """
     day = date_sql(as_of)
     known_s = "" if known_at is None else f" AND {known_filter('s', known_at)}"
@@ -69,7 +67,7 @@ def open_items_sql(
                                    ELSE i.amount + COALESCE(a.done, 0) END AS open
             FROM items i
             LEFT JOIN (
-                SELECT s.item, CAST(SUM(s.amount) AS BIGINT) AS done FROM settlements s
+                SELECT s.item, SUM(s.amount) AS done FROM settlements s
                 WHERE s."on" <= {day}{known_s}
                 GROUP BY s.item
             ) a ON a.item = i.item
