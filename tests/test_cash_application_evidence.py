@@ -200,6 +200,32 @@ def test_a_scheme_reference_does_not_block_an_exact_match_of_a_known_payer() -> 
     assert [a.item_id for a in result.allocations] == ["I3"]
 
 
+def test_a_number_read_inside_a_label_or_a_longer_reference_names_nothing() -> None:
+    # "OUR REF 16477" is the payer's reference (its tail names C2's INV/2026/016477) and
+    # "INV2026" inside "INV-2026-017630" would name INV/2026/002026 by its short tail: neither is
+    # a second document, so the 15.00 short is the bank's fee on the one named invoice.
+    items = [
+        *ITEMS,
+        item("I4", "C1", "INV/2026/017630", "3041.00"),
+        item("I5", "C2", "INV/2026/016477", "500.00"),
+        item("I6", "C2", "INV/2026/002026", "100.00"),
+    ]
+    pay = Payment(
+        payment_id="P9",
+        value_date=DAY,
+        amount=money("3026.00", "EUR"),
+        payer_name="PRIME HAUSTECHNIK GMBH",
+        remittance_info="OBI: Inv no INV-2026-017630 OUR REF 16477 Supplier no K3370",
+    )
+    [result] = match_payments([pay], items, customers=CUSTOMERS)
+    assert result.decision is MatchDecision.AUTO
+    [allocation] = result.allocations
+    assert allocation.item_id == "I4"
+    assert [(r.kind, r.amount) for r in allocation.residuals] == [
+        (ResidualKind.BANK_FEE, money("15.00", "EUR"))
+    ]
+
+
 def test_document_numbers_are_never_masked() -> None:
     text = "INV/2026/016979 RG 2026-013444 ORIG ID:9207883730"
     masked = mask_explained_numbers(text)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from o2c.remittance import (
+    HitKind,
     ReferenceHit,
 )
 from o2c.statement import Payment
@@ -17,12 +18,14 @@ if TYPE_CHECKING:
     pass
 
 from o2c.cash_application.amounts import _back_convert, _fit_converted
-from o2c.cash_application.candidates import _Context, _units
+from o2c.cash_application.candidates import _NON_ALNUM, _Context, _units
 from o2c.cash_application.evidence import (
     _NOT_INVOICE_WORDS,
     Evidence,
     EvidenceKind,
+    NumberKind,
     _partial_stated,
+    classify_numbers,
 )
 from o2c.cash_application.named import (
     _UNCONFIRMED,
@@ -68,6 +71,56 @@ def _partial_doubt(
     if c_score < 0.5:
         return "a part of the document, from a payer not known as its customer"
     return ""
+
+
+#: Kinds of numbers that never name a document: a hit read inside one is no reference.
+_NOT_DOCUMENTS = frozenset(
+    {
+        NumberKind.SCHEME_REFERENCE,
+        NumberKind.CUSTOMER_NUMBER,
+        NumberKind.PAYMENT_RUN,
+        NumberKind.TAX_NUMBER,
+        NumberKind.DATE,
+        NumberKind.AMOUNT,
+    }
+)
+#: Hits read from a part of a number (its digits, its last group): what a longer hit or a
+#: label explains is not a reference of its own.
+_PARTIAL_KINDS = frozenset({HitKind.DIGITS, HitKind.TAIL})
+
+
+def _separate_hits(hits: tuple[ReferenceHit, ...], text: str) -> tuple[ReferenceHit, ...]:
+    """``hits`` without those that read a part of another number as a reference.
+
+    A digits or tail hit whose characters (letters and digits) lie inside a number the text's
+    labels explain as no document (a scheme reference, a customer or supplier number, a payment
+    run, a tax number, a date, an amount: :func:`~o2c.cash_application.evidence.classify_numbers`),
+    or inside a longer hit of another document at least as strong (``INV2026`` inside
+    ``INV-2026-017630``), is dropped: every number is read once, as what explains it best.
+    """
+    if len(hits) < 2 and not any(h.kind in _PARTIAL_KINDS for h in hits):
+        return hits
+    keys = [(h, _NON_ALNUM.sub("", h.text.upper())) for h in hits]
+    explained = [
+        _NON_ALNUM.sub("", number.upper())
+        for number, kind in classify_numbers(text)
+        if kind in _NOT_DOCUMENTS
+    ]
+    out = []
+    for h, key in keys:
+        if h.kind in _PARTIAL_KINDS and key:
+            if any(key in number for number in explained):
+                continue
+            if any(
+                key != other
+                and key in other
+                and g.item_id != h.item_id
+                and g.strength >= h.strength
+                for g, other in keys
+            ):
+                continue
+        out.append(h)
+    return tuple(out) if len(out) != len(hits) else hits
 
 
 def _rival_documents(
@@ -118,6 +171,7 @@ def _evaluate(
     doubt_bar = policy.auto_threshold - w.doubt_below_auto
     contradicted_bar = policy.auto_threshold - w.contradiction_below_auto
     text = _payment_text(payment)
+    hits = _separate_hits(hits, text)
     if payer is None:
         payer = _payer_evidence(payment, ctx, text)
     hyps: list[_Hyp] = []
