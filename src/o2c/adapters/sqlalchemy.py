@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from o2c.adapters import require
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError, ValidationError
-from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
+from o2c.ledger.facts import Fact, fact_to_json, facts_from_json
 from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["SQLAlchemyLedgerStore"]
 
 _CHUNK = 500
+#: Rows a streaming read fetches and decodes at a time (one JSON parse per batch): a batch of
+#: facts of a few hundred bytes each is a few hundred KiB, so a stream's memory stays flat.
+FETCH_ROWS = 1000
 #: The second key of the feed lock (``pg_advisory_xact_lock(hashtext(table), key)``): any
 #: fixed number; the two-key lock space is apart from the one-key space of the stream locks.
 _FEED_LOCK = 0x0FEED
@@ -260,7 +263,8 @@ class SQLAlchemyLedgerStore:
         )
         try:
             with self.engine.connect() as conn:
-                return [fact_from_json(p, validate=False) for p in conn.execute(query).scalars()]
+                payloads = list(conn.execute(query).scalars())
+            return facts_from_json(payloads, validate=False)
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc
 
@@ -275,8 +279,9 @@ class SQLAlchemyLedgerStore:
                     query = self._sa.select(t.c.fact_id, t.c.payload).where(
                         t.c.fact_id.in_(ids[start : start + _CHUNK])
                     )
-                    for fact_id, payload in conn.execute(query):
-                        found[fact_id] = fact_from_json(payload, validate=False)
+                    rows = conn.execute(query).all()
+                    facts = facts_from_json([payload for _, payload in rows], validate=False)
+                    found.update(zip((fact_id for fact_id, _ in rows), facts, strict=True))
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc
         return found
@@ -289,17 +294,17 @@ class SQLAlchemyLedgerStore:
         query = self._sa.select(t.c.payload).where(t.c.effective.between(start, end))
         if customer_id is not None:
             query = query.where(t.c.customer_id == customer_id)
-        return (fact_from_json(p, validate=False) for p in self._stream(query.order_by(t.c.seq)))
+        return self._facts(query.order_by(t.c.seq))
 
     def iter_all(self) -> Iterator[Fact]:
         """Every fact, in append order, from one consistent snapshot (streamed)."""
-        return (fact_from_json(p, validate=False) for p in self.iter_payloads())
+        return self._facts(self._sa.select(self.table.c.payload).order_by(self.table.c.seq))
 
     def iter_by_customer(self) -> Iterator[Fact]:
         """Every fact, customer by customer (by customer id), each stream in order (streamed)."""
         t = self.table
         query = self._sa.select(t.c.payload).order_by(t.c.customer_id, t.c.version)
-        return (fact_from_json(p, validate=False) for p in self._stream(query))
+        return self._facts(query)
 
     def changes(
         self, after: Cursor | None = None, *, limit: int = DEFAULT_FEED_LIMIT
@@ -324,7 +329,7 @@ class SQLAlchemyLedgerStore:
                 rows = conn.execute(query).all()
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc
-        facts = tuple(fact_from_json(payload, validate=False) for _, payload in rows)
+        facts = tuple(facts_from_json([payload for _, payload in rows], validate=False))
         return ChangeBatch(facts, Cursor(int(rows[-1][0]) if rows else start))
 
     def iter_payloads(self) -> Iterator[str]:
@@ -333,10 +338,22 @@ class SQLAlchemyLedgerStore:
         return self._stream(self._sa.select(t.c.payload).order_by(t.c.seq))
 
     def _stream(self, query: Any) -> Iterator[str]:
+        for payloads in self._stream_batches(query):
+            yield from payloads
+
+    def _facts(self, query: Any) -> Iterator[Fact]:
+        """The facts of the payloads ``query`` selects, decoded a batch at a time."""
+        for payloads in self._stream_batches(query):
+            yield from facts_from_json(payloads, validate=False)
+
+    def _stream_batches(self, query: Any) -> Iterator[list[str]]:
         # One statement on a server-side cursor: one snapshot, streamed in chunks.
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
-                yield from result.scalars()
+                result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(
+                    query
+                )
+                for chunk in result.scalars().partitions(FETCH_ROWS):
+                    yield list(chunk)
         except self._sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"reading the ledger table failed: {exc}") from exc

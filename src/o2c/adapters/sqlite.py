@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from o2c.errors import ConcurrencyError, DuplicateFactError, StorageError
-from o2c.ledger.facts import Fact, fact_from_json, fact_to_json
+from o2c.ledger.facts import Fact, fact_to_json, facts_from_json
 from o2c.ledger.store import DEFAULT_FEED_LIMIT, ChangeBatch, Cursor, check_batch, check_limit
 
 __all__ = ["SCHEMA", "SQLiteLedgerStore", "schema"]
@@ -78,6 +78,9 @@ def schema(table: str = "ledger_facts") -> str:
 
 
 _CHUNK = 500
+#: Rows a streaming read fetches and decodes at a time (one JSON parse per batch): a batch of
+#: facts of a few hundred bytes each is a few hundred KiB, so a stream's memory stays flat.
+FETCH_ROWS = 1000
 
 
 def recorded_text(moment: dt.datetime) -> str:
@@ -255,7 +258,7 @@ class SQLiteLedgerStore:
                 "ORDER BY version",
                 (customer_id, after_version),
             )
-            return [fact_from_json(payload, validate=False) for (payload,) in rows]
+            return facts_from_json([payload for (payload,) in rows], validate=False)
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
 
@@ -268,11 +271,12 @@ class SQLiteLedgerStore:
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                for fact_id, payload in conn.execute(
+                rows = conn.execute(
                     f"SELECT fact_id, payload FROM {self.table} WHERE fact_id IN ({marks})",
                     chunk,
-                ):
-                    found[fact_id] = fact_from_json(payload, validate=False)
+                ).fetchall()
+                facts = facts_from_json([payload for _, payload in rows], validate=False)
+                found.update(zip((fact_id for fact_id, _ in rows), facts, strict=True))
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
         return found
@@ -318,7 +322,7 @@ class SQLiteLedgerStore:
             )
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
-        facts = tuple(fact_from_json(payload, validate=False) for _, payload in rows)
+        facts = tuple(facts_from_json([payload for _, payload in rows], validate=False))
         return ChangeBatch(facts, Cursor(rows[-1][0] if rows else start))
 
     def iter_payloads(self) -> Iterator[str]:
@@ -326,10 +330,15 @@ class SQLiteLedgerStore:
         return self._stream_raw(f"SELECT payload FROM {self.table} ORDER BY seq", ())
 
     def _stream(self, sql: str, params: tuple[str, ...]) -> Iterator[Fact]:
-        for payload in self._stream_raw(sql, params):
-            yield fact_from_json(payload, validate=False)
+        for payloads in self._stream_batches(sql, params):
+            yield from facts_from_json(payloads, validate=False)
 
     def _stream_raw(self, sql: str, params: tuple[str, ...]) -> Iterator[str]:
+        for payloads in self._stream_batches(sql, params):
+            yield from payloads
+
+    def _stream_batches(self, sql: str, params: tuple[str, ...]) -> Iterator[list[str]]:
+        """The payloads ``sql`` selects, :data:`FETCH_ROWS` at a time, from one snapshot."""
         # Its own connection: one SELECT is one read snapshot in WAL mode, and it must not
         # share a connection with the appends this thread may make while iterating.
         conn = self._open()
@@ -337,11 +346,10 @@ class SQLiteLedgerStore:
             conn.execute("BEGIN")
             cursor = conn.execute(sql, params)
             while True:
-                rows = cursor.fetchmany(1000)
+                rows = cursor.fetchmany(FETCH_ROWS)
                 if not rows:
                     break
-                for (payload,) in rows:
-                    yield payload
+                yield [payload for (payload,) in rows]
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StorageError(f"reading {self.path} failed: {exc}") from exc
