@@ -203,6 +203,11 @@ def test_the_factur_x_profile_rules_run_for_cii() -> None:
     assert validate_einvoice(bad, format="xrechnung-cii") == ()
 
 
+def test_a_document_of_no_en16931_specification_is_reported_and_checked_as_core() -> None:
+    data = write_einvoice(CORPUS[0][1], "ubl").replace(b"urn:cen.eu:en16931:2017", b"urn:x", 1)
+    assert [(v.code, v.field) for v in validate_einvoice(data)] == [("BT-24", "BT-24")]
+
+
 def test_a_format_of_another_syntax_is_refused() -> None:
     data = write_einvoice(CORPUS[0][1], "cii")
     with pytest.raises(EInvoiceError, match="format 'peppol' is UBL, the document is CII"):

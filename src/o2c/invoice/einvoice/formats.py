@@ -331,7 +331,10 @@ def _rule_sets(
                 value=format,
             )
         return RULE_SETS[profile.name]
-    profile = _profile(_format_of(root, pdf))
+    try:
+        profile = _profile(_format_of(root, pdf))
+    except EInvoiceError:  # not EN 16931 (BT-24): reported by validate_einvoice, checked as core
+        return (EN16931,)
     if profile.customization != _customization(root):
         return (EN16931,)  # another CIUS of EN 16931: its core rules
     return RULE_SETS[profile.name]
