@@ -313,21 +313,8 @@ def propose_dunning(
     warnings of payment predictions (see :attr:`DunningPolicy.remind_predicted_late_days` and
     :attr:`DunningPolicy.follow_up_promises_at_risk`).
     """
-    reasons: dict[str, str] = {}
-    if master is not None:
-        for cid in master.dunning_blocked():
-            record = master.customer(cid)
-            reasons[cid] = record.collection.block_reason if record is not None else ""
-    blocked = (frozenset(blocked_customers) | frozenset(reasons), frozenset(blocked_items))
-    late: dict[str, EarlyWarning] = {}
-    at_risk: dict[str, EarlyWarning] = {}
-    for w in warnings:
-        if w.item_id is not None and w.kind is WarningKind.LATE:
-            late[w.item_id] = w
-        elif w.item_id is not None and w.kind is WarningKind.PROMISE_AT_RISK:
-            at_risk[w.item_id] = w
-    claimed = frozenset(compensated)
-    previous = previous_levels or {}
+    blocks = _Blocks.of(master, blocked_customers, blocked_items)
+    warned = _ItemWarnings.of(warnings)
     groups: dict[tuple[CustomerId, str], list[DunningLine]] = {}
     credits: dict[tuple[CustomerId, str], Decimal] = {}
     exclusions: list[Exclusion] = []
@@ -337,52 +324,139 @@ def propose_dunning(
         if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
             credits[key] = credits.get(key, _ZERO) + min(item.open_amount.amount, _ZERO)
             continue
-        line = _dunning_line(
-            item, as_of, policy, blocked, exclusions, late.get(item.item_id), reasons
-        )
+        line = _dunning_line(item, as_of, policy, blocks, exclusions, warned.late.get(item.item_id))
         if line is not None:
             groups.setdefault(key, []).append(line)
-        promise = at_risk.get(item.item_id)
-        if (
-            promise is not None
-            and policy.follow_up_promises_at_risk
-            and promise.customer_id == item.customer_id
-            and item.customer_id not in blocked[0]
-            and item.item_id not in blocked[1]
-        ):
-            follow_ups.append(
-                PromiseFollowUp(
-                    customer_id=item.customer_id,
-                    item=item,
-                    warning=promise,
-                    actions=policy.follow_up_actions,
-                    channel=_channel(master, item.customer_id),
-                )
-            )
+        follow_up = _follow_up(item, warned.at_risk.get(item.item_id), policy, blocks, master)
+        if follow_up is not None:
+            follow_ups.append(follow_up)
+    context = _NoticeContext(
+        as_of=as_of,
+        policy=policy,
+        previous=previous_levels or {},
+        claimed=frozenset(compensated),
+        rounding=rounding,
+        master=master,
+    )
     notices = []
     for key in sorted(groups):
-        lines = groups[key]
-        credit = credits.get(key, _ZERO)
-        level = _notice_level(key, lines, credit, policy, previous, exclusions)
-        if level is None:
-            continue
-        customer_id, code = key
-        notices.append(
-            DunningNotice(
-                customer_id=CustomerId(customer_id),
-                currency=code,
-                level=level,
-                lines=tuple(lines),
-                credits=Money(credit, currency(code)),
-                claim=_claim_for(lines, level, policy, as_of, rounding, claimed),
-                channel=_channel(master, customer_id),
-            )
-        )
+        notice = _notice(key, groups[key], credits.get(key, _ZERO), context, exclusions)
+        if notice is not None:
+            notices.append(notice)
     return DunningRun(
         as_of=as_of,
         notices=tuple(notices),
         exclusions=tuple(exclusions),
         follow_ups=tuple(follow_ups),
+    )
+
+
+@attrs.frozen
+class _Blocks:
+    """Who and what may not be dunned: blocked customers (with the master's block reasons) and
+    blocked items."""
+
+    customers: frozenset[str]
+    items: frozenset[str]
+    reasons: Mapping[str, str]
+
+    @classmethod
+    def of(
+        cls,
+        master: CustomerMaster | None,
+        blocked_customers: Iterable[str],
+        blocked_items: Iterable[str],
+    ) -> _Blocks:
+        """The blocks given, with the master's dunning blocks added (their reasons kept)."""
+        reasons: dict[str, str] = {}
+        if master is not None:
+            for cid in master.dunning_blocked():
+                record = master.customer(cid)
+                reasons[cid] = record.collection.block_reason if record is not None else ""
+        return cls(
+            customers=frozenset(blocked_customers) | frozenset(reasons),
+            items=frozenset(blocked_items),
+            reasons=reasons,
+        )
+
+
+@attrs.frozen
+class _ItemWarnings:
+    """The item warnings by item id: those predicting late payment, and promises at risk."""
+
+    late: dict[str, EarlyWarning]
+    at_risk: dict[str, EarlyWarning]
+
+    @classmethod
+    def of(cls, warnings: Iterable[EarlyWarning]) -> _ItemWarnings:
+        late: dict[str, EarlyWarning] = {}
+        at_risk: dict[str, EarlyWarning] = {}
+        for w in warnings:
+            if w.item_id is not None and w.kind is WarningKind.LATE:
+                late[w.item_id] = w
+            elif w.item_id is not None and w.kind is WarningKind.PROMISE_AT_RISK:
+                at_risk[w.item_id] = w
+        return cls(late=late, at_risk=at_risk)
+
+
+def _follow_up(
+    item: OpenItem,
+    promise: EarlyWarning | None,
+    policy: DunningPolicy,
+    blocks: _Blocks,
+    master: CustomerMaster | None,
+) -> PromiseFollowUp | None:
+    """The follow-up of the customer's promise at risk on ``item`` (``None``: none is due)."""
+    if (
+        promise is None
+        or not policy.follow_up_promises_at_risk
+        or promise.customer_id != item.customer_id
+        or item.customer_id in blocks.customers
+        or item.item_id in blocks.items
+    ):
+        return None
+    return PromiseFollowUp(
+        customer_id=item.customer_id,
+        item=item,
+        warning=promise,
+        actions=policy.follow_up_actions,
+        channel=_channel(master, item.customer_id),
+    )
+
+
+@attrs.frozen
+class _NoticeContext:
+    """What every notice of one run is drawn with."""
+
+    as_of: dt.date
+    policy: DunningPolicy
+    previous: Mapping[str, int]
+    claimed: frozenset[str]
+    rounding: RoundingPolicy
+    master: CustomerMaster | None
+
+
+def _notice(
+    key: tuple[CustomerId, str],
+    lines: list[DunningLine],
+    credit: Decimal,
+    context: _NoticeContext,
+    exclusions: list[Exclusion],
+) -> DunningNotice | None:
+    """The notice to one customer in one currency (``None``: below every level's minimum)."""
+    policy = context.policy
+    level = _notice_level(key, lines, credit, policy, context.previous, exclusions)
+    if level is None:
+        return None
+    customer_id, code = key
+    return DunningNotice(
+        customer_id=CustomerId(customer_id),
+        currency=code,
+        level=level,
+        lines=tuple(lines),
+        credits=Money(credit, currency(code)),
+        claim=_claim_for(lines, level, policy, context.as_of, context.rounding, context.claimed),
+        channel=_channel(context.master, customer_id),
     )
 
 
@@ -395,10 +469,9 @@ def _dunning_line(
     item: OpenItem,
     as_of: dt.date,
     policy: DunningPolicy,
-    blocked: tuple[frozenset[str], frozenset[str]],
+    blocks: _Blocks,
     exclusions: list[Exclusion],
     warning: EarlyWarning | None = None,
-    reasons: Mapping[str, str] | None = None,
 ) -> DunningLine | None:
     """The line dunning an overdue invoice, less its disputed part (``None``: not dunned).
 
@@ -420,12 +493,11 @@ def _dunning_line(
         level, early = policy.levels[0], warning
     if level is None:
         return None
-    blocked_customers, blocked_items = blocked
-    if item.customer_id in blocked_customers:
-        detail = (reasons or {}).get(item.customer_id, "")
+    if item.customer_id in blocks.customers:
+        detail = blocks.reasons.get(item.customer_id, "")
         exclusions.append(_blocked(item, ExclusionReason.CUSTOMER_BLOCKED, detail))
         return None
-    if item.item_id in blocked_items:
+    if item.item_id in blocks.items:
         exclusions.append(_blocked(item, ExclusionReason.ITEM_BLOCKED))
         return None
     cur = item.open_amount.currency
