@@ -206,15 +206,17 @@ def labelled_outcomes(
 #: confirmed allocations name, rebuilt as a ledger held them (open for the applied amount,
 #: residual included; the discount offer where one was taken; dated from the document number
 #: and due by the customer's terms), learning payers from the other months; the test lines and
-#: their truth are never used).  46,768 of the 49,205 come out right as the scorer counts.
+#: their truth are never used).  46,769 of the 49,205 come out right as the scorer counts.
 #: Isotonic estimate (``z`` 0, steps of at least 30 outcomes); per step: raw score from, expected
-#: precision, outcomes (right of n).  Auto (99.8%) starts at a raw score of 0.916 (0.928
-#: before): the history's wrong matches at raw 0.92-0.93 were long or cut lists of documents
-#: closed with a deduction or money on account, and named credit notes left out; those now
-#: wait for a person (``MatchPolicy.full_text_field``, ``long_list``), so the band holds.
+#: precision, outcomes (right of n).  Auto (99.8%) starts at a raw score of 0.917: the history's
+#: wrong matches at raw 0.92-0.93 were long or cut lists of documents closed with a deduction or
+#: money on account, and named credit notes left out; those wait for a person
+#: (``MatchPolicy.full_text_field``, ``long_list``), so the band holds.  Refitted after issue 17's
+#: subset odds, slips to other customers' documents and numbers read once: the steps moved by a
+#: thousandth (0.916 -> 0.917), the auto band holds 7,955 right of 7,962.
 DEFAULT_CONFIDENCE = ConfidenceMap(
-    edges=(0.0, 0.25, 0.897, 0.916, 0.973, 0.976, 0.994, 1.0),
-    values=(0.0, 0.3924, 0.988, 0.9991, 0.9996, 0.9997, 0.9997, 1.0),
-    counts=(692, 2844, 84, 7946, 6192, 3577, 27837, 33),
-    right=(0, 1116, 83, 7939, 6190, 3576, 27831, 33),
+    edges=(0.0, 0.029, 0.897, 0.917, 0.973, 0.976, 0.995),
+    values=(0.0028, 0.3862, 0.9886, 0.9991, 0.9996, 0.9997, 0.9997),
+    counts=(695, 2812, 88, 7962, 6192, 3650, 27806),
+    right=(2, 1086, 87, 7955, 6190, 3649, 27800),
 )

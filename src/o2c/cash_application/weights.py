@@ -73,7 +73,7 @@ class ScoreWeights:
     #: Several items adding up (``unnamed._subset_confidence``): the model's probability is
     #: raised to this power for the raw score (3: the exponent the scoring had on the
     #: coincidence factor alone, which the history fit of ``calibration.DEFAULT_CONFIDENCE``
-    #: checked: subsets at a raw score of 0.916 and more were right at least 99.9% of the time),
+    #: checked: subsets at a raw score of 0.917 and more were right at least 99.9% of the time),
     subset_exponent: float = 3.0
     #: ... at most this much (below a named document's ``named_cap``: a reference says more),
     subset_cap: float = 0.99
