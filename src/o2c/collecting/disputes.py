@@ -413,71 +413,101 @@ def resolution_facts(
         )
     if dispute.kind is DisputeKind.DEDUCTION:
         return ()
-    cid, on = dispute.customer_id, res.on
-    facts: list[Fact] = [
-        DisputeResolved(
-            fact_id=FactId(f"{dispute.dispute_id}:resolved"),
-            dispute_id=FactId(dispute.dispute_id),
-            amount=dispute.amount,
-            reason_code=res.outcome.value,
-            reason=dispute.reason.code,
-            customer_id=cid,
-            effective=on,
-            recorded_at=recorded_at,
-            recorded_by=recorded_by,
-        )
-    ]
+    stamp = _Stamp(recorded_at=recorded_at, recorded_by=recorded_by)
+    resolved = _resolved_fact(dispute, res, stamp)
+    credit = _not_recovered(dispute, res)
+    if credit is None:
+        return (resolved,)
+    if res.outcome is DisputeOutcome.WRITE_OFF:
+        return (resolved, _write_off_fact(dispute, res, credit, stamp))
+    return (resolved, *_credit_memo_facts(dispute, res, credit, credit_memo_id, stamp))
+
+
+@attrs.frozen
+class _Stamp:
+    """Who recorded a resolution's facts, and when."""
+
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+def _resolved_fact(dispute: Dispute, res: Resolution, stamp: _Stamp) -> DisputeResolved:
+    """The ``DisputeResolved`` fact: the outcome as its reason code."""
+    return DisputeResolved(
+        fact_id=FactId(f"{dispute.dispute_id}:resolved"),
+        dispute_id=FactId(dispute.dispute_id),
+        amount=dispute.amount,
+        reason_code=res.outcome.value,
+        reason=dispute.reason.code,
+        customer_id=dispute.customer_id,
+        effective=res.on,
+        recorded_at=stamp.recorded_at,
+        recorded_by=stamp.recorded_by,
+    )
+
+
+def _not_recovered(dispute: Dispute, res: Resolution) -> Money | None:
+    """The amount to credit or write off (``None``: nothing, as for collect).
+
+    A re-bill credits the whole amount; a credit memo or write-off what collection did not
+    recover.
+    """
     if res.outcome is DisputeOutcome.COLLECT:
-        return tuple(facts)
+        return None
     if res.outcome is DisputeOutcome.RE_BILL:
         credit = dispute.amount
     else:
         credit = dispute.amount - res.recovered
-    if credit.amount <= 0:
-        return tuple(facts)
-    if res.outcome is DisputeOutcome.WRITE_OFF:
-        facts.append(
-            WrittenOff(
-                fact_id=FactId(f"{dispute.dispute_id}:write-off"),
-                item_id=dispute.item_id,
-                amount=credit,
-                reason_code=dispute.reason.code,
-                customer_id=cid,
-                effective=on,
-                recorded_at=recorded_at,
-                recorded_by=recorded_by,
-            )
-        )
-        return tuple(facts)
+    return credit if credit.amount > 0 else None
+
+
+def _write_off_fact(dispute: Dispute, res: Resolution, credit: Money, stamp: _Stamp) -> WrittenOff:
+    """The ``WrittenOff`` of the amount not recovered."""
+    return WrittenOff(
+        fact_id=FactId(f"{dispute.dispute_id}:write-off"),
+        item_id=dispute.item_id,
+        amount=credit,
+        reason_code=dispute.reason.code,
+        customer_id=dispute.customer_id,
+        effective=res.on,
+        recorded_at=stamp.recorded_at,
+        recorded_by=stamp.recorded_by,
+    )
+
+
+def _credit_memo_facts(
+    dispute: Dispute,
+    res: Resolution,
+    credit: Money,
+    credit_memo_id: str | None,
+    stamp: _Stamp,
+) -> tuple[CreditMemoIssued, PaymentAllocated]:
+    """The ``CreditMemoIssued`` for ``credit`` and its allocation to the disputed item."""
     memo = ItemId(credit_memo_id or f"CM-{dispute.dispute_id}")
-    facts.append(
-        CreditMemoIssued(
-            fact_id=FactId(f"{dispute.dispute_id}:credit-memo"),
-            item_id=memo,
-            document_number=memo,
-            document_date=res.on,
-            amount=credit,
-            credits_item_id=dispute.item_id,
-            reason=dispute.reason.code,
-            customer_id=cid,
-            effective=on,
-            recorded_at=recorded_at,
-            recorded_by=recorded_by,
-        )
+    issued = CreditMemoIssued(
+        fact_id=FactId(f"{dispute.dispute_id}:credit-memo"),
+        item_id=memo,
+        document_number=memo,
+        document_date=res.on,
+        amount=credit,
+        credits_item_id=dispute.item_id,
+        reason=dispute.reason.code,
+        customer_id=dispute.customer_id,
+        effective=res.on,
+        recorded_at=stamp.recorded_at,
+        recorded_by=stamp.recorded_by,
     )
-    facts.append(
-        PaymentAllocated(
-            fact_id=FactId(f"{dispute.dispute_id}:credit-memo-applied"),
-            source_id=memo,
-            item_id=dispute.item_id,
-            applied=credit,
-            customer_id=cid,
-            effective=on,
-            recorded_at=recorded_at,
-            recorded_by=recorded_by,
-        )
+    applied = PaymentAllocated(
+        fact_id=FactId(f"{dispute.dispute_id}:credit-memo-applied"),
+        source_id=memo,
+        item_id=dispute.item_id,
+        applied=credit,
+        customer_id=dispute.customer_id,
+        effective=res.on,
+        recorded_at=stamp.recorded_at,
+        recorded_by=stamp.recorded_by,
     )
-    return tuple(facts)
+    return issued, applied
 
 
 def disputes_from_ledger(

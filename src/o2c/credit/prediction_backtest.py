@@ -352,48 +352,27 @@ def backtest_predictions(
     ]
     code = currency_code or (items[0].amount.currency.code if items else "EUR")
     at_issue = build_features(items, [(t, t.document_date) for t in items], context=ctx)
+    rule = _WeekRule(
+        code=code, weeks=weeks, min_weeks=min_calibration_weeks, strength=horizon_strength
+    )
     scored: list[ScoredPrediction] = []
     week_scores: list[WeekScore] = []
     for k, cutoff in enumerate(cuts):
         end = cuts[k + 1] if k + 1 < len(cuts) else cutoff + dt.timedelta(days=gap)
         train = [i for i, t in enumerate(items) if t.paid_by(cutoff) and t.document_date <= cutoff]
-        if scope is Scope.ISSUED_IN_PERIOD:
-            targets = [t for t in items if cutoff < t.document_date <= end]
-            requests = [(t, t.document_date) for t in targets]
-        else:
-            targets = [t for t in items if t.document_date <= cutoff and not t.paid_by(cutoff)]
-            requests = [(t, cutoff) for t in targets]
-        if not train or not targets:
+        requests = _requests(items, scope, cutoff, end)
+        if not train or not requests:
             continue
+        targets = [t for t, _ in requests]
         fitted = chosen.fit(
             [at_issue[i] for i in train], [items[i].days_late or 0 for i in train], as_of=cutoff
         )
         calibration = _calibration(scored, cutoff, min_calibration)
         feats = build_features(items, requests, context=ctx, history_as_of=cutoff)
         preds = fitted.predict(feats, calibration=calibration)
-        for t, f, p in zip(targets, feats, preds, strict=True):
-            scored.append(
-                ScoredPrediction(
-                    cutoff=cutoff,
-                    prediction=p,
-                    actual_date=t.paid_on,
-                    baselines=_baselines(f),
-                    calibrated=calibration is not None,
-                )
-            )
+        scored += _scored(cutoff, targets, feats, preds, calibration)
         if weeks:
-            week_scores += _weeks(
-                cutoff,
-                targets,
-                preds,
-                fitted,
-                calibration,
-                week_scores,
-                code,
-                weeks,
-                min_calibration_weeks,
-                horizon_strength,
-            )
+            week_scores += _weeks(cutoff, targets, preds, fitted, calibration, week_scores, rule)
     return PredictionBacktest(
         model=chosen.name,
         scope=scope,
@@ -401,6 +380,36 @@ def backtest_predictions(
         items=tuple(scored),
         weeks=tuple(week_scores),
     )
+
+
+def _requests(
+    items: Sequence[ItemTimeline], scope: Scope, cutoff: dt.date, end: dt.date
+) -> list[tuple[ItemTimeline, dt.date]]:
+    """The items a cut-off predicts, each with the date it is predicted as of: those issued in
+    its period (as of their issue), or those open at the cut-off (as of the cut-off)."""
+    if scope is Scope.ISSUED_IN_PERIOD:
+        return [(t, t.document_date) for t in items if cutoff < t.document_date <= end]
+    return [(t, cutoff) for t in items if t.document_date <= cutoff and not t.paid_by(cutoff)]
+
+
+def _scored(
+    cutoff: dt.date,
+    targets: Sequence[ItemTimeline],
+    feats: Sequence[PaymentFeatures],
+    preds: Sequence[PaymentPrediction],
+    calibration: Calibration | None,
+) -> list[ScoredPrediction]:
+    """A cut-off's predictions beside what happened and the baselines' guesses."""
+    return [
+        ScoredPrediction(
+            cutoff=cutoff,
+            prediction=p,
+            actual_date=t.paid_on,
+            baselines=_baselines(f),
+            calibrated=calibration is not None,
+        )
+        for t, f, p in zip(targets, feats, preds, strict=True)
+    ]
 
 
 def _calibration(
@@ -421,6 +430,17 @@ def _calibration(
     return Calibration.from_residuals(residuals)
 
 
+@attrs.frozen
+class _WeekRule:
+    """How weekly cash-in is forecast: in which currency, how many weeks ahead, and when and how
+    its intervals are calibrated (see :func:`backtest_predictions`)."""
+
+    code: str
+    weeks: int
+    min_weeks: int
+    strength: int
+
+
 def _weeks(
     cutoff: dt.date,
     targets: Sequence[ItemTimeline],
@@ -428,11 +448,9 @@ def _weeks(
     fitted: FittedModel,
     calibration: Calibration | None,
     earlier: Sequence[WeekScore],
-    code: str,
-    weeks: int,
-    min_weeks: int,
-    strength: int,
+    rule: _WeekRule,
 ) -> list[WeekScore]:
+    code, weeks, min_weeks, strength = rule.code, rule.weeks, rule.min_weeks, rule.strength
     windows = _windows(cutoff, weeks)
     spread: Spread = getattr(fitted, "residuals", Spread(()))
     expected = [_ZERO] * weeks
