@@ -50,7 +50,7 @@ from o2c.credit.from_ledger import (
     settlement_trails,
 )
 from o2c.errors import CurrencyMismatchError, ValidationError
-from o2c.ledger import CustomerId, ItemId, ItemKind, OpenItem
+from o2c.ledger import CustomerId, Fact, ItemId, ItemKind, OpenItem
 from o2c.money import Rounding, minor_unit, quantize_decimal
 
 __all__ = [
@@ -602,18 +602,12 @@ def backtest(
     if not cutoffs:
         raise ValidationError("no cut-off dates", field="cutoffs", value=cutoffs)
 
-    def state_at(cutoff: dt.date) -> _CutoffState:
-        open_recs = [r for r in records if r.document_date <= cutoff < r.known_on]
-        items = [_as_open_item(r) for r in open_recs]
-        items += [i for i in unpaid if i.document_date <= cutoff]
-        model = fit_payment_model(
-            records, as_of=cutoff, open_items=items, prior_strength=prior_strength, timing=timing
-        )
-        return model, items, {r.item_id: timing.date_of(r) for r in open_recs}
-
+    replay = _RecordsReplay(
+        records=records, unpaid=unpaid, prior_strength=prior_strength, timing=timing
+    )
     return _replay(
         cutoffs,
-        state_at,
+        replay.state_at,
         currency_code=currency_code,
         weeks=weeks,
         z=z,
@@ -621,8 +615,38 @@ def backtest(
     )
 
 
-#: What a cut-off replays: the model then, the items open then, and when each was really paid.
-_CutoffState = tuple[PaymentModel, list[OpenItem], Mapping[ItemId, dt.date]]
+@attrs.frozen
+class _CutoffState:
+    """What a cut-off replays: the model then, the items open then, and when each was really
+    paid."""
+
+    model: PaymentModel
+    items: list[OpenItem]
+    paid_on: Mapping[ItemId, dt.date]
+
+
+@attrs.frozen
+class _RecordsReplay:
+    """The payment records as known on each cut-off (see :func:`backtest`)."""
+
+    records: Sequence[PaymentRecord]
+    unpaid: Sequence[OpenItem]
+    prior_strength: int
+    timing: Timing
+
+    def state_at(self, cutoff: dt.date) -> _CutoffState:
+        open_recs = [r for r in self.records if r.document_date <= cutoff < r.known_on]
+        items = [_as_open_item(r) for r in open_recs]
+        items += [i for i in self.unpaid if i.document_date <= cutoff]
+        model = fit_payment_model(
+            self.records,
+            as_of=cutoff,
+            open_items=items,
+            prior_strength=self.prior_strength,
+            timing=self.timing,
+        )
+        paid_on = {r.item_id: self.timing.date_of(r) for r in open_recs}
+        return _CutoffState(model=model, items=items, paid_on=paid_on)
 
 
 def _replay(
@@ -634,43 +658,67 @@ def _replay(
     z: Decimal,
     target_coverage: Decimal,
 ) -> BacktestReport:
-    step = minor_unit(currency_code)
     all_errors: list[Decimal] = []
     all_baseline: list[Decimal] = []
-    per_week_abs: list[list[Decimal]] = [[] for _ in range(weeks)]
-    per_week_err: list[list[Decimal]] = [[] for _ in range(weeks)]
-    inside = 0
-    total_weeks = 0
-    ratios: list[Decimal] = []
     results = []
     for cutoff in sorted(cutoffs):
-        model, items, actual_paid = state_at(cutoff)
-        errors: list[Decimal] = []
-        baseline: list[Decimal] = []
-        for pred in predict_payments(model, items):
-            paid = actual_paid.get(pred.item_id)
-            if paid is None:
-                continue
-            errors.append(Decimal(abs((pred.predicted_date - paid).days)))
-            naive = max(pred.due_date, cutoff + dt.timedelta(days=1))
-            baseline.append(Decimal(abs((naive - paid).days)))
-        forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
-        # Cash paid before the cut-off but recorded after it reaches AR in the first week.
-        first = cutoff + dt.timedelta(days=1)
-        week_errors = []
-        scored = any(i.kind is ItemKind.INVOICE and i.open_amount.amount > 0 for i in items)
-        for h, w in enumerate(forecast.weeks if scored else ()):
-            actual = sum(
-                (
-                    i.open_amount.amount
-                    for i in items
-                    if i.kind is ItemKind.INVOICE
-                    and i.open_amount.amount > 0
-                    and w.start <= max(actual_paid.get(i.item_id, dt.date.max), first) <= w.end
-                ),
-                _ZERO,
+        state = state_at(cutoff)
+        errors, baseline = _day_errors(state, cutoff)
+        forecast = cash_forecast(
+            state.model, state.items, currency_code=currency_code, weeks=weeks, z=z
+        )
+        all_errors += errors
+        all_baseline += baseline
+        results.append(
+            BacktestCutoff(
+                cutoff=cutoff,
+                items=len(state.items),
+                paid_items=len(errors),
+                mae_days=_mean(errors),
+                baseline_mae_days=_mean(baseline),
+                weeks=_week_errors(forecast, state, cutoff, currency_code),
             )
-            we = WeekError(
+        )
+    return _report(results, all_errors, all_baseline, currency_code, weeks, target_coverage)
+
+
+def _day_errors(state: _CutoffState, cutoff: dt.date) -> tuple[list[Decimal], list[Decimal]]:
+    """Days between each paid item's predicted and actual payment, and between the naive guess
+    (its due date, or the day after the cut-off if later) and the actual payment."""
+    errors: list[Decimal] = []
+    baseline: list[Decimal] = []
+    for pred in predict_payments(state.model, state.items):
+        paid = state.paid_on.get(pred.item_id)
+        if paid is None:
+            continue
+        errors.append(Decimal(abs((pred.predicted_date - paid).days)))
+        naive = max(pred.due_date, cutoff + dt.timedelta(days=1))
+        baseline.append(Decimal(abs((naive - paid).days)))
+    return errors, baseline
+
+
+def _week_errors(
+    forecast: WeeklyForecast, state: _CutoffState, cutoff: dt.date, currency_code: str
+) -> tuple[WeekError, ...]:
+    """Each forecast week against the cash its open invoices really brought in that week (none
+    when no invoice was open)."""
+    invoices = [i for i in state.items if i.kind is ItemKind.INVOICE and i.open_amount.amount > 0]
+    if not invoices:
+        return ()
+    # Cash paid before the cut-off but recorded after it reaches AR in the first week.
+    first = cutoff + dt.timedelta(days=1)
+    week_errors = []
+    for h, w in enumerate(forecast.weeks):
+        actual = sum(
+            (
+                i.open_amount.amount
+                for i in invoices
+                if w.start <= max(state.paid_on.get(i.item_id, dt.date.max), first) <= w.end
+            ),
+            _ZERO,
+        )
+        week_errors.append(
+            WeekError(
                 week=h + 1,
                 start=w.start,
                 forecast=w.expected,
@@ -679,41 +727,48 @@ def _replay(
                 high=w.high,
                 sd=w.sd,
             )
-            week_errors.append(we)
-            if w.sd > 0:
-                ratios.append(SCORE_CONTEXT.divide(abs(we.error.amount), w.sd))
+        )
+    return tuple(week_errors)
+
+
+def _report(
+    results: Sequence[BacktestCutoff],
+    all_errors: Sequence[Decimal],
+    all_baseline: Sequence[Decimal],
+    currency_code: str,
+    weeks: int,
+    target_coverage: Decimal,
+) -> BacktestReport:
+    """The cut-offs' figures pooled: errors per week ahead, coverage and the calibrated z."""
+    per_week_abs: list[list[Decimal]] = [[] for _ in range(weeks)]
+    per_week_err: list[list[Decimal]] = [[] for _ in range(weeks)]
+    inside = 0
+    total_weeks = 0
+    ratios: list[Decimal] = []
+    for result in results:
+        for h, we in enumerate(result.weeks):
+            if we.sd > 0:
+                ratios.append(SCORE_CONTEXT.divide(abs(we.error.amount), we.sd))
             per_week_abs[h].append(abs(we.error.amount))
             per_week_err[h].append(we.error.amount)
             inside += we.inside
             total_weeks += 1
-        all_errors += errors
-        all_baseline += baseline
-        results.append(
-            BacktestCutoff(
-                cutoff=cutoff,
-                items=len(items),
-                paid_items=len(errors),
-                mae_days=_mean(errors),
-                baseline_mae_days=_mean(baseline),
-                weeks=tuple(week_errors),
-            )
-        )
-
-    def money_mean(values: list[Decimal]) -> Money:
-        m = SCORE_CONTEXT.divide(sum(values, _ZERO), Decimal(len(values)))
-        return Money(quantize_decimal(m, step, Rounding.HALF_UP), currency_code)
-
     return BacktestReport(
         cutoffs=tuple(results),
         mae_days=_mean(all_errors),
         baseline_mae_days=_mean(all_baseline),
-        week_mae=tuple(money_mean(v) for v in per_week_abs if v),
-        week_bias=tuple(money_mean(v) for v in per_week_err if v),
+        week_mae=tuple(_money_mean(v, currency_code) for v in per_week_abs if v),
+        week_bias=tuple(_money_mean(v, currency_code) for v in per_week_err if v),
         coverage=(
             SCORE_CONTEXT.divide(Decimal(inside), Decimal(total_weeks)) if total_weeks else None
         ),
         calibrated_z=_calibrated(ratios, target_coverage),
     )
+
+
+def _money_mean(values: Sequence[Decimal], currency_code: str) -> Money:
+    m = SCORE_CONTEXT.divide(sum(values, _ZERO), Decimal(len(values)))
+    return Money(quantize_decimal(m, minor_unit(currency_code), Rounding.HALF_UP), currency_code)
 
 
 def _calibrated(ratios: list[Decimal], target: Decimal) -> Decimal | None:
@@ -758,14 +813,8 @@ def forecast_from_ledger(
 
     The model is fitted on the ledger's payment history known on ``as_of`` (and at ``known_at``).
     """
-    history = payment_history(ledger.facts(), as_of=as_of, known_at=known_at)
-    items = [
-        i
-        for i in ledger.open_items(as_of, known_at=known_at)
-        if i.open_amount.currency.code == currency_code
-    ]
-    model = fit_payment_model(
-        history, as_of=as_of, open_items=items, prior_strength=prior_strength, timing=timing
+    model, items = _fitted_on_ledger(
+        ledger, ledger.facts(), as_of, known_at, currency_code, prior_strength, timing
     )
     predictions = predict_payments(model, items)
     forecast = cash_forecast(model, items, currency_code=currency_code, weeks=weeks, z=z)
@@ -799,24 +848,67 @@ def backtest_from_ledger(
         if r.amount.currency.code == currency_code
     }
 
-    def state_at(cutoff: dt.date) -> _CutoffState:
-        known_at = dt.datetime.combine(cutoff, dt.time.max, dt.UTC)
-        history = payment_history(facts, as_of=cutoff, known_at=known_at)
-        items = [
-            i
-            for i in ledger.open_items(cutoff, known_at=known_at)
-            if i.open_amount.currency.code == currency_code
-        ]
-        model = fit_payment_model(
-            history, as_of=cutoff, open_items=items, prior_strength=prior_strength, timing=timing
-        )
-        return model, items, settled
-
+    replay = _LedgerReplay(
+        ledger=ledger,
+        facts=facts,
+        settled=settled,
+        currency_code=currency_code,
+        prior_strength=prior_strength,
+        timing=timing,
+    )
     return _replay(
         cutoffs,
-        state_at,
+        replay.state_at,
         currency_code=currency_code,
         weeks=weeks,
         z=z,
         target_coverage=target_coverage,
     )
+
+
+@attrs.frozen
+class _LedgerReplay:
+    """The ledger as known at the end of each cut-off day (see :func:`backtest_from_ledger`)."""
+
+    ledger: CreditLedger
+    facts: Sequence[Fact]
+    settled: Mapping[ItemId, dt.date]
+    currency_code: str
+    prior_strength: int
+    timing: Timing
+
+    def state_at(self, cutoff: dt.date) -> _CutoffState:
+        known_at = dt.datetime.combine(cutoff, dt.time.max, dt.UTC)
+        model, items = _fitted_on_ledger(
+            self.ledger,
+            self.facts,
+            cutoff,
+            known_at,
+            self.currency_code,
+            self.prior_strength,
+            self.timing,
+        )
+        return _CutoffState(model=model, items=items, paid_on=self.settled)
+
+
+def _fitted_on_ledger(
+    ledger: CreditLedger,
+    facts: Iterable[Fact],
+    as_of: dt.date,
+    known_at: dt.datetime | None,
+    currency_code: str,
+    prior_strength: int,
+    timing: Timing,
+) -> tuple[PaymentModel, list[OpenItem]]:
+    """The payment model fitted on the ledger's history on ``as_of`` known at ``known_at``, and
+    the open items in ``currency_code`` it forecasts."""
+    history = payment_history(facts, as_of=as_of, known_at=known_at)
+    items = [
+        i
+        for i in ledger.open_items(as_of, known_at=known_at)
+        if i.open_amount.currency.code == currency_code
+    ]
+    model = fit_payment_model(
+        history, as_of=as_of, open_items=items, prior_strength=prior_strength, timing=timing
+    )
+    return model, items
