@@ -68,11 +68,11 @@ from o2c.statement import Payment, Statement
 from o2c.terms import DiscountOffer
 
 __all__ = [
-    "OPEN_ITEM_COLUMNS",
     "MatchFolder",
+    "OPEN_ITEM_COLUMNS",
+    "csv_amount",
+    "csv_date",
     "open_items_from_rows",
-    "parse_date",
-    "parse_money",
     "read_bank_files",
     "read_bank_paths",
     "read_bank_paths_with_accounts",
@@ -145,7 +145,7 @@ def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str
         raise ValidationError(f"{path}: not valid CSV: {exc}", field=str(path)) from None
 
 
-def parse_date(text: str, field: str) -> dt.date:
+def csv_date(text: str, field: str) -> dt.date:
     """A date of a CSV file: ISO ``YYYY-MM-DD``, or ``YYYY/MM/DD``, ``DD.MM.YYYY``, ``YYYYMMDD``.
 
     Raises:
@@ -165,7 +165,7 @@ def parse_date(text: str, field: str) -> dt.date:
     ) from None
 
 
-def parse_money(text: str, code: str, field: str) -> Money:
+def csv_amount(text: str, code: str, field: str) -> Money:
     """An amount of a CSV file: a decimal string (``1,234.56`` thousands commas tolerated).
 
     Raises:
@@ -214,13 +214,13 @@ def open_items_from_rows(
     for line, row in rows:
         try:
             code = row["currency"]
-            open_amount = parse_money(row["open_amount"], code, "open_amount")
+            open_amount = csv_amount(row["open_amount"], code, "open_amount")
             offers: tuple[DiscountOffer, ...] = ()
             if row.get("discount_date") and row.get("discount_amount"):
                 offers = (
                     DiscountOffer(
-                        deadline=parse_date(row["discount_date"], "discount_date"),
-                        amount=parse_money(row["discount_amount"], code, "discount_amount"),
+                        deadline=csv_date(row["discount_date"], "discount_date"),
+                        amount=csv_amount(row["discount_amount"], code, "discount_amount"),
                     ),
                 )
             issued = row.get("document_date") or row.get("due_date", "")
@@ -230,9 +230,9 @@ def open_items_from_rows(
                     customer_id=CustomerId(row["customer_id"]),
                     kind=ItemKind.CREDIT_MEMO if open_amount.amount < 0 else ItemKind.INVOICE,
                     document_number=row.get("document_number", ""),
-                    document_date=parse_date(issued, "document_date"),
-                    due_date=parse_date(row.get("due_date") or issued, "due_date"),
-                    original_amount=parse_money(
+                    document_date=csv_date(issued, "document_date"),
+                    due_date=csv_date(row.get("due_date") or issued, "due_date"),
+                    original_amount=csv_amount(
                         row.get("original_amount") or row["open_amount"], code, "original_amount"
                     ),
                     open_amount=open_amount,
@@ -281,8 +281,8 @@ def read_csv_payments(path: str | os.PathLike[str]) -> list[Payment]:
             out.append(
                 Payment(
                     payment_id=row["payment_id"],
-                    value_date=parse_date(row["value_date"], "value_date"),
-                    amount=parse_money(row["amount"], row["currency"], "amount"),
+                    value_date=csv_date(row["value_date"], "value_date"),
+                    amount=csv_amount(row["amount"], row["currency"], "amount"),
                     payer_name=row.get("payer_name", ""),
                     payer_account=row.get("payer_account", ""),
                     reference=row.get("reference", ""),

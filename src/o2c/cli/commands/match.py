@@ -60,9 +60,9 @@ import attrs
 from o2c.adapters.advices import read_advice_folder
 from o2c.adapters.match_folder import (
     OPEN_ITEM_COLUMNS,
+    csv_amount,
+    csv_date,
     open_items_from_rows,
-    parse_date,
-    parse_money,
     read_bank_paths,
     read_history,
     read_match_folder,
@@ -131,8 +131,8 @@ def _rows(
     return read_csv(path, required=required, expected=expected)
 
 
-_date = parse_date
-_money = parse_money
+_date = csv_date
+_money = csv_amount
 
 
 def _fail(
