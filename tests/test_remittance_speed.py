@@ -8,7 +8,15 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from o2c.remittance import _MASKS, _TOKEN, _mask, _segments, within_one_edit
+from o2c.remittance import (
+    _MASKS,
+    _MAX_REMEMBERED,
+    _TOKEN,
+    _mask,
+    _read,
+    _segments,
+    within_one_edit,
+)
 
 #: Pieces that make the masks, the tokens and the windows do something: dates, amounts,
 #: IBAN-like groups, labels, month names, letters glued to digits, OCR-like letters.
@@ -85,6 +93,23 @@ def _segments_by_tokens(text: str) -> list[list[tuple[str, int, int]]]:
 @settings(max_examples=300)
 def test_segments_are_the_tokens_of_each_part(text: str) -> None:
     assert list(_segments(text)) == _segments_by_tokens(text)
+
+
+@given(_TEXT)
+@settings(max_examples=100)
+def test_a_text_read_twice_reads_the_same_as_masked_and_segmented(text: str) -> None:
+    expected = (_mask_by_every_pattern(text), _segments_by_tokens(_mask_by_every_pattern(text)))
+    for _ in range(2):  # (the second reading is remembered)
+        masked, segments = _read(text)
+        assert (masked, [list(s) for s in segments]) == expected
+
+
+def test_a_long_text_is_read_the_same_without_being_remembered() -> None:
+    text = "INV 100673 01.03.2026 " * (_MAX_REMEMBERED // 10)
+    masked, segments = _read(text)
+    assert masked == _mask_by_every_pattern(text)
+    assert [list(s) for s in segments] == _segments_by_tokens(masked)
+    assert _read(text) is not _read(text)  # (built anew each time)
 
 
 def _one_edit_variants(text: str, alphabet: str) -> set[str]:

@@ -411,6 +411,31 @@ def _segments(text: str) -> Iterable[list[tuple[str, int, int]]]:
             yield tokens
 
 
+#: The longest text whose reading (:func:`_read`) is remembered: a remittance field or a short
+#: advice; longer texts are rare, and remembering them would cost memory for nothing.
+_MAX_REMEMBERED = 2_000
+
+
+def _read_now(text: str) -> tuple[str, tuple[list[tuple[str, int, int]], ...]]:
+    masked = _mask(text)
+    return masked, tuple(_segments(masked))
+
+
+_read_remembered = lru_cache(maxsize=16384)(_read_now)
+
+
+def _read(text: str) -> tuple[str, tuple[list[tuple[str, int, int]], ...]]:
+    """``text`` (upper case) masked, and its segments of tokens.
+
+    Remembered for texts up to :data:`_MAX_REMEMBERED` characters (shared: callers do not
+    change the lists): the matcher reads one remittance text at several stages, and payers
+    repeat their texts.
+    """
+    if len(text) > _MAX_REMEMBERED:
+        return _read_now(text)
+    return _read_remembered(text)
+
+
 def _lookup(key: str, index: DocumentIndex, single: bool) -> tuple[HitKind, tuple[str, ...]]:
     found = index.full.get(key)
     if found:
@@ -446,8 +471,8 @@ def find_references(
     """
     upper = _RANGE_WORDS.sub(" - ", text[:MAX_REMITTANCE_TEXT].upper())
     hits, upper = _creditor_hits(upper, index)
-    masked = _mask(upper)
-    for tokens in _segments(masked):
+    masked, segments = _read(upper)
+    for tokens in segments:
         hits.extend(_scan(tokens, masked, index, max_window))
     best: dict[str, ReferenceHit] = {}
     order: list[str] = []
@@ -571,10 +596,9 @@ def reference_strings(text: str, *, min_digits: int = 4, max_window: int = 3) ->
 @lru_cache(maxsize=16384)
 def _reference_strings(text: str, min_digits: int, max_window: int) -> tuple[str, ...]:
     # (remembered: the matcher asks for the strings of one remittance text at several stages.)
-    upper = _mask(text.upper())
     found: dict[str, None] = {}  # insertion-ordered sets
     fixed: dict[str, None] = {}
-    for tokens in _segments(upper):
+    for tokens in _read(text.upper())[1]:
         words = [t for t, _, _ in tokens]
         # Per token, its digits and its OCR repair, computed once for every window.
         digits = [sum(map(str.isdigit, t)) for t in words]
