@@ -11,6 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from o2c.cash_application.candidates import _build_context, _payment_hits
+from o2c.cash_application.model import CustomerProfile
+from o2c.cash_application.policy import FeeChannel, MatchPolicy
 from o2c.credit.behaviour import behavioural_score
 from o2c.credit.from_ledger import records_from_trails, settlement_trails
 from o2c.credit.provisioning import (
@@ -20,6 +23,7 @@ from o2c.credit.provisioning import (
     cohort_loss_rates,
 )
 from o2c.errors import InvalidFactError, ValidationError
+from o2c.invoice import references as creditor_reference
 from o2c.ledger import (
     AllocationReversed,
     Fact,
@@ -30,8 +34,10 @@ from o2c.ledger import (
     PaymentReceived,
     WrittenOff,
 )
-from o2c.ledger.history import read
-from o2c.money import money
+from o2c.ledger.history import open_items, read
+from o2c.money import money, to_minor
+from o2c.remittance import document_key
+from o2c.statement import Payment, RemittanceDocument
 from o2c.terms import Instalment
 from tests.test_portfolio import START, T0
 
@@ -39,6 +45,7 @@ pa = pytest.importorskip("pyarrow")
 
 from o2c.adapters.duckdb import DuckDBEngine  # noqa: E402
 from o2c.portfolio import from_facts  # noqa: E402
+from o2c.portfolio.candidates import candidates_table  # noqa: E402
 from o2c.portfolio.cohorts import portfolio_cohort_loss_rates  # noqa: E402
 from o2c.portfolio.features import portfolio_behaviour_features  # noqa: E402
 
@@ -74,6 +81,10 @@ def _amount(exponent: int, code: str) -> Any:
         return money(Decimal(units).scaleb(exponent), code)
 
     return make
+
+
+#: How documents are numbered: with letters, digits only (leading zeros), with a year.
+_NUMBERS = ("INV-{n:04d}", "00{n:05d}", "INV/2026/{n:06d}", "{n}")
 
 
 @st.composite
@@ -114,11 +125,13 @@ def books(draw: st.DrawFn) -> list[Fact]:
                         number=2, due_date=doc + dt.timedelta(days=terms + 30), amount=amount
                     )
                 )
+            number = draw(st.sampled_from(_NUMBERS)).format(n=n)
             invoice = InvoiceIssued.from_instalments(
                 fact_id=f"f{n}",
                 customer_id=customer,
                 item_id=f"INV-{n:04d}",
-                document_number=f"INV-{n:04d}",
+                document_number=number,
+                payment_reference=creditor_reference.create(f"{n:06d}") if n % 3 == 0 else None,
                 document_date=doc,
                 recorded_at=recorded(doc, draw(st.integers(0, 72))),
                 instalments=parts,
@@ -455,3 +468,136 @@ def test_the_edges_are_where_the_answers_turn() -> None:
         "100.00",
     ]
     assert str(cohorts.pooled.never_collected) == "100.00"
+
+
+# ------------------------------------------------------------------------------------------
+# Candidate generation for cash application
+
+
+def _spellings(number: str, reference: str | None) -> list[str]:
+    """How a payer quotes a document: as printed, lower case with spaces, its digits alone,
+    with zeros dropped, its creditor reference grouped; and numbers that name nothing."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    out = [number, number.lower().replace("-", " ").replace("/", " "), digits, digits.lstrip("0")]
+    out += ["0" + number, "X" + number, "99999999"]
+    if reference:
+        out += [creditor_reference.format_grouped(reference), reference.lower()]
+    return [o for o in out if o]
+
+
+# Five engine runs an example (one per channel): 30 examples keep it under a minute.
+@settings(max_examples=30, deadline=None)
+@given(books(), days, knowledge, st.data())
+def test_property_candidates_are_the_matchers_candidates(
+    facts: list[Fact], as_of: dt.date, known_at: dt.datetime | None, data: st.DataObject
+) -> None:
+    policy = MatchPolicy()
+    items = open_items(facts, as_of, known_at=known_at)
+    everything = read(facts)
+    model = from_facts(facts)
+    documents = [
+        everything.items[(c, i)].to_open_item()
+        for c, i in zip(
+            model.items.column("customer").to_pylist(),
+            model.items.column("item_id").to_pylist(),
+            strict=True,
+        )
+    ]
+    documents_table = pa.table(
+        {
+            "number": [d.document_number for d in documents],
+            "reference": [d.payment_reference for d in documents],
+        }
+    )
+    # payments: some pay an open item (exactly, a little short, or not at all), quoting it in
+    # one of its spellings or another, from its customer or an unknown payer
+    rows: list[dict[str, Any]] = []
+    payments: list[Payment] = []
+    for k in range(data.draw(st.integers(0, 10))):
+        target = data.draw(st.sampled_from(items)) if items and data.draw(st.booleans()) else None
+        code = target.open_amount.currency.code if target else data.draw(CURRENCIES)
+        units = to_minor(target.open_amount) if target else data.draw(st.integers(1, 200_000))
+        units = max(1, units - data.draw(st.sampled_from([0, 0, 1, 50, 99, 100, 101, 5_000])))
+        quoted = []
+        for _ in range(data.draw(st.integers(0, 2))):
+            pick = target or (data.draw(st.sampled_from(items)) if items else None)
+            choices = _spellings(pick.document_number, pick.payment_reference) if pick else []
+            quoted.append(data.draw(st.sampled_from(choices or ["INV-0001"])))
+        customer = target.customer_id if target and data.draw(st.booleans()) else None
+        payment = Payment(
+            payment_id=f"Q{k}",
+            value_date=as_of,
+            amount=money(Decimal(units).scaleb(-2 if code != "JPY" else 0), code),
+            documents=tuple(RemittanceDocument(number=q) for q in quoted),
+        )
+        payments.append(payment)
+        for q in quoted or [None]:
+            rows.append(
+                {
+                    "payment": f"Q{k}",
+                    "currency": code,
+                    "amount": units,
+                    "reference": q,
+                    "customer": customer,
+                }
+            )
+    table = pa.table(
+        {
+            "payment": pa.array([r["payment"] for r in rows], pa.string()),
+            "currency": pa.array([r["currency"] for r in rows], pa.string()),
+            "amount": pa.array([r["amount"] for r in rows], pa.int64()),
+            "reference": pa.array([r["reference"] for r in rows], pa.string()),
+            "customer": pa.array([r["customer"] for r in rows], pa.string()),
+        }
+    )
+    for channel in FeeChannel:  # a channel that carries no charges has no bank fees
+        got = candidates_table(
+            model,
+            table,
+            as_of,
+            ENGINE,
+            known_at=known_at,
+            documents=documents_table,
+            policy=policy,
+            channel=channel,
+        )
+        found = {(r["payment"], r["item_id"], r["reason"]) for r in got.to_pylist()}
+        assert got.num_rows == len(found)  # each candidate once
+
+        # the matcher's own candidates: its context over the same open items
+        ctx = _build_context(
+            items, [CustomerProfile(c, "") for c in {i.customer_id for i in items}], None, policy
+        )
+        expected: set[tuple[str, str, str]] = set()
+        customers = {r["payment"]: r["customer"] for r in rows}
+        for payment in payments:
+            pid = payment.payment_id
+            hits = {h.item_id for h in _payment_hits(payment, ctx)}
+            by_reason: set[tuple[str, str, str]] = set()
+            for doc in payment.documents:
+                key = document_key(doc.number)
+                for reason, ids in (
+                    ("reference", ctx.documents.full.get(key)),
+                    (
+                        "creditor_reference",
+                        ctx.documents.creditor.get(creditor_reference.compact(doc.number)),
+                    ),
+                    ("reference_digits", ctx.documents.digits.get(key) if key.isdigit() else None),
+                ):
+                    if ids:
+                        by_reason |= {(pid, i, reason) for i in ids}
+                        break
+            assert {i for _, i, _ in by_reason} == hits  # the tiers are lookup_number's
+            expected |= by_reason
+            code, units = payment.amount.currency.code, to_minor(payment.amount)
+            expected |= {(pid, i.item_id, "amount") for i in ctx.by_amount.get((code, units), ())}
+            cid = customers[pid]
+            for rec in ctx.by_customer.get(cid, ()) if cid else ():
+                short = rec.open_units - units
+                if rec.currency != code or short <= 0:
+                    continue
+                if short <= policy.write_off_limit(code):
+                    expected.add((pid, rec.item_id, "write_off"))
+                if short <= policy.fee_limit(code, rec.open_units, channel):
+                    expected.add((pid, rec.item_id, "bank_fee"))
+        assert found == expected
