@@ -417,3 +417,36 @@ def test_the_guard_refuses_a_float_or_decimal_answer() -> None:
     with pytest.raises(ValidationError, match="total"):
         run(ENGINE, hugeint, model)  # SUM(BIGINT) is HUGEINT: Arrow gets it as a decimal
     assert check_exact(items, what="x") is items
+
+
+def _portfolio_benchmark() -> Any:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "portfolio.py"
+    spec = importlib.util.spec_from_file_location("portfolio_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_paths_answer_the_same_aging() -> None:
+    """benchmarks/portfolio.py's paths (o2c engine and report, hand-written SQL, pandas, pure
+    Python) agree on its data to the minor unit and the item, so its timings compare one job."""
+    pytest.importorskip("pandas")
+    bench = _portfolio_benchmark()
+    model = bench.generate(3000)
+    assert model.items.num_rows == 3000
+    assert model.settlements.num_rows == 9000
+    expected = bench.o2c_answer(bench.run_o2c(model, None))
+    assert len(expected) == 30  # 30 customers, one currency
+    assert sum(row[-1] for row in expected.values()) > 0  # open items
+    assert any(row[bench.WIDTH - 1] < 0 for row in expected.values())  # credits
+    assert bench.sql_answer(bench.run_sql(model, None)) == expected
+    assert bench.pandas_answer(bench.run_pandas(*bench.frames(model))) == expected
+    assert bench.report_answer(bench.run_report(model)) == expected
+    assert bench.report_answer(bench.run_python(bench.python_lists(model))) == expected
