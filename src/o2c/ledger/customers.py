@@ -360,52 +360,91 @@ def learn_from_confirmation(
         The facts to append (empty when the master knew everything already).
     """
     record = master.customer(customer_id)
-    common: dict[str, Any] = {
-        "customer_id": CustomerId(customer_id),
-        "effective": payment.value_date,
-        "recorded_at": recorded_at,
-        "recorded_by": recorded_by,
-        "reason": reason or f"confirmed payment {payment.payment_id}",
-    }
-    prefix = f"learnt:{payment.payment_id}:{customer_id}"
+    stamp = _Stamp(
+        customer_id=CustomerId(customer_id),
+        payment_id=PaymentId(payment.payment_id),
+        effective=payment.value_date,
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        reason=reason or f"confirmed payment {payment.payment_id}",
+    )
     out: list[Fact] = []
-    unlinked = dict(record.unlinked_accounts) if record is not None else {}
-    removed = dict(record.removed_aliases) if record is not None else {}
+    account = _account_to_learn(master, record, payment, customer_id)
+    if account:
+        holder = payment.payer_name if holder_name is None else holder_name
+        out.append(stamp.account_linked(account, holder, bic))
+    if learn_alias and _alias_to_learn(record, payment):
+        out.append(stamp.alias_added(payment.payer_name))
+    return out
+
+
+@attrs.frozen
+class _Stamp:
+    """What every fact learnt from one confirmation carries; its fact ids make the same
+    confirmation recorded twice a no-op."""
+
+    customer_id: CustomerId
+    payment_id: PaymentId
+    effective: dt.date
+    recorded_at: dt.datetime
+    recorded_by: str
+    reason: str
+
+    def account_linked(self, account: str, holder_name: str, bic: str) -> PayerAccountLinked:
+        return PayerAccountLinked(
+            fact_id=FactId(f"learnt:{self.payment_id}:{self.customer_id}:account"),
+            account=account,
+            holder_name=holder_name,
+            bic=bic,
+            source=MasterSource.CONFIRMED_PAYMENT,
+            payment_id=self.payment_id,
+            customer_id=self.customer_id,
+            effective=self.effective,
+            recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by,
+            reason=self.reason,
+        )
+
+    def alias_added(self, alias: str) -> CustomerAliasAdded:
+        return CustomerAliasAdded(
+            fact_id=FactId(f"learnt:{self.payment_id}:{self.customer_id}:alias"),
+            alias=alias,
+            source=MasterSource.CONFIRMED_PAYMENT,
+            payment_id=self.payment_id,
+            customer_id=self.customer_id,
+            effective=self.effective,
+            recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by,
+            reason=self.reason,
+        )
+
+
+def _account_to_learn(
+    master: CustomerMaster,
+    record: CustomerRecord | None,
+    payment: PayerSeen,
+    customer_id: str,
+) -> str:
+    """The payer account to link: one new to the customer and not removed since ("": none)."""
     account = account_key(payment.payer_account)
+    unlinked = dict(record.unlinked_accounts) if record is not None else {}
     if (
         account
         and customer_id not in master.customers_of_account(account)
         and not _removed_since(unlinked, account, payment.value_date)
     ):
-        out.append(
-            PayerAccountLinked(
-                fact_id=FactId(f"{prefix}:account"),
-                account=account,
-                holder_name=payment.payer_name if holder_name is None else holder_name,
-                bic=bic,
-                source=MasterSource.CONFIRMED_PAYMENT,
-                payment_id=PaymentId(payment.payment_id),
-                **common,
-            )
-        )
+        return account
+    return ""
+
+
+def _alias_to_learn(record: CustomerRecord | None, payment: PayerSeen) -> bool:
+    """Whether the payer name is none of the customer's names and was not removed since."""
     name = alias_key(payment.payer_name)
     known = {alias_key(n) for n in record.names()} if record is not None else set()
-    if (
-        learn_alias
-        and name
-        and name not in known
-        and not _removed_since(removed, name, payment.value_date)
-    ):
-        out.append(
-            CustomerAliasAdded(
-                fact_id=FactId(f"{prefix}:alias"),
-                alias=payment.payer_name,
-                source=MasterSource.CONFIRMED_PAYMENT,
-                payment_id=PaymentId(payment.payment_id),
-                **common,
-            )
-        )
-    return out
+    removed = dict(record.removed_aliases) if record is not None else {}
+    return bool(
+        name and name not in known and not _removed_since(removed, name, payment.value_date)
+    )
 
 
 def _removed_since(removed: Mapping[str, dt.date], key: str, day: dt.date) -> bool:
