@@ -21,6 +21,17 @@ on D as known at T" for any D and T from the same two tables:
     reversal's, and the whole of a write-off; null: none), ``reversed_on`` and
     ``reversed_recorded`` (on an allocation's rows: the effective date and recording time of the
     reversal that undid it, null while none did).
+``movements`` (one row per movement of a customer's balance, built when asked:
+    ``from_facts(..., movements=True)``; ``None`` otherwise)
+    ``customer`` (string), ``on`` (date, effective), ``recorded`` (timestamp, UTC: when the
+    ledger learnt it), ``document`` (string: the invoice, credit memo, payment or item it
+    names), ``kind`` (int8, a code of :data:`MOVEMENT_CODES`: 0 invoice, 1 credit memo,
+    2 payment, 3 adjustment, 4 reversal, 5 refund, 6 write-off, 7 reassigned), ``currency``
+    (string), ``amount`` (int64 minor units, signed: positive raises what the customer owes).
+    They are the history's own account movements (:attr:`o2c.ledger.history.History.movements`,
+    what statements and the activity of :mod:`o2c.ledger.history` show), each with the
+    recording time of the fact that made it: the movements as of ``D`` known at ``T`` are the
+    rows with ``on <= D`` and ``recorded <= T``.
 
 Small-int codes rather than strings, so that engines compare integers; :data:`KIND_CODES` and
 :data:`CAUSE_CODES` are the one mapping (a layout may give the names, :func:`from_tables`
@@ -59,6 +70,9 @@ dependency (``o2c[portfolio]``).
 ([10000, -6000], [0, 2])
 >>> model.settlements.column("item").to_pylist(), model.settlements.column("amount").to_pylist()
 ([0, 1], [6000, 6000])
+>>> moves = from_facts(facts, movements=True).movements
+>>> moves.column("kind").to_pylist(), moves.column("amount").to_pylist()
+([0, 2], [10000, -6000])
 """
 
 from __future__ import annotations
@@ -82,7 +96,7 @@ from o2c.ledger.facts import (
     Refunded,
     WrittenOff,
 )
-from o2c.ledger.history import Projection
+from o2c.ledger.history import ActivityKind, ActivityLine, History, Projection
 from o2c.ledger.ids import ItemKind
 from o2c.money import currency, minor_units
 
@@ -90,6 +104,8 @@ __all__ = [
     "CAUSE_CODES",
     "ITEM_COLUMNS",
     "KIND_CODES",
+    "MOVEMENT_CODES",
+    "MOVEMENT_COLUMNS",
     "ReadModel",
     "SETTLEMENT_COLUMNS",
     "arrow",
@@ -98,6 +114,7 @@ __all__ = [
     "from_facts",
     "from_tables",
     "items_schema",
+    "movements_schema",
     "settlements_schema",
 ]
 
@@ -130,6 +147,9 @@ SETTLEMENT_COLUMNS = (
     "reversed_recorded",
 )
 
+#: Column names of the movements table, in order.
+MOVEMENT_COLUMNS = ("customer", "on", "recorded", "document", "kind", "currency", "amount")
+
 #: The ``kind`` column's codes (int8): an engine compares small integers, not strings.
 KIND_CODES: dict[str, int] = {
     ItemKind.INVOICE.value: 0,
@@ -138,6 +158,9 @@ KIND_CODES: dict[str, int] = {
 }
 #: The ``cause`` column's codes (int8).
 CAUSE_CODES: dict[str, int] = {"allocation": 0, "reversal": 1, "refund": 2, "write_off": 3}
+#: The movements' ``kind`` codes (int8): the history's :class:`~o2c.ledger.history.ActivityKind`
+#: in the order it declares them.
+MOVEMENT_CODES: dict[str, int] = {kind.value: code for code, kind in enumerate(ActivityKind)}
 
 #: The kinds of item that are credits (their amount is negative).
 CREDIT_KINDS = (ItemKind.CREDIT_MEMO.value, ItemKind.UNAPPLIED_CASH.value)
@@ -190,12 +213,33 @@ def settlements_schema() -> Any:
     )
 
 
+def movements_schema() -> Any:
+    """The Arrow schema of the movements table."""
+    pa = arrow()
+    return pa.schema(
+        [
+            ("customer", pa.string()),
+            ("on", pa.date32()),
+            ("recorded", pa.timestamp("us", tz="UTC")),
+            ("document", pa.string()),
+            ("kind", pa.int8()),
+            ("currency", pa.string()),
+            ("amount", pa.int64()),
+        ]
+    )
+
+
 @attrs.frozen
 class ReadModel:
-    """The columnar read model: the ``items`` and ``settlements`` Arrow tables (see the module)."""
+    """The columnar read model: the ``items`` and ``settlements`` Arrow tables, and the
+    ``movements`` table when it was built (see the module).
+
+    :meth:`tables` gives the tables kernels read (``items`` and ``settlements``).
+    """
 
     items: Table
     settlements: Table
+    movements: Table | None = None
 
     @property
     def item_count(self) -> int:
@@ -266,12 +310,18 @@ class _Recorder(Projection):
         super()._write_off(fact)
 
 
+class _MovementRecorder(_Recorder, History):
+    """The same recorder over the ledger's :class:`~o2c.ledger.history.History`, whose handlers
+    also note each account movement (:attr:`History.movements`, read and emptied per fact)."""
+
+
 class _Columns:
-    """The two tables' rows (tuples), turned into Arrow batches every ``BATCH_ROWS``."""
+    """The tables' rows (tuples), turned into Arrow batches every ``BATCH_ROWS``."""
 
     def __init__(self) -> None:
         self.items: list[tuple[Any, ...]] = []
         self.settlements: list[tuple[Any, ...]] = []
+        self.movements: list[tuple[Any, ...]] = []
         #: Settlement rows an allocation's reversal undid: row -> (effective, recorded).
         self.undone: dict[int, tuple[dt.date, dt.datetime]] = {}
         self.count = 0
@@ -311,10 +361,29 @@ class _Columns:
         )
         return number
 
-    def full(self) -> bool:
-        return len(self.items) + len(self.settlements) >= BATCH_ROWS
+    def add_movements(self, lines: list[ActivityLine], fact: Fact) -> None:
+        """The history's movements of ``fact`` (then emptied: one fact's at a time)."""
+        rows = self.movements
+        customer, recorded = fact.customer_id, fact.recorded_at
+        for line in lines:
+            code = line.amount.currency.code
+            rows.append(
+                (
+                    customer,
+                    line.on,
+                    recorded,
+                    line.document,
+                    _MOVEMENT_OF[line.kind],
+                    code,
+                    self.minor(line.amount.amount, code),
+                )
+            )
+        lines.clear()
 
-    def flush(self) -> tuple[Any, Any]:
+    def full(self) -> bool:
+        return len(self.items) + len(self.settlements) + len(self.movements) >= BATCH_ROWS
+
+    def flush(self, movements: bool) -> tuple[Any, ...]:
         pa = arrow()
         item_types = items_schema().types
         items_columns = list(zip(*self.items, strict=True)) or [()] * len(ITEM_COLUMNS)
@@ -338,10 +407,20 @@ class _Columns:
         self.items = []
         self.settlements = []
         self.undone = {}
-        return items, settlements
+        if not movements:
+            return items, settlements
+        schema = movements_schema()
+        move_columns = list(zip(*self.movements, strict=True)) or [()] * len(MOVEMENT_COLUMNS)
+        moved = pa.RecordBatch.from_arrays(
+            [pa.array(c, t) for c, t in zip(move_columns, schema.types, strict=True)],
+            schema=schema,
+        )
+        self.movements = []
+        return items, settlements, moved
 
 
 _KIND_OF = {ItemKind(name): code for name, code in KIND_CODES.items()}
+_MOVEMENT_OF = {ActivityKind(name): code for name, code in MOVEMENT_CODES.items()}
 _ALLOCATION, _REVERSAL, _WRITE_OFF = (
     CAUSE_CODES["allocation"],
     CAUSE_CODES["reversal"],
@@ -384,13 +463,17 @@ def _record(cols: _Columns, recorder: _Recorder, numbers: dict[str, int], fact: 
             cols.undone[row] = mark
 
 
-def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
-    """Arrow record batches ``(items, settlements)`` of the facts, in bounded memory.
+def batches_from_facts(
+    facts: Iterable[Fact], *, movements: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """Arrow record batches ``(items, settlements)`` of the facts, in bounded memory
+    (``(items, settlements, movements)`` with ``movements=True``).
 
     ``facts`` come grouped by customer, each stream in order (``LedgerStore.iter_by_customer``):
     one customer's projection is held at a time, and at most ``BATCH_ROWS`` rows wait to become
-    a batch.  The changes are the ledger's :class:`~o2c.ledger.history.Projection`'s own, so
-    the batches mean what the history means.
+    a batch.  The changes are the ledger's :class:`~o2c.ledger.history.Projection`'s own (with
+    ``movements``, its :class:`~o2c.ledger.history.History`'s, which also notes the account
+    movements), so the batches mean what the history means.
 
     Raises:
         ValueError: the facts are not grouped by customer.
@@ -399,55 +482,66 @@ def batches_from_facts(facts: Iterable[Fact]) -> Iterator[tuple[Any, Any]]:
     cols = _Columns()
     done: set[str] = set()
     current: str | None = None
-    recorder = _Recorder()
+    make: type[_Recorder] = _MovementRecorder if movements else _Recorder
+    recorder = make()
     items = recorder.items
     touched = recorder.touched
+    handlers = recorder._handlers
+    lines: list[ActivityLine] = []
     numbers: dict[str, int] = {}
+    add_item = cols.add_item
     for fact in facts:
         if fact.customer_id != current:
             if current is not None:
                 done.add(current)
                 if cols.full():
-                    yield cols.flush()
+                    yield cols.flush(movements)
             current = fact.customer_id
             if current in done:
                 raise ValueError(
                     f"facts of customer {current!r} come in two groups: pass them grouped by "
                     "customer (LedgerStore.iter_by_customer)"
                 )
-            recorder = _Recorder()
+            recorder = make()
             items = recorder.items
             touched = recorder.touched
+            handlers = recorder._handlers
+            if movements:
+                lines = recorder.movements  # type: ignore[attr-defined]
             numbers = {}
         size = len(items)
         recorder.reset()
-        recorder.feed(fact)
+        handlers[type(fact)](fact)  # type: ignore[operator]  # Projection.feed, inlined
         grown = len(items) - size
         if grown == 1:
             state = next(reversed(items.values()))
-            numbers[state.item_id] = cols.add_item(state, fact, recorder.stand_in)
+            numbers[state.item_id] = add_item(state, fact, recorder.stand_in)
         elif grown:
             created = list(islice(reversed(items.values()), grown))
             for state in reversed(created):
-                numbers[state.item_id] = cols.add_item(state, fact, recorder.stand_in)
+                numbers[state.item_id] = add_item(state, fact, recorder.stand_in)
         if touched:
             _record(cols, recorder, numbers, fact)
-    yield cols.flush()
+        if lines:
+            cols.add_movements(lines, fact)
+    yield cols.flush(movements)
 
 
-def from_facts(facts: Iterable[Fact]) -> ReadModel:
+def from_facts(facts: Iterable[Fact], *, movements: bool = False) -> ReadModel:
     """The read model of a ledger's facts, grouped by customer (see :func:`batches_from_facts`).
 
-    For a store: ``from_facts(store.iter_by_customer())``.
+    For a store: ``from_facts(store.iter_by_customer())``; ``movements=True`` builds the
+    movements table too (the history's account movements; it costs about a third more).
     """
     pa = arrow()
-    items, settlements = [], []
-    for i, s in batches_from_facts(facts):
-        items.append(i)
-        settlements.append(s)
+    parts: tuple[list[Any], ...] = ([], [], [])
+    for batch in batches_from_facts(facts, movements=movements):
+        for part, table in zip(parts, batch, strict=False):
+            part.append(table)
     return ReadModel(
-        items=pa.Table.from_batches(items, schema=items_schema()),
-        settlements=pa.Table.from_batches(settlements, schema=settlements_schema()),
+        items=pa.Table.from_batches(parts[0], schema=items_schema()),
+        settlements=pa.Table.from_batches(parts[1], schema=settlements_schema()),
+        movements=pa.Table.from_batches(parts[2], schema=movements_schema()) if movements else None,
     )
 
 
