@@ -42,7 +42,7 @@ import enum
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -410,6 +410,61 @@ def read_csv(
             bad row.
     """
     text = read_text(source, mapping.encoding)
+    body = _body(text, mapping)
+    reader = csv.reader(
+        io.StringIO(body.text, newline=""), delimiter=mapping.delimiter, strict=True
+    )
+    header = _header(reader, mapping, body.header_line)
+    sid = statement_id if statement_id is not None else content_id(_normalised(text))
+    trailer = body.trailer
+    del text, body
+    ids = _RowIds(statement_id=statement_id, account=account, mapping=mapping, index=header.index)
+    payments: list[Payment] = []
+    next_line = header.line + 1
+    while True:
+        line_no = next_line
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise StatementFormatError(
+                f"the row cannot be read: {exc}", location=f"line {line_no}"
+            ) from None
+        next_line = header.line + reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header.names):
+            raise StatementFormatError(
+                f"the row has {len(row)} fields, the header {len(header.names)}",
+                location=f"line {line_no}",
+                value=shown(row),
+            )
+        payments.append(ids.identified(_payment(row, header.index, mapping, line_no), row, line_no))
+    if trailer is not None:
+        _check_trailer(trailer, payments, mapping)
+    return Statement(
+        statement_id=sid,
+        account=account,
+        currency=_statement_currency(mapping, payments, next_line),
+        lines=tuple(payments),
+        format=StatementFormat.CSV,
+    )
+
+
+@attrs.frozen
+class _Body:
+    """A file's header and rows as one text, without the lines before the header, the footer
+    lines and the trailer (read apart)."""
+
+    text: str
+    #: The header's line number (from 1).
+    header_line: int
+    trailer: _TrailerLine | None
+
+
+def _body(text: str, mapping: CsvMapping) -> _Body:
+    """Cut the lines to skip, the trailer and the footer lines off ``text``."""
     lines = text.split("\n")
     if len(lines) <= mapping.skip_lines:
         raise StatementFormatError(
@@ -424,85 +479,92 @@ def read_csv(
     while footer and kept:
         if kept.pop().strip():
             footer -= 1
-    body = "\n".join(kept)
-    del lines
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=mapping.delimiter, strict=True)
+    return _Body(text="\n".join(kept), header_line=header_line, trailer=trailer)
+
+
+@attrs.frozen
+class _Header:
+    names: list[str]
+    #: Each column's position by name.
+    index: dict[str, int]
+    #: Its line number (from 1).
+    line: int
+
+
+def _header(reader: Iterator[list[str]], mapping: CsvMapping, line: int) -> _Header:
+    """Read the header row; every column the mapping names must be in it."""
     try:
-        header = [h.strip() for h in next(reader)]
+        names = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
         raise StatementFormatError(
-            f"the header row cannot be read: {exc}", location=f"line {header_line}"
+            f"the header row cannot be read: {exc}", location=f"line {line}"
         ) from None
-    index = {name: i for i, name in enumerate(header)}
+    index = {name: i for i, name in enumerate(names)}
     for name in mapping.named_columns():
         if name not in index:
             raise StatementFormatError(
-                f"column {name!r} is not in the header {shown(header)}: fix the mapping",
-                location=f"line {header_line}",
+                f"column {name!r} is not in the header {shown(names)}: fix the mapping",
+                location=f"line {line}",
                 field=name,
-                value=shown(header),
+                value=shown(names),
             )
-    sid = statement_id if statement_id is not None else content_id(_normalised(text))
-    del text
-    payments: list[Payment] = []
-    seen: dict[str, int] = {}
-    derived: dict[str, int] = {}
-    next_line = header_line + 1
-    while True:
-        line_no = next_line
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise StatementFormatError(
-                f"the row cannot be read: {exc}", location=f"line {line_no}"
-            ) from None
-        next_line = header_line + reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise StatementFormatError(
-                f"the row has {len(row)} fields, the header {len(header)}",
-                location=f"line {line_no}",
-                value=shown(row),
-            )
-        payment = _payment(row, index, mapping, line_no)
+    return _Header(names=names, index=index, line=line)
+
+
+class _RowIds:
+    """Gives each row its payment id and refuses an id seen on an earlier line."""
+
+    __slots__ = ("account", "derived", "index", "mapping", "seen", "statement_id")
+
+    def __init__(
+        self,
+        *,
+        statement_id: str | None,
+        account: str,
+        mapping: CsvMapping,
+        index: dict[str, int],
+    ) -> None:
+        self.statement_id = statement_id
+        self.account = account
+        self.mapping = mapping
+        self.index = index
+        #: The line each payment id was first seen on.
+        self.seen: dict[str, int] = {}
+        #: How many rows derived each hash id so far (a repeated row gets ``#2``, ``#3`` ...).
+        self.derived: dict[str, int] = {}
+
+    def identified(self, payment: Payment, row: list[str], line_no: int) -> Payment:
+        """``payment`` with its id: the id column's, else ``<statement_id>/<line>``, else the
+        row's hash."""
         if not payment.payment_id:
-            if statement_id is not None:
-                payment_id = f"{statement_id}/{line_no}"
+            if self.statement_id is not None:
+                payment_id = f"{self.statement_id}/{line_no}"
             else:
-                payment_id = _row_id(row, index, mapping, account)
-                count = derived.get(payment_id, 0) + 1
-                derived[payment_id] = count
+                payment_id = _row_id(row, self.index, self.mapping, self.account)
+                count = self.derived.get(payment_id, 0) + 1
+                self.derived[payment_id] = count
                 payment_id = payment_id if count == 1 else f"{payment_id}#{count}"
             payment = attrs.evolve(payment, payment_id=payment_id)
-        if payment.payment_id in seen:
+        if payment.payment_id in self.seen:
             raise StatementFormatError(
                 f"payment id {shown(payment.payment_id)!r} repeats the one on line "
-                f"{seen[payment.payment_id]}",
+                f"{self.seen[payment.payment_id]}",
                 location=f"line {line_no}",
-                field=mapping.payment_id or "payment_id",
+                field=self.mapping.payment_id or "payment_id",
                 value=shown(payment.payment_id),
             )
-        seen[payment.payment_id] = line_no
-        payments.append(payment)
-    if trailer is not None:
-        _check_trailer(trailer, payments, mapping)
+        self.seen[payment.payment_id] = line_no
+        return payment
+
+
+def _statement_currency(mapping: CsvMapping, payments: Sequence[Payment], end_line: int) -> str:
+    """The mapping's default currency, else the first row's."""
     if mapping.default_currency is not None:
-        code = _currency(mapping.default_currency).code
-    elif payments:
-        code = payments[0].amount.currency.code
-    else:
-        raise StatementFormatError(
-            "an empty file with no default_currency has no currency", location=f"line {next_line}"
-        )
-    return Statement(
-        statement_id=sid,
-        account=account,
-        currency=code,
-        lines=tuple(payments),
-        format=StatementFormat.CSV,
+        return _currency(mapping.default_currency).code
+    if payments:
+        return payments[0].amount.currency.code
+    raise StatementFormatError(
+        "an empty file with no default_currency has no currency", location=f"line {end_line}"
     )
 
 
