@@ -110,7 +110,8 @@ def _versions(batch: list[Fact], versions: dict[str, int]) -> dict[str, int]:
 
 
 def bench_sqlite(args: argparse.Namespace, tmp: Path) -> Path:
-    from o2c.adapters.sqlite import _INSERT, SQLiteLedgerStore, encode_row
+    from o2c.adapters.sqlite import _INSERT, SQLiteLedgerStore
+    from o2c.adapters.sqlite import _encode_row as encode_row
 
     store = SQLiteLedgerStore(tmp / "ledger.sqlite")
     raw_store = SQLiteLedgerStore(tmp / "raw.sqlite")  # the same schema
@@ -134,7 +135,7 @@ def bench_sqlite(args: argparse.Namespace, tmp: Path) -> Path:
             rows.append(encode_row(f, raw_versions[f.customer_id]))
         w, c = time.perf_counter(), time.process_time()
         raw.execute("BEGIN")
-        raw.executemany(_INSERT, rows)
+        raw.executemany(_INSERT.format(table="ledger_facts"), rows)
         raw.execute("COMMIT")
         base += time.perf_counter() - w
         base_cpu += time.process_time() - c
@@ -173,7 +174,8 @@ def bench_postgres(args: argparse.Namespace) -> None:
         return
     import psycopg
 
-    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore, encode_row
+    from o2c.adapters.sqlalchemy import SQLAlchemyLedgerStore
+    from o2c.adapters.sqlalchemy import _encode_row as encode_row
 
     try:
         server = postgres_server()
