@@ -282,25 +282,17 @@ _new_references = builder(References)
 
 
 @functools.lru_cache(maxsize=256)
-def _payment_reference(number: str) -> str | None:
-    """An RF reference from the invoice number's letters and digits (``None`` when it has none).
+def _generated_references(number: str) -> References:
+    """The references of an invoice given none: the RF reference made from ``number``'s letters
+    and digits (none when it has none).
 
-    Computed from the number alone: cached by value, for an invoice built again from its inputs
-    (:meth:`Invoice.recompute`, :func:`validate`, ``from_json``) and for a batch that repeats
-    numbers.
+    Computed from the number alone: a frozen value cached by the number, for an invoice built
+    again from its inputs (:meth:`Invoice.recompute`, :func:`validate`, ``from_json``) and for
+    a batch that repeats numbers.
     """
     try:
-        return creditor_reference.from_document_number(number)
+        generated = creditor_reference.from_document_number(number)
     except O2CError:
-        return None
-
-
-@functools.lru_cache(maxsize=256)
-def _generated_references(number: str) -> References:
-    """The references of an invoice given none: the RF reference made from ``number`` alone (a
-    frozen value, cached by the number like the reference itself)."""
-    generated = _payment_reference(number)
-    if generated is None:
         return _NO_REFERENCES
     # An RF reference is clean text: stored as it is.
     return _new_references(
@@ -454,24 +446,39 @@ class Invoice:
     refuses impossible states; :func:`validate` recomputes and checks everything else.
     """
 
+    #: The invoice number (BT-1).
     number: InvoiceNumber = attrs.field(converter=_text)
+    #: Invoice or credit memo (BT-3).
     kind: DocumentKind = DocumentKind.INVOICE
+    #: The buyer.
     customer: Customer
+    #: The invoice date (BT-2); terms count from it unless they say otherwise.
     issue_date: dt.date
+    #: The document currency (BT-5).
     currency: Currency = attrs.field(converter=_currency)
+    #: The invoice lines (at least one for EN 16931).
     lines: tuple[InvoiceLine, ...] = attrs.field(converter=_line_tuple)
+    #: Document-level allowances and charges.
     charges: tuple[AllowanceCharge, ...] = attrs.field(default=(), converter=_charge_tuple)
+    #: Payment terms: the schedule is made from the amount due.
     terms: PaymentTerms | None = None
+    #: The delivery date (BT-72), the baseline of terms that count from delivery.
     delivery_date: dt.date | None = None
+    #: Order, customer PO, payment reference ...
     references: References = attrs.field(factory=References)
+    #: The tax rounding policy (EN 16931 global rounding by default); its ``cash_rounding``
+    #: rounds the amount due (BT-114), never the tax.
     policy: TaxPolicy = attrs.field(factory=TaxPolicy)
+    #: An amount already paid (BT-113).
     prepaid: Money | None = None
     #: Belgian "mixed" early-payment discount: the percentage the VAT base is reduced by
     #: (taken from the terms' discount), whether or not the customer pays early.
     tax_base_discount_percent: Decimal | None = None
+    #: Customer exemption certificates, checked on the issue date.
     exemptions: tuple[ExemptionCertificate, ...] = attrs.field(
         default=(), converter=_exemption_tuple
     )
+    #: Free text.
     note: str = ""
     #: The seller (BG-4), the payee (BG-10), the seller's tax representative (BG-11) and the
     #: payment instructions (BG-16); e-invoices need the seller (see o2c.invoice.parties).
@@ -555,76 +562,30 @@ class Invoice:
     ) -> Invoice:
         """An invoice with its taxes, totals, schedule and (by default) an RF payment reference.
 
-        Args:
-            number: the invoice number (BT-1).
-            customer: the buyer.
-            issue_date: the invoice date (BT-2); terms count from it unless they say otherwise.
-            currency: the document currency (BT-5).
-            lines: the invoice lines (at least one for EN 16931).
-            charges: document-level allowances and charges.
-            terms: payment terms; the schedule is made from the amount due.
-            delivery_date: the delivery date (BT-72), the baseline for terms that count from
-                delivery.
-            references: order, customer PO, payment reference.
-            policy: the tax rounding policy (EN 16931 global rounding by default); its
-                ``cash_rounding`` rounds the amount due (BT-114), never the tax.
-            prepaid: an amount already paid (BT-113).
-            vat_on_discounted_base: compute VAT on the base less the terms' discount (Belgian
-                "mixed" early-payment discount; the terms need one percentage tier, else
-                :class:`InvalidInvoiceError`).
-            exemptions: customer exemption certificates, checked on the issue date.
-            note: free text.
-            kind: invoice or credit memo.
-            payment_reference: generate an ISO 11649 RF reference from the number when the
-                references carry none.
-            tax_base_discount_percent: the "mixed" discount percentage itself (instead of
-                taking it from the terms; credit memos carry their invoice's).
-            seller: the seller (BG-4; e-invoices need it).
-            payee: the payee when not the seller (BG-10).
-            tax_representative: the seller's tax representative (BG-11).
-            payment: the payment means and the account to pay to (BG-16).
+        Each argument is the :class:`Invoice` attribute of its name, but ``payment_reference``
+        (generate an ISO 11649 RF reference from the number when the references carry none) and
+        ``vat_on_discounted_base`` (VAT on the base less the terms' one percentage discount,
+        Belgian "mixed" early-payment discount; ``tax_base_discount_percent`` gives it itself).
 
         Raises:
             CurrencyMismatchError: for an amount in another currency.
-            InvalidInvoiceError: for an invoice that cannot exist (no number ...).
+            InvalidInvoiceError: for an invoice that cannot exist (no number, terms without the
+                one percentage discount ``vat_on_discounted_base`` needs ...).
             InvalidTaxError: for impossible taxes.
         """
-        cur = currency if isinstance(currency, Currency) else _currency(currency)
+        cur = currency if isinstance(currency, Currency) else document_currency(currency)
         policy = DEFAULT_POLICY if policy is None else policy
         number = _text(number)
-        lines = (
-            tuple(lines)
-            if type(lines) is list
-            else as_tuple(lines, "lines", "items", InvalidInvoiceError)
-        )
+        lines = tuple(lines) if type(lines) is list else _line_tuple(lines)
         _check_inputs(number, issue_date, lines, delivery_date)
-        _check_create_kinds(
-            customer,
-            terms,
-            references,
-            policy,
-            prepaid,
-            vat_on_discounted_base,
-            note,
-            kind,
-            payment_reference,
+        _check_create_kinds(customer, terms, references, policy, prepaid, cur)
+        _check_options(
+            (vat_on_discounted_base, note, kind, payment_reference),
+            (seller, payee, tax_representative, payment),
         )
         refs = _references(number, references, payment_reference)
-        if (
-            seller is not None
-            or payee is not None
-            or tax_representative is not None
-            or payment is not None
-        ):
-            _check_parties(seller, payee, tax_representative, payment)
-        if charges != ():
-            charges = as_tuple(charges, "charges", "items", InvalidInvoiceError)
-            _check_all(charges, AllowanceCharge, "charges")
-        if exemptions != ():
-            exemptions = as_tuple(exemptions, "exemptions", "items", InvalidInvoiceError)
-            _check_all(exemptions, ExemptionCertificate, "exemptions")
-        if prepaid is not None and prepaid.currency != cur:
-            raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
+        if charges != () or exemptions != ():
+            charges, exemptions = _charge_tuple(charges), _exemption_tuple(exemptions)
         epd = tax_base_discount_percent
         if epd is None and vat_on_discounted_base:
             epd = _discount_of_terms(terms)
@@ -635,10 +596,7 @@ class Invoice:
             else compute_checked(lines, cur, policy, charges, None)
         )
         totals = _totals(tax, _ZERO if prepaid is None else prepaid.amount, policy.cash_rounding)
-        schedule = _schedule(terms, issue_date, totals, delivery_date, policy)
-        # Everything __init__ would convert or check has been, above and by the tax engine (the
-        # currency of every amount): stored as it is (see o2c._build).
-        return _new_invoice(
+        return _new_invoice(  # every value checked above and by the tax engine (o2c._build)
             number=number,
             kind=kind,
             customer=customer,
@@ -660,7 +618,7 @@ class Invoice:
             payment=payment,
             tax=tax,
             totals=totals,
-            schedule=schedule,
+            schedule=_schedule(terms, issue_date, totals, delivery_date, policy),
         )
 
     def recompute(self) -> Invoice:
@@ -730,23 +688,16 @@ def _check_create_kinds(
     references: object,
     policy: object,
     prepaid: object,
-    vat_on_discounted_base: object,
-    note: object,
-    kind: object,
-    payment_reference: object,
+    cur: Currency,
 ) -> None:
-    """The kinds of :meth:`Invoice.create`'s arguments: the usual ones at the cost of one
-    expression, the details when not."""
+    """The kinds of :meth:`Invoice.create`'s arguments (and the currency of ``prepaid``): the
+    usual ones at the cost of one expression, the details when not."""
     if (
         type(customer) is Customer
         and (terms is None or type(terms) is PaymentTerms)
         and references is None
         and type(policy) is TaxPolicy
         and prepaid is None
-        and type(vat_on_discounted_base) is bool
-        and type(note) is str
-        and type(kind) is DocumentKind
-        and type(payment_reference) is bool
     ):
         return
     _check_kinds(
@@ -755,13 +706,37 @@ def _check_create_kinds(
         references=(references, (References, type(None))),
         policy=(policy, TaxPolicy),
         prepaid=(prepaid, (Money, type(None))),
+    )
+    if isinstance(prepaid, Money):
+        check_amount(prepaid.amount, field="prepaid")
+        if prepaid.currency != cur:
+            raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
+
+
+def _check_options(flags: tuple[object, ...], parties: tuple[object, ...]) -> None:
+    """The kinds of :meth:`Invoice.create`'s flags and note (``vat_on_discounted_base``,
+    ``note``, ``kind``, ``payment_reference``) and of its parties (``seller``, ``payee``,
+    ``tax_representative``, ``payment``): the usual ones at the cost of one expression, the
+    details when not."""
+    vat_on_discounted_base, note, kind, payment_reference = flags
+    if (
+        type(vat_on_discounted_base) is bool
+        and type(note) is str
+        and type(kind) is DocumentKind
+        and type(payment_reference) is bool
+        and parties == _NO_PARTIES
+    ):
+        return
+    _check_kinds(
         vat_on_discounted_base=(vat_on_discounted_base, bool),
         note=(note, str),
         kind=(kind, DocumentKind),
         payment_reference=(payment_reference, bool),
     )
-    if isinstance(prepaid, Money):
-        check_amount(prepaid.amount, field="prepaid")
+    _check_parties(*parties)
+
+
+_NO_PARTIES = (None, None, None, None)
 
 
 def _references(number: str, given: References | None, generate: bool) -> References:
@@ -770,7 +745,7 @@ def _references(number: str, given: References | None, generate: bool) -> Refere
     if given is None:
         return _generated_references(number) if generate else _NO_REFERENCES
     if generate and given.payment_reference is None:
-        generated = _payment_reference(number)
+        generated = _generated_references(number).payment_reference
         if generated is not None:
             return attrs.evolve(given, payment_reference=generated)
     return given

@@ -57,6 +57,7 @@ from o2c.tax.plan import (
     Rules,
     _DocumentPlan,
     _Plan,
+    cached_rules,
     canonical_step,
     document_plan,
     line_plans,
@@ -84,6 +85,7 @@ from o2c.tax.rounding import (
     _new_sums,
     aggregate_line,
     place_document_fixed,
+    round_columns,
     round_globally,
 )
 from o2c.tax.spread import tax_parts
@@ -380,7 +382,7 @@ def compute(
         return _compute_with_exemptions(
             lines, cur, policy, charges, exemptions, _document_date(on), epd
         )
-    return _compute(lines, cur, policy, charges, epd)  # compute_checked(), one call less
+    return compute_checked(lines, cur, policy, charges, epd)
 
 
 def _document_date(on: object) -> dt.date:
@@ -448,22 +450,6 @@ def _checked_all(values: object, kind: type, field: str) -> tuple[Any, ...]:
                 value=shown(value),
             )
     return given
-
-
-def compute_checked(
-    lines: Sequence[Taxable],
-    currency: Currency,
-    policy: TaxPolicy,
-    charges: Sequence[AllowanceCharge] = (),
-    tax_base_discount_percent: Decimal | None = None,
-) -> TaxResult:
-    """:func:`compute` for arguments checked already (no exemption certificates).
-
-    For documents whose constructors checked every input (:mod:`o2c.invoice`): ``lines`` of
-    :func:`~o2c.tax.model.checked_line` types, a :class:`~moneyed.Currency`, a
-    :class:`TaxPolicy`, a sequence of :class:`AllowanceCharge` and a Decimal discount percent.
-    """
-    return _compute(lines, currency, policy, charges, tax_base_discount_percent)
 
 
 def _compute_with_exemptions(
@@ -559,14 +545,19 @@ def _with_exemptions(result: TaxResult, full: TaxResult, covered: Mapping[TaxId,
     )
 
 
-def _compute(
+def compute_checked(
     lines: Sequence[Taxable],
     cur: Currency,
     policy: TaxPolicy,
-    charges: Sequence[AllowanceCharge],
-    epd: Decimal | None,
+    charges: Sequence[AllowanceCharge] = (),
+    epd: Decimal | None = None,
 ) -> TaxResult:
-    """The one pipeline of every document: read the lines (exact amount, gross and plan of
+    """:func:`compute` for arguments checked already (no exemption certificates): ``lines`` of
+    :func:`~o2c.tax.model.checked_line` types, a :class:`~moneyed.Currency`, a
+    :class:`TaxPolicy`, a sequence of :class:`AllowanceCharge` and a Decimal discount percent
+    (:mod:`o2c.invoice`, whose constructors check every input, calls it directly).
+
+    The one pipeline of every document: read the lines (exact amount, gross and plan of
     each), evaluate those the document cannot sum by their nets alone, add the allowances and
     charges, then sum per tax, round and keep the result.
 
@@ -577,7 +568,10 @@ def _compute(
     saved = decimal.getcontext()
     decimal.setcontext(CONTEXT)
     try:
-        rules = rules_for(policy, cur.code, epd)
+        try:  # rules_for(), one call less: the compiled rules of a hashable policy, cached
+            rules = cached_rules(policy, cur.code, epd)
+        except TypeError:
+            rules = rules_for(policy, cur.code, epd)
         doc, read = _read_lines(lines, cur, rules)
         # Under global rounding of rounded nets a line of a linear plan is its gross, which is its
         # net: its plan's sum of grosses is all the document needs of it, unless a line has
@@ -601,8 +595,11 @@ def _compute(
         split = False
         if rules.per_line:
             adjustment = _round_per_line(rules, policy, doc, all_lines, sums)
-        else:
+        elif all_lines:
             adjustment, split = round_globally(rules, doc, evaluated, charge_lines, sums)
+        else:  # only lines summed by their nets: round_globally's first step is all there is
+            round_columns(rules, doc, sums)
+            adjustment = ZERO
         if evaluated:
             line_total, exempt = _evaluated_nets(rules, evaluated, line_total, exempt)
         return _result(

@@ -35,6 +35,7 @@ from o2c.tax.model import (
 
 __all__ = [
     "Rules",
+    "cached_rules",
     "canonical_step",
     "document_plan",
     "line_plans",
@@ -454,11 +455,12 @@ def rules_for(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
     for each document.
     """
     try:
-        return _cached_rules(policy, code, epd)
+        return cached_rules(policy, code, epd)
     except TypeError:  # unhashable: not cached
         return Rules(policy, policy.step_for(code), epd)
 
 
 @lru_cache(maxsize=1024)
-def _cached_rules(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
+def cached_rules(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
+    """:class:`Rules` of a hashable ``policy``, once per value (``TypeError`` for another)."""
     return Rules(policy, policy.step_for(code), epd)

@@ -240,7 +240,8 @@ class SchedulePlan:
             untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
         due_dates = _due_dates(self, baseline, calendar)
         doc = _Document.of(self, total, untaxed_total, steps, cash_rounding)
-        offers: list[list[DiscountOffer]] = [[] for _ in self.lines]
+        # One list per instalment ([[]] for the one of most terms: no comprehension to run).
+        offers: list[list[DiscountOffer]] = [[]] if len(due_dates) == 1 else [[] for _ in due_dates]
         if self.line_tiers:
             _line_offers(self, doc, offers, baseline, calendar)
         invoice_offers: tuple[DiscountOffer, ...] = ()
@@ -250,9 +251,9 @@ class SchedulePlan:
             invoice_offers = _invoice_offers(self, doc, offers, baseline, calendar)
         cur = doc.currency
         return _new_parts(
-            instalments=tuple(
-                [_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]
-            ),
+            instalments=(_instalment(doc, 0, due_dates[0], offers[0]),)
+            if len(due_dates) == 1
+            else tuple([_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]),
             untaxed=Money(untaxed_total, cur) if untaxed_total is not None else None,
             tax=Money(tax_total, cur) if tax_total is not None else None,
             discounts=invoice_offers,
@@ -504,11 +505,8 @@ def _amounts(
     untaxed: Decimal | None,
 ) -> list[Decimal]:
     """The instalment amounts, summing exactly to ``amount`` (``untaxed`` is the untaxed amount
-    when a line is a share of it)."""
-    if plan.balance is not None and len(plan.lines) == 1:
-        # The balance line alone ("net 30"): it takes the total (as the general path computes
-        # it below: the total less nothing).
-        return [amount - _ZERO]
+    when a line is a share of it); :meth:`_Document.of` takes the balance line alone itself
+    (the total less nothing, which this computes too)."""
     parts = _line_parts(plan, amount, currency, steps, cash_step, cash_mode, untaxed)
     _check_fit(plan, amount, currency, unit, untaxed)
     if plan.largest and plan.percent_lines:
@@ -591,8 +589,14 @@ class _Document:
         unit = steps.unit
         cash_step = cash_rounding.increment(cur.code) if cash_rounding is not None else None
         cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
-        amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode, untaxed_total)
-        moneys = [Money(a, cur) for a in amounts]
+        if plan.balance is not None and len(plan.lines) == 1:
+            # The balance line alone ("net 30"): it takes the total (what _amounts computes for
+            # it: the total less nothing).
+            amounts = [amount - _ZERO]
+            moneys = [Money(amounts[0], cur)]
+        else:
+            amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode, untaxed_total)
+            moneys = [Money(a, cur) for a in amounts]
         u_shares = t_shares = None
         if untaxed_total is not None:
             u_shares, t_shares = _tax_shares(amounts, untaxed_total, amount, unit)
@@ -761,7 +765,11 @@ def _invoice_offers(
     for tier in plan.tiers:
         if tier.percent is None:  # a fixed amount
             _check_currency(tier, doc)
-        raw = _raw_discount(tier.tier, whole_base)
+        # _raw_discount() for a percentage, one call less on every invoice with a discount.
+        pct = tier.percent
+        raw = (
+            whole_base * pct / _HUNDRED if pct is not None else _raw_discount(tier.tier, whole_base)
+        )
         if doc.cash_step is not None:
             whole = amount - quantize_decimal(amount - raw, doc.cash_step, doc.cash_mode)
         else:
