@@ -21,6 +21,7 @@ from o2c.credit.provisioning import (
     AgeBucket,
     cohort_items,
     cohort_loss_rates,
+    provision_from_ledger,
 )
 from o2c.errors import InvalidFactError, ValidationError
 from o2c.invoice import references as creditor_reference
@@ -48,6 +49,7 @@ from o2c.portfolio import from_facts  # noqa: E402
 from o2c.portfolio.candidates import candidates_table  # noqa: E402
 from o2c.portfolio.cohorts import portfolio_cohort_loss_rates  # noqa: E402
 from o2c.portfolio.features import portfolio_behaviour_features  # noqa: E402
+from o2c.portfolio.provision import portfolio_cohort_provision  # noqa: E402
 
 ENGINE = DuckDBEngine(threads=1)
 CURRENCIES = st.sampled_from(["EUR", "JPY", "USD"])
@@ -274,6 +276,32 @@ def test_property_cohort_loss_rates_are_the_domain_rates_month_by_month(
         open_as_loss_after_days=after,
     )
     assert got.pooled == cohort_loss_rates(pooled, buckets=buckets)
+
+
+@settings(max_examples=30, deadline=None)
+@given(books(), days, st.integers(-40, 60), st.integers(0, 70), knowledge, CURRENCIES)
+def test_property_the_cohort_provision_is_provision_from_ledger(
+    facts: list[Fact],
+    as_of: dt.date,
+    first: int,
+    span: int,
+    known_at: dt.datetime | None,
+    code: str,
+) -> None:
+    ledger = Ledger()
+    ledger.append(facts)
+    cohort_from = START + dt.timedelta(days=first)
+    cohort_to = cohort_from + dt.timedelta(days=span)
+    options: dict[str, Any] = {
+        "currency_code": code,
+        "cohort_from": cohort_from,
+        "cohort_to": cohort_to,
+        "known_at": known_at,
+        "open_as_loss_after_days": 30,
+    }
+    assert portfolio_cohort_provision(
+        from_facts(facts), as_of, ENGINE, **options
+    ) == provision_from_ledger(ledger, as_of=as_of, **options)
 
 
 def test_a_cohort_range_backwards_is_refused() -> None:

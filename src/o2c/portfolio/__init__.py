@@ -50,6 +50,7 @@ from o2c.portfolio.model import (
 )
 from o2c.portfolio.provision import (
     portfolio_bucket_balances,
+    portfolio_cohort_provision,
     portfolio_provision,
     portfolio_roll_rates,
     portfolio_roll_snapshots,
@@ -85,6 +86,7 @@ __all__ = [
     "portfolio_behaviour_features",
     "portfolio_bucket_balances",
     "portfolio_cohort_loss_rates",
+    "portfolio_cohort_provision",
     "portfolio_kpis",
     "portfolio_provision",
     "portfolio_roll_rates",

@@ -47,6 +47,7 @@ from o2c.credit.provisioning import (
     DEFAULT_BUCKETS,
     AgeBucket,
     AgingSnapshot,
+    CohortLossRates,
     ForwardLooking,
     ProvisionMatrix,
     RollRates,
@@ -56,12 +57,14 @@ from o2c.credit.provisioning import (
 )
 from o2c.errors import ValidationError
 from o2c.money import Rounding, currency, from_minor
+from o2c.portfolio.cohorts import portfolio_cohort_loss_rates
 from o2c.portfolio.engine import Engine, Kernel, run
 from o2c.portfolio.items import check_not_over_applied, date_sql, known_filter, open_items_sql
 from o2c.portfolio.model import KIND_CODES, ReadModel
 
 __all__ = [
     "portfolio_bucket_balances",
+    "portfolio_cohort_provision",
     "portfolio_provision",
     "portfolio_roll_rates",
     "portfolio_roll_snapshots",
@@ -268,3 +271,42 @@ def portfolio_roll_rates(
         model, period_ends, engine, currency_code=currency_code, known_at=known_at, buckets=buckets
     )
     return roll_rates(snapshots, buckets=buckets)
+
+
+def portfolio_cohort_provision(
+    model: ReadModel,
+    as_of: dt.date,
+    engine: Engine,
+    *,
+    currency_code: str,
+    cohort_from: dt.date,
+    cohort_to: dt.date,
+    known_at: dt.datetime | None = None,
+    buckets: Sequence[AgeBucket] = DEFAULT_BUCKETS,
+    adjustment: ForwardLooking | None = None,
+    open_as_loss_after_days: int | None = 365,
+) -> tuple[CohortLossRates, ProvisionMatrix]:
+    """The provision matrix on ``as_of`` with loss rates from the invoices issued between
+    ``cohort_from`` and ``cohort_to``: what :func:`~o2c.credit.provisioning.provision_from_ledger`
+    gives over the same facts (the cohort pooled by
+    :func:`~o2c.portfolio.cohorts.portfolio_cohort_loss_rates`, the balances by
+    :func:`portfolio_bucket_balances`).
+
+    Raises:
+        ValidationError: see :func:`~o2c.portfolio.cohorts.cohort_kernel`.
+    """
+    rates = portfolio_cohort_loss_rates(
+        model,
+        as_of,
+        engine,
+        currency_code=currency_code,
+        issued_from=cohort_from,
+        issued_to=cohort_to,
+        known_at=known_at,
+        buckets=buckets,
+        open_as_loss_after_days=open_as_loss_after_days,
+    ).pooled
+    balances = portfolio_bucket_balances(
+        model, as_of, engine, currency_code=currency_code, known_at=known_at, buckets=buckets
+    )
+    return rates, provision_matrix(balances, rates.as_mapping(), adjustment=adjustment)
