@@ -1532,8 +1532,10 @@ def _stored(tp: Any) -> Callable[[Any], Any] | None:
         return _stored(supertype)
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        (arg,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        inner = _stored(arg)
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"cannot serialise the union {tp!r}")
+        inner = _stored(args[0])
         return None if inner is None else _optional(inner)
     if origin is tuple:
         inner = _stored(typing.get_args(tp)[0])
