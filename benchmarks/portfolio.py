@@ -607,14 +607,22 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
     # DuckDB spills to its temp_directory (".tmp" of the working directory) past its memory
-    # limit: keep that out of the repository
-    os.chdir(tempfile.mkdtemp(prefix="o2c-portfolio-bench-"))
-    runs = {
-        n: bench_size(
-            n, repeat=args.repeat, memory_limit=args.memory_limit, kpis=n == min(sizes) <= CHUNK
-        )
-        for n in sizes
-    }
+    # limit: keep that out of the repository, and remove it afterwards
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="o2c-portfolio-bench-") as scratch:
+        os.chdir(scratch)
+        try:
+            runs = {
+                n: bench_size(
+                    n,
+                    repeat=args.repeat,
+                    memory_limit=args.memory_limit,
+                    kpis=n == min(sizes) <= CHUNK,
+                )
+                for n in sizes
+            }
+        finally:
+            os.chdir(here)
     print()
     for a, b in itertools.pairwise(sizes):
         growth(runs, a, b)
