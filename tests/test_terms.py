@@ -1018,3 +1018,34 @@ def test_a_date_beyond_the_calendar_is_reported() -> None:
     assert isinstance(got, tuple)
     assert got[0] is InvalidTermsError
     assert "leaves the calendar" in got[1]
+
+
+def test_run_records_are_built_in_field_order() -> None:
+    """A schedule run builds its document workspace and its parts in C from their values in
+    field order: the values land in the fields they are meant for (a reordered field fails)."""
+    from o2c.money import money
+    from o2c.terms.schedule import ScheduleParts, _Document, _document
+
+    terms = PaymentTerms.parse("2/10 30% advance, balance net 30")
+    plan = terms._plan
+    total = money("100.00", "EUR")
+    parts = plan.run(total, baseline=dt.date(2026, 3, 2), rounding=None, untaxed=total)
+    assert type(parts) is ScheduleParts
+    assert [i.amount for i in parts.instalments] == [money("30.00", "EUR"), money("70.00", "EUR")]
+    assert parts.untaxed == total
+    assert parts.tax == money("0.00", "EUR")
+    assert [o.tier for o in parts.discounts] == [1]
+    from o2c.terms.schedule import _steps
+
+    doc = _document(plan, total, Decimal("100.00"), _steps(None, "EUR"), None)
+    assert type(doc) is _Document
+    assert doc.currency == total.currency
+    assert doc.amount == Decimal("100.00")
+    assert doc.unit == Decimal("0.01")
+    assert doc.cash_step is None
+    assert doc.amounts == [Decimal("30.00"), Decimal("70.00")]
+    assert doc.moneys == [money("30.00", "EUR"), money("70.00", "EUR")]
+    assert doc.base is terms.discount_base
+    assert doc.untaxed_total == Decimal("100.00")
+    assert doc.untaxed == [Decimal("30.00"), Decimal("70.00")]
+    assert doc.tax == [Decimal("0.00"), Decimal("0.00")]

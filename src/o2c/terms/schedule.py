@@ -32,12 +32,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import NamedTuple
 
 import attrs
 from moneyed import Currency, Money
 
-from o2c._build import builder
 from o2c.calendars import WEEKDAYS_ONLY, BusinessDayConvention, Calendar, roll
 from o2c.errors import CurrencyMismatchError, InvalidTermsError
 from o2c.money import (
@@ -127,9 +127,9 @@ def _tiers_of(tiers: Sequence[DiscountTier]) -> tuple[_Tier, ...]:
     return tuple(_Tier(n, t, t.percent, _When.of(t.deadline)) for n, t in enumerate(tiers, 1))
 
 
-@attrs.frozen
-class ScheduleParts:
-    """What a run computes: the instalments, the tax split and the invoice-level offers."""
+class ScheduleParts(NamedTuple):
+    """What a run computes: the instalments, the tax split and the invoice-level offers (a
+    named tuple: :meth:`o2c.terms.PaymentTerms.schedule` reads it once, into its Schedule)."""
 
     instalments: tuple[Instalment, ...]
     untaxed: Money | None
@@ -138,8 +138,9 @@ class ScheduleParts:
     discounts: tuple[DiscountOffer, ...]
 
 
-#: The keyword constructor of a run's parts (see :mod:`o2c._build`).
-_new_parts = builder(ScheduleParts)
+#: A run's parts from the tuple of their values in field order, built in C (no Python call on
+#: every schedule; tests/test_terms.py checks the order).
+_new_parts: Callable[[tuple[object, ...]], ScheduleParts] = partial(tuple.__new__, ScheduleParts)
 
 
 @attrs.frozen(kw_only=True)
@@ -239,7 +240,7 @@ class SchedulePlan:
         if untaxed is not None or tax is not None or self.needs_untaxed:
             untaxed_total, tax_total = self._tax_split(total, untaxed, tax)
         due_dates = _due_dates(self, baseline, calendar)
-        doc = _Document.of(self, total, untaxed_total, steps, cash_rounding)
+        doc = _document(self, total, untaxed_total, steps, cash_rounding)
         # One list per instalment ([[]] for the one of most terms: no comprehension to run).
         offers: list[list[DiscountOffer]] = [[]] if len(due_dates) == 1 else [[] for _ in due_dates]
         if self.line_tiers:
@@ -251,12 +252,17 @@ class SchedulePlan:
             invoice_offers = _invoice_offers(self, doc, offers, baseline, calendar)
         cur = doc.currency
         return _new_parts(
-            instalments=(_instalment(doc, 0, due_dates[0], offers[0]),)
-            if len(due_dates) == 1
-            else tuple([_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]),
-            untaxed=Money(untaxed_total, cur) if untaxed_total is not None else None,
-            tax=Money(tax_total, cur) if tax_total is not None else None,
-            discounts=invoice_offers,
+            (
+                # instalments, untaxed, tax, discounts
+                (_instalment(doc, 0, due_dates[0], offers[0]),)
+                if len(due_dates) == 1
+                else tuple(
+                    [_instalment(doc, i, due, offers[i]) for i, due in enumerate(due_dates)]
+                ),
+                Money(untaxed_total, cur) if untaxed_total is not None else None,
+                Money(tax_total, cur) if tax_total is not None else None,
+                invoice_offers,
+            )
         )
 
     def _tax_split(
@@ -505,7 +511,7 @@ def _amounts(
     untaxed: Decimal | None,
 ) -> list[Decimal]:
     """The instalment amounts, summing exactly to ``amount`` (``untaxed`` is the untaxed amount
-    when a line is a share of it); :meth:`_Document.of` takes the balance line alone itself
+    when a line is a share of it); :func:`_document` takes the balance line alone itself
     (the total less nothing, which this computes too)."""
     parts = _line_parts(plan, amount, currency, steps, cash_step, cash_mode, untaxed)
     _check_fit(plan, amount, currency, unit, untaxed)
@@ -548,13 +554,9 @@ def _tax_shares(
     return u_shares, [a - u for a, u in zip(amounts, u_shares, strict=True)]
 
 
-@attrs.define
-class _Document:
-    """One run's amounts and rounding: what the offers of every instalment are computed from.
-
-    A workspace that lives for one run (mutable, so that building it costs little; nothing
-    changes it after :meth:`of`).
-    """
+class _Document(NamedTuple):
+    """One run's amounts and rounding: what the offers of every instalment are computed from
+    (a named tuple made in C by :func:`_document`, for one run)."""
 
     currency: Currency
     unit: Decimal
@@ -574,36 +576,39 @@ class _Document:
     untaxed: list[Decimal] | None
     tax: list[Decimal] | None
 
-    @classmethod
-    def of(
-        cls,
-        plan: SchedulePlan,
-        total: Money,
-        untaxed_total: Decimal | None,
-        steps: _Steps,
-        cash_rounding: CashRounding | None,
-    ) -> _Document:
-        """The amounts of ``total`` under ``plan`` (stage 3 and 4 of the module docstring)."""
-        cur = total.currency
-        amount = total.amount
-        unit = steps.unit
-        cash_step = cash_rounding.increment(cur.code) if cash_rounding is not None else None
-        cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
-        if plan.balance is not None and len(plan.lines) == 1:
-            # The balance line alone ("net 30"): it takes the total (what _amounts computes for
-            # it: the total less nothing).
-            amounts = [amount - _ZERO]
-            moneys = [Money(amounts[0], cur)]
-        else:
-            amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode, untaxed_total)
-            moneys = [Money(a, cur) for a in amounts]
-        u_shares = t_shares = None
-        if untaxed_total is not None:
-            u_shares, t_shares = _tax_shares(amounts, untaxed_total, amount, unit)
-        untaxed_base = plan.discount_base is DiscountBase.UNTAXED and u_shares is not None
-        bases = [Money(u, cur) for u in u_shares] if untaxed_base else moneys  # type: ignore[union-attr]
-        # The fields in order: positional arguments cost less than keywords on every schedule.
-        return cls(
+
+_new_document: Callable[[tuple[object, ...]], _Document] = partial(tuple.__new__, _Document)
+
+
+def _document(
+    plan: SchedulePlan,
+    total: Money,
+    untaxed_total: Decimal | None,
+    steps: _Steps,
+    cash_rounding: CashRounding | None,
+) -> _Document:
+    """The amounts of ``total`` under ``plan`` (stage 3 and 4 of the module docstring)."""
+    cur = total.currency
+    amount = total.amount
+    unit = steps.unit
+    cash_step = cash_rounding.increment(cur.code) if cash_rounding is not None else None
+    cash_mode = cash_rounding.rounding if cash_rounding is not None else Rounding.HALF_UP
+    if plan.balance is not None and len(plan.lines) == 1:
+        # The balance line alone ("net 30"): it takes the total (what _amounts computes for
+        # it: the total less nothing).
+        amounts = [amount - _ZERO]
+        moneys = [Money(amounts[0], cur)]
+    else:
+        amounts = _amounts(plan, amount, cur, unit, steps, cash_step, cash_mode, untaxed_total)
+        moneys = [Money(a, cur) for a in amounts]
+    u_shares = t_shares = None
+    if untaxed_total is not None:
+        u_shares, t_shares = _tax_shares(amounts, untaxed_total, amount, unit)
+    untaxed_base = plan.discount_base is DiscountBase.UNTAXED and u_shares is not None
+    bases = [Money(u, cur) for u in u_shares] if untaxed_base else moneys  # type: ignore[union-attr]
+    # The fields in order (tests/test_terms.py checks it).
+    return _new_document(
+        (
             cur,
             unit,
             amount,
@@ -618,6 +623,7 @@ class _Document:
             u_shares,
             t_shares,
         )
+    )
 
 
 # --------------------------------------------------------------------------------------------
