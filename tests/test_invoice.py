@@ -455,3 +455,21 @@ def test_the_benchmark_invoice_matches_its_hand_computed_figures() -> None:
         CENT, ROUND_HALF_UP
     )
     assert inv.schedule.discounts == (offer,)
+
+
+def test_the_invoice_reports_the_reverse_charge_tax_its_buyer_self_assesses() -> None:
+    """EN 16931 reverse charge (AE): the invoice shows 0 tax, and the tax the buyer
+    self-assesses (rate, base and amount) is read off the invoice beside its totals."""
+    rc = Tax.reverse_charge("AE19", "19")
+    inv = make([item("3", "33.33", rc), item("1", "10.00", S19)])
+    [ae] = inv.self_assessed
+    assert ae.category is TaxCategory.REVERSE_CHARGE
+    assert ae.percent == Decimal("19")
+    assert ae.base == money("99.99", "EUR")
+    assert ae.amount == money("19.00", "EUR")
+    assert ae.tax_ids == ("AE19",)
+    assert inv.self_assessed == inv.tax.self_assessed
+    # Never in the totals: only S19's 1.90 is tax the seller charges.
+    assert inv.totals.tax_total == money("1.90", "EUR")
+    assert inv.totals.amount_due == money("111.89", "EUR")
+    assert make([item("1", "10.00", S19)]).self_assessed == ()

@@ -44,6 +44,7 @@ from o2c.tax import (
     AllowanceCharge,
     ChargeKind,
     ExemptionCertificate,
+    SelfAssessedTax,
     Tax,
     TaxableLine,
     TaxCategory,
@@ -670,6 +671,14 @@ class Invoice:
         if ref is None or not creditor_reference.is_valid(ref):
             return ref
         return creditor_reference.format_grouped(ref)
+
+    @property
+    def self_assessed(self) -> tuple[SelfAssessedTax, ...]:
+        """The tax a reverse-charge buyer self-assesses, per category and rate: its rate, base
+        and amount, reported beside the invoice (EN 16931 category AE), never in its totals;
+        empty without reverse charge.  Read from :attr:`tax` when asked (nothing is stored, so
+        :meth:`create` pays nothing for it)."""
+        return self.tax.self_assessed
 
     @property
     def due_date(self) -> dt.date | None:
