@@ -42,6 +42,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import attrs
 from moneyed import Money
 
 from o2c.adapters import require
@@ -410,71 +411,30 @@ class _Reader:
         positional = f"{statement_id}/p{page}" if page else statement_id
         account = self.account_id(stmt, "Acct")
         opening, closing = self.balances(stmt, at)
-        currency = self.text(stmt, "Acct/Ccy")
         entries = self.findall(stmt, "Ntry")
-        if not currency:
-            known = opening or closing
-            if known is not None:
-                currency = known.currency.code
-            elif entries:
-                currency = entries[0].get("Ccy", "") or self.find_ccy(entries[0])
-        if not currency:
-            raise StatementFormatError(
-                "the account's currency is given nowhere (Acct/Ccy, Bal, Ntry)",
-                location=f"{at}/Acct/Ccy",
-            )
+        currency = self.statement_currency(stmt, at, opening or closing, entries)
         for name, balance in (("opening", opening), ("closing", closing)):
-            if balance is not None and balance.currency.code != currency.upper():
+            if balance is not None and balance.currency.code != currency:
                 raise StatementFormatError(
                     f"the {name} balance is in {balance.currency.code} but the account in "
-                    f"{currency.upper()}",
+                    f"{currency}",
                     location=f"{at}/Bal",
                     field="currency",
                     value=balance.currency.code,
                 )
-        lines: list[Payment] = []
-        summary = _Summary()
-        booked_total: Money | None = None
-        for n, entry in enumerate(entries, 1):
-            entry_at = f"{at}/Ntry[{n}]"
-            payments = self.entry(entry, entry_at, positional, n)
-            entry_ccy = payments[0].amount.currency.code
-            if entry_ccy != currency.upper():
-                raise StatementFormatError(
-                    f"the entry is in {entry_ccy} but the account in {currency.upper()}",
-                    location=f"{entry_at}/Amt",
-                    value=entry_ccy,
-                )
-            entry_total = payments[0].amount
-            for p in payments[1:]:
-                entry_total = _add(entry_total, p.amount, entry_at)
-            summary.add(entry_total.amount)
-            for p in payments:
-                if p.booked:
-                    booked_total = (
-                        p.amount if booked_total is None else _add(booked_total, p.amount, entry_at)
-                    )
-            lines.extend(payments)
+        read = self.entries(entries, at, positional, currency)
         if opening is not None and closing is not None:
-            moved = booked_total if booked_total is not None else zero(opening.currency)
-            if opening + moved != closing:
-                raise StatementFormatError(
-                    f"opening balance {opening.amount} plus the booked entries {moved.amount} "
-                    f"is not the closing balance {closing.amount}: the file is incomplete",
-                    location=f"{at}/Bal",
-                    value=str(closing.amount),
-                )
+            _check_balances(opening, closing, read.booked_total, at)
         if not page:
-            self.check_summary(stmt, at, summary)
-        lines = unique_ids(lines)
+            self.check_summary(stmt, at, read.summary)
         created = self.datetime(stmt, "CreDtTm", at)
         from_dt = self.datetime(stmt, "FrToDt/FrDtTm", at)
         to_dt = self.datetime(stmt, "FrToDt/ToDtTm", at)
         return Statement(
             statement_id=statement_id,
             account=account,
-            currency=currency.upper(),
-            lines=tuple(lines),
+            currency=currency,
+            lines=tuple(unique_ids(read.lines)),
             opening_balance=opening,
             closing_balance=closing,
             created=created,
@@ -483,6 +443,42 @@ class _Reader:
             from_date=from_dt.date() if from_dt else None,
             to_date=to_dt.date() if to_dt else None,
         )
+
+    def statement_currency(
+        self, stmt: ET.Element, at: str, balance: Money | None, entries: list[ET.Element]
+    ) -> str:
+        """The account's currency (upper case): ``Acct/Ccy``, else a balance's, else the first
+        entry's."""
+        currency = self.text(stmt, "Acct/Ccy")
+        if not currency:
+            if balance is not None:
+                currency = balance.currency.code
+            elif entries:
+                currency = entries[0].get("Ccy", "") or self.find_ccy(entries[0])
+        if not currency:
+            raise StatementFormatError(
+                "the account's currency is given nowhere (Acct/Ccy, Bal, Ntry)",
+                location=f"{at}/Acct/Ccy",
+            )
+        return currency.upper()
+
+    def entries(
+        self, entries: list[ET.Element], at: str, statement_id: str, currency: str
+    ) -> _EntriesRead:
+        """The statement's entries as payments, counted for the summary and the balances."""
+        read = _EntriesRead()
+        for n, entry in enumerate(entries, 1):
+            entry_at = f"{at}/Ntry[{n}]"
+            payments = self.entry(entry, entry_at, statement_id, n)
+            entry_ccy = payments[0].amount.currency.code
+            if entry_ccy != currency:
+                raise StatementFormatError(
+                    f"the entry is in {entry_ccy} but the account in {currency}",
+                    location=f"{entry_at}/Amt",
+                    value=entry_ccy,
+                )
+            read.add(payments, entry_at)
+        return read
 
     def check_summary(self, stmt: ET.Element, at: str, summary: _Summary) -> None:
         """Compare ``TxsSummry`` (counts, sums, net amount) with the entries read.
@@ -558,40 +554,23 @@ class _Reader:
         return opening, closing
 
     def entry(self, entry: ET.Element, at: str, statement_id: str, n: int) -> list[Payment]:
-        amt_el = self.find(entry, "Amt")
-        if amt_el is None:
-            raise StatementFormatError("Amt is missing", location=f"{at}/Amt")
-        amount = self.amount(amt_el, f"{at}/Amt")
-        sign = self.debit_credit(entry, at)
-        status = self.first_text(entry, "Sts/Cd", "Sts", "Sts/Prtry")
-        booked = status in {"", "BOOK"}
-        reversal = self.text(entry, "RvslInd").lower() in {"true", "1"}
-        booking = self.date(entry, "BookgDt", at)
-        value = self.date(entry, "ValDt", at) or booking
-        if value is None:
-            raise StatementFormatError(
-                "the entry has neither a value date nor a booking date", location=f"{at}/ValDt"
-            )
+        """One ``Ntry`` as its payments: one per transaction (``TxDtls``), or the entry itself
+        when it details none."""
+        head = self.entry_head(entry, at)
         # AcctSvcrRef is unique at the bank; NtryRef only within the statement, so not an id.
         entry_ref = self.text(entry, "AcctSvcrRef")
         entry_code = self.bank_code(entry)
         entry_text = self.text(entry, "AddtlNtryInf")
-        txs: list[tuple[ET.Element, str]] = []
-        for d, details in enumerate(self.findall(entry, "NtryDtls"), 1):
-            for t, tx in enumerate(self.findall(details, "TxDtls"), 1):
-                txs.append((tx, f"{at}/NtryDtls[{d}]/TxDtls[{t}]"))
-        signed_entry = amount if sign > 0 else -amount
-        common: dict[str, Any] = {
-            "value_date": value,
-            "booking_date": booking,
-            "booked": booked,
-            "is_reversal": reversal,
-        }
+        txs = [
+            _Tx(tx, f"{at}/NtryDtls[{d}]/TxDtls[{t}]")
+            for d, details in enumerate(self.findall(entry, "NtryDtls"), 1)
+            for t, tx in enumerate(self.findall(details, "TxDtls"), 1)
+        ]
         if not txs:
             return [
                 Payment(
                     payment_id=entry_ref or f"{statement_id}/{n}",
-                    amount=signed_entry,
+                    amount=head.amount,
                     remittance_info=entry_text,
                     bank_transaction_code=entry_code,
                     bank_reference=entry_ref,
@@ -599,49 +578,80 @@ class _Reader:
                         entry, "AmtDtls/InstdAmt/Amt", at, "instructed amount"
                     ),
                     charges=self.charges(entry, at),
-                    **common,
+                    value_date=head.value_date,
+                    booking_date=head.booking_date,
+                    booked=head.booked,
+                    is_reversal=head.is_reversal,
                 )
             ]
-        amounts: list[Money] = []
-        if len(txs) == 1:
-            amounts.append(signed_entry)
-        else:
-            for tx, tx_at in txs:
-                amounts.append(self.tx_amount(tx, tx_at, sign))
-            total = amounts[0]
-            for a in amounts[1:]:
-                total = _add(total, a, at)
-            if total != signed_entry:
-                raise StatementFormatError(
-                    f"the batch's {len(txs)} transactions add up to {total.amount}, "
-                    f"not the entry's {signed_entry.amount}",
-                    location=f"{at}/Amt",
-                    value=str(signed_entry.amount),
-                )
+        amounts = self.tx_amounts(txs, head, at)
+        single = len(txs) == 1
         payments = []
-        for k, ((tx, tx_at), tx_amount) in enumerate(zip(txs, amounts, strict=True), 1):
-            tx_ref = self.text(tx, "Refs/AcctSvcrRef")
+        for k, (tx, tx_amount) in enumerate(zip(txs, amounts, strict=True), 1):
+            tx_ref = self.text(tx.element, "Refs/AcctSvcrRef")
             if tx_ref:
                 payment_id = tx_ref
             elif entry_ref:
-                payment_id = entry_ref if len(txs) == 1 else f"{entry_ref}/{k}"
+                payment_id = entry_ref if single else f"{entry_ref}/{k}"
             else:
-                payment_id = f"{statement_id}/{n}" if len(txs) == 1 else f"{statement_id}/{n}/{k}"
+                payment_id = f"{statement_id}/{n}" if single else f"{statement_id}/{n}/{k}"
             payments.append(
                 self.transaction(
-                    tx,
-                    tx_at,
+                    tx.element,
+                    tx.at,
                     payment_id=payment_id,
                     amount=tx_amount,
                     incoming=tx_amount.amount >= 0,
-                    bank_code=self.bank_code(tx) or entry_code,
+                    bank_code=self.bank_code(tx.element) or entry_code,
                     bank_reference=tx_ref or entry_ref,
                     fallback_text=entry_text,
-                    common=common,
-                    entry=(entry, at) if len(txs) == 1 else None,
+                    head=head,
+                    entry=_Tx(entry, at) if single else None,
                 )
             )
         return payments
+
+    def entry_head(self, entry: ET.Element, at: str) -> _EntryHead:
+        """What an entry says of all its payments: the signed amount, status and dates."""
+        amt_el = self.find(entry, "Amt")
+        if amt_el is None:
+            raise StatementFormatError("Amt is missing", location=f"{at}/Amt")
+        amount = self.amount(amt_el, f"{at}/Amt")
+        sign = self.debit_credit(entry, at)
+        status = self.first_text(entry, "Sts/Cd", "Sts", "Sts/Prtry")
+        reversal = self.text(entry, "RvslInd").lower() in {"true", "1"}
+        booking = self.date(entry, "BookgDt", at)
+        value = self.date(entry, "ValDt", at) or booking
+        if value is None:
+            raise StatementFormatError(
+                "the entry has neither a value date nor a booking date", location=f"{at}/ValDt"
+            )
+        return _EntryHead(
+            amount=amount if sign > 0 else -amount,
+            sign=sign,
+            value_date=value,
+            booking_date=booking,
+            booked=status in {"", "BOOK"},
+            is_reversal=reversal,
+        )
+
+    def tx_amounts(self, txs: list[_Tx], head: _EntryHead, at: str) -> list[Money]:
+        """Each transaction's signed amount: a single one's is the entry's; a batch's are its
+        own and must add up to the entry's."""
+        if len(txs) == 1:
+            return [head.amount]
+        amounts = [self.tx_amount(tx.element, tx.at, head.sign) for tx in txs]
+        total = amounts[0]
+        for a in amounts[1:]:
+            total = _add(total, a, at)
+        if total != head.amount:
+            raise StatementFormatError(
+                f"the batch's {len(txs)} transactions add up to {total.amount}, "
+                f"not the entry's {head.amount.amount}",
+                location=f"{at}/Amt",
+                value=str(head.amount.amount),
+            )
+        return amounts
 
     def tx_amount(self, tx: ET.Element, at: str, entry_sign: int) -> Money:
         amt = self.find(tx, "Amt")
@@ -669,8 +679,8 @@ class _Reader:
         bank_code: str,
         bank_reference: str,
         fallback_text: str,
-        common: dict[str, Any],
-        entry: tuple[ET.Element, str] | None = None,
+        head: _EntryHead,
+        entry: _Tx | None = None,
     ) -> Payment:
         """One ``TxDtls`` as a payment; ``entry`` (a single transaction's entry and path) is
         where amount details and charges are looked up when the transaction has none."""
@@ -695,7 +705,7 @@ class _Reader:
         instructed = self.amount_at(tx, "AmtDtls/InstdAmt/Amt", at, "instructed amount")
         charges = self.charges(tx, at)
         if entry is not None:
-            entry_el, entry_at = entry
+            entry_el, entry_at = entry.element, entry.at
             if instructed is None:
                 instructed = self.amount_at(
                     entry_el, "AmtDtls/InstdAmt/Amt", entry_at, "instructed amount"
@@ -719,7 +729,10 @@ class _Reader:
             ultimate_payer_name=ultimate_name,
             payer_bic=payer_bic,
             payer_country=payer_country(country, payer_account),
-            **common,
+            value_date=head.value_date,
+            booking_date=head.booking_date,
+            booked=head.booked,
+            is_reversal=head.is_reversal,
         )
 
     def charges(self, tx: ET.Element, at: str) -> Money | None:
@@ -879,6 +892,64 @@ def _date(text: str, at: str) -> dt.date:
         raise StatementFormatError(
             f"{shown(text)!r} is not an ISO date", location=at, field="date", value=shown(text)
         ) from None
+
+
+@attrs.frozen
+class _Tx:
+    """An element (a ``TxDtls``, or the entry of a single transaction) and its path."""
+
+    element: ET.Element
+    at: str
+
+
+@attrs.frozen
+class _EntryHead:
+    """What an entry says of all its payments."""
+
+    #: The entry's amount, negative for a debit.
+    amount: Money
+    #: 1 for a credit, -1 for a debit: a batch's transactions default to it.
+    sign: int
+    value_date: dt.date
+    booking_date: dt.date | None
+    booked: bool
+    is_reversal: bool
+
+
+class _EntriesRead:
+    """A statement's entries read so far: their payments, the summary's counts and the booked
+    total the balances must agree with."""
+
+    __slots__ = ("booked_total", "lines", "summary")
+
+    def __init__(self) -> None:
+        self.lines: list[Payment] = []
+        self.summary = _Summary()
+        self.booked_total: Money | None = None
+
+    def add(self, payments: list[Payment], at: str) -> None:
+        entry_total = payments[0].amount
+        for p in payments[1:]:
+            entry_total = _add(entry_total, p.amount, at)
+        self.summary.add(entry_total.amount)
+        for p in payments:
+            if p.booked:
+                self.booked_total = (
+                    p.amount if self.booked_total is None else _add(self.booked_total, p.amount, at)
+                )
+        self.lines.extend(payments)
+
+
+def _check_balances(opening: Money, closing: Money, booked: Money | None, at: str) -> None:
+    """The opening balance plus the booked entries must be the closing balance."""
+    moved = booked if booked is not None else zero(opening.currency)
+    if opening + moved != closing:
+        raise StatementFormatError(
+            f"opening balance {opening.amount} plus the booked entries {moved.amount} "
+            f"is not the closing balance {closing.amount}: the file is incomplete",
+            location=f"{at}/Bal",
+            value=str(closing.amount),
+        )
 
 
 class _Summary:
