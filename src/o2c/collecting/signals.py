@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
@@ -142,24 +142,14 @@ def later_than_usual(
                     detail=f"paid {payment.days_late} days late; usually {norm} days",
                 )
             )
-    for item in items:
-        if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
-            continue
+    for item in _owed_invoices(items):
         norm = usual.get(item.customer_id)
         if norm is None:
             continue
         late = (as_of - item.due_date).days
         if late > norm + tolerance_days:
-            result.append(
-                Signal(
-                    kind=SignalKind.LATER_THAN_USUAL,
-                    customer_id=item.customer_id,
-                    on=as_of,
-                    item_id=item.item_id,
-                    amount=item.open_amount,
-                    detail=f"{late} days late; usually {norm} days",
-                )
-            )
+            detail = f"{late} days late; usually {norm} days"
+            result.append(_item_signal(SignalKind.LATER_THAN_USUAL, item, as_of, detail))
     return tuple(result)
 
 
@@ -171,24 +161,33 @@ def threshold_crossings(
 ) -> tuple[Signal, ...]:
     """Items whose days past due crossed a threshold after ``since``, up to ``as_of``."""
     result = []
-    for item in items:
-        if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
-            continue
+    for item in _owed_invoices(items):
         before = (since - item.due_date).days
         now = (as_of - item.due_date).days
         for t in thresholds:
             if before < t <= now:
+                on = item.due_date + dt.timedelta(days=t)
                 result.append(
-                    Signal(
-                        kind=SignalKind.THRESHOLD_CROSSED,
-                        customer_id=item.customer_id,
-                        on=item.due_date + dt.timedelta(days=t),
-                        item_id=item.item_id,
-                        amount=item.open_amount,
-                        detail=f"{t} days past due",
-                    )
+                    _item_signal(SignalKind.THRESHOLD_CROSSED, item, on, f"{t} days past due")
                 )
     return tuple(result)
+
+
+def _owed_invoices(items: Iterable[OpenItem]) -> Iterator[OpenItem]:
+    """The items signals watch: invoices with an amount still owed."""
+    return (i for i in items if i.kind is ItemKind.INVOICE and i.open_amount.amount > 0)
+
+
+def _item_signal(kind: SignalKind, item: OpenItem, on: dt.date, detail: str) -> Signal:
+    """A signal about an open item, for its open amount."""
+    return Signal(
+        kind=kind,
+        customer_id=item.customer_id,
+        on=on,
+        item_id=item.item_id,
+        amount=item.open_amount,
+        detail=detail,
+    )
 
 
 def behaviour_signals(

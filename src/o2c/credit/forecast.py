@@ -35,7 +35,7 @@ import bisect
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
@@ -267,8 +267,8 @@ def fit_payment_model(
         customers.setdefault(r.customer_id, Counter())[late] += 1
     portfolio_open: Counter[int] = Counter()
     customers_open: dict[str, Counter[int]] = {}
-    for i in open_items:
-        if i.kind is not ItemKind.INVOICE or i.open_amount.amount <= 0 or i.document_date > as_of:
+    for i in _owed_invoices(open_items):
+        if i.document_date > as_of:
             continue
         overdue = (as_of - i.due_date).days
         portfolio_open[overdue] += 1
@@ -313,9 +313,7 @@ def predict_payments(
     later than all history is predicted ``fallback_days`` after ``as_of``.
     """
     out = []
-    for item in items:
-        if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
-            continue
+    for item in _owed_invoices(items):
         out.append(
             _predict(
                 model, item.item_id, item.customer_id, item.open_amount, item.due_date, low, high
@@ -443,9 +441,7 @@ def cash_forecast(
     variance = [_ZERO] * weeks
     point = [_ZERO] * weeks
     beyond = _ZERO
-    for item in items:
-        if item.kind is not ItemKind.INVOICE or item.open_amount.amount <= 0:
-            continue
+    for item in _owed_invoices(items):
         if item.open_amount.currency.code != code:
             raise CurrencyMismatchError(code, item.open_amount.currency.code, operation="forecast")
         a = item.open_amount.amount
@@ -702,7 +698,7 @@ def _week_errors(
 ) -> tuple[WeekError, ...]:
     """Each forecast week against the cash its open invoices really brought in that week (none
     when no invoice was open)."""
-    invoices = [i for i in state.items if i.kind is ItemKind.INVOICE and i.open_amount.amount > 0]
+    invoices = list(_owed_invoices(state.items))
     if not invoices:
         return ()
     # Cash paid before the cut-off but recorded after it reaches AR in the first week.
@@ -779,6 +775,11 @@ def _calibrated(ratios: list[Decimal], target: Decimal) -> Decimal | None:
     rank = int((target * len(ordered)).to_integral_value(rounding=Rounding.CEILING.value))
     value = ordered[min(len(ordered), max(rank, 1)) - 1]
     return quantize_decimal(value, Decimal("0.0001"), Rounding.CEILING)
+
+
+def _owed_invoices(items: Iterable[OpenItem]) -> Iterator[OpenItem]:
+    """The items a forecast predicts: invoices with an amount still owed."""
+    return (i for i in items if i.kind is ItemKind.INVOICE and i.open_amount.amount > 0)
 
 
 def _as_open_item(r: PaymentRecord) -> OpenItem:
