@@ -89,9 +89,9 @@ __all__ = [
     "alias_key",
     "fact_from_dict",
     "fact_from_json",
-    "facts_from_json",
     "fact_to_dict",
     "fact_to_json",
+    "facts_from_json",
     "instalment_item_id",
     "same_content",
 ]
