@@ -56,43 +56,51 @@ CUSTOMERS = {
 }
 
 
-def sample_ledger(today: dt.date) -> tuple[Ledger, dt.datetime]:
-    """A small deterministic ledger around ``today``; returns it and a time before its last fact.
+class _Sample:
+    """What the sample ledger's facts are made with: days counted from ``today`` and a clock
+    that records each fact a minute after the one before."""
 
-    The last fact is a payment recorded after ``today`` for a value date before it, so the aging
-    "as known at" the returned time differs from the aging with everything recorded.
-    """
-    clock = [dt.datetime.combine(today - dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)]
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self.clock = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)
 
-    def at() -> dt.datetime:
-        clock[0] += dt.timedelta(minutes=1)
-        return clock[0]
+    def at(self) -> dt.datetime:
+        """The next recording time (a minute later)."""
+        self.clock += dt.timedelta(minutes=1)
+        return self.clock
 
-    def day(offset: int) -> dt.date:
-        return today + dt.timedelta(days=offset)
+    def day(self, offset: int) -> dt.date:
+        """``offset`` days from today."""
+        return self.today + dt.timedelta(days=offset)
 
-    def invoice(cust: str, n: str, doc: int, net: int, amount: str, code: str = "EUR") -> Fact:
+    def invoice(
+        self, cust: str, n: str, doc: int, net: int, amount: str, code: str = "EUR"
+    ) -> Fact:
+        """An invoice of one instalment, ``net`` days after its date ``doc`` days from today."""
         return InvoiceIssued.from_instalments(
             fact_id=FactId(f"inv-{n}"),
             customer_id=CustomerId(cust),
             item_id=n,
             document_number=n,
-            document_date=day(doc),
-            recorded_at=at(),
-            instalments=[Instalment(number=1, due_date=day(doc + net), amount=money(amount, code))],
+            document_date=self.day(doc),
+            recorded_at=self.at(),
+            instalments=[
+                Instalment(number=1, due_date=self.day(doc + net), amount=money(amount, code))
+            ],
         )
 
-    def pay(cust: str, n: str, on: int, amount: str, item: str | None) -> list[Fact]:
-        stamp = at()
+    def pay(self, cust: str, n: str, on: int, amount: str, item: str | None) -> list[Fact]:
+        """A payment ``on`` days from today, allocated to ``item`` (on account without)."""
+        stamp = self.at()
         facts: list[Fact] = [
             PaymentReceived(
                 fact_id=FactId(f"pay-{n}"),
                 customer_id=CustomerId(cust),
-                effective=day(on),
+                effective=self.day(on),
                 recorded_at=stamp,
                 payment_id=PaymentId(f"P-{n}"),
                 amount=money(amount, "EUR"),
-                value_date=day(on),
+                value_date=self.day(on),
                 payer_name=CUSTOMERS[cust],
             )
         ]
@@ -101,7 +109,7 @@ def sample_ledger(today: dt.date) -> tuple[Ledger, dt.datetime]:
                 PaymentAllocated(
                     fact_id=FactId(f"alloc-{n}"),
                     customer_id=CustomerId(cust),
-                    effective=day(on),
+                    effective=self.day(on),
                     recorded_at=stamp,
                     source_id=f"P-{n}",
                     item_id=ItemId(item),
@@ -110,43 +118,51 @@ def sample_ledger(today: dt.date) -> tuple[Ledger, dt.datetime]:
             )
         return facts
 
+
+def sample_ledger(today: dt.date) -> tuple[Ledger, dt.datetime]:
+    """A small deterministic ledger around ``today``; returns it and a time before its last fact.
+
+    The last fact is a payment recorded after ``today`` for a value date before it, so the aging
+    "as known at" the returned time differs from the aging with everything recorded.
+    """
+    s = _Sample(today)
     ledger = Ledger()
     ledger.append(
         [
-            invoice("C1", "INV-100", -120, 30, "1000.00"),
-            invoice("C1", "INV-101", -85, 30, "1190.00"),
-            invoice("C1", "INV-102", -49, 30, "595.00"),
-            invoice("C1", "INV-103", -11, 30, "2380.00"),
-            invoice("C2", "INV-201", -136, 30, "4760.00"),
-            invoice("C2", "INV-202", -40, 30, "830.00"),
-            invoice("C3", "INV-301", -58, 30, "2000.00", "USD"),
-            invoice("C4", "INV-401", -120, 30, "800.00"),
-            invoice("C4", "INV-402", -75, 30, "1200.00"),
+            s.invoice("C1", "INV-100", -120, 30, "1000.00"),
+            s.invoice("C1", "INV-101", -85, 30, "1190.00"),
+            s.invoice("C1", "INV-102", -49, 30, "595.00"),
+            s.invoice("C1", "INV-103", -11, 30, "2380.00"),
+            s.invoice("C2", "INV-201", -136, 30, "4760.00"),
+            s.invoice("C2", "INV-202", -40, 30, "830.00"),
+            s.invoice("C3", "INV-301", -58, 30, "2000.00", "USD"),
+            s.invoice("C4", "INV-401", -120, 30, "800.00"),
+            s.invoice("C4", "INV-402", -75, 30, "1200.00"),
         ]
     )
-    ledger.append(pay("C1", "1", -82, "1000.00", "INV-100"))
-    ledger.append(pay("C1", "2", -30, "300.00", "INV-101"))
-    ledger.append(pay("C4", "3", -80, "800.00", "INV-401"))
-    ledger.append(pay("C4", "4", -47, "1200.00", "INV-402"))
-    ledger.append(pay("C4", "5", -5, "250.00", None))  # money on account
+    ledger.append(s.pay("C1", "1", -82, "1000.00", "INV-100"))
+    ledger.append(s.pay("C1", "2", -30, "300.00", "INV-101"))
+    ledger.append(s.pay("C4", "3", -80, "800.00", "INV-401"))
+    ledger.append(s.pay("C4", "4", -47, "1200.00", "INV-402"))
+    ledger.append(s.pay("C4", "5", -5, "250.00", None))  # money on account
     ledger.append(
         [
             CreditMemoIssued(
                 fact_id=FactId("cm-201"),
                 customer_id=CustomerId("C2"),
-                effective=day(-20),
-                recorded_at=at(),
+                effective=s.day(-20),
+                recorded_at=s.at(),
                 item_id=ItemId("CM-201"),
                 document_number="CM-201",
-                document_date=day(-20),
+                document_date=s.day(-20),
                 amount=money("120.00", "EUR"),
                 credits_item_id=ItemId("INV-201"),
             ),
             DisputeOpened(
                 fact_id=FactId("dispute-201"),
                 customer_id=CustomerId("C2"),
-                effective=day(-18),
-                recorded_at=at(),
+                effective=s.day(-18),
+                recorded_at=s.at(),
                 item_id=ItemId("INV-201"),
                 amount=money("500.00", "EUR"),
                 reason_code="pricing",
@@ -154,18 +170,18 @@ def sample_ledger(today: dt.date) -> tuple[Ledger, dt.datetime]:
             PromisedToPay(
                 fact_id=FactId("ptp-201"),
                 customer_id=CustomerId("C2"),
-                effective=day(-21),
-                recorded_at=at(),
+                effective=s.day(-21),
+                recorded_at=s.at(),
                 amount=money("1000.00", "EUR"),
-                promised_date=day(-11),
+                promised_date=s.day(-11),
                 item_id=ItemId("INV-201"),
             ),
         ]
     )
-    known_before = at()
+    known_before = s.at()
     # recorded after "today", effective before it: a payment we only learn about later
-    clock[0] = dt.datetime.combine(today + dt.timedelta(days=2), dt.time(9), tzinfo=dt.UTC)
-    ledger.append(pay("C2", "6", -3, "830.00", "INV-202"))
+    s.clock = dt.datetime.combine(today + dt.timedelta(days=2), dt.time(9), tzinfo=dt.UTC)
+    ledger.append(s.pay("C2", "6", -3, "830.00", "INV-202"))
     return ledger, known_before
 
 

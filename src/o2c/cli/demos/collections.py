@@ -22,6 +22,7 @@ from o2c.collecting import (
     DunningAction,
     DunningLevel,
     DunningPolicy,
+    DunningRun,
     InterestRule,
     ReferenceRate,
     ReferenceRateTable,
@@ -99,6 +100,17 @@ def run(ctx: DemoContext) -> None:
         ctx.say("customers shows dunning, reminders and warnings instead")
         ledger = sample_ledger(ctx.today)[0]
         run_ = propose_dunning(ledger.open_items(ctx.today), ctx.today, _policy())
+    _show_dunning(ctx, run_)
+    ctx.state["dunning"] = run_
+    _show_uk_claim(ctx)
+    if run_.notices:
+        _remind(ctx, run_)
+    _show_statement(ctx, ledger, run_)
+    _show_disputes_and_warnings(ctx, ledger)
+
+
+def _show_dunning(ctx: DemoContext, run_: DunningRun) -> None:
+    """The notices of a dunning run with their claims, and what it left out."""
     ctx.say(
         f"dunning as of {ctx.today} (grace 3 days; German B2B interest: base rate + 9 points "
         "per half-year; EUR 40 flat compensation):"
@@ -127,8 +139,10 @@ def run(ctx: DemoContext) -> None:
             f"  left out: {_name(excluded.customer_id)} {what} "
             f"({excluded.reason.value}, {excluded.amount.amount} {excluded.amount.currency.code})"
         )
-    ctx.state["dunning"] = run_
 
+
+def _show_uk_claim(ctx: DemoContext) -> None:
+    """A UK statutory late-payment claim: interest rounded once."""
     debt = Debt(
         item_id=ItemId("UK-1"),
         document_number="UK-1",
@@ -145,36 +159,41 @@ def run(ctx: DemoContext) -> None:
         f"compensation {uk.compensation.amount} = {uk.charges.amount}"
     )
 
-    if run_.notices:
-        notice = max(run_.notices, key=lambda n: n.level.level)
-        doc = render_reminder(
-            notice,
-            locale="de_DE",
-            customer=_name(notice.customer_id),
-            company="o2c Demo AG",
-            address=("Beispielstraße 1", "10115 Berlin"),
-            payment_details="IBAN DE89 3704 0044 0532 0130 00, RF18 5390 0754 7034",
-        )
-        ctx.say(f"\nrendered reminder (de_DE, text part), subject: {doc.subject}")
-        for text in doc.text.rstrip().splitlines():
-            ctx.say(f"  | {text}")
-        outbox = InMemoryNotifier()
-        contacts = {c: [f"ap@{c.lower()}.example"] for c in CUSTOMERS}
-        results = send_reminders(
-            run_.notices,
-            outbox,
-            contacts=contacts,
-            sender="collections@o2c-demo.example",
-            locale={"C1": "de_DE", "C2": "en_GB"},
-            company="o2c Demo AG",
-            customer_names=CUSTOMERS,
-        )
-        ctx.say(
-            f"{sum(r.message_id is not None for r in results)} reminders handed to the in-memory "
-            "notifier (text + HTML; SMTP is o2c.adapters.smtp)"
-        )
-        ctx.state["outbox"] = outbox
 
+def _remind(ctx: DemoContext, run_: DunningRun) -> None:
+    """The highest notice rendered, and every notice handed to the in-memory notifier."""
+    notice = max(run_.notices, key=lambda n: n.level.level)
+    doc = render_reminder(
+        notice,
+        locale="de_DE",
+        customer=_name(notice.customer_id),
+        company="o2c Demo AG",
+        address=("Beispielstraße 1", "10115 Berlin"),
+        payment_details="IBAN DE89 3704 0044 0532 0130 00, RF18 5390 0754 7034",
+    )
+    ctx.say(f"\nrendered reminder (de_DE, text part), subject: {doc.subject}")
+    for text in doc.text.rstrip().splitlines():
+        ctx.say(f"  | {text}")
+    outbox = InMemoryNotifier()
+    contacts = {c: [f"ap@{c.lower()}.example"] for c in CUSTOMERS}
+    results = send_reminders(
+        run_.notices,
+        outbox,
+        contacts=contacts,
+        sender="collections@o2c-demo.example",
+        locale={"C1": "de_DE", "C2": "en_GB"},
+        company="o2c Demo AG",
+        customer_names=CUSTOMERS,
+    )
+    ctx.say(
+        f"{sum(r.message_id is not None for r in results)} reminders handed to the in-memory "
+        "notifier (text + HTML; SMTP is o2c.adapters.smtp)"
+    )
+    ctx.state["outbox"] = outbox
+
+
+def _show_statement(ctx: DemoContext, ledger: Ledger, run_: DunningRun) -> None:
+    """The statement of account of the customer with the highest dunning level."""
     # the statement of the customer with the highest dunning level (C2 in the sample)
     top = max(run_.notices, key=lambda n: n.level.level, default=None)
     customer = top.customer_id if top is not None else "C2"
@@ -190,6 +209,9 @@ def run(ctx: DemoContext) -> None:
     for text in statement.text.rstrip().splitlines()[3:]:
         ctx.say(f"  | {text}")
 
+
+def _show_disputes_and_warnings(ctx: DemoContext, ledger: Ledger) -> None:
+    """Open disputes and deductions, and the early warnings of the last week."""
     disputes = disputes_from_ledger(ledger.facts())
     for code, summary in open_disputes(disputes, kind=None).items():
         ctx.say(

@@ -22,6 +22,7 @@ from o2c.credit import (
     CreditLimits,
     CreditPolicy,
     FinancialStatements,
+    PaymentRecord,
     altman_score,
     behavioural_score,
     paydex,
@@ -39,6 +40,7 @@ from o2c.ledger import (
     InvoiceIssued,
     ItemId,
     Ledger,
+    OpenItem,
     PaymentAllocated,
     PaymentId,
     PaymentReceived,
@@ -230,6 +232,23 @@ def run(ctx: DemoContext) -> None:
     )
     policy = CreditPolicy(horizon_days=30)
 
+    _order_checks(ctx, customer, open_items, limits, policy)
+    _late_payer(ctx, ledger, customers, limits, policy)
+    _scores(ctx, ledger, history, customer, limits)
+    _provision(ctx, ledger)
+    _forecast(ctx, ledger)
+
+
+def _order_checks(
+    ctx: DemoContext,
+    customer: str,
+    open_items: list[OpenItem],
+    limits: CreditLimits,
+    policy: CreditPolicy,
+) -> None:
+    """An order through the credit check, a second one held, released, raised and checked."""
+    today = ctx.today
+    eur = "EUR"
     # -- an order through the credit check
     order = Order.create(
         "SO-2026-031",
@@ -285,6 +304,17 @@ def run(ctx: DemoContext) -> None:
     ctx.say(f"  {next(r for r in recheck.credit_check.rules if r.rule.value == 'release').reason}")
     ctx.state["credit_check"] = check
 
+
+def _late_payer(
+    ctx: DemoContext,
+    ledger: Ledger,
+    customers: list[CustomerId],
+    limits: CreditLimits,
+    policy: CreditPolicy,
+) -> None:
+    """An order from the customer of the highest dunning level: the level feeds the check."""
+    today = ctx.today
+    eur = "EUR"
     # -- a late payer: dunning levels from collections feed the check
     levels = _dunning_levels(ledger, today)
     late = max(customers, key=lambda c: (levels.get(c, 0), c))
@@ -305,6 +335,18 @@ def run(ctx: DemoContext) -> None:
     for reason in late_order.credit_check.reasons:
         ctx.say(f"  {reason}")
 
+
+def _scores(
+    ctx: DemoContext,
+    ledger: Ledger,
+    history: tuple[PaymentRecord, ...],
+    customer: str,
+    limits: CreditLimits,
+) -> None:
+    """Altman scores of sample statements; PAYDEX and behaviour per customer; a limit."""
+    today = ctx.today
+    eur = "EUR"
+    customers = sorted({r.customer_id for r in history})
     # -- scores
     ctx.say("\nscores")
     statements = FinancialStatements(
@@ -350,6 +392,11 @@ def run(ctx: DemoContext) -> None:
                 f"      recommended limit {format_money(rec.amount, 'en_IE')}: {rec.explanation}"
             )
 
+
+def _provision(ctx: DemoContext, ledger: Ledger) -> None:
+    """The IFRS 9 provision matrix of the ledger."""
+    today = ctx.today
+    eur = "EUR"
     # -- expected credit loss
     rates, matrix = provision_from_ledger(
         ledger,
@@ -373,6 +420,11 @@ def run(ctx: DemoContext) -> None:
     )
     ctx.state["provision"] = matrix
 
+
+def _forecast(ctx: DemoContext, ledger: Ledger) -> None:
+    """Predicted payments, the weekly cash-in forecast and its backtest."""
+    today = ctx.today
+    eur = "EUR"
     # -- cash forecast
     predictions, forecast = forecast_from_ledger(ledger, as_of=today, currency_code=eur, weeks=6)
     ctx.say(f"\npredicted payments ({len(predictions)} open invoices), first three:")

@@ -38,6 +38,16 @@ def run(ctx: DemoContext) -> None:
     terms = ctx.state.get("terms")
     if not isinstance(terms, PaymentTerms):
         terms = PaymentTerms.parse("2/10 net 30")
+    invoice = _invoice(ctx, terms)
+    _show_invoice(ctx, invoice)
+    _show_schedule(ctx, invoice, terms)
+    _per_line(ctx, invoice, terms)
+    _credit_and_restate(ctx, invoice)
+    ctx.state["invoice"] = invoice
+
+
+def _invoice(ctx: DemoContext, terms: PaymentTerms) -> Invoice:
+    """The demo's invoice: four lines at three rates, a shipping charge, ``terms``."""
     s19 = Tax.vat("S19", "19")
     s7 = Tax.vat("S7", "7")
     export = Tax.vat("G", "0", TaxCategory.EXPORT, reason="Export outside the EU")
@@ -69,7 +79,7 @@ def run(ctx: DemoContext) -> None:
         kind=ChargeKind.CHARGE, amount=money("9.90", eur), reason="shipping", taxes=(s19,)
     )
     issue = ctx.today - dt.timedelta(days=29)
-    invoice = Invoice.create(
+    return Invoice.create(
         number="INV-2026-0042",
         customer=buyer,
         issue_date=issue,
@@ -80,6 +90,12 @@ def run(ctx: DemoContext) -> None:
         delivery_date=issue - dt.timedelta(days=1),
         references=References(order="SO-981", customer_po="PO-4711"),
     )
+
+
+def _show_invoice(ctx: DemoContext, invoice: Invoice) -> None:
+    """The invoice's lines, VAT breakdown, totals and payment reference."""
+    buyer, issue = invoice.customer, invoice.issue_date
+    [shipping] = invoice.charges
     ctx.say(f"{invoice.number} to {buyer.name} ({buyer.tax_id}), dated {issue:%d %b %Y}")
     for line, result in zip(invoice.lines, invoice.tax.lines, strict=True):
         rate = ", ".join(t.id for t in line.taxes)
@@ -99,6 +115,10 @@ def run(ctx: DemoContext) -> None:
         f"amount due {_m(t.amount_due)}"
     )
     ctx.say(f"payment reference (ISO 11649): {invoice.payment_reference_grouped}")
+
+
+def _show_schedule(ctx: DemoContext, invoice: Invoice, terms: PaymentTerms) -> None:
+    """The schedule of the invoice under ``terms`` and what validate() says."""
     ctx.say(f"terms {terms}:")
     assert invoice.schedule is not None
     for inst in invoice.schedule.instalments:
@@ -111,6 +131,10 @@ def run(ctx: DemoContext) -> None:
             )
     ctx.say(f"validate(invoice): {list(validate(invoice)) or 'no violations'}")
 
+
+def _per_line(ctx: DemoContext, invoice: Invoice, terms: PaymentTerms) -> None:
+    """The same cent under two policies: per-line rounding and what validate() says of it."""
+    buyer, issue, eur = invoice.customer, invoice.issue_date, invoice.currency.code
     per_line = Invoice.create(
         number="INV-2026-0043",
         customer=buyer,
@@ -135,6 +159,9 @@ def run(ctx: DemoContext) -> None:
     for v in validate(per_line):
         ctx.say(f"  {v.code} {v.field}: {v.message}")
 
+
+def _credit_and_restate(ctx: DemoContext, invoice: Invoice) -> None:
+    """A credit memo for two handbooks, and the VAT restated in CHF."""
     memo = credit_memo(invoice, number="CM-2026-0007", issue_date=ctx.today, quantities={1: 2})
     ctx.say(
         f"credit memo {memo.number} for 2 handbooks: untaxed {_m(memo.totals.untaxed)}, "
@@ -142,4 +169,3 @@ def run(ctx: DemoContext) -> None:
     )
     chf = restate(invoice.tax, "CHF", Decimal("0.9412"), quote=RateQuote.COMPANY_PER_DOCUMENT)
     ctx.say(f"VAT in CHF (Art. 230): {format_money(chf.tax_total, 'de_CH')}; {chf.rule}")
-    ctx.state["invoice"] = invoice

@@ -13,6 +13,8 @@ Every fact is recorded before ``ctx.today`` 12:00 UTC, so later sections can rec
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from o2c.adapters.sqlite import SQLiteLedgerStore
@@ -120,12 +122,26 @@ def run(ctx: DemoContext) -> None:
     """Record invoices, a payment learnt late, a refused over-application; show both time axes."""
     ctx.heading("Ledger: append-only facts in SQLite, open items as of D and as known at T")
     today = ctx.today
-
-    def at(days: int, hour: int) -> dt.datetime:
-        return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=dt.UTC)
-
+    at = functools.partial(_at, today)
     store = SQLiteLedgerStore(ctx.db_path)
     ledger = Ledger(store)
+    _record(ctx, ledger, at)
+    _late_payment(ctx, ledger, today, at)
+    _show_both_axes(ctx, ledger, today, at)
+    _correct(ctx, ledger, today, at)
+    ctx.state["ledger"] = ledger
+    ctx.state["ledger_store"] = store
+    ctx.state["customers"] = _customers(ctx.state.get("invoice"))
+
+
+def _at(today: dt.date, days: int, hour: int) -> dt.datetime:
+    """``hour`` o'clock UTC, ``days`` from ``today``."""
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=dt.UTC)
+
+
+def _record(ctx: DemoContext, ledger: Ledger, at: Callable[[int, int], dt.datetime]) -> None:
+    """The sample invoices (and the invoice section's), appended twice: the second is a no-op."""
+    today = ctx.today
     facts = _sample(today, at)
     recorded = section_invoice_fact(ctx.state.get("invoice"), recorded_at=at(-20, 8))
     if recorded is not None:
@@ -137,6 +153,11 @@ def run(ctx: DemoContext) -> None:
         f"(again: {len(ledger.append(facts).appended)} - same id and content is a no-op)"
     )
 
+
+def _late_payment(
+    ctx: DemoContext, ledger: Ledger, today: dt.date, at: Callable[[int, int], dt.datetime]
+) -> None:
+    """A payment learnt late, an over-application refused, a dispute opened."""
     # A payment with value date 10 days ago, only learnt (recorded) 3 days ago.
     paid_on = today - dt.timedelta(days=10)
     late: list[Fact] = [
@@ -196,6 +217,11 @@ def run(ctx: DemoContext) -> None:
     ]
     ledger.append(dispute)
 
+
+def _show_both_axes(
+    ctx: DemoContext, ledger: Ledger, today: dt.date, at: Callable[[int, int], dt.datetime]
+) -> None:
+    """Open items as of today, as known now and as known before the payment; balances; a trail."""
     ctx.say(f"open items as of {today} (everything recorded):")
     _show(ctx, ledger.open_items(today))
     known = at(-5, 12)
@@ -209,6 +235,12 @@ def run(ctx: DemoContext) -> None:
         "audit trail of INV-2026-0100: "
         + "; ".join(f"{f.kind.value} ({f.effective}, by {f.recorded_by or '-'})" for f in trail)
     )
+
+
+def _correct(
+    ctx: DemoContext, ledger: Ledger, today: dt.date, at: Callable[[int, int], dt.datetime]
+) -> None:
+    """A correction: an allocation reversed and applied again, in one batch."""
     # A correction is a new fact, never an update: reverse and keep the cash on account.
     correction: list[Fact] = [
         AllocationReversed(
@@ -238,6 +270,3 @@ def run(ctx: DemoContext) -> None:
         f"stream versions: C-2002 at {ledger.version('C-2002')}, C-3003 at "
         f"{ledger.version('C-3003')}"
     )
-    ctx.state["ledger"] = ledger
-    ctx.state["ledger_store"] = store
-    ctx.state["customers"] = _customers(ctx.state.get("invoice"))
