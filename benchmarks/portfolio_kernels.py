@@ -53,7 +53,7 @@ import pyarrow as pa
 from o2c.adapters.duckdb import DuckDBEngine
 from o2c.invoice import references
 from o2c.portfolio import from_tables
-from o2c.portfolio.candidates import candidates_table, item_keys, payment_keys
+from o2c.portfolio.candidates import candidates_table, document_lookup_keys, quoted_lookup_keys
 from o2c.portfolio.cohorts import cohort_table
 from o2c.portfolio.features import behaviour_table
 from o2c.portfolio.model import ReadModel
@@ -283,7 +283,10 @@ def main(argv: list[str] | None = None) -> None:
 
     def keys() -> list[tuple[str, Callable[[], Any]]]:
         return [
-            ("candidates: keys", lambda: (item_keys(numbers, refs), payment_keys(quoted))),
+            (
+                "candidates: keys",
+                lambda: (document_lookup_keys(numbers, refs), quoted_lookup_keys(quoted)),
+            ),
         ]
 
     results: dict[str, list[Any]] = {

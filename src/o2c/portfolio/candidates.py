@@ -71,8 +71,8 @@ __all__ = [
     "REASONS",
     "candidate_kernel",
     "candidates_table",
-    "item_keys",
-    "payment_keys",
+    "document_lookup_keys",
+    "quoted_lookup_keys",
 ]
 
 #: The reasons a candidate is found, strongest first (a reference's three tiers are tried in
@@ -88,12 +88,15 @@ def _compute() -> Any:
     return require("pyarrow.compute", extra="portfolio", feature="the columnar read model")
 
 
-def item_keys(numbers: list[str | None], references: list[str | None]) -> dict[str, list[Any]]:
+def document_lookup_keys(
+    numbers: list[str | None], references: list[str | None]
+) -> dict[str, list[Any]]:
     """The lookup keys of documents, by :meth:`o2c.remittance.DocumentIndex.build` itself:
     ``full_key`` (the document key), ``digits_key`` (its digits, for a number with letters) and
     ``creditor_key`` (the compacted creditor reference), ``None`` where the index has none.
 
-    >>> item_keys(["INV-2026-0042", "0100777", None], [None, "RF18 5390 0754 7034", None])
+    >>> document_lookup_keys(["INV-2026-0042", "0100777", None],
+    ...                      [None, "RF18 5390 0754 7034", None])
     ... # doctest: +NORMALIZE_WHITESPACE
     {'full_key': ['INV20260042', '100777', None], 'digits_key': ['20260042', None, None],
      'creditor_key': [None, 'RF18539007547034', None]}
@@ -118,13 +121,13 @@ def item_keys(numbers: list[str | None], references: list[str | None]) -> dict[s
     return {"full_key": full, "digits_key": digits, "creditor_key": creditor}
 
 
-def payment_keys(references: list[str | None]) -> dict[str, list[Any]]:
+def quoted_lookup_keys(references: list[str | None]) -> dict[str, list[Any]]:
     """The keys a quoted document number is looked up by, as
     :meth:`~o2c.remittance.DocumentIndex.lookup_number` computes them: ``key``
     (:func:`~o2c.remittance.document_key`), ``compact`` (the creditor-reference form; ``None``
     for text no reference can be) and ``digits`` (whether the key is digits only).
 
-    >>> payment_keys(["inv 2026/42", "00100777", None])
+    >>> quoted_lookup_keys(["inv 2026/42", "00100777", None])
     ... # doctest: +NORMALIZE_WHITESPACE
     {'key': ['INV202642', '100777', None], 'compact': ['INV202642', '00100777', None],
      'digits': [False, True, None]}
@@ -153,8 +156,8 @@ def payment_keys(references: list[str | None]) -> dict[str, list[Any]]:
 
 
 def candidate_kernel() -> Kernel:
-    """The join of ``payments`` (with :func:`payment_keys` and ``row``, ``fee_absorbed``) to
-    ``items`` (open items with :func:`item_keys`, ``open``, ``write_off_limit`` and
+    """The join of ``payments`` (with :func:`quoted_lookup_keys` and ``row``, ``fee_absorbed``) to
+    ``items`` (open items with :func:`document_lookup_keys`, ``open``, ``write_off_limit`` and
     ``fee_limit``): per partition every reference hit with its tier and every amount hit;
     combined into the candidates (for each quoted reference the hits of its first tier that has
     one), each once, by payment, item and reason."""
@@ -228,7 +231,7 @@ def _payments(payments: Any, policy: MatchPolicy, channel: FeeChannel) -> Any:
             return payments.column(name).cast(pa.string())
         return pa.nulls(rows, pa.string())
 
-    keys = payment_keys(text("reference").to_pylist())
+    keys = quoted_lookup_keys(text("reference").to_pylist())
     return pa.table(
         {
             "row": pa.array(range(rows), pa.int64()),
@@ -275,7 +278,7 @@ def _items(
             if "reference" in documents.column_names
             else [None] * found.num_rows
         )
-    keys = item_keys(numbers, references)
+    keys = document_lookup_keys(numbers, references)
     codes = found.column("currency").to_pylist()
     opens = found.column("open").to_pylist()
     write_off = {c: policy.write_off_limit(c) for c in set(codes)}
