@@ -55,7 +55,8 @@ from o2c.tax import (
     line_taxes,
 )
 from o2c.tax.engine import compute_checked
-from o2c.tax.model import DEFAULT_POLICY, check_line_amount, checked_line, document_currency
+from o2c.tax.inputs import check_line_amount, checked_line, document_currency
+from o2c.tax.policy import DEFAULT_POLICY
 from o2c.terms import DiscountBase, PaymentTerms, Schedule
 
 __all__ = [
@@ -570,19 +571,19 @@ class Invoice:
 
         Raises:
             CurrencyMismatchError: for an amount in another currency.
-            InvalidInvoiceError: for an invoice that cannot exist (no number, terms without the
-                one percentage discount ``vat_on_discounted_base`` needs ...).
+            InvalidInvoiceError: for an invoice that cannot exist (no number ...).
             InvalidTaxError: for impossible taxes.
         """
         cur = currency if isinstance(currency, Currency) else document_currency(currency)
         policy = DEFAULT_POLICY if policy is None else policy
-        number = _text(number)
+        number = number.strip() if type(number) is str else _text(number)  # _text, at no call
         lines = tuple(lines) if type(lines) is list else _line_tuple(lines)
         _check_inputs(number, issue_date, lines, delivery_date)
-        _check_create_kinds(customer, terms, references, policy, prepaid, cur)
-        _check_options(
+        _check_arguments(
+            (customer, terms, references, policy, prepaid),
             (vat_on_discounted_base, note, kind, payment_reference),
             (seller, payee, tax_representative, payment),
+            cur,
         )
         refs = _references(number, references, payment_reference)
         if charges != () or exemptions != ():
@@ -691,22 +692,30 @@ class Invoice:
 _new_invoice = builder(Invoice)
 
 
-def _check_create_kinds(
-    customer: object,
-    terms: object,
-    references: object,
-    policy: object,
-    prepaid: object,
+def _check_arguments(
+    values: tuple[object, ...],
+    flags: tuple[object, ...],
+    parties: tuple[object, ...],
     cur: Currency,
 ) -> None:
-    """The kinds of :meth:`Invoice.create`'s arguments (and the currency of ``prepaid``): the
-    usual ones at the cost of one expression, the details when not."""
+    """The kinds of :meth:`Invoice.create`'s arguments: its ``values`` (``customer``, ``terms``,
+    ``references``, ``policy``, ``prepaid``, whose currency must be ``cur``), its ``flags``
+    (``vat_on_discounted_base``, ``note``, ``kind``, ``payment_reference``) and its ``parties``
+    (``seller``, ``payee``, ``tax_representative``, ``payment``): the usual ones at the cost of
+    one expression, the details when not."""
+    customer, terms, references, policy, prepaid = values
+    vat_on_discounted_base, note, kind, payment_reference = flags
     if (
         type(customer) is Customer
         and (terms is None or type(terms) is PaymentTerms)
         and references is None
         and type(policy) is TaxPolicy
         and prepaid is None
+        and type(vat_on_discounted_base) is bool
+        and type(note) is str
+        and type(kind) is DocumentKind
+        and type(payment_reference) is bool
+        and parties == _NO_PARTIES
     ):
         return
     _check_kinds(
@@ -715,34 +724,16 @@ def _check_create_kinds(
         references=(references, (References, type(None))),
         policy=(policy, TaxPolicy),
         prepaid=(prepaid, (Money, type(None))),
-    )
-    if isinstance(prepaid, Money):
-        check_amount(prepaid.amount, field="prepaid")
-        if prepaid.currency != cur:
-            raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
-
-
-def _check_options(flags: tuple[object, ...], parties: tuple[object, ...]) -> None:
-    """The kinds of :meth:`Invoice.create`'s flags and note (``vat_on_discounted_base``,
-    ``note``, ``kind``, ``payment_reference``) and of its parties (``seller``, ``payee``,
-    ``tax_representative``, ``payment``): the usual ones at the cost of one expression, the
-    details when not."""
-    vat_on_discounted_base, note, kind, payment_reference = flags
-    if (
-        type(vat_on_discounted_base) is bool
-        and type(note) is str
-        and type(kind) is DocumentKind
-        and type(payment_reference) is bool
-        and parties == _NO_PARTIES
-    ):
-        return
-    _check_kinds(
         vat_on_discounted_base=(vat_on_discounted_base, bool),
         note=(note, str),
         kind=(kind, DocumentKind),
         payment_reference=(payment_reference, bool),
     )
     _check_parties(*parties)
+    if isinstance(prepaid, Money):
+        check_amount(prepaid.amount, field="prepaid")
+        if prepaid.currency != cur:
+            raise CurrencyMismatchError(cur.code, prepaid.currency.code, operation="prepay")
 
 
 _NO_PARTIES = (None, None, None, None)

@@ -1,9 +1,16 @@
 """Taxes on lines and documents, right to the cent under a stated rounding policy.
 
-The package: :mod:`~o2c.tax.model` (Tax, TaxPolicy, categories, the inputs),
-:mod:`~o2c.tax.engine` (:func:`compute`, one implementation run through plans compiled once per
-tax set and policy, :mod:`~o2c.tax.plan`), :mod:`~o2c.tax.result` (the parts of a
-:class:`TaxResult`) and :mod:`~o2c.tax.restate` (tax in another currency).
+The package, by concept: :mod:`~o2c.tax.model` (the :class:`Tax` definition),
+:mod:`~o2c.tax.kinds` (tax kinds, categories, ids), :mod:`~o2c.tax.policy` (:class:`TaxPolicy`),
+:mod:`~o2c.tax.groups` (tax groups, a line's tax tuple), :mod:`~o2c.tax.inputs` (lines,
+allowances and charges, exemption certificates); :mod:`~o2c.tax.engine` (:func:`compute` and
+:class:`TaxResult`: one implementation run through plans compiled once per tax set and policy,
+:mod:`~o2c.tax.plan`), whose stages are :mod:`~o2c.tax.arguments`, :mod:`~o2c.tax.reading`
+(lines read and evaluated, :mod:`~o2c.tax.line`), :mod:`~o2c.tax.sums`,
+:mod:`~o2c.tax.rounding` and :mod:`~o2c.tax.exemptions`; :mod:`~o2c.tax.result` (the parts of a
+:class:`TaxResult`), :mod:`~o2c.tax.breakdown` (the VAT breakdown and per-line view),
+:mod:`~o2c.tax.reverse_charge` (the self-assessed tax) and :mod:`~o2c.tax.restate` (tax in
+another currency).
 
 A :class:`Tax` is one definition (percent, fixed per unit, or division) with the flags every ERP
 uses: price-included, whether its amount joins the base of later taxes, whether its own base is
@@ -36,25 +43,17 @@ Price-included taxes are the ones contained in the priced amount ``G``, so ``N``
 from __future__ import annotations
 
 from o2c.tax.engine import TaxResult, compute
-from o2c.tax.model import (
-    AllowanceCharge,
-    ChargeKind,
+from o2c.tax.groups import TaxGroup, flatten, line_taxes
+from o2c.tax.inputs import AllowanceCharge, ExemptionCertificate, Taxable, TaxableLine
+from o2c.tax.kinds import ChargeKind, TaxCategory, TaxId, TaxKind
+from o2c.tax.model import Tax
+from o2c.tax.policy import (
     CompoundBase,
-    ExemptionCertificate,
     GlobalBase,
     IncludedRounding,
     JurisdictionRounding,
     RoundingMethod,
-    Tax,
-    Taxable,
-    TaxableLine,
-    TaxCategory,
-    TaxGroup,
-    TaxId,
-    TaxKind,
     TaxPolicy,
-    flatten,
-    line_taxes,
 )
 from o2c.tax.restate import RateQuote, RestatedTax, RestateMethod, TaxRestatement, restate
 from o2c.tax.result import (

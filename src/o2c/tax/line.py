@@ -14,8 +14,10 @@ from decimal import Decimal
 
 import attrs
 
-from o2c.tax.model import ONE, ZERO, ChargeKind, IncludedRounding
-from o2c.tax.plan import Rules, _Plan, solve_net, within
+from o2c.tax.kinds import ONE, ZERO, ChargeKind
+from o2c.tax.plan import _Plan, solve_net, within
+from o2c.tax.policy import IncludedRounding
+from o2c.tax.rules import Rules
 
 __all__ = ["Line", "evaluate", "evaluate_per_unit"]
 
@@ -121,7 +123,7 @@ def _net_of(
 ) -> tuple[Decimal, Decimal, list[Decimal], list[Decimal], Decimal]:
     """``(net, exact net, exact amounts, amounts, adjustment)``: the net out of the gross, and
     the price-included taxes it contains (rounded under per-line rounding, by
-    :class:`~o2c.tax.model.IncludedRounding`)."""
+    :class:`~o2c.tax.policy.IncludedRounding`)."""
     n = len(plan.taxes)
     raw: list[Decimal] = [ZERO] * n
     amounts: list[Decimal] = [ZERO] * n

@@ -1,52 +1,25 @@
-"""Plans and rules: what a tax set and a policy compute, compiled once and run per document.
+"""Plans: what a tax set computes, compiled once and run per document.
 
 A :class:`_Plan` holds, for one tuple of taxes, everything that does not depend on amounts
 (factors, per-unit amounts, inclusion, which earlier taxes feed each base, division batches);
-:class:`Rules` holds a :class:`~o2c.tax.model.TaxPolicy` compiled for a currency.  Both are
-cached by value, so a document of lines sharing a few tax sets compiles each once.
+a :class:`_DocumentPlan` the taxes of a document's tuple of plans.  Both are cached by value,
+so a document of lines sharing a few tax sets compiles each once.  The policy compiled for a
+currency is :class:`o2c.tax.rules.Rules`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import lru_cache
 
 import attrs
 
 from o2c.errors import InvalidTaxError
-from o2c.money import AMOUNT_INTEGER_DIGITS, CONTEXT, rounder
-from o2c.tax.model import (
-    _AMOUNT_KINDS,
-    HUNDRED,
-    LIMIT,
-    LOW_LIMIT,
-    ONE,
-    ZERO,
-    CompoundBase,
-    GlobalBase,
-    JurisdictionRounding,
-    RoundingMethod,
-    Tax,
-    TaxKind,
-    TaxPolicy,
-    _coefficients,
-)
+from o2c.money import AMOUNT_INTEGER_DIGITS, CONTEXT
+from o2c.tax.kinds import _AMOUNT_KINDS, HUNDRED, LIMIT, LOW_LIMIT, ONE, ZERO, TaxKind
+from o2c.tax.model import Tax, _coefficients
 
-__all__ = [
-    "Rules",
-    "cached_rules",
-    "canonical_step",
-    "document_plan",
-    "line_plans",
-    "plan_of",
-    "rules_for",
-    "solve_net",
-    "within",
-]
-
-# --------------------------------------------------------------------------------------------
-# Plans: per tax tuple, the structure that does not depend on amounts
+__all__ = ["canonical_step", "document_plan", "line_plans", "plan_of", "solve_net", "within"]
 
 
 @attrs.frozen(eq=False)
@@ -107,7 +80,11 @@ def plan_of(taxes: tuple[Tax, ...], force_excluded: bool = False) -> _Plan:
 
 #: Compiled plans by tax tuple: for lines, and for document charges (every tax excluded).
 _PLANS: dict[tuple[Tax, ...], _Plan] = {}
+
+
 _CHARGE_PLANS: dict[tuple[Tax, ...], _Plan] = {}
+
+
 #: The most plans kept (a business has a few dozen tax sets).
 _MAX_PLANS = 4096
 
@@ -247,26 +224,7 @@ def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
                 value=t.id,
             )
         seen.add(t.id)
-    # Division batches: consecutive division taxes with the same inclusion, none feeding the next.
-    batch_total: list[Decimal | None] = [None] * n
-    i = 0
-    while i < n:
-        t = taxes[i]
-        if t.kind is not TaxKind.DIVISION:
-            i += 1
-            continue
-        j = i
-        while (
-            j + 1 < n
-            and taxes[j + 1].kind is TaxKind.DIVISION
-            and taxes[j + 1].price_included == t.price_included
-            and not taxes[j].affects_base_of_subsequent
-        ):
-            j += 1
-        total = sum((taxes[k].percent for k in range(i, j + 1)), ZERO)
-        for k in range(i, j + 1):
-            batch_total[k] = total
-        i = j + 1
+    batch_total = _division_batches(taxes)
     factors = []
     per_unit = []
     contrib = []
@@ -323,6 +281,32 @@ def _compile(taxes: tuple[Tax, ...], force_excluded: bool) -> _Plan:
         feeds_on_document_fixed=any(on_fixed),
         on_net=None if all(on_net) else tuple(on_net),
     )
+
+
+def _division_batches(taxes: tuple[Tax, ...]) -> list[Decimal | None]:
+    """Per tax, the total percent of its division batch (``None`` for other kinds): consecutive
+    division taxes with the same inclusion, none feeding the next."""
+    n = len(taxes)
+    batch_total: list[Decimal | None] = [None] * n
+    i = 0
+    while i < n:
+        t = taxes[i]
+        if t.kind is not TaxKind.DIVISION:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and taxes[j + 1].kind is TaxKind.DIVISION
+            and taxes[j + 1].price_included == t.price_included
+            and not taxes[j].affects_base_of_subsequent
+        ):
+            j += 1
+        total = sum((taxes[k].percent for k in range(i, j + 1)), ZERO)
+        for k in range(i, j + 1):
+            batch_total[k] = total
+        i = j + 1
+    return batch_total
 
 
 def _row_of(taxes: tuple[Tax, ...], i: int, row: str) -> int:
@@ -395,72 +379,3 @@ def canonical_step(step: Decimal) -> Decimal:
     if normal.as_tuple().digits == (1,):
         return normal
     return step
-
-
-class Rules:
-    """A :class:`TaxPolicy` compiled for one currency (and tax-base discount): its rounding step
-    and tie rule as one rounding function, and its choices as flags the engine reads."""
-
-    __slots__ = (
-        "by_nets",
-        "cash_into_tax",
-        "compound_raw",
-        "decimal_mode",
-        "epd",
-        "global_rounded",
-        "included",
-        "mode",
-        "per_line",
-        "per_unit",
-        "q",
-        "quantum",
-        "separate_jurisdictions",
-        "step",
-        "zero",
-    )
-
-    def __init__(self, policy: TaxPolicy, step: Decimal, epd: Decimal | None) -> None:
-        self.step = canonical_step(step)
-        self.mode = policy.rounding.rounding
-        #: Rounds a Decimal to ``step`` under ``mode`` (the step inspected once).
-        self.q = rounder(self.step, self.mode)
-        #: The step when it is a power of ten, else ``None``: ``q(x)`` is then
-        #: ``x.quantize(quantum, decimal_mode, CONTEXT)`` (see :func:`o2c.money.rounder`), which
-        #: the engine's loop over lines calls directly on line amounts (inside the amount
-        #: limit, so none of ``q``'s errors can arise).
-        self.quantum = self.step if self.step.as_tuple().digits == (1,) else None
-        self.decimal_mode = self.mode.value
-        #: Zero with the step's exponent (0.00 in EUR).
-        self.zero = ZERO * self.step
-        self.per_line = policy.method is not RoundingMethod.GLOBAL
-        self.per_unit = policy.method is RoundingMethod.PER_UNIT
-        self.global_rounded = policy.global_base is GlobalBase.ROUNDED_LINES
-        #: Global rounding over rounded line nets (EN 16931): a linear plan's lines are then
-        #: summed by their nets alone, and kept as their nets.
-        self.by_nets = not self.per_line and self.global_rounded
-        self.separate_jurisdictions = policy.jurisdictions is JurisdictionRounding.SEPARATE
-        self.compound_raw = policy.compound_base is CompoundBase.RAW
-        self.included = policy.included
-        #: The factor a "mixed" early-payment discount leaves of the tax base.
-        self.epd = None if epd is None else ONE - epd / HUNDRED
-        #: Cash rounding folded into the biggest tax (``cash_rounding_in_biggest_tax``), else
-        #: ``None`` (the difference is a separate amount, read off the result).
-        self.cash_into_tax = policy.cash_rounding if policy.cash_rounding_in_biggest_tax else None
-
-
-def rules_for(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
-    """``policy`` compiled for the currency ``code``, once per policy value (see :class:`Rules`).
-
-    A policy that cannot be hashed (cash rounding with its overrides mapping) is compiled again
-    for each document.
-    """
-    try:
-        return cached_rules(policy, code, epd)
-    except TypeError:  # unhashable: not cached
-        return Rules(policy, policy.step_for(code), epd)
-
-
-@lru_cache(maxsize=1024)
-def cached_rules(policy: TaxPolicy, code: str, epd: Decimal | None) -> Rules:
-    """:class:`Rules` of a hashable ``policy``, once per value (``TypeError`` for another)."""
-    return Rules(policy, policy.step_for(code), epd)

@@ -15,15 +15,11 @@ from o2c._checks import shown
 from o2c.errors import InvalidTaxError
 from o2c.money import CONTEXT, RoundingPolicy, quantize_decimal, to_decimal
 from o2c.tax.engine import TaxResult
-from o2c.tax.model import (
-    HUNDRED,
-    ZERO,
-    Tax,
-    TaxKind,
-    _rounding_policy,
-    document_currency,
-)
+from o2c.tax.inputs import document_currency
+from o2c.tax.kinds import HUNDRED, ZERO, TaxKind
+from o2c.tax.model import Tax
 from o2c.tax.plan import within
+from o2c.tax.policy import _rounding_policy
 from o2c.tax.result import TaxTotal
 
 __all__ = ["RateQuote", "RestateMethod", "RestatedTax", "TaxRestatement", "restate"]

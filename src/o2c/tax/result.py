@@ -11,12 +11,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import attrs
 from moneyed import Money
 
-from o2c.tax.model import (
-    ChargeKind,
-    Tax,
-    TaxCategory,
-    TaxId,
-)
+from o2c.tax.kinds import ChargeKind, TaxCategory, TaxId
+from o2c.tax.model import Tax
 
 if TYPE_CHECKING:
     from o2c.tax.plan import _Plan

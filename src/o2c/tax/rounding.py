@@ -10,16 +10,12 @@ from functools import partial
 from typing import NamedTuple
 
 from o2c.money import CONTEXT, quantize_decimal
+from o2c.tax.kinds import LIMIT, LOW_LIMIT, ZERO, TaxId
 from o2c.tax.line import Line, evaluate, evaluate_per_unit
-from o2c.tax.model import (
-    LIMIT,
-    LOW_LIMIT,
-    ZERO,
-    IncludedRounding,
-    Tax,
-    TaxId,
-)
-from o2c.tax.plan import Rules, _DocumentPlan, within
+from o2c.tax.model import Tax
+from o2c.tax.plan import _DocumentPlan, within
+from o2c.tax.policy import IncludedRounding
+from o2c.tax.rules import Rules
 from o2c.tax.spread import spread, steps, tax_parts
 
 __all__ = [

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from o2c.money import allocate_decimal, quantize_decimal
-from o2c.tax.model import ZERO, Tax
+from o2c.tax.kinds import ZERO
+from o2c.tax.model import Tax
 
 __all__ = ["spread", "steps", "tax_parts"]
 
