@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
 from moneyed import Money
@@ -391,24 +391,16 @@ class _Stamp:
     reason: str
 
     def account_linked(self, account: str, holder_name: str, bic: str) -> PayerAccountLinked:
-        return PayerAccountLinked(
-            fact_id=FactId(f"learnt:{self.payment_id}:{self.customer_id}:account"),
-            account=account,
-            holder_name=holder_name,
-            bic=bic,
-            source=MasterSource.CONFIRMED_PAYMENT,
-            payment_id=self.payment_id,
-            customer_id=self.customer_id,
-            effective=self.effective,
-            recorded_at=self.recorded_at,
-            recorded_by=self.recorded_by,
-            reason=self.reason,
+        return self._learnt(
+            PayerAccountLinked, "account", account=account, holder_name=holder_name, bic=bic
         )
 
     def alias_added(self, alias: str) -> CustomerAliasAdded:
-        return CustomerAliasAdded(
-            fact_id=FactId(f"learnt:{self.payment_id}:{self.customer_id}:alias"),
-            alias=alias,
+        return self._learnt(CustomerAliasAdded, "alias", alias=alias)
+
+    def _learnt(self, kind: type[_LearntFact], what: str, **fields: Any) -> _LearntFact:
+        return kind(
+            fact_id=FactId(f"learnt:{self.payment_id}:{self.customer_id}:{what}"),
             source=MasterSource.CONFIRMED_PAYMENT,
             payment_id=self.payment_id,
             customer_id=self.customer_id,
@@ -416,7 +408,11 @@ class _Stamp:
             recorded_at=self.recorded_at,
             recorded_by=self.recorded_by,
             reason=self.reason,
+            **fields,
         )
+
+
+_LearntFact = TypeVar("_LearntFact", PayerAccountLinked, CustomerAliasAdded)
 
 
 def _account_to_learn(
