@@ -374,6 +374,9 @@ def run_dask(model: Any) -> Any:
             host="127.0.0.1",
             protocol="tcp",
             dashboard_address=None,
+            # the scheduler's HTTP routes on a free port of its own: on the default port
+            # (8787), taken by another cluster, distributed retries and leaks a socket
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             # in-process workers share this process, whose memory holds the whole model: no
             # per-worker limit (Dask would pause the workers and refuse the scatter)
             memory_limit=0,

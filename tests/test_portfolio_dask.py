@@ -46,6 +46,9 @@ def dask_engine() -> Iterator[Any]:
             host="127.0.0.1",
             protocol="tcp",
             dashboard_address=None,
+            # the scheduler's HTTP routes on a free port of its own: on the default port
+            # (8787), taken by another cluster, distributed retries and leaks a socket
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
         client = distributed.Client(cluster)
     try:
