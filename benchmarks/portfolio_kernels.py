@@ -254,6 +254,8 @@ def _dask_steps(model: ReadModel, documents: Any, payments: Any) -> list[Any]:
                 protocol="tcp",
                 dashboard_address=None,
                 memory_limit=0,
+                # the scheduler's HTTP routes on a free port (8787 may be another cluster's)
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
             holder["engine"] = DaskEngine(client=distributed.Client(cluster), partitions=4)
 

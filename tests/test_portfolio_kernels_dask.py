@@ -27,13 +27,6 @@ from o2c.portfolio.features import behaviour_table  # noqa: E402
 
 EMBEDDED = DuckDBEngine(threads=1)
 
-#: distributed leaves the socket it probes a free port with to the garbage collector; when the
-#: collector runs inside a test's setup, pytest reports it there (the suite turns warnings into
-#: errors): not this module's socket, and nothing the tests check.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in.*socket\\.socket:pytest.PytestUnraisableExceptionWarning"
-)
-
 
 @pytest.fixture(scope="module")
 def dask_engine() -> Iterator[Any]:
@@ -54,6 +47,9 @@ def dask_engine() -> Iterator[Any]:
             host="127.0.0.1",
             protocol="tcp",
             dashboard_address=None,
+            # the scheduler's HTTP routes on a free port of its own: on the default port
+            # (8787), taken by another cluster, distributed retries and leaks a socket
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
         client = distributed.Client(cluster)
     try:
