@@ -42,11 +42,14 @@ from o2c.portfolio.features import (
 from o2c.portfolio.items import open_items_kernel, open_items_table
 from o2c.portfolio.kpi import DaysToPay, PortfolioKpis, kpi_kernel, kpi_table, portfolio_kpis
 from o2c.portfolio.model import (
+    MOVEMENT_CODES,
+    MOVEMENT_COLUMNS,
     ReadModel,
     batches_from_facts,
     check_exact,
     from_facts,
     from_tables,
+    movements_schema,
 )
 from o2c.portfolio.provision import (
     portfolio_bucket_balances,
@@ -63,6 +66,8 @@ __all__ = [
     "DaysToPay",
     "Engine",
     "Kernel",
+    "MOVEMENT_CODES",
+    "MOVEMENT_COLUMNS",
     "MonthlyCohorts",
     "PortfolioKpis",
     "ReadModel",
@@ -81,6 +86,7 @@ __all__ = [
     "from_tables",
     "kpi_kernel",
     "kpi_table",
+    "movements_schema",
     "open_items_kernel",
     "open_items_table",
     "portfolio_behaviour_features",
