@@ -40,9 +40,8 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 from moneyed import Money
 
 from o2c.adapters import require
@@ -894,16 +893,14 @@ def _date(text: str, at: str) -> dt.date:
         ) from None
 
 
-@attrs.frozen
-class _Tx:
+class _Tx(NamedTuple):
     """An element (a ``TxDtls``, or the entry of a single transaction) and its path."""
 
     element: ET.Element
     at: str
 
 
-@attrs.frozen
-class _EntryHead:
+class _EntryHead(NamedTuple):
     """What an entry says of all its payments."""
 
     #: The entry's amount, negative for a debit.
