@@ -425,6 +425,58 @@ def _qr_reference(value: object) -> str:
     return ref
 
 
+def _swiss_amount(amount: Money | None, currency: str | None) -> tuple[Decimal | None, str]:
+    """The QR-bill's amount (``None``: the payer fills it in) and its currency code."""
+    value = _amount("amount", amount, _CH_CURRENCIES)
+    if amount is not None:
+        code = amount.currency.code
+        if currency is not None and currency != code:
+            raise _fail("currency", currency, f"differs from the amount's {code}")
+    elif currency not in _CH_CURRENCIES:
+        raise _fail("currency", currency, "must be CHF or EUR when there is no amount")
+    else:
+        code = currency
+    return value, code
+
+
+def _swiss_reference(iban: str, reference: str | None) -> tuple[str, str]:
+    """The reference type (``QRR``, ``SCOR`` or ``NON``) the account allows, and the reference."""
+    if is_qr_iban(iban):
+        if reference is None:
+            raise _fail("reference", None, "is required with a QR-IBAN (a 27-digit QR reference)")
+        return "QRR", _qr_reference(reference)
+    if reference is None or not _compact(reference):
+        return "NON", ""
+    if _compact(reference).isdigit():
+        raise _fail("reference", reference, "is a QR reference: it needs a QR-IBAN")
+    return "SCOR", _rf_reference("reference", reference)
+
+
+def _swiss_texts(
+    message: str | None, billing_information: str | None, alternative_procedures: Sequence[str]
+) -> tuple[str, str, list[str]]:
+    """The unstructured message, the bill information (140 characters together) and the
+    alternative procedures' lines."""
+    message_ = _ch("message", message, _CH_MESSAGE)
+    billing = _ch("billing_information", billing_information, _CH_MESSAGE)
+    if len(message_) + len(billing) > _CH_MESSAGE:
+        raise _fail(
+            "billing_information",
+            billing_information,
+            f"and the message have {len(message_) + len(billing)} characters together, "
+            f"more than {_CH_MESSAGE}",
+        )
+    if isinstance(alternative_procedures, str):
+        raise _fail("alternative_procedures", alternative_procedures, "must be a list of lines")
+    alternatives = [
+        _ch(f"alternative_procedures[{i}]", a, _CH_ALTERNATIVE, required=True)
+        for i, a in enumerate(alternative_procedures)
+    ]
+    if len(alternatives) > _CH_ALTERNATIVES:
+        raise _fail("alternative_procedures", alternatives, f"has more than {_CH_ALTERNATIVES}")
+    return message_, billing, alternatives
+
+
 def swiss_payload(
     *,
     account: str,
@@ -457,42 +509,11 @@ def swiss_payload(
         raise _fail("creditor", creditor, "must be a SwissAddress")
     if debtor is not None and not isinstance(debtor, SwissAddress):
         raise _fail("debtor", debtor, "must be a SwissAddress or None")
-    value = _amount("amount", amount, _CH_CURRENCIES)
-    if amount is not None:
-        code = amount.currency.code
-        if currency is not None and currency != code:
-            raise _fail("currency", currency, f"differs from the amount's {code}")
-    elif currency not in _CH_CURRENCIES:
-        raise _fail("currency", currency, "must be CHF or EUR when there is no amount")
-    else:
-        code = currency
-    if is_qr_iban(iban):
-        if reference is None:
-            raise _fail("reference", None, "is required with a QR-IBAN (a 27-digit QR reference)")
-        kind, ref = "QRR", _qr_reference(reference)
-    elif reference is None or not _compact(reference):
-        kind, ref = "NON", ""
-    else:
-        if _compact(reference).isdigit():
-            raise _fail("reference", reference, "is a QR reference: it needs a QR-IBAN")
-        kind, ref = "SCOR", _rf_reference("reference", reference)
-    message_ = _ch("message", message, _CH_MESSAGE)
-    billing = _ch("billing_information", billing_information, _CH_MESSAGE)
-    if len(message_) + len(billing) > _CH_MESSAGE:
-        raise _fail(
-            "billing_information",
-            billing_information,
-            f"and the message have {len(message_) + len(billing)} characters together, "
-            f"more than {_CH_MESSAGE}",
-        )
-    if isinstance(alternative_procedures, str):
-        raise _fail("alternative_procedures", alternative_procedures, "must be a list of lines")
-    alternatives = [
-        _ch(f"alternative_procedures[{i}]", a, _CH_ALTERNATIVE, required=True)
-        for i, a in enumerate(alternative_procedures)
-    ]
-    if len(alternatives) > _CH_ALTERNATIVES:
-        raise _fail("alternative_procedures", alternatives, f"has more than {_CH_ALTERNATIVES}")
+    value, code = _swiss_amount(amount, currency)
+    kind, ref = _swiss_reference(iban, reference)
+    message_, billing, alternatives = _swiss_texts(
+        message, billing_information, alternative_procedures
+    )
     fields = [
         "SPC",
         "0200",
