@@ -503,6 +503,17 @@ def register(subparsers: Any) -> None:
         description="Match payments (a CSV file, bank files, or a whole match folder) to open "
         "items and write the allocations.",
     )
+    _input_arguments(parser)
+    parser.add_argument(
+        "--out", default=None, type=output_file, help="output CSV file (default: standard output)"
+    )
+    _policy_arguments(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=_main, match_parser=parser)
+
+
+def _input_arguments(parser: Any) -> None:
+    """What ``o2c match`` reads: bank files, open items, the master data, history and advices."""
     parser.add_argument(
         "bank_files",
         nargs="*",
@@ -546,9 +557,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rates", default=None, type=input_file, help="exchange rates CSV (date,base,quote,rate)"
     )
-    parser.add_argument(
-        "--out", default=None, type=output_file, help="output CSV file (default: standard output)"
-    )
+
+
+def _policy_arguments(parser: Any) -> None:
+    """The matching policy's settings a run may change."""
     parser.add_argument(
         "--auto-precision",
         type=_fraction("auto precision"),
@@ -586,8 +598,6 @@ def register(subparsers: Any) -> None:
         "a payer account there is domestic, and a domestic short payment is never read as "
         "bank charges (MatchPolicy.creditor_countries; default: not known)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=_main, match_parser=parser)
 
 
 def _country(text: str) -> str:
