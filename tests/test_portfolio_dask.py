@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from o2c.portfolio.engine import Kernel
 from o2c.portfolio.kpi import kpi_table
 from o2c.portfolio.provision import snapshots_kernel
 from o2c.receivables.aging import AgingBasis, BucketScheme, CreditPlacement, DueToday
+from tests.dask_cluster import local_dask_engine
 from tests.test_portfolio import as_of_dates, knowledge, portfolios
 from tests.test_portfolio_kpi import bounds_lists, paying_portfolios
 
@@ -29,36 +29,9 @@ EMBEDDED = DuckDBEngine(threads=1)
 
 @pytest.fixture(scope="module")
 def dask_engine() -> Iterator[Any]:
-    """One LocalCluster for this module: two in-process workers on 127.0.0.1 over TCP.
-
-    Module scope, not session: the cluster's threads use the random module, which Hypothesis
-    notices (and, with warnings as errors, fails) in every property run while it is alive."""
-    from o2c.adapters.dask import DaskEngine
-
-    with warnings.catch_warnings():
-        # distributed warns about the event loop and ports it picks; none of it is ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            processes=False,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            protocol="tcp",
-            dashboard_address=None,
-            # the scheduler's HTTP routes on a free port of its own: on the default port
-            # (8787), taken by another cluster, distributed retries and leaks a socket
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        )
-        client = distributed.Client(cluster)
-    try:
-        assert len(client.scheduler_info()["workers"]) == 2
-        yield DaskEngine(client=client, partitions=3)
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            client.close()
-            cluster.close()
+    """One LocalCluster for this module (see :mod:`tests.dask_cluster`)."""
+    with local_dask_engine() as engine:
+        yield engine
 
 
 # The cluster's threads (heartbeats) use the random module while Hypothesis draws the data in

@@ -4,7 +4,6 @@ answer what the embedded engine answers."""
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from o2c.adapters.duckdb import DuckDBEngine
 from o2c.ledger import Fact
+from tests.dask_cluster import local_dask_engine
 from tests.test_portfolio import START
 from tests.test_portfolio_kernels import books, days, knowledge
 
@@ -30,36 +30,9 @@ EMBEDDED = DuckDBEngine(threads=1)
 
 @pytest.fixture(scope="module")
 def dask_engine() -> Iterator[Any]:
-    """One LocalCluster for this module: two in-process workers on 127.0.0.1 over TCP.
-
-    Module scope, not session: the cluster's threads use the random module, which Hypothesis
-    notices (and, with warnings as errors, fails) in every property run while it is alive."""
-    from o2c.adapters.dask import DaskEngine
-
-    with warnings.catch_warnings():
-        # distributed warns about the event loop and ports it picks; none of it is ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            processes=False,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            protocol="tcp",
-            dashboard_address=None,
-            # the scheduler's HTTP routes on a free port of its own: on the default port
-            # (8787), taken by another cluster, distributed retries and leaks a socket
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        )
-        client = distributed.Client(cluster)
-    try:
-        assert len(client.scheduler_info()["workers"]) == 2
-        yield DaskEngine(client=client, partitions=3)
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            client.close()
-            cluster.close()
+    """One LocalCluster for this module (see :mod:`tests.dask_cluster`)."""
+    with local_dask_engine() as engine:
+        yield engine
 
 
 # The cluster's threads (heartbeats) use the random module while Hypothesis draws the data in
