@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ import attrs
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # benchmarks/ledger.py's workload
 
-from ledger import batches  # noqa: E402
+from ledger import _peak_kib, _reset_peak_kib, batches  # noqa: E402  (its /proc readings too)
 from o2c.adapters.sqlite import FETCH_ROWS, SQLiteLedgerStore  # noqa: E402
 from o2c.ledger.facts import (  # noqa: E402
     FACT_TYPES,
@@ -66,29 +65,6 @@ def previous_decode(text: str) -> Fact:
             value = default
         object.__setattr__(fact, name, value)
     return fact
-
-
-def _status_kib(key: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak_kib() -> int:
-    """The resident size now, after resetting the peak (Linux; else the peak so far)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return _status_kib("VmRSS") or 0
-
-
-def _peak_kib() -> int:
-    return _status_kib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _measure(fn: Callable[[], Any]) -> tuple[float, float, float, Any]:
